@@ -1,0 +1,136 @@
+/**
+ * Enforces DESIGN.md's module table: a module under src/ imports only the
+ * modules listed for it, and only through their index.ts. The table below is
+ * that table as data; change both together.
+ *
+ * Usage: node scripts/check-layers.ts [srcDir]   (exit 1 on any violation)
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+
+const LOWER_ENGINE = [
+  "util",
+  "bencode",
+  "bitfield",
+  "ratelimit",
+  "net",
+  "metainfo",
+  "wire",
+  "tracker-proto",
+  "picker",
+  "choker",
+  "storage",
+  "peer",
+  "tracker-client",
+  "dht",
+  "discovery",
+];
+
+interface ModuleRule {
+  layer: number;
+  imports: string[];
+}
+
+export const MODULES: Record<string, ModuleRule> = {
+  util: { layer: 0, imports: [] },
+  bencode: { layer: 1, imports: ["util"] },
+  bitfield: { layer: 1, imports: ["util"] },
+  ratelimit: { layer: 1, imports: ["util"] },
+  net: { layer: 1, imports: ["util"] },
+  metainfo: { layer: 2, imports: ["bencode", "util"] },
+  wire: { layer: 2, imports: ["bencode", "bitfield", "util"] },
+  "tracker-proto": { layer: 2, imports: ["bencode", "util"] },
+  picker: { layer: 2, imports: ["bitfield", "util"] },
+  choker: { layer: 2, imports: ["util"] },
+  storage: { layer: 3, imports: ["metainfo", "bitfield", "util"] },
+  peer: { layer: 3, imports: ["wire", "bitfield", "ratelimit", "net", "util"] },
+  "tracker-client": { layer: 3, imports: ["tracker-proto", "net", "util"] },
+  "tracker-server": {
+    layer: 3,
+    imports: ["tracker-proto", "metainfo", "bencode", "net", "util"],
+  },
+  dht: { layer: 3, imports: ["bencode", "net", "util"] },
+  discovery: { layer: 3, imports: ["bencode", "net", "util"] },
+  torrent: { layer: 4, imports: LOWER_ENGINE },
+  session: { layer: 5, imports: [...LOWER_ENGINE, "torrent"] },
+  api: { layer: 6, imports: ["session", "metainfo", "util"] },
+  daemon: { layer: 7, imports: ["*"] },
+  cli: { layer: 7, imports: ["*"] },
+};
+
+/** Modules in layers 0–2 are the protocol itself: written here, no npm packages. */
+const NO_PACKAGES_BELOW_LAYER = 3;
+
+const IMPORT_RE =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+
+function listTs(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...listTs(full));
+    else if (name.endsWith(".ts")) out.push(full);
+  }
+  return out;
+}
+
+export function checkLayers(srcDir: string): string[] {
+  const problems: string[] = [];
+  const root = resolve(srcDir);
+  for (const moduleName of readdirSync(root)) {
+    if (!statSync(join(root, moduleName)).isDirectory()) continue;
+    const rule = MODULES[moduleName];
+    if (!rule) {
+      problems.push(`src/${moduleName}: not a module of DESIGN.md's table`);
+      continue;
+    }
+    for (const file of listTs(join(root, moduleName))) {
+      const isTest = file.endsWith(".test.ts");
+      const source = readFileSync(file, "utf8");
+      const where = relative(process.cwd(), file);
+      for (const m of source.matchAll(IMPORT_RE)) {
+        const spec = m[1] ?? m[2] ?? m[3]!;
+        if (spec.startsWith("node:")) continue;
+        if (!spec.startsWith(".")) {
+          if (rule.layer < NO_PACKAGES_BELOW_LAYER && !isTest) {
+            problems.push(
+              `${where}: imports package '${spec}', but layer ${rule.layer} is written here`,
+            );
+          }
+          continue;
+        }
+        if (!spec.endsWith(".ts")) {
+          problems.push(`${where}: relative import '${spec}' must name its .ts file`);
+        }
+        const target = resolve(dirname(file), spec);
+        const rel = relative(root, target);
+        if (rel.startsWith("..")) {
+          problems.push(`${where}: imports '${spec}' from outside src/`);
+          continue;
+        }
+        const [targetModule, ...rest] = rel.split(sep);
+        if (targetModule === moduleName) continue;
+        if (rest.join("/") !== "index.ts") {
+          problems.push(`${where}: imports '${spec}'; use ${targetModule}/index.ts instead`);
+        }
+        const allowed = rule.imports.includes("*")
+          ? (MODULES[targetModule!]?.layer ?? 99) < rule.layer
+          : rule.imports.includes(targetModule!);
+        if (!allowed) {
+          problems.push(`${where}: module '${moduleName}' may not import '${targetModule}'`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+if (import.meta.main) {
+  const problems = checkLayers(process.argv[2] ?? "src");
+  if (problems.length > 0) {
+    for (const p of problems) console.error(p);
+    console.error(`layers: ${problems.length} import(s) break DESIGN.md's module table`);
+    process.exit(1);
+  }
+  console.log("layers: every import follows DESIGN.md's module table");
+}

@@ -1,0 +1,19 @@
+/** What a command may touch of the outside world, so tests can drive it in-process. */
+export interface CliIO {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export const processIO: CliIO = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  cwd: process.cwd(),
+  env: process.env,
+};
+
+/** A usage mistake: reported as one line plus a hint, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}

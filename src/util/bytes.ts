@@ -1,0 +1,89 @@
+/** Byte helpers shared by every module: hex, base32 (RFC 4648), comparisons. */
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
+const HEX_RE = /^[0-9a-fA-F]*$/;
+
+/** Parses hex; returns undefined when the text is not even-length hex. */
+export function fromHex(text: string): Buffer | undefined {
+  if (text.length % 2 !== 0 || !HEX_RE.test(text)) return undefined;
+  return Buffer.from(text, "hex");
+}
+
+const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/** RFC 4648 base32 without padding, upper case (the form magnet links use). */
+export function toBase32(bytes: Uint8Array): string {
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32_ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32_ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/** Decodes RFC 4648 base32 (case-insensitive, padding optional); undefined if invalid. */
+export function fromBase32(text: string): Buffer | undefined {
+  const clean = text.replace(/=+$/, "").toUpperCase();
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of clean) {
+    const index = BASE32_ALPHABET.indexOf(ch);
+    if (index < 0) return undefined;
+    value = ((value << 5) | index) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** Lexicographic comparison of raw bytes (bencode sorts dictionary keys this way). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}
+
+/** Human-readable byte count with binary units: 1.5 MiB. */
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let value = n;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${n} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+const SIZE_RE = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)(b?)\s*$/i;
+
+/**
+ * Parses a size written by a person: `16384`, `256KiB`, `1MB`, `4m`, `1.5GiB`.
+ * `K/M/G/T` with `i` are powers of 1024, without `i` powers of 1000, except a
+ * bare letter (`256k`), which people use for binary sizes. Undefined if invalid.
+ */
+export function parseSize(text: string): number | undefined {
+  const m = SIZE_RE.exec(text);
+  if (!m) return undefined;
+  const [, num, prefix, binary, byteSuffix] = m;
+  const exponent = "kmgt".indexOf((prefix ?? "").toLowerCase()) + 1;
+  const base = binary || (prefix && !byteSuffix) ? 1024 : 1000;
+  const value = Number(num) * base ** exponent;
+  return Number.isSafeInteger(value)
+    ? value
+    : Number.isFinite(value)
+      ? Math.round(value)
+      : undefined;
+}

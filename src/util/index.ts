@@ -1,0 +1,26 @@
+export {
+  compareBytes,
+  formatBytes,
+  fromBase32,
+  fromHex,
+  parseSize,
+  toBase32,
+  toHex,
+} from "./bytes.ts";
+export { type Clock, FakeClock, realClock, type TimerHandle } from "./clock.ts";
+export { isShoalError, ShoalError } from "./errors.ts";
+export {
+  asInfoHash,
+  asPeerId,
+  generatePeerId,
+  INFO_HASH_LENGTH,
+  type InfoHash,
+  infoHashFromHex,
+  infoHashHex,
+  PEER_ID_LENGTH,
+  PEER_ID_PREFIX,
+  type PeerId,
+  type PieceIndex,
+} from "./ids.ts";
+export { createJsonLogger, type Logger, type LogLevel, silentLogger } from "./logger.ts";
+export { createHash, sha1, sha256 } from "./sha1.ts";
