@@ -2,6 +2,7 @@ import { ShoalError } from "../util/index.ts";
 
 export type MetainfoErrorCode =
   | "invalid_bencoding"
+  | "duplicate_key"
   | "not_a_dictionary"
   | "missing_info"
   | "missing_name"

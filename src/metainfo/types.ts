@@ -15,6 +15,8 @@ export interface TorrentFile {
   pad: boolean;
   /** BEP 47 attributes as given ("x", "h", "p", "l"), or "" when absent. */
   attr: string;
+  /** BEP 47 symlink ("l" attribute): target path from the torrent's root folder. */
+  symlink?: string[];
 }
 
 export type TorrentVersion = "v1" | "hybrid";

@@ -1,0 +1,19 @@
+export { MetainfoError, type MetainfoErrorCode } from "./errors.ts";
+export {
+  BLOCK_SIZE,
+  blockCount,
+  blockSize,
+  type FileSpan,
+  fileSpans,
+  isPowerOfTwo,
+  type Layout,
+  MAX_PIECE_LENGTH,
+  MAX_PIECES,
+  MIN_PIECE_LENGTH,
+  pieceCountFor,
+  pieceFileSpans,
+  pieceSize,
+} from "./geometry.ts";
+export { loadTorrentFile, parseMetainfo } from "./parse.ts";
+export { MAX_PATH_DEPTH, unsafeComponentReason, unsafePathReason } from "./path-safety.ts";
+export type { Metainfo, TorrentFile, TorrentVersion } from "./types.ts";
