@@ -1,0 +1,1 @@
+export { Bitfield, BitfieldError } from "./bitfield.ts";

@@ -1,0 +1,24 @@
+export { WireError, type WireErrorCode } from "./errors.ts";
+export {
+  DEFAULT_MAX_MESSAGE_LENGTH,
+  type Frame,
+  type FramerOptions,
+  WireFramer,
+} from "./framer.ts";
+export {
+  decodeHandshake,
+  type Extensions,
+  encodeHandshake,
+  HANDSHAKE_LENGTH,
+  type Handshake,
+  PROTOCOL,
+} from "./handshake.ts";
+export {
+  type BlockRef,
+  decodeMessage,
+  encodeMessage,
+  encodePieceHeader,
+  MAX_REQUEST_LENGTH,
+  type Message,
+  MessageId,
+} from "./messages.ts";
