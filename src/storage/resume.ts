@@ -1,0 +1,76 @@
+/**
+ * Resume data: which pieces were verified, and the size and mtime each file
+ * had when that was written down. On the next start the bitfield is trusted
+ * only if every file is exactly as recorded; otherwise the data is rechecked.
+ * Saved atomically (temp file, fsync, rename) so a crash never leaves half a
+ * file. JSON, so a person can read it.
+ */
+import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { FileStat } from "./file-store.ts";
+
+export interface ResumeData {
+  infoHash: Buffer;
+  /** BEP 3 bitfield bytes of verified pieces. */
+  pieces: Buffer;
+  files: (FileStat | undefined)[];
+}
+
+const VERSION = 1;
+
+export async function saveResume(path: string, data: ResumeData): Promise<void> {
+  const bytes = JSON.stringify({
+    version: VERSION,
+    infoHash: data.infoHash.toString("hex"),
+    pieces: data.pieces.toString("base64"),
+    files: data.files.map((f) => (f ? [f.size, f.mtimeMs] : null)),
+  });
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp`;
+  const handle = await open(tmp, "w");
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, path);
+}
+
+/** The saved resume data, or undefined if there is none or it is unreadable. */
+export async function loadResume(path: string): Promise<ResumeData | undefined> {
+  try {
+    const v = JSON.parse(await readFile(path, "utf8"));
+    if (v?.version !== VERSION || typeof v.infoHash !== "string" || typeof v.pieces !== "string")
+      return undefined;
+    if (!Array.isArray(v.files)) return undefined;
+    return {
+      infoHash: Buffer.from(v.infoHash, "hex"),
+      pieces: Buffer.from(v.pieces, "base64"),
+      files: v.files.map((f: unknown) =>
+        Array.isArray(f) && typeof f[0] === "number" && typeof f[1] === "number"
+          ? { size: f[0], mtimeMs: f[1] }
+          : undefined,
+      ),
+    };
+  } catch {
+    // A damaged resume file costs a recheck, never the download.
+    return undefined;
+  }
+}
+
+/** True when every file is as the resume data recorded it. */
+export function filesUnchanged(
+  saved: readonly (FileStat | undefined)[],
+  now: readonly (FileStat | undefined)[],
+): boolean {
+  return (
+    saved.length === now.length &&
+    saved.every((s, i) => {
+      const n = now[i];
+      return s === undefined
+        ? n === undefined
+        : n !== undefined && s.size === n.size && s.mtimeMs === n.mtimeMs;
+    })
+  );
+}

@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { encode } from "../bencode/index.ts";
+import { parseMetainfo } from "../metainfo/index.ts";
+import { sha1 } from "../util/index.ts";
+import { TorrentStorage } from "./torrent-storage.ts";
+
+const PIECE = 16384;
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), "shoal-storage-"));
+  dirs.push(d);
+  return d;
+}
+
+/** A multi-file torrent over random data: files of the given sizes, a pad file after the first. */
+function makeTorrent(sizes: number[], pad = 0) {
+  const files = sizes.map((length, i) => ({ length, path: [`f${i}.bin`] }));
+  if (pad > 0) files.splice(1, 0, { length: pad, path: [".pad", String(pad)], attr: "p" } as never);
+  const data = Buffer.concat(
+    files.map((f) =>
+      (f as { attr?: string }).attr ? Buffer.alloc(f.length) : randomBytes(f.length),
+    ),
+  );
+  const pieces: Buffer[] = [];
+  for (let o = 0; o < data.length; o += PIECE) pieces.push(sha1(data.subarray(o, o + PIECE)));
+  const meta = parseMetainfo(
+    encode({
+      info: { name: "t", "piece length": PIECE, files, pieces: Buffer.concat(pieces) },
+    } as never),
+  );
+  const piece = (i: number) => data.subarray(i * PIECE, (i + 1) * PIECE);
+  return { meta, data, piece };
+}
+
+describe("TorrentStorage", () => {
+  test("verified pieces land in the right files; bad pieces are refused", async () => {
+    const dir = await tempDir();
+    const { meta, data, piece } = makeTorrent([10000, 30000, 5], 6384);
+    const storage = await TorrentStorage.open(meta, dir);
+    assert.equal(storage.openedFrom, "empty");
+    const bad = Buffer.from(piece(1));
+    bad[0]! ^= 1;
+    assert.equal(await storage.writePiece(1, bad), false);
+    assert.equal(storage.have.has(1), false);
+    for (const i of [2, 0, 1])
+      assert.equal(await storage.writePiece(i, Buffer.from(piece(i))), true);
+    assert.equal(storage.have.isComplete(), true);
+    const block = await storage.readBlock(1, 100, 200);
+    assert.ok(block.equals(data.subarray(PIECE + 100, PIECE + 300)));
+    await storage.close();
+    assert.ok((await readFile(join(dir, "t", "f0.bin"))).equals(data.subarray(0, 10000)));
+    assert.ok((await readFile(join(dir, "t", "f1.bin"))).equals(data.subarray(16384, 46384)));
+    assert.ok((await readFile(join(dir, "t", "f2.bin"))).equals(data.subarray(46384)));
+    assert.equal(existsSync(join(dir, "t", ".pad")), false, "padding files are never written");
+  });
+
+  test("unverified pieces are never served", async () => {
+    const { meta } = makeTorrent([40000]);
+    const storage = await TorrentStorage.open(meta, await tempDir());
+    await assert.rejects(storage.readBlock(0, 0, 16384), { code: "bad_range" });
+    await storage.close();
+  });
+
+  test("resume data is trusted while files are unchanged, else the data is rechecked", async () => {
+    const dir = await tempDir();
+    const resumePath = join(dir, "resume.json");
+    const { meta, piece } = makeTorrent([50000]);
+    const s1 = await TorrentStorage.open(meta, dir, { resumePath });
+    await s1.writePiece(0, Buffer.from(piece(0)));
+    await s1.writePiece(3, Buffer.from(piece(3)));
+    await s1.close();
+
+    const s2 = await TorrentStorage.open(meta, dir, { resumePath });
+    assert.equal(s2.openedFrom, "resume");
+    assert.equal(s2.have.toString(), "1001");
+    await s2.files.close();
+
+    // Damage piece 3 on disk behind shoal's back.
+    const file = join(dir, "t", "f0.bin");
+    const bytes = await readFile(file);
+    bytes[3 * PIECE] = bytes[3 * PIECE]! ^ 0xff;
+    await writeFile(file, bytes);
+    await utimes(file, new Date(), new Date(Date.now() + 5000));
+    const s3 = await TorrentStorage.open(meta, dir, { resumePath });
+    assert.equal(s3.openedFrom, "recheck");
+    assert.equal(s3.have.toString(), "1000");
+    await s3.close();
+  });
+
+  test("after a crash without resume data, a recheck keeps every verified piece", async () => {
+    const dir = await tempDir();
+    const resumePath = join(dir, "resume.json");
+    const { meta, piece } = makeTorrent([16384 * 3, 100]);
+    const s1 = await TorrentStorage.open(meta, dir, { resumePath });
+    await s1.writePiece(1, Buffer.from(piece(1)));
+    await s1.writePiece(3, Buffer.from(piece(3)));
+    await s1.files.close(); // "killed": no resume data written
+    const progress: number[] = [];
+    const s2 = await TorrentStorage.open(meta, dir, {
+      resumePath,
+      onCheckProgress: (n) => progress.push(n),
+    });
+    assert.equal(s2.openedFrom, "recheck");
+    assert.equal(s2.have.toString(), "0101");
+    assert.deepEqual(progress, [1, 2, 3, 4]);
+    await s2.close();
+  });
+
+  test("--verify ignores resume data", async () => {
+    const dir = await tempDir();
+    const resumePath = join(dir, "resume.json");
+    const { meta, piece } = makeTorrent([20000]);
+    const s1 = await TorrentStorage.open(meta, dir, { resumePath });
+    await s1.writePiece(0, Buffer.from(piece(0)));
+    await s1.close();
+    const s2 = await TorrentStorage.open(meta, dir, { resumePath, verify: true });
+    assert.equal(s2.openedFrom, "recheck");
+    assert.equal(s2.have.toString(), "10");
+    await s2.close();
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * One torrent's data on disk: verified pieces in, blocks out. A piece counts
+ * only once its SHA-1 matches the torrent (BEP 3); uploads are served only
+ * from verified pieces. The verified set survives restarts through resume
+ * data, trusted only while the files are unchanged.
+ */
+import { Bitfield } from "../bitfield/index.ts";
+import { type Metainfo, pieceSize } from "../metainfo/index.ts";
+import { sha1 } from "../util/index.ts";
+import { StorageError } from "./errors.ts";
+import { FileStore } from "./file-store.ts";
+import { PieceCache } from "./piece-cache.ts";
+import { filesUnchanged, loadResume, saveResume } from "./resume.ts";
+
+export interface StorageOptions {
+  /** Where resume data lives; without it every start rechecks. */
+  resumePath?: string;
+  /** Ignore resume data and hash everything (`--verify`). */
+  verify?: boolean;
+  /** Bytes of verified pieces kept in memory for uploads. */
+  cacheBytes?: number;
+  /** Called while checking existing data: pieces checked so far, of `total`. */
+  onCheckProgress?: (checked: number, total: number) => void;
+}
+
+export type OpenedFrom = "resume" | "recheck" | "empty";
+
+export class TorrentStorage {
+  readonly meta: Metainfo;
+  readonly have: Bitfield;
+  readonly files: FileStore;
+  /** How the verified set was established when opened. */
+  openedFrom: OpenedFrom = "empty";
+  readonly #opts: StorageOptions;
+  readonly #cache: PieceCache;
+
+  private constructor(meta: Metainfo, dir: string, opts: StorageOptions) {
+    this.meta = meta;
+    this.have = new Bitfield(meta.pieceCount);
+    this.files = new FileStore(dir, meta.files);
+    this.#opts = opts;
+    this.#cache = new PieceCache(opts.cacheBytes ?? 32 * 1024 * 1024);
+  }
+
+  /**
+   * Opens a torrent's data in `dir` (the download folder: files land at
+   * dir/<name>/…). Existing data is trusted from resume data when the files
+   * are unchanged, else rechecked piece by piece.
+   */
+  static async open(
+    meta: Metainfo,
+    dir: string,
+    opts: StorageOptions = {},
+  ): Promise<TorrentStorage> {
+    const storage = new TorrentStorage(meta, dir, opts);
+    await storage.#restore();
+    return storage;
+  }
+
+  async #restore(): Promise<void> {
+    const stats = await this.files.stats();
+    if (stats.every((s, i) => s === undefined || this.meta.files[i]!.pad)) return; // nothing on disk yet
+    const path = this.#opts.resumePath;
+    const saved = path && !this.#opts.verify ? await loadResume(path) : undefined;
+    if (saved?.infoHash.equals(this.meta.infoHash) && filesUnchanged(saved.files, stats)) {
+      const bits = new Bitfield(this.meta.pieceCount, saved.pieces);
+      for (const i of bits.indices()) this.have.set(i);
+      this.openedFrom = "resume";
+      return;
+    }
+    await this.recheck();
+  }
+
+  /** Hashes every piece on disk and rebuilds the verified set. */
+  async recheck(): Promise<Bitfield> {
+    const total = this.meta.pieceCount;
+    for (let i = 0; i < total; i++) {
+      const data = await this.files.read(i * this.meta.pieceLength, pieceSize(this.meta, i));
+      if (this.#hashMatches(i, data)) this.have.set(i);
+      else this.have.clear(i);
+      this.#opts.onCheckProgress?.(i + 1, total);
+    }
+    this.openedFrom = "recheck";
+    return this.have;
+  }
+
+  #hashMatches(index: number, data: Buffer): boolean {
+    return sha1(data).equals(this.meta.pieces.subarray(index * 20, index * 20 + 20));
+  }
+
+  /**
+   * Verifies a whole piece and, if its hash matches, writes it and marks it
+   * verified. Returns false (writing nothing) when the hash does not match.
+   */
+  async writePiece(index: number, data: Buffer): Promise<boolean> {
+    if (data.length !== pieceSize(this.meta, index)) {
+      throw new StorageError(
+        "bad_range",
+        `piece ${index} must be ${pieceSize(this.meta, index)} bytes, got ${data.length}`,
+      );
+    }
+    if (!this.#hashMatches(index, data)) return false;
+    await this.files.write(index * this.meta.pieceLength, data);
+    this.have.set(index);
+    this.#cache.set(index, data);
+    return true;
+  }
+
+  /** A block of a verified piece, for a peer's request. */
+  async readBlock(index: number, begin: number, length: number): Promise<Buffer> {
+    if (!this.have.has(index))
+      throw new StorageError("bad_range", `piece ${index} is not verified`);
+    const size = pieceSize(this.meta, index);
+    if (begin < 0 || length <= 0 || begin + length > size) {
+      throw new StorageError(
+        "bad_range",
+        `block ${begin}+${length} is outside piece ${index} (${size} bytes)`,
+      );
+    }
+    let piece = this.#cache.get(index);
+    if (!piece) {
+      piece = await this.files.read(index * this.meta.pieceLength, size);
+      this.#cache.set(index, piece);
+    }
+    return piece.subarray(begin, begin + length);
+  }
+
+  /** Syncs the files, then records the verified set and the files' state. */
+  async saveResume(): Promise<void> {
+    const path = this.#opts.resumePath;
+    if (!path) return;
+    await this.files.sync();
+    await saveResume(path, {
+      infoHash: this.meta.infoHash,
+      pieces: this.have.toBuffer(),
+      files: await this.files.stats(),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.saveResume();
+    await this.files.close();
+  }
+}
