@@ -56,10 +56,7 @@ function write(value: Encodable, out: Buffer[], depth: number): void {
     out.push(E);
   } else if (value instanceof Map) {
     writeDict(
-      [...(value as ReadonlyMap<string, Encodable | undefined>)].map(([k, v]) => [
-        Buffer.from(k, "latin1"),
-        v,
-      ]),
+      [...(value as ReadonlyMap<string, Encodable | undefined>)].map(([k, v]) => [latin1Key(k), v]),
       out,
       depth,
     );
@@ -75,6 +72,21 @@ function write(value: Encodable, out: Buffer[], depth: number): void {
   } else {
     throw new BencodeError("unencodable", 0, `cannot bencode a value of type ${typeof value}`);
   }
+}
+
+// Map keys are raw bytes as latin1 text; a character above U+00FF is not a
+// byte, and Buffer.from(…, "latin1") would silently keep only its low 8 bits.
+const NOT_LATIN1 = /[^\u0000-\u00ff]/;
+
+function latin1Key(key: string): Buffer {
+  if (NOT_LATIN1.test(key)) {
+    throw new BencodeError(
+      "unencodable",
+      0,
+      `Map key '${key.slice(0, 40)}' is not a byte string (latin1); use a plain object for text keys`,
+    );
+  }
+  return Buffer.from(key, "latin1");
 }
 
 const L = Buffer.from("l");

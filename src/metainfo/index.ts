@@ -14,6 +14,14 @@ export {
   pieceFileSpans,
   pieceSize,
 } from "./geometry.ts";
+export {
+  formatMagnet,
+  MAX_SELECT_ONLY,
+  type MagnetLink,
+  type MagnetPeer,
+  magnetFromMetainfo,
+  parseMagnet,
+} from "./magnet.ts";
 export { loadTorrentFile, parseMetainfo } from "./parse.ts";
 export { MAX_PATH_DEPTH, unsafeComponentReason, unsafePathReason } from "./path-safety.ts";
 export type { Metainfo, TorrentFile, TorrentVersion } from "./types.ts";

@@ -34,6 +34,8 @@ export function toBase32(bytes: Uint8Array): string {
 /** Decodes RFC 4648 base32 (case-insensitive, padding optional); undefined if invalid. */
 export function fromBase32(text: string): Buffer | undefined {
   const clean = text.replace(/=+$/, "").toUpperCase();
+  // RFC 4648 §6: unpadded base32 is 0, 2, 4, 5 or 7 characters past a multiple of 8.
+  if ([1, 3, 6].includes(clean.length % 8)) return undefined;
   const out: number[] = [];
   let bits = 0;
   let value = 0;
@@ -78,7 +80,8 @@ export function parseSize(text: string): number | undefined {
   const m = SIZE_RE.exec(text);
   if (!m) return undefined;
   const [, num, prefix, binary, byteSuffix] = m;
-  const exponent = "kmgt".indexOf((prefix ?? "").toLowerCase()) + 1;
+  // No prefix means bytes: "kmgt".indexOf("") would be 0, i.e. a kilo.
+  const exponent = prefix ? "kmgt".indexOf(prefix.toLowerCase()) + 1 : 0;
   const base = binary || (prefix && !byteSuffix) ? 1024 : 1000;
   const value = Number(num) * base ** exponent;
   return Number.isSafeInteger(value)
