@@ -1,0 +1,7 @@
+export {
+  BLOCK_LENGTH,
+  type BlockRequest,
+  type PickerOptions,
+  type PickerPeer,
+  PiecePicker,
+} from "./piece-picker.ts";

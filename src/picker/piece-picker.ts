@@ -1,0 +1,288 @@
+/**
+ * Which blocks to request from which peer (BEP 3 leaves this to clients; this
+ * is common practice, as in libtorrent and Transmission):
+ *
+ * - finish pieces already started before starting new ones (a verified piece
+ *   is worth more than many partial ones: it can be shared and survives a
+ *   restart);
+ * - until a few pieces are complete, start random pieces, so a new peer soon
+ *   has something to trade; then rarest first, by availability counted from
+ *   bitfields and haves, ties broken at random so peers spread out;
+ * - higher priority before lower, and priority 0 never;
+ * - endgame: when every missing block is requested, request outstanding
+ *   blocks from other peers too, and cancel the copies when one arrives;
+ * - a piece being fetched by a fast peer is left to it; a slow peer starts a
+ *   piece of its own rather than joining (and holding up) a fast one.
+ *
+ * Pure: the caller reports bitfields, requests and arrivals; no I/O, no timers.
+ */
+import type { Bitfield } from "../bitfield/index.ts";
+
+export const BLOCK_LENGTH = 16 * 1024;
+
+/** What the picker needs to know of a peer. */
+export interface PickerPeer {
+  readonly id: string;
+  readonly have: Bitfield;
+  /** Measured download rate from this peer, bytes/s (0 if unknown). */
+  readonly rate: number;
+}
+
+export interface BlockRequest {
+  index: number;
+  begin: number;
+  length: number;
+}
+
+export interface PickerOptions {
+  pieceCount: number;
+  pieceLength: number;
+  totalLength: number;
+  /** Pieces we already have (verified). Kept by reference: the caller owns it. */
+  have: Bitfield;
+  /** Number of complete pieces below which new pieces are chosen at random. */
+  randomFirstPieces?: number;
+  /** Random source in [0, 1), for deterministic tests. */
+  random?: () => number;
+}
+
+/** A piece being downloaded: who was asked for each block, and what arrived. */
+interface Partial {
+  index: number;
+  blocks: number;
+  received: Uint8Array;
+  receivedCount: number;
+  /** Peer ids each block was requested from. */
+  requested: Set<string>[];
+  requestedCount: number;
+  /** Rate of the fastest peer working on it, to keep slow peers off it. */
+  fastestRate: number;
+}
+
+export class PiecePicker {
+  readonly #opts: Required<PickerOptions>;
+  readonly #availability: Uint32Array;
+  readonly #priority: Uint8Array;
+  readonly #partials = new Map<number, Partial>();
+
+  constructor(opts: PickerOptions) {
+    this.#opts = { randomFirstPieces: 4, random: Math.random, ...opts };
+    this.#availability = new Uint32Array(opts.pieceCount);
+    this.#priority = new Uint8Array(opts.pieceCount).fill(1);
+  }
+
+  // --- availability -------------------------------------------------------
+
+  peerHasBitfield(bitfield: Bitfield): void {
+    for (const i of bitfield.indices()) this.#availability[i]!++;
+  }
+
+  peerHas(index: number): void {
+    this.#availability[index]!++;
+  }
+
+  /** A peer left: its pieces no longer count, and its requests are released. */
+  peerGone(peer: PickerPeer): void {
+    for (const i of peer.have.indices()) if (this.#availability[i]! > 0) this.#availability[i]!--;
+    for (const p of this.#partials.values()) {
+      for (let b = 0; b < p.blocks; b++) this.#release(p, b, peer.id);
+    }
+  }
+
+  availability(index: number): number {
+    return this.#availability[index]!;
+  }
+
+  /** 0 = don't download, 1 = normal, higher first. */
+  setPriority(index: number, priority: number): void {
+    this.#priority[index] = Math.max(0, Math.min(255, priority));
+  }
+
+  // --- picking --------------------------------------------------------------
+
+  /**
+   * Up to `count` blocks to request from `peer`, best first. Blocks already
+   * requested from this peer are never returned twice.
+   */
+  pick(peer: PickerPeer, count: number): BlockRequest[] {
+    const out: BlockRequest[] = [];
+    if (count <= 0) return out;
+    // 1. Blocks nobody was asked for, in pieces already started that this peer can serve.
+    for (const p of this.#orderedPartials(peer)) {
+      this.#takeFree(p, peer, count, out);
+      if (out.length >= count) return out;
+    }
+    // 2. New pieces: random first, then rarest first.
+    while (out.length < count) {
+      const index = this.#choosePiece(peer);
+      if (index === undefined) break;
+      this.#takeFree(this.#start(index), peer, count, out);
+    }
+    // 3. Endgame: everything missing is requested already; double up.
+    if (out.length < count && this.#inEndgame()) {
+      for (const p of this.#orderedPartials(peer)) {
+        for (let b = 0; b < p.blocks && out.length < count; b++) {
+          if (p.received[b] || p.requested[b]!.has(peer.id)) continue;
+          this.#request(p, b, peer.id, out);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Partial pieces this peer has, those closest to done first. */
+  #orderedPartials(peer: PickerPeer): Partial[] {
+    const list: Partial[] = [];
+    for (const p of this.#partials.values()) {
+      if (!peer.have.has(p.index) || this.#priority[p.index] === 0) continue;
+      // Leave a fast peer's piece to it unless this peer is about as fast.
+      if (peer.rate * 2 < p.fastestRate && p.requestedCount < p.blocks) continue;
+      list.push(p);
+    }
+    return list.sort((a, b) => b.receivedCount - a.receivedCount || a.index - b.index);
+  }
+
+  #takeFree(p: Partial, peer: PickerPeer, count: number, out: BlockRequest[]): void {
+    for (let b = 0; b < p.blocks && out.length < count; b++) {
+      if (!p.received[b] && p.requested[b]!.size === 0) this.#request(p, b, peer.id, out);
+    }
+    p.fastestRate = Math.max(p.fastestRate, peer.rate);
+  }
+
+  #request(p: Partial, block: number, peerId: string, out: BlockRequest[]): void {
+    if (p.requested[block]!.size === 0) p.requestedCount++;
+    p.requested[block]!.add(peerId);
+    const begin = block * BLOCK_LENGTH;
+    out.push({
+      index: p.index,
+      begin,
+      length: Math.min(BLOCK_LENGTH, this.#pieceSize(p.index) - begin),
+    });
+  }
+
+  #choosePiece(peer: PickerPeer): number | undefined {
+    const { have, random, randomFirstPieces, pieceCount } = this.#opts;
+    const wanted = (i: number) =>
+      peer.have.has(i) && !have.has(i) && !this.#partials.has(i) && this.#priority[i]! > 0;
+    let best: number | undefined;
+    let bestPriority = -1;
+    let bestAvailability = Number.POSITIVE_INFINITY;
+    let ties = 0;
+    const randomMode = have.count() < randomFirstPieces;
+    for (const i of peer.have.indices()) {
+      if (!wanted(i)) continue;
+      const priority = this.#priority[i]!;
+      const availability = randomMode ? 0 : this.#availability[i]!;
+      if (
+        priority > bestPriority ||
+        (priority === bestPriority && availability < bestAvailability)
+      ) {
+        best = i;
+        bestPriority = priority;
+        bestAvailability = availability;
+        ties = 1;
+      } else if (priority === bestPriority && availability === bestAvailability) {
+        // Reservoir sampling: each tied piece is chosen with equal chance.
+        ties++;
+        if (random() * ties < 1) best = i;
+      }
+    }
+    return best !== undefined && best < pieceCount ? best : undefined;
+  }
+
+  #start(index: number): Partial {
+    const blocks = Math.ceil(this.#pieceSize(index) / BLOCK_LENGTH);
+    const p: Partial = {
+      index,
+      blocks,
+      received: new Uint8Array(blocks),
+      receivedCount: 0,
+      requested: Array.from({ length: blocks }, () => new Set<string>()),
+      requestedCount: 0,
+      fastestRate: 0,
+    };
+    this.#partials.set(index, p);
+    return p;
+  }
+
+  #inEndgame(): boolean {
+    const { have, pieceCount } = this.#opts;
+    let inProgressMissing = 0;
+    for (const p of this.#partials.values()) {
+      if (p.requestedCount < p.blocks) return false;
+      inProgressMissing++;
+    }
+    // Every piece we lack is started and fully requested.
+    let wantedMissing = 0;
+    for (let i = 0; i < pieceCount; i++)
+      if (!have.has(i) && this.#priority[i]! > 0) wantedMissing++;
+    return wantedMissing > 0 && wantedMissing === inProgressMissing;
+  }
+
+  #pieceSize(index: number): number {
+    const { pieceLength, totalLength } = this.#opts;
+    return Math.min(pieceLength, totalLength - index * pieceLength);
+  }
+
+  #release(p: Partial, block: number, peerId: string): void {
+    const set = p.requested[block]!;
+    if (set.delete(peerId) && set.size === 0 && !p.received[block]) p.requestedCount--;
+  }
+
+  // --- outcomes ---------------------------------------------------------------
+
+  /**
+   * A block arrived from `peerId`. Returns the other peers it had been
+   * requested from (endgame duplicates), to send them `cancel`; and whether
+   * the piece now has every block. Unrequested or duplicate blocks return
+   * `accepted: false` and should be dropped.
+   */
+  blockReceived(
+    peerId: string,
+    index: number,
+    begin: number,
+  ): { accepted: boolean; cancel: string[]; pieceDone: boolean } {
+    const p = this.#partials.get(index);
+    const block = begin / BLOCK_LENGTH;
+    if (!p || !Number.isInteger(block) || block >= p.blocks || p.received[block]) {
+      return { accepted: false, cancel: [], pieceDone: false };
+    }
+    const askedOf = p.requested[block]!;
+    if (!askedOf.has(peerId)) return { accepted: false, cancel: [], pieceDone: false };
+    p.received[block] = 1;
+    p.receivedCount++;
+    const cancel = [...askedOf].filter((id) => id !== peerId);
+    askedOf.clear();
+    return { accepted: true, cancel, pieceDone: p.receivedCount === p.blocks };
+  }
+
+  /** A request was rejected, timed out or cancelled: the block may be asked of others. */
+  requestFailed(peerId: string, index: number, begin: number): void {
+    const p = this.#partials.get(index);
+    if (p) this.#release(p, begin / BLOCK_LENGTH, peerId);
+  }
+
+  /** The piece passed its hash check (the caller sets its `have` bit). */
+  pieceVerified(index: number): void {
+    this.#partials.delete(index);
+  }
+
+  /** The piece failed its hash check: all of it is fetched again. */
+  pieceFailed(index: number): void {
+    this.#partials.delete(index);
+  }
+
+  /** Pieces in progress and how many of their blocks have arrived. */
+  partials(): { index: number; received: number; blocks: number }[] {
+    return [...this.#partials.values()].map((p) => ({
+      index: p.index,
+      received: p.receivedCount,
+      blocks: p.blocks,
+    }));
+  }
+
+  /** Who a block of a partial piece is requested from (for tests and stats). */
+  requestedFrom(index: number, begin: number): string[] {
+    return [...(this.#partials.get(index)?.requested[begin / BLOCK_LENGTH] ?? [])];
+  }
+}
