@@ -1,0 +1,2 @@
+export { RateMeter } from "./rate-meter.ts";
+export { TokenBucket } from "./token-bucket.ts";
