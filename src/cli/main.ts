@@ -3,7 +3,7 @@
  * user can cause into one clear line and a non-zero exit, never a stack trace.
  */
 import { isShoalError } from "../util/index.ts";
-import type { Command } from "./command.ts";
+import type { Command, CommandEntry } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { type CliIO, processIO, UsageError } from "./io.ts";
 
@@ -24,7 +24,7 @@ function usage(): string {
   return USAGE.replace("{commands}", lines.join("\n"));
 }
 
-function find(name: string): Command | undefined {
+function find(name: string): CommandEntry | undefined {
   return COMMANDS.find((c) => c.name === name);
 }
 
@@ -37,18 +37,19 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
       io.stderr.write(`shoal: unknown command '${args[0]}'\n`);
       return 2;
     }
-    io.stdout.write(topic ? topic.help : usage());
+    io.stdout.write(topic ? (await topic.load()).help : usage());
     return 0;
   }
   if (name === "--version" || name === "-V") {
     io.stdout.write("shoal 0.1.0\n");
     return 0;
   }
-  const command = find(name);
-  if (!command) {
+  const entry = find(name);
+  if (!entry) {
     io.stderr.write(`shoal: unknown command '${name}' (run 'shoal help' for the list)\n`);
     return 2;
   }
+  const command = await entry.load();
   if (args.includes("--help") || args.includes("-h")) {
     io.stdout.write(command.help);
     return 0;
@@ -107,6 +108,7 @@ function describeSystemError(err: NodeJS.ErrnoException): string {
   }
 }
 
+// Run directly (`node src/cli/main.ts …`, as tests do); bin/shoal.js is the faster entry.
 if (import.meta.main) {
   process.exitCode = await run(process.argv.slice(2));
 }

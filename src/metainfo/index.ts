@@ -1,3 +1,11 @@
+export {
+  autoPieceLength,
+  CREATED_BY,
+  type CreatedTorrent,
+  type CreateOptions,
+  createTorrent,
+  MAX_CREATE_PIECE_LENGTH,
+} from "./create.ts";
 export { MetainfoError, type MetainfoErrorCode } from "./errors.ts";
 export {
   BLOCK_SIZE,

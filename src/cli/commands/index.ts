@@ -1,7 +1,18 @@
-import type { Command } from "../command.ts";
+import type { CommandEntry } from "../command.ts";
 
 /**
  * Every command, in the order `shoal help` lists them. A command lives in its
- * own file under commands/ and is registered here.
+ * own file under commands/, is registered here, and is loaded when used.
  */
-export const COMMANDS: Command[] = [];
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: "create",
+    summary: "make a .torrent from a file or folder",
+    load: async () => (await import("./create.ts")).createCommand,
+  },
+  {
+    name: "info",
+    summary: "show what a .torrent file or magnet link holds",
+    load: async () => (await import("./info.ts")).infoCommand,
+  },
+];

@@ -1,0 +1,31 @@
+/** Option helpers shared by commands: every mistake becomes a UsageError (exit 2). */
+import { parseSize } from "../util/index.ts";
+import { UsageError } from "./io.ts";
+
+/** A size option (`256KiB`, `1m`, `16384`) as a whole number of bytes. */
+export function sizeOption(flag: string, text: string): number {
+  const bytes = parseSize(text);
+  if (bytes === undefined || !Number.isSafeInteger(bytes)) {
+    throw new UsageError(`${flag}: '${text}' is not a size (try 256KiB, 1MiB or 16384)`);
+  }
+  return bytes;
+}
+
+/** Exactly one positional argument, named `what` in the error. */
+export function onePositional(positionals: string[], what: string): string {
+  if (positionals.length === 0) throw new UsageError(`missing ${what}`);
+  if (positionals.length > 1) {
+    throw new UsageError(
+      `expected one ${what}, got ${positionals.length}: ${positionals.join(" ")}`,
+    );
+  }
+  return positionals[0]!;
+}
+
+/** Values of a repeatable option, each split at commas: `-w a,b -w c` → [a, b, c]. */
+export function commaList(values: readonly string[] | undefined): string[] {
+  return (values ?? [])
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
+}
