@@ -1,0 +1,1 @@
+export { type ChokeDecision, Choker, type ChokerOptions, type ChokerPeer } from "./choker.ts";
