@@ -143,6 +143,22 @@ describe("PiecePicker", () => {
     assert.equal(p.pick(peer("b", "1"), 5).length, 2);
   });
 
+  test("a failed piece is fetched from someone else while another peer has it", () => {
+    const { picker: p } = picker(1, BLOCK_LENGTH);
+    const liar = peer("liar", "1");
+    const honest = peer("honest", "1");
+    p.peerHasBitfield(liar.have);
+    p.peerHasBitfield(honest.have);
+    p.pick(liar, 1);
+    p.blockReceived("liar", 0, 0);
+    p.pieceFailed(0, ["liar"]);
+    assert.deepEqual(p.pick(liar, 1), [], "the suspect is not asked again");
+    assert.equal(p.pick(honest, 1).length, 1);
+    p.peerGone(honest);
+    p.requestFailed("honest", 0, 0);
+    assert.equal(p.pick(liar, 1).length, 1, "with nobody else left, the suspect may try again");
+  });
+
   test("the last piece's last block is short", () => {
     const have = new Bitfield(2);
     const p = new PiecePicker({

@@ -64,6 +64,8 @@ export class PiecePicker {
   readonly #availability: Uint32Array;
   readonly #priority: Uint8Array;
   readonly #partials = new Map<number, Partial>();
+  /** Peers whose data failed a piece's hash: asked for it again only if nobody else has it. */
+  readonly #suspects = new Map<number, Set<string>>();
 
   constructor(opts: PickerOptions) {
     this.#opts = { randomFirstPieces: 4, random: Math.random, ...opts };
@@ -130,11 +132,20 @@ export class PiecePicker {
     return out;
   }
 
+  /** A suspect of a failed piece stays off it while another peer has it. */
+  #avoids(peer: PickerPeer, index: number): boolean {
+    const suspects = this.#suspects.get(index);
+    return (
+      suspects !== undefined && suspects.has(peer.id) && this.#availability[index]! > suspects.size
+    );
+  }
+
   /** Partial pieces this peer has, those closest to done first. */
   #orderedPartials(peer: PickerPeer): Partial[] {
     const list: Partial[] = [];
     for (const p of this.#partials.values()) {
-      if (!peer.have.has(p.index) || this.#priority[p.index] === 0) continue;
+      if (!peer.have.has(p.index) || this.#priority[p.index] === 0 || this.#avoids(peer, p.index))
+        continue;
       // Leave a fast peer's piece to it unless this peer is about as fast.
       if (peer.rate * 2 < p.fastestRate && p.requestedCount < p.blocks) continue;
       list.push(p);
@@ -163,7 +174,11 @@ export class PiecePicker {
   #choosePiece(peer: PickerPeer): number | undefined {
     const { have, random, randomFirstPieces, pieceCount } = this.#opts;
     const wanted = (i: number) =>
-      peer.have.has(i) && !have.has(i) && !this.#partials.has(i) && this.#priority[i]! > 0;
+      peer.have.has(i) &&
+      !have.has(i) &&
+      !this.#partials.has(i) &&
+      this.#priority[i]! > 0 &&
+      !this.#avoids(peer, i);
     let best: number | undefined;
     let bestPriority = -1;
     let bestAvailability = Number.POSITIVE_INFINITY;
@@ -265,11 +280,18 @@ export class PiecePicker {
   /** The piece passed its hash check (the caller sets its `have` bit). */
   pieceVerified(index: number): void {
     this.#partials.delete(index);
+    this.#suspects.delete(index);
   }
 
-  /** The piece failed its hash check: all of it is fetched again. */
-  pieceFailed(index: number): void {
+  /**
+   * The piece failed its hash check: all of it is fetched again, preferably
+   * from peers other than those that sent the bad data (`suspects`).
+   */
+  pieceFailed(index: number, suspects: readonly string[] = []): void {
     this.#partials.delete(index);
+    const set = this.#suspects.get(index) ?? new Set<string>();
+    for (const id of suspects) set.add(id);
+    if (set.size > 0) this.#suspects.set(index, set);
   }
 
   /** Pieces in progress and how many of their blocks have arrived. */
