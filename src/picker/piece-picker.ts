@@ -135,9 +135,8 @@ export class PiecePicker {
   /** A suspect of a failed piece stays off it while another peer has it. */
   #avoids(peer: PickerPeer, index: number): boolean {
     const suspects = this.#suspects.get(index);
-    return (
-      suspects !== undefined && suspects.has(peer.id) && this.#availability[index]! > suspects.size
-    );
+    if (!suspects?.has(peer.id)) return false;
+    return this.#availability[index]! > suspects.size;
   }
 
   /** Partial pieces this peer has, those closest to done first. */
