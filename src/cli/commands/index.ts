@@ -15,4 +15,19 @@ export const COMMANDS: CommandEntry[] = [
     summary: "show what a .torrent file or magnet link holds",
     load: async () => (await import("./info.ts")).infoCommand,
   },
+  {
+    name: "tracker",
+    summary: "run a tracker, or list a running tracker's swarms and peers",
+    load: async () => (await import("./tracker.ts")).trackerCommand,
+  },
+  {
+    name: "publish",
+    summary: "upload a .torrent to a shoal tracker's index",
+    load: async () => (await import("./publish.ts")).publishCommand,
+  },
+  {
+    name: "list",
+    summary: "list the torrents a shoal tracker offers",
+    load: async () => (await import("./list.ts")).listCommand,
+  },
 ];

@@ -1,0 +1,71 @@
+/** `shoal list`: what a shoal tracker's index offers. */
+import { parseArgs } from "node:util";
+import { formatBytes, ShoalError } from "../../util/index.ts";
+import type { Command } from "../command.ts";
+import { UsageError } from "../io.ts";
+import { errorText, formatTable, trackerBaseUrl, trackerRequest } from "./tracker-client.ts";
+
+const HELP = `Usage: shoal list --tracker <url> [--json]
+
+Lists the torrents published to a shoal tracker's index (GET /torrents): name,
+size, files, seeders, leechers, completed downloads and info hash.
+
+Options:
+  --tracker <url>   the tracker's announce URL or base URL
+  --json            print the tracker's JSON (with magnet links)
+
+Example:
+  shoal list --tracker http://127.0.0.1:6969/announce
+`;
+
+interface TorrentListing {
+  infoHash: string;
+  name: string;
+  size: number;
+  files: number;
+  seeders: number;
+  leechers: number;
+  completed: number;
+  added: string;
+}
+
+export const listCommand: Command = {
+  name: "list",
+  help: HELP,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { tracker: { type: "string" }, url: { type: "string" }, json: { type: "boolean" } },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const base = trackerBaseUrl(values.tracker ?? values.url);
+    const { status, body } = await trackerRequest(base, "/torrents");
+    if (status !== 200 || !Array.isArray(body)) {
+      throw new ShoalError("tracker_refused", `${base}/torrents: ${errorText(status, body)}`);
+    }
+    const list = body as TorrentListing[];
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      return 0;
+    }
+    if (list.length === 0) {
+      io.stdout.write("the tracker offers no torrents\n");
+      return 0;
+    }
+    const rows = list.map((t) => [
+      t.name,
+      formatBytes(t.size),
+      String(t.files),
+      String(t.seeders),
+      String(t.leechers),
+      String(t.completed),
+      t.infoHash,
+    ]);
+    io.stdout.write(
+      formatTable(["NAME", "SIZE", "FILES", "SEEDERS", "LEECHERS", "COMPLETED", "INFO HASH"], rows),
+    );
+    return 0;
+  },
+};

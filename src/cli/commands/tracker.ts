@@ -1,0 +1,257 @@
+/**
+ * `shoal tracker`: runs a tracker (HTTP and UDP on one port), or with
+ * `swarms` / `peers` queries a running one.
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  CONFIG_FIELDS,
+  coerceField,
+  DEFAULT_CONFIG,
+  resolveConfig,
+  type SwarmView,
+  Tracker,
+  TrackerError,
+} from "../../tracker-server/index.ts";
+import { createJsonLogger, formatBytes, ShoalError } from "../../util/index.ts";
+import type { Command } from "../command.ts";
+import { type CliIO, UsageError } from "../io.ts";
+import {
+  ago,
+  errorText,
+  formatTable,
+  hostPort,
+  trackerBaseUrl,
+  trackerRequest,
+} from "./tracker-client.ts";
+
+function optionLines(): string {
+  return CONFIG_FIELDS.map((f) => {
+    const arg = f.type === "boolean" ? "" : f.type === "integer" ? " <n>" : " <value>";
+    const def = DEFAULT_CONFIG[f.key];
+    const shown = def === undefined || def === false ? "" : ` (default ${def})`;
+    return `  --${`${f.flag}${arg}`.padEnd(28)} ${f.help}${shown}`;
+  }).join("\n");
+}
+
+const HELP = `Usage: shoal tracker [options]
+       shoal tracker swarms --url <tracker url> [--json]
+       shoal tracker peers [<infohash>] --url <tracker url> [--json]
+
+Runs a BitTorrent tracker: HTTP (BEP 3, 7, 23, 48) and UDP (BEP 15) announces
+and scrapes on one port number, a torrent index (POST/GET /torrents), and
+operator views (/, /stats, /metrics, /swarms). Stops cleanly on Ctrl-C or
+SIGTERM, saving the live peers so a restart serves peer lists at once.
+
+Options:
+  --config <file.json>         settings as JSON, keys as below in camelCase
+                               (e.g. {"port": 6969, "registeredOnly": true});
+                               flags override the file
+${optionLines()}
+  Boolean flags can be negated: --no-registered-only.
+
+'swarms' lists each swarm with its seeders' and leechers' addresses;
+'peers' lists peers (of one swarm, or all). --url takes the announce URL or
+the tracker's base URL.
+
+Examples:
+  shoal tracker --port 6969 --data-dir ~/.shoal/tracker
+  shoal tracker --host 127.0.0.1 --port 6969 --registered-only --publish-token s3cret
+  shoal tracker swarms --url http://127.0.0.1:6969/announce
+  shoal tracker peers 1f3a…e9 --url http://127.0.0.1:6969
+`;
+
+export const trackerCommand: Command = {
+  name: "tracker",
+  help: HELP,
+  async run(args, io) {
+    if (args[0] === "swarms") return swarms(args.slice(1), io);
+    if (args[0] === "peers") return peers(args.slice(1), io);
+    return serve(args, io);
+  },
+};
+
+async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new TrackerError(
+      "invalid_config",
+      `cannot read config file '${path}': ${(err as Error).message}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new TrackerError(
+      "invalid_config",
+      `config file '${path}' is not JSON: ${(err as Error).message}`,
+    );
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TrackerError("invalid_config", `config file '${path}' must hold one JSON object`);
+  }
+  const obj = value as Record<string, unknown>;
+  // A relative data dir in a config file is relative to the file.
+  if (typeof obj.dataDir === "string") obj.dataDir = resolve(path, "..", obj.dataDir);
+  return obj;
+}
+
+async function serve(args: string[], io: CliIO): Promise<number> {
+  const options: Record<string, { type: "string" | "boolean" }> = { config: { type: "string" } };
+  for (const f of CONFIG_FIELDS)
+    options[f.flag] = { type: f.type === "boolean" ? "boolean" : "string" };
+  const { values, positionals } = parseArgs({
+    args,
+    options,
+    strict: true,
+    allowNegative: true,
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument '${positionals[0]}' (subcommands: swarms, peers)`);
+  }
+  const file =
+    typeof values.config === "string" ? await readConfigFile(resolve(io.cwd, values.config)) : {};
+  const flags: Record<string, unknown> = {};
+  for (const f of CONFIG_FIELDS) {
+    const v = values[f.flag];
+    if (v === undefined) continue;
+    try {
+      flags[f.key] = coerceField(f, v, true);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  if (typeof flags.dataDir === "string") flags.dataDir = resolve(io.cwd, flags.dataDir);
+  const config = resolveConfig(file, flags);
+  const logger = createJsonLogger(config.logLevel, (line) => io.stderr.write(line), {
+    component: "tracker",
+  });
+  const tracker = await Tracker.start(config, { logger });
+  const { http, udp } = tracker.urls;
+  const where = config.host === undefined ? " (all interfaces)" : "";
+  io.stdout.write(`tracker listening on ${http} and ${udp}${where}\n`);
+  logger.info("tracker started", {
+    port: tracker.port,
+    dataDir: config.dataDir ?? null,
+    registeredOnly: config.registeredOnly,
+    torrents: tracker.index.size,
+  });
+  const signal = await new Promise<string>((done) => {
+    const onSignal = (name: string) => () => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      done(name);
+    };
+    const onInt = onSignal("SIGINT");
+    const onTerm = onSignal("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+  });
+  logger.info("stopping", { signal });
+  await tracker.stop();
+  logger.info("tracker stopped");
+  return 0;
+}
+
+function clientArgs(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { url: { type: "string" }, tracker: { type: "string" }, json: { type: "boolean" } },
+  });
+}
+
+async function fetchSwarms(base: string, infoHash: string | undefined): Promise<SwarmView[]> {
+  const path = infoHash ? `/swarms/${infoHash.toLowerCase()}` : "/swarms";
+  const { status, body } = await trackerRequest(base, path);
+  if (status === 404 && infoHash)
+    throw new ShoalError("unknown_swarm", `the tracker has no swarm ${infoHash}`);
+  if (status !== 200)
+    throw new ShoalError("tracker_refused", `${base}${path}: ${errorText(status, body)}`);
+  return infoHash ? [body as SwarmView] : ((body as { swarms: SwarmView[] }).swarms ?? []);
+}
+
+async function swarms(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = clientArgs(args);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const base = trackerBaseUrl(values.url ?? values.tracker);
+  const list = await fetchSwarms(base, undefined);
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    return 0;
+  }
+  if (list.length === 0) {
+    io.stdout.write("no swarms\n");
+    return 0;
+  }
+  const rows = list.map((s) => [
+    s.infoHash,
+    s.name ?? "-",
+    s.size === null ? "-" : formatBytes(s.size),
+    s.pieces === null ? "-" : String(s.pieces),
+    String(s.seeders),
+    String(s.leechers),
+    String(s.completed),
+  ]);
+  io.stdout.write(
+    formatTable(["INFO HASH", "NAME", "SIZE", "PIECES", "SEEDERS", "LEECHERS", "COMPLETED"], rows),
+  );
+  for (const s of list) {
+    if (s.peers.length === 0) continue;
+    const seeders = s.peers.filter((p) => p.seeder).map((p) => hostPort(p.ip, p.port));
+    const leechers = s.peers.filter((p) => !p.seeder).map((p) => hostPort(p.ip, p.port));
+    io.stdout.write(`\n${s.infoHash}${s.name ? `  ${s.name}` : ""}\n`);
+    io.stdout.write(`  seeders:  ${seeders.join(", ") || "-"}\n`);
+    io.stdout.write(`  leechers: ${leechers.join(", ") || "-"}\n`);
+  }
+  return 0;
+}
+
+async function peers(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = clientArgs(args);
+  if (positionals.length > 1)
+    throw new UsageError(`expected at most one info hash, got ${positionals.length}`);
+  const infoHash = positionals[0];
+  if (infoHash !== undefined && !/^[0-9a-fA-F]{40}$/.test(infoHash)) {
+    throw new UsageError(`'${infoHash}' is not an info hash (40 hex digits)`);
+  }
+  const base = trackerBaseUrl(values.url ?? values.tracker);
+  const list = await fetchSwarms(base, infoHash);
+  const rows: string[][] = [];
+  for (const s of list) {
+    for (const p of s.peers) {
+      rows.push([
+        s.infoHash,
+        hostPort(p.ip, p.port),
+        p.seeder ? "seeder" : "leecher",
+        p.left < 0 ? "?" : formatBytes(p.left),
+        ago(p.lastSeen),
+        Buffer.from(p.peerId, "hex")
+          .toString("latin1")
+          .replace(/[^\x20-\x7e]/g, "."),
+      ]);
+    }
+  }
+  if (values.json) {
+    io.stdout.write(
+      `${JSON.stringify(
+        list.flatMap((s) => s.peers.map((p) => ({ infoHash: s.infoHash, ...p }))),
+        null,
+        2,
+      )}\n`,
+    );
+    return 0;
+  }
+  if (rows.length === 0) {
+    io.stdout.write("no peers\n");
+    return 0;
+  }
+  io.stdout.write(formatTable(["INFO HASH", "ADDRESS", "ROLE", "LEFT", "SEEN", "PEER ID"], rows));
+  return 0;
+}

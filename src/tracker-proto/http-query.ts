@@ -1,0 +1,312 @@
+/**
+ * HTTP announce and scrape queries (BEP 3, BEP 7, BEP 23, BEP 48).
+ *
+ * The query is taken as raw text (latin1, one char per byte) and decoded here,
+ * because info_hash and peer_id are arbitrary bytes. `readAnnounceQuery` is the
+ * server's allocation-light form: it fills a reused object with the ids as
+ * latin1 strings (one char per byte), ready to key maps with.
+ */
+import { TrackerProtoError, type TrackerProtoErrorCode } from "./errors.ts";
+import { percentDecodeInto, percentEncode } from "./percent.ts";
+import type { AnnounceEvent, AnnounceRequest } from "./types.ts";
+
+/** An announce with ids as latin1 strings; filled in place by `readAnnounceQuery`. */
+export interface AnnounceFields {
+  infoHash: string;
+  peerId: string;
+  port: number;
+  uploaded: number;
+  downloaded: number;
+  /** -1 when not sent. */
+  left: number;
+  event: AnnounceEvent;
+  /** -1 when not sent or not a number. */
+  numwant: number;
+  compact: boolean;
+  noPeerId: boolean;
+  /** "" when not sent. */
+  ip: string;
+  ipv4: string;
+  ipv6: string;
+  key: string;
+  trackerId: string;
+}
+
+export function newAnnounceFields(): AnnounceFields {
+  return {
+    infoHash: "",
+    peerId: "",
+    port: 0,
+    uploaded: 0,
+    downloaded: 0,
+    left: -1,
+    event: "none",
+    numwant: -1,
+    compact: true,
+    noPeerId: false,
+    ip: "",
+    ipv4: "",
+    ipv6: "",
+    key: "",
+    trackerId: "",
+  };
+}
+
+let scratch = Buffer.allocUnsafe(2048);
+
+/** Decodes text[start, end) into the shared scratch buffer; the byte count or -1. */
+function decodeValue(text: string, start: number, end: number): number {
+  if (end - start > scratch.length) scratch = Buffer.allocUnsafe(end - start);
+  return percentDecodeInto(text, start, end, scratch);
+}
+
+/** A decimal integer ≥ 0 (at most 20 digits); -1 if the text is anything else. */
+function decimal(text: string, start: number, end: number): number {
+  if (end <= start || end - start > 20) return -1;
+  let v = 0;
+  for (let i = start; i < end; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+function eventFrom(text: string, start: number, end: number): AnnounceEvent {
+  switch (text.slice(start, end)) {
+    case "started":
+      return "started";
+    case "completed":
+      return "completed";
+    case "stopped":
+      return "stopped";
+    case "paused":
+      return "paused";
+    default:
+      // BEP 3: absent or empty means a regular announce; unknown words are treated alike.
+      return "none";
+  }
+}
+
+// Flags for parameters seen, so the first occurrence of a repeated one wins.
+const SEEN_INFO_HASH = 1;
+const SEEN_PEER_ID = 2;
+const SEEN_PORT = 4;
+
+/**
+ * Fills `out` from a raw announce query. Returns null when the announce is
+ * usable, else the code of the first problem (see FAILURE_REASONS).
+ */
+export function readAnnounceQuery(
+  query: string,
+  out: AnnounceFields,
+): TrackerProtoErrorCode | null {
+  out.infoHash = "";
+  out.peerId = "";
+  out.port = 0;
+  out.uploaded = 0;
+  out.downloaded = 0;
+  out.left = -1;
+  out.event = "none";
+  out.numwant = -1;
+  out.compact = true;
+  out.noPeerId = false;
+  out.ip = "";
+  out.ipv4 = "";
+  out.ipv6 = "";
+  out.key = "";
+  out.trackerId = "";
+  let seen = 0;
+  let error: TrackerProtoErrorCode | null = null;
+  const len = query.length;
+  let pos = 0;
+  while (pos < len) {
+    let amp = query.indexOf("&", pos);
+    if (amp < 0) amp = len;
+    let eq = query.indexOf("=", pos);
+    if (eq < 0 || eq > amp) eq = amp;
+    const vStart = eq < amp ? eq + 1 : amp;
+    switch (query.slice(pos, eq)) {
+      case "info_hash":
+        if (!(seen & SEEN_INFO_HASH)) {
+          seen |= SEEN_INFO_HASH;
+          const n = decodeValue(query, vStart, amp);
+          if (n < 0) error ??= "malformed_query";
+          else if (n !== 20) error ??= "invalid_info_hash";
+          else out.infoHash = scratch.toString("latin1", 0, 20);
+        }
+        break;
+      case "peer_id":
+        if (!(seen & SEEN_PEER_ID)) {
+          seen |= SEEN_PEER_ID;
+          const n = decodeValue(query, vStart, amp);
+          if (n < 0) error ??= "malformed_query";
+          else if (n !== 20) error ??= "invalid_peer_id";
+          else out.peerId = scratch.toString("latin1", 0, 20);
+        }
+        break;
+      case "port":
+        if (!(seen & SEEN_PORT)) {
+          seen |= SEEN_PORT;
+          const p = decimal(query, vStart, amp);
+          if (p < 1 || p > 65535) error ??= "invalid_port";
+          else out.port = p;
+        }
+        break;
+      case "uploaded":
+        out.uploaded = decimal(query, vStart, amp);
+        if (out.uploaded < 0) error ??= "invalid_number";
+        break;
+      case "downloaded":
+        out.downloaded = decimal(query, vStart, amp);
+        if (out.downloaded < 0) error ??= "invalid_number";
+        break;
+      case "left":
+        out.left = decimal(query, vStart, amp);
+        if (out.left < 0) error ??= "invalid_number";
+        break;
+      case "event":
+        out.event = eventFrom(query, vStart, amp);
+        break;
+      case "numwant":
+        out.numwant = decimal(query, vStart, amp);
+        break;
+      case "compact":
+        out.compact = !(amp - vStart === 1 && query.charCodeAt(vStart) === 0x30);
+        break;
+      case "no_peer_id":
+        out.noPeerId = !(
+          amp === vStart ||
+          (amp - vStart === 1 && query.charCodeAt(vStart) === 0x30)
+        );
+        break;
+      case "ip":
+      case "ipv4":
+      case "ipv6":
+      case "key":
+      case "trackerid": {
+        const n = decodeValue(query, vStart, amp);
+        if (n < 0) {
+          error ??= "malformed_query";
+          break;
+        }
+        const value = scratch.toString("latin1", 0, n);
+        const name = query.slice(pos, eq);
+        if (name === "trackerid") out.trackerId = value;
+        else out[name as "ip" | "ipv4" | "ipv6" | "key"] = value;
+        break;
+      }
+    }
+    pos = amp + 1;
+  }
+  if (error) return error;
+  if (!(seen & SEEN_INFO_HASH)) return "missing_info_hash";
+  if (!(seen & SEEN_PEER_ID)) return "missing_peer_id";
+  if (!(seen & SEEN_PORT)) return "missing_port";
+  return null;
+}
+
+/** Parses a raw announce query (the text after `?`, latin1). Throws TrackerProtoError. */
+export function parseAnnounceQuery(query: string): AnnounceRequest {
+  const f = newAnnounceFields();
+  const error = readAnnounceQuery(query, f);
+  if (error) throw new TrackerProtoError(error);
+  const req: AnnounceRequest = {
+    infoHash: Buffer.from(f.infoHash, "latin1"),
+    peerId: Buffer.from(f.peerId, "latin1"),
+    port: f.port,
+    uploaded: f.uploaded,
+    downloaded: f.downloaded,
+    left: f.left,
+    event: f.event,
+    compact: f.compact,
+    noPeerId: f.noPeerId,
+  };
+  if (f.numwant >= 0) req.numwant = f.numwant;
+  if (f.ip) req.ip = f.ip;
+  if (f.ipv4) req.ipv4 = f.ipv4;
+  if (f.ipv6) req.ipv6 = f.ipv6;
+  if (f.key) req.key = f.key;
+  if (f.trackerId) req.trackerId = f.trackerId;
+  return req;
+}
+
+/** What buildAnnounceQuery needs: the ids and port; everything else has a default. */
+export type AnnounceQueryInput = Pick<AnnounceRequest, "infoHash" | "peerId" | "port"> &
+  Partial<AnnounceRequest>;
+
+/** Builds an announce query (without the leading `?`). */
+export function buildAnnounceQuery(req: AnnounceQueryInput): string {
+  const parts = [
+    `info_hash=${percentEncode(req.infoHash)}`,
+    `peer_id=${percentEncode(req.peerId)}`,
+    `port=${req.port}`,
+    `uploaded=${req.uploaded ?? 0}`,
+    `downloaded=${req.downloaded ?? 0}`,
+  ];
+  if (req.left === undefined || req.left >= 0) parts.push(`left=${req.left ?? 0}`);
+  if (req.event && req.event !== "none") parts.push(`event=${req.event}`);
+  if (req.numwant !== undefined) parts.push(`numwant=${req.numwant}`);
+  parts.push(`compact=${req.compact === false ? 0 : 1}`);
+  if (req.noPeerId) parts.push("no_peer_id=1");
+  for (const [name, value] of [
+    ["ip", req.ip],
+    ["ipv4", req.ipv4],
+    ["ipv6", req.ipv6],
+    ["key", req.key],
+    ["trackerid", req.trackerId],
+  ] as const) {
+    if (value !== undefined) parts.push(`${name}=${percentEncode(Buffer.from(value, "latin1"))}`);
+  }
+  return parts.join("&");
+}
+
+/**
+ * Server form of a scrape query: pushes each info_hash (latin1) into `out`.
+ * Returns null, or the code of the first problem. No info_hash = full scrape.
+ */
+export function readScrapeQuery(
+  query: string,
+  out: string[],
+  maxHashes = 256,
+): TrackerProtoErrorCode | null {
+  const len = query.length;
+  let pos = 0;
+  while (pos < len) {
+    let amp = query.indexOf("&", pos);
+    if (amp < 0) amp = len;
+    if (query.startsWith("info_hash=", pos) && pos + 10 <= amp) {
+      const n = decodeValue(query, pos + 10, amp);
+      if (n < 0) return "malformed_query";
+      if (n !== 20) return "invalid_info_hash";
+      if (out.length >= maxHashes) return "too_many_info_hashes";
+      out.push(scratch.toString("latin1", 0, 20));
+    }
+    pos = amp + 1;
+  }
+  return null;
+}
+
+/** Parses a raw scrape query; [] asks for a full scrape. Throws TrackerProtoError. */
+export function parseScrapeQuery(query: string, maxHashes = 256): Buffer[] {
+  const keys: string[] = [];
+  const error = readScrapeQuery(query, keys, maxHashes);
+  if (error) throw new TrackerProtoError(error);
+  return keys.map((k) => Buffer.from(k, "latin1"));
+}
+
+export function buildScrapeQuery(infoHashes: readonly Uint8Array[]): string {
+  return infoHashes.map((h) => `info_hash=${percentEncode(h)}`).join("&");
+}
+
+/**
+ * BEP 48: the scrape URL is the announce URL with the last path component's
+ * leading "announce" replaced by "scrape"; without one, the tracker has no scrape.
+ */
+export function scrapeUrlFor(announceUrl: string): string | undefined {
+  const q = announceUrl.indexOf("?");
+  const path = q < 0 ? announceUrl : announceUrl.slice(0, q);
+  const slash = path.lastIndexOf("/");
+  if (slash < 0 || !path.startsWith("announce", slash + 1)) return undefined;
+  return `${path.slice(0, slash + 1)}scrape${announceUrl.slice(slash + 9)}`;
+}

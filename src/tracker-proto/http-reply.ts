@@ -1,0 +1,216 @@
+/**
+ * HTTP tracker replies: announce (BEP 3, compact peers BEP 23, peers6 BEP 7),
+ * scrape (BEP 48) and failures. Builders write canonical bencoding by hand
+ * (keys in byte order) because the server builds one reply per announce;
+ * `announceReplyText` returns latin1 text (one char per byte) so a server can
+ * splice it after its headers and write it with a single socket write.
+ */
+import {
+  type BencodeDict,
+  type BencodeValue,
+  decode,
+  isBytes,
+  isDict,
+  isList,
+} from "../bencode/index.ts";
+import { decodeCompactPeers } from "./compact.ts";
+import { TrackerProtoError } from "./errors.ts";
+import type { PeerAddress, ScrapeCounts } from "./types.ts";
+
+export interface AnnounceReplyFields {
+  /** Seconds between regular announces. */
+  interval: number;
+  minInterval?: number;
+  /** Seeders. */
+  complete?: number;
+  /** Leechers. */
+  incomplete?: number;
+  downloaded?: number;
+  trackerId?: string;
+  warning?: string;
+  /** BEP 23 compact IPv4 peers: Buffer, or latin1 text of the same bytes. */
+  peers?: Buffer | string;
+  /** BEP 7 compact IPv6 peers (18 bytes each); left out when undefined. */
+  peers6?: Buffer | string;
+  /** Dictionary form (the client sent compact=0); takes the place of `peers`/`peers6`. */
+  peerList?: readonly PeerAddress[];
+}
+
+function str(bytes: string): string {
+  return `${bytes.length}:${bytes}`;
+}
+
+/** A UTF-8 string as a bencoded byte string in latin1 text form. */
+function utf8Str(text: string): string {
+  return str(Buffer.from(text, "utf8").toString("latin1"));
+}
+
+function latin1(v: Buffer | string): string {
+  return typeof v === "string" ? v : v.toString("latin1");
+}
+
+/** The announce reply as latin1 text (one char per byte of the bencoding). */
+export function announceReplyText(r: AnnounceReplyFields): string {
+  let out = "d";
+  if (r.complete !== undefined) out += `8:completei${r.complete}e`;
+  if (r.downloaded !== undefined) out += `10:downloadedi${r.downloaded}e`;
+  if (r.incomplete !== undefined) out += `10:incompletei${r.incomplete}e`;
+  out += `8:intervali${r.interval}e`;
+  if (r.minInterval !== undefined) out += `12:min intervali${r.minInterval}e`;
+  if (r.peerList) {
+    out += "5:peersl";
+    for (const p of r.peerList) {
+      out += `d2:ip${utf8Str(p.ip)}`;
+      if (p.peerId) out += `7:peer id${str(p.peerId.toString("latin1"))}`;
+      out += `4:porti${p.port}ee`;
+    }
+    out += "e";
+  } else {
+    out += `5:peers${str(r.peers === undefined ? "" : latin1(r.peers))}`;
+    if (r.peers6 !== undefined) out += `6:peers6${str(latin1(r.peers6))}`;
+  }
+  if (r.trackerId !== undefined) out += `10:tracker id${utf8Str(r.trackerId)}`;
+  if (r.warning !== undefined) out += `15:warning message${utf8Str(r.warning)}`;
+  return `${out}e`;
+}
+
+export function buildAnnounceReply(r: AnnounceReplyFields): Buffer {
+  return Buffer.from(announceReplyText(r), "latin1");
+}
+
+/** BEP 3: a reply carrying only `failure reason` (UTF-8 text). */
+export function failureReplyText(reason: string): string {
+  return `d14:failure reason${utf8Str(reason)}e`;
+}
+
+export function buildFailureReply(reason: string): Buffer {
+  return Buffer.from(failureReplyText(reason), "latin1");
+}
+
+/** BEP 48 reply; `files` keys must be sorted, so the hashes are sorted (and de-duplicated) here. */
+export function scrapeReplyText(
+  files: readonly { key: string; complete: number; downloaded: number; incomplete: number }[],
+): string {
+  const sorted = [...files].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  let out = "d5:filesd";
+  let last: string | undefined;
+  for (const f of sorted) {
+    if (f.key === last) continue;
+    last = f.key;
+    out += `${str(f.key)}d8:completei${f.complete}e10:downloadedi${f.downloaded}e10:incompletei${f.incomplete}ee`;
+  }
+  return `${out}ee`;
+}
+
+export function buildScrapeReply(files: readonly ScrapeCounts[]): Buffer {
+  const text = scrapeReplyText(
+    files.map((f) => ({
+      key: f.infoHash.toString("latin1"),
+      complete: f.complete,
+      downloaded: f.downloaded,
+      incomplete: f.incomplete,
+    })),
+  );
+  return Buffer.from(text, "latin1");
+}
+
+export interface AnnounceReply {
+  failureReason?: string;
+  warning?: string;
+  interval?: number;
+  minInterval?: number;
+  complete?: number;
+  incomplete?: number;
+  downloaded?: number;
+  trackerId?: string;
+  /** Peers from `peers` (compact or dictionary form) then `peers6`. */
+  peers: PeerAddress[];
+}
+
+function decodeReply(body: Uint8Array): BencodeDict {
+  let value: BencodeValue;
+  try {
+    // Real trackers do not all sort their keys; accept what they send.
+    value = decode(body, { strict: false });
+  } catch (err) {
+    throw new TrackerProtoError(
+      "invalid_reply",
+      `the tracker's reply is not valid bencoding: ${(err as Error).message}`,
+    );
+  }
+  if (!isDict(value)) throw new TrackerProtoError("invalid_reply");
+  return value;
+}
+
+function num(d: BencodeDict, key: string): number | undefined {
+  const v = d.get(key);
+  return typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : undefined;
+}
+
+function text(d: BencodeDict, key: string): string | undefined {
+  const v = d.get(key);
+  return isBytes(v) ? v.toString("utf8") : undefined;
+}
+
+/** Parses an announce reply (either peer form). Throws TrackerProtoError if it is not one. */
+export function parseAnnounceReply(body: Uint8Array): AnnounceReply {
+  const d = decodeReply(body);
+  const reply: AnnounceReply = { peers: [] };
+  const failure = text(d, "failure reason");
+  if (failure !== undefined) reply.failureReason = failure;
+  const fields = [
+    ["warning", text(d, "warning message")],
+    ["interval", num(d, "interval")],
+    ["minInterval", num(d, "min interval")],
+    ["complete", num(d, "complete")],
+    ["incomplete", num(d, "incomplete")],
+    ["downloaded", num(d, "downloaded")],
+    ["trackerId", text(d, "tracker id")],
+  ] as const;
+  for (const [name, value] of fields) {
+    if (value !== undefined) (reply as unknown as Record<string, unknown>)[name] = value;
+  }
+  const peers = d.get("peers");
+  if (isBytes(peers)) reply.peers.push(...decodeCompactPeers(peers, 4));
+  else if (isList(peers)) {
+    for (const p of peers) {
+      if (!isDict(p)) continue;
+      const ip = text(p, "ip");
+      const port = num(p, "port");
+      if (ip === undefined || port === undefined) continue;
+      const id = p.get("peer id");
+      reply.peers.push(isBytes(id) ? { ip, port, peerId: Buffer.from(id) } : { ip, port });
+    }
+  }
+  const peers6 = d.get("peers6");
+  if (isBytes(peers6)) reply.peers.push(...decodeCompactPeers(peers6, 6));
+  return reply;
+}
+
+export interface ScrapeReply {
+  failureReason?: string;
+  files: ScrapeCounts[];
+}
+
+/** Parses a BEP 48 scrape reply. Throws TrackerProtoError if it is not one. */
+export function parseScrapeReply(body: Uint8Array): ScrapeReply {
+  const d = decodeReply(body);
+  const reply: ScrapeReply = { files: [] };
+  const failure = text(d, "failure reason");
+  if (failure !== undefined) reply.failureReason = failure;
+  const files = d.get("files");
+  if (isDict(files)) {
+    for (const [key, v] of files) {
+      if (!isDict(v)) continue;
+      reply.files.push({
+        infoHash: Buffer.from(key, "latin1"),
+        complete: num(v, "complete") ?? 0,
+        downloaded: num(v, "downloaded") ?? 0,
+        incomplete: num(v, "incomplete") ?? 0,
+      });
+    }
+  } else if (failure === undefined) {
+    throw new TrackerProtoError("invalid_reply", "the scrape reply has no 'files' dictionary");
+  }
+  return reply;
+}

@@ -1,0 +1,69 @@
+/**
+ * Percent-encoding of raw bytes in query strings. BEP 3 sends info_hash and
+ * peer_id as arbitrary bytes, so decoding must give bytes back, never UTF-8
+ * text (which URLSearchParams would produce, mangling every byte ≥ 0x80).
+ */
+
+const HEX = "0123456789ABCDEF";
+
+function isUnreserved(b: number): boolean {
+  // RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~"
+  return (
+    (b >= 0x30 && b <= 0x39) ||
+    (b >= 0x41 && b <= 0x5a) ||
+    (b >= 0x61 && b <= 0x7a) ||
+    b === 0x2d ||
+    b === 0x2e ||
+    b === 0x5f ||
+    b === 0x7e
+  );
+}
+
+/** Percent-encodes every byte that is not RFC 3986 unreserved. */
+export function percentEncode(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) {
+    out += isUnreserved(b) ? String.fromCharCode(b) : `%${HEX[b >> 4]}${HEX[b & 15]}`;
+  }
+  return out;
+}
+
+/** Value of one hex digit's char code, or -1. */
+export function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/**
+ * Decodes `text[start, end)` (latin1: one char per byte) into `into` from 0.
+ * `+` is a space, as in form-encoded queries. Returns the byte count, or -1
+ * for a `%` not followed by two hex digits. `into` must hold end - start bytes.
+ */
+export function percentDecodeInto(text: string, start: number, end: number, into: Buffer): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x25) {
+      if (i + 2 >= end) return -1;
+      const hi = hexDigit(text.charCodeAt(i + 1));
+      const lo = hexDigit(text.charCodeAt(i + 2));
+      if (hi < 0 || lo < 0) return -1;
+      into[n++] = (hi << 4) | lo;
+      i += 2;
+    } else if (c === 0x2b) {
+      into[n++] = 0x20;
+    } else {
+      into[n++] = c & 0xff;
+    }
+  }
+  return n;
+}
+
+/** Decodes a whole percent-encoded string to bytes; undefined when malformed. */
+export function percentDecode(text: string): Buffer | undefined {
+  const out = Buffer.allocUnsafe(text.length);
+  const n = percentDecodeInto(text, 0, text.length, out);
+  return n < 0 ? undefined : out.subarray(0, n);
+}

@@ -1,0 +1,248 @@
+/**
+ * The announce and scrape logic, transport-blind: the HTTP and UDP front ends
+ * decode requests into AnnounceFields and encode whatever this returns. It
+ * takes the swarm state (SwarmStore) and the time as arguments, so tests drive
+ * it with a FakeClock and a seeded Random.
+ *
+ * Results are written into one reused object (read it before the next call):
+ * the hot path allocates no result objects.
+ */
+import type { AnnounceFields, IpFamily } from "../tracker-proto/index.ts";
+import { normalizeIp } from "../tracker-proto/index.ts";
+import type { Clock } from "../util/index.ts";
+import type { TrackerMetrics, Transport } from "./metrics.ts";
+import type { PeerUpdate, StoredPeer, SwarmStore } from "./swarm-store.ts";
+
+export interface AnnounceSettings {
+  /** Seconds between regular announces (BEP 3 `interval`). */
+  interval: number;
+  /** Seconds a client must wait at least (`min interval`). */
+  minInterval: number;
+  /** Peers returned when the client does not say (numwant absent or -1). */
+  defaultNumwant: number;
+  /** Most peers returned whatever the client asks. */
+  maxNumwant: number;
+  /** Answer only for torrents published to the index. */
+  registeredOnly: boolean;
+  /** Use the client's `ip`/`ipv4`/`ipv6` parameters (only safe behind trusted networks). */
+  trustIpParam: boolean;
+}
+
+/** Where an announce came from: the packet's or connection's source address. */
+export interface AnnounceSource {
+  family: IpFamily;
+  /** Raw address bytes as latin1 text: 4 chars (IPv4) or 16 (IPv6). */
+  ip: string;
+}
+
+export interface AnnounceOutcome {
+  /** A BEP 3 `failure reason`, or null when the announce was accepted. */
+  failure: string | null;
+  interval: number;
+  minInterval: number;
+  /** Seeders. */
+  complete: number;
+  /** Leechers. */
+  incomplete: number;
+  downloaded: number;
+  /** Compact mode: IPv4 entries (6 bytes each) in `compact4[0, 6 * count4)`. */
+  compact4: Buffer;
+  count4: number;
+  /** Compact mode: IPv6 entries (18 bytes each) in `compact6[0, 18 * count6)`. */
+  compact6: Buffer;
+  count6: number;
+  /** Dictionary mode (the client sent compact=0): the same choice as records. */
+  peers4: StoredPeer[];
+  peers6: StoredPeer[];
+}
+
+export interface ScrapeOutcome {
+  complete: number;
+  downloaded: number;
+  incomplete: number;
+}
+
+export interface AnnounceHandlerDeps {
+  store: SwarmStore;
+  clock: Clock;
+  metrics: TrackerMetrics;
+  settings: AnnounceSettings;
+  /** True when the info hash (latin1) is published to the index. */
+  isRegistered: (infoHash: string) => boolean;
+  /** Called after a completed download is counted (persistence batches it). */
+  onCompleted?: (infoHash: string, completed: number) => void;
+  /** Completed count of a swarm not in memory (persisted). */
+  completedOf?: (infoHash: string) => number;
+}
+
+export const UNREGISTERED_REASON =
+  "unregistered torrent: this tracker only serves torrents published to its index";
+export const TOO_MANY_SWARMS_REASON =
+  "this tracker is tracking as many torrents as it is configured to; try again later";
+
+function ip4Number(chars: string): number {
+  return (
+    ((chars.charCodeAt(0) << 24) |
+      (chars.charCodeAt(1) << 16) |
+      (chars.charCodeAt(2) << 8) |
+      chars.charCodeAt(3)) >>>
+    0
+  );
+}
+
+export class AnnounceHandler {
+  readonly #deps: AnnounceHandlerDeps;
+  readonly #out: AnnounceOutcome = {
+    failure: null,
+    interval: 0,
+    minInterval: 0,
+    complete: 0,
+    incomplete: 0,
+    downloaded: 0,
+    compact4: Buffer.alloc(0),
+    count4: 0,
+    compact6: Buffer.alloc(0),
+    count6: 0,
+    peers4: [],
+    peers6: [],
+  };
+  readonly #update: PeerUpdate = {
+    peerId: "",
+    ip4: -1,
+    ip6: "",
+    port: 0,
+    left: 0,
+    previousLeft: 0,
+  };
+  readonly #scrape: ScrapeOutcome = { complete: 0, downloaded: 0, incomplete: 0 };
+
+  constructor(deps: AnnounceHandlerDeps) {
+    this.#deps = deps;
+    this.#out.compact4 = Buffer.alloc(6 * deps.settings.maxNumwant);
+    this.#out.compact6 = Buffer.alloc(18 * deps.settings.maxNumwant);
+  }
+
+  get settings(): AnnounceSettings {
+    return this.#deps.settings;
+  }
+
+  #fail(reason: string): AnnounceOutcome {
+    const out = this.#out;
+    out.failure = reason;
+    this.#noPeers();
+    return out;
+  }
+
+  #noPeers(): void {
+    const out = this.#out;
+    out.count4 = 0;
+    out.count6 = 0;
+    out.peers4.length = 0;
+    out.peers6.length = 0;
+  }
+
+  /**
+   * One announce. UDP answers carry peers of the packet's family only (BEP 15);
+   * HTTP answers carry both (BEP 7), the requester's family first.
+   */
+  announce(f: AnnounceFields, source: AnnounceSource, transport: Transport): AnnounceOutcome {
+    const { store, clock, metrics, settings } = this.#deps;
+    metrics.announces[transport][f.event]++;
+    const out = this.#out;
+    out.failure = null;
+    out.interval = settings.interval;
+    out.minInterval = settings.minInterval;
+    const key = f.infoHash;
+    if (settings.registeredOnly && !this.#deps.isRegistered(key)) {
+      metrics.errors.unregistered++;
+      return this.#fail(UNREGISTERED_REASON);
+    }
+    if (f.event === "stopped") {
+      // BEP 3: a stopped peer leaves the swarm at once and needs no peers.
+      store.remove(key, f.peerId);
+      this.#noPeers();
+    } else {
+      const u = this.#update;
+      u.peerId = f.peerId;
+      u.ip4 = source.family === 4 ? ip4Number(source.ip) : -1;
+      u.ip6 = source.family === 6 ? source.ip : "";
+      u.port = f.port;
+      u.left = f.left;
+      if (settings.trustIpParam) {
+        for (const text of [f.ip, f.ipv4, f.ipv6]) {
+          const addr = text ? normalizeIp(text) : undefined;
+          if (addr?.family === 4) u.ip4 = addr.bytes.readUInt32BE(0);
+          else if (addr?.family === 6) u.ip6 = addr.bytes.toString("latin1");
+        }
+      }
+      const result = store.put(key, u, clock.now());
+      if (result === "too_many_swarms") {
+        metrics.errors.too_many_swarms++;
+        return this.#fail(TOO_MANY_SWARMS_REASON);
+      }
+      if (result === "swarm_full") metrics.errors.swarm_full++;
+      // Count a download once: not again from a peer that was already a seeder.
+      if (f.event === "completed" && u.previousLeft !== 0 && result !== "swarm_full") {
+        const completed = store.addCompleted(key);
+        this.#deps.onCompleted?.(key, completed);
+      }
+      const want =
+        f.numwant < 0 ? settings.defaultNumwant : Math.min(f.numwant, settings.maxNumwant);
+      // BEP 3 leaves the choice to the tracker: seeders gain nothing from other seeders.
+      const leechersOnly = f.left === 0;
+      const first = source.family;
+      const second = first === 4 ? 6 : 4;
+      // UDP answers carry the packet's family only (BEP 15); HTTP both, the asker's first (BEP 7).
+      const other = transport === "http";
+      if (f.compact) {
+        out.peers4.length = 0;
+        out.peers6.length = 0;
+        const n1 = store.sampleCompact(
+          key,
+          first,
+          want,
+          f.peerId,
+          leechersOnly,
+          first === 4 ? out.compact4 : out.compact6,
+          0,
+        );
+        const n2 = other
+          ? store.sampleCompact(
+              key,
+              second,
+              want - n1,
+              f.peerId,
+              leechersOnly,
+              second === 4 ? out.compact4 : out.compact6,
+              0,
+            )
+          : 0;
+        out.count4 = first === 4 ? n1 : n2;
+        out.count6 = first === 4 ? n2 : n1;
+      } else {
+        out.count4 = 0;
+        out.count6 = 0;
+        const firstOut = first === 4 ? out.peers4 : out.peers6;
+        const otherOut = first === 4 ? out.peers6 : out.peers4;
+        const n1 = store.sample(key, first, want, f.peerId, leechersOnly, firstOut);
+        if (other) store.sample(key, second, want - n1, f.peerId, leechersOnly, otherOut);
+        else otherOut.length = 0;
+      }
+    }
+    const counts = store.counts(key);
+    out.complete = counts?.seeders ?? 0;
+    out.incomplete = counts?.leechers ?? 0;
+    out.downloaded = counts?.completed ?? 0;
+    return out;
+  }
+
+  /** BEP 48 counts for one info hash (latin1); zeros for a swarm the tracker does not know. */
+  scrape(infoHash: string): ScrapeOutcome {
+    const counts = this.#deps.store.counts(infoHash);
+    const s = this.#scrape;
+    s.complete = counts?.seeders ?? 0;
+    s.incomplete = counts?.leechers ?? 0;
+    s.downloaded = counts?.completed ?? this.#deps.completedOf?.(infoHash) ?? 0;
+    return s;
+  }
+}

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { FakeClock } from "../util/index.ts";
+import { CONNECTION_ID_WINDOW_MS, ConnectionIds } from "./connection-id.ts";
+
+function issue(ids: ConnectionIds, address: string, port: number): Buffer {
+  const out = Buffer.alloc(8);
+  ids.issue(address, port, out, 0);
+  return out;
+}
+
+test("an id verifies for the address and port it was issued to, and no other", () => {
+  const clock = new FakeClock(1_000_000);
+  const ids = new ConnectionIds(clock);
+  const id = issue(ids, "127.0.0.1", 6881);
+  assert.ok(ids.verify("127.0.0.1", 6881, id, 0));
+  assert.ok(!ids.verify("127.0.0.2", 6881, id, 0));
+  assert.ok(!ids.verify("127.0.0.1", 6882, id, 0));
+  assert.ok(!ids.verify("::1", 6881, id, 0));
+  const flipped = Buffer.from(id);
+  flipped[7]! ^= 1;
+  assert.ok(!ids.verify("127.0.0.1", 6881, flipped, 0));
+});
+
+test("BEP 15: an id stays valid at least two minutes, and expires within four", () => {
+  const clock = new FakeClock(5 * CONNECTION_ID_WINDOW_MS - 1);
+  const ids = new ConnectionIds(clock);
+  const id = issue(ids, "::1", 51413);
+  clock.advance(CONNECTION_ID_WINDOW_MS); // just over the next window start, still the previous one
+  assert.ok(ids.verify("::1", 51413, id, 0));
+  clock.advance(1);
+  assert.ok(!ids.verify("::1", 51413, id, 0), "two windows later the id is refused");
+  const late = issue(ids, "::1", 51413);
+  clock.advance(2 * CONNECTION_ID_WINDOW_MS - 1);
+  assert.ok(ids.verify("::1", 51413, late, 0), "an id issued at a window start lives ~4 minutes");
+  clock.advance(1);
+  assert.ok(!ids.verify("::1", 51413, late, 0));
+});
+
+test("two trackers with different secrets do not accept each other's ids", () => {
+  const clock = new FakeClock(0);
+  const a = new ConnectionIds(clock, Buffer.alloc(16, 7));
+  const b = new ConnectionIds(clock, Buffer.alloc(16, 8));
+  assert.ok(!b.verify("10.0.0.1", 1, issue(a, "10.0.0.1", 1), 0));
+});

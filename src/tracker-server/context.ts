@@ -1,0 +1,20 @@
+import type { Logger } from "../util/index.ts";
+import type { AnnounceHandler } from "./announce-handler.ts";
+import type { TrackerConfig } from "./config.ts";
+import type { TrackerMetrics } from "./metrics.ts";
+import type { SwarmStore } from "./swarm-store.ts";
+import type { TorrentIndex } from "./torrent-index.ts";
+
+/** What the HTTP routes and operator views read: the tracker's parts, wired. */
+export interface TrackerContext {
+  config: TrackerConfig;
+  handler: AnnounceHandler;
+  store: SwarmStore;
+  index: TorrentIndex;
+  metrics: TrackerMetrics;
+  logger: Logger;
+  /** Completed downloads for an info hash (latin1), whether or not its swarm is in memory. */
+  completedOf(infoHash: string): number;
+  /** Clock time now (ms), to show how long ago peers announced. */
+  now(): number;
+}

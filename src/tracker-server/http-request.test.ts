@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { parseRequestHead } from "./http-request.ts";
+import { multipartBoundary, parseMultipart } from "./multipart.ts";
+
+test("request line and the headers the tracker uses", () => {
+  const r = parseRequestHead(
+    "GET /announce?info_hash=%01&x=1 HTTP/1.1\r\nHost: t:6969\r\nConnection: close\r\nContent-Length: 0\r\nX-Other: y",
+  );
+  assert.ok("method" in r);
+  assert.equal(r.method, "GET");
+  assert.equal(r.path, "/announce");
+  assert.equal(r.query, "info_hash=%01&x=1");
+  assert.equal(r.host, "t:6969");
+  assert.equal(r.keepAlive, false);
+  const r10 = parseRequestHead("GET / HTTP/1.0\r\nConnection: Keep-Alive");
+  assert.ok("method" in r10 && r10.keepAlive && r10.minor === 0);
+  const r10c = parseRequestHead("GET / HTTP/1.0");
+  assert.ok("method" in r10c && !r10c.keepAlive);
+});
+
+test("refusals carry a status", () => {
+  const status = (head: string) => {
+    const r = parseRequestHead(head);
+    return "status" in r ? r.status : 200;
+  };
+  assert.equal(status("GET /"), 400);
+  assert.equal(status("GET / HTTP/2.0"), 505);
+  assert.equal(status("GET http://x/ HTTP/1.1"), 400);
+  assert.equal(status("G(T / HTTP/1.1"), 400);
+  assert.equal(status("GET /a\x01 HTTP/1.1"), 400);
+  assert.equal(status("POST / HTTP/1.1\r\nTransfer-Encoding: chunked"), 411);
+  assert.equal(status("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6"), 400);
+  assert.equal(status("POST / HTTP/1.1\r\nContent-Length: -1"), 400);
+  assert.equal(status("GET / HTTP/1.1\r\nno colon here"), 400);
+});
+
+test("property: any head text parses or is refused, never throws", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "binary-ascii", maxLength: 300 }), (text) => {
+      const r = parseRequestHead(text);
+      if ("status" in r) assert.ok(r.status >= 400 && r.status < 600);
+      else assert.ok(r.path.startsWith("/"));
+    }),
+    { numRuns: 3000 },
+  );
+  const line = fc.tuple(
+    fc.constantFrom("GET", "POST", "HEAD", "X"),
+    fc.string({ unit: "binary-ascii", maxLength: 40 }),
+    fc.array(fc.tuple(fc.string({ maxLength: 12 }), fc.string({ maxLength: 20 })), {
+      maxLength: 5,
+    }),
+  );
+  fc.assert(
+    fc.property(line, ([m, target, headers]) => {
+      parseRequestHead(
+        `${m} /${target} HTTP/1.1\r\n${headers.map(([k, v]) => `${k}: ${v}`).join("\r\n")}`,
+      );
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test("multipart: takes the file part out of a form (as curl -F sends it)", () => {
+  const type = "multipart/form-data; boundary=----x1";
+  assert.equal(multipartBoundary(type), "----x1");
+  assert.equal(multipartBoundary('multipart/form-data; boundary="a b"'), "a b");
+  assert.equal(multipartBoundary("application/octet-stream"), undefined);
+  const file = Buffer.from([0, 1, 2, 13, 10, 45, 45, 255]);
+  const body = Buffer.concat([
+    Buffer.from('------x1\r\nContent-Disposition: form-data; name="note"\r\n\r\nhi\r\n'),
+    Buffer.from(
+      '------x1\r\nContent-Disposition: form-data; name="file"; filename="a.torrent"\r\nContent-Type: application/x-bittorrent\r\n\r\n',
+    ),
+    file,
+    Buffer.from("\r\n------x1--\r\n"),
+  ]);
+  const parts = parseMultipart(body, "----x1");
+  assert.equal(parts?.length, 2);
+  assert.equal(parts?.[1]?.filename, "a.torrent");
+  assert.deepEqual(parts?.[1]?.data, file);
+  assert.equal(parseMultipart(Buffer.from("garbage"), "----x1"), undefined);
+  assert.equal(parseMultipart(body.subarray(0, 60), "----x1"), undefined);
+});

@@ -1,0 +1,280 @@
+/**
+ * What the tracker answers over HTTP: /announce and /scrape (BEP 3, 7, 23, 48),
+ * the torrent index (/torrents), and the operator views (/, /stats, /metrics,
+ * /swarms). BEP 3 failures are bencoded `failure reason`s with status 200, as
+ * clients only read the body.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { MetainfoError } from "../metainfo/index.ts";
+import {
+  type AnnounceReplyFields,
+  announceReplyText,
+  FAILURE_REASONS,
+  failureReplyText,
+  formatIPv4,
+  formatIPv6,
+  newAnnounceFields,
+  type PeerAddress,
+  readAnnounceQuery,
+  readScrapeQuery,
+  scrapeReplyText,
+} from "../tracker-proto/index.ts";
+import { infoHashFromHex } from "../util/index.ts";
+import type { TrackerContext } from "./context.ts";
+import type { HttpRequest } from "./http-request.ts";
+import type { HttpClientInfo, HttpHandler, HttpResponse } from "./http-server.ts";
+import { multipartBoundary, parseMultipart } from "./multipart.ts";
+import type { StoredPeer } from "./swarm-store.ts";
+import { magnetOf } from "./torrent-index.ts";
+import { htmlPage, statsView, swarmView, swarmViews, torrentView } from "./views.ts";
+
+const BENCODE_TYPE = "text/plain";
+
+function bencoded(body: string): HttpResponse {
+  return { status: 200, contentType: BENCODE_TYPE, body };
+}
+
+function json(status: number, value: unknown): HttpResponse {
+  return {
+    status,
+    contentType: "application/json; charset=utf-8",
+    body: Buffer.from(`${JSON.stringify(value, null, 2)}\n`, "utf8"),
+  };
+}
+
+function notFound(what: string): HttpResponse {
+  return json(404, { error: `${what} not found` });
+}
+
+function methodNotAllowed(allow: string): HttpResponse {
+  return {
+    status: 405,
+    contentType: "application/json; charset=utf-8",
+    body: `{"error":"method not allowed"}\n`,
+    headers: `Allow: ${allow}\r\n`,
+  };
+}
+
+/** A small query reader for the operator endpoints (not the hot path). */
+function queryInt(query: string, name: string, fallback: number, max: number): number {
+  const m = new RegExp(`(?:^|&)${name}=(\\d{1,9})(?:&|$)`).exec(query);
+  return m ? Math.min(Number(m[1]), max) : fallback;
+}
+
+export function createHttpHandler(ctx: TrackerContext): HttpHandler {
+  const fields = newAnnounceFields();
+  const reply: AnnounceReplyFields = { interval: 0 };
+  const scrapeKeys: string[] = [];
+
+  function peerList(
+    peers: StoredPeer[],
+    v6: boolean,
+    noPeerId: boolean,
+    into: PeerAddress[],
+  ): void {
+    for (const p of peers) {
+      const b = Buffer.from(v6 ? p.addr6 : p.addr4, "latin1");
+      const ip = v6 ? formatIPv6(b, 0) : formatIPv4(b, 0);
+      const port = b.readUInt16BE(b.length - 2);
+      into.push(noPeerId ? { ip, port } : { ip, port, peerId: Buffer.from(p.peerId, "latin1") });
+    }
+  }
+
+  function announce(req: HttpRequest, client: HttpClientInfo): HttpResponse {
+    const error = readAnnounceQuery(req.query, fields);
+    if (error) {
+      ctx.metrics.errors.bad_request++;
+      return bencoded(failureReplyText(FAILURE_REASONS[error]));
+    }
+    const out = ctx.handler.announce(fields, client, "http");
+    if (out.failure !== null) return bencoded(failureReplyText(out.failure));
+    reply.interval = out.interval;
+    reply.minInterval = out.minInterval;
+    reply.complete = out.complete;
+    reply.incomplete = out.incomplete;
+    reply.downloaded = out.downloaded;
+    if (fields.compact) {
+      reply.peers = out.compact4.toString("latin1", 0, 6 * out.count4);
+      reply.peers6 =
+        out.count6 > 0 || client.family === 6
+          ? out.compact6.toString("latin1", 0, 18 * out.count6)
+          : undefined;
+      reply.peerList = undefined;
+    } else {
+      // BEP 3 dictionary form, for clients that sent compact=0.
+      const list: PeerAddress[] = [];
+      peerList(out.peers4, false, fields.noPeerId, list);
+      peerList(out.peers6, true, fields.noPeerId, list);
+      reply.peerList = list;
+    }
+    return bencoded(announceReplyText(reply));
+  }
+
+  function scrape(req: HttpRequest): HttpResponse {
+    ctx.metrics.scrapes.http++;
+    scrapeKeys.length = 0;
+    const error = readScrapeQuery(req.query, scrapeKeys, ctx.config.maxScrapeHashes);
+    if (error) {
+      ctx.metrics.errors.bad_request++;
+      return bencoded(failureReplyText(FAILURE_REASONS[error]));
+    }
+    if (scrapeKeys.length === 0) {
+      if (!ctx.config.fullScrape) {
+        ctx.metrics.errors.bad_request++;
+        return bencoded(
+          failureReplyText(
+            "full scrape is disabled on this tracker: ask for one or more info_hash values",
+          ),
+        );
+      }
+      for (const k of ctx.store.infoHashes()) scrapeKeys.push(k);
+      for (const t of ctx.index.list()) if (!ctx.store.counts(t.key)) scrapeKeys.push(t.key);
+    }
+    const files = scrapeKeys.map((key) => {
+      const s = ctx.handler.scrape(key);
+      return { key, complete: s.complete, downloaded: s.downloaded, incomplete: s.incomplete };
+    });
+    return bencoded(scrapeReplyText(files));
+  }
+
+  function authorized(req: HttpRequest): boolean {
+    const token = ctx.config.publishToken;
+    if (token === undefined) return true;
+    const want = Buffer.from(`Bearer ${token}`);
+    const got = Buffer.from(req.authorization);
+    return got.length === want.length && timingSafeEqual(got, want);
+  }
+
+  function upload(req: HttpRequest): HttpResponse {
+    if (!authorized(req)) {
+      ctx.metrics.errors.unauthorized++;
+      return {
+        ...json(401, {
+          error:
+            "publishing needs 'Authorization: Bearer <token>' with this tracker's publish token",
+        }),
+        headers: 'WWW-Authenticate: Bearer realm="shoal tracker"\r\n',
+      };
+    }
+    let bytes = req.body;
+    const boundary = multipartBoundary(req.contentType);
+    if (boundary !== undefined) {
+      const parts = parseMultipart(req.body, boundary);
+      const file =
+        parts?.find((p) => p.filename !== undefined) ??
+        parts?.find((p) => p.name === "file" || p.name === "torrent");
+      if (!file) {
+        ctx.metrics.errors.bad_upload++;
+        return json(400, { error: "the form has no file field: send the .torrent as 'file'" });
+      }
+      bytes = file.data;
+    } else if (/^multipart\//i.test(req.contentType)) {
+      ctx.metrics.errors.bad_upload++;
+      return json(400, { error: "multipart upload without a boundary" });
+    }
+    if (bytes.length === 0) {
+      ctx.metrics.errors.bad_upload++;
+      return json(400, { error: "empty upload: send the .torrent file as the request body" });
+    }
+    try {
+      const { entry, metainfo, created } = ctx.index.publish(bytes);
+      ctx.logger.info("torrent published", {
+        infoHash: entry.infoHashHex,
+        name: entry.name,
+        created,
+      });
+      return json(created ? 201 : 200, {
+        ...torrentView(ctx, entry, req.host),
+        created,
+        magnet: magnetOf(metainfo),
+      });
+    } catch (err) {
+      if (err instanceof MetainfoError) {
+        ctx.metrics.errors.bad_upload++;
+        return json(422, { error: `not a usable torrent: ${err.message}`, code: err.code });
+      }
+      throw err;
+    }
+  }
+
+  function torrentDetails(hexHash: string, req: HttpRequest): HttpResponse {
+    const wantFile = hexHash.endsWith(".torrent");
+    const hash = infoHashFromHex(wantFile ? hexHash.slice(0, -8) : hexHash);
+    const key = hash?.toString("latin1");
+    const entry = key === undefined ? undefined : ctx.index.get(key);
+    if (!entry || key === undefined) return notFound("torrent");
+    if (wantFile) {
+      const bytes = ctx.index.bytes(key);
+      if (!bytes) return notFound("torrent");
+      const filename = `${entry.name.replace(/[^\w.-]+/g, "_")}.torrent`;
+      return {
+        status: 200,
+        contentType: "application/x-bittorrent",
+        body: bytes,
+        headers: `Content-Disposition: attachment; filename="${filename}"\r\n`,
+      };
+    }
+    const meta = ctx.index.metainfo(key);
+    return json(200, {
+      ...torrentView(ctx, entry, req.host),
+      magnet: meta ? magnetOf(meta) : undefined,
+      comment: meta?.comment,
+      createdBy: meta?.createdBy,
+      creationDate: meta?.creationDate,
+      announceList: meta?.announceList,
+      fileList: meta?.files
+        .filter((f) => !f.pad)
+        .map((f) => ({ path: f.path.join("/"), length: f.length })),
+    });
+  }
+
+  return (req, client) => {
+    const path = req.path;
+    const isGet = req.method === "GET" || req.method === "HEAD";
+    if (path === "/announce") return isGet ? announce(req, client) : methodNotAllowed("GET, HEAD");
+    if (path === "/scrape") return isGet ? scrape(req) : methodNotAllowed("GET, HEAD");
+    if (path === "/torrents" || path === "/torrents/") {
+      if (req.method === "POST") return upload(req);
+      if (!isGet) return methodNotAllowed("GET, HEAD, POST");
+      return json(
+        200,
+        ctx.index.list().map((t) => torrentView(ctx, t, req.host)),
+      );
+    }
+    if (!isGet) return methodNotAllowed("GET, HEAD");
+    if (path.startsWith("/torrents/")) return torrentDetails(path.slice(10), req);
+    switch (path) {
+      case "/":
+        return {
+          status: 200,
+          contentType: "text/html; charset=utf-8",
+          body: Buffer.from(htmlPage(ctx, req.host), "utf8"),
+        };
+      case "/stats":
+        return json(200, statsView(ctx));
+      case "/metrics":
+        return {
+          status: 200,
+          contentType: "text/plain; version=0.0.4; charset=utf-8",
+          body: ctx.metrics.prometheus(ctx.store.totals(), ctx.index.size),
+        };
+      case "/swarms":
+        return json(200, {
+          swarms: swarmViews(
+            ctx,
+            queryInt(req.query, "limit", 1000, 100_000),
+            queryInt(req.query, "peers", 1000, 100_000),
+          ),
+        });
+    }
+    if (path.startsWith("/swarms/")) {
+      const hash = infoHashFromHex(path.slice(8));
+      if (!hash) return notFound("swarm");
+      const key = hash.toString("latin1");
+      if (!ctx.store.counts(key) && !ctx.index.has(key)) return notFound("swarm");
+      return json(200, swarmView(ctx, key, queryInt(req.query, "peers", 100_000, 100_000)));
+    }
+    ctx.metrics.errors.not_found++;
+    return notFound(`${path}`);
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The swarm state behind the announce handler. The handler is transport-blind
+ * and talks only to this interface, so the memory store here can later be
+ * joined by one shared between tracker instances.
+ *
+ * Keys are latin1 strings of the raw 20-byte ids (one char per byte): cheap to
+ * hash, and obtainable from a UDP packet or a decoded query without a Buffer.
+ */
+import type { IpFamily } from "../tracker-proto/index.ts";
+
+/** A peer as stored; compact addresses (BEP 23 / BEP 7 entries) as latin1 strings. */
+export interface StoredPeer {
+  readonly peerId: string;
+  /** 6 chars (IPv4 + port) or "" when the peer has no IPv4 address. */
+  readonly addr4: string;
+  /** 18 chars (IPv6 + port) or "". */
+  readonly addr6: string;
+  /** Bytes left; 0 = seeder; -1 = never said. */
+  readonly left: number;
+  /** Clock time (ms) of the last announce. */
+  readonly lastSeen: number;
+}
+
+/** One announce's worth of peer state; reused by the caller between announces. */
+export interface PeerUpdate {
+  peerId: string;
+  /** IPv4 address as an unsigned 32-bit number; -1 leaves the peer's IPv4 entry as it was. */
+  ip4: number;
+  /** IPv6 address as 16 latin1 chars; "" leaves the peer's IPv6 entry as it was. */
+  ip6: string;
+  port: number;
+  left: number;
+  /** Set by put(): the peer's `left` before this update, or -2 if it was not stored. */
+  previousLeft: number;
+}
+
+export type PutResult = "added" | "updated" | "swarm_full" | "too_many_swarms";
+
+export interface SwarmCounts {
+  seeders: number;
+  leechers: number;
+  completed: number;
+}
+
+export interface SwarmTotals {
+  swarms: number;
+  peers: number;
+  seeders: number;
+  leechers: number;
+}
+
+export interface SwarmStore {
+  /** Adds or refreshes a peer, creating the swarm if needed. */
+  put(infoHash: string, update: PeerUpdate, now: number): PutResult;
+  /** Removes a peer (event=stopped); true if it was there. */
+  remove(infoHash: string, peerId: string): boolean;
+  /** The stored peer, if any. */
+  get(infoHash: string, peerId: string): StoredPeer | undefined;
+  /** Counts one completed download; returns the new total. */
+  addCompleted(infoHash: string): number;
+  /** Counts for a swarm, or undefined when there is none in memory. */
+  counts(infoHash: string): SwarmCounts | undefined;
+  /**
+   * Up to `want` random peers of one family, never `exclude`, only leechers
+   * when `leechersOnly`: their compact entries (6 or 18 bytes each) are
+   * written into `out` from `offset`. Returns how many were written.
+   */
+  sampleCompact(
+    infoHash: string,
+    family: IpFamily,
+    want: number,
+    exclude: string,
+    leechersOnly: boolean,
+    out: Buffer,
+    offset: number,
+  ): number;
+  /** The same choice as sampleCompact, as peer records (dictionary-form replies). */
+  sample(
+    infoHash: string,
+    family: IpFamily,
+    want: number,
+    exclude: string,
+    leechersOnly: boolean,
+    out: StoredPeer[],
+  ): number;
+  /** Drops peers not seen for the expiry time; returns how many went. */
+  expire(now: number): number;
+  totals(): SwarmTotals;
+  /** Info hashes of the swarms in memory. */
+  infoHashes(): IterableIterator<string>;
+  /** Every peer of a swarm (operator views, snapshots). */
+  peers(infoHash: string): StoredPeer[];
+}

@@ -1,0 +1,290 @@
+/**
+ * A running tracker: the swarm store, announce handler, torrent index and
+ * database wired to the HTTP and UDP front ends on one port number.
+ *
+ * Lifecycle: `Tracker.start(config)` opens the database, restores published
+ * torrents and the peer snapshot, and listens; `stop()` closes the sockets,
+ * writes pending completed counts and a snapshot of live peers, and closes
+ * the database (what SIGINT/SIGTERM do in `shoal tracker`).
+ */
+import type { Clock, Logger } from "../util/index.ts";
+import { realClock, silentLogger } from "../util/index.ts";
+import { AnnounceHandler } from "./announce-handler.ts";
+import type { TrackerConfig } from "./config.ts";
+import { ConnectionIds } from "./connection-id.ts";
+import type { TrackerContext } from "./context.ts";
+import { TrackerDatabase } from "./database.ts";
+import { TrackerError } from "./errors.ts";
+import { createHttpHandler } from "./http-routes.ts";
+import { HttpFrontEnd } from "./http-server.ts";
+import { MemorySwarmStore } from "./memory-swarm-store.ts";
+import { TrackerMetrics } from "./metrics.ts";
+import { mathRandom, type Random } from "./random.ts";
+import { TorrentIndex } from "./torrent-index.ts";
+import { UdpFrontEnd } from "./udp-server.ts";
+
+export interface TrackerOptions {
+  logger?: Logger;
+  clock?: Clock;
+  random?: Random;
+  /** Wall-clock ms (for `added` dates and the peer snapshot). */
+  wallClock?: () => number;
+}
+
+export class Tracker {
+  readonly config: TrackerConfig;
+  readonly store: MemorySwarmStore;
+  readonly index: TorrentIndex;
+  readonly metrics = new TrackerMetrics();
+  readonly handler: AnnounceHandler;
+  /** The port both front ends listen on (useful with port 0). */
+  port = 0;
+  readonly #db: TrackerDatabase | undefined;
+  readonly #clock: Clock;
+  readonly #wallClock: () => number;
+  readonly #logger: Logger;
+  readonly #http: HttpFrontEnd;
+  readonly #udp: UdpFrontEnd;
+  /** Completed counts not yet written: the batched write. */
+  readonly #dirtyCompleted = new Map<string, number>();
+  #timers: { id: number }[] = [];
+  #stopped = false;
+
+  private constructor(config: TrackerConfig, opts: TrackerOptions) {
+    this.config = config;
+    this.#clock = opts.clock ?? realClock;
+    this.#wallClock = opts.wallClock ?? Date.now;
+    this.#logger = opts.logger ?? silentLogger;
+    try {
+      this.#db = config.dataDir === undefined ? undefined : new TrackerDatabase(config.dataDir);
+    } catch (err) {
+      throw new TrackerError(
+        "data_dir",
+        `cannot open the tracker database in '${config.dataDir}': ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    this.index = new TorrentIndex(this.#db, this.#wallClock);
+    const expiryMs = config.interval * config.peerExpiry * 1000;
+    this.store = new MemorySwarmStore({
+      expiryMs,
+      maxSwarms: config.maxSwarms,
+      maxPeersPerSwarm: config.maxPeersPerSwarm,
+      random: opts.random ?? mathRandom,
+      loadCompleted: (key) => this.completedOf(key),
+      keepEmpty: (key) => this.index.has(key),
+    });
+    this.handler = new AnnounceHandler({
+      store: this.store,
+      clock: this.#clock,
+      metrics: this.metrics,
+      settings: {
+        interval: config.interval,
+        minInterval: config.minInterval,
+        defaultNumwant: config.numwant,
+        maxNumwant: config.maxNumwant,
+        registeredOnly: config.registeredOnly,
+        trustIpParam: config.trustIpParam,
+      },
+      isRegistered: (key) => this.index.has(key),
+      onCompleted: (key, n) => this.#dirtyCompleted.set(key, n),
+      completedOf: (key) => this.completedOf(key),
+    });
+    const ctx: TrackerContext = {
+      config,
+      handler: this.handler,
+      store: this.store,
+      index: this.index,
+      metrics: this.metrics,
+      logger: this.#logger,
+      completedOf: (key) => this.completedOf(key),
+      now: () => this.#clock.now(),
+    };
+    this.#http = new HttpFrontEnd(
+      createHttpHandler(ctx),
+      {
+        maxHeaderBytes: config.maxHeaderBytes,
+        maxBodyBytes: config.maxBodyBytes,
+        idleTimeoutMs: config.idleTimeout * 1000,
+        requestTimeoutMs: config.requestTimeout * 1000,
+        maxConnections: config.maxConnections,
+      },
+      this.#logger,
+    );
+    this.#http.onRefused = (status) => {
+      if (status === 413 || status === 431) this.metrics.errors.http_too_large++;
+      else this.metrics.errors.http_malformed++;
+    };
+    this.#udp = new UdpFrontEnd({
+      handler: this.handler,
+      ids: new ConnectionIds(this.#clock),
+      metrics: this.metrics,
+      logger: this.#logger,
+      maxPacket: config.maxUdpPacket,
+    });
+  }
+
+  /** Opens the database, restores state and listens on HTTP and UDP. */
+  static async start(config: TrackerConfig, opts: TrackerOptions = {}): Promise<Tracker> {
+    const tracker = new Tracker(config, opts);
+    try {
+      tracker.#restorePeers();
+      await tracker.#listen();
+    } catch (err) {
+      await tracker.stop({ snapshot: false });
+      throw err;
+    }
+    tracker.#schedule(() => tracker.#sweep(), tracker.store.sweepIntervalMs);
+    tracker.#schedule(() => tracker.flush(), config.flushInterval * 1000);
+    return tracker;
+  }
+
+  async #listen(): Promise<void> {
+    const { host } = this.config;
+    // Port 0: take the port the kernel gives TCP, then claim it for UDP too;
+    // if that UDP port is taken, try again with another.
+    for (let attempt = 0; ; attempt++) {
+      const port = await this.#http.listen(this.config.port, host);
+      try {
+        await this.#udp.bind(port, host);
+        this.port = port;
+        return;
+      } catch (err) {
+        await this.#http.close();
+        const code = (err as NodeJS.ErrnoException).code;
+        if (this.config.port !== 0 || code !== "EADDRINUSE" || attempt >= 20) {
+          throw new TrackerError(
+            "listen_failed",
+            `cannot listen on UDP port ${port}: ${(err as Error).message}`,
+            {
+              cause: err,
+            },
+          );
+        }
+      }
+    }
+  }
+
+  /** URLs clients announce to. */
+  get urls(): { http: string; udp: string } {
+    const host = this.config.host ?? "0.0.0.0";
+    const h = host.includes(":") ? `[${host}]` : host;
+    return { http: `http://${h}:${this.port}/announce`, udp: `udp://${h}:${this.port}` };
+  }
+
+  completedOf(key: string): number {
+    const dirty = this.#dirtyCompleted.get(key);
+    if (dirty !== undefined) return dirty;
+    const inMemory = this.store.counts(key);
+    if (inMemory) return inMemory.completed;
+    return this.#db?.completedOf(Buffer.from(key, "latin1")) ?? 0;
+  }
+
+  #schedule(fn: () => void, ms: number): void {
+    const slot = { id: 0 };
+    const tick = () => {
+      if (this.#stopped) return;
+      try {
+        fn();
+      } catch (err) {
+        this.#logger.error("periodic task failed", { err: String((err as Error)?.stack ?? err) });
+      }
+      slot.id = this.#clock.setTimeout(tick, ms).id;
+    };
+    slot.id = this.#clock.setTimeout(tick, ms).id;
+    this.#timers.push(slot);
+  }
+
+  #sweep(): void {
+    const n = this.store.expire(this.#clock.now());
+    this.metrics.expired += n;
+    if (n > 0) this.#logger.debug("expired peers", { count: n });
+  }
+
+  /** Writes pending completed counts (the batched write); also runs on a timer. */
+  flush(): void {
+    if (!this.#db || this.#dirtyCompleted.size === 0) return;
+    const entries = [...this.#dirtyCompleted].map(
+      ([k, n]) => [Buffer.from(k, "latin1"), n] as [Buffer, number],
+    );
+    this.#db.saveCompleted(entries);
+    this.#dirtyCompleted.clear();
+  }
+
+  #restorePeers(): void {
+    if (!this.#db) return;
+    const wallNow = this.#wallClock();
+    const now = this.#clock.now();
+    const expiryMs = this.config.interval * this.config.peerExpiry * 1000;
+    let restored = 0;
+    for (const p of this.#db.takePeers()) {
+      const age = Math.max(0, wallNow - p.seen);
+      if (age >= expiryMs || (p.addr4.length !== 6 && p.addr6.length !== 18)) continue;
+      const key = p.infoHash.toString("latin1");
+      if (this.config.registeredOnly && !this.index.has(key)) continue;
+      const update = {
+        peerId: p.peerId.toString("latin1"),
+        ip4: -1,
+        ip6: "",
+        port: 0,
+        left: p.left,
+        previousLeft: 0,
+      };
+      let result = "";
+      if (p.addr4.length === 6) {
+        result = this.store.put(
+          key,
+          { ...update, ip4: p.addr4.readUInt32BE(0), port: p.addr4.readUInt16BE(4) },
+          now - age,
+        );
+      }
+      if (p.addr6.length === 18) {
+        const r6 = this.store.put(
+          key,
+          { ...update, ip6: p.addr6.toString("latin1", 0, 16), port: p.addr6.readUInt16BE(16) },
+          now - age,
+        );
+        if (result === "") result = r6;
+      }
+      if (result === "added") restored++;
+    }
+    if (restored > 0)
+      this.#logger.info("restored peers from the last shutdown", { peers: restored });
+  }
+
+  #snapshotPeers(): void {
+    if (!this.#db) return;
+    const wallNow = this.#wallClock();
+    const now = this.#clock.now();
+    const rows = [];
+    for (const key of this.store.infoHashes()) {
+      const infoHash = Buffer.from(key, "latin1");
+      for (const p of this.store.peers(key)) {
+        rows.push({
+          infoHash,
+          peerId: Buffer.from(p.peerId, "latin1"),
+          addr4: Buffer.from(p.addr4, "latin1"),
+          addr6: Buffer.from(p.addr6, "latin1"),
+          left: p.left,
+          seen: wallNow - (now - p.lastSeen),
+        });
+      }
+    }
+    this.#db.savePeers(rows);
+    this.#logger.info("saved peers for the next start", { peers: rows.length });
+  }
+
+  /** Stops listening and persists what a restart needs. Safe to call twice. */
+  async stop(opts: { snapshot?: boolean } = {}): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const t of this.#timers) this.#clock.clearTimeout(t);
+    await Promise.all([this.#http.close(), this.#udp.close()]);
+    try {
+      this.flush();
+      if (opts.snapshot !== false) this.#snapshotPeers();
+    } finally {
+      this.#db?.close();
+    }
+  }
+}

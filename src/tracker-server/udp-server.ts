@@ -1,0 +1,233 @@
+/**
+ * The UDP front end (BEP 15, IPv4 and IPv6). Requests are read straight from
+ * the packet at BEP 15's offsets (ids as latin1 strings, no intermediate
+ * objects). Nothing is sent back to a packet that is malformed, too large or
+ * carries a connection id this tracker did not issue to that address and port:
+ * a spoofed source cannot make the tracker send anything but a 16-byte
+ * connect reply (BEP 15's design limit).
+ */
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import {
+  encodeErrorResponse,
+  FAILURE_REASONS,
+  newAnnounceFields,
+  normalizeIp,
+  readU64,
+  UDP_ANNOUNCE_LENGTH,
+  UDP_EVENTS,
+  UDP_MAX_SCRAPE_HASHES,
+  UdpAction,
+} from "../tracker-proto/index.ts";
+import type { Logger } from "../util/index.ts";
+import type { AnnounceHandler, AnnounceSource } from "./announce-handler.ts";
+import type { ConnectionIds } from "./connection-id.ts";
+import type { TrackerMetrics } from "./metrics.ts";
+
+const PROTOCOL_ID_HI = 0x417;
+const PROTOCOL_ID_LO = 0x27101980;
+
+export interface UdpFrontEndDeps {
+  handler: AnnounceHandler;
+  ids: ConnectionIds;
+  metrics: TrackerMetrics;
+  logger: Logger;
+  maxPacket: number;
+}
+
+/** Dotted quad to 4 latin1 chars without splitting strings; undefined if malformed. */
+function ipv4Chars(text: string): string | undefined {
+  let out = "";
+  let v = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || v > 255 || parts === 4) return undefined;
+      out += String.fromCharCode(v);
+      parts++;
+      v = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      v = v * 10 + c - 0x30;
+      digits++;
+    } else return undefined;
+  }
+  return parts === 4 ? out : undefined;
+}
+
+export class UdpFrontEnd {
+  readonly #deps: UdpFrontEndDeps;
+  readonly #fields = newAnnounceFields();
+  readonly #source: AnnounceSource = { family: 4, ip: "" };
+  #socket: Socket | undefined;
+
+  constructor(deps: UdpFrontEndDeps) {
+    this.#deps = deps;
+  }
+
+  /** Binds; with no host, one dual-stack IPv6 socket (IPv4-only where IPv6 is missing). */
+  async bind(port: number, host: string | undefined): Promise<number> {
+    const attempt = (type: "udp4" | "udp6", address: string) =>
+      new Promise<Socket>((resolve, reject) => {
+        const socket = createSocket({ type, ipv6Only: false, recvBufferSize: 4 << 20 });
+        socket.once("error", reject);
+        socket.bind({ port, address, exclusive: true }, () => {
+          socket.off("error", reject);
+          resolve(socket);
+        });
+      });
+    let socket: Socket;
+    if (host === undefined) {
+      try {
+        socket = await attempt("udp6", "::");
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw err;
+        socket = await attempt("udp4", "0.0.0.0");
+      }
+    } else socket = await attempt(host.includes(":") ? "udp6" : "udp4", host);
+    socket.on("error", (err) => this.#deps.logger.warn("udp socket error", { err: String(err) }));
+    socket.on("message", (msg, rinfo) => this.#message(msg, rinfo));
+    this.#socket = socket;
+    return socket.address().port;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.#socket) return resolve();
+      this.#socket.close(() => resolve());
+      this.#socket = undefined;
+    });
+  }
+
+  #send(buf: Buffer, rinfo: RemoteInfo): void {
+    this.#socket?.send(buf, rinfo.port, rinfo.address);
+  }
+
+  #message(msg: Buffer, rinfo: RemoteInfo): void {
+    try {
+      this.#dispatch(msg, rinfo);
+    } catch (err) {
+      // A bug must not take the tracker down; the packet is dropped and logged.
+      this.#deps.logger.error("udp request failed", { err: String((err as Error)?.stack ?? err) });
+    }
+  }
+
+  #dispatch(msg: Buffer, rinfo: RemoteInfo): void {
+    const { metrics, ids } = this.#deps;
+    if (msg.length < 16 || msg.length > this.#deps.maxPacket) {
+      metrics.errors.malformed_packet++;
+      return;
+    }
+    const action = msg.readUInt32BE(8);
+    if (action === UdpAction.CONNECT) {
+      if (msg.readUInt32BE(0) !== PROTOCOL_ID_HI || msg.readUInt32BE(4) !== PROTOCOL_ID_LO) {
+        metrics.errors.malformed_packet++;
+        return;
+      }
+      const out = Buffer.allocUnsafe(16);
+      out.writeUInt32BE(UdpAction.CONNECT, 0);
+      msg.copy(out, 4, 12, 16);
+      ids.issue(rinfo.address, rinfo.port, out, 8);
+      metrics.connects++;
+      this.#send(out, rinfo);
+      return;
+    }
+    if (action !== UdpAction.ANNOUNCE && action !== UdpAction.SCRAPE) {
+      metrics.errors.malformed_packet++;
+      return;
+    }
+    if (!ids.verify(rinfo.address, rinfo.port, msg, 0)) {
+      metrics.errors.bad_connection_id++;
+      return;
+    }
+    if (!this.#setSource(rinfo)) {
+      metrics.errors.malformed_packet++;
+      return;
+    }
+    if (action === UdpAction.ANNOUNCE) this.#announce(msg, rinfo);
+    else this.#scrape(msg, rinfo);
+  }
+
+  #setSource(rinfo: RemoteInfo): boolean {
+    const src = this.#source;
+    if (rinfo.family === "IPv4") {
+      const ip = ipv4Chars(rinfo.address);
+      if (!ip) return false;
+      src.family = 4;
+      src.ip = ip;
+      return true;
+    }
+    const addr = normalizeIp(rinfo.address);
+    if (!addr) return false;
+    src.family = addr.family;
+    src.ip = addr.bytes.toString("latin1");
+    return true;
+  }
+
+  #announce(msg: Buffer, rinfo: RemoteInfo): void {
+    const { metrics, handler } = this.#deps;
+    const tid = msg.readUInt32BE(12);
+    const eventCode = msg.readUInt32BE(80);
+    if (msg.length < UDP_ANNOUNCE_LENGTH || eventCode >= UDP_EVENTS.length) {
+      metrics.errors.malformed_packet++;
+      return;
+    }
+    const f = this.#fields;
+    f.infoHash = msg.toString("latin1", 16, 36);
+    f.peerId = msg.toString("latin1", 36, 56);
+    f.downloaded = readU64(msg, 56);
+    f.left = readU64(msg, 64);
+    f.uploaded = readU64(msg, 72);
+    f.event = UDP_EVENTS[eventCode]!;
+    const ip = msg.readUInt32BE(84);
+    f.ip = ip === 0 ? "" : `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+    f.key = "";
+    const numwant = msg.readInt32BE(92);
+    f.numwant = numwant < 0 ? -1 : numwant;
+    f.port = msg.readUInt16BE(96);
+    f.compact = true;
+    // BEP 41 options (from byte 98) carry only URLData, which this tracker does not use.
+    if (f.port === 0) {
+      metrics.errors.bad_request++;
+      this.#send(encodeErrorResponse(tid, FAILURE_REASONS.invalid_port), rinfo);
+      return;
+    }
+    const source = this.#source;
+    const out = handler.announce(f, source, "udp");
+    if (out.failure !== null) {
+      this.#send(encodeErrorResponse(tid, out.failure), rinfo);
+      return;
+    }
+    const v4 = source.family === 4;
+    const bytes = v4 ? 6 * out.count4 : 18 * out.count6;
+    const res = Buffer.allocUnsafe(20 + bytes);
+    res.writeUInt32BE(UdpAction.ANNOUNCE, 0);
+    res.writeUInt32BE(tid, 4);
+    res.writeUInt32BE(out.interval, 8);
+    res.writeUInt32BE(out.incomplete >>> 0, 12);
+    res.writeUInt32BE(out.complete >>> 0, 16);
+    (v4 ? out.compact4 : out.compact6).copy(res, 20, 0, bytes);
+    this.#send(res, rinfo);
+  }
+
+  #scrape(msg: Buffer, rinfo: RemoteInfo): void {
+    const { metrics, handler } = this.#deps;
+    const count = Math.min(Math.floor((msg.length - 16) / 20), UDP_MAX_SCRAPE_HASHES);
+    if (count < 1) {
+      metrics.errors.malformed_packet++;
+      return;
+    }
+    metrics.scrapes.udp++;
+    const res = Buffer.allocUnsafe(8 + 12 * count);
+    res.writeUInt32BE(UdpAction.SCRAPE, 0);
+    msg.copy(res, 4, 12, 16);
+    for (let i = 0; i < count; i++) {
+      const s = handler.scrape(msg.toString("latin1", 16 + 20 * i, 36 + 20 * i));
+      res.writeUInt32BE(s.complete >>> 0, 8 + 12 * i);
+      res.writeUInt32BE(s.downloaded >>> 0, 12 + 12 * i);
+      res.writeUInt32BE(s.incomplete >>> 0, 16 + 12 * i);
+    }
+    this.#send(res, rinfo);
+  }
+}
