@@ -1,5 +1,11 @@
 export { WireError, type WireErrorCode } from "./errors.ts";
 export {
+  decodeExtendedHandshake,
+  type ExtendedHandshake,
+  type ExtendedHandshakeFields,
+  encodeExtendedHandshake,
+} from "./extended-handshake.ts";
+export {
   DEFAULT_MAX_MESSAGE_LENGTH,
   type Frame,
   type FramerOptions,

@@ -445,7 +445,15 @@ export async function startTransmission(
  */
 export function startAria2(
   children: Children,
-  opts: { torrent: string; dir: string; port: number; udpTracker: boolean; dhtPort?: number },
+  opts: {
+    torrent: string;
+    dir: string;
+    port: number;
+    udpTracker: boolean;
+    dhtPort?: number;
+    /** Seed existing data (checked first) for this many minutes instead of exiting when done. */
+    seedMinutes?: number;
+  },
   timeoutMs: number,
 ): Child {
   const args = [
@@ -457,7 +465,8 @@ export function startAria2(
     "--bt-enable-lpd=false",
     "--enable-peer-exchange=false",
     "--disable-ipv6=true",
-    "--seed-time=0",
+    `--seed-time=${opts.seedMinutes ?? 0}`,
+    ...(opts.seedMinutes ? ["--check-integrity=true", "--seed-ratio=0.0"] : []),
     "--bt-save-metadata=false",
     "--bt-tracker-connect-timeout=5",
     "--bt-tracker-timeout=10",

@@ -16,6 +16,16 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./info.ts")).infoCommand,
   },
   {
+    name: "get",
+    summary: "download a torrent (and optionally keep seeding it)",
+    load: async () => (await import("./get.ts")).getCommand,
+  },
+  {
+    name: "seed",
+    summary: "seed a torrent from a folder that holds its content",
+    load: async () => (await import("./seed.ts")).seedCommand,
+  },
+  {
     name: "tracker",
     summary: "run a tracker, or list a running tracker's swarms and peers",
     load: async () => (await import("./tracker.ts")).trackerCommand,

@@ -1,0 +1,56 @@
+/** `shoal seed`: verifies a torrent's data in a folder and seeds it until Ctrl-C. */
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { ShoalError } from "../../util/index.ts";
+import type { Command } from "../command.ts";
+import { UsageError } from "../io.ts";
+import { runTransfer, startTransfer, TRANSFER_HELP, TRANSFER_OPTIONS } from "../transfer.ts";
+
+const HELP = `Usage: shoal seed <file.torrent> <dir> [options]
+
+Seeds a torrent whose content is in <dir>, as a download folder holds it:
+<dir>/<name> is the file of a single-file torrent, or the torrent's folder.
+The data is verified first (or trusted from resume data when unchanged).
+Runs until Ctrl-C.
+
+Options:
+${TRANSFER_HELP}
+Example:
+  shoal seed album.torrent ~/Music --port 51413
+`;
+
+export const seedCommand: Command = {
+  name: "seed",
+  help: HELP,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: TRANSFER_OPTIONS,
+    });
+    if (positionals.length !== 2) {
+      throw new UsageError("expected a .torrent file and the folder that holds its content");
+    }
+    const [torrentPath, dir] = positionals as [string, string];
+    const { client, torrent } = await startTransfer(values, torrentPath, resolve(io.cwd, dir), io);
+    const s = torrent.stats();
+    if (s.piecesHave === 0) {
+      await client.close();
+      throw new ShoalError(
+        "no_data",
+        `none of '${torrent.meta.name}' is in ${resolve(io.cwd, dir)} (expected ${resolve(io.cwd, dir, torrent.meta.name)})`,
+      );
+    }
+    if (!torrent.complete) {
+      io.stderr.write(
+        `warning: only ${s.piecesHave} of ${s.pieceCount} pieces verified; seeding those and downloading the rest\n`,
+      );
+    }
+    io.stdout.write(
+      `seeding ${torrent.meta.name} (${torrent.infoHashHex}) on port ${client.port}\n`,
+    );
+    await runTransfer(client, torrent, io, Boolean(values.quiet), new Promise<void>(() => {}));
+    return 0;
+  },
+};

@@ -1,0 +1,194 @@
+/**
+ * What `shoal get` and `shoal seed` share: options, starting a Client with one
+ * torrent, the progress line, and a graceful Ctrl-C (stopped announces,
+ * resume data saved; a second Ctrl-C exits at once).
+ */
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import type { ParseArgsConfig } from "node:util";
+import { Client } from "../session/index.ts";
+import type { Torrent } from "../torrent/index.ts";
+import { formatBytes } from "../util/index.ts";
+import type { CliIO } from "./io.ts";
+import { UsageError } from "./io.ts";
+import { sizeOption } from "./options.ts";
+import { createProgressBar } from "./progress.ts";
+
+export const TRANSFER_OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  "max-peers": { type: "string" },
+  "data-dir": { type: "string" },
+  peer: { type: "string", multiple: true },
+  "no-trackers": { type: "boolean" },
+  "upload-limit": { type: "string" },
+  "download-limit": { type: "string" },
+  verify: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+} as const satisfies ParseArgsConfig["options"];
+
+export const TRANSFER_HELP = `      --port <n>              TCP port for peers (default 6881; 0 picks a free one)
+      --host <addr>           address to listen on (default all interfaces)
+      --max-peers <n>         most connections for this torrent (default 50)
+      --peer <host:port>      also connect to this peer (may repeat)
+      --no-trackers           do not announce (use with --peer)
+      --upload-limit <rate>   most bytes/s to upload (10MB, 512KiB; default no limit)
+      --download-limit <rate> most bytes/s to download
+      --verify                recheck every piece on disk, ignoring resume data
+      --data-dir <dir>        where resume data is kept (default ~/.local/share/shoal)
+  -q, --quiet                 no progress line
+`;
+
+type TransferValues = {
+  [K in keyof typeof TRANSFER_OPTIONS]?: (typeof TRANSFER_OPTIONS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof TRANSFER_OPTIONS)[K] extends { type: "boolean" }
+      ? boolean
+      : string;
+};
+
+function intOption(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag}: '${text}' is not a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+export function parsePeer(text: string): { ip: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  const port = Number(m?.[2]);
+  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`--peer: '${text}' is not host:port`);
+  }
+  return { ip: m[1]!, port };
+}
+
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "shoal");
+}
+
+/** Starts a client for one torrent as the options say. */
+export async function startTransfer(
+  values: TransferValues,
+  torrentPath: string,
+  downloadDir: string,
+  io: CliIO,
+): Promise<{ client: Client; torrent: Torrent }> {
+  const peers = (values.peer ?? []).map(parsePeer);
+  const client = await Client.start({
+    dataDir: resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env)),
+    downloadDir,
+    port: intOption("--port", values.port, 6881, 0, 65535),
+    ...(values.host ? { host: values.host } : {}),
+    maxPeersPerTorrent: intOption("--max-peers", values["max-peers"], 50, 1, 10_000),
+    uploadLimit: values["upload-limit"] ? sizeOption("--upload-limit", values["upload-limit"]) : 0,
+    downloadLimit: values["download-limit"]
+      ? sizeOption("--download-limit", values["download-limit"])
+      : 0,
+    torrentDefaults: { trackers: !values["no-trackers"] },
+  });
+  try {
+    const bar = values.quiet
+      ? undefined
+      : createProgressBar(io.stderr, { label: "checking", total: 1 });
+    const torrent = await client.add(resolve(io.cwd, torrentPath), {
+      ...(values.verify ? { verify: true } : {}),
+      ...(bar ? { onCheckProgress: (done: number, total: number) => bar.update(done, total) } : {}),
+    });
+    bar?.done();
+    if (peers.length > 0) torrent.addPeers(peers);
+    return { client, torrent };
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+}
+
+/** One status line: percent, rates, peers, ETA. */
+export function statusLine(t: Torrent): string {
+  const s = t.stats();
+  const pct = `${(s.progress * 100).toFixed(1)}%`.padStart(6);
+  const eta =
+    s.left === 0
+      ? "done"
+      : s.downloadRate > 0
+        ? `ETA ${duration(s.left / s.downloadRate)}`
+        : "ETA –";
+  return (
+    `${pct}  ${s.piecesHave}/${s.pieceCount} pieces  ↓ ${formatBytes(Math.round(s.downloadRate))}/s` +
+    `  ↑ ${formatBytes(Math.round(s.uploadRate))}/s  ${s.peers} peers  ${eta}  [${s.state}]`
+  );
+}
+
+function duration(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
+/**
+ * Shows progress until `until` resolves or the user presses Ctrl-C; then
+ * closes the client gracefully. On a terminal the line is redrawn in place;
+ * otherwise a plain line is printed every few seconds.
+ */
+export async function runTransfer(
+  client: Client,
+  torrent: Torrent,
+  io: CliIO,
+  quiet: boolean,
+  until: Promise<void>,
+): Promise<"done" | "interrupted"> {
+  const tty = Boolean(io.stderr.isTTY);
+  let lastPlain = 0;
+  const draw = () => {
+    if (quiet) return;
+    if (tty) io.stderr.write(`\r${statusLine(torrent)}\x1b[K`);
+    else if (Date.now() - lastPlain >= 5000) {
+      lastPlain = Date.now();
+      io.stderr.write(`${statusLine(torrent)}\n`);
+    }
+  };
+  const timer = setInterval(draw, 1000);
+  torrent.on("warning", (message) => {
+    if (!quiet) io.stderr.write(`${tty ? "\r\x1b[K" : ""}warning: ${message}\n`);
+  });
+  let interrupts = 0;
+  let onSignal: () => void = () => {};
+  const interrupted = new Promise<"interrupted">((done) => {
+    onSignal = () => {
+      if (++interrupts > 1) process.exit(130);
+      io.stderr.write(`${tty ? "\r\x1b[K" : ""}stopping (Ctrl-C again to quit at once)…\n`);
+      done("interrupted");
+    };
+  });
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const outcome = await Promise.race([until.then(() => "done" as const), interrupted]);
+    draw();
+    if (!quiet && tty) io.stderr.write("\n");
+    return outcome;
+  } finally {
+    clearInterval(timer);
+    await client.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** Resolves when the torrent is complete. */
+export function whenComplete(t: Torrent): Promise<void> {
+  return t.complete
+    ? Promise.resolve()
+    : new Promise((resolve) => t.once("complete", () => resolve()));
+}

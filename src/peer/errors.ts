@@ -1,0 +1,26 @@
+import { ShoalError } from "../util/index.ts";
+
+export type PeerErrorCode =
+  | "info_hash_mismatch"
+  | "self_connection"
+  | "handshake_timeout"
+  | "idle_timeout"
+  | "bad_have"
+  | "bad_request"
+  | "too_many_requests"
+  | "fast_not_negotiated"
+  | "unsolicited_pieces"
+  | "transport"
+  | "internal";
+
+/**
+ * Why a peer connection ended badly. Protocol violations by the peer arrive
+ * as PeerError, WireError (codec, framer) or BitfieldError: all ShoalErrors.
+ */
+export class PeerError extends ShoalError {
+  declare readonly code: PeerErrorCode;
+
+  constructor(code: PeerErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

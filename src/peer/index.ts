@@ -1,0 +1,39 @@
+/**
+ * peer: one BitTorrent peer connection (BEP 3, BEP 6 fast, BEP 10 extended).
+ *
+ *   const conn = new PeerConnection(transport, {
+ *     infoHash, peerId, pieceCount, pieceLength, totalLength, listenPort, clock, logger,
+ *     handshake?, leftover?,            // incoming: what the session already read
+ *     bitfield?,                        // our pieces (or call sendBitfield in "ready")
+ *     uploadBuckets?, downloadBuckets?, // e.g. [torrentBucket, globalBucket]
+ *     requestTimeoutMs?, maxQueuedRequests?, keepAliveMs?, idleTimeoutMs?, …
+ *   });
+ *
+ * Outgoing connections send our handshake at once; incoming ones answer the
+ * handshake passed in. Listeners must be attached right after construction.
+ *
+ * Our side:   sendBitfield(bf) sendHave(i) choke() unchoke() setInterested(b)
+ *             request(block) cancel(block) sendPiece(index, begin, data)
+ *             reject(req) sendExtended(id, payload) close(reason)
+ * State:      ready closed closeReason fast extended peerId remoteAddress remotePort
+ *             amChoking amInterested peerChoking peerInterested peerBitfield
+ *             peerExtensions peerExtendedHandshake pipelineDepth stats pendingRequests()
+ * Events:     "ready" "extended-handshake" "bitfield" "have" "choke"(returned) "unchoke"
+ *             "interested" "not-interested" "block" "request" "cancel" "reject"
+ *             "request-timeout" "extended" "port" "close"(reason, error?)
+ *
+ * Requests: request() queues; the number outstanding follows the peer's rate
+ * (about one second's worth of 16 KiB blocks, 2 to min(250, their reqq)).
+ * Serving: "request" events hand out at most `maxServing` of the peer's
+ * requests at once; answer each with sendPiece or reject. BEP 6 allowed-fast
+ * and suggest are accepted and ignored.
+ */
+export { clientFromPeerId } from "./client-name.ts";
+export { PeerError, type PeerErrorCode } from "./errors.ts";
+export { PeerConnection } from "./peer-connection.ts";
+export type {
+  Block,
+  PeerConnectionEvents,
+  PeerConnectionOptions,
+  PeerStats,
+} from "./types.ts";

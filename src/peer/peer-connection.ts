@@ -1,0 +1,614 @@
+/**
+ * One peer connection: a Transport on one side, a WireFramer and the peer
+ * wire protocol (BEP 3, BEP 6 fast, BEP 10 extended) on the other. It keeps
+ * choke/interest state both ways, the peer's pieces, our request pipeline,
+ * their requests to us (uploader.ts), keep-alive and timeouts, and stats.
+ * Every protocol violation ends the connection with a reason: nothing the
+ * peer sends makes it throw.
+ */
+import { EventEmitter } from "node:events";
+import { Bitfield } from "../bitfield/index.ts";
+import { compactAddress, type Transport } from "../net/index.ts";
+import {
+  type Clock,
+  isShoalError,
+  type Logger,
+  realClock,
+  type ShoalError,
+  silentLogger,
+} from "../util/index.ts";
+import {
+  type BlockRef,
+  DEFAULT_MAX_MESSAGE_LENGTH,
+  decodeExtendedHandshake,
+  type ExtendedHandshake,
+  type Extensions,
+  encodeExtendedHandshake,
+  encodeHandshake,
+  encodeMessage,
+  type Handshake,
+  type Message,
+  MessageId,
+  WireFramer,
+} from "../wire/index.ts";
+import { encodeBlockMessages } from "./block-messages.ts";
+import { clientFromPeerId } from "./client-name.ts";
+import { Downloader } from "./downloader.ts";
+import { PeerError } from "./errors.ts";
+import { PieceGeometry } from "./geometry.ts";
+import { Timers } from "./timers.ts";
+import {
+  type PeerConnectionEvents,
+  type PeerConnectionOptions,
+  type PeerSettings,
+  type PeerStats,
+  peerSettings,
+} from "./types.ts";
+import { Uploader } from "./uploader.ts";
+
+const TICK_MS = 1000;
+
+type State = "handshaking" | "ready" | "closed";
+
+export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
+  readonly #transport: Transport;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #opts: PeerConnectionOptions;
+  readonly #set: PeerSettings;
+  readonly #geometry: PieceGeometry;
+  readonly #ours: Extensions;
+  readonly #framer: WireFramer;
+  readonly #timers: Timers<"tick" | "handshake" | "upload" | "download">;
+  readonly #downloader: Downloader;
+  readonly #uploader: Uploader;
+  readonly #connectedAt: number;
+  #state: State = "handshaking";
+  #closeReason: string | undefined;
+  #handshake: Handshake | undefined;
+  #fast = false;
+  #extended = false;
+  #theirExtended: ExtendedHandshake | undefined;
+  readonly #theirIds = new Map<string, number>();
+  // Choke and interest: what we want, and what the peer was last told.
+  #amChoking = true;
+  #amInterested = false;
+  #toldChoking = true;
+  #toldInterested = false;
+  #peerChoking = true;
+  #peerInterested = false;
+  #peerHave: Bitfield;
+  #peerHaveKnown = false;
+  #ourHave: Bitfield;
+  #announced = false;
+  #lastSent: number;
+  #lastReceived: number;
+
+  constructor(transport: Transport, opts: PeerConnectionOptions) {
+    super();
+    this.#geometry = new PieceGeometry(opts.pieceCount, opts.pieceLength, opts.totalLength);
+    this.#transport = transport;
+    this.#opts = opts;
+    this.#set = peerSettings(opts);
+    this.#clock = opts.clock ?? realClock;
+    this.#log = opts.logger ?? silentLogger;
+    this.#ours = { fast: true, extended: true, dht: false, ...opts.extensions };
+    this.#timers = new Timers(this.#clock, (fn) => this.#guard(fn));
+    this.#downloader = new Downloader({
+      clock: this.#clock,
+      timers: this.#timers,
+      settings: this.#set,
+      buckets: opts.downloadBuckets ?? [],
+      canRequest: () => this.ready && !this.#peerChoking,
+      reqq: () => this.#theirExtended?.reqq,
+      writeBlocks: (id, refs) => this.#writeBlocks(id, refs),
+      pause: () => this.#transport.pause(),
+      resume: () => this.#transport.resume(),
+    });
+    this.#uploader = new Uploader({
+      clock: this.#clock,
+      timers: this.#timers,
+      buckets: opts.uploadBuckets ?? [],
+      maxServing: this.#set.maxServing,
+      maxQueued: this.#set.maxQueuedRequests,
+      canServe: () => this.ready && !this.#amChoking,
+      serve: (ref) => this.emit("request", ref),
+      writev: (chunks) => {
+        this.#lastSent = this.#clock.now();
+        return this.#transport.writev(chunks);
+      },
+    });
+    this.#peerHave = new Bitfield(opts.pieceCount);
+    this.#ourHave = opts.bitfield?.clone() ?? new Bitfield(opts.pieceCount);
+    this.#connectedAt = this.#lastSent = this.#lastReceived = this.#clock.now();
+    this.#framer = new WireFramer({
+      handshake: !opts.handshake,
+      // A bitfield for a torrent of many pieces may exceed the default bound.
+      maxMessageLength: Math.max(DEFAULT_MAX_MESSAGE_LENGTH, Math.ceil(opts.pieceCount / 8) + 1),
+    });
+    transport.on("data", (chunk) => this.#onData(chunk));
+    transport.on("drain", () => this.#guard(() => this.#uploader.onDrain()));
+    transport.on("error", (err) =>
+      this.#fail(new PeerError("transport", `connection error: ${err.message}`, { cause: err })),
+    );
+    transport.on("close", () => this.close("the peer closed the connection"));
+    this.#timers.set("handshake", this.#set.handshakeTimeoutMs, () => {
+      throw new PeerError("handshake_timeout", "no handshake from the peer in time");
+    });
+    const received = opts.handshake;
+    if (received) {
+      // Incoming: the session read their handshake. Answer it once the caller
+      // has attached its listeners, then read what came after it.
+      queueMicrotask(() =>
+        this.#guard(() => {
+          if (this.closed) return;
+          this.#onHandshake(received);
+          if (opts.leftover?.length) this.#onData(Buffer.from(opts.leftover));
+        }),
+      );
+    } else {
+      // Outgoing: BEP 3, the initiator sends its handshake at once.
+      this.#write(encodeHandshake(opts.infoHash, opts.peerId, this.#ours));
+    }
+  }
+
+  // ---- state -------------------------------------------------------------
+
+  get ready(): boolean {
+    return this.#state === "ready";
+  }
+  get closed(): boolean {
+    return this.#state === "closed";
+  }
+  get closeReason(): string | undefined {
+    return this.#closeReason;
+  }
+  get remoteAddress(): string | undefined {
+    return this.#transport.remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return this.#transport.remotePort;
+  }
+  get peerId(): Buffer | undefined {
+    return this.#handshake?.peerId;
+  }
+  /** Both sides speak BEP 6. */
+  get fast(): boolean {
+    return this.#fast;
+  }
+  /** Both sides speak BEP 10. */
+  get extended(): boolean {
+    return this.#extended;
+  }
+  get amChoking(): boolean {
+    return this.#amChoking;
+  }
+  get amInterested(): boolean {
+    return this.#amInterested;
+  }
+  get peerChoking(): boolean {
+    return this.#peerChoking;
+  }
+  get peerInterested(): boolean {
+    return this.#peerInterested;
+  }
+  /** The peer's pieces (do not modify; replaced when their bitfield arrives). */
+  get peerBitfield(): Bitfield {
+    return this.#peerHave;
+  }
+  /** Their BEP 10 extension ids (name → id to send with), merged over handshakes. */
+  get peerExtensions(): ReadonlyMap<string, number> {
+    return this.#theirIds;
+  }
+  get peerExtendedHandshake(): ExtendedHandshake | undefined {
+    return this.#theirExtended;
+  }
+
+  /** How many of our requests may be outstanding now. */
+  get pipelineDepth(): number {
+    return this.#downloader.depth();
+  }
+
+  get stats(): PeerStats {
+    return {
+      downloadRate: this.#downloader.meter.rate(),
+      uploadRate: this.#uploader.meter.rate(),
+      downloaded: this.#downloader.meter.total,
+      uploaded: this.#uploader.meter.total,
+      wasted: this.#downloader.wasted,
+      connectedAt: this.#connectedAt,
+      client: this.#handshake ? clientFromPeerId(this.#handshake.peerId) : undefined,
+      clientVersion: this.#theirExtended?.v,
+      amChoking: this.#amChoking,
+      amInterested: this.#amInterested,
+      peerChoking: this.#peerChoking,
+      peerInterested: this.#peerInterested,
+      requestsOutstanding: this.#downloader.outstandingCount,
+      requestsQueued: this.#downloader.queuedCount,
+      pipelineDepth: this.pipelineDepth,
+      peerRequests: this.#uploader.size,
+    };
+  }
+
+  /** Our unanswered requests, queued then outstanding (to ask elsewhere after a close). */
+  pendingRequests(): BlockRef[] {
+    return this.#downloader.pending();
+  }
+
+  // ---- our side ----------------------------------------------------------
+
+  /**
+   * Announces our pieces: BEP 6 have-all / have-none when both sides are fast,
+   * else a bitfield (none at all when empty, which BEP 3 allows). Only the
+   * first message may announce; called later, it sends `have`s for what is new.
+   */
+  sendBitfield(bf: Bitfield): void {
+    if (this.closed) return;
+    if (!this.#announced) {
+      this.#ourHave = bf.clone();
+      this.#announce();
+      return;
+    }
+    for (const i of bf.indices()) if (!this.#ourHave.has(i)) this.sendHave(i);
+  }
+
+  sendHave(index: number): void {
+    this.#geometry.checkIndex(index);
+    if (this.closed || !this.#ourHave.set(index)) return;
+    if (this.#announced) this.#send({ type: "have", index });
+  }
+
+  choke(): void {
+    if (this.closed || this.#amChoking) return;
+    this.#amChoking = true;
+    this.#syncFlags();
+    // BEP 6: choke first, then reject every pending request; BEP 3: without
+    // the fast extension a choke silently discards them.
+    const dropped = this.#uploader.clear();
+    if (this.#fast) this.#writeBlocks(MessageId.reject, dropped);
+  }
+
+  unchoke(): void {
+    if (this.closed || !this.#amChoking) return;
+    this.#amChoking = false;
+    this.#syncFlags();
+  }
+
+  setInterested(interested: boolean): void {
+    if (this.closed) return;
+    this.#amInterested = interested;
+    this.#syncFlags();
+  }
+
+  /**
+   * Queues a request for a block; it goes out while the peer unchokes us and
+   * fewer than `pipelineDepth` are outstanding. False if already pending.
+   */
+  request(ref: BlockRef): boolean {
+    const problem = this.#geometry.blockProblem(ref);
+    if (problem) throw new RangeError(problem);
+    return !this.closed && this.#downloader.request(ref);
+  }
+
+  /** Withdraws a request: dropped if unsent, else a cancel goes out. False if unknown. */
+  cancel(ref: BlockRef): boolean {
+    return !this.closed && this.#downloader.cancel(ref);
+  }
+
+  /**
+   * Answers a request handed out by a "request" event. Header and block are
+   * written as they are (no copy) once the upload buckets allow. False if the
+   * request is no longer wanted (cancelled, or we choked).
+   */
+  sendPiece(index: number, begin: number, block: Uint8Array): boolean {
+    if (this.closed) return false;
+    return this.#uploader.fulfil({ index, begin, length: block.length }, block);
+  }
+
+  /** Declines a request handed out by a "request" event (BEP 6 reject; nothing without it). */
+  reject(ref: BlockRef): boolean {
+    if (this.closed || !this.#uploader.remove(ref)) return false;
+    if (this.#fast) this.#writeBlocks(MessageId.reject, [ref]);
+    return true;
+  }
+
+  /** Sends a BEP 10 message with the peer's id for the extension. */
+  sendExtended(id: number, payload: Uint8Array): void {
+    this.#send({ type: "extended", id, payload: Buffer.from(payload) });
+  }
+
+  /** Ends the connection; "close" is emitted once, with this reason. */
+  close(reason = "closed", error?: ShoalError): void {
+    if (this.closed) return;
+    this.#state = "closed";
+    this.#closeReason = reason;
+    this.#timers.clearAll();
+    this.#transport.destroy();
+    this.#log.debug("peer connection closed", { reason, code: error?.code });
+    this.emit("close", reason, error);
+  }
+
+  // ---- receiving ---------------------------------------------------------
+
+  #onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.#lastReceived = this.#clock.now();
+    this.#downloader.throttle(chunk.length);
+    this.#framer.push(chunk);
+    this.#guard(() => {
+      while (!this.closed) {
+        const frame = this.#framer.next();
+        if (!frame) break;
+        if (frame.kind === "handshake") this.#onHandshake(frame.handshake);
+        else this.#onMessage(frame.message);
+      }
+    });
+  }
+
+  #onHandshake(h: Handshake): void {
+    if (!h.infoHash.equals(this.#opts.infoHash)) {
+      throw new PeerError(
+        "info_hash_mismatch",
+        `the peer is on another torrent (info hash ${h.infoHash.toString("hex")})`,
+      );
+    }
+    if (h.peerId.equals(this.#opts.peerId)) {
+      throw new PeerError("self_connection", "connected to self (the peer id is ours)");
+    }
+    this.#handshake = h;
+    this.#fast = this.#ours.fast === true && h.extensions.fast;
+    this.#extended = this.#ours.extended === true && h.extensions.extended;
+    if (this.#opts.handshake) {
+      this.#write(encodeHandshake(this.#opts.infoHash, this.#opts.peerId, this.#ours));
+    }
+    this.#timers.clear("handshake");
+    this.#state = "ready";
+    this.#timers.set("tick", TICK_MS, () => this.#tick());
+    if (this.#opts.bitfield) this.#announce();
+    this.emit("ready");
+    if (this.closed) return;
+    this.#announce();
+    this.#syncFlags();
+    this.#downloader.pump();
+  }
+
+  #onMessage(m: Message): void {
+    switch (m.type) {
+      case "keep-alive":
+      case "unknown": // BEP 3: ignore what we do not know
+        return;
+      case "choke": {
+        this.#peerChoking = true;
+        this.emit("choke", this.#downloader.onChoke(this.#fast));
+        return;
+      }
+      case "unchoke":
+        this.#peerChoking = false;
+        this.emit("unchoke");
+        this.#downloader.pump();
+        return;
+      case "interested":
+      case "not-interested":
+        this.#peerInterested = m.type === "interested";
+        this.emit(m.type);
+        return;
+      case "have":
+        if (m.index >= this.#peerHave.length) {
+          throw new PeerError("bad_have", `have for piece ${m.index} of ${this.#peerHave.length}`);
+        }
+        this.#peerHaveKnown = true;
+        if (this.#peerHave.set(m.index)) this.emit("have", m.index);
+        return;
+      case "bitfield":
+        this.#setPeerHave(Bitfield.fromWire(m.bitfield, this.#peerHave.length), "bitfield");
+        return;
+      case "have-all":
+      case "have-none": {
+        this.#requireFast(m.type);
+        const n = this.#peerHave.length;
+        this.#setPeerHave(m.type === "have-all" ? Bitfield.full(n) : new Bitfield(n), m.type);
+        return;
+      }
+      case "request":
+        this.#onRequest(m);
+        return;
+      case "piece":
+        if (this.#downloader.onPiece(m.index, m.begin, m.block.length)) {
+          this.emit("block", { index: m.index, begin: m.begin, data: m.block });
+          this.#downloader.pump();
+        }
+        return;
+      case "cancel":
+        this.#onCancel(m);
+        return;
+      case "reject":
+        this.#requireFast("reject");
+        if (this.#downloader.onReject(m)) {
+          this.emit("reject", { index: m.index, begin: m.begin, length: m.length });
+          this.#downloader.pump();
+        }
+        return;
+      case "suggest":
+      case "allowed-fast":
+        // Advisory (BEP 6): we neither prefer suggested pieces nor request
+        // allowed-fast ones while choked. Illegal only without the extension.
+        this.#requireFast(m.type);
+        return;
+      case "port":
+        this.emit("port", m.port);
+        return;
+      case "extended":
+        this.#onExtended(m.id, m.payload);
+        return;
+    }
+  }
+
+  #setPeerHave(bf: Bitfield, what: string): void {
+    // BEP 3 / BEP 6 want one of bitfield, have-all, have-none, before any
+    // have. aria2 sends a bitfield after haves; a peer never loses pieces, so
+    // a late one is read as the haves it adds (as libtorrent tolerates it).
+    if (this.#peerHaveKnown) {
+      this.#log.debug("late bitfield read as haves", { what });
+      for (const i of bf.indices()) if (this.#peerHave.set(i)) this.emit("have", i);
+      return;
+    }
+    this.#peerHaveKnown = true;
+    this.#peerHave = bf;
+    this.emit("bitfield", bf);
+  }
+
+  #requireFast(what: string): void {
+    if (!this.#fast) {
+      throw new PeerError(
+        "fast_not_negotiated",
+        `${what} received, but the fast extension (BEP 6) was not negotiated`,
+      );
+    }
+  }
+
+  #onRequest(ref: BlockRef): void {
+    const problem = this.#geometry.blockProblem(ref);
+    if (problem) throw new PeerError("bad_request", `request: ${problem}`);
+    // BEP 3: requests from a peer we choke are ignored; BEP 6: rejected.
+    // The same for a piece we never announced.
+    if (this.#amChoking || !this.#ourHave.has(ref.index)) {
+      if (this.#fast) this.#writeBlocks(MessageId.reject, [ref]);
+      return;
+    }
+    this.#uploader.accept(ref);
+  }
+
+  #onCancel(ref: BlockRef): void {
+    const stage = this.#uploader.stage(ref);
+    if (stage === undefined) return;
+    if (this.#fast) {
+      // BEP 6: a cancelled request still gets exactly one answer: one already
+      // being served completes; one still waiting is rejected.
+      if (stage === "waiting") {
+        this.#uploader.remove(ref);
+        this.#writeBlocks(MessageId.reject, [ref]);
+      }
+      return;
+    }
+    this.#uploader.remove(ref);
+    if (stage === "serving") {
+      this.emit("cancel", { index: ref.index, begin: ref.begin, length: ref.length });
+    }
+  }
+
+  #onExtended(id: number, payload: Buffer): void {
+    if (!this.#extended) return;
+    if (id !== 0) {
+      this.emit("extended", id, payload);
+      return;
+    }
+    const h = decodeExtendedHandshake(payload);
+    // BEP 10: later handshakes update `m` additively; id 0 disables.
+    for (const [name, n] of h.m) {
+      if (n === 0) this.#theirIds.delete(name);
+      else this.#theirIds.set(name, n);
+    }
+    this.#theirExtended = h;
+    this.emit("extended-handshake", h);
+    this.#downloader.pump();
+  }
+
+  // ---- sending -----------------------------------------------------------
+
+  #write(buf: Uint8Array): void {
+    if (this.closed) return;
+    this.#lastSent = this.#clock.now();
+    this.#transport.write(buf);
+  }
+
+  /** Any message after the handshake; our pieces are announced first. */
+  #send(m: Message): void {
+    if (!this.ready) return;
+    this.#announce();
+    this.#write(encodeMessage(m));
+  }
+
+  /** Requests, cancels or rejects for several blocks, in one write. */
+  #writeBlocks(id: number, refs: readonly BlockRef[]): void {
+    if (refs.length === 0 || !this.ready) return;
+    this.#announce();
+    this.#write(encodeBlockMessages(id, refs));
+  }
+
+  /** Sends our bitfield (or BEP 6 have-all/none), then our BEP 10 handshake, once. */
+  #announce(): void {
+    if (this.#announced || !this.ready) return;
+    this.#announced = true;
+    const have = this.#ourHave;
+    if (this.#fast && have.isComplete()) this.#write(encodeMessage({ type: "have-all" }));
+    else if (this.#fast && have.isEmpty()) this.#write(encodeMessage({ type: "have-none" }));
+    else if (!have.isEmpty()) {
+      this.#write(encodeMessage({ type: "bitfield", bitfield: have.toBuffer() }));
+    }
+    if (!this.#extended) return;
+    const payload = encodeExtendedHandshake({
+      m: this.#opts.extensionIds ?? {},
+      v: this.#opts.clientVersion ?? "shoal/0.1.0",
+      reqq: this.#set.maxQueuedRequests,
+      p: this.#opts.listenPort,
+      yourip: compactAddress(this.#transport.remoteAddress),
+    });
+    this.#write(encodeMessage({ type: "extended", id: 0, payload }));
+  }
+
+  /** Tells the peer our choke and interest where they differ from what it knows. */
+  #syncFlags(): void {
+    if (!this.ready) return;
+    if (this.#toldInterested !== this.#amInterested) {
+      this.#toldInterested = this.#amInterested;
+      this.#send({ type: this.#amInterested ? "interested" : "not-interested" });
+    }
+    if (this.#toldChoking !== this.#amChoking) {
+      this.#toldChoking = this.#amChoking;
+      this.#send({ type: this.#amChoking ? "choke" : "unchoke" });
+    }
+  }
+
+  // ---- time and flow -----------------------------------------------------
+
+  #tick(): void {
+    const now = this.#clock.now();
+    const silent = now - this.#lastReceived;
+    if (silent >= this.#set.idleTimeoutMs) {
+      const s = Math.round(silent / 1000);
+      throw new PeerError("idle_timeout", `nothing received from the peer in ${s} s`);
+    }
+    // BEP 3: keep-alives, since peers drop connections silent for ~2 minutes.
+    if (now - this.#lastSent >= this.#set.keepAliveMs) {
+      this.#write(encodeMessage({ type: "keep-alive" }));
+    }
+    const expired = this.#downloader.expire(now);
+    for (const ref of expired) if (!this.closed) this.emit("request-timeout", ref);
+    if (expired.length > 0) this.#downloader.pump();
+    if (!this.closed) this.#timers.set("tick", TICK_MS, () => this.#tick());
+  }
+
+  // ---- errors ------------------------------------------------------------
+
+  /** Runs `fn`; anything it throws closes the connection instead of escaping. */
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #fail(err: unknown): void {
+    if (this.closed) return;
+    if (isShoalError(err)) {
+      this.#log.info("closing peer connection", { code: err.code, reason: err.message });
+      this.close(err.message, err);
+      return;
+    }
+    // A bug (ours or a listener's): log it loudly, but keep the process alive.
+    const message = err instanceof Error ? err.message : String(err);
+    this.#log.error("peer connection failed", { error: message, stack: (err as Error)?.stack });
+    this.close(`internal error: ${message}`, new PeerError("internal", message, { cause: err }));
+  }
+}

@@ -1,0 +1,8 @@
+export {
+  type AddOptions,
+  Client,
+  ClientError,
+  type ClientEvents,
+  type ClientOptions,
+} from "./client.ts";
+export { readHandshake } from "./handshake-reader.ts";

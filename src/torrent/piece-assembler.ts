@@ -1,0 +1,52 @@
+/**
+ * Blocks of pieces being downloaded, gathered in memory until the piece is
+ * whole, then hashed and written at once: one write per piece, and no piece
+ * is read back from disk to be verified. Remembers which peers sent data for
+ * each piece, so a piece that fails its hash implicates exactly them.
+ */
+import { pieceSize } from "../metainfo/index.ts";
+
+interface Assembly {
+  data: Buffer;
+  contributors: Set<string>;
+}
+
+export class PieceAssembler {
+  readonly #layout: { pieceLength: number; totalLength: number };
+  readonly #pieces = new Map<number, Assembly>();
+
+  constructor(layout: { pieceLength: number; totalLength: number }) {
+    this.#layout = layout;
+  }
+
+  /** Copies a block into its piece (the block's buffer belongs to the socket). */
+  add(index: number, begin: number, block: Buffer, peerId: string): void {
+    let a = this.#pieces.get(index);
+    if (!a) {
+      a = { data: Buffer.allocUnsafe(pieceSize(this.#layout, index)), contributors: new Set() };
+      this.#pieces.set(index, a);
+    }
+    block.copy(a.data, begin);
+    a.contributors.add(peerId);
+  }
+
+  /** Removes a complete piece: its bytes and who sent them. */
+  take(index: number): { data: Buffer; contributors: string[] } | undefined {
+    const a = this.#pieces.get(index);
+    if (!a) return undefined;
+    this.#pieces.delete(index);
+    return { data: a.data, contributors: [...a.contributors] };
+  }
+
+  /** Forgets a piece (its download restarts from nothing). */
+  drop(index: number): void {
+    this.#pieces.delete(index);
+  }
+
+  /** Bytes held in memory. */
+  get bytes(): number {
+    let n = 0;
+    for (const a of this.#pieces.values()) n += a.data.length;
+    return n;
+  }
+}

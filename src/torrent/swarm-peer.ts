@@ -1,0 +1,84 @@
+/**
+ * One connected peer as the torrent sees it: the wire connection plus what
+ * the picker and choker need (an id, the peer's pieces, its rate) and where
+ * it can be reached again.
+ */
+import type { Bitfield } from "../bitfield/index.ts";
+import type { ChokerPeer } from "../choker/index.ts";
+import type { PeerConnection } from "../peer/index.ts";
+import type { PickerPeer } from "../picker/index.ts";
+
+let nextSerial = 1;
+
+export class SwarmPeer implements PickerPeer {
+  readonly id: string;
+  readonly conn: PeerConnection;
+  readonly host: string;
+  /** The port the peer listens on, when known (we dialled it, or BEP 10 `p`). */
+  listenPort: number | undefined;
+  readonly outgoing: boolean;
+  lastBlockAt: number | undefined;
+  /** Seeds we connected to while seeding ourselves are closed at once. */
+  readonly connectedAt: number;
+
+  constructor(
+    conn: PeerConnection,
+    host: string,
+    port: number | undefined,
+    outgoing: boolean,
+    now: number,
+  ) {
+    this.conn = conn;
+    this.host = host;
+    this.listenPort = port;
+    this.outgoing = outgoing;
+    this.connectedAt = now;
+    this.id = `${host}:${port ?? conn.remotePort ?? 0}#${nextSerial++}`;
+  }
+
+  get have(): Bitfield {
+    return this.conn.peerBitfield;
+  }
+
+  get rate(): number {
+    return this.conn.stats.downloadRate;
+  }
+
+  /** "ip:port" of the peer's listen port, to dial it again or avoid dialling twice. */
+  get address(): string | undefined {
+    return this.listenPort === undefined ? undefined : endpointKey(this.host, this.listenPort);
+  }
+
+  /** The key bans are kept under (see banKey). */
+  get banKey(): string {
+    return banKey(this.host, this.listenPort ?? this.conn.remotePort ?? 0);
+  }
+
+  chokerView(): ChokerPeer {
+    const s = this.conn.stats;
+    const view: ChokerPeer = {
+      id: this.id,
+      peerInterested: s.peerInterested,
+      amInterested: s.amInterested,
+      downloadRate: s.downloadRate,
+      uploadRate: s.uploadRate,
+      connectedAt: this.connectedAt,
+      isSeed: this.have.isComplete(),
+    };
+    if (this.lastBlockAt !== undefined) view.lastBlockAt = this.lastBlockAt;
+    return view;
+  }
+}
+
+export function endpointKey(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Bans are by address, as real clients keep them. On loopback many peers of
+ * one machine share an address, so there the port tells them apart.
+ */
+export function banKey(host: string, port: number): string {
+  const loopback = host.startsWith("127.") || host === "::1" || host === "::ffff:127.0.0.1";
+  return loopback ? endpointKey(host, port) : host;
+}

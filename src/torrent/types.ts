@@ -1,0 +1,49 @@
+import type { TrackerStatus } from "../tracker-client/index.ts";
+
+export type TorrentState = "checking" | "downloading" | "seeding" | "paused";
+
+export interface TorrentStats {
+  infoHash: string;
+  name: string;
+  state: TorrentState;
+  totalLength: number;
+  /** Bytes still missing. */
+  left: number;
+  /** 0..1 of verified data. */
+  progress: number;
+  piecesHave: number;
+  pieceCount: number;
+  /** Payload bytes received in accepted blocks (this session). */
+  downloaded: number;
+  uploaded: number;
+  /** Bytes received that were not wanted (duplicates, unrequested). */
+  wasted: number;
+  hashFailures: number;
+  downloadRate: number;
+  uploadRate: number;
+  peers: number;
+  banned: number;
+  trackers: TrackerStatus[];
+}
+
+export interface PeerInfo {
+  id: string;
+  /** ip:port (the listen port when known). */
+  address: string;
+  peerId: string | undefined;
+  client: string | undefined;
+  outgoing: boolean;
+  seed: boolean;
+  /** 0..1 of the torrent the peer has. */
+  progress: number;
+  downloadRate: number;
+  uploadRate: number;
+  downloaded: number;
+  uploaded: number;
+  amChoking: boolean;
+  amInterested: boolean;
+  peerChoking: boolean;
+  peerInterested: boolean;
+  requests: number;
+  optimistic: boolean;
+}

@@ -1,0 +1,262 @@
+/**
+ * Interop (issue 4, "Prove it"): shoal downloads from Transmission, aria2 and
+ * libtorrent seeders, and they download from a shoal seeder, through shoal's
+ * tracker on loopback; every file is compared byte for byte.
+ *
+ * Transmission refuses to dial 127.0.0.0/8, so where it is the leecher, the
+ * shoal seeder dials it (seeders connect to the leechers the tracker lists).
+ * SHOAL_SKIP_INTEROP=1 skips (instead of failing) when a tool is missing.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { createTorrent, type Metainfo } from "../../src/metainfo/index.ts";
+import { Client } from "../../src/session/index.ts";
+import type { Torrent } from "../../src/torrent/index.ts";
+import {
+  assertTools,
+  type Child,
+  Children,
+  checkLibtorrent,
+  freePort,
+  NODE,
+  SHOAL_CLI,
+  SYSTEM_PYTHON,
+  skipReason,
+  startAria2,
+  startLibtorrent,
+  startTransmission,
+  TempDirs,
+  type ToolRequirement,
+  waitFor,
+} from "./helpers.ts";
+
+const TOOLS: ToolRequirement[] = [
+  { bin: "transmission-cli", pkg: "transmission-cli" },
+  { bin: "aria2c", pkg: "aria2" },
+  { bin: SYSTEM_PYTHON, pkg: "python3-libtorrent", check: checkLibtorrent },
+];
+const CASE_MS = 60_000;
+const CLIENT_MS = 55_000;
+const SIZE = 3 * 1024 * 1024 + 4321;
+
+interface Case {
+  dir: string;
+  dataFile: string;
+  data: Buffer;
+  torrentPath: string;
+  meta: Metainfo;
+}
+
+describe("interop: transfers with Transmission, aria2 and libtorrent", {
+  skip: skipReason(TOOLS),
+}, () => {
+  const children = new Children();
+  const temps = new TempDirs();
+  const clients: Client[] = [];
+  let announce = "";
+
+  before(async () => {
+    assertTools(TOOLS);
+    const port = await freePort();
+    const tracker = children.start(
+      NODE,
+      [
+        SHOAL_CLI,
+        "tracker",
+        "--port",
+        String(port),
+        "--host",
+        "127.0.0.1",
+        "--data-dir",
+        await temps.make("tracker"),
+        "--interval",
+        "2",
+        "--min-interval",
+        "1",
+      ],
+      { name: "shoal tracker", timeoutMs: 10 * 60_000 },
+    );
+    await tracker.waitForLine(/listening/, 15_000);
+    announce = `http://127.0.0.1:${port}/announce`;
+  });
+
+  after(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await children.stopAll();
+    await temps.removeAll();
+  });
+
+  /** A fresh private torrent (made by shoal) over random data. */
+  async function makeCase(name: string): Promise<Case> {
+    const dir = await temps.make(name);
+    const seedDir = join(dir, "seed");
+    await mkdir(seedDir, { recursive: true });
+    const data = randomBytes(SIZE);
+    const dataFile = join(seedDir, `${name}.bin`);
+    await writeFile(dataFile, data);
+    const { torrent, metainfo } = await createTorrent(dataFile, {
+      trackers: [[announce]],
+      private: true,
+      pieceLength: 64 * 1024,
+    });
+    const torrentPath = join(dir, `${name}.torrent`);
+    await writeFile(torrentPath, torrent);
+    return { dir, dataFile, data, torrentPath, meta: metainfo };
+  }
+
+  async function shoalClient(c: Case, role: string, downloadDir: string): Promise<Client> {
+    const client = await Client.start({
+      dataDir: join(c.dir, `shoal-${role}`),
+      downloadDir,
+      host: "127.0.0.1",
+      // Re-announce every second or two, so peers that join later are found at once.
+      torrentDefaults: { announcer: { minIntervalMs: 1000 }, chokeIntervalMs: 2000 },
+    });
+    clients.push(client);
+    return client;
+  }
+
+  function completeWithin(t: Torrent, ms: number, other: Child): Promise<void> {
+    if (t.complete) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `shoal did not complete: ${JSON.stringify(t.stats())}\n${other.name}:\n${other.tail()}`,
+            ),
+          ),
+        ms,
+      );
+      t.once("complete", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async function sameFile(path: string, expected: Buffer, who: Child): Promise<void> {
+    await waitFor(
+      `${path} to hold the whole file`,
+      async () => (existsSync(path) && (await readFile(path)).equals(expected) ? true : undefined),
+      CLIENT_MS,
+      250,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${who.name}:\n${who.tail()}`);
+    });
+  }
+
+  // ---- shoal leeches ------------------------------------------------------------
+
+  it("shoal downloads from a Transmission seeder", { timeout: CASE_MS }, async () => {
+    const c = await makeCase("from-transmission");
+    const seeder = await startTransmission(
+      children,
+      {
+        torrent: c.torrentPath,
+        dir: join(c.dir, "seed"),
+        configDir: await temps.make("tr-config"),
+        port: await freePort(),
+        verify: true,
+      },
+      CLIENT_MS,
+    );
+    const client = await shoalClient(c, "leech", join(c.dir, "shoal"));
+    const t = await client.add(c.meta);
+    await completeWithin(t, CLIENT_MS, seeder);
+    assert.ok((await readFile(join(c.dir, "shoal", c.meta.name))).equals(c.data));
+  });
+
+  it("shoal downloads from an aria2 seeder", { timeout: CASE_MS }, async () => {
+    const c = await makeCase("from-aria2");
+    const seeder = startAria2(
+      children,
+      {
+        torrent: c.torrentPath,
+        dir: join(c.dir, "seed"),
+        port: await freePort(),
+        udpTracker: false,
+        seedMinutes: 5,
+      },
+      CLIENT_MS,
+    );
+    const client = await shoalClient(c, "leech", join(c.dir, "shoal"));
+    const t = await client.add(c.meta);
+    await completeWithin(t, CLIENT_MS, seeder);
+    assert.ok((await readFile(join(c.dir, "shoal", c.meta.name))).equals(c.data));
+  });
+
+  it("shoal downloads from a libtorrent seeder", { timeout: CASE_MS }, async () => {
+    const c = await makeCase("from-libtorrent");
+    const seeder = startLibtorrent(
+      children,
+      {
+        torrent: c.torrentPath,
+        savePath: join(c.dir, "seed"),
+        port: await freePort(),
+        mode: "seed",
+      },
+      CLIENT_MS,
+    );
+    const client = await shoalClient(c, "leech", join(c.dir, "shoal"));
+    const t = await client.add(c.meta);
+    await completeWithin(t, CLIENT_MS, seeder);
+    assert.ok((await readFile(join(c.dir, "shoal", c.meta.name))).equals(c.data));
+  });
+
+  // ---- shoal seeds --------------------------------------------------------------
+
+  it("Transmission downloads from a shoal seeder", { timeout: CASE_MS }, async () => {
+    const c = await makeCase("to-transmission");
+    const client = await shoalClient(c, "seed", join(c.dir, "seed"));
+    assert.equal((await client.add(c.meta)).complete, true);
+    const dir = join(c.dir, "transmission");
+    await mkdir(dir, { recursive: true });
+    const leecher = await startTransmission(
+      children,
+      {
+        torrent: c.torrentPath,
+        dir,
+        configDir: await temps.make("tr-config"),
+        port: await freePort(),
+      },
+      CLIENT_MS,
+    );
+    await sameFile(join(dir, c.meta.name), c.data, leecher);
+  });
+
+  it("aria2 downloads from a shoal seeder", { timeout: CASE_MS }, async () => {
+    const c = await makeCase("to-aria2");
+    const client = await shoalClient(c, "seed", join(c.dir, "seed"));
+    assert.equal((await client.add(c.meta)).complete, true);
+    const dir = join(c.dir, "aria2");
+    await mkdir(dir, { recursive: true });
+    const leecher = startAria2(
+      children,
+      { torrent: c.torrentPath, dir, port: await freePort(), udpTracker: false },
+      CLIENT_MS,
+    );
+    const exit = await leecher.exited;
+    assert.equal(exit.code, 0, `aria2c failed:\n${leecher.tail()}`);
+    assert.ok((await readFile(join(dir, c.meta.name))).equals(c.data));
+  });
+
+  it("libtorrent downloads from a shoal seeder", { timeout: CASE_MS }, async () => {
+    const c = await makeCase("to-libtorrent");
+    const client = await shoalClient(c, "seed", join(c.dir, "seed"));
+    assert.equal((await client.add(c.meta)).complete, true);
+    const dir = join(c.dir, "libtorrent");
+    await mkdir(dir, { recursive: true });
+    const leecher = startLibtorrent(
+      children,
+      { torrent: c.torrentPath, savePath: dir, port: await freePort(), mode: "leech" },
+      CLIENT_MS,
+    );
+    await leecher.waitForLine(/^DONE$/, CLIENT_MS);
+    assert.ok((await readFile(join(dir, c.meta.name))).equals(c.data));
+  });
+});
