@@ -40,6 +40,7 @@ export class Downloader {
   #wasted = 0;
   #unsolicited = 0;
   #readPaused = false;
+  #pumpScheduled = false;
 
   constructor(host: DownloaderHost) {
     this.#host = host;
@@ -51,6 +52,10 @@ export class Downloader {
   }
   get outstandingCount(): number {
     return this.#pipeline.outstandingCount;
+  }
+  /** Requests not yet answered: outstanding plus queued. */
+  get pendingCount(): number {
+    return this.#pipeline.outstandingCount + this.#pipeline.queuedCount;
   }
   get queuedCount(): number {
     return this.#pipeline.queuedCount;
@@ -69,8 +74,22 @@ export class Downloader {
 
   request(ref: BlockRef): boolean {
     if (!this.#pipeline.add(ref)) return false;
-    this.pump();
+    this.schedulePump();
     return true;
+  }
+
+  /**
+   * Pumps once the current burst of work is done (end of this microtask
+   * queue): requests made one by one, or answers to every block of a received
+   * chunk, then leave in one write instead of one syscall each.
+   */
+  schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    queueMicrotask(() => {
+      this.#pumpScheduled = false;
+      this.pump();
+    });
   }
 
   cancel(ref: BlockRef): boolean {

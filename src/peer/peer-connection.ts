@@ -79,6 +79,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   #peerInterested = false;
   #peerHave: Bitfield;
   #peerHaveKnown = false;
+  #client: string | undefined;
   #ourHave: Bitfield;
   #announced = false;
   #lastSent: number;
@@ -217,7 +218,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
       uploaded: this.#uploader.meter.total,
       wasted: this.#downloader.wasted,
       connectedAt: this.#connectedAt,
-      client: this.#handshake ? clientFromPeerId(this.#handshake.peerId) : undefined,
+      client: this.client,
       clientVersion: this.#theirExtended?.v,
       amChoking: this.#amChoking,
       amInterested: this.#amInterested,
@@ -228,6 +229,18 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
       pipelineDepth: this.pipelineDepth,
       peerRequests: this.#uploader.size,
     };
+  }
+
+  /** The peer's client, from its peer id (BEP 20); worked out once. */
+  get client(): string | undefined {
+    if (this.#client === undefined && this.#handshake)
+      this.#client = clientFromPeerId(this.#handshake.peerId);
+    return this.#client;
+  }
+
+  /** Our requests not yet answered (outstanding and queued): cheaper than `stats`. */
+  get requestsPending(): number {
+    return this.#downloader.pendingCount;
   }
 
   /** Our unanswered requests, queued then outstanding (to ask elsewhere after a close). */
@@ -415,7 +428,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
       case "piece":
         if (this.#downloader.onPiece(m.index, m.begin, m.block.length)) {
           this.emit("block", { index: m.index, begin: m.begin, data: m.block });
-          this.#downloader.pump();
+          this.#downloader.schedulePump();
         }
         return;
       case "cancel":

@@ -57,19 +57,22 @@ export class FileStore {
    */
   async read(offset: number, length: number): Promise<Buffer> {
     this.#checkRange(offset, length);
-    const out = Buffer.alloc(length);
+    // Not zero-filled up front: every byte is either read or zeroed below.
+    const out = Buffer.allocUnsafe(length);
     for (const span of fileSpans(this.files, offset, length)) {
-      if (this.files[span.fileIndex]!.pad) continue;
-      const handle = await this.#handle(span.fileIndex, false);
-      if (!handle) continue;
+      const at = span.offset - offset;
       let done = 0;
-      while (done < span.length) {
+      const handle = this.files[span.fileIndex]!.pad
+        ? undefined
+        : await this.#handle(span.fileIndex, false);
+      while (handle && done < span.length) {
         const { bytesRead } = await this.#io(span.fileIndex, () =>
-          handle.read(out, span.offset - offset + done, span.length - done, span.fileOffset + done),
+          handle.read(out, at + done, span.length - done, span.fileOffset + done),
         );
         if (bytesRead === 0) break;
         done += bytesRead;
       }
+      out.fill(0, at + done, at + span.length);
     }
     return out;
   }

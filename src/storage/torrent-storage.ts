@@ -33,6 +33,7 @@ export class TorrentStorage {
   openedFrom: OpenedFrom = "empty";
   readonly #opts: StorageOptions;
   readonly #cache: PieceCache;
+  readonly #reading = new Map<number, Promise<Buffer>>();
 
   private constructor(meta: Metainfo, dir: string, opts: StorageOptions) {
     this.meta = meta;
@@ -117,12 +118,31 @@ export class TorrentStorage {
         `block ${begin}+${length} is outside piece ${index} (${size} bytes)`,
       );
     }
-    let piece = this.#cache.get(index);
-    if (!piece) {
-      piece = await this.files.read(index * this.meta.pieceLength, size);
-      this.#cache.set(index, piece);
-    }
+    const piece = this.#cache.get(index) ?? (await this.#readPiece(index, size));
     return piece.subarray(begin, begin + length);
+  }
+
+  /**
+   * Reads a piece into the cache. Requests for a piece's blocks arrive
+   * together: they share one read instead of each reading the whole piece.
+   */
+  #readPiece(index: number, size: number): Promise<Buffer> {
+    let reading = this.#reading.get(index);
+    if (!reading) {
+      reading = this.files.read(index * this.meta.pieceLength, size).then(
+        (piece) => {
+          this.#reading.delete(index);
+          this.#cache.set(index, piece);
+          return piece;
+        },
+        (err: unknown) => {
+          this.#reading.delete(index);
+          throw err;
+        },
+      );
+      this.#reading.set(index, reading);
+    }
+    return reading;
   }
 
   /** Syncs the files, then records the verified set and the files' state. */

@@ -7,6 +7,7 @@ import type { Bitfield } from "../bitfield/index.ts";
 import type { ChokerPeer } from "../choker/index.ts";
 import type { PeerConnection } from "../peer/index.ts";
 import type { PickerPeer } from "../picker/index.ts";
+import type { BlockRef } from "../wire/index.ts";
 
 let nextSerial = 1;
 
@@ -18,6 +19,8 @@ export class SwarmPeer implements PickerPeer {
   listenPort: number | undefined;
   readonly outgoing: boolean;
   lastBlockAt: number | undefined;
+  /** The newest block the peer asked us for (what it is fetching, for the console). */
+  lastRequest: BlockRef | undefined;
   /** Seeds we connected to while seeding ourselves are closed at once. */
   readonly connectedAt: number;
 
@@ -34,6 +37,9 @@ export class SwarmPeer implements PickerPeer {
     this.outgoing = outgoing;
     this.connectedAt = now;
     this.id = `${host}:${port ?? conn.remotePort ?? 0}#${nextSerial++}`;
+    conn.on("request", (ref) => {
+      this.lastRequest = ref;
+    });
   }
 
   get have(): Bitfield {

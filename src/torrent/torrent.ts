@@ -57,12 +57,15 @@ export interface TorrentEvents {
   "hash-failed": [index: number, banned: string[]];
   complete: [];
   "peer-connected": [peer: PeerInfo];
-  "peer-closed": [id: string, reason: string];
+  /** `peer`: its last figures (totals by source survive the connection). */
+  "peer-closed": [id: string, reason: string, peer: PeerInfo];
   /** A problem that did not stop the torrent (a tracker, a disk write). */
   warning: [message: string];
 }
 
 const RESUME_SAVE_MS = 30_000;
+/** Blocks asked for at once when topping up a peer's pipeline. */
+const REQUEST_BATCH = 8;
 
 export class Torrent extends EventEmitter<TorrentEvents> {
   readonly meta: Metainfo;
@@ -337,9 +340,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #request(peer: SwarmPeer): void {
     const { conn } = peer;
     if (!this.#active() || this.complete || conn.peerChoking || !conn.amInterested) return;
-    const s = conn.stats;
-    const room = conn.pipelineDepth - s.requestsOutstanding - s.requestsQueued;
-    if (room <= 0) return;
+    const pending = conn.requestsPending;
+    const room = conn.pipelineDepth - pending;
+    // Top up in batches (one write and one picker pass for several blocks),
+    // but never let the pipeline run dry.
+    if (room <= 0 || (room < REQUEST_BATCH && pending > 0)) return;
     for (const r of this.#picker.pick(peer, room)) conn.request(r);
   }
 
@@ -425,7 +430,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     if (this.#peers.get(peer.id) !== peer) return;
     this.#peers.delete(peer.id);
     this.#picker.peerGone(peer);
-    this.emit("peer-closed", peer.id, reason);
+    this.emit("peer-closed", peer.id, reason, this.#info(peer));
     for (const p of this.#peers.values()) this.#request(p);
     this.#connectMore();
   }
@@ -491,11 +496,23 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   }
 
   peers(): PeerInfo[] {
-    return [...this.#peers.values()].filter((p) => p.conn.ready).map((p) => this.#info(p));
+    const partials = this.#partialProgress();
+    return [...this.#peers.values()]
+      .filter((p) => p.conn.ready)
+      .map((p) => this.#info(p, partials));
   }
 
-  #info(p: SwarmPeer): PeerInfo {
+  /** Piece index → 0..1 of its blocks received, for the pieces in progress. */
+  #partialProgress(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const p of this.#picker.partials()) out.set(p.index, p.received / p.blocks);
+    return out;
+  }
+
+  #info(p: SwarmPeer, partials = this.#partialProgress()): PeerInfo {
     const s = p.conn.stats;
+    const down = p.conn.pendingRequests().at(-1)?.index;
+    const up = p.lastRequest;
     return {
       id: p.id,
       address: endpointKey(p.host, p.listenPort ?? p.conn.remotePort ?? 0),
@@ -514,6 +531,13 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       peerInterested: s.peerInterested,
       requests: s.requestsOutstanding,
       optimistic: this.#choker.optimistic === p.id,
+      downloadPiece: down,
+      downloadPieceProgress:
+        down === undefined ? 0 : (partials.get(down) ?? (this.storage.have.has(down) ? 1 : 0)),
+      uploadPiece: up?.index,
+      uploadPieceProgress: up
+        ? Math.min(1, (up.begin + up.length) / pieceSize(this.meta, up.index))
+        : 0,
     };
   }
 

@@ -46,4 +46,12 @@ export interface PeerInfo {
   peerInterested: boolean;
   requests: number;
   optimistic: boolean;
+  /** The piece of the newest block we have asked the peer for and not yet received. */
+  downloadPiece: number | undefined;
+  /** 0..1 of that piece's blocks received so far, from any peer (1 once verified). */
+  downloadPieceProgress: number;
+  /** The piece of the newest block the peer asked us for. */
+  uploadPiece: number | undefined;
+  /** 0..1 of that piece up to the end of that block (peers ask for a piece's blocks in order). */
+  uploadPieceProgress: number;
 }
