@@ -8,7 +8,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { loadTorrentFile, type Metainfo, parseMetainfo } from "../metainfo/index.ts";
 import { dialTcp, listenTcp, type TcpListener, type Transport } from "../net/index.ts";
-import { TokenBucket } from "../ratelimit/index.ts";
+import { fairShares, TokenBucket } from "../ratelimit/index.ts";
 import { Torrent, type TorrentOptions } from "../torrent/index.ts";
 import {
   type Clock,
@@ -46,6 +46,9 @@ export interface ClientOptions {
 
 export interface AddOptions {
   downloadDir?: string;
+  /** This torrent's own limits in bytes/s (0 or absent: only the global ones apply). */
+  uploadLimit?: number;
+  downloadLimit?: number;
   verify?: boolean;
   /** Leave it paused instead of starting it. */
   paused?: boolean;
@@ -59,6 +62,17 @@ export interface ClientEvents {
 
 export class ClientError extends ShoalError {}
 
+/** A torrent's own buckets and limits; their rates are re-shared every period. */
+interface TorrentLimits {
+  up: TokenBucket;
+  down: TokenBucket;
+  upLimit: number;
+  downLimit: number;
+}
+
+/** How often the global rates are re-shared among torrents. */
+const SHARE_PERIOD_MS = 1000;
+
 export class Client extends EventEmitter<ClientEvents> {
   readonly peerId: PeerId;
   readonly uploadBucket: TokenBucket;
@@ -67,6 +81,8 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #torrents = new Map<string, Torrent>();
+  readonly #limits = new Map<string, TorrentLimits>();
+  #shareTimer: ReturnType<Clock["setTimeout"]> | undefined;
   #listener: TcpListener | undefined;
   #connections = 0;
   #closed = false;
@@ -89,6 +105,7 @@ export class Client extends EventEmitter<ClientEvents> {
     if (o.host) listenOptions.host = o.host;
     client.#listener = await listenTcp(listenOptions);
     client.#listener.on("connection", (t) => void client.#onIncoming(t));
+    client.#scheduleShare();
     return client;
   }
 
@@ -119,6 +136,12 @@ export class Client extends EventEmitter<ClientEvents> {
         `'${meta.name}' (${meta.infoHashHex}) is already added`,
       );
     }
+    const limits: TorrentLimits = {
+      upLimit: opts.uploadLimit ?? 0,
+      downLimit: opts.downloadLimit ?? 0,
+      up: new TokenBucket(this.#clock, opts.uploadLimit ?? 0),
+      down: new TokenBucket(this.#clock, opts.downloadLimit ?? 0),
+    };
     const torrentOptions: TorrentOptions = {
       ...this.#o.torrentDefaults,
       meta,
@@ -128,8 +151,8 @@ export class Client extends EventEmitter<ClientEvents> {
       dial: (host, port) => this.#dial(host, port),
       resumePath: join(this.#o.dataDir, "resume", `${meta.infoHashHex}.json`),
       maxPeers: this.#o.maxPeersPerTorrent ?? 50,
-      uploadBuckets: [this.uploadBucket],
-      downloadBuckets: [this.downloadBucket],
+      uploadBuckets: [limits.up, this.uploadBucket],
+      downloadBuckets: [limits.down, this.downloadBucket],
       clock: this.#clock,
       logger: this.#log,
     };
@@ -137,6 +160,8 @@ export class Client extends EventEmitter<ClientEvents> {
     if (opts.onCheckProgress) torrentOptions.onCheckProgress = opts.onCheckProgress;
     const torrent = await Torrent.open(torrentOptions);
     this.#torrents.set(meta.infoHashHex, torrent);
+    this.#limits.set(meta.infoHashHex, limits);
+    this.#share();
     this.emit("added", torrent);
     if (!opts.paused) torrent.start();
     return torrent;
@@ -146,6 +171,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const torrent = this.get(infoHashHex);
     if (!torrent) return;
     this.#torrents.delete(torrent.infoHashHex);
+    this.#limits.delete(torrent.infoHashHex);
     await torrent.close();
     this.emit("removed", torrent.infoHashHex);
   }
@@ -154,12 +180,69 @@ export class Client extends EventEmitter<ClientEvents> {
   setLimits(limits: { upload?: number; download?: number }): void {
     if (limits.upload !== undefined) this.uploadBucket.setRate(limits.upload);
     if (limits.download !== undefined) this.downloadBucket.setRate(limits.download);
+    this.#share();
+  }
+
+  /** Changes one torrent's own limits live (bytes/s; 0 = only the global ones). */
+  setTorrentLimits(infoHashHex: string, limits: { upload?: number; download?: number }): void {
+    const l = this.#limits.get(infoHashHex.toLowerCase());
+    if (!l) throw new ClientError("unknown_torrent", `no torrent ${infoHashHex} in this client`);
+    if (limits.upload !== undefined) l.upLimit = limits.upload;
+    if (limits.download !== undefined) l.downLimit = limits.download;
+    this.#share();
+  }
+
+  /** The limits in force: global, and each torrent's own. */
+  limits(): {
+    upload: number;
+    download: number;
+    torrents: Record<string, { upload: number; download: number }>;
+  } {
+    const torrents: Record<string, { upload: number; download: number }> = {};
+    for (const [hash, l] of this.#limits)
+      torrents[hash] = { upload: l.upLimit, download: l.downLimit };
+    const rate = (b: TokenBucket) => (b.unlimited ? 0 : b.rate);
+    return { upload: rate(this.uploadBucket), download: rate(this.downloadBucket), torrents };
+  }
+
+  #scheduleShare(): void {
+    this.#shareTimer = this.#clock.setTimeout(() => {
+      this.#share();
+      if (!this.#closed) this.#scheduleShare();
+    }, SHARE_PERIOD_MS);
+  }
+
+  /**
+   * Splits the global rates among the torrents moving data (max-min fair):
+   * each gets an equal share, and what one leaves unused goes to the others.
+   * Each torrent's bucket gets its share (within its own limit); the global
+   * bucket still caps the sum.
+   */
+  #share(): void {
+    const entries = [...this.#limits.entries()];
+    const cap = (limit: number) => (limit > 0 ? limit : Number.POSITIVE_INFINITY);
+    for (const dir of ["up", "down"] as const) {
+      const global = dir === "up" ? this.uploadBucket : this.downloadBucket;
+      const demands = entries.map(([hash, l]) => {
+        const s = this.#torrents.get(hash)?.stats();
+        return {
+          used: (dir === "up" ? s?.uploadRate : s?.downloadRate) ?? 0,
+          cap: cap(dir === "up" ? l.upLimit : l.downLimit),
+        };
+      });
+      const shares = fairShares(global.unlimited ? Number.POSITIVE_INFINITY : global.rate, demands);
+      entries.forEach(([, l], i) => {
+        const rate = shares[i]!;
+        l[dir].setRate(Number.isFinite(rate) ? rate : 0);
+      });
+    }
   }
 
   /** Graceful: `stopped` announces, resume data saved, files and the port closed. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#shareTimer) this.#clock.clearTimeout(this.#shareTimer);
     await this.#listener?.close();
     await Promise.all([...this.#torrents.values()].map((t) => t.close()));
     this.#torrents.clear();

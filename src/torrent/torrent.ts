@@ -86,7 +86,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #chokeTimer: ReturnType<Clock["setTimeout"]> | undefined;
   #saveTimer: ReturnType<Clock["setTimeout"]> | undefined;
   #downloaded = 0;
-  #uploaded = 0;
+  /** Bytes uploaded over connections since closed (live ones count their own). */
+  #uploadedClosed = 0;
   #wasted = 0;
   #hashFailures = 0;
   #resumeDirty = false;
@@ -142,6 +143,13 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     return this.meta.totalLength - have;
   }
 
+  /** Payload bytes sent to peers (once actually written, past the rate limits). */
+  get uploaded(): number {
+    let total = this.#uploadedClosed;
+    for (const p of this.#peers.values()) total += p.conn.stats.uploaded;
+    return total;
+  }
+
   // ---- lifecycle -----------------------------------------------------------------
 
   start(): void {
@@ -153,7 +161,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         peerId: this.#o.peerId,
         port: this.#o.listenPort,
         announceList: this.meta.announceList,
-        stats: () => ({ uploaded: this.#uploaded, downloaded: this.#downloaded, left: this.left }),
+        stats: () => ({ uploaded: this.uploaded, downloaded: this.#downloaded, left: this.left }),
         clock: this.#clock,
         logger: this.#log,
         ...this.#o.announcer,
@@ -419,7 +427,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }
     try {
       const data = await this.storage.readBlock(ref.index, ref.begin, ref.length);
-      if (peer.conn.sendPiece(ref.index, ref.begin, data)) this.#uploaded += data.length;
+      peer.conn.sendPiece(ref.index, ref.begin, data);
     } catch (err) {
       this.#warn(err);
       peer.conn.reject(ref);
@@ -429,6 +437,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #onClose(peer: SwarmPeer, reason: string): void {
     if (this.#peers.get(peer.id) !== peer) return;
     this.#peers.delete(peer.id);
+    this.#uploadedClosed += peer.conn.stats.uploaded;
     this.#picker.peerGone(peer);
     this.emit("peer-closed", peer.id, reason, this.#info(peer));
     for (const p of this.#peers.values()) this.#request(p);
@@ -484,7 +493,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       piecesHave: this.storage.have.count(),
       pieceCount: this.meta.pieceCount,
       downloaded: this.#downloaded,
-      uploaded: this.#uploaded,
+      uploaded: this.uploaded,
       wasted: this.#wasted,
       hashFailures: this.#hashFailures,
       downloadRate,
