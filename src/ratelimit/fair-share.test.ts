@@ -60,7 +60,7 @@ test("shares never exceed the total or a cap (property)", () => {
         const shares = fairShares(total, demands);
         const sum = shares.reduce((s, x) => s + x, 0);
         assert.ok(sum <= total * (1 + 1e-9), `sum ${sum} > total ${total}`);
-        shares.forEach((x, i) => assert.ok(x <= demands[i]!.cap + 1e-9));
+        for (const [i, x] of shares.entries()) assert.ok(x <= demands[i]!.cap + 1e-9);
       },
     ),
   );
