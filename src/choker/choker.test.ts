@@ -125,3 +125,8 @@ describe("Choker", () => {
     assert.deepEqual([...d.unchoke].sort(), ["a", "b"]);
   });
 });
+
+test("no upload slots: nobody is unchoked", () => {
+  const d = new Choker({ slots: 0 }).decide([peer("a", 100)], 0, false);
+  assert.equal(d.unchoke.size, 0);
+});

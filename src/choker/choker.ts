@@ -10,7 +10,10 @@
  *   way to one that has waited, so every leecher is served;
  * - one optimistic slot goes to a random choked, interested peer, rotated every
  *   30 s; newly connected peers are three times as likely to get it, since they
- *   have nothing yet to trade.
+ *   have nothing yet to trade;
+ * - a peer that has never unchoked us nor sent us anything, long after it
+ *   could have, is a likely free-rider: it is four times less likely to win the
+ *   optimistic slot, and while we seed it waits behind peers that did share.
  *
  * Pure: it sees peer snapshots and a time; its only state is the rotation.
  */
@@ -31,6 +34,8 @@ export interface ChokerPeer {
   lastBlockAt?: number;
   /** Whether the peer is a seed (it cannot reciprocate; never worth a regular slot while we download). */
   isSeed: boolean;
+  /** The peer has unchoked us or sent us data at some point: it shares. */
+  reciprocated?: boolean;
 }
 
 export interface ChokerOptions {
@@ -83,7 +88,8 @@ export class Choker {
   }
 
   decide(peers: readonly ChokerPeer[], now: number, seeding: boolean): ChokeDecision {
-    const slots = Math.max(1, this.#o.slots);
+    if (this.#o.slots <= 0) return { unchoke: new Set(), snubbed: new Set() };
+    const slots = this.#o.slots;
     const snubbed = new Set(
       peers
         .filter(
@@ -95,9 +101,12 @@ export class Choker {
     const candidates = peers.filter((p) => p.peerInterested);
     const regular = seeding
       ? this.#seedingOrder(candidates, now)
-      : candidates
-          .filter((p) => !snubbed.has(p.id) && !p.isSeed)
-          .sort((a, b) => b.downloadRate - a.downloadRate || b.uploadRate - a.uploadRate);
+      : this.#shuffled(candidates.filter((p) => !snubbed.has(p.id) && !p.isSeed)).sort(
+          (a, b) =>
+            b.downloadRate - a.downloadRate ||
+            // Among equals, peers that ever sent us data before those that never did.
+            Number(b.lastBlockAt !== undefined) - Number(a.lastBlockAt !== undefined),
+        );
     const unchoke = new Set(regular.slice(0, slots - 1).map((p) => p.id));
     if (seeding) this.#recordSlots(candidates, unchoke, now);
 
@@ -113,6 +122,20 @@ export class Choker {
     return decision;
   }
 
+  /** Never shared with us, though connected for a full optimistic period. */
+  #freeRider(p: ChokerPeer, now: number): boolean {
+    return p.reciprocated === false && now - p.connectedAt >= this.#o.optimisticMs;
+  }
+
+  /** A random order, so ties (often all zero at the start) are broken fairly. */
+  #shuffled<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.#o.random() * (i + 1));
+      [items[i], items[j]] = [items[j]!, items[i]!];
+    }
+    return items;
+  }
+
   /** Seeding: peers still within their turn first (by upload rate), then those waiting longest. */
   #seedingOrder(candidates: readonly ChokerPeer[], now: number): ChokerPeer[] {
     const waiting = candidates.filter((p) => !this.#slotSince.has(p.id)).length > 0;
@@ -126,6 +149,8 @@ export class Choker {
       const tb = inTurn(b);
       if (ta !== tb) return ta ? -1 : 1;
       if (ta) return b.uploadRate - a.uploadRate;
+      const fa = this.#freeRider(a, now);
+      if (fa !== this.#freeRider(b, now)) return fa ? 1 : -1;
       return waitedFor(b) - waitedFor(a) || b.uploadRate - a.uploadRate;
     });
   }
@@ -155,7 +180,8 @@ export class Choker {
       this.#optimistic = undefined;
       return undefined;
     }
-    const weight = (p: ChokerPeer) => (now - p.connectedAt < this.#o.newPeerMs ? 3 : 1);
+    const weight = (p: ChokerPeer) =>
+      this.#freeRider(p, now) ? 0.25 : now - p.connectedAt < this.#o.newPeerMs ? 3 : 1;
     const total = eligible.reduce((s, p) => s + weight(p), 0);
     let r = this.#o.random() * total;
     let chosen = eligible[eligible.length - 1]!;

@@ -19,6 +19,8 @@ export class SwarmPeer implements PickerPeer {
   listenPort: number | undefined;
   readonly outgoing: boolean;
   lastBlockAt: number | undefined;
+  /** The peer has unchoked us at some point (it shares with us). */
+  everUnchokedUs = false;
   /** The newest block the peer asked us for (what it is fetching, for the console). */
   lastRequest: BlockRef | undefined;
   /** Seeds we connected to while seeding ourselves are closed at once. */
@@ -70,6 +72,7 @@ export class SwarmPeer implements PickerPeer {
       uploadRate: s.uploadRate,
       connectedAt: this.connectedAt,
       isSeed: this.have.isComplete(),
+      reciprocated: this.everUnchokedUs || this.lastBlockAt !== undefined,
     };
     if (this.lastBlockAt !== undefined) view.lastBlockAt = this.lastBlockAt;
     return view;

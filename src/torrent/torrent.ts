@@ -64,6 +64,8 @@ export interface TorrentEvents {
 }
 
 const RESUME_SAVE_MS = 30_000;
+/** When the first choke round runs after start. */
+const FIRST_CHOKE_ROUND_MS = 1000;
 /** Blocks asked for at once when topping up a peer's pipeline. */
 const REQUEST_BATCH = 8;
 
@@ -107,7 +109,14 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       have: storage.have,
       random: o.random ?? Math.random,
     });
-    const chokerOptions: ConstructorParameters<typeof Choker>[0] = { slots: o.uploadSlots ?? 4 };
+    // The optimistic unchoke lasts three rounds (30 s with the usual 10 s rounds); a seed gives
+    // each waiting leecher its turn every round.
+    const round = o.chokeIntervalMs ?? 10_000;
+    const chokerOptions: ConstructorParameters<typeof Choker>[0] = {
+      slots: o.uploadSlots ?? 4,
+      optimisticMs: 3 * round,
+      seedRotationMs: round,
+    };
     if (o.random) chokerOptions.random = o.random;
     this.#choker = new Choker(chokerOptions);
   }
@@ -303,7 +312,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       this.#picker.peerHas(index);
       this.#onPeerPieces(peer);
     });
-    conn.on("unchoke", () => this.#request(peer));
+    conn.on("unchoke", () => {
+      peer.everUnchokedUs = true;
+      this.#request(peer);
+    });
     conn.on("choke", (returned) => this.#giveBack(peer, returned));
     conn.on("reject", (ref) => this.#giveBack(peer, [ref]));
     conn.on("request-timeout", (ref) => this.#giveBack(peer, [ref]));
@@ -338,7 +350,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   }
 
   #onInterested(peer: SwarmPeer): void {
-    // Fill a free upload slot at once rather than waiting for the next round.
+    // While seeding, fill a free upload slot at once rather than waiting for
+    // the next round. While downloading, slots are earned by uploading to us
+    // (tit-for-tat): the choke round decides, and runs early after start.
+    if (!this.complete) return;
     let unchoked = 0;
     for (const p of this.#peers.values()) if (!p.conn.amChoking) unchoked++;
     if (unchoked < (this.#o.uploadSlots ?? 4)) peer.conn.unchoke();
@@ -446,11 +461,14 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   // ---- rounds --------------------------------------------------------------------
 
-  #scheduleChoke(): void {
+  #scheduleChoke(first = true): void {
+    const interval = this.#o.chokeIntervalMs ?? 10_000;
+    // The first round comes soon after start, so new peers need not wait a full round.
+    const delay = first ? Math.min(interval, FIRST_CHOKE_ROUND_MS) : interval;
     this.#chokeTimer = this.#clock.setTimeout(() => {
       this.#chokeRound();
-      if (this.#active()) this.#scheduleChoke();
-    }, this.#o.chokeIntervalMs ?? 10_000);
+      if (this.#active()) this.#scheduleChoke(false);
+    }, delay);
   }
 
   #chokeRound(): void {
@@ -520,7 +538,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   #info(p: SwarmPeer, partials = this.#partialProgress()): PeerInfo {
     const s = p.conn.stats;
-    const down = p.conn.pendingRequests().at(-1)?.index;
+    // Queued requests come first, then the outstanding ones, oldest first:
+    // the oldest outstanding block is the one arriving now.
+    const pending = p.conn.pendingRequests();
+    const down = (pending[s.requestsQueued] ?? pending[0])?.index;
     const up = p.lastRequest;
     return {
       id: p.id,
