@@ -1,0 +1,35 @@
+/**
+ * One shoal peer of bench/swarm.ts, in its own process: seeds or downloads a
+ * torrent with an upload limit, connects to the given peers, prints
+ * "DONE <ms>" when it has the whole file and keeps seeding until killed.
+ *
+ * Usage: node bench/lib/swarm-peer.ts <config json>
+ */
+import { Client } from "../../src/session/index.ts";
+
+interface PeerConfig {
+  torrent: string;
+  dir: string;
+  dataDir: string;
+  port: number;
+  uploadLimit: number;
+  peers: number[];
+}
+
+const cfg = JSON.parse(process.argv[2] ?? "{}") as PeerConfig;
+const client = await Client.start({
+  dataDir: cfg.dataDir,
+  downloadDir: cfg.dir,
+  port: cfg.port,
+  host: "127.0.0.1",
+  uploadLimit: cfg.uploadLimit,
+  torrentDefaults: { trackers: false },
+});
+const started = performance.now();
+const torrent = await client.add(cfg.torrent);
+process.stdout.write(`READY ${torrent.complete ? "seed" : "leech"}\n`);
+torrent.addPeers(cfg.peers.map((port) => ({ ip: "127.0.0.1", port })));
+const done = () => process.stdout.write(`DONE ${Math.round(performance.now() - started)}\n`);
+if (torrent.complete) done();
+else torrent.once("complete", done);
+process.once("SIGTERM", () => void client.close().then(() => process.exit(0)));
