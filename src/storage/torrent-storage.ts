@@ -5,11 +5,12 @@
  * data, trusted only while the files are unchanged.
  */
 import { Bitfield } from "../bitfield/index.ts";
-import { type Metainfo, pieceSize } from "../metainfo/index.ts";
+import { fileSpans, type Metainfo, pieceSize } from "../metainfo/index.ts";
 import { sha1 } from "../util/index.ts";
 import { StorageError } from "./errors.ts";
 import { FileStore } from "./file-store.ts";
 import { PieceCache } from "./piece-cache.ts";
+import { PieceWriter } from "./piece-writer.ts";
 import { filesUnchanged, loadResume, saveResume } from "./resume.ts";
 
 export interface StorageOptions {
@@ -34,6 +35,8 @@ export class TorrentStorage {
   readonly #opts: StorageOptions;
   readonly #cache: PieceCache;
   readonly #reading = new Map<number, Promise<Buffer>>();
+  /** Pieces were written through the worker: it holds handles to sync and close. */
+  #written = false;
 
   private constructor(meta: Metainfo, dir: string, opts: StorageOptions) {
     this.meta = meta;
@@ -91,7 +94,9 @@ export class TorrentStorage {
 
   /**
    * Verifies a whole piece and, if its hash matches, writes it and marks it
-   * verified. Returns false (writing nothing) when the hash does not match.
+   * verified; both on the piece writer's thread, off the socket path.
+   * Returns false (writing nothing) when the hash does not match. `data` is
+   * handed over: the caller must not use it afterwards.
    */
   async writePiece(index: number, data: Buffer): Promise<boolean> {
     if (data.length !== pieceSize(this.meta, index)) {
@@ -100,10 +105,21 @@ export class TorrentStorage {
         `piece ${index} must be ${pieceSize(this.meta, index)} bytes, got ${data.length}`,
       );
     }
-    if (!this.#hashMatches(index, data)) return false;
-    await this.files.write(index * this.meta.pieceLength, data);
+    const offset = index * this.meta.pieceLength;
+    const writes = fileSpans(this.meta.files, offset, data.length)
+      .filter((span) => !this.meta.files[span.fileIndex]!.pad)
+      .map((span) => ({
+        path: this.files.pathOf(span.fileIndex),
+        fileOffset: span.fileOffset,
+        start: span.offset - offset,
+        length: span.length,
+      }));
+    const expected = this.meta.pieces.subarray(index * 20, index * 20 + 20);
+    const { ok, data: piece } = await PieceWriter.get().write(data, expected, writes);
+    if (!ok) return false;
+    this.#written = true;
     this.have.set(index);
-    this.#cache.set(index, data);
+    this.#cache.set(index, piece);
     return true;
   }
 
@@ -150,6 +166,7 @@ export class TorrentStorage {
     const path = this.#opts.resumePath;
     if (!path) return;
     await this.files.sync();
+    if (this.#written) await PieceWriter.get().sync(this.#paths());
     await saveResume(path, {
       infoHash: this.meta.infoHash,
       pieces: this.have.toBuffer(),
@@ -160,5 +177,10 @@ export class TorrentStorage {
   async close(): Promise<void> {
     await this.saveResume();
     await this.files.close();
+    if (this.#written) await PieceWriter.get().close(this.#paths());
+  }
+
+  #paths(): string[] {
+    return this.meta.files.map((_, i) => this.files.pathOf(i));
   }
 }

@@ -1,0 +1,22 @@
+/** Messages between PieceWriter and its worker (piece-worker.ts). */
+
+export interface PieceWrite {
+  path: string;
+  fileOffset: number;
+  /** Where the run starts inside the piece. */
+  start: number;
+  length: number;
+}
+
+export type WorkerRequest =
+  | { id: number; op: "write"; data: ArrayBuffer; expected: Uint8Array; writes: PieceWrite[] }
+  | { id: number; op: "sync"; paths: string[] }
+  | { id: number; op: "close"; paths: string[] };
+
+export interface WorkerReply {
+  id: number;
+  ok: boolean;
+  /** The piece's bytes, handed back (write requests). */
+  data?: ArrayBuffer;
+  error?: { message: string; code: string; path?: string | undefined };
+}

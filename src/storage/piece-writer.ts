@@ -1,0 +1,95 @@
+/**
+ * Verifies and writes whole pieces on a worker thread (piece-worker.ts), one
+ * for the whole process. The piece's memory is transferred to the worker and
+ * back, so nothing is copied; a piece that fails its hash is handed back
+ * unwritten. The worker does not keep the process alive.
+ */
+import { Worker } from "node:worker_threads";
+import { StorageError } from "./errors.ts";
+import type { PieceWrite, WorkerReply, WorkerRequest } from "./piece-writer-protocol.ts";
+
+type Pending = { resolve: (r: WorkerReply) => void };
+
+function copyToOwnBuffer(data: Uint8Array): ArrayBuffer {
+  const buffer = new ArrayBuffer(data.byteLength);
+  new Uint8Array(buffer).set(data);
+  return buffer;
+}
+
+let shared: PieceWriter | undefined;
+
+export class PieceWriter {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+
+  private constructor() {
+    this.#worker = new Worker(new URL("./piece-worker.ts", import.meta.url));
+    this.#worker.unref();
+    this.#worker.on("message", (reply: WorkerReply) => {
+      const p = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      if (this.#pending.size === 0) this.#worker.unref();
+      p?.resolve(reply);
+    });
+    this.#worker.on("error", (err) => {
+      for (const p of this.#pending.values()) {
+        p.resolve({ id: 0, ok: false, error: { message: err.message, code: "EWORKER" } });
+      }
+      this.#pending.clear();
+      if (shared === this) shared = undefined;
+    });
+  }
+
+  /** The process's writer, started on first use. */
+  static get(): PieceWriter {
+    shared ??= new PieceWriter();
+    return shared;
+  }
+
+  #call(req: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    // Kept referenced only while work is outstanding, so an idle worker never holds the process open.
+    if (this.#pending.size === 0) this.#worker.ref();
+    return new Promise((resolve) => {
+      this.#pending.set(req.id, { resolve });
+      this.#worker.postMessage(req, transfer);
+    });
+  }
+
+  /**
+   * Hashes `data`; if it matches `expected`, writes it as `writes` say.
+   * Resolves to whether it matched and the piece's bytes (handed back).
+   */
+  async write(
+    data: Buffer,
+    expected: Uint8Array,
+    writes: PieceWrite[],
+  ): Promise<{ ok: boolean; data: Buffer }> {
+    // Transfer needs a buffer that owns its whole ArrayBuffer; small ones share
+    // Node's pool, which cannot be transferred, so those are copied.
+    const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+    const buffer =
+      owned && data.buffer instanceof ArrayBuffer ? data.buffer : copyToOwnBuffer(data);
+    const reply = await this.#call(
+      { id: this.#nextId++, op: "write", data: buffer, expected, writes },
+      [buffer],
+    );
+    if (reply.error) {
+      const where = reply.error.path ? ` '${reply.error.path}'` : "";
+      const hint = reply.error.code === "ENOSPC" ? " (the disk is full)" : "";
+      throw new StorageError("io_failed", `cannot write${where}: ${reply.error.code}${hint}`);
+    }
+    return { ok: reply.ok, data: Buffer.from(reply.data!) };
+  }
+
+  /** Flushes the files to disk (before resume data claims their pieces). */
+  async sync(paths: string[]): Promise<void> {
+    const reply = await this.#call({ id: this.#nextId++, op: "sync", paths });
+    if (reply.error) throw new StorageError("io_failed", `cannot sync: ${reply.error.message}`);
+  }
+
+  /** Closes the worker's handles on these files. */
+  async close(paths: string[]): Promise<void> {
+    await this.#call({ id: this.#nextId++, op: "close", paths });
+  }
+}
