@@ -9,8 +9,10 @@ import type { ParseArgsConfig } from "node:util";
 import { Client } from "../session/index.ts";
 import type { Torrent } from "../torrent/index.ts";
 import { formatBytes } from "../util/index.ts";
+import { consoleSnapshot, renderConsole } from "./console-frame.ts";
 import type { CliIO } from "./io.ts";
 import { UsageError } from "./io.ts";
+import { startLiveConsole } from "./live-console.ts";
 import { sizeOption } from "./options.ts";
 import { createProgressBar } from "./progress.ts";
 
@@ -25,6 +27,8 @@ export const TRANSFER_OPTIONS = {
   "download-limit": { type: "string" },
   verify: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
+  ui: { type: "string" },
+  refresh: { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
 export const TRANSFER_HELP = `      --port <n>              TCP port for peers (default 6881; 0 picks a free one)
@@ -37,6 +41,11 @@ export const TRANSFER_HELP = `      --port <n>              TCP port for peers (
       --verify                recheck every piece on disk, ignoring resume data
       --data-dir <dir>        where resume data is kept (default ~/.local/share/shoal)
   -q, --quiet                 no progress line
+      --ui plain|live         plain: one status line (default); live: a console
+                              of every peer, redrawn each second (plain text
+                              every --refresh seconds when stdout is not a terminal)
+      --refresh <seconds>     how often the live console prints when stdout is
+                              not a terminal (default 5)
 `;
 
 type TransferValues = {
@@ -75,6 +84,43 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "shoal");
 }
 
+export type UiMode = "plain" | "live";
+
+/** `--ui`: plain (the status line) or live (the console). */
+export function uiOption(text: string | undefined): UiMode {
+  if (text === undefined || text === "plain") return "plain";
+  if (text === "live") return "live";
+  throw new UsageError(`--ui: '${text}' is not plain or live`);
+}
+
+/** `--refresh`: seconds between plain console prints. */
+export function refreshOption(text: string | undefined): number {
+  if (text === undefined) return 5;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0.1 || n > 3600) {
+    throw new UsageError(`--refresh: '${text}' is not a number of seconds from 0.1 to 3600`);
+  }
+  return n;
+}
+
+export interface TransferUi {
+  quiet: boolean;
+  ui: UiMode;
+  /** Seconds between plain console prints. */
+  refresh: number;
+  /** The address we listen on, for the console's header. */
+  listenHost: string | undefined;
+}
+
+export function transferUi(values: TransferValues): TransferUi {
+  return {
+    quiet: Boolean(values.quiet),
+    ui: uiOption(values.ui),
+    refresh: refreshOption(values.refresh),
+    listenHost: values.host,
+  };
+}
+
 /** Starts a client for one torrent as the options say. */
 export async function startTransfer(
   values: TransferValues,
@@ -83,6 +129,7 @@ export async function startTransfer(
   io: CliIO,
 ): Promise<{ client: Client; torrent: Torrent }> {
   const peers = (values.peer ?? []).map(parsePeer);
+  transferUi(values); // usage mistakes before any port is opened
   const client = await Client.start({
     dataDir: resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env)),
     downloadDir,
@@ -138,20 +185,34 @@ function duration(seconds: number): string {
 
 /**
  * Shows progress until `until` resolves or the user presses Ctrl-C; then
- * closes the client gracefully. On a terminal the line is redrawn in place;
- * otherwise a plain line is printed every few seconds.
+ * closes the client gracefully. With `--ui plain` the status line is redrawn
+ * in place on a terminal, or printed every few seconds otherwise; with
+ * `--ui live` the live console takes stdout.
  */
 export async function runTransfer(
   client: Client,
   torrent: Torrent,
   io: CliIO,
-  quiet: boolean,
+  ui: TransferUi,
   until: Promise<void>,
 ): Promise<"done" | "interrupted"> {
+  const { quiet } = ui;
   const tty = Boolean(io.stderr.isTTY);
+  const live =
+    ui.ui === "live" && !quiet
+      ? startLiveConsole(
+          io.stdout,
+          ({ columns, rows }) =>
+            renderConsole(consoleSnapshot(client, { listenHost: ui.listenHost }), {
+              columns,
+              ...(rows ? { maxLines: rows } : {}),
+            }),
+          { plainIntervalMs: ui.refresh * 1000 },
+        )
+      : undefined;
   let lastPlain = 0;
   const draw = () => {
-    if (quiet) return;
+    if (quiet || live) return;
     if (tty) io.stderr.write(`\r${statusLine(torrent)}\x1b[K`);
     else if (Date.now() - lastPlain >= 5000) {
       lastPlain = Date.now();
@@ -160,14 +221,19 @@ export async function runTransfer(
   };
   const timer = setInterval(draw, 1000);
   torrent.on("warning", (message) => {
-    if (!quiet) io.stderr.write(`${tty ? "\r\x1b[K" : ""}warning: ${message}\n`);
+    if (quiet) return;
+    if (live) live.log(`warning: ${message}`);
+    else io.stderr.write(`${tty ? "\r\x1b[K" : ""}warning: ${message}\n`);
   });
   let interrupts = 0;
   let onSignal: () => void = () => {};
   const interrupted = new Promise<"interrupted">((done) => {
     onSignal = () => {
       if (++interrupts > 1) process.exit(130);
-      io.stderr.write(`${tty ? "\r\x1b[K" : ""}stopping (Ctrl-C again to quit at once)…\n`);
+      live?.stop();
+      io.stderr.write(
+        `${tty && !live ? "\r\x1b[K" : ""}stopping (Ctrl-C again to quit at once)…\n`,
+      );
       done("interrupted");
     };
   });
@@ -176,10 +242,12 @@ export async function runTransfer(
   try {
     const outcome = await Promise.race([until.then(() => "done" as const), interrupted]);
     draw();
-    if (!quiet && tty) io.stderr.write("\n");
+    live?.stop();
+    if (!quiet && !live && tty) io.stderr.write("\n");
     return outcome;
   } finally {
     clearInterval(timer);
+    live?.stop();
     await client.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

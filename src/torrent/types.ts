@@ -46,7 +46,7 @@ export interface PeerInfo {
   peerInterested: boolean;
   requests: number;
   optimistic: boolean;
-  /** The piece of the newest block we have asked the peer for and not yet received. */
+  /** The piece of the oldest block we asked the peer for that has not arrived (what it sends now). */
   downloadPiece: number | undefined;
   /** 0..1 of that piece's blocks received so far, from any peer (1 once verified). */
   downloadPieceProgress: number;

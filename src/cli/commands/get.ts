@@ -9,6 +9,7 @@ import {
   startTransfer,
   TRANSFER_HELP,
   TRANSFER_OPTIONS,
+  transferUi,
   whenComplete,
 } from "../transfer.ts";
 
@@ -43,8 +44,9 @@ export const getCommand: Command = {
     });
     const torrentPath = onePositional(positionals, ".torrent file");
     const downloadDir = resolve(io.cwd, values.output ?? ".");
+    const ui = transferUi(values);
     const { client, torrent } = await startTransfer(values, torrentPath, downloadDir, io);
-    const quiet = Boolean(values.quiet);
+    const quiet = ui.quiet;
     const started = performance.now();
     if (!quiet) {
       io.stderr.write(
@@ -53,7 +55,7 @@ export const getCommand: Command = {
       );
     }
     const until = values.seed ? new Promise<void>(() => {}) : whenComplete(torrent);
-    const outcome = await runTransfer(client, torrent, io, quiet, until);
+    const outcome = await runTransfer(client, torrent, io, ui, until);
     if (outcome === "interrupted") return torrent.complete ? 0 : 130;
     const seconds = (performance.now() - started) / 1000;
     io.stdout.write(

@@ -40,4 +40,14 @@ export const COMMANDS: CommandEntry[] = [
     summary: "list the torrents a shoal tracker offers",
     load: async () => (await import("./list.ts")).listCommand,
   },
+  {
+    name: "shell",
+    summary: "an interactive session: create, publish, download, watch and limit",
+    load: async () => (await import("./shell.ts")).shellCommand,
+  },
+  {
+    name: "demo",
+    summary: "a tracker, a seeder and four leechers on loopback, with the live console",
+    load: async () => (await import("./demo.ts")).demoCommand,
+  },
 ];

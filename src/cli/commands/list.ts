@@ -1,9 +1,9 @@
 /** `shoal list`: what a shoal tracker's index offers. */
 import { parseArgs } from "node:util";
-import { formatBytes, ShoalError } from "../../util/index.ts";
+import { formatBytes } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../io.ts";
-import { errorText, formatTable, trackerBaseUrl, trackerRequest } from "./tracker-client.ts";
+import { fetchIndex, formatTable, trackerBaseUrl } from "./tracker-client.ts";
 
 const HELP = `Usage: shoal list --tracker <url> [--json]
 
@@ -18,17 +18,6 @@ Example:
   shoal list --tracker http://127.0.0.1:6969/announce
 `;
 
-interface TorrentListing {
-  infoHash: string;
-  name: string;
-  size: number;
-  files: number;
-  seeders: number;
-  leechers: number;
-  completed: number;
-  added: string;
-}
-
 export const listCommand: Command = {
   name: "list",
   help: HELP,
@@ -41,11 +30,7 @@ export const listCommand: Command = {
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const base = trackerBaseUrl(values.tracker ?? values.url);
-    const { status, body } = await trackerRequest(base, "/torrents");
-    if (status !== 200 || !Array.isArray(body)) {
-      throw new ShoalError("tracker_refused", `${base}/torrents: ${errorText(status, body)}`);
-    }
-    const list = body as TorrentListing[];
+    const list = await fetchIndex(base);
     if (values.json) {
       io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       return 0;

@@ -3,10 +3,9 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseMetainfo } from "../../metainfo/index.ts";
-import { ShoalError } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { onePositional } from "../options.ts";
-import { errorText, trackerBaseUrl, trackerRequest } from "./tracker-client.ts";
+import { publishTorrent, trackerBaseUrl } from "./tracker-client.ts";
 
 const HELP = `Usage: shoal publish <file.torrent> --tracker <url> [--token <token>] [--json]
 
@@ -44,28 +43,9 @@ export const publishCommand: Command = {
     const bytes = await readFile(file);
     parseMetainfo(bytes); // a clear local error beats a round trip
     const token = values.token ?? io.env.SHOAL_PUBLISH_TOKEN;
-    const headers: Record<string, string> = { "content-type": "application/x-bittorrent" };
-    if (token) headers.authorization = `Bearer ${token}`;
-    const { status, body } = await trackerRequest(base, "/torrents", {
-      method: "POST",
-      headers,
-      body: bytes,
-    });
-    if (status === 401) {
-      throw new ShoalError(
-        "publish_unauthorized",
-        `the tracker refused the upload: ${errorText(status, body)}${token ? " (wrong token?)" : " (pass --token)"}`,
-      );
-    }
-    if (status !== 200 && status !== 201) {
-      throw new ShoalError(
-        "publish_failed",
-        `the tracker refused the upload: ${errorText(status, body)}`,
-      );
-    }
-    const t = body as { infoHash: string; name: string; magnet: string; created: boolean };
+    const t = await publishTorrent(base, bytes, token);
     if (values.json) {
-      io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(t, null, 2)}\n`);
       return 0;
     }
     io.stdout.write(`${t.created ? "published" : "already published"}: ${t.name}\n`);

@@ -4,7 +4,13 @@ import { parseArgs } from "node:util";
 import { ShoalError } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../io.ts";
-import { runTransfer, startTransfer, TRANSFER_HELP, TRANSFER_OPTIONS } from "../transfer.ts";
+import {
+  runTransfer,
+  startTransfer,
+  TRANSFER_HELP,
+  TRANSFER_OPTIONS,
+  transferUi,
+} from "../transfer.ts";
 
 const HELP = `Usage: shoal seed <file.torrent> <dir> [options]
 
@@ -33,6 +39,7 @@ export const seedCommand: Command = {
       throw new UsageError("expected a .torrent file and the folder that holds its content");
     }
     const [torrentPath, dir] = positionals as [string, string];
+    const ui = transferUi(values);
     const { client, torrent } = await startTransfer(values, torrentPath, resolve(io.cwd, dir), io);
     const s = torrent.stats();
     if (s.piecesHave === 0) {
@@ -50,7 +57,7 @@ export const seedCommand: Command = {
     io.stdout.write(
       `seeding ${torrent.meta.name} (${torrent.infoHashHex}) on port ${client.port}\n`,
     );
-    await runTransfer(client, torrent, io, Boolean(values.quiet), new Promise<void>(() => {}));
+    await runTransfer(client, torrent, io, ui, new Promise<void>(() => {}));
     return 0;
   },
 };

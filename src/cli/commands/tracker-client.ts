@@ -73,6 +73,86 @@ export function formatTable(header: string[], rows: string[][]): string {
   return `${[line(header), ...rows.map(line)].join("\n")}\n`;
 }
 
+/** One torrent of a shoal tracker's index (GET /torrents). */
+export interface TorrentListing {
+  infoHash: string;
+  name: string;
+  size: number;
+  files: number;
+  seeders: number;
+  leechers: number;
+  completed: number;
+  added: string;
+  magnet?: string;
+}
+
+/** What a shoal tracker's index offers. */
+export async function fetchIndex(base: string): Promise<TorrentListing[]> {
+  const { status, body } = await trackerRequest(base, "/torrents");
+  if (status !== 200 || !Array.isArray(body)) {
+    throw new ShoalError("tracker_refused", `${base}/torrents: ${errorText(status, body)}`);
+  }
+  return body as TorrentListing[];
+}
+
+export interface PublishReply extends TorrentListing {
+  created: boolean;
+  magnet: string;
+}
+
+/** Uploads a .torrent's bytes to the index (POST /torrents). */
+export async function publishTorrent(
+  base: string,
+  bytes: Uint8Array,
+  token: string | undefined,
+): Promise<PublishReply> {
+  const headers: Record<string, string> = { "content-type": "application/x-bittorrent" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const { status, body } = await trackerRequest(base, "/torrents", {
+    method: "POST",
+    headers,
+    body: bytes,
+  });
+  if (status === 401) {
+    throw new ShoalError(
+      "publish_unauthorized",
+      `the tracker refused the upload: ${errorText(status, body)}${token ? " (wrong token?)" : " (pass --token)"}`,
+    );
+  }
+  if (status !== 200 && status !== 201) {
+    throw new ShoalError(
+      "publish_failed",
+      `the tracker refused the upload: ${errorText(status, body)}`,
+    );
+  }
+  return body as PublishReply;
+}
+
+/** The exact .torrent bytes the index holds for an info hash (GET /torrents/<hash>.torrent). */
+export async function fetchTorrentFile(base: string, infoHashHex: string): Promise<Buffer> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}/torrents/${infoHashHex}.torrent`, {
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    throw new ShoalError("tracker_unreachable", `cannot reach the tracker at ${base}: ${why}`);
+  }
+  const bytes = Buffer.from(await res.arrayBuffer());
+  if (res.status === 404) {
+    throw new ShoalError("not_in_index", `the tracker's index has no torrent ${infoHashHex}`);
+  }
+  if (res.status !== 200) {
+    throw new ShoalError(
+      "tracker_refused",
+      `${base}/torrents/${infoHashHex}.torrent: HTTP ${res.status}`,
+    );
+  }
+  return bytes;
+}
+
 export function hostPort(ip: string, port: number): string {
   return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
 }

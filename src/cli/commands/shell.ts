@@ -1,0 +1,133 @@
+/** `shoal shell`: an interactive session — one client, many torrents, a tracker's index. */
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { Client } from "../../session/index.ts";
+import type { Command } from "../command.ts";
+import { displayPeerId, formatLimit } from "../format.ts";
+import { UsageError } from "../io.ts";
+import { sizeOption } from "../options.ts";
+import { historyPath, Shell } from "../shell.ts";
+import { TorrentRegistry } from "../shell-registry.ts";
+import { defaultDataDir } from "../transfer.ts";
+import { trackerBaseUrl } from "./tracker-client.ts";
+
+const HELP = `Usage: shoal shell [--data-dir <dir>] [--port <n>] [--tracker <url>] [options]
+
+An interactive session: create, publish, list and download torrents through
+a shoal tracker, watch swarms and peers, pause, resume, limit rates. Downloads
+go to <data-dir>/downloads, .torrent files are kept in <data-dir>/torrents,
+and the torrents come back when the shell starts again. Several shells on one
+host work together when each has its own --data-dir and --port.
+
+On a terminal: a prompt with the port, history (<data-dir>/shell-history) and
+Tab completion; type 'help'. Otherwise commands are read line by line from
+stdin (a script), only their output is printed, and the shell exits at the
+end of input (status 1 if a command failed).
+
+Options:
+      --data-dir <dir>         session folder (default ~/.local/share/shoal)
+      --port <n>               TCP port for peers (default 6881; 0 picks one)
+      --host <addr>            address to listen on (default all interfaces)
+      --tracker <url>          the shoal tracker for create/publish/list/download
+      --token <token>          the tracker's publish token (or SHOAL_PUBLISH_TOKEN)
+      --upload-limit <rate>    most bytes/s to upload (2MB, 512KiB; default none)
+      --download-limit <rate>  most bytes/s to download
+
+Example:
+  shoal shell --data-dir ~/shoal-a --port 6881 --tracker http://127.0.0.1:6969/announce
+  shoal:6881> create ~/Videos/talk.mp4
+  shoal:6881> publish 1
+`;
+
+/** The URL to put in created torrents: as given when it names the announce path. */
+function announceUrl(text: string): string {
+  if (text.startsWith("udp://") || /\/announce(\.php)?$/.test(new URL(text).pathname)) return text;
+  return `${trackerBaseUrl(text)}/announce`;
+}
+
+export const shellCommand: Command = {
+  name: "shell",
+  help: HELP,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        "data-dir": { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        tracker: { type: "string" },
+        token: { type: "string" },
+        "upload-limit": { type: "string" },
+        "download-limit": { type: "string" },
+      },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const port = Number(values.port ?? 6881);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`--port: '${values.port}' is not a port from 0 to 65535`);
+    }
+    const tracker = values.tracker
+      ? { base: trackerBaseUrl(values.tracker), announce: announceUrl(values.tracker) }
+      : undefined;
+    const uploadLimit = values["upload-limit"]
+      ? sizeOption("--upload-limit", values["upload-limit"])
+      : 0;
+    const downloadLimit = values["download-limit"]
+      ? sizeOption("--download-limit", values["download-limit"])
+      : 0;
+    const dataDir = resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env));
+    const downloadDir = join(dataDir, "downloads");
+    await mkdir(downloadDir, { recursive: true });
+    const client = await Client.start({
+      dataDir,
+      downloadDir,
+      port,
+      ...(values.host ? { host: values.host } : {}),
+      uploadLimit,
+      downloadLimit,
+    });
+    const input = io.stdin ?? process.stdin;
+    const interactive = Boolean(input.isTTY && io.stdout.isTTY);
+    const registry = new TorrentRegistry(dataDir);
+    const shell = new Shell({
+      ctx: {
+        client,
+        registry,
+        cwd: io.cwd,
+        dataDir,
+        downloadDir,
+        torrentsDir: join(dataDir, "torrents"),
+        tracker,
+        publishToken: values.token ?? io.env.SHOAL_PUBLISH_TOKEN,
+        index: [],
+      },
+      input,
+      output: io.stdout,
+      errors: io.stderr,
+      interactive,
+      listenHost: values.host,
+      historyFile: historyPath(dataDir),
+    });
+    try {
+      const restored = await registry.restore(client, (m) => io.stderr.write(`warning: ${m}\n`));
+      if (interactive) {
+        io.stdout.write(
+          `shoal shell — peer ${displayPeerId(client.peerId)}, listening on port ${client.port}\n` +
+            `tracker: ${tracker?.announce ?? "(none: pass --tracker)"}; ` +
+            `limits ↑ ${formatLimit(uploadLimit)} ↓ ${formatLimit(downloadLimit)}\n` +
+            (restored.length > 0
+              ? `${restored.length} torrent${restored.length === 1 ? "" : "s"} from the last session (see 'show progress')\n`
+              : "") +
+            `type 'help' for the commands, 'quit' to leave\n`,
+        );
+      }
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+    return shell.run();
+  },
+};

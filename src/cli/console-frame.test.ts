@@ -1,0 +1,172 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { PeerInfo, TorrentStats } from "../torrent/index.ts";
+import { type ConsoleSnapshot, renderConsole } from "./console-frame.ts";
+import { pieceBar, shortPeerId } from "./format.ts";
+
+function peer(over: Partial<PeerInfo>): PeerInfo {
+  return {
+    id: "x",
+    address: "127.0.0.1:6881",
+    peerId: `${Buffer.from("-SH0100-").toString("hex")}abcdef0123456789abcdef01`,
+    client: "shoal 0.1.0",
+    outgoing: true,
+    seed: false,
+    progress: 0.5,
+    downloadRate: 0,
+    uploadRate: 0,
+    downloaded: 0,
+    uploaded: 0,
+    amChoking: true,
+    amInterested: false,
+    peerChoking: true,
+    peerInterested: false,
+    requests: 0,
+    optimistic: false,
+    downloadPiece: undefined,
+    downloadPieceProgress: 0,
+    uploadPiece: undefined,
+    uploadPieceProgress: 0,
+    ...over,
+  };
+}
+
+function stats(over: Partial<TorrentStats>): TorrentStats {
+  return {
+    infoHash: "00".repeat(20),
+    name: "a-rather-long-torrent-name-that-goes-on-and-on-and-on-forever-and-ever.iso",
+    state: "downloading",
+    totalLength: 1 << 20,
+    left: 1 << 19,
+    progress: 0.5,
+    piecesHave: 8,
+    pieceCount: 16,
+    downloaded: 0,
+    uploaded: 3 << 20,
+    wasted: 0,
+    hashFailures: 0,
+    downloadRate: 1 << 20,
+    uploadRate: 1 << 19,
+    peers: 3,
+    banned: 0,
+    trackers: [],
+    ...over,
+  };
+}
+
+const snapshot: ConsoleSnapshot = {
+  peerId: "-SH0100-00112233445566778899aabb",
+  listen: "0.0.0.0:6881",
+  trackers: ["http://127.0.0.1:6969/announce"],
+  uploadLimit: 2_000_000,
+  downloadLimit: Number.POSITIVE_INFINITY,
+  torrents: [
+    {
+      stats: stats({}),
+      peers: [
+        // A seed we download from, which chokes us now.
+        peer({
+          address: "127.0.0.1:40001",
+          seed: true,
+          amInterested: true,
+          peerChoking: true,
+          downloadRate: 1000,
+          downloadPiece: 7,
+          downloadPieceProgress: 0.25,
+        }),
+        // A peer trading both ways.
+        peer({
+          address: "127.0.0.1:40002",
+          amInterested: true,
+          peerChoking: false,
+          downloadRate: 500_000,
+          downloadPiece: 3,
+          downloadPieceProgress: 0.5,
+          amChoking: false,
+          peerInterested: true,
+          uploadRate: 300_000,
+          uploadPiece: 9,
+          uploadPieceProgress: 0.75,
+        }),
+        // A leecher that only takes.
+        peer({
+          address: "127.0.0.1:40003",
+          amChoking: false,
+          peerInterested: true,
+          uploadRate: 200_000,
+          uploadPiece: 2,
+          uploadPieceProgress: 1,
+        }),
+        // Idle: neither list.
+        peer({ address: "127.0.0.1:40004" }),
+      ],
+    },
+  ],
+};
+
+test("renderConsole: header, both sections, roles, choke mark, 80 columns", () => {
+  const lines = renderConsole(snapshot);
+  const text = lines.join("\n");
+  for (const l of lines) assert.ok(l.length <= 80, l);
+  assert.equal(lines[0], "shoal  peer -SH0100-00112233445566778899aabb");
+  assert.match(text, /^max rates: ↓ unlimited {2}↑ 1\.91 MiB\/s$/m);
+  assert.match(text, /^trackers: http:\/\/127\.0\.0\.1:6969\/announce$/m);
+  const down = text.slice(
+    text.indexOf("Downloads in progress"),
+    text.indexOf("Uploads in progress"),
+  );
+  const up = text.slice(text.indexOf("Uploads in progress"));
+  assert.match(down, /50\.0% {2}8\/16 pieces/);
+  // Fastest first; the seed that chokes us is marked `ch`.
+  assert.match(down, /488\.3 KiB\/s peer {4}127\.0\.0\.1:40002 +SH0100\.abcdef +3 +50%\n/);
+  assert.match(down, /1000 B\/s seed {4}127\.0\.0\.1:40001 +SH0100\.abcdef +7 +25% {2}ch\n/);
+  assert.ok(down.indexOf("40002") < down.indexOf("40001"));
+  assert.doesNotMatch(down, /40003|40004/);
+  assert.match(up, /uploaded 3\.00 MiB/);
+  assert.match(up, /293\.0 KiB\/s peer {4}127\.0\.0\.1:40002 +SH0100\.abcdef +9 +75%/);
+  assert.match(up, /195\.3 KiB\/s leecher 127\.0\.0\.1:40003 +SH0100\.abcdef +2 +100%/);
+  assert.doesNotMatch(up, /40001|40004/);
+});
+
+test("renderConsole: cuts peer rows to fit the height, and says how many", () => {
+  const many = Array.from({ length: 30 }, (_, i) =>
+    peer({ address: `127.0.0.1:${41000 + i}`, amInterested: true, downloadRate: i }),
+  );
+  const lines = renderConsole(
+    { ...snapshot, torrents: [{ stats: stats({}), peers: many }] },
+    { maxLines: 20 },
+  );
+  assert.ok(lines.length <= 20, String(lines.length));
+  assert.match(lines.join("\n"), / {2}… \d+ more/);
+  const seeding = renderConsole({
+    ...snapshot,
+    torrents: [{ stats: stats({ state: "seeding", left: 0, progress: 1 }), peers: [] }],
+  });
+  assert.match(seeding.join("\n"), /Downloads in progress\n {2}\(none\)/);
+  assert.match(
+    seeding.join("\n"),
+    /Uploads in progress\n .*uploaded 3\.00 MiB.*\n {2}\(no peers\)/,
+  );
+});
+
+test("shortPeerId and pieceBar", () => {
+  assert.equal(shortPeerId(undefined), "?");
+  assert.equal(shortPeerId(Buffer.from("-qB4650-abcdefghijkl").toString("hex")), "qB4650.616263");
+  assert.equal(shortPeerId("ff".repeat(20)), "fffffffffffff");
+  assert.equal(
+    pieceBar((i) => i < 4, 8, 4),
+    "##--",
+  );
+  assert.equal(
+    pieceBar((i) => i === 0, 8, 4),
+    "+---",
+  );
+  assert.equal(
+    pieceBar(() => true, 3, 6),
+    "######",
+  );
+  assert.equal(
+    pieceBar(() => false, 0, 6),
+    "",
+  );
+});

@@ -1,0 +1,91 @@
+/**
+ * Small text formatters shared by the live console, the shell and the demo:
+ * rates, percentages, short peer ids, fitted cells and piece bars.
+ */
+import { formatBytes } from "../util/index.ts";
+
+/** `1.90 MiB/s`; at most 12 characters. */
+export function formatRate(bytesPerSecond: number): string {
+  return `${formatBytes(Math.round(bytesPerSecond))}/s`;
+}
+
+/** A limit as the user thinks of it: `unlimited` for 0 or Infinity (a token bucket's "none"). */
+export function formatLimit(bytesPerSecond: number): string {
+  return bytesPerSecond > 0 && Number.isFinite(bytesPerSecond)
+    ? formatRate(bytesPerSecond)
+    : "unlimited";
+}
+
+/** `42.3%`, never `100.0%` before the last byte. */
+export function formatPercent(fraction: number, digits = 1): string {
+  const f = Math.max(0, Math.min(1, fraction));
+  const scale = 10 ** digits;
+  const shown = Math.floor(f * 100 * scale) / scale;
+  return `${shown.toFixed(digits)}%`;
+}
+
+/**
+ * A peer id short enough for a table column. Azureus-style ids (BEP 20,
+ * `-SH0100-` + 12 bytes) become `SH0100.3fa29c`: the client code tells the
+ * software, the hex of the first random bytes tells peers apart.
+ */
+export function shortPeerId(hex: string | undefined): string {
+  if (!hex) return "?";
+  const bytes = Buffer.from(hex, "hex");
+  const prefix = bytes.subarray(0, 8).toString("latin1");
+  if (/^-[A-Za-z~]{2}[0-9A-Za-z]{4}-$/.test(prefix)) {
+    return `${prefix.slice(1, 7)}.${bytes.subarray(8, 11).toString("hex")}`;
+  }
+  return hex.slice(0, 13);
+}
+
+/** Our own peer id in full: the printable client prefix, then hex. */
+export function displayPeerId(id: Uint8Array): string {
+  const bytes = Buffer.from(id);
+  const prefix = bytes.subarray(0, 8).toString("latin1");
+  if (/^-[A-Za-z~]{2}[0-9A-Za-z]{4}-$/.test(prefix)) {
+    return `${prefix}${bytes.subarray(8).toString("hex")}`;
+  }
+  return bytes.toString("hex");
+}
+
+/** Cuts `text` to `width` characters, marking the cut with `…`. */
+export function fit(text: string, width: number): string {
+  if (width <= 0) return "";
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+/** `fit` then pad: left-aligned, or right-aligned with `right`. */
+export function cell(text: string, width: number, right = false): string {
+  const t = fit(text, width);
+  return right ? t.padStart(width) : t.padEnd(width);
+}
+
+/**
+ * Our pieces as a bar of `width` characters, each covering a run of pieces:
+ * `#` all of them, `+` some, `-` none.
+ */
+export function pieceBar(
+  has: (index: number) => boolean,
+  pieceCount: number,
+  width: number,
+): string {
+  if (pieceCount === 0 || width <= 0) return "";
+  let out = "";
+  for (let c = 0; c < width; c++) {
+    const from = Math.floor((c * pieceCount) / width);
+    const to = Math.max(from + 1, Math.floor(((c + 1) * pieceCount) / width));
+    let have = 0;
+    for (let i = from; i < to && i < pieceCount; i++) if (has(i)) have++;
+    const span = Math.min(to, pieceCount) - from;
+    out += have === 0 ? "-" : have === span ? "#" : "+";
+  }
+  return out;
+}
+
+/** `12.3 s` under a minute, else `m:ss`. */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}

@@ -1,0 +1,138 @@
+/**
+ * The shell's `show …` and `list` tables, as text that fits 80 columns.
+ */
+import { readdir, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
+import type { TorrentStats } from "../torrent/index.ts";
+import { formatBytes } from "../util/index.ts";
+import type { TorrentListing } from "./commands/tracker-client.ts";
+import { cell, fit, formatPercent, formatRate, pieceBar, shortPeerId } from "./format.ts";
+import type { ShellTorrent } from "./shell-registry.ts";
+
+/** What `show progress` calls a torrent's state. */
+export function stateWord(s: TorrentStats): string {
+  if (s.state === "paused") return s.left === 0 ? "complete" : "paused";
+  return s.state;
+}
+
+export function showProgress(entries: ShellTorrent[]): string {
+  if (entries.length === 0) return "no torrents (try 'download' or 'create')\n";
+  const lines = [
+    `${cell("ID", 4, true)}  ${cell("NAME", 28)} ${cell("DONE", 6, true)}  ${cell("STATE", 11)} ` +
+      `${cell("DOWN", 12, true)} ${cell("UP", 12, true)}`,
+  ];
+  for (const e of entries) {
+    const s = e.torrent.stats();
+    lines.push(
+      `${cell(String(e.id), 4, true)}  ${cell(s.name, 28)} ${cell(formatPercent(s.progress), 6, true)}  ` +
+        `${cell(stateWord(s), 11)} ${cell(formatRate(s.downloadRate), 12, true)} ` +
+        `${cell(formatRate(s.uploadRate), 12, true)}`,
+    );
+  }
+  return `${lines.map((l) => l.trimEnd()).join("\n")}\n`;
+}
+
+export function showSwarms(entries: ShellTorrent[]): string {
+  if (entries.length === 0) return "not in any swarm\n";
+  const out: string[] = [];
+  for (const e of entries) {
+    const t = e.torrent;
+    const s = t.stats();
+    const peers = t.peers();
+    const seeds = peers.filter((p) => p.seed).length;
+    const tracker = s.trackers.find((x) => x.state === "working") ?? s.trackers[0];
+    const swarm =
+      tracker?.seeders !== undefined
+        ? `tracker: ${tracker.seeders} seeders, ${tracker.leechers ?? 0} leechers`
+        : tracker
+          ? `tracker: ${tracker.state}${tracker.lastError ? ` (${fit(tracker.lastError, 30)})` : ""}`
+          : "no tracker";
+    out.push(`[${e.id}] ${fit(s.name, 50)}  ${s.infoHash.slice(0, 16)}`);
+    out.push(`    ${stateWord(s)}, ${peers.length} peers (${seeds} seeds), ${swarm}`.slice(0, 79));
+    const bar = pieceBar((i) => t.storage.have.has(i), s.pieceCount, 60);
+    out.push(`    [${bar}] ${formatPercent(s.progress)}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** Flags of a peer: D/d we download / want to (choked), U/u we upload / it wants to (choked). */
+function peerFlags(p: {
+  amInterested: boolean;
+  peerChoking: boolean;
+  peerInterested: boolean;
+  amChoking: boolean;
+  optimistic: boolean;
+  outgoing: boolean;
+}): string {
+  let f = "";
+  if (p.amInterested) f += p.peerChoking ? "d" : "D";
+  if (p.peerInterested) f += p.amChoking ? "u" : "U";
+  if (p.optimistic) f += "O";
+  f += p.outgoing ? ">" : "<";
+  return f;
+}
+
+export function showPeers(entries: ShellTorrent[]): string {
+  if (entries.length === 0) return "no torrents\n";
+  const out: string[] = [];
+  for (const e of entries) {
+    const peers = e.torrent.peers();
+    out.push(`[${e.id}] ${fit(e.torrent.meta.name, 60)}: ${peers.length} peers`);
+    if (peers.length === 0) continue;
+    out.push(
+      `    ${cell("ADDRESS", 22)} ${cell("ID", 13)} ${cell("HAS", 6, true)} ` +
+        `${cell("DOWN", 12, true)} ${cell("UP", 12, true)} FLAGS`,
+    );
+    for (const p of peers) {
+      out.push(
+        `    ${cell(p.address, 22)} ${cell(shortPeerId(p.peerId), 13)} ${cell(formatPercent(p.progress, 0), 6, true)} ` +
+          `${cell(formatRate(p.downloadRate), 12, true)} ${cell(formatRate(p.uploadRate), 12, true)} ${peerFlags(p)}`,
+      );
+    }
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** Every file under the downloads folder, with its size. */
+export async function showDirectory(dir: string): Promise<string> {
+  const files: { path: string; size: number }[] = [];
+  const walk = async (d: string): Promise<void> => {
+    let names: string[];
+    try {
+      names = (await readdir(d)).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw err;
+    }
+    for (const name of names) {
+      const full = join(d, name);
+      const st = await stat(full);
+      if (st.isDirectory()) await walk(full);
+      else if (st.isFile()) files.push({ path: relative(dir, full), size: st.size });
+    }
+  };
+  await walk(dir);
+  if (files.length === 0) return `${dir} is empty\n`;
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  const lines = [`${dir}:`];
+  for (const f of files) lines.push(`  ${cell(formatBytes(f.size), 10, true)}  ${f.path}`);
+  lines.push(`  ${files.length} files, ${formatBytes(total)}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** `list`: the index, with the torrents we already have marked `*`. */
+export function showIndex(list: TorrentListing[], have: (infoHash: string) => boolean): string {
+  if (list.length === 0) return "the tracker offers no torrents\n";
+  const lines = [
+    `  ${cell("INFO HASH", 12)}  ${cell("NAME", 30)} ${cell("SIZE", 10, true)} ${cell("SEEDS", 5, true)} ` +
+      `${cell("LEECH", 5, true)} ${cell("DONE", 5, true)}`,
+  ];
+  for (const t of list) {
+    lines.push(
+      `${have(t.infoHash) ? "*" : " "} ${cell(t.infoHash.slice(0, 12), 12)}  ${cell(t.name, 30)} ` +
+        `${cell(formatBytes(t.size), 10, true)} ${cell(String(t.seeders), 5, true)} ` +
+        `${cell(String(t.leechers), 5, true)} ${cell(String(t.completed), 5, true)}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
