@@ -5,6 +5,7 @@
  *
  * Usage: node bench/lib/swarm-peer.ts <config json>
  */
+import { writeFileSync } from "node:fs";
 import { Client } from "../../src/session/index.ts";
 
 interface PeerConfig {
@@ -33,3 +34,9 @@ const done = () => process.stdout.write(`DONE ${Math.round(performance.now() - s
 if (torrent.complete) done();
 else torrent.once("complete", done);
 process.once("SIGTERM", () => void client.close().then(() => process.exit(0)));
+// A stuck run can be inspected: kill -USR2 <pid> prints what this peer sees.
+process.on("SIGUSR2", () => {
+  const lines = [`STATS ${JSON.stringify({ ...torrent.stats(), trackers: undefined })}`];
+  for (const p of torrent.peers()) lines.push(`PEER ${JSON.stringify(p)}`);
+  writeFileSync(`${cfg.dataDir}/debug.txt`, `${lines.join("\n")}\n`);
+});

@@ -88,6 +88,15 @@ describe("PiecePicker", () => {
     assert.notEqual(s[0]!.index, f[0]!.index);
   });
 
+  test("a piece a fast peer abandoned is taken up by a slow one", () => {
+    const { picker: p } = picker(1, 4 * BLOCK_LENGTH);
+    const fast = peer("fast", "1", 10_000_000);
+    p.pick(fast, 1);
+    p.requestFailed("fast", 0, 0);
+    const slow = peer("slow", "1", 0);
+    assert.equal(p.pick(slow, 4).length, 4, "nothing in flight: the slow peer may finish it");
+  });
+
   test("priority 0 pieces are never picked; higher priority first", () => {
     const { picker: p } = picker(3);
     p.setPriority(0, 0);

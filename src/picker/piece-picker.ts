@@ -145,8 +145,10 @@ export class PiecePicker {
     for (const p of this.#partials.values()) {
       if (!peer.have.has(p.index) || this.#priority[p.index] === 0 || this.#avoids(peer, p.index))
         continue;
-      // Leave a fast peer's piece to it unless this peer is about as fast.
-      if (peer.rate * 2 < p.fastestRate && p.requestedCount < p.blocks) continue;
+      // Leave a fast peer's piece to it while it is working on it (blocks in
+      // flight) unless this peer is about as fast; an abandoned piece is anyone's.
+      const inFlight = p.requestedCount - p.receivedCount;
+      if (inFlight > 0 && peer.rate * 2 < p.fastestRate && p.requestedCount < p.blocks) continue;
       list.push(p);
     }
     return list.sort((a, b) => b.receivedCount - a.receivedCount || a.index - b.index);
@@ -241,6 +243,8 @@ export class PiecePicker {
   #release(p: Partial, block: number, peerId: string): void {
     const set = p.requested[block]!;
     if (set.delete(peerId) && set.size === 0 && !p.received[block]) p.requestedCount--;
+    // Nobody is working on it any more: whoever picks it up next sets the pace.
+    if (p.requestedCount === p.receivedCount) p.fastestRate = 0;
   }
 
   // --- outcomes ---------------------------------------------------------------
