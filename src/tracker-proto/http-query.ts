@@ -88,6 +88,51 @@ function eventFrom(text: string, start: number, end: number): AnnounceEvent {
   }
 }
 
+// Parameter names readAnnounceQuery knows, as small numbers.
+const P_OTHER = 0;
+const P_INFO_HASH = 1;
+const P_PEER_ID = 2;
+const P_PORT = 3;
+const P_UPLOADED = 4;
+const P_DOWNLOADED = 5;
+const P_LEFT = 6;
+const P_EVENT = 7;
+const P_NUMWANT = 8;
+const P_COMPACT = 9;
+const P_NO_PEER_ID = 10;
+// Kept as text.
+const P_IP = 11;
+const P_IPV4 = 12;
+const P_IPV6 = 13;
+const P_KEY = 14;
+const P_TRACKER_ID = 15;
+const NAMES: readonly [string, number][] = [
+  ["info_hash", P_INFO_HASH],
+  ["peer_id", P_PEER_ID],
+  ["port", P_PORT],
+  ["uploaded", P_UPLOADED],
+  ["downloaded", P_DOWNLOADED],
+  ["left", P_LEFT],
+  ["event", P_EVENT],
+  ["numwant", P_NUMWANT],
+  ["compact", P_COMPACT],
+  ["no_peer_id", P_NO_PEER_ID],
+  ["ip", P_IP],
+  ["ipv4", P_IPV4],
+  ["ipv6", P_IPV6],
+  ["key", P_KEY],
+  ["trackerid", P_TRACKER_ID],
+];
+
+/** Which known parameter query[start, end) names (P_OTHER for any other). */
+function paramName(query: string, start: number, end: number): number {
+  const length = end - start;
+  for (const [name, id] of NAMES) {
+    if (name.length === length && query.startsWith(name, start)) return id;
+  }
+  return P_OTHER;
+}
+
 // Flags for parameters seen, so the first occurrence of a repeated one wins.
 const SEEN_INFO_HASH = 1;
 const SEEN_PEER_ID = 2;
@@ -126,8 +171,10 @@ export function readAnnounceQuery(
     let eq = query.indexOf("=", pos);
     if (eq < 0 || eq > amp) eq = amp;
     const vStart = eq < amp ? eq + 1 : amp;
-    switch (query.slice(pos, eq)) {
-      case "info_hash":
+    // Matched in place: no string per parameter name.
+    const param = paramName(query, pos, eq);
+    switch (param) {
+      case P_INFO_HASH:
         if (!(seen & SEEN_INFO_HASH)) {
           seen |= SEEN_INFO_HASH;
           const n = decodeValue(query, vStart, amp);
@@ -136,7 +183,7 @@ export function readAnnounceQuery(
           else out.infoHash = scratch.toString("latin1", 0, 20);
         }
         break;
-      case "peer_id":
+      case P_PEER_ID:
         if (!(seen & SEEN_PEER_ID)) {
           seen |= SEEN_PEER_ID;
           const n = decodeValue(query, vStart, amp);
@@ -145,7 +192,7 @@ export function readAnnounceQuery(
           else out.peerId = scratch.toString("latin1", 0, 20);
         }
         break;
-      case "port":
+      case P_PORT:
         if (!(seen & SEEN_PORT)) {
           seen |= SEEN_PORT;
           const p = decimal(query, vStart, amp);
@@ -153,47 +200,49 @@ export function readAnnounceQuery(
           else out.port = p;
         }
         break;
-      case "uploaded":
+      case P_UPLOADED:
         out.uploaded = decimal(query, vStart, amp);
         if (out.uploaded < 0) error ??= "invalid_number";
         break;
-      case "downloaded":
+      case P_DOWNLOADED:
         out.downloaded = decimal(query, vStart, amp);
         if (out.downloaded < 0) error ??= "invalid_number";
         break;
-      case "left":
+      case P_LEFT:
         out.left = decimal(query, vStart, amp);
         if (out.left < 0) error ??= "invalid_number";
         break;
-      case "event":
+      case P_EVENT:
         out.event = eventFrom(query, vStart, amp);
         break;
-      case "numwant":
+      case P_NUMWANT:
         out.numwant = decimal(query, vStart, amp);
         break;
-      case "compact":
+      case P_COMPACT:
         out.compact = !(amp - vStart === 1 && query.charCodeAt(vStart) === 0x30);
         break;
-      case "no_peer_id":
+      case P_NO_PEER_ID:
         out.noPeerId = !(
           amp === vStart ||
           (amp - vStart === 1 && query.charCodeAt(vStart) === 0x30)
         );
         break;
-      case "ip":
-      case "ipv4":
-      case "ipv6":
-      case "key":
-      case "trackerid": {
+      case P_IP:
+      case P_IPV4:
+      case P_IPV6:
+      case P_KEY:
+      case P_TRACKER_ID: {
         const n = decodeValue(query, vStart, amp);
         if (n < 0) {
           error ??= "malformed_query";
           break;
         }
         const value = scratch.toString("latin1", 0, n);
-        const name = query.slice(pos, eq);
-        if (name === "trackerid") out.trackerId = value;
-        else out[name as "ip" | "ipv4" | "ipv6" | "key"] = value;
+        if (param === P_IP) out.ip = value;
+        else if (param === P_IPV4) out.ipv4 = value;
+        else if (param === P_IPV6) out.ipv6 = value;
+        else if (param === P_KEY) out.key = value;
+        else out.trackerId = value;
         break;
       }
     }

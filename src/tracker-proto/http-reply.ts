@@ -74,6 +74,82 @@ export function announceReplyText(r: AnnounceReplyFields): string {
   return `${out}e`;
 }
 
+/** A compact announce reply (BEP 3/23, peers6 per BEP 7) with its peers as byte ranges. */
+export interface CompactAnnounceReply {
+  interval: number;
+  minInterval: number;
+  complete: number;
+  incomplete: number;
+  downloaded: number;
+  /** BEP 23 entries: `peers[0, peersLength)`. */
+  peers: Uint8Array;
+  peersLength: number;
+  /** BEP 7 entries: `peers6[0, peers6Length)`; null leaves the key out. */
+  peers6: Uint8Array | null;
+  peers6Length: number;
+}
+
+/** Room `writeCompactAnnounceReply` may need beyond the peer bytes themselves. */
+export const COMPACT_REPLY_OVERHEAD = 256;
+
+/** Writes a non-negative integer in decimal at `o`; returns the offset after it. */
+export function writeDecimal(out: Uint8Array, o: number, n: number): number {
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  let v = n;
+  for (let i = o + digits - 1; i >= o; i--) {
+    const q = Math.floor(v / 10);
+    out[i] = 0x30 + (v - q * 10);
+    v = q;
+  }
+  return o + digits;
+}
+
+function writeAscii(out: Uint8Array, o: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[o + i] = text.charCodeAt(i);
+  return o + text.length;
+}
+
+function writeInt(out: Uint8Array, o: number, key: string, n: number): number {
+  let p = writeAscii(out, o, key);
+  out[p++] = 0x69; // i
+  p = writeDecimal(out, p, n);
+  out[p] = 0x65; // e
+  return p + 1;
+}
+
+function writeBytes(out: Uint8Array, o: number, key: string, src: Uint8Array, n: number): number {
+  let p = writeAscii(out, o, key);
+  p = writeDecimal(out, p, n);
+  out[p++] = 0x3a; // :
+  out.set(n === src.length ? src : src.subarray(0, n), p);
+  return p + n;
+}
+
+/**
+ * The announce reply a server sends per announce, written straight into
+ * `out` from `offset` (no strings, no intermediate buffers); returns the end
+ * offset. The same bencoding as `buildAnnounceReply` gives for these fields.
+ * `out` needs COMPACT_REPLY_OVERHEAD bytes beyond the peer bytes.
+ */
+export function writeCompactAnnounceReply(
+  out: Uint8Array,
+  offset: number,
+  r: CompactAnnounceReply,
+): number {
+  // Keys in byte order, as canonical bencoding requires.
+  out[offset] = 0x64; // d
+  let p = writeInt(out, offset + 1, "8:complete", r.complete);
+  p = writeInt(out, p, "10:downloaded", r.downloaded);
+  p = writeInt(out, p, "10:incomplete", r.incomplete);
+  p = writeInt(out, p, "8:interval", r.interval);
+  p = writeInt(out, p, "12:min interval", r.minInterval);
+  p = writeBytes(out, p, "5:peers", r.peers, r.peersLength);
+  if (r.peers6 !== null) p = writeBytes(out, p, "6:peers6", r.peers6, r.peers6Length);
+  out[p] = 0x65; // e
+  return p + 1;
+}
+
 export function buildAnnounceReply(r: AnnounceReplyFields): Buffer {
   return Buffer.from(announceReplyText(r), "latin1");
 }

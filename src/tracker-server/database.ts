@@ -54,10 +54,13 @@ export class TrackerDatabase {
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.#db = new DatabaseSync(join(dataDir, DATABASE_FILE));
+    // The announce path reads SQLite only for a swarm new to memory, so a
+    // 512 KiB page cache (SQLite's default is 2 MiB) is plenty.
     this.#db.exec(`
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
       PRAGMA busy_timeout = 2000;
+      PRAGMA cache_size = -512;
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS torrents (
         info_hash BLOB PRIMARY KEY, name TEXT NOT NULL, size INTEGER NOT NULL,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { parseRequestHead } from "./http-request.ts";
+import { parseRequestHead, parseRequestHeadBytes } from "./http-request.ts";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
 
 test("request line and the headers the tracker uses", () => {
@@ -82,4 +82,36 @@ test("multipart: takes the file part out of a form (as curl -F sends it)", () =>
   assert.deepEqual(parts?.[1]?.data, file);
   assert.equal(parseMultipart(Buffer.from("garbage"), "----x1"), undefined);
   assert.equal(parseMultipart(body.subarray(0, 60), "----x1"), undefined);
+});
+
+test("property: a head parsed in place inside a larger buffer reads as the head alone", () => {
+  const text = fc.string({ unit: "binary-ascii", maxLength: 120 });
+  const head = fc.tuple(
+    fc.constantFrom("GET", "POST", "HEAD", "get"),
+    fc.string({ unit: "binary-ascii", maxLength: 30 }),
+    fc.constantFrom("HTTP/1.1", "HTTP/1.0", "HTTP/2"),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom(
+          "Host",
+          "connection",
+          "Content-Length",
+          "EXPECT",
+          "X-A",
+          "Transfer-Encoding",
+        ),
+        fc.string({ unit: "binary-ascii", maxLength: 12 }),
+      ),
+      { maxLength: 4 },
+    ),
+  );
+  fc.assert(
+    fc.property(head, text, text, ([m, target, version, headers], before, after) => {
+      const h = `${m} /${target} ${version}${headers.map(([k, v]) => `\r\n${k}: ${v}`).join("")}`;
+      const buf = Buffer.from(`${before}${h}${after}`, "latin1");
+      const inPlace = parseRequestHeadBytes(buf, before.length, before.length + h.length);
+      assert.deepEqual(inPlace, parseRequestHead(h));
+    }),
+    { numRuns: 2000 },
+  );
 });

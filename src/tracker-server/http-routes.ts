@@ -9,6 +9,8 @@ import { MetainfoError } from "../metainfo/index.ts";
 import {
   type AnnounceReplyFields,
   announceReplyText,
+  COMPACT_REPLY_OVERHEAD,
+  type CompactAnnounceReply,
   FAILURE_REASONS,
   failureReplyText,
   formatIPv4,
@@ -18,6 +20,7 @@ import {
   readAnnounceQuery,
   readScrapeQuery,
   scrapeReplyText,
+  writeCompactAnnounceReply,
 } from "../tracker-proto/index.ts";
 import { infoHashFromHex } from "../util/index.ts";
 import type { TrackerContext } from "./context.ts";
@@ -29,6 +32,7 @@ import { magnetOf } from "./torrent-index.ts";
 import { htmlPage, statsView, swarmView, swarmViews, torrentView } from "./views.ts";
 
 const BENCODE_TYPE = "text/plain";
+const EMPTY = Buffer.alloc(0);
 
 function bencoded(body: string): HttpResponse {
   return { status: 200, contentType: BENCODE_TYPE, body };
@@ -80,6 +84,21 @@ export function createHttpHandler(ctx: TrackerContext): HttpHandler {
     }
   }
 
+  const compact: CompactAnnounceReply = {
+    interval: 0,
+    minInterval: 0,
+    complete: 0,
+    incomplete: 0,
+    downloaded: 0,
+    peers: EMPTY,
+    peersLength: 0,
+    peers6: null,
+    peers6Length: 0,
+  };
+  // The reply body is written here and copied out by the front end before the next request.
+  const body = Buffer.allocUnsafe(COMPACT_REPLY_OVERHEAD + 24 * ctx.config.maxNumwant);
+  const announceResponse: HttpResponse = { status: 200, contentType: BENCODE_TYPE, body };
+
   function announce(req: HttpRequest, client: HttpClientInfo): HttpResponse {
     const error = readAnnounceQuery(req.query, fields);
     if (error) {
@@ -88,25 +107,30 @@ export function createHttpHandler(ctx: TrackerContext): HttpHandler {
     }
     const out = ctx.handler.announce(fields, client, "http");
     if (out.failure !== null) return bencoded(failureReplyText(out.failure));
+    if (fields.compact) {
+      compact.interval = out.interval;
+      compact.minInterval = out.minInterval;
+      compact.complete = out.complete;
+      compact.incomplete = out.incomplete;
+      compact.downloaded = out.downloaded;
+      compact.peers = out.compact4;
+      compact.peersLength = 6 * out.count4;
+      compact.peers6 = out.count6 > 0 || client.family === 6 ? out.compact6 : null;
+      compact.peers6Length = 18 * out.count6;
+      const length = writeCompactAnnounceReply(body, 0, compact);
+      announceResponse.body = body.subarray(0, length);
+      return announceResponse;
+    }
+    // BEP 3 dictionary form, for clients that sent compact=0.
     reply.interval = out.interval;
     reply.minInterval = out.minInterval;
     reply.complete = out.complete;
     reply.incomplete = out.incomplete;
     reply.downloaded = out.downloaded;
-    if (fields.compact) {
-      reply.peers = out.compact4.toString("latin1", 0, 6 * out.count4);
-      reply.peers6 =
-        out.count6 > 0 || client.family === 6
-          ? out.compact6.toString("latin1", 0, 18 * out.count6)
-          : undefined;
-      reply.peerList = undefined;
-    } else {
-      // BEP 3 dictionary form, for clients that sent compact=0.
-      const list: PeerAddress[] = [];
-      peerList(out.peers4, false, fields.noPeerId, list);
-      peerList(out.peers6, true, fields.noPeerId, list);
-      reply.peerList = list;
-    }
+    const list: PeerAddress[] = [];
+    peerList(out.peers4, false, fields.noPeerId, list);
+    peerList(out.peers6, true, fields.noPeerId, list);
+    reply.peerList = list;
     return bencoded(announceReplyText(reply));
   }
 

@@ -1,21 +1,35 @@
 /**
- * The HTTP front end on node:net: reads requests with the minimal parser in
+ * The HTTP front end: reads requests with the minimal parser in
  * http-request.ts, keeps connections alive (HTTP/1.1 default, HTTP/1.0 on
  * request), answers pipelined requests in order, and bounds everything a
  * client controls: head size, body size, time to send a request, idle time.
- * Handlers are synchronous, so a response is written as soon as its request
- * is complete, in one write per batch of requests.
+ *
+ * Most announces arrive on a connection of their own (clients send
+ * `Connection: close`), so the cost per connection is what matters: the TCP
+ * side is a TcpListener (tcp-link.ts; libuv handles where available), no
+ * connection has a timer of its own (one sweep checks every connection's
+ * deadlines), the responses to one read are rendered into one reused Buffer
+ * and written with one write, and a connection that is done is closed as soon
+ * as that write is out (no half-close and wait for the client's FIN).
  */
-import { createServer, type Server, type Socket } from "node:net";
-import { normalizeIp } from "../tracker-proto/index.ts";
+import { normalizeIp, writeDecimal } from "../tracker-proto/index.ts";
 import type { Logger } from "../util/index.ts";
 import type { AnnounceSource } from "./announce-handler.ts";
-import { type HttpRequest, parseRequestHead, statusLine } from "./http-request.ts";
+import { type HttpRequest, parseRequestHeadBytes, statusLine } from "./http-request.ts";
+import {
+  createTcpListener,
+  type TcpLink,
+  type TcpListener,
+  type TcpListenerKind,
+} from "./tcp-link.ts";
 
 export interface HttpResponse {
   status: number;
   contentType: string;
-  /** A string is written as latin1 (one char per byte). */
+  /**
+   * A string is written as latin1 (one char per byte). A Buffer is copied out
+   * before the handler is called again, so it may be a view of a reused one.
+   */
   body: string | Buffer;
   /** Extra header lines, each ending in CRLF. */
   headers?: string;
@@ -39,181 +53,311 @@ export interface HttpServerLimits {
 }
 
 const HEAD_END = Buffer.from("\r\n\r\n");
-
-/** Renders a whole response; a string result is latin1. */
-export function renderResponse(
-  res: HttpResponse,
-  keepAlive: boolean,
-  minor: number,
-  head: boolean,
-): string | Buffer {
-  let h = statusLine(res.status);
-  h += `Content-Type: ${res.contentType}\r\nContent-Length: ${res.body.length}\r\n`;
-  if (!keepAlive) h += "Connection: close\r\n";
-  else if (minor === 0) h += "Connection: keep-alive\r\n";
-  if (res.headers) h += res.headers;
-  h += "\r\n";
-  if (head) return h;
-  if (typeof res.body === "string") return h + res.body;
-  return Buffer.concat([Buffer.from(h, "latin1"), res.body]);
-}
+/** Output buffer size; a body larger than this is written from its own Buffer. */
+const OUT_SIZE = 64 * 1024;
+const CRLF = 0x0d0a;
+const CONNECTION_CLOSE = Buffer.from("Connection: close\r\n");
+const CONNECTION_KEEP_ALIVE = Buffer.from("Connection: keep-alive\r\n");
 
 function errorResponse(status: number, reason: string): HttpResponse {
   return { status, contentType: "text/plain; charset=utf-8", body: `${reason}\n` };
 }
 
+function ipv4Chars(text: string): string | undefined {
+  // The common case (a dotted quad from the socket) without a Buffer.
+  let out = "";
+  let v = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || v > 255) return undefined;
+      out += String.fromCharCode(v);
+      v = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      v = v * 10 + c - 0x30;
+      digits++;
+    } else return undefined;
+  }
+  return out.length === 4 ? out : undefined;
+}
+
 export function clientInfo(address: string | undefined): HttpClientInfo {
+  const text = address ?? "";
+  const quad = ipv4Chars(text);
+  if (quad !== undefined) return { family: 4, ip: quad, address: text };
   const addr = address ? normalizeIp(address) : undefined;
-  if (!addr) return { family: 4, ip: "\0\0\0\0", address: address ?? "" };
-  return { family: addr.family, ip: addr.bytes.toString("latin1"), address: address ?? "" };
+  if (!addr) return { family: 4, ip: "\0\0\0\0", address: text };
+  return { family: addr.family, ip: addr.bytes.toString("latin1"), address: text };
+}
+
+/** One client connection's parser state. */
+class Connection {
+  readonly link: TcpLink;
+  client: HttpClientInfo | null = null;
+  /** Bytes of a request not complete yet (null when none). */
+  chunks: Buffer[] | null = null;
+  buffered = 0;
+  /** The request whose head is read and whose body is awaited. */
+  current: HttpRequest | null = null;
+  /** When the first byte of the incomplete request arrived (0: none). */
+  partialSince = 0;
+  lastActive: number;
+  closing = false;
+
+  constructor(link: TcpLink, now: number) {
+    this.link = link;
+    this.lastActive = now;
+  }
 }
 
 export class HttpFrontEnd {
-  readonly #server: Server;
+  readonly #listener: TcpListener;
   readonly #handler: HttpHandler;
   readonly #limits: HttpServerLimits;
   readonly #logger: Logger;
-  readonly #sockets = new Set<Socket>();
+  readonly #connections = new Set<Connection>();
+  #sweepTimer: NodeJS.Timeout | undefined;
+  /** Coarse time (ms), refreshed by the sweep: enough for deadlines of seconds. */
+  #now = Date.now();
+  /** Responses to one read, rendered here and written with one write. */
+  #out = Buffer.allocUnsafe(OUT_SIZE);
+  #outLength = 0;
+  /** The head prefix of the last response shape, reused while it repeats. */
+  #prefixStatus = 0;
+  #prefixType = "";
+  #prefix = Buffer.alloc(0);
+  /** The last client seen: consecutive connections often come from one address. */
+  #lastClient: HttpClientInfo = clientInfo(undefined);
   /** Called for each request refused before reaching the handler. */
   onRefused: (status: number) => void = () => {};
 
-  constructor(handler: HttpHandler, limits: HttpServerLimits, logger: Logger) {
+  constructor(
+    handler: HttpHandler,
+    limits: HttpServerLimits,
+    logger: Logger,
+    transport: TcpListenerKind = "auto",
+  ) {
     this.#handler = handler;
     this.#limits = limits;
     this.#logger = logger;
-    this.#server = createServer({ noDelay: true }, (socket) => this.#connection(socket));
-    this.#server.maxConnections = limits.maxConnections;
+    this.#listener = createTcpListener(
+      transport,
+      {
+        open: (link) => {
+          const conn = new Connection(link, this.#now);
+          this.#connections.add(conn);
+          return conn;
+        },
+        data: (conn, chunk) => this.#data(conn, chunk),
+        closed: (conn) => {
+          this.#connections.delete(conn);
+        },
+      },
+      (err) => this.#logger.error("http server error", { err: String(err) }),
+    );
+    this.#listener.maxConnections = limits.maxConnections;
   }
 
-  listen(port: number, host: string | undefined): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#server.once("error", reject);
-      this.#server.listen({ port, host, backlog: 1024 }, () => {
-        this.#server.off("error", reject);
-        this.#server.on("error", (err) =>
-          this.#logger.error("http server error", { err: String(err) }),
-        );
-        const addr = this.#server.address();
-        resolve(typeof addr === "object" && addr ? addr.port : port);
-      });
-    });
+  /** "libuv" or "net": which TCP listener serves (see tcp-link.ts). */
+  get transport(): "net" | "libuv" {
+    return this.#listener.kind;
+  }
+
+  async listen(port: number, host: string | undefined): Promise<number> {
+    const bound = await this.#listener.listen(port, host, 1024);
+    const { idleTimeoutMs, requestTimeoutMs } = this.#limits;
+    const period = Math.max(50, Math.min(1000, idleTimeoutMs / 4, requestTimeoutMs / 4));
+    clearInterval(this.#sweepTimer);
+    this.#sweepTimer = setInterval(() => this.#sweep(), period);
+    this.#sweepTimer.unref();
+    return bound;
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server.close(() => resolve());
-      for (const s of this.#sockets) s.destroy();
-    });
+    clearInterval(this.#sweepTimer);
+    const closed = this.#listener.close();
+    for (const c of this.#connections) c.link.destroy();
+    return closed;
   }
 
-  #connection(socket: Socket): void {
-    this.#sockets.add(socket);
-    const client = clientInfo(socket.remoteAddress);
+  /** Closes connections past their deadlines: idle ones, and slow requests (slowloris). */
+  #sweep(): void {
+    const now = Date.now();
+    this.#now = now;
+    const { idleTimeoutMs, requestTimeoutMs } = this.#limits;
+    for (const c of this.#connections) {
+      if (c.partialSince !== 0 && now - c.partialSince > requestTimeoutMs && !c.closing) {
+        this.onRefused(408);
+        c.closing = true;
+        this.#outLength = 0;
+        this.#render(c.link, errorResponse(408, "request took too long"), false, 1, false);
+        this.#flush(c.link);
+        c.link.end();
+      } else if (now - c.lastActive > idleTimeoutMs) {
+        c.link.destroy();
+      }
+    }
+  }
+
+  #data(conn: Connection, chunk: Buffer): void {
+    conn.lastActive = this.#now;
+    if (conn.closing) return;
     const limits = this.#limits;
-    let chunks: Buffer[] = [];
-    let buffered = 0;
-    let current: HttpRequest | null = null;
-    let partialSince = 0;
-    let closing = false;
-    socket.setTimeout(limits.idleTimeoutMs);
-    socket.on("timeout", () => socket.destroy());
-    socket.on("error", () => {}); // resets and the like: the close handler cleans up
-    socket.on("close", () => this.#sockets.delete(socket));
-    socket.on("data", (chunk: Buffer) => {
-      if (closing) return;
-      let buf: Buffer;
-      if (buffered === 0) buf = chunk;
-      else {
-        chunks.push(chunk);
-        buffered += chunk.length;
-        // Wait for a body without copying chunk after chunk.
-        if (current && buffered < current.contentLength)
-          return this.#checkSlow(socket, partialSince);
-        buf = Buffer.concat(chunks, buffered);
-      }
-      chunks = [];
-      buffered = 0;
-      let out = "";
-      const flush = () => {
-        if (out.length > 0) socket.write(out, "latin1");
-        out = "";
-      };
-      const refuse = (status: number, reason: string) => {
-        this.onRefused(status);
-        out += renderResponse(errorResponse(status, reason), false, 1, false);
-        closing = true;
-      };
-      socket.cork();
-      let pos = 0;
-      while (pos < buf.length && !closing) {
-        if (!current) {
-          const end = buf.indexOf(HEAD_END, pos);
-          if (end < 0 || end - pos > limits.maxHeaderBytes) {
-            if (end >= 0 || buf.length - pos > limits.maxHeaderBytes) {
-              refuse(431, "request head too large");
-            }
-            break;
+    let buf: Buffer;
+    if (conn.chunks === null) buf = chunk;
+    else {
+      // Chunks are lent for this call only: keep copies.
+      conn.chunks.push(Buffer.from(chunk));
+      conn.buffered += chunk.length;
+      // Wait for a body without copying chunk after chunk.
+      if (conn.current && conn.buffered < conn.current.contentLength) return;
+      buf = Buffer.concat(conn.chunks, conn.buffered);
+      conn.chunks = null;
+      conn.buffered = 0;
+    }
+    this.#outLength = 0;
+    let pos = 0;
+    while (pos < buf.length && !conn.closing) {
+      let req = conn.current;
+      if (!req) {
+        const end = buf.indexOf(HEAD_END, pos);
+        if (end < 0 || end - pos > limits.maxHeaderBytes) {
+          if (end >= 0 || buf.length - pos > limits.maxHeaderBytes) {
+            this.#refuse(conn, 431, "request head too large");
           }
-          const parsed = parseRequestHead(buf.toString("latin1", pos, end));
-          pos = end + 4;
-          if (!("method" in parsed)) {
-            refuse(parsed.status, parsed.reason);
-            break;
-          }
-          if (parsed.contentLength > limits.maxBodyBytes) {
-            refuse(413, `request body too large (limit ${limits.maxBodyBytes} bytes)`);
-            break;
-          }
-          current = parsed;
-          if (parsed.expectContinue && buf.length - pos < parsed.contentLength) {
-            out += "HTTP/1.1 100 Continue\r\n\r\n";
-          }
+          break;
         }
-        if (current.contentLength > 0) {
-          if (buf.length - pos < current.contentLength) break;
-          current.body = buf.subarray(pos, pos + current.contentLength);
-          pos += current.contentLength;
+        const parsed = parseRequestHeadBytes(buf, pos, end);
+        pos = end + 4;
+        if (!("method" in parsed)) {
+          this.#refuse(conn, parsed.status, parsed.reason);
+          break;
         }
-        const req = current;
-        current = null;
-        partialSince = 0;
-        let res: HttpResponse;
-        try {
-          res = this.#handler(req, client);
-        } catch (err) {
-          this.#logger.error("http handler failed", { err: String((err as Error)?.stack ?? err) });
-          res = errorResponse(500, "internal error");
+        if (parsed.contentLength > limits.maxBodyBytes) {
+          this.#refuse(conn, 413, `request body too large (limit ${limits.maxBodyBytes} bytes)`);
+          break;
         }
-        if (!req.keepAlive) closing = true;
-        const rendered = renderResponse(res, req.keepAlive, req.minor, req.method === "HEAD");
-        if (typeof rendered === "string") out += rendered;
-        else {
-          flush();
-          socket.write(rendered);
+        req = parsed;
+        conn.current = req;
+        if (req.expectContinue && buf.length - pos < req.contentLength) {
+          this.#appendLatin1("HTTP/1.1 100 Continue\r\n\r\n");
         }
       }
-      flush();
-      socket.uncork();
-      if (closing) {
-        socket.end();
-        return;
+      if (req.contentLength > 0) {
+        if (buf.length - pos < req.contentLength) break;
+        // A copy: the handler may keep the body (a published torrent), and buf is lent.
+        req.body = Buffer.from(buf.subarray(pos, pos + req.contentLength));
+        pos += req.contentLength;
       }
-      if (pos < buf.length) {
-        const rest = buf.subarray(pos);
-        chunks = [rest];
-        buffered = rest.length;
-        if (partialSince === 0) partialSince = Date.now();
-        this.#checkSlow(socket, partialSince);
-      } else partialSince = 0;
-    });
+      conn.current = null;
+      conn.partialSince = 0;
+      let res: HttpResponse;
+      try {
+        conn.client ??= this.#clientInfo(conn.link.remoteAddress());
+        res = this.#handler(req, conn.client);
+      } catch (err) {
+        this.#logger.error("http handler failed", { err: String((err as Error)?.stack ?? err) });
+        res = errorResponse(500, "internal error");
+      }
+      if (!req.keepAlive) conn.closing = true;
+      this.#render(conn.link, res, req.keepAlive, req.minor, req.method === "HEAD");
+    }
+    const link = conn.link;
+    if (this.#outLength > 0) this.#flush(link);
+    if (conn.closing) {
+      // Nothing unread: close once written (the kernel sends the reply, then FIN).
+      if (pos >= buf.length) link.close();
+      else link.end();
+      return;
+    }
+    if (pos < buf.length) {
+      const rest = Buffer.from(buf.subarray(pos));
+      conn.chunks = [rest];
+      conn.buffered = rest.length;
+    }
+    if (pos < buf.length || conn.current !== null) {
+      if (conn.partialSince === 0) conn.partialSince = this.#now;
+    } else conn.partialSince = 0;
   }
 
-  /** Closes a connection whose request has been trickling in for too long (slowloris). */
-  #checkSlow(socket: Socket, since: number): void {
-    if (since !== 0 && Date.now() - since > this.#limits.requestTimeoutMs) {
-      this.onRefused(408);
-      socket.end(renderResponse(errorResponse(408, "request took too long"), false, 1, false));
-      socket.destroySoon();
+  #clientInfo(address: string | undefined): HttpClientInfo {
+    if (address === undefined || address !== this.#lastClient.address) {
+      this.#lastClient = clientInfo(address);
+    }
+    return this.#lastClient;
+  }
+
+  #refuse(conn: Connection, status: number, reason: string): void {
+    this.onRefused(status);
+    conn.closing = true;
+    this.#render(conn.link, errorResponse(status, reason), false, 1, false);
+  }
+
+  #flush(link: TcpLink): void {
+    const whole = link.write(this.#out.subarray(0, this.#outLength));
+    this.#outLength = 0;
+    // A write the kernel did not take whole still holds the buffer: use another.
+    if (!whole) this.#out = Buffer.allocUnsafe(OUT_SIZE);
+  }
+
+  #room(bytes: number): void {
+    if (this.#outLength + bytes > this.#out.length) {
+      // Only a body larger than OUT_SIZE gets here (written separately), or a
+      // long pipeline: grow for this read.
+      const grown = Buffer.allocUnsafe(Math.max(this.#out.length * 2, this.#outLength + bytes));
+      this.#out.copy(grown, 0, 0, this.#outLength);
+      this.#out = grown;
+    }
+  }
+
+  #appendLatin1(text: string): void {
+    this.#room(text.length);
+    this.#outLength += this.#out.write(text, this.#outLength, "latin1");
+  }
+
+  /** Renders a whole response after those already in the output buffer. */
+  #render(
+    link: TcpLink,
+    res: HttpResponse,
+    keepAlive: boolean,
+    minor: number,
+    head: boolean,
+  ): void {
+    if (res.status !== this.#prefixStatus || res.contentType !== this.#prefixType) {
+      this.#prefixStatus = res.status;
+      this.#prefixType = res.contentType;
+      this.#prefix = Buffer.from(
+        `${statusLine(res.status)}Content-Type: ${res.contentType}\r\nContent-Length: `,
+        "latin1",
+      );
+    }
+    const prefix = this.#prefix;
+    const body = res.body;
+    const bodyLength = body.length;
+    const large = !head && bodyLength > OUT_SIZE;
+    this.#room(prefix.length + 64 + (res.headers?.length ?? 0) + (head || large ? 0 : bodyLength));
+    const out = this.#out;
+    let p = this.#outLength;
+    p += prefix.copy(out, p);
+    p = writeDecimal(out, p, bodyLength);
+    out.writeUInt16BE(CRLF, p);
+    p += 2;
+    if (!keepAlive) p += CONNECTION_CLOSE.copy(out, p);
+    else if (minor === 0) p += CONNECTION_KEEP_ALIVE.copy(out, p);
+    if (res.headers) p += out.write(res.headers, p, "latin1");
+    out.writeUInt16BE(CRLF, p);
+    p += 2;
+    if (!head && !large) {
+      if (typeof body === "string") p += out.write(body, p, "latin1");
+      else p += body.copy(out, p);
+    }
+    this.#outLength = p;
+    if (large) {
+      // In order: what is rendered so far, then the body from its own memory.
+      this.#flush(link);
+      link.write(typeof body === "string" ? Buffer.from(body, "latin1") : body);
     }
   }
 }

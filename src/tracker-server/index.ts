@@ -3,7 +3,7 @@
  * on one port) with a torrent index, SQLite persistence and operator views.
  *
  * Public API:
- *   Tracker.start(config: TrackerConfig, opts?: { logger, clock, random, wallClock }): Promise<Tracker>
+ *   Tracker.start(config: TrackerConfig, opts?: { logger, clock, random, wallClock, httpTransport }): Promise<Tracker>
  *     tracker.port, tracker.urls {http, udp}, tracker.stop(), tracker.flush(),
  *     tracker.store (SwarmStore), tracker.index (TorrentIndex), tracker.metrics
  *   resolveConfig(...layers): TrackerConfig   (defaults ← config file ← flags; throws TrackerError)

@@ -1,21 +1,22 @@
 /**
  * The in-memory SwarmStore.
  *
- * Per swarm and address family, peers sit in one array partitioned as
- * [seeders | leechers], so "any peer" and "leechers only" (what a seeder gets)
- * are both contiguous ranges to sample from, and every change is O(1) by
- * swapping with the partition boundary or the last element. Beside that array
- * a Buffer holds each slot's compact entry (BEP 23: 6 bytes; BEP 7: 18), so a
- * peer list is copied out of one small, cache-friendly buffer without
- * touching the peer objects at all: that, not the arithmetic, is what an
- * announce costs.
+ * Peers live in a PeerTable (peer-table.ts): one slot per peer in typed
+ * arrays, found by (swarm, peer id) through an open-addressing index, so a
+ * hundred thousand peers are a few flat arrays rather than a hundred thousand
+ * objects, strings and map entries for the garbage collector to walk.
  *
- * Expiry is bucketed by time: a peer is appended to the bucket of its
- * announce time (once per bucket), and a sweep drops whole buckets older than
- * the expiry time, skipping peers that have since moved on to a newer bucket.
- * No announce scans anything.
+ * Per swarm and address family, the peers' slots sit in one array
+ * partitioned as [seeders | leechers], so "any peer" and "leechers only"
+ * (what a seeder gets) are both contiguous ranges to sample from, and every
+ * change is O(1) by swapping with the partition boundary or the last element.
+ *
+ * Expiry scans the table's last-seen times, a few hundred microseconds per
+ * hundred thousand peers, sixteen times per expiry time. No announce scans
+ * anything.
  */
 import type { IpFamily } from "../tracker-proto/index.ts";
+import { NO_SLOT, PeerTable } from "./peer-table.ts";
 import type { Random } from "./random.ts";
 import type {
   PeerUpdate,
@@ -37,139 +38,26 @@ function gcd(x: number, y: number): number {
   return a;
 }
 
-class Peer implements StoredPeer {
-  readonly peerId: string;
-  left = -1;
-  lastSeen = 0;
-  seeder = false;
-  i4 = -1;
-  i6 = -1;
-  bucket = -1;
-  swarm: Swarm | null;
-
-  constructor(peerId: string, swarm: Swarm) {
-    this.peerId = peerId;
-    this.swarm = swarm;
-  }
-
-  get addr4(): string {
-    return this.swarm && this.i4 >= 0 ? this.swarm.v4.entry(this.i4) : "";
-  }
-
-  get addr6(): string {
-    return this.swarm && this.i6 >= 0 ? this.swarm.v6.entry(this.i6) : "";
-  }
-}
-
-/** One family's peers, seeders first, with their compact entries in `addrs` slot by slot. */
+/** One family's peer slots, seeders first. */
 class FamilyList {
-  readonly list: Peer[] = [];
+  readonly slots: number[] = [];
   seeds = 0;
-  readonly v6: boolean;
-  readonly stride: number;
-  addrs: Buffer;
-
-  constructor(v6: boolean) {
-    this.v6 = v6;
-    this.stride = v6 ? 18 : 6;
-    this.addrs = Buffer.allocUnsafe(this.stride * 4);
-  }
-
-  index(p: Peer): number {
-    return this.v6 ? p.i6 : p.i4;
-  }
-
-  #place(p: Peer, i: number): void {
-    this.list[i] = p;
-    if (this.v6) p.i6 = i;
-    else p.i4 = i;
-  }
-
-  #swap(i: number, j: number): void {
-    if (i === j) return;
-    const a = this.list[i]!;
-    this.#place(this.list[j]!, i);
-    this.#place(a, j);
-    const buf = this.addrs;
-    const s = this.stride;
-    for (let k = 0, x = i * s, y = j * s; k < s; k++, x++, y++) {
-      const t = buf[x]!;
-      buf[x] = buf[y]!;
-      buf[y] = t;
-    }
-  }
-
-  /** Appends `p` (its entry must be written next with write4/write6, then settle()). */
-  add(p: Peer): number {
-    const i = this.list.length;
-    if ((i + 1) * this.stride > this.addrs.length) {
-      const grown = Buffer.allocUnsafe(this.addrs.length * 2);
-      this.addrs.copy(grown, 0, 0, i * this.stride);
-      this.addrs = grown;
-    }
-    this.#place(p, i);
-    return i;
-  }
-
-  /** Moves a just-added seeder into the seeder partition. */
-  settle(p: Peer): void {
-    if (p.seeder) this.#swap(this.index(p), this.seeds++);
-  }
-
-  write4(i: number, ip: number, port: number): void {
-    const b = this.addrs;
-    const o = i * 6;
-    b[o] = ip >>> 24;
-    b[o + 1] = ip >>> 16;
-    b[o + 2] = ip >>> 8;
-    b[o + 3] = ip;
-    b[o + 4] = port >>> 8;
-    b[o + 5] = port;
-  }
-
-  write6(i: number, ip: string, port: number): void {
-    const b = this.addrs;
-    const o = i * 18;
-    for (let k = 0; k < 16; k++) b[o + k] = ip.charCodeAt(k);
-    b[o + 16] = port >>> 8;
-    b[o + 17] = port;
-  }
-
-  entry(i: number): string {
-    return this.addrs.toString("latin1", i * this.stride, (i + 1) * this.stride);
-  }
-
-  remove(p: Peer): void {
-    let i = this.index(p);
-    if (i < this.seeds) {
-      this.#swap(i, --this.seeds);
-      i = this.seeds;
-    }
-    this.#swap(i, this.list.length - 1);
-    this.list.pop();
-    if (this.v6) p.i6 = -1;
-    else p.i4 = -1;
-  }
-
-  /** Call after flipping p.seeder. */
-  moved(p: Peer): void {
-    const i = this.index(p);
-    if (p.seeder) this.#swap(i, this.seeds++);
-    else this.#swap(i, --this.seeds);
-  }
 }
 
-class Swarm {
-  readonly peers = new Map<string, Peer>();
-  readonly v4 = new FamilyList(false);
-  readonly v6 = new FamilyList(true);
+class Swarm implements SwarmCounts {
+  readonly key: string;
+  /** The swarm's number in the peer table. */
+  readonly index: number;
+  readonly v4 = new FamilyList();
+  v6: FamilyList | null = null;
+  size = 0;
   seeders = 0;
   leechers = 0;
   completed: number;
-  readonly key: string;
 
-  constructor(key: string, completed: number) {
+  constructor(key: string, index: number, completed: number) {
     this.key = key;
+    this.index = index;
     this.completed = completed;
   }
 }
@@ -188,12 +76,13 @@ export interface MemorySwarmStoreOptions {
 
 export class MemorySwarmStore implements SwarmStore {
   readonly #swarms = new Map<string, Swarm>();
-  readonly #buckets = new Map<number, Peer[]>();
-  readonly #bucketMs: number;
+  /** Swarms by their table number; freed numbers are reused. */
+  readonly #byIndex: (Swarm | undefined)[] = [];
+  readonly #freeIndexes: number[] = [];
+  readonly #table = new PeerTable();
   readonly #opts: MemorySwarmStoreOptions;
-  #peers = 0;
   #seeders = 0;
-  // The walk chosen by #walk(): range start, length, first index, step, the asker's slot.
+  // The walk chosen by #walk(): range start, length, first index, step, the asker's position.
   #start = 0;
   #n = 0;
   #first = 0;
@@ -202,17 +91,59 @@ export class MemorySwarmStore implements SwarmStore {
 
   constructor(opts: MemorySwarmStoreOptions) {
     this.#opts = opts;
-    // Peers expire up to one bucket late; 16 buckets per expiry time bounds that at ~6%.
-    this.#bucketMs = Math.max(50, Math.floor(opts.expiryMs / 16));
   }
 
   #swarm(infoHash: string): Swarm {
     let swarm = this.#swarms.get(infoHash);
     if (!swarm) {
-      swarm = new Swarm(infoHash, this.#opts.loadCompleted?.(infoHash) ?? 0);
+      const index = this.#freeIndexes.pop() ?? this.#byIndex.length;
+      swarm = new Swarm(infoHash, index, this.#opts.loadCompleted?.(infoHash) ?? 0);
+      this.#byIndex[index] = swarm;
       this.#swarms.set(infoHash, swarm);
     }
     return swarm;
+  }
+
+  #dropSwarm(swarm: Swarm): void {
+    this.#swarms.delete(swarm.key);
+    this.#byIndex[swarm.index] = undefined;
+    this.#freeIndexes.push(swarm.index);
+  }
+
+  // Partitioned lists: the table's position arrays (pos4/pos6) follow every move.
+
+  #place(fl: FamilyList, pos: Int32Array, slot: number, i: number): void {
+    fl.slots[i] = slot;
+    pos[slot] = i;
+  }
+
+  #swap(fl: FamilyList, pos: Int32Array, i: number, j: number): void {
+    if (i === j) return;
+    const a = fl.slots[i]!;
+    this.#place(fl, pos, fl.slots[j]!, i);
+    this.#place(fl, pos, a, j);
+  }
+
+  #add(fl: FamilyList, pos: Int32Array, slot: number, seeder: boolean): void {
+    this.#place(fl, pos, slot, fl.slots.length);
+    if (seeder) this.#swap(fl, pos, pos[slot]!, fl.seeds++);
+  }
+
+  #removeFrom(fl: FamilyList, pos: Int32Array, slot: number, seeder: boolean): void {
+    let i = pos[slot]!;
+    if (seeder) {
+      this.#swap(fl, pos, i, --fl.seeds);
+      i = fl.seeds;
+    }
+    this.#swap(fl, pos, i, fl.slots.length - 1);
+    fl.slots.pop();
+    pos[slot] = NO_SLOT;
+  }
+
+  #moved(fl: FamilyList, pos: Int32Array, slot: number, seeder: boolean): void {
+    const i = pos[slot]!;
+    if (seeder) this.#swap(fl, pos, i, fl.seeds++);
+    else this.#swap(fl, pos, i, --fl.seeds);
   }
 
   put(infoHash: string, u: PeerUpdate, now: number): PutResult {
@@ -224,82 +155,76 @@ export class MemorySwarmStore implements SwarmStore {
       }
       swarm = this.#swarm(infoHash);
     }
-    let peer = swarm.peers.get(u.peerId);
+    const t = this.#table;
+    const hash = t.hash(swarm.index, u.peerId);
+    let slot = t.find(swarm.index, u.peerId, hash);
     let result: PutResult = "updated";
     const seeder = u.left === 0;
-    if (!peer) {
+    if (slot === NO_SLOT) {
       u.previousLeft = -2;
-      if (swarm.peers.size >= this.#opts.maxPeersPerSwarm) return "swarm_full";
-      peer = new Peer(u.peerId, swarm);
-      peer.seeder = seeder;
-      swarm.peers.set(u.peerId, peer);
-      this.#peers++;
+      if (swarm.size >= this.#opts.maxPeersPerSwarm) return "swarm_full";
+      slot = t.insert(swarm.index, u.peerId, hash);
+      swarm.size++;
       if (seeder) {
         swarm.seeders++;
         this.#seeders++;
       } else swarm.leechers++;
       result = "added";
     } else {
-      u.previousLeft = peer.left;
-      if (peer.seeder !== seeder) {
-        peer.seeder = seeder;
+      const wasSeeder = t.left[slot] === 0;
+      u.previousLeft = t.left[slot]!;
+      if (wasSeeder !== seeder) {
         const d = seeder ? 1 : -1;
         swarm.seeders += d;
         swarm.leechers -= d;
         this.#seeders += d;
-        if (peer.i4 >= 0) swarm.v4.moved(peer);
-        if (peer.i6 >= 0) swarm.v6.moved(peer);
+        if (t.pos4[slot]! >= 0) this.#moved(swarm.v4, t.pos4, slot, seeder);
+        if (swarm.v6 && t.pos6[slot]! >= 0) this.#moved(swarm.v6, t.pos6, slot, seeder);
       }
     }
-    peer.left = u.left;
+    t.left[slot] = u.left;
+    t.lastSeen[slot] = now;
     if (u.ip4 >= 0) {
-      if (peer.i4 < 0) {
-        swarm.v4.write4(swarm.v4.add(peer), u.ip4, u.port);
-        swarm.v4.settle(peer);
-      } else swarm.v4.write4(peer.i4, u.ip4, u.port);
+      if (t.pos4[slot]! < 0) this.#add(swarm.v4, t.pos4, slot, seeder);
+      t.ip4[slot] = u.ip4;
+      t.port4[slot] = u.port;
     }
     if (u.ip6 !== "") {
-      if (peer.i6 < 0) {
-        swarm.v6.write6(swarm.v6.add(peer), u.ip6, u.port);
-        swarm.v6.settle(peer);
-      } else swarm.v6.write6(peer.i6, u.ip6, u.port);
-    }
-    peer.lastSeen = now;
-    const bucket = Math.floor(now / this.#bucketMs);
-    if (peer.bucket !== bucket) {
-      peer.bucket = bucket;
-      const list = this.#buckets.get(bucket);
-      if (list) list.push(peer);
-      else this.#buckets.set(bucket, [peer]);
+      swarm.v6 ??= new FamilyList();
+      t.setIp6(slot, u.ip6, u.port);
+      if (t.pos6[slot]! < 0) this.#add(swarm.v6, t.pos6, slot, seeder);
     }
     return result;
   }
 
-  #removePeer(swarm: Swarm, peer: Peer): void {
-    swarm.peers.delete(peer.peerId);
-    if (peer.i4 >= 0) swarm.v4.remove(peer);
-    if (peer.i6 >= 0) swarm.v6.remove(peer);
-    peer.swarm = null;
-    this.#peers--;
-    if (peer.seeder) {
+  #removeSlot(swarm: Swarm, slot: number): void {
+    const t = this.#table;
+    const seeder = t.left[slot] === 0;
+    if (t.pos4[slot]! >= 0) this.#removeFrom(swarm.v4, t.pos4, slot, seeder);
+    if (swarm.v6 && t.pos6[slot]! >= 0) this.#removeFrom(swarm.v6, t.pos6, slot, seeder);
+    t.release(slot);
+    swarm.size--;
+    if (seeder) {
       swarm.seeders--;
       this.#seeders--;
     } else swarm.leechers--;
-    if (swarm.peers.size === 0 && !this.#opts.keepEmpty?.(swarm.key)) {
-      this.#swarms.delete(swarm.key);
-    }
+    if (swarm.size === 0 && !this.#opts.keepEmpty?.(swarm.key)) this.#dropSwarm(swarm);
   }
 
   remove(infoHash: string, peerId: string): boolean {
     const swarm = this.#swarms.get(infoHash);
-    const peer = swarm?.peers.get(peerId);
-    if (!swarm || !peer) return false;
-    this.#removePeer(swarm, peer);
+    if (!swarm) return false;
+    const slot = this.#table.find(swarm.index, peerId, this.#table.hash(swarm.index, peerId));
+    if (slot === NO_SLOT) return false;
+    this.#removeSlot(swarm, slot);
     return true;
   }
 
   get(infoHash: string, peerId: string): StoredPeer | undefined {
-    return this.#swarms.get(infoHash)?.peers.get(peerId);
+    const swarm = this.#swarms.get(infoHash);
+    if (!swarm) return undefined;
+    const slot = this.#table.find(swarm.index, peerId, this.#table.hash(swarm.index, peerId));
+    return slot === NO_SLOT ? undefined : this.#table.stored(slot);
   }
 
   addCompleted(infoHash: string): number {
@@ -326,11 +251,14 @@ export class MemorySwarmStore implements SwarmStore {
     const swarm = this.#swarms.get(infoHash);
     if (!swarm || want <= 0) return undefined;
     const fl = family === 4 ? swarm.v4 : swarm.v6;
+    if (!fl) return undefined;
     const start = leechersOnly ? fl.seeds : 0;
-    const n = fl.list.length - start;
+    const n = fl.slots.length - start;
     if (n <= 0) return undefined;
-    const self = swarm.peers.get(exclude);
-    const selfIndex = self ? fl.index(self) : -1;
+    const t = this.#table;
+    const self =
+      exclude === "" ? NO_SLOT : t.find(swarm.index, exclude, t.hash(swarm.index, exclude));
+    const selfIndex = self === NO_SLOT ? -1 : (family === 4 ? t.pos4 : t.pos6)[self]!;
     const random = this.#opts.random;
     let step = n === 1 ? 1 : 1 + random.below(n - 1);
     while (gcd(step, n) !== 1) step = step === n - 1 ? 1 : step + 1;
@@ -353,17 +281,20 @@ export class MemorySwarmStore implements SwarmStore {
   ): number {
     const fl = this.#walk(infoHash, family, want, exclude, leechersOnly);
     if (!fl) return 0;
-    const { stride, addrs } = fl;
+    const t = this.#table;
+    const slots = fl.slots;
+    const start = this.#start;
     const n = this.#n;
     const step = this.#step;
     const self = this.#self;
     let i = this.#first;
     let count = 0;
     let o = offset;
+    const v4 = family === 4;
     for (let k = 0; k < n && count < want; k++) {
       if (i !== self) {
-        for (let x = (this.#start + i) * stride, end = x + stride; x < end; x++)
-          out[o++] = addrs[x]!;
+        const slot = slots[start + i]!;
+        o = v4 ? t.writeEntry4(slot, out, o) : t.writeEntry6(slot, out, o);
         count++;
       }
       i += step;
@@ -386,7 +317,7 @@ export class MemorySwarmStore implements SwarmStore {
     const n = this.#n;
     let i = this.#first;
     for (let k = 0; k < n && out.length < want; k++) {
-      if (i !== this.#self) out.push(fl.list[this.#start + i]!);
+      if (i !== this.#self) out.push(this.#table.stored(fl.slots[this.#start + i]!));
       i += this.#step;
       if (i >= n) i -= n;
     }
@@ -394,32 +325,31 @@ export class MemorySwarmStore implements SwarmStore {
   }
 
   expire(now: number): number {
-    const last = Math.floor((now - this.#opts.expiryMs) / this.#bucketMs) - 1;
+    const t = this.#table;
+    // A peer silent for the expiry time or longer goes.
+    const cutoff = now - this.#opts.expiryMs;
     let removed = 0;
-    for (const [bucket, peers] of this.#buckets) {
-      if (bucket > last) continue;
-      for (const p of peers) {
-        if (p.bucket === bucket && p.swarm) {
-          this.#removePeer(p.swarm, p);
-          removed++;
-        }
+    for (let slot = 0; slot < t.used; slot++) {
+      if (t.swarmOf[slot]! >= 0 && t.lastSeen[slot]! <= cutoff) {
+        this.#removeSlot(this.#byIndex[t.swarmOf[slot]!]!, slot);
+        removed++;
       }
-      this.#buckets.delete(bucket);
     }
     return removed;
   }
 
-  /** How often expire() has work to do. */
+  /** How often expire() should run: peers then go at most 1/16 of the expiry time late. */
   get sweepIntervalMs(): number {
-    return this.#bucketMs;
+    return Math.max(50, Math.floor(this.#opts.expiryMs / 16));
   }
 
   totals(): SwarmTotals {
+    const peers = this.#table.count;
     return {
       swarms: this.#swarms.size,
-      peers: this.#peers,
+      peers,
       seeders: this.#seeders,
-      leechers: this.#peers - this.#seeders,
+      leechers: peers - this.#seeders,
     };
   }
 
@@ -429,6 +359,11 @@ export class MemorySwarmStore implements SwarmStore {
 
   peers(infoHash: string): StoredPeer[] {
     const swarm = this.#swarms.get(infoHash);
-    return swarm ? [...swarm.peers.values()] : [];
+    if (!swarm) return [];
+    const t = this.#table;
+    const out = swarm.v4.slots.map((slot) => t.stored(slot));
+    // Dual-stack peers are in both lists: list them once.
+    for (const slot of swarm.v6?.slots ?? []) if (t.pos4[slot]! < 0) out.push(t.stored(slot));
+    return out;
   }
 }

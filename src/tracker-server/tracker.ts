@@ -29,6 +29,11 @@ export interface TrackerOptions {
   random?: Random;
   /** Wall-clock ms (for `added` dates and the peer snapshot). */
   wallClock?: () => number;
+  /**
+   * The HTTP side's TCP listener: "auto" (default) uses libuv's handles
+   * directly where this Node offers them (libuv-tcp.ts), "net" always node:net.
+   */
+  httpTransport?: "auto" | "net";
 }
 
 export class Tracker {
@@ -110,6 +115,7 @@ export class Tracker {
         maxConnections: config.maxConnections,
       },
       this.#logger,
+      opts.httpTransport ?? "auto",
     );
     this.#http.onRefused = (status) => {
       if (status === 413 || status === 431) this.metrics.errors.http_too_large++;

@@ -7,6 +7,8 @@
  * connect reply (BEP 15's design limit).
  */
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { type LookupOneOptions, lookup } from "node:dns";
+import { isIP } from "node:net";
 import {
   encodeErrorResponse,
   FAILURE_REASONS,
@@ -56,6 +58,25 @@ function ipv4Chars(text: string): string | undefined {
   return parts === 4 ? out : undefined;
 }
 
+/**
+ * dgram resolves every destination through `lookup` before sending, and the
+ * default (dns.lookup) answers even an IP literal on the next tick. Replies
+ * go to the address a packet came from, always a literal: answer at once.
+ */
+function literalLookup(
+  address: string,
+  options: LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(address);
+  if (family !== 0) callback(null, address, family);
+  else {
+    // dgram passes the socket's family as a number (its documented type is the options).
+    const opts: LookupOneOptions = typeof options === "number" ? { family: options } : options;
+    lookup(address, opts, callback);
+  }
+}
+
 export class UdpFrontEnd {
   readonly #deps: UdpFrontEndDeps;
   readonly #fields = newAnnounceFields();
@@ -70,7 +91,12 @@ export class UdpFrontEnd {
   async bind(port: number, host: string | undefined): Promise<number> {
     const attempt = (type: "udp4" | "udp6", address: string) =>
       new Promise<Socket>((resolve, reject) => {
-        const socket = createSocket({ type, ipv6Only: false, recvBufferSize: 4 << 20 });
+        const socket = createSocket({
+          type,
+          ipv6Only: false,
+          recvBufferSize: 4 << 20,
+          lookup: literalLookup,
+        });
         socket.once("error", reject);
         socket.bind({ port, address, exclusive: true }, () => {
           socket.off("error", reject);
