@@ -98,6 +98,13 @@ export function checkLibtorrent(): string | undefined {
     : `${SYSTEM_PYTHON} cannot import libtorrent: apt-get install python3-libtorrent, or set SHOAL_SKIP_INTEROP=1`;
 }
 
+/** Transmission, aria2 and libtorrent: the real peers the interop tests drive. */
+export const REAL_PEER_TOOLS: ToolRequirement[] = [
+  { bin: "transmission-cli", pkg: "transmission-cli" },
+  { bin: "aria2c", pkg: "aria2" },
+  { bin: SYSTEM_PYTHON, pkg: "python3-libtorrent", check: checkLibtorrent },
+];
+
 // ---------------------------------------------------------------- ports
 
 function bindTcp(port: number): Promise<number> {

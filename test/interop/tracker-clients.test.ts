@@ -23,7 +23,6 @@ import {
   assertTools,
   type Child,
   Children,
-  checkLibtorrent,
   freePort,
   freePorts,
   httpGet,
@@ -31,8 +30,8 @@ import {
   makeTorrent,
   NODE,
   percentEncodeBytes,
+  REAL_PEER_TOOLS,
   SHOAL_CLI,
-  SYSTEM_PYTHON,
   skipReason,
   startAria2,
   startLibtorrent,
@@ -48,10 +47,8 @@ type ClientName = "transmission" | "aria2" | "libtorrent";
 const TRACKER_KIND = process.env.SHOAL_INTEROP_TRACKER === "opentracker" ? "opentracker" : "shoal";
 
 const TOOLS: ToolRequirement[] = [
-  { bin: "transmission-cli", pkg: "transmission-cli" },
-  { bin: "aria2c", pkg: "aria2" },
+  ...REAL_PEER_TOOLS,
   { bin: "mktorrent", pkg: "mktorrent" },
-  { bin: SYSTEM_PYTHON, pkg: "python3-libtorrent", check: checkLibtorrent },
   ...(TRACKER_KIND === "opentracker" ? [{ bin: "opentracker", pkg: "opentracker" }] : []),
 ];
 

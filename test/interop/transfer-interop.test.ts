@@ -20,11 +20,10 @@ import {
   assertTools,
   type Child,
   Children,
-  checkLibtorrent,
   freePort,
   NODE,
+  REAL_PEER_TOOLS,
   SHOAL_CLI,
-  SYSTEM_PYTHON,
   skipReason,
   startAria2,
   startLibtorrent,
@@ -34,11 +33,7 @@ import {
   waitFor,
 } from "./helpers.ts";
 
-const TOOLS: ToolRequirement[] = [
-  { bin: "transmission-cli", pkg: "transmission-cli" },
-  { bin: "aria2c", pkg: "aria2" },
-  { bin: SYSTEM_PYTHON, pkg: "python3-libtorrent", check: checkLibtorrent },
-];
+const TOOLS: ToolRequirement[] = REAL_PEER_TOOLS;
 const CASE_MS = 60_000;
 const CLIENT_MS = 55_000;
 const SIZE = 3 * 1024 * 1024 + 4321;
