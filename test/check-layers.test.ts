@@ -46,6 +46,12 @@ describe("checkLayers", () => {
     assert.deepEqual(checkLayers(tree()), []);
   });
 
+  it("lets tests, and only tests, share fixtures from test/fixtures/", () => {
+    const fixture = 'import { f } from "../../test/fixtures/seed.ts";\nvoid f;\n';
+    assert.deepEqual(checkLayers(tree({ "bencode/seed.test.ts": fixture })), []);
+    oneProblem(tree({ "bencode/seed.ts": fixture }), "bencode/seed.ts", "outside src/");
+  });
+
   it("reports an import of a higher-layer module", () => {
     const src = tree({ "util/bad.ts": 'import { x } from "../bencode/index.ts";\nvoid x;\n' });
     oneProblem(src, "bad.ts", "module 'util' may not import 'bencode'");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { readGoFuzzSeed } from "../../test/fixtures/go-fuzz-seed.ts";
 import {
   BencodeError,
   type BencodeErrorCode,
@@ -299,58 +300,6 @@ describe("decodeDocument: raw spans", () => {
     assert.equal(doc.raw(new Map()), undefined);
   });
 });
-
-/** Reads a Go `go test fuzz v1` file holding one `[]byte("…")` argument. */
-function readGoFuzzSeed(text: string): Buffer {
-  const lines = text.split("\n");
-  assert.equal(lines[0], "go test fuzz v1");
-  const m = /^\[\]byte\("(.*)"\)$/.exec(lines[1] ?? "");
-  assert.ok(m, `unexpected seed line: ${lines[1]}`);
-  const body = m[1]!;
-  const out: number[] = [];
-  const simple: Record<string, number> = {
-    a: 7,
-    b: 8,
-    f: 12,
-    n: 10,
-    r: 13,
-    t: 9,
-    v: 11,
-    "\\": 92,
-    '"': 34,
-    "'": 39,
-  };
-  const pushCodePoint = (cp: number) => out.push(...Buffer.from(String.fromCodePoint(cp), "utf8"));
-  for (let i = 0; i < body.length; ) {
-    const ch = body[i]!;
-    if (ch !== "\\") {
-      const cp = body.codePointAt(i)!;
-      pushCodePoint(cp);
-      i += cp > 0xffff ? 2 : 1;
-      continue;
-    }
-    const e = body[i + 1]!;
-    if (e in simple) {
-      out.push(simple[e]!);
-      i += 2;
-    } else if (e === "x") {
-      out.push(Number.parseInt(body.slice(i + 2, i + 4), 16));
-      i += 4;
-    } else if (e === "u") {
-      pushCodePoint(Number.parseInt(body.slice(i + 2, i + 6), 16));
-      i += 6;
-    } else if (e === "U") {
-      pushCodePoint(Number.parseInt(body.slice(i + 2, i + 10), 16));
-      i += 10;
-    } else if (e >= "0" && e <= "7") {
-      out.push(Number.parseInt(body.slice(i + 1, i + 4), 8));
-      i += 4;
-    } else {
-      throw new Error(`unknown Go escape \\${e}`);
-    }
-  }
-  return Buffer.from(out);
-}
 
 describe("anacrolix bencode fuzz seeds", () => {
   const root = join(import.meta.dirname, "../../../shared/corpus/torrents/anacrolix/bencode/fuzz");

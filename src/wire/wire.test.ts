@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
+import { readGoFuzzSeed } from "../../test/fixtures/go-fuzz-seed.ts";
 import { decode } from "../bencode/index.ts";
 import { WireError } from "./errors.ts";
 import { type Frame, WireFramer } from "./framer.ts";
@@ -13,39 +14,6 @@ const WIRE = resolve(import.meta.dirname, "../../../shared/corpus/wire");
 
 const infoHash = Buffer.alloc(20, 1);
 const peerId = Buffer.from("-SH0100-abcdefghijkl");
-
-/** Unescapes the body of a Go interpreted string literal into bytes. */
-function goString(body: string): Buffer {
-  const simple: Record<string, number> = {
-    a: 7,
-    b: 8,
-    f: 12,
-    n: 10,
-    r: 13,
-    t: 9,
-    v: 11,
-    "\\": 92,
-    '"': 34,
-  };
-  const out: number[] = [];
-  for (let i = 0; i < body.length; i++) {
-    if (body[i] !== "\\") {
-      out.push(body.charCodeAt(i));
-      continue;
-    }
-    const c = body[++i]!;
-    if (c === "x") {
-      out.push(Number.parseInt(body.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else if (c >= "0" && c <= "7") {
-      out.push(Number.parseInt(body.slice(i, i + 3), 8));
-      i += 2;
-    } else {
-      out.push(simple[c]!);
-    }
-  }
-  return Buffer.from(out);
-}
 
 function framesOf(framer: WireFramer): Frame[] {
   const out: Frame[] = [];
@@ -176,11 +144,7 @@ test("corpus: anacrolix peer-protocol fuzz seeds decode and re-encode exactly, o
 }, () => {
   const dir = join(WIRE, "anacrolix/peer_protocol_fuzz/FuzzDecoder");
   for (const name of readdirSync(dir)) {
-    // Go fuzz corpus files: a header line, then []byte("...") with Go escapes.
-    const text = readFileSync(join(dir, name), "utf8");
-    const literal = /\[\]byte\((".*")\)/.exec(text)?.[1];
-    assert.ok(literal, `${name}: not a go fuzz seed`);
-    const bytes = goString(literal.slice(1, -1));
+    const bytes = readGoFuzzSeed(readFileSync(join(dir, name), "utf8"));
     const framer = new WireFramer({ handshake: false, maxMessageLength: 0x100 });
     framer.push(bytes);
     const consumed: Buffer[] = [];
