@@ -173,19 +173,19 @@ test("scrape queries: many hashes, none (full scrape), bad ones refused, a cap",
 });
 
 test("BEP 48: the scrape URL replaces a leading 'announce' in the last path component", () => {
-  assert.equal(scrapeUrlFor("http://example.com/announce"), "http://example.com/scrape");
-  assert.equal(scrapeUrlFor("http://example.com/x/announce"), "http://example.com/x/scrape");
-  assert.equal(scrapeUrlFor("http://example.com/announce.php"), "http://example.com/scrape.php");
+  assert.equal(scrapeUrlFor("http://127.0.0.1:6969/announce"), "http://127.0.0.1:6969/scrape");
+  assert.equal(scrapeUrlFor("http://127.0.0.1:6969/x/announce"), "http://127.0.0.1:6969/x/scrape");
+  assert.equal(scrapeUrlFor("http://127.0.0.1:6969/announce.php"), "http://127.0.0.1:6969/scrape.php");
   assert.equal(
-    scrapeUrlFor("http://example.com/announce?x=2/4"),
-    "http://example.com/scrape?x=2/4",
+    scrapeUrlFor("http://127.0.0.1:6969/announce?x=2/4"),
+    "http://127.0.0.1:6969/scrape?x=2/4",
   );
-  assert.equal(scrapeUrlFor("http://example.com/a"), undefined);
+  assert.equal(scrapeUrlFor("http://127.0.0.1:6969/a"), undefined);
   assert.equal(
-    scrapeUrlFor("http://example.com/announce?x%064"),
-    "http://example.com/scrape?x%064",
+    scrapeUrlFor("http://127.0.0.1:6969/announce?x%064"),
+    "http://127.0.0.1:6969/scrape?x%064",
   );
-  assert.equal(scrapeUrlFor("http://example.com/x%064announce"), undefined);
+  assert.equal(scrapeUrlFor("http://127.0.0.1:6969/x%064announce"), undefined);
 });
 
 test("percent encoding round-trips every byte", () => {
