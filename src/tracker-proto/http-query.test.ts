@@ -175,7 +175,10 @@ test("scrape queries: many hashes, none (full scrape), bad ones refused, a cap",
 test("BEP 48: the scrape URL replaces a leading 'announce' in the last path component", () => {
   assert.equal(scrapeUrlFor("http://127.0.0.1:6969/announce"), "http://127.0.0.1:6969/scrape");
   assert.equal(scrapeUrlFor("http://127.0.0.1:6969/x/announce"), "http://127.0.0.1:6969/x/scrape");
-  assert.equal(scrapeUrlFor("http://127.0.0.1:6969/announce.php"), "http://127.0.0.1:6969/scrape.php");
+  assert.equal(
+    scrapeUrlFor("http://127.0.0.1:6969/announce.php"),
+    "http://127.0.0.1:6969/scrape.php",
+  );
   assert.equal(
     scrapeUrlFor("http://127.0.0.1:6969/announce?x=2/4"),
     "http://127.0.0.1:6969/scrape?x=2/4",
