@@ -29,3 +29,19 @@ export function commaList(values: readonly string[] | undefined): string[] {
     .map((v) => v.trim())
     .filter((v) => v !== "");
 }
+
+/** A whole-number option from `min` to `max`; `fallback` when absent. */
+export function intOption(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag}: '${text}' is not a whole number from ${min} to ${max}`);
+  }
+  return n;
+}

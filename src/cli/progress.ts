@@ -4,6 +4,7 @@
  * on a terminal, so piped or logged output stays clean.
  */
 import { formatBytes } from "../util/index.ts";
+import { formatDuration } from "./format.ts";
 
 export interface ProgressStream {
   write(text: string): unknown;
@@ -76,11 +77,4 @@ export function renderProgress(
   const filled = Math.round(fraction * width);
   const bar = width > 0 ? ` [${"#".repeat(filled)}${"-".repeat(width - filled)}]` : "";
   return `${label}${bar}${tail}`.trimEnd().slice(0, columns - 1);
-}
-
-function formatDuration(seconds: number): string {
-  const s = Math.ceil(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }

@@ -8,12 +8,12 @@ import { join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { Client } from "../session/index.ts";
 import type { Torrent } from "../torrent/index.ts";
-import { formatBytes } from "../util/index.ts";
 import { consoleSnapshot, renderConsole } from "./console-frame.ts";
+import { formatDuration, formatRate } from "./format.ts";
 import type { CliIO } from "./io.ts";
 import { UsageError } from "./io.ts";
 import { startLiveConsole } from "./live-console.ts";
-import { sizeOption } from "./options.ts";
+import { intOption, sizeOption } from "./options.ts";
 import { createProgressBar } from "./progress.ts";
 
 export const TRANSFER_OPTIONS = {
@@ -55,21 +55,6 @@ type TransferValues = {
       ? boolean
       : string;
 };
-
-function intOption(
-  flag: string,
-  text: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag}: '${text}' is not a whole number from ${min} to ${max}`);
-  }
-  return n;
-}
 
 export function parsePeer(text: string): { ip: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
@@ -167,20 +152,12 @@ export function statusLine(t: Torrent): string {
     s.left === 0
       ? "done"
       : s.downloadRate > 0
-        ? `ETA ${duration(s.left / s.downloadRate)}`
+        ? `ETA ${formatDuration(s.left / s.downloadRate)}`
         : "ETA –";
   return (
-    `${pct}  ${s.piecesHave}/${s.pieceCount} pieces  ↓ ${formatBytes(Math.round(s.downloadRate))}/s` +
-    `  ↑ ${formatBytes(Math.round(s.uploadRate))}/s  ${s.peers} peers  ${eta}  [${s.state}]`
+    `${pct}  ${s.piecesHave}/${s.pieceCount} pieces  ↓ ${formatRate(s.downloadRate)}` +
+    `  ↑ ${formatRate(s.uploadRate)}  ${s.peers} peers  ${eta}  [${s.state}]`
   );
-}
-
-function duration(seconds: number): string {
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import type { Command } from "../command.ts";
 import { runDemo } from "../demo.ts";
 import { UsageError } from "../io.ts";
-import { sizeOption } from "../options.ts";
+import { intOption, sizeOption } from "../options.ts";
 import { refreshOption, uiOption } from "../transfer.ts";
 
 const HELP = `Usage: shoal demo [--size <bytes>] [--leechers <n>] [options]
@@ -30,21 +30,6 @@ Options:
 Example:
   shoal demo --size 16MiB --leechers 3
 `;
-
-function intOption(
-  flag: string,
-  text: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-) {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag}: '${text}' is not a whole number from ${min} to ${max}`);
-  }
-  return n;
-}
 
 export const demoCommand: Command = {
   name: "demo",
