@@ -16,7 +16,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { decode, isDict, isInteger } from "../../src/bencode/index.ts";
 import { freePort } from "./server-process.ts";
-import { hashFile } from "./transfer-data.ts";
+import { hashFile, warmFreePages } from "./transfer-data.ts";
 import { libtorrentCommand } from "./transfer-libtorrent.ts";
 import { PeerProcess } from "./transfer-process.ts";
 
@@ -323,6 +323,8 @@ export async function runPair(pair: PairName, setup: BenchSetup): Promise<RunRes
     for (let run = 1; run <= setup.runs; run++) {
       const leechDir = join(setup.dir, `${pair}-leech-${run}`);
       await mkdir(leechDir, { recursive: true });
+      // Every run starts with the same memory at hand: see warmFreePages.
+      warmFreePages(setup.dir, setup.bytes);
       // Let the page cache settle a moment after the previous run's writes.
       await new Promise((ok) => setTimeout(ok, 500));
       if (seeder.process.hasExited)

@@ -80,6 +80,7 @@ export class MemoryTransport extends EventEmitter<TransportEvents> implements Tr
     return true;
   }
 
+  /** Never calls a `sent` callback: the reader is handed the chunks themselves. */
   writev(chunks: readonly Uint8Array[]): boolean {
     let ok = true;
     for (const c of chunks) ok = this.write(c);

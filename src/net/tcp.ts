@@ -12,20 +12,32 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from "n
 import { NetError } from "./errors.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
 
+/**
+ * One read buffer for every socket this process dials. Node otherwise
+ * allocates a fresh 64 KiB buffer per read, and at hundreds of MB/s that
+ * churn of short-lived external memory keeps V8's full collector busy. The
+ * JavaScript thread handles one read at a time and listeners copy what they
+ * keep (see TransportEvents), so one buffer serves every connection; it is
+ * large so that a fast stream is read in few system calls.
+ */
+const READ_BUFFER_SIZE = 256 * 1024;
+let sharedReadBuffer: Buffer | undefined;
+
 /** A net.Socket seen as a Transport. */
 export class SocketTransport extends EventEmitter<TransportEvents> implements Transport {
   readonly #socket: Socket;
   readonly #remoteAddress: string | undefined;
   readonly #remotePort: number | undefined;
 
-  constructor(socket: Socket) {
+  /** `borrowedReads`: the socket was made with readInto() as its onread. */
+  constructor(socket: Socket, borrowedReads = false) {
     super();
     this.#socket = socket;
     // Read them now: a closed socket forgets its remote address.
     this.#remoteAddress = socket.remoteAddress;
     this.#remotePort = socket.remotePort;
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.emit("data", chunk));
+    if (!borrowedReads) socket.on("data", (chunk: Buffer) => this.emit("data", chunk));
     socket.on("drain", () => this.emit("drain"));
     socket.on("close", () => this.emit("close"));
     // An unhandled "error" would throw; forward it only to whoever listens.
@@ -51,12 +63,16 @@ export class SocketTransport extends EventEmitter<TransportEvents> implements Tr
     return this.#socket.write(chunk);
   }
 
-  writev(chunks: readonly Uint8Array[]): boolean {
+  writev(chunks: readonly Uint8Array[], sent?: () => void): boolean {
     if (this.#socket.destroyed) return false;
     // Corked writes leave as one writev (the stream's _writev): no concatenation.
     this.#socket.cork();
     let ok = true;
-    for (const c of chunks) ok = this.#socket.write(c);
+    const last = chunks.length - 1;
+    // A write's callback runs when libuv is done with it (written, or failed).
+    for (let i = 0; i < last; i++) ok = this.#socket.write(chunks[i]!);
+    if (last >= 0)
+      ok = sent ? this.#socket.write(chunks[last]!, sent) : this.#socket.write(chunks[last]!);
     this.#socket.uncork();
     return ok;
   }
@@ -93,7 +109,20 @@ export function dialTcp(host: string, port: number, opts: DialOptions = {}): Pro
       reject(new NetError("aborted", `connecting to ${where} was cancelled`));
       return;
     }
-    const socket = tcpConnect({ host, port, noDelay: true });
+    let transport: SocketTransport | undefined;
+    sharedReadBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
+    const socket = tcpConnect({
+      host,
+      port,
+      noDelay: true,
+      onread: {
+        buffer: sharedReadBuffer,
+        callback: (n: number, buf: Uint8Array) => {
+          transport?.emit("data", Buffer.from(buf.buffer, buf.byteOffset, n));
+          return true;
+        },
+      },
+    });
     let settled = false;
     const finish = (err?: NetError) => {
       if (settled) return;
@@ -105,7 +134,8 @@ export function dialTcp(host: string, port: number, opts: DialOptions = {}): Pro
         socket.destroy();
         reject(err);
       } else {
-        resolve(new SocketTransport(socket));
+        transport = new SocketTransport(socket, true);
+        resolve(transport);
       }
     };
     const onError = (err: NodeJS.ErrnoException) =>

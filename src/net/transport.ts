@@ -6,7 +6,11 @@
  */
 
 export interface TransportEvents {
-  /** Bytes from the remote side. The chunk is owned by the receiver (never reused). */
+  /**
+   * Bytes from the remote side. The chunk is lent: it is valid only until the
+   * listener returns (a socket may read the next bytes into the same memory),
+   * so a listener copies whatever it keeps.
+   */
   data: [chunk: Buffer];
   /** The write buffer emptied after a write returned false. */
   drain: [];
@@ -30,8 +34,11 @@ export interface Transport {
   /**
    * Writes several chunks back to back without concatenating them (one
    * writev on a socket): a piece header and its block go out as one segment.
+   * `sent`, if given, is called once the transport holds no reference to the
+   * chunks any more, so their memory may be reused; a transport may never
+   * call it (the memory is then left to the GC), but never calls it early.
    */
-  writev(chunks: readonly Uint8Array[]): boolean;
+  writev(chunks: readonly Uint8Array[], sent?: () => void): boolean;
   /** Sends what is queued, then closes. */
   end(): void;
   /** Closes now; queued outgoing data may be lost. */

@@ -114,9 +114,9 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
       maxQueued: this.#set.maxQueuedRequests,
       canServe: () => this.ready && !this.#amChoking,
       serve: (ref) => this.emit("request", ref),
-      writev: (chunks) => {
+      writev: (chunks, sent) => {
         this.#lastSent = this.#clock.now();
-        return this.#transport.writev(chunks);
+        return this.#transport.writev(chunks, sent);
       },
     });
     this.#peerHave = new Bitfield(opts.pieceCount);
@@ -310,12 +310,14 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
 
   /**
    * Answers a request handed out by a "request" event. Header and block are
-   * written as they are (no copy) once the upload buckets allow. False if the
-   * request is no longer wanted (cancelled, or we choked).
+   * written as they are (no copy) once the upload buckets allow; `sent` is
+   * called once `block` is no longer needed (written, or dropped by a cancel
+   * or choke), at most once and possibly never. False if the request is no
+   * longer wanted (cancelled, or we choked): `sent` is then not called.
    */
-  sendPiece(index: number, begin: number, block: Uint8Array): boolean {
+  sendPiece(index: number, begin: number, block: Uint8Array, sent?: () => void): boolean {
     if (this.closed) return false;
-    return this.#uploader.fulfil({ index, begin, length: block.length }, block);
+    return this.#uploader.fulfil({ index, begin, length: block.length }, block, sent);
   }
 
   /** Declines a request handed out by a "request" event (BEP 6 reject; nothing without it). */

@@ -10,6 +10,8 @@ import { blockKey } from "./request-pipeline.ts";
 
 export interface OutgoingPiece extends BlockRef {
   data: Uint8Array;
+  /** Called once `data` is no longer needed: written by the transport, or dropped. */
+  sent?: (() => void) | undefined;
 }
 
 export type ServeStage = "waiting" | "serving" | "outbox";
@@ -54,12 +56,12 @@ export class ServeQueue {
   }
 
   /** The data for a request being served; false if it is no longer wanted. */
-  fulfil(ref: BlockRef, data: Uint8Array): boolean {
+  fulfil(ref: BlockRef, data: Uint8Array, sent?: () => void): boolean {
     const key = keyOf(ref);
     const served = this.#serving.get(key);
     if (!served) return false;
     this.#serving.delete(key);
-    this.#outbox.set(key, { ...served, data });
+    this.#outbox.set(key, { ...served, data, sent });
     return true;
   }
 
@@ -80,6 +82,7 @@ export class ServeQueue {
     const stage = this.stage(ref);
     this.#waiting.delete(key);
     this.#serving.delete(key);
+    this.#outbox.get(key)?.sent?.();
     this.#outbox.delete(key);
     return stage;
   }
@@ -92,6 +95,7 @@ export class ServeQueue {
       ...[...this.#serving.values()].map(strip),
       ...[...this.#outbox.values()].map(strip),
     ];
+    for (const piece of this.#outbox.values()) piece.sent?.();
     this.#waiting.clear();
     this.#serving.clear();
     this.#outbox.clear();

@@ -24,7 +24,7 @@ export interface UploaderHost {
   /** Hands a request to the torrent layer ("request" event). */
   serve(ref: BlockRef): void;
   /** Writes chunks back to back; false when the transport is backed up. */
-  writev(chunks: Uint8Array[]): boolean;
+  writev(chunks: Uint8Array[], sent?: () => void): boolean;
 }
 
 export class Uploader {
@@ -60,8 +60,8 @@ export class Uploader {
   }
 
   /** The torrent layer's answer; false if the request is no longer wanted. */
-  fulfil(ref: BlockRef, data: Uint8Array): boolean {
-    if (!this.#queue.fulfil(ref, data)) return false;
+  fulfil(ref: BlockRef, data: Uint8Array, sent?: () => void): boolean {
+    if (!this.#queue.fulfil(ref, data, sent)) return false;
     this.flush();
     return true;
   }
@@ -114,7 +114,7 @@ export class Uploader {
       consume(buckets, size);
       this.#queue.shiftOutbox();
       const header = encodePieceHeader(piece.index, piece.begin, piece.data.length);
-      if (!this.#host.writev([header, piece.data])) this.#blocked = true;
+      if (!this.#host.writev([header, piece.data], piece.sent)) this.#blocked = true;
       this.meter.add(piece.data.length);
     }
     this.pump();

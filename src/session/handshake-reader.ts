@@ -23,7 +23,7 @@ export function readHandshake(
       else resolve(value!);
     };
     const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
+      chunks.push(Buffer.from(chunk)); // a transport's chunk is only lent to us
       length += chunk.length;
       // Refuse a non-BitTorrent client on its first byte rather than after 68.
       if (chunks[0]![0] !== 19)

@@ -52,13 +52,14 @@ export class FileStore {
   }
 
   /**
-   * Reads `length` bytes at `offset`. Missing files and bytes past a file's
-   * end (never written) read as zeros, so a recheck simply fails their hash.
+   * Reads `length` bytes at `offset` (into `into` when given). Missing files
+   * and bytes past a file's end (never written) read as zeros, so a recheck
+   * simply fails their hash.
    */
-  async read(offset: number, length: number): Promise<Buffer> {
+  async read(offset: number, length: number, into?: Buffer): Promise<Buffer> {
     this.#checkRange(offset, length);
     // Not zero-filled up front: every byte is either read or zeroed below.
-    const out = Buffer.allocUnsafe(length);
+    const out = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
     for (const span of fileSpans(this.files, offset, length)) {
       const at = span.offset - offset;
       let done = 0;

@@ -2,8 +2,8 @@
  * The worker thread behind PieceWriter: hashes a downloaded piece and, when
  * its SHA-1 matches, writes it to its files. Runs beside the main thread, so
  * a download uses the second core for hashing and disk writes while the main
- * thread keeps up with the sockets. Messages are plain data; piece bytes move
- * by transfer, never by copy.
+ * thread keeps up with the sockets. Messages are plain data; piece bytes are
+ * shared memory, read in place.
  */
 import { createHash } from "node:crypto";
 import { closeSync, fdatasyncSync, mkdirSync, openSync, writeSync } from "node:fs";
@@ -47,7 +47,7 @@ function handle(req: WorkerRequest): WorkerReply {
           }
         }
       }
-      return { id: req.id, ok, data: req.data };
+      return { id: req.id, ok };
     }
     case "sync":
       for (const path of req.paths) {
@@ -76,7 +76,6 @@ parentPort!.on("message", (req: WorkerRequest) => {
       ok: false,
       error: { message: e.message, code: e.code ?? "EIO", path: e.path },
     };
-    if (req.op === "write") reply.data = req.data;
   }
-  parentPort!.postMessage(reply, reply.data ? [reply.data] : []);
+  parentPort!.postMessage(reply);
 });

@@ -9,14 +9,19 @@ export interface PieceWrite {
 }
 
 export type WorkerRequest =
-  | { id: number; op: "write"; data: ArrayBuffer; expected: Uint8Array; writes: PieceWrite[] }
+  | {
+      id: number;
+      op: "write";
+      /** The piece's bytes: the whole of a shared buffer, read in place. */
+      data: SharedArrayBuffer;
+      expected: Uint8Array;
+      writes: PieceWrite[];
+    }
   | { id: number; op: "sync"; paths: string[] }
   | { id: number; op: "close"; paths: string[] };
 
 export interface WorkerReply {
   id: number;
   ok: boolean;
-  /** The piece's bytes, handed back (write requests). */
-  data?: ArrayBuffer;
   error?: { message: string; code: string; path?: string | undefined };
 }

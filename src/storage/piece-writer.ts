@@ -1,20 +1,15 @@
 /**
  * Verifies and writes whole pieces on a worker thread (piece-worker.ts), one
- * for the whole process. The piece's memory is transferred to the worker and
- * back, so nothing is copied; a piece that fails its hash is handed back
- * unwritten. The worker does not keep the process alive.
+ * for the whole process. Pieces live on shared memory (PiecePool), so the
+ * worker reads them in place: nothing is copied or transferred. The worker
+ * does not keep the process alive.
  */
 import { Worker } from "node:worker_threads";
 import { StorageError } from "./errors.ts";
+import { PiecePool } from "./piece-pool.ts";
 import type { PieceWrite, WorkerReply, WorkerRequest } from "./piece-writer-protocol.ts";
 
 type Pending = { resolve: (r: WorkerReply) => void };
-
-function copyToOwnBuffer(data: Uint8Array): ArrayBuffer {
-  const buffer = new ArrayBuffer(data.byteLength);
-  new Uint8Array(buffer).set(data);
-  return buffer;
-}
 
 let shared: PieceWriter | undefined;
 
@@ -47,39 +42,40 @@ export class PieceWriter {
     return shared;
   }
 
-  #call(req: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+  #call(req: WorkerRequest): Promise<WorkerReply> {
     // Kept referenced only while work is outstanding, so an idle worker never holds the process open.
     if (this.#pending.size === 0) this.#worker.ref();
     return new Promise((resolve) => {
       this.#pending.set(req.id, { resolve });
-      this.#worker.postMessage(req, transfer);
+      this.#worker.postMessage(req);
     });
   }
 
   /**
-   * Hashes `data`; if it matches `expected`, writes it as `writes` say.
-   * Resolves to whether it matched and the piece's bytes (handed back).
+   * Hashes `data` (a PiecePool buffer: other buffers are copied into one);
+   * if it matches `expected`, writes it as `writes` say. Resolves to whether
+   * it matched. `data` must not change until then.
    */
-  async write(
-    data: Buffer,
-    expected: Uint8Array,
-    writes: PieceWrite[],
-  ): Promise<{ ok: boolean; data: Buffer }> {
-    // Transfer needs a buffer that owns its whole ArrayBuffer; small ones share
-    // Node's pool, which cannot be transferred, so those are copied.
-    const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-    const buffer =
-      owned && data.buffer instanceof ArrayBuffer ? data.buffer : copyToOwnBuffer(data);
-    const reply = await this.#call(
-      { id: this.#nextId++, op: "write", data: buffer, expected, writes },
-      [buffer],
-    );
+  async write(data: Buffer, expected: Uint8Array, writes: PieceWrite[]): Promise<boolean> {
+    let shared = data;
+    if (!PiecePool.owns(data)) {
+      shared = PiecePool.shared.acquire(data.length);
+      data.copy(shared);
+    }
+    const reply = await this.#call({
+      id: this.#nextId++,
+      op: "write",
+      data: shared.buffer as SharedArrayBuffer,
+      expected,
+      writes,
+    });
+    if (shared !== data) PiecePool.shared.release(shared);
     if (reply.error) {
       const where = reply.error.path ? ` '${reply.error.path}'` : "";
       const hint = reply.error.code === "ENOSPC" ? " (the disk is full)" : "";
       throw new StorageError("io_failed", `cannot write${where}: ${reply.error.code}${hint}`);
     }
-    return { ok: reply.ok, data: Buffer.from(reply.data!) };
+    return reply.ok;
   }
 
   /** Flushes the files to disk (before resume data claims their pieces). */

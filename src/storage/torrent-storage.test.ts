@@ -55,7 +55,8 @@ describe("TorrentStorage", () => {
     for (const i of [2, 0, 1])
       assert.equal(await storage.writePiece(i, Buffer.from(piece(i))), true);
     assert.equal(storage.have.isComplete(), true);
-    const block = await storage.readBlock(1, 100, 200);
+    const { data: block, release } = await storage.readBlock(1, 100, 200);
+    release();
     assert.ok(block.equals(data.subarray(PIECE + 100, PIECE + 300)));
     await storage.close();
     assert.ok((await readFile(join(dir, "t", "f0.bin"))).equals(data.subarray(0, 10000)));

@@ -10,6 +10,7 @@ import { sha1 } from "../util/index.ts";
 import { StorageError } from "./errors.ts";
 import { FileStore } from "./file-store.ts";
 import { PieceCache } from "./piece-cache.ts";
+import { PiecePool } from "./piece-pool.ts";
 import { PieceWriter } from "./piece-writer.ts";
 import { filesUnchanged, loadResume, saveResume } from "./resume.ts";
 
@@ -26,6 +27,14 @@ export interface StorageOptions {
 
 export type OpenedFrom = "resume" | "recheck" | "empty";
 
+/** A block to upload: `data` stays valid until release() is called, once. */
+export interface BlockLease {
+  data: Buffer;
+  release(): void;
+}
+
+const pool = PiecePool.shared;
+
 export class TorrentStorage {
   readonly meta: Metainfo;
   readonly have: Bitfield;
@@ -34,7 +43,7 @@ export class TorrentStorage {
   openedFrom: OpenedFrom = "empty";
   readonly #opts: StorageOptions;
   readonly #cache: PieceCache;
-  readonly #reading = new Map<number, Promise<Buffer>>();
+  readonly #reading = new Map<number, Promise<void>>();
   /** Pieces were written through the worker: it holds handles to sync and close. */
   #written = false;
 
@@ -43,7 +52,9 @@ export class TorrentStorage {
     this.have = new Bitfield(meta.pieceCount);
     this.files = new FileStore(dir, meta.files);
     this.#opts = opts;
-    this.#cache = new PieceCache(opts.cacheBytes ?? 32 * 1024 * 1024);
+    this.#cache = new PieceCache(opts.cacheBytes ?? 32 * 1024 * 1024, (piece) =>
+      pool.release(piece),
+    );
   }
 
   /**
@@ -78,12 +89,18 @@ export class TorrentStorage {
   /** Hashes every piece on disk and rebuilds the verified set. */
   async recheck(): Promise<Bitfield> {
     const total = this.meta.pieceCount;
+    const buffer = pool.acquire(this.meta.pieceLength);
     for (let i = 0; i < total; i++) {
-      const data = await this.files.read(i * this.meta.pieceLength, pieceSize(this.meta, i));
+      const data = await this.files.read(
+        i * this.meta.pieceLength,
+        pieceSize(this.meta, i),
+        buffer,
+      );
       if (this.#hashMatches(i, data)) this.have.set(i);
       else this.have.clear(i);
       this.#opts.onCheckProgress?.(i + 1, total);
     }
+    pool.release(buffer);
     this.openedFrom = "recheck";
     return this.have;
   }
@@ -92,11 +109,22 @@ export class TorrentStorage {
     return sha1(data).equals(this.meta.pieces.subarray(index * 20, index * 20 + 20));
   }
 
+  /** Memory for downloading piece `index` into: hand it to writePiece() or releasePiece(). */
+  acquirePiece(index: number): Buffer {
+    return pool.acquire(pieceSize(this.meta, index));
+  }
+
+  /** Gives back a buffer from acquirePiece() that will not be written. */
+  releasePiece(data: Buffer): void {
+    pool.release(data);
+  }
+
   /**
    * Verifies a whole piece and, if its hash matches, writes it and marks it
    * verified; both on the piece writer's thread, off the socket path.
    * Returns false (writing nothing) when the hash does not match. `data` is
-   * handed over: the caller must not use it afterwards.
+   * handed over (it is cached for uploads, or reused): the caller must not
+   * use it afterwards.
    */
   async writePiece(index: number, data: Buffer): Promise<boolean> {
     if (data.length !== pieceSize(this.meta, index)) {
@@ -115,16 +143,24 @@ export class TorrentStorage {
         length: span.length,
       }));
     const expected = this.meta.pieces.subarray(index * 20, index * 20 + 20);
-    const { ok, data: piece } = await PieceWriter.get().write(data, expected, writes);
+    let ok = false;
+    try {
+      ok = await PieceWriter.get().write(data, expected, writes);
+    } finally {
+      if (!ok) pool.release(data);
+    }
     if (!ok) return false;
     this.#written = true;
     this.have.set(index);
-    this.#cache.set(index, piece);
+    this.#cache.set(index, data);
     return true;
   }
 
-  /** A block of a verified piece, for a peer's request. */
-  async readBlock(index: number, begin: number, length: number): Promise<Buffer> {
+  /**
+   * A block of a verified piece, for a peer's request, as a lease on the
+   * cached piece: release it once the block is sent (or dropped).
+   */
+  async readBlock(index: number, begin: number, length: number): Promise<BlockLease> {
     if (!this.have.has(index))
       throw new StorageError("bad_range", `piece ${index} is not verified`);
     const size = pieceSize(this.meta, index);
@@ -134,25 +170,35 @@ export class TorrentStorage {
         `block ${begin}+${length} is outside piece ${index} (${size} bytes)`,
       );
     }
-    const piece = this.#cache.get(index) ?? (await this.#readPiece(index, size));
-    return piece.subarray(begin, begin + length);
+    if (!this.#cache.fits(size)) {
+      // Too big to cache: read just the block.
+      const data = await this.files.read(index * this.meta.pieceLength + begin, length);
+      return { data, release: () => {} };
+    }
+    let lease = this.#cache.lease(index);
+    while (!lease) {
+      await this.#readPiece(index, size);
+      lease = this.#cache.lease(index);
+    }
+    return { data: lease.piece.subarray(begin, begin + length), release: lease.release };
   }
 
   /**
    * Reads a piece into the cache. Requests for a piece's blocks arrive
    * together: they share one read instead of each reading the whole piece.
    */
-  #readPiece(index: number, size: number): Promise<Buffer> {
+  #readPiece(index: number, size: number): Promise<void> {
     let reading = this.#reading.get(index);
     if (!reading) {
-      reading = this.files.read(index * this.meta.pieceLength, size).then(
-        (piece) => {
+      const buffer = pool.acquire(size);
+      reading = this.files.read(index * this.meta.pieceLength, size, buffer).then(
+        () => {
           this.#reading.delete(index);
-          this.#cache.set(index, piece);
-          return piece;
+          this.#cache.set(index, buffer);
         },
         (err: unknown) => {
           this.#reading.delete(index);
+          pool.release(buffer);
           throw err;
         },
       );

@@ -4,33 +4,38 @@
  * is read back from disk to be verified. Remembers which peers sent data for
  * each piece, so a piece that fails its hash implicates exactly them.
  */
-import { pieceSize } from "../metainfo/index.ts";
 
 interface Assembly {
   data: Buffer;
   contributors: Set<string>;
 }
 
+/** Where piece memory comes from and goes back to (TorrentStorage, over a pool). */
+export interface PieceMemory {
+  acquirePiece(index: number): Buffer;
+  releasePiece(data: Buffer): void;
+}
+
 export class PieceAssembler {
-  readonly #layout: { pieceLength: number; totalLength: number };
+  readonly #memory: PieceMemory;
   readonly #pieces = new Map<number, Assembly>();
 
-  constructor(layout: { pieceLength: number; totalLength: number }) {
-    this.#layout = layout;
+  constructor(memory: PieceMemory) {
+    this.#memory = memory;
   }
 
   /** Copies a block into its piece (the block's buffer belongs to the socket). */
   add(index: number, begin: number, block: Buffer, peerId: string): void {
     let a = this.#pieces.get(index);
     if (!a) {
-      a = { data: Buffer.allocUnsafe(pieceSize(this.#layout, index)), contributors: new Set() };
+      a = { data: this.#memory.acquirePiece(index), contributors: new Set() };
       this.#pieces.set(index, a);
     }
     block.copy(a.data, begin);
     a.contributors.add(peerId);
   }
 
-  /** Removes a complete piece: its bytes and who sent them. */
+  /** Removes a complete piece: its bytes (now the caller's) and who sent them. */
   take(index: number): { data: Buffer; contributors: string[] } | undefined {
     const a = this.#pieces.get(index);
     if (!a) return undefined;
@@ -40,7 +45,10 @@ export class PieceAssembler {
 
   /** Forgets a piece (its download restarts from nothing). */
   drop(index: number): void {
+    const a = this.#pieces.get(index);
+    if (!a) return;
     this.#pieces.delete(index);
+    this.#memory.releasePiece(a.data);
   }
 
   /** Bytes held in memory. */

@@ -66,8 +66,14 @@ export interface TorrentEvents {
 const RESUME_SAVE_MS = 30_000;
 /** When the first choke round runs after start. */
 const FIRST_CHOKE_ROUND_MS = 1000;
+/**
+ * Bytes of whole pieces that may wait for verification and the disk before
+ * we stop asking for more: a download faster than the disk would otherwise
+ * pile finished pieces up in memory.
+ */
+const MAX_WRITE_BACKLOG = 16 * 1024 * 1024;
 /** Blocks asked for at once when topping up a peer's pipeline. */
-const REQUEST_BATCH = 8;
+const MIN_REQUEST_BATCH = 8;
 
 export class Torrent extends EventEmitter<TorrentEvents> {
   readonly meta: Metainfo;
@@ -92,6 +98,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #uploadedClosed = 0;
   #wasted = 0;
   #hashFailures = 0;
+  /** Whole pieces handed to storage and not yet verified and written. */
+  #writing = 0;
   #resumeDirty = false;
 
   private constructor(o: TorrentOptions, storage: TorrentStorage) {
@@ -101,7 +109,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.storage = storage;
     this.#clock = o.clock ?? realClock;
     this.#log = o.logger ?? silentLogger;
-    this.#assembler = new PieceAssembler(o.meta);
+    this.#assembler = new PieceAssembler(storage);
     this.#picker = new PiecePicker({
       pieceCount: o.meta.pieceCount,
       pieceLength: o.meta.pieceLength,
@@ -363,11 +371,15 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #request(peer: SwarmPeer): void {
     const { conn } = peer;
     if (!this.#active() || this.complete || conn.peerChoking || !conn.amInterested) return;
+    if (this.#writing * this.meta.pieceLength >= MAX_WRITE_BACKLOG && this.#writing >= 2) return;
     const pending = conn.requestsPending;
-    const room = conn.pipelineDepth - pending;
-    // Top up in batches (one write and one picker pass for several blocks),
-    // but never let the pipeline run dry.
-    if (room <= 0 || (room < REQUEST_BATCH && pending > 0)) return;
+    const depth = conn.pipelineDepth;
+    const room = depth - pending;
+    // Top up in batches of a quarter of the pipeline (one write and one picker
+    // pass for many blocks: on a fast peer every write is a system call), but
+    // never let the pipeline run dry.
+    const batch = Math.max(MIN_REQUEST_BATCH, depth >> 2);
+    if (room <= 0 || (room < batch && pending > 0)) return;
     for (const r of this.#picker.pick(peer, room)) conn.request(r);
   }
 
@@ -398,13 +410,17 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const piece = this.#assembler.take(index);
     if (!piece) return;
     let ok: boolean;
+    this.#writing++;
     try {
       ok = await this.storage.writePiece(index, piece.data);
     } catch (err) {
       // A disk error: the piece is fetched again later; the torrent goes on.
       this.#warn(err);
       this.#picker.pieceFailed(index);
+      for (const p of this.#peers.values()) this.#request(p);
       return;
+    } finally {
+      this.#writing--;
     }
     if (!ok) {
       this.#hashFailures++;
@@ -441,8 +457,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       return;
     }
     try {
-      const data = await this.storage.readBlock(ref.index, ref.begin, ref.length);
-      peer.conn.sendPiece(ref.index, ref.begin, data);
+      const block = await this.storage.readBlock(ref.index, ref.begin, ref.length);
+      if (!peer.conn.sendPiece(ref.index, ref.begin, block.data, block.release)) block.release();
     } catch (err) {
       this.#warn(err);
       peer.conn.reject(ref);

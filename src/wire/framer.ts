@@ -1,16 +1,46 @@
 /**
  * Incremental framer for a peer connection's byte stream: the handshake
- * first (when expected), then length-prefixed messages. It never concatenates
- * the stream: a message that lies inside one received chunk is returned as a
- * view of it; only a message split across chunks is copied, once. Message
- * length is bounded before any byte of the body is buffered.
+ * first (when expected), then length-prefixed messages. Input chunks are
+ * treated as borrowed: the socket may reuse its read buffer as soon as
+ * next() has returned undefined, so the unread tail of a chunk is copied into
+ * the framer's own carry buffer, and a message split across chunks is
+ * completed there. A message that lies inside one chunk is returned as a view
+ * of it, so every byte is copied at most once. Message length is bounded
+ * before any byte of the body is buffered.
+ *
+ * A frame's buffers (a piece's block) are valid only until the next call to
+ * next() or push(): whoever keeps bytes copies them. Bodies that are kept
+ * (bitfield, extension payloads) are copied here.
  */
 import { WireError } from "./errors.ts";
 import { decodeHandshake, HANDSHAKE_LENGTH, type Handshake, notBitTorrent } from "./handshake.ts";
-import { decodeMessage, type Message } from "./messages.ts";
+import { decodeMessage, type Message, MessageId } from "./messages.ts";
 
 /** Default bound: a 16 KiB block plus its header, or a bitfield for 1M pieces. */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 128 * 1024 + 13;
+
+/** The carry buffer's usual size: a 16 KiB block message and its length prefix. */
+const CARRY_SIZE = 16 * 1024 + 13 + 4;
+
+const EMPTY = Buffer.alloc(0);
+
+/** Message ids whose decoded form keeps no view of the body, or only a block. */
+const DECODED_WITHOUT_VIEWS: ReadonlySet<number> = new Set([
+  MessageId.choke,
+  MessageId.unchoke,
+  MessageId.interested,
+  MessageId.notInterested,
+  MessageId.have,
+  MessageId.request,
+  MessageId.piece,
+  MessageId.cancel,
+  MessageId.port,
+  MessageId.suggest,
+  MessageId.haveAll,
+  MessageId.haveNone,
+  MessageId.reject,
+  MessageId.allowedFast,
+]);
 
 export type Frame =
   | { kind: "handshake"; handshake: Handshake }
@@ -24,10 +54,12 @@ export interface FramerOptions {
 }
 
 export class WireFramer {
-  readonly #chunks: Buffer[] = [];
-  /** Read position inside #chunks[0]. */
-  #offset = 0;
-  #buffered = 0;
+  /** The chunk being read (borrowed from the caller) and the read position in it. */
+  #chunk: Buffer = EMPTY;
+  #pos = 0;
+  /** Owned bytes of a frame that began in an earlier chunk. */
+  #carry: Buffer | undefined;
+  #carryLength = 0;
   #needHandshake: boolean;
   #maxLength: number;
   #failed = false;
@@ -39,7 +71,7 @@ export class WireFramer {
 
   /** Bytes received but not yet returned as frames. */
   get buffered(): number {
-    return this.#buffered;
+    return this.#carryLength + this.#chunk.length - this.#pos;
   }
 
   /** Raise the bound once the piece count is known (a bitfield can be large). */
@@ -47,10 +79,16 @@ export class WireFramer {
     this.#maxLength = n;
   }
 
+  /**
+   * Hands the framer the next chunk of the stream; read frames with next()
+   * until it returns undefined, after which `chunk` is no longer referenced.
+   */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
+    // The previous chunk was not read to its end: keep its tail.
+    if (this.#pos < this.#chunk.length) this.#stash();
+    this.#chunk = chunk;
+    this.#pos = 0;
   }
 
   /**
@@ -61,88 +99,106 @@ export class WireFramer {
     if (this.#failed)
       throw new WireError("bad_protocol", "the connection already broke the protocol");
     try {
-      return this.#next();
+      const frame = this.#carryLength > 0 ? this.#fromCarry() : this.#fromChunk();
+      if (frame === undefined) {
+        this.#stash();
+        this.#chunk = EMPTY;
+        this.#pos = 0;
+        return undefined;
+      }
+      return this.#decode(frame);
     } catch (err) {
       this.#failed = true;
       throw err;
     }
   }
 
-  #next(): Frame | undefined {
+  /**
+   * The whole frame's length (prefix included) from its first bytes in
+   * `buf`, or -1 while too few of them are there to tell.
+   */
+  #frameLength(buf: Buffer, at: number, available: number): number {
     if (this.#needHandshake) {
-      // Check the protocol string as soon as its first bytes arrive, so a
+      // Check the protocol string as soon as its first byte arrives, so a
       // non-BitTorrent client is dropped without waiting for 68 bytes.
-      if (this.#buffered > 0 && this.#peekByte(0) !== 19) throw notBitTorrent();
-      if (this.#buffered < HANDSHAKE_LENGTH) return undefined;
-      this.#needHandshake = false;
-      return { kind: "handshake", handshake: decodeHandshake(this.#take(HANDSHAKE_LENGTH)) };
+      if (available < 1) return -1;
+      if (buf[at] !== 19) throw notBitTorrent();
+      return HANDSHAKE_LENGTH;
     }
-    if (this.#buffered < 4) return undefined;
-    const length = this.#peekUInt32();
+    if (available < 4) return -1;
+    const length = buf.readUInt32BE(at);
     if (length > this.#maxLength) {
       throw new WireError(
         "message_too_long",
         `message of ${length} bytes is over the limit of ${this.#maxLength}`,
       );
     }
-    if (this.#buffered < 4 + length) return undefined;
-    this.#skip(4);
-    return { kind: "message", message: decodeMessage(this.#take(length)) };
+    return 4 + length;
   }
 
-  #peekByte(at: number): number {
-    let i = 0;
-    let pos = this.#offset + at;
-    while (pos >= this.#chunks[i]!.length) {
-      pos -= this.#chunks[i]!.length;
-      i++;
+  /** A frame lying whole in the current chunk, as a view of it. */
+  #fromChunk(): Buffer | undefined {
+    const available = this.#chunk.length - this.#pos;
+    const total = this.#frameLength(this.#chunk, this.#pos, available);
+    if (total === -1 || available < total) return undefined;
+    const start = this.#pos;
+    this.#pos += total;
+    return this.#chunk.subarray(start, start + total);
+  }
+
+  /** Completes the carried frame from the current chunk. */
+  #fromCarry(): Buffer | undefined {
+    this.#fill(this.#needHandshake ? 1 : 4);
+    const total = this.#frameLength(this.#carry!, 0, this.#carryLength);
+    if (total === -1) return undefined;
+    this.#fill(total);
+    if (this.#carryLength < total) return undefined;
+    const frame = this.#carry!.subarray(0, total);
+    this.#carryLength = 0;
+    // A large carry (a big bitfield) is not kept once its frame is out.
+    if (this.#carry!.length > CARRY_SIZE) this.#carry = undefined;
+    return frame;
+  }
+
+  /** Copies bytes of the current chunk into the carry until it holds `n`. */
+  #fill(n: number): void {
+    const take = Math.min(n - this.#carryLength, this.#chunk.length - this.#pos);
+    if (take <= 0) return;
+    this.#reserve(n);
+    this.#chunk.copy(this.#carry!, this.#carryLength, this.#pos, this.#pos + take);
+    this.#carryLength += take;
+    this.#pos += take;
+  }
+
+  /** Moves the current chunk's unread bytes into the carry. */
+  #stash(): void {
+    const rest = this.#chunk.length - this.#pos;
+    if (rest === 0) return;
+    this.#reserve(this.#carryLength + rest);
+    this.#chunk.copy(this.#carry!, this.#carryLength, this.#pos);
+    this.#carryLength += rest;
+    this.#pos = this.#chunk.length;
+  }
+
+  /** Makes the carry hold at least `n` bytes, keeping what it holds. */
+  #reserve(n: number): void {
+    const old = this.#carry;
+    if (old !== undefined && old.length >= n) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(n, CARRY_SIZE));
+    if (old !== undefined) old.copy(grown, 0, 0, this.#carryLength);
+    this.#carry = grown;
+  }
+
+  #decode(frame: Buffer): Frame {
+    if (this.#needHandshake) {
+      this.#needHandshake = false;
+      return { kind: "handshake", handshake: decodeHandshake(frame) };
     }
-    return this.#chunks[i]![pos]!;
-  }
-
-  #peekUInt32(): number {
-    const first = this.#chunks[0]!;
-    if (first.length - this.#offset >= 4) return first.readUInt32BE(this.#offset);
-    return (
-      ((this.#peekByte(0) << 24) |
-        (this.#peekByte(1) << 16) |
-        (this.#peekByte(2) << 8) |
-        this.#peekByte(3)) >>>
-      0
-    );
-  }
-
-  #skip(n: number): void {
-    this.#take(n);
-  }
-
-  /** Removes `n` buffered bytes: a view when they lie in one chunk, else one copy. */
-  #take(n: number): Buffer {
-    this.#buffered -= n;
-    const first = this.#chunks[0];
-    if (n === 0 || first === undefined) return Buffer.alloc(0);
-    if (first.length - this.#offset >= n) {
-      const out = first.subarray(this.#offset, this.#offset + n);
-      this.#offset += n;
-      if (this.#offset === first.length) {
-        this.#chunks.shift();
-        this.#offset = 0;
-      }
-      return out;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.#chunks[0]!;
-      const count = Math.min(chunk.length - this.#offset, n - filled);
-      chunk.copy(out, filled, this.#offset, this.#offset + count);
-      filled += count;
-      this.#offset += count;
-      if (this.#offset === chunk.length) {
-        this.#chunks.shift();
-        this.#offset = 0;
-      }
-    }
-    return out;
+    const body = frame.subarray(4);
+    // The frame's bytes are borrowed: a body whose decoded message holds a
+    // view of it (bitfield, extension or unknown payloads) is copied, except
+    // a piece's block, which its listener copies into the piece at once.
+    const borrowed = body.length === 0 || DECODED_WITHOUT_VIEWS.has(body[0]!);
+    return { kind: "message", message: decodeMessage(borrowed ? body : Buffer.from(body)) };
   }
 }

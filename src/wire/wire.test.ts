@@ -115,6 +115,36 @@ test("framer: byte-by-byte delivery and zero-copy blocks", () => {
   assert.equal(got.length, 1);
 });
 
+test("framer: chunks read into one reused buffer (a socket's onread) frame correctly", () => {
+  // Blocks of varied sizes, read through one 7000-byte buffer that every read
+  // overwrites: what a frame lends must be copied before the next read.
+  const blocks = Array.from({ length: 40 }, (_, i) => Buffer.alloc(1 + ((i * 997) % 16384), i));
+  const bitfield = Buffer.from([0xff, 0x01]);
+  const stream = Buffer.concat([
+    encodeMessage({ type: "bitfield", bitfield }),
+    ...blocks.map((block, i) => encodeMessage({ type: "piece", index: i, begin: 0, block })),
+  ]);
+  const readBuffer = Buffer.alloc(7000);
+  const framer = new WireFramer({ handshake: false });
+  const got: Buffer[] = [];
+  let keptBitfield: Buffer | undefined;
+  for (let at = 0, step = 1; at < stream.length; step = (step * 31) % 6997) {
+    const n = Math.min(1 + step, stream.length - at);
+    stream.copy(readBuffer, 0, at, at + n);
+    at += n;
+    framer.push(readBuffer.subarray(0, n));
+    for (let f = framer.next(); f; f = framer.next()) {
+      assert.equal(f.kind, "message");
+      if (f.message.type === "bitfield") keptBitfield = f.message.bitfield;
+      if (f.message.type === "piece") got.push(Buffer.from(f.message.block));
+    }
+    readBuffer.fill(0xee);
+  }
+  assert.deepEqual(got, blocks);
+  assert.deepEqual(keptBitfield, bitfield, "a bitfield is the framer's copy, not the read buffer");
+  assert.equal(framer.buffered, 0);
+});
+
 test("framer: over-long messages and non-BitTorrent peers end the connection", () => {
   const framer = new WireFramer({ handshake: false, maxMessageLength: 100 });
   framer.push(Buffer.from([0, 0, 0, 101]));
