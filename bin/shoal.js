@@ -5,5 +5,12 @@
 import { enableCompileCache } from "node:module";
 
 enableCompileCache();
+if (process.argv[2] === "create") {
+  // `create` hashes on every core, and a worker thread takes ~30 ms to boot:
+  // start them first, so that overlaps loading the CLI (hash-worker.ts
+  // imports nothing else, to be quick to load).
+  const { prestartHashWorkers } = await import("../src/metainfo/hash-worker.ts");
+  prestartHashWorkers();
+}
 const { run } = await import("../src/cli/main.ts");
 process.exitCode = await run(process.argv.slice(2));

@@ -11,22 +11,24 @@
  * 256 KiB chunks that stay in L2 cache between the read and the hash. The
  * main thread works in slices of ~50 ms so progress, abort and worker
  * messages still get their turn. A worker runs the very same function
- * (`hashBatches`, passed as source text), so there is one implementation.
+ * (`hashBatches` in hash-worker.ts, passed as source text), so there is one
+ * implementation.
  */
-import type * as Crypto from "node:crypto";
 import * as crypto from "node:crypto";
-import type * as Fs from "node:fs";
 import * as fs from "node:fs";
-import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { MetainfoError } from "./errors.ts";
+import {
+  defaultHashWorkers,
+  type HashJob,
+  type HashSpan,
+  type HashState,
+  hashBatches,
+  takeHashWorker,
+  type WorkerResult,
+} from "./hash-worker.ts";
 
-/** One file's bytes in the torrent: `offset` into the concatenated data. */
-export interface HashSpan {
-  path: string;
-  length: number;
-  offset: number;
-}
+export type { HashSpan } from "./hash-worker.ts";
 
 export interface HashOptions {
   onProgress?: (hashedBytes: number, totalBytes: number) => void;
@@ -37,133 +39,11 @@ export interface HashOptions {
   mainThreadHashes?: boolean;
 }
 
-/** What every hashing thread shares (all plain data, so it crosses to workers). */
-interface HashJob {
-  spans: HashSpan[];
-  pieceLength: number;
-  totalLength: number;
-  batchPieces: number;
-  batchCount: number;
-  chunkBytes: number;
-  /** Int32: [next batch, stop flag, batches finished]. */
-  control: SharedArrayBuffer;
-  /** BigInt64: [bytes hashed]. */
-  progress: SharedArrayBuffer;
-  /** pieceCount × 20 bytes of digests. */
-  digests: SharedArrayBuffer;
-}
-
-/** Per-thread state kept between slices: one open file and a read buffer. */
-interface HashState {
-  fileIndex: number;
-  fd: number;
-  buf: Buffer | undefined;
-}
-
 const CHUNK_BYTES = 256 * 1024;
 const BATCH_BYTES = 4 * 1024 * 1024;
 const SLICE_MS = 50;
 /** Below this, starting a worker (~30 ms) costs more than it saves. */
 const PARALLEL_MIN_BYTES = 64 * 1024 * 1024;
-
-/**
- * Takes batches of pieces until none are left (true) or `sliceMs` has passed
- * (false). Self-contained on purpose: it is also run inside workers from its
- * source text, so it may use only its parameters.
- */
-function hashBatches(
-  fsm: typeof Fs,
-  cryptom: typeof Crypto,
-  job: HashJob,
-  state: HashState,
-  sliceMs: number,
-): boolean {
-  const control = new Int32Array(job.control);
-  const progress = new BigInt64Array(job.progress);
-  const digests = new Uint8Array(job.digests);
-  const { spans, pieceLength, totalLength } = job;
-  state.buf ??= Buffer.allocUnsafe(job.chunkBytes);
-  const buf = state.buf;
-  const start = performance.now();
-  for (;;) {
-    if (Atomics.load(control, 1) !== 0) return true;
-    const batch = Atomics.add(control, 0, 1);
-    if (batch >= job.batchCount) return true;
-    let piece = batch * job.batchPieces;
-    let pos = piece * pieceLength;
-    const end = Math.min(totalLength, (batch + 1) * job.batchPieces * pieceLength);
-    let pieceEnd = Math.min(pos + pieceLength, totalLength);
-    let hash = cryptom.createHash("sha1");
-    // Find the file holding `pos` (zero-length files hold nothing).
-    let fi = 0;
-    let lo = 0;
-    let hi = spans.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = spans[mid]!;
-      if (s.offset + s.length <= pos) lo = mid + 1;
-      else {
-        fi = mid;
-        hi = mid - 1;
-      }
-    }
-    while (pos < end) {
-      let span = spans[fi]!;
-      while (span.offset + span.length <= pos) span = spans[++fi]!;
-      if (state.fileIndex !== fi) {
-        if (state.fd >= 0) fsm.closeSync(state.fd);
-        state.fd = -1;
-        state.fd = fsm.openSync(span.path, "r");
-        state.fileIndex = fi;
-      }
-      const want = Math.min(buf.length, end - pos, span.offset + span.length - pos);
-      let got = 0;
-      while (got < want) {
-        const n = fsm.readSync(state.fd, buf, got, want - got, pos - span.offset + got);
-        if (n === 0) {
-          const e = new Error(
-            `'${span.path}' is shorter than when it was listed (was it changed while hashing?)`,
-          );
-          (e as Error & { code: string }).code = "create_failed";
-          throw e;
-        }
-        got += n;
-      }
-      let used = 0;
-      while (used < got) {
-        const take = Math.min(got - used, pieceEnd - (pos + used));
-        hash.update(take === buf.length ? buf : buf.subarray(used, used + take));
-        used += take;
-        if (pos + used === pieceEnd) {
-          digests.set(hash.digest(), piece * 20);
-          piece++;
-          pieceEnd = Math.min(pieceEnd + pieceLength, totalLength);
-          hash = cryptom.createHash("sha1");
-        }
-      }
-      pos += got;
-      Atomics.add(progress, 0, BigInt(got));
-    }
-    Atomics.add(control, 2, 1);
-    Atomics.notify(control, 2);
-    if (performance.now() - start >= sliceMs) return false;
-  }
-}
-
-const WORKER_SOURCE = `"use strict";
-const { workerData, parentPort } = require("node:worker_threads");
-const hashBatches = (${hashBatches.toString()});
-const state = { fileIndex: -1, fd: -1, buf: undefined };
-try {
-  hashBatches(require("node:fs"), require("node:crypto"), workerData, state, Infinity);
-  parentPort.postMessage({ ok: true });
-} catch (err) {
-  Atomics.store(new Int32Array(workerData.control), 1, 1);
-  parentPort.postMessage({ ok: false, message: String(err && err.message), code: err && err.code, path: err && err.path });
-} finally {
-  if (state.fd >= 0) require("node:fs").closeSync(state.fd);
-}
-`;
 
 /** Hashes every piece; resolves to the concatenated 20-byte digests. */
 export async function hashPieces(
@@ -191,8 +71,7 @@ export async function hashPieces(
   const stop = () => Atomics.store(control, 1, 1);
 
   const workerCount = Math.min(
-    opts.workers ??
-      (totalLength >= PARALLEL_MIN_BYTES ? Math.max(0, availableParallelism() - 1) : 0),
+    opts.workers ?? (totalLength >= PARALLEL_MIN_BYTES ? defaultHashWorkers() : 0),
     job.batchCount - 1,
   );
   const workers: Worker[] = [];
@@ -203,12 +82,14 @@ export async function hashPieces(
     Atomics.notify(control, 2);
   };
   for (let i = 0; i < workerCount; i++) {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: job });
+    const worker = takeHashWorker();
     workers.push(worker);
-    worker.on("message", (m: { ok: boolean; message?: string; code?: string; path?: string }) => {
+    worker.on("message", (m: WorkerResult) => {
       if (!m.ok) onFailure(readError(m));
     });
     worker.on("error", (err) => onFailure(readError(err)));
+    worker.ref();
+    worker.postMessage(job);
   }
   const onAbort = () => {
     stop();
