@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { NO_SLOT, PeerTable } from "./peer-table.ts";
+import { NO_SLOT, nextCapacity, PeerTable } from "./peer-table.ts";
 
 const id = (i: number) => `-XX0001-${String(i).padStart(12, "0")}`;
 
@@ -76,4 +76,32 @@ test("entries: BEP 23 (6 bytes) and BEP 7 (18 bytes)", () => {
   const p = t.stored(s);
   assert.equal(p.addr4.length, 6);
   assert.equal(p.addr6.length, 18);
+});
+
+test("capacity doubles while small, then grows by a quarter: little slack in a large table", () => {
+  assert.equal(nextCapacity(1024), 2048);
+  assert.equal(nextCapacity(32768), 65536);
+  assert.equal(nextCapacity(65536), 81920);
+  assert.equal(nextCapacity(81920), 102400);
+  let c = 1024;
+  while (c < 100_001) c = nextCapacity(c);
+  assert.ok(c <= 1.25 * 100_001, `capacity ${c} for 100,001 peers`);
+  for (let n = 65536; n < 10_000_000; n = nextCapacity(n)) {
+    assert.ok(nextCapacity(n) >= n + 16384);
+    assert.ok(nextCapacity(n) <= Math.ceil(n * 1.25) + 1024);
+  }
+});
+
+test("a table grown past the doubling limit keeps every peer, and releases work after", () => {
+  const t = new PeerTable();
+  const n = 70_000;
+  for (let i = 0; i < n; i++) t.insert(i % 13, id(i), t.hash(i % 13, id(i)));
+  assert.equal(t.capacity, 81920);
+  for (let i = 0; i < n; i += 7)
+    assert.notEqual(t.find(i % 13, id(i), t.hash(i % 13, id(i))), NO_SLOT);
+  for (let i = 0; i < n; i += 2) t.release(t.find(i % 13, id(i), t.hash(i % 13, id(i))));
+  for (let i = 1; i < n; i += 2)
+    assert.notEqual(t.find(i % 13, id(i), t.hash(i % 13, id(i))), NO_SLOT);
+  assert.equal(t.find(0, id(0), t.hash(0, id(0))), NO_SLOT);
+  assert.equal(t.count, n / 2);
 });

@@ -6,8 +6,13 @@
  * Why not a Peer object per peer in a Map per swarm: at 100,000 peers those
  * are 100,000 objects, 100,000 peer id strings and the maps' entries, tens of
  * MiB that the garbage collector walks on every major collection. Here a
- * peer costs ~60 bytes (78 once any IPv6 peer is stored) in a dozen arrays
- * plus 8 bytes of index, and the collector sees a dozen objects.
+ * peer costs 58 bytes (76 once any IPv6 peer is stored) in a dozen arrays
+ * plus 8 to 16 bytes of index, and the collector sees a dozen objects.
+ *
+ * Capacity doubles while small, then grows by a quarter (GROWTH_STEP at
+ * least): doubling alone would leave up to half of a large table unused
+ * (131,072 slots for 100,001 peers), and a tracker's memory is mostly this
+ * table.
  *
  * Peer ids are client-chosen, so the index hash is seeded with a random
  * value per table: a client cannot precompute ids that collide.
@@ -18,6 +23,22 @@ import type { StoredPeer } from "./swarm-store.ts";
 export const NO_SLOT = -1;
 const ID_LENGTH = 20;
 const INITIAL_CAPACITY = 1024;
+/** Up to this capacity the table doubles; past it, it grows by a quarter, at least GROWTH_STEP. */
+const DOUBLING_LIMIT = 65536;
+const GROWTH_STEP = 16384;
+
+/** The capacity after `capacity`. */
+export function nextCapacity(capacity: number): number {
+  if (capacity < DOUBLING_LIMIT) return capacity * 2;
+  return capacity + Math.max(GROWTH_STEP, Math.ceil(capacity / 4 / 1024) * 1024);
+}
+
+/** The smallest power of two ≥ n (the index's size, so a mask finds a bucket). */
+function powerOfTwoAtLeast(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
 
 export class PeerTable {
   capacity = 0;
@@ -44,7 +65,7 @@ export class PeerTable {
   ip6: Uint8Array | null = null;
   port6: Uint16Array | null = null;
   readonly #free: number[] = [];
-  /** slot + 1 per bucket, 0 = empty; linear probing; at most half full. */
+  /** slot + 1 per bucket, 0 = empty; linear probing; at most half full (a power of two). */
   #index = new Int32Array(0);
   #mask = 0;
   readonly #seed: number;
@@ -81,8 +102,9 @@ export class PeerTable {
       this.port6 = copy(this.port6, Uint16Array);
     }
     this.capacity = capacity;
-    this.#index = new Int32Array(capacity * 2);
-    this.#mask = capacity * 2 - 1;
+    const buckets = powerOfTwoAtLeast(capacity * 2);
+    this.#index = new Int32Array(buckets);
+    this.#mask = buckets - 1;
     for (let slot = 0; slot < this.used; slot++) {
       if (this.swarmOf[slot]! >= 0) this.#link(slot);
     }
@@ -131,7 +153,8 @@ export class PeerTable {
   /** Stores a new peer (not stored yet: find() first); returns its slot. */
   insert(swarm: number, id: string, hash: number): number {
     if (id.length !== ID_LENGTH) throw new TypeError("peer ids are 20 bytes (latin1 chars)");
-    if (this.#free.length === 0 && this.used === this.capacity) this.#grow(this.capacity * 2);
+    if (this.#free.length === 0 && this.used === this.capacity)
+      this.#grow(nextCapacity(this.capacity));
     const slot = this.#free.pop() ?? this.used++;
     this.swarmOf[slot] = swarm;
     this.hashes[slot] = hash;

@@ -77,11 +77,21 @@ function literalLookup(
   }
 }
 
+/** The reply buffer's first size: an announce reply with 50 IPv6 peers fits. */
+const REPLY_BUFFER_BYTES = 1024;
+
 export class UdpFrontEnd {
   readonly #deps: UdpFrontEndDeps;
   readonly #fields = newAnnounceFields();
   readonly #source: AnnounceSource = { family: 4, ip: "" };
   #socket: Socket | undefined;
+  /**
+   * Connect and announce replies are written here and sent from here: no
+   * buffer per reply. The kernel copies a datagram it takes at once, so the
+   * buffer is free again as soon as send() returns, unless the datagram had
+   * to wait in the socket's send queue; that one keeps it (see #sendReply).
+   */
+  #reply = Buffer.allocUnsafe(REPLY_BUFFER_BYTES);
 
   constructor(deps: UdpFrontEndDeps) {
     this.#deps = deps;
@@ -130,6 +140,21 @@ export class UdpFrontEnd {
     this.#socket?.send(buf, rinfo.port, rinfo.address);
   }
 
+  /** The reply buffer, at least `bytes` long. */
+  #replyBuffer(bytes: number): Buffer {
+    if (this.#reply.length < bytes) this.#reply = Buffer.allocUnsafe(bytes);
+    return this.#reply;
+  }
+
+  /** Sends the first `length` bytes of the reply buffer. */
+  #sendReply(length: number, rinfo: RemoteInfo): void {
+    const socket = this.#socket;
+    if (!socket) return;
+    socket.send(this.#reply, 0, length, rinfo.port, rinfo.address);
+    // Queued (the socket buffer was full): that send still reads this buffer.
+    if (socket.getSendQueueCount() > 0) this.#reply = Buffer.allocUnsafe(this.#reply.length);
+  }
+
   #message(msg: Buffer, rinfo: RemoteInfo): void {
     try {
       this.#dispatch(msg, rinfo);
@@ -151,12 +176,12 @@ export class UdpFrontEnd {
         metrics.errors.malformed_packet++;
         return;
       }
-      const out = Buffer.allocUnsafe(16);
+      const out = this.#replyBuffer(16);
       out.writeUInt32BE(UdpAction.CONNECT, 0);
       msg.copy(out, 4, 12, 16);
       ids.issue(rinfo.address, rinfo.port, out, 8);
       metrics.connects++;
-      this.#send(out, rinfo);
+      this.#sendReply(16, rinfo);
       return;
     }
     if (action !== UdpAction.ANNOUNCE && action !== UdpAction.SCRAPE) {
@@ -227,14 +252,14 @@ export class UdpFrontEnd {
     }
     const v4 = source.family === 4;
     const bytes = v4 ? 6 * out.count4 : 18 * out.count6;
-    const res = Buffer.allocUnsafe(20 + bytes);
+    const res = this.#replyBuffer(20 + bytes);
     res.writeUInt32BE(UdpAction.ANNOUNCE, 0);
     res.writeUInt32BE(tid, 4);
     res.writeUInt32BE(out.interval, 8);
     res.writeUInt32BE(out.incomplete >>> 0, 12);
     res.writeUInt32BE(out.complete >>> 0, 16);
     (v4 ? out.compact4 : out.compact6).copy(res, 20, 0, bytes);
-    this.#send(res, rinfo);
+    this.#sendReply(20 + bytes, rinfo);
   }
 
   #scrape(msg: Buffer, rinfo: RemoteInfo): void {

@@ -5,11 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { after, describe, test } from "node:test";
+import { TRACKER_NODE_FLAGS } from "../../src/cli/commands/tracker.ts";
 import { run } from "../../src/cli/index.ts";
 import { parseAnnounceReply } from "../../src/tracker-proto/index.ts";
 import { announce, hash20, makeTorrent, peerId } from "./tracker-helpers.ts";
@@ -211,6 +212,24 @@ describe("shoal tracker (CLI)", () => {
       assert.equal(await stop(tracker), 0);
     }
     assert.equal(tracker.stderr(), "", "log level warn: nothing logged on a clean run");
+  });
+
+  test("the tracker process replaces itself with one running its Node flags (same PID)", async (t) => {
+    if (process.platform !== "linux" || typeof process.execve !== "function") {
+      t.skip("needs Linux (/proc) and process.execve");
+      return;
+    }
+    const tracker = await startCli([]);
+    try {
+      const argv = readFileSync(`/proc/${tracker.child.pid}/cmdline`, "utf8").split("\0");
+      for (const flag of TRACKER_NODE_FLAGS) assert.ok(argv.includes(flag), argv.join(" "));
+      assert.equal(argv.filter((a) => a === TRACKER_NODE_FLAGS[0]).length, 1);
+      const status = await fetch(`${tracker.base}/stats`);
+      assert.equal(status.status, 200);
+      await status.arrayBuffer();
+    } finally {
+      assert.equal(await stop(tracker), 0);
+    }
   });
 
   test("usage mistakes and an unreachable tracker are one clear line", async () => {

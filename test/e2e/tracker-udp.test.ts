@@ -179,6 +179,30 @@ describe("UDP tracker", () => {
     assert.equal(decodeUdpResponse((await client.next())!, 4)?.action, "announce", "still serving");
   });
 
+  test("a burst of connects: each reply carries its own transaction id (replies share one buffer)", async () => {
+    const burst = await UdpClient.open(4);
+    try {
+      const sent = new Set<number>();
+      for (let i = 0; i < 2000; i++) {
+        const tid = 0x5a000000 + i;
+        sent.add(tid);
+        burst.send(encodeConnectRequest(tid), port);
+      }
+      const seen = new Set<number>();
+      for (let reply = await burst.next(); reply; reply = await burst.next(500)) {
+        const c = decodeUdpResponse(reply, 4);
+        assert.ok(c?.action === "connect");
+        assert.ok(sent.has(c.transactionId), `unknown transaction id ${c.transactionId}`);
+        assert.ok(!seen.has(c.transactionId), `transaction id ${c.transactionId} answered twice`);
+        seen.add(c.transactionId);
+      }
+      // Loopback may drop a few datagrams of a burst; most must arrive.
+      assert.ok(seen.size > 1000, `only ${seen.size} of 2000 replies`);
+    } finally {
+      burst.close();
+    }
+  });
+
   test("port 0 gets an error reply (the id is valid, so answering is safe)", async () => {
     const id = await client.connectionId(port);
     client.send(announceReq(id, { port: 0 }), port);

@@ -3,6 +3,7 @@
  * `swarms` / `peers` queries a running one.
  */
 import { readFile } from "node:fs/promises";
+import { flushCompileCache, getCompileCacheDir } from "node:module";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
@@ -17,7 +18,7 @@ import {
 } from "../../tracker-server/index.ts";
 import { createJsonLogger, formatBytes, ShoalError } from "../../util/index.ts";
 import type { Command } from "../command.ts";
-import { type CliIO, UsageError } from "../io.ts";
+import { type CliIO, processIO, UsageError } from "../io.ts";
 import {
   ago,
   errorText,
@@ -102,13 +103,62 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
 }
 
 /**
- * A tracker allocates a little per announce, and nearly all of it dies at
- * once; V8 still grows its young generation under such a load, up to 64 MiB
- * of semi-spaces, which would be most of the tracker's memory. A growth factor
- * of 1 keeps the young generation at its starting size (a few MiB): more,
- * cheaper scavenges, measured no slower (bench/tracker.ts). `node --v8-options`
- * lists the flag; set at run time, it applies from the next resize on.
+ * V8 flags a tracker process runs with, all for memory (issue 3: under
+ * 100 MiB with 100,000 peers; measured with bench/tracker.ts):
+ * - a tracker allocates a little per announce and nearly all of it dies at
+ *   once, yet V8 grows its young generation under such a load up to 64 MiB
+ *   of semi-spaces; a growth factor of 1 keeps it at its starting size;
+ * - memory saver mode grows the old generation by smaller steps and hands
+ *   freed pages back sooner (about 6 MiB less at the end of the load);
+ * - single-threaded: no background compiler or GC threads, whose malloc
+ *   arenas kept 4–12 MiB. A tracker is one event loop on one core; the work
+ *   those threads did is done on the main thread (announces per CPU-second
+ *   unchanged within the benchmark's run-to-run noise).
+ * `node --v8-options` lists them.
  */
+export const TRACKER_NODE_FLAGS = [
+  "--single-threaded",
+  "--memory-saver-mode",
+  "--semi-space-growth-factor=1",
+];
+/** How many times this tracker process has replaced itself (see relaunchLean). */
+const RELAUNCH_ENV = "SHOAL_TRACKER_RELAUNCHED";
+const MAX_RELAUNCHES = 2;
+
+/** Whether Node had to load its TypeScript stripper (amaro) for a module the compile cache lacked. */
+function typeStripperLoaded(): boolean {
+  // Undocumented but long-standing: the internal modules this process loaded.
+  const list = (process as { moduleLoadList?: unknown }).moduleLoadList;
+  return Array.isArray(list) && list.some((m) => typeof m === "string" && m.includes("amaro"));
+}
+
+/**
+ * Most of those flags only take effect at start-up, and a user runs
+ * `shoal tracker` with plain `node`: the process replaces itself (execve, so
+ * the same PID, stdio and signals) with one started with them. It also does so
+ * once more when this start had to strip TypeScript (a module changed since
+ * the compile cache was written): the stripper stays in memory for the life
+ * of the process (about 30 MiB), and the new image finds every module in the
+ * cache just flushed. At most MAX_RELAUNCHES times; never when run in-process
+ * (tests, the shell), nor where execve is missing (Windows), where the
+ * run-time flags of keepYoungGenerationSmall still apply.
+ */
+function relaunchLean(io: CliIO): void {
+  const count = Number(process.env[RELAUNCH_ENV] ?? "0");
+  delete process.env[RELAUNCH_ENV];
+  if (io !== processIO || typeof process.execve !== "function" || count >= MAX_RELAUNCHES) return;
+  const missing = TRACKER_NODE_FLAGS.filter((f) => !process.execArgv.includes(f));
+  const stripped = getCompileCacheDir() !== undefined && typeStripperLoaded();
+  if (missing.length === 0 && !stripped) return;
+  flushCompileCache();
+  process.execve(
+    process.execPath,
+    [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)],
+    { ...process.env, [RELAUNCH_ENV]: String(count + 1) },
+  );
+}
+
+/** The run-time part of TRACKER_NODE_FLAGS, for a process that could not relaunch. */
 function keepYoungGenerationSmall(): void {
   setFlagsFromString("--semi-space-growth-factor=1");
 }
@@ -141,6 +191,7 @@ async function serve(args: string[], io: CliIO): Promise<number> {
   }
   if (typeof flags.dataDir === "string") flags.dataDir = resolve(io.cwd, flags.dataDir);
   const config = resolveConfig(file, flags);
+  relaunchLean(io);
   keepYoungGenerationSmall();
   const logger = createJsonLogger(config.logLevel, (line) => io.stderr.write(line), {
     component: "tracker",
