@@ -172,6 +172,8 @@ export async function runTransfer(
   io: CliIO,
   ui: TransferUi,
   until: Promise<void>,
+  /** The line for stdout when the torrent completes (printed at once, before closing). */
+  completeLine?: () => string,
 ): Promise<"done" | "interrupted"> {
   const { quiet } = ui;
   const tty = Boolean(io.stderr.isTTY);
@@ -202,6 +204,18 @@ export async function runTransfer(
     if (live) live.log(`warning: ${message}`);
     else io.stderr.write(`${tty ? "\r\x1b[K" : ""}warning: ${message}\n`);
   });
+  if (completeLine) {
+    const sayComplete = () => {
+      const line = completeLine();
+      if (live) live.log(line);
+      else {
+        if (tty && !quiet) io.stderr.write("\r\x1b[K");
+        io.stdout.write(`${line}\n`);
+      }
+    };
+    if (torrent.complete) sayComplete();
+    else torrent.once("complete", sayComplete);
+  }
   let interrupts = 0;
   let onSignal: () => void = () => {};
   const interrupted = new Promise<"interrupted">((done) => {

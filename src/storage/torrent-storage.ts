@@ -46,6 +46,8 @@ export class TorrentStorage {
   readonly #reading = new Map<number, Promise<void>>();
   /** Pieces were written through the worker: it holds handles to sync and close. */
   #written = false;
+  /** The last saveResume() begun; the next waits for it. */
+  #saving: Promise<void> = Promise.resolve();
 
   private constructor(meta: Metainfo, dir: string, opts: StorageOptions) {
     this.meta = meta;
@@ -207,8 +209,18 @@ export class TorrentStorage {
     return reading;
   }
 
-  /** Syncs the files, then records the verified set and the files' state. */
-  async saveResume(): Promise<void> {
+  /**
+   * Syncs the files, then records the verified set and the files' state.
+   * Calls run one after another: two saves at once would share the
+   * temporary file.
+   */
+  saveResume(): Promise<void> {
+    const next = this.#saving.then(() => this.#saveResume());
+    this.#saving = next.catch(() => {});
+    return next;
+  }
+
+  async #saveResume(): Promise<void> {
     const path = this.#opts.resumePath;
     if (!path) return;
     await this.files.sync();

@@ -55,13 +55,13 @@ export const getCommand: Command = {
       );
     }
     const until = values.seed ? new Promise<void>(() => {}) : whenComplete(torrent);
-    const outcome = await runTransfer(client, torrent, io, ui, until);
+    // Said as soon as every piece is verified and written; closing (the
+    // stopped announce, flushing the files for the resume data) follows.
+    const completeLine = () =>
+      `${torrent.meta.name}: complete, ${formatBytes(torrent.meta.totalLength)} in ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s → ${resolve(downloadDir, torrent.meta.name)}`;
+    const outcome = await runTransfer(client, torrent, io, ui, until, completeLine);
     if (outcome === "interrupted") return torrent.complete ? 0 : 130;
-    const seconds = (performance.now() - started) / 1000;
-    io.stdout.write(
-      `${torrent.meta.name}: complete, ${formatBytes(torrent.meta.totalLength)} in ${seconds.toFixed(1)} s ` +
-        `→ ${resolve(downloadDir, torrent.meta.name)}\n`,
-    );
     return 0;
   },
 };
