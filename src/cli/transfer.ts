@@ -26,6 +26,7 @@ export const TRANSFER_OPTIONS = {
   "upload-limit": { type: "string" },
   "download-limit": { type: "string" },
   verify: { type: "boolean" },
+  "no-direct-io": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   ui: { type: "string" },
   refresh: { type: "string" },
@@ -39,6 +40,8 @@ export const TRANSFER_HELP = `      --port <n>              TCP port for peers (
       --upload-limit <rate>   most bytes/s to upload (10MB, 512KiB; default no limit)
       --download-limit <rate> most bytes/s to download
       --verify                recheck every piece on disk, ignoring resume data
+      --no-direct-io          write downloaded pieces through the page cache
+                              (default: direct I/O where the file system allows)
       --data-dir <dir>        where resume data is kept (default ~/.local/share/shoal)
   -q, --quiet                 no progress line
       --ui plain|live         plain: one status line (default); live: a console
@@ -125,7 +128,10 @@ export async function startTransfer(
     downloadLimit: values["download-limit"]
       ? sizeOption("--download-limit", values["download-limit"])
       : 0,
-    torrentDefaults: { trackers: !values["no-trackers"] },
+    torrentDefaults: {
+      trackers: !values["no-trackers"],
+      ...(values["no-direct-io"] ? { directIo: false } : {}),
+    },
   });
   try {
     const bar = values.quiet

@@ -16,6 +16,18 @@ test("pool: a released buffer is reused once, on shared memory; foreign buffers 
   assert.equal(pool.idleBytes, 0);
   for (let i = 0; i < 6; i++) pool.release(pool.acquire(2048));
   assert.ok(pool.idleBytes <= 4 * 1024, "idle memory stays under its bound");
+  assert.equal(PiecePool.owns(a.subarray(0, 512)), false, "a view is not a pool buffer");
+});
+
+test("pool: pieces of 64 KiB and more start on a page boundary (for direct I/O)", () => {
+  const pool = new PiecePool(0);
+  const small = pool.acquire(32 * 1024);
+  const large = pool.acquire(100_000);
+  assert.equal(PiecePool.aligned(small), false);
+  assert.equal(PiecePool.aligned(large), true);
+  assert.equal(large.length, 100_000);
+  assert.ok(large.buffer instanceof SharedArrayBuffer, "still shared with the worker");
+  assert.ok(PiecePool.owns(large));
 });
 
 test("cache: a piece evicted while a block of it is leased is freed only when the lease ends", () => {

@@ -3,12 +3,47 @@
  * is a steady churn of large external allocations, and V8 answers that with
  * full collections; a piece downloaded, verified, cached and served instead
  * travels in a buffer that is handed back here when nobody needs it. They sit
- * on SharedArrayBuffers so the piece writer's worker hashes and writes them
- * in place: nothing is copied or transferred between threads.
+ * on shared memory so the piece writer's worker hashes and writes them in
+ * place: nothing is copied or transferred between threads.
+ *
+ * Buffers of ALIGNED_MIN_BYTES or more are the memory of a shared
+ * WebAssembly.Memory rather than a plain SharedArrayBuffer: V8 maps wasm
+ * memory on its own pages, so the buffer starts on a page boundary, which
+ * direct I/O (O_DIRECT) needs; a SharedArrayBuffer starts wherever malloc put
+ * it. Such a memory is sized in 64 KiB wasm pages, so the buffer is a view of
+ * its first `size` bytes.
  *
  * A buffer must be released once, and only when nothing reads it any more
  * (a socket write included); one that is never released is simply collected.
  */
+
+/** The part of WebAssembly used here (its types live in TypeScript's DOM library). */
+declare const WebAssembly: {
+  Memory: new (d: { initial: number; maximum: number; shared: true }) => {
+    buffer: SharedArrayBuffer;
+  };
+};
+
+const WASM_PAGE_BYTES = 64 * 1024;
+/** Smaller pieces (16 and 32 KiB) would waste most of a wasm page: they stay unaligned. */
+export const ALIGNED_MIN_BYTES = WASM_PAGE_BYTES;
+/** Every buffer a pool made, and those of them that start on a page boundary. */
+const made = new WeakSet<Buffer>();
+const aligned = new WeakSet<Buffer>();
+
+function allocate(size: number): Buffer {
+  let buf: Buffer;
+  if (size < ALIGNED_MIN_BYTES) buf = Buffer.from(new SharedArrayBuffer(size));
+  else {
+    const pages = Math.ceil(size / WASM_PAGE_BYTES);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    buf = Buffer.from(memory.buffer, 0, size);
+    aligned.add(buf);
+  }
+  made.add(buf);
+  return buf;
+}
+
 export class PiecePool {
   /** The process's pool. */
   static readonly shared = new PiecePool(64 * 1024 * 1024);
@@ -26,7 +61,7 @@ export class PiecePool {
   /** A buffer of exactly `size` bytes; its contents are whatever it last held. */
   acquire(size: number): Buffer {
     const buf = this.#free.get(size)?.pop();
-    if (buf === undefined) return Buffer.from(new SharedArrayBuffer(size));
+    if (buf === undefined) return allocate(size);
     this.#idle.delete(buf);
     this.#idleBytes -= size;
     return buf;
@@ -51,12 +86,13 @@ export class PiecePool {
     return this.#idleBytes;
   }
 
-  /** Whether `buf` has the shape of a pool buffer: the whole of a SharedArrayBuffer. */
+  /** Whether a pool made `buf` (a view of one does not count). */
   static owns(buf: Buffer): boolean {
-    return (
-      buf.buffer instanceof SharedArrayBuffer &&
-      buf.byteOffset === 0 &&
-      buf.length === buf.buffer.byteLength
-    );
+    return made.has(buf);
+  }
+
+  /** Whether `buf` (a pool buffer) starts on a page boundary, as direct I/O needs. */
+  static aligned(buf: Buffer): boolean {
+    return aligned.has(buf);
   }
 }

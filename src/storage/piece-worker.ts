@@ -6,49 +6,83 @@
  * shared memory, read in place.
  *
  * Writes go to libuv's thread pool and are not waited for before the next
- * message: this thread hashes the next piece while the kernel copies the last
- * one into the page cache (each costs about a second per GiB here), and a
- * piece is answered once its writes are done. They run one at a time, in
- * order: writers of one file take turns on its inode lock anyway, and four
+ * message: this thread hashes the next piece while the last one is written,
+ * and a piece is answered once its writes are done. They run one at a time,
+ * in order: writers of one file take turns on its inode lock anyway, and four
  * of them at once spent a fifth of their time spinning on it. `sync` and
  * `close` first wait for every write that came before them.
+ *
+ * Direct I/O: a run that starts and ends on DIRECT_ALIGN boundaries, from a
+ * page-aligned buffer, is written through a second descriptor opened with
+ * O_DIRECT, from our memory straight to the device. The verified piece stays
+ * in the upload cache (piece-cache.ts), so a copy in the kernel's page cache
+ * would be a second copy of it, and making one is most of a download's
+ * kernel time: 0.3 s per GiB into recycled memory and 2.5 to 3 s per GiB into
+ * memory the kernel has not touched lately (measured here, in a VM whose host
+ * takes idle guest memory back), against 0.2 s per GiB direct. Other runs
+ * (a file's unaligned edge, the last piece) go through the page cache; the
+ * kernel keeps the two coherent. A file system that refuses O_DIRECT (EINVAL
+ * at open or at a write) gets buffered writes only.
  */
 import { createHash } from "node:crypto";
-import { close, fdatasync, mkdirSync, openSync, write } from "node:fs";
+import { close, constants, fdatasync, mkdirSync, openSync, write } from "node:fs";
 import { dirname } from "node:path";
 import { promisify } from "node:util";
 import { parentPort } from "node:worker_threads";
 import type { PieceWrite, WorkerReply, WorkerRequest } from "./piece-writer-protocol.ts";
 
-const fds = new Map<string, number>();
+/** Offsets and lengths a direct write must be a multiple of (the largest logical block size). */
+const DIRECT_ALIGN = 4096;
+
+interface OpenFile {
+  fd: number;
+  /** The O_DIRECT descriptor: undefined until first wanted, null where refused. */
+  direct: number | null | undefined;
+}
+
+const files = new Map<string, OpenFile>();
 /** The last write queued: each waits for the one before. */
 let lastWrite: Promise<unknown> = Promise.resolve();
 const fdatasyncAsync = promisify(fdatasync);
 const closeAsync = promisify(close);
 
-function fdFor(path: string): number {
-  let fd = fds.get(path);
-  if (fd === undefined) {
+function fileFor(path: string): OpenFile {
+  let file = files.get(path);
+  if (file === undefined) {
     mkdirSync(dirname(path), { recursive: true });
+    let fd: number;
     try {
       fd = openSync(path, "r+");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
       fd = openSync(path, "w+");
     }
-    fds.set(path, fd);
+    file = { fd, direct: undefined };
+    files.set(path, file);
   }
-  return fd;
+  return file;
 }
 
-/** Writes one run of the piece, however many calls the kernel needs. */
-function writeRun(data: Buffer, w: PieceWrite): Promise<void> {
-  const fd = fdFor(w.path);
-  return new Promise((resolve, reject) => {
+/** The file's O_DIRECT descriptor, or null where there is none. */
+function directFd(path: string, file: OpenFile): number | null {
+  if (file.direct === undefined) {
+    // O_DIRECT is Linux's (and a few others'); where it is missing, there is no direct path.
+    const flag = constants.O_DIRECT;
+    try {
+      file.direct = flag ? openSync(path, constants.O_WRONLY | flag) : null;
+    } catch {
+      file.direct = null;
+    }
+  }
+  return file.direct;
+}
+
+function writeAt(fd: number, data: Buffer, start: number, length: number, position: number) {
+  return new Promise<void>((resolve, reject) => {
     const from = (done: number) => {
-      write(fd, data, w.start + done, w.length - done, w.fileOffset + done, (err, n) => {
-        if (err) return reject(Object.assign(err, { path: err.path ?? w.path }));
-        if (done + n < w.length) from(done + n);
+      write(fd, data, start + done, length - done, position + done, (err, n) => {
+        if (err) return reject(err);
+        if (done + n < length) from(done + n);
         else resolve();
       });
     };
@@ -56,14 +90,44 @@ function writeRun(data: Buffer, w: PieceWrite): Promise<void> {
   });
 }
 
+const isAligned = (n: number) => n % DIRECT_ALIGN === 0;
+
+/** Writes one run of the piece, directly where it may. */
+async function writeRun(data: Buffer, w: PieceWrite, direct: boolean): Promise<void> {
+  const file = fileFor(w.path);
+  try {
+    if (direct && isAligned(w.start) && isAligned(w.length) && isAligned(w.fileOffset)) {
+      const fd = directFd(w.path, file);
+      if (fd !== null) {
+        try {
+          return await writeAt(fd, data, w.start, w.length, w.fileOffset);
+        } catch (err) {
+          // EINVAL: this file system wants other alignment, or no direct I/O.
+          if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
+          file.direct = null;
+          await closeAsync(fd);
+        }
+      }
+    }
+    await writeAt(file.fd, data, w.start, w.length, w.fileOffset);
+  } catch (err) {
+    throw Object.assign(err as NodeJS.ErrnoException, { path: w.path });
+  }
+}
+
+async function closeFile(file: OpenFile): Promise<void> {
+  if (typeof file.direct === "number") await closeAsync(file.direct);
+  await closeAsync(file.fd);
+}
+
 async function handle(req: WorkerRequest): Promise<WorkerReply> {
   switch (req.op) {
     case "write": {
-      const data = Buffer.from(req.data);
+      const data = Buffer.from(req.data, 0, req.length);
       const ok = createHash("sha1").update(data).digest().equals(Buffer.from(req.expected));
       if (ok) {
         const done = lastWrite.then(async () => {
-          for (const w of req.writes) await writeRun(data, w);
+          for (const w of req.writes) await writeRun(data, w, req.direct);
         });
         lastWrite = done.catch(() => {});
         await done;
@@ -73,16 +137,17 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
     case "sync":
       await lastWrite;
       for (const path of req.paths) {
-        const fd = fds.get(path);
-        if (fd !== undefined) await fdatasyncAsync(fd);
+        const file = files.get(path);
+        // One descriptor is enough: fdatasync flushes the file, however it was written.
+        if (file !== undefined) await fdatasyncAsync(file.fd);
       }
       return { id: req.id, ok: true };
     case "close":
       await lastWrite;
       for (const path of req.paths) {
-        const fd = fds.get(path);
-        fds.delete(path);
-        if (fd !== undefined) await closeAsync(fd);
+        const file = files.get(path);
+        files.delete(path);
+        if (file !== undefined) await closeFile(file);
       }
       return { id: req.id, ok: true };
   }

@@ -12,8 +12,11 @@ export type WorkerRequest =
   | {
       id: number;
       op: "write";
-      /** The piece's bytes: the whole of a shared buffer, read in place. */
+      /** The piece's bytes: the first `length` of a shared buffer, read in place. */
       data: SharedArrayBuffer;
+      length: number;
+      /** Write with O_DIRECT where the runs allow it (`data` starts on a page boundary). */
+      direct: boolean;
       expected: Uint8Array;
       writes: PieceWrite[];
     }

@@ -53,10 +53,16 @@ export class PieceWriter {
 
   /**
    * Hashes `data` (a PiecePool buffer: other buffers are copied into one);
-   * if it matches `expected`, writes it as `writes` say. Resolves to whether
-   * it matched. `data` must not change until then.
+   * if it matches `expected`, writes it as `writes` say, with direct I/O
+   * where `directIo` asks for it and the buffer and runs allow it. Resolves
+   * to whether it matched. `data` must not change until then.
    */
-  async write(data: Buffer, expected: Uint8Array, writes: PieceWrite[]): Promise<boolean> {
+  async write(
+    data: Buffer,
+    expected: Uint8Array,
+    writes: PieceWrite[],
+    directIo: boolean,
+  ): Promise<boolean> {
     let shared = data;
     if (!PiecePool.owns(data)) {
       shared = PiecePool.shared.acquire(data.length);
@@ -66,6 +72,8 @@ export class PieceWriter {
       id: this.#nextId++,
       op: "write",
       data: shared.buffer as SharedArrayBuffer,
+      length: shared.length,
+      direct: directIo && PiecePool.aligned(shared),
       expected,
       writes,
     });

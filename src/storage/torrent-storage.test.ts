@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { constants, existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +23,7 @@ async function tempDir(): Promise<string> {
 }
 
 /** A multi-file torrent over random data: files of the given sizes, a pad file after the first. */
-function makeTorrent(sizes: number[], pad = 0) {
+function makeTorrent(sizes: number[], pad = 0, PIECE = 16384) {
   const files = sizes.map((length, i) => ({ length, path: [`f${i}.bin`] }));
   if (pad > 0) files.splice(1, 0, { length: pad, path: [".pad", String(pad)], attr: "p" } as never);
   const data = Buffer.concat(
@@ -40,6 +40,23 @@ function makeTorrent(sizes: number[], pad = 0) {
   );
   const piece = (i: number) => data.subarray(i * PIECE, (i + 1) * PIECE);
   return { meta, data, piece };
+}
+
+/** How this process has `path` open: for each descriptor, whether with O_DIRECT (Linux). */
+function openModes(path: string): boolean[] {
+  const modes: boolean[] = [];
+  for (const fd of readdirSync("/proc/self/fd")) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile (readdir's own descriptor)
+    }
+    if (target !== path) continue;
+    const flags = /^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"));
+    modes.push((Number.parseInt(flags![1]!, 8) & constants.O_DIRECT) !== 0);
+  }
+  return modes;
 }
 
 describe("TorrentStorage", () => {
@@ -128,5 +145,37 @@ describe("TorrentStorage", () => {
     assert.equal(s2.openedFrom, "recheck");
     assert.equal(s2.have.toString(), "10");
     await s2.close();
+  });
+
+  test("direct I/O: aligned runs go straight to the device, the rest through the page cache", async (t) => {
+    if (process.platform !== "linux" || !constants.O_DIRECT) {
+      t.skip("O_DIRECT and /proc are Linux's");
+      return;
+    }
+    // 64 KiB pieces: f0 is 3 whole pieces (direct), f1 starts mid-piece and
+    // ends in a short last piece (buffered runs), as do the pad file's neighbours.
+    const P = 65536;
+    const dir = await tempDir();
+    const { meta, data } = makeTorrent([3 * P, 100_000, 12_345], 4096, P);
+    const storage = await TorrentStorage.open(meta, dir);
+    for (let i = meta.pieceCount - 1; i >= 0; i--) {
+      const piece = Buffer.from(data.subarray(i * P, (i + 1) * P));
+      assert.equal(await storage.writePiece(i, piece), true, `piece ${i}`);
+    }
+    const f0 = join(dir, "t", "f0.bin");
+    assert.ok(openModes(f0).includes(true), "f0 has an O_DIRECT descriptor");
+    await storage.close();
+    assert.deepEqual(openModes(f0), [], "closed");
+    const offsets = [0, 3 * P + 4096, 3 * P + 4096 + 100_000];
+    for (const [i, size] of [3 * P, 100_000, 12_345].entries()) {
+      const want = data.subarray(offsets[i]!, offsets[i]! + size);
+      assert.ok((await readFile(join(dir, "t", `f${i}.bin`))).equals(want), `f${i}.bin`);
+    }
+
+    const plainDir = await tempDir();
+    const plain = await TorrentStorage.open(meta, plainDir, { directIo: false });
+    assert.equal(await plain.writePiece(0, Buffer.from(data.subarray(0, P))), true);
+    assert.deepEqual(openModes(join(plainDir, "t", "f0.bin")), [false], "directIo: false");
+    await plain.close();
   });
 });

@@ -21,6 +21,11 @@ export interface StorageOptions {
   verify?: boolean;
   /** Bytes of verified pieces kept in memory for uploads. */
   cacheBytes?: number;
+  /**
+   * Write verified pieces with direct I/O (O_DIRECT) where the file system
+   * takes it (default true); see piece-worker.ts for why.
+   */
+  directIo?: boolean;
   /** Called while checking existing data: pieces checked so far, of `total`. */
   onCheckProgress?: (checked: number, total: number) => void;
 }
@@ -147,7 +152,7 @@ export class TorrentStorage {
     const expected = this.meta.pieces.subarray(index * 20, index * 20 + 20);
     let ok = false;
     try {
-      ok = await PieceWriter.get().write(data, expected, writes);
+      ok = await PieceWriter.get().write(data, expected, writes, this.#opts.directIo !== false);
     } finally {
       if (!ok) pool.release(data);
     }

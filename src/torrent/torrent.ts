@@ -34,6 +34,8 @@ export interface TorrentOptions {
   resumePath?: string;
   /** Recheck all data, ignoring resume data. */
   verify?: boolean;
+  /** Write verified pieces with direct I/O where possible (default true; see storage). */
+  directIo?: boolean;
   /** Most connections for this torrent. */
   maxPeers?: number;
   uploadSlots?: number;
@@ -134,6 +136,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const storageOptions: StorageOptions = {};
     if (o.resumePath) storageOptions.resumePath = o.resumePath;
     if (o.verify) storageOptions.verify = true;
+    if (o.directIo === false) storageOptions.directIo = false;
     if (o.onCheckProgress) storageOptions.onCheckProgress = o.onCheckProgress;
     const storage = await TorrentStorage.open(o.meta, o.downloadDir, storageOptions);
     const torrent = new Torrent(o, storage);
