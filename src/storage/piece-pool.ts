@@ -19,7 +19,11 @@
 
 /** The part of WebAssembly used here (its types live in TypeScript's DOM library). */
 declare const WebAssembly: {
-  Memory: new (d: { initial: number; maximum: number; shared: true }) => {
+  Memory: new (d: {
+    initial: number;
+    maximum: number;
+    shared: true;
+  }) => {
     buffer: SharedArrayBuffer;
   };
 };
