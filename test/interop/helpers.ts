@@ -410,7 +410,7 @@ export function percentEncodeBytes(bytes: Uint8Array): string {
  */
 export async function startTransmission(
   children: Children,
-  opts: { torrent: string; dir: string; configDir: string; port: number; verify?: boolean },
+  opts: { torrent: string; dir: string; configDir: string; port: number },
   timeoutMs: number,
 ): Promise<Child> {
   const settings = {
@@ -437,9 +437,10 @@ export async function startTransmission(
     "watch-dir-enabled": false,
   };
   await writeFile(join(opts.configDir, "settings.json"), JSON.stringify(settings, null, 2));
-  const args = ["-g", opts.configDir, "-w", opts.dir, "-p", String(opts.port), "-M"];
-  if (opts.verify) args.push("-v");
-  args.push(opts.torrent);
+  // No -v: Transmission checks existing data of a torrent it adds anyway, and
+  // transmission-cli quits when it sees the torrent stopped, which -v's
+  // restart of that check can show it for a moment.
+  const args = ["-g", opts.configDir, "-w", opts.dir, "-p", String(opts.port), "-M", opts.torrent];
   return children.start("transmission-cli", args, { name: "transmission-cli", timeoutMs });
 }
 

@@ -156,7 +156,6 @@ describe("interop: transfers with Transmission, aria2 and libtorrent", {
         dir: join(c.dir, "seed"),
         configDir: await temps.make("tr-config"),
         port: await freePort(),
-        verify: true,
       },
       CLIENT_MS,
     );
