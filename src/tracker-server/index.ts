@@ -3,13 +3,14 @@
  * on one port) with a torrent index, SQLite persistence and operator views.
  *
  * Public API:
- *   Tracker.start(config: TrackerConfig, opts?: { logger, clock, random, wallClock, httpTransport }): Promise<Tracker>
+ *   Tracker.start(config: TrackerConfig, opts?: { logger, clock, random, wallClock, httpTransport, udpTransport }): Promise<Tracker>
  *     tracker.port, tracker.urls {http, udp}, tracker.stop(), tracker.flush(),
  *     tracker.store (SwarmStore), tracker.index (TorrentIndex), tracker.metrics
  *   resolveConfig(...layers): TrackerConfig   (defaults ← config file ← flags; throws TrackerError)
  *   CONFIG_FIELDS / DEFAULT_CONFIG            (the settings table: JSON key, flag, type, help)
  *   AnnounceHandler, MemorySwarmStore, SwarmStore (transport-blind core, for simulations)
  *   ConnectionIds (BEP 15 stateless connection ids), seededRandom / mathRandom
+ *   libuvUdpAvailable() (whether udpTransport "auto" can use libuv's UDP handle)
  */
 export {
   AnnounceHandler,
@@ -31,6 +32,7 @@ export {
 export { CONNECTION_ID_WINDOW_MS, ConnectionIds } from "./connection-id.ts";
 export { DATABASE_FILE } from "./database.ts";
 export { TrackerError, type TrackerErrorCode } from "./errors.ts";
+export { libuvUdpAvailable } from "./libuv-udp.ts";
 export { MemorySwarmStore, type MemorySwarmStoreOptions } from "./memory-swarm-store.ts";
 export { TrackerMetrics } from "./metrics.ts";
 export { mathRandom, type Random, seededRandom } from "./random.ts";

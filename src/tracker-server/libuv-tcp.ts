@@ -10,14 +10,13 @@
  * connection, this path ~11 µs. What remains per connection here is one
  * handle, one small link object, and the reads and the write themselves.
  *
- * The bindings are internal to Node: `libuvTcpAvailable()` checks that they
- * are there with the shape this file uses and otherwise the front end uses
- * node:net (tcp-link.ts). It also says no when Node is asked to report
- * deprecated APIs (--pending-deprecation), as process.binding is one.
+ * The bindings are internal to Node (libuv-binding.ts): `libuvTcpAvailable()`
+ * checks that they are there with the shape this file uses and otherwise the
+ * front end uses node:net (tcp-link.ts).
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { getSystemErrorName } from "node:util";
+import { libuvBinding, uvError } from "./libuv-binding.ts";
 import type { TcpLink, TcpListener, TcpReceiver } from "./tcp-link.ts";
 
 /** libuv's TCP handle as tcp_wrap exposes it (only what is used here). */
@@ -73,67 +72,49 @@ let bindings: Bindings | null | undefined;
 function loadBindings(): Bindings | null {
   if (bindings !== undefined) return bindings;
   bindings = null;
-  if (process.execArgv.includes("--pending-deprecation") || process.env.NODE_PENDING_DEPRECATION) {
+  const tcp = libuvBinding("tcp_wrap");
+  const stream = libuvBinding("stream_wrap");
+  if (!tcp || !stream) return bindings;
+  const constants = tcp.constants as Record<string, unknown> | undefined;
+  const b = {
+    TCP: tcp.TCP,
+    SERVER: constants?.SERVER,
+    WriteWrap: stream.WriteWrap,
+    ShutdownWrap: stream.ShutdownWrap,
+    state: stream.streamBaseState,
+    kReadBytesOrError: stream.kReadBytesOrError,
+    kLastWriteWasAsync: stream.kLastWriteWasAsync,
+  };
+  const proto = (b.TCP as { prototype?: Record<string, unknown> } | undefined)?.prototype;
+  const methods = ["bind", "bind6", "listen", "getsockname", "getpeername", "setNoDelay"];
+  const streamMethods = [
+    "readStart",
+    "readStop",
+    "useUserBuffer",
+    "writeBuffer",
+    "shutdown",
+    "close",
+  ];
+  if (
+    typeof b.TCP !== "function" ||
+    typeof b.SERVER !== "number" ||
+    typeof b.WriteWrap !== "function" ||
+    typeof b.ShutdownWrap !== "function" ||
+    !(b.state instanceof Int32Array) ||
+    typeof b.kReadBytesOrError !== "number" ||
+    typeof b.kLastWriteWasAsync !== "number" ||
+    !proto ||
+    ![...methods, ...streamMethods].every((m) => typeof proto[m] === "function")
+  ) {
     return bindings;
   }
-  try {
-    const binding = (process as unknown as { binding(name: string): Record<string, unknown> })
-      .binding;
-    const tcp = binding("tcp_wrap");
-    const stream = binding("stream_wrap");
-    const constants = tcp.constants as Record<string, unknown> | undefined;
-    const b = {
-      TCP: tcp.TCP,
-      SERVER: constants?.SERVER,
-      WriteWrap: stream.WriteWrap,
-      ShutdownWrap: stream.ShutdownWrap,
-      state: stream.streamBaseState,
-      kReadBytesOrError: stream.kReadBytesOrError,
-      kLastWriteWasAsync: stream.kLastWriteWasAsync,
-    };
-    const proto = (b.TCP as { prototype?: Record<string, unknown> } | undefined)?.prototype;
-    const methods = ["bind", "bind6", "listen", "getsockname", "getpeername", "setNoDelay"];
-    const streamMethods = [
-      "readStart",
-      "readStop",
-      "useUserBuffer",
-      "writeBuffer",
-      "shutdown",
-      "close",
-    ];
-    if (
-      typeof b.TCP !== "function" ||
-      typeof b.SERVER !== "number" ||
-      typeof b.WriteWrap !== "function" ||
-      typeof b.ShutdownWrap !== "function" ||
-      !(b.state instanceof Int32Array) ||
-      typeof b.kReadBytesOrError !== "number" ||
-      typeof b.kLastWriteWasAsync !== "number" ||
-      !proto ||
-      ![...methods, ...streamMethods].every((m) => typeof proto[m] === "function")
-    ) {
-      return bindings;
-    }
-    bindings = b as Bindings;
-  } catch {
-    // Not offered here (e.g. under the permission model): node:net it is.
-  }
+  bindings = b as Bindings;
   return bindings;
 }
 
 /** Whether this Node offers the handles this listener needs. */
 export function libuvTcpAvailable(): boolean {
   return loadBindings() !== null;
-}
-
-function uvError(err: number, syscall: string, where: string): NodeJS.ErrnoException {
-  let code: string;
-  try {
-    code = getSystemErrorName(err);
-  } catch {
-    code = `E${-err}`;
-  }
-  return Object.assign(new Error(`${syscall} ${code} ${where}`), { code, errno: err, syscall });
 }
 
 function onWriteComplete(this: WriteReq, status: number): void {

@@ -34,6 +34,11 @@ export interface TrackerOptions {
    * directly where this Node offers them (libuv-tcp.ts), "net" always node:net.
    */
   httpTransport?: "auto" | "net";
+  /**
+   * The UDP side's socket: "auto" (default) uses libuv's UDP handle directly
+   * where this Node offers it (libuv-udp.ts), "dgram" always node:dgram.
+   */
+  udpTransport?: "auto" | "dgram";
 }
 
 export class Tracker {
@@ -127,6 +132,7 @@ export class Tracker {
       metrics: this.metrics,
       logger: this.#logger,
       maxPacket: config.maxUdpPacket,
+      transport: opts.udpTransport ?? "auto",
     });
   }
 

@@ -6,9 +6,6 @@
  * a spoofed source cannot make the tracker send anything but a 16-byte
  * connect reply (BEP 15's design limit).
  */
-import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import { type LookupOneOptions, lookup } from "node:dns";
-import { isIP } from "node:net";
 import {
   encodeErrorResponse,
   FAILURE_REASONS,
@@ -24,6 +21,7 @@ import type { Logger } from "../util/index.ts";
 import type { AnnounceHandler, AnnounceSource } from "./announce-handler.ts";
 import type { ConnectionIds } from "./connection-id.ts";
 import type { TrackerMetrics } from "./metrics.ts";
+import { createUdpLink, type UdpLink, type UdpLinkKind, type UdpSource } from "./udp-link.ts";
 
 const PROTOCOL_ID_HI = 0x417;
 const PROTOCOL_ID_LO = 0x27101980;
@@ -34,6 +32,8 @@ export interface UdpFrontEndDeps {
   metrics: TrackerMetrics;
   logger: Logger;
   maxPacket: number;
+  /** Which datagram transport (udp-link.ts); "auto" by default. */
+  transport?: UdpLinkKind;
 }
 
 /** Dotted quad to 4 latin1 chars without splitting strings; undefined if malformed. */
@@ -58,25 +58,6 @@ function ipv4Chars(text: string): string | undefined {
   return parts === 4 ? out : undefined;
 }
 
-/**
- * dgram resolves every destination through `lookup` before sending, and the
- * default (dns.lookup) answers even an IP literal on the next tick. Replies
- * go to the address a packet came from, always a literal: answer at once.
- */
-function literalLookup(
-  address: string,
-  options: LookupOneOptions | number,
-  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
-): void {
-  const family = isIP(address);
-  if (family !== 0) callback(null, address, family);
-  else {
-    // dgram passes the socket's family as a number (its documented type is the options).
-    const opts: LookupOneOptions = typeof options === "number" ? { family: options } : options;
-    lookup(address, opts, callback);
-  }
-}
-
 /** The reply buffer's first size: an announce reply with 50 IPv6 peers fits. */
 const REPLY_BUFFER_BYTES = 1024;
 
@@ -84,7 +65,7 @@ export class UdpFrontEnd {
   readonly #deps: UdpFrontEndDeps;
   readonly #fields = newAnnounceFields();
   readonly #source: AnnounceSource = { family: 4, ip: "" };
-  #socket: Socket | undefined;
+  #link: UdpLink | undefined;
   /**
    * Connect and announce replies are written here and sent from here: no
    * buffer per reply. The kernel copies a datagram it takes at once, so the
@@ -97,47 +78,31 @@ export class UdpFrontEnd {
     this.#deps = deps;
   }
 
+  /** Which datagram transport is in use, once bound. */
+  get transport(): UdpLink["kind"] | undefined {
+    return this.#link?.kind;
+  }
+
   /** Binds; with no host, one dual-stack IPv6 socket (IPv4-only where IPv6 is missing). */
   async bind(port: number, host: string | undefined): Promise<number> {
-    const attempt = (type: "udp4" | "udp6", address: string) =>
-      new Promise<Socket>((resolve, reject) => {
-        const socket = createSocket({
-          type,
-          ipv6Only: false,
-          recvBufferSize: 4 << 20,
-          lookup: literalLookup,
-        });
-        socket.once("error", reject);
-        socket.bind({ port, address, exclusive: true }, () => {
-          socket.off("error", reject);
-          resolve(socket);
-        });
-      });
-    let socket: Socket;
-    if (host === undefined) {
-      try {
-        socket = await attempt("udp6", "::");
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw err;
-        socket = await attempt("udp4", "0.0.0.0");
-      }
-    } else socket = await attempt(host.includes(":") ? "udp6" : "udp4", host);
-    socket.on("error", (err) => this.#deps.logger.warn("udp socket error", { err: String(err) }));
-    socket.on("message", (msg, rinfo) => this.#message(msg, rinfo));
-    this.#socket = socket;
-    return socket.address().port;
+    const link = createUdpLink(
+      this.#deps.transport ?? "auto",
+      (msg, source) => this.#message(msg, source),
+      (err) => this.#deps.logger.warn("udp socket error", { err: String(err) }),
+    );
+    const bound = await link.bind(port, host, 4 << 20);
+    this.#link = link;
+    return bound;
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.#socket) return resolve();
-      this.#socket.close(() => resolve());
-      this.#socket = undefined;
-    });
+    const link = this.#link;
+    this.#link = undefined;
+    return link ? link.close() : Promise.resolve();
   }
 
-  #send(buf: Buffer, rinfo: RemoteInfo): void {
-    this.#socket?.send(buf, rinfo.port, rinfo.address);
+  #send(buf: Buffer, rinfo: UdpSource): void {
+    this.#link?.send(buf, buf.length, rinfo.port, rinfo.address);
   }
 
   /** The reply buffer, at least `bytes` long. */
@@ -147,15 +112,16 @@ export class UdpFrontEnd {
   }
 
   /** Sends the first `length` bytes of the reply buffer. */
-  #sendReply(length: number, rinfo: RemoteInfo): void {
-    const socket = this.#socket;
-    if (!socket) return;
-    socket.send(this.#reply, 0, length, rinfo.port, rinfo.address);
+  #sendReply(length: number, rinfo: UdpSource): void {
+    const link = this.#link;
+    if (!link) return;
     // Queued (the socket buffer was full): that send still reads this buffer.
-    if (socket.getSendQueueCount() > 0) this.#reply = Buffer.allocUnsafe(this.#reply.length);
+    if (!link.send(this.#reply, length, rinfo.port, rinfo.address)) {
+      this.#reply = Buffer.allocUnsafe(this.#reply.length);
+    }
   }
 
-  #message(msg: Buffer, rinfo: RemoteInfo): void {
+  #message(msg: Buffer, rinfo: UdpSource): void {
     try {
       this.#dispatch(msg, rinfo);
     } catch (err) {
@@ -164,7 +130,7 @@ export class UdpFrontEnd {
     }
   }
 
-  #dispatch(msg: Buffer, rinfo: RemoteInfo): void {
+  #dispatch(msg: Buffer, rinfo: UdpSource): void {
     const { metrics, ids } = this.#deps;
     if (msg.length < 16 || msg.length > this.#deps.maxPacket) {
       metrics.errors.malformed_packet++;
@@ -200,7 +166,7 @@ export class UdpFrontEnd {
     else this.#scrape(msg, rinfo);
   }
 
-  #setSource(rinfo: RemoteInfo): boolean {
+  #setSource(rinfo: UdpSource): boolean {
     const src = this.#source;
     if (rinfo.family === "IPv4") {
       const ip = ipv4Chars(rinfo.address);
@@ -216,7 +182,7 @@ export class UdpFrontEnd {
     return true;
   }
 
-  #announce(msg: Buffer, rinfo: RemoteInfo): void {
+  #announce(msg: Buffer, rinfo: UdpSource): void {
     const { metrics, handler } = this.#deps;
     const tid = msg.readUInt32BE(12);
     const eventCode = msg.readUInt32BE(80);
@@ -262,7 +228,7 @@ export class UdpFrontEnd {
     this.#sendReply(20 + bytes, rinfo);
   }
 
-  #scrape(msg: Buffer, rinfo: RemoteInfo): void {
+  #scrape(msg: Buffer, rinfo: UdpSource): void {
     const { metrics, handler } = this.#deps;
     const count = Math.min(Math.floor((msg.length - 16) / 20), UDP_MAX_SCRAPE_HASHES);
     if (count < 1) {
