@@ -6,7 +6,13 @@
  * Usage: node bench/lib/swarm-peer.ts <config json>
  */
 import { writeFileSync } from "node:fs";
-import { Client } from "../../src/session/index.ts";
+import { enableCompileCache } from "node:module";
+
+// As bin/shoal.js does for every CLI run: the modules' compiled code is cached
+// (the seeder, started first, fills the cache), so eight leechers starting at
+// once do not each strip and compile the TypeScript again.
+enableCompileCache();
+const { Client } = await import("../../src/session/index.ts");
 
 interface PeerConfig {
   torrent: string;

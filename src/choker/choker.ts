@@ -122,8 +122,8 @@ export class Choker {
     return decision;
   }
 
-  /** Never shared with us, though connected for a full optimistic period. */
-  #freeRider(p: ChokerPeer, now: number): boolean {
+  /** Never shared with us, though connected for a full optimistic period: a likely free-rider. */
+  freeRider(p: ChokerPeer, now: number): boolean {
     return p.reciprocated === false && now - p.connectedAt >= this.#o.optimisticMs;
   }
 
@@ -149,8 +149,8 @@ export class Choker {
       const tb = inTurn(b);
       if (ta !== tb) return ta ? -1 : 1;
       if (ta) return b.uploadRate - a.uploadRate;
-      const fa = this.#freeRider(a, now);
-      if (fa !== this.#freeRider(b, now)) return fa ? 1 : -1;
+      const fa = this.freeRider(a, now);
+      if (fa !== this.freeRider(b, now)) return fa ? 1 : -1;
       return waitedFor(b) - waitedFor(a) || b.uploadRate - a.uploadRate;
     });
   }
@@ -181,7 +181,7 @@ export class Choker {
       return undefined;
     }
     const weight = (p: ChokerPeer) =>
-      this.#freeRider(p, now) ? 0.25 : now - p.connectedAt < this.#o.newPeerMs ? 3 : 1;
+      this.freeRider(p, now) ? 0.25 : now - p.connectedAt < this.#o.newPeerMs ? 3 : 1;
     const total = eligible.reduce((s, p) => s + weight(p), 0);
     let r = this.#o.random() * total;
     let chosen = eligible[eligible.length - 1]!;

@@ -66,8 +66,8 @@ export interface TorrentEvents {
 }
 
 const RESUME_SAVE_MS = 30_000;
-/** When the first choke round runs after start. */
-const FIRST_CHOKE_ROUND_MS = 1000;
+/** When the first choke round runs after start, and the next after a round that left slots free. */
+const QUICK_CHOKE_ROUND_MS = 1000;
 /**
  * Bytes of whole pieces that may wait for verification and the disk before
  * we stop asking for more: a download faster than the disk would otherwise
@@ -332,7 +332,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     conn.on("request-timeout", (ref) => this.#giveBack(peer, [ref]));
     conn.on("block", (block) => this.#onBlock(peer, block));
     conn.on("request", (ref) => this.#serve(peer, ref));
-    conn.on("interested", () => this.#onInterested(peer));
+    conn.on("interested", () => this.#fillFreeSlots());
+    conn.on("not-interested", () => this.#onNotInterested(peer));
     conn.on("close", (reason) => this.#onClose(peer, reason));
   }
 
@@ -360,14 +361,47 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     if (interested) this.#request(peer);
   }
 
-  #onInterested(peer: SwarmPeer): void {
-    // While seeding, fill a free upload slot at once rather than waiting for
-    // the next round. While downloading, slots are earned by uploading to us
-    // (tit-for-tat): the choke round decides, and runs early after start.
-    if (!this.complete) return;
+  /**
+   * A free upload slot goes to an interested peer at once rather than at the
+   * next round (up to 10 s away): upload capacity left idle helps nobody.
+   * Choking rations slots that are all taken, and the rounds do that, by
+   * what each peer sends us (tit-for-tat) while we download. Between rounds
+   * the peer that sends us most gets the free slot (ties at random); while
+   * we download, only a peer that has shared with us (unchoked us or sent us
+   * data) gets one, and while we seed, likely free-riders (Choker.freeRider)
+   * come last. The others wait for the round, which comes within a second
+   * while slots are free (#scheduleChoke).
+   */
+  #fillFreeSlots(): void {
+    if (!this.#active()) return;
+    const slots = this.#o.uploadSlots ?? 4;
     let unchoked = 0;
-    for (const p of this.#peers.values()) if (!p.conn.amChoking) unchoked++;
-    if (unchoked < (this.#o.uploadSlots ?? 4)) peer.conn.unchoke();
+    const waiting: SwarmPeer[] = [];
+    for (const p of this.#peers.values()) {
+      if (!p.conn.amChoking) unchoked++;
+      else if (p.conn.peerInterested && p.conn.ready) waiting.push(p);
+    }
+    if (unchoked >= slots || waiting.length === 0) return;
+    const now = this.#clock.now();
+    const random = this.#o.random ?? Math.random;
+    const ranked = waiting.map((p) => {
+      const view = p.chokerView();
+      const rider = this.#choker.freeRider(view, now);
+      return { p, rider, shared: view.reciprocated === true, key: view.downloadRate + random() };
+    });
+    const eligible = this.complete ? ranked : ranked.filter((r) => r.shared);
+    eligible.sort((a, b) => Number(a.rider) - Number(b.rider) || b.key - a.key);
+    for (const { p } of eligible.slice(0, slots - unchoked)) p.conn.unchoke();
+  }
+
+  /**
+   * An unchoked peer that wants nothing more from us holds a slot another
+   * could use: it is choked and the slot given on (libtorrent does the same).
+   */
+  #onNotInterested(peer: SwarmPeer): void {
+    if (peer.conn.amChoking) return;
+    peer.conn.choke();
+    this.#fillFreeSlots();
   }
 
   /** Tops up the peer's request pipeline from the picker. */
@@ -484,23 +518,26 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   // ---- rounds --------------------------------------------------------------------
 
-  #scheduleChoke(first = true): void {
+  #scheduleChoke(soon = true): void {
     const interval = this.#o.chokeIntervalMs ?? 10_000;
-    // The first round comes soon after start, so new peers need not wait a full round.
-    const delay = first ? Math.min(interval, FIRST_CHOKE_ROUND_MS) : interval;
+    // The first round comes soon after start, so new peers need not wait a
+    // full round, and so does the next one while a round leaves slots free.
+    const delay = soon ? Math.min(interval, QUICK_CHOKE_ROUND_MS) : interval;
     this.#chokeTimer = this.#clock.setTimeout(() => {
-      this.#chokeRound();
-      if (this.#active()) this.#scheduleChoke(false);
+      const full = this.#chokeRound();
+      if (this.#active()) this.#scheduleChoke(!full);
     }, delay);
   }
 
-  #chokeRound(): void {
+  /** Runs a choke round; true when every upload slot is taken. */
+  #chokeRound(): boolean {
     const views = [...this.#peers.values()].filter((p) => p.conn.ready).map((p) => p.chokerView());
     const decision = this.#choker.decide(views, this.#clock.now(), this.complete);
     for (const p of this.#peers.values()) {
       if (decision.unchoke.has(p.id)) p.conn.unchoke();
       else p.conn.choke();
     }
+    return decision.unchoke.size >= (this.#o.uploadSlots ?? 4);
   }
 
   #scheduleSave(): void {

@@ -152,7 +152,8 @@ export class LibuvUdpLink implements UdpLink {
     const handle = this.#handle;
     if (!handle) return true;
     const b = bindings as Bindings;
-    const req = (this.#req ??= new b.SendWrap());
+    this.#req ??= new b.SendWrap();
+    const req = this.#req;
     const list = this.#list;
     list[0] = length === bytes.length ? bytes : bytes.subarray(0, length);
     const result = this.#ipv6
