@@ -6,7 +6,6 @@
  * matches, and peers whose data fails are kept off the piece and banned.
  */
 import { EventEmitter } from "node:events";
-import { Choker } from "../choker/index.ts";
 import { type Metainfo, pieceSize } from "../metainfo/index.ts";
 import type { Transport } from "../net/index.ts";
 import { type Block, PeerConnection } from "../peer/index.ts";
@@ -21,6 +20,7 @@ import { BanList } from "./bans.ts";
 import { PieceAssembler } from "./piece-assembler.ts";
 import { banKey, endpointKey, SwarmPeer } from "./swarm-peer.ts";
 import type { PeerInfo, TorrentState, TorrentStats } from "./types.ts";
+import { UploadSlots } from "./upload-slots.ts";
 
 export interface TorrentOptions {
   meta: Metainfo;
@@ -66,8 +66,6 @@ export interface TorrentEvents {
 }
 
 const RESUME_SAVE_MS = 30_000;
-/** When the first choke round runs after start, and the next after a round that left slots free. */
-const QUICK_CHOKE_ROUND_MS = 1000;
 /**
  * Bytes of whole pieces that may wait for verification and the disk before
  * we stop asking for more: a download faster than the disk would otherwise
@@ -85,7 +83,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #picker: PiecePicker;
-  readonly #choker: Choker;
+  readonly #uploadSlots: UploadSlots;
   readonly #assembler: PieceAssembler;
   readonly #bans = new BanList();
   readonly #peers = new Map<string, SwarmPeer>();
@@ -93,7 +91,6 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   readonly #candidates = new Map<string, PeerAddress>();
   readonly #dialing = new Set<string>();
   #announcer: Announcer | undefined;
-  #chokeTimer: ReturnType<Clock["setTimeout"]> | undefined;
   #saveTimer: ReturnType<Clock["setTimeout"]> | undefined;
   #downloaded = 0;
   /** Bytes uploaded over connections since closed (live ones count their own). */
@@ -119,16 +116,15 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       have: storage.have,
       random: o.random ?? Math.random,
     });
-    // The optimistic unchoke lasts three rounds (30 s with the usual 10 s rounds); a seed gives
-    // each waiting leecher its turn every round.
-    const round = o.chokeIntervalMs ?? 10_000;
-    const chokerOptions: ConstructorParameters<typeof Choker>[0] = {
-      slots: o.uploadSlots ?? 4,
-      optimisticMs: 3 * round,
-      seedRotationMs: round,
+    const slots: ConstructorParameters<typeof UploadSlots>[0] = {
+      clock: this.#clock,
+      peers: () => this.#peers.values(),
+      seeding: () => this.complete,
     };
-    if (o.random) chokerOptions.random = o.random;
-    this.#choker = new Choker(chokerOptions);
+    if (o.uploadSlots !== undefined) slots.slots = o.uploadSlots;
+    if (o.chokeIntervalMs !== undefined) slots.intervalMs = o.chokeIntervalMs;
+    if (o.random) slots.random = o.random;
+    this.#uploadSlots = new UploadSlots(slots);
   }
 
   /** Opens the torrent's data (verifying what is on disk) and returns it paused. */
@@ -196,7 +192,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       this.#announcer = announcer;
       announcer.start();
     }
-    this.#scheduleChoke();
+    this.#uploadSlots.start();
     this.#scheduleSave();
     this.#connectMore();
   }
@@ -205,8 +201,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   async pause(): Promise<void> {
     if (this.#state === "paused" || this.#state === "checking") return;
     this.#setState("paused");
-    for (const t of [this.#chokeTimer, this.#saveTimer]) if (t) this.#clock.clearTimeout(t);
-    this.#chokeTimer = this.#saveTimer = undefined;
+    this.#uploadSlots.stop();
+    if (this.#saveTimer) this.#clock.clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
     for (const p of [...this.#peers.values()]) p.conn.close("paused");
     const announcer = this.#announcer;
     this.#announcer = undefined;
@@ -332,8 +329,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     conn.on("request-timeout", (ref) => this.#giveBack(peer, [ref]));
     conn.on("block", (block) => this.#onBlock(peer, block));
     conn.on("request", (ref) => this.#serve(peer, ref));
-    conn.on("interested", () => this.#fillFreeSlots());
-    conn.on("not-interested", () => this.#onNotInterested(peer));
+    conn.on("interested", () => this.#uploadSlots.onInterested());
+    conn.on("not-interested", () => this.#uploadSlots.onNotInterested(peer));
     conn.on("close", (reason) => this.#onClose(peer, reason));
   }
 
@@ -359,49 +356,6 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const interested = !this.complete && this.storage.have.lacksAnyOf(peer.have);
     if (interested !== peer.conn.amInterested) peer.conn.setInterested(interested);
     if (interested) this.#request(peer);
-  }
-
-  /**
-   * A free upload slot goes to an interested peer at once rather than at the
-   * next round (up to 10 s away): upload capacity left idle helps nobody.
-   * Choking rations slots that are all taken, and the rounds do that, by
-   * what each peer sends us (tit-for-tat) while we download. Between rounds
-   * the peer that sends us most gets the free slot (ties at random); while
-   * we download, only a peer that has shared with us (unchoked us or sent us
-   * data) gets one, and while we seed, likely free-riders (Choker.freeRider)
-   * come last. The others wait for the round, which comes within a second
-   * while slots are free (#scheduleChoke).
-   */
-  #fillFreeSlots(): void {
-    if (!this.#active()) return;
-    const slots = this.#o.uploadSlots ?? 4;
-    let unchoked = 0;
-    const waiting: SwarmPeer[] = [];
-    for (const p of this.#peers.values()) {
-      if (!p.conn.amChoking) unchoked++;
-      else if (p.conn.peerInterested && p.conn.ready) waiting.push(p);
-    }
-    if (unchoked >= slots || waiting.length === 0) return;
-    const now = this.#clock.now();
-    const random = this.#o.random ?? Math.random;
-    const ranked = waiting.map((p) => {
-      const view = p.chokerView();
-      const rider = this.#choker.freeRider(view, now);
-      return { p, rider, shared: view.reciprocated === true, key: view.downloadRate + random() };
-    });
-    const eligible = this.complete ? ranked : ranked.filter((r) => r.shared);
-    eligible.sort((a, b) => Number(a.rider) - Number(b.rider) || b.key - a.key);
-    for (const { p } of eligible.slice(0, slots - unchoked)) p.conn.unchoke();
-  }
-
-  /**
-   * An unchoked peer that wants nothing more from us holds a slot another
-   * could use: it is choked and the slot given on (libtorrent does the same).
-   */
-  #onNotInterested(peer: SwarmPeer): void {
-    if (peer.conn.amChoking) return;
-    peer.conn.choke();
-    this.#fillFreeSlots();
   }
 
   /** Tops up the peer's request pipeline from the picker. */
@@ -516,29 +470,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#connectMore();
   }
 
-  // ---- rounds --------------------------------------------------------------------
-
-  #scheduleChoke(soon = true): void {
-    const interval = this.#o.chokeIntervalMs ?? 10_000;
-    // The first round comes soon after start, so new peers need not wait a
-    // full round, and so does the next one while a round leaves slots free.
-    const delay = soon ? Math.min(interval, QUICK_CHOKE_ROUND_MS) : interval;
-    this.#chokeTimer = this.#clock.setTimeout(() => {
-      const full = this.#chokeRound();
-      if (this.#active()) this.#scheduleChoke(!full);
-    }, delay);
-  }
-
-  /** Runs a choke round; true when every upload slot is taken. */
-  #chokeRound(): boolean {
-    const views = [...this.#peers.values()].filter((p) => p.conn.ready).map((p) => p.chokerView());
-    const decision = this.#choker.decide(views, this.#clock.now(), this.complete);
-    for (const p of this.#peers.values()) {
-      if (decision.unchoke.has(p.id)) p.conn.unchoke();
-      else p.conn.choke();
-    }
-    return decision.unchoke.size >= (this.#o.uploadSlots ?? 4);
-  }
+  // ---- resume data -------------------------------------------------------------
 
   #scheduleSave(): void {
     this.#saveTimer = this.#clock.setTimeout(async () => {
@@ -620,7 +552,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       peerChoking: s.peerChoking,
       peerInterested: s.peerInterested,
       requests: s.requestsOutstanding,
-      optimistic: this.#choker.optimistic === p.id,
+      optimistic: this.#uploadSlots.optimistic === p.id,
       downloadPiece: down,
       downloadPieceProgress:
         down === undefined ? 0 : (partials.get(down) ?? (this.storage.have.has(down) ? 1 : 0)),

@@ -1,0 +1,129 @@
+/**
+ * Who we upload to, and when that is decided: the choke rounds (every 10 s by
+ * default; the ranking itself is the Choker's) and what happens between them.
+ *
+ * Between rounds, a free upload slot goes to an interested peer at once
+ * rather than at the next round: upload capacity left idle helps nobody, and
+ * choking exists to ration slots that are all taken. The peer that sends us
+ * most gets it (ties at random); while we download only a peer that has
+ * shared with us (unchoked us or sent us data) gets one, and while we seed
+ * likely free-riders (Choker.freeRider) come last. The others wait for the
+ * round, which comes within a second while a round leaves slots free. An
+ * unchoked peer that wants nothing more is choked and its slot passed on
+ * (libtorrent does the same).
+ */
+import { Choker } from "../choker/index.ts";
+import type { Clock } from "../util/index.ts";
+import type { SwarmPeer } from "./swarm-peer.ts";
+
+/** When the first round runs after start, and the next after a round that left slots free. */
+const QUICK_ROUND_MS = 1000;
+
+export interface UploadSlotsOptions {
+  clock: Clock;
+  /** Upload slots, the optimistic one included (default 4). */
+  slots?: number;
+  /** Time between choke rounds (default 10 s). */
+  intervalMs?: number;
+  random?: () => number;
+  /** The torrent's connected peers. */
+  peers: () => Iterable<SwarmPeer>;
+  /** Whether we are seeding (nobody can send us anything). */
+  seeding: () => boolean;
+}
+
+export class UploadSlots {
+  readonly #o: UploadSlotsOptions;
+  readonly #choker: Choker;
+  readonly #slots: number;
+  readonly #intervalMs: number;
+  #timer: ReturnType<Clock["setTimeout"]> | undefined;
+
+  constructor(o: UploadSlotsOptions) {
+    this.#o = o;
+    this.#slots = o.slots ?? 4;
+    this.#intervalMs = o.intervalMs ?? 10_000;
+    // The optimistic unchoke lasts three rounds (30 s with the usual 10 s
+    // rounds); a seed gives each waiting leecher its turn every round.
+    const chokerOptions: ConstructorParameters<typeof Choker>[0] = {
+      slots: this.#slots,
+      optimisticMs: 3 * this.#intervalMs,
+      seedRotationMs: this.#intervalMs,
+    };
+    if (o.random) chokerOptions.random = o.random;
+    this.#choker = new Choker(chokerOptions);
+  }
+
+  /** The peer holding the optimistic unchoke, if any. */
+  get optimistic(): string | undefined {
+    return this.#choker.optimistic;
+  }
+
+  /** Starts the rounds (the first comes soon). */
+  start(): void {
+    this.stop();
+    this.#schedule(true);
+  }
+
+  stop(): void {
+    if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** A peer became interested: a free slot may be its. */
+  onInterested(): void {
+    if (this.#timer) this.#fillFreeSlots();
+  }
+
+  onNotInterested(peer: SwarmPeer): void {
+    if (peer.conn.amChoking) return;
+    peer.conn.choke();
+    if (this.#timer) this.#fillFreeSlots();
+  }
+
+  #schedule(soon: boolean): void {
+    const delay = soon ? Math.min(this.#intervalMs, QUICK_ROUND_MS) : this.#intervalMs;
+    this.#timer = this.#o.clock.setTimeout(() => {
+      const full = this.#round();
+      this.#schedule(!full);
+    }, delay);
+  }
+
+  /** Runs a choke round; true when every slot is taken. */
+  #round(): boolean {
+    const peers = [...this.#o.peers()];
+    const views = peers.filter((p) => p.conn.ready).map((p) => p.chokerView());
+    const decision = this.#choker.decide(views, this.#o.clock.now(), this.#o.seeding());
+    for (const p of peers) {
+      if (decision.unchoke.has(p.id)) p.conn.unchoke();
+      else p.conn.choke();
+    }
+    return decision.unchoke.size >= this.#slots;
+  }
+
+  #fillFreeSlots(): void {
+    let unchoked = 0;
+    const waiting: SwarmPeer[] = [];
+    for (const p of this.#o.peers()) {
+      if (!p.conn.amChoking) unchoked++;
+      else if (p.conn.peerInterested && p.conn.ready) waiting.push(p);
+    }
+    if (unchoked >= this.#slots || waiting.length === 0) return;
+    const now = this.#o.clock.now();
+    const random = this.#o.random ?? Math.random;
+    const seeding = this.#o.seeding();
+    const ranked = waiting.map((p) => {
+      const view = p.chokerView();
+      return {
+        p,
+        rider: this.#choker.freeRider(view, now),
+        shared: view.reciprocated === true,
+        // Bytes/s, plus less than one to break ties at random.
+        key: view.downloadRate + random(),
+      };
+    });
+    const eligible = seeding ? ranked : ranked.filter((r) => r.shared);
+    eligible.sort((a, b) => Number(a.rider) - Number(b.rider) || b.key - a.key);
+    for (const { p } of eligible.slice(0, this.#slots - unchoked)) p.conn.unchoke();
+  }
+}
