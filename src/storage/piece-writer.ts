@@ -74,7 +74,9 @@ export class PieceWriter {
       data: shared.buffer as SharedArrayBuffer,
       length: shared.length,
       direct: directIo && PiecePool.aligned(shared),
-      expected,
+      // A copy with a buffer of its own: a view is cloned with its whole
+      // underlying buffer (here the .torrent's bytes) into every message.
+      expected: new Uint8Array(expected),
       writes,
     });
     if (shared !== data) PiecePool.shared.release(shared);
