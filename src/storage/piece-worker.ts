@@ -7,10 +7,16 @@
  *
  * Writes go to libuv's thread pool and are not waited for before the next
  * message: this thread hashes the next piece while the last one is written,
- * and a piece is answered once its writes are done. They run one at a time,
- * in order: writers of one file take turns on its inode lock anyway, and four
- * of them at once spent a fifth of their time spinning on it. `sync` and
- * `close` first wait for every write that came before them.
+ * and a piece is answered once its writes are done. Buffered writes (through
+ * the page cache) run one at a time, in order: writers of one file take
+ * turns on its inode lock anyway, and four of them at once spent a fifth of
+ * their time spinning on it. Direct writes start as soon as their piece is
+ * hashed, without waiting for the one before: chained, each would start only
+ * when this thread, busy hashing, got round to the last one's completion,
+ * and hashing and writing would take turns instead of overlapping. The
+ * kernel queues them (a writer blocked on the inode lock sleeps while the
+ * holder waits for the device). `sync` and `close` first wait for every
+ * write that came before them.
  *
  * Direct I/O: a run that starts and ends on DIRECT_ALIGN boundaries, from a
  * page-aligned buffer, is written through a second descriptor opened with
@@ -41,8 +47,10 @@ interface OpenFile {
 }
 
 const files = new Map<string, OpenFile>();
-/** The last write queued: each waits for the one before. */
-let lastWrite: Promise<unknown> = Promise.resolve();
+/** The last buffered write queued: each waits for the one before. */
+let lastBuffered: Promise<unknown> = Promise.resolve();
+/** Every write not finished yet. */
+const writing = new Set<Promise<unknown>>();
 const fdatasyncAsync = promisify(fdatasync);
 const closeAsync = promisify(close);
 
@@ -92,27 +100,43 @@ function writeAt(fd: number, data: Buffer, start: number, length: number, positi
 
 const isAligned = (n: number) => n % DIRECT_ALIGN === 0;
 
-/** Writes one run of the piece, directly where it may. */
+/** The file's O_DIRECT descriptor if this run may be written through it, else null. */
+function directFor(w: PieceWrite, file: OpenFile, direct: boolean): number | null {
+  if (!direct || !isAligned(w.start) || !isAligned(w.length) || !isAligned(w.fileOffset)) {
+    return null;
+  }
+  return directFd(w.path, file);
+}
+
+/** Writes one run of the piece: directly where it may, else after the buffered writes before it. */
 async function writeRun(data: Buffer, w: PieceWrite, direct: boolean): Promise<void> {
   const file = fileFor(w.path);
+  const buffered = () => writeAt(file.fd, data, w.start, w.length, w.fileOffset);
   try {
-    if (direct && isAligned(w.start) && isAligned(w.length) && isAligned(w.fileOffset)) {
-      const fd = directFd(w.path, file);
-      if (fd !== null) {
-        try {
-          return await writeAt(fd, data, w.start, w.length, w.fileOffset);
-        } catch (err) {
-          // EINVAL: this file system wants other alignment, or no direct I/O.
-          if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
+    const fd = directFor(w, file, direct);
+    if (fd !== null) {
+      try {
+        return await writeAt(fd, data, w.start, w.length, w.fileOffset);
+      } catch (err) {
+        // EINVAL: this file system wants other alignment, or no direct I/O.
+        if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
+        if (file.direct === fd) {
           file.direct = null;
           await closeAsync(fd);
         }
       }
     }
-    await writeAt(file.fd, data, w.start, w.length, w.fileOffset);
+    const done = lastBuffered.then(buffered);
+    lastBuffered = done.catch(() => {});
+    await done;
   } catch (err) {
     throw Object.assign(err as NodeJS.ErrnoException, { path: w.path });
   }
+}
+
+/** Resolves once every write begun so far has finished (failed ones included). */
+function written(): Promise<unknown> {
+  return Promise.allSettled([...writing]);
 }
 
 async function closeFile(file: OpenFile): Promise<void> {
@@ -126,16 +150,18 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       const data = Buffer.from(req.data, 0, req.length);
       const ok = createHash("sha1").update(data).digest().equals(Buffer.from(req.expected));
       if (ok) {
-        const done = lastWrite.then(async () => {
-          for (const w of req.writes) await writeRun(data, w, req.direct);
-        });
-        lastWrite = done.catch(() => {});
-        await done;
+        const done = Promise.all(req.writes.map((w) => writeRun(data, w, req.direct)));
+        writing.add(done);
+        try {
+          await done;
+        } finally {
+          writing.delete(done);
+        }
       }
       return { id: req.id, ok };
     }
     case "sync":
-      await lastWrite;
+      await written();
       for (const path of req.paths) {
         const file = files.get(path);
         // One descriptor is enough: fdatasync flushes the file, however it was written.
@@ -143,7 +169,7 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       }
       return { id: req.id, ok: true };
     case "close":
-      await lastWrite;
+      await written();
       for (const path of req.paths) {
         const file = files.get(path);
         files.delete(path);
