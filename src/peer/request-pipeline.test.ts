@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import { pipelineDepth, requestTimeout } from "./pipeline-policy.ts";
-import { RequestPipeline } from "./request-pipeline.ts";
+import { blockKey, RequestPipeline } from "./request-pipeline.ts";
 import { ServeQueue } from "./serve-queue.ts";
 
 const blk = (index: number, begin = 0, length = 16384) => ({ index, begin, length });
@@ -69,4 +70,29 @@ test("pipeline depth follows the rate; request timeouts shrink for fast peers", 
   assert.equal(requestTimeout(10 * 1024 * 1024, 16384 * 64, 5_000, 30_000), 5_000, "fast peer");
   const mid = requestTimeout(1024 * 1024, 16384 * 256, 5_000, 30_000);
   assert.equal(mid, 14_000, "4 MiB outstanding at 1 MiB/s: 3 × 4 s + 2 s");
+});
+
+test("blockKey: equal exactly when (index, begin, length) are, packed or not", () => {
+  const block = fc.record({
+    index: fc.oneof(fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })),
+    begin: fc.oneof(
+      fc.integer({ min: 0, max: 4 }).map((b) => b * 16384),
+      fc.integer({ min: 0, max: 2 ** 31 }),
+      fc.constant(2 ** 31 - 16384),
+    ),
+    length: fc.oneof(fc.constantFrom(1, 16383, 16384, 16385), fc.integer({ min: 0, max: 1 << 17 })),
+  });
+  fc.assert(
+    fc.property(block, block, (a, b) => {
+      const same = a.index === b.index && a.begin === b.begin && a.length === b.length;
+      assert.equal(
+        blockKey(a.index, a.begin, a.length) === blockKey(b.index, b.begin, b.length),
+        same,
+      );
+    }),
+    { numRuns: 5000 },
+  );
+  assert.equal(typeof blockKey(3, 16384, 16384), "number", "a usual block packs");
+  assert.equal(typeof blockKey(3, 100, 16384), "string", "an unaligned one does not");
+  assert.equal(typeof blockKey(2 ** 22, 0, 16384), "string", "nor one past the exact range");
 });

@@ -6,7 +6,7 @@
  * time keeps disk reads in step with what the connection can actually send.
  */
 import type { BlockRef } from "../wire/index.ts";
-import { blockKey } from "./request-pipeline.ts";
+import { type BlockKey, blockKey } from "./request-pipeline.ts";
 
 export interface OutgoingPiece extends BlockRef {
   data: Uint8Array;
@@ -19,9 +19,9 @@ export type ServeStage = "waiting" | "serving" | "outbox";
 const keyOf = (r: BlockRef) => blockKey(r.index, r.begin, r.length);
 
 export class ServeQueue {
-  readonly #waiting = new Map<string, BlockRef>();
-  readonly #serving = new Map<string, BlockRef>();
-  readonly #outbox = new Map<string, OutgoingPiece>();
+  readonly #waiting = new Map<BlockKey, BlockRef>();
+  readonly #serving = new Map<BlockKey, BlockRef>();
+  readonly #outbox = new Map<BlockKey, OutgoingPiece>();
 
   /** Requests accepted and not yet answered. */
   get size(): number {
