@@ -12,7 +12,7 @@ import { consoleSnapshot, renderConsole } from "./console-frame.ts";
 import { formatDuration, formatRate } from "./format.ts";
 import type { CliIO } from "./io.ts";
 import { UsageError } from "./io.ts";
-import { startLiveConsole } from "./live-console.ts";
+import type { startLiveConsole as StartLiveConsole } from "./live-console.ts";
 import { intOption, sizeOption } from "./options.ts";
 import { createProgressBar } from "./progress.ts";
 
@@ -183,18 +183,20 @@ export async function runTransfer(
 ): Promise<"done" | "interrupted"> {
   const { quiet } = ui;
   const tty = Boolean(io.stderr.isTTY);
-  const live =
-    ui.ui === "live" && !quiet
-      ? startLiveConsole(
-          io.stdout,
-          ({ columns, rows }) =>
-            renderConsole(consoleSnapshot(client, { listenHost: ui.listenHost }), {
-              columns,
-              ...(rows ? { maxLines: rows } : {}),
-            }),
-          { plainIntervalMs: ui.refresh * 1000 },
-        )
-      : undefined;
+  // The live console (and the terminal libraries under it) loads only when asked for.
+  const startLiveConsole: typeof StartLiveConsole | undefined =
+    ui.ui === "live" && !quiet ? (await import("./live-console.ts")).startLiveConsole : undefined;
+  const live = startLiveConsole
+    ? startLiveConsole(
+        io.stdout,
+        ({ columns, rows }) =>
+          renderConsole(consoleSnapshot(client, { listenHost: ui.listenHost }), {
+            columns,
+            ...(rows ? { maxLines: rows } : {}),
+          }),
+        { plainIntervalMs: ui.refresh * 1000 },
+      )
+    : undefined;
   let lastPlain = 0;
   const draw = () => {
     if (quiet || live) return;

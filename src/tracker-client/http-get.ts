@@ -5,8 +5,7 @@
  * has one overall deadline, and redirects are followed a few times, to http
  * and https only.
  */
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
 import { type Clock, realClock } from "../util/index.ts";
 import { TrackerClientError } from "./errors.ts";
 
@@ -31,6 +30,12 @@ export interface HttpGetResult {
   /** The URL that finally answered (after redirects). */
   url: string;
 }
+
+// Taken with getBuiltinModule rather than imported: an ESM import of node:http
+// builds its module facade, which reads every export, and one of them loads
+// Node's fetch implementation (undici), some 30 ms of every CLI start.
+const { request: httpRequest } = process.getBuiltinModule("node:http");
+const { request: httpsRequest } = process.getBuiltinModule("node:https");
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
