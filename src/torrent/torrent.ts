@@ -437,10 +437,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#setState("seeding");
     this.#announcer?.completed();
     for (const p of [...this.#peers.values()]) this.#onPeerPieces(p);
-    // Every piece is verified and written (to the page cache): the download
-    // is complete for the user now. Flushing the files to disk for the resume
-    // data (fdatasync, ~0.5 s per GiB here) comes after; pause() and close()
-    // wait for it, as TorrentStorage serialises saves.
+    // Every piece is verified and written (to the disk, or to the page cache
+    // where direct I/O was not used): the download is complete for the user
+    // now. Flushing the files for the resume data (fdatasync: ~0.5 s per GiB
+    // of page cache here) comes after; pause() and close() wait for it, as
+    // TorrentStorage serialises saves.
     this.#resumeDirty = false;
     this.emit("complete");
     await this.storage.saveResume().catch((e) => this.#warn(e));

@@ -9,8 +9,10 @@
  * shared with us (unchoked us or sent us data) gets one, and while we seed
  * likely free-riders (Choker.freeRider) come last. The others wait for the
  * round, which comes within a second while a round leaves slots free. An
- * unchoked peer that wants nothing more is choked and its slot passed on
- * (libtorrent does the same).
+ * unchoked peer that wants nothing more is choked and its slot passed on.
+ * libtorrent does both (its "preemptive unchoke" of an interested peer while
+ * slots are free, and choking a peer that loses interest); it fills free
+ * slots without asking whether the peer ever shared.
  */
 import { Choker } from "../choker/index.ts";
 import type { Clock } from "../util/index.ts";
