@@ -35,15 +35,25 @@ export const ALIGNED_MIN_BYTES = WASM_PAGE_BYTES;
 const made = new WeakSet<Buffer>();
 const aligned = new WeakSet<Buffer>();
 
-function allocate(size: number): Buffer {
-  let buf: Buffer;
-  if (size < ALIGNED_MIN_BYTES) buf = Buffer.from(new SharedArrayBuffer(size));
-  else {
-    const pages = Math.ceil(size / WASM_PAGE_BYTES);
+/**
+ * Page-aligned shared memory, or undefined where V8 refuses another wasm
+ * memory (it throws a RangeError when it cannot map one); such a piece gets
+ * a plain SharedArrayBuffer and is written through the page cache.
+ */
+function alignedMemory(size: number): Buffer | undefined {
+  const pages = Math.ceil(size / WASM_PAGE_BYTES);
+  try {
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    buf = Buffer.from(memory.buffer, 0, size);
-    aligned.add(buf);
+    return Buffer.from(memory.buffer, 0, size);
+  } catch {
+    return undefined;
   }
+}
+
+function allocate(size: number): Buffer {
+  let buf = size >= ALIGNED_MIN_BYTES ? alignedMemory(size) : undefined;
+  if (buf) aligned.add(buf);
+  else buf = Buffer.from(new SharedArrayBuffer(size));
   made.add(buf);
   return buf;
 }
