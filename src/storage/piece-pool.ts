@@ -30,7 +30,7 @@ declare const WebAssembly: {
 
 const WASM_PAGE_BYTES = 64 * 1024;
 /** Smaller pieces (16 and 32 KiB) would waste most of a wasm page: they stay unaligned. */
-export const ALIGNED_MIN_BYTES = WASM_PAGE_BYTES;
+const ALIGNED_MIN_BYTES = WASM_PAGE_BYTES;
 /** Every buffer a pool made, and those of them that start on a page boundary. */
 const made = new WeakSet<Buffer>();
 const aligned = new WeakSet<Buffer>();

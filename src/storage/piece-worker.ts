@@ -71,13 +71,18 @@ function fileFor(path: string): OpenFile {
   return file;
 }
 
-/** The file's O_DIRECT descriptor, or null where there is none. */
-function directFd(path: string, file: OpenFile): number | null {
+const isAligned = (n: number) => n % DIRECT_ALIGN === 0;
+
+/** The file's O_DIRECT descriptor if this run may be written through it, else null. */
+function directFd(w: PieceWrite, file: OpenFile, direct: boolean): number | null {
+  if (!direct || !isAligned(w.start) || !isAligned(w.length) || !isAligned(w.fileOffset)) {
+    return null;
+  }
   if (file.direct === undefined) {
     // O_DIRECT is Linux's (and a few others'); where it is missing, there is no direct path.
     const flag = constants.O_DIRECT;
     try {
-      file.direct = flag ? openSync(path, constants.O_WRONLY | flag) : null;
+      file.direct = flag ? openSync(w.path, constants.O_WRONLY | flag) : null;
     } catch {
       file.direct = null;
     }
@@ -98,22 +103,11 @@ function writeAt(fd: number, data: Buffer, start: number, length: number, positi
   });
 }
 
-const isAligned = (n: number) => n % DIRECT_ALIGN === 0;
-
-/** The file's O_DIRECT descriptor if this run may be written through it, else null. */
-function directFor(w: PieceWrite, file: OpenFile, direct: boolean): number | null {
-  if (!direct || !isAligned(w.start) || !isAligned(w.length) || !isAligned(w.fileOffset)) {
-    return null;
-  }
-  return directFd(w.path, file);
-}
-
 /** Writes one run of the piece: directly where it may, else after the buffered writes before it. */
 async function writeRun(data: Buffer, w: PieceWrite, direct: boolean): Promise<void> {
   const file = fileFor(w.path);
-  const buffered = () => writeAt(file.fd, data, w.start, w.length, w.fileOffset);
   try {
-    const fd = directFor(w, file, direct);
+    const fd = directFd(w, file, direct);
     if (fd !== null) {
       try {
         return await writeAt(fd, data, w.start, w.length, w.fileOffset);
@@ -126,7 +120,7 @@ async function writeRun(data: Buffer, w: PieceWrite, direct: boolean): Promise<v
         }
       }
     }
-    const done = lastBuffered.then(buffered);
+    const done = lastBuffered.then(() => writeAt(file.fd, data, w.start, w.length, w.fileOffset));
     lastBuffered = done.catch(() => {});
     await done;
   } catch (err) {

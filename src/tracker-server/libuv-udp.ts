@@ -17,6 +17,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { constants } from "node:os";
 import { libuvBinding, uvError } from "./libuv-binding.ts";
 import type { UdpLink, UdpReceiver, UdpSource } from "./udp-link.ts";
 
@@ -24,23 +25,8 @@ import type { UdpLink, UdpReceiver, UdpSource } from "./udp-link.ts";
 interface UdpHandle {
   bind(address: string, port: number, flags: number): number;
   bind6(address: string, port: number, flags: number): number;
-  /** Returns the datagram's length + 1 when sent at once, 0 when queued, or a negative error. */
-  send(
-    req: SendReq,
-    list: Uint8Array[],
-    count: number,
-    port: number,
-    address: string,
-    hasCallback: boolean,
-  ): number;
-  send6(
-    req: SendReq,
-    list: Uint8Array[],
-    count: number,
-    port: number,
-    address: string,
-    hasCallback: boolean,
-  ): number;
+  send: SendDatagram;
+  send6: SendDatagram;
   recvStart(): number;
   recvStop(): number;
   getsockname(out: { port?: number }): number;
@@ -50,6 +36,16 @@ interface UdpHandle {
   onerror: (nread: number, handle: UdpHandle, error: Error) => void;
 }
 
+/** Returns the datagram's length + 1 when sent at once, 0 when queued, or a negative error. */
+type SendDatagram = (
+  req: SendReq,
+  list: Uint8Array[],
+  count: number,
+  port: number,
+  address: string,
+  hasCallback: boolean,
+) => number;
+
 /** A send request: keeps the list alive while a queued datagram waits. */
 interface SendReq {
   list?: Uint8Array[];
@@ -58,9 +54,9 @@ interface SendReq {
 interface Bindings {
   UDP: new () => UdpHandle;
   SendWrap: new () => SendReq;
-  IPV6ONLY: number;
 }
 
+const { errno } = constants;
 let bindings: Bindings | null | undefined;
 
 function loadBindings(): Bindings | null {
@@ -68,14 +64,12 @@ function loadBindings(): Bindings | null {
   bindings = null;
   const udp = libuvBinding("udp_wrap");
   if (!udp) return bindings;
-  const constants = udp.constants as Record<string, unknown> | undefined;
-  const b = { UDP: udp.UDP, SendWrap: udp.SendWrap, IPV6ONLY: constants?.UV_UDP_IPV6ONLY };
+  const b = { UDP: udp.UDP, SendWrap: udp.SendWrap };
   const proto = (b.UDP as { prototype?: Record<string, unknown> } | undefined)?.prototype;
   const methods = ["bind", "bind6", "send", "send6", "recvStart", "recvStop"];
   if (
     typeof b.UDP !== "function" ||
     typeof b.SendWrap !== "function" ||
-    typeof b.IPV6ONLY !== "number" ||
     !proto ||
     ![...methods, "getsockname", "bufferSize"].every((m) => typeof proto[m] === "function")
   ) {
@@ -116,7 +110,7 @@ export class LibuvUdpLink implements UdpLink {
       // As the dgram link does: dual-stack '::', else IPv4 only where IPv6 is missing.
       err = handle.bind6("::", port, 0);
       this.#ipv6 = true;
-      if (err !== 0 && uvError(err, "bind", "").code !== "EADDRINUSE") {
+      if (err !== 0 && err !== -errno.EADDRINUSE) {
         handle.close();
         handle = new b.UDP();
         err = handle.bind("0.0.0.0", port, 0);

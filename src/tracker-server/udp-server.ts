@@ -78,11 +78,6 @@ export class UdpFrontEnd {
     this.#deps = deps;
   }
 
-  /** Which datagram transport is in use, once bound. */
-  get transport(): UdpLink["kind"] | undefined {
-    return this.#link?.kind;
-  }
-
   /** Binds; with no host, one dual-stack IPv6 socket (IPv4-only where IPv6 is missing). */
   async bind(port: number, host: string | undefined): Promise<number> {
     const link = createUdpLink(
