@@ -124,6 +124,18 @@ function onWriteComplete(this: WriteReq, status: number): void {
   if (link) link.written(status);
 }
 
+function newWriteReq(b: Bindings): WriteReq {
+  const req = new b.WriteWrap();
+  req.oncomplete = onWriteComplete;
+  req.async = false;
+  req.buffer = null;
+  req.link = null;
+  return req;
+}
+
+/** The request object for the next write (see LibuvLink.write). */
+let spareWriteReq: WriteReq | undefined;
+
 function onShutdown(this: ShutdownReq): void {
   // The FIN is out; the peer's EOF (or the idle sweep) closes the handle.
 }
@@ -154,6 +166,8 @@ class LibuvLink<S> implements TcpLink {
   /** Writes the kernel has not taken whole yet. */
   pending = 0;
   closeWhenWritten = false;
+  /** Writes so far (see write). */
+  writes = 0;
   shutdownWhenWritten = false;
   ending = false;
   closed = false;
@@ -173,19 +187,22 @@ class LibuvLink<S> implements TcpLink {
 
   write(bytes: Uint8Array): boolean {
     if (this.closed || this.ending) return true;
+    // Nagle holds a small write back only while an earlier one is unacknowledged:
+    // most connections carry one reply, so the socket option waits for a second.
+    if (this.writes++ === 1) this.handle.setNoDelay(true);
     const b = bindings as Bindings;
-    const req = new b.WriteWrap();
+    // A write the kernel takes at once never touches its request object, so
+    // one serves every such write; a write that has to wait keeps its own.
+    spareWriteReq ??= newWriteReq(b);
+    const req = spareWriteReq;
     req.handle = this.handle;
-    req.oncomplete = onWriteComplete;
-    req.async = false;
-    req.buffer = null;
-    req.link = null;
     const err = this.handle.writeBuffer(req, bytes);
     if (err !== 0) {
       this.destroy();
       return true;
     }
     if (b.state[b.kLastWriteWasAsync] === 0) return true;
+    spareWriteReq = undefined;
     req.buffer = bytes;
     req.link = this as LibuvLink<unknown>;
     // Backpressure: read no more requests until the replies are out.
@@ -297,8 +314,6 @@ export class LibuvTcpListener<S> implements TcpListener {
       return;
     }
     this.connections++;
-    // Replies go out in one write each: no Nagle delay on them.
-    handle.setNoDelay(true);
     const link = new LibuvLink(handle, this.#receiver, this);
     handle.link = link as LibuvLink<unknown>;
     link.state = this.#receiver.open(link);
