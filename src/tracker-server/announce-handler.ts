@@ -137,8 +137,9 @@ export class AnnounceHandler {
     const out = this.#out;
     out.count4 = 0;
     out.count6 = 0;
-    out.peers4.length = 0;
-    out.peers6.length = 0;
+    // Setting an array's length is a call into the runtime: only when needed.
+    if (out.peers4.length > 0) out.peers4.length = 0;
+    if (out.peers6.length > 0) out.peers6.length = 0;
   }
 
   /**
@@ -195,8 +196,8 @@ export class AnnounceHandler {
       // UDP answers carry the packet's family only (BEP 15); HTTP both, the asker's first (BEP 7).
       const other = transport === "http";
       if (f.compact) {
-        out.peers4.length = 0;
-        out.peers6.length = 0;
+        if (out.peers4.length > 0) out.peers4.length = 0;
+        if (out.peers6.length > 0) out.peers6.length = 0;
         const n1 = store.sampleCompact(
           key,
           first,

@@ -14,9 +14,14 @@
  * Expiry scans the table's last-seen times, a few hundred microseconds per
  * hundred thousand peers, sixteen times per expiry time. No announce scans
  * anything.
+ *
+ * An announce asks for one swarm several times (put, a sample per address
+ * family, counts) and for the asker twice (put, then to leave it out of the
+ * sample): the last swarm and the last peer put are remembered, so each is
+ * looked up once.
  */
 import type { IpFamily } from "../tracker-proto/index.ts";
-import { NO_SLOT, PeerTable } from "./peer-table.ts";
+import { NO_SLOT, PeerTable, POS4, POS6 } from "./peer-table.ts";
 import type { Random } from "./random.ts";
 import type {
   PeerUpdate,
@@ -41,6 +46,12 @@ function gcd(x: number, y: number): number {
 /** One family's peer slots, seeders first. */
 class FamilyList {
   readonly slots: number[] = [];
+  /**
+   * IPv4 lists only: each peer's compact entry as one number (address * 65536
+   * + port), beside its slot. A sample reads them from here, a few adjacent
+   * cache lines per swarm, rather than from one record per peer.
+   */
+  readonly entries: number[] = [];
   seeds = 0;
 }
 
@@ -82,6 +93,11 @@ export class MemorySwarmStore implements SwarmStore {
   readonly #table = new PeerTable();
   readonly #opts: MemorySwarmStoreOptions;
   #seeders = 0;
+  // The last swarm looked up (see #lookup) and the last peer put (see #slotOf).
+  #lastKey = "";
+  #lastSwarm: Swarm | undefined;
+  #lastPeerId = "";
+  #lastSlot = NO_SLOT;
   // The walk chosen by #walk(): range start, length, first index, step, the asker's position.
   #start = 0;
   #n = 0;
@@ -93,8 +109,18 @@ export class MemorySwarmStore implements SwarmStore {
     this.#opts = opts;
   }
 
+  #lookup(infoHash: string): Swarm | undefined {
+    if (infoHash === this.#lastKey) return this.#lastSwarm;
+    const swarm = this.#swarms.get(infoHash);
+    if (swarm) {
+      this.#lastKey = infoHash;
+      this.#lastSwarm = swarm;
+    }
+    return swarm;
+  }
+
   #swarm(infoHash: string): Swarm {
-    let swarm = this.#swarms.get(infoHash);
+    let swarm = this.#lookup(infoHash);
     if (!swarm) {
       const index = this.#freeIndexes.pop() ?? this.#byIndex.length;
       swarm = new Swarm(infoHash, index, this.#opts.loadCompleted?.(infoHash) ?? 0);
@@ -108,46 +134,66 @@ export class MemorySwarmStore implements SwarmStore {
     this.#swarms.delete(swarm.key);
     this.#byIndex[swarm.index] = undefined;
     this.#freeIndexes.push(swarm.index);
+    if (this.#lastSwarm === swarm) {
+      this.#lastKey = "";
+      this.#lastSwarm = undefined;
+    }
   }
 
-  // Partitioned lists: the table's position arrays (pos4/pos6) follow every move.
+  /** The slot of a peer in a swarm, or NO_SLOT. */
+  #slotOf(swarm: Swarm, peerId: string): number {
+    const last = this.#lastSlot;
+    if (
+      last !== NO_SLOT &&
+      peerId === this.#lastPeerId &&
+      this.#table.swarmOf(last) === swarm.index
+    ) {
+      return last;
+    }
+    const t = this.#table;
+    return t.find(swarm.index, peerId, t.hash(swarm.index, peerId));
+  }
 
-  #place(fl: FamilyList, pos: Int32Array, slot: number, i: number): void {
+  // Partitioned lists: the table's list positions (POS4/POS6) follow every move.
+
+  #place(fl: FamilyList, which: number, slot: number, i: number): void {
     fl.slots[i] = slot;
-    pos[slot] = i;
+    if (which === POS4) fl.entries[i] = this.#table.entry4(slot);
+    this.#table.setPos(slot, which, i);
   }
 
-  #swap(fl: FamilyList, pos: Int32Array, i: number, j: number): void {
+  #swap(fl: FamilyList, which: number, i: number, j: number): void {
     if (i === j) return;
     const a = fl.slots[i]!;
-    this.#place(fl, pos, fl.slots[j]!, i);
-    this.#place(fl, pos, a, j);
+    this.#place(fl, which, fl.slots[j]!, i);
+    this.#place(fl, which, a, j);
   }
 
-  #add(fl: FamilyList, pos: Int32Array, slot: number, seeder: boolean): void {
-    this.#place(fl, pos, slot, fl.slots.length);
-    if (seeder) this.#swap(fl, pos, pos[slot]!, fl.seeds++);
+  #add(fl: FamilyList, which: number, slot: number, seeder: boolean): void {
+    this.#place(fl, which, slot, fl.slots.length);
+    if (seeder) this.#swap(fl, which, fl.slots.length - 1, fl.seeds++);
   }
 
-  #removeFrom(fl: FamilyList, pos: Int32Array, slot: number, seeder: boolean): void {
-    let i = pos[slot]!;
+  #removeFrom(fl: FamilyList, which: number, slot: number, seeder: boolean): void {
+    let i = this.#table.pos(slot, which);
     if (seeder) {
-      this.#swap(fl, pos, i, --fl.seeds);
+      this.#swap(fl, which, i, --fl.seeds);
       i = fl.seeds;
     }
-    this.#swap(fl, pos, i, fl.slots.length - 1);
+    this.#swap(fl, which, i, fl.slots.length - 1);
     fl.slots.pop();
-    pos[slot] = NO_SLOT;
+    if (which === POS4) fl.entries.pop();
+    this.#table.setPos(slot, which, NO_SLOT);
   }
 
-  #moved(fl: FamilyList, pos: Int32Array, slot: number, seeder: boolean): void {
-    const i = pos[slot]!;
-    if (seeder) this.#swap(fl, pos, i, fl.seeds++);
-    else this.#swap(fl, pos, i, --fl.seeds);
+  #moved(fl: FamilyList, which: number, slot: number, seeder: boolean): void {
+    const i = this.#table.pos(slot, which);
+    if (seeder) this.#swap(fl, which, i, fl.seeds++);
+    else this.#swap(fl, which, i, --fl.seeds);
   }
 
   put(infoHash: string, u: PeerUpdate, now: number): PutResult {
-    let swarm = this.#swarms.get(infoHash);
+    let swarm = this.#lookup(infoHash);
     if (!swarm) {
       if (this.#swarms.size >= this.#opts.maxSwarms) {
         u.previousLeft = -2;
@@ -171,38 +217,41 @@ export class MemorySwarmStore implements SwarmStore {
       } else swarm.leechers++;
       result = "added";
     } else {
-      const wasSeeder = t.left[slot] === 0;
-      u.previousLeft = t.left[slot]!;
-      if (wasSeeder !== seeder) {
+      const previous = t.left(slot);
+      u.previousLeft = previous;
+      if ((previous === 0) !== seeder) {
         const d = seeder ? 1 : -1;
         swarm.seeders += d;
         swarm.leechers -= d;
         this.#seeders += d;
-        if (t.pos4[slot]! >= 0) this.#moved(swarm.v4, t.pos4, slot, seeder);
-        if (swarm.v6 && t.pos6[slot]! >= 0) this.#moved(swarm.v6, t.pos6, slot, seeder);
+        if (t.pos(slot, POS4) >= 0) this.#moved(swarm.v4, POS4, slot, seeder);
+        if (swarm.v6 && t.pos(slot, POS6) >= 0) this.#moved(swarm.v6, POS6, slot, seeder);
       }
     }
-    t.left[slot] = u.left;
-    t.lastSeen[slot] = now;
+    t.touch(slot, u.left, now);
     if (u.ip4 >= 0) {
-      if (t.pos4[slot]! < 0) this.#add(swarm.v4, t.pos4, slot, seeder);
-      t.ip4[slot] = u.ip4;
-      t.port4[slot] = u.port;
+      t.setEntry4(slot, u.ip4, u.port);
+      const i = t.pos(slot, POS4);
+      if (i < 0) this.#add(swarm.v4, POS4, slot, seeder);
+      else swarm.v4.entries[i] = u.ip4 * 65536 + u.port;
     }
     if (u.ip6 !== "") {
       swarm.v6 ??= new FamilyList();
-      t.setIp6(slot, u.ip6, u.port);
-      if (t.pos6[slot]! < 0) this.#add(swarm.v6, t.pos6, slot, seeder);
+      t.setEntry6(slot, u.ip6, u.port);
+      if (t.pos(slot, POS6) < 0) this.#add(swarm.v6, POS6, slot, seeder);
     }
+    this.#lastPeerId = u.peerId;
+    this.#lastSlot = slot;
     return result;
   }
 
   #removeSlot(swarm: Swarm, slot: number): void {
     const t = this.#table;
-    const seeder = t.left[slot] === 0;
-    if (t.pos4[slot]! >= 0) this.#removeFrom(swarm.v4, t.pos4, slot, seeder);
-    if (swarm.v6 && t.pos6[slot]! >= 0) this.#removeFrom(swarm.v6, t.pos6, slot, seeder);
+    const seeder = t.left(slot) === 0;
+    if (t.pos(slot, POS4) >= 0) this.#removeFrom(swarm.v4, POS4, slot, seeder);
+    if (swarm.v6 && t.pos(slot, POS6) >= 0) this.#removeFrom(swarm.v6, POS6, slot, seeder);
     t.release(slot);
+    if (slot === this.#lastSlot) this.#lastSlot = NO_SLOT;
     swarm.size--;
     if (seeder) {
       swarm.seeders--;
@@ -212,18 +261,18 @@ export class MemorySwarmStore implements SwarmStore {
   }
 
   remove(infoHash: string, peerId: string): boolean {
-    const swarm = this.#swarms.get(infoHash);
+    const swarm = this.#lookup(infoHash);
     if (!swarm) return false;
-    const slot = this.#table.find(swarm.index, peerId, this.#table.hash(swarm.index, peerId));
+    const slot = this.#slotOf(swarm, peerId);
     if (slot === NO_SLOT) return false;
     this.#removeSlot(swarm, slot);
     return true;
   }
 
   get(infoHash: string, peerId: string): StoredPeer | undefined {
-    const swarm = this.#swarms.get(infoHash);
+    const swarm = this.#lookup(infoHash);
     if (!swarm) return undefined;
-    const slot = this.#table.find(swarm.index, peerId, this.#table.hash(swarm.index, peerId));
+    const slot = this.#slotOf(swarm, peerId);
     return slot === NO_SLOT ? undefined : this.#table.stored(slot);
   }
 
@@ -232,7 +281,7 @@ export class MemorySwarmStore implements SwarmStore {
   }
 
   counts(infoHash: string): SwarmCounts | undefined {
-    return this.#swarms.get(infoHash);
+    return this.#lookup(infoHash);
   }
 
   /**
@@ -248,17 +297,15 @@ export class MemorySwarmStore implements SwarmStore {
     exclude: string,
     leechersOnly: boolean,
   ): FamilyList | undefined {
-    const swarm = this.#swarms.get(infoHash);
+    const swarm = this.#lookup(infoHash);
     if (!swarm || want <= 0) return undefined;
     const fl = family === 4 ? swarm.v4 : swarm.v6;
     if (!fl) return undefined;
     const start = leechersOnly ? fl.seeds : 0;
     const n = fl.slots.length - start;
     if (n <= 0) return undefined;
-    const t = this.#table;
-    const self =
-      exclude === "" ? NO_SLOT : t.find(swarm.index, exclude, t.hash(swarm.index, exclude));
-    const selfIndex = self === NO_SLOT ? -1 : (family === 4 ? t.pos4 : t.pos6)[self]!;
+    const self = exclude === "" ? NO_SLOT : this.#slotOf(swarm, exclude);
+    const selfIndex = self === NO_SLOT ? -1 : this.#table.pos(self, family === 4 ? POS4 : POS6);
     const random = this.#opts.random;
     let step = n === 1 ? 1 : 1 + random.below(n - 1);
     while (gcd(step, n) !== 1) step = step === n - 1 ? 1 : step + 1;
@@ -283,6 +330,7 @@ export class MemorySwarmStore implements SwarmStore {
     if (!fl) return 0;
     const t = this.#table;
     const slots = fl.slots;
+    const entries = fl.entries;
     const start = this.#start;
     const n = this.#n;
     const step = this.#step;
@@ -293,8 +341,18 @@ export class MemorySwarmStore implements SwarmStore {
     const v4 = family === 4;
     for (let k = 0; k < n && count < want; k++) {
       if (i !== self) {
-        const slot = slots[start + i]!;
-        o = v4 ? t.writeEntry4(slot, out, o) : t.writeEntry6(slot, out, o);
+        if (v4) {
+          const entry = entries[start + i]!;
+          const port = entry % 65536;
+          const ip = (entry - port) / 65536;
+          out[o] = ip >>> 24;
+          out[o + 1] = ip >>> 16;
+          out[o + 2] = ip >>> 8;
+          out[o + 3] = ip;
+          out[o + 4] = port >>> 8;
+          out[o + 5] = port;
+          o += 6;
+        } else o = t.writeEntry6(slots[start + i]!, out, o);
         count++;
       }
       i += step;
@@ -330,8 +388,9 @@ export class MemorySwarmStore implements SwarmStore {
     const cutoff = now - this.#opts.expiryMs;
     let removed = 0;
     for (let slot = 0; slot < t.used; slot++) {
-      if (t.swarmOf[slot]! >= 0 && t.lastSeen[slot]! <= cutoff) {
-        this.#removeSlot(this.#byIndex[t.swarmOf[slot]!]!, slot);
+      const swarm = t.swarmOf(slot);
+      if (swarm >= 0 && t.lastSeen(slot) <= cutoff) {
+        this.#removeSlot(this.#byIndex[swarm]!, slot);
         removed++;
       }
     }
@@ -363,7 +422,7 @@ export class MemorySwarmStore implements SwarmStore {
     const t = this.#table;
     const out = swarm.v4.slots.map((slot) => t.stored(slot));
     // Dual-stack peers are in both lists: list them once.
-    for (const slot of swarm.v6?.slots ?? []) if (t.pos4[slot]! < 0) out.push(t.stored(slot));
+    for (const slot of swarm.v6?.slots ?? []) if (t.pos(slot, POS4) < 0) out.push(t.stored(slot));
     return out;
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { NO_SLOT, nextCapacity, PeerTable } from "./peer-table.ts";
+import { NO_SLOT, nextCapacity, PeerTable, POS4, POS6 } from "./peer-table.ts";
 
 const id = (i: number) => `-XX0001-${String(i).padStart(12, "0")}`;
 
@@ -62,14 +62,13 @@ test("property: inserts and releases in any order match a Map", () => {
 test("entries: BEP 23 (6 bytes) and BEP 7 (18 bytes)", () => {
   const t = new PeerTable();
   const s = t.insert(0, id(1), t.hash(0, id(1)));
-  t.ip4[s] = 0x7f000001;
-  t.port4[s] = 6881;
-  t.pos4[s] = 0;
+  t.setEntry4(s, 0x7f000001, 6881);
+  t.setPos(s, POS4, 0);
   const out = Buffer.alloc(18);
   assert.equal(t.writeEntry4(s, out, 0), 6);
   assert.deepEqual([...out.subarray(0, 6)], [127, 0, 0, 1, 0x1a, 0xe1]);
-  t.setIp6(s, `${"\0".repeat(15)}\x01`, 51413);
-  t.pos6[s] = 0;
+  t.setEntry6(s, `${"\0".repeat(15)}\x01`, 51413);
+  t.setPos(s, POS6, 0);
   assert.equal(t.writeEntry6(s, out, 0), 18);
   assert.equal(out.readUInt16BE(16), 51413);
   assert.equal(out[15], 1);

@@ -1,13 +1,30 @@
 /**
- * Every peer of every swarm in flat typed arrays, one slot per peer (a
- * struct of arrays), with a free list and an open-addressing index from
- * (swarm number, peer id) to slot.
+ * Every peer of every swarm in one flat table, one 64-byte record per peer,
+ * with a free list and an open-addressing index from (swarm number, peer id)
+ * to slot.
  *
  * Why not a Peer object per peer in a Map per swarm: at 100,000 peers those
  * are 100,000 objects, 100,000 peer id strings and the maps' entries, tens of
- * MiB that the garbage collector walks on every major collection. Here a
- * peer costs 58 bytes (76 once any IPv6 peer is stored) in a dozen arrays
- * plus 8 to 16 bytes of index, and the collector sees a dozen objects.
+ * MiB that the garbage collector walks on every major collection. Here the
+ * collector sees a handful of objects.
+ *
+ * Why one record per peer rather than an array per field: an announce reads
+ * and writes most fields of the asker's record and the compact entry of each
+ * peer it hands out, and between two announces the kernel's network stack has
+ * run through the caches. A record is one cache line (and one page) where a
+ * field per array would be a line and a page per field.
+ *
+ * Record layout (byte offsets):
+ *    0 left, float64 (0 = seeder, -1 = never said)
+ *    8 last seen, float64 (clock ms)
+ *   16 swarm number, int32 (NO_SLOT when the slot is free)
+ *   20 index hash, int32
+ *   24 position in the swarm's IPv4 list, int32 (NO_SLOT: none)
+ *   28 position in the swarm's IPv6 list, int32
+ *   32 BEP 23 compact entry: IPv4 address and port, 6 bytes
+ *   38 peer id, 20 bytes
+ * IPv6 entries (BEP 7, 18 bytes) live in a table of their own, allocated with
+ * the first IPv6 peer.
  *
  * Capacity doubles while small, then grows by a quarter (GROWTH_STEP at
  * least): doubling alone would leave up to half of a large table unused
@@ -22,6 +39,19 @@ import type { StoredPeer } from "./swarm-store.ts";
 
 export const NO_SLOT = -1;
 const ID_LENGTH = 20;
+const RECORD = 64;
+// Offsets in units of each view's element size.
+const F64_LEFT = 0;
+const F64_LAST_SEEN = 1;
+const I32_SWARM = 4;
+const I32_HASH = 5;
+/** Which list position (see pos/setPos): the IPv4 one or the IPv6 one. */
+export const POS4 = 6;
+export const POS6 = 7;
+const U8_ENTRY4 = 32;
+const U8_ID = 38;
+const ENTRY6 = 18;
+
 const INITIAL_CAPACITY = 1024;
 /** Up to this capacity the table doubles; past it, it grows by a quarter, at least GROWTH_STEP. */
 const DOUBLING_LIMIT = 65536;
@@ -46,24 +76,12 @@ export class PeerTable {
   used = 0;
   /** Peers stored. */
   count = 0;
-  /** Peer ids, 20 bytes per slot. */
-  ids = new Uint8Array(0);
-  /** Bytes left (0 = seeder, -1 = never said). */
-  left = new Float64Array(0);
-  /** Clock time (ms) of the last announce. */
-  lastSeen = new Float64Array(0);
-  /** The swarm number, or NO_SLOT for a free slot. */
-  swarmOf = new Int32Array(0);
-  /** The index hash of each slot's (swarm, id). */
-  hashes = new Int32Array(0);
-  /** Position in the swarm's IPv4 / IPv6 list, or NO_SLOT. */
-  pos4 = new Int32Array(0);
-  pos6 = new Int32Array(0);
-  ip4 = new Uint32Array(0);
-  port4 = new Uint16Array(0);
-  /** IPv6 address (16 bytes) and port per slot; allocated with the first IPv6 peer. */
-  ip6: Uint8Array | null = null;
-  port6: Uint16Array | null = null;
+  // Three views of the records' memory.
+  #f64 = new Float64Array(0);
+  #i32 = new Int32Array(0);
+  #u8 = new Uint8Array(0);
+  /** IPv6 entries, 18 bytes per slot; allocated with the first IPv6 peer. */
+  #entries6: Uint8Array | null = null;
   readonly #free: number[] = [];
   /** slot + 1 per bucket, 0 = empty; linear probing; at most half full (a power of two). */
   #index = new Int32Array(0);
@@ -76,37 +94,25 @@ export class PeerTable {
   }
 
   #grow(capacity: number): void {
-    const copy = <T extends Uint8Array | Float64Array | Int32Array | Uint32Array | Uint16Array>(
-      old: T,
-      make: new (n: number) => T,
-      per = 1,
-    ): T => {
-      const a = new make(capacity * per);
-      a.set(old);
-      return a;
-    };
-    this.ids = copy(this.ids, Uint8Array, ID_LENGTH);
-    this.left = copy(this.left, Float64Array);
-    this.lastSeen = copy(this.lastSeen, Float64Array);
-    this.swarmOf = copy(this.swarmOf, Int32Array);
-    this.swarmOf.fill(NO_SLOT, this.capacity);
-    this.hashes = copy(this.hashes, Int32Array);
-    this.pos4 = copy(this.pos4, Int32Array);
-    this.pos4.fill(NO_SLOT, this.capacity);
-    this.pos6 = copy(this.pos6, Int32Array);
-    this.pos6.fill(NO_SLOT, this.capacity);
-    this.ip4 = copy(this.ip4, Uint32Array);
-    this.port4 = copy(this.port4, Uint16Array);
-    if (this.ip6 && this.port6) {
-      this.ip6 = copy(this.ip6, Uint8Array, 16);
-      this.port6 = copy(this.port6, Uint16Array);
+    const memory = new ArrayBuffer(capacity * RECORD);
+    const u8 = new Uint8Array(memory);
+    u8.set(this.#u8);
+    this.#f64 = new Float64Array(memory);
+    this.#i32 = new Int32Array(memory);
+    this.#u8 = u8;
+    for (let slot = this.capacity; slot < capacity; slot++)
+      this.#i32[slot * 16 + I32_SWARM] = NO_SLOT;
+    if (this.#entries6) {
+      const entries6 = new Uint8Array(capacity * ENTRY6);
+      entries6.set(this.#entries6);
+      this.#entries6 = entries6;
     }
     this.capacity = capacity;
     const buckets = powerOfTwoAtLeast(capacity * 2);
     this.#index = new Int32Array(buckets);
     this.#mask = buckets - 1;
     for (let slot = 0; slot < this.used; slot++) {
-      if (this.swarmOf[slot]! >= 0) this.#link(slot);
+      if (this.#i32[slot * 16 + I32_SWARM]! >= 0) this.#link(slot);
     }
   }
 
@@ -122,21 +128,23 @@ export class PeerTable {
 
   #sameId(slot: number, id: string): boolean {
     if (id.length !== ID_LENGTH) return false;
-    const ids = this.ids;
-    const o = slot * ID_LENGTH;
-    for (let k = 0; k < ID_LENGTH; k++) if (ids[o + k] !== id.charCodeAt(k)) return false;
+    const u8 = this.#u8;
+    const o = slot * RECORD + U8_ID;
+    for (let k = 0; k < ID_LENGTH; k++) if (u8[o + k] !== id.charCodeAt(k)) return false;
     return true;
   }
 
   /** The slot of (swarm, id), or NO_SLOT; `hash` is this.hash(swarm, id). */
   find(swarm: number, id: string, hash: number): number {
     const index = this.#index;
+    const i32 = this.#i32;
     const mask = this.#mask;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const e = index[i]!;
       if (e === 0) return NO_SLOT;
       const slot = e - 1;
-      if (this.hashes[slot] === hash && this.swarmOf[slot] === swarm && this.#sameId(slot, id)) {
+      const r = slot * 16;
+      if (i32[r + I32_HASH] === hash && i32[r + I32_SWARM] === swarm && this.#sameId(slot, id)) {
         return slot;
       }
     }
@@ -145,7 +153,7 @@ export class PeerTable {
   #link(slot: number): void {
     const index = this.#index;
     const mask = this.#mask;
-    let i = this.hashes[slot]! & mask;
+    let i = this.#i32[slot * 16 + I32_HASH]! & mask;
     while (index[i] !== 0) i = (i + 1) & mask;
     index[i] = slot + 1;
   }
@@ -156,13 +164,16 @@ export class PeerTable {
     if (this.#free.length === 0 && this.used === this.capacity)
       this.#grow(nextCapacity(this.capacity));
     const slot = this.#free.pop() ?? this.used++;
-    this.swarmOf[slot] = swarm;
-    this.hashes[slot] = hash;
-    const o = slot * ID_LENGTH;
-    for (let k = 0; k < ID_LENGTH; k++) this.ids[o + k] = id.charCodeAt(k);
-    this.left[slot] = -1;
-    this.pos4[slot] = NO_SLOT;
-    this.pos6[slot] = NO_SLOT;
+    const r = slot * 16;
+    const i32 = this.#i32;
+    i32[r + I32_SWARM] = swarm;
+    i32[r + I32_HASH] = hash;
+    i32[r + POS4] = NO_SLOT;
+    i32[r + POS6] = NO_SLOT;
+    this.#f64[slot * 8 + F64_LEFT] = -1;
+    const u8 = this.#u8;
+    const o = slot * RECORD + U8_ID;
+    for (let k = 0; k < ID_LENGTH; k++) u8[o + k] = id.charCodeAt(k);
     this.#link(slot);
     this.count++;
     return slot;
@@ -172,11 +183,12 @@ export class PeerTable {
   release(slot: number): void {
     // Backward-shift deletion keeps every probe chain unbroken without tombstones.
     const index = this.#index;
+    const i32 = this.#i32;
     const mask = this.#mask;
-    let i = this.hashes[slot]! & mask;
+    let i = i32[slot * 16 + I32_HASH]! & mask;
     while (index[i] !== slot + 1) i = (i + 1) & mask;
     for (let j = (i + 1) & mask; index[j] !== 0; j = (j + 1) & mask) {
-      const home = this.hashes[index[j]! - 1]! & mask;
+      const home = i32[(index[j]! - 1) * 16 + I32_HASH]! & mask;
       // The entry at j may move back to i unless its home lies cyclically in (i, j].
       const stays = i <= j ? i < home && home <= j : i < home || home <= j;
       if (!stays) {
@@ -185,46 +197,92 @@ export class PeerTable {
       }
     }
     index[i] = 0;
-    this.swarmOf[slot] = NO_SLOT;
+    i32[slot * 16 + I32_SWARM] = NO_SLOT;
     this.#free.push(slot);
     this.count--;
   }
 
-  setIp6(slot: number, ip: string, port: number): void {
-    if (!this.ip6 || !this.port6) {
-      this.ip6 = new Uint8Array(this.capacity * 16);
-      this.port6 = new Uint16Array(this.capacity);
-    }
-    const o = slot * 16;
-    for (let k = 0; k < 16; k++) this.ip6[o + k] = ip.charCodeAt(k);
-    this.port6[slot] = port;
+  /** The slot's swarm number, or NO_SLOT when the slot is free. */
+  swarmOf(slot: number): number {
+    return this.#i32[slot * 16 + I32_SWARM]!;
+  }
+
+  left(slot: number): number {
+    return this.#f64[slot * 8 + F64_LEFT]!;
+  }
+
+  lastSeen(slot: number): number {
+    return this.#f64[slot * 8 + F64_LAST_SEEN]!;
+  }
+
+  /** Records an announce: bytes left and when. */
+  touch(slot: number, left: number, now: number): void {
+    const f64 = this.#f64;
+    f64[slot * 8 + F64_LEFT] = left;
+    f64[slot * 8 + F64_LAST_SEEN] = now;
+  }
+
+  /** The slot's position in its swarm's IPv4 (POS4) or IPv6 (POS6) list, or NO_SLOT. */
+  pos(slot: number, which: number): number {
+    return this.#i32[slot * 16 + which]!;
+  }
+
+  setPos(slot: number, which: number, position: number): void {
+    this.#i32[slot * 16 + which] = position;
+  }
+
+  /** Sets the slot's IPv4 address (an unsigned 32-bit number) and port. */
+  setEntry4(slot: number, ip: number, port: number): void {
+    const u8 = this.#u8;
+    const o = slot * RECORD + U8_ENTRY4;
+    u8[o] = ip >>> 24;
+    u8[o + 1] = ip >>> 16;
+    u8[o + 2] = ip >>> 8;
+    u8[o + 3] = ip;
+    u8[o + 4] = port >>> 8;
+    u8[o + 5] = port;
+  }
+
+  /** The slot's IPv4 entry as one number: address * 65536 + port. */
+  entry4(slot: number): number {
+    const u8 = this.#u8;
+    const o = slot * RECORD + U8_ENTRY4;
+    const ip = ((u8[o]! << 24) | (u8[o + 1]! << 16) | (u8[o + 2]! << 8) | u8[o + 3]!) >>> 0;
+    return ip * 65536 + ((u8[o + 4]! << 8) | u8[o + 5]!);
+  }
+
+  /** Sets the slot's IPv6 address (16 latin1 chars) and port. */
+  setEntry6(slot: number, ip: string, port: number): void {
+    this.#entries6 ??= new Uint8Array(this.capacity * ENTRY6);
+    const entries6 = this.#entries6;
+    const o = slot * ENTRY6;
+    for (let k = 0; k < 16; k++) entries6[o + k] = ip.charCodeAt(k);
+    entries6[o + 16] = port >>> 8;
+    entries6[o + 17] = port;
   }
 
   /** Writes the slot's BEP 23 entry (6 bytes) at `o`; returns the offset after it. */
   writeEntry4(slot: number, out: Uint8Array, o: number): number {
-    const ip = this.ip4[slot]!;
-    const port = this.port4[slot]!;
-    out[o] = ip >>> 24;
-    out[o + 1] = ip >>> 16;
-    out[o + 2] = ip >>> 8;
-    out[o + 3] = ip;
-    out[o + 4] = port >>> 8;
-    out[o + 5] = port;
+    const u8 = this.#u8;
+    const s = slot * RECORD + U8_ENTRY4;
+    out[o] = u8[s]!;
+    out[o + 1] = u8[s + 1]!;
+    out[o + 2] = u8[s + 2]!;
+    out[o + 3] = u8[s + 3]!;
+    out[o + 4] = u8[s + 4]!;
+    out[o + 5] = u8[s + 5]!;
     return o + 6;
   }
 
   /** Writes the slot's BEP 7 entry (18 bytes) at `o`; returns the offset after it. */
   writeEntry6(slot: number, out: Uint8Array, o: number): number {
-    const ip6 = this.ip6 as Uint8Array;
-    const port = (this.port6 as Uint16Array)[slot]!;
-    for (let k = 0, s = slot * 16; k < 16; k++) out[o + k] = ip6[s + k]!;
-    out[o + 16] = port >>> 8;
-    out[o + 17] = port;
-    return o + 18;
+    const entries6 = this.#entries6 as Uint8Array;
+    for (let k = 0, s = slot * ENTRY6; k < ENTRY6; k++) out[o + k] = entries6[s + k]!;
+    return o + ENTRY6;
   }
 
   #entry(slot: number, v6: boolean): string {
-    const bytes = Buffer.allocUnsafe(v6 ? 18 : 6);
+    const bytes = Buffer.allocUnsafe(v6 ? ENTRY6 : 6);
     if (v6) this.writeEntry6(slot, bytes, 0);
     else this.writeEntry4(slot, bytes, 0);
     return bytes.toString("latin1");
@@ -232,12 +290,13 @@ export class PeerTable {
 
   /** The slot as a StoredPeer record (a copy: for views, snapshots, dictionary replies). */
   stored(slot: number): StoredPeer {
+    const id = slot * RECORD + U8_ID;
     return {
-      peerId: Buffer.from(this.ids.buffer, slot * ID_LENGTH, ID_LENGTH).toString("latin1"),
-      addr4: this.pos4[slot]! >= 0 ? this.#entry(slot, false) : "",
-      addr6: this.pos6[slot]! >= 0 ? this.#entry(slot, true) : "",
-      left: this.left[slot]!,
-      lastSeen: this.lastSeen[slot]!,
+      peerId: Buffer.from(this.#u8.buffer, id, ID_LENGTH).toString("latin1"),
+      addr4: this.pos(slot, POS4) >= 0 ? this.#entry(slot, false) : "",
+      addr6: this.pos(slot, POS6) >= 0 ? this.#entry(slot, true) : "",
+      left: this.left(slot),
+      lastSeen: this.lastSeen(slot),
     };
   }
 }
