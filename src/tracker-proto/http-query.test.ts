@@ -143,12 +143,18 @@ test("property: any query text gives a request or a TrackerProtoError, never any
     .map((parts) => parts.join(""));
   fc.assert(
     fc.property(query, (q) => {
-      const code = readAnnounceQuery(q, f);
+      const bytes = Buffer.from(q, "latin1");
+      const code = readAnnounceQuery(bytes, 0, bytes.length, f);
       if (code === null) {
         assert.equal(f.infoHash.length, 20);
         assert.equal(f.peerId.length, 20);
         assert.ok(f.port >= 1 && f.port <= 65535);
       }
+      // Read in place inside a request (as the server does): the same fields.
+      const alone = { ...f };
+      const request = Buffer.from(`GET /announce?${q} HTTP/1.1\r\n`, "latin1");
+      assert.equal(readAnnounceQuery(request, 14, 14 + bytes.length, f), code);
+      assert.deepEqual({ ...f }, alone);
       try {
         parseAnnounceQuery(q);
         assert.equal(code, null);

@@ -1,11 +1,13 @@
 /**
  * HTTP announce and scrape queries (BEP 3, BEP 7, BEP 23, BEP 48).
  *
- * The query is taken as raw text (latin1, one char per byte) and decoded here,
- * because info_hash and peer_id are arbitrary bytes. `readAnnounceQuery` is the
- * server's allocation-light form: it fills a reused object with the ids as
- * latin1 strings (one char per byte), ready to key maps with.
+ * The query is taken raw (latin1 text, or its bytes) and decoded here, because
+ * info_hash and peer_id are arbitrary bytes. `readAnnounceQuery` is the
+ * server's allocation-light form: it reads the request's bytes in place and
+ * fills a reused object with the ids as latin1 strings (one char per byte),
+ * ready to key maps with.
  */
+import { latin1String } from "../util/index.ts";
 import { TrackerProtoError, type TrackerProtoErrorCode } from "./errors.ts";
 import { percentDecodeInto, percentEncode } from "./percent.ts";
 import type { AnnounceEvent, AnnounceRequest } from "./types.ts";
@@ -52,40 +54,46 @@ export function newAnnounceFields(): AnnounceFields {
   };
 }
 
-let scratch = Buffer.allocUnsafe(2048);
+let scratch = new Uint8Array(2048);
 
-/** Decodes text[start, end) into the shared scratch buffer; the byte count or -1. */
-function decodeValue(text: string, start: number, end: number): number {
-  if (end - start > scratch.length) scratch = Buffer.allocUnsafe(end - start);
-  return percentDecodeInto(text, start, end, scratch);
+/** Decodes query[start, end) into the shared scratch buffer; the byte count or -1. */
+function decodeValue(query: Uint8Array, start: number, end: number): number {
+  if (end - start > scratch.length) scratch = new Uint8Array(end - start);
+  return percentDecodeInto(query, start, end, scratch);
+}
+
+/** A decoded value as latin1 text, or undefined when its escapes are malformed. */
+function textValue(query: Uint8Array, start: number, end: number): string | undefined {
+  const n = decodeValue(query, start, end);
+  return n < 0 ? undefined : latin1String(scratch, 0, n);
 }
 
 /** A decimal integer ≥ 0 (at most 20 digits); -1 if the text is anything else. */
-function decimal(text: string, start: number, end: number): number {
+function decimal(query: Uint8Array, start: number, end: number): number {
   if (end <= start || end - start > 20) return -1;
   let v = 0;
   for (let i = start; i < end; i++) {
-    const d = text.charCodeAt(i) - 48;
+    const d = query[i]! - 48;
     if (d < 0 || d > 9) return -1;
     v = v * 10 + d;
   }
   return v;
 }
 
-function eventFrom(text: string, start: number, end: number): AnnounceEvent {
-  switch (text.slice(start, end)) {
-    case "started":
-      return "started";
-    case "completed":
-      return "completed";
-    case "stopped":
-      return "stopped";
-    case "paused":
-      return "paused";
-    default:
-      // BEP 3: absent or empty means a regular announce; unknown words are treated alike.
-      return "none";
-  }
+/** Whether query[start, end) is the ASCII text `word`. */
+function bytesAre(query: Uint8Array, start: number, end: number, word: string): boolean {
+  if (end - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if (query[start + i] !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+function eventFrom(query: Uint8Array, start: number, end: number): AnnounceEvent {
+  if (bytesAre(query, start, end, "started")) return "started";
+  if (bytesAre(query, start, end, "completed")) return "completed";
+  if (bytesAre(query, start, end, "stopped")) return "stopped";
+  if (bytesAre(query, start, end, "paused")) return "paused";
+  // BEP 3: absent or empty means a regular announce; unknown words are treated alike.
+  return "none";
 }
 
 // Parameter names readAnnounceQuery knows, as small numbers.
@@ -106,31 +114,36 @@ const P_IPV4 = 12;
 const P_IPV6 = 13;
 const P_KEY = 14;
 const P_TRACKER_ID = 15;
-const NAMES: readonly [string, number][] = [
-  ["info_hash", P_INFO_HASH],
-  ["peer_id", P_PEER_ID],
-  ["port", P_PORT],
-  ["uploaded", P_UPLOADED],
-  ["downloaded", P_DOWNLOADED],
-  ["left", P_LEFT],
-  ["event", P_EVENT],
-  ["numwant", P_NUMWANT],
-  ["compact", P_COMPACT],
-  ["no_peer_id", P_NO_PEER_ID],
-  ["ip", P_IP],
-  ["ipv4", P_IPV4],
-  ["ipv6", P_IPV6],
-  ["key", P_KEY],
-  ["trackerid", P_TRACKER_ID],
-];
 
-/** Which known parameter query[start, end) names (P_OTHER for any other). */
-function paramName(query: string, start: number, end: number): number {
-  const length = end - start;
-  for (const [name, id] of NAMES) {
-    if (name.length === length && query.startsWith(name, start)) return id;
+/** Which known parameter query[start, end) names (P_OTHER for any other): by length, then bytes. */
+function paramName(query: Uint8Array, start: number, end: number): number {
+  switch (end - start) {
+    case 2:
+      return bytesAre(query, start, end, "ip") ? P_IP : P_OTHER;
+    case 3:
+      return bytesAre(query, start, end, "key") ? P_KEY : P_OTHER;
+    case 4:
+      if (bytesAre(query, start, end, "port")) return P_PORT;
+      if (bytesAre(query, start, end, "left")) return P_LEFT;
+      if (bytesAre(query, start, end, "ipv4")) return P_IPV4;
+      return bytesAre(query, start, end, "ipv6") ? P_IPV6 : P_OTHER;
+    case 5:
+      return bytesAre(query, start, end, "event") ? P_EVENT : P_OTHER;
+    case 7:
+      if (bytesAre(query, start, end, "peer_id")) return P_PEER_ID;
+      if (bytesAre(query, start, end, "numwant")) return P_NUMWANT;
+      return bytesAre(query, start, end, "compact") ? P_COMPACT : P_OTHER;
+    case 8:
+      return bytesAre(query, start, end, "uploaded") ? P_UPLOADED : P_OTHER;
+    case 9:
+      if (bytesAre(query, start, end, "info_hash")) return P_INFO_HASH;
+      return bytesAre(query, start, end, "trackerid") ? P_TRACKER_ID : P_OTHER;
+    case 10:
+      if (bytesAre(query, start, end, "downloaded")) return P_DOWNLOADED;
+      return bytesAre(query, start, end, "no_peer_id") ? P_NO_PEER_ID : P_OTHER;
+    default:
+      return P_OTHER;
   }
-  return P_OTHER;
 }
 
 // Flags for parameters seen, so the first occurrence of a repeated one wins.
@@ -138,12 +151,22 @@ const SEEN_INFO_HASH = 1;
 const SEEN_PEER_ID = 2;
 const SEEN_PORT = 4;
 
+/** Index of the first `byte` in query[from, end), or end. */
+function find(query: Uint8Array, byte: number, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (query[i] === byte) return i;
+  return end;
+}
+
 /**
- * Fills `out` from a raw announce query. Returns null when the announce is
- * usable, else the code of the first problem (see FAILURE_REASONS).
+ * Fills `out` from a raw announce query, the bytes query[start, end) (what
+ * follows `?`, not decoded). Returns null when the announce is usable, else
+ * the code of the first problem (see FAILURE_REASONS). Read straight from the
+ * request's bytes: no string is made but the values kept as text.
  */
 export function readAnnounceQuery(
-  query: string,
+  query: Uint8Array,
+  start: number,
+  end: number,
   out: AnnounceFields,
 ): TrackerProtoErrorCode | null {
   out.infoHash = "";
@@ -163,15 +186,11 @@ export function readAnnounceQuery(
   out.trackerId = "";
   let seen = 0;
   let error: TrackerProtoErrorCode | null = null;
-  const len = query.length;
-  let pos = 0;
-  while (pos < len) {
-    let amp = query.indexOf("&", pos);
-    if (amp < 0) amp = len;
-    let eq = query.indexOf("=", pos);
-    if (eq < 0 || eq > amp) eq = amp;
+  let pos = start;
+  while (pos < end) {
+    const amp = find(query, 0x26, pos, end);
+    const eq = find(query, 0x3d, pos, amp);
     const vStart = eq < amp ? eq + 1 : amp;
-    // Matched in place: no string per parameter name.
     const param = paramName(query, pos, eq);
     switch (param) {
       case P_INFO_HASH:
@@ -180,7 +199,7 @@ export function readAnnounceQuery(
           const n = decodeValue(query, vStart, amp);
           if (n < 0) error ??= "malformed_query";
           else if (n !== 20) error ??= "invalid_info_hash";
-          else out.infoHash = scratch.toString("latin1", 0, 20);
+          else out.infoHash = latin1String(scratch, 0, 20);
         }
         break;
       case P_PEER_ID:
@@ -189,7 +208,7 @@ export function readAnnounceQuery(
           const n = decodeValue(query, vStart, amp);
           if (n < 0) error ??= "malformed_query";
           else if (n !== 20) error ??= "invalid_peer_id";
-          else out.peerId = scratch.toString("latin1", 0, 20);
+          else out.peerId = latin1String(scratch, 0, 20);
         }
         break;
       case P_PORT:
@@ -219,25 +238,21 @@ export function readAnnounceQuery(
         out.numwant = decimal(query, vStart, amp);
         break;
       case P_COMPACT:
-        out.compact = !(amp - vStart === 1 && query.charCodeAt(vStart) === 0x30);
+        out.compact = !(amp - vStart === 1 && query[vStart] === 0x30);
         break;
       case P_NO_PEER_ID:
-        out.noPeerId = !(
-          amp === vStart ||
-          (amp - vStart === 1 && query.charCodeAt(vStart) === 0x30)
-        );
+        out.noPeerId = !(amp === vStart || (amp - vStart === 1 && query[vStart] === 0x30));
         break;
       case P_IP:
       case P_IPV4:
       case P_IPV6:
       case P_KEY:
       case P_TRACKER_ID: {
-        const n = decodeValue(query, vStart, amp);
-        if (n < 0) {
+        const value = textValue(query, vStart, amp);
+        if (value === undefined) {
           error ??= "malformed_query";
           break;
         }
-        const value = scratch.toString("latin1", 0, n);
         if (param === P_IP) out.ip = value;
         else if (param === P_IPV4) out.ipv4 = value;
         else if (param === P_IPV6) out.ipv6 = value;
@@ -258,7 +273,8 @@ export function readAnnounceQuery(
 /** Parses a raw announce query (the text after `?`, latin1). Throws TrackerProtoError. */
 export function parseAnnounceQuery(query: string): AnnounceRequest {
   const f = newAnnounceFields();
-  const error = readAnnounceQuery(query, f);
+  const bytes = Buffer.from(query, "latin1");
+  const error = readAnnounceQuery(bytes, 0, bytes.length, f);
   if (error) throw new TrackerProtoError(error);
   const req: AnnounceRequest = {
     infoHash: Buffer.from(f.infoHash, "latin1"),
@@ -311,25 +327,26 @@ export function buildAnnounceQuery(req: AnnounceQueryInput): string {
 }
 
 /**
- * Server form of a scrape query: pushes each info_hash (latin1) into `out`.
- * Returns null, or the code of the first problem. No info_hash = full scrape.
+ * Server form of a scrape query, the bytes query[start, end): pushes each
+ * info_hash (latin1) into `out`. Returns null, or the code of the first
+ * problem. No info_hash = full scrape.
  */
 export function readScrapeQuery(
-  query: string,
+  query: Uint8Array,
+  start: number,
+  end: number,
   out: string[],
   maxHashes = 256,
 ): TrackerProtoErrorCode | null {
-  const len = query.length;
-  let pos = 0;
-  while (pos < len) {
-    let amp = query.indexOf("&", pos);
-    if (amp < 0) amp = len;
-    if (query.startsWith("info_hash=", pos) && pos + 10 <= amp) {
+  let pos = start;
+  while (pos < end) {
+    const amp = find(query, 0x26, pos, end);
+    if (pos + 10 <= amp && bytesAre(query, pos, pos + 10, "info_hash=")) {
       const n = decodeValue(query, pos + 10, amp);
       if (n < 0) return "malformed_query";
       if (n !== 20) return "invalid_info_hash";
       if (out.length >= maxHashes) return "too_many_info_hashes";
-      out.push(scratch.toString("latin1", 0, 20));
+      out.push(latin1String(scratch, 0, 20));
     }
     pos = amp + 1;
   }
@@ -339,7 +356,8 @@ export function readScrapeQuery(
 /** Parses a raw scrape query; [] asks for a full scrape. Throws TrackerProtoError. */
 export function parseScrapeQuery(query: string, maxHashes = 256): Buffer[] {
   const keys: string[] = [];
-  const error = readScrapeQuery(query, keys, maxHashes);
+  const bytes = Buffer.from(query, "latin1");
+  const error = readScrapeQuery(bytes, 0, bytes.length, keys, maxHashes);
   if (error) throw new TrackerProtoError(error);
   return keys.map((k) => Buffer.from(k, "latin1"));
 }

@@ -37,33 +37,39 @@ export function hexDigit(c: number): number {
 }
 
 /**
- * Decodes `text[start, end)` (latin1: one char per byte) into `into` from 0.
+ * Decodes `src[start, end)` (the raw bytes of a query) into `into` from 0.
  * `+` is a space, as in form-encoded queries. Returns the byte count, or -1
  * for a `%` not followed by two hex digits. `into` must hold end - start bytes.
  */
-export function percentDecodeInto(text: string, start: number, end: number, into: Buffer): number {
+export function percentDecodeInto(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  into: Uint8Array,
+): number {
   let n = 0;
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = src[i]!;
     if (c === 0x25) {
       if (i + 2 >= end) return -1;
-      const hi = hexDigit(text.charCodeAt(i + 1));
-      const lo = hexDigit(text.charCodeAt(i + 2));
+      const hi = hexDigit(src[i + 1]!);
+      const lo = hexDigit(src[i + 2]!);
       if (hi < 0 || lo < 0) return -1;
       into[n++] = (hi << 4) | lo;
       i += 2;
     } else if (c === 0x2b) {
       into[n++] = 0x20;
     } else {
-      into[n++] = c & 0xff;
+      into[n++] = c;
     }
   }
   return n;
 }
 
-/** Decodes a whole percent-encoded string to bytes; undefined when malformed. */
+/** Decodes a whole percent-encoded string (latin1) to bytes; undefined when malformed. */
 export function percentDecode(text: string): Buffer | undefined {
-  const out = Buffer.allocUnsafe(text.length);
-  const n = percentDecodeInto(text, 0, text.length, out);
+  const src = Buffer.from(text, "latin1");
+  const out = Buffer.allocUnsafe(src.length);
+  const n = percentDecodeInto(src, 0, src.length, out);
   return n < 0 ? undefined : out.subarray(0, n);
 }

@@ -2,34 +2,95 @@
  * A minimal HTTP/1.x request-head parser for the tracker's front end. Node's
  * http module does much more than a tracker needs (and costs accordingly);
  * this reads the request line and the few headers the tracker uses, from the
- * head as latin1 text, and refuses anything it does not understand.
+ * head's bytes, and refuses anything it does not understand.
  */
 
-export interface HttpRequest {
-  method: string;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * A request read from its head's bytes. The request line and the headers
+ * that decide how to read and answer it are decoded at once; the query and
+ * the other header values the tracker reads stay as offsets into the head
+ * and become text only when asked for (an announce reads its query straight
+ * from the bytes). The head is lent by the front end for one handler call:
+ * a request that must outlive the read (its body comes later) is detached.
+ */
+export class HttpRequest {
+  method = "GET";
   /** The path, still percent-encoded, without the query. */
-  path: string;
-  /** The raw query after `?` (latin1, not decoded); "" when absent. */
-  query: string;
+  path = "";
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
-  minor: number;
-  keepAlive: boolean;
-  contentLength: number;
-  contentType: string;
-  authorization: string;
-  /** The Host header ("" when absent), for links back to the tracker. */
-  host: string;
+  minor = 1;
+  keepAlive = true;
+  contentLength = 0;
   /** Set when the client sent `Expect: 100-continue`. */
-  expectContinue: boolean;
-  body: Buffer;
+  expectContinue = false;
+  body: Buffer = EMPTY;
+  /** The bytes the offsets below point into. */
+  head: Buffer;
+  /** The raw query (after `?`, latin1, not decoded) is head[queryStart, queryEnd). */
+  queryStart = 0;
+  queryEnd = 0;
+  // Header values (trimmed), as [start, end) in head; start = end when absent.
+  hostStart = 0;
+  hostEnd = 0;
+  contentTypeStart = 0;
+  contentTypeEnd = 0;
+  authorizationStart = 0;
+  authorizationEnd = 0;
+
+  #start: number;
+  #end: number;
+  #detached = false;
+
+  /** A request whose head is head[start, end). */
+  constructor(head: Buffer, start: number, end: number) {
+    this.head = head;
+    this.#start = start;
+    this.#end = end;
+  }
+
+  /** The raw query (after `?`, latin1, not decoded); "" when absent. */
+  get query(): string {
+    return this.head.toString("latin1", this.queryStart, this.queryEnd);
+  }
+
+  /** The Host header ("" when absent), for links back to the tracker. */
+  get host(): string {
+    return this.head.toString("latin1", this.hostStart, this.hostEnd);
+  }
+
+  get contentType(): string {
+    return this.head.toString("latin1", this.contentTypeStart, this.contentTypeEnd);
+  }
+
+  get authorization(): string {
+    return this.head.toString("latin1", this.authorizationStart, this.authorizationEnd);
+  }
+
+  /** Copies the head so the request outlives the buffer it was read from. */
+  detach(): void {
+    if (this.#detached) return;
+    this.#detached = true;
+    const start = this.#start;
+    this.head = Buffer.from(this.head.subarray(start, this.#end));
+    this.#end -= start;
+    this.#start = 0;
+    this.queryStart -= start;
+    this.queryEnd -= start;
+    this.hostStart -= start;
+    this.hostEnd -= start;
+    this.contentTypeStart -= start;
+    this.contentTypeEnd -= start;
+    this.authorizationStart -= start;
+    this.authorizationEnd -= start;
+  }
 }
 
 export interface HttpParseError {
   status: number;
   reason: string;
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /** RFC 9110 tchar, enough for methods and header names. */
 const TOKEN = new Uint8Array(256);
@@ -39,9 +100,13 @@ for (let c = 0; c < 128; c++) {
 }
 
 const SP = 0x20;
+const TAB = 0x09;
 const CR = 0x0d;
 const LF = 0x0a;
 const COLON = 0x3a;
+
+/** Paths answered often enough to be worth a string made once. */
+const KNOWN_PATHS = ["/announce", "/scrape"];
 
 /** Index of CRLF in buf[from, end), or end. */
 function lineEnd(buf: Uint8Array, from: number, end: number): number {
@@ -49,18 +114,21 @@ function lineEnd(buf: Uint8Array, from: number, end: number): number {
   return end;
 }
 
-/** Whether buf[a, b) is `lower` ignoring ASCII case (the bytes are token chars). */
+/** Whether buf[a, b) is `lower` ignoring ASCII case. */
 function nameIs(buf: Uint8Array, a: number, b: number, lower: string): boolean {
   if (b - a !== lower.length) return false;
   for (let i = 0; i < lower.length; i++) {
-    if ((buf[a + i]! | 0x20) !== lower.charCodeAt(i)) return false;
+    const c = buf[a + i]!;
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower.charCodeAt(i)) return false;
   }
   return true;
 }
 
-/** A header's value as text (only for the headers the tracker reads). */
-function headerValue(buf: Buffer, colon: number, eol: number): string {
-  return buf.toString("latin1", colon + 1, eol).trim();
+/** Whether buf[a, b) contains `lower` ignoring ASCII case. */
+function contains(buf: Uint8Array, a: number, b: number, lower: string): boolean {
+  for (let i = a; i + lower.length <= b; i++)
+    if (nameIs(buf, i, i + lower.length, lower)) return true;
+  return false;
 }
 
 /** The minor version of "HTTP/1.0" or "HTTP/1.1" in buf[a, b), else -1. */
@@ -69,6 +137,23 @@ function httpMinor(buf: Uint8Array, a: number, b: number): number {
   for (let i = 0; i < 7; i++) if (buf[a + i] !== "HTTP/1.".charCodeAt(i)) return -1;
   const minor = buf[a + 7]! - 0x30;
   return minor === 0 || minor === 1 ? minor : -1;
+}
+
+/** The request target's path as text: a known one without making a string. */
+function pathText(buf: Buffer, a: number, b: number): string {
+  for (const known of KNOWN_PATHS) {
+    if (b - a === known.length) {
+      let i = 0;
+      while (i < known.length && buf[a + i] === known.charCodeAt(i)) i++;
+      if (i === known.length) return known;
+    }
+  }
+  return buf.toString("latin1", a, b);
+}
+
+/** RFC 9110 §5.5: a value without its surrounding spaces and tabs. */
+function isBlank(c: number | undefined): boolean {
+  return c === SP || c === TAB;
 }
 
 /**
@@ -81,8 +166,8 @@ export function parseRequestHead(head: string): HttpRequest | HttpParseError {
 }
 
 /**
- * The same, straight from the bytes `buf[start, end)`: no text is made but
- * the request target and the values of the headers the tracker reads.
+ * The same, straight from the bytes `buf[start, end)`, which the request
+ * keeps pointing into (see HttpRequest).
  */
 export function parseRequestHeadBytes(
   buf: Buffer,
@@ -90,11 +175,18 @@ export function parseRequestHeadBytes(
   end: number,
 ): HttpRequest | HttpParseError {
   const firstEnd = lineEnd(buf, start, end);
-  const sp1 = buf.indexOf(SP, start);
-  const sp2 = sp1 < 0 || sp1 >= end ? -1 : buf.indexOf(SP, sp1 + 1);
-  if (sp1 <= start || sp1 >= end || sp2 < 0 || sp2 > firstEnd) {
-    return { status: 400, reason: "malformed request line" };
+  let sp1 = -1;
+  let sp2 = -1;
+  for (let i = start; i < firstEnd; i++) {
+    if (buf[i] === SP) {
+      if (sp1 < 0) sp1 = i;
+      else {
+        sp2 = i;
+        break;
+      }
+    }
   }
+  if (sp1 <= start || sp2 < 0) return { status: 400, reason: "malformed request line" };
   for (let i = start; i < sp1; i++) {
     if (TOKEN[buf[i]!] !== 1) return { status: 400, reason: "malformed method" };
   }
@@ -111,67 +203,70 @@ export function parseRequestHeadBytes(
     }
     if (c === 0x3f && q < 0) q = i;
   }
+  const req = new HttpRequest(buf, start, end);
   const isGet =
     sp1 - start === 3 && buf[start] === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === 0x54;
-  const req: HttpRequest = {
-    method: isGet ? "GET" : buf.toString("latin1", start, sp1),
-    path: buf.toString("latin1", sp1 + 1, q < 0 ? sp2 : q),
-    query: q < 0 ? "" : buf.toString("latin1", q + 1, sp2),
-    minor,
-    keepAlive: minor === 1,
-    contentLength: 0,
-    contentType: "",
-    authorization: "",
-    host: "",
-    expectContinue: false,
-    body: EMPTY,
-  };
+  if (!isGet) req.method = buf.toString("latin1", start, sp1);
+  req.path = pathText(buf, sp1 + 1, q < 0 ? sp2 : q);
+  if (q >= 0) {
+    req.queryStart = q + 1;
+    req.queryEnd = sp2;
+  }
+  req.minor = minor;
+  req.keepAlive = minor === 1;
   let pos = firstEnd + 2;
   let sawLength = false;
   while (pos < end) {
     const eol = lineEnd(buf, pos, end);
-    let colon = -1;
-    for (let i = pos; i < eol; i++) {
-      if (buf[i] === COLON) {
-        colon = i;
-        break;
-      }
+    let colon = pos;
+    while (colon < eol && buf[colon] !== COLON) {
+      if (TOKEN[buf[colon]!] !== 1) return { status: 400, reason: "malformed header line" };
+      colon++;
     }
-    if (colon <= pos) return { status: 400, reason: "malformed header line" };
-    for (let i = pos; i < colon; i++) {
-      if (TOKEN[buf[i]!] !== 1) return { status: 400, reason: "malformed header name" };
-    }
+    if (colon === pos || colon === eol) return { status: 400, reason: "malformed header line" };
+    let a = colon + 1;
+    let b = eol;
+    while (a < b && isBlank(buf[a])) a++;
+    while (b > a && isBlank(buf[b - 1])) b--;
     switch (colon - pos) {
       case 4:
-        if (nameIs(buf, pos, colon, "host")) req.host = headerValue(buf, colon, eol);
+        if (nameIs(buf, pos, colon, "host")) {
+          req.hostStart = a;
+          req.hostEnd = b;
+        }
         break;
       case 6:
-        if (
-          nameIs(buf, pos, colon, "expect") &&
-          headerValue(buf, colon, eol).toLowerCase() === "100-continue"
-        ) {
+        if (nameIs(buf, pos, colon, "expect") && nameIs(buf, a, b, "100-continue")) {
           req.expectContinue = true;
         }
         break;
       case 10:
         if (nameIs(buf, pos, colon, "connection")) {
-          const v = headerValue(buf, colon, eol).toLowerCase();
-          if (v.includes("close")) req.keepAlive = false;
-          else if (v.includes("keep-alive")) req.keepAlive = true;
+          if (contains(buf, a, b, "close")) req.keepAlive = false;
+          else if (contains(buf, a, b, "keep-alive")) req.keepAlive = true;
         }
         break;
       case 12:
-        if (nameIs(buf, pos, colon, "content-type")) req.contentType = headerValue(buf, colon, eol);
+        if (nameIs(buf, pos, colon, "content-type")) {
+          req.contentTypeStart = a;
+          req.contentTypeEnd = b;
+        }
         break;
       case 13:
-        if (nameIs(buf, pos, colon, "authorization"))
-          req.authorization = headerValue(buf, colon, eol);
+        if (nameIs(buf, pos, colon, "authorization")) {
+          req.authorizationStart = a;
+          req.authorizationEnd = b;
+        }
         break;
       case 14:
         if (nameIs(buf, pos, colon, "content-length")) {
-          const text = headerValue(buf, colon, eol);
-          if (!/^\d{1,15}$/.test(text)) return { status: 400, reason: "invalid Content-Length" };
-          const n = Number(text);
+          let n = 0;
+          for (let i = a; i < b; i++) {
+            const d = buf[i]! - 0x30;
+            if (d < 0 || d > 9) return { status: 400, reason: "invalid Content-Length" };
+            n = n * 10 + d;
+          }
+          if (b === a || b - a > 15) return { status: 400, reason: "invalid Content-Length" };
           // RFC 9112 §6.3: differing repeated lengths are an error (request smuggling).
           if (sawLength && n !== req.contentLength) {
             return { status: 400, reason: "conflicting Content-Length" };

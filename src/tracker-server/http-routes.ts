@@ -100,7 +100,7 @@ export function createHttpHandler(ctx: TrackerContext): HttpHandler {
   const announceResponse: HttpResponse = { status: 200, contentType: BENCODE_TYPE, body };
 
   function announce(req: HttpRequest, client: HttpClientInfo): HttpResponse {
-    const error = readAnnounceQuery(req.query, fields);
+    const error = readAnnounceQuery(req.head, req.queryStart, req.queryEnd, fields);
     if (error) {
       ctx.metrics.errors.bad_request++;
       return bencoded(failureReplyText(FAILURE_REASONS[error]));
@@ -137,7 +137,13 @@ export function createHttpHandler(ctx: TrackerContext): HttpHandler {
   function scrape(req: HttpRequest): HttpResponse {
     ctx.metrics.scrapes.http++;
     scrapeKeys.length = 0;
-    const error = readScrapeQuery(req.query, scrapeKeys, ctx.config.maxScrapeHashes);
+    const error = readScrapeQuery(
+      req.head,
+      req.queryStart,
+      req.queryEnd,
+      scrapeKeys,
+      ctx.config.maxScrapeHashes,
+    );
     if (error) {
       ctx.metrics.errors.bad_request++;
       return bencoded(failureReplyText(FAILURE_REASONS[error]));

@@ -105,6 +105,9 @@ class Connection {
   partialSince = 0;
   lastActive: number;
   closing = false;
+  // Neighbours in the front end's list of open connections.
+  prev: Connection | null = null;
+  next: Connection | null = null;
 
   constructor(link: TcpLink, now: number) {
     this.link = link;
@@ -117,7 +120,11 @@ export class HttpFrontEnd {
   readonly #handler: HttpHandler;
   readonly #limits: HttpServerLimits;
   readonly #logger: Logger;
-  readonly #connections = new Set<Connection>();
+  /**
+   * Open connections, for the sweep: a list linked through the connections
+   * themselves, as a Set would hash every short-lived connection in and out.
+   */
+  #first: Connection | null = null;
   #sweepTimer: NodeJS.Timeout | undefined;
   /** Coarse time (ms), refreshed by the sweep: enough for deadlines of seconds. */
   #now = Date.now();
@@ -147,12 +154,18 @@ export class HttpFrontEnd {
       {
         open: (link) => {
           const conn = new Connection(link, this.#now);
-          this.#connections.add(conn);
+          conn.next = this.#first;
+          if (this.#first) this.#first.prev = conn;
+          this.#first = conn;
           return conn;
         },
         data: (conn, chunk) => this.#data(conn, chunk),
         closed: (conn) => {
-          this.#connections.delete(conn);
+          if (conn.prev) conn.prev.next = conn.next;
+          else this.#first = conn.next;
+          if (conn.next) conn.next.prev = conn.prev;
+          conn.prev = null;
+          conn.next = null;
         },
       },
       (err) => this.#logger.error("http server error", { err: String(err) }),
@@ -178,7 +191,7 @@ export class HttpFrontEnd {
   close(): Promise<void> {
     clearInterval(this.#sweepTimer);
     const closed = this.#listener.close();
-    for (const c of this.#connections) c.link.destroy();
+    this.#forEachConnection((c) => c.link.destroy());
     return closed;
   }
 
@@ -187,7 +200,7 @@ export class HttpFrontEnd {
     const now = Date.now();
     this.#now = now;
     const { idleTimeoutMs, requestTimeoutMs } = this.#limits;
-    for (const c of this.#connections) {
+    this.#forEachConnection((c) => {
       if (c.partialSince !== 0 && now - c.partialSince > requestTimeoutMs && !c.closing) {
         this.onRefused(408);
         c.closing = true;
@@ -198,6 +211,15 @@ export class HttpFrontEnd {
       } else if (now - c.lastActive > idleTimeoutMs) {
         c.link.destroy();
       }
+    });
+  }
+
+  /** Calls `f` on each open connection; `f` may close it. */
+  #forEachConnection(f: (c: Connection) => void): void {
+    for (let c = this.#first; c; ) {
+      const next: Connection | null = c.next;
+      f(c);
+      c = next;
     }
   }
 
@@ -277,6 +299,8 @@ export class HttpFrontEnd {
       conn.chunks = [rest];
       conn.buffered = rest.length;
     }
+    // A request waiting for its body outlives this read's buffer.
+    conn.current?.detach();
     if (pos < buf.length || conn.current !== null) {
       if (conn.partialSince === 0) conn.partialSince = this.#now;
     } else conn.partialSince = 0;

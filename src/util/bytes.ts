@@ -52,6 +52,41 @@ export function fromBase32(text: string): Buffer | undefined {
   return Buffer.from(out);
 }
 
+/**
+ * bytes[start, start + length) as latin1 text (one char per byte), the form
+ * raw ids key maps with. The 20 bytes of an info hash or peer id are made in
+ * JavaScript, about twice as fast as Buffer's toString, a call into C++.
+ */
+export function latin1String(bytes: Uint8Array, start: number, length: number): string {
+  if (length === 20) {
+    const b = bytes;
+    const s = start;
+    return String.fromCharCode(
+      b[s]!,
+      b[s + 1]!,
+      b[s + 2]!,
+      b[s + 3]!,
+      b[s + 4]!,
+      b[s + 5]!,
+      b[s + 6]!,
+      b[s + 7]!,
+      b[s + 8]!,
+      b[s + 9]!,
+      b[s + 10]!,
+      b[s + 11]!,
+      b[s + 12]!,
+      b[s + 13]!,
+      b[s + 14]!,
+      b[s + 15]!,
+      b[s + 16]!,
+      b[s + 17]!,
+      b[s + 18]!,
+      b[s + 19]!,
+    );
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, length).toString("latin1");
+}
+
 /** Lexicographic comparison of raw bytes (bencode sorts dictionary keys this way). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);

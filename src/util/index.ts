@@ -3,6 +3,7 @@ export {
   formatBytes,
   fromBase32,
   fromHex,
+  latin1String,
   parseSize,
   toBase32,
   toHex,
