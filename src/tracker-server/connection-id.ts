@@ -36,8 +36,10 @@ export class ConnectionIds {
     const msg = this.#msg;
     msg.writeUInt32LE(window >>> 0, 0);
     msg.writeUInt16LE(port, 4);
-    // The address as the socket reports it (at most 45 chars for IPv6 text).
-    const n = msg.write(address, 6, 58, "latin1");
+    // The address as the socket reports it (at most 45 chars for IPv6 text),
+    // copied here rather than by Buffer.write, a call into C++.
+    const n = Math.min(address.length, msg.length - 6);
+    for (let i = 0; i < n; i++) msg[6 + i] = address.charCodeAt(i);
     return sipHash24(this.#key, msg, 6 + n, this.#mac);
   }
 

@@ -17,7 +17,7 @@ import {
   UDP_MAX_SCRAPE_HASHES,
   UdpAction,
 } from "../tracker-proto/index.ts";
-import type { Logger } from "../util/index.ts";
+import { type Logger, latin1String } from "../util/index.ts";
 import type { AnnounceHandler, AnnounceSource } from "./announce-handler.ts";
 import type { ConnectionIds } from "./connection-id.ts";
 import type { TrackerMetrics } from "./metrics.ts";
@@ -186,8 +186,8 @@ export class UdpFrontEnd {
       return;
     }
     const f = this.#fields;
-    f.infoHash = msg.toString("latin1", 16, 36);
-    f.peerId = msg.toString("latin1", 36, 56);
+    f.infoHash = latin1String(msg, 16, 20);
+    f.peerId = latin1String(msg, 36, 20);
     f.downloaded = readU64(msg, 56);
     f.left = readU64(msg, 64);
     f.uploaded = readU64(msg, 72);
@@ -235,7 +235,7 @@ export class UdpFrontEnd {
     res.writeUInt32BE(UdpAction.SCRAPE, 0);
     msg.copy(res, 4, 12, 16);
     for (let i = 0; i < count; i++) {
-      const s = handler.scrape(msg.toString("latin1", 16 + 20 * i, 36 + 20 * i));
+      const s = handler.scrape(latin1String(msg, 16 + 20 * i, 20));
       res.writeUInt32BE(s.complete >>> 0, 8 + 12 * i);
       res.writeUInt32BE(s.downloaded >>> 0, 12 + 12 * i);
       res.writeUInt32BE(s.incomplete >>> 0, 16 + 12 * i);
