@@ -43,7 +43,7 @@ export function checkAnnounceReply(raw: Buffer): string | undefined {
 }
 
 export function runHttpLoad(model: SwarmModel, opts: LoadOptions): Promise<LoadResult> {
-  const latency = new LatencyRecorder();
+  const latency = opts.latency ?? new LatencyRecorder();
   const result: LoadResult = {
     ok: 0,
     errors: 0,

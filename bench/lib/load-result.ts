@@ -29,4 +29,6 @@ export interface LoadOptions {
   startSeq: number;
   /** Per-announce timeout, in ms. */
   timeoutMs: number;
+  /** Where to record latencies (to pool several runs); a new recorder when absent. */
+  latency?: LatencyRecorder;
 }

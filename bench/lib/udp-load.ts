@@ -36,7 +36,7 @@ export function runUdpLoad(model: SwarmModel, opts: LoadOptions): Promise<LoadRe
   if (opts.concurrency < 1 || opts.concurrency > 0xffff) {
     throw new Error("UDP concurrency must be between 1 and 65535");
   }
-  const latency = new LatencyRecorder();
+  const latency = opts.latency ?? new LatencyRecorder();
   const result: LoadResult = {
     ok: 0,
     errors: 0,
