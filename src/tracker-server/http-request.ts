@@ -108,9 +108,10 @@ const COLON = 0x3a;
 /** Paths answered often enough to be worth a string made once. */
 const KNOWN_PATHS = ["/announce", "/scrape"];
 
-/** Index of CRLF in buf[from, end), or end. */
+/** Index of the CRLF that ends the line starting at `from`, or `end` when there is none. */
 function lineEnd(buf: Uint8Array, from: number, end: number): number {
-  for (let i = from; i + 1 < end; i++) if (buf[i] === CR && buf[i + 1] === LF) return i;
+  // One comparison per byte: a CR is rare, its LF is checked when found.
+  for (let i = from; i < end; i++) if (buf[i] === CR && buf[i + 1] === LF && i + 1 < end) return i;
   return end;
 }
 
@@ -131,10 +132,11 @@ function contains(buf: Uint8Array, a: number, b: number, lower: string): boolean
   return false;
 }
 
-/** The minor version of "HTTP/1.0" or "HTTP/1.1" in buf[a, b), else -1. */
-function httpMinor(buf: Uint8Array, a: number, b: number): number {
-  if (b - a !== 8) return -1;
-  for (let i = 0; i < 7; i++) if (buf[a + i] !== "HTTP/1.".charCodeAt(i)) return -1;
+const HTTP_1 = "HTTP/1.";
+
+/** The minor version of "HTTP/1.0" or "HTTP/1.1" at buf[a, a + 8), else -1. */
+function httpMinor(buf: Uint8Array, a: number): number {
+  for (let i = 0; i < 7; i++) if (buf[a + i] !== HTTP_1.charCodeAt(i)) return -1;
   const minor = buf[a + 7]! - 0x30;
   return minor === 0 || minor === 1 ? minor : -1;
 }
@@ -174,35 +176,31 @@ export function parseRequestHeadBytes(
   start: number,
   end: number,
 ): HttpRequest | HttpParseError {
-  const firstEnd = lineEnd(buf, start, end);
-  let sp1 = -1;
-  let sp2 = -1;
-  for (let i = start; i < firstEnd; i++) {
-    if (buf[i] === SP) {
-      if (sp1 < 0) sp1 = i;
-      else {
-        sp2 = i;
-        break;
-      }
-    }
+  // The request line in one pass: the method up to the first space, then the
+  // target (checked byte by byte, its `?` noted) up to the second, then the
+  // version, which must end the line.
+  let sp1 = start;
+  while (sp1 < end && TOKEN[buf[sp1]!] === 1) sp1++;
+  if (sp1 === start || sp1 === end || buf[sp1] !== SP) {
+    const malformedMethod = sp1 < end && buf[sp1] !== SP && buf[sp1] !== CR;
+    return { status: 400, reason: malformedMethod ? "malformed method" : "malformed request line" };
   }
-  if (sp1 <= start || sp2 < 0) return { status: 400, reason: "malformed request line" };
-  for (let i = start; i < sp1; i++) {
-    if (TOKEN[buf[i]!] !== 1) return { status: 400, reason: "malformed method" };
-  }
-  const minor = httpMinor(buf, sp2 + 1, firstEnd);
-  if (minor < 0) return { status: 505, reason: "only HTTP/1.0 and HTTP/1.1 are supported" };
-  if (sp2 === sp1 + 1 || buf[sp1 + 1] !== 0x2f) {
-    return { status: 400, reason: "the request target must be a path" };
-  }
+  if (buf[sp1 + 1] !== 0x2f) return { status: 400, reason: "the request target must be a path" };
   let q = -1;
-  for (let i = sp1 + 1; i < sp2; i++) {
-    const c = buf[i]!;
-    if (c <= 0x20 || c >= 0x7f) {
-      return { status: 400, reason: "invalid character in the request target" };
-    }
-    if (c === 0x3f && q < 0) q = i;
+  let sp2 = sp1 + 1;
+  for (; sp2 < end; sp2++) {
+    const c = buf[sp2]!;
+    if (c <= 0x20 || c >= 0x7f) break;
+    if (c === 0x3f && q < 0) q = sp2;
   }
+  if (sp2 === end || buf[sp2] === CR) return { status: 400, reason: "malformed request line" };
+  if (buf[sp2] !== SP) return { status: 400, reason: "invalid character in the request target" };
+  const versionEnd = sp2 + 9;
+  const endsLine =
+    versionEnd === end ||
+    (versionEnd + 1 < end && buf[versionEnd] === CR && buf[versionEnd + 1] === LF);
+  const minor = endsLine ? httpMinor(buf, sp2 + 1) : -1;
+  if (minor < 0) return { status: 505, reason: "only HTTP/1.0 and HTTP/1.1 are supported" };
   const req = new HttpRequest(buf, start, end);
   const isGet =
     sp1 - start === 3 && buf[start] === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === 0x54;
@@ -214,16 +212,15 @@ export function parseRequestHeadBytes(
   }
   req.minor = minor;
   req.keepAlive = minor === 1;
-  let pos = firstEnd + 2;
+  let pos = versionEnd + 2;
   let sawLength = false;
   while (pos < end) {
-    const eol = lineEnd(buf, pos, end);
     let colon = pos;
-    while (colon < eol && buf[colon] !== COLON) {
-      if (TOKEN[buf[colon]!] !== 1) return { status: 400, reason: "malformed header line" };
-      colon++;
+    while (colon < end && TOKEN[buf[colon]!] === 1) colon++;
+    if (colon === pos || buf[colon] !== COLON || colon === end) {
+      return { status: 400, reason: "malformed header line" };
     }
-    if (colon === pos || colon === eol) return { status: 400, reason: "malformed header line" };
+    const eol = lineEnd(buf, colon + 1, end);
     let a = colon + 1;
     let b = eol;
     while (a < b && isBlank(buf[a])) a++;
