@@ -82,8 +82,8 @@ function decimal(query: Uint8Array, start: number, end: number): number {
 
 /** Whether query[start, end) is the ASCII text `word`. */
 function bytesAre(query: Uint8Array, start: number, end: number, word: string): boolean {
-  if (end - start !== word.length) return false;
-  for (let i = 0; i < word.length; i++) if (query[start + i] !== word.charCodeAt(i)) return false;
+  if (end - start !== word.length || query[start] !== word.charCodeAt(0)) return false;
+  for (let i = 1; i < word.length; i++) if (query[start + i] !== word.charCodeAt(i)) return false;
   return true;
 }
 
@@ -115,35 +115,67 @@ const P_IPV6 = 13;
 const P_KEY = 14;
 const P_TRACKER_ID = 15;
 
-/** Which known parameter query[start, end) names (P_OTHER for any other): by length, then bytes. */
+/** The known parameter names, by their number. */
+const NAMES = [
+  "",
+  "info_hash",
+  "peer_id",
+  "port",
+  "uploaded",
+  "downloaded",
+  "left",
+  "event",
+  "numwant",
+  "compact",
+  "no_peer_id",
+  "ip",
+  "ipv4",
+  "ipv6",
+  "key",
+  "trackerid",
+];
+
+/**
+ * Which known parameter query[start, end) names (P_OTHER for any other): the
+ * length and the first byte (the last for ipv4/ipv6) single out the only
+ * candidate, then its bytes are compared once.
+ */
 function paramName(query: Uint8Array, start: number, end: number): number {
+  let candidate = P_OTHER;
+  const first = query[start];
   switch (end - start) {
     case 2:
-      return bytesAre(query, start, end, "ip") ? P_IP : P_OTHER;
+      candidate = P_IP;
+      break;
     case 3:
-      return bytesAre(query, start, end, "key") ? P_KEY : P_OTHER;
+      candidate = P_KEY;
+      break;
     case 4:
-      if (bytesAre(query, start, end, "port")) return P_PORT;
-      if (bytesAre(query, start, end, "left")) return P_LEFT;
-      if (bytesAre(query, start, end, "ipv4")) return P_IPV4;
-      return bytesAre(query, start, end, "ipv6") ? P_IPV6 : P_OTHER;
+      if (first === 0x70) candidate = P_PORT;
+      else if (first === 0x6c) candidate = P_LEFT;
+      else candidate = query[start + 3] === 0x34 ? P_IPV4 : P_IPV6;
+      break;
     case 5:
-      return bytesAre(query, start, end, "event") ? P_EVENT : P_OTHER;
+      candidate = P_EVENT;
+      break;
     case 7:
-      if (bytesAre(query, start, end, "peer_id")) return P_PEER_ID;
-      if (bytesAre(query, start, end, "numwant")) return P_NUMWANT;
-      return bytesAre(query, start, end, "compact") ? P_COMPACT : P_OTHER;
+      if (first === 0x70) candidate = P_PEER_ID;
+      else if (first === 0x6e) candidate = P_NUMWANT;
+      else candidate = P_COMPACT;
+      break;
     case 8:
-      return bytesAre(query, start, end, "uploaded") ? P_UPLOADED : P_OTHER;
+      candidate = P_UPLOADED;
+      break;
     case 9:
-      if (bytesAre(query, start, end, "info_hash")) return P_INFO_HASH;
-      return bytesAre(query, start, end, "trackerid") ? P_TRACKER_ID : P_OTHER;
+      candidate = first === 0x69 ? P_INFO_HASH : P_TRACKER_ID;
+      break;
     case 10:
-      if (bytesAre(query, start, end, "downloaded")) return P_DOWNLOADED;
-      return bytesAre(query, start, end, "no_peer_id") ? P_NO_PEER_ID : P_OTHER;
+      candidate = first === 0x64 ? P_DOWNLOADED : P_NO_PEER_ID;
+      break;
     default:
       return P_OTHER;
   }
+  return bytesAre(query, start, end, NAMES[candidate] as string) ? candidate : P_OTHER;
 }
 
 // Flags for parameters seen, so the first occurrence of a repeated one wins.
@@ -155,6 +187,22 @@ const SEEN_PORT = 4;
 function find(query: Uint8Array, byte: number, from: number, end: number): number {
   for (let i = from; i < end; i++) if (query[i] === byte) return i;
   return end;
+}
+
+// Where readAnnounceQuery's scan of one parameter stopped (set by scanParam).
+let scanEq = 0;
+
+/** Index of the `&` (or end) closing the parameter at `from`; its first `=` goes to scanEq. */
+function scanParam(query: Uint8Array, from: number, end: number): number {
+  let eq = -1;
+  let i = from;
+  for (; i < end; i++) {
+    const c = query[i];
+    if (c === 0x26) break;
+    if (c === 0x3d && eq < 0) eq = i;
+  }
+  scanEq = eq < 0 ? i : eq;
+  return i;
 }
 
 /**
@@ -188,8 +236,8 @@ export function readAnnounceQuery(
   let error: TrackerProtoErrorCode | null = null;
   let pos = start;
   while (pos < end) {
-    const amp = find(query, 0x26, pos, end);
-    const eq = find(query, 0x3d, pos, amp);
+    const amp = scanParam(query, pos, end);
+    const eq = scanEq;
     const vStart = eq < amp ? eq + 1 : amp;
     const param = paramName(query, pos, eq);
     switch (param) {

@@ -36,6 +36,10 @@ export function hexDigit(c: number): number {
   return -1;
 }
 
+/** Each byte's value as a hex digit, or -1. */
+const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let c = 0; c < 256; c++) HEX_VALUE[c] = hexDigit(c);
+
 /**
  * Decodes `src[start, end)` (the raw bytes of a query) into `into` from 0.
  * `+` is a space, as in form-encoded queries. Returns the byte count, or -1
@@ -52,8 +56,8 @@ export function percentDecodeInto(
     const c = src[i]!;
     if (c === 0x25) {
       if (i + 2 >= end) return -1;
-      const hi = hexDigit(src[i + 1]!);
-      const lo = hexDigit(src[i + 2]!);
+      const hi = HEX_VALUE[src[i + 1]!]!;
+      const lo = HEX_VALUE[src[i + 2]!]!;
       if (hi < 0 || lo < 0) return -1;
       into[n++] = (hi << 4) | lo;
       i += 2;
