@@ -36,9 +36,7 @@ interface TcpHandle {
   close(callback?: () => void): void;
   onconnection: ((status: number, client: TcpHandle | undefined) => void) | null;
   /** Must be a function: Node aborts the process on anything else. */
-  onread: (this: TcpHandle) => void;
-  /** This file's link for the handle. */
-  link?: LibuvLink<unknown>;
+  onread: () => void;
 }
 
 interface WriteReq {
@@ -140,22 +138,6 @@ function onShutdown(this: ShutdownReq): void {
   // The FIN is out; the peer's EOF (or the idle sweep) closes the handle.
 }
 
-function onRead(this: TcpHandle): void {
-  const link = this.link;
-  if (!link) return;
-  const b = bindings as Bindings;
-  const n = b.state[b.kReadBytesOrError]!;
-  if (n > 0) {
-    if (link.ending) return; // half-closed: drop what else arrives
-    // The bytes are in the listener's shared read buffer (useUserBuffer).
-    link.receiver.data(link.state, link.listener.readBuffer.subarray(0, n));
-  } else if (n < 0) {
-    // EOF or a read error (reset): nothing more will come.
-    if (n === UV_EOF && link.pending > 0) link.closeWhenWritten = true;
-    else link.destroy();
-  }
-}
-
 const peer: { address?: string } = {};
 
 class LibuvLink<S> implements TcpLink {
@@ -180,10 +162,31 @@ class LibuvLink<S> implements TcpLink {
 
   remoteAddress(): string | undefined {
     if (this.closed) return undefined;
-    peer.address = undefined;
-    this.handle.getpeername(peer);
-    return peer.address;
+    // Reused: Node sets the same three properties each time, the object keeps its shape.
+    return this.handle.getpeername(peer) === 0 ? peer.address : undefined;
   }
+
+  /**
+   * The handle's read callback, one closure per connection: the link is not
+   * stored on the handle, because a wrapper object given a property of its
+   * own can no longer be dropped by the young-generation collector (V8
+   * reclaims only unmodified API wrappers there), and every connection's
+   * handle would live on until a full collection.
+   */
+  readonly onread = (): void => {
+    if (this.closed) return;
+    const b = bindings as Bindings;
+    const n = b.state[b.kReadBytesOrError]!;
+    if (n > 0) {
+      if (this.ending) return; // half-closed: drop what else arrives
+      // The bytes are in the listener's shared read buffer (useUserBuffer).
+      this.receiver.data(this.state, this.listener.readBuffer.subarray(0, n));
+    } else if (n < 0) {
+      // EOF or a read error (reset): nothing more will come.
+      if (n === UV_EOF && this.pending > 0) this.closeWhenWritten = true;
+      else this.destroy();
+    }
+  };
 
   write(bytes: Uint8Array): boolean {
     if (this.closed || this.ending) return true;
@@ -246,7 +249,6 @@ class LibuvLink<S> implements TcpLink {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
-    this.handle.link = undefined;
     this.handle.close();
     this.listener.connections--;
     this.receiver.closed(this.state);
@@ -315,9 +317,8 @@ export class LibuvTcpListener<S> implements TcpListener {
     }
     this.connections++;
     const link = new LibuvLink(handle, this.#receiver, this);
-    handle.link = link as LibuvLink<unknown>;
     link.state = this.#receiver.open(link);
-    handle.onread = onRead;
+    handle.onread = link.onread;
     handle.useUserBuffer(this.readBuffer);
     const err = handle.readStart();
     if (err !== 0) link.destroy();
