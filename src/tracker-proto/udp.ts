@@ -3,6 +3,7 @@
  * throughout. Decoders return undefined for anything malformed: BEP 15 servers
  * answer nothing to such packets, and clients ignore them.
  */
+import { readU32BE } from "../util/index.ts";
 import { decodeCompactPeers, type IpFamily } from "./compact.ts";
 import type { AnnounceEvent, PeerAddress } from "./types.ts";
 
@@ -65,8 +66,7 @@ export type UdpRequest =
 
 /** A 64-bit unsigned field read as a number (exact up to 2^53, close beyond). */
 export function readU64(buf: Uint8Array, off: number): number {
-  const view = buf as Buffer;
-  return view.readUInt32BE(off) * 0x1_0000_0000 + view.readUInt32BE(off + 4);
+  return readU32BE(buf, off) * 0x1_0000_0000 + readU32BE(buf, off + 4);
 }
 
 function writeU64(buf: Buffer, value: number, off: number): void {

@@ -10,7 +10,7 @@
  * clients that reuse ids a little longer than BEP 15 says keep working.
  */
 import { randomBytes } from "node:crypto";
-import type { Clock } from "../util/index.ts";
+import { type Clock, readU32BE, writeU32BE } from "../util/index.ts";
 import { type SipKey, sipHash24, sipKey } from "./siphash.ts";
 
 export const CONNECTION_ID_WINDOW_MS = 120_000;
@@ -34,8 +34,12 @@ export class ConnectionIds {
 
   #compute(window: number, address: string, port: number): Uint32Array {
     const msg = this.#msg;
-    msg.writeUInt32LE(window >>> 0, 0);
-    msg.writeUInt16LE(port, 4);
+    msg[0] = window;
+    msg[1] = window >>> 8;
+    msg[2] = window >>> 16;
+    msg[3] = window >>> 24;
+    msg[4] = port;
+    msg[5] = port >>> 8;
     // The address as the socket reports it (at most 45 chars for IPv6 text),
     // copied here rather than by Buffer.write, a call into C++.
     const n = Math.min(address.length, msg.length - 6);
@@ -46,14 +50,14 @@ export class ConnectionIds {
   /** Writes the id for this address and port into `out[offset, offset + 8)`. */
   issue(address: string, port: number, out: Buffer, offset: number): void {
     const mac = this.#compute(Math.floor(this.#clock.now() / this.#windowMs), address, port);
-    out.writeUInt32BE(mac[0]!, offset);
-    out.writeUInt32BE(mac[1]!, offset + 4);
+    writeU32BE(out, offset, mac[0]!);
+    writeU32BE(out, offset + 4, mac[1]!);
   }
 
   /** True when `id[offset, offset + 8)` was issued to this address and port in this window or the last. */
   verify(address: string, port: number, id: Buffer, offset: number): boolean {
-    const hi = id.readUInt32BE(offset);
-    const lo = id.readUInt32BE(offset + 4);
+    const hi = readU32BE(id, offset);
+    const lo = readU32BE(id, offset + 4);
     const window = Math.floor(this.#clock.now() / this.#windowMs);
     let mac = this.#compute(window, address, port);
     if (mac[0] === hi && mac[1] === lo) return true;

@@ -17,7 +17,7 @@ import {
   UDP_MAX_SCRAPE_HASHES,
   UdpAction,
 } from "../tracker-proto/index.ts";
-import { type Logger, latin1String } from "../util/index.ts";
+import { type Logger, latin1String, readU32BE, writeU32BE } from "../util/index.ts";
 import type { AnnounceHandler, AnnounceSource } from "./announce-handler.ts";
 import type { ConnectionIds } from "./connection-id.ts";
 import type { TrackerMetrics } from "./metrics.ts";
@@ -131,14 +131,14 @@ export class UdpFrontEnd {
       metrics.errors.malformed_packet++;
       return;
     }
-    const action = msg.readUInt32BE(8);
+    const action = readU32BE(msg, 8);
     if (action === UdpAction.CONNECT) {
-      if (msg.readUInt32BE(0) !== PROTOCOL_ID_HI || msg.readUInt32BE(4) !== PROTOCOL_ID_LO) {
+      if (readU32BE(msg, 0) !== PROTOCOL_ID_HI || readU32BE(msg, 4) !== PROTOCOL_ID_LO) {
         metrics.errors.malformed_packet++;
         return;
       }
       const out = this.#replyBuffer(16);
-      out.writeUInt32BE(UdpAction.CONNECT, 0);
+      writeU32BE(out, 0, UdpAction.CONNECT);
       msg.copy(out, 4, 12, 16);
       ids.issue(rinfo.address, rinfo.port, out, 8);
       metrics.connects++;
@@ -179,8 +179,8 @@ export class UdpFrontEnd {
 
   #announce(msg: Buffer, rinfo: UdpSource): void {
     const { metrics, handler } = this.#deps;
-    const tid = msg.readUInt32BE(12);
-    const eventCode = msg.readUInt32BE(80);
+    const tid = readU32BE(msg, 12);
+    const eventCode = readU32BE(msg, 80);
     if (msg.length < UDP_ANNOUNCE_LENGTH || eventCode >= UDP_EVENTS.length) {
       metrics.errors.malformed_packet++;
       return;
@@ -192,12 +192,12 @@ export class UdpFrontEnd {
     f.left = readU64(msg, 64);
     f.uploaded = readU64(msg, 72);
     f.event = UDP_EVENTS[eventCode]!;
-    const ip = msg.readUInt32BE(84);
+    const ip = readU32BE(msg, 84);
     f.ip = ip === 0 ? "" : `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
     f.key = "";
-    const numwant = msg.readInt32BE(92);
+    const numwant = readU32BE(msg, 92) | 0;
     f.numwant = numwant < 0 ? -1 : numwant;
-    f.port = msg.readUInt16BE(96);
+    f.port = (msg[96]! << 8) | msg[97]!;
     f.compact = true;
     // BEP 41 options (from byte 98) carry only URLData, which this tracker does not use.
     if (f.port === 0) {
@@ -214,11 +214,11 @@ export class UdpFrontEnd {
     const v4 = source.family === 4;
     const bytes = v4 ? 6 * out.count4 : 18 * out.count6;
     const res = this.#replyBuffer(20 + bytes);
-    res.writeUInt32BE(UdpAction.ANNOUNCE, 0);
-    res.writeUInt32BE(tid, 4);
-    res.writeUInt32BE(out.interval, 8);
-    res.writeUInt32BE(out.incomplete >>> 0, 12);
-    res.writeUInt32BE(out.complete >>> 0, 16);
+    writeU32BE(res, 0, UdpAction.ANNOUNCE);
+    writeU32BE(res, 4, tid);
+    writeU32BE(res, 8, out.interval);
+    writeU32BE(res, 12, out.incomplete >>> 0);
+    writeU32BE(res, 16, out.complete >>> 0);
     (v4 ? out.compact4 : out.compact6).copy(res, 20, 0, bytes);
     this.#sendReply(20 + bytes, rinfo);
   }
@@ -232,13 +232,13 @@ export class UdpFrontEnd {
     }
     metrics.scrapes.udp++;
     const res = Buffer.allocUnsafe(8 + 12 * count);
-    res.writeUInt32BE(UdpAction.SCRAPE, 0);
+    writeU32BE(res, 0, UdpAction.SCRAPE);
     msg.copy(res, 4, 12, 16);
     for (let i = 0; i < count; i++) {
       const s = handler.scrape(latin1String(msg, 16 + 20 * i, 20));
-      res.writeUInt32BE(s.complete >>> 0, 8 + 12 * i);
-      res.writeUInt32BE(s.downloaded >>> 0, 12 + 12 * i);
-      res.writeUInt32BE(s.incomplete >>> 0, 16 + 12 * i);
+      writeU32BE(res, 8 + 12 * i, s.complete >>> 0);
+      writeU32BE(res, 12 + 12 * i, s.downloaded >>> 0);
+      writeU32BE(res, 16 + 12 * i, s.incomplete >>> 0);
     }
     this.#send(res, rinfo);
   }

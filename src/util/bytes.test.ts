@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, test } from "node:test";
 import fc from "fast-check";
 import {
   compareBytes,
   formatBytes,
   fromBase32,
   fromHex,
+  latin1String,
   parseSize,
+  readU32BE,
   toBase32,
   toHex,
+  writeU32BE,
 } from "./index.ts";
 
 // RFC 4648 §10 test vectors.
@@ -157,4 +160,25 @@ it("base32 of an impossible length is refused", () => {
   assert.equal(fromBase32("M"), undefined);
   assert.equal(fromBase32("MZX"), undefined);
   assert.equal(fromBase32("MZXW6Y"), undefined);
+});
+
+test("latin1String matches Buffer's latin1 text at every length", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 80 }), fc.nat(8), (bytes, skip) => {
+      const start = Math.min(skip, bytes.length);
+      const text = latin1String(bytes, start, bytes.length - start);
+      assert.equal(text, Buffer.from(bytes).toString("latin1", start));
+    }),
+  );
+});
+
+test("readU32BE and writeU32BE agree with Buffer's big-endian methods", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.nat(4), (value, offset) => {
+      const bytes = Buffer.alloc(8);
+      writeU32BE(bytes, offset, value);
+      assert.equal(bytes.readUInt32BE(offset), value);
+      assert.equal(readU32BE(bytes, offset), value);
+    }),
+  );
 });

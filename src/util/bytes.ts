@@ -95,6 +95,24 @@ export function latin1String(bytes: Uint8Array, start: number, length: number): 
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, length).toString("latin1");
 }
 
+/*
+ * Big-endian integers in and out of byte arrays for hot paths (the UDP
+ * tracker reads and writes a dozen per announce): Buffer's readUInt32BE and
+ * kin check their arguments on every call, which costs more than the read.
+ * The caller guarantees the offsets are inside the array.
+ */
+
+export function readU32BE(bytes: Uint8Array, o: number): number {
+  return ((bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!) >>> 0;
+}
+
+export function writeU32BE(bytes: Uint8Array, o: number, value: number): void {
+  bytes[o] = value >>> 24;
+  bytes[o + 1] = value >>> 16;
+  bytes[o + 2] = value >>> 8;
+  bytes[o + 3] = value;
+}
+
 /** Lexicographic comparison of raw bytes (bencode sorts dictionary keys this way). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);

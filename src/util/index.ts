@@ -5,8 +5,10 @@ export {
   fromHex,
   latin1String,
   parseSize,
+  readU32BE,
   toBase32,
   toHex,
+  writeU32BE,
 } from "./bytes.ts";
 export { type Clock, FakeClock, realClock, type TimerHandle } from "./clock.ts";
 export { isShoalError, ShoalError } from "./errors.ts";
