@@ -176,6 +176,11 @@ for (const udpTransport of transports)
       const badEvent = announceReq(id);
       badEvent.writeUInt32BE(7, 80);
       bad.push(badEvent);
+      // Cut before the event field: a malformed packet, not a failure of the server.
+      const malformedBefore = tracker.metrics.errors.malformed_packet;
+      client.send(announceReq(id).subarray(0, 60), port);
+      assert.equal(await client.next(200), undefined);
+      assert.equal(tracker.metrics.errors.malformed_packet, malformedBefore + 1);
       for (let i = 0; i < 200; i++) {
         const junk = Buffer.alloc(16 + ((i * 37) % 200));
         for (let j = 0; j < junk.length; j++) junk[j] = (i * 31 + j * 17) & 255;
