@@ -122,8 +122,8 @@ function writeBytes(out: Uint8Array, o: number, key: string, src: Uint8Array, n:
   let p = writeAscii(out, o, key);
   p = writeDecimal(out, p, n);
   out[p++] = 0x3a; // :
-  // A peer list is a few dozen bytes: a loop costs less than a view to copy from.
-  if (n <= 256) for (let i = 0; i < n; i++) out[p + i] = src[i]!;
+  // A byte loop costs more than making a view to copy from once past a few bytes.
+  if (n < 16) for (let i = 0; i < n; i++) out[p + i] = src[i]!;
   else out.set(n === src.length ? src : src.subarray(0, n), p);
   return p + n;
 }

@@ -55,7 +55,8 @@ export interface HttpServerLimits {
 const HEAD_END = Buffer.from("\r\n\r\n");
 /** Output buffer size; a body larger than this is written from its own Buffer. */
 const OUT_SIZE = 64 * 1024;
-const CRLF = 0x0d0a;
+const CR = 0x0d;
+const LF = 0x0a;
 const CONNECTION_CLOSE = Buffer.from("Connection: close\r\n");
 const CONNECTION_KEEP_ALIVE = Buffer.from("Connection: keep-alive\r\n");
 
@@ -366,13 +367,13 @@ export class HttpFrontEnd {
     let p = this.#outLength;
     p += prefix.copy(out, p);
     p = writeDecimal(out, p, bodyLength);
-    out.writeUInt16BE(CRLF, p);
-    p += 2;
+    out[p++] = CR;
+    out[p++] = LF;
     if (!keepAlive) p += CONNECTION_CLOSE.copy(out, p);
     else if (minor === 0) p += CONNECTION_KEEP_ALIVE.copy(out, p);
     if (res.headers) p += out.write(res.headers, p, "latin1");
-    out.writeUInt16BE(CRLF, p);
-    p += 2;
+    out[p++] = CR;
+    out[p++] = LF;
     if (!head && !large) {
       if (typeof body === "string") p += out.write(body, p, "latin1");
       else p += body.copy(out, p);
