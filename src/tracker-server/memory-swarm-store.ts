@@ -1,10 +1,11 @@
 /**
  * The in-memory SwarmStore.
  *
- * Peers live in a PeerTable (peer-table.ts): one slot per peer in typed
- * arrays, found by (swarm, peer id) through an open-addressing index, so a
- * hundred thousand peers are a few flat arrays rather than a hundred thousand
- * objects, strings and map entries for the garbage collector to walk.
+ * Peers live in a PeerTable (peer-table.ts): one 64-byte record per peer in
+ * one typed array, found by (swarm, peer id) through an open-addressing
+ * index, so a hundred thousand peers are a few flat arrays rather than a
+ * hundred thousand objects, strings and map entries for the garbage
+ * collector to walk.
  *
  * Per swarm and address family, the peers' slots sit in one array
  * partitioned as [seeders | leechers], so "any peer" and "leechers only"
@@ -21,7 +22,7 @@
  * looked up once.
  */
 import type { IpFamily } from "../tracker-proto/index.ts";
-import { NO_SLOT, PeerTable, POS4, POS6 } from "./peer-table.ts";
+import { NO_SLOT, PeerTable, POS4, POS6, writeCompact4 } from "./peer-table.ts";
 import type { Random } from "./random.ts";
 import type {
   PeerUpdate,
@@ -344,14 +345,7 @@ export class MemorySwarmStore implements SwarmStore {
         if (v4) {
           const entry = entries[start + i]!;
           const port = entry % 65536;
-          const ip = (entry - port) / 65536;
-          out[o] = ip >>> 24;
-          out[o + 1] = ip >>> 16;
-          out[o + 2] = ip >>> 8;
-          out[o + 3] = ip;
-          out[o + 4] = port >>> 8;
-          out[o + 5] = port;
-          o += 6;
+          o = writeCompact4(out, o, (entry - port) / 65536, port);
         } else o = t.writeEntry6(slots[start + i]!, out, o);
         count++;
       }

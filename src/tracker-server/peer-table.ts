@@ -35,6 +35,7 @@
  * value per table: a client cannot precompute ids that collide.
  */
 import { randomBytes } from "node:crypto";
+import { writeU32BE } from "../util/index.ts";
 import type { StoredPeer } from "./swarm-store.ts";
 
 export const NO_SLOT = -1;
@@ -61,6 +62,14 @@ const GROWTH_STEP = 16384;
 export function nextCapacity(capacity: number): number {
   if (capacity < DOUBLING_LIMIT) return capacity * 2;
   return capacity + Math.max(GROWTH_STEP, Math.ceil(capacity / 4 / 1024) * 1024);
+}
+
+/** Writes a BEP 23 entry (IPv4 address as an unsigned 32-bit number, port) at `o`; returns the offset after it. */
+export function writeCompact4(out: Uint8Array, o: number, ip: number, port: number): number {
+  writeU32BE(out, o, ip);
+  out[o + 4] = port >>> 8;
+  out[o + 5] = port;
+  return o + 6;
 }
 
 /** The smallest power of two ≥ n (the index's size, so a mask finds a bucket). */
@@ -233,14 +242,7 @@ export class PeerTable {
 
   /** Sets the slot's IPv4 address (an unsigned 32-bit number) and port. */
   setEntry4(slot: number, ip: number, port: number): void {
-    const u8 = this.#u8;
-    const o = slot * RECORD + U8_ENTRY4;
-    u8[o] = ip >>> 24;
-    u8[o + 1] = ip >>> 16;
-    u8[o + 2] = ip >>> 8;
-    u8[o + 3] = ip;
-    u8[o + 4] = port >>> 8;
-    u8[o + 5] = port;
+    writeCompact4(this.#u8, slot * RECORD + U8_ENTRY4, ip, port);
   }
 
   /** The slot's IPv4 entry as one number: address * 65536 + port. */
