@@ -139,7 +139,7 @@ export class UdpFrontEnd {
       }
       const out = this.#replyBuffer(16);
       writeU32BE(out, 0, UdpAction.CONNECT);
-      msg.copy(out, 4, 12, 16);
+      writeU32BE(out, 4, readU32BE(msg, 12)); // the transaction id
       ids.issue(rinfo.address, rinfo.port, out, 8);
       metrics.connects++;
       this.#sendReply(16, rinfo);
@@ -233,7 +233,7 @@ export class UdpFrontEnd {
     metrics.scrapes.udp++;
     const res = Buffer.allocUnsafe(8 + 12 * count);
     writeU32BE(res, 0, UdpAction.SCRAPE);
-    msg.copy(res, 4, 12, 16);
+    writeU32BE(res, 4, readU32BE(msg, 12)); // the transaction id
     for (let i = 0; i < count; i++) {
       const s = handler.scrape(latin1String(msg, 16 + 20 * i, 20));
       writeU32BE(res, 8 + 12 * i, s.complete >>> 0);
