@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import { decode } from "../bencode/index.ts";
 import {
   buildAnnounceReply,
   buildFailureReply,
   buildScrapeReply,
+  COMPACT_REPLY_OVERHEAD,
   parseAnnounceReply,
   parseScrapeReply,
+  writeCompactAnnounceReply,
 } from "./http-reply.ts";
 
 test("compact reply: canonical bencoding (the strict decoder accepts it), peers and peers6", () => {
@@ -75,4 +78,32 @@ test("garbage replies are refused with a TrackerProtoError", () => {
   assert.throws(() => parseAnnounceReply(Buffer.from("<html>")), { code: "invalid_reply" });
   assert.throws(() => parseAnnounceReply(Buffer.from("le")), { code: "invalid_reply" });
   assert.throws(() => parseScrapeReply(Buffer.from("de")), { code: "invalid_reply" });
+});
+
+test("property: the in-place compact reply is byte for byte buildAnnounceReply's", () => {
+  const counts = fc.integer({ min: 0, max: 2 ** 40 });
+  const fields = fc.record({
+    interval: fc.integer({ min: 0, max: 100_000 }),
+    minInterval: fc.integer({ min: 0, max: 100_000 }),
+    complete: counts,
+    incomplete: counts,
+    downloaded: counts,
+    peers: fc.uint8Array({ maxLength: 6 * 60 }),
+    peers6: fc.option(fc.uint8Array({ maxLength: 18 * 10 }), { nil: undefined }),
+  });
+  fc.assert(
+    fc.property(fields, (r) => {
+      const out = Buffer.alloc(COMPACT_REPLY_OVERHEAD + r.peers.length + (r.peers6?.length ?? 0));
+      const peers = Buffer.from(r.peers);
+      const peers6 = r.peers6 ? Buffer.from(r.peers6) : undefined;
+      const end = writeCompactAnnounceReply(out, 0, {
+        ...r,
+        peers,
+        peersLength: peers.length,
+        peers6: peers6 ?? null,
+        peers6Length: peers6?.length ?? 0,
+      });
+      assert.deepEqual(out.subarray(0, end), buildAnnounceReply({ ...r, peers, peers6 }));
+    }),
+  );
 });

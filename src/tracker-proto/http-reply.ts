@@ -128,6 +128,26 @@ function writeBytes(out: Uint8Array, o: number, key: string, src: Uint8Array, n:
   return p + n;
 }
 
+// The keys from `interval` to `peers` and the two intervals, the same in
+// every reply a tracker sends: written once, then copied in one go.
+let middle = new Uint8Array(0);
+let middleInterval = -1;
+let middleMinInterval = -1;
+
+function writeMiddle(out: Uint8Array, p: number, interval: number, minInterval: number): number {
+  if (interval !== middleInterval || minInterval !== middleMinInterval) {
+    const bytes = new Uint8Array(64);
+    let q = writeInt(bytes, 0, "8:interval", interval);
+    q = writeInt(bytes, q, "12:min interval", minInterval);
+    q = writeAscii(bytes, q, "5:peers");
+    middle = bytes.subarray(0, q);
+    middleInterval = interval;
+    middleMinInterval = minInterval;
+  }
+  out.set(middle, p);
+  return p + middle.length;
+}
+
 /**
  * The announce reply a server sends per announce, written straight into
  * `out` from `offset` (no strings, no intermediate buffers); returns the end
@@ -144,9 +164,8 @@ export function writeCompactAnnounceReply(
   let p = writeInt(out, offset + 1, "8:complete", r.complete);
   p = writeInt(out, p, "10:downloaded", r.downloaded);
   p = writeInt(out, p, "10:incomplete", r.incomplete);
-  p = writeInt(out, p, "8:interval", r.interval);
-  p = writeInt(out, p, "12:min interval", r.minInterval);
-  p = writeBytes(out, p, "5:peers", r.peers, r.peersLength);
+  p = writeMiddle(out, p, r.interval, r.minInterval);
+  p = writeBytes(out, p, "", r.peers, r.peersLength);
   if (r.peers6 !== null) p = writeBytes(out, p, "6:peers6", r.peers6, r.peers6Length);
   out[p] = 0x65; // e
   return p + 1;

@@ -132,8 +132,9 @@ test("property: a head parsed in place inside a larger buffer reads as the head 
   fc.assert(
     fc.property(head, text, text, ([m, target, version, headers], before, after) => {
       const h = `${m} /${target} ${version}${headers.map(([k, v]) => `\r\n${k}: ${v}`).join("")}`;
-      const buf = Buffer.from(`${before}${h}${after}`, "latin1");
-      const inPlace = parseRequestHeadBytes(buf, before.length, before.length + h.length);
+      const buf = Buffer.from(`${before}${h}\r\n\r\n${after}`, "latin1");
+      const inPlace = parseRequestHeadBytes(buf, before.length, buf.length);
+      assert.ok(inPlace !== null, "a head with its blank line is whole");
       assert.deepEqual(view(inPlace), view(parseRequestHead(h)));
     }),
     { numRuns: 2000 },
@@ -143,9 +144,10 @@ test("property: a head parsed in place inside a larger buffer reads as the head 
 test("a detached request keeps its query and headers when the read buffer is reused", () => {
   const head =
     "POST /torrents?x=1 HTTP/1.1\r\nHost:\t t:6969 \r\nContent-Type: a/b\r\nAuthorization: Bearer k";
-  const buf = Buffer.from(`xx${head}yy`, "latin1");
-  const r = parseRequestHeadBytes(buf, 2, 2 + head.length);
-  assert.ok(!("status" in r));
+  const buf = Buffer.from(`xx${head}\r\n\r\nyy`, "latin1");
+  const r = parseRequestHeadBytes(buf, 2, buf.length);
+  assert.ok(r !== null && !("status" in r));
+  assert.equal(r.headEnd, buf.length - 2);
   r.detach();
   buf.fill(0x21);
   assert.deepEqual(
@@ -160,4 +162,20 @@ test("header values compare without case, and only ASCII letters fold", () => {
   // Control bytes that become digits or '-' when OR-ed with 0x20 are not "100-continue".
   const odd = parseRequestHead("GET / HTTP/1.1\r\nExpect: \x11\x10\x10\x0dcontinue");
   assert.ok(!("status" in odd) && !odd.expectContinue);
+});
+
+test("a head cut anywhere before its blank line is not whole yet (null), then parses", () => {
+  const head = Buffer.from(
+    "GET /announce?info_hash=%01&port=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    "latin1",
+  );
+  for (let cut = 1; cut < head.length; cut++) {
+    assert.equal(parseRequestHeadBytes(head, 0, cut), null, `cut at ${cut}`);
+  }
+  const whole = parseRequestHeadBytes(head, 0, head.length);
+  assert.ok(whole !== null && "method" in whole && whole.headEnd === head.length);
+  // A malformed line is refused as soon as it is whole, before the rest arrives.
+  const bad = Buffer.from("GET / HTTP/1.1\r\nno colon\r\nHost: x", "latin1");
+  const refused = parseRequestHeadBytes(bad, 0, bad.length);
+  assert.ok(refused !== null && "status" in refused && refused.status === 400);
 });

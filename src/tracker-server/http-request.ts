@@ -39,15 +39,15 @@ export class HttpRequest {
   authorizationStart = 0;
   authorizationEnd = 0;
 
+  /** Where the head ends in `head`: just past its blank line. */
+  headEnd = 0;
   #start: number;
-  #end: number;
   #detached = false;
 
-  /** A request whose head is head[start, end). */
-  constructor(head: Buffer, start: number, end: number) {
+  /** A request whose head starts at head[start]. */
+  constructor(head: Buffer, start: number) {
     this.head = head;
     this.#start = start;
-    this.#end = end;
   }
 
   /** The raw query (after `?`, latin1, not decoded); "" when absent. */
@@ -73,8 +73,8 @@ export class HttpRequest {
     if (this.#detached) return;
     this.#detached = true;
     const start = this.#start;
-    this.head = Buffer.from(this.head.subarray(start, this.#end));
-    this.#end -= start;
+    this.head = Buffer.from(this.head.subarray(start, this.headEnd));
+    this.headEnd -= start;
     this.#start = 0;
     this.queryStart -= start;
     this.queryEnd -= start;
@@ -163,28 +163,35 @@ function isBlank(c: number | undefined): boolean {
  * Returns the request (body empty) or the status and reason to answer with.
  */
 export function parseRequestHead(head: string): HttpRequest | HttpParseError {
-  const bytes = Buffer.from(head, "latin1");
-  return parseRequestHeadBytes(bytes, 0, bytes.length);
+  const bytes = Buffer.from(`${head}\r\n\r\n`, "latin1");
+  return parseRequestHeadBytes(bytes, 0, bytes.length) ?? { status: 400, reason: "incomplete" };
 }
 
 /**
- * The same, straight from the bytes `buf[start, end)`, which the request
- * keeps pointing into (see HttpRequest).
+ * Parses the request head that starts at buf[start], up to and including
+ * the blank line that ends it, which must come before `limit`. Returns the
+ * request (its `headEnd` just past the blank line; it keeps pointing into
+ * `buf`, see HttpRequest), the status and reason to refuse it with, or null
+ * when the bytes up to `limit` end before the head does. A line found
+ * malformed is refused at once, before the rest of the head arrives.
  */
 export function parseRequestHeadBytes(
   buf: Buffer,
   start: number,
-  end: number,
-): HttpRequest | HttpParseError {
+  limit: number,
+): HttpRequest | HttpParseError | null {
+  const end = limit;
   // The request line in one pass: the method up to the first space, then the
   // target (checked byte by byte, its `?` noted) up to the second, then the
   // version, which must end the line.
   let sp1 = start;
   while (sp1 < end && TOKEN[buf[sp1]!] === 1) sp1++;
-  if (sp1 === start || sp1 === end || buf[sp1] !== SP) {
+  if (sp1 === end) return null;
+  if (sp1 === start || buf[sp1] !== SP) {
     const malformedMethod = sp1 < end && buf[sp1] !== SP && buf[sp1] !== CR;
     return { status: 400, reason: malformedMethod ? "malformed method" : "malformed request line" };
   }
+  if (sp1 + 1 === end) return null;
   if (buf[sp1 + 1] !== 0x2f) return { status: 400, reason: "the request target must be a path" };
   let q = -1;
   let sp2 = sp1 + 1;
@@ -193,15 +200,15 @@ export function parseRequestHeadBytes(
     if (c <= 0x20 || c >= 0x7f) break;
     if (c === 0x3f && q < 0) q = sp2;
   }
-  if (sp2 === end || buf[sp2] === CR) return { status: 400, reason: "malformed request line" };
+  if (sp2 === end) return null;
+  if (buf[sp2] === CR) return { status: 400, reason: "malformed request line" };
   if (buf[sp2] !== SP) return { status: 400, reason: "invalid character in the request target" };
+  // The version, 8 bytes, must end the line.
   const versionEnd = sp2 + 9;
-  const endsLine =
-    versionEnd === end ||
-    (versionEnd + 1 < end && buf[versionEnd] === CR && buf[versionEnd + 1] === LF);
-  const minor = endsLine ? httpMinor(buf, sp2 + 1) : -1;
+  if (versionEnd + 2 > end) return null;
+  const minor = buf[versionEnd] === CR && buf[versionEnd + 1] === LF ? httpMinor(buf, sp2 + 1) : -1;
   if (minor < 0) return { status: 505, reason: "only HTTP/1.0 and HTTP/1.1 are supported" };
-  const req = new HttpRequest(buf, start, end);
+  const req = new HttpRequest(buf, start);
   const isGet =
     sp1 - start === 3 && buf[start] === 0x47 && buf[start + 1] === 0x45 && buf[start + 2] === 0x54;
   if (!isGet) req.method = buf.toString("latin1", start, sp1);
@@ -214,13 +221,21 @@ export function parseRequestHeadBytes(
   req.keepAlive = minor === 1;
   let pos = versionEnd + 2;
   let sawLength = false;
-  while (pos < end) {
+  for (;;) {
+    if (pos + 2 > end) return null;
+    if (buf[pos] === CR) {
+      if (buf[pos + 1] !== LF) return { status: 400, reason: "malformed header line" };
+      req.headEnd = pos + 2;
+      return req;
+    }
     let colon = pos;
     while (colon < end && TOKEN[buf[colon]!] === 1) colon++;
-    if (colon === pos || buf[colon] !== COLON || colon === end) {
+    if (colon === end) return null;
+    if (colon === pos || buf[colon] !== COLON) {
       return { status: 400, reason: "malformed header line" };
     }
     const eol = lineEnd(buf, colon + 1, end);
+    if (eol === end) return null;
     let a = colon + 1;
     let b = eol;
     while (a < b && isBlank(buf[a])) a++;
@@ -283,7 +298,6 @@ export function parseRequestHeadBytes(
     }
     pos = eol + 2;
   }
-  return req;
 }
 
 const STATUS_TEXT: Record<number, string> = {

@@ -52,7 +52,6 @@ export interface HttpServerLimits {
   maxConnections: number;
 }
 
-const HEAD_END = Buffer.from("\r\n\r\n");
 /** Output buffer size; a body larger than this is written from its own Buffer. */
 const OUT_SIZE = 64 * 1024;
 const CR = 0x0d;
@@ -245,15 +244,16 @@ export class HttpFrontEnd {
     while (pos < buf.length && !conn.closing) {
       let req = conn.current;
       if (!req) {
-        const end = buf.indexOf(HEAD_END, pos);
-        if (end < 0 || end - pos > limits.maxHeaderBytes) {
-          if (end >= 0 || buf.length - pos > limits.maxHeaderBytes) {
+        // A head (its blank line's CRLF included) may take maxHeaderBytes + 4 bytes.
+        const limit = Math.min(buf.length, pos + limits.maxHeaderBytes + 4);
+        const parsed = parseRequestHeadBytes(buf, pos, limit);
+        if (parsed === null) {
+          // Not whole yet: wait for more, unless it is already too large.
+          if (buf.length - pos > limits.maxHeaderBytes) {
             this.#refuse(conn, 431, "request head too large");
           }
           break;
         }
-        const parsed = parseRequestHeadBytes(buf, pos, end);
-        pos = end + 4;
         if (!("method" in parsed)) {
           this.#refuse(conn, parsed.status, parsed.reason);
           break;
@@ -262,6 +262,7 @@ export class HttpFrontEnd {
           this.#refuse(conn, 413, `request body too large (limit ${limits.maxBodyBytes} bytes)`);
           break;
         }
+        pos = parsed.headEnd;
         req = parsed;
         conn.current = req;
         if (req.expectContinue && buf.length - pos < req.contentLength) {
@@ -365,18 +366,27 @@ export class HttpFrontEnd {
     this.#room(prefix.length + 64 + (res.headers?.length ?? 0) + (head || large ? 0 : bodyLength));
     const out = this.#out;
     let p = this.#outLength;
-    p += prefix.copy(out, p);
-    p = writeDecimal(out, p, bodyLength);
+    // TypedArray set, not Buffer copy: the same memmove without copy's argument handling.
+    out.set(prefix, p);
+    p = writeDecimal(out, p + prefix.length, bodyLength);
     out[p++] = CR;
     out[p++] = LF;
-    if (!keepAlive) p += CONNECTION_CLOSE.copy(out, p);
-    else if (minor === 0) p += CONNECTION_KEEP_ALIVE.copy(out, p);
+    if (!keepAlive) {
+      out.set(CONNECTION_CLOSE, p);
+      p += CONNECTION_CLOSE.length;
+    } else if (minor === 0) {
+      out.set(CONNECTION_KEEP_ALIVE, p);
+      p += CONNECTION_KEEP_ALIVE.length;
+    }
     if (res.headers) p += out.write(res.headers, p, "latin1");
     out[p++] = CR;
     out[p++] = LF;
     if (!head && !large) {
       if (typeof body === "string") p += out.write(body, p, "latin1");
-      else p += body.copy(out, p);
+      else {
+        out.set(body, p);
+        p += bodyLength;
+      }
     }
     this.#outLength = p;
     if (large) {

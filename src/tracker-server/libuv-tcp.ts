@@ -180,7 +180,7 @@ class LibuvLink<S> implements TcpLink {
     if (n > 0) {
       if (this.ending) return; // half-closed: drop what else arrives
       // The bytes are in the listener's shared read buffer (useUserBuffer).
-      this.receiver.data(this.state, this.listener.readBuffer.subarray(0, n));
+      this.receiver.data(this.state, this.listener.received(n));
     } else if (n < 0) {
       // EOF or a read error (reset): nothing more will come.
       if (n === UV_EOF && this.pending > 0) this.closeWhenWritten = true;
@@ -267,6 +267,19 @@ export class LibuvTcpListener<S> implements TcpListener {
    * and nothing for the allocator to fragment).
    */
   readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
+  /** Views of the read buffer's first n bytes, by n: requests come in few lengths. */
+  readonly #views: Buffer[] = [];
+
+  /** The read buffer's first n bytes (a view made once per length, for short reads). */
+  received(n: number): Buffer {
+    if (n > 4096) return this.readBuffer.subarray(0, n);
+    let view = this.#views[n];
+    if (!view) {
+      view = this.readBuffer.subarray(0, n);
+      this.#views[n] = view;
+    }
+    return view;
+  }
 
   constructor(receiver: TcpReceiver<S>) {
     this.#receiver = receiver;
