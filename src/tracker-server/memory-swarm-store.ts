@@ -343,9 +343,10 @@ export class MemorySwarmStore implements SwarmStore {
     for (let k = 0; k < n && count < want; k++) {
       if (i !== self) {
         if (v4) {
+          // Split without %: on a double, % is a call into C (fmod).
           const entry = entries[start + i]!;
-          const port = entry % 65536;
-          o = writeCompact4(out, o, (entry - port) / 65536, port);
+          const ip = Math.floor(entry / 65536);
+          o = writeCompact4(out, o, ip, entry - ip * 65536);
         } else o = t.writeEntry6(slots[start + i]!, out, o);
         count++;
       }
