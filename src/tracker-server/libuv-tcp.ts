@@ -25,7 +25,7 @@ interface TcpHandle {
   bind6(address: string, port: number, flags: number): number;
   listen(backlog: number): number;
   getsockname(out: { port?: number }): number;
-  getpeername(out: { address?: string }): number;
+  getpeername(out: { address: string; family: string; port: number }): number;
   setNoDelay(on: boolean): number;
   readStart(): number;
   /** Reads go into `buffer` (from 0) instead of a fresh allocation each. */
@@ -138,7 +138,8 @@ function onShutdown(this: ShutdownReq): void {
   // The FIN is out; the peer's EOF (or the idle sweep) closes the handle.
 }
 
-const peer: { address?: string } = {};
+/** getpeername's output, reused: Node sets address, family and port on it, in that order. */
+const peer = { address: "", family: "", port: 0 };
 
 class LibuvLink<S> implements TcpLink {
   readonly handle: TcpHandle;
@@ -162,7 +163,6 @@ class LibuvLink<S> implements TcpLink {
 
   remoteAddress(): string | undefined {
     if (this.closed) return undefined;
-    // Reused: Node sets the same three properties each time, the object keeps its shape.
     return this.handle.getpeername(peer) === 0 ? peer.address : undefined;
   }
 
