@@ -118,9 +118,9 @@ function writeInt(out: Uint8Array, o: number, key: string, n: number): number {
   return p + 1;
 }
 
-function writeBytes(out: Uint8Array, o: number, key: string, src: Uint8Array, n: number): number {
-  let p = writeAscii(out, o, key);
-  p = writeDecimal(out, p, n);
+/** src[0, n) as a bencoded byte string at `o`; returns the offset after it. */
+function writeByteString(out: Uint8Array, o: number, src: Uint8Array, n: number): number {
+  let p = writeDecimal(out, o, n);
   out[p++] = 0x3a; // :
   // A byte loop costs more than making a view to copy from once past a few bytes.
   if (n < 16) for (let i = 0; i < n; i++) out[p + i] = src[i]!;
@@ -165,8 +165,10 @@ export function writeCompactAnnounceReply(
   p = writeInt(out, p, "10:downloaded", r.downloaded);
   p = writeInt(out, p, "10:incomplete", r.incomplete);
   p = writeMiddle(out, p, r.interval, r.minInterval);
-  p = writeBytes(out, p, "", r.peers, r.peersLength);
-  if (r.peers6 !== null) p = writeBytes(out, p, "6:peers6", r.peers6, r.peers6Length);
+  p = writeByteString(out, p, r.peers, r.peersLength);
+  if (r.peers6 !== null) {
+    p = writeByteString(out, writeAscii(out, p, "6:peers6"), r.peers6, r.peers6Length);
+  }
   out[p] = 0x65; // e
   return p + 1;
 }

@@ -37,7 +37,7 @@ export function hexDigit(c: number): number {
 }
 
 /** Each byte's value as a hex digit, or -1. */
-const HEX_VALUE = new Int8Array(256).fill(-1);
+const HEX_VALUE = new Int8Array(256);
 for (let c = 0; c < 256; c++) HEX_VALUE[c] = hexDigit(c);
 
 /**

@@ -169,18 +169,17 @@ export function parseRequestHead(head: string): HttpRequest | HttpParseError {
 
 /**
  * Parses the request head that starts at buf[start], up to and including
- * the blank line that ends it, which must come before `limit`. Returns the
+ * the blank line that ends it, which must come before `end`. Returns the
  * request (its `headEnd` just past the blank line; it keeps pointing into
  * `buf`, see HttpRequest), the status and reason to refuse it with, or null
- * when the bytes up to `limit` end before the head does. A line found
+ * when the bytes up to `end` stop before the head does. A line found
  * malformed is refused at once, before the rest of the head arrives.
  */
 export function parseRequestHeadBytes(
   buf: Buffer,
   start: number,
-  limit: number,
+  end: number,
 ): HttpRequest | HttpParseError | null {
-  const end = limit;
   // The request line in one pass: the method up to the first space, then the
   // target (checked byte by byte, its `?` noted) up to the second, then the
   // version, which must end the line.

@@ -16,6 +16,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { LengthViews } from "./length-views.ts";
 import { libuvBinding, uvError } from "./libuv-binding.ts";
 import type { TcpLink, TcpListener, TcpReceiver } from "./tcp-link.ts";
 
@@ -267,18 +268,11 @@ export class LibuvTcpListener<S> implements TcpListener {
    * and nothing for the allocator to fragment).
    */
   readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
-  /** Views of the read buffer's first n bytes, by n: requests come in few lengths. */
-  readonly #views: Buffer[] = [];
+  readonly #views = new LengthViews();
 
-  /** The read buffer's first n bytes (a view made once per length, for short reads). */
+  /** The read buffer's first n bytes (see LengthViews). */
   received(n: number): Buffer {
-    if (n > 4096) return this.readBuffer.subarray(0, n);
-    let view = this.#views[n];
-    if (!view) {
-      view = this.readBuffer.subarray(0, n);
-      this.#views[n] = view;
-    }
-    return view;
+    return this.#views.of(this.readBuffer, n) as Buffer;
   }
 
   constructor(receiver: TcpReceiver<S>) {

@@ -18,6 +18,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { constants } from "node:os";
+import { LengthViews } from "./length-views.ts";
 import { libuvBinding, uvError } from "./libuv-binding.ts";
 import type { UdpLink, UdpReceiver, UdpSource } from "./udp-link.ts";
 
@@ -93,9 +94,7 @@ export class LibuvUdpLink implements UdpLink {
   /** Reused until a datagram has to wait in the queue: that send keeps them. */
   #req: SendReq | undefined;
   #list: Uint8Array[] = [];
-  /** Views of the first n bytes of one buffer, by n: replies come in few lengths. */
-  #viewsOf: Uint8Array | undefined;
-  #views: Uint8Array[] = [];
+  readonly #views = new LengthViews();
 
   constructor(receiver: UdpReceiver, onError: (err: Error) => void) {
     this.#receiver = receiver;
@@ -152,7 +151,7 @@ export class LibuvUdpLink implements UdpLink {
     this.#req ??= new b.SendWrap();
     const req = this.#req;
     const list = this.#list;
-    list[0] = this.#view(bytes, length);
+    list[0] = this.#views.of(bytes, length);
     const result = this.#ipv6
       ? handle.send6(req, list, 1, port, address, false)
       : handle.send(req, list, 1, port, address, false);
@@ -166,21 +165,6 @@ export class LibuvUdpLink implements UdpLink {
     this.#req = undefined;
     this.#list = [];
     return false;
-  }
-
-  /** bytes[0, length) without a new view per datagram. */
-  #view(bytes: Buffer, length: number): Uint8Array {
-    if (length === bytes.length) return bytes;
-    if (bytes !== this.#viewsOf) {
-      this.#viewsOf = bytes;
-      this.#views = [];
-    }
-    let view = this.#views[length];
-    if (!view) {
-      view = bytes.subarray(0, length);
-      this.#views[length] = view;
-    }
-    return view;
   }
 
   close(): Promise<void> {
