@@ -1,5 +1,7 @@
 export { addressFromCompact, compactAddress } from "./address.ts";
 export { NetError, type NetErrorCode } from "./errors.ts";
+export { libuvTcpAvailable } from "./libuv-tcp.ts";
+export { libuvUdpAvailable } from "./libuv-udp.ts";
 export {
   createMemoryPipe,
   type MemoryEndpoint,
@@ -15,4 +17,13 @@ export {
   TcpListener,
   type TcpListenerEvents,
 } from "./tcp.ts";
+export type {
+  TcpLink,
+  TcpLinkListener,
+  TcpLinkListenerKind,
+  TcpReceiver,
+} from "./tcp-link.ts";
+export { createTcpLinkListener } from "./tcp-link-factory.ts";
 export type { Transport, TransportEvents } from "./transport.ts";
+export type { UdpLink, UdpLinkKind, UdpReceiver, UdpSource } from "./udp-link.ts";
+export { createUdpLink } from "./udp-link-factory.ts";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { describe, test } from "node:test";
+import { libuvTcpAvailable } from "../net/index.ts";
 import { silentLogger } from "../util/index.ts";
 import { HttpFrontEnd, type HttpHandler } from "./http-server.ts";
-import { libuvTcpAvailable } from "./libuv-tcp.ts";
 
 const LIMITS = {
   maxHeaderBytes: 8192,

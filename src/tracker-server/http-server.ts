@@ -6,22 +6,22 @@
  *
  * Most announces arrive on a connection of their own (clients send
  * `Connection: close`), so the cost per connection is what matters: the TCP
- * side is a TcpListener (tcp-link.ts; libuv handles where available), no
+ * side is a TcpLinkListener (net/tcp-link.ts; libuv handles where available), no
  * connection has a timer of its own (one sweep checks every connection's
  * deadlines), the responses to one read are rendered into one reused Buffer
  * and written with one write, and a connection that is done is closed as soon
  * as that write is out (no half-close and wait for the client's FIN).
  */
+import {
+  createTcpLinkListener,
+  type TcpLink,
+  type TcpLinkListener,
+  type TcpLinkListenerKind,
+} from "../net/index.ts";
 import { normalizeIp, writeDecimal } from "../tracker-proto/index.ts";
 import type { Logger } from "../util/index.ts";
 import type { AnnounceSource } from "./announce-handler.ts";
 import { type HttpRequest, parseRequestHeadBytes, statusLine } from "./http-request.ts";
-import {
-  createTcpListener,
-  type TcpLink,
-  type TcpListener,
-  type TcpListenerKind,
-} from "./tcp-link.ts";
 
 export interface HttpResponse {
   status: number;
@@ -116,7 +116,7 @@ class Connection {
 }
 
 export class HttpFrontEnd {
-  readonly #listener: TcpListener;
+  readonly #listener: TcpLinkListener;
   readonly #handler: HttpHandler;
   readonly #limits: HttpServerLimits;
   readonly #logger: Logger;
@@ -144,12 +144,12 @@ export class HttpFrontEnd {
     handler: HttpHandler,
     limits: HttpServerLimits,
     logger: Logger,
-    transport: TcpListenerKind = "auto",
+    transport: TcpLinkListenerKind = "auto",
   ) {
     this.#handler = handler;
     this.#limits = limits;
     this.#logger = logger;
-    this.#listener = createTcpListener(
+    this.#listener = createTcpLinkListener(
       transport,
       {
         open: (link) => {
@@ -173,7 +173,7 @@ export class HttpFrontEnd {
     this.#listener.maxConnections = limits.maxConnections;
   }
 
-  /** "libuv" or "net": which TCP listener serves (see tcp-link.ts). */
+  /** "libuv" or "net": which TCP listener serves (see net/tcp-link.ts). */
   get transport(): "net" | "libuv" {
     return this.#listener.kind;
   }

@@ -12,6 +12,9 @@
  *   ConnectionIds (BEP 15 stateless connection ids), seededRandom / mathRandom
  *   libuvUdpAvailable() (whether udpTransport "auto" can use libuv's UDP handle)
  */
+
+// Re-exported for the tracker's tests and benchmarks, which choose udpTransport by it.
+export { libuvUdpAvailable } from "../net/index.ts";
 export {
   AnnounceHandler,
   type AnnounceOutcome,
@@ -32,7 +35,6 @@ export {
 export { CONNECTION_ID_WINDOW_MS, ConnectionIds } from "./connection-id.ts";
 export { DATABASE_FILE } from "./database.ts";
 export { TrackerError, type TrackerErrorCode } from "./errors.ts";
-export { libuvUdpAvailable } from "./libuv-udp.ts";
 export { MemorySwarmStore, type MemorySwarmStoreOptions } from "./memory-swarm-store.ts";
 export { TrackerMetrics } from "./metrics.ts";
 export { mathRandom, type Random, seededRandom } from "./random.ts";

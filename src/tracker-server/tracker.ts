@@ -31,12 +31,12 @@ export interface TrackerOptions {
   wallClock?: () => number;
   /**
    * The HTTP side's TCP listener: "auto" (default) uses libuv's handles
-   * directly where this Node offers them (libuv-tcp.ts), "net" always node:net.
+   * directly where this Node offers them (net/libuv-tcp.ts), "net" always node:net.
    */
   httpTransport?: "auto" | "net";
   /**
    * The UDP side's socket: "auto" (default) uses libuv's UDP handle directly
-   * where this Node offers it (libuv-udp.ts), "dgram" always node:dgram.
+   * where this Node offers it (net/libuv-udp.ts), "dgram" always node:dgram.
    */
   udpTransport?: "auto" | "dgram";
 }

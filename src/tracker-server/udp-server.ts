@@ -6,6 +6,7 @@
  * a spoofed source cannot make the tracker send anything but a 16-byte
  * connect reply (BEP 15's design limit).
  */
+import { createUdpLink, type UdpLink, type UdpLinkKind, type UdpSource } from "../net/index.ts";
 import {
   encodeErrorResponse,
   FAILURE_REASONS,
@@ -21,7 +22,6 @@ import { type Logger, latin1String, readU32BE, writeU32BE } from "../util/index.
 import type { AnnounceHandler, AnnounceSource } from "./announce-handler.ts";
 import type { ConnectionIds } from "./connection-id.ts";
 import type { TrackerMetrics } from "./metrics.ts";
-import { createUdpLink, type UdpLink, type UdpLinkKind, type UdpSource } from "./udp-link.ts";
 
 const PROTOCOL_ID_HI = 0x417;
 const PROTOCOL_ID_LO = 0x27101980;
@@ -32,7 +32,7 @@ export interface UdpFrontEndDeps {
   metrics: TrackerMetrics;
   logger: Logger;
   maxPacket: number;
-  /** Which datagram transport (udp-link.ts); "auto" by default. */
+  /** Which datagram transport (net/udp-link.ts); "auto" by default. */
   transport?: UdpLinkKind;
 }
 

@@ -13,7 +13,7 @@
  *
  * The binding is internal to Node (libuv-binding.ts): `libuvUdpAvailable()`
  * checks that it is there with the shape this file uses, and otherwise the
- * front end uses node:dgram (udp-link.ts).
+ * front end uses node:dgram (dgram-udp-link.ts).
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";

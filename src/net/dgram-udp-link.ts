@@ -1,53 +1,12 @@
 /**
- * The datagram transport under the UDP front end: one bound socket that hands
- * every datagram to a receiver and sends replies. Two implementations, as for
- * TCP (tcp-link.ts): `DgramUdpLink` on node:dgram (documented, portable) and
- * `LibuvUdpLink` (libuv-udp.ts) on the UDP handle node:dgram is built on.
- * `createUdpLink` picks the second where this Node offers it, else the first.
+ * The node:dgram implementation of the tracker's UDP link (udp-link.ts):
+ * documented and portable, used where libuv's UDP handle is not offered
+ * (libuv-udp.ts) or when asked for by name.
  */
 import { createSocket, type Socket } from "node:dgram";
 import { type LookupOneOptions, lookup } from "node:dns";
 import { isIP } from "node:net";
-import { LibuvUdpLink, libuvUdpAvailable } from "./libuv-udp.ts";
-
-/** Where a datagram came from, as node:dgram reports it. */
-export interface UdpSource {
-  address: string;
-  port: number;
-  family: string;
-}
-
-/** Called for each datagram; `msg` and `source` are only valid during the call. */
-export type UdpReceiver = (msg: Buffer, source: UdpSource) => void;
-
-export interface UdpLink {
-  /**
-   * Binds; with no host, one dual-stack IPv6 socket (IPv4 only where IPv6 is
-   * missing). Resolves with the port (useful with port 0).
-   */
-  bind(port: number, host: string | undefined, recvBufferSize: number): Promise<number>;
-  /**
-   * Sends `bytes[0, length)`. Returns true when the kernel took the datagram at
-   * once, so the caller may reuse the memory; false when it waits in the
-   * socket's queue holding a reference to it.
-   */
-  send(bytes: Buffer, length: number, port: number, address: string): boolean;
-  close(): Promise<void>;
-  readonly kind: "dgram" | "libuv";
-}
-
-export type UdpLinkKind = "auto" | "dgram" | "libuv";
-
-export function createUdpLink(
-  kind: UdpLinkKind,
-  receiver: UdpReceiver,
-  onError: (err: Error) => void,
-): UdpLink {
-  if (kind === "libuv" || (kind === "auto" && libuvUdpAvailable())) {
-    return new LibuvUdpLink(receiver, onError);
-  }
-  return new DgramUdpLink(receiver, onError);
-}
+import type { UdpLink, UdpReceiver } from "./udp-link.ts";
 
 /**
  * dgram resolves every destination through `lookup` before sending, and the
@@ -68,7 +27,7 @@ function literalLookup(
   }
 }
 
-class DgramUdpLink implements UdpLink {
+export class DgramUdpLink implements UdpLink {
   readonly kind = "dgram";
   readonly #receiver: UdpReceiver;
   readonly #onError: (err: Error) => void;

@@ -12,13 +12,13 @@
  *
  * The bindings are internal to Node (libuv-binding.ts): `libuvTcpAvailable()`
  * checks that they are there with the shape this file uses and otherwise the
- * front end uses node:net (tcp-link.ts).
+ * front end uses node:net (net-tcp-link.ts).
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { LengthViews } from "./length-views.ts";
 import { libuvBinding, uvError } from "./libuv-binding.ts";
-import type { TcpLink, TcpListener, TcpReceiver } from "./tcp-link.ts";
+import type { TcpLink, TcpLinkListener, TcpReceiver } from "./tcp-link.ts";
 
 /** libuv's TCP handle as tcp_wrap exposes it (only what is used here). */
 interface TcpHandle {
@@ -256,7 +256,7 @@ class LibuvLink<S> implements TcpLink {
   }
 }
 
-export class LibuvTcpListener<S> implements TcpListener {
+export class LibuvTcpListener<S> implements TcpLinkListener {
   readonly kind = "libuv";
   readonly #receiver: TcpReceiver<S>;
   #server: TcpHandle | undefined;
