@@ -68,7 +68,7 @@ export interface ToolRequirement {
 export function missingTool(req: ToolRequirement): string | undefined {
   const path = findExecutable(req.bin);
   if (!path) {
-    return `${req.bin} not found: install it (apt-get install ${req.pkg}) or set SHOAL_SKIP_INTEROP=1`;
+    return `${req.bin} not found: install it (bash scripts/test-programs.sh install installs every test program) or set SHOAL_SKIP_INTEROP=1`;
   }
   return req.check?.();
 }
@@ -80,8 +80,10 @@ export function missingTool(req: ToolRequirement): string | undefined {
  */
 export function skipReason(reqs: ToolRequirement[]): string | false {
   if (!skipMissingTools()) return false;
-  const reasons = reqs.map(missingTool).filter((r) => r !== undefined);
-  return reasons.length > 0 ? reasons.join("; ") : false;
+  const missing = reqs.filter((r) => missingTool(r) !== undefined).map((r) => r.pkg);
+  return missing.length > 0
+    ? `SHOAL_SKIP_INTEROP=1 and not installed: ${missing.join(", ")}`
+    : false;
 }
 
 /** Throws a clear error when a tool is missing (CI installs them all). */
