@@ -1,7 +1,10 @@
 /**
  * Enforces DESIGN.md's module table: a module under src/ imports only the
  * modules listed for it, and only through their index.ts. The table below is
- * that table as data; change both together.
+ * that table as data; change both together. Also fails on any import cycle
+ * among the files under src/, inside one module or across modules: the
+ * layers keep modules acyclic, and this keeps the files inside each one so
+ * (an interface goes in a file of its own, which its implementations import).
  *
  * Usage: node scripts/check-layers.ts [srcDir]   (exit 1 on any violation)
  */
@@ -77,6 +80,8 @@ function listTs(dir: string): string[] {
 export function checkLayers(srcDir: string): string[] {
   const problems: string[] = [];
   const root = resolve(srcDir);
+  /** Every relative import between files under src/ (type-only ones too): file → files. */
+  const graph = new Map<string, Set<string>>();
   for (const moduleName of readdirSync(root)) {
     if (!statSync(join(root, moduleName)).isDirectory()) continue;
     const rule = MODULES[moduleName];
@@ -103,6 +108,8 @@ export function checkLayers(srcDir: string): string[] {
           problems.push(`${where}: relative import '${spec}' must name its .ts file`);
         }
         const target = resolve(dirname(file), spec);
+        const edges = graph.get(file) ?? new Set<string>();
+        graph.set(file, edges.add(target));
         const rel = relative(root, target);
         if (rel.startsWith("..")) {
           // Tests may share fixtures kept in test/fixtures/.
@@ -127,15 +134,83 @@ export function checkLayers(srcDir: string): string[] {
       }
     }
   }
+  for (const cycle of findCycles(graph)) {
+    const names = [...cycle, cycle[0]!].map((f) => relative(process.cwd(), f));
+    problems.push(`import cycle: ${names.join(" → ")}`);
+  }
   return problems;
+}
+
+/**
+ * One cycle for each group of files that import one another in a circle
+ * (Tarjan's strongly connected components), each as its files in import
+ * order starting from the first by name; a file importing itself is one too.
+ */
+export function findCycles(graph: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  let next = 0;
+  const visit = (file: string): void => {
+    index.set(file, next);
+    low.set(file, next++);
+    stack.push(file);
+    onStack.add(file);
+    for (const to of graph.get(file) ?? []) {
+      if (!index.has(to)) {
+        visit(to);
+        low.set(file, Math.min(low.get(file)!, low.get(to)!));
+      } else if (onStack.has(to)) low.set(file, Math.min(low.get(file)!, index.get(to)!));
+    }
+    if (low.get(file) !== index.get(file)) return;
+    const component = new Set<string>();
+    for (;;) {
+      const f = stack.pop()!;
+      onStack.delete(f);
+      component.add(f);
+      if (f === file) break;
+    }
+    if (component.size > 1 || graph.get(file)?.has(file))
+      cycles.push(cycleThrough(graph, component));
+  };
+  for (const file of [...graph.keys()].sort()) if (!index.has(file)) visit(file);
+  return cycles.sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+}
+
+/** A shortest circle within `component` from its first file by name back to it. */
+function cycleThrough(
+  graph: ReadonlyMap<string, ReadonlySet<string>>,
+  component: ReadonlySet<string>,
+): string[] {
+  const start = [...component].sort()[0]!;
+  const from = new Map<string, string>();
+  const queue = [start];
+  for (let i = 0; i < queue.length; i++) {
+    const file = queue[i]!;
+    for (const to of [...(graph.get(file) ?? [])].sort()) {
+      if (!component.has(to)) continue;
+      if (to === start) {
+        const path = [file];
+        while (path[0] !== start) path.unshift(from.get(path[0]!)!);
+        return path;
+      }
+      if (!from.has(to)) {
+        from.set(to, file);
+        queue.push(to);
+      }
+    }
+  }
+  return [start];
 }
 
 if (import.meta.main) {
   const problems = checkLayers(process.argv[2] ?? "src");
   if (problems.length > 0) {
     for (const p of problems) console.error(p);
-    console.error(`layers: ${problems.length} import(s) break DESIGN.md's module table`);
+    console.error(`layers: ${problems.length} problem(s) with DESIGN.md's module table or cycles`);
     process.exit(1);
   }
-  console.log("layers: every import follows DESIGN.md's module table");
+  console.log("layers: every import follows DESIGN.md's module table; no import cycles");
 }

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
-import { checkLayers } from "../scripts/check-layers.ts";
+import { checkLayers, findCycles } from "../scripts/check-layers.ts";
 
 const roots: string[] = [];
 after(() => {
@@ -104,6 +105,78 @@ describe("checkLayers", () => {
     const problems = checkLayers(src);
     assert.ok(problems.some((p) => p.includes("'./index' must name its .ts file")));
     assert.ok(problems.some((p) => p.includes("from outside src/")));
+  });
+
+  it("reports an import cycle inside one module, naming its files in order", () => {
+    const src = tree({
+      "bencode/decode.ts": 'import { e } from "./encode.ts";\nexport const d = e;\n',
+      "bencode/encode.ts": 'import { d } from "./decode.ts";\nexport const e = d;\n',
+    });
+    oneProblem(
+      src,
+      "import cycle",
+      `${join("bencode", "decode.ts")} → `,
+      `${join("bencode", "encode.ts")} → `,
+    );
+    const problem = checkLayers(src)[0]!;
+    assert.match(problem, /decode\.ts → .*encode\.ts → .*decode\.ts$/);
+  });
+
+  it("counts type-only imports and longer circles through index.ts", () => {
+    const src = tree({
+      "util/index.ts":
+        'export { toHex } from "./bytes.ts";\nexport type { Clock } from "./clock.ts";\n',
+      "util/clock.ts": 'import type { Fake } from "./fake.ts";\nexport type Clock = Fake;\n',
+      "util/fake.ts":
+        'import type { toHex } from "./index.ts";\nexport type Fake = typeof toHex;\n',
+    });
+    const problems = checkLayers(src);
+    assert.equal(problems.length, 1, problems.join("\n"));
+    for (const f of ["clock.ts", "fake.ts", "index.ts"]) assert.ok(problems[0]!.includes(f));
+  });
+
+  it("reports a file that imports itself", () => {
+    const src = tree({ "bencode/loop.ts": 'export * from "./loop.ts";\n' });
+    oneProblem(src, "import cycle", "loop.ts → ");
+  });
+
+  it("reports a cycle across modules as well as the upward import", () => {
+    const src = tree({ "util/index.ts": 'export { x } from "../bencode/index.ts";\n' });
+    const problems = checkLayers(src);
+    assert.ok(problems.some((p) => p.includes("module 'util' may not import 'bencode'")));
+    assert.ok(
+      problems.some((p) => p.startsWith("import cycle") && p.includes(join("bencode", "index.ts"))),
+      problems.join("\n"),
+    );
+  });
+
+  it("finds one circle per group of files, however the graph is walked", () => {
+    const graph = new Map([
+      ["a", new Set(["b"])],
+      ["b", new Set(["c", "d"])],
+      ["c", new Set(["a"])],
+      ["d", new Set(["e"])],
+      ["e", new Set(["d"])],
+      ["f", new Set(["a"])],
+    ]);
+    assert.deepEqual(findCycles(graph), [
+      ["a", "b", "c"],
+      ["d", "e"],
+    ]);
+    assert.deepEqual(findCycles(new Map([["a", new Set(["b"])]])), []);
+  });
+
+  it("npm run layers (the script) exits 1 on a deliberately added cycle", () => {
+    const script = join(import.meta.dirname, "..", "scripts", "check-layers.ts");
+    const clean = spawnSync(process.execPath, [script, tree()], { encoding: "utf8" });
+    assert.equal(clean.status, 0, clean.stderr);
+    const src = tree({
+      "metainfo/a.ts": 'import { b } from "./b.ts";\nexport const a = () => b;\n',
+      "metainfo/b.ts": 'import { a } from "./a.ts";\nexport const b = () => a;\n',
+    });
+    const run = spawnSync(process.execPath, [script, src], { encoding: "utf8" });
+    assert.equal(run.status, 1, run.stdout);
+    assert.match(run.stderr, /import cycle: .*a\.ts → .*b\.ts → .*a\.ts/);
   });
 
   it("passes the real src/", () => {
