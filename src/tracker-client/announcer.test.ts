@@ -328,6 +328,17 @@ describe("Announcer: replies and events", () => {
     assert.deepEqual(t.events, ["started", "completed"]);
   });
 
+  it("stop() right after completed() lets the completed land first (BEP 3)", async () => {
+    const t = await http({ interval: 600 });
+    const { a } = announcer([[t.url]]);
+    a.start();
+    await a.idle();
+    // What `shoal get` does: the download ends, and the client closes at once.
+    a.completed();
+    await a.stop();
+    assert.deepEqual(t.events, ["started", "completed", "stopped"]);
+  });
+
   it("stop() is bounded when a tracker does not answer the stopped", async () => {
     const t = await http({ interval: 600 });
     const { a, clock } = announcer([[t.url]], { stopTimeoutMs: 2 * S });

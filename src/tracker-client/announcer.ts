@@ -56,6 +56,8 @@ export const MAX_INTERVAL_MS = 4 * 3600_000;
 export const DEFAULT_UDP_RETRIES = 3;
 /** libtorrent's stop_tracker_timeout: shutdown never waits longer for `stopped`. */
 export const DEFAULT_STOP_TIMEOUT_MS = 5_000;
+/** What `stopped` is given at least when waiting for `completed` used up the stop timeout. */
+const MIN_STOPPED_WAIT_MS = 1_000;
 /** Floor on any re-announce, whatever the options say, so nothing can spin. */
 const HARD_FLOOR_MS = 1_000;
 
@@ -193,17 +195,21 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
   }
 
   /**
-   * Sends `stopped` to every tracker that may list us, in parallel, waiting at
-   * most `stopTimeoutMs`; then no timer or socket is left.
+   * Sends `stopped` to every tracker that may list us, in parallel; then no
+   * timer or socket is left. A `completed` announce still in flight is let
+   * finish first. The whole stop waits at most `stopTimeoutMs` (at least a
+   * second is left for `stopped`).
    */
   async stop(): Promise<void> {
     const wasRunning = this.#running;
+    const deadline = this.#clock.now() + (this.#o.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
+    if (wasRunning) await this.#landCompleted(deadline);
     this.#running = false;
     this.#rerun = false;
     this.#clearTimer();
     this.#roundAbort?.abort();
     if (this.#round) await this.#round.catch(() => {});
-    if (wasRunning) await this.#sendStopped();
+    if (wasRunning) await this.#sendStopped(deadline);
     for (const e of this.#tiers.ordered()) {
       this.#transport.close(e);
       e.registered = false;
@@ -400,10 +406,38 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
     return backoffDelay(failures, this.#random, opts);
   }
 
-  async #sendStopped(): Promise<void> {
+  /**
+   * BEP 3: a tracker counts a finished download only from its `completed`
+   * event. A client that closes as soon as the download ends (`shoal get`
+   * without --seed) stops while that announce is in flight: aborting it would
+   * leave the tracker's `downloaded` count short. Waits until a tracker took
+   * the `completed` (or the rounds give up, or `deadline` passes).
+   */
+  async #landCompleted(deadline: number): Promise<void> {
+    const landed = () => this.#tiers.ordered().some((e) => e.completedSent);
+    while (this.#completed && this.#round && !landed()) {
+      const waitMs = deadline - this.#clock.now();
+      if (waitMs <= 0) return;
+      let timer: TimerHandle | undefined;
+      const expired = await Promise.race([
+        this.#round.then(
+          () => false,
+          () => false,
+        ),
+        new Promise<boolean>((resolve) => {
+          timer = this.#clock.setTimeout(() => resolve(true), waitMs);
+        }),
+      ]);
+      if (timer) this.#clock.clearTimeout(timer);
+      if (expired) return;
+    }
+  }
+
+  async #sendStopped(deadline: number): Promise<void> {
     const targets = this.#tiers.ordered().filter((e) => e.registered && e.kind !== "unsupported");
     if (targets.length === 0) return;
-    const timeoutMs = this.#o.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    const floor = Math.min(MIN_STOPPED_WAIT_MS, this.#o.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
+    const timeoutMs = Math.max(deadline - this.#clock.now(), floor);
     const abort = new AbortController();
     const sends = targets.map(async (e) => {
       const params = this.#params(e, "stopped");
