@@ -78,6 +78,27 @@ export class FileStore {
     return out;
   }
 
+  /**
+   * Creates the torrent's zero-length files (and their folders) where they
+   * are missing. No piece covers them, so no write ever would, yet they are
+   * part of the content. Existing files are left as they are.
+   */
+  async createEmptyFiles(): Promise<void> {
+    if (this.#closed) throw new StorageError("closed", "storage is closed");
+    for (let i = 0; i < this.files.length; i++) {
+      const f = this.files[i]!;
+      if (f.length !== 0 || f.pad) continue;
+      const path = this.pathOf(i);
+      try {
+        await mkdir(dirname(path), { recursive: true });
+        // "a": created when absent, never truncated.
+        await (await open(path, "a")).close();
+      } catch (err) {
+        throw this.#ioError(i, err);
+      }
+    }
+  }
+
   /** Size and modification time of each file as it is on disk now (undefined if absent). */
   async stats(): Promise<(FileStat | undefined)[]> {
     return Promise.all(

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { constants, existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { constants, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -80,6 +80,42 @@ describe("TorrentStorage", () => {
     assert.ok((await readFile(join(dir, "t", "f1.bin"))).equals(data.subarray(16384, 46384)));
     assert.ok((await readFile(join(dir, "t", "f2.bin"))).equals(data.subarray(46384)));
     assert.equal(existsSync(join(dir, "t", ".pad")), false, "padding files are never written");
+  });
+
+  test("zero-length files: made with the first piece, and again when the data is reopened", async () => {
+    const dir = await tempDir();
+    const resumePath = join(dir, "resume.json");
+    const files = [
+      { length: 20000, path: ["a.bin"] },
+      { length: 0, path: ["empty.txt"] },
+      { length: 0, path: ["sub", "deeper", "empty"] },
+      { length: 12000, path: ["b.bin"] },
+    ];
+    const data = randomBytes(32000);
+    const pieces = [sha1(data.subarray(0, PIECE)), sha1(data.subarray(PIECE))];
+    const meta = parseMetainfo(
+      encode({
+        info: { name: "t", "piece length": PIECE, files, pieces: Buffer.concat(pieces) },
+      } as never),
+    );
+    const empties = [join(dir, "t", "empty.txt"), join(dir, "t", "sub", "deeper", "empty")];
+    const s1 = await TorrentStorage.open(meta, dir, { resumePath });
+    assert.deepEqual(empties.map(existsSync), [false, false], "nothing made in an empty folder");
+    await s1.writePiece(1, Buffer.from(data.subarray(PIECE)));
+    for (const e of empties) assert.equal(statSync(e).size, 0, e);
+    await s1.close();
+
+    // A download made before they were created (or a user who deleted one): resumed, made again.
+    await rm(empties[0]!);
+    const s2 = await TorrentStorage.open(meta, dir, { resumePath });
+    assert.equal(s2.have.toString(), "01");
+    assert.equal(existsSync(empties[0]!), true);
+    await s2.writePiece(0, Buffer.from(data.subarray(0, PIECE)));
+    await s2.close();
+    const s3 = await TorrentStorage.open(meta, dir, { resumePath });
+    assert.equal(s3.openedFrom, "resume", "the new files are in the resume data");
+    assert.equal(s3.have.isComplete(), true);
+    await s3.close();
   });
 
   test("unverified pieces are never served", async () => {

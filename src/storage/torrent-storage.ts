@@ -51,6 +51,8 @@ export class TorrentStorage {
   readonly #reading = new Map<number, Promise<void>>();
   /** Pieces were written through the worker: it holds handles to sync and close. */
   #written = false;
+  /** The zero-length files are on disk (see FileStore.createEmptyFiles). */
+  #emptyFilesMade = false;
   /** The last saveResume() begun; the next waits for it. */
   #saving: Promise<void> = Promise.resolve();
 
@@ -88,9 +90,18 @@ export class TorrentStorage {
       const bits = new Bitfield(this.meta.pieceCount, saved.pieces);
       for (const i of bits.indices()) this.have.set(i);
       this.openedFrom = "resume";
-      return;
+    } else {
+      await this.recheck();
     }
-    await this.recheck();
+    // The content is (partly) here: its empty files belong with it. Not on a
+    // folder holding nothing of the torrent (`shoal seed` in the wrong place).
+    await this.#makeEmptyFiles();
+  }
+
+  async #makeEmptyFiles(): Promise<void> {
+    if (this.#emptyFilesMade) return;
+    await this.files.createEmptyFiles();
+    this.#emptyFilesMade = true;
   }
 
   /** Hashes every piece on disk and rebuilds the verified set. */
@@ -157,6 +168,7 @@ export class TorrentStorage {
       if (!ok) pool.release(data);
     }
     if (!ok) return false;
+    await this.#makeEmptyFiles();
     this.#written = true;
     this.have.set(index);
     this.#cache.set(index, data);
