@@ -2,7 +2,15 @@
  * Magnet URIs (BEP 9 "magnet URI format", BEP 53 select-only): parse,
  * format, and derive one from a loaded torrent.
  */
-import { asInfoHash, fromBase32, fromHex, type InfoHash, toBase32, toHex } from "../util/index.ts";
+import {
+  asInfoHash,
+  formatEndpoint,
+  fromBase32,
+  fromHex,
+  type InfoHash,
+  toBase32,
+  toHex,
+} from "../util/index.ts";
 import { MetainfoError } from "./errors.ts";
 import type { Metainfo } from "./types.ts";
 
@@ -260,7 +268,7 @@ export function formatMagnet(link: MagnetLink, opts: { base32?: boolean } = {}):
   for (const ws of link.webSeeds) params.push(`ws=${encodeURIComponent(ws)}`);
   if (link.exactLength !== undefined) params.push(`xl=${link.exactLength}`);
   for (const { host, port } of link.peers) {
-    const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    const address = formatEndpoint(host, port);
     params.push(`x.pe=${encodeURIComponent(address)}`);
   }
   if (link.selectOnly && link.selectOnly.length > 0) {

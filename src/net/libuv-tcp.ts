@@ -16,6 +16,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { formatEndpoint } from "../util/index.ts";
 import { LengthViews } from "./length-views.ts";
 import { libuvBinding, uvError } from "./libuv-binding.ts";
 import type { TcpLink, TcpLinkListener, TcpReceiver } from "./tcp-link.ts";
@@ -297,7 +298,7 @@ export class LibuvTcpListener<S> implements TcpLinkListener {
     else err = server.bind(address, port);
     if (err !== 0) {
       server.close();
-      throw uvError(err, "listen", `${address ?? "::"}:${port}`);
+      throw uvError(err, "listen", formatEndpoint(address ?? "::", port));
     }
     return this.#listenOn(server, address ?? "::", port, backlog, true);
   }
@@ -307,7 +308,7 @@ export class LibuvTcpListener<S> implements TcpLinkListener {
     if (err === 0) err = server.listen(backlog);
     if (err !== 0) {
       server.close();
-      throw uvError(err, "listen", `${address}:${port}`);
+      throw uvError(err, "listen", formatEndpoint(address, port));
     }
     server.onconnection = (status, client) => this.#accept(status, client);
     this.#server = server;

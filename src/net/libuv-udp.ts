@@ -18,6 +18,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { constants } from "node:os";
+import { formatEndpoint } from "../util/index.ts";
 import { LengthViews } from "./length-views.ts";
 import { libuvBinding, uvError } from "./libuv-binding.ts";
 import type { UdpLink, UdpReceiver, UdpSource } from "./udp-link.ts";
@@ -124,7 +125,7 @@ export class LibuvUdpLink implements UdpLink {
     } else err = handle.bind(address, port, 0);
     if (err !== 0) {
       handle.close();
-      throw uvError(err, "bind", `${address ?? "::"}:${port}`);
+      throw uvError(err, "bind", formatEndpoint(address ?? "::", port));
     }
     handle.onmessage = (nread, _handle, buf, rinfo) => {
       if (nread < 0 || !buf) this.#onError(uvError(nread, "recvmsg", ""));

@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from "node:events";
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { formatEndpoint } from "../util/index.ts";
 import { NetError } from "./errors.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
 
@@ -103,7 +104,7 @@ export interface DialOptions {
 /** Connects to host:port. Rejects with NetError (connect_failed, connect_timeout, aborted). */
 export function dialTcp(host: string, port: number, opts: DialOptions = {}): Promise<Transport> {
   const { timeoutMs = 10_000, signal } = opts;
-  const where = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  const where = formatEndpoint(host, port);
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new NetError("aborted", `connecting to ${where} was cancelled`));
@@ -219,7 +220,7 @@ export function listenTcp(opts: ListenOptions = {}): Promise<TcpListener> {
       reject(
         new NetError(
           "listen_failed",
-          `cannot listen on ${host}:${opts.port ?? 0}: ${err.code ?? err.message}`,
+          `cannot listen on ${formatEndpoint(host, opts.port ?? 0)}: ${err.code ?? err.message}`,
           { cause: err },
         ),
       );

@@ -19,7 +19,7 @@ import {
   type TcpLinkListenerKind,
 } from "../net/index.ts";
 import { normalizeIp, writeDecimal } from "../tracker-proto/index.ts";
-import type { Logger } from "../util/index.ts";
+import { ipv4Latin1, type Logger } from "../util/index.ts";
 import type { AnnounceSource } from "./announce-handler.ts";
 import { type HttpRequest, parseRequestHeadBytes, statusLine } from "./http-request.ts";
 
@@ -63,29 +63,10 @@ function errorResponse(status: number, reason: string): HttpResponse {
   return { status, contentType: "text/plain; charset=utf-8", body: `${reason}\n` };
 }
 
-function ipv4Chars(text: string): string | undefined {
-  // The common case (a dotted quad from the socket) without a Buffer.
-  let out = "";
-  let v = 0;
-  let digits = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
-    if (c === 0x2e) {
-      if (digits === 0 || v > 255) return undefined;
-      out += String.fromCharCode(v);
-      v = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
-      v = v * 10 + c - 0x30;
-      digits++;
-    } else return undefined;
-  }
-  return out.length === 4 ? out : undefined;
-}
-
 export function clientInfo(address: string | undefined): HttpClientInfo {
   const text = address ?? "";
-  const quad = ipv4Chars(text);
+  // The common case (a dotted quad from the socket) without a Buffer.
+  const quad = ipv4Latin1(text);
   if (quad !== undefined) return { family: 4, ip: quad, address: text };
   const addr = address ? normalizeIp(address) : undefined;
   if (!addr) return { family: 4, ip: "\0\0\0\0", address: text };

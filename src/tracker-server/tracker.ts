@@ -8,7 +8,7 @@
  * the database (what SIGINT/SIGTERM do in `shoal tracker`).
  */
 import type { Clock, Logger } from "../util/index.ts";
-import { realClock, silentLogger } from "../util/index.ts";
+import { formatEndpoint, realClock, silentLogger } from "../util/index.ts";
 import { AnnounceHandler } from "./announce-handler.ts";
 import type { TrackerConfig } from "./config.ts";
 import { ConnectionIds } from "./connection-id.ts";
@@ -180,8 +180,8 @@ export class Tracker {
   /** URLs clients announce to. */
   get urls(): { http: string; udp: string } {
     const host = this.config.host ?? "0.0.0.0";
-    const h = host.includes(":") ? `[${host}]` : host;
-    return { http: `http://${h}:${this.port}/announce`, udp: `udp://${h}:${this.port}` };
+    const where = formatEndpoint(host, this.port);
+    return { http: `http://${where}/announce`, udp: `udp://${where}` };
   }
 
   completedOf(key: string): number {

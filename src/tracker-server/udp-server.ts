@@ -18,7 +18,7 @@ import {
   UDP_MAX_SCRAPE_HASHES,
   UdpAction,
 } from "../tracker-proto/index.ts";
-import { type Logger, latin1String, readU32BE, writeU32BE } from "../util/index.ts";
+import { ipv4Latin1, type Logger, latin1String, readU32BE, writeU32BE } from "../util/index.ts";
 import type { AnnounceHandler, AnnounceSource } from "./announce-handler.ts";
 import type { ConnectionIds } from "./connection-id.ts";
 import type { TrackerMetrics } from "./metrics.ts";
@@ -34,28 +34,6 @@ export interface UdpFrontEndDeps {
   maxPacket: number;
   /** Which datagram transport (net/udp-link.ts); "auto" by default. */
   transport?: UdpLinkKind;
-}
-
-/** Dotted quad to 4 latin1 chars without splitting strings; undefined if malformed. */
-function ipv4Chars(text: string): string | undefined {
-  let out = "";
-  let v = 0;
-  let digits = 0;
-  let parts = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
-    if (c === 0x2e) {
-      if (digits === 0 || v > 255 || parts === 4) return undefined;
-      out += String.fromCharCode(v);
-      parts++;
-      v = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39) {
-      v = v * 10 + c - 0x30;
-      digits++;
-    } else return undefined;
-  }
-  return parts === 4 ? out : undefined;
 }
 
 /** The reply buffer's first size: an announce reply with 50 IPv6 peers fits. */
@@ -164,7 +142,7 @@ export class UdpFrontEnd {
   #setSource(rinfo: UdpSource): boolean {
     const src = this.#source;
     if (rinfo.family === "IPv4") {
-      const ip = ipv4Chars(rinfo.address);
+      const ip = ipv4Latin1(rinfo.address);
       if (!ip) return false;
       src.family = 4;
       src.ip = ip;

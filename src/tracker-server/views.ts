@@ -5,7 +5,7 @@
  */
 import { formatMagnet } from "../metainfo/index.ts";
 import { formatIPv4, formatIPv6 } from "../tracker-proto/index.ts";
-import type { InfoHash } from "../util/index.ts";
+import { formatEndpoint, type InfoHash } from "../util/index.ts";
 import type { TrackerContext } from "./context.ts";
 import type { StoredPeer } from "./swarm-store.ts";
 import type { TorrentEntry } from "./torrent-index.ts";
@@ -167,7 +167,7 @@ export function htmlPage(ctx: TrackerContext, host: string): string {
   const rows = swarms.map((s) => {
     const peers = s.peers
       .map((p) => {
-        const addr = p.ip.includes(":") ? `[${p.ip}]:${p.port}` : `${p.ip}:${p.port}`;
+        const addr = formatEndpoint(p.ip, p.port);
         return `<li>${e(addr)} ${p.seeder ? "seeder" : "leecher"}, ${p.lastSeen}s ago</li>`;
       })
       .join("");

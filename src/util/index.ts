@@ -1,4 +1,14 @@
 export {
+  formatEndpoint,
+  formatIPv4,
+  formatIPv6,
+  type IpFamily,
+  ipv4Latin1,
+  normalizeIp,
+  parseIPv4,
+  parseIPv6,
+} from "./address.ts";
+export {
   compareBytes,
   formatBytes,
   fromBase32,
@@ -26,4 +36,5 @@ export {
   type PieceIndex,
 } from "./ids.ts";
 export { createJsonLogger, type Logger, type LogLevel, silentLogger } from "./logger.ts";
+export { type RandomSource, randomBytesFrom, seededRandom } from "./random.ts";
 export { createHash, sha1, sha256 } from "./sha1.ts";
