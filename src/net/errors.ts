@@ -5,6 +5,7 @@ export type NetErrorCode =
   | "connect_timeout"
   | "aborted"
   | "listen_failed"
+  | "bind_failed"
   | "closed";
 
 /** A transport could not be opened or failed: says where, and the system's reason. */

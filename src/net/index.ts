@@ -9,6 +9,14 @@ export {
   MemoryTransport,
 } from "./memory-pipe.ts";
 export {
+  MemoryUdpHost,
+  MemoryUdpNetwork,
+  type MemoryUdpOptions,
+  type PathValue,
+} from "./memory-udp.ts";
+export { MemoryUdpSocket } from "./memory-udp-socket.ts";
+export { NodeUdpSocket, nodeUdp } from "./node-udp.ts";
+export {
   type DialOptions,
   dialTcp,
   type ListenOptions,
@@ -25,5 +33,15 @@ export type {
 } from "./tcp-link.ts";
 export { createTcpLinkListener } from "./tcp-link-factory.ts";
 export type { Transport, TransportEvents } from "./transport.ts";
-export type { UdpLink, UdpLinkKind, UdpReceiver, UdpSource } from "./udp-link.ts";
+export type {
+  UdpBindOptions,
+  UdpFamily,
+  UdpNetwork,
+  UdpSent,
+  UdpSocket,
+  UdpSocketEvents,
+  UdpSocketOptions,
+  UdpSource,
+} from "./udp.ts";
+export type { UdpLink, UdpLinkKind, UdpReceiver } from "./udp-link.ts";
 export { createUdpLink } from "./udp-link-factory.ts";

@@ -21,7 +21,8 @@ import { constants } from "node:os";
 import { formatEndpoint } from "../util/index.ts";
 import { LengthViews } from "./length-views.ts";
 import { libuvBinding, uvError } from "./libuv-binding.ts";
-import type { UdpLink, UdpReceiver, UdpSource } from "./udp-link.ts";
+import type { UdpSource } from "./udp.ts";
+import type { UdpLink, UdpReceiver } from "./udp-link.ts";
 
 /** libuv's UDP handle as udp_wrap exposes it (only what is used here). */
 interface UdpHandle {

@@ -12,13 +12,7 @@
  * at once wants no event per datagram and no promise per send, and wants to
  * know whether the kernel took a reply so it may reuse the reply's memory.
  */
-
-/** Where a datagram came from, as node:dgram reports it. */
-export interface UdpSource {
-  address: string;
-  port: number;
-  family: string;
-}
+import type { UdpSource } from "./udp.ts";
 
 /** Called for each datagram; `msg` and `source` are only valid during the call. */
 export type UdpReceiver = (msg: Buffer, source: UdpSource) => void;
