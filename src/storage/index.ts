@@ -1,6 +1,8 @@
 export { StorageError, type StorageErrorCode } from "./errors.ts";
 export { type FileStat, FileStore } from "./file-store.ts";
+export { MemoryStorage, type MemoryStorageOptions, PieceBank } from "./memory-storage.ts";
 export { type Lease, PieceCache } from "./piece-cache.ts";
+export type { OpenPieceStore, PieceStore } from "./piece-store.ts";
 export { filesUnchanged, loadResume, type ResumeData, saveResume } from "./resume.ts";
 export {
   type BlockLease,
