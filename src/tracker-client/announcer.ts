@@ -18,6 +18,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
+import type { UdpNetwork } from "../net/index.ts";
 import type { AnnounceEvent, PeerAddress, ScrapeCounts } from "../tracker-proto/index.ts";
 import {
   type Clock,
@@ -83,6 +84,8 @@ export interface AnnouncerOptions {
   udpRetries?: number;
   /** First UDP wait, doubled per retransmission (BEP 15: 15 s). */
   udpBaseTimeoutMs?: number;
+  /** Where UDP trackers' sockets come from (default the host's; simulations pass an in-memory one). */
+  udp?: UdpNetwork;
   /** Floor on the re-announce interval and on `announceNow()` spacing (default 60 s). */
   minIntervalMs?: number;
   backoffBaseMs?: number;
@@ -139,6 +142,7 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
       maxReplyBytes: opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES,
       udpBaseTimeoutMs: opts.udpBaseTimeoutMs ?? UDP_BASE_TIMEOUT_MS,
       udpRetries: opts.udpRetries ?? DEFAULT_UDP_RETRIES,
+      ...(opts.udp ? { udp: opts.udp } : {}),
     });
   }
 

@@ -3,6 +3,7 @@
  * transport (HTTP or UDP) with the announcer's settings. UDP trackers keep
  * their client (socket and BEP 15 connection id) on the entry between calls.
  */
+import type { UdpNetwork } from "../net/index.ts";
 import type { ScrapeCounts } from "../tracker-proto/index.ts";
 import type { Clock } from "../util/index.ts";
 import type { HttpTrackerOptions } from "./http-tracker.ts";
@@ -18,6 +19,8 @@ export interface TransportSettings {
   maxReplyBytes: number;
   udpBaseTimeoutMs: number;
   udpRetries: number;
+  /** Where UDP trackers' sockets come from (default the host's network). */
+  udp?: UdpNetwork;
 }
 
 export class TrackerTransport {
@@ -69,6 +72,7 @@ export class TrackerTransport {
       clock: this.#s.clock,
       baseTimeoutMs: this.#s.udpBaseTimeoutMs,
       retries: this.#s.udpRetries,
+      ...(this.#s.udp ? { udp: this.#s.udp } : {}),
     });
     return e.udp;
   }

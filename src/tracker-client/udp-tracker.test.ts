@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { after, describe, it } from "node:test";
+import { setImmediate as tick } from "node:timers/promises";
+import { MemoryUdpNetwork } from "../net/index.ts";
 import {
+  decodeUdpRequest,
   encodeAnnounceResponse,
   encodeCompactPeers,
   encodeConnectResponse,
@@ -282,6 +285,59 @@ describe("UDP tracker client (BEP 15)", () => {
     t.peers = [{ ip: "2001:db8::1", port: 6881 }];
     const r = await announceUdp(t.url, params());
     assert.deepEqual(r.peers, [{ ip: "2001:db8::1", port: 6881 }]);
+  });
+
+  it("runs over an injected UdpNetwork: a lost announce is resent on the FakeClock's schedule", async () => {
+    const clock = new FakeClock(0);
+    // Datagrams take 10 ms each way; the random source loses the third (the first announce).
+    const draws = [0.9, 0.9, 0.1];
+    const net = new MemoryUdpNetwork({
+      clock,
+      latencyMs: 10,
+      loss: 0.5,
+      random: () => draws.shift() ?? 0.9,
+    });
+    const tracker = net.host("10.0.0.1").createSocket(4);
+    await tracker.bind({ port: 6969 });
+    const seen: string[] = [];
+    const id = Buffer.from("a1a2a3a4a5a6a7a8", "hex");
+    tracker.on("message", (msg, from) => {
+      const req = decodeUdpRequest(msg);
+      if (!req) return;
+      seen.push(`${req.action} from ${from.address} at ${clock.now()}`);
+      const reply =
+        req.action === "connect"
+          ? encodeConnectResponse(req.transactionId, id)
+          : encodeAnnounceResponse({
+              transactionId: req.transactionId,
+              interval: 900,
+              leechers: 1,
+              seeders: 4,
+              peers: encodeCompactPeers([{ ip: "10.0.0.7", port: 51413 }], 4),
+            });
+      tracker.send(reply, from.port, from.address);
+    });
+    const c = client("udp://10.0.0.1:6969/announce", {
+      clock,
+      baseTimeoutMs: 100,
+      retries: 2,
+      udp: net.host("10.0.0.2"),
+    });
+    let result: Awaited<ReturnType<UdpTrackerClient["announce"]>> | undefined;
+    const done = c.announce(params()).then((r) => {
+      result = r;
+    });
+    // Let each step's promises run, then move time on; bounded.
+    for (let ms = 0; ms < 1_000; ms += 5) {
+      for (let i = 0; i < 5; i++) await tick();
+      if (result) break;
+      clock.advance(5);
+    }
+    await done;
+    assert.deepEqual(seen, ["connect from 10.0.0.2 at 10", "announce from 10.0.0.2 at 130"]);
+    assert.equal(result?.interval, 900);
+    assert.deepEqual(result?.peers, [{ ip: "10.0.0.7", port: 51413 }]);
+    assert.equal(clock.now(), 140, "the resent announce's reply, 10 ms after it arrived");
   });
 
   it("parses URLs and keys", () => {

@@ -4,12 +4,14 @@
  * trackers tie connection ids to the client's address and port, so a new
  * source port would waste the cached id. A connected socket also means the
  * kernel drops datagrams from any other source and reports ICMP "port
- * unreachable" as ECONNREFUSED, so a dead tracker fails fast.
+ * unreachable" as ECONNREFUSED, so a dead tracker fails fast. The socket
+ * comes from a UdpNetwork (net/): the host's by default, an in-memory one in
+ * tests and simulations.
  */
 import { randomBytes } from "node:crypto";
-import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { nodeUdp, type UdpNetwork, type UdpSocket, type UdpSource } from "../net/index.ts";
 import {
   decodeUdpResponse,
   encodeAnnounceRequest,
@@ -19,7 +21,7 @@ import {
   UDP_MAX_SCRAPE_HASHES,
   type UdpResponse,
 } from "../tracker-proto/index.ts";
-import { type Clock, realClock } from "../util/index.ts";
+import { type Clock, formatIPv6, parseIPv6, realClock } from "../util/index.ts";
 import { asTrackerClientError, TrackerClientError } from "./errors.ts";
 import type { AnnounceParams, AnnounceResult, RequestOptions } from "./types.ts";
 
@@ -36,6 +38,8 @@ export interface UdpTrackerOptions {
   baseTimeoutMs?: number;
   /** Retransmissions before giving up (BEP 15: 8). */
   retries?: number;
+  /** Where the socket comes from (default the host's network, net's `nodeUdp`). */
+  udp?: UdpNetwork;
 }
 
 export interface UdpRequestOptions extends RequestOptions {
@@ -89,9 +93,10 @@ export function udpKey(key: string | undefined): number {
   return h >>> 0;
 }
 
-/** The address as Node reports a datagram's source (IPv6 compressed, lower case). */
+/** The address as a datagram's source is reported (RFC 5952 for IPv6, as inet_ntop). */
 function canonical(address: string, family: number): string {
-  return family === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address;
+  const bytes = family === 6 ? parseIPv6(address) : undefined;
+  return bytes ? formatIPv6(bytes) : address;
 }
 
 function transactionId(): number {
@@ -108,8 +113,9 @@ export class UdpTrackerClient {
   readonly #clock: Clock;
   readonly #baseTimeoutMs: number;
   readonly #retries: number;
+  readonly #udp: UdpNetwork;
   #target: Promise<Target> | undefined;
-  #socket: Promise<Socket> | undefined;
+  #socket: Promise<UdpSocket> | undefined;
   #connection: { id: Buffer; at: number } | undefined;
   readonly #pending = new Map<number, Pending>();
   #closed = false;
@@ -124,6 +130,7 @@ export class UdpTrackerClient {
     this.#clock = opts.clock ?? realClock;
     this.#baseTimeoutMs = opts.baseTimeoutMs ?? UDP_BASE_TIMEOUT_MS;
     this.#retries = opts.retries ?? UDP_MAX_RETRIES;
+    this.#udp = opts.udp ?? nodeUdp;
   }
 
   /** True while a connection id from this tracker is still usable (BEP 15: one minute). */
@@ -189,7 +196,7 @@ export class UdpTrackerClient {
     this.#closed = true;
     this.#failAll(new TrackerClientError("aborted", `${this.#label}: client closed`));
     this.#socket?.then(
-      (socket) => socket.close(),
+      (socket) => void socket.close(),
       () => {},
     );
     // (A socket still connecting is closed as soon as it resolves.)
@@ -321,27 +328,28 @@ export class UdpTrackerClient {
   }
 
   /** The socket, connected to the tracker; created on first use. */
-  #openSocket(target: Target): Promise<Socket> {
-    this.#socket ??= new Promise<Socket>((resolve, reject) => {
-      const socket = createSocket(target.family === 6 ? "udp6" : "udp4");
-      socket.on("message", (msg, rinfo) => this.#onMessage(target, msg, rinfo));
-      const onConnectError = (err: Error) => reject(err);
-      socket.once("error", onConnectError);
-      socket.connect(target.port, target.address, () => {
-        socket.off("error", onConnectError);
-        // ECONNREFUSED (ICMP port unreachable) and other socket errors fail what is waiting.
-        socket.on("error", (err) => this.#failAll(asTrackerClientError(err, this.#label)));
-        socket.unref();
-        resolve(socket);
-      });
-    });
+  #openSocket(target: Target): Promise<UdpSocket> {
+    this.#socket ??= (async () => {
+      const socket = this.#udp.createSocket(target.family);
+      socket.on("message", (msg, source) => this.#onMessage(target, msg, source));
+      try {
+        await socket.connect(target.port, target.address);
+      } catch (err) {
+        void socket.close();
+        throw err;
+      }
+      // ECONNREFUSED (ICMP port unreachable) and other socket errors fail what is waiting.
+      socket.on("error", (err) => this.#failAll(asTrackerClientError(err, this.#label)));
+      socket.unref();
+      return socket;
+    })();
     this.#socket.catch(() => {
       this.#socket = undefined;
     });
     return this.#socket;
   }
 
-  #onMessage(target: Target, msg: Buffer, rinfo: RemoteInfo): void {
+  #onMessage(target: Target, msg: Buffer, rinfo: UdpSource): void {
     // BEP 15: only the tracker's replies count (the connected socket already filters).
     if (rinfo.port !== target.port || rinfo.address !== target.address) return;
     const reply = decodeUdpResponse(msg, target.family);
