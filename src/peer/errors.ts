@@ -4,12 +4,15 @@ export type PeerErrorCode =
   | "info_hash_mismatch"
   | "self_connection"
   | "handshake_timeout"
+  | "closed"
   | "idle_timeout"
   | "bad_have"
   | "bad_request"
   | "too_many_requests"
   | "fast_not_negotiated"
   | "unsolicited_pieces"
+  | "unknown_extension"
+  | "duplicate_extension"
   | "transport"
   | "internal";
 

@@ -1,16 +1,18 @@
 /**
  * peer: one BitTorrent peer connection (BEP 3, BEP 6 fast, BEP 10 extended).
  *
- *   const conn = new PeerConnection(transport, {
- *     infoHash, peerId, pieceCount, pieceLength, totalLength, listenPort, clock, logger,
- *     handshake?, leftover?,            // incoming: what the session already read
+ *   const negotiated = await negotiateOutgoing(stream, { infoHash, peerId, dhtPort? });
+ *   //            or await negotiateIncoming(stream, { lookup: (infoHash) => identity? });
+ *   const conn = new PeerConnection(negotiated, {
+ *     pieceCount, pieceLength, totalLength, listenPort, clock, logger,
  *     bitfield?,                        // our pieces (or call sendBitfield in "ready")
  *     uploadBuckets?, downloadBuckets?, // e.g. [torrentBucket, globalBucket]
  *     requestTimeoutMs?, maxQueuedRequests?, keepAliveMs?, idleTimeoutMs?, …
  *   });
  *
- * Outgoing connections send our handshake at once; incoming ones answer the
- * handshake passed in. Listeners must be attached right after construction.
+ * The negotiation (negotiate.ts) exchanges the handshakes, the same for both
+ * directions; the connection never reads or writes one. Listeners must be
+ * attached right after construction ("ready" follows in a microtask).
  *
  * Our side:   sendBitfield(bf) sendHave(i) choke() unchoke() setInterested(b)
  *             request(block) cancel(block) sendPiece(index, begin, data)
@@ -30,6 +32,16 @@
  */
 export { clientFromPeerId } from "./client-name.ts";
 export { PeerError, type PeerErrorCode } from "./errors.ts";
+export {
+  type Identity,
+  type IncomingOptions,
+  type Negotiated,
+  type NegotiateOptions,
+  negotiateIncoming,
+  negotiateOutgoing,
+  type OutgoingOptions,
+  offeredExtensions,
+} from "./negotiate.ts";
 export { PeerConnection } from "./peer-connection.ts";
 export type {
   Block,

@@ -22,9 +22,7 @@ import {
   DEFAULT_MAX_MESSAGE_LENGTH,
   decodeExtendedHandshake,
   type ExtendedHandshake,
-  type Extensions,
   encodeExtendedHandshake,
-  encodeHandshake,
   encodeMessage,
   type Handshake,
   type Message,
@@ -36,6 +34,7 @@ import { clientFromPeerId } from "./client-name.ts";
 import { Downloader } from "./downloader.ts";
 import { PeerError } from "./errors.ts";
 import { PieceGeometry } from "./geometry.ts";
+import type { Negotiated } from "./negotiate.ts";
 import { Timers } from "./timers.ts";
 import {
   type PeerConnectionEvents,
@@ -48,7 +47,8 @@ import { Uploader } from "./uploader.ts";
 
 const TICK_MS = 1000;
 
-type State = "handshaking" | "ready" | "closed";
+/** "opening": built, "ready" not yet emitted (listeners are attached meanwhile). */
+type State = "opening" | "ready" | "closed";
 
 export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   readonly #transport: Transport;
@@ -57,17 +57,19 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   readonly #opts: PeerConnectionOptions;
   readonly #set: PeerSettings;
   readonly #geometry: PieceGeometry;
-  readonly #ours: Extensions;
   readonly #framer: WireFramer;
-  readonly #timers: Timers<"tick" | "handshake" | "upload" | "download">;
+  readonly #timers: Timers<"tick" | "upload" | "download">;
   readonly #downloader: Downloader;
   readonly #uploader: Uploader;
   readonly #connectedAt: number;
-  #state: State = "handshaking";
+  readonly #handshake: Handshake;
+  readonly #fast: boolean;
+  readonly #extended: boolean;
+  readonly #outgoing: boolean;
+  #state: State = "opening";
   #closeReason: string | undefined;
-  #handshake: Handshake | undefined;
-  #fast = false;
-  #extended = false;
+  /** Bytes that came before "ready": the negotiation's leftover, then any early chunk. */
+  #early: Buffer[];
   #theirExtended: ExtendedHandshake | undefined;
   readonly #theirIds = new Map<string, number>();
   // Choke and interest: what we want, and what the peer was last told.
@@ -85,15 +87,25 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   #lastSent: number;
   #lastReceived: number;
 
-  constructor(transport: Transport, opts: PeerConnectionOptions) {
+  /**
+   * A connection over a negotiated stream (negotiate.ts): both handshakes are
+   * behind it. "ready" follows once the caller has attached its listeners.
+   */
+  constructor(negotiated: Negotiated, opts: PeerConnectionOptions) {
     super();
     this.#geometry = new PieceGeometry(opts.pieceCount, opts.pieceLength, opts.totalLength);
+    const transport = negotiated.stream;
     this.#transport = transport;
+    this.#handshake = negotiated.handshake;
+    this.#outgoing = negotiated.outgoing;
+    // BEP 6, BEP 10: an extension is on when both handshakes set its bit.
+    this.#fast = negotiated.extensions.fast && negotiated.handshake.extensions.fast;
+    this.#extended = negotiated.extensions.extended && negotiated.handshake.extensions.extended;
+    this.#early = negotiated.leftover.length > 0 ? [negotiated.leftover] : [];
     this.#opts = opts;
     this.#set = peerSettings(opts);
     this.#clock = opts.clock ?? realClock;
     this.#log = opts.logger ?? silentLogger;
-    this.#ours = { fast: true, extended: true, dht: false, ...opts.extensions };
     this.#timers = new Timers(this.#clock, (fn) => this.#guard(fn));
     this.#downloader = new Downloader({
       clock: this.#clock,
@@ -123,7 +135,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     this.#ourHave = opts.bitfield?.clone() ?? new Bitfield(opts.pieceCount);
     this.#connectedAt = this.#lastSent = this.#lastReceived = this.#clock.now();
     this.#framer = new WireFramer({
-      handshake: !opts.handshake,
+      handshake: false,
       // A bitfield for a torrent of many pieces may exceed the default bound.
       maxMessageLength: Math.max(DEFAULT_MAX_MESSAGE_LENGTH, Math.ceil(opts.pieceCount / 8) + 1),
     });
@@ -133,24 +145,14 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
       this.#fail(new PeerError("transport", `connection error: ${err.message}`, { cause: err })),
     );
     transport.on("close", () => this.close("the peer closed the connection"));
-    this.#timers.set("handshake", this.#set.handshakeTimeoutMs, () => {
-      throw new PeerError("handshake_timeout", "no handshake from the peer in time");
-    });
-    const received = opts.handshake;
-    if (received) {
-      // Incoming: the session read their handshake. Answer it once the caller
-      // has attached its listeners, then read what came after it.
-      queueMicrotask(() =>
-        this.#guard(() => {
-          if (this.closed) return;
-          this.#onHandshake(received);
-          if (opts.leftover?.length) this.#onData(Buffer.from(opts.leftover));
-        }),
-      );
-    } else {
-      // Outgoing: BEP 3, the initiator sends its handshake at once.
-      this.#write(encodeHandshake(opts.infoHash, opts.peerId, this.#ours));
+    if (transport.destroyed) {
+      queueMicrotask(() => this.close("the peer closed the connection"));
+      return;
     }
+    // Open once the caller has attached its listeners; the negotiation left
+    // the stream paused so that no byte is read before then.
+    queueMicrotask(() => this.#guard(() => this.#open()));
+    transport.resume();
   }
 
   // ---- state -------------------------------------------------------------
@@ -170,8 +172,16 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   get remotePort(): number | undefined {
     return this.#transport.remotePort;
   }
-  get peerId(): Buffer | undefined {
-    return this.#handshake?.peerId;
+  get peerId(): Buffer {
+    return this.#handshake.peerId;
+  }
+  /** Their handshake. */
+  get handshake(): Handshake {
+    return this.#handshake;
+  }
+  /** We dialled the peer. */
+  get outgoing(): boolean {
+    return this.#outgoing;
   }
   /** Both sides speak BEP 6. */
   get fast(): boolean {
@@ -233,8 +243,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
 
   /** The peer's client, from its peer id (BEP 20); worked out once. */
   get client(): string | undefined {
-    if (this.#client === undefined && this.#handshake)
-      this.#client = clientFromPeerId(this.#handshake.peerId);
+    if (this.#client === undefined) this.#client = clientFromPeerId(this.#handshake.peerId);
     return this.#client;
   }
 
@@ -346,7 +355,11 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   // ---- receiving ---------------------------------------------------------
 
   #onData(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.#state !== "ready") {
+      // A chunk is only lent: keep a copy until the connection opens.
+      if (!this.closed) this.#early.push(Buffer.from(chunk));
+      return;
+    }
     this.#lastReceived = this.#clock.now();
     this.#downloader.throttle(chunk.length);
     this.#framer.push(chunk);
@@ -354,29 +367,14 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
       while (!this.closed) {
         const frame = this.#framer.next();
         if (!frame) break;
-        if (frame.kind === "handshake") this.#onHandshake(frame.handshake);
-        else this.#onMessage(frame.message);
+        if (frame.kind === "message") this.#onMessage(frame.message);
       }
     });
   }
 
-  #onHandshake(h: Handshake): void {
-    if (!h.infoHash.equals(this.#opts.infoHash)) {
-      throw new PeerError(
-        "info_hash_mismatch",
-        `the peer is on another torrent (info hash ${h.infoHash.toString("hex")})`,
-      );
-    }
-    if (h.peerId.equals(this.#opts.peerId)) {
-      throw new PeerError("self_connection", "connected to self (the peer id is ours)");
-    }
-    this.#handshake = h;
-    this.#fast = this.#ours.fast === true && h.extensions.fast;
-    this.#extended = this.#ours.extended === true && h.extensions.extended;
-    if (this.#opts.handshake) {
-      this.#write(encodeHandshake(this.#opts.infoHash, this.#opts.peerId, this.#ours));
-    }
-    this.#timers.clear("handshake");
+  /** Both handshakes are behind us: announce, and read what came with theirs. */
+  #open(): void {
+    if (this.closed) return;
     this.#state = "ready";
     this.#timers.set("tick", TICK_MS, () => this.#tick());
     if (this.#opts.bitfield) this.#announce();
@@ -384,6 +382,9 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     if (this.closed) return;
     this.#announce();
     this.#syncFlags();
+    const early = this.#early;
+    this.#early = [];
+    for (const chunk of early) this.#onData(chunk);
     this.#downloader.pump();
   }
 

@@ -1,19 +1,24 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createMemoryPipe } from "../net/index.ts";
-import { FakeClock } from "../util/index.ts";
-import { decodeHandshake, type ExtendedHandshake, encodeHandshake } from "../wire/index.ts";
+import { FakeClock, type ShoalError } from "../util/index.ts";
+import { type ExtendedHandshake, encodeHandshake } from "../wire/index.ts";
+import { negotiateIncoming, negotiateOutgoing } from "./negotiate.ts";
 import { PeerConnection } from "./peer-connection.ts";
 import {
+  type Closed,
   connectPair,
   connectRaw,
+  dialOutgoing,
   geometry,
   ID_A,
   ID_B,
+  INFO_HASH,
+  negotiatedWith,
+  negotiatePair,
   RawPeer,
   settle,
   until,
-  watchClose,
 } from "./test-helpers.ts";
 
 test("handshake: outgoing ⇄ incoming, fast and extended negotiated, BEP 10 handshakes read", async () => {
@@ -49,8 +54,10 @@ test("handshake: outgoing ⇄ incoming, fast and extended negotiated, BEP 10 han
 
 test("handshake: both sides outgoing (simultaneous open) also works", async () => {
   const [ta, tb] = createMemoryPipe();
-  const a = new PeerConnection(ta, { ...geometry(), peerId: ID_A });
-  const b = new PeerConnection(tb, { ...geometry(), peerId: ID_B });
+  const [a, b] = await Promise.all([
+    dialOutgoing(ta, { peerId: ID_A }),
+    dialOutgoing(tb, { peerId: ID_B }),
+  ]);
   await until(() => a.ready && b.ready, "ready");
   a.close();
 });
@@ -65,57 +72,73 @@ test("handshake: extensions off on one side → neither fast nor extended", asyn
 });
 
 test("handshake: an incoming connection for another info hash is closed", async () => {
-  const { a, b, closedA, closedB } = await connectPair({}, { infoHash: Buffer.alloc(20, 0xcd) });
+  const { a, b } = await negotiatePair({}, { infoHash: Buffer.alloc(20, 0xcd) });
+  const [closedA, closedB] = [a.outcome, b.outcome];
   assert.equal(closedB.error?.code, "info_hash_mismatch");
   assert.match(closedB.reason!, /another torrent/);
   assert.ok(a.closed && b.closed);
   assert.equal(closedA.reason, "the peer closed the connection");
 });
 
+test("handshake: an incoming connection is answered only for a torrent we serve", async () => {
+  const [ta, tb] = createMemoryPipe();
+  const raw = new RawPeer(ta);
+  raw.handshake({}, ID_B, Buffer.alloc(20, 0xcd) as never);
+  const refused = negotiateIncoming(tb, { lookup: () => undefined });
+  await assert.rejects(refused, { code: "info_hash_mismatch" });
+  await settle();
+  assert.deepEqual(raw.frames, [], "nothing was sent back");
+  assert.ok(raw.closed);
+});
+
 test("handshake: an outgoing connection answered with another info hash is closed", async () => {
   const [ta, tb] = createMemoryPipe();
-  const conn = new PeerConnection(ta, { ...geometry(), peerId: ID_A });
-  const closed = watchClose(conn);
   const raw = new RawPeer(tb);
+  const conn = negotiateOutgoing(ta, { infoHash: INFO_HASH, peerId: ID_A });
   raw.handshake({}, ID_B, Buffer.alloc(20, 1) as never);
-  await until(() => conn.closed, "close");
+  const closed = await failure(conn);
   assert.equal(closed.error?.code, "info_hash_mismatch");
   assert.equal(raw.frames[0]?.kind, "handshake", "ours was sent at once");
 });
 
 test("handshake: connecting to ourselves is detected on both ends", async () => {
-  const { closedA, closedB } = await connectPair({}, { peerId: ID_A });
+  const { a, b } = await negotiatePair({}, { peerId: ID_A });
+  const [closedA, closedB] = [a.outcome, b.outcome];
   assert.equal(closedB.error?.code, "self_connection");
   assert.equal(closedB.reason, "connected to self (the peer id is ours)");
   const [ta, tb] = createMemoryPipe();
-  const conn = new PeerConnection(ta, { ...geometry(), peerId: ID_A });
-  const closed = watchClose(conn);
+  const conn = negotiateOutgoing(ta, { infoHash: INFO_HASH, peerId: ID_A });
   new RawPeer(tb).handshake({}, ID_A);
-  await until(() => conn.closed, "close");
+  const closed = await failure(conn);
   assert.equal(closed.error?.code, "self_connection");
   assert.ok(closedA.reason);
 });
 
 test("handshake: garbage instead of a handshake closes with bad_protocol", async () => {
   const [ta, tb] = createMemoryPipe();
-  const conn = new PeerConnection(ta, { ...geometry(), peerId: ID_A });
-  const closed = watchClose(conn);
+  const conn = negotiateOutgoing(ta, { infoHash: INFO_HASH, peerId: ID_A });
   tb.write(Buffer.from("GET / HTTP/1.1\r\n\r\n"));
-  await until(() => conn.closed, "close");
+  const closed = await failure(conn);
   assert.equal(closed.error?.code, "bad_protocol");
 });
 
 test("handshake: none within 10 s closes the connection (FakeClock)", async () => {
   const clock = new FakeClock(0);
   const [ta, tb] = createMemoryPipe();
-  const conn = new PeerConnection(ta, { ...geometry(), peerId: ID_A, clock });
-  const closed = watchClose(conn);
+  const conn = negotiateOutgoing(ta, { infoHash: INFO_HASH, peerId: ID_A, clock });
+  let closed: Closed | undefined;
+  void failure(conn).then((c) => {
+    closed = c;
+  });
+  const outcome = () => closed;
   const raw = new RawPeer(tb);
   await settle();
   clock.advance(9_999);
-  assert.equal(conn.closed, false);
+  await settle();
+  assert.equal(outcome(), undefined);
   clock.advance(1);
-  assert.equal(closed.error?.code, "handshake_timeout");
+  await settle();
+  assert.equal(outcome()?.error?.code, "handshake_timeout");
   await settle();
   assert.ok(raw.closed, "the transport was closed too");
 });
@@ -131,9 +154,12 @@ test("handshake: a leftover after the incoming handshake is read as messages", a
   conn.close();
   const [ta, tb] = createMemoryPipe();
   const raw2 = new RawPeer(ta);
-  const hs = decodeHandshake(encodeHandshake(geometry().infoHash, ID_B, { fast: true }));
   const leftover = Buffer.from([0, 0, 0, 1, 0x0e, 0, 0, 0, 1, 2]); // have-all, interested
-  const inc = new PeerConnection(tb, { ...geometry(), peerId: ID_A, handshake: hs, leftover });
+  raw2.transport.write(Buffer.concat([encodeHandshake(INFO_HASH, ID_B, { fast: true }), leftover]));
+  // The negotiation reads the handshake, and whatever came with it is the leftover.
+  const negotiated = await negotiateIncoming(tb, { lookup: () => ({ peerId: ID_A }) });
+  assert.equal(negotiated.leftover.length, 10);
+  const inc = new PeerConnection(negotiated, { ...geometry() });
   let all = false;
   inc.on("bitfield", (bf) => {
     all = bf.isComplete();
@@ -148,8 +174,7 @@ test("handshake: a leftover after the incoming handshake is read as messages", a
 test("handshake: an incoming connection closed at once never answers nor becomes ready", async () => {
   const [ta, tb] = createMemoryPipe();
   const raw = new RawPeer(ta);
-  const hs = decodeHandshake(encodeHandshake(geometry().infoHash, ID_B, {}));
-  const inc = new PeerConnection(tb, { ...geometry(), peerId: ID_A, handshake: hs });
+  const inc = new PeerConnection(negotiatedWith(tb, {}), { ...geometry() });
   let ready = false;
   inc.on("ready", () => {
     ready = true;
@@ -161,3 +186,49 @@ test("handshake: an incoming connection closed at once never answers nor becomes
   assert.deepEqual(raw.frames, []);
   assert.ok(raw.closed);
 });
+
+test("handshake: reserved bits: fast and extended by default, DHT only with a DHT port", async () => {
+  for (const [identity, expected] of [
+    [{ peerId: ID_A }, { fast: true, extended: true, dht: false }],
+    [
+      { peerId: ID_A, dhtPort: 6881 },
+      { fast: true, extended: true, dht: true },
+    ],
+    [
+      { peerId: ID_A, extensions: { fast: false, extended: false } },
+      { fast: false, extended: false, dht: false },
+    ],
+  ] as const) {
+    const [ta, tb] = createMemoryPipe();
+    const raw = new RawPeer(tb);
+    void negotiateOutgoing(ta, { infoHash: INFO_HASH, ...identity }).catch(() => {});
+    await until(() => raw.frames.length > 0, "our handshake");
+    const f = raw.frames[0]!;
+    assert.equal(f.kind, "handshake");
+    if (f.kind === "handshake") assert.deepEqual(f.handshake.extensions, expected);
+    ta.destroy();
+  }
+});
+
+test("handshake: the stream is handed on paused; bytes after it are not lost", async () => {
+  const [ta, tb] = createMemoryPipe();
+  const raw = new RawPeer(ta);
+  raw.handshake({ fast: true });
+  const n = await negotiateIncoming(tb, { lookup: () => ({ peerId: ID_A }) });
+  // Sent after the negotiation ended, before any connection listens.
+  raw.send({ type: "interested" });
+  await settle();
+  const conn = new PeerConnection(n, { ...geometry() });
+  await until(() => conn.peerInterested, "interested read");
+  conn.close();
+});
+
+/** The error a failed negotiation rejects with, as a Closed record. */
+async function failure(p: Promise<unknown>): Promise<Closed> {
+  try {
+    await p;
+  } catch (err) {
+    return { reason: (err as Error).message, error: err as ShoalError };
+  }
+  throw new Error("the negotiation succeeded");
+}

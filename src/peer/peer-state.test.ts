@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Bitfield } from "../bitfield/index.ts";
 import { createMemoryPipe } from "../net/index.ts";
+import { negotiateOutgoing } from "./negotiate.ts";
 import { PeerConnection } from "./peer-connection.ts";
 import {
   connectPair,
@@ -9,6 +10,7 @@ import {
   full,
   geometry,
   ID_A,
+  INFO_HASH,
   RawPeer,
   settle,
   until,
@@ -119,16 +121,16 @@ test("choke, unchoke and interest both ways", async () => {
   a.close();
 });
 
-test("flags set before the handshake completes are sent after the announcement", async () => {
+test("flags set before the connection opens are sent after the announcement", async () => {
   const [ta, tb] = createMemoryPipe();
-  const conn = new PeerConnection(ta, { ...geometry(), peerId: ID_A, bitfield: full() });
+  const raw = new RawPeer(tb);
+  raw.handshake({ fast: true });
+  const negotiated = await negotiateOutgoing(ta, { infoHash: INFO_HASH, peerId: ID_A });
+  const conn = new PeerConnection(negotiated, { ...geometry(), bitfield: full() });
   conn.setInterested(true);
   conn.unchoke();
   conn.request({ index: 0, begin: 0, length: 16384 }); // waits for their unchoke
-  const raw = new RawPeer(tb);
-  await settle();
   assert.deepEqual(raw.types(), [], "only our handshake so far");
-  raw.handshake({ fast: true });
   await until(() => raw.types().length >= 3, "messages");
   assert.deepEqual(raw.types(), ["have-all", "interested", "unchoke"]);
   raw.send({ type: "unchoke" });

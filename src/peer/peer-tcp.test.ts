@@ -1,16 +1,17 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { dialTcp, listenTcp } from "../net/index.ts";
-import { PeerConnection } from "./peer-connection.ts";
+import type { ShoalError } from "../util/index.ts";
+import type { PeerConnection } from "./peer-connection.ts";
 import {
   acceptIncoming,
   allBlocks,
   blockData,
   type Closed,
+  dialOutgoing,
   full,
-  geometry,
   ID_A,
-  ID_B,
+  type SideOptions,
   until,
   watchClose,
 } from "./test-helpers.ts";
@@ -20,38 +21,38 @@ after(() => {
   for (const c of open) c.close("test over");
 });
 
-async function tcpPair(optsB = {}) {
+async function tcpPair(optsB: SideOptions = {}) {
   let closedB: Closed = {};
   const listener = await listenTcp({ port: 0, host: "127.0.0.1" });
   const accepted = new Promise<PeerConnection>((resolve, reject) => {
     listener.once("connection", (t) =>
-      acceptIncoming(t, (handshake, leftover) => {
-        const b = new PeerConnection(t, {
-          ...geometry(),
-          peerId: ID_B,
-          handshake,
-          leftover,
-          bitfield: full(),
-          ...optsB,
-        });
+      acceptIncoming(t, { bitfield: full(), ...optsB }, (b) => {
         closedB = watchClose(b);
         b.on("request", (r) =>
           b.sendPiece(r.index, r.begin, blockData(r.index, r.begin, r.length)),
         );
-        return b;
       }).then(resolve, reject),
     );
   });
   const transport = await dialTcp("127.0.0.1", listener.port, { timeoutMs: 5000 });
-  const a = new PeerConnection(transport, { ...geometry(), peerId: ID_A, listenPort: 6881 });
-  const b = await accepted;
-  open.push(a, b);
+  const outgoing = dialOutgoing(transport, { listenPort: 6881 });
+  const [a, b] = await Promise.allSettled([outgoing, accepted]);
+  const conns = [a, b].flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  open.push(...conns);
   await listener.close();
-  return { a, b, closedB };
+  return {
+    a: a.status === "fulfilled" ? a.value : undefined,
+    b: b.status === "fulfilled" ? b.value : undefined,
+    closedA: a.status === "rejected" ? (a.reason as ShoalError) : undefined,
+    closedB: b.status === "rejected" ? { error: b.reason as ShoalError } : closedB,
+  };
 }
 
 test("tcp: handshake, bitfield and a full download over 127.0.0.1", async () => {
-  const { a, b, closedB } = await tcpPair();
+  const pair = await tcpPair();
+  const { closedB } = pair;
+  const a = pair.a!;
+  const b = pair.b!;
   await until(() => a.ready && b.ready && a.peerBitfield.isComplete(), "ready", 100_000);
   assert.equal(a.remoteAddress, "127.0.0.1");
   assert.equal(a.stats.client, "Transmission 3.00");
@@ -82,10 +83,10 @@ test("tcp: handshake, bitfield and a full download over 127.0.0.1", async () => 
 test("tcp: info hash mismatch and self-connection over 127.0.0.1", async () => {
   const mismatch = await tcpPair({ infoHash: Buffer.alloc(20, 9) });
   const closed = mismatch.closedB;
-  await until(() => mismatch.a.closed && mismatch.b.closed, "both closed", 100_000);
+  assert.ok(mismatch.a === undefined && mismatch.b === undefined, "both closed");
   assert.equal(closed.error?.code, "info_hash_mismatch");
   const self = await tcpPair({ peerId: ID_A });
   const selfClosed = self.closedB;
-  await until(() => self.a.closed && self.b.closed, "both closed", 100_000);
+  assert.ok(self.a === undefined && self.b === undefined, "both closed");
   assert.equal(selfClosed.error?.code, "self_connection");
 });

@@ -13,10 +13,15 @@ import {
   encodeHandshake,
   encodeMessage,
   type Frame,
-  HANDSHAKE_LENGTH,
   type Message,
   WireFramer,
 } from "../wire/index.ts";
+import {
+  type Identity,
+  type Negotiated,
+  negotiateIncoming,
+  negotiateOutgoing,
+} from "./negotiate.ts";
 import { PeerConnection } from "./peer-connection.ts";
 import type { PeerConnectionOptions } from "./types.ts";
 
@@ -30,13 +35,46 @@ export const TOTAL_LENGTH = 7 * PIECE_LENGTH + 20_000;
 
 export function geometry(): Pick<
   PeerConnectionOptions,
-  "infoHash" | "pieceCount" | "pieceLength" | "totalLength"
+  "pieceCount" | "pieceLength" | "totalLength"
 > {
+  return { pieceCount: PIECE_COUNT, pieceLength: PIECE_LENGTH, totalLength: TOTAL_LENGTH };
+}
+
+/** One side of a test connection: who it is (negotiation) and its connection options. */
+export interface SideOptions extends Partial<PeerConnectionOptions> {
+  peerId?: Uint8Array;
+  infoHash?: Uint8Array;
+  /** Reserved bits offered (default fast and extended). */
+  extensions?: Identity["extensions"];
+  dhtPort?: number;
+}
+
+function identity(o: SideOptions, peerId: Uint8Array): Identity {
+  const id: Identity = { peerId: o.peerId ?? peerId };
+  if (o.extensions) id.extensions = o.extensions;
+  if (o.dhtPort !== undefined) id.dhtPort = o.dhtPort;
+  return id;
+}
+
+function connectionOptions(o: SideOptions): PeerConnectionOptions {
+  const { peerId: _p, infoHash: _h, extensions: _e, ...rest } = o;
+  return { ...geometry(), ...rest };
+}
+
+/** A Negotiated as if the handshakes had been exchanged (their bits `theirs`). */
+export function negotiatedWith(
+  stream: Transport,
+  theirs: Partial<Extensions> = { fast: true, extended: true },
+  leftover: Buffer = Buffer.alloc(0),
+  outgoing = false,
+): Negotiated {
+  stream.pause();
   return {
-    infoHash: INFO_HASH,
-    pieceCount: PIECE_COUNT,
-    pieceLength: PIECE_LENGTH,
-    totalLength: TOTAL_LENGTH,
+    stream,
+    handshake: decodeHandshake(encodeHandshake(INFO_HASH, ID_B, theirs)),
+    extensions: { fast: true, extended: true, dht: false },
+    leftover,
+    outgoing,
   };
 }
 
@@ -72,27 +110,36 @@ export async function until(pred: () => boolean, what = "condition", rounds = 50
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** What a session does with an incoming transport: read the handshake, then build the connection. */
-export function acceptIncoming(
-  transport: Transport,
-  make: (handshake: ReturnType<typeof decodeHandshake>, leftover: Buffer) => PeerConnection,
+/** What a session does with an incoming stream: negotiate, then build the connection. */
+export async function acceptIncoming(
+  stream: Transport,
+  opts: SideOptions,
+  setup: (conn: PeerConnection) => void = () => {},
 ): Promise<PeerConnection> {
-  return new Promise((resolve, reject) => {
-    let buffered = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length < HANDSHAKE_LENGTH) return;
-      transport.off("data", onData);
-      try {
-        const hs = decodeHandshake(buffered.subarray(0, HANDSHAKE_LENGTH));
-        resolve(make(hs, buffered.subarray(HANDSHAKE_LENGTH)));
-      } catch (err) {
-        transport.destroy();
-        reject(err);
-      }
-    };
-    transport.on("data", onData);
+  const hash = opts.infoHash ?? INFO_HASH;
+  const n = await negotiateIncoming(stream, {
+    lookup: (h) => (h.equals(hash) ? identity(opts, ID_B) : undefined),
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
+  const conn = new PeerConnection(n, connectionOptions(opts));
+  setup(conn);
+  return conn;
+}
+
+/** We dial: negotiate, then build the connection. */
+export async function dialOutgoing(
+  stream: Transport,
+  opts: SideOptions,
+  setup: (conn: PeerConnection) => void = () => {},
+): Promise<PeerConnection> {
+  const n = await negotiateOutgoing(stream, {
+    infoHash: opts.infoHash ?? INFO_HASH,
+    ...identity(opts, ID_A),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  const conn = new PeerConnection(n, connectionOptions(opts));
+  setup(conn);
+  return conn;
 }
 
 export interface Closed {
@@ -117,35 +164,74 @@ export interface Pair {
   closedB: Closed;
 }
 
+/** Either side of a negotiation that may fail: closed, with why, when it did. */
+export interface Side {
+  conn: PeerConnection | undefined;
+  closed: boolean;
+  outcome: Closed;
+}
+
+/** Runs `open`, watching the connection from the moment it exists. */
+function settleSide(
+  open: (setup: (conn: PeerConnection) => void) => Promise<PeerConnection>,
+): Promise<Side> {
+  const side: Side = { conn: undefined, closed: false, outcome: {} };
+  return open((conn) => {
+    side.conn = conn;
+    side.outcome = watchClose(conn);
+    conn.on("close", () => {
+      side.closed = true;
+    });
+  }).then(
+    () => side,
+    (err: ShoalError) => ({
+      conn: undefined,
+      closed: true,
+      outcome: { reason: err.message, error: err },
+    }),
+  );
+}
+
 /**
- * A (outgoing) ⇄ B (incoming, handshake read first as the session does), over
- * a memory pipe. Resolves once both are ready.
+ * A (dials) ⇄ B (accepts, as the session does), negotiated over a memory
+ * pipe; either side may fail. Resolves once both are ready or closed.
  */
+export async function negotiatePair(
+  optsA: SideOptions = {},
+  optsB: SideOptions = {},
+  pipe: MemoryPipeOptions = {},
+  setupB: (b: PeerConnection) => void = () => {},
+): Promise<{ a: Side; b: Side }> {
+  const [ta, tb] = createMemoryPipe(pipe);
+  const [a, b] = await Promise.all([
+    settleSide((setup) => dialOutgoing(ta, optsA, setup)),
+    settleSide((setup) =>
+      acceptIncoming(tb, optsB, (conn) => {
+        setup(conn);
+        setupB(conn);
+      }),
+    ),
+  ]);
+  await until(
+    () => [a, b].every((s) => s.closed || s.conn?.ready === true),
+    "both ready or closed",
+  );
+  await settle();
+  return { a, b };
+}
+
+/** negotiatePair for two sides that must open. */
 export async function connectPair(
-  optsA: Partial<PeerConnectionOptions> = {},
-  optsB: Partial<PeerConnectionOptions> = {},
+  optsA: SideOptions = {},
+  optsB: SideOptions = {},
   pipe: MemoryPipeOptions = {},
   setupB: (b: PeerConnection) => void = () => {},
 ): Promise<Pair> {
-  const [ta, tb] = createMemoryPipe(pipe);
-  const a = new PeerConnection(ta, { ...geometry(), peerId: ID_A, ...optsA });
-  const closedA = watchClose(a);
-  let closedB: Closed = {};
-  const b = await acceptIncoming(tb, (handshake, leftover) => {
-    const conn = new PeerConnection(tb, {
-      ...geometry(),
-      peerId: ID_B,
-      handshake,
-      leftover,
-      ...optsB,
-    });
-    closedB = watchClose(conn);
-    setupB(conn);
-    return conn;
-  });
-  await until(() => (a.ready || a.closed) && (b.ready || b.closed), "both ready");
-  await settle();
-  return { a, b, closedA, closedB };
+  const { a, b } = await negotiatePair(optsA, optsB, pipe, setupB);
+  if (!a.conn || !b.conn) {
+    throw new Error(`negotiation failed: ${a.outcome.reason ?? ""} ${b.outcome.reason ?? ""}`);
+  }
+  return { a: a.conn, b: b.conn, closedA: a.outcome, closedB: b.outcome };
 }
 
 /** A peer scripted byte by byte: records every frame it receives. */
@@ -198,14 +284,16 @@ export class RawPeer {
  * answered its handshake with `ext`.
  */
 export async function connectRaw(
-  opts: Partial<PeerConnectionOptions> = {},
+  opts: SideOptions = {},
   ext: Partial<Extensions> = { fast: true, extended: true },
 ): Promise<{ conn: PeerConnection; raw: RawPeer; closed: Closed }> {
   const [ta, tb] = createMemoryPipe();
-  const conn = new PeerConnection(ta, { ...geometry(), peerId: ID_A, ...opts });
-  const closed = watchClose(conn);
   const raw = new RawPeer(tb);
   raw.handshake(ext);
+  let closed: Closed = {};
+  const conn = await dialOutgoing(ta, opts, (c) => {
+    closed = watchClose(c);
+  });
   await until(() => conn.ready || conn.closed, "ready");
   await settle();
   return { conn, raw, closed };

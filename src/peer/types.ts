@@ -1,12 +1,9 @@
 import type { Bitfield } from "../bitfield/index.ts";
 import type { TokenBucket } from "../ratelimit/index.ts";
 import type { Clock, Logger, ShoalError } from "../util/index.ts";
-import type { BlockRef, ExtendedHandshake, Extensions, Handshake } from "../wire/index.ts";
+import type { BlockRef, ExtendedHandshake } from "../wire/index.ts";
 
 export interface PeerConnectionOptions {
-  infoHash: Uint8Array;
-  /** Our peer id. */
-  peerId: Uint8Array;
   pieceCount: number;
   /** Bytes per piece, and of the whole torrent: requests are checked against them. */
   pieceLength: number;
@@ -15,17 +12,12 @@ export interface PeerConnectionOptions {
   listenPort?: number;
   clock?: Clock;
   logger?: Logger;
-  /** Incoming connection: the handshake the session already read, and the bytes after it. */
-  handshake?: Handshake;
-  leftover?: Uint8Array;
   /** Our pieces, announced right after the handshake (or call sendBitfield in "ready"). */
   bitfield?: Bitfield;
   /** Buckets a piece we send must pass, e.g. [torrent, global]. */
   uploadBuckets?: readonly TokenBucket[];
   /** Buckets received bytes are charged to; reading pauses while one is empty. */
   downloadBuckets?: readonly TokenBucket[];
-  /** Extensions we offer (default: BEP 6 fast and BEP 10 extended on, DHT off). */
-  extensions?: Partial<Extensions>;
   /** BEP 10 `m`: extension name → our id for it. */
   extensionIds?: Record<string, number>;
   /** BEP 10 `v`. */
@@ -42,7 +34,6 @@ export interface PeerConnectionOptions {
   requestTimeoutMs?: number;
   /** The shortest request timeout, however fast the peer (default 5 s). */
   minRequestTimeoutMs?: number;
-  handshakeTimeoutMs?: number;
   /** Send a keep-alive after this much silence from us (default 90 s). */
   keepAliveMs?: number;
   /** Close after this long without a byte from the peer (default 180 s; BEP 3 says 2 min is common). */
@@ -57,7 +48,7 @@ export interface Block {
 }
 
 export interface PeerConnectionEvents {
-  /** Handshakes exchanged; send our bitfield now if not given in the options. */
+  /** The connection is open; send our bitfield now if not given in the options. */
   ready: [];
   /** Their BEP 10 handshake (sent again later: `m` is merged, the rest replaced). */
   "extended-handshake": [handshake: ExtendedHandshake];
@@ -121,7 +112,6 @@ export interface PeerSettings {
   pipelineSeconds: number;
   requestTimeoutMs: number;
   minRequestTimeoutMs: number;
-  handshakeTimeoutMs: number;
   keepAliveMs: number;
   idleTimeoutMs: number;
 }
@@ -134,7 +124,6 @@ export function peerSettings(o: PeerConnectionOptions): PeerSettings {
     pipelineSeconds: o.pipelineSeconds ?? 1,
     requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
     minRequestTimeoutMs: o.minRequestTimeoutMs ?? 5_000,
-    handshakeTimeoutMs: o.handshakeTimeoutMs ?? 10_000,
     keepAliveMs: o.keepAliveMs ?? 90_000,
     idleTimeoutMs: o.idleTimeoutMs ?? 180_000,
   };

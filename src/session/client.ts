@@ -8,6 +8,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { loadTorrentFile, type Metainfo, parseMetainfo } from "../metainfo/index.ts";
 import { dialTcp, listenTcp, type TcpListener, type Transport } from "../net/index.ts";
+import { negotiateIncoming } from "../peer/index.ts";
 import { fairShares, TokenBucket } from "../ratelimit/index.ts";
 import { Torrent, type TorrentOptions } from "../torrent/index.ts";
 import {
@@ -19,7 +20,6 @@ import {
   ShoalError,
   silentLogger,
 } from "../util/index.ts";
-import { readHandshake } from "./handshake-reader.ts";
 
 export interface ClientOptions {
   /** Where resume data and session state live. */
@@ -274,10 +274,21 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     this.#connections++;
     transport.on("close", () => this.#connections--);
+    const host = transport.remoteAddress ?? "?";
+    const port = transport.remotePort ?? 0;
     try {
-      const { handshake, leftover } = await readHandshake(transport, this.#clock, 10_000);
-      const torrent = this.#torrents.get(handshake.infoHash.toString("hex"));
-      if (!torrent?.acceptIncoming(transport, handshake, leftover)) transport.destroy();
+      // The torrent is asked before we answer: a peer for a torrent we do not
+      // serve, or cannot take now, never sees our handshake.
+      const negotiated = await negotiateIncoming(transport, {
+        lookup: (infoHash) =>
+          this.#torrents.get(infoHash.toString("hex"))?.canAccept(host, port)
+            ? { peerId: this.peerId }
+            : undefined,
+        clock: this.#clock,
+        timeoutMs: 10_000,
+      });
+      const torrent = this.#torrents.get(negotiated.handshake.infoHash.toString("hex"));
+      if (!torrent?.acceptIncoming(negotiated)) transport.destroy();
     } catch (err) {
       this.#log.debug("incoming connection refused", { error: (err as Error).message });
       transport.destroy();

@@ -5,4 +5,3 @@ export {
   type ClientEvents,
   type ClientOptions,
 } from "./client.ts";
-export { readHandshake } from "./handshake-reader.ts";

@@ -8,14 +8,14 @@
 import { EventEmitter } from "node:events";
 import { type Metainfo, pieceSize } from "../metainfo/index.ts";
 import type { Transport } from "../net/index.ts";
-import { type Block, PeerConnection } from "../peer/index.ts";
+import { type Block, type Negotiated, negotiateOutgoing, PeerConnection } from "../peer/index.ts";
 import { PiecePicker } from "../picker/index.ts";
 import type { TokenBucket } from "../ratelimit/index.ts";
 import { type StorageOptions, TorrentStorage } from "../storage/index.ts";
 import { Announcer, type AnnouncerOptions } from "../tracker-client/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
 import { type Clock, type Logger, realClock, silentLogger, toHex } from "../util/index.ts";
-import type { BlockRef, Handshake } from "../wire/index.ts";
+import type { BlockRef } from "../wire/index.ts";
 import { BanList } from "./bans.ts";
 import { PieceAssembler } from "./piece-assembler.ts";
 import { banKey, endpointKey, SwarmPeer } from "./swarm-peer.ts";
@@ -234,12 +234,18 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#connectMore();
   }
 
-  /** A connection that reached us, handshake already read by the session. */
-  acceptIncoming(transport: Transport, handshake: Handshake, leftover: Buffer): boolean {
-    const host = transport.remoteAddress ?? "?";
+  /** Whether a connection from this address would be taken (asked before answering it). */
+  canAccept(host: string, port: number): boolean {
     if (!this.#active() || this.#peers.size >= this.#maxPeers()) return false;
-    if (this.#bans.isBanned(banKey(host, transport.remotePort ?? 0))) return false;
-    this.#attach(transport, host, undefined, false, handshake, leftover);
+    return !this.#bans.isBanned(banKey(host, port));
+  }
+
+  /** A connection that reached us, negotiated by the session. */
+  acceptIncoming(negotiated: Negotiated): boolean {
+    const { stream } = negotiated;
+    const host = stream.remoteAddress ?? "?";
+    if (!this.canAccept(host, stream.remotePort ?? 0)) return false;
+    this.#attach(negotiated, host, undefined);
     return true;
   }
 
@@ -260,10 +266,17 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       this.#dialing.add(key);
       this.#o
         .dial(a.ip, a.port)
-        .then((transport) => {
+        .then((transport) =>
+          negotiateOutgoing(transport, {
+            infoHash: this.meta.infoHash,
+            peerId: this.#o.peerId,
+            clock: this.#clock,
+          }),
+        )
+        .then((negotiated) => {
           this.#dialing.delete(key);
-          if (!this.#active() || this.#connectedTo(key)) return transport.destroy();
-          this.#attach(transport, a.ip, a.port, true);
+          if (!this.#active() || this.#connectedTo(key)) return negotiated.stream.destroy();
+          this.#attach(negotiated, a.ip, a.port);
         })
         .catch((err: Error) => {
           this.#dialing.delete(key);
@@ -278,17 +291,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     return false;
   }
 
-  #attach(
-    transport: Transport,
-    host: string,
-    port: number | undefined,
-    outgoing: boolean,
-    handshake?: Handshake,
-    leftover?: Buffer,
-  ): void {
-    const conn = new PeerConnection(transport, {
-      infoHash: this.meta.infoHash,
-      peerId: this.#o.peerId,
+  #attach(negotiated: Negotiated, host: string, port: number | undefined): void {
+    const conn = new PeerConnection(negotiated, {
       pieceCount: this.meta.pieceCount,
       pieceLength: this.meta.pieceLength,
       totalLength: this.meta.totalLength,
@@ -296,12 +300,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       clock: this.#clock,
       logger: this.#log,
       bitfield: this.storage.have,
-      ...(handshake ? { handshake } : {}),
-      ...(leftover ? { leftover } : {}),
       ...(this.#o.uploadBuckets ? { uploadBuckets: this.#o.uploadBuckets } : {}),
       ...(this.#o.downloadBuckets ? { downloadBuckets: this.#o.downloadBuckets } : {}),
     });
-    const peer = new SwarmPeer(conn, host, port, outgoing, this.#clock.now());
+    const peer = new SwarmPeer(conn, host, port, negotiated.outgoing, this.#clock.now());
     this.#peers.set(peer.id, peer);
     this.#wire(peer);
   }
