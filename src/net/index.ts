@@ -2,6 +2,15 @@ export { addressFromCompact, compactAddress } from "./address.ts";
 export { NetError, type NetErrorCode } from "./errors.ts";
 export { libuvTcpAvailable } from "./libuv-tcp.ts";
 export { libuvUdpAvailable } from "./libuv-udp.ts";
+export { MemoryConnection } from "./memory-connection.ts";
+export {
+  MemoryHost,
+  type MemoryHostOptions,
+  MemoryListener,
+  type MemoryListenerEvents,
+  MemoryNetwork,
+  type MemoryNetworkOptions,
+} from "./memory-network.ts";
 export {
   createMemoryPipe,
   type MemoryEndpoint,
