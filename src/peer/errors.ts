@@ -11,7 +11,6 @@ export type PeerErrorCode =
   | "too_many_requests"
   | "fast_not_negotiated"
   | "unsolicited_pieces"
-  | "unknown_extension"
   | "duplicate_extension"
   | "transport"
   | "internal";

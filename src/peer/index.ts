@@ -16,13 +16,18 @@
  *
  * Our side:   sendBitfield(bf) sendHave(i) choke() unchoke() setInterested(b)
  *             request(block) cancel(block) sendPiece(index, begin, data)
- *             reject(req) sendExtended(id, payload) close(reason)
+ *             reject(req) sendExtension(name, payload) sendExtended(id, payload) close(reason)
  * State:      ready closed closeReason fast extended peerId remoteAddress remotePort
  *             amChoking amInterested peerChoking peerInterested peerBitfield
  *             peerExtensions peerExtendedHandshake pipelineDepth stats pendingRequests()
  * Events:     "ready" "extended-handshake" "bitfield" "have" "choke"(returned) "unchoke"
  *             "interested" "not-interested" "block" "request" "cancel" "reject"
  *             "request-timeout" "extended" "port" "close"(reason, error?)
+ *
+ * Extensions (BEP 10): an ExtensionRegistry (extensionRegistry option) lists
+ * them by name with their handlers; the extended handshake advertises exactly
+ * those, and their messages go to their handlers. BEP 5 `port` messages are
+ * "port" events.
  *
  * Requests: request() queues; the number outstanding follows the peer's rate
  * (about one second's worth of 16 KiB blocks, 2 to min(250, their reqq)).
@@ -32,6 +37,13 @@
  */
 export { clientFromPeerId } from "./client-name.ts";
 export { PeerError, type PeerErrorCode } from "./errors.ts";
+export {
+  type Extension,
+  type ExtensionHandler,
+  type ExtensionPeer,
+  ExtensionRegistry,
+  type ExtensionRegistryEvents,
+} from "./extension-registry.ts";
 export {
   type Identity,
   type IncomingOptions,

@@ -33,6 +33,7 @@ import { encodeBlockMessages } from "./block-messages.ts";
 import { clientFromPeerId } from "./client-name.ts";
 import { Downloader } from "./downloader.ts";
 import { PeerError } from "./errors.ts";
+import { type ExtensionPeer, ExtensionRegistry } from "./extension-registry.ts";
 import { PieceGeometry } from "./geometry.ts";
 import type { Negotiated } from "./negotiate.ts";
 import { Timers } from "./timers.ts";
@@ -50,7 +51,7 @@ const TICK_MS = 1000;
 /** "opening": built, "ready" not yet emitted (listeners are attached meanwhile). */
 type State = "opening" | "ready" | "closed";
 
-export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
+export class PeerConnection extends EventEmitter<PeerConnectionEvents> implements ExtensionPeer {
   readonly #transport: Transport;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -66,6 +67,8 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   readonly #fast: boolean;
   readonly #extended: boolean;
   readonly #outgoing: boolean;
+  readonly #registry: ExtensionRegistry;
+  readonly #onRegistryChange = () => this.#guard(() => this.#sendExtendedHandshake());
   #state: State = "opening";
   #closeReason: string | undefined;
   /** Bytes that came before "ready": the negotiation's leftover, then any early chunk. */
@@ -103,6 +106,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     this.#extended = negotiated.extensions.extended && negotiated.handshake.extensions.extended;
     this.#early = negotiated.leftover.length > 0 ? [negotiated.leftover] : [];
     this.#opts = opts;
+    this.#registry = opts.extensionRegistry ?? new ExtensionRegistry();
     this.#set = peerSettings(opts);
     this.#clock = opts.clock ?? realClock;
     this.#log = opts.logger ?? silentLogger;
@@ -341,6 +345,19 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     this.#send({ type: "extended", id, payload: Buffer.from(payload) });
   }
 
+  /** They named `name` in their BEP 10 handshake. */
+  supportsExtension(name: string): boolean {
+    return this.#theirIds.has(name);
+  }
+
+  /** Sends a BEP 10 message of extension `name` with their id for it; false if they lack it. */
+  sendExtension(name: string, payload: Uint8Array): boolean {
+    const id = this.#theirIds.get(name);
+    if (id === undefined || !this.ready) return false;
+    this.sendExtended(id, payload);
+    return true;
+  }
+
   /** Ends the connection; "close" is emitted once, with this reason. */
   close(reason = "closed", error?: ShoalError): void {
     if (this.closed) return;
@@ -348,8 +365,13 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     this.#closeReason = reason;
     this.#timers.clearAll();
     this.#transport.destroy();
+    this.#registry.off("change", this.#onRegistryChange);
     this.#log.debug("peer connection closed", { reason, code: error?.code });
     this.emit("close", reason, error);
+    if (this.#theirExtended) {
+      for (const ext of this.#registry.extensions)
+        this.#guardQuiet(() => ext.handler.onClose?.(this));
+    }
   }
 
   // ---- receiving ---------------------------------------------------------
@@ -381,6 +403,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     this.emit("ready");
     if (this.closed) return;
     this.#announce();
+    if (this.#extended) this.#registry.on("change", this.#onRegistryChange);
     this.#syncFlags();
     const early = this.#early;
     this.#early = [];
@@ -515,7 +538,9 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   #onExtended(id: number, payload: Buffer): void {
     if (!this.#extended) return;
     if (id !== 0) {
-      this.emit("extended", id, payload);
+      // BEP 10: they send with our id; one we never gave is ignored.
+      this.#registry.get(id)?.handler.onMessage(this, payload);
+      if (!this.closed) this.emit("extended", id, payload);
       return;
     }
     const h = decodeExtendedHandshake(payload);
@@ -526,6 +551,10 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     }
     this.#theirExtended = h;
     this.emit("extended-handshake", h);
+    for (const ext of this.#registry.extensions) {
+      if (this.closed) return;
+      ext.handler.onHandshake?.(this, h);
+    }
     this.#downloader.pump();
   }
 
@@ -561,13 +590,28 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     else if (!have.isEmpty()) {
       this.#write(encodeMessage({ type: "bitfield", bitfield: have.toBuffer() }));
     }
-    if (!this.#extended) return;
+    this.#sendExtendedHandshake();
+    // BEP 5: a peer that sets the DHT bit is told our DHT port.
+    const dhtPort = this.#opts.dhtPort;
+    if (dhtPort !== undefined && this.#handshake.extensions.dht) {
+      this.#write(encodeMessage({ type: "port", port: dhtPort }));
+    }
+  }
+
+  /**
+   * BEP 10: our extended handshake: the registered extensions, and what a
+   * peer may want to know of us (client, listen port, request queue, the
+   * address we see it at).
+   */
+  #sendExtendedHandshake(): void {
+    if (!this.#extended || !this.#announced || this.closed) return;
     const payload = encodeExtendedHandshake({
-      m: this.#opts.extensionIds ?? {},
+      m: this.#registry.m,
       v: this.#opts.clientVersion ?? "shoal/0.1.0",
       reqq: this.#set.maxQueuedRequests,
       p: this.#opts.listenPort,
       yourip: compactAddress(this.#transport.remoteAddress),
+      metadataSize: this.#registry.metadataSize,
     });
     this.#write(encodeMessage({ type: "extended", id: 0, payload }));
   }
@@ -612,6 +656,15 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
       fn();
     } catch (err) {
       this.#fail(err);
+    }
+  }
+
+  /** Runs `fn` after the close: a throw is logged, there is nothing left to close. */
+  #guardQuiet(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#log.error("extension failed on close", { error: (err as Error)?.message });
     }
   }
 

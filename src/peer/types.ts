@@ -2,6 +2,7 @@ import type { Bitfield } from "../bitfield/index.ts";
 import type { TokenBucket } from "../ratelimit/index.ts";
 import type { Clock, Logger, ShoalError } from "../util/index.ts";
 import type { BlockRef, ExtendedHandshake } from "../wire/index.ts";
+import type { ExtensionRegistry } from "./extension-registry.ts";
 
 export interface PeerConnectionOptions {
   pieceCount: number;
@@ -18,8 +19,10 @@ export interface PeerConnectionOptions {
   uploadBuckets?: readonly TokenBucket[];
   /** Buckets received bytes are charged to; reading pauses while one is empty. */
   downloadBuckets?: readonly TokenBucket[];
-  /** BEP 10 `m`: extension name → our id for it. */
-  extensionIds?: Record<string, number>;
+  /** BEP 10 extensions we speak (advertised in `m`, their messages dispatched); default none. */
+  extensionRegistry?: ExtensionRegistry;
+  /** BEP 5: our DHT's port, sent in a `port` message to peers that set the DHT bit. */
+  dhtPort?: number;
   /** BEP 10 `v`. */
   clientVersion?: string;
   /** Requests from the peer we queue before calling it abuse; sent as `reqq` (default 500). */
@@ -71,9 +74,12 @@ export interface PeerConnectionEvents {
   reject: [request: BlockRef];
   /** A request of ours went unanswered too long; it is cancelled and can go elsewhere. */
   "request-timeout": [request: BlockRef];
-  /** A BEP 10 message other than the handshake (id: our id for the extension). */
+  /**
+   * A BEP 10 message other than the handshake (id: our id for the
+   * extension), after its registered handler (if any) has had it.
+   */
   extended: [id: number, payload: Buffer];
-  /** BEP 5: their DHT port. */
+  /** BEP 5: their DHT node listens on this port (at the connection's address). */
   port: [port: number];
   /** Once. `error` is set when the peer broke the protocol, timed out or the transport failed. */
   close: [reason: string, error: ShoalError | undefined];
