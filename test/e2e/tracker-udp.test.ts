@@ -38,7 +38,7 @@ function announceReq(connectionId: Buffer, over: Partial<UdpAnnounceRequest> = {
   });
 }
 
-// Both datagram transports (udp-link.ts) speak the same protocol.
+// Both datagram transports (net/udp-link.ts) speak the same protocol.
 const transports = libuvUdpAvailable() ? (["dgram", "auto"] as const) : (["dgram"] as const);
 
 for (const udpTransport of transports)
