@@ -1,11 +1,19 @@
 /**
- * bench/swarm.ts (issue 5): one seeder and N leechers, each with an upload
- * limit, all on loopback; the time until every leecher has the file, against
- * the lower bound T_min = max(F/u_s, N·F/(u_s + Σu_i)) (downloads unlimited),
- * for shoal peers and, in the same run, libtorrent peers in the same set-up.
+ * bench/swarm.ts (issues 5, 12, 21): one seeder and N leechers, each with an
+ * upload limit, all on loopback; the time until every leecher has the file,
+ * against the lower bound T_min = max(F/u_s, D·F/(u_s + Σu_i)) for D
+ * downloaders (downloads unlimited), and the CPU seconds all peers used until
+ * then, for shoal peers and, in the same run, libtorrent peers in the same
+ * set-up.
+ *
+ * --free-rider adds one more leecher that uploads nothing (no upload slots;
+ * libtorrent: no unchoke slots and a 1 B/s upload limit) and reports its
+ * completion time over the fair leechers' mean: the higher, the better the
+ * swarm's tit-for-tat punishes free-riding.
  *
  * Usage: node bench/swarm.ts [--size 256MiB] [--leechers 8] [--seed-up 20MB]
  *                            [--leech-up 10MB] [--piece-size 256KiB] [--impls shoal,libtorrent]
+ *                            [--free-rider] [--runs 1]
  */
 import { spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
@@ -16,6 +24,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createTorrent } from "../src/metainfo/index.ts";
 import { formatBytes, parseSize } from "../src/util/index.ts";
+import { cpuSeconds } from "./lib/proc.ts";
+import { summarize } from "./lib/stats.ts";
 import { LIBTORRENT_SWARM_PEER } from "./lib/swarm-libtorrent.ts";
 import { fixed, formatTable } from "./lib/table.ts";
 
@@ -28,6 +38,8 @@ const { values } = parseArgs({
     "piece-size": { type: "string", default: "256KiB" },
     impls: { type: "string", default: "shoal,libtorrent" },
     "timeout-s": { type: "string", default: "300" },
+    "free-rider": { type: "boolean", default: false },
+    runs: { type: "string", default: "1" },
   },
 });
 const size = parseSize(values.size)!;
@@ -37,12 +49,17 @@ const leechUp = parseSize(values["leech-up"])!;
 const pieceLength = parseSize(values["piece-size"])!;
 const timeoutMs = Number(values["timeout-s"]) * 1000;
 const impls = values.impls.split(",");
+const freeRider = values["free-rider"];
+const runs = Math.max(1, Number(values.runs));
 const REPO = resolve(import.meta.dirname, "..");
 const PYTHON = "/usr/bin/python3";
 
-const tMin = Math.max(size / seedUp, (n * size) / (seedUp + n * leechUp));
+/** Downloaders: the fair leechers and the free-rider, who adds demand but no supply. */
+const downloaders = n + (freeRider ? 1 : 0);
+const tMin = Math.max(size / seedUp, (downloaders * size) / (seedUp + n * leechUp));
 
 interface Peer {
+  pid: number;
   kill(): void;
   lines: string[];
   waitFor(re: RegExp, ms: number): Promise<RegExpMatchArray>;
@@ -53,8 +70,12 @@ function start(command: string, args: string[]): Peer {
   const lines: string[] = [];
   const waiters: (() => void)[] = [];
   for (const stream of [child.stdout, child.stderr]) {
+    // A line may come in pieces (Python's print writes its arguments one by one).
+    let partial = "";
     stream.setEncoding("utf8").on("data", (d: string) => {
-      lines.push(...d.split("\n").filter(Boolean));
+      const parts = (partial + d).split("\n");
+      partial = parts.pop()!;
+      lines.push(...parts.filter(Boolean));
       for (const w of waiters.splice(0)) w();
     });
   }
@@ -64,6 +85,7 @@ function start(command: string, args: string[]): Peer {
     for (const w of waiters.splice(0)) w();
   });
   return {
+    pid: child.pid ?? 0,
     lines,
     kill: () => {
       if (child.exitCode === null) child.kill("SIGTERM");
@@ -108,23 +130,38 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+interface SwarmRun {
+  /** Seconds until every downloader had the file. */
+  seconds: number;
+  /** Each fair leecher's completion time, in seconds from the leechers' start. */
+  fair: number[];
+  /** The free-rider's completion time, if there is one. */
+  rider: number | undefined;
+  /** Payload bytes the free-rider uploaded until it had the file (0 for a true free-rider). */
+  riderUploaded: number;
+  /** CPU seconds (user + system) of every peer process, seeder included, until then. */
+  cpu: number;
+}
+
 async function runSwarm(
   impl: string,
   dir: string,
   torrentPath: string,
   data: Buffer,
-): Promise<number> {
-  const ports = await freePorts(n + 1);
+): Promise<SwarmRun> {
+  const ports = await freePorts(downloaders + 1);
   const peers: Peer[] = [];
   try {
     const spawnPeer = (i: number) => {
       const peerDir = i === 0 ? join(dir, "seed") : join(dir, impl, `leecher${i}`);
+      const rider = i === n + 1;
       const cfg = {
         torrent: torrentPath,
         dir: peerDir,
         dataDir: join(dir, impl, `state${i}`),
         port: ports[i]!,
-        uploadLimit: i === 0 ? seedUp : leechUp,
+        uploadLimit: i === 0 ? seedUp : rider ? 0 : leechUp,
+        freeRider: rider,
         peers: ports.filter((_, j) => j !== i),
         seconds: Math.ceil(timeoutMs / 1000) + 30,
       };
@@ -136,14 +173,28 @@ async function runSwarm(
     peers.push(seeder);
     await seeder.waitFor(/^READY seed/, 120_000);
     const t0 = performance.now();
-    for (let i = 1; i <= n; i++) peers.push(spawnPeer(i));
-    await Promise.all(peers.slice(1).map((p) => p.waitFor(/^DONE/, timeoutMs)));
+    for (let i = 1; i <= downloaders; i++) peers.push(spawnPeer(i));
+    const uploaded: number[] = [];
+    const done = await Promise.all(
+      peers.slice(1).map(async (p, i) => {
+        const m = await p.waitFor(/^DONE \d+ (\d+)/, timeoutMs);
+        uploaded[i] = Number(m[1]);
+        return (performance.now() - t0) / 1000;
+      }),
+    );
     const seconds = (performance.now() - t0) / 1000;
-    for (let i = 1; i <= n; i++) {
+    const cpu = peers.reduce((sum, p) => sum + cpuSeconds(p.pid), 0);
+    for (let i = 1; i <= downloaders; i++) {
       const got = await readFile(join(dir, impl, `leecher${i}`, "payload.bin"));
       if (!got.equals(data)) throw new Error(`${impl} leecher ${i} has different bytes`);
     }
-    return seconds;
+    return {
+      seconds,
+      fair: done.slice(0, n),
+      rider: freeRider ? done[n] : undefined,
+      riderUploaded: freeRider ? uploaded[n]! : 0,
+      cpu,
+    };
   } finally {
     for (const p of peers) p.kill();
     await new Promise((r) => setTimeout(r, 500));
@@ -164,31 +215,96 @@ try {
   await writeFile(torrentPath, torrent);
   process.stdout.write(
     `swarm: ${formatBytes(size)}, 1 seeder (up ${formatBytes(seedUp)}/s) + ${n} leechers ` +
-      `(up ${formatBytes(leechUp)}/s each), pieces of ${formatBytes(pieceLength)}; T_min = ${tMin.toFixed(2)} s\n`,
+      `(up ${formatBytes(leechUp)}/s each)${freeRider ? " + 1 free-rider (uploads nothing)" : ""}, ` +
+      `pieces of ${formatBytes(pieceLength)}; T_min = ${tMin.toFixed(2)} s; ${runs} run(s)\n`,
   );
+  const results: Record<string, SwarmRun[]> = {};
+  // Runs alternate between implementations, so a drift in this machine's
+  // speed touches both alike.
+  for (let run = 0; run < runs; run++) {
+    for (const impl of impls) {
+      if (impl === "libtorrent" && !existsSync(PYTHON)) continue;
+      try {
+        const r = await runSwarm(impl, dir, torrentPath, data);
+        results[impl] = [...(results[impl] ?? []), r];
+        process.stdout.write(
+          `  ${impl} run ${run + 1}: T/T_min ${(r.seconds / tMin).toFixed(3)}, CPU ${r.cpu.toFixed(1)} s` +
+            `${r.rider === undefined ? "" : `, free-rider/fair mean ${(r.rider / mean(r.fair)).toFixed(2)} (it uploaded ${r.riderUploaded} B)`}\n`,
+        );
+      } catch (err) {
+        process.stdout.write(
+          `  ${impl} run ${run + 1} failed: ${(err as Error).message.slice(0, 160)}\n`,
+        );
+      }
+      await rm(join(dir, impl), { recursive: true, force: true });
+    }
+  }
   const rows: string[][] = [];
-  const ratios: Record<string, number> = {};
+  const median = (impl: string, f: (r: SwarmRun) => number) => {
+    const rs = results[impl];
+    return rs && rs.length > 0 ? summarize(rs.map(f)) : undefined;
+  };
+  const span = (x: ReturnType<typeof median>, digits: number) =>
+    x === undefined
+      ? "–"
+      : x.min === x.max
+        ? fixed(x.median, digits)
+        : `${fixed(x.median, digits)} (${fixed(x.min, digits)}–${fixed(x.max, digits)})`;
   for (const impl of impls) {
-    if (impl === "libtorrent" && !existsSync(PYTHON)) {
-      process.stdout.write("libtorrent: /usr/bin/python3 not found, skipped\n");
+    if (!results[impl]) {
+      rows.push([impl, "–", "–", "–", "–", existsSync(PYTHON) ? "failed" : "python3 missing"]);
       continue;
     }
-    try {
-      const t = await runSwarm(impl, dir, torrentPath, data);
-      ratios[impl] = t / tMin;
-      rows.push([impl, fixed(t, 2), fixed(t / tMin, 3), "all files verified"]);
-    } catch (err) {
-      rows.push([impl, "–", "–", `failed: ${(err as Error).message.slice(0, 120)}`]);
-    }
-    await rm(join(dir, impl), { recursive: true, force: true });
+    rows.push([
+      impl,
+      span(
+        median(impl, (r) => r.seconds),
+        2,
+      ),
+      span(
+        median(impl, (r) => r.seconds / tMin),
+        3,
+      ),
+      span(
+        median(impl, (r) => r.cpu),
+        1,
+      ),
+      freeRider
+        ? span(
+            median(impl, (r) => r.rider! / mean(r.fair)),
+            2,
+          )
+        : "–",
+      "all files verified",
+    ]);
   }
-  process.stdout.write(`${formatTable(["peers", "T s", "T/T_min", "check"], rows)}\n`);
-  if (ratios.shoal && ratios.libtorrent) {
+  process.stdout.write(
+    `${formatTable(["peers", "T s", "T/T_min", "CPU s (all peers)", "rider/fair mean", "check"], rows)}\n`,
+  );
+  const tt = (impl: string) => median(impl, (r) => r.seconds / tMin)?.median;
+  const cpu = (impl: string) => median(impl, (r) => r.cpu)?.median;
+  const shoalT = tt("shoal");
+  const libT = tt("libtorrent");
+  if (shoalT !== undefined && libT !== undefined) {
     process.stdout.write(
-      `shoal T/T_min ${ratios.shoal.toFixed(3)} vs libtorrent ${ratios.libtorrent.toFixed(3)} ` +
-        `(ratio ${(ratios.shoal / ratios.libtorrent).toFixed(2)}; target: shoal ≤ 1.15 and below libtorrent)\n`,
+      `T/T_min: shoal ${shoalT.toFixed(3)} vs libtorrent ${libT.toFixed(3)} ` +
+        `(target: shoal ≤ 1.10 and below libtorrent: ${shoalT <= 1.1 && shoalT < libT ? "met" : "NOT met"})\n` +
+        `CPU: shoal ${cpu("shoal")!.toFixed(1)} s vs libtorrent ${cpu("libtorrent")!.toFixed(1)} s, ` +
+        `ratio ${(cpu("shoal")! / cpu("libtorrent")!).toFixed(2)} (target ≤ 1.25: ` +
+        `${cpu("shoal")! / cpu("libtorrent")! <= 1.25 ? "met" : "NOT met"})\n`,
     );
+    if (freeRider) {
+      const rider = (impl: string) => median(impl, (r) => r.rider! / mean(r.fair))!.median;
+      process.stdout.write(
+        `free-rider / fair mean: shoal ${rider("shoal").toFixed(2)} vs libtorrent ${rider("libtorrent").toFixed(2)} ` +
+          `(target: shoal ≥ libtorrent: ${rider("shoal") >= rider("libtorrent") ? "met" : "NOT met"})\n`,
+      );
+    }
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
 }

@@ -45,3 +45,11 @@ export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number
   const index = Math.min(sorted.length - 1, Math.max(0, rank - 1));
   return sorted[index] as number;
 }
+
+/** Median, least and greatest of some figures (the spread a benchmark reports). */
+export function summarize(values: readonly number[]): { median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted.at(-1)! };
+}

@@ -3,6 +3,10 @@
  * for shoal: DHT, LSD, UPnP, NAT-PMP and PEX off, loopback only, its upload
  * limit applied to loopback peers too (libtorrent exempts local peers from
  * limits by default: the IP filter puts every address in the global class).
+ * A free-rider has no unchoke slots and no allowed-fast set (BEP 6: choked
+ * peers may still fetch those pieces), so it uploads nothing (an upload rate
+ * limit would not do: libtorrent's limit throttles the requests it sends too).
+ * "DONE <ms> <payload bytes uploaded>" when it has the whole file.
  */
 export const LIBTORRENT_SWARM_PEER = `
 import json, sys, time
@@ -14,6 +18,8 @@ s = lt.session({
     "allow_multiple_connections_per_ip": True,
     "upload_rate_limit": cfg["uploadLimit"],
 })
+if cfg.get("freeRider"):
+    s.apply_settings({"unchoke_slots_limit": 0, "allowed_fast_set_size": 0})
 f = lt.ip_filter()
 f.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
 s.set_peer_class_filter(f)
@@ -34,7 +40,7 @@ deadline = time.time() + cfg["seconds"]
 while time.time() < deadline:
     st = h.status()
     if not done and st.is_seeding:
-        print("DONE", int((time.time() - start) * 1000), flush=True)
+        print("DONE", int((time.time() - start) * 1000), st.total_payload_upload, flush=True)
         done = True
     if st.num_peers < len(cfg["peers"]):
         for p in cfg["peers"]:

@@ -1,7 +1,8 @@
 /**
  * One shoal peer of bench/swarm.ts, in its own process: seeds or downloads a
  * torrent with an upload limit, connects to the given peers, prints
- * "DONE <ms>" when it has the whole file and keeps seeding until killed.
+ * "DONE <ms> <payload bytes uploaded>" when it has the whole file and keeps
+ * seeding until killed.
  *
  * Usage: node bench/lib/swarm-peer.ts <config json>
  */
@@ -20,6 +21,8 @@ interface PeerConfig {
   dataDir: string;
   port: number;
   uploadLimit: number;
+  /** Upload nothing: no upload slots (bench/swarm.ts --free-rider). */
+  freeRider?: boolean;
   peers: number[];
 }
 
@@ -30,13 +33,16 @@ const client = await Client.start({
   port: cfg.port,
   host: "127.0.0.1",
   uploadLimit: cfg.uploadLimit,
-  torrentDefaults: { trackers: false },
+  torrentDefaults: { trackers: false, ...(cfg.freeRider ? { uploadSlots: 0 } : {}) },
 });
 const started = performance.now();
 const torrent = await client.add(cfg.torrent);
 process.stdout.write(`READY ${torrent.complete ? "seed" : "leech"}\n`);
 torrent.addPeers(cfg.peers.map((port) => ({ ip: "127.0.0.1", port })));
-const done = () => process.stdout.write(`DONE ${Math.round(performance.now() - started)}\n`);
+const done = () =>
+  process.stdout.write(
+    `DONE ${Math.round(performance.now() - started)} ${torrent.stats().uploaded}\n`,
+  );
 if (torrent.complete) done();
 else torrent.once("complete", done);
 process.once("SIGTERM", () => void client.close().then(() => process.exit(0)));
