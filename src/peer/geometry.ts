@@ -1,7 +1,15 @@
 /** The torrent's shape as a connection needs it: is a block inside its piece? */
 import { type BlockRef, MAX_REQUEST_LENGTH } from "../wire/index.ts";
 
-export class PieceGeometry {
+/** A torrent's shape: what a connection checks pieces and blocks against. */
+export interface Geometry {
+  pieceCount: number;
+  /** Bytes per piece (the last may be shorter), and of the whole torrent. */
+  pieceLength: number;
+  totalLength: number;
+}
+
+export class PieceGeometry implements Geometry {
   readonly pieceCount: number;
   readonly pieceLength: number;
   readonly totalLength: number;

@@ -4,7 +4,8 @@
  *   const negotiated = await negotiateOutgoing(stream, { infoHash, peerId, dhtPort? });
  *   //            or await negotiateIncoming(stream, { lookup: (infoHash) => identity? });
  *   const conn = new PeerConnection(negotiated, {
- *     pieceCount, pieceLength, totalLength, listenPort, clock, logger,
+ *     geometry?: { pieceCount, pieceLength, totalLength }, // or setGeometry() later
+ *     extensionRegistry?, listenPort, dhtPort?, clock, logger,
  *     bitfield?,                        // our pieces (or call sendBitfield in "ready")
  *     uploadBuckets?, downloadBuckets?, // e.g. [torrentBucket, globalBucket]
  *     requestTimeoutMs?, maxQueuedRequests?, keepAliveMs?, idleTimeoutMs?, …
@@ -14,11 +15,11 @@
  * directions; the connection never reads or writes one. Listeners must be
  * attached right after construction ("ready" follows in a microtask).
  *
- * Our side:   sendBitfield(bf) sendHave(i) choke() unchoke() setInterested(b)
+ * Our side:   setGeometry(g, ours?) sendBitfield(bf) sendHave(i) choke() unchoke() setInterested(b)
  *             request(block) cancel(block) sendPiece(index, begin, data)
  *             reject(req) sendExtension(name, payload) sendExtended(id, payload) close(reason)
  * State:      ready closed closeReason fast extended peerId remoteAddress remotePort
- *             amChoking amInterested peerChoking peerInterested peerBitfield
+ *             amChoking amInterested peerChoking peerInterested peerBitfield pieceCount
  *             peerExtensions peerExtendedHandshake pipelineDepth stats pendingRequests()
  * Events:     "ready" "extended-handshake" "bitfield" "have" "choke"(returned) "unchoke"
  *             "interested" "not-interested" "block" "request" "cancel" "reject"
@@ -28,6 +29,11 @@
  * them by name with their handlers; the extended handshake advertises exactly
  * those, and their messages go to their handlers. BEP 5 `port` messages are
  * "port" events.
+ *
+ * Before the geometry (a magnet link's metadata phase) the connection opens,
+ * exchanges BEP 10 handshakes and extension messages; the peer's bitfield and
+ * haves are kept raw and checked when setGeometry comes; no request is made
+ * or served until then.
  *
  * Requests: request() queues; the number outstanding follows the peer's rate
  * (about one second's worth of 16 KiB blocks, 2 to min(250, their reqq)).
@@ -44,6 +50,7 @@ export {
   ExtensionRegistry,
   type ExtensionRegistryEvents,
 } from "./extension-registry.ts";
+export type { Geometry } from "./geometry.ts";
 export {
   type Identity,
   type IncomingOptions,

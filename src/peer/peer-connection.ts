@@ -20,9 +20,7 @@ import {
 import {
   type BlockRef,
   DEFAULT_MAX_MESSAGE_LENGTH,
-  decodeExtendedHandshake,
   type ExtendedHandshake,
-  encodeExtendedHandshake,
   encodeMessage,
   type Handshake,
   type Message,
@@ -33,9 +31,11 @@ import { encodeBlockMessages } from "./block-messages.ts";
 import { clientFromPeerId } from "./client-name.ts";
 import { Downloader } from "./downloader.ts";
 import { PeerError } from "./errors.ts";
+import { ExtendedState } from "./extended-state.ts";
 import { type ExtensionPeer, ExtensionRegistry } from "./extension-registry.ts";
-import { PieceGeometry } from "./geometry.ts";
+import { type Geometry, PieceGeometry } from "./geometry.ts";
 import type { Negotiated } from "./negotiate.ts";
+import { PeerPieces, type PiecesUpdate } from "./peer-pieces.ts";
 import { Timers } from "./timers.ts";
 import {
   type PeerConnectionEvents,
@@ -57,7 +57,8 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   readonly #log: Logger;
   readonly #opts: PeerConnectionOptions;
   readonly #set: PeerSettings;
-  readonly #geometry: PieceGeometry;
+  /** Known once the torrent's metadata is: until then no request goes either way. */
+  #geometry: PieceGeometry | undefined;
   readonly #framer: WireFramer;
   readonly #timers: Timers<"tick" | "upload" | "download">;
   readonly #downloader: Downloader;
@@ -67,14 +68,12 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   readonly #fast: boolean;
   readonly #extended: boolean;
   readonly #outgoing: boolean;
-  readonly #registry: ExtensionRegistry;
+  readonly #ext: ExtendedState;
   readonly #onRegistryChange = () => this.#guard(() => this.#sendExtendedHandshake());
   #state: State = "opening";
   #closeReason: string | undefined;
   /** Bytes that came before "ready": the negotiation's leftover, then any early chunk. */
   #early: Buffer[];
-  #theirExtended: ExtendedHandshake | undefined;
-  readonly #theirIds = new Map<string, number>();
   // Choke and interest: what we want, and what the peer was last told.
   #amChoking = true;
   #amInterested = false;
@@ -82,8 +81,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   #toldInterested = false;
   #peerChoking = true;
   #peerInterested = false;
-  #peerHave: Bitfield;
-  #peerHaveKnown = false;
+  readonly #peerHave: PeerPieces;
   #client: string | undefined;
   #ourHave: Bitfield;
   #announced = false;
@@ -96,7 +94,8 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
    */
   constructor(negotiated: Negotiated, opts: PeerConnectionOptions) {
     super();
-    this.#geometry = new PieceGeometry(opts.pieceCount, opts.pieceLength, opts.totalLength);
+    const g = opts.geometry;
+    this.#geometry = g && new PieceGeometry(g.pieceCount, g.pieceLength, g.totalLength);
     const transport = negotiated.stream;
     this.#transport = transport;
     this.#handshake = negotiated.handshake;
@@ -106,7 +105,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     this.#extended = negotiated.extensions.extended && negotiated.handshake.extensions.extended;
     this.#early = negotiated.leftover.length > 0 ? [negotiated.leftover] : [];
     this.#opts = opts;
-    this.#registry = opts.extensionRegistry ?? new ExtensionRegistry();
+    this.#ext = new ExtendedState(opts.extensionRegistry ?? new ExtensionRegistry());
     this.#set = peerSettings(opts);
     this.#clock = opts.clock ?? realClock;
     this.#log = opts.logger ?? silentLogger;
@@ -117,7 +116,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
       settings: this.#set,
       buckets: opts.downloadBuckets ?? [],
       canRequest: () => this.ready && !this.#peerChoking,
-      reqq: () => this.#theirExtended?.reqq,
+      reqq: () => this.#ext.theirs?.reqq,
       writeBlocks: (id, refs) => this.#writeBlocks(id, refs),
       pause: () => this.#transport.pause(),
       resume: () => this.#transport.resume(),
@@ -134,14 +133,16 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
         this.#lastSent = this.#clock.now();
         return this.#transport.writev(chunks, sent);
       },
+      fast: this.#fast,
+      reject: (refs) => this.#writeBlocks(MessageId.reject, refs),
+      cancelled: (ref) => this.emit("cancel", ref),
     });
-    this.#peerHave = new Bitfield(opts.pieceCount);
-    this.#ourHave = opts.bitfield?.clone() ?? new Bitfield(opts.pieceCount);
+    this.#peerHave = new PeerPieces(g?.pieceCount);
+    this.#ourHave = ourPieces(g?.pieceCount ?? 0, opts.bitfield);
     this.#connectedAt = this.#lastSent = this.#lastReceived = this.#clock.now();
     this.#framer = new WireFramer({
       handshake: false,
-      // A bitfield for a torrent of many pieces may exceed the default bound.
-      maxMessageLength: Math.max(DEFAULT_MAX_MESSAGE_LENGTH, Math.ceil(opts.pieceCount / 8) + 1),
+      maxMessageLength: maxMessageLength(g?.pieceCount),
     });
     transport.on("data", (chunk) => this.#onData(chunk));
     transport.on("drain", () => this.#guard(() => this.#uploader.onDrain()));
@@ -209,14 +210,18 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   }
   /** The peer's pieces (do not modify; replaced when their bitfield arrives). */
   get peerBitfield(): Bitfield {
-    return this.#peerHave;
+    return this.#peerHave.pieces;
+  }
+  /** The torrent's piece count, once known. */
+  get pieceCount(): number | undefined {
+    return this.#geometry?.pieceCount;
   }
   /** Their BEP 10 extension ids (name → id to send with), merged over handshakes. */
   get peerExtensions(): ReadonlyMap<string, number> {
-    return this.#theirIds;
+    return this.#ext.theirIds;
   }
   get peerExtendedHandshake(): ExtendedHandshake | undefined {
-    return this.#theirExtended;
+    return this.#ext.theirs;
   }
 
   /** How many of our requests may be outstanding now. */
@@ -233,7 +238,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
       wasted: this.#downloader.wasted,
       connectedAt: this.#connectedAt,
       client: this.client,
-      clientVersion: this.#theirExtended?.v,
+      clientVersion: this.#ext.theirs?.v,
       amChoking: this.#amChoking,
       amInterested: this.#amInterested,
       peerChoking: this.#peerChoking,
@@ -279,6 +284,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   }
 
   sendHave(index: number): void {
+    if (!this.#geometry) throw new RangeError(`have ${index} before the torrent's geometry`);
     this.#geometry.checkIndex(index);
     if (this.closed || !this.#ourHave.set(index)) return;
     if (this.#announced) this.#send({ type: "have", index });
@@ -288,10 +294,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     if (this.closed || this.#amChoking) return;
     this.#amChoking = true;
     this.#syncFlags();
-    // BEP 6: choke first, then reject every pending request; BEP 3: without
-    // the fast extension a choke silently discards them.
-    const dropped = this.#uploader.clear();
-    if (this.#fast) this.#writeBlocks(MessageId.reject, dropped);
+    this.#uploader.onChoke();
   }
 
   unchoke(): void {
@@ -311,7 +314,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
    * fewer than `pipelineDepth` are outstanding. False if already pending.
    */
   request(ref: BlockRef): boolean {
-    const problem = this.#geometry.blockProblem(ref);
+    const problem = this.#geometry ? this.#geometry.blockProblem(ref) : "no geometry yet";
     if (problem) throw new RangeError(problem);
     return !this.closed && this.#downloader.request(ref);
   }
@@ -347,15 +350,39 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
 
   /** They named `name` in their BEP 10 handshake. */
   supportsExtension(name: string): boolean {
-    return this.#theirIds.has(name);
+    return this.#ext.theirIds.has(name);
   }
 
   /** Sends a BEP 10 message of extension `name` with their id for it; false if they lack it. */
   sendExtension(name: string, payload: Uint8Array): boolean {
-    const id = this.#theirIds.get(name);
+    const id = this.#ext.theirIds.get(name);
     if (id === undefined || !this.ready) return false;
     this.sendExtended(id, payload);
     return true;
+  }
+
+  /**
+   * The torrent's shape, once its metadata is known (a connection made in a
+   * magnet link's metadata phase has none): what the peer said of its pieces
+   * so far is checked now (a bad bitfield closes the connection, as it would
+   * have on arrival), and our pieces `ours` are announced with haves.
+   */
+  setGeometry(geometry: Geometry, ours?: Bitfield): void {
+    if (this.#geometry) throw new RangeError("the connection's geometry is already set");
+    const g = new PieceGeometry(geometry.pieceCount, geometry.pieceLength, geometry.totalLength);
+    if (ours && ours.length !== g.pieceCount) {
+      throw new RangeError(`a bitfield of ${ours.length} for ${g.pieceCount} pieces`);
+    }
+    if (this.closed) return;
+    this.#geometry = g;
+    this.#framer.setMaxMessageLength(maxMessageLength(g.pieceCount));
+    const announced = this.#announced;
+    // Announced already (have-none, or nothing): what we have goes as haves.
+    this.#ourHave = announced ? new Bitfield(g.pieceCount) : ourPieces(g.pieceCount, ours);
+    this.#guard(() => {
+      this.#emitPieces(this.#peerHave.onPieceCount(g.pieceCount));
+      if (announced && ours) this.sendBitfield(ours);
+    });
   }
 
   /** Ends the connection; "close" is emitted once, with this reason. */
@@ -365,13 +392,12 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     this.#closeReason = reason;
     this.#timers.clearAll();
     this.#transport.destroy();
-    this.#registry.off("change", this.#onRegistryChange);
+    this.#ext.registry.off("change", this.#onRegistryChange);
     this.#log.debug("peer connection closed", { reason, code: error?.code });
     this.emit("close", reason, error);
-    if (this.#theirExtended) {
-      for (const ext of this.#registry.extensions)
-        this.#guardQuiet(() => ext.handler.onClose?.(this));
-    }
+    this.#ext.closed(this, (err) =>
+      this.#log.error("extension failed on close", { error: (err as Error)?.message }),
+    );
   }
 
   // ---- receiving ---------------------------------------------------------
@@ -403,7 +429,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     this.emit("ready");
     if (this.closed) return;
     this.#announce();
-    if (this.#extended) this.#registry.on("change", this.#onRegistryChange);
+    if (this.#extended) this.#ext.registry.on("change", this.#onRegistryChange);
     this.#syncFlags();
     const early = this.#early;
     this.#early = [];
@@ -432,22 +458,16 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
         this.emit(m.type);
         return;
       case "have":
-        if (m.index >= this.#peerHave.length) {
-          throw new PeerError("bad_have", `have for piece ${m.index} of ${this.#peerHave.length}`);
-        }
-        this.#peerHaveKnown = true;
-        if (this.#peerHave.set(m.index)) this.emit("have", m.index);
+        if (this.#peerHave.onHave(m.index)) this.emit("have", m.index);
         return;
       case "bitfield":
-        this.#setPeerHave(Bitfield.fromWire(m.bitfield, this.#peerHave.length), "bitfield");
+        this.#emitPieces(this.#peerHave.onBitfield(m.bitfield));
         return;
       case "have-all":
-      case "have-none": {
+      case "have-none":
         this.#requireFast(m.type);
-        const n = this.#peerHave.length;
-        this.#setPeerHave(m.type === "have-all" ? Bitfield.full(n) : new Bitfield(n), m.type);
+        this.#emitPieces(this.#peerHave.onHaveAll(m.type === "have-all"));
         return;
-      }
       case "request":
         this.#onRequest(m);
         return;
@@ -458,7 +478,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
         }
         return;
       case "cancel":
-        this.#onCancel(m);
+        this.#uploader.onCancel(m);
         return;
       case "reject":
         this.#requireFast("reject");
@@ -482,18 +502,12 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     }
   }
 
-  #setPeerHave(bf: Bitfield, what: string): void {
-    // BEP 3 / BEP 6 want one of bitfield, have-all, have-none, before any
-    // have. aria2 sends a bitfield after haves; a peer never loses pieces, so
-    // a late one is read as the haves it adds (as libtorrent tolerates it).
-    if (this.#peerHaveKnown) {
-      this.#log.debug("late bitfield read as haves", { what });
-      for (const i of bf.indices()) if (this.#peerHave.set(i)) this.emit("have", i);
-      return;
+  #emitPieces(update: PiecesUpdate): void {
+    if (update?.bitfield) this.emit("bitfield", update.bitfield);
+    else if (update?.haves) {
+      this.#log.debug("late bitfield read as haves", { haves: update.haves.length });
+      for (const i of update.haves) if (!this.closed) this.emit("have", i);
     }
-    this.#peerHaveKnown = true;
-    this.#peerHave = bf;
-    this.emit("bitfield", bf);
   }
 
   #requireFast(what: string): void {
@@ -506,6 +520,11 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   }
 
   #onRequest(ref: BlockRef): void {
+    if (!this.#geometry) {
+      // Before the metadata we have nothing to serve (and announced nothing).
+      if (this.#fast) this.#writeBlocks(MessageId.reject, [ref]);
+      return;
+    }
     const problem = this.#geometry.blockProblem(ref);
     if (problem) throw new PeerError("bad_request", `request: ${problem}`);
     // BEP 3: requests from a peer we choke are ignored; BEP 6: rejected.
@@ -517,44 +536,16 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     this.#uploader.accept(ref);
   }
 
-  #onCancel(ref: BlockRef): void {
-    const stage = this.#uploader.stage(ref);
-    if (stage === undefined) return;
-    if (this.#fast) {
-      // BEP 6: a cancelled request still gets exactly one answer: one already
-      // being served completes; one still waiting is rejected.
-      if (stage === "waiting") {
-        this.#uploader.remove(ref);
-        this.#writeBlocks(MessageId.reject, [ref]);
-      }
-      return;
-    }
-    this.#uploader.remove(ref);
-    if (stage === "serving") {
-      this.emit("cancel", { index: ref.index, begin: ref.begin, length: ref.length });
-    }
-  }
-
   #onExtended(id: number, payload: Buffer): void {
     if (!this.#extended) return;
     if (id !== 0) {
-      // BEP 10: they send with our id; one we never gave is ignored.
-      this.#registry.get(id)?.handler.onMessage(this, payload);
+      this.#ext.dispatch(this, id, payload);
       if (!this.closed) this.emit("extended", id, payload);
       return;
     }
-    const h = decodeExtendedHandshake(payload);
-    // BEP 10: later handshakes update `m` additively; id 0 disables.
-    for (const [name, n] of h.m) {
-      if (n === 0) this.#theirIds.delete(name);
-      else this.#theirIds.set(name, n);
-    }
-    this.#theirExtended = h;
+    const h = this.#ext.onHandshake(payload);
     this.emit("extended-handshake", h);
-    for (const ext of this.#registry.extensions) {
-      if (this.closed) return;
-      ext.handler.onHandshake?.(this, h);
-    }
+    this.#ext.tellHandshake(this, h);
     this.#downloader.pump();
   }
 
@@ -585,7 +576,9 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     if (this.#announced || !this.ready) return;
     this.#announced = true;
     const have = this.#ourHave;
-    if (this.#fast && have.isComplete()) this.#write(encodeMessage({ type: "have-all" }));
+    // Without a geometry we have nothing (a bitfield of length 0 is "complete").
+    if (this.#fast && have.length === 0) this.#write(encodeMessage({ type: "have-none" }));
+    else if (this.#fast && have.isComplete()) this.#write(encodeMessage({ type: "have-all" }));
     else if (this.#fast && have.isEmpty()) this.#write(encodeMessage({ type: "have-none" }));
     else if (!have.isEmpty()) {
       this.#write(encodeMessage({ type: "bitfield", bitfield: have.toBuffer() }));
@@ -605,13 +598,11 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
    */
   #sendExtendedHandshake(): void {
     if (!this.#extended || !this.#announced || this.closed) return;
-    const payload = encodeExtendedHandshake({
-      m: this.#registry.m,
+    const payload = this.#ext.ourHandshake({
       v: this.#opts.clientVersion ?? "shoal/0.1.0",
       reqq: this.#set.maxQueuedRequests,
       p: this.#opts.listenPort,
       yourip: compactAddress(this.#transport.remoteAddress),
-      metadataSize: this.#registry.metadataSize,
     });
     this.#write(encodeMessage({ type: "extended", id: 0, payload }));
   }
@@ -659,15 +650,6 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     }
   }
 
-  /** Runs `fn` after the close: a throw is logged, there is nothing left to close. */
-  #guardQuiet(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.#log.error("extension failed on close", { error: (err as Error)?.message });
-    }
-  }
-
   #fail(err: unknown): void {
     if (this.closed) return;
     if (isShoalError(err)) {
@@ -680,4 +662,14 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     this.#log.error("peer connection failed", { error: message, stack: (err as Error)?.stack });
     this.close(`internal error: ${message}`, new PeerError("internal", message, { cause: err }));
   }
+}
+
+/** Our pieces for a torrent of `pieceCount` (none without a geometry). */
+function ourPieces(pieceCount: number, given: Bitfield | undefined): Bitfield {
+  return given?.clone() ?? new Bitfield(pieceCount);
+}
+
+/** A bitfield for a torrent of many pieces may exceed the default bound. */
+function maxMessageLength(pieceCount = 0): number {
+  return Math.max(DEFAULT_MAX_MESSAGE_LENGTH, Math.ceil(pieceCount / 8) + 1);
 }

@@ -62,7 +62,7 @@ test("violation: a bitfield of the wrong length, or with spare bits set", async 
   await expectClose(
     msg({ type: "bitfield", bitfield: Buffer.from([0x01]) }),
     "bad_bitfield_spare_bits",
-    { pieceCount: 7, totalLength: 7 * 32 * 1024 },
+    { geometry: { pieceCount: 7, pieceLength: 32 * 1024, totalLength: 7 * 32 * 1024 } },
   );
 });
 

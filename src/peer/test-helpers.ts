@@ -33,11 +33,10 @@ export const PIECE_LENGTH = 32 * 1024;
 export const PIECE_COUNT = 8;
 export const TOTAL_LENGTH = 7 * PIECE_LENGTH + 20_000;
 
-export function geometry(): Pick<
-  PeerConnectionOptions,
-  "pieceCount" | "pieceLength" | "totalLength"
-> {
-  return { pieceCount: PIECE_COUNT, pieceLength: PIECE_LENGTH, totalLength: TOTAL_LENGTH };
+export function geometry(): Required<Pick<PeerConnectionOptions, "geometry">> {
+  return {
+    geometry: { pieceCount: PIECE_COUNT, pieceLength: PIECE_LENGTH, totalLength: TOTAL_LENGTH },
+  };
 }
 
 /** One side of a test connection: who it is (negotiation) and its connection options. */

@@ -3,17 +3,19 @@ import type { TokenBucket } from "../ratelimit/index.ts";
 import type { Clock, Logger, ShoalError } from "../util/index.ts";
 import type { BlockRef, ExtendedHandshake } from "../wire/index.ts";
 import type { ExtensionRegistry } from "./extension-registry.ts";
+import type { Geometry } from "./geometry.ts";
 
 export interface PeerConnectionOptions {
-  pieceCount: number;
-  /** Bytes per piece, and of the whole torrent: requests are checked against them. */
-  pieceLength: number;
-  totalLength: number;
+  /**
+   * The torrent's shape; absent before its metadata is known (setGeometry
+   * gives it later). Requests either way are checked against it.
+   */
+  geometry?: Geometry;
   /** Our TCP listen port, for the BEP 10 handshake's `p`. */
   listenPort?: number;
   clock?: Clock;
   logger?: Logger;
-  /** Our pieces, announced right after the handshake (or call sendBitfield in "ready"). */
+  /** Our pieces, announced first (or call sendBitfield in "ready"); needs a geometry. */
   bitfield?: Bitfield;
   /** Buckets a piece we send must pass, e.g. [torrent, global]. */
   uploadBuckets?: readonly TokenBucket[];
@@ -55,7 +57,7 @@ export interface PeerConnectionEvents {
   ready: [];
   /** Their BEP 10 handshake (sent again later: `m` is merged, the rest replaced). */
   "extended-handshake": [handshake: ExtendedHandshake];
-  /** Their pieces: from a bitfield, have-all or have-none. */
+  /** Their pieces: from a bitfield, have-all or have-none (or once the geometry is set). */
   bitfield: [bitfield: Bitfield];
   /** They have a piece they did not have before. */
   have: [index: number];

@@ -25,6 +25,12 @@ export interface UploaderHost {
   serve(ref: BlockRef): void;
   /** Writes chunks back to back; false when the transport is backed up. */
   writev(chunks: Uint8Array[], sent?: () => void): boolean;
+  /** Both sides speak BEP 6 (requests are answered with a piece or a reject). */
+  readonly fast: boolean;
+  /** Writes BEP 6 rejects. */
+  reject(refs: readonly BlockRef[]): void;
+  /** A request handed out was cancelled ("cancel" event). */
+  cancelled(ref: BlockRef): void;
 }
 
 export class Uploader {
@@ -42,10 +48,6 @@ export class Uploader {
   /** Requests accepted and not yet answered. */
   get size(): number {
     return this.#queue.size;
-  }
-
-  stage(ref: BlockRef): ServeStage | undefined {
-    return this.#queue.stage(ref);
   }
 
   /** Takes a validated request from a peer we unchoked; duplicates are ignored. */
@@ -72,10 +74,33 @@ export class Uploader {
     return stage;
   }
 
-  /** Drops every request (we choked the peer); returns them. */
-  clear(): BlockRef[] {
+  /**
+   * We choked the peer. BEP 6: choke first, then reject every pending
+   * request; BEP 3: without the fast extension a choke silently discards them.
+   */
+  onChoke(): void {
     this.#host.timers.clear("upload");
-    return this.#queue.clear();
+    const dropped = this.#queue.clear();
+    if (this.#host.fast) this.#host.reject(dropped);
+  }
+
+  /** The peer cancelled a request of its own. */
+  onCancel(ref: BlockRef): void {
+    const stage = this.#queue.stage(ref);
+    if (stage === undefined) return;
+    if (this.#host.fast) {
+      // BEP 6: a cancelled request still gets exactly one answer: one already
+      // being served completes; one still waiting is rejected.
+      if (stage === "waiting") {
+        this.remove(ref);
+        this.#host.reject([ref]);
+      }
+      return;
+    }
+    this.remove(ref);
+    if (stage === "serving") {
+      this.#host.cancelled({ index: ref.index, begin: ref.begin, length: ref.length });
+    }
   }
 
   /** The transport drained. */

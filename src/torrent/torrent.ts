@@ -293,9 +293,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   #attach(negotiated: Negotiated, host: string, port: number | undefined): void {
     const conn = new PeerConnection(negotiated, {
-      pieceCount: this.meta.pieceCount,
-      pieceLength: this.meta.pieceLength,
-      totalLength: this.meta.totalLength,
+      geometry: {
+        pieceCount: this.meta.pieceCount,
+        pieceLength: this.meta.pieceLength,
+        totalLength: this.meta.totalLength,
+      },
       listenPort: this.#o.listenPort,
       clock: this.#clock,
       logger: this.#log,
