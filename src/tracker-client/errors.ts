@@ -17,7 +17,11 @@ export type TrackerClientErrorCode =
   | "timeout"
   /** Connection refused, reset, DNS failure and other socket errors. */
   | "network"
-  | "aborted";
+  | "aborted"
+  /** The tracker's index refused a publish for want of the right token. */
+  | "unauthorized"
+  /** The tracker's index has no such torrent. */
+  | "not_found";
 
 /** A failed tracker request; `message` says which tracker and what went wrong. */
 export class TrackerClientError extends ShoalError {

@@ -19,8 +19,12 @@
  *   UdpTrackerClient(url, opts?)   keeps one socket and the BEP 15 connection id (60 s)
  *   httpGet(url, opts?)            bounded GET: raw query, size cap, deadline, ≤ 3 redirects
  *   backoffDelay(failures, random, opts?), TrackerTiers, trackerKind(url)
+ *   trackerBaseUrl(text), trackerRequest(base, path, init?), fetchIndex(base),
+ *   publishTorrent(base, bytes, token?), fetchTorrentFile(base, infoHashHex): the client
+ *     of a shoal tracker's index and views (JSON over HTTP)
  *   TrackerClientError (codes: unsupported_scheme, invalid_url, tracker_failure, http_status,
- *     too_many_redirects, bad_redirect, reply_too_large, invalid_reply, timeout, network, aborted)
+ *     too_many_redirects, bad_redirect, reply_too_large, invalid_reply, timeout, network, aborted,
+ *     unauthorized, not_found)
  */
 export {
   Announcer,
@@ -43,6 +47,16 @@ export {
   httpGet,
 } from "./http-get.ts";
 export { announceHttp, type HttpTrackerOptions, scrapeHttp, withQuery } from "./http-tracker.ts";
+export {
+  errorText,
+  fetchIndex,
+  fetchTorrentFile,
+  type PublishReply,
+  publishTorrent,
+  type TorrentListing,
+  trackerBaseUrl,
+  trackerRequest,
+} from "./index-client.ts";
 export { type TrackerEntry, type TrackerKind, TrackerTiers, trackerKind } from "./tiers.ts";
 export type {
   AnnounceParams,

@@ -1,0 +1,144 @@
+/**
+ * The client of a shoal tracker's torrent index and operator views, over its
+ * JSON HTTP API: the base URL from whatever the user has, publish a
+ * `.torrent` (POST /torrents), list the index (GET /torrents), fetch the exact
+ * `.torrent` bytes it holds (GET /torrents/<hash>.torrent), and plain JSON
+ * requests for the views (/swarms, /swarms/<hash>/peers). Every front end (the
+ * CLI, the shell, the daemon) uses this one.
+ */
+import { TrackerClientError } from "./errors.ts";
+
+const TIMEOUT_MS = 15_000;
+
+/**
+ * The tracker's base URL from whatever the user has: the announce URL
+ * (http://h:p/announce), the base URL, or even the UDP URL (the tracker serves
+ * HTTP on the same port number).
+ */
+export function trackerBaseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text.startsWith("udp://") ? `http://${text.slice(6)}` : text);
+  } catch {
+    throw new TrackerClientError(
+      "invalid_url",
+      `'${text}' is not a URL (e.g. http://127.0.0.1:6969/announce)`,
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new TrackerClientError(
+      "unsupported_scheme",
+      `'${text}' is not an http(s) or udp tracker URL`,
+    );
+  }
+  let path = url.pathname.replace(/\/+$/, "");
+  path = path.replace(/\/(announce|scrape)(\.php)?$/, "");
+  return `${url.origin}${path}`;
+}
+
+async function send(base: string, path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    throw new TrackerClientError("network", `cannot reach the tracker at ${base}: ${why}`, {
+      cause: err,
+    });
+  }
+}
+
+/** A JSON request to the tracker's HTTP API; any status, the body parsed. */
+export async function trackerRequest(
+  base: string,
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: unknown }> {
+  const res = await send(base, path, init);
+  const text = await res.text();
+  try {
+    return { status: res.status, body: JSON.parse(text) };
+  } catch {
+    throw new TrackerClientError(
+      "invalid_reply",
+      `${base}${path} answered ${res.status} with something that is not JSON: is it a shoal tracker?`,
+    );
+  }
+}
+
+/** The `error` field of a JSON error reply, or the status. */
+export function errorText(status: number, body: unknown): string {
+  const e = (body as { error?: unknown })?.error;
+  return typeof e === "string" ? e : `HTTP ${status}`;
+}
+
+/** One torrent of a shoal tracker's index (GET /torrents). */
+export interface TorrentListing {
+  infoHash: string;
+  name: string;
+  size: number;
+  files: number;
+  seeders: number;
+  leechers: number;
+  completed: number;
+  added: string;
+  magnet?: string;
+}
+
+/** What a shoal tracker's index offers. */
+export async function fetchIndex(base: string): Promise<TorrentListing[]> {
+  const { status, body } = await trackerRequest(base, "/torrents");
+  if (status !== 200 || !Array.isArray(body)) {
+    throw new TrackerClientError("http_status", `${base}/torrents: ${errorText(status, body)}`);
+  }
+  return body as TorrentListing[];
+}
+
+export interface PublishReply extends TorrentListing {
+  created: boolean;
+  magnet: string;
+}
+
+/** Uploads a .torrent's bytes to the index (POST /torrents). */
+export async function publishTorrent(
+  base: string,
+  bytes: Uint8Array,
+  token: string | undefined,
+): Promise<PublishReply> {
+  const headers: Record<string, string> = { "content-type": "application/x-bittorrent" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const { status, body } = await trackerRequest(base, "/torrents", {
+    method: "POST",
+    headers,
+    body: bytes,
+  });
+  if (status === 401) {
+    throw new TrackerClientError(
+      "unauthorized",
+      `the tracker refused the upload: ${errorText(status, body)}${token ? " (wrong token?)" : " (pass --token)"}`,
+    );
+  }
+  if (status !== 200 && status !== 201) {
+    throw new TrackerClientError(
+      "http_status",
+      `the tracker refused the upload: ${errorText(status, body)}`,
+    );
+  }
+  return body as PublishReply;
+}
+
+/** The exact .torrent bytes the index holds for an info hash (GET /torrents/<hash>.torrent). */
+export async function fetchTorrentFile(base: string, infoHashHex: string): Promise<Buffer> {
+  const res = await send(base, `/torrents/${infoHashHex}.torrent`, {});
+  const bytes = Buffer.from(await res.arrayBuffer());
+  if (res.status === 404) {
+    throw new TrackerClientError("not_found", `the tracker's index has no torrent ${infoHashHex}`);
+  }
+  if (res.status !== 200) {
+    throw new TrackerClientError(
+      "http_status",
+      `${base}/torrents/${infoHashHex}.torrent: HTTP ${res.status}`,
+    );
+  }
+  return bytes;
+}
