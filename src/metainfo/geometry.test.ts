@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import {
-  BLOCK_SIZE,
+  BLOCK_LENGTH,
   blockCount,
-  blockSize,
+  blockLength,
   fileSpans,
   pieceCountFor,
   pieceFileSpans,
@@ -29,7 +29,7 @@ test("piece and block sizes", () => {
   assert.throws(() => pieceSize(layout, 3), RangeError);
   assert.equal(blockCount(65536), 4);
   assert.equal(blockCount(100), 1);
-  assert.equal(blockSize(BLOCK_SIZE + 5, 1), 5);
+  assert.equal(blockLength(BLOCK_LENGTH + 5, 1), 5);
 });
 
 test("a piece spanning three files, skipping an empty one", () => {

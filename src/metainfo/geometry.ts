@@ -1,14 +1,22 @@
 /**
- * Piece and block arithmetic, in one place (BEP 3): a torrent's data is its
- * files concatenated in order, cut into pieces of `pieceLength` bytes (the
- * last one shorter), each requested from peers in blocks of 16 KiB.
+ * A torrent's data as files (BEP 3): its files concatenated in order, cut
+ * into pieces; the limits shoal puts on pieces. The piece and block
+ * arithmetic itself is util's (pieces.ts), re-exported here.
  */
+import { BLOCK_LENGTH, type PieceLayout, pieceSize } from "../util/index.ts";
 import type { TorrentFile } from "./types.ts";
 
-/** The block size every client requests (BEP 3 "request": 2^14). */
-export const BLOCK_SIZE = 16 * 1024;
+export {
+  BLOCK_LENGTH,
+  blockCount,
+  blockLength,
+  type PieceLayout,
+  pieceCountFor,
+  pieceSize,
+} from "../util/index.ts";
+
 /** Smallest piece length shoal accepts or creates: one block. */
-export const MIN_PIECE_LENGTH = BLOCK_SIZE;
+export const MIN_PIECE_LENGTH = BLOCK_LENGTH;
 /** Largest piece length shoal accepts. */
 export const MAX_PIECE_LENGTH = 512 * 1024 * 1024;
 /** Most pieces in one torrent (libtorrent's max_pieces). */
@@ -16,35 +24,6 @@ export const MAX_PIECES = 0x200000;
 
 export function isPowerOfTwo(n: number): boolean {
   return Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0 && n <= 2 ** 30;
-}
-
-/** How many pieces `totalLength` bytes make. */
-export function pieceCountFor(totalLength: number, pieceLength: number): number {
-  return Math.ceil(totalLength / pieceLength);
-}
-
-export interface Layout {
-  pieceLength: number;
-  totalLength: number;
-}
-
-/** Length in bytes of piece `index` (only the last piece may be shorter). */
-export function pieceSize(layout: Layout, index: number): number {
-  const start = index * layout.pieceLength;
-  if (index < 0 || start >= layout.totalLength) {
-    throw new RangeError(`piece ${index} is outside the torrent`);
-  }
-  return Math.min(layout.pieceLength, layout.totalLength - start);
-}
-
-/** Number of blocks in a piece of `pieceBytes` bytes. */
-export function blockCount(pieceBytes: number): number {
-  return Math.ceil(pieceBytes / BLOCK_SIZE);
-}
-
-/** Length of block `blockIndex` of a piece of `pieceBytes` bytes. */
-export function blockSize(pieceBytes: number, blockIndex: number): number {
-  return Math.min(BLOCK_SIZE, pieceBytes - blockIndex * BLOCK_SIZE);
 }
 
 /** A run of bytes that belongs to one file. */
@@ -91,7 +70,7 @@ export function fileSpans(
 
 /** The file runs of piece `index`. */
 export function pieceFileSpans(
-  layout: Layout & { files: readonly TorrentFile[] },
+  layout: PieceLayout & { files: readonly TorrentFile[] },
   index: number,
 ): FileSpan[] {
   return fileSpans(layout.files, index * layout.pieceLength, pieceSize(layout, index));

@@ -8,16 +8,16 @@ export {
 } from "./create.ts";
 export { MetainfoError, type MetainfoErrorCode } from "./errors.ts";
 export {
-  BLOCK_SIZE,
+  BLOCK_LENGTH,
   blockCount,
-  blockSize,
+  blockLength,
   type FileSpan,
   fileSpans,
   isPowerOfTwo,
-  type Layout,
   MAX_PIECE_LENGTH,
   MAX_PIECES,
   MIN_PIECE_LENGTH,
+  type PieceLayout,
   pieceCountFor,
   pieceFileSpans,
   pieceSize,

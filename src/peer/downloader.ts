@@ -5,8 +5,8 @@
  * is empty).
  */
 import { RateMeter, type TokenBucket } from "../ratelimit/index.ts";
-import type { Clock } from "../util/index.ts";
-import { type BlockRef, MAX_REQUEST_LENGTH, MessageId } from "../wire/index.ts";
+import { BLOCK_LENGTH, type Clock } from "../util/index.ts";
+import { type BlockRef, MessageId } from "../wire/index.ts";
 import { consume, delayFor, exhausted } from "./bandwidth.ts";
 import { PeerError } from "./errors.ts";
 import { pipelineDepth, requestTimeout } from "./pipeline-policy.ts";
@@ -163,7 +163,7 @@ export class Downloader {
     this.#readPaused = true;
     this.#host.pause();
     const retry = () => {
-      const wait = delayFor(buckets, MAX_REQUEST_LENGTH + 13);
+      const wait = delayFor(buckets, BLOCK_LENGTH + 13);
       if (wait > 0) {
         this.#host.timers.set("download", wait, retry);
         return;

@@ -1,5 +1,6 @@
 /** The torrent's shape as a connection needs it: is a block inside its piece? */
-import { type BlockRef, MAX_REQUEST_LENGTH } from "../wire/index.ts";
+import { BLOCK_LENGTH } from "../util/index.ts";
+import type { BlockRef } from "../wire/index.ts";
 
 /** A torrent's shape: what a connection checks pieces and blocks against. */
 export interface Geometry {
@@ -44,7 +45,7 @@ export class PieceGeometry implements Geometry {
       ref.index < this.pieceCount &&
       ref.begin >= 0 &&
       ref.length > 0 &&
-      ref.length <= MAX_REQUEST_LENGTH &&
+      ref.length <= BLOCK_LENGTH &&
       ref.begin + ref.length <= this.pieceSize(ref.index)
     ) {
       return undefined;

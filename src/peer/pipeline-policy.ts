@@ -2,7 +2,7 @@
  * How deep to pipeline requests and how long to wait for them, from the
  * peer's measured download rate.
  */
-import { MAX_REQUEST_LENGTH } from "../wire/index.ts";
+import { BLOCK_LENGTH } from "../util/index.ts";
 
 /**
  * About `seconds` of blocks at `rate`, at least 2 (so a request is always in
@@ -10,7 +10,7 @@ import { MAX_REQUEST_LENGTH } from "../wire/index.ts";
  */
 export function pipelineDepth(rate: number, seconds: number, max: number, reqq?: number): number {
   const cap = Math.max(1, Math.min(max, reqq ?? Number.POSITIVE_INFINITY));
-  const want = Math.round((rate * seconds) / MAX_REQUEST_LENGTH);
+  const want = Math.round((rate * seconds) / BLOCK_LENGTH);
   return Math.min(cap, Math.max(2, want));
 }
 

@@ -5,6 +5,7 @@
  * one of those is wasted bandwidth but no sign of a misbehaving peer.
  * Pure bookkeeping; the connection decides when to send.
  */
+import { BLOCK_LENGTH } from "../util/index.ts";
 import type { BlockRef } from "../wire/index.ts";
 
 export interface OutstandingRequest extends BlockRef {
@@ -18,7 +19,6 @@ export type Answer = "requested" | "given-up" | "unknown";
 /** A block's identity as a Map key: a number where it fits exactly, else a string. */
 export type BlockKey = number | string;
 
-const BLOCK = 16384;
 /** Below this index, (index, begin / 16 KiB, length - 1) packs into an exact number. */
 const MAX_PACKED_INDEX = 2 ** 22;
 
@@ -36,11 +36,11 @@ export function blockKey(index: number, begin: number, length: number): BlockKey
     index < MAX_PACKED_INDEX &&
     begin >= 0 &&
     begin < 2 ** 31 &&
-    begin % BLOCK === 0 &&
+    begin % BLOCK_LENGTH === 0 &&
     length >= 1 &&
-    length <= BLOCK
+    length <= BLOCK_LENGTH
   ) {
-    return (index * 131072 + begin / BLOCK) * BLOCK + (length - 1);
+    return (index * 131072 + begin / BLOCK_LENGTH) * BLOCK_LENGTH + (length - 1);
   }
   return `${index}:${begin}:${length}`;
 }

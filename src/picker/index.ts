@@ -1,5 +1,4 @@
 export {
-  BLOCK_LENGTH,
   type BlockRequest,
   type PickerOptions,
   type PickerPeer,

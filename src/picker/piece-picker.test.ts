@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { Bitfield } from "../bitfield/index.ts";
-import { BLOCK_LENGTH, type PickerPeer, PiecePicker } from "./piece-picker.ts";
+import { BLOCK_LENGTH } from "../util/index.ts";
+import { type PickerPeer, PiecePicker } from "./piece-picker.ts";
 
 function peer(id: string, bits: string, rate = 0): PickerPeer {
   return { id, have: Bitfield.fromString(bits), rate };

@@ -17,8 +17,7 @@
  * Pure: the caller reports bitfields, requests and arrivals; no I/O, no timers.
  */
 import type { Bitfield } from "../bitfield/index.ts";
-
-export const BLOCK_LENGTH = 16 * 1024;
+import { BLOCK_LENGTH, pieceSize } from "../util/index.ts";
 
 /** What the picker needs to know of a peer. */
 export interface PickerPeer {
@@ -236,8 +235,7 @@ export class PiecePicker {
   }
 
   #pieceSize(index: number): number {
-    const { pieceLength, totalLength } = this.#opts;
-    return Math.min(pieceLength, totalLength - index * pieceLength);
+    return pieceSize(this.#opts, index);
   }
 
   #release(p: Partial, block: number, peerId: string): void {

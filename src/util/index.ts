@@ -36,5 +36,13 @@ export {
   type PieceIndex,
 } from "./ids.ts";
 export { createJsonLogger, type Logger, type LogLevel, silentLogger } from "./logger.ts";
+export {
+  BLOCK_LENGTH,
+  blockCount,
+  blockLength,
+  type PieceLayout,
+  pieceCountFor,
+  pieceSize,
+} from "./pieces.ts";
 export { type RandomSource, randomBytesFrom, seededRandom } from "./random.ts";
 export { createHash, sha1, sha256 } from "./sha1.ts";

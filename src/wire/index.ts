@@ -24,7 +24,6 @@ export {
   decodeMessage,
   encodeMessage,
   encodePieceHeader,
-  MAX_REQUEST_LENGTH,
   type Message,
   MessageId,
 } from "./messages.ts";

@@ -3,6 +3,7 @@
  * extended. Every message on the wire is <length: u32 BE><id: u8><payload>;
  * length 0 is a keep-alive.
  */
+import { BLOCK_LENGTH } from "../util/index.ts";
 import { WireError } from "./errors.ts";
 
 export const MessageId = {
@@ -23,9 +24,6 @@ export const MessageId = {
   allowedFast: 0x11,
   extended: 20,
 } as const;
-
-/** The largest block a peer may request (BEP 3: "all current implementations use 2^14"). */
-export const MAX_REQUEST_LENGTH = 16 * 1024;
 
 export interface BlockRef {
   index: number;
@@ -155,10 +153,11 @@ function block(body: Buffer, name: string, checkLength: boolean): BlockRef {
     begin: body.readUInt32BE(5),
     length: body.readUInt32BE(9),
   };
-  if (checkLength && (ref.length === 0 || ref.length > MAX_REQUEST_LENGTH)) {
+  // BEP 3: "all current implementations use 2^14": the most a request may ask.
+  if (checkLength && (ref.length === 0 || ref.length > BLOCK_LENGTH)) {
     throw new WireError(
       "bad_request_length",
-      `${name} for ${ref.length} bytes; blocks are 1 to ${MAX_REQUEST_LENGTH} bytes`,
+      `${name} for ${ref.length} bytes; blocks are 1 to ${BLOCK_LENGTH} bytes`,
     );
   }
   return ref;
