@@ -5,6 +5,7 @@
 import { isShoalError } from "../util/index.ts";
 import type { Command, CommandEntry } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
+import { isParseArgsError, parseArgsMessage, systemErrorMessage } from "./errors.ts";
 import { type CliIO, processIO, UsageError } from "./io.ts";
 
 export const USAGE = `shoal — a complete BitTorrent system: tracker, peer and CLI
@@ -62,25 +63,23 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
 }
 
 function reportError(err: unknown, command: Command, io: CliIO): number {
+  const hint = ` (see 'shoal help ${command.name}')`;
   if (err instanceof UsageError) {
-    io.stderr.write(`shoal ${command.name}: ${err.message} (see 'shoal help ${command.name}')\n`);
+    io.stderr.write(`shoal ${command.name}: ${err.message}${hint}\n`);
     return 2;
   }
-  // parseArgs reports unknown or malformed options with these codes.
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
-    io.stderr.write(
-      `shoal ${command.name}: ${(err as Error).message} (see 'shoal help ${command.name}')\n`,
-    );
+  if (isParseArgsError(err)) {
+    io.stderr.write(`shoal ${command.name}: ${parseArgsMessage(err, command.help)}${hint}\n`);
     return 2;
+  }
+  // Before ShoalError: net's "cannot listen" wraps the port in use.
+  const system = systemErrorMessage(err);
+  if (system) {
+    io.stderr.write(`shoal ${command.name}: ${system}\n`);
+    return 1;
   }
   if (isShoalError(err)) {
     io.stderr.write(`shoal ${command.name}: ${err.message}\n`);
-    return 1;
-  }
-  const sys = err as NodeJS.ErrnoException;
-  if (typeof sys?.code === "string" && typeof sys.syscall === "string") {
-    io.stderr.write(`shoal ${command.name}: ${describeSystemError(sys)}\n`);
     return 1;
   }
   io.stderr.write(
@@ -89,26 +88,27 @@ function reportError(err: unknown, command: Command, io: CliIO): number {
   return 70;
 }
 
-function describeSystemError(err: NodeJS.ErrnoException): string {
-  const where = err.path ? ` '${err.path}'` : "";
-  switch (err.code) {
-    case "ENOENT":
-      return `no such file or directory${where}`;
-    case "EACCES":
-    case "EPERM":
-      return `permission denied${where}`;
-    case "EISDIR":
-      return `is a directory${where}`;
-    case "ENOTDIR":
-      return `not a directory${where}`;
-    case "EADDRINUSE":
-      return `address already in use${where}`;
-    default:
-      return `${err.code}${where}: ${err.message}`;
+/**
+ * The exit status of a writer whose reader went away, as a shell reports one
+ * killed by SIGPIPE (`yes | head -1`): Node ignores that signal, so the write
+ * fails with EPIPE instead.
+ */
+const BROKEN_PIPE_EXIT = 128 + 13;
+
+/**
+ * The process's entry (bin/shoal.js, or `node src/cli/main.ts …` as tests
+ * run it): runs the command line and sets the exit code. When whoever reads
+ * stdout stops (`shoal info x.torrent | head -1`), the process ends quietly,
+ * as other Unix tools do, instead of dying with an EPIPE stack trace.
+ */
+export async function main(argv: string[]): Promise<void> {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(BROKEN_PIPE_EXIT);
+      throw err;
+    });
   }
+  process.exitCode = await run(argv);
 }
 
-// Run directly (`node src/cli/main.ts …`, as tests do); bin/shoal.js is the faster entry.
-if (import.meta.main) {
-  process.exitCode = await run(process.argv.slice(2));
-}
+if (import.meta.main) await main(process.argv.slice(2));

@@ -11,6 +11,21 @@ export function sizeOption(flag: string, text: string): number {
   return bytes;
 }
 
+/**
+ * A rate option in bytes per second (`10MB`, `512KiB`, `2MB/s`; `0` or
+ * `unlimited` for no limit) as a whole number; 0 means no limit.
+ */
+export function rateOption(flag: string, text: string): number {
+  if (/^(none|off|unlimited)$/i.test(text)) return 0;
+  const bytes = parseSize(text.replace(/\/s$/i, ""));
+  if (bytes === undefined || !Number.isSafeInteger(bytes)) {
+    throw new UsageError(
+      `${flag}: '${text}' is not a rate (bytes per second: try 10MB or 512KiB; 0 for no limit)`,
+    );
+  }
+  return bytes;
+}
+
 /** Exactly one positional argument, named `what` in the error. */
 export function onePositional(positionals: string[], what: string): string {
   if (positionals.length === 0) throw new UsageError(`missing ${what}`);

@@ -26,6 +26,8 @@ export interface ProgressOptions {
   force?: boolean;
   now?: () => number;
   intervalMs?: number;
+  /** How a rate of units per second reads (default: bytes, `1.20 GiB/s`). */
+  rate?: (unitsPerSecond: number) => string;
 }
 
 const NO_BAR: ProgressBar = { update() {}, done() {} };
@@ -46,7 +48,7 @@ export function createProgressBar(stream: ProgressStream, opts: ProgressOptions)
       lastDraw = t;
       drawn = true;
       stream.write(
-        `\r${renderProgress(opts.label, done, total, (t - started) / 1000, stream.columns)}\x1b[K`,
+        `\r${renderProgress(opts.label, done, total, (t - started) / 1000, stream.columns, opts.rate)}\x1b[K`,
       );
     },
     done() {
@@ -63,18 +65,28 @@ export function renderProgress(
   total: number,
   elapsedSeconds: number,
   terminalColumns?: number,
+  rateText: (unitsPerSecond: number) => string = bytesPerSecond,
 ): string {
   // A pseudo-terminal may report 0 columns: draw for a standard 80 then.
   const columns = terminalColumns && terminalColumns > 20 ? terminalColumns : 80;
   const fraction = total > 0 ? Math.min(1, Math.max(0, done / total)) : 1;
   const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
   const rate = elapsedSeconds > 0 ? done / elapsedSeconds : 0;
-  const rateText = `${formatBytes(Math.round(rate))}/s`;
   const eta = rate > 0 && done < total ? `  ETA ${formatDuration((total - done) / rate)}` : "";
   // Padded so the bar keeps its width when the ETA comes and goes.
-  const tail = ` ${percent}  ${rateText}${eta}`.padEnd(28);
+  const tail = ` ${percent}  ${rateText(rate)}${eta}`.padEnd(28);
   const width = Math.max(0, Math.min(40, columns - 1 - label.length - tail.length - 3));
   const filled = Math.round(fraction * width);
   const bar = width > 0 ? ` [${"#".repeat(filled)}${"-".repeat(width - filled)}]` : "";
   return `${label}${bar}${tail}`.trimEnd().slice(0, columns - 1);
+}
+
+function bytesPerSecond(rate: number): string {
+  return `${formatBytes(Math.round(rate))}/s`;
+}
+
+/** A rate of pieces (checking data on disk): `84 pieces/s`. */
+export function piecesPerSecond(rate: number): string {
+  const n = Math.round(rate);
+  return `${n} ${n === 1 ? "piece" : "pieces"}/s`;
 }

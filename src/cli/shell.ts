@@ -11,6 +11,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
 import { isShoalError } from "../util/index.ts";
 import { consoleSnapshot, renderConsole } from "./console-frame.ts";
+import { systemErrorMessage } from "./errors.ts";
 import { UsageError } from "./io.ts";
 import { type ConsoleStream, startLiveConsole } from "./live-console.ts";
 import {
@@ -285,12 +286,10 @@ export class Shell {
   #error(err: unknown): void {
     this.#failures++;
     const message =
-      err instanceof UsageError || isShoalError(err)
+      systemErrorMessage(err) ??
+      (err instanceof UsageError || isShoalError(err)
         ? err.message
-        : typeof (err as NodeJS.ErrnoException)?.code === "string" &&
-            typeof (err as NodeJS.ErrnoException).syscall === "string"
-          ? (err as Error).message
-          : `internal error: ${(err as Error)?.stack ?? String(err)}`;
+        : `internal error: ${(err as Error)?.stack ?? String(err)}`);
     this.#o.errors.write(`error: ${message}\n`);
   }
 

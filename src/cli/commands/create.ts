@@ -107,8 +107,10 @@ export const createCommand: Command = {
     }
     for (const s of skipped) io.stderr.write(`shoal create: skipped ${s}\n`);
     if (trackers.length === 0) {
+      // Trackerless discovery (DHT, PEX) is not built yet: say what does work.
       io.stderr.write(
-        "shoal create: note: no tracker given (-t); peers must come from DHT or PEX\n",
+        "shoal create: note: no tracker given (-t); peers will come only from --peer addresses, " +
+          "or from a tracker added later (create it again with -t: the info hash stays the same)\n",
       );
     }
     io.stdout.write(

@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import type { Command } from "../command.ts";
 import { runDemo } from "../demo.ts";
 import { UsageError } from "../io.ts";
-import { intOption, sizeOption } from "../options.ts";
+import { intOption, rateOption, sizeOption } from "../options.ts";
 import { refreshOption, uiOption } from "../transfer.ts";
 
 const HELP = `Usage: shoal demo [--size <bytes>] [--leechers <n>] [options]
@@ -59,8 +59,8 @@ export const demoCommand: Command = {
       {
         size,
         leechers: intOption("--leechers", values.leechers, 4, 1, 16),
-        seederUpload: sizeOption("--seeder-upload", values["seeder-upload"] ?? "4MB"),
-        leecherUpload: sizeOption("--leecher-upload", values["leecher-upload"] ?? "2MB"),
+        seederUpload: rateOption("--seeder-upload", values["seeder-upload"] ?? "4MB"),
+        leecherUpload: rateOption("--leecher-upload", values["leecher-upload"] ?? "2MB"),
         slots: intOption("--slots", values.slots, 3, 1, 50),
         timeoutMs: intOption("--timeout", values.timeout, 300, 1, 86_400) * 1000,
         ui: values.ui === undefined ? "live" : uiOption(values.ui),

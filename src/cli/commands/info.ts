@@ -112,7 +112,8 @@ function printTorrent(io: CliIO, meta: Metainfo, allFiles: boolean): void {
       (last !== meta.pieceLength ? ` (last ${formatBytes(last)})` : ""),
   );
   row(io, "Private", meta.private ? "yes (peers only from its trackers, BEP 27)" : "no");
-  if (meta.announceList.length === 0) row(io, "Trackers", "none (trackerless: DHT/PEX only)");
+  if (meta.announceList.length === 0)
+    row(io, "Trackers", "none (peers only from --peer addresses)");
   else {
     io.stdout.write("Trackers:\n");
     meta.announceList.forEach((tier, i) => {
@@ -156,7 +157,7 @@ function printMagnet(io: CliIO, link: MagnetLink): void {
   if (link.exactLength !== undefined) {
     row(io, "Size", sizeText(link.exactLength));
   }
-  if (link.trackers.length === 0) row(io, "Trackers", "none (peers from DHT or given peers)");
+  if (link.trackers.length === 0) row(io, "Trackers", "none");
   else {
     io.stdout.write("Trackers:\n");
     for (const url of link.trackers) io.stdout.write(`  ${url}\n`);

@@ -18,6 +18,7 @@ import {
 } from "../../tracker-server/index.ts";
 import { createJsonLogger, formatBytes, ShoalError } from "../../util/index.ts";
 import type { Command } from "../command.ts";
+import { withListenAddress } from "../errors.ts";
 import { type CliIO, processIO, UsageError } from "../io.ts";
 import {
   ago,
@@ -32,14 +33,16 @@ function optionLines(): string {
   return CONFIG_FIELDS.map((f) => {
     const arg = f.type === "boolean" ? "" : f.type === "integer" ? " <n>" : " <value>";
     const def = DEFAULT_CONFIG[f.key];
-    const shown = def === undefined || def === false ? "" : ` (default ${def})`;
+    // A help text that says its own default (`interval / 2`) keeps it alone.
+    const shown =
+      def === undefined || def === false || /\(default/.test(f.help) ? "" : ` (default ${def})`;
     return `  --${`${f.flag}${arg}`.padEnd(28)} ${f.help}${shown}`;
   }).join("\n");
 }
 
 const HELP = `Usage: shoal tracker [options]
        shoal tracker swarms --url <tracker url> [--json]
-       shoal tracker peers [<infohash>] --url <tracker url> [--json]
+       shoal tracker peers [<info hash or a prefix>] --url <tracker url> [--json]
 
 Runs a BitTorrent tracker: HTTP (BEP 3, 7, 23, 48) and UDP (BEP 15) announces
 and scrapes on one port number, a torrent index (POST/GET /torrents), and
@@ -196,7 +199,9 @@ async function serve(args: string[], io: CliIO): Promise<number> {
   const logger = createJsonLogger(config.logLevel, (line) => io.stderr.write(line), {
     component: "tracker",
   });
-  const tracker = await Tracker.start(config, { logger });
+  const tracker = await Tracker.start(config, { logger }).catch((err: unknown) => {
+    throw withListenAddress(err, config.host, config.port);
+  });
   const { http, udp } = tracker.urls;
   const where = config.host === undefined ? " (all interfaces)" : "";
   io.stdout.write(`tracker listening on ${http} and ${udp}${where}\n`);
@@ -242,6 +247,22 @@ async function fetchSwarms(base: string, infoHash: string | undefined): Promise<
   return infoHash ? [body as SwarmView] : ((body as { swarms: SwarmView[] }).swarms ?? []);
 }
 
+/** The info hash of the one swarm whose hash starts with `prefix` (as the shell accepts ids). */
+async function swarmByPrefix(base: string, prefix: string): Promise<string> {
+  if (prefix.length === 40) return prefix;
+  const lower = prefix.toLowerCase();
+  const found = (await fetchSwarms(base, undefined)).filter((s) => s.infoHash.startsWith(lower));
+  if (found.length === 0)
+    throw new ShoalError("unknown_swarm", `the tracker has no swarm ${prefix}…`);
+  if (found.length > 1) {
+    throw new ShoalError(
+      "ambiguous_swarm",
+      `'${prefix}' starts ${found.length} swarms' info hashes: type more of it`,
+    );
+  }
+  return found[0]!.infoHash;
+}
+
 async function swarms(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = clientArgs(args);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -282,12 +303,14 @@ async function peers(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = clientArgs(args);
   if (positionals.length > 1)
     throw new UsageError(`expected at most one info hash, got ${positionals.length}`);
-  const infoHash = positionals[0];
-  if (infoHash !== undefined && !/^[0-9a-fA-F]{40}$/.test(infoHash)) {
-    throw new UsageError(`'${infoHash}' is not an info hash (40 hex digits)`);
+  const wanted = positionals[0];
+  if (wanted !== undefined && !/^[0-9a-fA-F]{2,40}$/.test(wanted)) {
+    throw new UsageError(
+      `'${wanted}' is not an info hash (40 hex digits) or the start of one (at least 2)`,
+    );
   }
   const base = trackerBaseUrl(values.url ?? values.tracker);
-  const list = await fetchSwarms(base, infoHash);
+  const list = await fetchSwarms(base, wanted && (await swarmByPrefix(base, wanted)));
   const rows: string[][] = [];
   for (const s of list) {
     for (const p of s.peers) {
