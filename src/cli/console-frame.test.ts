@@ -128,6 +128,21 @@ test("renderConsole: header, both sections, roles, choke mark, 80 columns", () =
   assert.doesNotMatch(up, /40001|40004/);
 });
 
+test("renderConsole: bytes of the whole, ETA and peers under a download; ratio for uploads", () => {
+  const text = renderConsole(snapshot).join("\n");
+  const down = text.slice(text.indexOf("Downloads in progress"), text.indexOf("Uploads"));
+  // 512 KiB left at 1 MiB/s.
+  assert.match(down, /\n {3}512\.0 KiB of 1\.00 MiB {2}ETA 1s {2}3 peers\n/);
+  // 3 MiB sent against the 512 KiB we hold (nothing downloaded this session).
+  assert.match(text.slice(text.indexOf("Uploads")), /uploaded 3\.00 MiB {2}ratio 6\.00 {2}↑ /);
+  const stalled = renderConsole({
+    ...snapshot,
+    torrents: [{ stats: stats({ downloadRate: 0, peers: 1, uploaded: 0 }), peers: [] }],
+  }).join("\n");
+  assert.match(stalled, /512\.0 KiB of 1\.00 MiB {2}ETA – {2}1 peer\n/);
+  assert.match(stalled, /ratio 0\.00/);
+});
+
 test("renderConsole: cuts peer rows to fit the height, and says how many", () => {
   const many = Array.from({ length: 30 }, (_, i) =>
     peer({ address: `127.0.0.1:${41000 + i}`, amInterested: true, downloadRate: i }),

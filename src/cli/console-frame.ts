@@ -10,10 +10,14 @@ import { formatBytes } from "../util/index.ts";
 import {
   cell,
   displayPeerId,
+  etaText,
   fit,
   formatLimit,
   formatPercent,
   formatRate,
+  formatRatio,
+  haveOfTotal,
+  plural,
   shortPeerId,
 } from "./format.ts";
 
@@ -105,7 +109,8 @@ function uploadPeers(t: ConsoleTorrent): PeerInfo[] {
 function section(
   title: string,
   torrents: ConsoleTorrent[],
-  headline: (t: ConsoleTorrent, width: number) => string,
+  /** The torrent's lines above its peers. */
+  headline: (t: ConsoleTorrent, width: number) => string[],
   rows: (t: ConsoleTorrent) => string[],
   limit: number,
   columns: number,
@@ -116,7 +121,7 @@ function section(
     return out;
   }
   for (const t of torrents) {
-    out.push(headline(t, columns));
+    out.push(...headline(t, columns));
     const all = rows(t);
     if (all.length === 0) {
       out.push("  (no peers)");
@@ -162,7 +167,10 @@ export function renderConsole(s: ConsoleSnapshot, opts: FrameOptions = {}): stri
         const tail =
           `  ${formatPercent(t.stats.progress)}  ${t.stats.piecesHave}/${t.stats.pieceCount} pieces` +
           `  ↓ ${formatRate(t.stats.downloadRate)}`;
-        return ` ${fit(t.stats.name, w - tail.length - 1)}${tail}`;
+        return [
+          ` ${fit(t.stats.name, w - tail.length - 1)}${tail}`,
+          `   ${haveOfTotal(t.stats)}  ${etaText(t.stats)}  ${plural(t.stats.peers, "peer")}`,
+        ];
       },
       (t) =>
         downloadPeers(t).map((p) =>
@@ -183,8 +191,10 @@ export function renderConsole(s: ConsoleSnapshot, opts: FrameOptions = {}): stri
       "Uploads in progress",
       uploading,
       (t, w) => {
-        const tail = `  uploaded ${formatBytes(t.stats.uploaded)}  ↑ ${formatRate(t.stats.uploadRate)}`;
-        return ` ${fit(t.stats.name, w - tail.length - 1)}${tail}`;
+        const tail =
+          `  uploaded ${formatBytes(t.stats.uploaded)}  ratio ${formatRatio(t.stats)}` +
+          `  ↑ ${formatRate(t.stats.uploadRate)}`;
+        return [` ${fit(t.stats.name, w - tail.length - 1)}${tail}`];
       },
       (t) =>
         uploadPeers(t).map((p) =>

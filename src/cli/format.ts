@@ -97,3 +97,44 @@ export function formatDuration(seconds: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
+
+/** `1 peer`, `3 peers`. */
+export function plural(n: number, word: string, words = `${word}s`): string {
+  return `${n} ${n === 1 ? word : words}`;
+}
+
+/** What a torrent's figures are read from here (a subset of TorrentStats). */
+export interface TransferFigures {
+  totalLength: number;
+  left: number;
+  downloaded: number;
+  uploaded: number;
+  downloadRate: number;
+}
+
+/** Verified bytes of the whole: `430.1 KiB of 1.00 MiB`. */
+export function haveOfTotal(s: TransferFigures): string {
+  return `${formatBytes(s.totalLength - s.left)} of ${formatBytes(s.totalLength)}`;
+}
+
+/** Time left at the current rate: `ETA 3m05s`, `ETA –` while nothing arrives, `done`. */
+export function etaText(s: TransferFigures): string {
+  if (s.left === 0) return "done";
+  return s.downloadRate > 0 ? `ETA ${formatDuration(s.left / s.downloadRate)}` : "ETA –";
+}
+
+/**
+ * Uploaded ÷ downloaded. Data that was here already (a seed's, a resumed
+ * download's) counts as downloaded, as Transmission counts it when nothing
+ * was: a seed that sent its whole content once has a ratio of 1.
+ */
+export function shareRatio(s: TransferFigures): number {
+  const base = Math.max(s.downloaded, s.totalLength - s.left);
+  return base > 0 ? s.uploaded / base : 0;
+}
+
+/** `0.42`, `12.3`, `999+`. */
+export function formatRatio(s: TransferFigures): string {
+  const r = shareRatio(s);
+  return r >= 999.5 ? "999+" : r >= 10 ? r.toFixed(1) : r.toFixed(2);
+}

@@ -287,6 +287,10 @@ export const SHELL_COMMANDS: ShellCommand[] = [
       }
       const rate = rateArg(text);
       ctx.client.setLimits(dir === "up" ? { upload: rate } : { download: rate });
+      // Kept with the session: the next start applies it again.
+      if (dir === "up") ctx.registry.settings.uploadLimit = rate;
+      else ctx.registry.settings.downloadLimit = rate;
+      await ctx.registry.save();
       ctx.print(`${dir === "up" ? "upload" : "download"} limit: ${formatLimit(rate)}\n`);
     },
   },

@@ -6,27 +6,48 @@ import { join, relative } from "node:path";
 import type { TorrentStats } from "../torrent/index.ts";
 import { formatBytes } from "../util/index.ts";
 import type { TorrentListing } from "./commands/tracker-client.ts";
-import { cell, fit, formatPercent, formatRate, pieceBar, shortPeerId } from "./format.ts";
+import {
+  cell,
+  etaText,
+  fit,
+  formatPercent,
+  formatRate,
+  formatRatio,
+  haveOfTotal,
+  pieceBar,
+  plural,
+  shortPeerId,
+} from "./format.ts";
 import type { ShellTorrent } from "./shell-registry.ts";
 
-/** What `show progress` calls a torrent's state. */
+/**
+ * What `show progress` calls a torrent's state. A paused torrent says so,
+ * complete or not: "complete" alone read as if it were still seeding.
+ */
 export function stateWord(s: TorrentStats): string {
-  if (s.state === "paused") return s.left === 0 ? "complete" : "paused";
+  if (s.state === "paused") return s.left === 0 ? "complete (paused)" : "paused";
   return s.state;
 }
 
+/** Each torrent on two lines: the table's row, then its bytes, ETA, ratio and peers. */
 export function showProgress(entries: ShellTorrent[]): string {
   if (entries.length === 0) return "no torrents (try 'download' or 'create')\n";
   const lines = [
-    `${cell("ID", 4, true)}  ${cell("NAME", 28)} ${cell("DONE", 6, true)}  ${cell("STATE", 11)} ` +
+    `${cell("ID", 4, true)}  ${cell("NAME", 22)} ${cell("DONE", 6, true)}  ${cell("STATE", 17)} ` +
       `${cell("DOWN", 12, true)} ${cell("UP", 12, true)}`,
   ];
   for (const e of entries) {
     const s = e.torrent.stats();
+    const moving = s.state === "downloading" || s.state === "seeding";
     lines.push(
-      `${cell(String(e.id), 4, true)}  ${cell(s.name, 28)} ${cell(formatPercent(s.progress), 6, true)}  ` +
-        `${cell(stateWord(s), 11)} ${cell(formatRate(s.downloadRate), 12, true)} ` +
-        `${cell(formatRate(s.uploadRate), 12, true)}`,
+      `${cell(String(e.id), 4, true)}  ${cell(s.name, 22)} ${cell(formatPercent(s.progress), 6, true)}  ` +
+        `${cell(stateWord(s), 17)} ${cell(moving ? formatRate(s.downloadRate) : "", 12, true)} ` +
+        `${cell(moving ? formatRate(s.uploadRate) : "", 12, true)}`,
+    );
+    const eta = s.state === "downloading" ? `  ${etaText(s)}` : "";
+    lines.push(
+      `      ${haveOfTotal(s)}${eta}  ratio ${formatRatio(s)}` +
+        (moving ? `  ${plural(s.peers, "peer")}` : ""),
     );
   }
   return `${lines.map((l) => l.trimEnd()).join("\n")}\n`;
@@ -48,7 +69,12 @@ export function showSwarms(entries: ShellTorrent[]): string {
           ? `tracker: ${tracker.state}${tracker.lastError ? ` (${fit(tracker.lastError, 30)})` : ""}`
           : "no tracker";
     out.push(`[${e.id}] ${fit(s.name, 50)}  ${s.infoHash.slice(0, 16)}`);
-    out.push(`    ${stateWord(s)}, ${peers.length} peers (${seeds} seeds), ${swarm}`.slice(0, 79));
+    out.push(
+      `    ${stateWord(s)}, ${plural(peers.length, "peer")} (${plural(seeds, "seed")}), ${swarm}`.slice(
+        0,
+        79,
+      ),
+    );
     const bar = pieceBar((i) => t.storage.have.has(i), s.pieceCount, 60);
     out.push(`    [${bar}] ${formatPercent(s.progress)}`);
   }

@@ -3,18 +3,21 @@
  * torrent, the progress line, and a graceful Ctrl-C (stopped announces,
  * resume data saved; a second Ctrl-C exits at once).
  */
+import { mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { Client } from "../session/index.ts";
 import type { Torrent } from "../torrent/index.ts";
+import { formatBytes } from "../util/index.ts";
 import { consoleSnapshot, renderConsole } from "./console-frame.ts";
-import { formatDuration, formatRate } from "./format.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
+import { etaText, formatRate, formatRatio, haveOfTotal, plural } from "./format.ts";
 import type { CliIO } from "./io.ts";
 import { UsageError } from "./io.ts";
 import type { startLiveConsole as StartLiveConsole } from "./live-console.ts";
-import { intOption, sizeOption } from "./options.ts";
-import { createProgressBar } from "./progress.ts";
+import { intOption, rateOption } from "./options.ts";
+import { createProgressBar, piecesPerSecond } from "./progress.ts";
 
 export const TRANSFER_OPTIONS = {
   port: { type: "string" },
@@ -109,61 +112,91 @@ export function transferUi(values: TransferValues): TransferUi {
   };
 }
 
+/** A running `get` or `seed`: the client, its one torrent, and the data dir's lock. */
+export interface Transfer {
+  client: Client;
+  torrent: Torrent;
+  /** Closes the client gracefully (trackers told, resume data saved), then frees the data dir. */
+  close(): Promise<void>;
+}
+
 /** Starts a client for one torrent as the options say. */
 export async function startTransfer(
   values: TransferValues,
   torrentPath: string,
   downloadDir: string,
   io: CliIO,
-): Promise<{ client: Client; torrent: Torrent }> {
+): Promise<Transfer> {
   const peers = (values.peer ?? []).map(parsePeer);
   transferUi(values); // usage mistakes before any port is opened
-  const client = await Client.start({
-    dataDir: resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env)),
-    downloadDir,
-    port: intOption("--port", values.port, 6881, 0, 65535),
-    ...(values.host ? { host: values.host } : {}),
-    maxPeersPerTorrent: intOption("--max-peers", values["max-peers"], 50, 1, 10_000),
-    uploadLimit: values["upload-limit"] ? sizeOption("--upload-limit", values["upload-limit"]) : 0,
-    downloadLimit: values["download-limit"]
-      ? sizeOption("--download-limit", values["download-limit"])
-      : 0,
-    torrentDefaults: {
-      trackers: !values["no-trackers"],
-      ...(values["no-direct-io"] ? { directIo: false } : {}),
-    },
-  });
+  const port = intOption("--port", values.port, 6881, 0, 65535);
+  const maxPeers = intOption("--max-peers", values["max-peers"], 50, 1, 10_000);
+  const uploadLimit = values["upload-limit"]
+    ? rateOption("--upload-limit", values["upload-limit"])
+    : 0;
+  const downloadLimit = values["download-limit"]
+    ? rateOption("--download-limit", values["download-limit"])
+    : 0;
+  const dataDir = resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env));
+  await mkdir(dataDir, { recursive: true });
+  const lock = await lockDataDir(dataDir);
+  let client: Client | undefined;
   try {
+    client = await Client.start({
+      dataDir,
+      downloadDir,
+      port,
+      ...(values.host ? { host: values.host } : {}),
+      maxPeersPerTorrent: maxPeers,
+      uploadLimit,
+      downloadLimit,
+      torrentDefaults: {
+        trackers: !values["no-trackers"],
+        ...(values["no-direct-io"] ? { directIo: false } : {}),
+      },
+    });
+    // Checking counts pieces, not bytes: its rate reads in pieces per second.
     const bar = values.quiet
       ? undefined
-      : createProgressBar(io.stderr, { label: "checking", total: 1 });
+      : createProgressBar(io.stderr, { label: "checking", total: 1, rate: piecesPerSecond });
     const torrent = await client.add(resolve(io.cwd, torrentPath), {
       ...(values.verify ? { verify: true } : {}),
       ...(bar ? { onCheckProgress: (done: number, total: number) => bar.update(done, total) } : {}),
     });
     bar?.done();
     if (peers.length > 0) torrent.addPeers(peers);
-    return { client, torrent };
+    const running = client;
+    return {
+      client: running,
+      torrent,
+      async close() {
+        try {
+          await running.close();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
   } catch (err) {
-    await client.close();
+    await client?.close();
+    await lock.release();
     throw err;
   }
 }
 
-/** One status line: percent, rates, peers, ETA. */
+/** One status line: percent, bytes, rates, peers, then the ETA (or the ratio when seeding). */
 export function statusLine(t: Torrent): string {
   const s = t.stats();
   const pct = `${(s.progress * 100).toFixed(1)}%`.padStart(6);
-  const eta =
-    s.left === 0
-      ? "done"
-      : s.downloadRate > 0
-        ? `ETA ${formatDuration(s.left / s.downloadRate)}`
-        : "ETA –";
-  return (
-    `${pct}  ${s.piecesHave}/${s.pieceCount} pieces  ↓ ${formatRate(s.downloadRate)}` +
-    `  ↑ ${formatRate(s.uploadRate)}  ${s.peers} peers  ${eta}  [${s.state}]`
-  );
+  const rates = `↓ ${formatRate(s.downloadRate)}  ↑ ${formatRate(s.uploadRate)}`;
+  const peers = plural(s.peers, "peer");
+  if (s.state === "downloading") {
+    return `${pct}  ${haveOfTotal(s)}  ${rates}  ${peers}  ${etaText(s)}`;
+  }
+  if (s.state === "seeding") {
+    return `${pct}  ${formatBytes(s.totalLength)}  ${rates}  ${peers}  ratio ${formatRatio(s)}  [seeding]`;
+  }
+  return `${pct}  ${haveOfTotal(s)}  ${peers}  [${s.state}]`;
 }
 
 /**
@@ -173,14 +206,14 @@ export function statusLine(t: Torrent): string {
  * `--ui live` the live console takes stdout.
  */
 export async function runTransfer(
-  client: Client,
-  torrent: Torrent,
+  transfer: Transfer,
   io: CliIO,
   ui: TransferUi,
   until: Promise<void>,
   /** The line for stdout when the torrent completes (printed at once, before closing). */
   completeLine?: () => string,
 ): Promise<"done" | "interrupted"> {
+  const { client, torrent } = transfer;
   const { quiet } = ui;
   const tty = Boolean(io.stderr.isTTY);
   // The live console (and the terminal libraries under it) loads only when asked for.
@@ -247,7 +280,8 @@ export async function runTransfer(
   } finally {
     clearInterval(timer);
     live?.stop();
-    await client.close();
+    // Waits for the trackers: a `completed` in flight, then `stopped`.
+    await transfer.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }

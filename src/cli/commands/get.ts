@@ -45,9 +45,12 @@ export const getCommand: Command = {
     const torrentPath = onePositional(positionals, ".torrent file");
     const downloadDir = resolve(io.cwd, values.output ?? ".");
     const ui = transferUi(values);
-    const { client, torrent } = await startTransfer(values, torrentPath, downloadDir, io);
+    const transfer = await startTransfer(values, torrentPath, downloadDir, io);
+    const { client, torrent } = transfer;
     const quiet = ui.quiet;
     const started = performance.now();
+    // What this run has to fetch: a resumed download already has the rest.
+    const missingAtStart = torrent.stats().left;
     if (!quiet) {
       io.stderr.write(
         `${torrent.meta.name}: ${formatBytes(torrent.meta.totalLength)}, ${torrent.meta.pieceCount} pieces; ` +
@@ -58,10 +61,26 @@ export const getCommand: Command = {
     // Said as soon as every piece is verified and written; closing (the
     // stopped announce, flushing the files for the resume data) follows.
     const completeLine = () =>
-      `${torrent.meta.name}: complete, ${formatBytes(torrent.meta.totalLength)} in ` +
-      `${((performance.now() - started) / 1000).toFixed(1)} s → ${resolve(downloadDir, torrent.meta.name)}`;
-    const outcome = await runTransfer(client, torrent, io, ui, until, completeLine);
+      `${torrent.meta.name}: complete, ` +
+      completeSummary(
+        torrent.meta.totalLength,
+        missingAtStart,
+        (performance.now() - started) / 1000,
+      ) +
+      ` → ${resolve(downloadDir, torrent.meta.name)}`;
+    const outcome = await runTransfer(transfer, io, ui, until, completeLine);
     if (outcome === "interrupted") return torrent.complete ? 0 : 130;
     return 0;
   },
 };
+
+/**
+ * What this run did: `1.00 MiB in 3.2 s`; for a resumed download only the
+ * bytes fetched now count, and what was here already is said apart.
+ */
+export function completeSummary(total: number, missingAtStart: number, seconds: number): string {
+  if (missingAtStart === 0) return `all ${formatBytes(total)} was here already`;
+  const fetched = `${formatBytes(missingAtStart)} in ${seconds.toFixed(1)} s`;
+  if (missingAtStart >= total) return fetched;
+  return `${fetched} (${formatBytes(total - missingAtStart)} of ${formatBytes(total)} was here already)`;
+}

@@ -40,10 +40,11 @@ export const seedCommand: Command = {
     }
     const [torrentPath, dir] = positionals as [string, string];
     const ui = transferUi(values);
-    const { client, torrent } = await startTransfer(values, torrentPath, resolve(io.cwd, dir), io);
+    const transfer = await startTransfer(values, torrentPath, resolve(io.cwd, dir), io);
+    const { client, torrent } = transfer;
     const s = torrent.stats();
     if (s.piecesHave === 0) {
-      await client.close();
+      await transfer.close();
       throw new ShoalError(
         "no_data",
         `none of '${torrent.meta.name}' is in ${resolve(io.cwd, dir)} (expected ${resolve(io.cwd, dir, torrent.meta.name)})`,
@@ -57,7 +58,7 @@ export const seedCommand: Command = {
     io.stdout.write(
       `seeding ${torrent.meta.name} (${torrent.infoHashHex}) on port ${client.port}\n`,
     );
-    await runTransfer(client, torrent, io, ui, new Promise<void>(() => {}));
+    await runTransfer(transfer, io, ui, new Promise<void>(() => {}));
     return 0;
   },
 };

@@ -4,9 +4,10 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "../../session/index.ts";
 import type { Command } from "../command.ts";
+import { lockDataDir } from "../data-dir-lock.ts";
 import { displayPeerId, formatLimit } from "../format.ts";
 import { UsageError } from "../io.ts";
-import { sizeOption } from "../options.ts";
+import { rateOption } from "../options.ts";
 import { historyPath, Shell } from "../shell.ts";
 import { TorrentRegistry } from "../shell-registry.ts";
 import { defaultDataDir } from "../transfer.ts";
@@ -72,62 +73,74 @@ export const shellCommand: Command = {
     const tracker = values.tracker
       ? { base: trackerBaseUrl(values.tracker), announce: announceUrl(values.tracker) }
       : undefined;
-    const uploadLimit = values["upload-limit"]
-      ? sizeOption("--upload-limit", values["upload-limit"])
-      : 0;
-    const downloadLimit = values["download-limit"]
-      ? sizeOption("--download-limit", values["download-limit"])
-      : 0;
+    const uploadLimit =
+      values["upload-limit"] === undefined
+        ? undefined
+        : rateOption("--upload-limit", values["upload-limit"]);
+    const downloadLimit =
+      values["download-limit"] === undefined
+        ? undefined
+        : rateOption("--download-limit", values["download-limit"]);
     const dataDir = resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env));
     const downloadDir = join(dataDir, "downloads");
     await mkdir(downloadDir, { recursive: true });
-    const client = await Client.start({
-      dataDir,
-      downloadDir,
-      port,
-      ...(values.host ? { host: values.host } : {}),
-      uploadLimit,
-      downloadLimit,
-    });
-    const input = io.stdin ?? process.stdin;
-    const interactive = Boolean(input.isTTY && io.stdout.isTTY);
-    const registry = new TorrentRegistry(dataDir);
-    const shell = new Shell({
-      ctx: {
-        client,
-        registry,
-        cwd: io.cwd,
+    const lock = await lockDataDir(dataDir);
+    try {
+      const registry = new TorrentRegistry(dataDir);
+      await registry.load();
+      // Limits given now win over the ones saved, and are saved in their turn.
+      if (uploadLimit !== undefined) registry.settings.uploadLimit = uploadLimit;
+      if (downloadLimit !== undefined) registry.settings.downloadLimit = downloadLimit;
+      const { settings } = registry;
+      const client = await Client.start({
         dataDir,
         downloadDir,
-        torrentsDir: join(dataDir, "torrents"),
-        tracker,
-        publishToken: values.token ?? io.env.SHOAL_PUBLISH_TOKEN,
-        index: [],
-      },
-      input,
-      output: io.stdout,
-      errors: io.stderr,
-      interactive,
-      listenHost: values.host,
-      historyFile: historyPath(dataDir),
-    });
-    try {
-      const restored = await registry.restore(client, (m) => io.stderr.write(`warning: ${m}\n`));
-      if (interactive) {
-        io.stdout.write(
-          `shoal shell — peer ${displayPeerId(client.peerId)}, listening on port ${client.port}\n` +
-            `tracker: ${tracker?.announce ?? "(none: pass --tracker)"}; ` +
-            `limits ↑ ${formatLimit(uploadLimit)} ↓ ${formatLimit(downloadLimit)}\n` +
-            (restored.length > 0
-              ? `${restored.length} torrent${restored.length === 1 ? "" : "s"} from the last session (see 'show progress')\n`
-              : "") +
-            `type 'help' for the commands, 'quit' to leave\n`,
-        );
+        port,
+        ...(values.host ? { host: values.host } : {}),
+        uploadLimit: settings.uploadLimit,
+        downloadLimit: settings.downloadLimit,
+      });
+      const input = io.stdin ?? process.stdin;
+      const interactive = Boolean(input.isTTY && io.stdout.isTTY);
+      const shell = new Shell({
+        ctx: {
+          client,
+          registry,
+          cwd: io.cwd,
+          dataDir,
+          downloadDir,
+          torrentsDir: join(dataDir, "torrents"),
+          tracker,
+          publishToken: values.token ?? io.env.SHOAL_PUBLISH_TOKEN,
+          index: [],
+        },
+        input,
+        output: io.stdout,
+        errors: io.stderr,
+        interactive,
+        listenHost: values.host,
+        historyFile: historyPath(dataDir),
+      });
+      try {
+        const restored = await registry.restore(client, (m) => io.stderr.write(`warning: ${m}\n`));
+        if (interactive) {
+          io.stdout.write(
+            `shoal shell — peer ${displayPeerId(client.peerId)}, listening on port ${client.port}\n` +
+              `tracker: ${tracker?.announce ?? "(none: pass --tracker)"}; ` +
+              `limits ↑ ${formatLimit(settings.uploadLimit)} ↓ ${formatLimit(settings.downloadLimit)}\n` +
+              (restored.length > 0
+                ? `${restored.length} torrent${restored.length === 1 ? "" : "s"} from the last session (see 'show progress')\n`
+                : "") +
+              `type 'help' for the commands, 'quit' to leave\n`,
+          );
+        }
+      } catch (err) {
+        await client.close();
+        throw err;
       }
-    } catch (err) {
-      await client.close();
-      throw err;
+      return await shell.run();
+    } finally {
+      await lock.release();
     }
-    return shell.run();
   },
 };
