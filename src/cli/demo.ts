@@ -19,7 +19,7 @@ import { resolveConfig, Tracker } from "../tracker-server/index.ts";
 import { formatBytes, toHex } from "../util/index.ts";
 import { fetchTorrentFile, formatTable, publishTorrent } from "./commands/tracker-client.ts";
 import { consoleSnapshot, renderConsole } from "./console-frame.ts";
-import { cell, formatLimit, formatPercent, formatRate, formatSeconds } from "./format.ts";
+import { cell, formatLimit, formatPercent, formatRate, formatSeconds, plural } from "./format.ts";
 import type { CliIO } from "./io.ts";
 import { startLiveConsole } from "./live-console.ts";
 import type { ShellTorrent } from "./shell-registry.ts";
@@ -77,7 +77,7 @@ function memberLine(m: Member): string {
   const s = m.torrent.stats();
   return (
     `  ${cell(m.name, 9)} ${cell(formatPercent(s.progress), 6, true)}  ↓ ${cell(formatRate(s.downloadRate), 12, true)}` +
-    `  ↑ ${cell(formatRate(s.uploadRate), 12, true)}  ${s.peers} peers`
+    `  ↑ ${cell(formatRate(s.uploadRate), 12, true)}  ${plural(s.peers, "peer")}`
   );
 }
 
