@@ -142,7 +142,7 @@ export class Client extends EventEmitter<ClientEvents> {
       up: new TokenBucket(this.#clock, opts.uploadLimit ?? 0),
       down: new TokenBucket(this.#clock, opts.downloadLimit ?? 0),
     };
-    const torrentOptions: TorrentOptions = {
+    const torrentOptions: TorrentOptions & { meta: Metainfo } = {
       ...this.#o.torrentDefaults,
       meta,
       downloadDir: opts.downloadDir ?? this.#o.downloadDir,

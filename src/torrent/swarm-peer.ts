@@ -7,6 +7,7 @@ import type { Bitfield } from "../bitfield/index.ts";
 import type { ChokerPeer } from "../choker/index.ts";
 import type { PeerConnection } from "../peer/index.ts";
 import type { PickerPeer } from "../picker/index.ts";
+import { formatEndpoint } from "../util/index.ts";
 import type { BlockRef } from "../wire/index.ts";
 
 let nextSerial = 1;
@@ -54,7 +55,7 @@ export class SwarmPeer implements PickerPeer {
 
   /** "ip:port" of the peer's listen port, to dial it again or avoid dialling twice. */
   get address(): string | undefined {
-    return this.listenPort === undefined ? undefined : endpointKey(this.host, this.listenPort);
+    return this.listenPort === undefined ? undefined : formatEndpoint(this.host, this.listenPort);
   }
 
   /** The key bans are kept under (see banKey). */
@@ -79,15 +80,11 @@ export class SwarmPeer implements PickerPeer {
   }
 }
 
-export function endpointKey(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /**
  * Bans are by address, as real clients keep them. On loopback many peers of
  * one machine share an address, so there the port tells them apart.
  */
 export function banKey(host: string, port: number): string {
   const loopback = host.startsWith("127.") || host === "::1" || host === "::ffff:127.0.0.1";
-  return loopback ? endpointKey(host, port) : host;
+  return loopback ? formatEndpoint(host, port) : host;
 }

@@ -1,11 +1,23 @@
 import type { TrackerStatus } from "../tracker-client/index.ts";
 
-export type TorrentState = "checking" | "downloading" | "seeding" | "paused";
+/** See lifecycle.ts. */
+export type TorrentState =
+  | "metadata"
+  | "checking"
+  | "downloading"
+  | "seeding"
+  | "paused"
+  | "stopped"
+  | "error";
 
 export interface TorrentStats {
   infoHash: string;
+  /** The torrent's name (before its metadata: the name given, or the info hash). */
   name: string;
   state: TorrentState;
+  /** Why the torrent is in the `error` state. */
+  error?: string;
+  /** 0 (as are `left` and `pieceCount`) until a magnet link's metadata arrives. */
   totalLength: number;
   /** Bytes still missing. */
   left: number;

@@ -1,0 +1,115 @@
+/** What a Torrent is made from, and what it tells. */
+import type { Metainfo } from "../metainfo/index.ts";
+import type { Transport } from "../net/index.ts";
+import type {
+  ExtensionRegistry,
+  Geometry,
+  Identity,
+  PeerConnectionOptions,
+} from "../peer/index.ts";
+import type { TokenBucket } from "../ratelimit/index.ts";
+import type { OpenPieceStore, PieceStore } from "../storage/index.ts";
+import type { AnnouncerOptions } from "../tracker-client/index.ts";
+import type { PeerAddress } from "../tracker-proto/index.ts";
+import type { Clock, Logger, RandomSource } from "../util/index.ts";
+import type { PeerInfo, TorrentState } from "./types.ts";
+
+export interface TorrentOptions {
+  /** The torrent's metainfo; without it, `infoHash` (a magnet link's) and metadata comes later. */
+  meta?: Metainfo;
+  infoHash?: Uint8Array;
+  /** A name to show until the metadata arrives (a magnet link's `dn`). */
+  name?: string;
+  /** Trackers to announce to before the metadata arrives (a magnet link's `tr`), as BEP 12 tiers. */
+  announceList?: string[][];
+  /** Peers to connect to at start (a magnet link's `x.pe`). */
+  peers?: PeerAddress[];
+  /** The download folder: files land at downloadDir/<name>… */
+  downloadDir: string;
+  peerId: Buffer;
+  /** Our TCP listen port (announced to trackers and peers). */
+  listenPort: number;
+  /** BEP 5: our DHT's port, for the handshake's DHT bit and `port` messages. */
+  dhtPort?: number;
+  /** Opens an outgoing stream (the session applies its global limits). */
+  dial: (host: string, port: number) => Promise<Transport>;
+  /** Where the data lives (TorrentStorage.open, files under downloadDir, by default). */
+  openStore?: OpenPieceStore;
+  resumePath?: string;
+  /** Recheck all data, ignoring resume data. */
+  verify?: boolean;
+  /** Write verified pieces with direct I/O where possible (default true; see storage). */
+  directIo?: boolean;
+  /** Most connections for this torrent. */
+  maxPeers?: number;
+  uploadSlots?: number;
+  chokeIntervalMs?: number;
+  /** Announce to the torrent's trackers (off for tests that add peers by hand). */
+  trackers?: boolean;
+  announcer?: Partial<AnnouncerOptions>;
+  uploadBuckets?: readonly TokenBucket[];
+  downloadBuckets?: readonly TokenBucket[];
+  clock?: Clock;
+  random?: RandomSource;
+  logger?: Logger;
+  onCheckProgress?: (checked: number, total: number) => void;
+}
+
+export interface TorrentEvents {
+  /** Every transition of the state machine (lifecycle.ts). */
+  state: [state: TorrentState, previous: TorrentState];
+  /** The metadata arrived and matched the info hash (checking follows). */
+  metadata: [meta: Metainfo];
+  /** A piece was verified and written. */
+  piece: [index: number];
+  /** A piece failed its hash; `banned` lists addresses banned for it. */
+  "hash-failed": [index: number, banned: string[]];
+  complete: [];
+  "peer-connected": [peer: PeerInfo];
+  /** `peer`: its last figures (totals by source survive the connection). */
+  "peer-closed": [id: string, reason: string, peer: PeerInfo];
+  /** BEP 5: a peer's DHT node listens at host:port (for a DHT to add). */
+  "dht-node": [host: string, port: number];
+  /** A problem that did not stop the torrent (a tracker, a disk write). */
+  warning: [message: string];
+}
+
+/** Who we are on a torrent's connections. */
+export function identityFor(o: TorrentOptions): Identity {
+  const id: Identity = { peerId: o.peerId };
+  if (o.dhtPort !== undefined) id.dhtPort = o.dhtPort;
+  return id;
+}
+
+export function geometryOf(meta: Metainfo): Geometry {
+  return {
+    pieceCount: meta.pieceCount,
+    pieceLength: meta.pieceLength,
+    totalLength: meta.totalLength,
+  };
+}
+
+/** A new connection's options: the geometry and our pieces once known. */
+export function connectionOptionsFor(
+  o: TorrentOptions,
+  now: {
+    clock: Clock;
+    logger: Logger;
+    extensionRegistry: ExtensionRegistry;
+    meta: Metainfo | undefined;
+    storage: PieceStore | undefined;
+  },
+): PeerConnectionOptions {
+  const opts: PeerConnectionOptions = {
+    listenPort: o.listenPort,
+    clock: now.clock,
+    logger: now.logger,
+    extensionRegistry: now.extensionRegistry,
+  };
+  if (now.meta) opts.geometry = geometryOf(now.meta);
+  if (now.storage) opts.bitfield = now.storage.have;
+  if (o.dhtPort !== undefined) opts.dhtPort = o.dhtPort;
+  if (o.uploadBuckets) opts.uploadBuckets = o.uploadBuckets;
+  if (o.downloadBuckets) opts.downloadBuckets = o.downloadBuckets;
+  return opts;
+}

@@ -1,0 +1,171 @@
+/**
+ * A torrent's peers: the connections (one per peer), the addresses waiting
+ * to be dialled, the dials in flight, incoming connections and bans. Every
+ * connection, dialled or accepted, goes through the negotiation step
+ * (peer/negotiate.ts) before it becomes a PeerConnection.
+ */
+import type { Transport } from "../net/index.ts";
+import {
+  type Identity,
+  type Negotiated,
+  negotiateOutgoing,
+  PeerConnection,
+  type PeerConnectionOptions,
+} from "../peer/index.ts";
+import type { PeerAddress } from "../tracker-proto/index.ts";
+import { type Clock, formatEndpoint, type Logger } from "../util/index.ts";
+import { BanList } from "./bans.ts";
+import { banKey, SwarmPeer } from "./swarm-peer.ts";
+
+export interface PeerSetHost {
+  clock: Clock;
+  logger: Logger;
+  infoHash: Buffer;
+  /** Who we are to this torrent's peers. */
+  identity: Identity;
+  /** Most connections for this torrent. */
+  maxPeers: number;
+  /** Opens an outgoing stream (the session applies its global limits). */
+  dial(host: string, port: number): Promise<Transport>;
+  /** May we connect now (an active state)? */
+  active(): boolean;
+  /** Options for a new connection (geometry and our pieces once known). */
+  connectionOptions(): PeerConnectionOptions;
+  /** A new connection: the torrent attaches its listeners ("ready" comes after). */
+  attached(peer: SwarmPeer): void;
+  /** A connection became ready and is the only one to its peer. */
+  connected(peer: SwarmPeer): void;
+  /** A connection closed and left the set. */
+  detached(peer: SwarmPeer, reason: string): void;
+}
+
+export class PeerSet {
+  readonly bans = new BanList();
+  readonly #host: PeerSetHost;
+  readonly #peers = new Map<string, SwarmPeer>();
+  /** Addresses to dial ("ip:port" → address), from trackers and by hand. */
+  readonly #candidates = new Map<string, PeerAddress>();
+  readonly #dialing = new Set<string>();
+
+  constructor(host: PeerSetHost) {
+    this.#host = host;
+  }
+
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  values(): IterableIterator<SwarmPeer> {
+    return this.#peers.values();
+  }
+
+  get(id: string): SwarmPeer | undefined {
+    return this.#peers.get(id);
+  }
+
+  /** Addresses to connect to (from a tracker, PEX, DHT or by hand). */
+  add(addresses: readonly PeerAddress[]): void {
+    for (const a of addresses) {
+      if (a.port <= 0 || a.port > 65535) continue;
+      if (this.bans.isBanned(banKey(a.ip, a.port))) continue;
+      this.#candidates.set(formatEndpoint(a.ip, a.port), a);
+    }
+    this.connectMore();
+  }
+
+  /** Whether a connection from this address would be taken (asked before answering it). */
+  canAccept(host: string, port: number): boolean {
+    if (!this.#host.active() || this.#peers.size >= this.#host.maxPeers) return false;
+    return !this.bans.isBanned(banKey(host, port));
+  }
+
+  /** A connection that reached us, negotiated by the session. */
+  accept(negotiated: Negotiated): boolean {
+    const { stream } = negotiated;
+    const host = stream.remoteAddress ?? "?";
+    if (!this.canAccept(host, stream.remotePort ?? 0)) return false;
+    this.#attach(negotiated, host, undefined);
+    return true;
+  }
+
+  /** Dials candidates while there is room. */
+  connectMore(): void {
+    if (!this.#host.active()) return;
+    for (const [key, a] of this.#candidates) {
+      if (this.#peers.size + this.#dialing.size >= this.#host.maxPeers) break;
+      this.#candidates.delete(key);
+      if (this.#dialing.has(key) || this.#connectedTo(key)) continue;
+      this.#dialing.add(key);
+      this.#dial(key, a);
+    }
+  }
+
+  /** Closes every connection (they leave the set through their "close"). */
+  closeAll(reason: string): void {
+    for (const p of [...this.#peers.values()]) p.conn.close(reason);
+  }
+
+  /** Closes the connections of banned addresses. */
+  closeBanned(keys: readonly string[], reason: string): void {
+    for (const p of [...this.#peers.values()]) if (keys.includes(p.banKey)) p.conn.close(reason);
+  }
+
+  #dial(key: string, a: PeerAddress): void {
+    const host = this.#host;
+    host
+      .dial(a.ip, a.port)
+      .then((stream) =>
+        negotiateOutgoing(stream, {
+          ...host.identity,
+          infoHash: host.infoHash,
+          clock: host.clock,
+        }),
+      )
+      .then((negotiated) => {
+        this.#dialing.delete(key);
+        if (!host.active() || this.#connectedTo(key)) return negotiated.stream.destroy();
+        this.#attach(negotiated, a.ip, a.port);
+      })
+      .catch((err: Error) => {
+        this.#dialing.delete(key);
+        host.logger.debug("dial failed", { peer: key, error: err.message });
+        this.connectMore();
+      });
+  }
+
+  #connectedTo(key: string): boolean {
+    for (const p of this.#peers.values()) if (p.address === key) return true;
+    return false;
+  }
+
+  #attach(negotiated: Negotiated, host: string, port: number | undefined): void {
+    const conn = new PeerConnection(negotiated, this.#host.connectionOptions());
+    const peer = new SwarmPeer(conn, host, port, negotiated.outgoing, this.#host.clock.now());
+    this.#peers.set(peer.id, peer);
+    conn.on("ready", () => this.#onReady(peer));
+    conn.on("extended-handshake", (h) => {
+      if (peer.listenPort === undefined && h.p) peer.listenPort = h.p;
+    });
+    conn.on("close", (reason) => this.#onClose(peer, reason));
+    this.#host.attached(peer);
+  }
+
+  #onReady(peer: SwarmPeer): void {
+    const { conn } = peer;
+    // One connection per peer: a second one (both of us dialled) is dropped.
+    for (const other of this.#peers.values()) {
+      if (other !== peer && other.conn.peerId.equals(conn.peerId)) {
+        conn.close("already connected to this peer");
+        return;
+      }
+    }
+    this.#host.connected(peer);
+  }
+
+  #onClose(peer: SwarmPeer, reason: string): void {
+    if (this.#peers.get(peer.id) !== peer) return;
+    this.#peers.delete(peer.id);
+    this.#host.detached(peer, reason);
+    this.connectMore();
+  }
+}

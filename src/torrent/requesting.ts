@@ -1,0 +1,185 @@
+/**
+ * The downloading side of a torrent with its metadata: interest in each
+ * peer, what to ask it for (the picker), blocks gathered into pieces, and
+ * whole pieces verified and written. Trusts nothing a peer sends: blocks
+ * count only inside a piece whose hash matches, and peers whose data fails
+ * are kept off the piece and banned.
+ */
+import type { Bitfield } from "../bitfield/index.ts";
+import type { Metainfo } from "../metainfo/index.ts";
+import type { Block } from "../peer/index.ts";
+import { PiecePicker } from "../picker/index.ts";
+import type { PieceStore } from "../storage/index.ts";
+import type { RandomSource } from "../util/index.ts";
+import type { BlockRef } from "../wire/index.ts";
+import type { PeerSet } from "./peer-set.ts";
+import { PieceAssembler } from "./piece-assembler.ts";
+import type { SwarmPeer } from "./swarm-peer.ts";
+
+/**
+ * Bytes of whole pieces that may wait for verification and the disk before
+ * we stop asking for more: a download faster than the disk would otherwise
+ * pile finished pieces up in memory.
+ */
+const MAX_WRITE_BACKLOG = 16 * 1024 * 1024;
+/** Blocks asked for at once when topping up a peer's pipeline. */
+const MIN_REQUEST_BATCH = 8;
+
+export interface RequesterHost {
+  meta: Metainfo;
+  storage: PieceStore;
+  peers: PeerSet;
+  random: RandomSource;
+  /** Requests go out only in an active state. */
+  active(): boolean;
+  /** A piece was verified and written. */
+  verified(index: number): void;
+  /** A piece failed its hash; `banned`: the addresses banned for it. */
+  hashFailed(index: number, banned: string[]): void;
+  /** Every piece is verified. */
+  completed(): void;
+  warn(err: unknown): void;
+}
+
+export class Requester {
+  readonly #host: RequesterHost;
+  readonly #picker: PiecePicker;
+  readonly #assembler: PieceAssembler;
+  /** Payload bytes received in accepted blocks. */
+  downloaded = 0;
+  /** Bytes received that were not wanted (duplicates, unrequested). */
+  wasted = 0;
+  hashFailures = 0;
+  /** Whole pieces handed to storage and not yet verified and written. */
+  #writing = 0;
+
+  constructor(host: RequesterHost) {
+    this.#host = host;
+    this.#assembler = new PieceAssembler(host.storage);
+    this.#picker = new PiecePicker({
+      pieceCount: host.meta.pieceCount,
+      pieceLength: host.meta.pieceLength,
+      totalLength: host.meta.totalLength,
+      have: host.storage.have,
+      random: host.random,
+    });
+    // Peers connected before the metadata: their pieces, checked by now.
+    for (const p of host.peers.values()) this.#picker.peerHasBitfield(p.have);
+  }
+
+  get complete(): boolean {
+    return this.#host.storage.have.isComplete();
+  }
+
+  /** Piece index → 0..1 of its blocks received, for the pieces in progress. */
+  partialProgress(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const p of this.#picker.partials()) out.set(p.index, p.received / p.blocks);
+    return out;
+  }
+
+  onBitfield(peer: SwarmPeer, bf: Bitfield): void {
+    this.#picker.peerHasBitfield(bf);
+    this.updateInterest(peer);
+  }
+
+  onHave(peer: SwarmPeer, index: number): void {
+    this.#picker.peerHas(index);
+    this.updateInterest(peer);
+  }
+
+  /** Interested in a peer while it has something we lack; two seeds part. */
+  updateInterest(peer: SwarmPeer): void {
+    if (this.complete && peer.have.isComplete()) {
+      peer.conn.close("both seeds");
+      return;
+    }
+    const interested = !this.complete && this.#host.storage.have.lacksAnyOf(peer.have);
+    if (interested !== peer.conn.amInterested) peer.conn.setInterested(interested);
+    if (interested) this.request(peer);
+  }
+
+  /** Tops up the peer's request pipeline from the picker. */
+  request(peer: SwarmPeer): void {
+    const { conn } = peer;
+    if (!this.#host.active() || this.complete || conn.peerChoking || !conn.amInterested) return;
+    if (this.#writing * this.#host.meta.pieceLength >= MAX_WRITE_BACKLOG && this.#writing >= 2) {
+      return;
+    }
+    const pending = conn.requestsPending;
+    const depth = conn.pipelineDepth;
+    const room = depth - pending;
+    // Top up in batches of a quarter of the pipeline (one write and one picker
+    // pass for many blocks: on a fast peer every write is a system call), but
+    // never let the pipeline run dry.
+    const batch = Math.max(MIN_REQUEST_BATCH, depth >> 2);
+    if (room <= 0 || (room < batch && pending > 0)) return;
+    for (const r of this.#picker.pick(peer, room)) conn.request(r);
+  }
+
+  #requestAll(except?: SwarmPeer): void {
+    for (const p of this.#host.peers.values()) if (p !== except) this.request(p);
+  }
+
+  /** Requests the peer will not answer: they go to the others. */
+  giveBack(peer: SwarmPeer, refs: readonly BlockRef[]): void {
+    for (const r of refs) this.#picker.requestFailed(peer.id, r.index, r.begin);
+    if (refs.length > 0) this.#requestAll(peer);
+  }
+
+  peerGone(peer: SwarmPeer): void {
+    this.#picker.peerGone(peer);
+    this.#requestAll();
+  }
+
+  onBlock(peer: SwarmPeer, block: Block): void {
+    const outcome = this.#picker.blockReceived(peer.id, block.index, block.begin);
+    if (!outcome.accepted) {
+      this.wasted += block.data.length;
+      return;
+    }
+    this.downloaded += block.data.length;
+    for (const id of outcome.cancel) {
+      this.#host.peers
+        .get(id)
+        ?.conn.cancel({ index: block.index, begin: block.begin, length: block.data.length });
+    }
+    this.#assembler.add(block.index, block.begin, block.data, peer.id);
+    if (outcome.pieceDone) void this.#finishPiece(block.index);
+    this.request(peer);
+  }
+
+  async #finishPiece(index: number): Promise<void> {
+    const piece = this.#assembler.take(index);
+    if (!piece) return;
+    const host = this.#host;
+    let ok: boolean;
+    this.#writing++;
+    try {
+      ok = await host.storage.writePiece(index, piece.data);
+    } catch (err) {
+      // A disk error: the piece is fetched again later; the torrent goes on.
+      host.warn(err);
+      this.#picker.pieceFailed(index);
+      this.#requestAll();
+      return;
+    } finally {
+      this.#writing--;
+    }
+    if (!ok) {
+      this.hashFailures++;
+      this.#picker.pieceFailed(index, piece.contributors);
+      const hosts = piece.contributors.map((id) => host.peers.get(id)?.banKey ?? id);
+      const banned = host.peers.bans.pieceFailed(hosts);
+      host.peers.closeBanned(banned, "banned: sent data that failed the piece hash");
+      host.hashFailed(index, banned);
+      this.#requestAll();
+      return;
+    }
+    this.#picker.pieceVerified(index);
+    for (const p of host.peers.values()) p.conn.sendHave(index);
+    host.verified(index);
+    if (this.complete) host.completed();
+    else for (const p of host.peers.values()) this.updateInterest(p);
+  }
+}

@@ -1,0 +1,266 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, test } from "node:test";
+import { encode } from "../bencode/index.ts";
+import { type Metainfo, parseMetainfo, pieceSize } from "../metainfo/index.ts";
+import { type MemoryHost, MemoryNetwork } from "../net/index.ts";
+import { negotiateIncoming } from "../peer/index.ts";
+import { MemoryStorage } from "../storage/index.ts";
+import { asPeerId, realClock, sha1 } from "../util/index.ts";
+import { TorrentError } from "./errors.ts";
+import type { TorrentOptions } from "./options.ts";
+import { Torrent } from "./torrent.ts";
+import type { TorrentState } from "./types.ts";
+
+const PIECE_LENGTH = 32 * 1024;
+
+/** A single-file torrent over random content, made in memory. */
+function makeTorrent(size: number, name = "payload.bin"): { meta: Metainfo; content: Buffer } {
+  const content = randomBytes(size);
+  const hashes: Buffer[] = [];
+  for (let at = 0; at < size; at += PIECE_LENGTH) {
+    hashes.push(sha1(content.subarray(at, Math.min(size, at + PIECE_LENGTH))));
+  }
+  const info = { length: size, name, "piece length": PIECE_LENGTH, pieces: Buffer.concat(hashes) };
+  return { meta: parseMetainfo(encode({ info })), content };
+}
+
+const network = new MemoryNetwork({ clock: realClock });
+let hosts = 0;
+const open: Torrent[] = [];
+after(async () => {
+  await Promise.all(open.map((t) => t.close()));
+});
+
+interface Node {
+  torrent: Torrent;
+  host: MemoryHost;
+  port: number;
+  states: TorrentState[];
+}
+
+/**
+ * A torrent on its own host of the in-memory network, listening for peers
+ * (incoming connections negotiated and routed as the session does).
+ */
+function node(
+  o: Partial<TorrentOptions> & ({ meta: Metainfo } | { infoHash: Uint8Array }),
+  content?: Buffer,
+): Node {
+  const host = network.addHost(`10.0.0.${++hosts}`);
+  const listener = host.listen(6881);
+  const peerId = asPeerId(Buffer.from(`-SH0100-${String(hosts).padStart(12, "0")}`));
+  const torrent = new Torrent({
+    downloadDir: "/nonexistent",
+    peerId,
+    listenPort: listener.port,
+    dial: (address, port) => host.dial(address, port),
+    openStore: (meta) => MemoryStorage.open(meta, content ? { content } : {}),
+    trackers: false,
+    chokeIntervalMs: 200,
+    ...o,
+  });
+  open.push(torrent);
+  const states: TorrentState[] = [];
+  torrent.on("state", (s) => states.push(s));
+  listener.on("connection", (stream) => {
+    negotiateIncoming(stream, {
+      lookup: (infoHash) =>
+        infoHash.equals(torrent.infoHash) &&
+        torrent.canAccept(stream.remoteAddress ?? "?", stream.remotePort ?? 0)
+          ? { peerId }
+          : undefined,
+    }).then(
+      (negotiated) => {
+        if (!torrent.acceptIncoming(negotiated)) stream.destroy();
+      },
+      () => stream.destroy(),
+    );
+  });
+  return { torrent, host, port: listener.port, states };
+}
+
+function waitFor(t: Torrent, pred: () => boolean, what: string, ms = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = () => {
+      if (pred()) return resolve();
+      if (Date.now() - started > ms) {
+        return reject(new Error(`timed out waiting for ${what}: ${JSON.stringify(t.stats())}`));
+      }
+      setTimeout(poll, 5);
+    };
+    poll();
+  });
+}
+
+async function seeder(meta: Metainfo, content: Buffer): Promise<Node> {
+  const n = node({ meta }, content);
+  await n.torrent.checked();
+  n.torrent.start();
+  assert.equal(n.torrent.state, "seeding");
+  return n;
+}
+
+async function sameContent(t: Torrent, content: Buffer): Promise<void> {
+  const meta = t.meta;
+  for (let i = 0; i < meta.pieceCount; i++) {
+    const block = await t.storage.readBlock(i, 0, pieceSize(meta, i));
+    assert.ok(
+      block.data.equals(content.subarray(i * meta.pieceLength, (i + 1) * meta.pieceLength)),
+    );
+    block.release();
+  }
+}
+
+test("from an info hash alone: the metadata state, with peers connected both ways", async () => {
+  const { meta, content } = makeTorrent(200_000);
+  const seed = await seeder(meta, content);
+  const magnet = node({ infoHash: meta.infoHash, name: "from a magnet link" });
+  const t = magnet.torrent;
+  assert.equal(t.state, "paused", "not started yet");
+  assert.equal(t.name, "from a magnet link");
+  assert.equal(t.metadata, undefined);
+  assert.throws(
+    () => t.meta,
+    (e: unknown) => e instanceof TorrentError && e.code === "no_metadata",
+  );
+  t.start();
+  assert.equal(t.state, "metadata");
+  const connected: string[] = [];
+  t.on("peer-connected", (p) => connected.push(p.address));
+  t.addPeers([{ ip: seed.host.address, port: seed.port }]);
+  await waitFor(t, () => t.peers().length === 1, "the seeder connected");
+  assert.deepEqual(connected, [`${seed.host.address}:${seed.port}`]);
+  // The seeder dials us too: an incoming connection in the metadata state is taken.
+  const other = await seeder(meta, content);
+  other.torrent.addPeers([{ ip: magnet.host.address, port: magnet.port }]);
+  await waitFor(t, () => t.peers().length === 2, "an incoming peer");
+  const s = t.stats();
+  assert.deepEqual(
+    [s.state, s.pieceCount, s.totalLength, s.piecesHave, s.peers, s.progress],
+    ["metadata", 0, 0, 0, 2, 0],
+  );
+  assert.equal(t.complete, false);
+  // Nothing is asked for before the metadata.
+  assert.ok(t.peers().every((p) => !p.amInterested && p.requests === 0));
+  await t.close();
+  assert.equal(t.state, "stopped");
+  assert.deepEqual(magnet.states, ["metadata", "stopped"]);
+});
+
+test("setMetadata: the wrong info dictionary is refused; the right one checks, then downloads", async () => {
+  const { meta, content } = makeTorrent(300_000);
+  const seed = await seeder(meta, content);
+  const magnet = node({ infoHash: meta.infoHash });
+  const t = magnet.torrent;
+  t.start();
+  t.addPeers([{ ip: seed.host.address, port: seed.port }]);
+  await waitFor(t, () => t.peers().length === 1, "the seeder connected");
+  const wrong = makeTorrent(300_000).meta;
+  await assert.rejects(t.setMetadata(wrong), { code: "metadata_mismatch" });
+  assert.equal(t.state, "metadata");
+  assert.equal(t.peers().length, 1, "the peer stays");
+  const completed = new Promise<void>((resolve) => t.once("complete", () => resolve()));
+  const metadata: Metainfo[] = [];
+  t.on("metadata", (m) => metadata.push(m));
+  await t.setMetadata(meta);
+  assert.deepEqual(metadata, [meta]);
+  assert.equal(t.extensions.metadataSize, meta.infoBytes.length, "advertised from now on");
+  await completed;
+  assert.deepEqual(magnet.states, ["metadata", "checking", "downloading", "seeding"]);
+  assert.equal(t.stats().piecesHave, meta.pieceCount);
+  await sameContent(t, content);
+  await assert.rejects(t.setMetadata(meta), { code: "metadata_known" });
+});
+
+test("from metainfo: straight to checking; paused until started", async () => {
+  const { meta } = makeTorrent(100_000);
+  const n = node({ meta });
+  assert.equal(n.torrent.state, "checking");
+  await n.torrent.checked();
+  assert.equal(n.torrent.state, "paused");
+  n.torrent.start();
+  assert.equal(n.torrent.state, "downloading");
+  // (It was born checking: no event for that.)
+  assert.deepEqual(n.states, ["paused", "downloading"]);
+  await n.torrent.close();
+  n.torrent.start();
+  assert.equal(n.torrent.state, "stopped", "a closed torrent stays closed");
+});
+
+test("pause and resume: peers closed, nothing moves, then the download completes", async () => {
+  const { meta, content } = makeTorrent(1024 * 1024);
+  const seed = await seeder(meta, content);
+  // A slow seeder, so that the pause comes mid-download.
+  seed.host.setRates({ upload: 2 * 1024 * 1024 });
+  const n = node({ meta });
+  const t = n.torrent;
+  await t.checked();
+  t.start();
+  t.addPeers([{ ip: seed.host.address, port: seed.port }]);
+  await waitFor(t, () => t.stats().piecesHave >= 2, "a few pieces");
+  await t.pause();
+  assert.equal(t.state, "paused");
+  assert.equal(t.stats().peers, 0, "every peer closed");
+  const have = t.stats().piecesHave;
+  assert.ok(have < meta.pieceCount, `paused mid-download (${have} pieces)`);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(t.stats().piecesHave - have <= 1, "nothing new arrives while paused");
+  const completed = new Promise<void>((resolve) => t.once("complete", () => resolve()));
+  t.start();
+  assert.equal(t.state, "downloading");
+  t.addPeers([{ ip: seed.host.address, port: seed.port }]);
+  await completed;
+  assert.deepEqual(n.states, ["paused", "downloading", "paused", "downloading", "seeding"]);
+  await sameContent(t, content);
+});
+
+test("a magnet torrent paused before its metadata rests after checking", async () => {
+  const { meta, content } = makeTorrent(100_000);
+  const n = node({ infoHash: meta.infoHash }, content);
+  const t = n.torrent;
+  t.start();
+  await t.pause();
+  await t.setMetadata(meta);
+  assert.equal(t.state, "paused");
+  assert.equal(t.complete, true, "the data was there");
+  t.start();
+  assert.equal(t.state, "seeding");
+  assert.deepEqual(n.states, ["metadata", "paused", "checking", "paused", "seeding"]);
+});
+
+test("data that cannot be opened: the error state, and a retry on start", async () => {
+  const { meta } = makeTorrent(100_000);
+  let fail = true;
+  const n = node({
+    meta,
+    openStore: async (m) => {
+      if (fail) throw new Error("disk on fire");
+      return MemoryStorage.open(m);
+    },
+  });
+  await assert.rejects(n.torrent.checked(), /disk on fire/);
+  assert.equal(n.torrent.state, "error");
+  assert.equal(n.torrent.stats().error, "disk on fire");
+  fail = false;
+  n.torrent.start();
+  await n.torrent.checked();
+  assert.equal(n.torrent.state, "downloading");
+  assert.deepEqual(n.states, ["error", "checking", "downloading"]);
+});
+
+test("BEP 5: a peer's port message is a dht-node event", async () => {
+  const { meta, content } = makeTorrent(100_000);
+  const seed = node({ meta, dhtPort: 7000 }, content);
+  await seed.torrent.checked();
+  seed.torrent.start();
+  const n = node({ meta, dhtPort: 7001 });
+  const nodes: string[] = [];
+  n.torrent.on("dht-node", (host, port) => nodes.push(`${host}:${port}`));
+  await n.torrent.checked();
+  n.torrent.start();
+  n.torrent.addPeers([{ ip: seed.host.address, port: seed.port }]);
+  await waitFor(n.torrent, () => nodes.length === 1, "a dht-node");
+  assert.deepEqual(nodes, [`${seed.host.address}:7000`]);
+});
