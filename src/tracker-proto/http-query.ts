@@ -8,6 +8,7 @@
  * ready to key maps with.
  */
 import { latin1String } from "../util/index.ts";
+import { MAX_COUNTER } from "./counters.ts";
 import { TrackerProtoError, type TrackerProtoErrorCode } from "./errors.ts";
 import { percentDecodeInto, percentEncode } from "./percent.ts";
 import type { AnnounceEvent, AnnounceRequest } from "./types.ts";
@@ -68,7 +69,10 @@ function textValue(query: Uint8Array, start: number, end: number): string | unde
   return n < 0 ? undefined : latin1String(scratch, 0, n);
 }
 
-/** A decimal integer ≥ 0 (at most 20 digits); -1 if the text is anything else. */
+/**
+ * A decimal integer ≥ 0 (at most 20 digits, as many as 2^64 − 1 has),
+ * clamped to MAX_COUNTER (counters.ts); -1 if the text is anything else.
+ */
 function decimal(query: Uint8Array, start: number, end: number): number {
   if (end <= start || end - start > 20) return -1;
   let v = 0;
@@ -77,7 +81,7 @@ function decimal(query: Uint8Array, start: number, end: number): number {
     if (d < 0 || d > 9) return -1;
     v = v * 10 + d;
   }
-  return v;
+  return v > MAX_COUNTER ? MAX_COUNTER : v;
 }
 
 /** Whether query[start, end) is the ASCII text `word`. */

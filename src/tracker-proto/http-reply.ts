@@ -14,6 +14,7 @@ import {
   isList,
 } from "../bencode/index.ts";
 import { decodeCompactPeers } from "./compact.ts";
+import { clampCounter } from "./counters.ts";
 import { TrackerProtoError } from "./errors.ts";
 import type { PeerAddress, ScrapeCounts } from "./types.ts";
 
@@ -241,9 +242,10 @@ function decodeReply(body: Uint8Array): BencodeDict {
   return value;
 }
 
+/** An integer from a tracker's reply; beyond ±2^53 clamped (counters.ts), as 64-bit counts can be. */
 function num(d: BencodeDict, key: string): number | undefined {
   const v = d.get(key);
-  return typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : undefined;
+  return typeof v === "number" ? v : clampCounter(v, Number.MIN_SAFE_INTEGER);
 }
 
 function text(d: BencodeDict, key: string): string | undefined {

@@ -42,6 +42,10 @@
  *   decodeUdpResponse(packet, family: 4 | 6): UdpResponse | undefined
  *   parseUdpOptions(packet, offset = 98): { urlData?: string }    (BEP 41; unknown options skipped)
  *
+ * Counters — counters.ts: 64-bit `uploaded`/`downloaded`/`left` are numbers clamped to
+ *   MAX_COUNTER (2^53 − 1) wherever they are decoded (readAnnounceQuery, readU64, replies);
+ *   counterFromWords(high, low), clampCounter(value: unknown, min = 0) for stored values.
+ *
  * Compact peers (BEP 23, BEP 7) — compact.ts
  *   encodeCompactPeer(ip, port): Buffer (6 or 18 bytes) | undefined
  *   encodeCompactPeers(peers: {ip, port}[], family: 4 | 6): Buffer
@@ -50,6 +54,7 @@
  *   normalizeIp(text): { family: 4 | 6, bytes: Buffer } | undefined   (::ffff:a.b.c.d counts as IPv4)
  */
 export * from "./compact.ts";
+export * from "./counters.ts";
 export * from "./errors.ts";
 export * from "./http-query.ts";
 export * from "./http-reply.ts";

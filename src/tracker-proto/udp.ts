@@ -5,6 +5,7 @@
  */
 import { readU32BE } from "../util/index.ts";
 import { decodeCompactPeers, type IpFamily } from "./compact.ts";
+import { counterFromWords } from "./counters.ts";
 import type { AnnounceEvent, PeerAddress } from "./types.ts";
 
 /** BEP 15: the magic constant that opens every connect request. */
@@ -64,13 +65,19 @@ export type UdpRequest =
   | (UdpAnnounceRequest & { action: "announce" })
   | (UdpScrapeRequest & { action: "scrape" });
 
-/** A 64-bit unsigned field read as a number (exact up to 2^53, close beyond). */
+/** A 64-bit unsigned counter field, clamped to MAX_COUNTER (see counters.ts). */
 export function readU64(buf: Uint8Array, off: number): number {
-  return readU32BE(buf, off) * 0x1_0000_0000 + readU32BE(buf, off + 4);
+  return counterFromWords(readU32BE(buf, off), readU32BE(buf, off + 4));
 }
 
+/** Writes a counter as an unsigned 64-bit field: negatives as 0, beyond 2^64 − 1 as 2^64 − 1. */
 function writeU64(buf: Buffer, value: number, off: number): void {
   const v = Math.max(0, Math.floor(value));
+  if (!(v < 2 ** 64)) {
+    buf.writeUInt32BE(0xffff_ffff, off);
+    buf.writeUInt32BE(0xffff_ffff, off + 4);
+    return;
+  }
   buf.writeUInt32BE(Math.floor(v / 0x1_0000_0000) >>> 0, off);
   buf.writeUInt32BE(v % 0x1_0000_0000, off + 4);
 }

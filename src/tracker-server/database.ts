@@ -7,6 +7,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { clampCounter, MAX_COUNTER } from "../tracker-proto/index.ts";
+import { type Logger, silentLogger } from "../util/index.ts";
 
 export const DATABASE_FILE = "tracker.sqlite";
 const SCHEMA_VERSION = 1;
@@ -36,10 +38,70 @@ export interface PeerRow {
 
 type Row = Record<string, unknown>;
 
-function buf(v: unknown): Buffer {
-  return v instanceof Uint8Array
-    ? Buffer.from(v.buffer, v.byteOffset, v.byteLength)
-    : Buffer.alloc(0);
+/*
+ * Reading rows back. Every statement that reads is set to return integers as
+ * bigints (node:sqlite otherwise throws a RangeError for one beyond 2^53, and
+ * the row, the read and the start all fail), and every value is checked here:
+ * counters beyond the range are clamped (tracker-proto/counters.ts), a row that
+ * is not usable (wrong type, wrong length) is skipped and counted, and the
+ * caller logs what was skipped. A file written by another version, a bug or a
+ * hand edit never stops a start.
+ */
+
+/** Thrown by the row readers below for the row in hand: the row is skipped. */
+class BadRow extends Error {}
+
+function blob(v: unknown, lengths: readonly number[], what: string): Buffer {
+  if (!(v instanceof Uint8Array) || !lengths.includes(v.byteLength)) {
+    throw new BadRow(`${what} is not ${lengths.join(" or ")} bytes`);
+  }
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+function counter(v: unknown, what: string, min = 0): number {
+  const n = clampCounter(v, min);
+  if (n === undefined) throw new BadRow(`${what} is not an integer`);
+  return n;
+}
+
+/** ECMAScript's range of times: ±8.64e15 ms around the epoch. */
+const MAX_TIME = 8.64e15;
+const MAX_TIME_BIG = BigInt(MAX_TIME);
+
+/** A time (ms since the epoch) a Date can hold, else the row is bad. */
+function time(v: unknown, what: string): number {
+  const n = typeof v === "bigint" && v >= -MAX_TIME_BIG && v <= MAX_TIME_BIG ? Number(v) : v;
+  if (typeof n !== "number" || !(Math.abs(n) <= MAX_TIME)) {
+    throw new BadRow(`${what} is not a time`);
+  }
+  return n;
+}
+
+function text(v: unknown, what: string): string {
+  if (typeof v !== "string") throw new BadRow(`${what} is not text`);
+  return v;
+}
+
+/** Skipped rows per table, for one log line each. */
+export interface SkippedRows {
+  count: number;
+  /** Why the first one was skipped. */
+  first: string;
+}
+
+/** Maps rows through `read`, skipping (and counting) those it refuses. */
+function readRows<T>(rows: Row[], read: (r: Row) => T): { rows: T[]; skipped: SkippedRows } {
+  const out: T[] = [];
+  const skipped: SkippedRows = { count: 0, first: "" };
+  for (const r of rows) {
+    try {
+      out.push(read(r));
+    } catch (err) {
+      if (!(err instanceof BadRow)) throw err;
+      if (skipped.count++ === 0) skipped.first = err.message;
+    }
+  }
+  return { rows: out, skipped };
 }
 
 export class TrackerDatabase {
@@ -49,9 +111,13 @@ export class TrackerDatabase {
   readonly #completedOf: StatementSync;
   readonly #saveCompleted: StatementSync;
   readonly #insertPeer: StatementSync;
+  readonly #logger: Logger;
+  /** Completed counts that were bad are logged once, not on every lookup. */
+  #badCountLogged = false;
 
   /** Opens (creating if needed) the database in `dataDir`. */
-  constructor(dataDir: string) {
+  constructor(dataDir: string, logger: Logger = silentLogger) {
+    this.#logger = logger;
     mkdirSync(dataDir, { recursive: true });
     this.#db = new DatabaseSync(join(dataDir, DATABASE_FILE));
     // The announce path reads SQLite only for a swarm new to memory, so a
@@ -82,13 +148,29 @@ export class TrackerDatabase {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#torrentBytes = this.#db.prepare("SELECT torrent FROM torrents WHERE info_hash = ?");
-    this.#completedOf = this.#db.prepare("SELECT count FROM completed WHERE info_hash = ?");
+    this.#completedOf = this.#reader("SELECT count FROM completed WHERE info_hash = ?");
     this.#saveCompleted = this.#db.prepare(
       "INSERT INTO completed (info_hash, count) VALUES (?, ?) ON CONFLICT (info_hash) DO UPDATE SET count = excluded.count",
     );
     this.#insertPeer = this.#db.prepare(
       "INSERT OR REPLACE INTO peers (info_hash, peer_id, addr4, addr6, left, seen) VALUES (?, ?, ?, ?, ?, ?)",
     );
+  }
+
+  /** A statement whose integers come back as bigints (see the row readers above). */
+  #reader(sql: string): StatementSync {
+    const statement = this.#db.prepare(sql);
+    statement.setReadBigInts(true);
+    return statement;
+  }
+
+  #logSkipped(table: string, skipped: SkippedRows): void {
+    if (skipped.count === 0) return;
+    this.#logger.warn(`skipped ${skipped.count} unusable ${table} rows in the database`, {
+      table,
+      skipped: skipped.count,
+      first: skipped.first,
+    });
   }
 
   #transaction(fn: () => void): void {
@@ -118,32 +200,45 @@ export class TrackerDatabase {
     return Number(r.changes) > 0;
   }
 
+  /** The published torrents; unusable rows are skipped with a warning. */
   loadTorrents(): TorrentRow[] {
-    const rows = this.#db
-      .prepare(
-        "SELECT info_hash, name, size, files, pieces, piece_length, private, added FROM torrents ORDER BY added",
-      )
-      .all() as Row[];
-    return rows.map((r) => ({
-      infoHash: buf(r.info_hash),
-      name: String(r.name),
-      size: Number(r.size),
-      files: Number(r.files),
-      pieces: Number(r.pieces),
-      pieceLength: Number(r.piece_length),
-      private: Number(r.private) === 1,
-      added: Number(r.added),
+    const all = this.#reader(
+      "SELECT info_hash, name, size, files, pieces, piece_length, private, added FROM torrents ORDER BY added",
+    ).all() as Row[];
+    const { rows, skipped } = readRows(all, (r) => ({
+      infoHash: blob(r.info_hash, [20], "info_hash"),
+      name: text(r.name, "name"),
+      size: counter(r.size, "size"),
+      files: counter(r.files, "files"),
+      pieces: counter(r.pieces, "pieces"),
+      pieceLength: counter(r.piece_length, "piece_length"),
+      private: r.private === 1n,
+      added: time(r.added, "added"),
     }));
+    this.#logSkipped("torrent", skipped);
+    return rows;
   }
 
   torrentBytes(infoHash: Buffer): Buffer | undefined {
     const row = this.#torrentBytes.get(infoHash) as Row | undefined;
-    return row ? buf(row.torrent) : undefined;
+    const bytes = row?.torrent;
+    return bytes instanceof Uint8Array
+      ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      : undefined;
   }
 
+  /** The completed count (clamped); 0 when there is none or it is unusable. */
   completedOf(infoHash: Buffer): number {
     const row = this.#completedOf.get(infoHash) as Row | undefined;
-    return row ? Number(row.count) : 0;
+    if (!row) return 0;
+    const n = clampCounter(row.count);
+    if (n === undefined && !this.#badCountLogged) {
+      this.#badCountLogged = true;
+      this.#logger.warn("skipped an unusable completed count in the database", {
+        infoHash: infoHash.toString("hex"),
+      });
+    }
+    return n ?? 0;
   }
 
   /** Writes many completed counts in one transaction (the batched write). */
@@ -158,23 +253,40 @@ export class TrackerDatabase {
     this.#transaction(() => {
       this.#db.exec("DELETE FROM peers");
       for (const p of peers) {
-        this.#insertPeer.run(p.infoHash, p.peerId, p.addr4, p.addr6, p.left, p.seen);
+        // Clamped again on the way out (counters.ts): what is written always reads back.
+        const left = Math.min(p.left, MAX_COUNTER);
+        this.#insertPeer.run(p.infoHash, p.peerId, p.addr4, p.addr6, left, Math.round(p.seen));
       }
     });
   }
 
-  /** Reads the peer snapshot and deletes it, so a later crash cannot resurrect stale peers. */
+  /**
+   * Reads the peer snapshot and deletes it, so a later crash cannot resurrect
+   * stale peers. Unusable rows are skipped with a warning; the snapshot is
+   * deleted even when reading it fails, so one bad snapshot costs one start
+   * its peers, never the starts after it.
+   */
   takePeers(): PeerRow[] {
-    const rows = this.#db.prepare("SELECT * FROM peers").all() as Row[];
-    this.#db.exec("DELETE FROM peers");
-    return rows.map((r) => ({
-      infoHash: buf(r.info_hash),
-      peerId: buf(r.peer_id),
-      addr4: buf(r.addr4),
-      addr6: buf(r.addr6),
-      left: Number(r.left),
-      seen: Number(r.seen),
-    }));
+    try {
+      const all = this.#reader("SELECT * FROM peers").all() as Row[];
+      const { rows, skipped } = readRows(all, (r) => {
+        const addr4 = blob(r.addr4, [0, 6], "addr4");
+        const addr6 = blob(r.addr6, [0, 18], "addr6");
+        if (addr4.length === 0 && addr6.length === 0) throw new BadRow("the peer has no address");
+        return {
+          infoHash: blob(r.info_hash, [20], "info_hash"),
+          peerId: blob(r.peer_id, [20], "peer_id"),
+          addr4,
+          addr6,
+          left: counter(r.left, "left", -1),
+          seen: time(r.seen, "seen"),
+        };
+      });
+      this.#logSkipped("peer", skipped);
+      return rows;
+    } finally {
+      this.#db.exec("DELETE FROM peers");
+    }
   }
 
   close(): void {

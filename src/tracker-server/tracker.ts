@@ -13,7 +13,7 @@ import { AnnounceHandler } from "./announce-handler.ts";
 import type { TrackerConfig } from "./config.ts";
 import { ConnectionIds } from "./connection-id.ts";
 import type { TrackerContext } from "./context.ts";
-import { TrackerDatabase } from "./database.ts";
+import { type PeerRow, TrackerDatabase } from "./database.ts";
 import { TrackerError } from "./errors.ts";
 import { createHttpHandler } from "./http-routes.ts";
 import { HttpFrontEnd } from "./http-server.ts";
@@ -66,7 +66,10 @@ export class Tracker {
     this.#wallClock = opts.wallClock ?? Date.now;
     this.#logger = opts.logger ?? silentLogger;
     try {
-      this.#db = config.dataDir === undefined ? undefined : new TrackerDatabase(config.dataDir);
+      this.#db =
+        config.dataDir === undefined
+          ? undefined
+          : new TrackerDatabase(config.dataDir, this.#logger);
     } catch (err) {
       throw new TrackerError(
         "data_dir",
@@ -74,7 +77,17 @@ export class Tracker {
         { cause: err },
       );
     }
-    this.index = new TorrentIndex(this.#db, this.#wallClock);
+    try {
+      this.index = new TorrentIndex(this.#db, this.#wallClock);
+    } catch (err) {
+      // Bad rows are skipped inside; this is a database that cannot be read at all.
+      this.#db?.close();
+      throw new TrackerError(
+        "data_dir",
+        `cannot read the torrent index in '${config.dataDir}': ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
     const expiryMs = config.interval * config.peerExpiry * 1000;
     this.store = new MemorySwarmStore({
       expiryMs,
@@ -223,13 +236,25 @@ export class Tracker {
     this.#dirtyCompleted.clear();
   }
 
+  /** The snapshot's peers, or none when it cannot be read: peers re-announce anyway. */
+  #takePeers(): PeerRow[] {
+    try {
+      return this.#db?.takePeers() ?? [];
+    } catch (err) {
+      this.#logger.warn("cannot read the peer snapshot; starting without it", {
+        err: String((err as Error)?.message ?? err),
+      });
+      return [];
+    }
+  }
+
   #restorePeers(): void {
     if (!this.#db) return;
     const wallNow = this.#wallClock();
     const now = this.#clock.now();
     const expiryMs = this.config.interval * this.config.peerExpiry * 1000;
     let restored = 0;
-    for (const p of this.#db.takePeers()) {
+    for (const p of this.#takePeers()) {
       const age = Math.max(0, wallNow - p.seen);
       if (age >= expiryMs || (p.addr4.length !== 6 && p.addr6.length !== 18)) continue;
       const key = p.infoHash.toString("latin1");
