@@ -103,7 +103,7 @@ export function showPeers(entries: ShellTorrent[]): string {
   const out: string[] = [];
   for (const e of entries) {
     const peers = e.torrent.peers();
-    out.push(`[${e.id}] ${fit(e.torrent.meta.name, 60)}: ${peers.length} peers`);
+    out.push(`[${e.id}] ${fit(e.torrent.meta.name, 60)}: ${plural(peers.length, "peer")}`);
     if (peers.length === 0) continue;
     out.push(
       `    ${cell("ADDRESS", 22)} ${cell("ID", 13)} ${cell("HAS", 6, true)} ` +

@@ -71,7 +71,7 @@ test("two shells and a tracker: create, publish, list, download, limits, pause/r
     // The download is slowed down, so A shows up as a peer while it runs.
     let peers = "";
     for (let i = 0; i < 60 && !/127\.0\.0\.1:\d+/.test(peers); i++) {
-      peers = (await b.ask("show peers 1", /\[1\] talk\.bin: \d+ peers\n(?:( {4}.*\n)*)/))[0];
+      peers = (await b.ask("show peers 1", /\[1\] talk\.bin: \d+ peers?\n(?:( {4}.*\n)*)/))[0];
       if (!/127\.0\.0\.1:\d+/.test(peers)) await new Promise((r) => setTimeout(r, 200));
     }
     assert.match(peers, /ADDRESS\s+ID\s+HAS\s+DOWN\s+UP\s+FLAGS/);
