@@ -1,13 +1,14 @@
 /**
  * The Client (DESIGN.md): many torrents behind one listen port, with global
  * connection limits and persistent resume data. The CLI, the shell, the
- * daemon and tests all drive this same object.
+ * daemon and tests all drive this same object. Peers are dialled and
+ * accepted through a Dialer and a Listener (TCP by default, transports.ts);
+ * every incoming stream is negotiated and routed by the info hash it names.
  */
 import { EventEmitter } from "node:events";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { loadTorrentFile, type Metainfo, parseMetainfo } from "../metainfo/index.ts";
-import { dialTcp, listenTcp, type TcpListener, type Transport } from "../net/index.ts";
+import type { Transport } from "../net/index.ts";
 import { negotiateIncoming } from "../peer/index.ts";
 import { fairShares, TokenBucket } from "../ratelimit/index.ts";
 import { Torrent, type TorrentOptions } from "../torrent/index.ts";
@@ -17,19 +18,25 @@ import {
   type Logger,
   type PeerId,
   realClock,
-  ShoalError,
   silentLogger,
 } from "../util/index.ts";
+import { ClientError } from "./errors.ts";
+import { resolveSource, type TorrentSource } from "./torrent-source.ts";
+import { type Dialer, type Listen, type Listener, listenOnTcp, tcpDialer } from "./transports.ts";
 
 export interface ClientOptions {
   /** Where resume data and session state live. */
   dataDir: string;
   /** Default download folder for added torrents. */
   downloadDir: string;
-  /** TCP port to accept peers on; 0 picks a free one. */
+  /** Port to accept peers on; 0 picks a free one. */
   port?: number;
   /** Address to listen on (default all interfaces). */
   host?: string;
+  /** Opens streams to peers (default TCP). */
+  dialer?: Dialer;
+  /** Accepts streams from peers (default TCP). */
+  listen?: Listen;
   /** Most peer connections over all torrents. */
   maxConnections?: number;
   /** Most peer connections per torrent. */
@@ -60,8 +67,6 @@ export interface ClientEvents {
   removed: [infoHash: string];
 }
 
-export class ClientError extends ShoalError {}
-
 /** A torrent's own buckets and limits; their rates are re-shared every period. */
 interface TorrentLimits {
   up: TokenBucket;
@@ -83,7 +88,7 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #torrents = new Map<string, Torrent>();
   readonly #limits = new Map<string, TorrentLimits>();
   #shareTimer: ReturnType<Clock["setTimeout"]> | undefined;
-  #listener: TcpListener | undefined;
+  #listener: Listener | undefined;
   #connections = 0;
   #closed = false;
 
@@ -101,9 +106,8 @@ export class Client extends EventEmitter<ClientEvents> {
   static async start(o: ClientOptions): Promise<Client> {
     const client = new Client(o);
     await mkdir(join(o.dataDir, "resume"), { recursive: true });
-    const listenOptions: Parameters<typeof listenTcp>[0] = { port: o.port ?? 0 };
-    if (o.host) listenOptions.host = o.host;
-    client.#listener = await listenTcp(listenOptions);
+    const listen = o.listen ?? listenOnTcp;
+    client.#listener = await listen(o.port ?? 0, o.host);
     client.#listener.on("connection", (t) => void client.#onIncoming(t));
     client.#scheduleShare();
     return client;
@@ -121,19 +125,20 @@ export class Client extends EventEmitter<ClientEvents> {
     return this.#torrents.get(infoHashHex.toLowerCase());
   }
 
-  /** Adds a torrent (a path, the file's bytes, or parsed metainfo); starts it unless paused. */
-  async add(source: string | Uint8Array | Metainfo, opts: AddOptions = {}): Promise<Torrent> {
+  /**
+   * Adds a torrent: a .torrent's path or bytes, parsed metainfo (its data is
+   * checked before this resolves), or a magnet URI or info hash description
+   * (the torrent starts in its metadata state). Starts it unless paused.
+   */
+  async add(source: TorrentSource, opts: AddOptions = {}): Promise<Torrent> {
     if (this.#closed) throw new ClientError("client_closed", "the client is shutting down");
-    const meta =
-      typeof source === "string"
-        ? await loadTorrentFile(source)
-        : source instanceof Uint8Array
-          ? parseMetainfo(source)
-          : source;
-    if (this.#torrents.has(meta.infoHashHex)) {
+    const resolved = await resolveSource(source);
+    const infoHashHex = resolved.meta ? resolved.meta.infoHashHex : resolved.infoHashHex;
+    const existing = this.#torrents.get(infoHashHex);
+    if (existing) {
       throw new ClientError(
         "duplicate_torrent",
-        `'${meta.name}' (${meta.infoHashHex}) is already added`,
+        `'${existing.name}' (${infoHashHex}) is already added`,
       );
     }
     const limits: TorrentLimits = {
@@ -142,14 +147,13 @@ export class Client extends EventEmitter<ClientEvents> {
       up: new TokenBucket(this.#clock, opts.uploadLimit ?? 0),
       down: new TokenBucket(this.#clock, opts.downloadLimit ?? 0),
     };
-    const torrentOptions: TorrentOptions & { meta: Metainfo } = {
+    const torrentOptions: TorrentOptions = {
       ...this.#o.torrentDefaults,
-      meta,
       downloadDir: opts.downloadDir ?? this.#o.downloadDir,
       peerId: this.peerId,
       listenPort: this.port,
       dial: (host, port) => this.#dial(host, port),
-      resumePath: join(this.#o.dataDir, "resume", `${meta.infoHashHex}.json`),
+      resumePath: join(this.#o.dataDir, "resume", `${infoHashHex}.json`),
       maxPeers: this.#o.maxPeersPerTorrent ?? 50,
       uploadBuckets: [limits.up, this.uploadBucket],
       downloadBuckets: [limits.down, this.downloadBucket],
@@ -158,9 +162,25 @@ export class Client extends EventEmitter<ClientEvents> {
     };
     if (opts.verify) torrentOptions.verify = true;
     if (opts.onCheckProgress) torrentOptions.onCheckProgress = opts.onCheckProgress;
-    const torrent = await Torrent.open(torrentOptions);
-    this.#torrents.set(meta.infoHashHex, torrent);
-    this.#limits.set(meta.infoHashHex, limits);
+    let torrent: Torrent;
+    if (resolved.meta) {
+      torrent = await Torrent.open({ ...torrentOptions, meta: resolved.meta });
+    } else {
+      torrent = new Torrent({
+        ...torrentOptions,
+        infoHash: resolved.infoHash,
+        announceList: resolved.announceList,
+        peers: resolved.peers,
+        ...(resolved.name !== undefined ? { name: resolved.name } : {}),
+      });
+    }
+    if (this.#closed || this.#torrents.has(infoHashHex)) {
+      // Closed, or added twice at once, while its data was being checked.
+      await torrent.close();
+      throw new ClientError("duplicate_torrent", `'${torrent.name}' was added meanwhile`);
+    }
+    this.#torrents.set(infoHashHex, torrent);
+    this.#limits.set(infoHashHex, limits);
     this.#share();
     this.emit("added", torrent);
     if (!opts.paused) torrent.start();
@@ -258,7 +278,7 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     this.#connections++;
     try {
-      const t = await dialTcp(host, port, { timeoutMs: 10_000 });
+      const t = await (this.#o.dialer ?? tcpDialer).dial(host, port);
       t.on("close", () => this.#connections--);
       return t;
     } catch (err) {

@@ -1,0 +1,77 @@
+/**
+ * What a torrent can be added from: a .torrent file's path or bytes, parsed
+ * metainfo, a magnet URI (BEP 9), or a description of one (an info hash
+ * with what a magnet link may carry). Without metainfo the torrent starts in
+ * its metadata state.
+ */
+import { loadTorrentFile, type Metainfo, parseMagnet, parseMetainfo } from "../metainfo/index.ts";
+import type { PeerAddress } from "../tracker-proto/index.ts";
+import { asInfoHash, fromHex, type InfoHash, toHex } from "../util/index.ts";
+import { ClientError } from "./errors.ts";
+
+/** A torrent known by its info hash alone, as a magnet link describes it. */
+export interface TorrentDescription {
+  /** 20 bytes, or 40 hex digits. */
+  infoHash: Uint8Array | string;
+  /** A name to show until the metadata arrives (`dn`). */
+  name?: string;
+  /** Trackers (`tr`), tried in order (one BEP 12 tier each). */
+  trackers?: readonly string[];
+  /** Peers to ask for the metadata (`x.pe`). */
+  peers?: readonly { host: string; port: number }[];
+}
+
+export type TorrentSource = string | Uint8Array | Metainfo | TorrentDescription;
+
+/** A source resolved: metainfo, or what to start a torrent in its metadata state with. */
+export type ResolvedSource =
+  | { meta: Metainfo }
+  | {
+      meta?: undefined;
+      infoHash: InfoHash;
+      infoHashHex: string;
+      name?: string;
+      announceList: string[][];
+      peers: PeerAddress[];
+    };
+
+function isMetainfo(source: Metainfo | TorrentDescription): source is Metainfo {
+  return "infoBytes" in source;
+}
+
+export async function resolveSource(source: TorrentSource): Promise<ResolvedSource> {
+  if (source instanceof Uint8Array) return { meta: parseMetainfo(source) };
+  if (typeof source === "string") {
+    if (!source.startsWith("magnet:")) return { meta: await loadTorrentFile(source) };
+    const link = parseMagnet(source);
+    const description: TorrentDescription = {
+      infoHash: link.infoHash,
+      trackers: link.trackers,
+      peers: link.peers,
+    };
+    if (link.displayName !== undefined) description.name = link.displayName;
+    return describe(description);
+  }
+  return isMetainfo(source) ? { meta: source } : describe(source);
+}
+
+function describe(d: TorrentDescription): ResolvedSource {
+  const bytes =
+    typeof d.infoHash === "string"
+      ? /^[0-9a-fA-F]{40}$/.test(d.infoHash)
+        ? fromHex(d.infoHash)
+        : undefined
+      : d.infoHash;
+  if (bytes?.length !== 20) {
+    throw new ClientError("bad_info_hash", `not an info hash: ${String(d.infoHash)}`);
+  }
+  const infoHash = asInfoHash(Buffer.from(bytes));
+  const out: ResolvedSource = {
+    infoHash,
+    infoHashHex: toHex(infoHash),
+    announceList: (d.trackers ?? []).map((url) => [url]),
+    peers: (d.peers ?? []).map((p) => ({ ip: p.host, port: p.port })),
+  };
+  if (d.name !== undefined) out.name = d.name;
+  return out;
+}
