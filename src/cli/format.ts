@@ -2,7 +2,7 @@
  * Small text formatters shared by the live console, the shell and the demo:
  * rates, percentages, short peer ids, fitted cells and piece bars.
  */
-import { formatBytes } from "../util/index.ts";
+import { formatBytes, printable } from "../util/index.ts";
 
 /** `1.90 MiB/s`; at most 12 characters. */
 export function formatRate(bytesPerSecond: number): string {
@@ -49,10 +49,16 @@ export function displayPeerId(id: Uint8Array): string {
   return bytes.toString("hex");
 }
 
-/** Cuts `text` to `width` characters, marking the cut with `…`. */
+/**
+ * Cuts `text` to `width` characters, marking the cut with `…`. Every cell of
+ * a table and every line of the live console passes here, and names come
+ * from torrents and peers: control characters are made visible first
+ * (util/printable.ts), so the cut never splits an escape into a live one.
+ */
 export function fit(text: string, width: number): string {
   if (width <= 0) return "";
-  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+  const safe = printable(text);
+  return safe.length <= width ? safe : `${safe.slice(0, width - 1)}…`;
 }
 
 /** `fit` then pad: left-aligned, or right-aligned with `right`. */

@@ -2,7 +2,7 @@
  * The `shoal` command line: dispatches to a command, and turns every error a
  * user can cause into one clear line and a non-zero exit, never a stack trace.
  */
-import { isShoalError } from "../util/index.ts";
+import { isShoalError, printable, printableLines } from "../util/index.ts";
 import type { Command, CommandEntry } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { isParseArgsError, parseArgsMessage, systemErrorMessage } from "./errors.ts";
@@ -62,28 +62,35 @@ export async function run(argv: string[], io: CliIO = processIO): Promise<number
   }
 }
 
+/**
+ * The error as one line on stderr. Messages quote what the user or the
+ * network gave (a torrent's name and paths, a tracker's failure reason, an
+ * argument): control characters in them are made visible (util/printable.ts).
+ */
 function reportError(err: unknown, command: Command, io: CliIO): number {
   const hint = ` (see 'shoal help ${command.name}')`;
   if (err instanceof UsageError) {
-    io.stderr.write(`shoal ${command.name}: ${err.message}${hint}\n`);
+    io.stderr.write(`shoal ${command.name}: ${printable(err.message)}${hint}\n`);
     return 2;
   }
   if (isParseArgsError(err)) {
-    io.stderr.write(`shoal ${command.name}: ${parseArgsMessage(err, command.help)}${hint}\n`);
+    io.stderr.write(
+      `shoal ${command.name}: ${printable(parseArgsMessage(err, command.help))}${hint}\n`,
+    );
     return 2;
   }
   // Before ShoalError: net's "cannot listen" wraps the port in use.
   const system = systemErrorMessage(err);
   if (system) {
-    io.stderr.write(`shoal ${command.name}: ${system}\n`);
+    io.stderr.write(`shoal ${command.name}: ${printable(system)}\n`);
     return 1;
   }
   if (isShoalError(err)) {
-    io.stderr.write(`shoal ${command.name}: ${err.message}\n`);
+    io.stderr.write(`shoal ${command.name}: ${printable(err.message)}\n`);
     return 1;
   }
   io.stderr.write(
-    `shoal ${command.name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`,
+    `shoal ${command.name}: internal error: ${printableLines((err as Error)?.stack ?? String(err))}\n`,
   );
   return 70;
 }

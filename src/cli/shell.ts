@@ -9,7 +9,7 @@ import { readdirSync, statSync } from "node:fs";
 import { appendFile, readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
-import { isShoalError } from "../util/index.ts";
+import { isShoalError, printable, printableLines } from "../util/index.ts";
 import { consoleSnapshot, renderConsole } from "./console-frame.ts";
 import { systemErrorMessage } from "./errors.ts";
 import { UsageError } from "./io.ts";
@@ -106,8 +106,10 @@ export class Shell {
     this.#o = o;
     this.ctx = {
       ...o.ctx,
+      // Everything the commands print passes here: names, paths and tracker
+      // replies inside it cannot drive the terminal (util/printable.ts).
       print: (text) => {
-        o.output.write(text);
+        o.output.write(printableLines(text));
       },
       showConsole: () => this.#console(),
     };
@@ -255,7 +257,8 @@ export class Shell {
   }
 
   /** A notice that arrives on its own (a download finished): above the prompt. */
-  notify(message: string): void {
+  notify(text: string): void {
+    const message = printable(text);
     const rl = this.#rl;
     const { output } = this.#o;
     if (!this.#o.interactive || !rl) return;
@@ -278,7 +281,7 @@ export class Shell {
       );
       e.torrent.on("warning", (message) => {
         if (this.#o.interactive) this.notify(`[${e.id}] warning: ${message}`);
-        else this.#o.errors.write(`[${e.id}] warning: ${message}\n`);
+        else this.#o.errors.write(`[${e.id}] warning: ${printable(message)}\n`);
       });
     }
   }
@@ -290,7 +293,7 @@ export class Shell {
       (err instanceof UsageError || isShoalError(err)
         ? err.message
         : `internal error: ${(err as Error)?.stack ?? String(err)}`);
-    this.#o.errors.write(`error: ${message}\n`);
+    this.#o.errors.write(`error: ${printableLines(message)}\n`);
   }
 
   async #console(): Promise<void> {

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { Client } from "../session/index.ts";
 import type { Torrent } from "../torrent/index.ts";
-import { formatBytes } from "../util/index.ts";
+import { formatBytes, printable } from "../util/index.ts";
 import { consoleSnapshot, renderConsole } from "./console-frame.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { etaText, formatRate, formatRatio, haveOfTotal, plural } from "./format.ts";
@@ -240,8 +240,10 @@ export async function runTransfer(
     }
   };
   const timer = setInterval(draw, 1000);
-  torrent.on("warning", (message) => {
+  torrent.on("warning", (text) => {
     if (quiet) return;
+    // Warnings quote trackers, peers and the torrent's own paths.
+    const message = printable(text);
     if (live) live.log(`warning: ${message}`);
     else io.stderr.write(`${tty ? "\r\x1b[K" : ""}warning: ${message}\n`);
   });

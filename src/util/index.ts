@@ -44,5 +44,6 @@ export {
   pieceCountFor,
   pieceSize,
 } from "./pieces.ts";
+export { jsonPrintable, printable, printableLines } from "./printable.ts";
 export { type RandomSource, randomBytesFrom, seededRandom } from "./random.ts";
 export { createHash, sha1, sha256 } from "./sha1.ts";

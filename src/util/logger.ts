@@ -2,6 +2,8 @@
  * The logger interface every module takes. Layers below the CLI never print;
  * they log through whatever Logger they were given (silent by default).
  */
+import { jsonPrintable } from "./printable.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
 export interface Logger {
@@ -16,7 +18,12 @@ export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
-/** A structured logger writing one JSON object per line to `write`. */
+/**
+ * A structured logger writing one JSON object per line to `write`. Messages
+ * and fields carry names, peer ids and tracker replies from the network:
+ * the line is made terminal-safe (printable.ts) without changing the JSON's
+ * value, since logs are read with `tail -f` and `less -R`.
+ */
 export function createJsonLogger(
   level: LogLevel,
   write: (line: string) => void,
@@ -25,9 +32,14 @@ export function createJsonLogger(
   const threshold = LEVELS[level];
   const emit = (lvl: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[lvl] < threshold) return;
-    write(
-      `${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields })}\n`,
-    );
+    const json = JSON.stringify({
+      time: new Date().toISOString(),
+      level: lvl,
+      msg,
+      ...base,
+      ...fields,
+    });
+    write(`${jsonPrintable(json)}\n`);
   };
   return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

@@ -3,7 +3,7 @@ import { access, writeFile } from "node:fs/promises";
 import { basename, isAbsolute, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createTorrent, MAX_CREATE_PIECE_LENGTH } from "../../metainfo/index.ts";
-import { formatBytes, ShoalError } from "../../util/index.ts";
+import { formatBytes, printable, ShoalError } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../io.ts";
 import { commaList, onePositional, sizeOption } from "../options.ts";
@@ -105,7 +105,7 @@ export const createCommand: Command = {
       }
       throw err;
     }
-    for (const s of skipped) io.stderr.write(`shoal create: skipped ${s}\n`);
+    for (const s of skipped) io.stderr.write(`shoal create: skipped ${printable(s)}\n`);
     if (trackers.length === 0) {
       // Trackerless discovery (DHT, PEX) is not built yet: say what does work.
       io.stderr.write(
@@ -114,7 +114,7 @@ export const createCommand: Command = {
       );
     }
     io.stdout.write(
-      `${metainfo.name}  ${metainfo.infoHashHex}  ${formatBytes(metainfo.totalLength)}  ` +
+      `${printable(metainfo.name)}  ${metainfo.infoHashHex}  ${formatBytes(metainfo.totalLength)}  ` +
         `${metainfo.pieceCount} × ${formatBytes(metainfo.pieceLength)}  → ${shown(io.cwd, output)}\n`,
     );
     return 0;

@@ -1,7 +1,7 @@
 /** `shoal get`: downloads a torrent, then exits (or keeps seeding with --seed). */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { formatBytes } from "../../util/index.ts";
+import { formatBytes, printable } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { onePositional } from "../options.ts";
 import {
@@ -53,7 +53,7 @@ export const getCommand: Command = {
     const missingAtStart = torrent.stats().left;
     if (!quiet) {
       io.stderr.write(
-        `${torrent.meta.name}: ${formatBytes(torrent.meta.totalLength)}, ${torrent.meta.pieceCount} pieces; ` +
+        `${printable(torrent.meta.name)}: ${formatBytes(torrent.meta.totalLength)}, ${torrent.meta.pieceCount} pieces; ` +
           `listening on port ${client.port}\n`,
       );
     }
@@ -61,13 +61,13 @@ export const getCommand: Command = {
     // Said as soon as every piece is verified and written; closing (the
     // stopped announce, flushing the files for the resume data) follows.
     const completeLine = () =>
-      `${torrent.meta.name}: complete, ` +
+      `${printable(torrent.meta.name)}: complete, ` +
       completeSummary(
         torrent.meta.totalLength,
         missingAtStart,
         (performance.now() - started) / 1000,
       ) +
-      ` → ${resolve(downloadDir, torrent.meta.name)}`;
+      ` → ${printable(resolve(downloadDir, torrent.meta.name))}`;
     const outcome = await runTransfer(transfer, io, ui, until, completeLine);
     if (outcome === "interrupted") return torrent.complete ? 0 : 130;
     return 0;

@@ -9,7 +9,7 @@ import {
   magnetFromMetainfo,
   parseMagnet,
 } from "../../metainfo/index.ts";
-import { formatBytes, toHex } from "../../util/index.ts";
+import { formatBytes, printable, toHex } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import type { CliIO } from "../io.ts";
 import { onePositional } from "../options.ts";
@@ -94,13 +94,17 @@ function magnetJson(link: MagnetLink) {
   };
 }
 
-/** `label:` padded so the values line up. */
+/**
+ * `label:` padded so the values line up. Values come from the torrent (or
+ * the magnet link): control characters are made visible (util/printable.ts)
+ * so they cannot drive the terminal.
+ */
 function row(io: CliIO, label: string, value: string): void {
-  io.stdout.write(`${`${label}:`.padEnd(14)}${value}\n`);
+  io.stdout.write(`${`${label}:`.padEnd(14)}${printable(value)}\n`);
 }
 
 function printTorrent(io: CliIO, meta: Metainfo, allFiles: boolean): void {
-  row(io, "Name", oneLine(meta.name));
+  row(io, "Name", meta.name);
   row(io, "Info hash", meta.infoHashHex);
   if (meta.infoHashV2) row(io, "Info hash v2", `${toHex(meta.infoHashV2)} (hybrid v1+v2)`);
   row(io, "Size", sizeText(meta.totalLength));
@@ -118,18 +122,18 @@ function printTorrent(io: CliIO, meta: Metainfo, allFiles: boolean): void {
     io.stdout.write("Trackers:\n");
     meta.announceList.forEach((tier, i) => {
       tier.forEach((url, j) => {
-        io.stdout.write(`  ${j === 0 ? `tier ${i + 1}:` : ""}`.padEnd(11) + `${url}\n`);
+        io.stdout.write(`  ${j === 0 ? `tier ${i + 1}:` : ""}`.padEnd(11) + `${printable(url)}\n`);
       });
     });
   }
   if (meta.urlList.length > 0) {
     io.stdout.write("Web seeds:\n");
-    for (const url of meta.urlList) io.stdout.write(`  ${url}\n`);
+    for (const url of meta.urlList) io.stdout.write(`  ${printable(url)}\n`);
   }
-  if (meta.comment !== undefined) row(io, "Comment", oneLine(meta.comment));
-  if (meta.createdBy !== undefined) row(io, "Created by", oneLine(meta.createdBy));
+  if (meta.comment !== undefined) row(io, "Comment", meta.comment);
+  if (meta.createdBy !== undefined) row(io, "Created by", meta.createdBy);
   if (meta.creationDate !== undefined) row(io, "Created on", formatDate(meta.creationDate));
-  if (meta.source !== undefined) row(io, "Source", oneLine(meta.source));
+  if (meta.source !== undefined) row(io, "Source", meta.source);
 
   const files = meta.files.filter((f) => !f.pad);
   const padding = meta.files.length - files.length;
@@ -140,7 +144,7 @@ function printTorrent(io: CliIO, meta: Metainfo, allFiles: boolean): void {
   const sizes = shownFiles.map((f) => formatBytes(f.length));
   const width = Math.max(0, ...sizes.map((s) => s.length));
   shownFiles.forEach((f, i) => {
-    io.stdout.write(`  ${sizes[i]!.padStart(width)}  ${f.path.map(oneLine).join("/")}\n`);
+    io.stdout.write(`  ${sizes[i]!.padStart(width)}  ${f.path.map(printable).join("/")}\n`);
   });
   if (shownFiles.length < files.length) {
     io.stdout.write(
@@ -151,7 +155,7 @@ function printTorrent(io: CliIO, meta: Metainfo, allFiles: boolean): void {
 }
 
 function printMagnet(io: CliIO, link: MagnetLink): void {
-  row(io, "Name", link.displayName !== undefined ? oneLine(link.displayName) : "(not given)");
+  row(io, "Name", link.displayName ?? "(not given)");
   row(io, "Info hash", toHex(link.infoHash));
   if (link.infoHashV2) row(io, "Info hash v2", toHex(link.infoHashV2));
   if (link.exactLength !== undefined) {
@@ -160,11 +164,11 @@ function printMagnet(io: CliIO, link: MagnetLink): void {
   if (link.trackers.length === 0) row(io, "Trackers", "none");
   else {
     io.stdout.write("Trackers:\n");
-    for (const url of link.trackers) io.stdout.write(`  ${url}\n`);
+    for (const url of link.trackers) io.stdout.write(`  ${printable(url)}\n`);
   }
   if (link.webSeeds.length > 0) {
     io.stdout.write("Web seeds:\n");
-    for (const url of link.webSeeds) io.stdout.write(`  ${url}\n`);
+    for (const url of link.webSeeds) io.stdout.write(`  ${printable(url)}\n`);
   }
   if (link.peers.length > 0) row(io, "Peers", link.peers.map(peerText).join(", "));
   if (link.selectOnly !== undefined) row(io, "Select only", JSON.stringify(link.selectOnly));
@@ -183,12 +187,4 @@ function peerText(peer: { host: string; port: number }): string {
 function formatDate(seconds: number): string {
   const date = new Date(seconds * 1000);
   return Number.isNaN(date.getTime()) ? `${seconds} (not a valid date)` : date.toISOString();
-}
-
-/** Text from a torrent, with control characters made visible so they cannot drive the terminal. */
-function oneLine(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
 }

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseMetainfo } from "../../metainfo/index.ts";
+import { printable } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { onePositional } from "../options.ts";
 import { publishTorrent, trackerBaseUrl } from "./tracker-client.ts";
@@ -48,9 +49,9 @@ export const publishCommand: Command = {
       io.stdout.write(`${JSON.stringify(t, null, 2)}\n`);
       return 0;
     }
-    io.stdout.write(`${t.created ? "published" : "already published"}: ${t.name}\n`);
-    io.stdout.write(`info hash: ${t.infoHash}\n`);
-    io.stdout.write(`magnet:    ${t.magnet}\n`);
+    io.stdout.write(`${t.created ? "published" : "already published"}: ${printable(t.name)}\n`);
+    io.stdout.write(`info hash: ${printable(t.infoHash)}\n`);
+    io.stdout.write(`magnet:    ${printable(t.magnet)}\n`);
     return 0;
   },
 };

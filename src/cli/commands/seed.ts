@@ -1,7 +1,7 @@
 /** `shoal seed`: verifies a torrent's data in a folder and seeds it until Ctrl-C. */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ShoalError } from "../../util/index.ts";
+import { printable, ShoalError } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../io.ts";
 import {
@@ -56,7 +56,7 @@ export const seedCommand: Command = {
       );
     }
     io.stdout.write(
-      `seeding ${torrent.meta.name} (${torrent.infoHashHex}) on port ${client.port}\n`,
+      `seeding ${printable(torrent.meta.name)} (${torrent.infoHashHex}) on port ${client.port}\n`,
     );
     await runTransfer(transfer, io, ui, new Promise<void>(() => {}));
     return 0;

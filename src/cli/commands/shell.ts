@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "../../session/index.ts";
+import { printable } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { lockDataDir } from "../data-dir-lock.ts";
 import { displayPeerId, formatLimit } from "../format.ts";
@@ -122,7 +123,9 @@ export const shellCommand: Command = {
         historyFile: historyPath(dataDir),
       });
       try {
-        const restored = await registry.restore(client, (m) => io.stderr.write(`warning: ${m}\n`));
+        const restored = await registry.restore(client, (m) =>
+          io.stderr.write(`warning: ${printable(m)}\n`),
+        );
         if (interactive) {
           io.stdout.write(
             `shoal shell — peer ${displayPeerId(client.peerId)}, listening on port ${client.port}\n` +

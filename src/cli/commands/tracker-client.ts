@@ -4,6 +4,7 @@
  * CLI's usage errors, and plain-text tables.
  */
 import { trackerBaseUrl as baseUrl, TrackerClientError } from "../../tracker-client/index.ts";
+import { printable } from "../../util/index.ts";
 import { UsageError } from "../io.ts";
 
 export {
@@ -28,7 +29,9 @@ export function trackerBaseUrl(text: string | undefined): string {
 }
 
 /** Columns padded to their widest cell; numbers right-aligned. */
-export function formatTable(header: string[], rows: string[][]): string {
+export function formatTable(header: string[], texts: string[][]): string {
+  // Names and peer ids come from torrents and peers (util/printable.ts).
+  const rows = texts.map((r) => r.map(printable));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const numeric = header.map(
     (_, i) => rows.length > 0 && rows.every((r) => /^-?\d+$/.test(r[i] ?? "")),

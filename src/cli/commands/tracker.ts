@@ -16,7 +16,7 @@ import {
   Tracker,
   TrackerError,
 } from "../../tracker-server/index.ts";
-import { createJsonLogger, formatBytes, ShoalError } from "../../util/index.ts";
+import { createJsonLogger, formatBytes, printable, ShoalError } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { withListenAddress } from "../errors.ts";
 import { type CliIO, processIO, UsageError } from "../io.ts";
@@ -292,7 +292,7 @@ async function swarms(args: string[], io: CliIO): Promise<number> {
     if (s.peers.length === 0) continue;
     const seeders = s.peers.filter((p) => p.seeder).map((p) => hostPort(p.ip, p.port));
     const leechers = s.peers.filter((p) => !p.seeder).map((p) => hostPort(p.ip, p.port));
-    io.stdout.write(`\n${s.infoHash}${s.name ? `  ${s.name}` : ""}\n`);
+    io.stdout.write(`\n${s.infoHash}${s.name ? `  ${printable(s.name)}` : ""}\n`);
     io.stdout.write(`  seeders:  ${seeders.join(", ") || "-"}\n`);
     io.stdout.write(`  leechers: ${leechers.join(", ") || "-"}\n`);
   }
