@@ -204,3 +204,19 @@ test("percent encoding round-trips every byte", () => {
     }),
   );
 });
+
+test("key: hex read as BEP 15's 32-bit number, other text hashed, -1 when absent", () => {
+  const f = newAnnounceFields();
+  const read = (extra: string) => {
+    const q = Buffer.from(`info_hash=${"a".repeat(20)}&peer_id=${"b".repeat(20)}&port=1${extra}`);
+    assert.equal(readAnnounceQuery(q, 0, q.length, f), null);
+    return f.keyValue;
+  };
+  assert.equal(read(""), -1);
+  assert.equal(read("&key=1A2b3C4d"), 0x1a2b3c4d);
+  assert.equal(read("&key=ff"), 255);
+  const hashed = read("&key=not-hex-at-all");
+  assert.ok(hashed >= 0 && hashed <= 0xffffffff && Number.isInteger(hashed));
+  assert.notEqual(read("&key=not-hex-at-alm"), hashed);
+  assert.equal(read("&key=%31%32"), 0x12, "percent-decoded first");
+});

@@ -32,6 +32,12 @@ export interface AnnounceFields {
   ipv4: string;
   ipv6: string;
   key: string;
+  /**
+   * The key as BEP 15's 32-bit number, so HTTP and UDP announces name a peer
+   * the same way: 1 to 8 hex digits are read as hex (libtorrent sends
+   * `%08X`), any other text is hashed (FNV-1a); -1 when not sent.
+   */
+  keyValue: number;
   trackerId: string;
 }
 
@@ -51,8 +57,32 @@ export function newAnnounceFields(): AnnounceFields {
     ipv4: "",
     ipv6: "",
     key: "",
+    keyValue: -1,
     trackerId: "",
   };
+}
+
+/** scratch[0, n) as a key number (see AnnounceFields.keyValue). */
+function keyValueOf(n: number): number {
+  if (n >= 1 && n <= 8) {
+    let v = 0;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = scratch[i]!;
+      const d =
+        c >= 0x30 && c <= 0x39
+          ? c - 0x30
+          : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66
+            ? (c | 0x20) - 0x57
+            : -1;
+      if (d < 0) break;
+      v = v * 16 + d;
+    }
+    if (i === n) return v;
+  }
+  let h = 0x811c9dc5;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ scratch[i]!, 0x01000193);
+  return h >>> 0;
 }
 
 let scratch = new Uint8Array(2048);
@@ -235,6 +265,7 @@ export function readAnnounceQuery(
   out.ipv4 = "";
   out.ipv6 = "";
   out.key = "";
+  out.keyValue = -1;
   out.trackerId = "";
   let seen = 0;
   let error: TrackerProtoErrorCode | null = null;
@@ -308,8 +339,11 @@ export function readAnnounceQuery(
         if (param === P_IP) out.ip = value;
         else if (param === P_IPV4) out.ipv4 = value;
         else if (param === P_IPV6) out.ipv6 = value;
-        else if (param === P_KEY) out.key = value;
-        else out.trackerId = value;
+        else if (param === P_KEY) {
+          out.key = value;
+          // textValue left the decoded bytes in scratch.
+          out.keyValue = keyValueOf(value.length);
+        } else out.trackerId = value;
         break;
       }
     }

@@ -11,6 +11,7 @@ import type { AnnounceFields, IpFamily } from "../tracker-proto/index.ts";
 import { normalizeIp } from "../tracker-proto/index.ts";
 import type { Clock } from "../util/index.ts";
 import type { TrackerMetrics, Transport } from "./metrics.ts";
+import { PeerOwners } from "./peer-owner.ts";
 import type { PeerUpdate, StoredPeer, SwarmStore } from "./swarm-store.ts";
 
 export interface AnnounceSettings {
@@ -73,6 +74,8 @@ export interface AnnounceHandlerDeps {
   onCompleted?: (infoHash: string, completed: number) => void;
   /** Completed count of a swarm not in memory (persisted). */
   completedOf?: (infoHash: string) => number;
+  /** Who announces (peer-owner.ts); a random secret when not given. */
+  owners?: PeerOwners;
 }
 
 export const UNREGISTERED_REASON =
@@ -106,8 +109,10 @@ export class AnnounceHandler {
     peers4: [],
     peers6: [],
   };
+  readonly #owners: PeerOwners;
   readonly #update: PeerUpdate = {
     peerId: "",
+    owner: 0,
     ip4: -1,
     ip6: "",
     port: 0,
@@ -118,6 +123,7 @@ export class AnnounceHandler {
 
   constructor(deps: AnnounceHandlerDeps) {
     this.#deps = deps;
+    this.#owners = deps.owners ?? new PeerOwners();
     this.#out.compact4 = Buffer.alloc(6 * deps.settings.maxNumwant);
     this.#out.compact6 = Buffer.alloc(18 * deps.settings.maxNumwant);
   }
@@ -158,13 +164,17 @@ export class AnnounceHandler {
       metrics.errors.unregistered++;
       return this.#fail(UNREGISTERED_REASON);
     }
+    // The peer is (peer id, owner): the same id from anyone else is another
+    // peer, which can neither remove nor move this one (peer-owner.ts).
+    const owner = this.#owners.of(f.keyValue, source.family, source.ip);
     if (f.event === "stopped") {
       // BEP 3: a stopped peer leaves the swarm at once and needs no peers.
-      store.remove(key, f.peerId);
+      store.remove(key, f.peerId, owner);
       this.#noPeers();
     } else {
       const u = this.#update;
       u.peerId = f.peerId;
+      u.owner = owner;
       u.ip4 = source.family === 4 ? ip4Number(source.ip) : -1;
       u.ip6 = source.family === 6 ? source.ip : "";
       u.port = f.port;
@@ -206,6 +216,7 @@ export class AnnounceHandler {
           leechersOnly,
           first === 4 ? out.compact4 : out.compact6,
           0,
+          owner,
         );
         const n2 = other
           ? store.sampleCompact(
@@ -216,6 +227,7 @@ export class AnnounceHandler {
               leechersOnly,
               second === 4 ? out.compact4 : out.compact6,
               0,
+              owner,
             )
           : 0;
         out.count4 = first === 4 ? n1 : n2;
@@ -225,8 +237,8 @@ export class AnnounceHandler {
         out.count6 = 0;
         const firstOut = first === 4 ? out.peers4 : out.peers6;
         const otherOut = first === 4 ? out.peers6 : out.peers4;
-        const n1 = store.sample(key, first, want, f.peerId, leechersOnly, firstOut);
-        if (other) store.sample(key, second, want - n1, f.peerId, leechersOnly, otherOut);
+        const n1 = store.sample(key, first, want, f.peerId, leechersOnly, firstOut, owner);
+        if (other) store.sample(key, second, want - n1, f.peerId, leechersOnly, otherOut, owner);
         else otherOut.length = 0;
       }
     }

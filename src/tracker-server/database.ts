@@ -4,6 +4,7 @@
  * info hash never changes), completed-download counts (written in batches),
  * and a snapshot of live peers taken on clean shutdown.
  */
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
@@ -11,7 +12,8 @@ import { clampCounter, MAX_COUNTER } from "../tracker-proto/index.ts";
 import { type Logger, silentLogger } from "../util/index.ts";
 
 export const DATABASE_FILE = "tracker.sqlite";
-const SCHEMA_VERSION = 1;
+/** 2: the peer snapshot keeps each peer's owner (peer-owner.ts). */
+const SCHEMA_VERSION = 2;
 
 export interface TorrentRow {
   infoHash: Buffer;
@@ -28,6 +30,8 @@ export interface TorrentRow {
 export interface PeerRow {
   infoHash: Buffer;
   peerId: Buffer;
+  /** Who may act for the peer (peer-owner.ts); -1 when unknown (a version 1 snapshot). */
+  owner: number;
   /** Compact entries (6 / 18 bytes) or empty. */
   addr4: Buffer;
   addr6: Buffer;
@@ -82,6 +86,9 @@ function text(v: unknown, what: string): string {
   return v;
 }
 
+/** Owners are below 2^35 (peer-owner.ts: a kind up to 7, times 2^32, plus a 32-bit value). */
+const OWNER_LIMIT = 2 ** 35;
+
 /** Skipped rows per table, for one log line each. */
 export interface SkippedRows {
   count: number;
@@ -134,13 +141,19 @@ export class TrackerDatabase {
         private INTEGER NOT NULL, added INTEGER NOT NULL, torrent BLOB NOT NULL
       ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS completed (info_hash BLOB PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
+    `);
+    this.#migratePeers();
+    this.#db.exec(`
       CREATE TABLE IF NOT EXISTS peers (
-        info_hash BLOB NOT NULL, peer_id BLOB NOT NULL, addr4 BLOB NOT NULL, addr6 BLOB NOT NULL,
-        left INTEGER NOT NULL, seen INTEGER NOT NULL, PRIMARY KEY (info_hash, peer_id)
+        info_hash BLOB NOT NULL, peer_id BLOB NOT NULL, owner INTEGER NOT NULL,
+        addr4 BLOB NOT NULL, addr6 BLOB NOT NULL, left INTEGER NOT NULL, seen INTEGER NOT NULL,
+        PRIMARY KEY (info_hash, peer_id, owner)
       ) WITHOUT ROWID;
     `);
     this.#db
-      .prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)")
+      .prepare(
+        "INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      )
       .run(String(SCHEMA_VERSION));
     this.#insertTorrent = this.#db.prepare(
       `INSERT OR IGNORE INTO torrents
@@ -153,8 +166,53 @@ export class TrackerDatabase {
       "INSERT INTO completed (info_hash, count) VALUES (?, ?) ON CONFLICT (info_hash) DO UPDATE SET count = excluded.count",
     );
     this.#insertPeer = this.#db.prepare(
-      "INSERT OR REPLACE INTO peers (info_hash, peer_id, addr4, addr6, left, seen) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO peers (info_hash, peer_id, owner, addr4, addr6, left, seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
+  }
+
+  /**
+   * A version 1 peer snapshot (keyed by info hash and peer id alone) is moved
+   * into the version 2 table with owner -1: the restore derives each owner
+   * from the peer's address, as its next announce without a key would.
+   */
+  #migratePeers(): void {
+    const columns = this.#db.prepare("PRAGMA table_info(peers)").all() as Row[];
+    if (columns.length === 0 || columns.some((c) => c.name === "owner")) return;
+    this.#transaction(() => {
+      this.#db.exec(`
+        ALTER TABLE peers RENAME TO peers_v1;
+        CREATE TABLE peers (
+          info_hash BLOB NOT NULL, peer_id BLOB NOT NULL, owner INTEGER NOT NULL,
+          addr4 BLOB NOT NULL, addr6 BLOB NOT NULL, left INTEGER NOT NULL, seen INTEGER NOT NULL,
+          PRIMARY KEY (info_hash, peer_id, owner)
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO peers
+          SELECT info_hash, peer_id, -1, addr4, addr6, left, seen FROM peers_v1;
+        DROP TABLE peers_v1;
+      `);
+    });
+  }
+
+  /**
+   * A secret of this data directory (16 random bytes made on first use and
+   * kept in the meta table): what must stay the same across restarts, such
+   * as the key that hashes peers' addresses into owners (peer-owner.ts).
+   */
+  secret(name: string): Buffer {
+    const key = `secret:${name}`;
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as
+      | Row
+      | undefined;
+    if (typeof row?.value === "string" && /^[0-9a-f]{32}$/.test(row.value)) {
+      return Buffer.from(row.value, "hex");
+    }
+    const secret = randomBytes(16);
+    this.#db
+      .prepare(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      )
+      .run(key, secret.toString("hex"));
+    return secret;
   }
 
   /** A statement whose integers come back as bigints (see the row readers above). */
@@ -255,7 +313,8 @@ export class TrackerDatabase {
       for (const p of peers) {
         // Clamped again on the way out (counters.ts): what is written always reads back.
         const left = Math.min(p.left, MAX_COUNTER);
-        this.#insertPeer.run(p.infoHash, p.peerId, p.addr4, p.addr6, left, Math.round(p.seen));
+        const seen = Math.round(p.seen);
+        this.#insertPeer.run(p.infoHash, p.peerId, p.owner, p.addr4, p.addr6, left, seen);
       }
     });
   }
@@ -273,9 +332,12 @@ export class TrackerDatabase {
         const addr4 = blob(r.addr4, [0, 6], "addr4");
         const addr6 = blob(r.addr6, [0, 18], "addr6");
         if (addr4.length === 0 && addr6.length === 0) throw new BadRow("the peer has no address");
+        const owner = counter(r.owner, "owner", -1);
+        if (owner >= OWNER_LIMIT) throw new BadRow("owner is out of range");
         return {
           infoHash: blob(r.info_hash, [20], "info_hash"),
           peerId: blob(r.peer_id, [20], "peer_id"),
+          owner,
           addr4,
           addr6,
           left: counter(r.left, "left", -1),

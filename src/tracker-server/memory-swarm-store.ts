@@ -98,6 +98,7 @@ export class MemorySwarmStore implements SwarmStore {
   #lastKey = "";
   #lastSwarm: Swarm | undefined;
   #lastPeerId = "";
+  #lastOwner = 0;
   #lastSlot = NO_SLOT;
   // The walk chosen by #walk(): range start, length, first index, step, the asker's position.
   #start = 0;
@@ -142,17 +143,18 @@ export class MemorySwarmStore implements SwarmStore {
   }
 
   /** The slot of a peer in a swarm, or NO_SLOT. */
-  #slotOf(swarm: Swarm, peerId: string): number {
+  #slotOf(swarm: Swarm, peerId: string, owner: number): number {
     const last = this.#lastSlot;
     if (
       last !== NO_SLOT &&
       peerId === this.#lastPeerId &&
+      owner === this.#lastOwner &&
       this.#table.swarmOf(last) === swarm.index
     ) {
       return last;
     }
     const t = this.#table;
-    return t.find(swarm.index, peerId, t.hash(swarm.index, peerId));
+    return t.find(swarm.index, peerId, t.hash(swarm.index, peerId, owner), owner);
   }
 
   // Partitioned lists: the table's list positions (POS4/POS6) follow every move.
@@ -203,14 +205,15 @@ export class MemorySwarmStore implements SwarmStore {
       swarm = this.#swarm(infoHash);
     }
     const t = this.#table;
-    const hash = t.hash(swarm.index, u.peerId);
-    let slot = t.find(swarm.index, u.peerId, hash);
+    const owner = u.owner ?? 0;
+    const hash = t.hash(swarm.index, u.peerId, owner);
+    let slot = t.find(swarm.index, u.peerId, hash, owner);
     let result: PutResult = "updated";
     const seeder = u.left === 0;
     if (slot === NO_SLOT) {
       u.previousLeft = -2;
       if (swarm.size >= this.#opts.maxPeersPerSwarm) return "swarm_full";
-      slot = t.insert(swarm.index, u.peerId, hash);
+      slot = t.insert(swarm.index, u.peerId, hash, owner);
       swarm.size++;
       if (seeder) {
         swarm.seeders++;
@@ -242,6 +245,7 @@ export class MemorySwarmStore implements SwarmStore {
       if (t.pos(slot, POS6) < 0) this.#add(swarm.v6, POS6, slot, seeder);
     }
     this.#lastPeerId = u.peerId;
+    this.#lastOwner = owner;
     this.#lastSlot = slot;
     return result;
   }
@@ -261,20 +265,27 @@ export class MemorySwarmStore implements SwarmStore {
     if (swarm.size === 0 && !this.#opts.keepEmpty?.(swarm.key)) this.#dropSwarm(swarm);
   }
 
-  remove(infoHash: string, peerId: string): boolean {
+  remove(infoHash: string, peerId: string, owner = 0): boolean {
     const swarm = this.#lookup(infoHash);
     if (!swarm) return false;
-    const slot = this.#slotOf(swarm, peerId);
+    const slot = this.#slotOf(swarm, peerId, owner);
     if (slot === NO_SLOT) return false;
     this.#removeSlot(swarm, slot);
     return true;
   }
 
-  get(infoHash: string, peerId: string): StoredPeer | undefined {
+  get(infoHash: string, peerId: string, owner?: number): StoredPeer | undefined {
     const swarm = this.#lookup(infoHash);
     if (!swarm) return undefined;
-    const slot = this.#slotOf(swarm, peerId);
-    return slot === NO_SLOT ? undefined : this.#table.stored(slot);
+    const t = this.#table;
+    if (owner !== undefined) {
+      const slot = this.#slotOf(swarm, peerId, owner);
+      return slot === NO_SLOT ? undefined : t.stored(slot);
+    }
+    for (const fl of [swarm.v4, swarm.v6]) {
+      for (const slot of fl?.slots ?? []) if (t.hasPeerId(slot, peerId)) return t.stored(slot);
+    }
+    return undefined;
   }
 
   addCompleted(infoHash: string): number {
@@ -296,6 +307,7 @@ export class MemorySwarmStore implements SwarmStore {
     family: IpFamily,
     want: number,
     exclude: string,
+    excludeOwner: number,
     leechersOnly: boolean,
   ): FamilyList | undefined {
     const swarm = this.#lookup(infoHash);
@@ -305,7 +317,7 @@ export class MemorySwarmStore implements SwarmStore {
     const start = leechersOnly ? fl.seeds : 0;
     const n = fl.slots.length - start;
     if (n <= 0) return undefined;
-    const self = exclude === "" ? NO_SLOT : this.#slotOf(swarm, exclude);
+    const self = exclude === "" ? NO_SLOT : this.#slotOf(swarm, exclude, excludeOwner);
     const selfIndex = self === NO_SLOT ? -1 : this.#table.pos(self, family === 4 ? POS4 : POS6);
     const random = this.#opts.random;
     let step = n === 1 ? 1 : 1 + random.below(n - 1);
@@ -326,8 +338,9 @@ export class MemorySwarmStore implements SwarmStore {
     leechersOnly: boolean,
     out: Buffer,
     offset: number,
+    excludeOwner = 0,
   ): number {
-    const fl = this.#walk(infoHash, family, want, exclude, leechersOnly);
+    const fl = this.#walk(infoHash, family, want, exclude, excludeOwner, leechersOnly);
     if (!fl) return 0;
     const t = this.#table;
     const slots = fl.slots;
@@ -363,9 +376,10 @@ export class MemorySwarmStore implements SwarmStore {
     exclude: string,
     leechersOnly: boolean,
     out: StoredPeer[],
+    excludeOwner = 0,
   ): number {
     out.length = 0;
-    const fl = this.#walk(infoHash, family, want, exclude, leechersOnly);
+    const fl = this.#walk(infoHash, family, want, exclude, excludeOwner, leechersOnly);
     if (!fl) return 0;
     const n = this.#n;
     let i = this.#first;

@@ -104,3 +104,18 @@ test("a table grown past the doubling limit keeps every peer, and releases work 
   assert.equal(t.find(0, id(0), t.hash(0, id(0))), NO_SLOT);
   assert.equal(t.count, n / 2);
 });
+
+test("the same id with two owners is two peers; the owner reads back", () => {
+  const t = new PeerTable();
+  const keyOwner = 2 * 2 ** 32 + 0xdeadbeef;
+  const a = t.insert(1, id(1), t.hash(1, id(1), 0x7f000001), 0x7f000001);
+  const b = t.insert(1, id(1), t.hash(1, id(1), keyOwner), keyOwner);
+  assert.notEqual(a, b);
+  assert.equal(t.find(1, id(1), t.hash(1, id(1), 0x7f000001), 0x7f000001), a);
+  assert.equal(t.find(1, id(1), t.hash(1, id(1), keyOwner), keyOwner), b);
+  // The same 32-bit value of another kind is another owner.
+  const other = 0xdeadbeef;
+  assert.equal(t.find(1, id(1), t.hash(1, id(1), other), other), NO_SLOT);
+  assert.equal(t.stored(b).owner, keyOwner);
+  assert.ok(t.hasPeerId(a, id(1)) && !t.hasPeerId(a, id(2)));
+});

@@ -23,6 +23,8 @@
  *   28 position in the swarm's IPv6 list, int32
  *   32 BEP 23 compact entry: IPv4 address and port, 6 bytes
  *   38 peer id, 20 bytes
+ *   59 owner's kind, uint8 (see peer-owner.ts)
+ *   60 owner's value, int32
  * IPv6 entries (BEP 7, 18 bytes) live in a table of their own, allocated with
  * the first IPv6 peer.
  *
@@ -33,6 +35,10 @@
  *
  * Peer ids are client-chosen, so the index hash is seeded with a random
  * value per table: a client cannot precompute ids that collide.
+ *
+ * A peer is found by (swarm number, peer id, owner): a peer id is public, so
+ * on its own it proves nothing; the owner (peer-owner.ts: the announce's key,
+ * else its address) is what another client cannot claim.
  */
 import { randomBytes } from "node:crypto";
 import { writeU32BE } from "../util/index.ts";
@@ -51,7 +57,11 @@ export const POS4 = 6;
 export const POS6 = 7;
 const U8_ENTRY4 = 32;
 const U8_ID = 38;
+const U8_OWNER_KIND = 59;
+const I32_OWNER = 15;
 const ENTRY6 = 18;
+/** An owner is kind * 2^32 + a 32-bit value (peer-owner.ts). */
+const OWNER_KIND_UNIT = 0x1_0000_0000;
 
 const INITIAL_CAPACITY = 1024;
 /** Up to this capacity the table doubles; past it, it grows by a quarter, at least GROWTH_STEP. */
@@ -125,9 +135,10 @@ export class PeerTable {
     }
   }
 
-  /** The index hash of (swarm, id): seeded FNV-1a over the id's chars, then mixed. */
-  hash(swarm: number, id: string): number {
-    let h = (this.#seed ^ Math.imul(swarm, 0x9e3779b1)) | 0;
+  /** The index hash of (swarm, id, owner): seeded FNV-1a over the id's chars, then mixed. */
+  hash(swarm: number, id: string, owner = 0): number {
+    let h = (this.#seed ^ Math.imul(swarm, 0x9e3779b1) ^ Math.imul(owner | 0, 0x7feb352d)) | 0;
+    h ^= Math.floor(owner / OWNER_KIND_UNIT);
     for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
@@ -135,7 +146,8 @@ export class PeerTable {
     return h | 0;
   }
 
-  #sameId(slot: number, id: string): boolean {
+  /** Whether the slot's peer id is `id`. */
+  hasPeerId(slot: number, id: string): boolean {
     if (id.length !== ID_LENGTH) return false;
     const u8 = this.#u8;
     const o = slot * RECORD + U8_ID;
@@ -143,17 +155,31 @@ export class PeerTable {
     return true;
   }
 
-  /** The slot of (swarm, id), or NO_SLOT; `hash` is this.hash(swarm, id). */
-  find(swarm: number, id: string, hash: number): number {
+  /** The slot's owner (peer-owner.ts). */
+  owner(slot: number): number {
+    const low = this.#i32[slot * 16 + I32_OWNER]! >>> 0;
+    return this.#u8[slot * RECORD + U8_OWNER_KIND]! * OWNER_KIND_UNIT + low;
+  }
+
+  /** The slot of (swarm, id, owner), or NO_SLOT; `hash` is this.hash(swarm, id, owner). */
+  find(swarm: number, id: string, hash: number, owner = 0): number {
     const index = this.#index;
     const i32 = this.#i32;
     const mask = this.#mask;
+    const ownerLow = owner | 0;
+    const ownerKind = Math.floor(owner / OWNER_KIND_UNIT);
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const e = index[i]!;
       if (e === 0) return NO_SLOT;
       const slot = e - 1;
       const r = slot * 16;
-      if (i32[r + I32_HASH] === hash && i32[r + I32_SWARM] === swarm && this.#sameId(slot, id)) {
+      if (
+        i32[r + I32_HASH] === hash &&
+        i32[r + I32_SWARM] === swarm &&
+        i32[r + I32_OWNER] === ownerLow &&
+        this.#u8[slot * RECORD + U8_OWNER_KIND] === ownerKind &&
+        this.hasPeerId(slot, id)
+      ) {
         return slot;
       }
     }
@@ -168,7 +194,7 @@ export class PeerTable {
   }
 
   /** Stores a new peer (not stored yet: find() first); returns its slot. */
-  insert(swarm: number, id: string, hash: number): number {
+  insert(swarm: number, id: string, hash: number, owner = 0): number {
     if (id.length !== ID_LENGTH) throw new TypeError("peer ids are 20 bytes (latin1 chars)");
     if (this.#free.length === 0 && this.used === this.capacity)
       this.#grow(nextCapacity(this.capacity));
@@ -179,8 +205,10 @@ export class PeerTable {
     i32[r + I32_HASH] = hash;
     i32[r + POS4] = NO_SLOT;
     i32[r + POS6] = NO_SLOT;
+    i32[r + I32_OWNER] = owner | 0;
     this.#f64[slot * 8 + F64_LEFT] = -1;
     const u8 = this.#u8;
+    u8[slot * RECORD + U8_OWNER_KIND] = Math.floor(owner / OWNER_KIND_UNIT);
     const o = slot * RECORD + U8_ID;
     for (let k = 0; k < ID_LENGTH; k++) u8[o + k] = id.charCodeAt(k);
     this.#link(slot);
@@ -299,6 +327,7 @@ export class PeerTable {
       addr6: this.pos(slot, POS6) >= 0 ? this.#entry(slot, true) : "",
       left: this.left(slot),
       lastSeen: this.lastSeen(slot),
+      owner: this.owner(slot),
     };
   }
 }

@@ -19,11 +19,18 @@ export interface StoredPeer {
   readonly left: number;
   /** Clock time (ms) of the last announce. */
   readonly lastSeen: number;
+  /** Who may act for this peer (peer-owner.ts): its key, or its address. */
+  readonly owner: number;
 }
 
 /** One announce's worth of peer state; reused by the caller between announces. */
 export interface PeerUpdate {
   peerId: string;
+  /**
+   * Who announces (peer-owner.ts); with the peer id, the peer's identity:
+   * the same peer id from another owner is another peer. 0 when omitted.
+   */
+  owner?: number;
   /** IPv4 address as an unsigned 32-bit number; -1 leaves the peer's IPv4 entry as it was. */
   ip4: number;
   /** IPv6 address as 16 latin1 chars; "" leaves the peer's IPv6 entry as it was. */
@@ -49,21 +56,29 @@ export interface SwarmTotals {
   leechers: number;
 }
 
+/**
+ * Peers are (peer id, owner) pairs: every method that names a peer takes its
+ * owner too (0 when omitted, as PeerUpdate's).
+ */
 export interface SwarmStore {
   /** Adds or refreshes a peer, creating the swarm if needed. */
   put(infoHash: string, update: PeerUpdate, now: number): PutResult;
   /** Removes a peer (event=stopped); true if it was there. */
-  remove(infoHash: string, peerId: string): boolean;
-  /** The stored peer, if any. */
-  get(infoHash: string, peerId: string): StoredPeer | undefined;
+  remove(infoHash: string, peerId: string, owner?: number): boolean;
+  /**
+   * The stored peer, if any; without an owner, the first peer found with that
+   * peer id (for operators and tests: it looks through the swarm).
+   */
+  get(infoHash: string, peerId: string, owner?: number): StoredPeer | undefined;
   /** Counts one completed download; returns the new total. */
   addCompleted(infoHash: string): number;
   /** Counts for a swarm, or undefined when there is none in memory. */
   counts(infoHash: string): SwarmCounts | undefined;
   /**
-   * Up to `want` random peers of one family, never `exclude`, only leechers
-   * when `leechersOnly`: their compact entries (6 or 18 bytes each) are
-   * written into `out` from `offset`. Returns how many were written.
+   * Up to `want` random peers of one family, never the peer (`exclude`,
+   * `excludeOwner`), only leechers when `leechersOnly`: their compact entries
+   * (6 or 18 bytes each) are written into `out` from `offset`. Returns how
+   * many were written.
    */
   sampleCompact(
     infoHash: string,
@@ -73,6 +88,7 @@ export interface SwarmStore {
     leechersOnly: boolean,
     out: Buffer,
     offset: number,
+    excludeOwner?: number,
   ): number;
   /** The same choice as sampleCompact, as peer records (dictionary-form replies). */
   sample(
@@ -82,6 +98,7 @@ export interface SwarmStore {
     exclude: string,
     leechersOnly: boolean,
     out: StoredPeer[],
+    excludeOwner?: number,
   ): number;
   /** Drops peers not seen for the expiry time; returns how many went. */
   expire(now: number): number;

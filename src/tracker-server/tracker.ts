@@ -19,6 +19,7 @@ import { createHttpHandler } from "./http-routes.ts";
 import { HttpFrontEnd } from "./http-server.ts";
 import { MemorySwarmStore } from "./memory-swarm-store.ts";
 import { TrackerMetrics } from "./metrics.ts";
+import { PeerOwners } from "./peer-owner.ts";
 import { mathRandom, type Random } from "./random.ts";
 import { TorrentIndex } from "./torrent-index.ts";
 import { UdpFrontEnd } from "./udp-server.ts";
@@ -55,6 +56,7 @@ export class Tracker {
   readonly #logger: Logger;
   readonly #http: HttpFrontEnd;
   readonly #udp: UdpFrontEnd;
+  readonly #owners: PeerOwners;
   /** Completed counts not yet written: the batched write. */
   readonly #dirtyCompleted = new Map<string, number>();
   #timers: { id: number }[] = [];
@@ -97,6 +99,8 @@ export class Tracker {
       loadCompleted: (key) => this.completedOf(key),
       keepEmpty: (key) => this.index.has(key),
     });
+    // Owners hash IPv6 addresses with a secret kept with the snapshot (peer-owner.ts).
+    this.#owners = new PeerOwners(this.#db?.secret("peer-owner"));
     this.handler = new AnnounceHandler({
       store: this.store,
       clock: this.#clock,
@@ -112,6 +116,7 @@ export class Tracker {
       isRegistered: (key) => this.index.has(key),
       onCompleted: (key, n) => this.#dirtyCompleted.set(key, n),
       completedOf: (key) => this.completedOf(key),
+      owners: this.#owners,
     });
     const ctx: TrackerContext = {
       config,
@@ -259,8 +264,16 @@ export class Tracker {
       if (age >= expiryMs || (p.addr4.length !== 6 && p.addr6.length !== 18)) continue;
       const key = p.infoHash.toString("latin1");
       if (this.config.registeredOnly && !this.index.has(key)) continue;
+      // A version 1 snapshot kept no owner: the one a keyless announce from its address has.
+      const owner =
+        p.owner >= 0
+          ? p.owner
+          : p.addr4.length === 6
+            ? this.#owners.ofAddress(4, p.addr4.toString("latin1", 0, 4))
+            : this.#owners.ofAddress(6, p.addr6.toString("latin1", 0, 16));
       const update = {
         peerId: p.peerId.toString("latin1"),
+        owner,
         ip4: -1,
         ip6: "",
         port: 0,
@@ -300,6 +313,7 @@ export class Tracker {
         rows.push({
           infoHash,
           peerId: Buffer.from(p.peerId, "latin1"),
+          owner: p.owner,
           addr4: Buffer.from(p.addr4, "latin1"),
           addr6: Buffer.from(p.addr6, "latin1"),
           left: p.left,

@@ -173,6 +173,8 @@ export class UdpFrontEnd {
     const ip = readU32BE(msg, 84);
     f.ip = ip === 0 ? "" : `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
     f.key = "";
+    // BEP 15's key: who may act for this peer id (peer-owner.ts).
+    f.keyValue = readU32BE(msg, 88);
     const numwant = readU32BE(msg, 92) | 0;
     f.numwant = numwant < 0 ? -1 : numwant;
     f.port = (msg[96]! << 8) | msg[97]!;

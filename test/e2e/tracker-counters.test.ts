@@ -119,7 +119,7 @@ test("bad rows in the database are logged and skipped; the start goes on", async
   const now = Date.now();
   const addr = Buffer.from([127, 0, 0, 1, 0x1a, 0xe1]);
   const insertPeer = db.prepare(
-    "INSERT INTO peers (info_hash, peer_id, addr4, addr6, left, seen) VALUES (?, ?, ?, ?, ?, ?)",
+    "INSERT INTO peers (info_hash, peer_id, owner, addr4, addr6, left, seen) VALUES (?, ?, -1, ?, ?, ?, ?)",
   );
   insertPeer.run(ih, peerId(1), addr, Buffer.alloc(0), 5, now); // good
   insertPeer.run(ih, peerId(2), addr, Buffer.alloc(0), 2n ** 62n, now); // counter too large: clamped
