@@ -31,5 +31,13 @@ export {
   parseMagnet,
 } from "./magnet.ts";
 export { loadTorrentFile, parseMetainfo } from "./parse.ts";
-export { MAX_PATH_DEPTH, unsafeComponentReason, unsafePathReason } from "./path-safety.ts";
+export {
+  MAX_COMPONENT_BYTES,
+  MAX_PATH_BYTES,
+  MAX_PATH_DEPTH,
+  pathBytes,
+  pathTooLongReason,
+  unsafeComponentReason,
+  unsafePathReason,
+} from "./path-safety.ts";
 export type { Metainfo, TorrentFile, TorrentVersion } from "./types.ts";

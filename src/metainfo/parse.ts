@@ -17,7 +17,7 @@ import {
   isList,
   TORRENT_LIMITS,
 } from "../bencode/index.ts";
-import { asInfoHash, sha1, sha256, toHex } from "../util/index.ts";
+import { asInfoHash, printable, sha1, sha256, toHex } from "../util/index.ts";
 import { MetainfoError } from "./errors.ts";
 import {
   isPowerOfTwo,
@@ -201,11 +201,7 @@ function utf8Field(dict: BencodeDict, key: string): string | undefined {
 }
 
 function shown(s: string): string {
-  const clipped = s.length > 60 ? `${s.slice(0, 60)}…` : s;
-  return clipped.replace(
-    /[\x00-\x1f\x7f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
+  return printable(s.length > 60 ? `${s.slice(0, 60)}…` : s);
 }
 
 function parseFiles(info: BencodeDict, name: string): { files: TorrentFile[]; multiFile: boolean } {

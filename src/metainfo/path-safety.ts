@@ -9,6 +9,13 @@
 export const MAX_PATH_DEPTH = 100;
 /** Longest single name, in UTF-8 bytes: what Linux and Windows file systems allow. */
 export const MAX_COMPONENT_BYTES = 255;
+/**
+ * Longest path the system takes, in UTF-8 bytes: Linux's PATH_MAX (4096)
+ * counts the terminating NUL. A longer path fails every open() with
+ * ENAMETOOLONG, so such a file can never be written: it is refused when the
+ * torrent is loaded, not found out piece by piece.
+ */
+export const MAX_PATH_BYTES = 4095;
 
 /**
  * Why a single path component is unsafe, or undefined when it is safe on both
@@ -40,6 +47,37 @@ export function unsafePathReason(components: readonly string[]): string | undefi
   for (const c of components) {
     const reason = unsafeComponentReason(c);
     if (reason) return reason;
+  }
+  const bytes = pathBytes("", components);
+  if (bytes > MAX_PATH_BYTES) {
+    return `a path of ${bytes} bytes (no system takes more than ${MAX_PATH_BYTES})`;
+  }
+  return undefined;
+}
+
+/** Bytes of `components` joined under `root` with '/', as the system is handed them. */
+export function pathBytes(root: string, components: readonly string[]): number {
+  let bytes = root === "" ? -1 : Buffer.byteLength(root.replace(/\/+$/, ""), "utf8");
+  for (const c of components) bytes += 1 + Buffer.byteLength(c, "utf8");
+  return bytes;
+}
+
+/**
+ * Why a file's path (its components, the torrent's name first) cannot exist
+ * under the absolute folder `root`, or undefined when it can: a name over
+ * MAX_COMPONENT_BYTES, or the whole path over MAX_PATH_BYTES. The folder is
+ * the user's choice, so this is asked where it is known (storage), not
+ * only when the torrent is parsed.
+ */
+export function pathTooLongReason(root: string, components: readonly string[]): string | undefined {
+  for (const c of components) {
+    if (Buffer.byteLength(c, "utf8") > MAX_COMPONENT_BYTES) {
+      return `a name longer than ${MAX_COMPONENT_BYTES} bytes`;
+    }
+  }
+  const bytes = pathBytes(root, components);
+  if (bytes > MAX_PATH_BYTES) {
+    return `a path of ${bytes} bytes there (the system takes at most ${MAX_PATH_BYTES})`;
   }
   return undefined;
 }

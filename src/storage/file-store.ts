@@ -1,26 +1,39 @@
 /**
  * Reads and writes byte ranges of a torrent's data over its files (BEP 3: the
- * files concatenated in order). Files are opened lazily and kept open, created
- * with their folders on first write, and left sparse: nothing is written that
- * a peer has not sent. BEP 47 padding files are never touched on disk; their
- * bytes read as zeros. Paths were proven safe by metainfo before they get here.
+ * files concatenated in order). Files are opened when used and kept in the
+ * process's bounded pool of open files (file-pool.ts): a torrent of
+ * thousands of files never holds thousands of descriptors. They are created
+ * with their folders on first write, and left sparse: nothing is written
+ * that a peer has not sent. BEP 47 padding files are never touched on disk;
+ * their bytes read as zeros. Paths were proven safe by metainfo before they
+ * get here, and short enough for the system by the storage (path-safety.ts).
  */
 import { type FileHandle, mkdir, open, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileSpans, type TorrentFile } from "../metainfo/index.ts";
+import { filePoolSizes } from "./descriptor-budget.ts";
 import { StorageError } from "./errors.ts";
+import { FilePool } from "./file-pool.ts";
+import { ioError } from "./io-errors.ts";
 
 export interface FileStat {
   size: number;
   mtimeMs: number;
 }
 
+/** The main thread's open files, for every torrent: read ones as `r:<path>`, written ones as `w:<path>`. */
+let sharedPool: FilePool<FileHandle> | undefined;
+function pool(): FilePool<FileHandle> {
+  sharedPool ??= new FilePool<FileHandle>(filePoolSizes().reader, (h) => h.close());
+  return sharedPool;
+}
+
 export class FileStore {
   readonly root: string;
   readonly files: readonly TorrentFile[];
   readonly totalLength: number;
-  readonly #handles = new Map<number, Promise<FileHandle | undefined>>();
-  #writable = new Set<number>();
+  /** Files written through write() since the last sync(). */
+  readonly #dirty = new Set<number>();
   #closed = false;
 
   constructor(root: string, files: readonly TorrentFile[]) {
@@ -39,15 +52,27 @@ export class FileStore {
     this.#checkRange(offset, data.length);
     for (const span of fileSpans(this.files, offset, data.length)) {
       if (this.files[span.fileIndex]!.pad) continue;
-      const handle = await this.#handle(span.fileIndex, true);
       const part = data.subarray(span.offset - offset, span.offset - offset + span.length);
-      let written = 0;
-      while (written < part.length) {
-        const { bytesWritten } = await this.#io(span.fileIndex, () =>
-          handle!.write(part, written, part.length - written, span.fileOffset + written),
-        );
-        written += bytesWritten;
-      }
+      const path = this.pathOf(span.fileIndex);
+      this.#dirty.add(span.fileIndex);
+      await this.#io("write", span.fileIndex, () =>
+        pool().use(
+          `w:${path}`,
+          () => openForWrite(path),
+          async (handle) => {
+            let written = 0;
+            while (written < part.length) {
+              const { bytesWritten } = await handle.write(
+                part,
+                written,
+                part.length - written,
+                span.fileOffset + written,
+              );
+              written += bytesWritten;
+            }
+          },
+        ),
+      );
     }
   }
 
@@ -63,15 +88,34 @@ export class FileStore {
     for (const span of fileSpans(this.files, offset, length)) {
       const at = span.offset - offset;
       let done = 0;
-      const handle = this.files[span.fileIndex]!.pad
-        ? undefined
-        : await this.#handle(span.fileIndex, false);
-      while (handle && done < span.length) {
-        const { bytesRead } = await this.#io(span.fileIndex, () =>
-          handle.read(out, at + done, span.length - done, span.fileOffset + done),
+      if (!this.files[span.fileIndex]!.pad) {
+        const path = this.pathOf(span.fileIndex);
+        done = await this.#io("read", span.fileIndex, () =>
+          pool()
+            .use(
+              `r:${path}`,
+              () => open(path, "r"),
+              async (handle) => {
+                let n = 0;
+                while (n < span.length) {
+                  const { bytesRead } = await handle.read(
+                    out,
+                    at + n,
+                    span.length - n,
+                    span.fileOffset + n,
+                  );
+                  if (bytesRead === 0) break;
+                  n += bytesRead;
+                }
+                return n;
+              },
+            )
+            .catch((err: NodeJS.ErrnoException) => {
+              // Not written yet: its bytes read as zeros.
+              if (err.code === "ENOENT") return 0;
+              throw err;
+            }),
         );
-        if (bytesRead === 0) break;
-        done += bytesRead;
       }
       out.fill(0, at + done, at + span.length);
     }
@@ -89,13 +133,11 @@ export class FileStore {
       const f = this.files[i]!;
       if (f.length !== 0 || f.pad) continue;
       const path = this.pathOf(i);
-      try {
+      await this.#io("create", i, async () => {
         await mkdir(dirname(path), { recursive: true });
         // "a": created when absent, never truncated.
         await (await open(path, "a")).close();
-      } catch (err) {
-        throw this.#ioError(i, err);
-      }
+      });
     }
   }
 
@@ -114,22 +156,33 @@ export class FileStore {
     );
   }
 
-  /** Flushes every file written to (fdatasync) so resume data never claims unsynced pieces. */
+  /**
+   * Flushes every file written through write() (fdatasync) so resume data
+   * never claims unsynced pieces. A file the pool closed meanwhile is
+   * opened again for it: fdatasync flushes the file, whichever descriptor
+   * wrote it.
+   */
   async sync(): Promise<void> {
-    for (const i of this.#writable) {
-      const h = await this.#handles.get(i);
-      await h?.datasync();
+    for (const i of [...this.#dirty]) {
+      const path = this.pathOf(i);
+      await this.#io("sync", i, () =>
+        pool().use(
+          `w:${path}`,
+          () => openForWrite(path),
+          (h) => h.datasync(),
+        ),
+      );
+      this.#dirty.delete(i);
     }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    const handles = [...this.#handles.values()];
-    this.#handles.clear();
-    this.#writable.clear();
-    for (const p of handles) {
-      const h = await p.catch(() => undefined);
-      await h?.close().catch(() => undefined);
+    this.#dirty.clear();
+    for (let i = 0; i < this.files.length; i++) {
+      const path = this.pathOf(i);
+      await pool().close(`r:${path}`);
+      await pool().close(`w:${path}`);
     }
   }
 
@@ -143,56 +196,23 @@ export class FileStore {
     }
   }
 
-  async #io<T>(fileIndex: number, op: () => Promise<T>): Promise<T> {
+  async #io<T>(verb: string, fileIndex: number, op: () => Promise<T>): Promise<T> {
     try {
       return await op();
     } catch (err) {
-      throw this.#ioError(fileIndex, err);
+      if (err instanceof StorageError) throw err;
+      throw ioError(verb, this.pathOf(fileIndex), (err as NodeJS.ErrnoException).code, err);
     }
   }
+}
 
-  #ioError(fileIndex: number, err: unknown): StorageError {
-    const code = (err as NodeJS.ErrnoException).code ?? "error";
-    const hint =
-      code === "ENOSPC" ? " (the disk is full)" : code === "EACCES" ? " (permission denied)" : "";
-    return new StorageError("io_failed", `cannot use '${this.pathOf(fileIndex)}': ${code}${hint}`, {
-      cause: err,
-    });
-  }
-
-  /** An open handle; for reading, undefined when the file does not exist yet. */
-  async #handle(fileIndex: number, forWrite: boolean): Promise<FileHandle | undefined> {
-    if (forWrite && !this.#writable.has(fileIndex)) {
-      // Reopen read+write, creating the file (and its folders) without truncating it.
-      const old = this.#handles.get(fileIndex);
-      this.#writable.add(fileIndex);
-      const path = this.pathOf(fileIndex);
-      const opening = (async () => {
-        await (await old?.catch(() => undefined))?.close();
-        try {
-          await mkdir(dirname(path), { recursive: true });
-          return await open(path, "r+").catch(async (err: NodeJS.ErrnoException) => {
-            if (err.code !== "ENOENT") throw err;
-            return open(path, "w+");
-          });
-        } catch (err) {
-          this.#writable.delete(fileIndex);
-          this.#handles.delete(fileIndex);
-          throw this.#ioError(fileIndex, err);
-        }
-      })();
-      this.#handles.set(fileIndex, opening);
-      return opening;
-    }
-    let h = this.#handles.get(fileIndex);
-    if (!h) {
-      h = open(this.pathOf(fileIndex), "r").catch((err: NodeJS.ErrnoException) => {
-        this.#handles.delete(fileIndex);
-        if (err.code === "ENOENT") return undefined;
-        throw this.#ioError(fileIndex, err);
-      });
-      this.#handles.set(fileIndex, h);
-    }
-    return h;
+/** Opens read+write, creating the file (and its folders) without truncating it. */
+async function openForWrite(path: string): Promise<FileHandle> {
+  await mkdir(dirname(path), { recursive: true });
+  try {
+    return await open(path, "r+");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    return open(path, "w+");
   }
 }

@@ -1,4 +1,9 @@
-export { StorageError, type StorageErrorCode } from "./errors.ts";
+export {
+  isPermanentStorageError,
+  StorageError,
+  type StorageErrorCode,
+  type StorageErrorOptions,
+} from "./errors.ts";
 export { type FileStat, FileStore } from "./file-store.ts";
 export { MemoryStorage, type MemoryStorageOptions, PieceBank } from "./memory-storage.ts";
 export { type Lease, PieceCache } from "./piece-cache.ts";

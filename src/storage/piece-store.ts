@@ -20,6 +20,9 @@ export interface PieceStore {
   /**
    * Verifies a whole piece and keeps it if its hash matches; false (keeping
    * nothing) if not. `data` is handed over: the caller must not use it after.
+   * Throws a StorageError when the piece cannot be kept; one with
+   * `permanent` set (isPermanentStorageError) will fail again however often
+   * the piece is fetched: the torrent stops with it (its `error` state).
    */
   writePiece(index: number, data: Buffer): Promise<boolean>;
   /** A block of a verified piece, for a peer's request; release the lease once it is sent. */

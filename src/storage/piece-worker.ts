@@ -18,6 +18,12 @@
  * holder waits for the device). `sync` and `close` first wait for every
  * write that came before them.
  *
+ * Files are kept open in a bounded pool (file-pool.ts), its size given by
+ * PieceWriter from the process's descriptor limit (descriptor-budget.ts):
+ * a torrent of 100,000 files is written with a few hundred descriptors.
+ * `sync` flushes every file written since the last one, opening again those
+ * the pool has closed meanwhile.
+ *
  * Direct I/O: a run that starts and ends on DIRECT_ALIGN boundaries, from a
  * page-aligned buffer, is written through a second descriptor opened with
  * O_DIRECT, from our memory straight to the device. The verified piece stays
@@ -34,7 +40,8 @@ import { createHash } from "node:crypto";
 import { close, constants, fdatasync, mkdirSync, openSync, write } from "node:fs";
 import { dirname } from "node:path";
 import { promisify } from "node:util";
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
+import { FilePool } from "./file-pool.ts";
 import type { PieceWrite, WorkerReply, WorkerRequest } from "./piece-writer-protocol.ts";
 
 /** Offsets and lengths a direct write must be a multiple of (the largest logical block size). */
@@ -46,43 +53,54 @@ interface OpenFile {
   direct: number | null | undefined;
 }
 
-const files = new Map<string, OpenFile>();
+const fdatasyncAsync = promisify(fdatasync);
+const closeAsync = promisify(close);
+
+/**
+ * The files being written, at most `maxOpenFiles` (from PieceWriter, see
+ * descriptor-budget.ts), the least recently used closed first.
+ */
+const files = new FilePool<OpenFile>(
+  (workerData as { maxOpenFiles?: number } | undefined)?.maxOpenFiles ?? 64,
+  closeFile,
+);
+/** Files written to since their last sync: a file the pool closed is reopened to be synced. */
+const dirty = new Set<string>();
 /** The last buffered write queued: each waits for the one before. */
 let lastBuffered: Promise<unknown> = Promise.resolve();
 /** Every write not finished yet. */
 const writing = new Set<Promise<unknown>>();
-const fdatasyncAsync = promisify(fdatasync);
-const closeAsync = promisify(close);
 
-function fileFor(path: string): OpenFile {
-  let file = files.get(path);
-  if (file === undefined) {
-    mkdirSync(dirname(path), { recursive: true });
-    let fd: number;
-    try {
-      fd = openSync(path, "r+");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      fd = openSync(path, "w+");
-    }
-    file = { fd, direct: undefined };
-    files.set(path, file);
+async function openFile(path: string): Promise<OpenFile> {
+  mkdirSync(dirname(path), { recursive: true });
+  let fd: number;
+  try {
+    fd = openSync(path, "r+");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    fd = openSync(path, "w+");
   }
-  return file;
+  return { fd, direct: undefined };
+}
+
+function useFile<T>(path: string, fn: (file: OpenFile) => Promise<T>): Promise<T> {
+  return files.use(path, () => openFile(path), fn);
 }
 
 const isAligned = (n: number) => n % DIRECT_ALIGN === 0;
 
-/** The file's O_DIRECT descriptor if this run may be written through it, else null. */
-function directFd(w: PieceWrite, file: OpenFile, direct: boolean): number | null {
-  if (!direct || !isAligned(w.start) || !isAligned(w.length) || !isAligned(w.fileOffset)) {
-    return null;
-  }
+/** Whether this run may be written with O_DIRECT (its offsets and length aligned). */
+function directRun(w: PieceWrite, direct: boolean): boolean {
+  return direct && isAligned(w.start) && isAligned(w.length) && isAligned(w.fileOffset);
+}
+
+/** The file's O_DIRECT descriptor, opened on first use, or null where refused. */
+function directFd(path: string, file: OpenFile): number | null {
   if (file.direct === undefined) {
     // O_DIRECT is Linux's (and a few others'); where it is missing, there is no direct path.
     const flag = constants.O_DIRECT;
     try {
-      file.direct = flag ? openSync(w.path, constants.O_WRONLY | flag) : null;
+      file.direct = flag ? openSync(path, constants.O_WRONLY | flag) : null;
     } catch {
       file.direct = null;
     }
@@ -103,39 +121,52 @@ function writeAt(fd: number, data: Buffer, start: number, length: number, positi
   });
 }
 
+/** Writes the run with O_DIRECT; false when the file system refuses (then it goes buffered). */
+function writeDirect(data: Buffer, w: PieceWrite): Promise<boolean> {
+  return useFile(w.path, async (file) => {
+    const fd = directFd(w.path, file);
+    if (fd === null) return false;
+    try {
+      await writeAt(fd, data, w.start, w.length, w.fileOffset);
+      return true;
+    } catch (err) {
+      // EINVAL: this file system wants other alignment, or no direct I/O.
+      if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
+      if (file.direct === fd) {
+        file.direct = null;
+        await closeAsync(fd);
+      }
+      return false;
+    }
+  });
+}
+
 /** Writes one run of the piece: directly where it may, else after the buffered writes before it. */
 async function writeRun(data: Buffer, w: PieceWrite, direct: boolean): Promise<void> {
-  const file = fileFor(w.path);
   try {
-    const fd = directFd(w, file, direct);
-    if (fd !== null) {
-      try {
-        return await writeAt(fd, data, w.start, w.length, w.fileOffset);
-      } catch (err) {
-        // EINVAL: this file system wants other alignment, or no direct I/O.
-        if ((err as NodeJS.ErrnoException).code !== "EINVAL") throw err;
-        if (file.direct === fd) {
-          file.direct = null;
-          await closeAsync(fd);
-        }
-      }
+    if (!directRun(w, direct) || !(await writeDirect(data, w))) {
+      // The file is taken from the pool only when this write's turn comes: a
+      // piece over a thousand small files holds one descriptor at a time.
+      const done = lastBuffered.then(() =>
+        useFile(w.path, (file) => writeAt(file.fd, data, w.start, w.length, w.fileOffset)),
+      );
+      lastBuffered = done.catch(() => {});
+      await done;
     }
-    const done = lastBuffered.then(() => writeAt(file.fd, data, w.start, w.length, w.fileOffset));
-    lastBuffered = done.catch(() => {});
-    await done;
+    dirty.add(w.path);
   } catch (err) {
     throw Object.assign(err as NodeJS.ErrnoException, { path: w.path });
   }
 }
 
-/** Resolves once every write begun so far has finished (failed ones included). */
-function written(): Promise<unknown> {
-  return Promise.allSettled([...writing]);
-}
-
 async function closeFile(file: OpenFile): Promise<void> {
   if (typeof file.direct === "number") await closeAsync(file.direct);
   await closeAsync(file.fd);
+}
+
+/** Resolves once every write begun so far has finished (failed ones included). */
+function written(): Promise<unknown> {
+  return Promise.allSettled([...writing]);
 }
 
 async function handle(req: WorkerRequest): Promise<WorkerReply> {
@@ -157,17 +188,17 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
     case "sync":
       await written();
       for (const path of req.paths) {
-        const file = files.get(path);
+        if (!dirty.has(path)) continue;
         // One descriptor is enough: fdatasync flushes the file, however it was written.
-        if (file !== undefined) await fdatasyncAsync(file.fd);
+        await useFile(path, (file) => fdatasyncAsync(file.fd));
+        dirty.delete(path);
       }
       return { id: req.id, ok: true };
     case "close":
       await written();
       for (const path of req.paths) {
-        const file = files.get(path);
-        files.delete(path);
-        if (file !== undefined) await closeFile(file);
+        dirty.delete(path);
+        await files.close(path);
       }
       return { id: req.id, ok: true };
   }

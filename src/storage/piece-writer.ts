@@ -5,7 +5,8 @@
  * does not keep the process alive.
  */
 import { Worker } from "node:worker_threads";
-import { StorageError } from "./errors.ts";
+import { filePoolSizes } from "./descriptor-budget.ts";
+import { ioError } from "./io-errors.ts";
 import { PiecePool } from "./piece-pool.ts";
 import type { PieceWrite, WorkerReply, WorkerRequest } from "./piece-writer-protocol.ts";
 
@@ -19,7 +20,9 @@ export class PieceWriter {
   #nextId = 1;
 
   private constructor() {
-    this.#worker = new Worker(new URL("./piece-worker.ts", import.meta.url));
+    this.#worker = new Worker(new URL("./piece-worker.ts", import.meta.url), {
+      workerData: { maxOpenFiles: filePoolSizes().writer },
+    });
     this.#worker.unref();
     this.#worker.on("message", (reply: WorkerReply) => {
       const p = this.#pending.get(reply.id);
@@ -80,18 +83,14 @@ export class PieceWriter {
       writes,
     });
     if (shared !== data) PiecePool.shared.release(shared);
-    if (reply.error) {
-      const where = reply.error.path ? ` '${reply.error.path}'` : "";
-      const hint = reply.error.code === "ENOSPC" ? " (the disk is full)" : "";
-      throw new StorageError("io_failed", `cannot write${where}: ${reply.error.code}${hint}`);
-    }
+    if (reply.error) throw ioError("write", reply.error.path, reply.error.code);
     return reply.ok;
   }
 
   /** Flushes the files to disk (before resume data claims their pieces). */
   async sync(paths: string[]): Promise<void> {
     const reply = await this.#call({ id: this.#nextId++, op: "sync", paths });
-    if (reply.error) throw new StorageError("io_failed", `cannot sync: ${reply.error.message}`);
+    if (reply.error) throw ioError("sync", reply.error.path, reply.error.code);
   }
 
   /** Closes the worker's handles on these files. */

@@ -4,11 +4,14 @@
  * from verified pieces. The verified set survives restarts through resume
  * data, trusted only while the files are unchanged.
  */
+import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Bitfield } from "../bitfield/index.ts";
-import { fileSpans, type Metainfo, pieceSize } from "../metainfo/index.ts";
+import { fileSpans, type Metainfo, pathTooLongReason, pieceSize } from "../metainfo/index.ts";
 import { sha1 } from "../util/index.ts";
 import { StorageError } from "./errors.ts";
 import { FileStore } from "./file-store.ts";
+import { persisted } from "./io-errors.ts";
 import { PieceCache } from "./piece-cache.ts";
 import { PiecePool } from "./piece-pool.ts";
 import { PieceWriter } from "./piece-writer.ts";
@@ -39,6 +42,39 @@ export interface BlockLease {
 }
 
 const pool = PiecePool.shared;
+
+/**
+ * Pauses before each new try of a piece write that failed in a way that may
+ * pass (io-errors.ts): about 3.5 s in all, then the failure counts as lasting.
+ */
+const WRITE_RETRY_MS = [100, 400, 1000, 2000];
+
+/** A path for a message: its start and its end, as a file name's end tells the most. */
+function clipped(path: string): string {
+  return path.length <= 100 ? path : `${path.slice(0, 40)}…${path.slice(-59)}`;
+}
+
+/**
+ * Refuses a torrent whose files cannot exist under `dir`: a name or a whole
+ * path longer than the system takes (path-safety.ts). Every write to such a
+ * file would fail with ENAMETOOLONG; said once, when the torrent is opened.
+ */
+function checkPathLengths(meta: Metainfo, dir: string): void {
+  const root = resolve(dir);
+  for (const f of meta.files) {
+    if (f.pad) continue;
+    const reason = pathTooLongReason(root, f.path);
+    if (!reason) continue;
+    const shown = clipped(f.path.join("/"));
+    const anywhere = pathTooLongReason("/", f.path) !== undefined;
+    throw new StorageError(
+      "path_too_long",
+      anywhere
+        ? `'${clipped(meta.name)}' cannot be saved on this system: its file '${shown}' has ${reason.replace(" there", "")}`
+        : `'${clipped(meta.name)}' cannot be saved in ${clipped(root)}: its file '${shown}' would have ${reason}; choose a download folder with a shorter path`,
+    );
+  }
+}
 
 export class TorrentStorage {
   readonly meta: Metainfo;
@@ -76,6 +112,7 @@ export class TorrentStorage {
     dir: string,
     opts: StorageOptions = {},
   ): Promise<TorrentStorage> {
+    checkPathLengths(meta, dir);
     const storage = new TorrentStorage(meta, dir, opts);
     await storage.#restore();
     return storage;
@@ -142,7 +179,10 @@ export class TorrentStorage {
    * verified; both on the piece writer's thread, off the socket path.
    * Returns false (writing nothing) when the hash does not match. `data` is
    * handed over (it is cached for uploads, or reused): the caller must not
-   * use it afterwards.
+   * use it afterwards. A write that fails in a way that may pass is tried
+   * again a few times; what still fails, or fails in a way that cannot pass
+   * (a full disk, a name too long), throws a StorageError with `permanent`
+   * set: the torrent must stop, not fetch the piece again.
    */
   async writePiece(index: number, data: Buffer): Promise<boolean> {
     if (data.length !== pieceSize(this.meta, index)) {
@@ -163,16 +203,32 @@ export class TorrentStorage {
     const expected = this.meta.pieces.subarray(index * 20, index * 20 + 20);
     let ok = false;
     try {
-      ok = await PieceWriter.get().write(data, expected, writes, this.#opts.directIo !== false);
+      ok = await this.#retrying(() =>
+        PieceWriter.get().write(data, expected, writes, this.#opts.directIo !== false),
+      );
     } finally {
       if (!ok) pool.release(data);
     }
     if (!ok) return false;
-    await this.#makeEmptyFiles();
+    await this.#retrying(() => this.#makeEmptyFiles());
     this.#written = true;
     this.have.set(index);
     this.#cache.set(index, data);
     return true;
+  }
+
+  /** Runs a write, trying again after a pause while it fails in a way that may pass. */
+  async #retrying<T>(write: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await write();
+      } catch (err) {
+        if (!(err instanceof StorageError) || err.code !== "io_failed" || err.permanent) throw err;
+        const pause = WRITE_RETRY_MS[tries - 1];
+        if (pause === undefined) throw persisted(err, tries);
+        await sleep(pause);
+      }
+    }
   }
 
   /**
