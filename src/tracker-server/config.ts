@@ -25,6 +25,7 @@ export interface TrackerConfig {
   maxScrapeHashes: number;
   maxHeaderBytes: number;
   maxBodyBytes: number;
+  maxBodyBytesTotal: number;
   maxUdpPacket: number;
   maxConnections: number;
   idleTimeout: number;
@@ -63,6 +64,7 @@ export const DEFAULT_CONFIG: TrackerConfig = {
   maxScrapeHashes: 256,
   maxHeaderBytes: 8192,
   maxBodyBytes: 10_000_000,
+  maxBodyBytesTotal: 40_000_000,
   maxUdpPacket: 2048,
   maxConnections: 10_000,
   idleTimeout: 30,
@@ -190,6 +192,14 @@ export const CONFIG_FIELDS: ConfigField[] = [
     help: "largest HTTP request body (uploads)",
   },
   {
+    key: "maxBodyBytesTotal",
+    flag: "max-body-bytes-total",
+    type: "integer",
+    min: 0,
+    max: 1_000_000_000,
+    help: "most bytes of request bodies held at once, all connections together (default: 4 × max-body-bytes)",
+  },
+  {
     key: "maxUdpPacket",
     flag: "max-udp-packet",
     type: "integer",
@@ -283,6 +293,7 @@ export function coerceField(field: ConfigField, value: unknown, fromText = false
 export function resolveConfig(...layers: Record<string, unknown>[]): TrackerConfig {
   const config: TrackerConfig = { ...DEFAULT_CONFIG };
   let minIntervalSet = false;
+  let bodyTotalSet = false;
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
@@ -290,9 +301,17 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrackerConf
       if (!field) throw new TrackerError("invalid_config", `unknown setting '${key}'`);
       (config as unknown as Record<string, unknown>)[key] = coerceField(field, value);
       if (key === "minInterval") minIntervalSet = true;
+      if (key === "maxBodyBytesTotal") bodyTotalSet = true;
     }
   }
   if (!minIntervalSet) config.minInterval = Math.max(1, Math.floor(config.interval / 2));
+  if (!bodyTotalSet) config.maxBodyBytesTotal = 4 * config.maxBodyBytes;
+  if (config.maxBodyBytesTotal < config.maxBodyBytes) {
+    throw new TrackerError(
+      "invalid_config",
+      "max-body-bytes-total cannot be smaller than max-body-bytes (no upload could ever be read)",
+    );
+  }
   if (config.minInterval > config.interval) {
     throw new TrackerError("invalid_config", "min-interval cannot be longer than interval");
   }

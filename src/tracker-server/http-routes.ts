@@ -24,8 +24,9 @@ import {
 } from "../tracker-proto/index.ts";
 import { infoHashFromHex } from "../util/index.ts";
 import type { TrackerContext } from "./context.ts";
+import { GuessThrottle } from "./guess-throttle.ts";
 import type { HttpRequest } from "./http-request.ts";
-import type { HttpClientInfo, HttpHandler, HttpResponse } from "./http-server.ts";
+import type { HttpClientInfo, HttpResponse, HttpRoutes } from "./http-server.ts";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
 import type { StoredPeer } from "./swarm-store.ts";
 import { magnetOf } from "./torrent-index.ts";
@@ -59,13 +60,18 @@ function methodNotAllowed(allow: string): HttpResponse {
   };
 }
 
+/** Failed publish-token guesses allowed per address (IPv6: per /64) in a window. */
+export const PUBLISH_GUESSES = 5;
+export const PUBLISH_GUESS_WINDOW_MS = 60_000;
+const PUBLISH_GUESS_ADDRESSES = 10_000;
+
 /** A small query reader for the operator endpoints (not the hot path). */
 function queryInt(query: string, name: string, fallback: number, max: number): number {
   const m = new RegExp(`(?:^|&)${name}=(\\d{1,9})(?:&|$)`).exec(query);
   return m ? Math.min(Number(m[1]), max) : fallback;
 }
 
-export function createHttpHandler(ctx: TrackerContext): HttpHandler {
+export function createHttpHandler(ctx: TrackerContext): HttpRoutes {
   const fields = newAnnounceFields();
   const reply: AnnounceReplyFields = { interval: 0 };
   const scrapeKeys: string[] = [];
@@ -167,6 +173,12 @@ export function createHttpHandler(ctx: TrackerContext): HttpHandler {
     return bencoded(scrapeReplyText(files));
   }
 
+  const guesses = new GuessThrottle({
+    maxFailures: PUBLISH_GUESSES,
+    windowMs: PUBLISH_GUESS_WINDOW_MS,
+    maxAddresses: PUBLISH_GUESS_ADDRESSES,
+  });
+
   function authorized(req: HttpRequest): boolean {
     const token = ctx.config.publishToken;
     if (token === undefined) return true;
@@ -175,17 +187,50 @@ export function createHttpHandler(ctx: TrackerContext): HttpHandler {
     return got.length === want.length && timingSafeEqual(got, want);
   }
 
-  function upload(req: HttpRequest): HttpResponse {
-    if (!authorized(req)) {
-      ctx.metrics.errors.unauthorized++;
+  /**
+   * Null when the request may publish; else the refusal. Runs on the head
+   * (before the body is read, see admit) and again for a body-less request.
+   * An address that guessed wrong too often is refused before its token is
+   * even compared, so the answer tells it nothing about its guess.
+   */
+  function publishRefusal(req: HttpRequest, client: HttpClientInfo): HttpResponse | null {
+    if (ctx.config.publishToken === undefined) return null;
+    const who = GuessThrottle.keyOf(client.family, client.ip);
+    const now = ctx.now();
+    const waitMs = guesses.waitMs(who, now);
+    if (waitMs > 0) {
+      ctx.metrics.errors.throttled++;
       return {
-        ...json(401, {
-          error:
-            "publishing needs 'Authorization: Bearer <token>' with this tracker's publish token",
-        }),
-        headers: 'WWW-Authenticate: Bearer realm="shoal tracker"\r\n',
+        ...json(429, { error: "too many wrong publish tokens from this address: try again later" }),
+        headers: `Retry-After: ${Math.ceil(waitMs / 1000)}\r\n`,
       };
     }
+    if (authorized(req)) return null;
+    guesses.failed(who, now);
+    ctx.metrics.errors.unauthorized++;
+    return {
+      ...json(401, {
+        error: "publishing needs 'Authorization: Bearer <token>' with this tracker's publish token",
+      }),
+      headers: 'WWW-Authenticate: Bearer realm="shoal tracker"\r\n',
+    };
+  }
+
+  function isUpload(req: HttpRequest): boolean {
+    return req.method === "POST" && (req.path === "/torrents" || req.path === "/torrents/");
+  }
+
+  /** The head of a request with a body: only an upload takes one, and only with the token. */
+  function admit(req: HttpRequest, client: HttpClientInfo): HttpResponse | null {
+    if (isUpload(req)) return publishRefusal(req, client);
+    ctx.metrics.errors.http_too_large++;
+    return json(413, { error: `${req.method} ${req.path} takes no request body` });
+  }
+
+  function upload(req: HttpRequest, client: HttpClientInfo): HttpResponse {
+    // A request with a body was admitted on its head; one without is checked here.
+    const refusal = req.body.length === 0 ? publishRefusal(req, client) : null;
+    if (refusal) return refusal;
     let bytes = req.body;
     const boundary = multipartBoundary(req.contentType);
     if (boundary !== undefined) {
@@ -258,13 +303,13 @@ export function createHttpHandler(ctx: TrackerContext): HttpHandler {
     });
   }
 
-  return (req, client) => {
+  const handle = (req: HttpRequest, client: HttpClientInfo): HttpResponse => {
     const path = req.path;
     const isGet = req.method === "GET" || req.method === "HEAD";
     if (path === "/announce") return isGet ? announce(req, client) : methodNotAllowed("GET, HEAD");
     if (path === "/scrape") return isGet ? scrape(req) : methodNotAllowed("GET, HEAD");
     if (path === "/torrents" || path === "/torrents/") {
-      if (req.method === "POST") return upload(req);
+      if (req.method === "POST") return upload(req, client);
       if (!isGet) return methodNotAllowed("GET, HEAD, POST");
       return json(
         200,
@@ -307,4 +352,5 @@ export function createHttpHandler(ctx: TrackerContext): HttpHandler {
     ctx.metrics.errors.not_found++;
     return notFound(`${path}`);
   };
+  return { handle, admit };
 }

@@ -11,6 +11,15 @@
  * deadlines), the responses to one read are rendered into one reused Buffer
  * and written with one write, and a connection that is done is closed as soon
  * as that write is out (no half-close and wait for the client's FIN).
+ *
+ * Request bodies (uploads) cost memory, so nothing is spent on one before it
+ * is known to be wanted: the routes' `admit` sees the head first and may
+ * answer at once (a wrong publish token: 401, and the body is never read);
+ * the bytes held for bodies are bounded across all connections
+ * (maxBodyBytesTotal, reserved in full when a head is admitted, 503 past it)
+ * and per request (maxBodyBytes, 413); a body is read into one buffer of its
+ * announced length, and let go as soon as its request is answered or its
+ * connection is refused or closed.
  */
 import {
   createTcpLinkListener,
@@ -42,9 +51,23 @@ export interface HttpClientInfo extends AnnounceSource {
 
 export type HttpHandler = (req: HttpRequest, client: HttpClientInfo) => HttpResponse;
 
+/**
+ * Called with the head of a request that has a body, before any of the body
+ * is read: null to read it and go on, or the response to answer with at once
+ * (the body is then never read and the connection is closed).
+ */
+export type HttpAdmit = (req: HttpRequest, client: HttpClientInfo) => HttpResponse | null;
+
+export interface HttpRoutes {
+  handle: HttpHandler;
+  admit?: HttpAdmit;
+}
+
 export interface HttpServerLimits {
   maxHeaderBytes: number;
   maxBodyBytes: number;
+  /** Bytes of request bodies held at once, all connections together; 4 × maxBodyBytes if absent. */
+  maxBodyBytesTotal?: number;
   /** A connection with no traffic for this long is closed. */
   idleTimeoutMs: number;
   /** A request must arrive whole within this time of its first byte. */
@@ -77,15 +100,22 @@ export function clientInfo(address: string | undefined): HttpClientInfo {
 class Connection {
   readonly link: TcpLink;
   client: HttpClientInfo | null = null;
-  /** Bytes of a request not complete yet (null when none). */
+  /** Bytes of a request head not complete yet (null when none). */
   chunks: Buffer[] | null = null;
   buffered = 0;
   /** The request whose head is read and whose body is awaited. */
   current: HttpRequest | null = null;
+  /** The body of `current` as it arrives (allocated with its first bytes), and how much is in. */
+  body: Buffer | null = null;
+  bodyFilled = 0;
+  /** Bytes of the front end's body budget this connection holds (current's whole length). */
+  bodyReserved = 0;
   /** When the first byte of the incomplete request arrived (0: none). */
   partialSince = 0;
   lastActive: number;
   closing = false;
+  /** Refused with its body unread: half-close and drop what else comes. */
+  drain = false;
   // Neighbours in the front end's list of open connections.
   prev: Connection | null = null;
   next: Connection | null = null;
@@ -99,7 +129,12 @@ class Connection {
 export class HttpFrontEnd {
   readonly #listener: TcpLinkListener;
   readonly #handler: HttpHandler;
+  readonly #admit: HttpAdmit | undefined;
   readonly #limits: HttpServerLimits;
+  readonly #maxBodyBytesTotal: number;
+  /** Bytes reserved for request bodies now (see Connection.bodyReserved). */
+  #bodyBytes = 0;
+  #connections = 0;
   readonly #logger: Logger;
   /**
    * Open connections, for the sweep: a list linked through the connections
@@ -122,13 +157,20 @@ export class HttpFrontEnd {
   onRefused: (status: number) => void = () => {};
 
   constructor(
-    handler: HttpHandler,
+    routes: HttpHandler | HttpRoutes,
     limits: HttpServerLimits,
     logger: Logger,
     transport: TcpLinkListenerKind = "auto",
   ) {
-    this.#handler = handler;
+    if (typeof routes === "function") {
+      this.#handler = routes;
+      this.#admit = undefined;
+    } else {
+      this.#handler = routes.handle;
+      this.#admit = routes.admit;
+    }
     this.#limits = limits;
+    this.#maxBodyBytesTotal = limits.maxBodyBytesTotal ?? 4 * limits.maxBodyBytes;
     this.#logger = logger;
     this.#listener = createTcpLinkListener(
       transport,
@@ -138,6 +180,7 @@ export class HttpFrontEnd {
           conn.next = this.#first;
           if (this.#first) this.#first.prev = conn;
           this.#first = conn;
+          this.#connections++;
           return conn;
         },
         data: (conn, chunk) => this.#data(conn, chunk),
@@ -147,11 +190,21 @@ export class HttpFrontEnd {
           if (conn.next) conn.next.prev = conn.prev;
           conn.prev = null;
           conn.next = null;
+          this.#connections--;
+          // Memory goes back with the connection.
+          this.#dropBody(conn);
+          conn.chunks = null;
+          conn.current = null;
         },
       },
       (err) => this.#logger.error("http server error", { err: String(err) }),
     );
     this.#listener.maxConnections = limits.maxConnections;
+  }
+
+  /** Open connections, and the bytes reserved for request bodies across them. */
+  get stats(): { connections: number; bodyBytes: number } {
+    return { connections: this.#connections, bodyBytes: this.#bodyBytes };
   }
 
   /** "libuv" or "net": which TCP listener serves (see net/tcp-link.ts). */
@@ -185,6 +238,7 @@ export class HttpFrontEnd {
       if (c.partialSince !== 0 && now - c.partialSince > requestTimeoutMs && !c.closing) {
         this.onRefused(408);
         c.closing = true;
+        this.#dropBody(c);
         this.#outLength = 0;
         this.#render(c.link, errorResponse(408, "request took too long"), false, 1, false);
         this.#flush(c.link);
@@ -205,26 +259,81 @@ export class HttpFrontEnd {
   }
 
   #data(conn: Connection, chunk: Buffer): void {
-    conn.lastActive = this.#now;
     if (conn.closing) return;
-    const limits = this.#limits;
+    conn.lastActive = this.#now;
     let buf: Buffer;
-    if (conn.chunks === null) buf = chunk;
+    let pos = 0;
+    if (conn.current !== null) {
+      // A body on its way: straight into its buffer, no copies of chunks.
+      pos = this.#fillBody(conn, chunk);
+      if (conn.bodyFilled < conn.current.contentLength) return;
+      buf = chunk;
+    } else if (conn.chunks === null) buf = chunk;
     else {
-      // Chunks are lent for this call only: keep copies.
-      conn.chunks.push(Buffer.from(chunk));
-      conn.buffered += chunk.length;
-      // Wait for a body without copying chunk after chunk.
-      if (conn.current && conn.buffered < conn.current.contentLength) return;
-      buf = Buffer.concat(conn.chunks, conn.buffered);
+      // Chunks are lent for this call only: the head's start was copied.
+      conn.chunks.push(chunk);
+      buf = Buffer.concat(conn.chunks, conn.buffered + chunk.length);
       conn.chunks = null;
       conn.buffered = 0;
     }
     this.#outLength = 0;
-    let pos = 0;
-    while (pos < buf.length && !conn.closing) {
+    pos = this.#requests(conn, buf, pos);
+    const link = conn.link;
+    if (this.#outLength > 0) this.#flush(link);
+    if (conn.closing) {
+      // Nothing unread: close once written (the kernel sends the reply, then
+      // FIN). Else half-close and drop the rest: a reset could discard the
+      // reply before the client has read it.
+      if (pos >= buf.length && !conn.drain) link.close();
+      else link.end();
+      return;
+    }
+    if (pos < buf.length) {
+      const rest = Buffer.from(buf.subarray(pos));
+      conn.chunks = [rest];
+      conn.buffered = rest.length;
+    }
+    // A request waiting for its body outlives this read's buffer.
+    conn.current?.detach();
+    if (pos < buf.length || conn.current !== null) {
+      if (conn.partialSince === 0) conn.partialSince = this.#now;
+    } else conn.partialSince = 0;
+  }
+
+  /** Copies what `chunk` holds of the awaited body; returns the bytes taken. */
+  #fillBody(conn: Connection, chunk: Buffer): number {
+    const length = (conn.current as HttpRequest).contentLength;
+    conn.body ??= Buffer.allocUnsafe(length);
+    const n = Math.min(length - conn.bodyFilled, chunk.length);
+    chunk.copy(conn.body, conn.bodyFilled, 0, n);
+    conn.bodyFilled += n;
+    return n;
+  }
+
+  /** Lets go of the connection's body and its share of the budget. */
+  #dropBody(conn: Connection): void {
+    this.#bodyBytes -= conn.bodyReserved;
+    conn.bodyReserved = 0;
+    conn.body = null;
+    conn.bodyFilled = 0;
+  }
+
+  /**
+   * Answers the requests in buf from `pos` (first the one whose body has just
+   * come whole, if any) into the output buffer; returns where it stopped: at
+   * the end, at a request not whole yet, or where the connection was refused.
+   */
+  #requests(conn: Connection, buf: Buffer, from: number): number {
+    const limits = this.#limits;
+    let pos = from;
+    while (!conn.closing) {
       let req = conn.current;
-      if (!req) {
+      if (req !== null) {
+        // #data completed this body.
+        req.body = conn.body as Buffer;
+        this.#dropBody(conn);
+      } else {
+        if (pos >= buf.length) break;
         // A head (its blank line's CRLF included) may take maxHeaderBytes + 4 bytes.
         const limit = Math.min(buf.length, pos + limits.maxHeaderBytes + 4);
         const parsed = parseRequestHeadBytes(buf, pos, limit);
@@ -239,22 +348,25 @@ export class HttpFrontEnd {
           this.#refuse(conn, parsed.status, parsed.reason);
           break;
         }
-        if (parsed.contentLength > limits.maxBodyBytes) {
-          this.#refuse(conn, 413, `request body too large (limit ${limits.maxBodyBytes} bytes)`);
-          break;
-        }
         pos = parsed.headEnd;
         req = parsed;
-        conn.current = req;
-        if (req.expectContinue && buf.length - pos < req.contentLength) {
-          this.#appendLatin1("HTTP/1.1 100 Continue\r\n\r\n");
+        if (req.contentLength > 0) {
+          if (!this.#admitBody(conn, req)) break;
+          const inHand = buf.length - pos;
+          if (inHand < req.contentLength) {
+            conn.current = req;
+            if (req.expectContinue) {
+              this.#appendLatin1("HTTP/1.1 100 Continue\r\n\r\n");
+            }
+            // The rest comes in later reads: keep what is here, in the body's own buffer.
+            pos += this.#fillBody(conn, buf.subarray(pos));
+            break;
+          }
+          // Whole in this read: a copy, as the handler may keep the body and buf is lent.
+          req.body = Buffer.from(buf.subarray(pos, pos + req.contentLength));
+          pos += req.contentLength;
+          this.#dropBody(conn);
         }
-      }
-      if (req.contentLength > 0) {
-        if (buf.length - pos < req.contentLength) break;
-        // A copy: the handler may keep the body (a published torrent), and buf is lent.
-        req.body = Buffer.from(buf.subarray(pos, pos + req.contentLength));
-        pos += req.contentLength;
       }
       conn.current = null;
       conn.partialSince = 0;
@@ -269,24 +381,51 @@ export class HttpFrontEnd {
       if (!req.keepAlive) conn.closing = true;
       this.#render(conn.link, res, req.keepAlive, req.minor, req.method === "HEAD");
     }
-    const link = conn.link;
-    if (this.#outLength > 0) this.#flush(link);
-    if (conn.closing) {
-      // Nothing unread: close once written (the kernel sends the reply, then FIN).
-      if (pos >= buf.length) link.close();
-      else link.end();
-      return;
+    return pos;
+  }
+
+  /**
+   * Whether the body of `req` may be read: the routes admit its head, it fits
+   * maxBodyBytes, and the bytes it needs fit what is left of
+   * maxBodyBytesTotal (then they are reserved). Else the request is refused.
+   */
+  #admitBody(conn: Connection, req: HttpRequest): boolean {
+    // The body is not read whatever the answer: drop it rather than parse it.
+    const limits = this.#limits;
+    if (req.contentLength > limits.maxBodyBytes) {
+      conn.drain = true;
+      this.#refuse(conn, 413, `request body too large (limit ${limits.maxBodyBytes} bytes)`);
+      return false;
     }
-    if (pos < buf.length) {
-      const rest = Buffer.from(buf.subarray(pos));
-      conn.chunks = [rest];
-      conn.buffered = rest.length;
+    if (this.#admit) {
+      conn.client ??= this.#clientInfo(conn.link.remoteAddress());
+      const refusal = this.#admit(req, conn.client);
+      if (refusal !== null) {
+        conn.drain = true;
+        conn.closing = true;
+        this.#render(conn.link, refusal, false, req.minor, false);
+        return false;
+      }
     }
-    // A request waiting for its body outlives this read's buffer.
-    conn.current?.detach();
-    if (pos < buf.length || conn.current !== null) {
-      if (conn.partialSince === 0) conn.partialSince = this.#now;
-    } else conn.partialSince = 0;
+    if (this.#bodyBytes + req.contentLength > this.#maxBodyBytesTotal) {
+      conn.drain = true;
+      this.onRefused(503);
+      conn.closing = true;
+      this.#render(
+        conn.link,
+        {
+          ...errorResponse(503, "too many uploads at once: try again in a few seconds"),
+          headers: "Retry-After: 5\r\n",
+        },
+        false,
+        req.minor,
+        false,
+      );
+      return false;
+    }
+    conn.bodyReserved = req.contentLength;
+    this.#bodyBytes += req.contentLength;
+    return true;
   }
 
   #clientInfo(address: string | undefined): HttpClientInfo {

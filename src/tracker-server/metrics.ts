@@ -18,6 +18,8 @@ export type ErrorKind =
   | "http_too_large"
   | "not_found"
   | "unauthorized"
+  | "throttled"
+  | "http_busy"
   | "bad_upload";
 
 const EVENTS: AnnounceEvent[] = ["none", "started", "completed", "stopped", "paused"];
@@ -43,6 +45,8 @@ export class TrackerMetrics {
     http_too_large: 0,
     not_found: 0,
     unauthorized: 0,
+    throttled: 0,
+    http_busy: 0,
     bad_upload: 0,
   };
   expired = 0;

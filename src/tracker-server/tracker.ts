@@ -127,12 +127,14 @@ export class Tracker {
       logger: this.#logger,
       completedOf: (key) => this.completedOf(key),
       now: () => this.#clock.now(),
+      httpStats: () => this.#http.stats,
     };
     this.#http = new HttpFrontEnd(
       createHttpHandler(ctx),
       {
         maxHeaderBytes: config.maxHeaderBytes,
         maxBodyBytes: config.maxBodyBytes,
+        maxBodyBytesTotal: config.maxBodyBytesTotal,
         idleTimeoutMs: config.idleTimeout * 1000,
         requestTimeoutMs: config.requestTimeout * 1000,
         maxConnections: config.maxConnections,
@@ -142,6 +144,7 @@ export class Tracker {
     );
     this.#http.onRefused = (status) => {
       if (status === 413 || status === 431) this.metrics.errors.http_too_large++;
+      else if (status === 503) this.metrics.errors.http_busy++;
       else this.metrics.errors.http_malformed++;
     };
     this.#udp = new UdpFrontEnd({

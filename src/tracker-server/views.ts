@@ -131,6 +131,7 @@ export function statsView(ctx: TrackerContext) {
     registeredOnly: ctx.config.registeredOnly,
     interval: ctx.config.interval,
     ...ctx.metrics.json(),
+    http: ctx.httpStats?.() ?? { connections: 0, bodyBytes: 0 },
     memory: process.memoryUsage(),
   };
 }
