@@ -13,7 +13,7 @@ import {
   type PeerConnectionOptions,
 } from "../peer/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
-import { type Clock, formatEndpoint, type Logger } from "../util/index.ts";
+import { type Clock, compareBytes, formatEndpoint, type Logger } from "../util/index.ts";
 import { BanList } from "./bans.ts";
 import { banKey, SwarmPeer } from "./swarm-peer.ts";
 
@@ -152,12 +152,17 @@ export class PeerSet {
 
   #onReady(peer: SwarmPeer): void {
     const { conn } = peer;
-    // One connection per peer: a second one (both of us dialled) is dropped.
+    // One connection per peer. When both of us dialled at once, each side
+    // sees two and must drop the same one, or the pair is left with none:
+    // the one dialled by the peer with the lower id stays. Two of one
+    // direction: the newer goes.
     for (const other of this.#peers.values()) {
-      if (other !== peer && other.conn.peerId.equals(conn.peerId)) {
-        conn.close("already connected to this peer");
-        return;
-      }
+      if (other === peer || !other.conn.peerId.equals(conn.peerId)) continue;
+      const keepOutgoing = compareBytes(this.#host.identity.peerId, conn.peerId) < 0;
+      const drop =
+        other.outgoing !== peer.outgoing && peer.outgoing === keepOutgoing ? other : peer;
+      drop.conn.close("already connected to this peer");
+      if (drop === peer) return;
     }
     this.#host.connected(peer);
   }
