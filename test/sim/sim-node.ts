@@ -1,14 +1,21 @@
 /**
- * One simulated peer: a torrent on a host of the simulated network.
- * TEMPORARY: drives a Torrent directly until Client takes a dialer, a
- * listener and a store factory.
+ * One simulated peer: a whole Client on a host of the simulated network,
+ * dialling and listening through the host (src/net's MemoryHost), its data
+ * in the peer's PieceStore, its time the swarm's clock and its random
+ * choices the peer's own seeded stream.
  */
+import { join } from "node:path";
 import type { Metainfo } from "../../src/metainfo/index.ts";
 import type { MemoryHost } from "../../src/net/index.ts";
-import { negotiateIncoming } from "../../src/peer/index.ts";
-import { type PieceStore, TorrentStorage } from "../../src/storage/index.ts";
-import { Torrent } from "../../src/torrent/index.ts";
-import type { Clock, RandomSource } from "../../src/util/index.ts";
+import { Client } from "../../src/session/index.ts";
+import type { PieceStore } from "../../src/storage/index.ts";
+import type { Torrent, TorrentOptions } from "../../src/torrent/index.ts";
+import {
+  type Clock,
+  generatePeerId,
+  type RandomSource,
+  randomBytesFrom,
+} from "../../src/util/index.ts";
 
 export interface SimNodeOptions {
   host: MemoryHost;
@@ -17,59 +24,38 @@ export interface SimNodeOptions {
   store: PieceStore;
   clock: Clock;
   random: RandomSource;
-  peerId: Buffer;
+  /** A folder of its own for the client's state (the data stays in `store`). */
+  dataDir: string;
   uploadSlots?: number;
   chokeIntervalMs?: number;
+  /** Added by info hash alone: the torrent waits in its metadata state for setMetadata. */
+  byInfoHash?: boolean;
 }
 
 export interface SimNode {
+  readonly client: Client;
   readonly torrent: Torrent;
   close(): Promise<void>;
 }
 
 export async function startNode(o: SimNodeOptions): Promise<SimNode> {
-  const original = TorrentStorage.open;
-  (TorrentStorage as { open: unknown }).open = async () => o.store;
-  let torrent: Torrent;
-  try {
-    torrent = await Torrent.open({
-      meta: o.meta,
-      downloadDir: "/nonexistent",
-      peerId: o.peerId,
-      listenPort: o.port,
-      dial: (host, port) => o.host.dial(host, port),
-      trackers: false,
-      clock: o.clock,
-      random: o.random,
-      ...(o.uploadSlots !== undefined ? { uploadSlots: o.uploadSlots } : {}),
-      ...(o.chokeIntervalMs !== undefined ? { chokeIntervalMs: o.chokeIntervalMs } : {}),
-    });
-  } finally {
-    TorrentStorage.open = original;
-  }
-  const listener = o.host.listen(o.port);
-  listener.on("connection", (stream) => {
-    negotiateIncoming(stream, {
-      lookup: (infoHash) =>
-        infoHash.equals(o.meta.infoHash) &&
-        torrent.canAccept(stream.remoteAddress ?? "?", stream.remotePort ?? 0)
-          ? { peerId: o.peerId }
-          : undefined,
-      clock: o.clock,
-      timeoutMs: 10_000,
-    }).then(
-      (negotiated) => {
-        if (!torrent.acceptIncoming(negotiated)) stream.destroy();
-      },
-      () => stream.destroy(),
-    );
-  });
-  torrent.start();
-  return {
-    torrent,
-    close: async () => {
-      await listener.close();
-      await torrent.close();
-    },
+  const torrentDefaults: Partial<TorrentOptions> = {
+    trackers: false,
+    random: o.random,
+    openStore: async () => o.store,
   };
+  if (o.uploadSlots !== undefined) torrentDefaults.uploadSlots = o.uploadSlots;
+  if (o.chokeIntervalMs !== undefined) torrentDefaults.chokeIntervalMs = o.chokeIntervalMs;
+  const client = await Client.start({
+    dataDir: o.dataDir,
+    downloadDir: join(o.dataDir, "download"),
+    port: o.port,
+    dialer: o.host,
+    listen: async (port) => o.host.listen(port),
+    clock: o.clock,
+    peerId: generatePeerId(randomBytesFrom(o.random)),
+    torrentDefaults,
+  });
+  const torrent = await client.add(o.byInfoHash ? { infoHash: o.meta.infoHash } : o.meta);
+  return { client, torrent, close: () => client.close() };
 }

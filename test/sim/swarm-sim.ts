@@ -5,16 +5,14 @@
  * one SimClock and every random choice drawn from one seed. The same options
  * give the same swarm byte for byte: completion times, bytes each peer sent.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Metainfo } from "../../src/metainfo/index.ts";
 import { MemoryNetwork } from "../../src/net/index.ts";
 import { MemoryStorage, PieceBank, type PieceStore } from "../../src/storage/index.ts";
 import type { Torrent } from "../../src/torrent/index.ts";
-import {
-  generatePeerId,
-  type RandomSource,
-  randomBytesFrom,
-  seededRandom,
-} from "../../src/util/index.ts";
+import { type RandomSource, seededRandom } from "../../src/util/index.ts";
 import { simulatedContent, simulatedMetainfo } from "./content.ts";
 import { runFor, runUntil } from "./driver.ts";
 import { LyingStore } from "./lying-store.ts";
@@ -34,6 +32,8 @@ export interface SimPeerSpec {
   uploadSlots?: number;
   /** A lying seeder: requests for these pieces are answered with corrupted data. */
   lieAbout?: (piece: number) => boolean;
+  /** Added by info hash alone: it waits in its metadata state until given the metadata. */
+  byInfoHash?: boolean;
   /** Joins the swarm this long after the start (default 0). */
   joinAtMs?: number;
 }
@@ -49,6 +49,12 @@ export interface SwarmOptions {
   chokeIntervalMs?: number;
   /** Simulated time after which a run gives up (default 1 hour). */
   limitMs?: number;
+  /**
+   * Who dials whom: "tracker" (default), each peer dials those that joined
+   * before it, as a tracker's peer list would have it; "mesh", every peer
+   * dials every other at once, so every pair dials both ways together.
+   */
+  topology?: "tracker" | "mesh";
 }
 
 export interface SimPeer {
@@ -70,6 +76,8 @@ export class Swarm {
   readonly peers: SimPeer[] = [];
   readonly #o: SwarmOptions;
   readonly #random: RandomSource;
+  /** The clients' state folders (their data stays in memory). */
+  readonly #dir = mkdtempSync(join(tmpdir(), "shoal-sim-"));
 
   private constructor(o: SwarmOptions) {
     this.#o = o;
@@ -117,8 +125,9 @@ export class Swarm {
       store: peer.store,
       clock: this.clock,
       random,
-      peerId: generatePeerId(randomBytesFrom(random)),
+      dataDir: join(this.#dir, peer.spec.name),
       ...(peer.spec.uploadSlots !== undefined ? { uploadSlots: peer.spec.uploadSlots } : {}),
+      ...(peer.spec.byInfoHash ? { byInfoHash: true } : {}),
       ...(this.#o.chokeIntervalMs !== undefined
         ? { chokeIntervalMs: this.#o.chokeIntervalMs }
         : {}),
@@ -129,10 +138,11 @@ export class Swarm {
     };
     if (node.torrent.complete) done();
     node.torrent.on("complete", done);
-    // As from a tracker: a peer learns of those already in the swarm and
-    // dials them; the ones that join later dial it.
+    const mesh = this.#o.topology === "mesh";
     node.torrent.addPeers(
-      this.peers.filter((p) => p !== peer && p.node).map((p) => ({ ip: p.address, port: PORT })),
+      this.peers
+        .filter((p) => p !== peer && (mesh || p.node))
+        .map((p) => ({ ip: p.address, port: PORT })),
     );
   }
 
@@ -181,7 +191,11 @@ export class Swarm {
 
   async close(): Promise<void> {
     // Closing says goodbye on the simulated network: keep the clock moving.
-    await this.settle(Promise.all(this.peers.map((p) => p.node?.close())));
+    try {
+      await this.settle(Promise.all(this.peers.map((p) => p.node?.close())));
+    } finally {
+      rmSync(this.#dir, { recursive: true, force: true });
+    }
   }
 
   /** The lower bound on the time to serve every leecher (the swarm's T_min). */
