@@ -126,6 +126,52 @@ describe("Choker", () => {
   });
 });
 
+describe("a likely free-rider", () => {
+  // Took our data, had pieces we wanted, never unchoked us nor sent us anything.
+  const rider = (id: string) =>
+    peer(id, 0, { reciprocated: false, owesUs: true, lastBlockAt: undefined });
+
+  test("is one only after a full optimistic period, and only if it owes us", () => {
+    const choker = new Choker({ random: seeded() });
+    const now = 100_000;
+    assert.equal(choker.freeRider(rider("r"), now), true);
+    assert.equal(choker.freeRider({ ...rider("r"), connectedAt: now - 29_000 }, now), false);
+    assert.equal(
+      choker.freeRider({ ...rider("r"), owesUs: false }, now),
+      false,
+      "a newcomer with nothing we want",
+    );
+    assert.equal(choker.freeRider({ ...rider("r"), reciprocated: true }, now), false);
+  });
+
+  test("gets no slot while we download, not even the optimistic one when it is alone in the pool", () => {
+    const choker = new Choker({ random: seeded(5) });
+    for (let round = 0; round < 10; round++) {
+      const now = 100_000 + round * 10_000;
+      const d = choker.decide(
+        [peer("a", 100, { lastBlockAt: now }), peer("b", 50, { lastBlockAt: now }), rider("r")],
+        now,
+        false,
+      );
+      assert.ok(!d.unchoke.has("r"), `round ${round}: the rider was unchoked`);
+      assert.deepEqual([...d.unchoke].sort(), ["a", "b"]);
+    }
+  });
+
+  test("while we seed, it is served after the peers that shared", () => {
+    const choker = new Choker({ slots: 2, random: seeded(9) });
+    const seedingPeer = (id: string, extra: Partial<ChokerPeer> = {}) =>
+      peer(id, 0, { amInterested: false, reciprocated: true, ...extra });
+    const peers = [seedingPeer("a"), seedingPeer("b"), { ...rider("r"), amInterested: false }];
+    let riderServed = 0;
+    for (let round = 0; round < 12; round++) {
+      const d = choker.decide(peers, 100_000 + round * 10_000, true);
+      if (d.unchoke.has("r") && d.optimistic !== "r") riderServed++;
+    }
+    assert.equal(riderServed, 0, "no regular slot while fair peers wait");
+  });
+});
+
 test("no upload slots: nobody is unchoked", () => {
   const d = new Choker({ slots: 0 }).decide([peer("a", 100)], 0, false);
   assert.equal(d.unchoke.size, 0);

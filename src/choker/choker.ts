@@ -11,9 +11,14 @@
  * - one optimistic slot goes to a random choked, interested peer, rotated every
  *   30 s; newly connected peers are three times as likely to get it, since they
  *   have nothing yet to trade;
- * - a peer that has never unchoked us nor sent us anything, long after it
- *   could have, is a likely free-rider: it is four times less likely to win the
- *   optimistic slot, and while we seed it waits behind peers that did share.
+ * - a peer that took data from us while it had pieces we wanted, and a full
+ *   optimistic period after connecting has still never unchoked us nor sent
+ *   us anything, is a likely free-rider: while we download it gets no slot
+ *   at all (the optimistic slot is for finding partners, and it has shown it
+ *   is none; a fair peer that has not unchoked us yet has only to do so
+ *   once), and while we seed it waits behind the peers that did share and
+ *   is four times less likely to win the optimistic slot. A newcomer with
+ *   nothing we want is never one: it could not have shared.
  *
  * Pure: it sees peer snapshots and a time; its only state is the rotation.
  */
@@ -36,6 +41,8 @@ export interface ChokerPeer {
   isSeed: boolean;
   /** The peer has unchoked us or sent us data at some point: it shares. */
   reciprocated?: boolean;
+  /** We have sent the peer data and wanted some of its pieces: it could have shared back. */
+  owesUs?: boolean;
 }
 
 export interface ChokerOptions {
@@ -98,7 +105,10 @@ export class Choker {
         )
         .map((p) => p.id),
     );
-    const candidates = peers.filter((p) => p.peerInterested);
+    // While we download, a likely free-rider is nobody's candidate (see above).
+    const candidates = peers.filter(
+      (p) => p.peerInterested && (seeding || !this.freeRider(p, now)),
+    );
     const regular = seeding
       ? this.#seedingOrder(candidates, now)
       : this.#shuffled(candidates.filter((p) => !snubbed.has(p.id) && !p.isSeed)).sort(
@@ -122,9 +132,14 @@ export class Choker {
     return decision;
   }
 
-  /** Never shared with us, though connected for a full optimistic period: a likely free-rider. */
+  /**
+   * A likely free-rider: it owes us (took our data, had pieces we wanted) and
+   * has never shared with us, though connected for a full optimistic period.
+   */
   freeRider(p: ChokerPeer, now: number): boolean {
-    return p.reciprocated === false && now - p.connectedAt >= this.#o.optimisticMs;
+    return (
+      p.reciprocated === false && p.owesUs === true && now - p.connectedAt >= this.#o.optimisticMs
+    );
   }
 
   /** A random order, so ties (often all zero at the start) are broken fairly. */

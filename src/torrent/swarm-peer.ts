@@ -26,6 +26,8 @@ export class SwarmPeer implements PickerPeer {
   lastRequest: BlockRef | undefined;
   /** Seeds we connected to while seeding ourselves are closed at once. */
   readonly connectedAt: number;
+  /** We have wanted some of the peer's pieces (as seen at a choke round). */
+  #wanted = false;
 
   constructor(
     conn: PeerConnection,
@@ -65,6 +67,7 @@ export class SwarmPeer implements PickerPeer {
 
   chokerView(): ChokerPeer {
     const s = this.conn.stats;
+    if (s.amInterested) this.#wanted = true;
     const view: ChokerPeer = {
       id: this.id,
       peerInterested: s.peerInterested,
@@ -74,6 +77,9 @@ export class SwarmPeer implements PickerPeer {
       connectedAt: this.connectedAt,
       isSeed: this.have.isComplete(),
       reciprocated: this.everUnchokedUs || this.lastBlockAt !== undefined,
+      // It took our data and had pieces we wanted: it could have shared back
+      // (a newcomer with nothing we want could not; see Choker.freeRider).
+      owesUs: this.#wanted && s.uploaded > 0,
     };
     if (this.lastBlockAt !== undefined) view.lastBlockAt = this.lastBlockAt;
     return view;
