@@ -279,6 +279,13 @@ export class Shell {
       e.torrent.on("complete", () =>
         this.notify(`[${e.id}] ${e.torrent.meta.name}: download complete`),
       );
+      e.torrent.on("state", (state) => {
+        if (state !== "error") return;
+        // Stopped on its own (a full disk, a path the system refuses): said once.
+        const line = `[${e.id}] ${e.torrent.name}: stopped: ${e.torrent.error ?? "error"}`;
+        if (this.#o.interactive) this.notify(line);
+        else this.#o.errors.write(`${printable(line)}\n`);
+      });
       e.torrent.on("warning", (message) => {
         if (this.#o.interactive) this.notify(`[${e.id}] warning: ${message}`);
         else this.#o.errors.write(`[${e.id}] warning: ${printable(message)}\n`);

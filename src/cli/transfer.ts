@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { Client } from "../session/index.ts";
 import type { Torrent } from "../torrent/index.ts";
-import { formatBytes, printable } from "../util/index.ts";
+import { formatBytes, printable, ShoalError } from "../util/index.ts";
 import { consoleSnapshot, renderConsole } from "./console-frame.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { etaText, formatRate, formatRatio, haveOfTotal, plural } from "./format.ts";
@@ -200,10 +200,22 @@ export function statusLine(t: Torrent): string {
 }
 
 /**
- * Shows progress until `until` resolves or the user presses Ctrl-C; then
- * closes the client gracefully. With `--ui plain` the status line is redrawn
+ * Why a torrent stopped on its own (its `error` state: a full disk, a path
+ * the system refuses), as the one line `get` and `seed` end with (exit 1).
+ */
+export function stoppedError(torrent: Torrent): ShoalError {
+  return new ShoalError(
+    "torrent_error",
+    `'${torrent.name}' stopped: ${torrent.error ?? "an error with its data"}`,
+  );
+}
+
+/**
+ * Shows progress until `until` resolves, the torrent stops with an error,
+ * or the user presses Ctrl-C; then closes the client gracefully. With `--ui plain` the status line is redrawn
  * in place on a terminal, or printed every few seconds otherwise; with
- * `--ui live` the live console takes stdout.
+ * `--ui live` the live console takes stdout. "failed": the torrent is in its
+ * `error` state (see stoppedError).
  */
 export async function runTransfer(
   transfer: Transfer,
@@ -212,7 +224,7 @@ export async function runTransfer(
   until: Promise<void>,
   /** The line for stdout when the torrent completes (printed at once, before closing). */
   completeLine?: () => string,
-): Promise<"done" | "interrupted"> {
+): Promise<"done" | "interrupted" | "failed"> {
   const { client, torrent } = transfer;
   const { quiet } = ui;
   const tty = Boolean(io.stderr.isTTY);
@@ -271,10 +283,18 @@ export async function runTransfer(
       done("interrupted");
     };
   });
+  let onState: (state: string) => void = () => {};
+  const failed = new Promise<"failed">((done) => {
+    onState = (state) => {
+      if (state === "error") done("failed");
+    };
+    if (torrent.state === "error") done("failed");
+  });
+  torrent.on("state", onState);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const outcome = await Promise.race([until.then(() => "done" as const), interrupted]);
+    const outcome = await Promise.race([until.then(() => "done" as const), interrupted, failed]);
     draw();
     live?.stop();
     if (!quiet && !live && tty) io.stderr.write("\n");
@@ -286,6 +306,7 @@ export async function runTransfer(
     await transfer.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    torrent.off("state", onState);
   }
 }
 

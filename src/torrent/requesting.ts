@@ -9,7 +9,7 @@ import type { Bitfield } from "../bitfield/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
 import type { Block } from "../peer/index.ts";
 import { PiecePicker } from "../picker/index.ts";
-import type { PieceStore } from "../storage/index.ts";
+import { isPermanentStorageError, type PieceStore } from "../storage/index.ts";
 import type { RandomSource } from "../util/index.ts";
 import type { BlockRef } from "../wire/index.ts";
 import type { PeerSet } from "./peer-set.ts";
@@ -38,6 +38,8 @@ export interface RequesterHost {
   hashFailed(index: number, banned: string[]): void;
   /** Every piece is verified. */
   completed(): void;
+  /** The data cannot take pieces any more (a full disk, a name too long): the torrent stops. */
+  failed(err: Error): void;
   warn(err: unknown): void;
 }
 
@@ -158,9 +160,15 @@ export class Requester {
     try {
       ok = await host.storage.writePiece(index, piece.data);
     } catch (err) {
-      // A disk error: the piece is fetched again later; the torrent goes on.
-      host.warn(err);
       this.#picker.pieceFailed(index);
+      // Storage tried again where that could help: fetching the piece anew
+      // would fail the same way, forever (issue 13, item 4).
+      if (isPermanentStorageError(err)) {
+        host.failed(err);
+        return;
+      }
+      // Any other failure: the piece is fetched again later; the torrent goes on.
+      host.warn(err);
       this.#requestAll();
       return;
     } finally {

@@ -270,28 +270,49 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const wasActive = isActive(this.#state);
     this.#error = undefined;
     this.#setState("checking");
-    this.#checking = openStore(meta, this.#o).then(
-      (storage) => {
-        this.#checking = undefined;
-        if (this.#state === "stopped") return storage.close();
-        this.#storage = storage;
-        this.#requester = this.#newRequester(meta, storage);
-        for (const p of this.#peers.values()) p.conn.sendBitfield(storage.have);
-        if (this.#wanted) this.#activate();
-        else {
-          this.#setState("paused");
-          if (wasActive) void this.#deactivate("paused");
-        }
-      },
-      (err: Error) => {
-        this.#checking = undefined;
-        if (this.#state === "stopped") return;
-        this.#error = err;
-        this.#setState("error");
-        this.#warn(err);
-        if (wasActive) void this.#deactivate("error");
-      },
-    );
+    // Open again after an error (#fail): the old data is let go first.
+    const previous = this.#storage;
+    this.#storage = undefined;
+    this.#requester = undefined;
+    const closed = previous ? previous.close().catch(() => {}) : Promise.resolve();
+    this.#checking = closed
+      .then(() => openStore(meta, this.#o))
+      .then(
+        (storage) => {
+          this.#checking = undefined;
+          if (this.#state === "stopped") return storage.close();
+          this.#storage = storage;
+          this.#requester = this.#newRequester(meta, storage);
+          for (const p of this.#peers.values()) p.conn.sendBitfield(storage.have);
+          if (this.#wanted) this.#activate();
+          else {
+            this.#setState("paused");
+            if (wasActive) void this.#deactivate("paused");
+          }
+        },
+        (err: Error) => {
+          this.#checking = undefined;
+          if (this.#state === "stopped") return;
+          this.#error = err;
+          this.#setState("error");
+          this.#warn(err);
+          if (wasActive) void this.#deactivate("error");
+        },
+      );
+  }
+
+  /**
+   * The data refuses pieces for good (a full disk, a name too long): into
+   * `error`, with the reason kept for the user, peers closed and what is
+   * verified saved, rather than fetching pieces that cannot be kept. start()
+   * opens the data again (the user may have made room).
+   */
+  #fail(err: Error): void {
+    if (!isActive(this.#state)) return;
+    this.#error = err;
+    this.#log.warn("torrent stopped", { infoHash: this.infoHashHex, error: err.message });
+    this.#setState("error");
+    void this.#deactivate("error");
   }
 
   /** Into the active state the torrent is ready for; peers, trackers and choke rounds run. */
@@ -394,6 +415,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       },
       hashFailed: (index, banned) => this.emit("hash-failed", index, banned),
       completed: () => void this.#onComplete(),
+      failed: (err) => this.#fail(err),
       warn: (err) => this.#warn(err),
     });
   }

@@ -7,6 +7,7 @@ import { onePositional } from "../options.ts";
 import {
   runTransfer,
   startTransfer,
+  stoppedError,
   TRANSFER_HELP,
   TRANSFER_OPTIONS,
   transferUi,
@@ -69,6 +70,7 @@ export const getCommand: Command = {
       ) +
       ` → ${printable(resolve(downloadDir, torrent.meta.name))}`;
     const outcome = await runTransfer(transfer, io, ui, until, completeLine);
+    if (outcome === "failed") throw stoppedError(torrent);
     if (outcome === "interrupted") return torrent.complete ? 0 : 130;
     return 0;
   },

@@ -7,6 +7,7 @@ import { UsageError } from "../io.ts";
 import {
   runTransfer,
   startTransfer,
+  stoppedError,
   TRANSFER_HELP,
   TRANSFER_OPTIONS,
   transferUi,
@@ -58,7 +59,8 @@ export const seedCommand: Command = {
     io.stdout.write(
       `seeding ${printable(torrent.meta.name)} (${torrent.infoHashHex}) on port ${client.port}\n`,
     );
-    await runTransfer(transfer, io, ui, new Promise<void>(() => {}));
+    const outcome = await runTransfer(transfer, io, ui, new Promise<void>(() => {}));
+    if (outcome === "failed") throw stoppedError(torrent);
     return 0;
   },
 };
