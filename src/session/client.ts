@@ -17,6 +17,8 @@ import {
   generatePeerId,
   type Logger,
   type PeerId,
+  type RandomSource,
+  randomBytesFrom,
   realClock,
   silentLogger,
 } from "../util/index.ts";
@@ -46,6 +48,12 @@ export interface ClientOptions {
   downloadLimit?: number;
   peerId?: PeerId;
   clock?: Clock;
+  /**
+   * Every random choice (our peer id when not given, each torrent's piece
+   * picks, choke draws and tracker order); Math.random and crypto by
+   * default, a seeded source makes a simulation repeat.
+   */
+  random?: RandomSource;
   logger?: Logger;
   /** Passed to every torrent (tests shorten tracker intervals with it). */
   torrentDefaults?: Partial<TorrentOptions>;
@@ -97,7 +105,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#o = o;
     this.#clock = o.clock ?? realClock;
     this.#log = o.logger ?? silentLogger;
-    this.peerId = o.peerId ?? generatePeerId();
+    this.peerId = o.peerId ?? generatePeerId(o.random ? randomBytesFrom(o.random) : undefined);
     this.uploadBucket = new TokenBucket(this.#clock, o.uploadLimit ?? 0);
     this.downloadBucket = new TokenBucket(this.#clock, o.downloadLimit ?? 0);
   }
@@ -160,6 +168,7 @@ export class Client extends EventEmitter<ClientEvents> {
       clock: this.#clock,
       logger: this.#log,
     };
+    if (this.#o.random) torrentOptions.random = this.#o.random;
     if (opts.verify) torrentOptions.verify = true;
     if (opts.onCheckProgress) torrentOptions.onCheckProgress = opts.onCheckProgress;
     let torrent: Torrent;

@@ -10,12 +10,7 @@ import type { MemoryHost } from "../../src/net/index.ts";
 import { Client } from "../../src/session/index.ts";
 import type { PieceStore } from "../../src/storage/index.ts";
 import type { Torrent, TorrentOptions } from "../../src/torrent/index.ts";
-import {
-  type Clock,
-  generatePeerId,
-  type RandomSource,
-  randomBytesFrom,
-} from "../../src/util/index.ts";
+import type { Clock, RandomSource } from "../../src/util/index.ts";
 
 export interface SimNodeOptions {
   host: MemoryHost;
@@ -41,7 +36,6 @@ export interface SimNode {
 export async function startNode(o: SimNodeOptions): Promise<SimNode> {
   const torrentDefaults: Partial<TorrentOptions> = {
     trackers: false,
-    random: o.random,
     openStore: async () => o.store,
   };
   if (o.uploadSlots !== undefined) torrentDefaults.uploadSlots = o.uploadSlots;
@@ -53,7 +47,7 @@ export async function startNode(o: SimNodeOptions): Promise<SimNode> {
     dialer: o.host,
     listen: async (port) => o.host.listen(port),
     clock: o.clock,
-    peerId: generatePeerId(randomBytesFrom(o.random)),
+    random: o.random,
     torrentDefaults,
   });
   const torrent = await client.add(o.byInfoHash ? { infoHash: o.meta.infoHash } : o.meta);
