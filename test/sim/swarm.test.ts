@@ -158,6 +158,32 @@ describe("simulated swarm", () => {
     await swarm.close();
   });
 
+  test("endgame: blocks still on their way from a slow peer do not hold up the end", async () => {
+    const slowRate = 4 * KiB;
+    const swarm = await Swarm.create({
+      seed: 21,
+      size: 2 * MiB,
+      pieceLength: 64 * KiB,
+      peers: [
+        { name: "fast", seed: true, uploadRate: 1 * MiB },
+        { name: "slow", seed: true, uploadRate: slowRate },
+        { name: "l1", uploadRate: 1 * MiB },
+      ],
+    });
+    await swarm.run();
+    const done = swarm.peer("l1").completedAt!;
+    const [, fromSlow] = swarm.sent();
+    assert.ok(
+      fromSlow! > (slowRate * done) / 1000,
+      `the slow seeder had more queued (${fromSlow} B) than it could deliver in ${done} ms`,
+    );
+    // 2 MiB at 1 MiB/s is 2 s; waiting for the slow seeder's blocks, or for
+    // their requests to time out (5 s at least), would take twice as long.
+    assert.ok(done < 3000, `complete after ${done} ms`);
+    assert.ok(await holdsContent(swarm, "l1"));
+    await swarm.close();
+  });
+
   test("stores of one swarm share one copy of the content", async () => {
     const swarm = await Swarm.create({
       seed: 9,
