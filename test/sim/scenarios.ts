@@ -14,6 +14,8 @@ export interface SwarmRunOptions {
   seederRate?: number;
   leecherRate?: number;
   chokeIntervalMs?: number;
+  /** Where the upload caps hold (SwarmOptions.capsAt; default the network). */
+  capsAt?: "network" | "client";
 }
 
 export interface SwarmRun {
@@ -46,6 +48,7 @@ export async function runSwarm(o: SwarmRunOptions): Promise<SwarmRun> {
     peers: swarmSpecs(o),
     ...(o.pieceLength !== undefined ? { pieceLength: o.pieceLength } : {}),
     ...(o.chokeIntervalMs !== undefined ? { chokeIntervalMs: o.chokeIntervalMs } : {}),
+    ...(o.capsAt ? { capsAt: o.capsAt } : {}),
   });
   await swarm.run();
   const finish = new Map<string, number>();
@@ -59,7 +62,7 @@ export async function runSwarm(o: SwarmRunOptions): Promise<SwarmRun> {
   const timeMs = Math.max(...finish.values());
   const minimumMs = swarm.minimumTimeMs();
   let line =
-    `seed=${o.seed} leechers=${o.leechers} size=${o.size} ` +
+    `seed=${o.seed} leechers=${o.leechers} size=${o.size} caps=${o.capsAt ?? "network"} ` +
     `T=${(timeMs / 1000).toFixed(3)}s T_min=${(minimumMs / 1000).toFixed(3)}s ` +
     `T/T_min=${(timeMs / minimumMs).toFixed(3)}`;
   const rider = finish.get("rider");

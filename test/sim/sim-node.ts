@@ -25,6 +25,8 @@ export interface SimNodeOptions {
   chokeIntervalMs?: number;
   /** Added by info hash alone: the torrent waits in its metadata state for setMetadata. */
   byInfoHash?: boolean;
+  /** The client's own upload limit, bytes/s (default none). */
+  uploadLimit?: number;
 }
 
 export interface SimNode {
@@ -48,6 +50,7 @@ export async function startNode(o: SimNodeOptions): Promise<SimNode> {
     listen: async (port) => o.host.listen(port),
     clock: o.clock,
     random: o.random,
+    ...(o.uploadLimit !== undefined ? { uploadLimit: o.uploadLimit } : {}),
     torrentDefaults,
   });
   const torrent = await client.add(o.byInfoHash ? { infoHash: o.meta.infoHash } : o.meta);

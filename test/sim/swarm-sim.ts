@@ -55,6 +55,13 @@ export interface SwarmOptions {
    * dials every other at once, so every pair dials both ways together.
    */
   topology?: "tracker" | "mesh";
+  /**
+   * Where upload rates hold: "network" (default), the host's uplink, as a
+   * home connection's; "client", the client's own upload limit (its token
+   * bucket) over an unlimited uplink, as the e2e tests and benchmarks on
+   * loopback have it.
+   */
+  capsAt?: "network" | "client";
 }
 
 export interface SimPeer {
@@ -102,7 +109,9 @@ export class Swarm {
       const hostOptions: Parameters<MemoryNetwork["addHost"]>[1] = {
         latencyMs: spec.latencyMs ?? 10,
       };
-      if (spec.uploadRate !== undefined) hostOptions.uploadRate = spec.uploadRate;
+      if (spec.uploadRate !== undefined && o.capsAt !== "client") {
+        hostOptions.uploadRate = spec.uploadRate;
+      }
       if (spec.downloadRate !== undefined) hostOptions.downloadRate = spec.downloadRate;
       swarm.network.addHost(address, hostOptions);
       swarm.peers.push({ spec, address, store, node: undefined, completedAt: undefined });
@@ -128,6 +137,9 @@ export class Swarm {
       dataDir: join(this.#dir, peer.spec.name),
       ...(peer.spec.uploadSlots !== undefined ? { uploadSlots: peer.spec.uploadSlots } : {}),
       ...(peer.spec.byInfoHash ? { byInfoHash: true } : {}),
+      ...(this.#o.capsAt === "client" && peer.spec.uploadRate !== undefined
+        ? { uploadLimit: peer.spec.uploadRate }
+        : {}),
       ...(this.#o.chokeIntervalMs !== undefined
         ? { chokeIntervalMs: this.#o.chokeIntervalMs }
         : {}),

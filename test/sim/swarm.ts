@@ -1,10 +1,13 @@
 /**
- * node test/sim/swarm.ts --seed 1 [--leechers 20] [--size 64MiB] [--free-rider]
+ * node test/sim/swarm.ts --seed 1 [--leechers 20] [--size 64MiB] [--free-rider] [--caps client]
  *
- * One seeder and N leechers on the simulated network, with upload caps;
- * prints one line: the simulated time until the last leecher completes,
- * T/T_min (T_min = max(F/u_s, N·F/(u_s+Σu_i)), the fluid bound) and the
- * payload bytes each peer sent. The same arguments print the same line.
+ * One seeder and N leechers on the simulated network with upload caps (the
+ * seeder 2 MiB/s, the leechers 1 MiB/s: on the hosts' uplinks, or with
+ * --caps client as each client's own upload limit over unlimited links);
+ * with --free-rider the last leecher never uploads. Prints one line: the
+ * simulated time until the last leecher completes, T/T_min (T_min =
+ * max(F/u_s, N·F/(u_s+Σu_i)), the fluid bound) and the payload bytes each
+ * peer sent. The same arguments print the same line.
  */
 import { parseArgs } from "node:util";
 import { parseSize } from "../../src/util/index.ts";
@@ -16,16 +19,30 @@ const { values } = parseArgs({
     leechers: { type: "string", default: "20" },
     size: { type: "string", default: "64MiB" },
     "free-rider": { type: "boolean", default: false },
+    caps: { type: "string", default: "network" },
   },
 });
 const seed = Number(values.seed);
 const leechers = Number(values.leechers);
 const size = parseSize(values.size);
-if (!Number.isInteger(seed) || !Number.isInteger(leechers) || leechers < 1 || !size) {
+const caps = values.caps;
+if (
+  !Number.isInteger(seed) ||
+  !Number.isInteger(leechers) ||
+  leechers < 1 ||
+  !size ||
+  (caps !== "network" && caps !== "client")
+) {
   process.stderr.write(
-    "usage: node test/sim/swarm.ts --seed N [--leechers N] [--size 64MiB] [--free-rider]\n",
+    "usage: node test/sim/swarm.ts --seed N [--leechers N] [--size 64MiB] [--free-rider] [--caps network|client]\n",
   );
   process.exit(2);
 }
-const result = await runSwarm({ seed, leechers, size, freeRider: values["free-rider"] });
+const result = await runSwarm({
+  seed,
+  leechers,
+  size,
+  freeRider: values["free-rider"],
+  capsAt: caps,
+});
 process.stdout.write(`${result.line}\n`);
