@@ -23,6 +23,7 @@ import type { AnnounceEvent, PeerAddress, ScrapeCounts } from "../tracker-proto/
 import {
   type Clock,
   type Logger,
+  randomBytesFrom,
   realClock,
   silentLogger,
   type TimerHandle,
@@ -76,7 +77,7 @@ export interface AnnouncerOptions {
   logger?: Logger;
   /** Peers asked for per announce (default 50). */
   numwant?: number;
-  /** BEP 3 `key`; 8 random hex digits per announcer when absent. */
+  /** BEP 3 `key`; 8 random hex digits per announcer when absent (from `random` if given). */
   key?: string;
   /** HTTP request deadline (default 15 s). */
   timeoutMs?: number;
@@ -133,7 +134,9 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
     this.#clock = opts.clock ?? realClock;
     this.#random = opts.random ?? Math.random;
     this.#log = opts.logger ?? silentLogger;
-    this.#key = opts.key ?? randomBytes(4).toString("hex");
+    // From the random source when one is given, so a seeded simulation repeats.
+    this.#key =
+      opts.key ?? (opts.random ? randomBytesFrom(opts.random)(4) : randomBytes(4)).toString("hex");
     this.#tiers = new TrackerTiers(opts.announceList, this.#random);
     this.#minIntervalMs = Math.max(opts.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS, 0);
     this.#transport = new TrackerTransport({
