@@ -156,6 +156,8 @@ class LibuvLink<S> implements TcpLink {
   shutdownWhenWritten = false;
   ending = false;
   closed = false;
+  /** The receiver asked for no reads (pause) until it resumes. */
+  paused = false;
 
   constructor(handle: TcpHandle, receiver: TcpReceiver<S>, listener: LibuvTcpListener<S>) {
     this.handle = handle;
@@ -222,7 +224,21 @@ class LibuvLink<S> implements TcpLink {
     if (status < 0 || (this.pending === 0 && this.closeWhenWritten)) this.destroy();
     else if (this.pending > 0) return;
     else if (this.shutdownWhenWritten) this.#shutdown();
-    else this.handle.readStart();
+    else {
+      if (!this.paused) this.handle.readStart();
+      this.receiver.drained?.(this.state);
+    }
+  }
+
+  pause(): void {
+    // While writes are pending, reading is stopped already (see write).
+    if (!this.paused && !this.closed && !this.ending && this.pending === 0) this.handle.readStop();
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (this.paused && !this.closed && !this.ending && this.pending === 0) this.handle.readStart();
+    this.paused = false;
   }
 
   close(): void {

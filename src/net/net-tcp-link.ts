@@ -11,9 +11,19 @@ type StatefulSocket<S> = Socket & { [kState]?: S };
 
 class NetLink implements TcpLink {
   readonly #socket: Socket;
+  readonly #drained: () => void;
+  /** A write was reported not taken whole: tell the receiver when all are out. */
+  #waiting = false;
+  readonly #written = (): void => {
+    if (this.#waiting && this.#socket.writableLength === 0) {
+      this.#waiting = false;
+      this.#drained();
+    }
+  };
 
-  constructor(socket: Socket) {
+  constructor(socket: Socket, drained: () => void) {
     this.#socket = socket;
+    this.#drained = drained;
   }
 
   remoteAddress(): string | undefined {
@@ -21,8 +31,18 @@ class NetLink implements TcpLink {
   }
 
   write(bytes: Uint8Array): boolean {
-    this.#socket.write(bytes);
-    return this.#socket.writableLength === 0;
+    this.#socket.write(bytes, this.#written);
+    if (this.#socket.writableLength === 0) return true;
+    this.#waiting = true;
+    return false;
+  }
+
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
   }
 
   close(): void {
@@ -61,7 +81,8 @@ export class NetTcpLinkListener<S> implements TcpLinkListener {
       receiver.closed(this[kState] as S);
     };
     this.#server = createServer({ noDelay: true }, (socket: StatefulSocket<S>) => {
-      socket[kState] = receiver.open(new NetLink(socket));
+      const drained = () => receiver.drained?.(socket[kState] as S);
+      socket[kState] = receiver.open(new NetLink(socket, drained));
       socket.on("data", this.#onData);
       socket.on("close", this.#onClose);
       socket.on("error", ignoreError);

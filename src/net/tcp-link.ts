@@ -29,6 +29,12 @@ export interface TcpLink {
   end(): void;
   /** Close at once, dropping anything unwritten. */
   destroy(): void;
+  /**
+   * Read nothing more until resume(): the receiver's own backpressure (it has
+   * requests in hand it will not parse while their replies are unread).
+   */
+  pause(): void;
+  resume(): void;
 }
 
 /** What a listener calls: per connection, state from `open`, then its bytes. */
@@ -38,6 +44,8 @@ export interface TcpReceiver<S> {
   data(state: S, chunk: Buffer): void;
   /** The connection is gone (either side); called once. */
   closed(state: S): void;
+  /** Every write that write() did not report taken whole is out now. */
+  drained?(state: S): void;
 }
 
 export interface TcpLinkListener {

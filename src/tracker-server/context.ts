@@ -17,6 +17,6 @@ export interface TrackerContext {
   completedOf(infoHash: string): number;
   /** Clock time now (ms), to show how long ago peers announced. */
   now(): number;
-  /** The HTTP front end's open connections and bytes held for request bodies (for /stats). */
-  httpStats?(): { connections: number; bodyBytes: number };
+  /** The HTTP front end's connections, body bytes held and connections waiting on unread replies (/stats). */
+  httpStats?(): { connections: number; bodyBytes: number; waiting: number };
 }

@@ -1,8 +1,9 @@
 /**
  * What the tracker answers over HTTP: /announce and /scrape (BEP 3, 7, 23, 48),
- * the torrent index (/torrents), and the operator views (/, /stats, /metrics,
- * /swarms). BEP 3 failures are bencoded `failure reason`s with status 200, as
- * clients only read the body.
+ * publishing to the torrent index (POST /torrents), and, through
+ * operator-routes.ts, the index and the operator views (/torrents, /, /stats,
+ * /metrics, /swarms). BEP 3 failures are bencoded `failure reason`s with
+ * status 200, as clients only read the body.
  */
 import { timingSafeEqual } from "node:crypto";
 import { MetainfoError } from "../metainfo/index.ts";
@@ -22,56 +23,29 @@ import {
   scrapeReplyText,
   writeCompactAnnounceReply,
 } from "../tracker-proto/index.ts";
-import { infoHashFromHex } from "../util/index.ts";
 import type { TrackerContext } from "./context.ts";
 import { GuessThrottle } from "./guess-throttle.ts";
 import type { HttpRequest } from "./http-request.ts";
+import { BENCODE_TYPE, bencoded, json, methodNotAllowed, notFound } from "./http-responses.ts";
 import type { HttpClientInfo, HttpResponse, HttpRoutes } from "./http-server.ts";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
+import { createOperatorRoutes } from "./operator-routes.ts";
 import type { StoredPeer } from "./swarm-store.ts";
 import { magnetOf } from "./torrent-index.ts";
-import { htmlPage, statsView, swarmView, swarmViews, torrentView } from "./views.ts";
+import { ViewCache } from "./view-cache.ts";
+import { torrentView } from "./views.ts";
 
-const BENCODE_TYPE = "text/plain";
 const EMPTY = Buffer.alloc(0);
-
-function bencoded(body: string): HttpResponse {
-  return { status: 200, contentType: BENCODE_TYPE, body };
-}
-
-function json(status: number, value: unknown): HttpResponse {
-  return {
-    status,
-    contentType: "application/json; charset=utf-8",
-    body: Buffer.from(`${JSON.stringify(value, null, 2)}\n`, "utf8"),
-  };
-}
-
-function notFound(what: string): HttpResponse {
-  return json(404, { error: `${what} not found` });
-}
-
-function methodNotAllowed(allow: string): HttpResponse {
-  return {
-    status: 405,
-    contentType: "application/json; charset=utf-8",
-    body: `{"error":"method not allowed"}\n`,
-    headers: `Allow: ${allow}\r\n`,
-  };
-}
 
 /** Failed publish-token guesses allowed per address (IPv6: per /64) in a window. */
 export const PUBLISH_GUESSES = 5;
 export const PUBLISH_GUESS_WINDOW_MS = 60_000;
 const PUBLISH_GUESS_ADDRESSES = 10_000;
 
-/** A small query reader for the operator endpoints (not the hot path). */
-function queryInt(query: string, name: string, fallback: number, max: number): number {
-  const m = new RegExp(`(?:^|&)${name}=(\\d{1,9})(?:&|$)`).exec(query);
-  return m ? Math.min(Number(m[1]), max) : fallback;
-}
-
-export function createHttpHandler(ctx: TrackerContext): HttpRoutes {
+/** The routes, and `stop` for their background work. */
+export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): void } {
+  const views = new ViewCache();
+  const operator = createOperatorRoutes(ctx, views);
   const fields = newAnnounceFields();
   const reply: AnnounceReplyFields = { interval: 0 };
   const scrapeKeys: string[] = [];
@@ -163,14 +137,24 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes {
           ),
         );
       }
-      for (const k of ctx.store.infoHashes()) scrapeKeys.push(k);
-      for (const t of ctx.index.list()) if (!ctx.store.counts(t.key)) scrapeKeys.push(t.key);
+      // Every swarm: rendered once for a burst of them, like the operator views.
+      const stamp = ctx.metrics.announceCount() + ctx.metrics.expired + ctx.index.size;
+      const view = views.get("/scrape#full", stamp, performance.now(), () => {
+        const keys = [...ctx.store.infoHashes()];
+        for (const k of ctx.index.keys()) if (!ctx.store.counts(k)) keys.push(k);
+        return { body: Buffer.from(scrapeText(keys), "latin1") };
+      });
+      return { status: 200, contentType: BENCODE_TYPE, body: view.body };
     }
-    const files = scrapeKeys.map((key) => {
+    return bencoded(scrapeText(scrapeKeys));
+  }
+
+  function scrapeText(keys: readonly string[]): string {
+    const files = keys.map((key) => {
       const s = ctx.handler.scrape(key);
       return { key, complete: s.complete, downloaded: s.downloaded, incomplete: s.incomplete };
     });
-    return bencoded(scrapeReplyText(files));
+    return scrapeReplyText(files);
   }
 
   const guesses = new GuessThrottle({
@@ -253,6 +237,8 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes {
     }
     try {
       const { entry, metainfo, created } = ctx.index.publish(bytes);
+      // A listing shows a new torrent at once, not a moment later.
+      if (created) views.clear();
       ctx.logger.info("torrent published", {
         infoHash: entry.infoHashHex,
         name: entry.name,
@@ -272,37 +258,6 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes {
     }
   }
 
-  function torrentDetails(hexHash: string, req: HttpRequest): HttpResponse {
-    const wantFile = hexHash.endsWith(".torrent");
-    const hash = infoHashFromHex(wantFile ? hexHash.slice(0, -8) : hexHash);
-    const key = hash?.toString("latin1");
-    const entry = key === undefined ? undefined : ctx.index.get(key);
-    if (!entry || key === undefined) return notFound("torrent");
-    if (wantFile) {
-      const bytes = ctx.index.bytes(key);
-      if (!bytes) return notFound("torrent");
-      const filename = `${entry.name.replace(/[^\w.-]+/g, "_")}.torrent`;
-      return {
-        status: 200,
-        contentType: "application/x-bittorrent",
-        body: bytes,
-        headers: `Content-Disposition: attachment; filename="${filename}"\r\n`,
-      };
-    }
-    const meta = ctx.index.metainfo(key);
-    return json(200, {
-      ...torrentView(ctx, entry, req.host),
-      magnet: meta ? magnetOf(meta) : undefined,
-      comment: meta?.comment,
-      createdBy: meta?.createdBy,
-      creationDate: meta?.creationDate,
-      announceList: meta?.announceList,
-      fileList: meta?.files
-        .filter((f) => !f.pad)
-        .map((f) => ({ path: f.path.join("/"), length: f.length })),
-    });
-  }
-
   const handle = (req: HttpRequest, client: HttpClientInfo): HttpResponse => {
     const path = req.path;
     const isGet = req.method === "GET" || req.method === "HEAD";
@@ -311,46 +266,12 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes {
     if (path === "/torrents" || path === "/torrents/") {
       if (req.method === "POST") return upload(req, client);
       if (!isGet) return methodNotAllowed("GET, HEAD, POST");
-      return json(
-        200,
-        ctx.index.list().map((t) => torrentView(ctx, t, req.host)),
-      );
     }
     if (!isGet) return methodNotAllowed("GET, HEAD");
-    if (path.startsWith("/torrents/")) return torrentDetails(path.slice(10), req);
-    switch (path) {
-      case "/":
-        return {
-          status: 200,
-          contentType: "text/html; charset=utf-8",
-          body: Buffer.from(htmlPage(ctx, req.host), "utf8"),
-        };
-      case "/stats":
-        return json(200, statsView(ctx));
-      case "/metrics":
-        return {
-          status: 200,
-          contentType: "text/plain; version=0.0.4; charset=utf-8",
-          body: ctx.metrics.prometheus(ctx.store.totals(), ctx.index.size),
-        };
-      case "/swarms":
-        return json(200, {
-          swarms: swarmViews(
-            ctx,
-            queryInt(req.query, "limit", 1000, 100_000),
-            queryInt(req.query, "peers", 1000, 100_000),
-          ),
-        });
-    }
-    if (path.startsWith("/swarms/")) {
-      const hash = infoHashFromHex(path.slice(8));
-      if (!hash) return notFound("swarm");
-      const key = hash.toString("latin1");
-      if (!ctx.store.counts(key) && !ctx.index.has(key)) return notFound("swarm");
-      return json(200, swarmView(ctx, key, queryInt(req.query, "peers", 100_000, 100_000)));
-    }
+    const view = operator.handle(req);
+    if (view !== null) return view;
     ctx.metrics.errors.not_found++;
     return notFound(`${path}`);
   };
-  return { handle, admit };
+  return { handle, admit, stop: () => operator.stop() };
 }

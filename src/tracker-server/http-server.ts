@@ -9,8 +9,9 @@
  * side is a TcpLinkListener (net/tcp-link.ts; libuv handles where available), no
  * connection has a timer of its own (one sweep checks every connection's
  * deadlines), the responses to one read are rendered into one reused Buffer
- * and written with one write, and a connection that is done is closed as soon
- * as that write is out (no half-close and wait for the client's FIN).
+ * and written with one write (http-reply-writer.ts), and a connection that is
+ * done is closed as soon as that write is out (no half-close and wait for the
+ * client's FIN).
  *
  * Request bodies (uploads) cost memory, so nothing is spent on one before it
  * is known to be wanted: the routes' `admit` sees the head first and may
@@ -20,67 +21,50 @@
  * and per request (maxBodyBytes, 413); a body is read into one buffer of its
  * announced length, and let go as soon as its request is answered or its
  * connection is refused or closed.
+ *
+ * A pipeline (many requests in one read) costs what its client reads, no
+ * more: once a reply write is not taken whole, the connection's remaining
+ * requests wait unparsed and its link stops reading until the link reports
+ * the replies out (TcpReceiver.drained), so what is queued per connection is
+ * about one reply. And a pipeline is answered in time slices (SLICE_MS per
+ * turn of the event loop, over all connections): the rest waits for the next
+ * turn, so announces on other connections and over UDP, and a shutdown, are
+ * served in between however costly the requests are.
  */
 import {
   createTcpLinkListener,
-  type TcpLink,
   type TcpLinkListener,
   type TcpLinkListenerKind,
 } from "../net/index.ts";
-import { normalizeIp, writeDecimal } from "../tracker-proto/index.ts";
+import { normalizeIp } from "../tracker-proto/index.ts";
 import { ipv4Latin1, type Logger } from "../util/index.ts";
-import type { AnnounceSource } from "./announce-handler.ts";
-import { type HttpRequest, parseRequestHeadBytes, statusLine } from "./http-request.ts";
+import { HttpConnection as Connection } from "./http-connection.ts";
+import { type HttpResponse, OUT_SIZE, ReplyWriter } from "./http-reply-writer.ts";
+import { type HttpRequest, parseRequestHeadBytes } from "./http-request.ts";
+import type {
+  HttpAdmit,
+  HttpClientInfo,
+  HttpHandler,
+  HttpRoutes,
+  HttpServerLimits,
+} from "./http-types.ts";
+import { TurnSlicer } from "./turn-slicer.ts";
 
-export interface HttpResponse {
-  status: number;
-  contentType: string;
-  /**
-   * A string is written as latin1 (one char per byte). A Buffer is copied out
-   * before the handler is called again, so it may be a view of a reused one.
-   */
-  body: string | Buffer;
-  /** Extra header lines, each ending in CRLF. */
-  headers?: string;
-}
-
-export interface HttpClientInfo extends AnnounceSource {
-  /** The address as text, as the socket reports it. */
-  address: string;
-}
-
-export type HttpHandler = (req: HttpRequest, client: HttpClientInfo) => HttpResponse;
+export type { HttpResponse } from "./http-reply-writer.ts";
+export type {
+  HttpAdmit,
+  HttpClientInfo,
+  HttpHandler,
+  HttpRoutes,
+  HttpServerLimits,
+} from "./http-types.ts";
 
 /**
- * Called with the head of a request that has a body, before any of the body
- * is read: null to read it and go on, or the response to answer with at once
- * (the body is then never read and the connection is closed).
+ * How long pipelined requests are answered per turn of the event loop, all
+ * connections together, before the rest waits for the next turn. The first
+ * request of each read is always answered at once.
  */
-export type HttpAdmit = (req: HttpRequest, client: HttpClientInfo) => HttpResponse | null;
-
-export interface HttpRoutes {
-  handle: HttpHandler;
-  admit?: HttpAdmit;
-}
-
-export interface HttpServerLimits {
-  maxHeaderBytes: number;
-  maxBodyBytes: number;
-  /** Bytes of request bodies held at once, all connections together; 4 × maxBodyBytes if absent. */
-  maxBodyBytesTotal?: number;
-  /** A connection with no traffic for this long is closed. */
-  idleTimeoutMs: number;
-  /** A request must arrive whole within this time of its first byte. */
-  requestTimeoutMs: number;
-  maxConnections: number;
-}
-
-/** Output buffer size; a body larger than this is written from its own Buffer. */
-const OUT_SIZE = 64 * 1024;
-const CR = 0x0d;
-const LF = 0x0a;
-const CONNECTION_CLOSE = Buffer.from("Connection: close\r\n");
-const CONNECTION_KEEP_ALIVE = Buffer.from("Connection: keep-alive\r\n");
+const SLICE_MS = 4;
 
 function errorResponse(status: number, reason: string): HttpResponse {
   return { status, contentType: "text/plain; charset=utf-8", body: `${reason}\n` };
@@ -96,43 +80,13 @@ export function clientInfo(address: string | undefined): HttpClientInfo {
   return { family: addr.family, ip: addr.bytes.toString("latin1"), address: text };
 }
 
-/** One client connection's parser state. */
-class Connection {
-  readonly link: TcpLink;
-  client: HttpClientInfo | null = null;
-  /** Bytes of a request head not complete yet (null when none). */
-  chunks: Buffer[] | null = null;
-  buffered = 0;
-  /** The request whose head is read and whose body is awaited. */
-  current: HttpRequest | null = null;
-  /** The body of `current` as it arrives (allocated with its first bytes), and how much is in. */
-  body: Buffer | null = null;
-  bodyFilled = 0;
-  /** Bytes of the front end's body budget this connection holds (current's whole length). */
-  bodyReserved = 0;
-  /** When the first byte of the incomplete request arrived (0: none). */
-  partialSince = 0;
-  lastActive: number;
-  closing = false;
-  /** Refused with its body unread: half-close and drop what else comes. */
-  drain = false;
-  // Neighbours in the front end's list of open connections.
-  prev: Connection | null = null;
-  next: Connection | null = null;
-
-  constructor(link: TcpLink, now: number) {
-    this.link = link;
-    this.lastActive = now;
-  }
-}
-
 export class HttpFrontEnd {
   readonly #listener: TcpLinkListener;
   readonly #handler: HttpHandler;
   readonly #admit: HttpAdmit | undefined;
   readonly #limits: HttpServerLimits;
   readonly #maxBodyBytesTotal: number;
-  /** Bytes reserved for request bodies now (see Connection.bodyReserved). */
+  /** Bytes reserved for request bodies now (see HttpConnection.bodyReserved). */
   #bodyBytes = 0;
   #connections = 0;
   readonly #logger: Logger;
@@ -144,13 +98,15 @@ export class HttpFrontEnd {
   #sweepTimer: NodeJS.Timeout | undefined;
   /** Coarse time (ms), refreshed by the sweep: enough for deadlines of seconds. */
   #now = Date.now();
-  /** Responses to one read, rendered here and written with one write. */
-  #out = Buffer.allocUnsafe(OUT_SIZE);
-  #outLength = 0;
-  /** The head prefix of the last response shape, reused while it repeats. */
-  #prefixStatus = 0;
-  #prefixType = "";
-  #prefix = Buffer.alloc(0);
+  /** Responses to one read, rendered there and written with one write. */
+  readonly #writer = new ReplyWriter();
+  /** Pipelines are answered in time slices; the rest of one goes on in the next turn. */
+  readonly #slicer = new TurnSlicer<Connection>(SLICE_MS, (conn) => {
+    conn.deferred = false;
+    if (!conn.waitingWrite) this.#resume(conn);
+  });
+  /** Why #requests stopped before the end of its bytes. */
+  #stopped: "no" | "write" | "slice" = "no";
   /** The last client seen: consecutive connections often come from one address. */
   #lastClient: HttpClientInfo = clientInfo(undefined);
   /** Called for each request refused before reaching the handler. */
@@ -192,9 +148,16 @@ export class HttpFrontEnd {
           conn.next = null;
           this.#connections--;
           // Memory goes back with the connection.
-          this.#dropBody(conn);
+          conn.gone = true;
+          this.#bodyBytes -= conn.dropBody();
           conn.chunks = null;
+          conn.buffered = 0;
           conn.current = null;
+        },
+        drained: (conn) => {
+          if (!conn.waitingWrite) return;
+          conn.waitingWrite = false;
+          if (!conn.deferred) this.#resume(conn);
         },
       },
       (err) => this.#logger.error("http server error", { err: String(err) }),
@@ -202,9 +165,16 @@ export class HttpFrontEnd {
     this.#listener.maxConnections = limits.maxConnections;
   }
 
-  /** Open connections, and the bytes reserved for request bodies across them. */
-  get stats(): { connections: number; bodyBytes: number } {
-    return { connections: this.#connections, bodyBytes: this.#bodyBytes };
+  /**
+   * Open connections, the bytes reserved for request bodies across them, and
+   * how many connections have requests waiting for their replies to be read.
+   */
+  get stats(): { connections: number; bodyBytes: number; waiting: number } {
+    let waiting = 0;
+    this.#forEachConnection((c) => {
+      if (c.waitingWrite) waiting++;
+    });
+    return { connections: this.#connections, bodyBytes: this.#bodyBytes, waiting };
   }
 
   /** "libuv" or "net": which TCP listener serves (see net/tcp-link.ts). */
@@ -224,6 +194,7 @@ export class HttpFrontEnd {
 
   close(): Promise<void> {
     clearInterval(this.#sweepTimer);
+    this.#slicer.stop();
     const closed = this.#listener.close();
     this.#forEachConnection((c) => c.link.destroy());
     return closed;
@@ -238,10 +209,10 @@ export class HttpFrontEnd {
       if (c.partialSince !== 0 && now - c.partialSince > requestTimeoutMs && !c.closing) {
         this.onRefused(408);
         c.closing = true;
-        this.#dropBody(c);
-        this.#outLength = 0;
-        this.#render(c.link, errorResponse(408, "request took too long"), false, 1, false);
-        this.#flush(c.link);
+        this.#bodyBytes -= c.dropBody();
+        this.#writer.reset();
+        this.#writer.render(c.link, errorResponse(408, "request took too long"), false, 1, false);
+        this.#writer.flush(c.link);
         c.link.end();
       } else if (now - c.lastActive > idleTimeoutMs) {
         c.link.destroy();
@@ -261,25 +232,38 @@ export class HttpFrontEnd {
   #data(conn: Connection, chunk: Buffer): void {
     if (conn.closing) return;
     conn.lastActive = this.#now;
+    if (conn.waitingWrite || conn.deferred) {
+      // Parsing waits (the link was asked to pause; a read may have been under way).
+      conn.keep(chunk, 0);
+      return;
+    }
+    this.#input(conn, chunk);
+  }
+
+  /** Parses and answers what `chunk` (with any bytes kept from before) holds. */
+  #input(conn: Connection, chunk: Buffer): void {
     let buf: Buffer;
     let pos = 0;
     if (conn.current !== null) {
       // A body on its way: straight into its buffer, no copies of chunks.
-      pos = this.#fillBody(conn, chunk);
+      pos = conn.fillBody(chunk);
       if (conn.bodyFilled < conn.current.contentLength) return;
       buf = chunk;
     } else if (conn.chunks === null) buf = chunk;
     else {
-      // Chunks are lent for this call only: the head's start was copied.
       conn.chunks.push(chunk);
       buf = Buffer.concat(conn.chunks, conn.buffered + chunk.length);
       conn.chunks = null;
       conn.buffered = 0;
     }
-    this.#outLength = 0;
+    const writer = this.#writer;
+    writer.reset();
+    this.#stopped = "no";
     pos = this.#requests(conn, buf, pos);
+    // Set by #requests (the compiler cannot see that).
+    const stopped = this.#stopped as "no" | "write" | "slice";
     const link = conn.link;
-    if (this.#outLength > 0) this.#flush(link);
+    if (writer.length > 0) writer.flush(link);
     if (conn.closing) {
       // Nothing unread: close once written (the kernel sends the reply, then
       // FIN). Else half-close and drop the rest: a reset could discard the
@@ -288,34 +272,31 @@ export class HttpFrontEnd {
       else link.end();
       return;
     }
-    if (pos < buf.length) {
-      const rest = Buffer.from(buf.subarray(pos));
-      conn.chunks = [rest];
-      conn.buffered = rest.length;
-    }
+    if (pos < buf.length) conn.keep(buf, pos);
     // A request waiting for its body outlives this read's buffer.
     conn.current?.detach();
-    if (pos < buf.length || conn.current !== null) {
+    if (writer.blocked || stopped !== "no") {
+      // Backpressure: no more requests from this client until its replies are
+      // out (drained), or until the next turn (a slice used up).
+      link.pause();
+      if (writer.blocked) conn.waitingWrite = true;
+      if (stopped === "slice") {
+        conn.deferred = true;
+        this.#slicer.defer(conn);
+      }
+      conn.partialSince = 0;
+    } else if (pos < buf.length || conn.current !== null) {
       if (conn.partialSince === 0) conn.partialSince = this.#now;
     } else conn.partialSince = 0;
   }
 
-  /** Copies what `chunk` holds of the awaited body; returns the bytes taken. */
-  #fillBody(conn: Connection, chunk: Buffer): number {
-    const length = (conn.current as HttpRequest).contentLength;
-    conn.body ??= Buffer.allocUnsafe(length);
-    const n = Math.min(length - conn.bodyFilled, chunk.length);
-    chunk.copy(conn.body, conn.bodyFilled, 0, n);
-    conn.bodyFilled += n;
-    return n;
-  }
-
-  /** Lets go of the connection's body and its share of the budget. */
-  #dropBody(conn: Connection): void {
-    this.#bodyBytes -= conn.bodyReserved;
-    conn.bodyReserved = 0;
-    conn.body = null;
-    conn.bodyFilled = 0;
+  /** Parses what waited, once the replies are out or the next turn has come. */
+  #resume(conn: Connection): void {
+    if (conn.gone || conn.closing) return;
+    conn.link.resume();
+    conn.lastActive = this.#now;
+    const kept = conn.takeKept();
+    if (kept !== null) this.#input(conn, kept);
   }
 
   /**
@@ -325,15 +306,29 @@ export class HttpFrontEnd {
    */
   #requests(conn: Connection, buf: Buffer, from: number): number {
     const limits = this.#limits;
+    const writer = this.#writer;
     let pos = from;
+    let answered = 0;
     while (!conn.closing) {
       let req = conn.current;
       if (req !== null) {
-        // #data completed this body.
+        // #input completed this body.
         req.body = conn.body as Buffer;
-        this.#dropBody(conn);
+        this.#bodyBytes -= conn.dropBody();
       } else {
         if (pos >= buf.length) break;
+        if (answered > 0) {
+          // A pipeline: its replies so far go out first, and it waits while they are unread.
+          if (writer.length >= OUT_SIZE) writer.flush(conn.link);
+          if (writer.blocked) {
+            this.#stopped = "write";
+            break;
+          }
+          if (!this.#slicer.timeLeft()) {
+            this.#stopped = "slice";
+            break;
+          }
+        }
         // A head (its blank line's CRLF included) may take maxHeaderBytes + 4 bytes.
         const limit = Math.min(buf.length, pos + limits.maxHeaderBytes + 4);
         const parsed = parseRequestHeadBytes(buf, pos, limit);
@@ -356,16 +351,16 @@ export class HttpFrontEnd {
           if (inHand < req.contentLength) {
             conn.current = req;
             if (req.expectContinue) {
-              this.#appendLatin1("HTTP/1.1 100 Continue\r\n\r\n");
+              writer.appendLatin1("HTTP/1.1 100 Continue\r\n\r\n");
             }
             // The rest comes in later reads: keep what is here, in the body's own buffer.
-            pos += this.#fillBody(conn, buf.subarray(pos));
+            pos += conn.fillBody(buf.subarray(pos));
             break;
           }
           // Whole in this read: a copy, as the handler may keep the body and buf is lent.
           req.body = Buffer.from(buf.subarray(pos, pos + req.contentLength));
           pos += req.contentLength;
-          this.#dropBody(conn);
+          this.#bodyBytes -= conn.dropBody();
         }
       }
       conn.current = null;
@@ -379,7 +374,8 @@ export class HttpFrontEnd {
         res = errorResponse(500, "internal error");
       }
       if (!req.keepAlive) conn.closing = true;
-      this.#render(conn.link, res, req.keepAlive, req.minor, req.method === "HEAD");
+      writer.render(conn.link, res, req.keepAlive, req.minor, req.method === "HEAD");
+      answered++;
     }
     return pos;
   }
@@ -403,7 +399,7 @@ export class HttpFrontEnd {
       if (refusal !== null) {
         conn.drain = true;
         conn.closing = true;
-        this.#render(conn.link, refusal, false, req.minor, false);
+        this.#writer.render(conn.link, refusal, false, req.minor, false);
         return false;
       }
     }
@@ -411,7 +407,7 @@ export class HttpFrontEnd {
       conn.drain = true;
       this.onRefused(503);
       conn.closing = true;
-      this.#render(
+      this.#writer.render(
         conn.link,
         {
           ...errorResponse(503, "too many uploads at once: try again in a few seconds"),
@@ -438,81 +434,6 @@ export class HttpFrontEnd {
   #refuse(conn: Connection, status: number, reason: string): void {
     this.onRefused(status);
     conn.closing = true;
-    this.#render(conn.link, errorResponse(status, reason), false, 1, false);
-  }
-
-  #flush(link: TcpLink): void {
-    const whole = link.write(this.#out.subarray(0, this.#outLength));
-    this.#outLength = 0;
-    // A write the kernel did not take whole still holds the buffer: use another.
-    if (!whole) this.#out = Buffer.allocUnsafe(OUT_SIZE);
-  }
-
-  #room(bytes: number): void {
-    if (this.#outLength + bytes > this.#out.length) {
-      // Only a body larger than OUT_SIZE gets here (written separately), or a
-      // long pipeline: grow for this read.
-      const grown = Buffer.allocUnsafe(Math.max(this.#out.length * 2, this.#outLength + bytes));
-      this.#out.copy(grown, 0, 0, this.#outLength);
-      this.#out = grown;
-    }
-  }
-
-  #appendLatin1(text: string): void {
-    this.#room(text.length);
-    this.#outLength += this.#out.write(text, this.#outLength, "latin1");
-  }
-
-  /** Renders a whole response after those already in the output buffer. */
-  #render(
-    link: TcpLink,
-    res: HttpResponse,
-    keepAlive: boolean,
-    minor: number,
-    head: boolean,
-  ): void {
-    if (res.status !== this.#prefixStatus || res.contentType !== this.#prefixType) {
-      this.#prefixStatus = res.status;
-      this.#prefixType = res.contentType;
-      this.#prefix = Buffer.from(
-        `${statusLine(res.status)}Content-Type: ${res.contentType}\r\nContent-Length: `,
-        "latin1",
-      );
-    }
-    const prefix = this.#prefix;
-    const body = res.body;
-    const bodyLength = body.length;
-    const large = !head && bodyLength > OUT_SIZE;
-    this.#room(prefix.length + 64 + (res.headers?.length ?? 0) + (head || large ? 0 : bodyLength));
-    const out = this.#out;
-    let p = this.#outLength;
-    // TypedArray set, not Buffer copy: the same memmove without copy's argument handling.
-    out.set(prefix, p);
-    p = writeDecimal(out, p + prefix.length, bodyLength);
-    out[p++] = CR;
-    out[p++] = LF;
-    if (!keepAlive) {
-      out.set(CONNECTION_CLOSE, p);
-      p += CONNECTION_CLOSE.length;
-    } else if (minor === 0) {
-      out.set(CONNECTION_KEEP_ALIVE, p);
-      p += CONNECTION_KEEP_ALIVE.length;
-    }
-    if (res.headers) p += out.write(res.headers, p, "latin1");
-    out[p++] = CR;
-    out[p++] = LF;
-    if (!head && !large) {
-      if (typeof body === "string") p += out.write(body, p, "latin1");
-      else {
-        out.set(body, p);
-        p += bodyLength;
-      }
-    }
-    this.#outLength = p;
-    if (large) {
-      // In order: what is rendered so far, then the body from its own memory.
-      this.#flush(link);
-      link.write(typeof body === "string" ? Buffer.from(body, "latin1") : body);
-    }
+    this.#writer.render(conn.link, errorResponse(status, reason), false, 1, false);
   }
 }

@@ -94,6 +94,8 @@ export class MemorySwarmStore implements SwarmStore {
   readonly #table = new PeerTable();
   readonly #opts: MemorySwarmStoreOptions;
   #seeders = 0;
+  /** Swarms created and dropped so far (see SwarmStore.generation). */
+  #generation = 0;
   // The last swarm looked up (see #lookup) and the last peer put (see #slotOf).
   #lastKey = "";
   #lastSwarm: Swarm | undefined;
@@ -128,11 +130,17 @@ export class MemorySwarmStore implements SwarmStore {
       swarm = new Swarm(infoHash, index, this.#opts.loadCompleted?.(infoHash) ?? 0);
       this.#byIndex[index] = swarm;
       this.#swarms.set(infoHash, swarm);
+      this.#generation++;
     }
     return swarm;
   }
 
+  get generation(): number {
+    return this.#generation;
+  }
+
   #dropSwarm(swarm: Swarm): void {
+    this.#generation++;
     this.#swarms.delete(swarm.key);
     this.#byIndex[swarm.index] = undefined;
     this.#freeIndexes.push(swarm.index);
@@ -425,13 +433,21 @@ export class MemorySwarmStore implements SwarmStore {
     return this.#swarms.keys();
   }
 
-  peers(infoHash: string): StoredPeer[] {
+  peers(infoHash: string, offset = 0, limit = Number.POSITIVE_INFINITY): StoredPeer[] {
     const swarm = this.#swarms.get(infoHash);
-    if (!swarm) return [];
+    const out: StoredPeer[] = [];
+    if (!swarm || limit <= 0) return out;
     const t = this.#table;
-    const out = swarm.v4.slots.map((slot) => t.stored(slot));
-    // Dual-stack peers are in both lists: list them once.
-    for (const slot of swarm.v6?.slots ?? []) if (t.pos(slot, POS4) < 0) out.push(t.stored(slot));
+    // The IPv4 list, then the IPv6 peers not in it (dual-stack peers are in both: listed once).
+    const v4 = swarm.v4.slots;
+    for (let i = offset; i < v4.length && out.length < limit; i++) out.push(t.stored(v4[i]!));
+    let skip = Math.max(0, offset - v4.length);
+    for (const slot of swarm.v6?.slots ?? []) {
+      if (out.length >= limit) break;
+      if (t.pos(slot, POS4) >= 0) continue;
+      if (skip > 0) skip--;
+      else out.push(t.stored(slot));
+    }
     return out;
   }
 }

@@ -105,6 +105,11 @@ export interface SwarmStore {
   totals(): SwarmTotals;
   /** Info hashes of the swarms in memory. */
   infoHashes(): IterableIterator<string>;
-  /** Every peer of a swarm (operator views, snapshots). */
-  peers(infoHash: string): StoredPeer[];
+  /**
+   * The peers of a swarm (operator views, snapshots): every one, or the page
+   * of `limit` from `offset` (a peer with both families counts once).
+   */
+  peers(infoHash: string, offset?: number, limit?: number): StoredPeer[];
+  /** Changes whenever a swarm is created or dropped (operator views cache by it). */
+  readonly generation?: number;
 }

@@ -65,6 +65,23 @@ export class TorrentIndex {
     return [...this.#entries.values()];
   }
 
+  /** The info hashes (latin1), in publishing order. */
+  keys(): IterableIterator<string> {
+    return this.#entries.keys();
+  }
+
+  /** `limit` entries from `offset`, in publishing order (operator views page through them). */
+  page(offset: number, limit: number): TorrentEntry[] {
+    const out: TorrentEntry[] = [];
+    if (limit <= 0) return out;
+    let skip = offset;
+    for (const entry of this.#entries.values()) {
+      if (skip > 0) skip--;
+      else if (out.push(entry) >= limit) break;
+    }
+    return out;
+  }
+
   /** Validates and stores a .torrent. Throws MetainfoError when it is not a usable torrent. */
   publish(torrent: Buffer): PublishResult {
     const metainfo = parseMetainfo(torrent);

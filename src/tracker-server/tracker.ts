@@ -56,6 +56,7 @@ export class Tracker {
   readonly #logger: Logger;
   readonly #http: HttpFrontEnd;
   readonly #udp: UdpFrontEnd;
+  readonly #routes: ReturnType<typeof createHttpHandler>;
   readonly #owners: PeerOwners;
   /** Completed counts not yet written: the batched write. */
   readonly #dirtyCompleted = new Map<string, number>();
@@ -129,8 +130,9 @@ export class Tracker {
       now: () => this.#clock.now(),
       httpStats: () => this.#http.stats,
     };
+    this.#routes = createHttpHandler(ctx);
     this.#http = new HttpFrontEnd(
-      createHttpHandler(ctx),
+      this.#routes,
       {
         maxHeaderBytes: config.maxHeaderBytes,
         maxBodyBytes: config.maxBodyBytes,
@@ -333,6 +335,7 @@ export class Tracker {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const t of this.#timers) this.#clock.clearTimeout(t);
+    this.#routes.stop();
     await Promise.all([this.#http.close(), this.#udp.close()]);
     try {
       this.flush();

@@ -57,12 +57,18 @@ export function peerViews(p: StoredPeer, nowMs: number): PeerView[] {
   return views;
 }
 
-export function swarmView(ctx: TrackerContext, key: string, maxPeers: number): SwarmView {
+/** One swarm with up to `maxPeers` of its peers from `peerOffset` (a page, never all). */
+export function swarmView(
+  ctx: TrackerContext,
+  key: string,
+  maxPeers: number,
+  peerOffset = 0,
+): SwarmView {
   const entry = ctx.index.get(key);
   const counts = ctx.store.counts(key);
   const now = ctx.now();
   const peers: PeerView[] = [];
-  for (const p of ctx.store.peers(key)) {
+  for (const p of ctx.store.peers(key, peerOffset, maxPeers)) {
     if (peers.length >= maxPeers) break;
     peers.push(...peerViews(p, now));
   }
@@ -78,16 +84,19 @@ export function swarmView(ctx: TrackerContext, key: string, maxPeers: number): S
   };
 }
 
-/** Swarms with peers, plus published torrents without any, busiest first. */
-export function swarmViews(ctx: TrackerContext, maxSwarms: number, maxPeers: number): SwarmView[] {
-  const keys = new Set<string>(ctx.store.infoHashes());
-  for (const t of ctx.index.list()) keys.add(t.key);
-  const ranked = [...keys].map((k) => {
-    const c = ctx.store.counts(k);
-    return { k, n: (c?.seeders ?? 0) + (c?.leechers ?? 0) };
-  });
-  ranked.sort((a, b) => b.n - a.n);
-  return ranked.slice(0, maxSwarms).map(({ k }) => swarmView(ctx, k, maxPeers));
+/**
+ * A page of swarms from `ranked` (swarm-ranking.ts: swarms with peers and
+ * published torrents without any, busiest first): `limit` from `offset`,
+ * each with up to `maxPeers` peers.
+ */
+export function swarmViews(
+  ctx: TrackerContext,
+  ranked: readonly string[],
+  offset: number,
+  limit: number,
+  maxPeers: number,
+): SwarmView[] {
+  return ranked.slice(offset, offset + limit).map((k) => swarmView(ctx, k, maxPeers));
 }
 
 /** The announce URL clients should use, from the Host the request came to. */
@@ -131,7 +140,7 @@ export function statsView(ctx: TrackerContext) {
     registeredOnly: ctx.config.registeredOnly,
     interval: ctx.config.interval,
     ...ctx.metrics.json(),
-    http: ctx.httpStats?.() ?? { connections: 0, bodyBytes: 0 },
+    http: ctx.httpStats?.() ?? { connections: 0, bodyBytes: 0, waiting: 0 },
     memory: process.memoryUsage(),
   };
 }
@@ -160,10 +169,10 @@ function formatSize(n: number | null): string {
   return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-/** The page at /: swarms and their peers (bounded), as escaped HTML. */
-export function htmlPage(ctx: TrackerContext, host: string): string {
+/** The page at /: the busiest swarms and their peers (bounded), as escaped HTML. */
+export function htmlPage(ctx: TrackerContext, host: string, ranked: readonly string[]): string {
   const stats = ctx.store.totals();
-  const swarms = swarmViews(ctx, 200, 50);
+  const swarms = swarmViews(ctx, ranked, 0, 200, 50);
   const e = escapeHtml;
   const rows = swarms.map((s) => {
     const peers = s.peers

@@ -1,0 +1,35 @@
+/** The HTTP front end's contract with the routes (http-server.ts, http-routes.ts). */
+import type { AnnounceSource } from "./announce-handler.ts";
+import type { HttpResponse } from "./http-reply-writer.ts";
+import type { HttpRequest } from "./http-request.ts";
+
+export interface HttpClientInfo extends AnnounceSource {
+  /** The address as text, as the socket reports it. */
+  address: string;
+}
+
+export type HttpHandler = (req: HttpRequest, client: HttpClientInfo) => HttpResponse;
+
+/**
+ * Called with the head of a request that has a body, before any of the body
+ * is read: null to read it and go on, or the response to answer with at once
+ * (the body is then never read and the connection is closed).
+ */
+export type HttpAdmit = (req: HttpRequest, client: HttpClientInfo) => HttpResponse | null;
+
+export interface HttpRoutes {
+  handle: HttpHandler;
+  admit?: HttpAdmit;
+}
+
+export interface HttpServerLimits {
+  maxHeaderBytes: number;
+  maxBodyBytes: number;
+  /** Bytes of request bodies held at once, all connections together; 4 × maxBodyBytes if absent. */
+  maxBodyBytesTotal?: number;
+  /** A connection with no traffic for this long is closed. */
+  idleTimeoutMs: number;
+  /** A request must arrive whole within this time of its first byte. */
+  requestTimeoutMs: number;
+  maxConnections: number;
+}
