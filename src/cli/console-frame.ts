@@ -59,8 +59,8 @@ export function consoleSnapshot(
     peerId: displayPeerId(client.peerId),
     listen: host.includes(":") ? `[${host}]:${client.port}` : `${host}:${client.port}`,
     trackers: [...trackers],
-    uploadLimit: client.uploadBucket.rate,
-    downloadLimit: client.downloadBucket.rate,
+    uploadLimit: client.limits().upload,
+    downloadLimit: client.limits().download,
     torrents,
   };
 }

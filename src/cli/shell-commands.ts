@@ -276,8 +276,8 @@ export const SHELL_COMMANDS: ShellCommand[] = [
     async run(ctx, args) {
       if (args.length === 0) {
         ctx.print(
-          `upload limit: ${formatLimit(ctx.client.uploadBucket.rate)}, ` +
-            `download limit: ${formatLimit(ctx.client.downloadBucket.rate)}\n`,
+          `upload limit: ${formatLimit(ctx.client.limits().upload)}, ` +
+            `download limit: ${formatLimit(ctx.client.limits().download)}\n`,
         );
         return;
       }

@@ -1,17 +1,19 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { encode } from "../bencode/index.ts";
-import { formatMagnet, type Metainfo, parseMetainfo } from "../metainfo/index.ts";
+import { createTorrent, formatMagnet, type Metainfo, parseMetainfo } from "../metainfo/index.ts";
 import { MemoryNetwork } from "../net/index.ts";
 import { negotiateOutgoing } from "../peer/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import type { Torrent } from "../torrent/index.ts";
 import { asPeerId, realClock, sha1 } from "../util/index.ts";
 import { Client, type ClientOptions } from "./client.ts";
+import type { SessionEvent } from "./dto.ts";
 
 const PIECE_LENGTH = 16 * 1024;
 
@@ -41,6 +43,14 @@ async function startClient(
 ): Promise<{ client: Client; address: string }> {
   const dir = await mkdtemp(join(tmpdir(), "shoal-client-"));
   dirs.push(dir);
+  const defaults: ClientOptions["torrentDefaults"] = {
+    trackers: false,
+    chokeIntervalMs: 200,
+    openStore: (meta) => {
+      const content = contents.find((c) => c.length === meta.totalLength);
+      return MemoryStorage.open(meta, content ? { content } : {});
+    },
+  };
   const host = network.addHost(`10.1.0.${++hosts}`);
   const client = await Client.start({
     dataDir: join(dir, "data"),
@@ -48,14 +58,7 @@ async function startClient(
     port: 6881,
     dialer: host,
     listen: async (port) => host.listen(port),
-    torrentDefaults: {
-      trackers: false,
-      chokeIntervalMs: 200,
-      openStore: (meta) => {
-        const content = contents.find((c) => c.length === meta.totalLength);
-        return MemoryStorage.open(meta, content ? { content } : {});
-      },
-    },
+    torrentDefaults: defaults,
     ...extra,
   });
   clients.push(client);
@@ -149,3 +152,238 @@ function parseInfo(meta: Metainfo) {
     pieces: meta.pieces,
   };
 }
+
+/** A .torrent file's bytes for `t`, as a user would have it. */
+function torrentFile(t: { meta: Metainfo }): Buffer {
+  return encode({ announce: "http://127.0.0.1:1/announce", info: parseInfo(t.meta) });
+}
+
+test("the registry: short ids in order, references by id or info-hash prefix, typed events", async () => {
+  const { client } = await startClient();
+  const a = makeTorrent(30_000, "a.bin");
+  const b = makeTorrent(31_000, "b.bin");
+  const events: SessionEvent[] = [];
+  client.on("event", (e) => events.push(e));
+  await client.add(a.meta, { paused: true });
+  await client.add(torrentFile(b));
+  assert.equal(client.resolve("1"), a.meta.infoHashHex);
+  assert.equal(client.resolve(2), b.meta.infoHashHex);
+  assert.equal(client.resolve(b.meta.infoHashHex.slice(0, 6).toUpperCase()), b.meta.infoHashHex);
+  assert.throws(() => client.resolve("7"), { code: "not_found" });
+  assert.deepEqual(
+    client.summaries().map((s) => [s.id, s.name, s.state]),
+    [
+      [1, "a.bin", "paused"],
+      [2, "b.bin", "downloading"],
+    ],
+  );
+  await client.resume(a.meta.infoHashHex);
+  await client.pause(b.meta.infoHashHex);
+  await client.remove(a.meta.infoHashHex);
+  assert.throws(() => client.resolve("1"), { code: "not_found" });
+  const seen = events
+    .filter((e) => e.type !== "peer-connected" && e.type !== "peer-closed")
+    .map((e) => `${e.type}${"state" in e ? `:${e.state}` : ""} ${"id" in e ? e.id : ""}`);
+  assert.deepEqual(seen, [
+    "added 1",
+    "added 2",
+    "state:downloading 2",
+    "state:downloading 1",
+    "state:paused 2",
+    "removed 1",
+  ]);
+  // Plain data: JSON carries every view whole.
+  const summary = client.summary(b.meta.infoHashHex);
+  assert.deepEqual(JSON.parse(JSON.stringify(summary)), summary);
+  const detail = client.detail(b.meta.infoHashHex);
+  assert.deepEqual(JSON.parse(JSON.stringify(detail)), detail);
+  assert.deepEqual(
+    detail.trackers.map((t) => [t.url, t.state]),
+    [["http://127.0.0.1:1/announce", "idle"]],
+  );
+  assert.match(
+    detail.magnet,
+    new RegExp(`^magnet:\\?xt=urn:btih:${b.meta.infoHashHex}&dn=b\\.bin`),
+  );
+});
+
+test("the persisted list survives a crash: same torrents, states and limits after a restart", async () => {
+  const dataDir = join(await mkdtemp(join(tmpdir(), "shoal-crash-")), "data");
+  dirs.push(dataDir);
+  const x = makeTorrent(40_000, "x.bin");
+  const y = makeTorrent(41_000, "y.bin");
+  const z = makeTorrent(42_000, "z.bin");
+  const first = await startClient([x.content], { dataDir, persist: true });
+  const c1 = first.client;
+  await c1.add(torrentFile(x));
+  await c1.pause(x.meta.infoHashHex);
+  await c1.add(`magnet:?xt=urn:btih:${y.meta.infoHashHex}&dn=y%20from%20a%20magnet`, {
+    paused: true,
+  });
+  await c1.add(torrentFile(z), { downloadDir: join(dataDir, "elsewhere") });
+  c1.setTorrentLimits(z.meta.infoHashHex, { upload: 1000, download: 2000 });
+  c1.setLimits({ upload: 5000 });
+  await c1.flush();
+  // The first client is dropped without close(): as after kill -9.
+  assert.deepEqual(readdirSync(dataDir).sort(), ["resume", "session.json", "torrents"]);
+  assert.deepEqual(
+    readdirSync(join(dataDir, "torrents")).sort(),
+    [`${x.meta.infoHashHex}.torrent`, `${z.meta.infoHashHex}.torrent`].sort(),
+  );
+
+  const second = await startClient([x.content], { dataDir, persist: true });
+  const c2 = second.client;
+  const { restored, warnings } = await c2.restore();
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(restored, [x.meta.infoHashHex, y.meta.infoHashHex, z.meta.infoHashHex]);
+  const byName = Object.fromEntries(c2.summaries().map((s) => [s.name, s]));
+  assert.deepEqual(
+    c2.summaries().map((s) => [s.id, s.name, s.state]),
+    [
+      [1, "x.bin", "paused"],
+      [2, "y from a magnet", "paused"],
+      [3, "z.bin", "downloading"],
+    ],
+  );
+  assert.equal(byName["x.bin"]!.progress, 1, "x came back complete");
+  assert.equal(byName["y from a magnet"]!.hasMetadata, false);
+  assert.deepEqual(byName["z.bin"]!.limits, { upload: 1000, download: 2000 });
+  assert.equal(byName["z.bin"]!.downloadDir, join(dataDir, "elsewhere"));
+  assert.deepEqual(c2.limits().upload, 5000);
+  assert.deepEqual(c2.limits().download, 0);
+  // The exact bytes of the .torrent come back (to publish them).
+  assert.ok((await c2.torrentFile(x.meta.infoHashHex)).equals(torrentFile(x)));
+  // Removing one drops it from the list and from the store of copies.
+  await c2.remove(z.meta.infoHashHex);
+  const saved = JSON.parse(readFileSync(join(dataDir, "session.json"), "utf8"));
+  assert.deepEqual(
+    saved.torrents.map((t: { infoHash: string; paused: boolean }) => [t.infoHash, t.paused]),
+    [
+      [x.meta.infoHashHex, true],
+      [y.meta.infoHashHex, true],
+    ],
+  );
+  assert.equal(existsSync(join(dataDir, "torrents", `${z.meta.infoHashHex}.torrent`)), false);
+});
+
+test("a damaged session.json: one warning, an empty session, the damaged copy kept", async () => {
+  const dataDir = join(await mkdtemp(join(tmpdir(), "shoal-damaged-")), "data");
+  dirs.push(dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(join(dataDir, "session.json"), '{"version":1,"torrents":[{"infoHa');
+  const { client } = await startClient([], { dataDir, persist: true });
+  const { restored, warnings } = await client.restore();
+  assert.deepEqual(restored, []);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /session\.json is damaged .* kept as .*session\.json\.bad$/);
+  assert.ok(existsSync(join(dataDir, "session.json.bad")));
+  assert.deepEqual(JSON.parse(readFileSync(join(dataDir, "session.json"), "utf8")).torrents, []);
+});
+
+test("the shell's shell-session.json (v1 and v2) is migrated: users keep their torrents", async () => {
+  const p = makeTorrent(20_000, "p.bin");
+  const q = makeTorrent(21_000, "q.bin");
+  for (const version of [1, 2]) {
+    const dataDir = join(await mkdtemp(join(tmpdir(), `shoal-legacy-${version}-`)), "data");
+    dirs.push(dataDir);
+    mkdirSync(join(dataDir, "torrents"), { recursive: true });
+    writeFileSync(join(dataDir, "torrents", "p.bin.torrent"), torrentFile(p));
+    writeFileSync(join(dataDir, "torrents", "q.bin.torrent"), torrentFile(q));
+    const list = [
+      { file: join(dataDir, "torrents", "p.bin.torrent"), downloadDir: "/d/p", paused: true },
+      { file: join(dataDir, "torrents", "q.bin.torrent"), downloadDir: "/d/q", paused: false },
+      { file: join(dataDir, "torrents", "gone.torrent"), downloadDir: "/d/g", paused: false },
+    ];
+    const legacy =
+      version === 1
+        ? list
+        : { version: 2, settings: { uploadLimit: 7000, downloadLimit: 0 }, torrents: list };
+    writeFileSync(join(dataDir, "shell-session.json"), JSON.stringify(legacy));
+    const { client } = await startClient([p.content], { dataDir, persist: true });
+    const { restored, warnings } = await client.restore();
+    assert.deepEqual(restored, [p.meta.infoHashHex, q.meta.infoHashHex]);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /could not restore .*gone\.torrent: it is gone/);
+    assert.deepEqual(
+      client.summaries().map((s) => [s.name, s.state, s.downloadDir]),
+      [
+        ["p.bin", "paused", "/d/p"],
+        ["q.bin", "downloading", "/d/q"],
+      ],
+    );
+    assert.equal(client.limits().upload, version === 1 ? 0 : 7000);
+    assert.ok(existsSync(join(dataDir, "shell-session.json.migrated")));
+    assert.ok(existsSync(join(dataDir, "session.json")));
+    await client.close();
+  }
+});
+
+test("whenComplete, recheck and remove with its data (files on disk)", async () => {
+  const root = await mkdtemp(join(tmpdir(), "shoal-ops-"));
+  dirs.push(root);
+  const content = randomBytes(3 * PIECE_LENGTH + 100);
+  mkdirSync(join(root, "seed", "album", "cd1"), { recursive: true });
+  writeFileSync(join(root, "seed", "album", "cd1", "a.bin"), content.subarray(0, 20_000));
+  writeFileSync(join(root, "seed", "album", "b.bin"), content.subarray(20_000));
+  const { torrent: bytes, metainfo: meta } = await createTorrent(join(root, "seed", "album"), {
+    pieceLength: PIECE_LENGTH,
+  });
+  const seedHost = network.addHost(`10.1.0.${++hosts}`);
+  const seeder = await Client.start({
+    dataDir: join(root, "seed-data"),
+    downloadDir: join(root, "seed"),
+    dialer: seedHost,
+    listen: async (port) => seedHost.listen(port),
+    port: 6881,
+    torrentDefaults: { trackers: false, chokeIntervalMs: 200 },
+  });
+  clients.push(seeder);
+  await seeder.add(bytes);
+  const { client } = await startClient([], {
+    dataDir: join(root, "data"),
+    downloadDir: join(root, "download"),
+    torrentDefaults: { trackers: false, chokeIntervalMs: 200 },
+  });
+  const hash = meta.infoHashHex;
+  await client.add(bytes, { peers: [{ host: seedHost.address, port: seeder.port }] });
+  await client.whenComplete(hash, { timeoutMs: 20_000 });
+  const files = client.files(hash);
+  assert.deepEqual(
+    files.map((f) => [f.path, f.bytesCompleted === f.length]),
+    meta.files.map((f) => [f.path.join("/"), true]),
+  );
+  await client.whenComplete(hash);
+  // Recheck: opened again, every piece hashed, seeding again.
+  const states: string[] = [];
+  client.on("event", (e) => {
+    if (e.type === "state" && e.infoHash === hash) states.push(e.state);
+  });
+  await client.recheck(hash);
+  await client.whenComplete(hash, { timeoutMs: 10_000 });
+  assert.equal(client.summary(hash).state, "seeding");
+  assert.deepEqual(states.slice(0, 2), ["checking", "seeding"]);
+  // Remove with the data: the torrent's files and its emptied folders go.
+  const dir = join(root, "download", "album");
+  assert.ok(existsSync(join(dir, "cd1", "a.bin")));
+  writeFileSync(join(dir, "notes.txt"), "the user's own");
+  await client.remove(hash, { deleteData: true });
+  assert.equal(existsSync(join(dir, "cd1")), false);
+  assert.equal(existsSync(join(dir, "b.bin")), false);
+  assert.deepEqual(readdirSync(dir), ["notes.txt"], "what the torrent does not name stays");
+  assert.ok(existsSync(join(root, "data", "resume")));
+  assert.equal(existsSync(join(root, "data", "resume", `${hash}.json`)), false);
+  await assert.rejects(client.whenComplete(hash), { code: "unknown_torrent" });
+});
+
+test("whenComplete times out with the progress, and is told of a removal", async () => {
+  const { client } = await startClient();
+  const w = makeTorrent(50_000, "w.bin");
+  await client.add(w.meta);
+  await assert.rejects(client.whenComplete(w.meta.infoHashHex, { timeoutMs: 50 }), {
+    code: "timeout",
+    message: "'w.bin' is not complete after 0.1 s (0.0%)",
+  });
+  const waiting = client.whenComplete(w.meta.infoHashHex);
+  await client.remove(w.meta.infoHashHex);
+  await assert.rejects(waiting, { code: "removed" });
+});

@@ -1,86 +1,79 @@
 /**
  * The Client (DESIGN.md): many torrents behind one listen port, with global
- * connection limits and persistent resume data. The CLI, the shell, the
- * daemon and tests all drive this same object. Peers are dialled and
- * accepted through a Dialer and a Listener (TCP by default, transports.ts);
- * every incoming stream is negotiated and routed by the info hash it names.
+ * rate and connection limits, the registry of its torrents (short ids,
+ * info-hash prefixes), and, when asked, the session kept on disk
+ * (session.json, the .torrent copies) and the data dir locked. The CLI, the
+ * shell, the api (and through it the daemon) and tests all drive this same
+ * object. Peers are dialled and accepted through a Dialer and a Listener
+ * (TCP by default, transports.ts); every incoming stream is negotiated and
+ * routed by the info hash it names.
  */
 import { EventEmitter } from "node:events";
-import { mkdir } from "node:fs/promises";
+import { mkdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { Transport } from "../net/index.ts";
-import { negotiateIncoming } from "../peer/index.ts";
-import { fairShares, TokenBucket } from "../ratelimit/index.ts";
+import type { Metainfo } from "../metainfo/index.ts";
 import { Torrent, type TorrentOptions } from "../torrent/index.ts";
 import {
   type Clock,
   generatePeerId,
   type Logger,
   type PeerId,
-  type RandomSource,
   randomBytesFrom,
   realClock,
   silentLogger,
+  toHex,
 } from "../util/index.ts";
+import type {
+  AddOptions,
+  ClientEvents,
+  ClientOptions,
+  RemoveOptions,
+  RestoreResult,
+} from "./client-options.ts";
+import { whenComplete } from "./completion.ts";
+import { ConnectionGate } from "./connections.ts";
+import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
+import { deleteTorrentData } from "./data-removal.ts";
+import type {
+  ClientView,
+  FileView,
+  Limits,
+  PeerView,
+  SessionEvent,
+  TorrentDetail,
+  TorrentSummary,
+  TrackerView,
+} from "./dto.ts";
 import { ClientError } from "./errors.ts";
-import { resolveSource, type TorrentSource } from "./torrent-source.ts";
-import { type Dialer, type Listen, type Listener, listenOnTcp, tcpDialer } from "./transports.ts";
+import { RateShares } from "./rate-shares.ts";
+import { type TorrentEntry, TorrentRegistry } from "./registry.ts";
+import { SessionPersistence } from "./session-persistence.ts";
+import { watchTorrent } from "./torrent-events.ts";
+import { torrentFileOf } from "./torrent-files.ts";
+import { openTorrent } from "./torrent-opening.ts";
+import { type ResolvedSource, resolveSource, type TorrentSource } from "./torrent-source.ts";
+import { type Listener, listenOnTcp, tcpDialer } from "./transports.ts";
+import {
+  clientView,
+  fileViews,
+  peerViews,
+  torrentDetail,
+  torrentSummary,
+  trackerViews,
+} from "./views.ts";
 
-export interface ClientOptions {
-  /** Where resume data and session state live. */
-  dataDir: string;
-  /** Default download folder for added torrents. */
-  downloadDir: string;
-  /** Port to accept peers on; 0 picks a free one. */
-  port?: number;
-  /** Address to listen on (default all interfaces). */
-  host?: string;
-  /** Opens streams to peers (default TCP). */
-  dialer?: Dialer;
-  /** Accepts streams from peers (default TCP). */
-  listen?: Listen;
-  /** Most peer connections over all torrents. */
-  maxConnections?: number;
-  /** Most peer connections per torrent. */
-  maxPeersPerTorrent?: number;
-  /** Bytes per second; 0 or absent means unlimited. */
-  uploadLimit?: number;
-  downloadLimit?: number;
-  peerId?: PeerId;
-  clock?: Clock;
-  /**
-   * Every random choice (our peer id when not given, each torrent's piece
-   * picks, choke draws and tracker order); Math.random and crypto by
-   * default, a seeded source makes a simulation repeat.
-   */
-  random?: RandomSource;
-  logger?: Logger;
-  /** Passed to every torrent (tests shorten tracker intervals with it). */
-  torrentDefaults?: Partial<TorrentOptions>;
-}
+export type {
+  AddOptions,
+  ClientEvents,
+  ClientOptions,
+  RemoveOptions,
+  RestoreResult,
+} from "./client-options.ts";
 
-export interface AddOptions {
-  downloadDir?: string;
-  /** This torrent's own limits in bytes/s (0 or absent: only the global ones apply). */
-  uploadLimit?: number;
-  downloadLimit?: number;
-  verify?: boolean;
-  /** Leave it paused instead of starting it. */
-  paused?: boolean;
-  onCheckProgress?: (checked: number, total: number) => void;
-}
-
-export interface ClientEvents {
-  added: [torrent: Torrent];
-  removed: [infoHash: string];
-}
-
-/** A torrent's own buckets and limits; their rates are re-shared every period. */
-interface TorrentLimits {
-  up: TokenBucket;
-  down: TokenBucket;
-  upLimit: number;
-  downLimit: number;
+/** How an add goes: restoring keeps a torrent whose data cannot be opened (in `error`). */
+interface AddPlan extends AddOptions {
+  addedAt?: number;
+  restoring?: boolean;
 }
 
 /** How often the global rates are re-shared among torrents. */
@@ -88,35 +81,56 @@ const SHARE_PERIOD_MS = 1000;
 
 export class Client extends EventEmitter<ClientEvents> {
   readonly peerId: PeerId;
-  readonly uploadBucket: TokenBucket;
-  readonly downloadBucket: TokenBucket;
   readonly #o: ClientOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #torrents = new Map<string, Torrent>();
-  readonly #limits = new Map<string, TorrentLimits>();
+  readonly #registry = new TorrentRegistry();
+  readonly #shares: RateShares;
+  readonly #lock: DataDirLock | undefined;
+  #persistence: SessionPersistence | undefined;
+  readonly #gate: ConnectionGate;
   #shareTimer: ReturnType<Clock["setTimeout"]> | undefined;
   #listener: Listener | undefined;
-  #connections = 0;
   #closed = false;
 
-  private constructor(o: ClientOptions) {
+  private constructor(o: ClientOptions, lock: DataDirLock | undefined) {
     super();
     this.#o = o;
+    this.#lock = lock;
     this.#clock = o.clock ?? realClock;
     this.#log = o.logger ?? silentLogger;
     this.peerId = o.peerId ?? generatePeerId(o.random ? randomBytesFrom(o.random) : undefined);
-    this.uploadBucket = new TokenBucket(this.#clock, o.uploadLimit ?? 0);
-    this.downloadBucket = new TokenBucket(this.#clock, o.downloadLimit ?? 0);
+    this.#shares = new RateShares(this.#clock, o.uploadLimit ?? 0, o.downloadLimit ?? 0);
+    this.#gate = new ConnectionGate({
+      dialer: o.dialer ?? tcpDialer,
+      maxConnections: o.maxConnections ?? 200,
+      peerId: this.peerId,
+      clock: this.#clock,
+      logger: this.#log,
+      torrent: (hash) => this.get(hash),
+      closed: () => this.#closed,
+    });
   }
 
-  /** Starts a client: creates its folders and opens the listen port. */
+  /**
+   * Starts a client: takes the data dir's lock when asked (before anything
+   * else, so a second shoal is refused at once), creates its folders, reads
+   * the persisted session, and opens the listen port.
+   */
   static async start(o: ClientOptions): Promise<Client> {
-    const client = new Client(o);
-    await mkdir(join(o.dataDir, "resume"), { recursive: true });
-    const listen = o.listen ?? listenOnTcp;
-    client.#listener = await listen(o.port ?? 0, o.host);
-    client.#listener.on("connection", (t) => void client.#onIncoming(t));
+    await mkdir(o.dataDir, { recursive: true });
+    const lock = o.lock ? await lockDataDir(o.dataDir) : undefined;
+    const client = new Client(o, lock);
+    try {
+      await mkdir(join(o.dataDir, "resume"), { recursive: true });
+      if (o.persist) await client.#loadSession();
+      const listen = o.listen ?? listenOnTcp;
+      client.#listener = await listen(o.port ?? 0, o.host);
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
+    client.#listener.on("connection", (t) => void client.#gate.accept(t));
     client.#scheduleShare();
     return client;
   }
@@ -126,11 +140,20 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   get torrents(): Torrent[] {
-    return [...this.#torrents.values()];
+    return this.#registry.entries().map((e) => e.torrent);
   }
 
   get(infoHashHex: string): Torrent | undefined {
-    return this.#torrents.get(infoHashHex.toLowerCase());
+    return this.#registry.get(infoHashHex)?.torrent;
+  }
+
+  /**
+   * The info hash of a torrent named by its short id (`2`) or a unique
+   * prefix of its info hash (`3fa2`). Throws ClientError `missing_ref`,
+   * `not_found` or `ambiguous`.
+   */
+  resolve(ref: string | number | undefined): string {
+    return this.#registry.resolve(ref).infoHashHex;
   }
 
   /**
@@ -139,99 +162,363 @@ export class Client extends EventEmitter<ClientEvents> {
    * (the torrent starts in its metadata state). Starts it unless paused.
    */
   async add(source: TorrentSource, opts: AddOptions = {}): Promise<Torrent> {
-    if (this.#closed) throw new ClientError("client_closed", "the client is shutting down");
-    const resolved = await resolveSource(source);
+    this.#open();
+    return this.#add(await resolveSource(source), opts);
+  }
+
+  async #add(resolved: ResolvedSource, opts: AddPlan): Promise<Torrent> {
     const infoHashHex = resolved.meta ? resolved.meta.infoHashHex : resolved.infoHashHex;
-    const existing = this.#torrents.get(infoHashHex);
+    const existing = this.#registry.get(infoHashHex);
     if (existing) {
       throw new ClientError(
         "duplicate_torrent",
-        `'${existing.name}' (${infoHashHex}) is already added`,
+        `'${existing.torrent.name}' (${infoHashHex}) is already added as [${existing.id}]`,
       );
     }
-    const limits: TorrentLimits = {
-      upLimit: opts.uploadLimit ?? 0,
-      downLimit: opts.downloadLimit ?? 0,
-      up: new TokenBucket(this.#clock, opts.uploadLimit ?? 0),
-      down: new TokenBucket(this.#clock, opts.downloadLimit ?? 0),
-    };
-    const torrentOptions: TorrentOptions = {
-      ...this.#o.torrentDefaults,
-      downloadDir: opts.downloadDir ?? this.#o.downloadDir,
-      peerId: this.peerId,
-      listenPort: this.port,
-      dial: (host, port) => this.#dial(host, port),
-      resumePath: join(this.#o.dataDir, "resume", `${infoHashHex}.json`),
-      maxPeers: this.#o.maxPeersPerTorrent ?? 50,
-      uploadBuckets: [limits.up, this.uploadBucket],
-      downloadBuckets: [limits.down, this.downloadBucket],
-      clock: this.#clock,
-      logger: this.#log,
-    };
-    if (this.#o.random) torrentOptions.random = this.#o.random;
+    const limits = this.#shares.torrentLimits(opts.uploadLimit ?? 0, opts.downloadLimit ?? 0);
+    const downloadDir = opts.downloadDir ?? this.#o.downloadDir;
+    const torrentOptions = this.#torrentOptions(infoHashHex, downloadDir, limits);
     if (opts.verify) torrentOptions.verify = true;
     if (opts.onCheckProgress) torrentOptions.onCheckProgress = opts.onCheckProgress;
-    let torrent: Torrent;
-    if (resolved.meta) {
-      torrent = await Torrent.open({ ...torrentOptions, meta: resolved.meta });
-    } else {
-      torrent = new Torrent({
-        ...torrentOptions,
-        infoHash: resolved.infoHash,
-        announceList: resolved.announceList,
-        peers: resolved.peers,
-        ...(resolved.name !== undefined ? { name: resolved.name } : {}),
-      });
-    }
-    if (this.#closed || this.#torrents.has(infoHashHex)) {
+    const { torrent, magnet } = await openTorrent(
+      resolved,
+      torrentOptions,
+      Boolean(opts.restoring),
+    );
+    if (this.#closed || this.#registry.has(infoHashHex)) {
       // Closed, or added twice at once, while its data was being checked.
       await torrent.close();
       throw new ClientError("duplicate_torrent", `'${torrent.name}' was added meanwhile`);
     }
-    this.#torrents.set(infoHashHex, torrent);
-    this.#limits.set(infoHashHex, limits);
+    const entry = this.#registry.add({
+      infoHashHex,
+      torrent,
+      addedAt: opts.addedAt ?? Date.now(),
+      downloadDir,
+      paused: Boolean(opts.paused),
+      limits,
+    });
+    if (magnet) entry.magnet = magnet;
+    if (resolved.meta && resolved.bytes && !this.#persistence) entry.bytes = resolved.bytes;
+    this.#watch(entry);
     this.#share();
+    if (opts.peers?.length) torrent.addPeers(opts.peers.map((p) => ({ ip: p.host, port: p.port })));
     this.emit("added", torrent);
-    if (!opts.paused) torrent.start();
+    this.#emit({ type: "added", id: entry.id, infoHash: infoHashHex, name: torrent.name });
+    if (!opts.paused && torrent.state !== "error") torrent.start();
+    if (this.#persistence && !opts.restoring) {
+      if (resolved.meta) {
+        await this.#keepCopy(infoHashHex, resolved.bytes ?? torrentFileOf(resolved.meta));
+      }
+      await this.#save();
+    }
     return torrent;
   }
 
-  async remove(infoHashHex: string): Promise<void> {
-    const torrent = this.get(infoHashHex);
-    if (!torrent) return;
-    this.#torrents.delete(torrent.infoHashHex);
-    this.#limits.delete(torrent.infoHashHex);
-    await torrent.close();
-    this.emit("removed", torrent.infoHashHex);
+  /**
+   * Adds back the torrents of the persisted session, in their order, with
+   * their settings, paused if they were (their resume data makes it quick).
+   * A torrent that cannot come back is reported, not fatal; one whose data
+   * cannot be opened comes back in its `error` state.
+   */
+  async restore(): Promise<RestoreResult> {
+    this.#open();
+    const persistence = this.#persistence;
+    if (!persistence) return { restored: [], warnings: [] };
+    const { warnings } = persistence;
+    persistence.warnings = [];
+    const restored: string[] = [];
+    for (const p of [...persistence.pending]) {
+      try {
+        if (this.#registry.has(p.infoHash)) continue;
+        await this.#add(await resolveSource(await persistence.sourceOf(p)), {
+          downloadDir: p.downloadDir,
+          paused: p.paused,
+          uploadLimit: p.uploadLimit,
+          downloadLimit: p.downloadLimit,
+          addedAt: p.addedAt,
+          restoring: true,
+        });
+        restored.push(p.infoHash);
+      } catch (err) {
+        warnings.push(`could not restore '${p.name ?? p.infoHash}': ${(err as Error).message}`);
+      } finally {
+        persistence.settled(p);
+      }
+    }
+    for (const w of warnings) this.#log.warn("session", { warning: w });
+    await this.#save();
+    return { restored, warnings };
   }
 
-  /** Changes the global rate limits live (bytes/s; 0 = unlimited). */
+  /** Stops a torrent transferring (trackers told, resume data saved); it stays paused. */
+  async pause(infoHashHex: string): Promise<void> {
+    const entry = this.#entry(infoHashHex);
+    entry.paused = true;
+    await entry.torrent.pause();
+    await this.#save();
+  }
+
+  /** Starts a paused torrent again (or opens again one in `error`). */
+  async resume(infoHashHex: string): Promise<void> {
+    const entry = this.#entry(infoHashHex);
+    entry.paused = false;
+    entry.torrent.start();
+    await this.#save();
+  }
+
+  /** Leaves a torrent's swarm; with `deleteData` its files and resume data go too. */
+  async remove(infoHashHex: string, opts: RemoveOptions = {}): Promise<void> {
+    const entry = this.#registry.delete(infoHashHex);
+    if (!entry) return;
+    entry.detach?.();
+    const { torrent } = entry;
+    await torrent.close();
+    const meta = torrent.metadata;
+    if (opts.deleteData) {
+      if (meta) await deleteTorrentData(meta, entry.downloadDir);
+      await unlink(this.#resumePath(entry.infoHashHex)).catch(() => {});
+    }
+    this.emit("removed", entry.infoHashHex);
+    this.#emit({ type: "removed", id: entry.id, infoHash: entry.infoHashHex, name: torrent.name });
+    if (this.#persistence) {
+      await this.#persistence.copies.delete(entry.infoHashHex);
+      await this.#save();
+    }
+  }
+
+  /**
+   * Verifies every piece on disk again, ignoring resume data: the torrent is
+   * opened again (its peers reconnect) and runs as before once checked.
+   */
+  async recheck(infoHashHex: string): Promise<void> {
+    const entry = this.#entry(infoHashHex);
+    const old = entry.torrent;
+    const meta = old.metadata;
+    if (!meta) throw new ClientError("no_metadata", `'${old.name}' has no metadata to check yet`);
+    if (old.state === "checking") return;
+    entry.detach?.();
+    await old.close();
+    const torrentOptions = this.#torrentOptions(entry.infoHashHex, entry.downloadDir, entry.limits);
+    const torrent = new Torrent({ ...torrentOptions, meta, verify: true });
+    entry.torrent = torrent;
+    this.#watch(entry);
+    this.#emit({
+      type: "state",
+      id: entry.id,
+      infoHash: entry.infoHashHex,
+      state: torrent.state,
+      previous: old.state,
+    });
+    if (!entry.paused) torrent.start();
+  }
+
+  /** Announces to the torrent's trackers now. */
+  reannounce(infoHashHex: string): void {
+    this.#entry(infoHashHex).torrent.announceNow();
+  }
+
+  /**
+   * Resolves when the torrent has every piece (at once if it has); rejects
+   * with ClientError `torrent_error` when it stops on an error, `removed`,
+   * `client_closed`, or `timeout` after `timeoutMs` (completion.ts).
+   */
+  async whenComplete(infoHashHex: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+    return whenComplete(this, this.#entry(infoHashHex), this.#clock, opts.timeoutMs);
+  }
+
+  /** Changes the global rate limits live (bytes/s; 0 = unlimited); kept with the session. */
   setLimits(limits: { upload?: number; download?: number }): void {
-    if (limits.upload !== undefined) this.uploadBucket.setRate(limits.upload);
-    if (limits.download !== undefined) this.downloadBucket.setRate(limits.download);
+    this.#shares.setGlobal(limits);
     this.#share();
+    this.#persistence?.request();
   }
 
   /** Changes one torrent's own limits live (bytes/s; 0 = only the global ones). */
   setTorrentLimits(infoHashHex: string, limits: { upload?: number; download?: number }): void {
-    const l = this.#limits.get(infoHashHex.toLowerCase());
-    if (!l) throw new ClientError("unknown_torrent", `no torrent ${infoHashHex} in this client`);
+    const l = this.#entry(infoHashHex).limits;
     if (limits.upload !== undefined) l.upLimit = limits.upload;
     if (limits.download !== undefined) l.downLimit = limits.download;
     this.#share();
+    this.#persistence?.request();
   }
 
   /** The limits in force: global, and each torrent's own. */
-  limits(): {
-    upload: number;
-    download: number;
-    torrents: Record<string, { upload: number; download: number }>;
-  } {
-    const torrents: Record<string, { upload: number; download: number }> = {};
-    for (const [hash, l] of this.#limits)
-      torrents[hash] = { upload: l.upLimit, download: l.downLimit };
-    const rate = (b: TokenBucket) => (b.unlimited ? 0 : b.rate);
-    return { upload: rate(this.uploadBucket), download: rate(this.downloadBucket), torrents };
+  limits(): Limits & { torrents: Record<string, Limits> } {
+    const torrents: Record<string, Limits> = {};
+    for (const e of this.#registry.entries()) {
+      torrents[e.infoHashHex] = { upload: e.limits.upLimit, download: e.limits.downLimit };
+    }
+    return { ...this.#shares.limits, torrents };
+  }
+
+  /** Writes the persisted session now (user operations and close() do it themselves). */
+  async flush(): Promise<void> {
+    await this.#persistence?.flush();
+  }
+
+  // ---- views (dto.ts) -------------------------------------------------------------
+
+  view(): ClientView {
+    return clientView(this.#registry.entries(), {
+      peerId: toHex(this.peerId),
+      port: this.port,
+      limits: this.#shares.limits,
+    });
+  }
+
+  summaries(): TorrentSummary[] {
+    return this.#registry.entries().map(torrentSummary);
+  }
+
+  summary(infoHashHex: string): TorrentSummary {
+    return torrentSummary(this.#entry(infoHashHex));
+  }
+
+  detail(infoHashHex: string): TorrentDetail {
+    const entry = this.#entry(infoHashHex);
+    const copy =
+      this.#persistence && entry.torrent.metadata
+        ? this.#persistence.copies.path(entry.infoHashHex)
+        : undefined;
+    return torrentDetail(entry, this.#clock.now(), copy);
+  }
+
+  peers(infoHashHex: string): PeerView[] {
+    return peerViews(this.#entry(infoHashHex).torrent);
+  }
+
+  files(infoHashHex: string): FileView[] {
+    return fileViews(this.#entry(infoHashHex).torrent);
+  }
+
+  trackers(infoHashHex: string): TrackerView[] {
+    return trackerViews(this.#entry(infoHashHex), this.#clock.now());
+  }
+
+  /** The .torrent file: as given, or the session's copy, or made from the metadata. */
+  async torrentFile(infoHashHex: string): Promise<Buffer> {
+    const entry = this.#entry(infoHashHex);
+    const bytes = entry.bytes ?? (await this.#persistence?.copies.read(entry.infoHashHex));
+    if (bytes) return bytes;
+    const meta = entry.torrent.metadata;
+    if (!meta) {
+      throw new ClientError("no_metadata", `'${entry.torrent.name}' has no metadata yet`);
+    }
+    return torrentFileOf(meta);
+  }
+
+  // ---- life ------------------------------------------------------------------------
+
+  /**
+   * Graceful: `stopped` announces, resume data saved, files and the port
+   * closed, the session written, the data dir's lock let go.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#shareTimer) this.#clock.clearTimeout(this.#shareTimer);
+    try {
+      await this.#listener?.close();
+      const entries = this.#registry.entries();
+      await Promise.all(entries.map((e) => e.torrent.close()));
+      for (const e of entries) e.detach?.();
+      await this.#persistence?.flush().catch((err) => this.#warn(err));
+    } finally {
+      await this.#lock?.release();
+    }
+  }
+
+  #open(): void {
+    if (this.#closed) throw new ClientError("client_closed", "the client is shutting down");
+  }
+
+  #entry(infoHashHex: string): TorrentEntry {
+    const entry = this.#registry.get(infoHashHex);
+    if (!entry) {
+      throw new ClientError("unknown_torrent", `no torrent ${infoHashHex} in this client`);
+    }
+    return entry;
+  }
+
+  #resumePath(infoHashHex: string): string {
+    return join(this.#o.dataDir, "resume", `${infoHashHex}.json`);
+  }
+
+  #torrentOptions(
+    infoHashHex: string,
+    downloadDir: string,
+    limits: TorrentEntry["limits"],
+  ): TorrentOptions {
+    const o: TorrentOptions = {
+      ...this.#o.torrentDefaults,
+      downloadDir,
+      peerId: this.peerId,
+      listenPort: this.port,
+      dial: (host, port) => this.#gate.dial(host, port),
+      resumePath: this.#resumePath(infoHashHex),
+      maxPeers: this.#o.maxPeersPerTorrent ?? 50,
+      uploadBuckets: [limits.up, this.#shares.upload],
+      downloadBuckets: [limits.down, this.#shares.download],
+      clock: this.#clock,
+      logger: this.#log,
+    };
+    if (this.#o.random) o.random = this.#o.random;
+    return o;
+  }
+
+  #watch(entry: TorrentEntry): void {
+    entry.detach = watchTorrent(entry, {
+      emit: (e) => this.#emit(e),
+      changed: () => this.#persistence?.request(),
+      metadata: (e, meta) => void this.#onMetadata(e, meta),
+    });
+  }
+
+  /** A magnet link's torrent got its metadata: the session keeps its .torrent from now on. */
+  async #onMetadata(entry: TorrentEntry, meta: Metainfo): Promise<void> {
+    delete entry.magnet;
+    if (!this.#persistence) return;
+    await this.#keepCopy(entry.infoHashHex, torrentFileOf(meta));
+    this.#persistence.request();
+  }
+
+  async #keepCopy(infoHashHex: string, bytes: Uint8Array): Promise<void> {
+    await this.#persistence?.copies.put(infoHashHex, bytes).catch((err) => this.#warn(err));
+  }
+
+  #emit(event: SessionEvent): void {
+    this.emit("event", event);
+  }
+
+  #warn(err: unknown): void {
+    const message = `the session could not be saved: ${(err as Error).message}`;
+    this.#log.warn("session", { error: (err as Error).message });
+    this.#emit({ type: "warning", message });
+  }
+
+  /** Writes the session after a user's operation; a failure is a warning, not the operation's. */
+  async #save(): Promise<void> {
+    await this.#persistence?.flush().catch((err) => this.#warn(err));
+  }
+
+  async #loadSession(): Promise<void> {
+    const persistence = new SessionPersistence(
+      this.#o.dataDir,
+      this.#clock,
+      () => ({ entries: this.#registry.entries(), limits: this.#shares.limits }),
+      (err) => this.#warn(err),
+    );
+    const saved = await persistence.load();
+    this.#persistence = persistence;
+    // Limits given now win over the saved ones, and are saved in their turn.
+    this.#shares.setGlobal({
+      upload: this.#o.uploadLimit ?? saved?.uploadLimit ?? 0,
+      download: this.#o.downloadLimit ?? saved?.downloadLimit ?? 0,
+    });
+    if (this.#o.uploadLimit !== undefined || this.#o.downloadLimit !== undefined) {
+      persistence.request();
+    }
   }
 
   #scheduleShare(): void {
@@ -241,86 +528,12 @@ export class Client extends EventEmitter<ClientEvents> {
     }, SHARE_PERIOD_MS);
   }
 
-  /**
-   * Splits the global rates among the torrents moving data (max-min fair):
-   * each gets an equal share, and what one leaves unused goes to the others.
-   * Each torrent's bucket gets its share (within its own limit); the global
-   * bucket still caps the sum.
-   */
   #share(): void {
-    const entries = [...this.#limits.entries()];
-    const cap = (limit: number) => (limit > 0 ? limit : Number.POSITIVE_INFINITY);
-    for (const dir of ["up", "down"] as const) {
-      const global = dir === "up" ? this.uploadBucket : this.downloadBucket;
-      const demands = entries.map(([hash, l]) => {
-        const s = this.#torrents.get(hash)?.stats();
-        return {
-          used: (dir === "up" ? s?.uploadRate : s?.downloadRate) ?? 0,
-          cap: cap(dir === "up" ? l.upLimit : l.downLimit),
-        };
-      });
-      const shares = fairShares(global.unlimited ? Number.POSITIVE_INFINITY : global.rate, demands);
-      entries.forEach(([, l], i) => {
-        const rate = shares[i]!;
-        l[dir].setRate(Number.isFinite(rate) ? rate : 0);
-      });
-    }
-  }
-
-  /** Graceful: `stopped` announces, resume data saved, files and the port closed. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#shareTimer) this.#clock.clearTimeout(this.#shareTimer);
-    await this.#listener?.close();
-    await Promise.all([...this.#torrents.values()].map((t) => t.close()));
-    this.#torrents.clear();
-  }
-
-  #maxConnections(): number {
-    return this.#o.maxConnections ?? 200;
-  }
-
-  async #dial(host: string, port: number): Promise<Transport> {
-    if (this.#connections >= this.#maxConnections()) {
-      throw new ClientError("connection_limit", "the global connection limit is reached");
-    }
-    this.#connections++;
-    try {
-      const t = await (this.#o.dialer ?? tcpDialer).dial(host, port);
-      t.on("close", () => this.#connections--);
-      return t;
-    } catch (err) {
-      this.#connections--;
-      throw err;
-    }
-  }
-
-  async #onIncoming(transport: Transport): Promise<void> {
-    if (this.#closed || this.#connections >= this.#maxConnections()) {
-      transport.destroy();
-      return;
-    }
-    this.#connections++;
-    transport.on("close", () => this.#connections--);
-    const host = transport.remoteAddress ?? "?";
-    const port = transport.remotePort ?? 0;
-    try {
-      // The torrent is asked before we answer: a peer for a torrent we do not
-      // serve, or cannot take now, never sees our handshake.
-      const negotiated = await negotiateIncoming(transport, {
-        lookup: (infoHash) =>
-          this.#torrents.get(infoHash.toString("hex"))?.canAccept(host, port)
-            ? { peerId: this.peerId }
-            : undefined,
-        clock: this.#clock,
-        timeoutMs: 10_000,
-      });
-      const torrent = this.#torrents.get(negotiated.handshake.infoHash.toString("hex"));
-      if (!torrent?.acceptIncoming(negotiated)) transport.destroy();
-    } catch (err) {
-      this.#log.debug("incoming connection refused", { error: (err as Error).message });
-      transport.destroy();
-    }
+    this.#shares.share(
+      this.#registry.entries().map((e) => {
+        const s = e.torrent.stats();
+        return { limits: e.limits, uploadRate: s.uploadRate, downloadRate: s.downloadRate };
+      }),
+    );
   }
 }

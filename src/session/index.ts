@@ -1,20 +1,55 @@
 /**
- * session: the Client, many torrents behind one listener.
+ * session: the Client, many torrents behind one listener, and the registry
+ * of them (short ids, info-hash prefixes), kept on disk when asked.
  *
- *   const client = await Client.start({ dataDir, downloadDir, port?, dialer?, listen?, ... });
+ *   const client = await Client.start({ dataDir, downloadDir, port?, dialer?, listen?,
+ *                                       persist?, lock?, ... });
+ *   await client.restore();   // the persisted session's torrents, as they were
  *   await client.add("x.torrent" | bytes | metainfo | "magnet:?xt=…" | { infoHash, name?, trackers?, peers? });
- *   client.get(infoHashHex); await client.remove(infoHashHex); await client.close();
+ *   client.resolve("2" | "3fa2"); await client.pause(hash); await client.resume(hash);
+ *   await client.recheck(hash); client.reannounce(hash); await client.remove(hash, { deleteData });
+ *   client.setLimits({ upload, download }); client.setTorrentLimits(hash, { ... });
+ *   await client.whenComplete(hash, { timeoutMs });
+ *   client.view(); client.summaries(); client.detail(hash); client.peers(hash);
+ *   client.files(hash); client.trackers(hash); await client.torrentFile(hash);
+ *   client.on("event", (e: SessionEvent) => …); await client.close();
+ *
+ * With `persist`, <data-dir>/session.json lists the torrents with their
+ * settings and states (written atomically; a damaged one is kept as
+ * session.json.bad and the session starts empty; the shell's older
+ * shell-session.json is migrated), and <data-dir>/torrents/<info hash>.torrent
+ * keeps each one's .torrent. With `lock`, <data-dir>/lock makes it the only
+ * shoal on that data dir. What front ends see is plain data (dto.ts).
  *
  * Incoming streams go through the negotiation step (peer/negotiate.ts) and
  * are routed to the torrent their handshake names; dialling and listening go
  * through a Dialer and a Listener (transports.ts), TCP unless given others.
  */
-export {
-  type AddOptions,
-  Client,
-  type ClientEvents,
-  type ClientOptions,
-} from "./client.ts";
+export { Client } from "./client.ts";
+export type {
+  AddOptions,
+  ClientEvents,
+  ClientOptions,
+  RemoveOptions,
+  RestoreResult,
+} from "./client-options.ts";
+export { type DataDirLock, DataDirLockedError, lockDataDir } from "./data-dir-lock.ts";
+export type {
+  ClientView,
+  FileView,
+  Limits,
+  PeerView,
+  SessionEvent,
+  SessionEventType,
+  TorrentDetail,
+  TorrentStateName,
+  TorrentSummary,
+  TrackerStateName,
+  TrackerView,
+} from "./dto.ts";
 export { ClientError } from "./errors.ts";
+export { SESSION_FILE } from "./session-store.ts";
+export { TORRENTS_DIR } from "./torrent-files.ts";
 export type { TorrentDescription, TorrentSource } from "./torrent-source.ts";
 export { type Dialer, type Listen, type Listener, listenOnTcp, tcpDialer } from "./transports.ts";
+export { shareRatio } from "./views.ts";

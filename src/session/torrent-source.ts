@@ -4,7 +4,8 @@
  * with what a magnet link may carry). Without metainfo the torrent starts in
  * its metadata state.
  */
-import { loadTorrentFile, type Metainfo, parseMagnet, parseMetainfo } from "../metainfo/index.ts";
+import { readFile } from "node:fs/promises";
+import { type Metainfo, MetainfoError, parseMagnet, parseMetainfo } from "../metainfo/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
 import { asInfoHash, fromHex, type InfoHash, toHex } from "../util/index.ts";
 import { ClientError } from "./errors.ts";
@@ -23,9 +24,12 @@ export interface TorrentDescription {
 
 export type TorrentSource = string | Uint8Array | Metainfo | TorrentDescription;
 
-/** A source resolved: metainfo, or what to start a torrent in its metadata state with. */
+/**
+ * A source resolved: metainfo (with the .torrent's bytes when they were
+ * given), or what to start a torrent in its metadata state with.
+ */
 export type ResolvedSource =
-  | { meta: Metainfo }
+  | { meta: Metainfo; bytes?: Buffer }
   | {
       meta?: undefined;
       infoHash: InfoHash;
@@ -40,9 +44,12 @@ function isMetainfo(source: Metainfo | TorrentDescription): source is Metainfo {
 }
 
 export async function resolveSource(source: TorrentSource): Promise<ResolvedSource> {
-  if (source instanceof Uint8Array) return { meta: parseMetainfo(source) };
+  if (source instanceof Uint8Array) {
+    const bytes = Buffer.from(source);
+    return { meta: parseMetainfo(bytes), bytes };
+  }
   if (typeof source === "string") {
-    if (!source.startsWith("magnet:")) return { meta: await loadTorrentFile(source) };
+    if (!source.startsWith("magnet:")) return loadTorrentFile(source);
     const link = parseMagnet(source);
     const description: TorrentDescription = {
       infoHash: link.infoHash,
@@ -74,4 +81,17 @@ function describe(d: TorrentDescription): ResolvedSource {
   };
   if (d.name !== undefined) out.name = d.name;
   return out;
+}
+
+/** A .torrent file's metainfo and bytes; a parse error names the file. */
+async function loadTorrentFile(path: string): Promise<ResolvedSource> {
+  const bytes = await readFile(path);
+  try {
+    return { meta: parseMetainfo(bytes), bytes };
+  } catch (err) {
+    if (err instanceof MetainfoError) {
+      throw new MetainfoError(err.code, `${path}: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
 }

@@ -2,10 +2,9 @@
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Client } from "../../session/index.ts";
+import { Client, lockDataDir } from "../../session/index.ts";
 import { printable } from "../../util/index.ts";
 import type { Command } from "../command.ts";
-import { lockDataDir } from "../data-dir-lock.ts";
 import { displayPeerId, formatLimit } from "../format.ts";
 import { UsageError } from "../io.ts";
 import { rateOption } from "../options.ts";

@@ -1,0 +1,81 @@
+/** What a Client is made from, what its operations take, and what it tells. */
+import type { Torrent, TorrentOptions } from "../torrent/index.ts";
+import type { Clock, Logger, PeerId, RandomSource } from "../util/index.ts";
+import type { SessionEvent } from "./dto.ts";
+import type { Dialer, Listen } from "./transports.ts";
+
+export interface ClientOptions {
+  /** Where resume data and session state live. */
+  dataDir: string;
+  /** Default download folder for added torrents. */
+  downloadDir: string;
+  /** Port to accept peers on; 0 picks a free one. */
+  port?: number;
+  /** Address to listen on (default all interfaces). */
+  host?: string;
+  /** Opens streams to peers (default TCP). */
+  dialer?: Dialer;
+  /** Accepts streams from peers (default TCP). */
+  listen?: Listen;
+  /** Most peer connections over all torrents. */
+  maxConnections?: number;
+  /** Most peer connections per torrent. */
+  maxPeersPerTorrent?: number;
+  /**
+   * Global limits in bytes/s; 0 means unlimited. Absent: the persisted
+   * session's (with `persist`), else unlimited. Given ones win and are kept.
+   */
+  uploadLimit?: number;
+  downloadLimit?: number;
+  /**
+   * Keep the session on disk: the torrents with their settings and states
+   * in <dataDir>/session.json, their .torrent files in <dataDir>/torrents,
+   * the global limits; restore() adds the torrents back on the next start.
+   */
+  persist?: boolean;
+  /** Take <dataDir>/lock: one shoal per data dir (data-dir-lock.ts). */
+  lock?: boolean;
+  peerId?: PeerId;
+  clock?: Clock;
+  /**
+   * Every random choice (our peer id when not given, each torrent's piece
+   * picks, choke draws and tracker order); Math.random and crypto by
+   * default, a seeded source makes a simulation repeat.
+   */
+  random?: RandomSource;
+  logger?: Logger;
+  /** Passed to every torrent (tests shorten tracker intervals with it). */
+  torrentDefaults?: Partial<TorrentOptions>;
+}
+
+export interface AddOptions {
+  downloadDir?: string;
+  /** This torrent's own limits in bytes/s (0 or absent: only the global ones apply). */
+  uploadLimit?: number;
+  downloadLimit?: number;
+  verify?: boolean;
+  /** Leave it paused instead of starting it. */
+  paused?: boolean;
+  /** Peers to connect to besides the ones trackers give. */
+  peers?: readonly { host: string; port: number }[];
+  onCheckProgress?: (checked: number, total: number) => void;
+}
+
+export interface RemoveOptions {
+  /** Also delete the torrent's files (and its resume data). */
+  deleteData?: boolean;
+}
+
+export interface RestoreResult {
+  /** Info hashes of the torrents added back, in the session's order. */
+  restored: string[];
+  /** What could not come back, one line each. */
+  warnings: string[];
+}
+
+export interface ClientEvents {
+  added: [torrent: Torrent];
+  removed: [infoHash: string];
+  /** Every change of every torrent, as plain data (dto.ts). */
+  event: [event: SessionEvent];
+}

@@ -1,0 +1,193 @@
+/**
+ * What front ends see of the session: plain JSON-serialisable objects
+ * (numbers, strings, booleans, arrays; no Buffers, no class instances), the
+ * same for the CLI, the shell, the daemon's HTTP API and the web UI. Absent
+ * values are absent keys. Rates are bytes/s; limits are bytes/s with 0 for
+ * none; times are ms since the Unix epoch; durations are seconds.
+ */
+
+/** A torrent's place in its life (the torrent module's lifecycle). */
+export type TorrentStateName =
+  | "metadata"
+  | "checking"
+  | "downloading"
+  | "seeding"
+  | "paused"
+  | "stopped"
+  | "error";
+
+/** Rate limits, bytes/s; 0 = none (for a torrent: only the global ones apply). */
+export interface Limits {
+  upload: number;
+  download: number;
+}
+
+export interface TorrentSummary {
+  /** The short id of this session (1, 2, …). */
+  id: number;
+  /** 40 lower-case hex digits. */
+  infoHash: string;
+  name: string;
+  state: TorrentStateName;
+  /** Why it is in the `error` state. */
+  error?: string;
+  /** False until a magnet link's metadata arrives (sizes are 0 until then). */
+  hasMetadata: boolean;
+  /** Bytes of the whole torrent. */
+  size: number;
+  pieceCount: number;
+  pieceLength: number;
+  /** Verified pieces. */
+  piecesHave: number;
+  /** 0..1 of the torrent verified. */
+  progress: number;
+  /** Bytes still missing. */
+  left: number;
+  /** Payload bytes received in accepted blocks since the torrent was started this session. */
+  downloaded: number;
+  /** Payload bytes sent since the torrent was started this session. */
+  uploaded: number;
+  /** Received bytes that were not wanted (duplicates, unrequested). */
+  wasted: number;
+  hashFailures: number;
+  /** Uploaded ÷ downloaded, where data that was here already counts as downloaded. */
+  ratio: number;
+  downloadRate: number;
+  uploadRate: number;
+  /** Seconds left at the current rate, while downloading and receiving. */
+  eta?: number;
+  /** Connected peers, and how many of them are seeds. */
+  peers: number;
+  seeds: number;
+  /** Addresses banned for sending bad data. */
+  banned: number;
+  addedAt: number;
+  /** Files land at downloadDir/<name>… */
+  downloadDir: string;
+  /** The torrent's own limits. */
+  limits: Limits;
+}
+
+/** A torrent with what a details view shows besides its summary. */
+export interface TorrentDetail extends TorrentSummary {
+  /** The magnet link (BEP 9) of the torrent. */
+  magnet: string;
+  /** The verified pieces as a BEP 3 bitfield (first piece in the high bit), base64. */
+  pieces: string;
+  private: boolean;
+  comment?: string;
+  createdBy?: string;
+  /** Seconds since the Unix epoch, as the .torrent says. */
+  creationDate?: number;
+  /** Where the session keeps its copy of the .torrent, when it keeps one. */
+  torrentFile?: string;
+  trackers: TrackerView[];
+}
+
+export interface PeerView {
+  /** The connection's id within the torrent. */
+  id: string;
+  /** host:port ([v6]:port), the listen port when known. */
+  address: string;
+  /** 40 hex digits, once the handshake told it. */
+  peerId?: string;
+  /** The client software, from its peer id or extended handshake. */
+  client?: string;
+  /** We dialled it (else it dialled us). */
+  outgoing: boolean;
+  seed: boolean;
+  /** 0..1 of the torrent the peer has. */
+  progress: number;
+  downloadRate: number;
+  uploadRate: number;
+  downloaded: number;
+  uploaded: number;
+  amChoking: boolean;
+  amInterested: boolean;
+  peerChoking: boolean;
+  peerInterested: boolean;
+  /** Our requests waiting for its answer. */
+  requests: number;
+  /** It holds our optimistic unchoke. */
+  optimistic: boolean;
+  /** The piece it is sending us now, and how much of that piece we have (0..1). */
+  downloadPiece?: number;
+  downloadPieceProgress: number;
+  /** The piece it last asked us for, and how far up that piece it has asked (0..1). */
+  uploadPiece?: number;
+  uploadPieceProgress: number;
+}
+
+export interface FileView {
+  /** The file's index in the torrent. */
+  index: number;
+  /** Path from the download folder, with `/` between components. */
+  path: string;
+  length: number;
+  /** Bytes of the file inside verified pieces. */
+  bytesCompleted: number;
+  /** 0..1. */
+  progress: number;
+  /** A BEP 47 padding file: never written. */
+  padding: boolean;
+}
+
+export type TrackerStateName = "idle" | "announcing" | "working" | "failed" | "unsupported";
+
+export interface TrackerView {
+  url: string;
+  /** Its BEP 12 tier. */
+  tier: number;
+  /** `idle` also while the torrent does not announce (paused). */
+  state: TrackerStateName;
+  /** Seconds since its last answer or failure, and until the next announce. */
+  lastAnnounceAgo?: number;
+  nextAnnounceIn?: number;
+  lastError?: string;
+  lastWarning?: string;
+  /** Swarm counts from its last reply. */
+  seeders?: number;
+  leechers?: number;
+  /** Completed downloads it counts. */
+  downloaded?: number;
+  /** Peers in its last reply. */
+  peersReceived: number;
+}
+
+export interface ClientView {
+  /** Our peer id, 40 hex digits. */
+  peerId: string;
+  /** Where peers reach us. */
+  port: number;
+  downloadRate: number;
+  uploadRate: number;
+  /** The global limits. */
+  limits: Limits;
+  /** Torrents by state, and in all. */
+  torrents: number;
+  downloading: number;
+  seeding: number;
+  paused: number;
+  /** Peer connections over all torrents. */
+  peers: number;
+}
+
+/** Everything that happens to the session's torrents, for subscribers. */
+export type SessionEvent =
+  | { type: "added"; id: number; infoHash: string; name: string }
+  | { type: "metadata"; id: number; infoHash: string; name: string }
+  | {
+      type: "state";
+      id: number;
+      infoHash: string;
+      state: TorrentStateName;
+      previous: TorrentStateName;
+    }
+  | { type: "completed"; id: number; infoHash: string; name: string }
+  | { type: "error"; id: number; infoHash: string; message: string }
+  | { type: "warning"; id?: number; infoHash?: string; message: string }
+  | { type: "removed"; id: number; infoHash: string; name: string }
+  | { type: "peer-connected"; id: number; infoHash: string; peer: PeerView }
+  | { type: "peer-closed"; id: number; infoHash: string; reason: string; peer: PeerView };
+
+export type SessionEventType = SessionEvent["type"];

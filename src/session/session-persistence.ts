@@ -1,0 +1,163 @@
+/**
+ * Keeping the session on disk as it changes: every change that matters
+ * (a torrent added, removed, paused or resumed, a limit set, a state
+ * reached) asks for a write; writes within a short while are merged into
+ * one, and flush() writes at once (user operations and close() wait for
+ * it, so nothing is lost on a clean exit or after an operation returns).
+ * Loading reads session.json, or migrates the shell's older file once.
+ */
+import type { Clock, TimerHandle } from "../util/index.ts";
+import type { Limits } from "./dto.ts";
+import { ClientError } from "./errors.ts";
+import { migrateLegacySession, retireLegacySession } from "./legacy-session.ts";
+import type { TorrentEntry } from "./registry.ts";
+import {
+  type LoadedSession,
+  type PersistedSession,
+  type PersistedTorrent,
+  type SessionSettings,
+  SessionStore,
+} from "./session-store.ts";
+import { TorrentFileStore } from "./torrent-files.ts";
+import type { TorrentSource } from "./torrent-source.ts";
+
+/** What the session is now, to write. */
+export interface CurrentSession {
+  entries: readonly TorrentEntry[];
+  limits: Limits;
+}
+
+/** How long a requested write waits for more changes to merge with. */
+const MERGE_MS = 200;
+
+export class SessionPersistence {
+  readonly store: SessionStore;
+  readonly copies: TorrentFileStore;
+  readonly #dataDir: string;
+  readonly #clock: Clock;
+  readonly #current: () => CurrentSession;
+  readonly #failed: (err: unknown) => void;
+  /** Persisted torrents not added back yet (restore); kept in every write until then. */
+  #pending: PersistedTorrent[] = [];
+  /** What loading found wrong, for restore to report. */
+  warnings: string[] = [];
+  #timer: TimerHandle | undefined;
+  /** A write asked for that has not begun: later requests join it. */
+  #queued: Promise<void> | undefined;
+  #last: Promise<void> = Promise.resolve();
+
+  constructor(
+    dataDir: string,
+    clock: Clock,
+    current: () => CurrentSession,
+    failed: (err: unknown) => void,
+  ) {
+    this.#dataDir = dataDir;
+    this.#clock = clock;
+    this.#current = current;
+    this.#failed = failed;
+    this.store = new SessionStore(dataDir);
+    this.copies = new TorrentFileStore(dataDir);
+  }
+
+  /**
+   * Reads the persisted session (or migrates the shell's older one): its
+   * torrents wait for restore(), its settings are returned.
+   */
+  async load(): Promise<SessionSettings | undefined> {
+    const { session, warnings } = await this.#read();
+    this.#pending = session?.torrents ?? [];
+    this.warnings = warnings;
+    return session?.settings;
+  }
+
+  /** The persisted torrents not added back yet. */
+  get pending(): readonly PersistedTorrent[] {
+    return this.#pending;
+  }
+
+  /** One of them was added back (or could not be): it is the registry's to keep now. */
+  settled(p: PersistedTorrent): void {
+    this.#pending = this.#pending.filter((x) => x !== p);
+  }
+
+  /** What to add a persisted torrent from: its .torrent copy, or what its magnet link said. */
+  async sourceOf(p: PersistedTorrent): Promise<TorrentSource> {
+    const bytes = await this.copies.read(p.infoHash);
+    if (bytes) return bytes;
+    if (p.trackers === undefined) {
+      throw new ClientError(
+        "copy_missing",
+        `its .torrent copy ${this.copies.path(p.infoHash)} is gone`,
+      );
+    }
+    return {
+      infoHash: p.infoHash,
+      trackers: p.trackers.flat(),
+      peers: p.peers ?? [],
+      ...(p.name !== undefined ? { name: p.name } : {}),
+    };
+  }
+
+  async #read(): Promise<LoadedSession> {
+    const loaded = await this.store.load();
+    if (loaded.session || loaded.warnings.length > 0) return loaded;
+    const migrated = await migrateLegacySession(this.#dataDir, this.copies);
+    if (!migrated) return loaded;
+    await this.store.save(migrated.session);
+    await retireLegacySession(this.#dataDir);
+    return migrated;
+  }
+
+  /** A change worth keeping: written soon, merged with others. */
+  request(): void {
+    if (this.#timer) return;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.flush().catch(this.#failed);
+    }, MERGE_MS);
+  }
+
+  /** Writes now what the session is when the write begins (after any write in progress). */
+  flush(): Promise<void> {
+    if (this.#timer) {
+      this.#clock.clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#queued) return this.#queued;
+    const write = this.#last.then(() => {
+      this.#queued = undefined;
+      return this.store.save(this.#snapshot());
+    });
+    this.#queued = write;
+    this.#last = write.catch(() => {});
+    return write;
+  }
+
+  #snapshot(): PersistedSession {
+    const { entries, limits } = this.#current();
+    const torrents = entries.map(persistedTorrent);
+    for (const p of this.#pending) {
+      if (!torrents.some((t) => t.infoHash === p.infoHash)) torrents.push(p);
+    }
+    return { settings: { uploadLimit: limits.upload, downloadLimit: limits.download }, torrents };
+  }
+}
+
+/** One torrent as session.json keeps it. */
+export function persistedTorrent(e: TorrentEntry): PersistedTorrent {
+  const p: PersistedTorrent = {
+    infoHash: e.infoHashHex,
+    name: e.torrent.name,
+    downloadDir: e.downloadDir,
+    paused: e.paused,
+    addedAt: e.addedAt,
+    uploadLimit: e.limits.upLimit,
+    downloadLimit: e.limits.downLimit,
+  };
+  if (e.magnet) {
+    p.trackers = e.magnet.trackers;
+    p.peers = e.magnet.peers;
+  }
+  return p;
+}

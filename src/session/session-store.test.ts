@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { type PersistedSession, SESSION_VERSION, SessionStore } from "./session-store.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "shoal-session-store-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const session: PersistedSession = {
+  settings: { uploadLimit: 1_000_000, downloadLimit: 256 * 1024 },
+  torrents: [
+    {
+      infoHash: "e".repeat(40),
+      name: "e.bin",
+      downloadDir: "/data/downloads",
+      paused: true,
+      addedAt: 1_700_000_000_000,
+      uploadLimit: 0,
+      downloadLimit: 4096,
+    },
+    {
+      infoHash: "f".repeat(40),
+      name: "from a magnet",
+      downloadDir: "/data/downloads",
+      paused: false,
+      addedAt: 1_700_000_000_001,
+      uploadLimit: 0,
+      downloadLimit: 0,
+      trackers: [["http://127.0.0.1:6969/announce"]],
+      peers: [{ host: "127.0.0.1", port: 6881 }],
+    },
+  ],
+};
+
+test("the session keeps the limits with the torrents, written atomically", async () => {
+  const d = mkdtempSync(join(dir, "atomic-"));
+  const store = new SessionStore(d);
+  await Promise.all([store.save(session), store.save(session)]);
+  assert.deepEqual(readdirSync(d), ["session.json"], "no temporary file left");
+  const saved = JSON.parse(readFileSync(join(d, "session.json"), "utf8"));
+  assert.equal(saved.version, SESSION_VERSION);
+  assert.deepEqual(saved.torrents, session.torrents);
+  const loaded = await new SessionStore(d).load();
+  assert.deepEqual(loaded, { session, warnings: [] });
+});
+
+test("no file: no session, no warning", async () => {
+  const d = mkdtempSync(join(dir, "none-"));
+  assert.deepEqual(await new SessionStore(d).load(), { session: undefined, warnings: [] });
+});
+
+test("a damaged file: one warning, an empty start, the damaged copy kept as session.json.bad", async () => {
+  for (const [name, text, why] of [
+    ["cut", '{"version":1,"settings":{},"torr', /not JSON/],
+    ["shape", '{"version":1}', /no list of torrents/],
+    ["newer", '{"version":99,"torrents":[]}', /version is 99/],
+  ] as const) {
+    const d = mkdtempSync(join(dir, `${name}-`));
+    writeFileSync(join(d, "session.json"), text);
+    const loaded = await new SessionStore(d).load();
+    assert.equal(loaded.session, undefined, name);
+    assert.equal(loaded.warnings.length, 1, name);
+    assert.match(loaded.warnings[0]!, why);
+    assert.match(loaded.warnings[0]!, /session\.json\.bad/);
+    assert.equal(readFileSync(join(d, "session.json.bad"), "utf8"), text);
+  }
+});
+
+test("damaged entries are skipped with one warning; the rest loads", async () => {
+  const d = mkdtempSync(join(dir, "entries-"));
+  const file = {
+    version: SESSION_VERSION,
+    settings: { uploadLimit: -5, downloadLimit: "fast" },
+    torrents: [session.torrents[0], { infoHash: "nope" }, null, { infoHash: "a".repeat(40) }],
+  };
+  writeFileSync(join(d, "session.json"), JSON.stringify(file));
+  const loaded = await new SessionStore(d).load();
+  assert.deepEqual(loaded.session?.settings, { uploadLimit: 0, downloadLimit: 0 });
+  assert.deepEqual(loaded.session?.torrents, [session.torrents[0]]);
+  assert.deepEqual(loaded.warnings, [
+    `${join(d, "session.json")}: 3 damaged torrent entries skipped`,
+  ]);
+  assert.equal(existsSync(join(d, "session.json.bad")), false);
+});

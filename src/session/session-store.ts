@@ -1,0 +1,169 @@
+/**
+ * The persisted session: <data-dir>/session.json, the torrents of the
+ * session (in the order they were added) with their settings and whether
+ * the user paused them, and the client's own settings (the global rate
+ * limits). Written atomically (atomic-file.ts), so it survives `kill -9`.
+ *
+ * A file that cannot be read as a session (cut short by a disk error,
+ * edited by hand) costs its torrents, never the start: it is kept as
+ * session.json.bad, one warning says so, and the session starts empty.
+ * Entries that make no sense are skipped, with one warning for all of them.
+ */
+import { copyFile, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { writeFileAtomic } from "./atomic-file.ts";
+
+export const SESSION_FILE = "session.json";
+/** The format of session.json; a file from a newer shoal is refused, not misread. */
+export const SESSION_VERSION = 1;
+
+/** The client's own settings. */
+export interface SessionSettings {
+  /** Global rate limits in bytes/s; 0 = none. */
+  uploadLimit: number;
+  downloadLimit: number;
+}
+
+/** One torrent of the session, as persisted. */
+export interface PersistedTorrent {
+  /** 40 lower-case hex digits; its .torrent copy is torrents/<infoHash>.torrent. */
+  infoHash: string;
+  /** Shown when its metadata (and .torrent copy) is not there yet. */
+  name?: string;
+  downloadDir: string;
+  /** The user paused it: it comes back paused. */
+  paused: boolean;
+  /** When it was added, in ms since the Unix epoch. */
+  addedAt: number;
+  /** Its own rate limits in bytes/s; 0 = only the global ones. */
+  uploadLimit: number;
+  downloadLimit: number;
+  /** A magnet link's trackers (BEP 12 tiers) and peers, until its metadata arrives. */
+  trackers?: string[][];
+  peers?: { host: string; port: number }[];
+}
+
+export interface PersistedSession {
+  settings: SessionSettings;
+  torrents: PersistedTorrent[];
+}
+
+interface SessionFile extends PersistedSession {
+  version: number;
+}
+
+export const NO_SETTINGS: SessionSettings = { uploadLimit: 0, downloadLimit: 0 };
+
+export interface LoadedSession {
+  /** Undefined when there is no session file (a first start, or a damaged one). */
+  session: PersistedSession | undefined;
+  warnings: string[];
+}
+
+export class SessionStore {
+  readonly path: string;
+  /** The last write begun; the next waits for it (they share the temporary file). */
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(dataDir: string) {
+    this.path = join(dataDir, SESSION_FILE);
+  }
+
+  async load(): Promise<LoadedSession> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT")
+        return { session: undefined, warnings: [] };
+      throw err;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      return this.#damaged(`it is not JSON (${(err as Error).message})`);
+    }
+    const file = value as Partial<SessionFile> | null;
+    if (typeof file !== "object" || file === null || !Array.isArray(file.torrents)) {
+      return this.#damaged("it has no list of torrents");
+    }
+    if (file.version !== SESSION_VERSION) {
+      return this.#damaged(`its version is ${String(file.version)}, not ${SESSION_VERSION}`);
+    }
+    const warnings: string[] = [];
+    const torrents = file.torrents.map(validTorrent);
+    const skipped = torrents.filter((t) => t === undefined).length;
+    if (skipped > 0) {
+      warnings.push(
+        `${this.path}: ${skipped} damaged torrent entr${skipped === 1 ? "y" : "ies"} skipped`,
+      );
+    }
+    const settings = file.settings as Partial<SessionSettings> | undefined;
+    return {
+      session: {
+        settings: {
+          uploadLimit: rate(settings?.uploadLimit),
+          downloadLimit: rate(settings?.downloadLimit),
+        },
+        torrents: torrents.filter((t) => t !== undefined),
+      },
+      warnings,
+    };
+  }
+
+  /** Writes the session; writes never overlap, and each one is whole (atomic-file.ts). */
+  save(session: PersistedSession): Promise<void> {
+    const file: SessionFile = { version: SESSION_VERSION, ...session };
+    const text = `${JSON.stringify(file, null, 2)}\n`;
+    const next = this.#writing.then(() => writeFileAtomic(this.path, text));
+    this.#writing = next.catch(() => {});
+    return next;
+  }
+
+  /** Keeps the damaged file for the user to look at, and starts empty. */
+  async #damaged(why: string): Promise<LoadedSession> {
+    const bad = `${this.path}.bad`;
+    await copyFile(this.path, bad).catch(() => {});
+    return {
+      session: undefined,
+      warnings: [
+        `${this.path} is damaged (${why}): starting with no torrents; the damaged file is kept as ${bad}`,
+      ],
+    };
+  }
+}
+
+/** A rate limit as persisted: a whole number of bytes/s, 0 for none. */
+function rate(n: unknown): number {
+  return typeof n === "number" && Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
+function validTorrent(value: unknown): PersistedTorrent | undefined {
+  const t = value as Partial<PersistedTorrent> | null;
+  if (typeof t !== "object" || t === null) return undefined;
+  if (typeof t.infoHash !== "string" || !/^[0-9a-f]{40}$/.test(t.infoHash)) return undefined;
+  if (typeof t.downloadDir !== "string" || t.downloadDir === "") return undefined;
+  const out: PersistedTorrent = {
+    infoHash: t.infoHash,
+    downloadDir: t.downloadDir,
+    paused: t.paused === true,
+    addedAt: typeof t.addedAt === "number" && Number.isFinite(t.addedAt) ? t.addedAt : Date.now(),
+    uploadLimit: rate(t.uploadLimit),
+    downloadLimit: rate(t.downloadLimit),
+  };
+  if (typeof t.name === "string") out.name = t.name;
+  if (Array.isArray(t.trackers)) {
+    out.trackers = t.trackers
+      .filter(Array.isArray)
+      .map((tier) => tier.filter((u): u is string => typeof u === "string"))
+      .filter((tier) => tier.length > 0);
+  }
+  if (Array.isArray(t.peers)) {
+    out.peers = t.peers.filter(
+      (p): p is { host: string; port: number } =>
+        typeof p?.host === "string" && Number.isInteger(p.port) && p.port > 0 && p.port < 65536,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+/**
+ * The store of .torrent copies: <data-dir>/torrents/<info hash>.torrent, one
+ * per torrent in the session, so the session comes back even when the
+ * original file was moved or deleted, and the exact bytes can be published
+ * again. A torrent added from a magnet link gets its copy once the
+ * metadata arrives (BEP 9), made from the info dictionary's own bytes.
+ */
+import { mkdir, readFile, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { encode } from "../bencode/index.ts";
+import type { Metainfo } from "../metainfo/index.ts";
+import { writeFileAtomic } from "./atomic-file.ts";
+
+export const TORRENTS_DIR = "torrents";
+
+export class TorrentFileStore {
+  readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, TORRENTS_DIR);
+  }
+
+  path(infoHashHex: string): string {
+    return join(this.dir, `${infoHashHex}.torrent`);
+  }
+
+  async put(infoHashHex: string, bytes: Uint8Array): Promise<string> {
+    await mkdir(this.dir, { recursive: true });
+    const path = this.path(infoHashHex);
+    await writeFileAtomic(path, bytes);
+    return path;
+  }
+
+  /** The copy's bytes, or undefined when there is none. */
+  async read(infoHashHex: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.path(infoHashHex));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+
+  async delete(infoHashHex: string): Promise<void> {
+    await unlink(this.path(infoHashHex)).catch(() => {});
+  }
+}
+
+/**
+ * A .torrent for metainfo known without its file (a magnet link's, or one
+ * parsed elsewhere): the trackers and the info dictionary exactly as
+ * received, so its info hash is the same (BEP 3: the hash is over the
+ * bencoded `info` bytes, never a re-encoding). Keys are in sorted order.
+ */
+export function torrentFileOf(meta: Metainfo): Buffer {
+  const parts: Buffer[] = [Buffer.from("d")];
+  const first = meta.announceList[0]?.[0] ?? meta.announce;
+  if (first !== undefined) parts.push(encode("announce"), encode(first));
+  if (meta.announceList.length > 0) {
+    parts.push(encode("announce-list"), encode(meta.announceList));
+  }
+  parts.push(encode("info"), meta.infoBytes, Buffer.from("e"));
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,211 @@
+/**
+ * The session's torrents as the DTOs of dto.ts: built from a torrent's own
+ * figures (TorrentStats, PeerInfo, its trackers' status) and what the
+ * registry knows of it (id, when added, where, its limits).
+ */
+import type { Bitfield } from "../bitfield/index.ts";
+import { formatMagnet, magnetFromMetainfo, pieceFileSpans } from "../metainfo/index.ts";
+import type { PeerInfo, Torrent } from "../torrent/index.ts";
+import type { TrackerStatus } from "../tracker-client/index.ts";
+import type {
+  ClientView,
+  FileView,
+  PeerView,
+  TorrentDetail,
+  TorrentSummary,
+  TrackerView,
+} from "./dto.ts";
+import type { TorrentEntry } from "./registry.ts";
+
+/** What a transfer's figures are made of, for the ratio. */
+export interface RatioFigures {
+  size: number;
+  left: number;
+  downloaded: number;
+  uploaded: number;
+}
+
+/**
+ * Uploaded ÷ downloaded. Data that was here already (a seed's, a resumed
+ * download's) counts as downloaded, as Transmission counts it when nothing
+ * was: a seed that sent its whole content once has a ratio of 1.
+ */
+export function shareRatio(s: RatioFigures): number {
+  const base = Math.max(s.downloaded, s.size - s.left);
+  return base > 0 ? s.uploaded / base : 0;
+}
+
+export function peerView(p: PeerInfo): PeerView {
+  const { peerId, client, downloadPiece, uploadPiece, ...rest } = p;
+  const view: PeerView = { ...rest };
+  if (peerId !== undefined) view.peerId = peerId;
+  if (client !== undefined) view.client = client;
+  if (downloadPiece !== undefined) view.downloadPiece = downloadPiece;
+  if (uploadPiece !== undefined) view.uploadPiece = uploadPiece;
+  return view;
+}
+
+export function torrentSummary(entry: TorrentEntry): TorrentSummary {
+  const t = entry.torrent;
+  const s = t.stats();
+  const peers = t.peers();
+  const summary: TorrentSummary = {
+    id: entry.id,
+    infoHash: entry.infoHashHex,
+    name: s.name,
+    state: s.state,
+    hasMetadata: t.metadata !== undefined,
+    size: s.totalLength,
+    pieceCount: s.pieceCount,
+    pieceLength: t.metadata?.pieceLength ?? 0,
+    piecesHave: s.piecesHave,
+    progress: s.progress,
+    left: s.left,
+    downloaded: s.downloaded,
+    uploaded: s.uploaded,
+    wasted: s.wasted,
+    hashFailures: s.hashFailures,
+    ratio: shareRatio({ ...s, size: s.totalLength }),
+    downloadRate: s.downloadRate,
+    uploadRate: s.uploadRate,
+    peers: s.peers,
+    seeds: peers.filter((p) => p.seed).length,
+    banned: s.banned,
+    addedAt: entry.addedAt,
+    downloadDir: entry.downloadDir,
+    limits: { upload: entry.limits.upLimit, download: entry.limits.downLimit },
+  };
+  if (s.error !== undefined) summary.error = s.error;
+  if (s.state === "downloading" && s.downloadRate > 0 && s.left > 0) {
+    summary.eta = Math.ceil(s.left / s.downloadRate);
+  }
+  return summary;
+}
+
+export function torrentDetail(
+  entry: TorrentEntry,
+  now: number,
+  torrentFile: string | undefined,
+): TorrentDetail {
+  const t = entry.torrent;
+  const meta = t.metadata;
+  const link = meta
+    ? magnetFromMetainfo(meta)
+    : {
+        infoHash: t.infoHash,
+        trackers: (entry.magnet?.trackers ?? []).flat(),
+        webSeeds: [],
+        peers: entry.magnet?.peers ?? [],
+        ...(entry.magnet?.name !== undefined ? { displayName: entry.magnet.name } : {}),
+      };
+  const detail: TorrentDetail = {
+    ...torrentSummary(entry),
+    magnet: formatMagnet(link),
+    pieces: verifiedPieces(t)?.toBuffer().toString("base64") ?? "",
+    private: meta?.private ?? false,
+    trackers: trackerViews(entry, now),
+  };
+  if (meta?.comment !== undefined) detail.comment = meta.comment;
+  if (meta?.createdBy !== undefined) detail.createdBy = meta.createdBy;
+  if (meta?.creationDate !== undefined) detail.creationDate = meta.creationDate;
+  if (torrentFile !== undefined) detail.torrentFile = torrentFile;
+  return detail;
+}
+
+export function peerViews(t: Torrent): PeerView[] {
+  return t.peers().map(peerView);
+}
+
+/** Each file with the bytes of it inside verified pieces (BEP 3: files cut into pieces in order). */
+export function fileViews(t: Torrent): FileView[] {
+  const meta = t.metadata;
+  if (!meta) return [];
+  const done = new Array<number>(meta.files.length).fill(0);
+  const have = verifiedPieces(t);
+  for (const i of have ? have.indices() : []) {
+    for (const span of pieceFileSpans(meta, i)) done[span.fileIndex]! += span.length;
+  }
+  return meta.files.map((f, index) => ({
+    index,
+    path: f.path.join("/"),
+    length: f.length,
+    bytesCompleted: done[index]!,
+    progress: f.length > 0 ? done[index]! / f.length : 1,
+    padding: f.pad,
+  }));
+}
+
+/** The verified pieces; undefined before the data is open (metadata, checking). */
+function verifiedPieces(t: Torrent): Bitfield | undefined {
+  if (!t.metadata || t.state === "checking") return undefined;
+  try {
+    return t.storage.have;
+  } catch {
+    // Not open: its check failed (the `error` state) or it is closed.
+    return undefined;
+  }
+}
+
+/**
+ * Every tracker of the torrent, tier by tier, with what its announcer says
+ * while the torrent runs; `idle` while it does not.
+ */
+export function trackerViews(entry: TorrentEntry, now: number): TrackerView[] {
+  const t = entry.torrent;
+  const tiers = t.metadata?.announceList ?? entry.magnet?.trackers ?? [];
+  const status = new Map<string, TrackerStatus>();
+  for (const s of t.stats().trackers) status.set(`${s.tier} ${s.url}`, s);
+  const views: TrackerView[] = [];
+  tiers.forEach((tier, index) => {
+    for (const url of tier) {
+      const s = status.get(`${index} ${url}`);
+      views.push(s ? trackerView(s, now) : { url, tier: index, state: "idle", peersReceived: 0 });
+    }
+  });
+  return views;
+}
+
+function trackerView(s: TrackerStatus, now: number): TrackerView {
+  const v: TrackerView = {
+    url: s.url,
+    tier: s.tier,
+    state: s.state,
+    peersReceived: s.peersReceived,
+  };
+  const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
+  if (s.lastAnnounce !== undefined) v.lastAnnounceAgo = seconds(now - s.lastAnnounce);
+  if (s.nextAnnounce !== undefined) v.nextAnnounceIn = seconds(s.nextAnnounce - now);
+  if (s.lastError !== undefined) v.lastError = s.lastError;
+  if (s.lastWarning !== undefined) v.lastWarning = s.lastWarning;
+  if (s.seeders !== undefined) v.seeders = s.seeders;
+  if (s.leechers !== undefined) v.leechers = s.leechers;
+  if (s.downloaded !== undefined) v.downloaded = s.downloaded;
+  return v;
+}
+
+/** The client as a whole: rates, limits, torrents by state, peers. */
+export function clientView(
+  entries: readonly TorrentEntry[],
+  base: Pick<ClientView, "peerId" | "port" | "limits">,
+): ClientView {
+  const view: ClientView = {
+    ...base,
+    downloadRate: 0,
+    uploadRate: 0,
+    torrents: entries.length,
+    downloading: 0,
+    seeding: 0,
+    paused: 0,
+    peers: 0,
+  };
+  for (const e of entries) {
+    const s = e.torrent.stats();
+    view.downloadRate += s.downloadRate;
+    view.uploadRate += s.uploadRate;
+    view.peers += s.peers;
+    if (s.state === "downloading" || s.state === "metadata") view.downloading++;
+    else if (s.state === "seeding") view.seeding++;
+    else if (s.state === "paused") view.paused++;
+  }
+  return view;
+}
