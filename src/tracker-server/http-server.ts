@@ -383,10 +383,11 @@ export class HttpFrontEnd {
   /**
    * Whether the body of `req` may be read: the routes admit its head, it fits
    * maxBodyBytes, and the bytes it needs fit what is left of
-   * maxBodyBytesTotal (then they are reserved). Else the request is refused.
+   * maxBodyBytesTotal (then they are reserved). Else the request is refused
+   * with its body unread: the connection half-closes and drops what comes
+   * (`drain`) rather than reading it.
    */
   #admitBody(conn: Connection, req: HttpRequest): boolean {
-    // The body is not read whatever the answer: drop it rather than parse it.
     const limits = this.#limits;
     if (req.contentLength > limits.maxBodyBytes) {
       conn.drain = true;
