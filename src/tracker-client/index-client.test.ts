@@ -28,8 +28,18 @@ describe("the index client against an HTTP server on loopback", () => {
   let base = "";
   before(async () => {
     server = createServer((req, res) => {
-      if (req.url === "/torrents" && req.method === "GET") {
-        res.end(JSON.stringify([{ infoHash: "ab".repeat(20), name: "x" }]));
+      if (req.url?.startsWith("/torrents?offset=") && req.method === "GET") {
+        // The second page of two: the index holds 3.
+        res.setHeader("x-total-count", "3");
+        res.end(JSON.stringify([{ infoHash: "ef".repeat(20), name: "z" }]));
+      } else if (req.url === "/torrents" && req.method === "GET") {
+        res.setHeader("x-total-count", "3");
+        res.end(
+          JSON.stringify([
+            { infoHash: "ab".repeat(20), name: "x" },
+            { infoHash: "cd".repeat(20), name: "y" },
+          ]),
+        );
       } else if (req.url === "/torrents" && req.method === "POST") {
         const ok = req.headers.authorization === "Bearer good";
         res.statusCode = ok ? 201 : 401;
@@ -48,8 +58,11 @@ describe("the index client against an HTTP server on loopback", () => {
   });
   after(() => new Promise<void>((ok) => server.close(() => ok())));
 
-  it("lists, publishes with a token and fetches the exact bytes", async () => {
-    assert.equal((await fetchIndex(base))[0]?.name, "x");
+  it("lists every page, publishes with a token and fetches the exact bytes", async () => {
+    assert.deepEqual(
+      (await fetchIndex(base)).map((t) => t.name),
+      ["x", "y", "z"],
+    );
     assert.equal((await publishTorrent(base, Buffer.from("d"), "good")).created, true);
     assert.equal((await fetchTorrentFile(base, "ab".repeat(20))).toString(), "d4:infod4:name1:xee");
   });

@@ -53,11 +53,11 @@ export async function trackerRequest(
   base: string,
   path: string,
   init: RequestInit = {},
-): Promise<{ status: number; body: unknown }> {
+): Promise<{ status: number; body: unknown; headers: Headers }> {
   const res = await send(base, path, init);
   const text = await res.text();
   try {
-    return { status: res.status, body: JSON.parse(text) };
+    return { status: res.status, body: JSON.parse(text), headers: res.headers };
   } catch {
     throw new TrackerClientError(
       "invalid_reply",
@@ -85,13 +85,26 @@ export interface TorrentListing {
   magnet?: string;
 }
 
-/** What a shoal tracker's index offers. */
+/** Most pages of the index read for one listing (the tracker sends up to 1,000 a page). */
+const MAX_INDEX_PAGES = 100;
+
+/**
+ * What a shoal tracker's index offers, every page of it: the tracker answers
+ * a page at a time, with the size of the whole index in X-Total-Count.
+ */
 export async function fetchIndex(base: string): Promise<TorrentListing[]> {
-  const { status, body } = await trackerRequest(base, "/torrents");
-  if (status !== 200 || !Array.isArray(body)) {
-    throw new TrackerClientError("http_status", `${base}/torrents: ${errorText(status, body)}`);
+  const all: TorrentListing[] = [];
+  for (let page = 0; page < MAX_INDEX_PAGES; page++) {
+    const path = all.length === 0 ? "/torrents" : `/torrents?offset=${all.length}`;
+    const { status, body, headers } = await trackerRequest(base, path);
+    if (status !== 200 || !Array.isArray(body)) {
+      throw new TrackerClientError("http_status", `${base}/torrents: ${errorText(status, body)}`);
+    }
+    all.push(...(body as TorrentListing[]));
+    const total = Number(headers.get("x-total-count"));
+    if (body.length === 0 || !(total > all.length)) break;
   }
-  return body as TorrentListing[];
+  return all;
 }
 
 export interface PublishReply extends TorrentListing {
