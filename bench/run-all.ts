@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: runs every benchmark in bench/ (each `*.ts` at its top
  * level except this file; helpers live in lib/ and stubs/), one after
- * another so they do not compete for the CPU. Exits non-zero if any failed.
+ * another so they do not compete for the CPU: create, resume (kill -9 and
+ * restart, issue 13), swarm, tracker and transfer. Exits non-zero if any
+ * failed.
  *
  * Usage: node bench/run-all.ts [name…]   (names without .ts select a subset)
  */

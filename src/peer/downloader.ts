@@ -9,7 +9,7 @@ import { BLOCK_LENGTH, type Clock } from "../util/index.ts";
 import { type BlockRef, MessageId } from "../wire/index.ts";
 import { consume, delayFor, exhausted } from "./bandwidth.ts";
 import { PeerError } from "./errors.ts";
-import { pipelineDepth, requestTimeout } from "./pipeline-policy.ts";
+import { PipelineHorizon, pipelineDepth, requestTimeout } from "./pipeline-policy.ts";
 import { RequestPipeline } from "./request-pipeline.ts";
 import type { TimerSlots } from "./timers.ts";
 import type { PeerSettings } from "./types.ts";
@@ -37,6 +37,8 @@ export class Downloader {
   readonly #host: DownloaderHost;
   readonly #pipeline = new RequestPipeline();
   readonly meter: RateMeter;
+  /** Seconds of blocks to keep requested: short while a download limit binds. */
+  readonly #horizon: PipelineHorizon;
   #wasted = 0;
   #unsolicited = 0;
   #readPaused = false;
@@ -45,6 +47,11 @@ export class Downloader {
   constructor(host: DownloaderHost) {
     this.#host = host;
     this.meter = new RateMeter(host.clock);
+    this.#horizon = new PipelineHorizon(
+      host.settings.pipelineSeconds,
+      host.buckets.some((b) => !b.unlimited),
+      host.clock.now(),
+    );
   }
 
   get wasted(): number {
@@ -63,8 +70,9 @@ export class Downloader {
 
   /** How many requests may be outstanding now. */
   depth(): number {
-    const { pipelineSeconds, maxPipeline } = this.#host.settings;
-    return pipelineDepth(this.meter.rate(), pipelineSeconds, maxPipeline, this.#host.reqq());
+    const { maxPipeline } = this.#host.settings;
+    const seconds = this.#horizon.seconds(this.#host.clock.now());
+    return pipelineDepth(this.meter.rate(), seconds, maxPipeline, this.#host.reqq());
   }
 
   /** Unanswered requests, queued then outstanding. */
@@ -160,6 +168,7 @@ export class Downloader {
     if (buckets.length === 0) return;
     consume(buckets, bytes);
     if (this.#readPaused || !exhausted(buckets)) return;
+    this.#horizon.limited(this.#host.clock.now());
     this.#readPaused = true;
     this.#host.pause();
     const retry = () => {

@@ -171,6 +171,8 @@ function written(): Promise<unknown> {
 
 async function handle(req: WorkerRequest): Promise<WorkerReply> {
   switch (req.op) {
+    case "ready":
+      return { id: req.id, ok: true };
     case "write": {
       const data = Buffer.from(req.data, 0, req.length);
       const ok = createHash("sha1").update(data).digest().equals(Buffer.from(req.expected));

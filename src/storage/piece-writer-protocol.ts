@@ -20,6 +20,7 @@ export type WorkerRequest =
       expected: Uint8Array;
       writes: PieceWrite[];
     }
+  | { id: number; op: "ready" }
   | { id: number; op: "sync"; paths: string[] }
   | { id: number; op: "close"; paths: string[] };
 

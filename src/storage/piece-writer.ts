@@ -45,6 +45,17 @@ export class PieceWriter {
     return shared;
   }
 
+  /**
+   * Resolves once the worker answers: it has loaded and can write. Starting
+   * a worker takes 70 ms on an idle machine and several times that on a busy
+   * one; pieces that arrive meanwhile wait in memory, and a kill then loses
+   * them all. TorrentStorage waits for this while it opens the data, so no
+   * download starts before its pieces can reach the disk.
+   */
+  async ready(): Promise<void> {
+    await this.#call({ id: this.#nextId++, op: "ready" });
+  }
+
   #call(req: WorkerRequest): Promise<WorkerReply> {
     // Kept referenced only while work is outstanding, so an idle worker never holds the process open.
     if (this.#pending.size === 0) this.#worker.ref();

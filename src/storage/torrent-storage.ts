@@ -114,7 +114,12 @@ export class TorrentStorage {
   ): Promise<TorrentStorage> {
     checkPathLengths(meta, dir);
     const storage = new TorrentStorage(meta, dir, opts);
+    // The piece writer starts while the data is checked: the first piece
+    // downloaded then reaches the disk at once (see PieceWriter.ready).
+    const writer = PieceWriter.get().ready();
+    writer.catch(() => {});
     await storage.#restore();
+    if (!storage.have.isComplete()) await writer;
     return storage;
   }
 
