@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type AnnounceFields, newAnnounceFields } from "../tracker-proto/index.ts";
-import { FakeClock } from "../util/index.ts";
+import { FakeClock, seededRandom } from "../util/index.ts";
 import { AnnounceHandler, type AnnounceSettings, UNREGISTERED_REASON } from "./announce-handler.ts";
 import { MemorySwarmStore } from "./memory-swarm-store.ts";
 import { TrackerMetrics } from "./metrics.ts";
-import { seededRandom } from "./random.ts";
 
 const H = "\x01".repeat(20);
 

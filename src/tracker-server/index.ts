@@ -9,7 +9,7 @@
  *   resolveConfig(...layers): TrackerConfig   (defaults ← config file ← flags; throws TrackerError)
  *   CONFIG_FIELDS / DEFAULT_CONFIG            (the settings table: JSON key, flag, type, help)
  *   AnnounceHandler, MemorySwarmStore, SwarmStore (transport-blind core, for simulations)
- *   ConnectionIds (BEP 15 stateless connection ids), seededRandom / mathRandom
+ *   ConnectionIds (BEP 15 stateless connection ids)
  *   libuvUdpAvailable() (whether udpTransport "auto" can use libuv's UDP handle)
  */
 
@@ -37,7 +37,6 @@ export { DATABASE_FILE } from "./database.ts";
 export { TrackerError, type TrackerErrorCode } from "./errors.ts";
 export { MemorySwarmStore, type MemorySwarmStoreOptions } from "./memory-swarm-store.ts";
 export { TrackerMetrics } from "./metrics.ts";
-export { mathRandom, type Random, seededRandom } from "./random.ts";
 export type {
   PeerUpdate,
   PutResult,

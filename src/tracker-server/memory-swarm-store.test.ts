@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { seededRandom } from "../util/index.ts";
 import { MemorySwarmStore } from "./memory-swarm-store.ts";
-import { seededRandom } from "./random.ts";
 import type { StoredPeer } from "./swarm-store.ts";
 
 const H = "h".repeat(20);

@@ -22,8 +22,8 @@
  * looked up once.
  */
 import type { IpFamily } from "../tracker-proto/index.ts";
+import type { RandomSource } from "../util/index.ts";
 import { NO_SLOT, PeerTable, POS4, POS6, writeCompact4 } from "./peer-table.ts";
-import type { Random } from "./random.ts";
 import type {
   PeerUpdate,
   PutResult,
@@ -79,7 +79,7 @@ export interface MemorySwarmStoreOptions {
   expiryMs: number;
   maxSwarms: number;
   maxPeersPerSwarm: number;
-  random: Random;
+  random: RandomSource;
   /** Completed count of a swarm that is (re)created; from persistence. */
   loadCompleted?: (infoHash: string) => number;
   /** Whether to keep a swarm in memory once its last peer left (e.g. a published torrent). */
@@ -328,11 +328,11 @@ export class MemorySwarmStore implements SwarmStore {
     const self = exclude === "" ? NO_SLOT : this.#slotOf(swarm, exclude, excludeOwner);
     const selfIndex = self === NO_SLOT ? -1 : this.#table.pos(self, family === 4 ? POS4 : POS6);
     const random = this.#opts.random;
-    let step = n === 1 ? 1 : 1 + random.below(n - 1);
+    let step = n === 1 ? 1 : 1 + Math.floor(random() * (n - 1));
     while (gcd(step, n) !== 1) step = step === n - 1 ? 1 : step + 1;
     this.#start = start;
     this.#n = n;
-    this.#first = random.below(n);
+    this.#first = Math.floor(random() * n);
     this.#step = step;
     this.#self = selfIndex - start;
     return fl;

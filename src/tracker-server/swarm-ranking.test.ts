@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { seededRandom } from "../util/index.ts";
 import type { TrackerContext } from "./context.ts";
 import { MemorySwarmStore } from "./memory-swarm-store.ts";
-import { seededRandom } from "./random.ts";
 import { SwarmRanking } from "./swarm-ranking.ts";
 import { FRESH_MS, SAME_MS, ViewCache } from "./view-cache.ts";
 

@@ -7,7 +7,7 @@
  * writes pending completed counts and a snapshot of live peers, and closes
  * the database (what SIGINT/SIGTERM do in `shoal tracker`).
  */
-import type { Clock, Logger } from "../util/index.ts";
+import type { Clock, Logger, RandomSource } from "../util/index.ts";
 import { formatEndpoint, realClock, silentLogger } from "../util/index.ts";
 import { AnnounceHandler } from "./announce-handler.ts";
 import type { TrackerConfig } from "./config.ts";
@@ -20,14 +20,13 @@ import { HttpFrontEnd } from "./http-server.ts";
 import { MemorySwarmStore } from "./memory-swarm-store.ts";
 import { TrackerMetrics } from "./metrics.ts";
 import { PeerOwners } from "./peer-owner.ts";
-import { mathRandom, type Random } from "./random.ts";
 import { TorrentIndex } from "./torrent-index.ts";
 import { UdpFrontEnd } from "./udp-server.ts";
 
 export interface TrackerOptions {
   logger?: Logger;
   clock?: Clock;
-  random?: Random;
+  random?: RandomSource;
   /** Wall-clock ms (for `added` dates and the peer snapshot). */
   wallClock?: () => number;
   /**
@@ -96,7 +95,7 @@ export class Tracker {
       expiryMs,
       maxSwarms: config.maxSwarms,
       maxPeersPerSwarm: config.maxPeersPerSwarm,
-      random: opts.random ?? mathRandom,
+      random: opts.random ?? Math.random,
       loadCompleted: (key) => this.completedOf(key),
       keepEmpty: (key) => this.index.has(key),
     });
