@@ -56,7 +56,7 @@ export const MODULES: Record<string, ModuleRule> = {
   discovery: { layer: 3, imports: ["bencode", "net", "util"] },
   torrent: { layer: 4, imports: LOWER_ENGINE },
   session: { layer: 5, imports: [...LOWER_ENGINE, "torrent"] },
-  api: { layer: 6, imports: ["session", "metainfo", "util"] },
+  api: { layer: 6, imports: ["session", "tracker-client", "metainfo", "util"] },
   daemon: { layer: 7, imports: ["*"] },
   cli: { layer: 7, imports: ["*"] },
 };

@@ -1,0 +1,310 @@
+/**
+ * The one facade every front end talks to (DESIGN.md): the CLI's commands,
+ * the shell, and the daemon's HTTP routes, SSE events and Transmission RPC
+ * adapter are thin adapters over it. It wraps a session's Client; every
+ * method takes and returns plain JSON values (types.ts, the session's
+ * dto.ts), names torrents by reference (a short id or a unique info-hash
+ * prefix), and throws only ApiError (errors.ts) for anything but a bug.
+ */
+import { parseMetainfo } from "../metainfo/index.ts";
+import type { AddOptions, Client, TorrentSource } from "../session/index.ts";
+import { ApiError, toApiError } from "./errors.ts";
+import { TrackerIndex } from "./tracker-index.ts";
+import type {
+  AddFromIndexRequest,
+  AddRequest,
+  ApiEvent,
+  ApiListener,
+  ClientView,
+  FileView,
+  IndexEntry,
+  Limits,
+  LimitsRequest,
+  ListRequest,
+  PeerView,
+  PublishRequest,
+  PublishResult,
+  RemoveRequest,
+  SessionEventType,
+  TorrentDetail,
+  TorrentRef,
+  TorrentSummary,
+  TrackerView,
+  WaitRequest,
+} from "./types.ts";
+import {
+  addOptions,
+  base64Bytes,
+  exactlyOneSource,
+  limitsOf,
+  pickFields,
+  summaryFields,
+} from "./validation.ts";
+
+export interface ShoalApiOptions {
+  /** The shoal tracker whose index publish, index and addFromIndex use (its announce URL). */
+  tracker?: string;
+  /** The tracker's publish token. */
+  publishToken?: string;
+}
+
+export class ShoalApi {
+  readonly #client: Client;
+  readonly #index: TrackerIndex | undefined;
+
+  constructor(client: Client, opts: ShoalApiOptions = {}) {
+    this.#client = client;
+    this.#index = opts.tracker ? new TrackerIndex(opts.tracker, opts.publishToken) : undefined;
+  }
+
+  // ---- the client ------------------------------------------------------------------
+
+  client(): ClientView {
+    return this.#client.view();
+  }
+
+  /** Sets the global limits (bytes/s; 0 = none), kept with the session; the limits now. */
+  async setLimits(req: LimitsRequest): Promise<Limits> {
+    return guard(async () => {
+      this.#client.setLimits(limitsOf(req));
+      await this.#client.flush();
+      return this.#client.view().limits;
+    });
+  }
+
+  // ---- torrents --------------------------------------------------------------------
+
+  /** Every torrent in the order added; with `fields`, only those of each. */
+  list(): TorrentSummary[];
+  list(req: ListRequest): Partial<TorrentSummary>[];
+  list(req: ListRequest = {}): Partial<TorrentSummary>[] {
+    return guardSync(() => {
+      const fields = req.fields === undefined ? undefined : summaryFields(req.fields);
+      const all = this.#client.summaries();
+      return fields ? all.map((s) => pickFields(s, fields)) : all;
+    });
+  }
+
+  get(ref: TorrentRef): TorrentDetail {
+    return guardSync(() => this.#client.detail(this.#hash(ref)));
+  }
+
+  /** Adds a torrent (a .torrent's bytes or path, a magnet link, an info hash); its summary. */
+  async add(req: AddRequest): Promise<TorrentSummary> {
+    return guard(async () => {
+      const kind = exactlyOneSource(req);
+      let source: TorrentSource;
+      if (kind === "torrent") source = base64Bytes(req.torrent!, "torrent");
+      else if (kind === "path") source = req.path!;
+      else if (kind === "magnet") source = req.magnet!;
+      else {
+        source = { infoHash: req.infoHash!, trackers: req.trackers ?? [] };
+        if (req.name !== undefined) source.name = req.name;
+      }
+      return this.#add(source, addOptions(req));
+    });
+  }
+
+  async pause(ref: TorrentRef): Promise<TorrentSummary> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      await this.#client.pause(hash);
+      return this.#client.summary(hash);
+    });
+  }
+
+  async resume(ref: TorrentRef): Promise<TorrentSummary> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      await this.#client.resume(hash);
+      return this.#client.summary(hash);
+    });
+  }
+
+  /** Pauses every torrent; their summaries. */
+  async pauseAll(): Promise<TorrentSummary[]> {
+    return guard(async () => {
+      const hashes = this.#client.summaries().map((s) => s.infoHash);
+      await Promise.all(hashes.map((h) => this.#client.pause(h)));
+      return this.#client.summaries();
+    });
+  }
+
+  /** Hashes every piece on disk again (ignoring resume data). */
+  async recheck(ref: TorrentRef): Promise<TorrentSummary> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      await this.#client.recheck(hash);
+      return this.#client.summary(hash);
+    });
+  }
+
+  /** Announces to its trackers now. */
+  async reannounce(ref: TorrentRef): Promise<TorrentSummary> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      this.#client.reannounce(hash);
+      return this.#client.summary(hash);
+    });
+  }
+
+  /** Removes a torrent (its files stay unless `deleteData`); its last summary. */
+  async remove(ref: TorrentRef, req: RemoveRequest = {}): Promise<TorrentSummary> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      const last = this.#client.summary(hash);
+      await this.#client.remove(hash, { deleteData: req.deleteData === true });
+      return last;
+    });
+  }
+
+  /** Sets a torrent's own limits (bytes/s; 0 = only the global ones). */
+  async setTorrentLimits(ref: TorrentRef, req: LimitsRequest): Promise<TorrentSummary> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      this.#client.setTorrentLimits(hash, limitsOf(req));
+      await this.#client.flush();
+      return this.#client.summary(hash);
+    });
+  }
+
+  files(ref: TorrentRef): FileView[] {
+    return guardSync(() => this.#client.files(this.#hash(ref)));
+  }
+
+  peers(ref: TorrentRef): PeerView[] {
+    return guardSync(() => this.#client.peers(this.#hash(ref)));
+  }
+
+  trackers(ref: TorrentRef): TrackerView[] {
+    return guardSync(() => this.#client.trackers(this.#hash(ref)));
+  }
+
+  /** The .torrent file, base64 (the exact bytes it was added from, when known). */
+  async torrentFile(ref: TorrentRef): Promise<string> {
+    return guard(async () => (await this.#client.torrentFile(this.#hash(ref))).toString("base64"));
+  }
+
+  /**
+   * Resolves with its summary once the torrent has every piece; ApiError
+   * `torrent_error` if it stops on an error, `not_found` if it is removed,
+   * `timeout` after `timeoutMs`.
+   */
+  async whenComplete(ref: TorrentRef, req: WaitRequest = {}): Promise<TorrentSummary> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      const { timeoutMs } = req;
+      if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+        throw new ApiError("invalid_input", `timeoutMs: ${timeoutMs} is not a positive number`);
+      }
+      await this.#client.whenComplete(hash, timeoutMs === undefined ? {} : { timeoutMs });
+      return this.#client.summary(hash);
+    });
+  }
+
+  /**
+   * Calls `listener` with every event of every torrent (only `types`, when
+   * given), until the returned function is called.
+   */
+  subscribe(listener: ApiListener, opts: { types?: readonly SessionEventType[] } = {}): () => void {
+    const types = opts.types ? new Set(opts.types) : undefined;
+    const forward = (e: ApiEvent) => {
+      if (!types || types.has(e.type)) listener(e);
+    };
+    this.#client.on("event", forward);
+    return () => {
+      this.#client.off("event", forward);
+    };
+  }
+
+  // ---- the tracker's index ---------------------------------------------------------
+
+  /** The tracker these index operations use (its base URL), if one is set. */
+  get tracker(): string | undefined {
+    return this.#index?.base;
+  }
+
+  /** What the tracker's index offers, each marked when the session has it. */
+  async index(): Promise<IndexEntry[]> {
+    return guard(async () => {
+      const have = new Set(this.#client.summaries().map((s) => s.infoHash));
+      return (await this.#needIndex().list()).map((t) => ({
+        infoHash: t.infoHash,
+        name: t.name,
+        size: t.size,
+        files: t.files,
+        seeders: t.seeders,
+        leechers: t.leechers,
+        completed: t.completed,
+        added: t.added,
+        have: have.has(t.infoHash),
+      }));
+    });
+  }
+
+  /** Uploads a torrent of the session (its exact .torrent) or a .torrent's bytes to the index. */
+  async publish(req: PublishRequest): Promise<PublishResult> {
+    return guard(async () => {
+      const index = this.#needIndex();
+      if ((req.ref === undefined) === (req.torrent === undefined)) {
+        throw new ApiError(
+          "invalid_input",
+          "publish takes a torrent's ref or a .torrent, not both",
+        );
+      }
+      const bytes =
+        req.torrent !== undefined
+          ? base64Bytes(req.torrent, "torrent")
+          : await this.#client.torrentFile(this.#hash(req.ref!));
+      parseMetainfo(bytes);
+      return index.publish(bytes);
+    });
+  }
+
+  /** Fetches a torrent from the index (by info hash or a unique prefix) and adds it. */
+  async addFromIndex(req: AddFromIndexRequest): Promise<TorrentSummary> {
+    return guard(async () => {
+      const index = this.#needIndex();
+      if (typeof req.infoHash !== "string") {
+        throw new ApiError("invalid_input", "infoHash: give the torrent's info hash or a prefix");
+      }
+      const { bytes } = await index.fetch(req.infoHash);
+      return this.#add(bytes, addOptions(req));
+    });
+  }
+
+  // ---- helpers ---------------------------------------------------------------------
+
+  #hash(ref: TorrentRef): string {
+    if (typeof ref !== "string" && typeof ref !== "number") {
+      throw new ApiError("invalid_input", "which torrent? give its id or info hash");
+    }
+    return this.#client.resolve(ref);
+  }
+
+  async #add(source: TorrentSource, opts: AddOptions): Promise<TorrentSummary> {
+    const torrent = await this.#client.add(source, opts);
+    return this.#client.summary(torrent.infoHashHex);
+  }
+
+  #needIndex(): TrackerIndex {
+    if (!this.#index) throw new ApiError("no_tracker", "no tracker with an index is set");
+    return this.#index;
+  }
+}
+
+async function guard<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw toApiError(err);
+  }
+}
+
+function guardSync<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    throw toApiError(err);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * What the api takes and gives besides the session's views (dto.ts, re-exported
+ * here so a front end imports its types from one place). Every value is plain
+ * JSON: a .torrent file travels as base64 text, torrents are named by a
+ * reference (their short id, or a unique prefix of their info hash).
+ */
+import type { Limits, SessionEvent, TorrentSummary } from "../session/index.ts";
+
+export type {
+  ClientView,
+  FileView,
+  Limits,
+  PeerView,
+  SessionEvent,
+  SessionEventType,
+  TorrentDetail,
+  TorrentStateName,
+  TorrentSummary,
+  TrackerStateName,
+  TrackerView,
+} from "../session/index.ts";
+
+/** A torrent's short id (`2`, or `"2"`) or a unique prefix of its info hash (`"3fa2"`). */
+export type TorrentRef = string | number;
+
+/** Adding a torrent: exactly one of `torrent`, `path`, `magnet`, `infoHash`. */
+export interface AddRequest {
+  /** The .torrent file's contents, base64. */
+  torrent?: string;
+  /** A .torrent file on the machine the session runs on. */
+  path?: string;
+  /** A magnet URI (BEP 9). */
+  magnet?: string;
+  /** An info hash (40 hex digits): the torrent starts in its metadata state. */
+  infoHash?: string;
+  /** With `infoHash`: a name to show until the metadata arrives, and trackers to ask. */
+  name?: string;
+  trackers?: string[];
+  /** Peers to connect to, `host:port` or `[v6]:port`. */
+  peers?: string[];
+  /** Where its files go (default: the session's download folder). */
+  downloadDir?: string;
+  /** Add it without starting it. */
+  paused?: boolean;
+  /** Its own limits, bytes/s (0: only the global ones). */
+  uploadLimit?: number;
+  downloadLimit?: number;
+  /** Hash every piece on disk, ignoring resume data. */
+  verify?: boolean;
+}
+
+/** Adding a torrent of the tracker's index: its info hash, or a unique prefix of it. */
+export interface AddFromIndexRequest
+  extends Omit<AddRequest, "torrent" | "path" | "magnet" | "infoHash" | "name" | "trackers"> {
+  infoHash: string;
+}
+
+/** Field names of TorrentSummary, for `list({ fields })`. */
+export type SummaryField = keyof TorrentSummary;
+
+export interface ListRequest {
+  /** Only these fields of each torrent (all when absent). */
+  fields?: readonly string[];
+}
+
+export interface RemoveRequest {
+  /** Also delete the torrent's files and resume data. */
+  deleteData?: boolean;
+}
+
+export type LimitsRequest = Partial<Limits>;
+
+export interface WaitRequest {
+  /** Give up (ApiError `timeout`) after this long. */
+  timeoutMs?: number;
+}
+
+/** Publishing to the tracker's index: a torrent of the session, or a .torrent's bytes. */
+export interface PublishRequest {
+  ref?: TorrentRef;
+  /** The .torrent file's contents, base64. */
+  torrent?: string;
+}
+
+export interface PublishResult {
+  /** False when the index had it already. */
+  created: boolean;
+  infoHash: string;
+  name: string;
+  magnet: string;
+}
+
+/** One torrent the tracker's index offers. */
+export interface IndexEntry {
+  infoHash: string;
+  name: string;
+  size: number;
+  files: number;
+  seeders: number;
+  leechers: number;
+  completed: number;
+  /** When it was published, as the tracker says it (ISO 8601). */
+  added: string;
+  /** True when the session has it. */
+  have: boolean;
+}
+
+export type ApiEvent = SessionEvent;
+export type ApiListener = (event: ApiEvent) => void;
