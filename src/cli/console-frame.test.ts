@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { PeerInfo, TorrentStats } from "../torrent/index.ts";
+import type { PeerView, TorrentSummary } from "../api/index.ts";
+import { shareRatio } from "../session/index.ts";
 import { type ConsoleSnapshot, renderConsole } from "./console-frame.ts";
 import { pieceBar, shortPeerId } from "./format.ts";
 
-function peer(over: Partial<PeerInfo>): PeerInfo {
+function peer(over: Partial<PeerView>): PeerView {
   return {
     id: "x",
     address: "127.0.0.1:6881",
@@ -31,27 +32,36 @@ function peer(over: Partial<PeerInfo>): PeerInfo {
   };
 }
 
-function stats(over: Partial<TorrentStats>): TorrentStats {
-  return {
+/** A torrent's summary; its ratio as the session computes it from the figures given. */
+function stats(over: Partial<TorrentSummary>): TorrentSummary {
+  const s: TorrentSummary = {
+    id: 1,
     infoHash: "00".repeat(20),
     name: "a-rather-long-torrent-name-that-goes-on-and-on-and-on-forever-and-ever.iso",
     state: "downloading",
-    totalLength: 1 << 20,
-    left: 1 << 19,
-    progress: 0.5,
-    piecesHave: 8,
+    hasMetadata: true,
+    size: 1 << 20,
     pieceCount: 16,
+    pieceLength: 64 * 1024,
+    piecesHave: 8,
+    progress: 0.5,
+    left: 1 << 19,
     downloaded: 0,
     uploaded: 3 << 20,
     wasted: 0,
     hashFailures: 0,
+    ratio: 0,
     downloadRate: 1 << 20,
     uploadRate: 1 << 19,
     peers: 3,
+    seeds: 0,
     banned: 0,
-    trackers: [],
+    addedAt: 0,
+    downloadDir: "/downloads",
+    limits: { upload: 0, download: 0 },
     ...over,
   };
+  return { ...s, ratio: over.ratio ?? shareRatio(s) };
 }
 
 const snapshot: ConsoleSnapshot = {

@@ -4,8 +4,7 @@
  * download from each peer and what we upload to each. Pure: it renders a
  * snapshot, so tests check it without a terminal or a swarm.
  */
-import type { Client } from "../session/index.ts";
-import type { PeerInfo, TorrentStats } from "../torrent/index.ts";
+import type { PeerView, ShoalApi, TorrentSummary } from "../api/index.ts";
 import { formatBytes } from "../util/index.ts";
 import {
   cell,
@@ -22,8 +21,8 @@ import {
 } from "./format.ts";
 
 export interface ConsoleTorrent {
-  stats: TorrentStats;
-  peers: PeerInfo[];
+  stats: TorrentSummary;
+  peers: PeerView[];
 }
 
 export interface ConsoleSnapshot {
@@ -45,22 +44,23 @@ export interface FrameOptions {
   title?: string;
 }
 
-/** Reads what the console shows from a running client. */
+/** Reads what the console shows from a running session, through the api. */
 export function consoleSnapshot(
-  client: Client,
+  api: ShoalApi,
   extra: { listenHost?: string | undefined; trackers?: readonly string[] } = {},
 ): ConsoleSnapshot {
-  const torrents = client.torrents.map((t) => ({ stats: t.stats(), peers: t.peers() }));
+  const client = api.client();
+  const summaries = api.list();
+  const torrents = summaries.map((stats) => ({ stats, peers: api.peers(stats.id) }));
   const trackers = new Set<string>(extra.trackers ?? []);
-  for (const t of client.torrents)
-    for (const tier of t.meta.announceList) for (const u of tier) trackers.add(u);
+  for (const t of summaries) for (const tracker of api.trackers(t.id)) trackers.add(tracker.url);
   const host = extra.listenHost ?? "0.0.0.0";
   return {
-    peerId: displayPeerId(client.peerId),
+    peerId: displayPeerId(Buffer.from(client.peerId, "hex")),
     listen: host.includes(":") ? `[${host}]:${client.port}` : `${host}:${client.port}`,
     trackers: [...trackers],
-    uploadLimit: client.limits().upload,
-    downloadLimit: client.limits().download,
+    uploadLimit: client.limits.upload,
+    downloadLimit: client.limits.download,
     torrents,
   };
 }
@@ -78,7 +78,7 @@ function peerHeader(): string {
 function peerRow(
   rate: number,
   role: string,
-  p: PeerInfo,
+  p: PeerView,
   piece: number | undefined,
   progress: number,
   choked: boolean,
@@ -93,14 +93,14 @@ function peerRow(
 }
 
 /** Peers we download from, or want to: interested in them, or still receiving. */
-function downloadPeers(t: ConsoleTorrent): PeerInfo[] {
+function downloadPeers(t: ConsoleTorrent): PeerView[] {
   return t.peers
     .filter((p) => p.amInterested || p.downloadRate >= 1)
     .sort((a, b) => b.downloadRate - a.downloadRate || a.address.localeCompare(b.address));
 }
 
 /** Peers we upload to: unchoked and interested, or still sending to them. */
-function uploadPeers(t: ConsoleTorrent): PeerInfo[] {
+function uploadPeers(t: ConsoleTorrent): PeerView[] {
   return t.peers
     .filter((p) => (!p.amChoking && p.peerInterested) || p.uploadRate >= 1)
     .sort((a, b) => b.uploadRate - a.uploadRate || a.address.localeCompare(b.address));

@@ -12,9 +12,9 @@ import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ShoalApi } from "../api/index.ts";
 import { createTorrent } from "../metainfo/index.ts";
 import { Client } from "../session/index.ts";
-import type { Torrent } from "../torrent/index.ts";
 import { resolveConfig, Tracker } from "../tracker-server/index.ts";
 import { formatBytes, toHex } from "../util/index.ts";
 import { fetchTorrentFile, formatTable, publishTorrent } from "./commands/tracker-client.ts";
@@ -22,7 +22,6 @@ import { consoleSnapshot, renderConsole } from "./console-frame.ts";
 import { cell, formatLimit, formatPercent, formatRate, formatSeconds, plural } from "./format.ts";
 import type { CliIO } from "./io.ts";
 import { startLiveConsole } from "./live-console.ts";
-import type { ShellTorrent } from "./shell-registry.ts";
 import { showPeers } from "./shell-views.ts";
 import { SourceTally } from "./source-tally.ts";
 
@@ -45,8 +44,12 @@ export interface DemoOptions {
 interface Member {
   name: string;
   client: Client;
-  torrent: Torrent;
+  api: ShoalApi;
+  /** The torrent's info hash. */
+  infoHash: string;
   tally?: SourceTally;
+  /** Resolves when a leecher's copy is complete (doneAt set). */
+  done?: Promise<void>;
   doneAt?: number;
 }
 
@@ -74,7 +77,7 @@ async function sha256File(path: string): Promise<string> {
 }
 
 function memberLine(m: Member): string {
-  const s = m.torrent.stats();
+  const s = m.api.get(m.infoHash);
   return (
     `  ${cell(m.name, 9)} ${cell(formatPercent(s.progress), 6, true)}  ↓ ${cell(formatRate(s.downloadRate), 12, true)}` +
     `  ↑ ${cell(formatRate(s.uploadRate), 12, true)}  ${plural(s.peers, "peer")}`
@@ -122,8 +125,14 @@ export async function runDemo(o: DemoOptions, io: CliIO): Promise<number> {
         uploadLimit,
         torrentDefaults: { chokeIntervalMs: 2000, uploadSlots: o.slots },
       });
+    /** A member: its session, the api over it, the torrent added. */
+    const member = async (name: string, client: Client, bytes: Buffer): Promise<Member> => {
+      const api = new ShoalApi(client);
+      const { infoHash } = await api.add({ torrent: bytes.toString("base64") });
+      return { name, client, api, infoHash };
+    };
     const seeder = await startClient("seeder", o.seederUpload, seedDir);
-    members.push({ name: "seeder", client: seeder, torrent: await seeder.add(torrentBytes) });
+    members.push(await member("seeder", seeder, torrentBytes));
 
     // Leechers fetch the .torrent from the index, as a user would.
     const fetched = await fetchTorrentFile(base, metainfo.infoHashHex);
@@ -131,9 +140,9 @@ export async function runDemo(o: DemoOptions, io: CliIO): Promise<number> {
       Array.from({ length: o.leechers }, async (_, i) => {
         const who = `leecher${i + 1}`;
         const client = await startClient(who, o.leecherUpload, join(dir, who, "files"));
-        const torrent = await client.add(fetched);
-        const m: Member = { name: who, client, torrent, tally: new SourceTally(torrent) };
-        torrent.once("complete", () => {
+        const m = await member(who, client, fetched);
+        m.tally = new SourceTally(m.api, m.infoHash);
+        m.done = m.api.whenComplete(m.infoHash).then(() => {
           m.doneAt = elapsed();
         });
         return m;
@@ -158,7 +167,7 @@ export async function runDemo(o: DemoOptions, io: CliIO): Promise<number> {
         // Plain prints stay short: one line per client.
         if (!live) return summary();
         const head = [...summary(), "", `${watched.name}'s console:`];
-        const view = renderConsole(consoleSnapshot(watched.client, { listenHost: "127.0.0.1" }), {
+        const view = renderConsole(consoleSnapshot(watched.api, { listenHost: "127.0.0.1" }), {
           columns,
           ...(rows ? { maxLines: Math.max(8, rows - head.length) } : {}),
         });
@@ -167,13 +176,9 @@ export async function runDemo(o: DemoOptions, io: CliIO): Promise<number> {
       { plainIntervalMs: o.refresh * 1000, ...(o.ui === "plain" ? { plain: true } : {}) },
     );
 
-    const allDone = Promise.all(
-      leechers.map((m) =>
-        m.torrent.complete
-          ? Promise.resolve()
-          : new Promise<void>((r) => m.torrent.once("complete", () => r())),
-      ),
-    );
+    const allDone = Promise.all(leechers.map((m) => m.done));
+    // After a timeout the clients close under the waits: nobody listens then.
+    allDone.catch(() => {});
     const timedOut = new Promise<"timeout">((r) => {
       timer = setTimeout(() => r("timeout"), o.timeoutMs);
     });
@@ -184,10 +189,11 @@ export async function runDemo(o: DemoOptions, io: CliIO): Promise<number> {
     live = undefined;
     if (outcome === "timeout") {
       // What the stuck leechers see of their peers says why (choked? not interested?).
-      const stuck = leechers.filter((m) => !m.torrent.complete);
-      const peers = stuck.map(
-        (m) => `${m.name}: ${showPeers([{ id: 0, torrent: m.torrent } as ShellTorrent])}`,
-      );
+      const stuck = leechers.filter((m) => m.api.get(m.infoHash).left > 0);
+      const peers = stuck.map((m) => {
+        const s = m.api.get(m.infoHash);
+        return `${m.name}: ${showPeers([{ id: 0, name: s.name, peers: m.api.peers(m.infoHash) }])}`;
+      });
       io.stderr.write(
         `shoal demo: not finished after ${formatSeconds(o.timeoutMs / 1000)}:\n${members.map(memberLine).join("\n")}\n${peers.join("")}`,
       );

@@ -109,18 +109,18 @@ export function plural(n: number, word: string, words = `${word}s`): string {
   return `${n} ${n === 1 ? word : words}`;
 }
 
-/** What a torrent's figures are read from here (a subset of TorrentStats). */
+/** What a torrent's figures are read from here (a subset of the api's TorrentSummary). */
 export interface TransferFigures {
-  totalLength: number;
+  size: number;
   left: number;
-  downloaded: number;
-  uploaded: number;
   downloadRate: number;
+  /** Uploaded ÷ downloaded, as the session counts it (session/views.ts shareRatio). */
+  ratio: number;
 }
 
 /** Verified bytes of the whole: `430.1 KiB of 1.00 MiB`. */
 export function haveOfTotal(s: TransferFigures): string {
-  return `${formatBytes(s.totalLength - s.left)} of ${formatBytes(s.totalLength)}`;
+  return `${formatBytes(s.size - s.left)} of ${formatBytes(s.size)}`;
 }
 
 /** Time left at the current rate: `ETA 3m05s`, `ETA –` while nothing arrives, `done`. */
@@ -129,18 +129,8 @@ export function etaText(s: TransferFigures): string {
   return s.downloadRate > 0 ? `ETA ${formatDuration(s.left / s.downloadRate)}` : "ETA –";
 }
 
-/**
- * Uploaded ÷ downloaded. Data that was here already (a seed's, a resumed
- * download's) counts as downloaded, as Transmission counts it when nothing
- * was: a seed that sent its whole content once has a ratio of 1.
- */
-export function shareRatio(s: TransferFigures): number {
-  const base = Math.max(s.downloaded, s.totalLength - s.left);
-  return base > 0 ? s.uploaded / base : 0;
-}
-
 /** `0.42`, `12.3`, `999+`. */
 export function formatRatio(s: TransferFigures): string {
-  const r = shareRatio(s);
+  const r = s.ratio;
   return r >= 999.5 ? "999+" : r >= 10 ? r.toFixed(1) : r.toFixed(2);
 }

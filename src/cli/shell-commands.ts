@@ -3,19 +3,13 @@
  * words; what it prints goes through `ctx.print`, and a mistake is thrown as
  * a ShellError (printed as one `error:` line, and the shell goes on).
  */
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { createTorrent, parseMetainfo } from "../metainfo/index.ts";
-import type { Client } from "../session/index.ts";
+import { readFile, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { ApiError, type IndexEntry, type ShoalApi, type TorrentSummary } from "../api/index.ts";
+import { createTorrent } from "../metainfo/index.ts";
 import { formatBytes, parseSize } from "../util/index.ts";
-import {
-  fetchIndex,
-  fetchTorrentFile,
-  publishTorrent,
-  type TorrentListing,
-} from "./commands/tracker-client.ts";
 import { formatLimit } from "./format.ts";
-import { ShellError, type ShellTorrent, type TorrentRegistry } from "./shell-registry.ts";
+import { ShellError } from "./shell-error.ts";
 import {
   showDirectory,
   showIndex,
@@ -26,21 +20,17 @@ import {
 } from "./shell-views.ts";
 
 export interface ShellContext {
-  client: Client;
-  registry: TorrentRegistry;
+  /** The session, through the one facade every front end uses. */
+  api: ShoalApi;
   /** Prints text (ending in a newline) to the shell's output. */
   print(text: string): void;
   cwd: string;
-  dataDir: string;
   /** <data-dir>/downloads: where `download` puts files. */
   downloadDir: string;
-  /** <data-dir>/torrents: where .torrent files are kept. */
-  torrentsDir: string;
   /** The tracker's base URL and announce URL (from --tracker). */
   tracker: { base: string; announce: string } | undefined;
-  publishToken: string | undefined;
   /** The tracker's index as the last `list` or `update` saw it. */
-  index: TorrentListing[];
+  index: IndexEntry[];
   /** Shows the live console until a key is pressed (one frame when not interactive). */
   showConsole(): Promise<void>;
 }
@@ -67,59 +57,39 @@ function oneArg(args: string[], usage: string): string {
   return args[0]!;
 }
 
-/** Keeps a copy of the .torrent in <data-dir>/torrents (named after the torrent). */
-async function keepTorrentFile(ctx: ShellContext, name: string, hash: string, bytes: Buffer) {
-  await mkdir(ctx.torrentsDir, { recursive: true });
-  const safe = name.replace(/[^\w.-]+/g, "_").slice(0, 100) || "torrent";
-  let file = join(ctx.torrentsDir, `${safe}.torrent`);
-  const existing = await readFile(file).catch(() => undefined);
-  if (existing && !existing.equals(bytes))
-    file = join(ctx.torrentsDir, `${safe}.${hash.slice(0, 8)}.torrent`);
-  await writeFile(file, bytes);
-  return file;
+/** A torrent of the session by id (`2`) or info-hash prefix (`3fa2`). */
+function torrentOf(ctx: ShellContext, ref: string | undefined): TorrentSummary {
+  if (!ref) throw new ShellError("missing_id", "which torrent? give its id (see 'show progress')");
+  try {
+    return ctx.api.get(ref);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "not_found") {
+      throw new ShellError("unknown_id", `no torrent '${ref}' (see 'show progress')`);
+    }
+    throw err;
+  }
 }
 
-async function addTorrent(
-  ctx: ShellContext,
-  bytes: Buffer,
-  downloadDir: string,
-): Promise<ShellTorrent> {
-  const meta = parseMetainfo(bytes);
-  const have = ctx.registry.byInfoHash(meta.infoHashHex);
-  if (have) throw new ShellError("duplicate", `'${meta.name}' is already here as [${have.id}]`);
-  const file = await keepTorrentFile(ctx, meta.name, meta.infoHashHex, bytes);
-  const torrent = await ctx.client.add(meta, { downloadDir });
-  const entry = ctx.registry.add(torrent, bytes, file, downloadDir);
-  await ctx.registry.save();
-  return entry;
+/** The torrents a command names: one, or all when none is named. */
+function torrentsOf(ctx: ShellContext, ref: string | undefined): TorrentSummary[] {
+  return ref === undefined ? ctx.api.list() : [torrentOf(ctx, ref)];
 }
 
-/** `download`'s argument as .torrent bytes: a file, or an info hash (prefix) from the index. */
-async function torrentBytes(ctx: ShellContext, what: string): Promise<Buffer> {
+/** A path given to a command, as a file that exists (else undefined). */
+async function existingFile(ctx: ShellContext, what: string): Promise<string | undefined> {
   const path = resolve(ctx.cwd, what);
-  const st = await stat(path).catch(() => undefined);
-  if (st?.isFile()) return readFile(path);
+  return (await stat(path).catch(() => undefined))?.isFile() ? path : undefined;
+}
+
+/** `download`'s argument: a .torrent file, or an info hash (prefix) from the index. */
+async function download(ctx: ShellContext, what: string): Promise<TorrentSummary> {
+  const file = await existingFile(ctx, what);
+  if (file) return ctx.api.add({ path: file, downloadDir: ctx.downloadDir });
   if (!/^[0-9a-f]{2,40}$/i.test(what)) {
     throw new ShellError("not_found", `'${what}' is neither a .torrent file nor an info hash`);
   }
-  const tracker = needTracker(ctx);
-  const prefix = what.toLowerCase();
-  let hash = prefix.length === 40 ? prefix : undefined;
-  if (!hash) {
-    if (!ctx.index.some((t) => t.infoHash.startsWith(prefix)))
-      ctx.index = await fetchIndex(tracker.base);
-    const found = ctx.index.filter((t) => t.infoHash.startsWith(prefix));
-    if (found.length === 0)
-      throw new ShellError("not_in_index", `no torrent ${what} in the index (see 'list')`);
-    if (found.length > 1) {
-      throw new ShellError(
-        "ambiguous",
-        `'${what}' matches ${found.length} torrents: type more of the hash`,
-      );
-    }
-    hash = found[0]!.infoHash;
-  }
-  return fetchTorrentFile(tracker.base, hash);
+  needTracker(ctx);
+  return ctx.api.addFromIndex({ infoHash: what, downloadDir: ctx.downloadDir });
 }
 
 function rateArg(text: string | undefined): number {
@@ -129,6 +99,22 @@ function rateArg(text: string | undefined): number {
   if (n === undefined)
     throw new ShellError("bad_rate", `'${text}' is not a rate (try 2MB, 512KiB or 0)`);
   return n;
+}
+
+/** Waits for each torrent to complete, or says which one did not in time. */
+async function waitFor(ctx: ShellContext, torrents: TorrentSummary[], seconds: number) {
+  await Promise.all(
+    torrents.map((t) =>
+      ctx.api.whenComplete(t.infoHash, { timeoutMs: seconds * 1000 }).catch((err) => {
+        if (!(err instanceof ApiError && err.code === "timeout")) throw err;
+        const s = ctx.api.get(t.infoHash);
+        throw new ShellError(
+          "timeout",
+          `[${s.id}] ${s.name} is not complete after ${seconds} s (${(s.progress * 100).toFixed(1)}%)`,
+        );
+      }),
+    ),
+  );
 }
 
 export const SHELL_COMMANDS: ShellCommand[] = [
@@ -141,10 +127,14 @@ export const SHELL_COMMANDS: ShellCommand[] = [
       const path = resolve(ctx.cwd, oneArg(args, this.usage));
       const trackers = ctx.tracker ? [[ctx.tracker.announce]] : [];
       const { torrent: bytes, metainfo } = await createTorrent(path, { trackers });
-      const entry = await addTorrent(ctx, bytes, dirname(path));
+      const added = await ctx.api.add({
+        torrent: bytes.toString("base64"),
+        downloadDir: dirname(path),
+      });
+      const s = ctx.api.get(added.id);
       ctx.print(
-        `[${entry.id}] created ${entry.file}\n    ${metainfo.name}: ${formatBytes(metainfo.totalLength)}, ` +
-          `${metainfo.pieceCount} pieces, info hash ${metainfo.infoHashHex}; ${stateWord(entry.torrent.stats())}\n`,
+        `[${s.id}] created ${s.torrentFile ?? "(not kept)"}\n    ${metainfo.name}: ${formatBytes(metainfo.totalLength)}, ` +
+          `${metainfo.pieceCount} pieces, info hash ${metainfo.infoHashHex}; ${stateWord(s)}\n`,
       );
     },
   },
@@ -155,13 +145,11 @@ export const SHELL_COMMANDS: ShellCommand[] = [
     completes: "path",
     async run(ctx, args) {
       const what = oneArg(args, this.usage);
-      const tracker = needTracker(ctx);
-      let bytes: Buffer;
-      const path = resolve(ctx.cwd, what);
-      if ((await stat(path).catch(() => undefined))?.isFile()) bytes = await readFile(path);
-      else bytes = ctx.registry.resolve(what).bytes;
-      parseMetainfo(bytes);
-      const reply = await publishTorrent(tracker.base, bytes, ctx.publishToken);
+      needTracker(ctx);
+      const file = await existingFile(ctx, what);
+      const reply = file
+        ? await ctx.api.publish({ torrent: (await readFile(file)).toString("base64") })
+        : await ctx.api.publish({ ref: torrentOf(ctx, what).infoHash });
       ctx.print(
         `${reply.created ? "published" : "already published"}: ${reply.name} (${reply.infoHash})\n`,
       );
@@ -173,11 +161,9 @@ export const SHELL_COMMANDS: ShellCommand[] = [
     summary: "add a torrent: a file, or a hash from 'list'",
     completes: "path",
     async run(ctx, args) {
-      const bytes = await torrentBytes(ctx, oneArg(args, this.usage));
-      const entry = await addTorrent(ctx, bytes, ctx.downloadDir);
-      const s = entry.torrent.stats();
+      const s = await download(ctx, oneArg(args, this.usage));
       ctx.print(
-        `[${entry.id}] ${s.name}: ${formatBytes(s.totalLength)}, ${s.pieceCount} pieces → ${ctx.downloadDir}; ${stateWord(s)}\n`,
+        `[${s.id}] ${s.name}: ${formatBytes(s.size)}, ${s.pieceCount} pieces → ${ctx.downloadDir}; ${stateWord(s)}\n`,
       );
     },
   },
@@ -186,8 +172,9 @@ export const SHELL_COMMANDS: ShellCommand[] = [
     usage: "list",
     summary: "what the tracker's index offers (* = have it)",
     async run(ctx) {
-      ctx.index = await fetchIndex(needTracker(ctx).base);
-      ctx.print(showIndex(ctx.index, (h) => ctx.registry.byInfoHash(h) !== undefined));
+      needTracker(ctx);
+      ctx.index = await ctx.api.index();
+      ctx.print(showIndex(ctx.index));
     },
   },
   {
@@ -200,15 +187,22 @@ export const SHELL_COMMANDS: ShellCommand[] = [
       if (rest.length > 0 || (id !== undefined && what !== "peers")) {
         throw new ShellError("usage", `usage: ${this.usage}`);
       }
+      const withPeers = (s: TorrentSummary) => ({
+        id: s.id,
+        name: s.name,
+        peers: ctx.api.peers(s.infoHash),
+      });
       switch (what) {
         case "swarms":
-          return ctx.print(showSwarms(ctx.registry.entries()));
-        case "progress":
-          return ctx.print(showProgress(ctx.registry.entries()));
-        case "peers":
           return ctx.print(
-            showPeers(id === undefined ? ctx.registry.entries() : [ctx.registry.resolve(id)]),
+            showSwarms(
+              ctx.api.list().map((s) => ({ ...withPeers(s), detail: ctx.api.get(s.infoHash) })),
+            ),
           );
+        case "progress":
+          return ctx.print(showProgress(ctx.api.list()));
+        case "peers":
+          return ctx.print(showPeers(torrentsOf(ctx, id).map(withPeers)));
         case "directory":
           return ctx.print(await showDirectory(ctx.downloadDir));
         default:
@@ -223,10 +217,9 @@ export const SHELL_COMMANDS: ShellCommand[] = [
     summary: "stop a torrent (resume data saved)",
     completes: "id",
     async run(ctx, args) {
-      const e = ctx.registry.resolve(oneArg(args, this.usage));
-      await e.torrent.pause();
-      await ctx.registry.save();
-      ctx.print(`[${e.id}] ${e.torrent.meta.name}: ${stateWord(e.torrent.stats())}\n`);
+      const t = torrentOf(ctx, oneArg(args, this.usage));
+      const s = await ctx.api.pause(t.infoHash);
+      ctx.print(`[${s.id}] ${s.name}: ${stateWord(s)}\n`);
     },
   },
   {
@@ -235,23 +228,39 @@ export const SHELL_COMMANDS: ShellCommand[] = [
     summary: "start a paused torrent again",
     completes: "id",
     async run(ctx, args) {
-      const e = ctx.registry.resolve(oneArg(args, this.usage));
-      e.torrent.start();
-      await ctx.registry.save();
-      ctx.print(`[${e.id}] ${e.torrent.meta.name}: ${stateWord(e.torrent.stats())}\n`);
+      const t = torrentOf(ctx, oneArg(args, this.usage));
+      const s = await ctx.api.resume(t.infoHash);
+      ctx.print(`[${s.id}] ${s.name}: ${stateWord(s)}\n`);
     },
   },
   {
     name: "remove",
-    usage: "remove <id>",
-    summary: "leave a torrent's swarm (files stay)",
+    usage: "remove <id> [--data]",
+    summary: "leave a torrent's swarm (--data: delete its files)",
     completes: "id",
     async run(ctx, args) {
-      const e = ctx.registry.resolve(oneArg(args, this.usage));
-      await ctx.client.remove(e.torrent.infoHashHex);
-      ctx.registry.delete(e.id);
-      await ctx.registry.save();
-      ctx.print(`[${e.id}] ${e.torrent.meta.name}: removed (files kept in ${e.downloadDir})\n`);
+      const [ref, flag, ...rest] = args;
+      if (ref === undefined || rest.length > 0 || (flag !== undefined && flag !== "--data")) {
+        throw new ShellError("usage", `usage: ${this.usage}`);
+      }
+      const t = torrentOf(ctx, ref);
+      const deleteData = flag === "--data";
+      const s = await ctx.api.remove(t.infoHash, { deleteData });
+      ctx.print(
+        `[${s.id}] ${s.name}: removed ` +
+          `(${deleteData ? `its files deleted from ${s.downloadDir}` : `files kept in ${s.downloadDir}`})\n`,
+      );
+    },
+  },
+  {
+    name: "recheck",
+    usage: "recheck <id>",
+    summary: "hash every piece on disk again",
+    completes: "id",
+    async run(ctx, args) {
+      const t = torrentOf(ctx, oneArg(args, this.usage));
+      const s = await ctx.api.recheck(t.infoHash);
+      ctx.print(`[${s.id}] ${s.name}: ${stateWord(s)}\n`);
     },
   },
   {
@@ -259,12 +268,13 @@ export const SHELL_COMMANDS: ShellCommand[] = [
     usage: "update",
     summary: "announce now and refresh the index list",
     async run(ctx) {
-      for (const e of ctx.registry.entries()) e.torrent.announceNow();
-      const n = ctx.registry.entries().filter((e) => e.torrent.state !== "paused").length;
+      const torrents = ctx.api.list();
+      await Promise.all(torrents.map((t) => ctx.api.reannounce(t.infoHash)));
+      const n = torrents.filter((t) => t.state !== "paused").length;
       ctx.print(`announcing ${n} torrent${n === 1 ? "" : "s"}\n`);
       if (ctx.tracker) {
-        ctx.index = await fetchIndex(ctx.tracker.base);
-        ctx.print(showIndex(ctx.index, (h) => ctx.registry.byInfoHash(h) !== undefined));
+        ctx.index = await ctx.api.index();
+        ctx.print(showIndex(ctx.index));
       }
     },
   },
@@ -275,9 +285,10 @@ export const SHELL_COMMANDS: ShellCommand[] = [
     completes: "limit",
     async run(ctx, args) {
       if (args.length === 0) {
+        const { limits } = ctx.api.client();
         ctx.print(
-          `upload limit: ${formatLimit(ctx.client.limits().upload)}, ` +
-            `download limit: ${formatLimit(ctx.client.limits().download)}\n`,
+          `upload limit: ${formatLimit(limits.upload)}, ` +
+            `download limit: ${formatLimit(limits.download)}\n`,
         );
         return;
       }
@@ -286,11 +297,8 @@ export const SHELL_COMMANDS: ShellCommand[] = [
         throw new ShellError("usage", `usage: ${this.usage}`);
       }
       const rate = rateArg(text);
-      ctx.client.setLimits(dir === "up" ? { upload: rate } : { download: rate });
       // Kept with the session: the next start applies it again.
-      if (dir === "up") ctx.registry.settings.uploadLimit = rate;
-      else ctx.registry.settings.downloadLimit = rate;
-      await ctx.registry.save();
+      await ctx.api.setLimits(dir === "up" ? { upload: rate } : { download: rate });
       ctx.print(`${dir === "up" ? "upload" : "download"} limit: ${formatLimit(rate)}\n`);
     },
   },
@@ -299,10 +307,8 @@ export const SHELL_COMMANDS: ShellCommand[] = [
     usage: "stop",
     summary: "pause every torrent",
     async run(ctx) {
-      const entries = ctx.registry.entries();
-      await Promise.all(entries.map((e) => e.torrent.pause()));
-      await ctx.registry.save();
-      ctx.print(`paused ${entries.length} torrent${entries.length === 1 ? "" : "s"}\n`);
+      const paused = await ctx.api.pauseAll();
+      ctx.print(`paused ${paused.length} torrent${paused.length === 1 ? "" : "s"}\n`);
     },
   },
   {
@@ -314,31 +320,9 @@ export const SHELL_COMMANDS: ShellCommand[] = [
       const [id, secondsText, ...rest] = args;
       const seconds = secondsText === undefined ? 600 : Number(secondsText);
       if (rest.length > 0 || !(seconds > 0)) throw new ShellError("usage", `usage: ${this.usage}`);
-      const entries = id === undefined ? ctx.registry.entries() : [ctx.registry.resolve(id)];
-      const waiting = entries.filter((e) => !e.torrent.complete);
-      await Promise.all(
-        waiting.map(
-          (e) =>
-            new Promise<void>((done, fail) => {
-              const timer = setTimeout(() => {
-                e.torrent.off("complete", finish);
-                const s = e.torrent.stats();
-                fail(
-                  new ShellError(
-                    "timeout",
-                    `[${e.id}] ${s.name} is not complete after ${seconds} s (${(s.progress * 100).toFixed(1)}%)`,
-                  ),
-                );
-              }, seconds * 1000);
-              function finish() {
-                clearTimeout(timer);
-                done();
-              }
-              e.torrent.once("complete", finish);
-            }),
-        ),
-      );
-      for (const e of entries) ctx.print(`[${e.id}] ${e.torrent.meta.name}: complete\n`);
+      const torrents = torrentsOf(ctx, id);
+      await waitFor(ctx, torrents, seconds);
+      for (const t of torrents) ctx.print(`[${t.id}] ${t.name}: complete\n`);
     },
   },
   {

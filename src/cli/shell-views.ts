@@ -3,9 +3,8 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
-import type { TorrentStats } from "../torrent/index.ts";
+import type { IndexEntry, PeerView, TorrentDetail, TorrentSummary } from "../api/index.ts";
 import { formatBytes } from "../util/index.ts";
-import type { TorrentListing } from "./commands/tracker-client.ts";
 import {
   cell,
   etaText,
@@ -18,29 +17,34 @@ import {
   plural,
   shortPeerId,
 } from "./format.ts";
-import type { ShellTorrent } from "./shell-registry.ts";
+
+/** A torrent and its peers, for `show swarms` and `show peers`. */
+export interface TorrentPeers {
+  id: number;
+  name: string;
+  peers: PeerView[];
+}
 
 /**
  * What `show progress` calls a torrent's state. A paused torrent says so,
  * complete or not: "complete" alone read as if it were still seeding.
  */
-export function stateWord(s: TorrentStats): string {
+export function stateWord(s: Pick<TorrentSummary, "state" | "left">): string {
   if (s.state === "paused") return s.left === 0 ? "complete (paused)" : "paused";
   return s.state;
 }
 
 /** Each torrent on two lines: the table's row, then its bytes, ETA, ratio and peers. */
-export function showProgress(entries: ShellTorrent[]): string {
-  if (entries.length === 0) return "no torrents (try 'download' or 'create')\n";
+export function showProgress(torrents: TorrentSummary[]): string {
+  if (torrents.length === 0) return "no torrents (try 'download' or 'create')\n";
   const lines = [
     `${cell("ID", 4, true)}  ${cell("NAME", 22)} ${cell("DONE", 6, true)}  ${cell("STATE", 17)} ` +
       `${cell("DOWN", 12, true)} ${cell("UP", 12, true)}`,
   ];
-  for (const e of entries) {
-    const s = e.torrent.stats();
+  for (const s of torrents) {
     const moving = s.state === "downloading" || s.state === "seeding";
     lines.push(
-      `${cell(String(e.id), 4, true)}  ${cell(s.name, 22)} ${cell(formatPercent(s.progress), 6, true)}  ` +
+      `${cell(String(s.id), 4, true)}  ${cell(s.name, 22)} ${cell(formatPercent(s.progress), 6, true)}  ` +
         `${cell(stateWord(s), 17)} ${cell(moving ? formatRate(s.downloadRate) : "", 12, true)} ` +
         `${cell(moving ? formatRate(s.uploadRate) : "", 12, true)}`,
     );
@@ -53,13 +57,11 @@ export function showProgress(entries: ShellTorrent[]): string {
   return `${lines.map((l) => l.trimEnd()).join("\n")}\n`;
 }
 
-export function showSwarms(entries: ShellTorrent[]): string {
-  if (entries.length === 0) return "not in any swarm\n";
+/** `show swarms`: each torrent's state, peers, what its tracker says, and its pieces. */
+export function showSwarms(torrents: (TorrentPeers & { detail: TorrentDetail })[]): string {
+  if (torrents.length === 0) return "not in any swarm\n";
   const out: string[] = [];
-  for (const e of entries) {
-    const t = e.torrent;
-    const s = t.stats();
-    const peers = t.peers();
+  for (const { detail: s, peers } of torrents) {
     const seeds = peers.filter((p) => p.seed).length;
     const tracker = s.trackers.find((x) => x.state === "working") ?? s.trackers[0];
     const swarm =
@@ -68,14 +70,16 @@ export function showSwarms(entries: ShellTorrent[]): string {
         : tracker
           ? `tracker: ${tracker.state}${tracker.lastError ? ` (${fit(tracker.lastError, 30)})` : ""}`
           : "no tracker";
-    out.push(`[${e.id}] ${fit(s.name, 50)}  ${s.infoHash.slice(0, 16)}`);
+    out.push(`[${s.id}] ${fit(s.name, 50)}  ${s.infoHash.slice(0, 16)}`);
     out.push(
       `    ${stateWord(s)}, ${plural(peers.length, "peer")} (${plural(seeds, "seed")}), ${swarm}`.slice(
         0,
         79,
       ),
     );
-    const bar = pieceBar((i) => t.storage.have.has(i), s.pieceCount, 60);
+    // The verified pieces, a BEP 3 bitfield: the first piece in the high bit.
+    const have = Buffer.from(s.pieces, "base64");
+    const bar = pieceBar((i) => ((have[i >> 3] ?? 0) & (0x80 >> (i & 7))) !== 0, s.pieceCount, 60);
     out.push(`    [${bar}] ${formatPercent(s.progress)}`);
   }
   return `${out.join("\n")}\n`;
@@ -98,12 +102,11 @@ function peerFlags(p: {
   return f;
 }
 
-export function showPeers(entries: ShellTorrent[]): string {
-  if (entries.length === 0) return "no torrents\n";
+export function showPeers(torrents: TorrentPeers[]): string {
+  if (torrents.length === 0) return "no torrents\n";
   const out: string[] = [];
-  for (const e of entries) {
-    const peers = e.torrent.peers();
-    out.push(`[${e.id}] ${fit(e.torrent.meta.name, 60)}: ${plural(peers.length, "peer")}`);
+  for (const { id, name, peers } of torrents) {
+    out.push(`[${id}] ${fit(name, 60)}: ${plural(peers.length, "peer")}`);
     if (peers.length === 0) continue;
     out.push(
       `    ${cell("ADDRESS", 22)} ${cell("ID", 13)} ${cell("HAS", 6, true)} ` +
@@ -147,7 +150,7 @@ export async function showDirectory(dir: string): Promise<string> {
 }
 
 /** `list`: the index, with the torrents we already have marked `*`. */
-export function showIndex(list: TorrentListing[], have: (infoHash: string) => boolean): string {
+export function showIndex(list: IndexEntry[]): string {
   if (list.length === 0) return "the tracker offers no torrents\n";
   const lines = [
     `  ${cell("INFO HASH", 12)}  ${cell("NAME", 30)} ${cell("SIZE", 10, true)} ${cell("SEEDS", 5, true)} ` +
@@ -155,7 +158,7 @@ export function showIndex(list: TorrentListing[], have: (infoHash: string) => bo
   ];
   for (const t of list) {
     lines.push(
-      `${have(t.infoHash) ? "*" : " "} ${cell(t.infoHash.slice(0, 12), 12)}  ${cell(t.name, 30)} ` +
+      `${t.have ? "*" : " "} ${cell(t.infoHash.slice(0, 12), 12)}  ${cell(t.name, 30)} ` +
         `${cell(formatBytes(t.size), 10, true)} ${cell(String(t.seeders), 5, true)} ` +
         `${cell(String(t.leechers), 5, true)} ${cell(String(t.completed), 5, true)}`,
     );

@@ -9,6 +9,7 @@ import { readdirSync, statSync } from "node:fs";
 import { appendFile, readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { clearLine, createInterface, cursorTo, type Interface } from "node:readline";
+import type { ApiEvent } from "../api/index.ts";
 import { isShoalError, printable, printableLines } from "../util/index.ts";
 import { consoleSnapshot, renderConsole } from "./console-frame.ts";
 import { systemErrorMessage } from "./errors.ts";
@@ -20,7 +21,7 @@ import {
   type ShellContext,
   shellHelp,
 } from "./shell-commands.ts";
-import { ShellError, type ShellTorrent } from "./shell-registry.ts";
+import { ShellError } from "./shell-error.ts";
 
 export interface ShellInput extends NodeJS.ReadableStream {
   isTTY?: boolean;
@@ -35,6 +36,8 @@ export interface ShellOptions {
   interactive: boolean;
   listenHost: string | undefined;
   historyFile?: string;
+  /** Ends the session gracefully (trackers told, resume data and the session saved). */
+  close(): Promise<void>;
 }
 
 const SHOW_WORDS = ["swarms", "progress", "peers", "directory"];
@@ -97,7 +100,7 @@ function completePath(cwd: string, word: string): string[] {
 export class Shell {
   readonly ctx: ShellContext;
   readonly #o: ShellOptions;
-  readonly #hooked = new WeakSet<ShellTorrent>();
+  readonly #unsubscribe: () => void;
   #rl: Interface | undefined;
   #busy = false;
   #failures = 0;
@@ -113,10 +116,13 @@ export class Shell {
       },
       showConsole: () => this.#console(),
     };
+    this.#unsubscribe = this.ctx.api.subscribe((e) => this.#onEvent(e), {
+      types: ["completed", "error", "warning"],
+    });
   }
 
   get prompt(): string {
-    return `shoal:${this.ctx.client.port}> `;
+    return `shoal:${this.ctx.api.client().port}> `;
   }
 
   /** Runs one command line; false when it asks to quit. Errors are printed, not thrown. */
@@ -145,7 +151,6 @@ export class Shell {
       this.#error(err);
     } finally {
       this.#busy = false;
-      this.#hookTorrents();
     }
     return true;
   }
@@ -185,7 +190,6 @@ export class Shell {
       output.write("\n");
       rl.close();
     });
-    this.#hookTorrents();
     try {
       if (interactive) {
         rl.setPrompt(this.prompt);
@@ -206,13 +210,13 @@ export class Shell {
     return interactive || this.#failures === 0 ? 0 : 1;
   }
 
-  /** Graceful end: the session file written, every torrent stopped and saved. */
+  /** Graceful end: every torrent stopped and saved, the session written. */
   async close(): Promise<void> {
     if (this.#o.interactive) {
       this.ctx.print("stopping: telling the trackers, saving resume data…\n");
     }
-    await this.ctx.registry.save().catch((err) => this.#error(err));
-    await this.ctx.client.close();
+    this.#unsubscribe();
+    await this.#o.close();
   }
 
   /** Tab completion: command names, then what each command takes. */
@@ -226,7 +230,7 @@ export class Shell {
       return pick([...names, "help", "quit"].sort());
     }
     const command = findShellCommand(words[0]!);
-    const ids = this.ctx.registry.entries().map((e) => String(e.id));
+    const ids = this.ctx.api.list({ fields: ["id"] }).map((t) => String(t.id));
     const position = words.length - 1;
     switch (words[0] === "help" ? "help" : command?.completes) {
       case "help":
@@ -272,24 +276,19 @@ export class Shell {
     rl.prompt(true);
   }
 
-  #hookTorrents(): void {
-    for (const e of this.ctx.registry.entries()) {
-      if (this.#hooked.has(e)) continue;
-      this.#hooked.add(e);
-      e.torrent.on("complete", () =>
-        this.notify(`[${e.id}] ${e.torrent.meta.name}: download complete`),
-      );
-      e.torrent.on("state", (state) => {
-        if (state !== "error") return;
-        // Stopped on its own (a full disk, a path the system refuses): said once.
-        const line = `[${e.id}] ${e.torrent.name}: stopped: ${e.torrent.error ?? "error"}`;
-        if (this.#o.interactive) this.notify(line);
-        else this.#o.errors.write(`${printable(line)}\n`);
-      });
-      e.torrent.on("warning", (message) => {
-        if (this.#o.interactive) this.notify(`[${e.id}] warning: ${message}`);
-        else this.#o.errors.write(`[${e.id}] warning: ${printable(message)}\n`);
-      });
+  /** What happens to a torrent on its own: a download finished, an error, a warning. */
+  #onEvent(e: ApiEvent): void {
+    if (e.type === "completed") {
+      this.notify(`[${e.id}] ${e.name}: download complete`);
+    } else if (e.type === "error") {
+      // Stopped on its own (a full disk, a path the system refuses): said once.
+      const line = `[${e.id}] ${e.name}: stopped: ${e.message}`;
+      if (this.#o.interactive) this.notify(line);
+      else this.#o.errors.write(`${printable(line)}\n`);
+    } else if (e.type === "warning") {
+      const line = `${e.id === undefined ? "" : `[${e.id}] `}warning: ${e.message}`;
+      if (this.#o.interactive) this.notify(line);
+      else this.#o.errors.write(`${printable(line)}\n`);
     }
   }
 
@@ -304,10 +303,10 @@ export class Shell {
   }
 
   async #console(): Promise<void> {
-    const { client } = this.ctx;
+    const { api } = this.ctx;
     const trackers = this.ctx.tracker ? [this.ctx.tracker.announce] : [];
     const render = ({ columns, rows }: { columns: number; rows: number | undefined }) =>
-      renderConsole(consoleSnapshot(client, { listenHost: this.#o.listenHost, trackers }), {
+      renderConsole(consoleSnapshot(api, { listenHost: this.#o.listenHost, trackers }), {
         columns,
         ...(rows ? { maxLines: rows } : {}),
       });

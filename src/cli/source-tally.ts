@@ -3,28 +3,41 @@
  * ever had: the live connections' figures plus the last figures of the ones
  * that closed (a peer that reconnects keeps counting under the same key).
  */
-import type { PeerInfo, Torrent } from "../torrent/index.ts";
+import type { PeerView, ShoalApi, TorrentRef } from "../api/index.ts";
 
 export class SourceTally {
-  readonly #torrent: Torrent;
-  readonly #keyOf: (p: PeerInfo) => string;
+  readonly #api: ShoalApi;
+  readonly #ref: TorrentRef;
+  readonly #keyOf: (p: PeerView) => string;
   readonly #closed = new Map<string, number>();
 
-  /** `keyOf`: what a source is called (default: its peer id, else its address). */
-  constructor(torrent: Torrent, keyOf: (p: PeerInfo) => string = (p) => p.peerId ?? p.address) {
-    this.#torrent = torrent;
+  /**
+   * Follows the torrent `ref` names (its info hash: a short id would outlive it).
+   * `keyOf`: what a source is called (default: its peer id, else its address).
+   */
+  constructor(
+    api: ShoalApi,
+    ref: TorrentRef,
+    keyOf: (p: PeerView) => string = (p) => p.peerId ?? p.address,
+  ) {
+    this.#api = api;
+    this.#ref = ref;
     this.#keyOf = keyOf;
-    torrent.on("peer-closed", (_id, _reason, info) => {
-      if (info.downloaded === 0) return;
-      const key = this.#keyOf(info);
-      this.#closed.set(key, (this.#closed.get(key) ?? 0) + info.downloaded);
-    });
+    const infoHash = api.get(ref).infoHash;
+    api.subscribe(
+      (e) => {
+        if (e.type !== "peer-closed" || e.infoHash !== infoHash || e.peer.downloaded === 0) return;
+        const key = this.#keyOf(e.peer);
+        this.#closed.set(key, (this.#closed.get(key) ?? 0) + e.peer.downloaded);
+      },
+      { types: ["peer-closed"] },
+    );
   }
 
   /** Source → bytes downloaded from it. */
   totals(): Map<string, number> {
     const out = new Map(this.#closed);
-    for (const p of this.#torrent.peers()) {
+    for (const p of this.#api.peers(this.#ref)) {
       if (p.downloaded === 0) continue;
       const key = this.#keyOf(p);
       out.set(key, (out.get(key) ?? 0) + p.downloaded);

@@ -3,12 +3,11 @@
  * torrent, the progress line, and a graceful Ctrl-C (stopped announces,
  * resume data saved; a second Ctrl-C exits at once).
  */
-import { mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
-import { Client, lockDataDir } from "../session/index.ts";
-import type { Torrent } from "../torrent/index.ts";
+import { ApiError, ShoalApi, type TorrentSummary } from "../api/index.ts";
+import { Client } from "../session/index.ts";
 import { formatBytes, printable, ShoalError } from "../util/index.ts";
 import { consoleSnapshot, renderConsole } from "./console-frame.ts";
 import { etaText, formatRate, formatRatio, haveOfTotal, plural } from "./format.ts";
@@ -111,15 +110,16 @@ export function transferUi(values: TransferValues): TransferUi {
   };
 }
 
-/** A running `get` or `seed`: the client, its one torrent, and the data dir's lock. */
+/** A running `get` or `seed`: the session, its one torrent, and the api over them. */
 export interface Transfer {
-  client: Client;
-  torrent: Torrent;
-  /** Closes the client gracefully (trackers told, resume data saved), then frees the data dir. */
+  api: ShoalApi;
+  /** The torrent's info hash. */
+  infoHash: string;
+  /** Closes the session gracefully (trackers told, resume data saved), freeing the data dir. */
   close(): Promise<void>;
 }
 
-/** Starts a client for one torrent as the options say. */
+/** Starts a session for one torrent as the options say. */
 export async function startTransfer(
   values: TransferValues,
   torrentPath: string,
@@ -137,55 +137,46 @@ export async function startTransfer(
     ? rateOption("--download-limit", values["download-limit"])
     : 0;
   const dataDir = resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env));
-  await mkdir(dataDir, { recursive: true });
-  const lock = await lockDataDir(dataDir);
-  let client: Client | undefined;
+  // One shoal per data dir: the lock is taken before anything is read.
+  const client = await Client.start({
+    dataDir,
+    downloadDir,
+    port,
+    ...(values.host ? { host: values.host } : {}),
+    maxPeersPerTorrent: maxPeers,
+    uploadLimit,
+    downloadLimit,
+    lock: true,
+    torrentDefaults: {
+      trackers: !values["no-trackers"],
+      ...(values["no-direct-io"] ? { directIo: false } : {}),
+    },
+  });
   try {
-    client = await Client.start({
-      dataDir,
-      downloadDir,
-      port,
-      ...(values.host ? { host: values.host } : {}),
-      maxPeersPerTorrent: maxPeers,
-      uploadLimit,
-      downloadLimit,
-      torrentDefaults: {
-        trackers: !values["no-trackers"],
-        ...(values["no-direct-io"] ? { directIo: false } : {}),
-      },
-    });
     // Checking counts pieces, not bytes: its rate reads in pieces per second.
     const bar = values.quiet
       ? undefined
       : createProgressBar(io.stderr, { label: "checking", total: 1, rate: piecesPerSecond });
+    // Added through the session itself: checking reports its progress as it goes.
     const torrent = await client.add(resolve(io.cwd, torrentPath), {
       ...(values.verify ? { verify: true } : {}),
+      peers: peers.map((p) => ({ host: p.ip, port: p.port })),
       ...(bar ? { onCheckProgress: (done: number, total: number) => bar.update(done, total) } : {}),
     });
     bar?.done();
-    if (peers.length > 0) torrent.addPeers(peers);
-    const running = client;
     return {
-      client: running,
-      torrent,
-      async close() {
-        try {
-          await running.close();
-        } finally {
-          await lock.release();
-        }
-      },
+      api: new ShoalApi(client),
+      infoHash: torrent.infoHashHex,
+      close: () => client.close(),
     };
   } catch (err) {
-    await client?.close();
-    await lock.release();
+    await client.close();
     throw err;
   }
 }
 
 /** One status line: percent, bytes, rates, peers, then the ETA (or the ratio when seeding). */
-export function statusLine(t: Torrent): string {
-  const s = t.stats();
+export function statusLine(s: TorrentSummary): string {
   const pct = `${(s.progress * 100).toFixed(1)}%`.padStart(6);
   const rates = `↓ ${formatRate(s.downloadRate)}  ↑ ${formatRate(s.uploadRate)}`;
   const peers = plural(s.peers, "peer");
@@ -193,7 +184,7 @@ export function statusLine(t: Torrent): string {
     return `${pct}  ${haveOfTotal(s)}  ${rates}  ${peers}  ${etaText(s)}`;
   }
   if (s.state === "seeding") {
-    return `${pct}  ${formatBytes(s.totalLength)}  ${rates}  ${peers}  ratio ${formatRatio(s)}  [seeding]`;
+    return `${pct}  ${formatBytes(s.size)}  ${rates}  ${peers}  ratio ${formatRatio(s)}  [seeding]`;
   }
   return `${pct}  ${haveOfTotal(s)}  ${peers}  [${s.state}]`;
 }
@@ -202,10 +193,10 @@ export function statusLine(t: Torrent): string {
  * Why a torrent stopped on its own (its `error` state: a full disk, a path
  * the system refuses), as the one line `get` and `seed` end with (exit 1).
  */
-export function stoppedError(torrent: Torrent): ShoalError {
+export function stoppedError(s: TorrentSummary): ShoalError {
   return new ShoalError(
     "torrent_error",
-    `'${torrent.name}' stopped: ${torrent.error ?? "an error with its data"}`,
+    `'${s.name}' stopped: ${s.error ?? "an error with its data"}`,
   );
 }
 
@@ -214,7 +205,7 @@ export function stoppedError(torrent: Torrent): ShoalError {
  * or the user presses Ctrl-C; then closes the client gracefully. With `--ui plain` the status line is redrawn
  * in place on a terminal, or printed every few seconds otherwise; with
  * `--ui live` the live console takes stdout. "failed": the torrent is in its
- * `error` state (see stoppedError).
+ * `error` state (see stoppedError). `last`: its summary as the transfer ended.
  */
 export async function runTransfer(
   transfer: Transfer,
@@ -223,8 +214,8 @@ export async function runTransfer(
   until: Promise<void>,
   /** The line for stdout when the torrent completes (printed at once, before closing). */
   completeLine?: () => string,
-): Promise<"done" | "interrupted" | "failed"> {
-  const { client, torrent } = transfer;
+): Promise<{ outcome: "done" | "interrupted" | "failed"; last: TorrentSummary }> {
+  const { api, infoHash } = transfer;
   const { quiet } = ui;
   const tty = Boolean(io.stderr.isTTY);
   // The live console (and the terminal libraries under it) loads only when asked for.
@@ -234,7 +225,7 @@ export async function runTransfer(
     ? startLiveConsole(
         io.stdout,
         ({ columns, rows }) =>
-          renderConsole(consoleSnapshot(client, { listenHost: ui.listenHost }), {
+          renderConsole(consoleSnapshot(api, { listenHost: ui.listenHost }), {
             columns,
             ...(rows ? { maxLines: rows } : {}),
           }),
@@ -244,32 +235,42 @@ export async function runTransfer(
   let lastPlain = 0;
   const draw = () => {
     if (quiet || live) return;
-    if (tty) io.stderr.write(`\r${statusLine(torrent)}\x1b[K`);
+    if (tty) io.stderr.write(`\r${statusLine(api.get(infoHash))}\x1b[K`);
     else if (Date.now() - lastPlain >= 5000) {
       lastPlain = Date.now();
-      io.stderr.write(`${statusLine(torrent)}\n`);
+      io.stderr.write(`${statusLine(api.get(infoHash))}\n`);
     }
   };
   const timer = setInterval(draw, 1000);
-  torrent.on("warning", (text) => {
-    if (quiet) return;
-    // Warnings quote trackers, peers and the torrent's own paths.
-    const message = printable(text);
-    if (live) live.log(`warning: ${message}`);
-    else io.stderr.write(`${tty ? "\r\x1b[K" : ""}warning: ${message}\n`);
+  let onFailed: () => void = () => {};
+  const failed = new Promise<"failed">((done) => {
+    onFailed = () => done("failed");
+    if (api.get(infoHash).state === "error") done("failed");
   });
-  if (completeLine) {
-    const sayComplete = () => {
-      const line = completeLine();
-      if (live) live.log(line);
-      else {
-        if (tty && !quiet) io.stderr.write("\r\x1b[K");
-        io.stdout.write(`${line}\n`);
-      }
-    };
-    if (torrent.complete) sayComplete();
-    else torrent.once("complete", sayComplete);
-  }
+  const unsubscribe = api.subscribe(
+    (e) => {
+      if (e.infoHash !== infoHash) return;
+      if (e.type === "error") onFailed();
+      if (e.type !== "warning" || quiet) return;
+      // Warnings quote trackers, peers and the torrent's own paths.
+      const message = printable(e.message);
+      if (live) live.log(`warning: ${message}`);
+      else io.stderr.write(`${tty ? "\r\x1b[K" : ""}warning: ${message}\n`);
+    },
+    { types: ["warning", "error"] },
+  );
+  let said = false;
+  const sayComplete = () => {
+    if (said || !completeLine) return;
+    said = true;
+    const line = completeLine();
+    if (live) live.log(line);
+    else {
+      if (tty && !quiet) io.stderr.write("\r\x1b[K");
+      io.stdout.write(`${line}\n`);
+    }
+  };
+  if (completeLine) api.whenComplete(infoHash).then(sayComplete, () => {});
   let interrupts = 0;
   let onSignal: () => void = () => {};
   const interrupted = new Promise<"interrupted">((done) => {
@@ -282,22 +283,26 @@ export async function runTransfer(
       done("interrupted");
     };
   });
-  let onState: (state: string) => void = () => {};
-  const failed = new Promise<"failed">((done) => {
-    onState = (state) => {
-      if (state === "error") done("failed");
-    };
-    if (torrent.state === "error") done("failed");
-  });
-  torrent.on("state", onState);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const outcome = await Promise.race([until.then(() => "done" as const), interrupted, failed]);
+    const outcome = await Promise.race([
+      until.then(
+        () => "done" as const,
+        (err) => {
+          // A torrent that stopped on an error says so as `failed`.
+          if (err instanceof ApiError && err.code === "torrent_error") return "failed" as const;
+          throw err;
+        },
+      ),
+      interrupted,
+      failed,
+    ]);
+    if (outcome === "done") sayComplete();
     draw();
     live?.stop();
     if (!quiet && !live && tty) io.stderr.write("\n");
-    return outcome;
+    return { outcome, last: api.get(infoHash) };
   } finally {
     clearInterval(timer);
     live?.stop();
@@ -305,13 +310,6 @@ export async function runTransfer(
     await transfer.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    torrent.off("state", onState);
+    unsubscribe();
   }
-}
-
-/** Resolves when the torrent is complete. */
-export function whenComplete(t: Torrent): Promise<void> {
-  return t.complete
-    ? Promise.resolve()
-    : new Promise((resolve) => t.once("complete", () => resolve()));
 }

@@ -184,7 +184,7 @@ export type SessionEvent =
       previous: TorrentStateName;
     }
   | { type: "completed"; id: number; infoHash: string; name: string }
-  | { type: "error"; id: number; infoHash: string; message: string }
+  | { type: "error"; id: number; infoHash: string; name: string; message: string }
   | { type: "warning"; id?: number; infoHash?: string; message: string }
   | { type: "removed"; id: number; infoHash: string; name: string }
   | { type: "peer-connected"; id: number; infoHash: string; peer: PeerView }

@@ -25,7 +25,12 @@ export function watchTorrent(entry: TorrentEntry, sink: TorrentEventSink): () =>
   const onState = (state: TorrentState, previous: TorrentState) => {
     sink.emit({ type: "state", ...ids, state, previous });
     if (state === "error") {
-      sink.emit({ type: "error", ...ids, message: t.error ?? "an error with its data" });
+      sink.emit({
+        type: "error",
+        ...ids,
+        name: t.name,
+        message: t.error ?? "an error with its data",
+      });
     }
     sink.changed();
   };

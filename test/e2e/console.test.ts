@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { ShoalApi } from "../../src/api/index.ts";
 import { SourceTally } from "../../src/cli/source-tally.ts";
 import type { Client } from "../../src/session/index.ts";
 import type { PeerInfo } from "../../src/torrent/index.ts";
@@ -38,7 +39,7 @@ test("PeerInfo: the piece in progress each way, and totals by source after the c
   clients.push(seeder, leecher);
   const seeding = await seeder.add(f.meta);
   const getting = await leecher.add(f.meta);
-  const tally = new SourceTally(getting);
+  const tally = new SourceTally(new ShoalApi(leecher), getting.infoHashHex);
   const closed: PeerInfo[] = [];
   getting.on("peer-closed", (_id, _reason, info) => closed.push(info));
   getting.addPeers([{ ip: "127.0.0.1", port: seeder.port }]);

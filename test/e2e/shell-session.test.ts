@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -101,4 +101,46 @@ test("pause and stop of a seeding torrent: show progress says paused, with its p
   await s.ask("show progress", /\s+1 {2}clip\.bin\s+100\.0% {2}complete \(paused\)\n/);
   s.end();
   assert.equal(await s.exited, 0, s.stderr);
+});
+
+test("kill -9: the next shell has the same torrents, states and limits; remove --data deletes the files", async () => {
+  const dataDir = join(work, "killed");
+  const content = join(work, "content");
+  mkdirSync(content, { recursive: true });
+  writeFileSync(join(content, "a.bin"), randomBytes(70_000));
+  writeFileSync(join(content, "b.bin"), randomBytes(80_000));
+  const s = shell(dataDir);
+  await s.ask(`create ${join(content, "a.bin")}`, /\[1\] created .*\n.*; seeding\n/);
+  await s.ask(`create ${join(content, "b.bin")}`, /\[2\] created .*\n.*; seeding\n/);
+  await s.ask("pause 1", /\[1\] a\.bin: complete \(paused\)\n/);
+  await s.ask("limit up 1MB", /upload limit: 976\.6 KiB\/s\n/);
+  // Killed without a chance to save anything more: each command saved its part.
+  s.kill();
+  await s.exited;
+  const saved = JSON.parse(readFileSync(join(dataDir, "session.json"), "utf8"));
+  assert.deepEqual(
+    saved.torrents.map((t: { name: string; paused: boolean }) => [t.name, t.paused]),
+    [
+      ["a.bin", true],
+      ["b.bin", false],
+    ],
+  );
+
+  const again = shell(dataDir);
+  await again.ask("show progress", /\s+1 {2}a\.bin\s+100\.0% {2}complete \(paused\)\n/);
+  await again.ask("show progress", /\s+2 {2}b\.bin\s+100\.0% {2}seeding\s/);
+  await again.ask("limit", /upload limit: 976\.6 KiB\/s, download limit: unlimited\n/);
+  await again.ask("recheck 2", /\[2\] b\.bin: checking\n|\[2\] b\.bin: seeding\n/);
+  await again.ask("wait 2 10", /\[2\] b\.bin: complete\n/);
+  await again.ask(
+    "remove 2 --data",
+    /\[2\] b\.bin: removed \(its files deleted from .*content\)\n/,
+  );
+  assert.equal(existsSync(join(content, "b.bin")), false, "its file is gone");
+  assert.ok(existsSync(join(content, "a.bin")), "the other torrent's file stays");
+  await again.ask("remove 1", /\[1\] a\.bin: removed \(files kept in .*content\)\n/);
+  again.end();
+  assert.equal(await again.exited, 0, again.stderr);
+  assert.ok(existsSync(join(content, "a.bin")));
+  assert.deepEqual(JSON.parse(readFileSync(join(dataDir, "session.json"), "utf8")).torrents, []);
 });

@@ -11,7 +11,6 @@ import {
   TRANSFER_HELP,
   TRANSFER_OPTIONS,
   transferUi,
-  whenComplete,
 } from "../transfer.ts";
 
 const HELP = `Usage: shoal get <file.torrent> [-o dir] [options]
@@ -47,31 +46,30 @@ export const getCommand: Command = {
     const downloadDir = resolve(io.cwd, values.output ?? ".");
     const ui = transferUi(values);
     const transfer = await startTransfer(values, torrentPath, downloadDir, io);
-    const { client, torrent } = transfer;
+    const { api, infoHash } = transfer;
     const quiet = ui.quiet;
     const started = performance.now();
+    const atStart = api.get(infoHash);
     // What this run has to fetch: a resumed download already has the rest.
-    const missingAtStart = torrent.stats().left;
+    const missingAtStart = atStart.left;
     if (!quiet) {
       io.stderr.write(
-        `${printable(torrent.meta.name)}: ${formatBytes(torrent.meta.totalLength)}, ${torrent.meta.pieceCount} pieces; ` +
-          `listening on port ${client.port}\n`,
+        `${printable(atStart.name)}: ${formatBytes(atStart.size)}, ${atStart.pieceCount} pieces; ` +
+          `listening on port ${api.client().port}\n`,
       );
     }
-    const until = values.seed ? new Promise<void>(() => {}) : whenComplete(torrent);
+    const until = values.seed
+      ? new Promise<void>(() => {})
+      : api.whenComplete(infoHash).then(() => {});
     // Said as soon as every piece is verified and written; closing (the
     // stopped announce, flushing the files for the resume data) follows.
     const completeLine = () =>
-      `${printable(torrent.meta.name)}: complete, ` +
-      completeSummary(
-        torrent.meta.totalLength,
-        missingAtStart,
-        (performance.now() - started) / 1000,
-      ) +
-      ` → ${printable(resolve(downloadDir, torrent.meta.name))}`;
-    const outcome = await runTransfer(transfer, io, ui, until, completeLine);
-    if (outcome === "failed") throw stoppedError(torrent);
-    if (outcome === "interrupted") return torrent.complete ? 0 : 130;
+      `${printable(atStart.name)}: complete, ` +
+      completeSummary(atStart.size, missingAtStart, (performance.now() - started) / 1000) +
+      ` → ${printable(resolve(downloadDir, atStart.name))}`;
+    const { outcome, last } = await runTransfer(transfer, io, ui, until, completeLine);
+    if (outcome === "failed") throw stoppedError(last);
+    if (outcome === "interrupted") return last.hasMetadata && last.left === 0 ? 0 : 130;
     return 0;
   },
 };

@@ -42,25 +42,23 @@ export const seedCommand: Command = {
     const [torrentPath, dir] = positionals as [string, string];
     const ui = transferUi(values);
     const transfer = await startTransfer(values, torrentPath, resolve(io.cwd, dir), io);
-    const { client, torrent } = transfer;
-    const s = torrent.stats();
+    const { api, infoHash } = transfer;
+    const s = api.get(infoHash);
     if (s.piecesHave === 0) {
       await transfer.close();
       throw new ShoalError(
         "no_data",
-        `none of '${torrent.meta.name}' is in ${resolve(io.cwd, dir)} (expected ${resolve(io.cwd, dir, torrent.meta.name)})`,
+        `none of '${s.name}' is in ${resolve(io.cwd, dir)} (expected ${resolve(io.cwd, dir, s.name)})`,
       );
     }
-    if (!torrent.complete) {
+    if (s.left > 0) {
       io.stderr.write(
         `warning: only ${s.piecesHave} of ${s.pieceCount} pieces verified; seeding those and downloading the rest\n`,
       );
     }
-    io.stdout.write(
-      `seeding ${printable(torrent.meta.name)} (${torrent.infoHashHex}) on port ${client.port}\n`,
-    );
-    const outcome = await runTransfer(transfer, io, ui, new Promise<void>(() => {}));
-    if (outcome === "failed") throw stoppedError(torrent);
+    io.stdout.write(`seeding ${printable(s.name)} (${s.infoHash}) on port ${api.client().port}\n`);
+    const { outcome, last } = await runTransfer(transfer, io, ui, new Promise<void>(() => {}));
+    if (outcome === "failed") throw stoppedError(last);
     return 0;
   },
 };

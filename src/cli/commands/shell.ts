@@ -2,14 +2,14 @@
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Client, lockDataDir } from "../../session/index.ts";
+import { ShoalApi } from "../../api/index.ts";
+import { Client } from "../../session/index.ts";
 import { printable } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { displayPeerId, formatLimit } from "../format.ts";
 import { UsageError } from "../io.ts";
 import { rateOption } from "../options.ts";
 import { historyPath, Shell } from "../shell.ts";
-import { TorrentRegistry } from "../shell-registry.ts";
 import { defaultDataDir } from "../transfer.ts";
 import { trackerBaseUrl } from "./tracker-client.ts";
 
@@ -84,65 +84,57 @@ export const shellCommand: Command = {
     const dataDir = resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env));
     const downloadDir = join(dataDir, "downloads");
     await mkdir(downloadDir, { recursive: true });
-    const lock = await lockDataDir(dataDir);
-    try {
-      const registry = new TorrentRegistry(dataDir);
-      await registry.load();
+    // One shoal per data dir (the lock is taken first); the session's
+    // torrents and limits are kept in it and come back on the next start.
+    const client = await Client.start({
+      dataDir,
+      downloadDir,
+      port,
+      ...(values.host ? { host: values.host } : {}),
       // Limits given now win over the ones saved, and are saved in their turn.
-      if (uploadLimit !== undefined) registry.settings.uploadLimit = uploadLimit;
-      if (downloadLimit !== undefined) registry.settings.downloadLimit = downloadLimit;
-      const { settings } = registry;
-      const client = await Client.start({
-        dataDir,
-        downloadDir,
-        port,
-        ...(values.host ? { host: values.host } : {}),
-        uploadLimit: settings.uploadLimit,
-        downloadLimit: settings.downloadLimit,
+      ...(uploadLimit !== undefined ? { uploadLimit } : {}),
+      ...(downloadLimit !== undefined ? { downloadLimit } : {}),
+      persist: true,
+      lock: true,
+    });
+    let shell: Shell;
+    try {
+      const api = new ShoalApi(client, {
+        ...(tracker ? { tracker: tracker.announce } : {}),
+        ...((values.token ?? io.env.SHOAL_PUBLISH_TOKEN)
+          ? { publishToken: values.token ?? io.env.SHOAL_PUBLISH_TOKEN }
+          : {}),
       });
       const input = io.stdin ?? process.stdin;
       const interactive = Boolean(input.isTTY && io.stdout.isTTY);
-      const shell = new Shell({
-        ctx: {
-          client,
-          registry,
-          cwd: io.cwd,
-          dataDir,
-          downloadDir,
-          torrentsDir: join(dataDir, "torrents"),
-          tracker,
-          publishToken: values.token ?? io.env.SHOAL_PUBLISH_TOKEN,
-          index: [],
-        },
+      shell = new Shell({
+        ctx: { api, cwd: io.cwd, downloadDir, tracker, index: [] },
         input,
         output: io.stdout,
         errors: io.stderr,
         interactive,
         listenHost: values.host,
         historyFile: historyPath(dataDir),
+        close: () => client.close(),
       });
-      try {
-        const restored = await registry.restore(client, (m) =>
-          io.stderr.write(`warning: ${printable(m)}\n`),
+      const { restored, warnings } = await client.restore();
+      for (const w of warnings) io.stderr.write(`warning: ${printable(w)}\n`);
+      if (interactive) {
+        const view = api.client();
+        io.stdout.write(
+          `shoal shell — peer ${displayPeerId(client.peerId)}, listening on port ${view.port}\n` +
+            `tracker: ${tracker?.announce ?? "(none: pass --tracker)"}; ` +
+            `limits ↑ ${formatLimit(view.limits.upload)} ↓ ${formatLimit(view.limits.download)}\n` +
+            (restored.length > 0
+              ? `${restored.length} torrent${restored.length === 1 ? "" : "s"} from the last session (see 'show progress')\n`
+              : "") +
+            `type 'help' for the commands, 'quit' to leave\n`,
         );
-        if (interactive) {
-          io.stdout.write(
-            `shoal shell — peer ${displayPeerId(client.peerId)}, listening on port ${client.port}\n` +
-              `tracker: ${tracker?.announce ?? "(none: pass --tracker)"}; ` +
-              `limits ↑ ${formatLimit(settings.uploadLimit)} ↓ ${formatLimit(settings.downloadLimit)}\n` +
-              (restored.length > 0
-                ? `${restored.length} torrent${restored.length === 1 ? "" : "s"} from the last session (see 'show progress')\n`
-                : "") +
-              `type 'help' for the commands, 'quit' to leave\n`,
-          );
-        }
-      } catch (err) {
-        await client.close();
-        throw err;
       }
-      return await shell.run();
-    } finally {
-      await lock.release();
+    } catch (err) {
+      await client.close();
+      throw err;
     }
+    return shell.run();
   },
 };
