@@ -387,3 +387,33 @@ test("whenComplete times out with the progress, and is told of a removal", async
   await client.remove(w.meta.infoHashHex);
   await assert.rejects(waiting, { code: "removed" });
 });
+
+test("a magnet link's torrent: persisted with its trackers, then with a .torrent copy once the metadata arrives", async () => {
+  const dataDir = join(await mkdtemp(join(tmpdir(), "shoal-magnet-")), "data");
+  dirs.push(dataDir);
+  const m = makeTorrent(30_000, "m.bin");
+  const { client } = await startClient([], { dataDir, persist: true });
+  const tracker = "http://127.0.0.1:1/announce";
+  const torrent = await client.add(
+    `magnet:?xt=urn:btih:${m.meta.infoHashHex}&tr=${encodeURIComponent(tracker)}`,
+    { paused: true },
+  );
+  const entry = () => JSON.parse(readFileSync(join(dataDir, "session.json"), "utf8")).torrents[0];
+  assert.deepEqual(entry().trackers, [[tracker]]);
+  assert.deepEqual(
+    client.trackers(m.meta.infoHashHex).map((t) => t.url),
+    [tracker],
+  );
+  const events: string[] = [];
+  client.on("event", (e) => events.push(e.type));
+  await torrent.setMetadata(m.meta);
+  const copy = join(dataDir, "torrents", `${m.meta.infoHashHex}.torrent`);
+  for (let i = 0; i < 100 && !existsSync(copy); i++) await new Promise((r) => setTimeout(r, 10));
+  await client.flush();
+  assert.equal(entry().trackers, undefined, "the .torrent copy says it now");
+  const kept = parseMetainfo(readFileSync(copy));
+  assert.equal(kept.infoHashHex, m.meta.infoHashHex);
+  assert.deepEqual(kept.announceList, [[tracker]], "the magnet link's trackers kept in the copy");
+  assert.ok(events.includes("metadata"));
+  assert.equal(client.summary(m.meta.infoHashHex).hasMetadata, true);
+});

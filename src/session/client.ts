@@ -282,8 +282,10 @@ export class Client extends EventEmitter<ClientEvents> {
     this.emit("removed", entry.infoHashHex);
     this.#emit({ type: "removed", id: entry.id, infoHash: entry.infoHashHex, name: torrent.name });
     if (this.#persistence) {
-      await this.#persistence.copies.delete(entry.infoHashHex);
+      // The list first: a crash between the two leaves a spare copy, never a
+      // listed torrent without its .torrent.
       await this.#save();
+      await this.#persistence.copies.delete(entry.infoHashHex);
     }
   }
 
@@ -477,10 +479,12 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** A magnet link's torrent got its metadata: the session keeps its .torrent from now on. */
   async #onMetadata(entry: TorrentEntry, meta: Metainfo): Promise<void> {
+    // The copy first: until it is written the list keeps the magnet link's
+    // trackers and peers, so a crash in between loses nothing.
+    const copy = torrentFileOf(meta, entry.magnet?.trackers);
+    if (this.#persistence) await this.#keepCopy(entry.infoHashHex, copy);
     delete entry.magnet;
-    if (!this.#persistence) return;
-    await this.#keepCopy(entry.infoHashHex, torrentFileOf(meta));
-    this.#persistence.request();
+    this.#persistence?.request();
   }
 
   async #keepCopy(infoHashHex: string, bytes: Uint8Array): Promise<void> {
@@ -488,7 +492,15 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   #emit(event: SessionEvent): void {
-    this.emit("event", event);
+    try {
+      this.emit("event", event);
+    } catch (err) {
+      // A subscriber's bug must not break a torrent in the middle of a state
+      // change (events are emitted from inside it): it surfaces on its own.
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
   }
 
   #warn(err: unknown): void {

@@ -51,14 +51,16 @@ export class TorrentFileStore {
  * parsed elsewhere): the trackers and the info dictionary exactly as
  * received, so its info hash is the same (BEP 3: the hash is over the
  * bencoded `info` bytes, never a re-encoding). Keys are in sorted order.
+ * `trackers`: the tiers to name when the metainfo has none (a magnet
+ * link's `tr`: ut_metadata brings the info dictionary only, BEP 9).
  */
-export function torrentFileOf(meta: Metainfo): Buffer {
+export function torrentFileOf(meta: Metainfo, trackers: readonly string[][] = []): Buffer {
+  const tiers =
+    meta.announceList.length > 0 ? meta.announceList : trackers.filter((t) => t.length > 0);
   const parts: Buffer[] = [Buffer.from("d")];
-  const first = meta.announceList[0]?.[0] ?? meta.announce;
+  const first = tiers[0]?.[0] ?? meta.announce;
   if (first !== undefined) parts.push(encode("announce"), encode(first));
-  if (meta.announceList.length > 0) {
-    parts.push(encode("announce-list"), encode(meta.announceList));
-  }
+  if (tiers.length > 0) parts.push(encode("announce-list"), encode(tiers));
   parts.push(encode("info"), meta.infoBytes, Buffer.from("e"));
   return Buffer.concat(parts);
 }
