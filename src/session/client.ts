@@ -223,15 +223,11 @@ export class Client extends EventEmitter<ClientEvents> {
    */
   async restore(): Promise<RestoreResult> {
     this.#open();
-    const persistence = this.#persistence;
-    if (!persistence) return { restored: [], warnings: [] };
-    const { warnings } = persistence;
-    persistence.warnings = [];
-    const restored: string[] = [];
-    for (const p of [...persistence.pending]) {
-      try {
-        if (this.#registry.has(p.infoHash)) continue;
-        await this.#add(await resolveSource(await persistence.sourceOf(p)), {
+    if (!this.#persistence) return { restored: [], warnings: [] };
+    const result = await this.#persistence.restore(
+      (hash) => this.#registry.has(hash),
+      async (source, p) => {
+        await this.#add(await resolveSource(source), {
           downloadDir: p.downloadDir,
           paused: p.paused,
           uploadLimit: p.uploadLimit,
@@ -239,16 +235,11 @@ export class Client extends EventEmitter<ClientEvents> {
           addedAt: p.addedAt,
           restoring: true,
         });
-        restored.push(p.infoHash);
-      } catch (err) {
-        warnings.push(`could not restore '${p.name ?? p.infoHash}': ${(err as Error).message}`);
-      } finally {
-        persistence.settled(p);
-      }
-    }
-    for (const w of warnings) this.#log.warn("session", { warning: w });
+      },
+    );
+    for (const w of result.warnings) this.#log.warn("session", { warning: w });
     await this.#save();
-    return { restored, warnings };
+    return result;
   }
 
   /** Stops a torrent transferring (trackers told, resume data saved); it stays paused. */
@@ -403,11 +394,10 @@ export class Client extends EventEmitter<ClientEvents> {
     const entry = this.#entry(infoHashHex);
     const bytes = entry.bytes ?? (await this.#persistence?.copies.read(entry.infoHashHex));
     if (bytes) return bytes;
-    const meta = entry.torrent.metadata;
-    if (!meta) {
+    if (!entry.torrent.metadata) {
       throw new ClientError("no_metadata", `'${entry.torrent.name}' has no metadata yet`);
     }
-    return torrentFileOf(meta);
+    return torrentFileOf(entry.torrent.metadata);
   }
 
   // ---- life ------------------------------------------------------------------------

@@ -7,6 +7,7 @@
  * Loading reads session.json, or migrates the shell's older file once.
  */
 import type { Clock, TimerHandle } from "../util/index.ts";
+import type { RestoreResult } from "./client-options.ts";
 import type { Limits } from "./dto.ts";
 import { ClientError } from "./errors.ts";
 import { migrateLegacySession, retireLegacySession } from "./legacy-session.ts";
@@ -71,18 +72,35 @@ export class SessionPersistence {
     return session?.settings;
   }
 
-  /** The persisted torrents not added back yet. */
-  get pending(): readonly PersistedTorrent[] {
-    return this.#pending;
-  }
-
-  /** One of them was added back (or could not be): it is the registry's to keep now. */
-  settled(p: PersistedTorrent): void {
-    this.#pending = this.#pending.filter((x) => x !== p);
+  /**
+   * Adds back the persisted torrents not in the session yet, in their
+   * order, through `add`. One that cannot come back is a line in the
+   * warnings (with what loading found wrong), not an error; either way it
+   * leaves the pending list (the registry keeps it from then on, or nobody).
+   */
+  async restore(
+    has: (infoHashHex: string) => boolean,
+    add: (source: TorrentSource, p: PersistedTorrent) => Promise<void>,
+  ): Promise<RestoreResult> {
+    const warnings = this.warnings;
+    this.warnings = [];
+    const restored: string[] = [];
+    for (const p of [...this.#pending]) {
+      try {
+        if (has(p.infoHash)) continue;
+        await add(await this.#sourceOf(p), p);
+        restored.push(p.infoHash);
+      } catch (err) {
+        warnings.push(`could not restore '${p.name ?? p.infoHash}': ${(err as Error).message}`);
+      } finally {
+        this.#pending = this.#pending.filter((x) => x !== p);
+      }
+    }
+    return { restored, warnings };
   }
 
   /** What to add a persisted torrent from: its .torrent copy, or what its magnet link said. */
-  async sourceOf(p: PersistedTorrent): Promise<TorrentSource> {
+  async #sourceOf(p: PersistedTorrent): Promise<TorrentSource> {
     const bytes = await this.copies.read(p.infoHash);
     if (bytes) return bytes;
     if (p.trackers === undefined) {
