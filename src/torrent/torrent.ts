@@ -69,6 +69,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #checking: Promise<void> | undefined;
   #announcer: Announcer | undefined;
   readonly #resume: ResumeSaver;
+  readonly #onWarning = (err: unknown) => this.#warn(err);
   /** Bytes uploaded over connections since closed (live ones count their own). */
   #uploadedClosed = 0;
 
@@ -109,7 +110,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         routePeerEvents(peer, {
           clock: this.#clock,
           requester: () => this.#requester,
-          serve: (ref) => void serveBlock(this.#storage, peer, ref, (e) => this.#warn(e)),
+          serve: (ref) => void serveBlock(this.#storage, peer, ref, this.#onWarning),
           slots: this.#uploadSlots,
           dhtNode: (host, port) => this.emit("dht-node", host, port),
         }),
