@@ -21,6 +21,9 @@ const run = spawnSync(
   [
     "--test",
     "--test-concurrency=2",
+    // No test may hang the run (CI has 90 minutes for everything): the
+    // slowest, an interop transfer under load, takes well under a minute.
+    "--test-timeout=300000",
     "--test-reporter=spec",
     "--test-reporter-destination=stdout",
     `--test-reporter=${reporter}`,
@@ -34,7 +37,7 @@ interface Line {
   file?: string;
   name?: string;
   reason?: string;
-  counts?: { passed: number; failed: number; skipped: number };
+  counts?: { passed: number; failed: number; cancelled: number; skipped: number };
 }
 let lines: Line[] = [];
 try {
@@ -66,7 +69,8 @@ if (groups.size > 0) {
 const counts = lines.find((l) => l.counts)?.counts;
 if (counts) {
   process.stdout.write(
-    `tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
+    // A test cancelled (timed out, or its file died) has failed too.
+    `tests: ${counts.passed} passed, ${counts.failed + counts.cancelled} failed, ${counts.skipped} skipped\n`,
   );
 }
 process.exit(run.status ?? 1);
