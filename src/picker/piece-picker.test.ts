@@ -169,6 +169,71 @@ describe("PiecePicker", () => {
     assert.equal(p.pick(liar, 1).length, 1, "with nobody else left, the suspect may try again");
   });
 
+  test("a failed piece is on parole: fetched whole from one peer", () => {
+    const { picker: p } = picker(1, 4 * BLOCK_LENGTH);
+    const a = peer("a", "1");
+    const b = peer("b", "1");
+    p.peerHasBitfield(a.have);
+    p.peerHasBitfield(b.have);
+    // First attempt: shared between a and b, and it fails.
+    p.pick(a, 2);
+    p.pick(b, 2);
+    for (const [id, begin] of [
+      ["a", 0],
+      ["a", 1],
+      ["b", 2],
+      ["b", 3],
+    ] as const) {
+      p.blockReceived(id, 0, begin * BLOCK_LENGTH);
+    }
+    p.pieceFailed(0, ["a", "b"]);
+    assert.equal(p.pick(a, 2).length, 2, "a takes the piece");
+    assert.deepEqual(p.pick(b, 4), [], "b does not join it while a has blocks in flight");
+    assert.deepEqual(p.pick(a, 4).length, 2, "a fetches the rest");
+    p.blockReceived("a", 0, 0);
+    p.blockReceived("a", 0, BLOCK_LENGTH);
+    assert.deepEqual(p.pick(b, 4), [], "nor while a is still working on it");
+  });
+
+  test("a peer that lets a piece on parole go loses what it sent; the next starts over", () => {
+    const { picker: p } = picker(1, 4 * BLOCK_LENGTH);
+    const liar = peer("liar", "1");
+    const honest = peer("honest", "1");
+    p.peerHasBitfield(liar.have);
+    p.peerHasBitfield(honest.have);
+    p.pick(liar, 4);
+    p.blockReceived("liar", 0, 0);
+    p.pieceFailed(0, ["liar", "honest"]);
+    // On parole: the liar sends one block and refuses the rest.
+    assert.equal(p.pick(liar, 4).length, 4);
+    assert.equal(p.blockReceived("liar", 0, 0).accepted, true);
+    p.requestFailed("liar", 0, BLOCK_LENGTH);
+    assert.equal(p.partials()[0]!.received, 0, "its block is dropped");
+    assert.equal(p.blockReceived("liar", 0, 2 * BLOCK_LENGTH).accepted, false);
+    assert.deepEqual(p.pick(liar, 4), [], "it is not given the piece again while another has it");
+    const all = p.pick(honest, 8);
+    assert.deepEqual(
+      all.map((r) => r.begin / BLOCK_LENGTH),
+      [0, 1, 2, 3],
+      "the honest peer fetches every block",
+    );
+  });
+
+  test("a piece on parole whose peer stopped with nothing in flight is started over by another", () => {
+    const { picker: p } = picker(1, 2 * BLOCK_LENGTH);
+    const a = peer("a", "1");
+    const b = peer("b", "1");
+    p.peerHasBitfield(a.have);
+    p.peerHasBitfield(b.have);
+    p.pick(a, 2);
+    p.pieceFailed(0, ["a"]);
+    p.pick(a, 1);
+    p.blockReceived("a", 0, 0);
+    // a choked us with nothing outstanding: b takes the whole piece.
+    assert.equal(p.pick(b, 4).length, 2);
+    assert.equal(p.partials()[0]!.received, 0);
+  });
+
   test("the last piece's last block is short", () => {
     const have = new Bitfield(2);
     const p = new PiecePicker({

@@ -12,7 +12,12 @@
  * - endgame: when every missing block is requested, request outstanding
  *   blocks from other peers too, and cancel the copies when one arrives;
  * - a piece being fetched by a fast peer is left to it; a slow peer starts a
- *   piece of its own rather than joining (and holding up) a fast one.
+ *   piece of its own rather than joining (and holding up) a fast one;
+ * - a piece that failed its hash is on parole (libtorrent's word): it is
+ *   fetched again whole from one peer, so that its next verdict speaks of
+ *   that peer alone: a failure is that peer's, a pass shows who sent the
+ *   bad blocks before (the torrent's smart ban). A peer that lets such a
+ *   piece go before its end (rejects, chokes, leaves) loses what it sent.
  *
  * Pure: the caller reports bitfields, requests and arrivals; no I/O, no timers.
  */
@@ -56,6 +61,12 @@ interface Partial {
   requestedCount: number;
   /** Rate of the fastest peer working on it, to keep slow peers off it. */
   fastestRate: number;
+  /** It failed its hash before: fetched whole from one peer (see the header). */
+  parole: boolean;
+  /** On parole: the one peer fetching it. */
+  owner: string | undefined;
+  /** On parole: peers that let it go before its end; others are asked first. */
+  gaveUp: Set<string> | undefined;
 }
 
 export class PiecePicker {
@@ -122,6 +133,7 @@ export class PiecePicker {
     // 3. Endgame: everything missing is requested already; double up.
     if (out.length < count && this.#inEndgame()) {
       for (const p of this.#orderedPartials(peer)) {
+        if (p.parole) continue;
         for (let b = 0; b < p.blocks && out.length < count; b++) {
           if (p.received[b] || p.requested[b]!.has(peer.id)) continue;
           this.#request(p, b, peer.id, out);
@@ -144,6 +156,7 @@ export class PiecePicker {
     for (const p of this.#partials.values()) {
       if (!peer.have.has(p.index) || this.#priority[p.index] === 0 || this.#avoids(peer, p.index))
         continue;
+      if (p.parole && !this.#mayTakeOnParole(p, peer)) continue;
       // Leave a fast peer's piece to it while it is working on it (blocks in
       // flight) unless this peer is about as fast; an abandoned piece is anyone's.
       const inFlight = p.requestedCount - p.receivedCount;
@@ -153,7 +166,23 @@ export class PiecePicker {
     return list.sort((a, b) => b.receivedCount - a.receivedCount || a.index - b.index);
   }
 
+  /**
+   * A piece on parole is another peer's while that peer has blocks of it in
+   * flight; one that let it go is asked again only when nobody else has it.
+   */
+  #mayTakeOnParole(p: Partial, peer: PickerPeer): boolean {
+    if (p.owner === peer.id) return true;
+    if (p.owner !== undefined && p.requestedCount > p.receivedCount) return false;
+    return !p.gaveUp?.has(peer.id) || this.#availability[p.index]! <= p.gaveUp.size;
+  }
+
   #takeFree(p: Partial, peer: PickerPeer, count: number, out: BlockRequest[]): void {
+    if (p.parole && p.owner !== peer.id) {
+      // Its peer stopped before the end with nothing in flight (choked us,
+      // say): what it sent is dropped, this peer starts the piece over.
+      if (p.owner !== undefined) this.#restart(p);
+      p.owner = peer.id;
+    }
     for (let b = 0; b < p.blocks && out.length < count; b++) {
       if (!p.received[b] && p.requested[b]!.size === 0) this.#request(p, b, peer.id, out);
     }
@@ -215,6 +244,9 @@ export class PiecePicker {
       requested: Array.from({ length: blocks }, () => new Set<string>()),
       requestedCount: 0,
       fastestRate: 0,
+      parole: this.#suspects.has(index),
+      owner: undefined,
+      gaveUp: undefined,
     };
     this.#partials.set(index, p);
     return p;
@@ -240,9 +272,26 @@ export class PiecePicker {
 
   #release(p: Partial, block: number, peerId: string): void {
     const set = p.requested[block]!;
-    if (set.delete(peerId) && set.size === 0 && !p.received[block]) p.requestedCount--;
+    const released = set.delete(peerId) && !p.received[block];
+    if (released && set.size === 0) p.requestedCount--;
     // Nobody is working on it any more: whoever picks it up next sets the pace.
     if (p.requestedCount === p.receivedCount) p.fastestRate = 0;
+    // On parole its peer cannot finish it: the next one starts over.
+    if (released && p.parole && p.owner === peerId) {
+      if (!p.gaveUp) p.gaveUp = new Set();
+      p.gaveUp.add(peerId);
+      this.#restart(p);
+    }
+  }
+
+  /** Drops what arrived of a piece on parole (its blocks come from one peer). */
+  #restart(p: Partial): void {
+    p.received.fill(0);
+    p.receivedCount = 0;
+    for (const set of p.requested) set.clear();
+    p.requestedCount = 0;
+    p.fastestRate = 0;
+    p.owner = undefined;
   }
 
   // --- outcomes ---------------------------------------------------------------

@@ -93,7 +93,11 @@ export class MemoryStorage implements PieceStore {
     }
   }
 
-  async writePiece(index: number, data: Buffer): Promise<boolean> {
+  async writePiece(
+    index: number,
+    data: Buffer,
+    onMismatch?: (data: Buffer) => void,
+  ): Promise<boolean> {
     this.#checkOpen();
     const size = pieceSize(this.meta, index);
     if (data.length !== size) {
@@ -103,6 +107,7 @@ export class MemoryStorage implements PieceStore {
       );
     }
     const kept = this.#keep(index, data);
+    if (kept === undefined) onMismatch?.(data);
     // Ours again when it failed, or when the bank already had the piece.
     if (kept !== data) this.releasePiece(data);
     return kept !== undefined;

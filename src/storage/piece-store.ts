@@ -23,8 +23,10 @@ export interface PieceStore {
    * Throws a StorageError when the piece cannot be kept; one with
    * `permanent` set (isPermanentStorageError) will fail again however often
    * the piece is fetched: the torrent stops with it (its `error` state).
+   * `onMismatch` sees the data of a piece that failed its hash before it is
+   * let go (the torrent hashes its blocks, to tell later who sent bad ones).
    */
-  writePiece(index: number, data: Buffer): Promise<boolean>;
+  writePiece(index: number, data: Buffer, onMismatch?: (data: Buffer) => void): Promise<boolean>;
   /** A block of a verified piece, for a peer's request; release the lease once it is sent. */
   readBlock(index: number, begin: number, length: number): Promise<BlockLease>;
   /** Hashes every piece held and rebuilds the verified set. */

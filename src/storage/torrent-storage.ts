@@ -189,7 +189,11 @@ export class TorrentStorage {
    * (a full disk, a name too long), throws a StorageError with `permanent`
    * set: the torrent must stop, not fetch the piece again.
    */
-  async writePiece(index: number, data: Buffer): Promise<boolean> {
+  async writePiece(
+    index: number,
+    data: Buffer,
+    onMismatch?: (data: Buffer) => void,
+  ): Promise<boolean> {
     if (data.length !== pieceSize(this.meta, index)) {
       throw new StorageError(
         "bad_range",
@@ -211,6 +215,7 @@ export class TorrentStorage {
       ok = await this.#retrying(() =>
         PieceWriter.get().write(data, expected, writes, this.#opts.directIo !== false),
       );
+      if (!ok) onMismatch?.(data);
     } finally {
       if (!ok) pool.release(data);
     }

@@ -1,41 +1,51 @@
 /**
- * Peers that sent bad data. Every peer that contributed to a piece that failed
- * its hash gets a strike (two when it sent the whole piece alone); at the
- * threshold its address is banned for the session: disconnected, never dialled
- * or accepted again. An honest peer that shared a piece with a liar may get a
- * strike, so one shared failure never bans on its own.
+ * Peers that sent bad data, banned for the session: disconnected, never
+ * dialled or accepted again. A ban needs proof, because a piece that fails
+ * its hash (BEP 3) blames every peer that sent part of it, and an honest
+ * seeder often shares a piece with the liar: proof is a failed piece sent
+ * by one peer alone, or a block that differs from the piece's verified copy
+ * (smart-ban.ts). A shared failure is a strike, shown and cleared when the
+ * peer's blocks prove true; strikes alone never ban, so the honest peers
+ * of a swarm with a liar in it are never all banned.
  */
 export class BanList {
-  readonly #threshold: number;
   readonly #strikes = new Map<string, number>();
   readonly #banned = new Set<string>();
 
-  constructor(threshold = 2) {
-    this.#threshold = threshold;
+  /**
+   * Records a failed piece by the keys of the peers that sent its blocks:
+   * one peer alone is banned (returned); several get a strike each.
+   */
+  pieceFailed(senders: readonly string[]): string[] {
+    const distinct = [...new Set(senders)];
+    if (distinct.length === 1) return this.ban(distinct);
+    for (const key of distinct) this.#strikes.set(key, (this.#strikes.get(key) ?? 0) + 1);
+    return [];
   }
 
-  /** Records a failed piece; returns the hosts banned by it. */
-  pieceFailed(contributorHosts: readonly string[]): string[] {
-    const hosts = [...new Set(contributorHosts)];
-    const weight = hosts.length === 1 ? 2 : 1;
-    const banned: string[] = [];
-    for (const host of hosts) {
-      const strikes = (this.#strikes.get(host) ?? 0) + weight;
-      this.#strikes.set(host, strikes);
-      if (strikes >= this.#threshold && !this.#banned.has(host)) {
-        this.#banned.add(host);
-        banned.push(host);
-      }
+  /** Bans these keys; returns those not banned before. */
+  ban(keys: readonly string[]): string[] {
+    const added: string[] = [];
+    for (const key of keys) {
+      if (this.#banned.has(key)) continue;
+      this.#banned.add(key);
+      this.#strikes.delete(key);
+      added.push(key);
     }
-    return banned;
+    return added;
   }
 
-  isBanned(host: string): boolean {
-    return this.#banned.has(host);
+  /** Their blocks matched a verified piece: their strikes go. */
+  cleared(keys: readonly string[]): void {
+    for (const key of keys) this.#strikes.delete(key);
   }
 
-  strikes(host: string): number {
-    return this.#strikes.get(host) ?? 0;
+  isBanned(key: string): boolean {
+    return this.#banned.has(key);
+  }
+
+  strikes(key: string): number {
+    return this.#strikes.get(key) ?? 0;
   }
 
   get size(): number {

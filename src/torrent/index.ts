@@ -10,8 +10,8 @@
  *   t.acceptIncoming(negotiated)   // after peer's negotiateIncoming, routed by info hash
  *   t.extensions.register({ name: "ut_metadata", handler })   // BEP 10
  *
- * Events: "state"(state, previous) "metadata" "piece" "hash-failed" "complete"
- *         "peer-connected" "peer-closed" "dht-node"(host, port) "warning"
+ * Events: "state"(state, previous) "metadata" "piece" "hash-failed" "peer-banned"
+ *         "complete" "peer-connected" "peer-closed" "dht-node"(host, port) "warning"
  */
 export { BanList } from "./bans.ts";
 export { TorrentError, type TorrentErrorCode } from "./errors.ts";

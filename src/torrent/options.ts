@@ -64,6 +64,8 @@ export interface TorrentEvents {
   piece: [index: number];
   /** A piece failed its hash; `banned` lists addresses banned for it. */
   "hash-failed": [index: number, banned: string[]];
+  /** A peer proven to send bad data is banned for the session (bans.ts): its address, why. */
+  "peer-banned": [address: string, reason: string];
   complete: [];
   "peer-connected": [peer: PeerInfo];
   /** `peer`: its last figures (totals by source survive the connection). */

@@ -1,13 +1,16 @@
 /**
  * Blocks of pieces being downloaded, gathered in memory until the piece is
  * whole, then hashed and written at once: one write per piece, and no piece
- * is read back from disk to be verified. Remembers which peers sent data for
- * each piece, so a piece that fails its hash implicates exactly them.
+ * is read back from disk to be verified. Remembers who sent each block, so
+ * a piece that fails its hash implicates exactly them, block by block (the
+ * smart ban needs to know which block came from whom).
  */
+import { BLOCK_LENGTH } from "../util/index.ts";
 
-interface Assembly {
+interface Assembly<S> {
   data: Buffer;
-  contributors: Set<string>;
+  /** Who sent each block (one array per piece: nothing is allocated per block). */
+  senders: (S | undefined)[];
 }
 
 /** Where piece memory comes from and goes back to (TorrentStorage, over a pool). */
@@ -16,19 +19,20 @@ export interface PieceMemory {
   releasePiece(data: Buffer): void;
 }
 
-export class PieceAssembler {
+export class PieceAssembler<S = string> {
   readonly #memory: PieceMemory;
-  readonly #pieces = new Map<number, Assembly>();
+  readonly #pieces = new Map<number, Assembly<S>>();
 
   constructor(memory: PieceMemory) {
     this.#memory = memory;
   }
 
   /** Copies a block into its piece (the block's buffer belongs to the socket). */
-  add(index: number, begin: number, block: Buffer, peerId: string): void {
+  add(index: number, begin: number, block: Buffer, sender: S): void {
     let a = this.#pieces.get(index);
     if (!a) {
-      a = { data: this.#memory.acquirePiece(index), contributors: new Set() };
+      const data = this.#memory.acquirePiece(index);
+      a = { data, senders: new Array(Math.ceil(data.length / BLOCK_LENGTH)) };
       this.#pieces.set(index, a);
     }
     // A fill of exactly the block's length is one copy of it, done by
@@ -37,15 +41,18 @@ export class PieceAssembler {
     // which measured twice as slow: the largest cost on a download's socket
     // thread. (An empty block has nothing to copy; fill would refuse it.)
     if (block.length > 0) a.data.fill(block, begin, begin + block.length);
-    a.contributors.add(peerId);
+    a.senders[Math.floor(begin / BLOCK_LENGTH)] = sender;
   }
 
-  /** Removes a complete piece: its bytes (now the caller's) and who sent them. */
-  take(index: number): { data: Buffer; contributors: string[] } | undefined {
+  /**
+   * Removes a complete piece: its bytes (now the caller's) and who sent
+   * each block. A block sent again (a piece started over) names its last sender.
+   */
+  take(index: number): { data: Buffer; senders: (S | undefined)[] } | undefined {
     const a = this.#pieces.get(index);
     if (!a) return undefined;
     this.#pieces.delete(index);
-    return { data: a.data, contributors: [...a.contributors] };
+    return a;
   }
 
   /** Forgets a piece (its download restarts from nothing). */

@@ -2,8 +2,9 @@
  * The downloading side of a torrent with its metadata: interest in each
  * peer, what to ask it for (the picker), blocks gathered into pieces, and
  * whole pieces verified and written. Trusts nothing a peer sends: blocks
- * count only inside a piece whose hash matches, and peers whose data fails
- * are kept off the piece and banned.
+ * count only inside a piece whose hash matches; a piece that fails is
+ * fetched again from one peer (the picker's parole) and the peers that sent
+ * bad data are banned once proven (bans.ts, smart-ban.ts).
  */
 import type { Bitfield } from "../bitfield/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
@@ -14,6 +15,7 @@ import type { RandomSource } from "../util/index.ts";
 import type { BlockRef } from "../wire/index.ts";
 import type { PeerSet } from "./peer-set.ts";
 import { PieceAssembler } from "./piece-assembler.ts";
+import { blockDigests, SmartBan } from "./smart-ban.ts";
 import type { SwarmPeer } from "./swarm-peer.ts";
 
 /**
@@ -36,6 +38,8 @@ export interface RequesterHost {
   verified(index: number): void;
   /** A piece failed its hash; `banned`: the addresses banned for it. */
   hashFailed(index: number, banned: string[]): void;
+  /** Addresses banned for sending bad data (at a failure, or proven once a piece passed). */
+  banned(keys: string[], reason: string): void;
   /** Every piece is verified. */
   completed(): void;
   /** The data cannot take pieces any more (a full disk, a name too long): the torrent stops. */
@@ -46,7 +50,8 @@ export interface RequesterHost {
 export class Requester {
   readonly #host: RequesterHost;
   readonly #picker: PiecePicker;
-  readonly #assembler: PieceAssembler;
+  readonly #assembler: PieceAssembler<SwarmPeer>;
+  readonly #smartBan = new SmartBan();
   /** Payload bytes received in accepted blocks. */
   downloaded = 0;
   /** Bytes received that were not wanted (duplicates, unrequested). */
@@ -146,7 +151,7 @@ export class Requester {
         .get(id)
         ?.conn.cancel({ index: block.index, begin: block.begin, length: block.data.length });
     }
-    this.#assembler.add(block.index, block.begin, block.data, peer.id);
+    this.#assembler.add(block.index, block.begin, block.data, peer);
     if (outcome.pieceDone) void this.#finishPiece(block.index);
     this.request(peer);
   }
@@ -155,10 +160,16 @@ export class Requester {
     const piece = this.#assembler.take(index);
     if (!piece) return;
     const host = this.#host;
+    // Block digests, for the smart ban: of a piece that failed before, now
+    // (its verdict, pass or fail, is judged block by block); of any other,
+    // only if it fails (the storage shows us the data before letting it go).
+    let digests = this.#smartBan.tracks(index) ? blockDigests(piece.data) : undefined;
     let ok: boolean;
     this.#writing++;
     try {
-      ok = await host.storage.writePiece(index, piece.data);
+      ok = await host.storage.writePiece(index, piece.data, (bad) => {
+        digests ??= blockDigests(bad);
+      });
     } catch (err) {
       this.#picker.pieceFailed(index);
       // Storage tried again where that could help: fetching the piece anew
@@ -176,18 +187,52 @@ export class Requester {
     }
     if (!ok) {
       this.hashFailures++;
-      this.#picker.pieceFailed(index, piece.contributors);
-      const hosts = piece.contributors.map((id) => host.peers.get(id)?.banKey ?? id);
-      const banned = host.peers.bans.pieceFailed(hosts);
-      host.peers.closeBanned(banned, "banned: sent data that failed the piece hash");
-      host.hashFailed(index, banned);
+      this.#pieceFailed(index, piece.senders, digests ?? []);
       this.#requestAll();
       return;
     }
+    if (digests) this.#judge(index, digests);
     this.#picker.pieceVerified(index);
     for (const p of host.peers.values()) p.conn.sendHave(index);
     host.verified(index);
     if (this.complete) host.completed();
     else for (const p of host.peers.values()) this.updateInterest(p);
+  }
+
+  /**
+   * A piece failed its hash. Sent by one peer alone, it proves that peer a
+   * liar; sent by several, it is on record (block by block) until the
+   * piece passes, and its senders stay off it while others have it.
+   */
+  #pieceFailed(
+    index: number,
+    senders: readonly (SwarmPeer | undefined)[],
+    digests: readonly Buffer[],
+  ): void {
+    const host = this.#host;
+    const peers = [...new Set(senders)].filter((p) => p !== undefined);
+    this.#picker.pieceFailed(
+      index,
+      peers.map((p) => p.id),
+    );
+    const keys = senders.map((p) => p?.banKey);
+    const banned = host.peers.bans.pieceFailed(keys.filter((k) => k !== undefined));
+    if (banned.length === 0) this.#smartBan.failed(index, keys, digests);
+    this.#banned(banned, "banned: sent a piece that failed its hash");
+    host.hashFailed(index, banned);
+  }
+
+  /** A piece that failed before passed: who sent blocks unlike the good copy lied. */
+  #judge(index: number, digests: readonly Buffer[]): void {
+    const { liars, honest } = this.#smartBan.passed(index, digests);
+    const bans = this.#host.peers.bans;
+    bans.cleared(honest);
+    this.#banned(bans.ban(liars), "banned: sent a block unlike the verified piece");
+  }
+
+  #banned(keys: string[], reason: string): void {
+    if (keys.length === 0) return;
+    this.#host.peers.closeBanned(keys, reason);
+    this.#host.banned(keys, reason);
   }
 }

@@ -415,6 +415,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         this.emit("piece", index);
       },
       hashFailed: (index, banned) => this.emit("hash-failed", index, banned),
+      banned: (keys, reason) => {
+        for (const key of keys) this.emit("peer-banned", key, reason);
+      },
       completed: () => void this.#onComplete(),
       failed: (err) => this.#fail(err),
       warn: (err) => this.#warn(err),

@@ -15,7 +15,7 @@ import type { Torrent } from "../../src/torrent/index.ts";
 import { type RandomSource, seededRandom } from "../../src/util/index.ts";
 import { simulatedContent, simulatedMetainfo } from "./content.ts";
 import { runFor, runUntil } from "./driver.ts";
-import { LyingStore } from "./lying-store.ts";
+import { corruptPieces, type LiePolicy, LyingStore } from "./lying-store.ts";
 import { SimClock } from "./sim-clock.ts";
 import { type SimNode, startNode } from "./sim-node.ts";
 
@@ -32,6 +32,8 @@ export interface SimPeerSpec {
   uploadSlots?: number;
   /** A lying seeder: requests for these pieces are answered with corrupted data. */
   lieAbout?: (piece: number) => boolean;
+  /** A liar with its own policy for each request (lying-store.ts); wins over lieAbout. */
+  lie?: LiePolicy;
   /** Added by info hash alone: it waits in its metadata state until given the metadata. */
   byInfoHash?: boolean;
   /** Joins the swarm this long after the start (default 0). */
@@ -101,11 +103,12 @@ export class Swarm {
     const bank = new PieceBank();
     for (const [i, spec] of o.peers.entries()) {
       const address = `10.0.${Math.floor((i + 1) / 250)}.${((i + 1) % 250) + 1}`;
+      const policy = spec.lie ?? (spec.lieAbout ? corruptPieces(spec.lieAbout) : undefined);
       const memory = await MemoryStorage.open(
         swarm.meta,
-        spec.seed || spec.lieAbout ? { content: swarm.content, bank } : { bank },
+        spec.seed || policy ? { content: swarm.content, bank } : { bank },
       );
-      const store = spec.lieAbout ? new LyingStore(memory, spec.lieAbout) : memory;
+      const store = policy ? new LyingStore(memory, policy) : memory;
       const hostOptions: Parameters<MemoryNetwork["addHost"]>[1] = {
         latencyMs: spec.latencyMs ?? 10,
       };
@@ -172,7 +175,7 @@ export class Swarm {
 
   /** The peers that download (neither seeds nor liars). */
   get leechers(): SimPeer[] {
-    return this.peers.filter((p) => !p.spec.seed && !p.spec.lieAbout);
+    return this.peers.filter((p) => !p.spec.seed && !p.spec.lieAbout && !p.spec.lie);
   }
 
   /** Runs until `done` holds (default: every leecher is complete). */
