@@ -34,7 +34,10 @@ export function routePeerEvents(peer: SwarmPeer, to: PeerEventSinks): void {
     peer.lastBlockAt = to.clock.now();
     to.requester()?.onBlock(peer, block);
   });
-  conn.on("request", (ref) => to.serve(ref));
+  conn.on("request", (ref) => {
+    peer.lastRequestAt = to.clock.now();
+    to.serve(ref);
+  });
   conn.on("interested", () => to.slots.onInterested());
   conn.on("not-interested", () => to.slots.onNotInterested(peer));
   conn.on("port", (port) => {

@@ -2,7 +2,8 @@
  * A torrent's peers: the connections (one per peer), the addresses waiting
  * to be dialled, the dials in flight, incoming connections and bans. Every
  * connection, dialled or accepted, goes through the negotiation step
- * (peer/negotiate.ts) before it becomes a PeerConnection.
+ * (peer/negotiate.ts) before it becomes a PeerConnection. When the set is
+ * full, an idle connection gives way to a newcomer (eviction.ts).
  */
 import type { Transport } from "../net/index.ts";
 import {
@@ -15,6 +16,7 @@ import {
 import type { PeerAddress } from "../tracker-proto/index.ts";
 import { type Clock, compareBytes, formatEndpoint, type Logger } from "../util/index.ts";
 import { BanList } from "./bans.ts";
+import { leastUseful } from "./eviction.ts";
 import { banKey, SwarmPeer } from "./swarm-peer.ts";
 
 export interface PeerSetHost {
@@ -46,6 +48,11 @@ export class PeerSet {
   /** Addresses to dial ("ip:port" → address), from trackers and by hand. */
   readonly #candidates = new Map<string, PeerAddress>();
   readonly #dialing = new Set<string>();
+  /** Connections closed now must not start dials (a slot freed for an incoming peer). */
+  #holdDials = false;
+  /** connectMore() is running: a nested call (a close it caused) asks for another pass. */
+  #connecting = false;
+  #connectAgain = false;
 
   constructor(host: PeerSetHost) {
     this.#host = host;
@@ -73,28 +80,61 @@ export class PeerSet {
     this.connectMore();
   }
 
-  /** Whether a connection from this address would be taken (asked before answering it). */
+  /**
+   * Whether a connection from this address would be taken (asked before
+   * answering it): while there is room, or an idle connection to give way.
+   */
   canAccept(host: string, port: number): boolean {
-    if (!this.#host.active() || this.#peers.size >= this.#host.maxPeers) return false;
-    return !this.bans.isBanned(banKey(host, port));
+    if (!this.#host.active() || this.bans.isBanned(banKey(host, port))) return false;
+    return (
+      this.#hasRoom() || leastUseful(this.#peers.values(), this.#host.clock.now()) !== undefined
+    );
   }
 
   /** A connection that reached us, negotiated by the session. */
   accept(negotiated: Negotiated): boolean {
     const { stream } = negotiated;
     const host = stream.remoteAddress ?? "?";
-    if (!this.canAccept(host, stream.remotePort ?? 0)) return false;
+    if (!this.#host.active() || this.bans.isBanned(banKey(host, stream.remotePort ?? 0))) {
+      return false;
+    }
+    // The slot freed is this newcomer's: no dial may take it first.
+    this.#holdDials = true;
+    try {
+      if (!this.#hasRoom() && !this.#evictIdle()) return false;
+    } finally {
+      this.#holdDials = false;
+    }
     this.#attach(negotiated, host, undefined);
     return true;
   }
 
-  /** Dials candidates while there is room. */
+  /** Dials candidates while there is room, or an idle connection to give way. */
   connectMore(): void {
-    if (!this.#host.active()) return;
+    if (!this.#host.active() || this.#holdDials) return;
+    if (this.#connecting) {
+      this.#connectAgain = true;
+      return;
+    }
+    this.#connecting = true;
+    try {
+      do {
+        this.#connectAgain = false;
+        this.#dialCandidates();
+      } while (this.#connectAgain && this.#host.active());
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  #dialCandidates(): void {
     for (const [key, a] of this.#candidates) {
-      if (this.#peers.size + this.#dialing.size >= this.#host.maxPeers) break;
+      if (this.#dialing.has(key) || this.#connectedTo(key)) {
+        this.#candidates.delete(key);
+        continue;
+      }
+      if (!this.#hasRoom() && !this.#evictIdle()) break;
       this.#candidates.delete(key);
-      if (this.#dialing.has(key) || this.#connectedTo(key)) continue;
       this.#dialing.add(key);
       this.#dial(key, a);
     }
@@ -108,6 +148,19 @@ export class PeerSet {
   /** Closes the connections of banned addresses. */
   closeBanned(keys: readonly string[], reason: string): void {
     for (const p of [...this.#peers.values()]) if (keys.includes(p.banKey)) p.conn.close(reason);
+  }
+
+  #hasRoom(): boolean {
+    return this.#peers.size + this.#dialing.size < this.#host.maxPeers;
+  }
+
+  /** Closes the least useful connection, if one is idle (eviction.ts); true if one went. */
+  #evictIdle(): boolean {
+    const idle = leastUseful(this.#peers.values(), this.#host.clock.now());
+    if (!idle) return false;
+    // Its "close" comes at once: the slot is free on return.
+    idle.conn.close("idle: dropped to make room for another peer");
+    return true;
   }
 
   #dial(key: string, a: PeerAddress): void {

@@ -24,6 +24,8 @@ export class SwarmPeer implements PickerPeer {
   everUnchokedUs = false;
   /** The newest block the peer asked us for (what it is fetching, for the console). */
   lastRequest: BlockRef | undefined;
+  /** Clock time of the peer's newest request (its use to us, eviction.ts). */
+  lastRequestAt: number | undefined;
   /** Seeds we connected to while seeding ourselves are closed at once. */
   readonly connectedAt: number;
   /** We have wanted some of the peer's pieces (as seen at a choke round). */

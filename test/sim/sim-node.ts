@@ -27,6 +27,8 @@ export interface SimNodeOptions {
   byInfoHash?: boolean;
   /** The client's own upload limit, bytes/s (default none). */
   uploadLimit?: number;
+  /** The torrent's most connections (default the engine's). */
+  maxPeers?: number;
 }
 
 export interface SimNode {
@@ -51,6 +53,7 @@ export async function startNode(o: SimNodeOptions): Promise<SimNode> {
     clock: o.clock,
     random: o.random,
     ...(o.uploadLimit !== undefined ? { uploadLimit: o.uploadLimit } : {}),
+    ...(o.maxPeers !== undefined ? { maxPeersPerTorrent: o.maxPeers } : {}),
     torrentDefaults,
   });
   const torrent = await client.add(o.byInfoHash ? { infoHash: o.meta.infoHash } : o.meta);

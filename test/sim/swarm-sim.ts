@@ -38,6 +38,10 @@ export interface SimPeerSpec {
   byInfoHash?: boolean;
   /** Joins the swarm this long after the start (default 0). */
   joinAtMs?: number;
+  /** Dials nobody when it joins: the others must find it (or be told of it). */
+  dialsNobody?: boolean;
+  /** The torrent's most connections (default the engine's, 50). */
+  maxPeers?: number;
 }
 
 export interface SwarmOptions {
@@ -140,6 +144,7 @@ export class Swarm {
       dataDir: join(this.#dir, peer.spec.name),
       ...(peer.spec.uploadSlots !== undefined ? { uploadSlots: peer.spec.uploadSlots } : {}),
       ...(peer.spec.byInfoHash ? { byInfoHash: true } : {}),
+      ...(peer.spec.maxPeers !== undefined ? { maxPeers: peer.spec.maxPeers } : {}),
       ...(this.#o.capsAt === "client" && peer.spec.uploadRate !== undefined
         ? { uploadLimit: peer.spec.uploadRate }
         : {}),
@@ -154,6 +159,7 @@ export class Swarm {
     if (node.torrent.complete) done();
     node.torrent.on("complete", done);
     const mesh = this.#o.topology === "mesh";
+    if (peer.spec.dialsNobody) return;
     node.torrent.addPeers(
       this.peers
         .filter((p) => p !== peer && (mesh || p.node))
