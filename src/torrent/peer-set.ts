@@ -1,9 +1,10 @@
 /**
- * A torrent's peers: the connections (one per peer), the addresses waiting
- * to be dialled, the dials in flight, incoming connections and bans. Every
- * connection, dialled or accepted, goes through the negotiation step
- * (peer/negotiate.ts) before it becomes a PeerConnection. When the set is
- * full, an idle connection gives way to a newcomer (eviction.ts).
+ * A torrent's peers: the connections (one per peer), the addresses it knows
+ * and dials again when their connections end (known-peers.ts), the dials in
+ * flight, incoming connections and bans. Every connection, dialled or
+ * accepted, goes through the negotiation step (peer/negotiate.ts) before it
+ * becomes a PeerConnection. When the set is full, an idle connection gives
+ * way to a newcomer (eviction.ts).
  */
 import type { Transport } from "../net/index.ts";
 import {
@@ -14,10 +15,21 @@ import {
   type PeerConnectionOptions,
 } from "../peer/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
-import { type Clock, compareBytes, formatEndpoint, type Logger } from "../util/index.ts";
+import { type Clock, compareBytes, type Logger, type TimerHandle } from "../util/index.ts";
 import { BanList } from "./bans.ts";
-import { leastUseful } from "./eviction.ts";
+import { IDLE_GRACE_MS, leastUseful } from "./eviction.ts";
+import {
+  type KnownPeer,
+  KnownPeers,
+  type PeerSource,
+  USEFUL_CONNECTION_MS,
+} from "./known-peers.ts";
 import { banKey, SwarmPeer } from "./swarm-peer.ts";
+
+/** The close reason of a connection dropped for being idle (never a useful one). */
+const EVICTED = "idle: dropped to make room for another peer";
+/** Dials cannot go out less than this apart for one torrent's redial timer (no spinning). */
+const MIN_REDIAL_WAIT_MS = 1_000;
 
 export interface PeerSetHost {
   clock: Clock;
@@ -31,6 +43,8 @@ export interface PeerSetHost {
   dial(host: string, port: number): Promise<Transport>;
   /** May we connect now (an active state)? */
   active(): boolean;
+  /** We have every piece (seeds are not dialled then). */
+  complete(): boolean;
   /** Options for a new connection (geometry and our pieces once known). */
   connectionOptions(): PeerConnectionOptions;
   /** A new connection: the torrent attaches its listeners ("ready" comes after). */
@@ -39,17 +53,23 @@ export interface PeerSetHost {
   connected(peer: SwarmPeer): void;
   /** A connection closed and left the set. */
   detached(peer: SwarmPeer, reason: string): void;
+  /** No connection is left and no dial is in flight (a re-announce may help). */
+  peerless(): void;
 }
 
 export class PeerSet {
   readonly bans = new BanList();
   readonly #host: PeerSetHost;
   readonly #peers = new Map<string, SwarmPeer>();
-  /** Addresses to dial ("ip:port" → address), from trackers and by hand. */
-  readonly #candidates = new Map<string, PeerAddress>();
+  readonly #known = new KnownPeers();
+  /** "ip:port" of the dials in flight. */
   readonly #dialing = new Set<string>();
+  #redialTimer: TimerHandle | undefined;
+  #redialAt = 0;
   /** Connections closed now must not start dials (a slot freed for an incoming peer). */
   #holdDials = false;
+  /** closeAll() is closing everything: those closes are no fault of the peers. */
+  #closingAll = false;
   /** connectMore() is running: a nested call (a close it caused) asks for another pass. */
   #connecting = false;
   #connectAgain = false;
@@ -62,6 +82,16 @@ export class PeerSet {
     return this.#peers.size;
   }
 
+  /** Dials in flight. */
+  get dialing(): number {
+    return this.#dialing.size;
+  }
+
+  /** Addresses known for the swarm, connected or not. */
+  get known(): number {
+    return this.#known.size;
+  }
+
   values(): IterableIterator<SwarmPeer> {
     return this.#peers.values();
   }
@@ -70,13 +100,24 @@ export class PeerSet {
     return this.#peers.get(id);
   }
 
-  /** Addresses to connect to (from a tracker, PEX, DHT or by hand). */
-  add(addresses: readonly PeerAddress[]): void {
+  /**
+   * Addresses to connect to (from a tracker, PEX, DHT or by hand). Known
+   * ones keep their history, but one given by hand is dialled at once.
+   */
+  add(addresses: readonly PeerAddress[], source: PeerSource = "manual"): void {
+    const now = this.#host.clock.now();
     for (const a of addresses) {
       if (a.port <= 0 || a.port > 65535) continue;
       if (this.bans.isBanned(banKey(a.ip, a.port))) continue;
-      this.#candidates.set(formatEndpoint(a.ip, a.port), a);
+      const known = this.#known.add(a.ip, a.port, source, now);
+      if (known && source === "manual" && !known.busy) known.nextDialAt = now;
     }
+    this.connectMore();
+  }
+
+  /** The torrent runs (again): every known address is dialled, whatever its wait. */
+  start(): void {
+    this.#known.allDue(this.#host.clock.now());
     this.connectMore();
   }
 
@@ -105,11 +146,11 @@ export class PeerSet {
     } finally {
       this.#holdDials = false;
     }
-    this.#attach(negotiated, host, undefined);
+    this.#attach(negotiated, host, undefined, undefined);
     return true;
   }
 
-  /** Dials candidates while there is room, or an idle connection to give way. */
+  /** Dials due addresses while there is room, or an idle connection to give way. */
   connectMore(): void {
     if (!this.#host.active() || this.#holdDials) return;
     if (this.#connecting) {
@@ -120,34 +161,81 @@ export class PeerSet {
     try {
       do {
         this.#connectAgain = false;
-        this.#dialCandidates();
+        this.#dialDue();
       } while (this.#connectAgain && this.#host.active());
     } finally {
       this.#connecting = false;
     }
   }
 
-  #dialCandidates(): void {
-    for (const [key, a] of this.#candidates) {
-      if (this.#dialing.has(key) || this.#connectedTo(key)) {
-        this.#candidates.delete(key);
-        continue;
-      }
-      if (!this.#hasRoom() && !this.#evictIdle()) break;
-      this.#candidates.delete(key);
-      this.#dialing.add(key);
-      this.#dial(key, a);
+  /** Closes every connection (they leave the set through their "close"); no redial until start(). */
+  closeAll(reason: string): void {
+    this.#clearRedial();
+    this.#closingAll = true;
+    try {
+      for (const p of [...this.#peers.values()]) p.conn.close(reason);
+    } finally {
+      this.#closingAll = false;
     }
   }
 
-  /** Closes every connection (they leave the set through their "close"). */
-  closeAll(reason: string): void {
-    for (const p of [...this.#peers.values()]) p.conn.close(reason);
+  /** Closes the connections of banned addresses, and forgets those addresses. */
+  closeBanned(keys: readonly string[], reason: string): void {
+    if (keys.length === 0) return;
+    this.#known.forget((k) => keys.includes(banKey(k.ip, k.port)));
+    for (const p of [...this.#peers.values()]) if (keys.includes(p.banKey)) p.conn.close(reason);
   }
 
-  /** Closes the connections of banned addresses. */
-  closeBanned(keys: readonly string[], reason: string): void {
-    for (const p of [...this.#peers.values()]) if (keys.includes(p.banKey)) p.conn.close(reason);
+  #dialDue(): void {
+    const host = this.#host;
+    const now = host.clock.now();
+    const complete = host.complete();
+    let full = false;
+    for (const known of this.#known.due(now)) {
+      if (known.busy) continue;
+      if (complete && known.seed) {
+        // Two seeds have nothing to trade: ask again much later (it may have lost data).
+        this.#known.failed(known, now);
+        continue;
+      }
+      const connected = this.#connectedTo(known.key);
+      if (connected) {
+        // It reached us first: its connection stands for the address.
+        if (!connected.known) this.#link(connected, known, now);
+        else this.#known.deferred(known, now);
+        continue;
+      }
+      if (!this.#hasRoom() && !this.#evictIdle()) {
+        full = true;
+        break;
+      }
+      known.busy = true;
+      this.#dialing.add(known.key);
+      this.#dial(known);
+    }
+    // Full: a connection may turn idle (and give way) within a grace period.
+    this.#scheduleRedial(full ? now + IDLE_GRACE_MS / 2 : this.#known.nextDueAt());
+  }
+
+  #scheduleRedial(at: number | undefined): void {
+    if (at === undefined || !this.#host.active()) {
+      this.#clearRedial();
+      return;
+    }
+    const now = this.#host.clock.now();
+    const when = Math.max(at, now + MIN_REDIAL_WAIT_MS);
+    if (this.#redialTimer && this.#redialAt <= when) return;
+    this.#clearRedial();
+    this.#redialAt = when;
+    this.#redialTimer = this.#host.clock.setTimeout(() => {
+      this.#redialTimer = undefined;
+      this.connectMore();
+    }, when - now);
+  }
+
+  #clearRedial(): void {
+    if (this.#redialTimer) this.#host.clock.clearTimeout(this.#redialTimer);
+    this.#redialTimer = undefined;
   }
 
   #hasRoom(): boolean {
@@ -159,14 +247,14 @@ export class PeerSet {
     const idle = leastUseful(this.#peers.values(), this.#host.clock.now());
     if (!idle) return false;
     // Its "close" comes at once: the slot is free on return.
-    idle.conn.close("idle: dropped to make room for another peer");
+    idle.conn.close(EVICTED);
     return true;
   }
 
-  #dial(key: string, a: PeerAddress): void {
+  #dial(known: KnownPeer): void {
     const host = this.#host;
     host
-      .dial(a.ip, a.port)
+      .dial(known.ip, known.port)
       .then((stream) =>
         negotiateOutgoing(stream, {
           ...host.identity,
@@ -175,29 +263,57 @@ export class PeerSet {
         }),
       )
       .then((negotiated) => {
-        this.#dialing.delete(key);
-        if (!host.active() || this.#connectedTo(key)) return negotiated.stream.destroy();
-        this.#attach(negotiated, a.ip, a.port);
+        this.#dialing.delete(known.key);
+        if (!host.active() || this.#connectedTo(known.key)) {
+          this.#known.deferred(known, host.clock.now());
+          return negotiated.stream.destroy();
+        }
+        this.#attach(negotiated, known.ip, known.port, known);
       })
-      .catch((err: Error) => {
-        this.#dialing.delete(key);
-        host.logger.debug("dial failed", { peer: key, error: err.message });
+      .catch((err: Error & { code?: string }) => {
+        this.#dialing.delete(known.key);
+        const now = host.clock.now();
+        // The session's own connection limit is no fault of the address.
+        if (err.code === "connection_limit") this.#known.deferred(known, now);
+        else this.#known.failed(known, now);
+        host.logger.debug("dial failed", {
+          peer: known.key,
+          failures: known.failures,
+          error: err.message,
+        });
         this.connectMore();
+        this.#checkPeerless();
       });
   }
 
-  #connectedTo(key: string): boolean {
-    for (const p of this.#peers.values()) if (p.address === key) return true;
-    return false;
+  #connectedTo(key: string): SwarmPeer | undefined {
+    for (const p of this.#peers.values()) if (p.address === key) return p;
+    return undefined;
   }
 
-  #attach(negotiated: Negotiated, host: string, port: number | undefined): void {
+  #link(peer: SwarmPeer, known: KnownPeer, now: number): void {
+    peer.known = known;
+    this.#known.connected(known, now);
+  }
+
+  #attach(
+    negotiated: Negotiated,
+    host: string,
+    port: number | undefined,
+    known: KnownPeer | undefined,
+  ): void {
+    const now = this.#host.clock.now();
     const conn = new PeerConnection(negotiated, this.#host.connectionOptions());
-    const peer = new SwarmPeer(conn, host, port, negotiated.outgoing, this.#host.clock.now());
+    const peer = new SwarmPeer(conn, host, port, negotiated.outgoing, now);
     this.#peers.set(peer.id, peer);
+    if (known) this.#link(peer, known, now);
     conn.on("ready", () => this.#onReady(peer));
     conn.on("extended-handshake", (h) => {
-      if (peer.listenPort === undefined && h.p) peer.listenPort = h.p;
+      if (peer.listenPort !== undefined || !h.p) return;
+      // BEP 10 `p`: where a peer that reached us listens, to dial it again later.
+      peer.listenPort = h.p;
+      const listening = this.#known.add(host, h.p, "incoming", this.#host.clock.now());
+      if (listening && !listening.busy) this.#link(peer, listening, this.#host.clock.now());
     });
     conn.on("close", (reason) => this.#onClose(peer, reason));
     this.#host.attached(peer);
@@ -214,6 +330,10 @@ export class PeerSet {
       const keepOutgoing = compareBytes(this.#host.identity.peerId, conn.peerId) < 0;
       const drop =
         other.outgoing !== peer.outgoing && peer.outgoing === keepOutgoing ? other : peer;
+      const keep = drop === peer ? other : peer;
+      // The address it is known by now stands for the connection that stays.
+      if (drop.known && !keep.known) keep.known = drop.known;
+      drop.known = undefined;
       drop.conn.close("already connected to this peer");
       if (drop === peer) return;
     }
@@ -223,7 +343,27 @@ export class PeerSet {
   #onClose(peer: SwarmPeer, reason: string): void {
     if (this.#peers.get(peer.id) !== peer) return;
     this.#peers.delete(peer.id);
+    const known = peer.known;
+    if (known) {
+      const now = this.#host.clock.now();
+      known.seed = (peer.conn.pieceCount ?? 0) > 0 && peer.have.isComplete();
+      if (this.#closingAll) this.#known.deferred(known, now);
+      else this.#known.closed(known, this.#wasUseful(peer, reason, now), now);
+    }
     this.#host.detached(peer, reason);
     this.connectMore();
+    this.#checkPeerless();
+  }
+
+  /** Blocks either way, or a long connection not dropped as idle: worth dialling again soon. */
+  #wasUseful(peer: SwarmPeer, reason: string, now: number): boolean {
+    if (peer.lastBlockAt !== undefined || peer.lastRequestAt !== undefined) return true;
+    return reason !== EVICTED && now - peer.connectedAt >= USEFUL_CONNECTION_MS;
+  }
+
+  #checkPeerless(): void {
+    if (this.#host.active() && this.#peers.size === 0 && this.#dialing.size === 0) {
+      this.#host.peerless();
+    }
   }
 }

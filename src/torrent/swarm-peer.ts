@@ -9,6 +9,7 @@ import type { PeerConnection } from "../peer/index.ts";
 import type { PickerPeer } from "../picker/index.ts";
 import { formatEndpoint } from "../util/index.ts";
 import type { BlockRef } from "../wire/index.ts";
+import type { KnownPeer } from "./known-peers.ts";
 
 let nextSerial = 1;
 
@@ -18,6 +19,8 @@ export class SwarmPeer implements PickerPeer {
   readonly host: string;
   /** The port the peer listens on, when known (we dialled it, or BEP 10 `p`). */
   listenPort: number | undefined;
+  /** The known address this connection stands for (its history is kept there). */
+  known: KnownPeer | undefined;
   readonly outgoing: boolean;
   lastBlockAt: number | undefined;
   /** The peer has unchoked us at some point (it shares with us). */

@@ -21,9 +21,10 @@ import {
   silentLogger,
   toHex,
 } from "../util/index.ts";
-import { startAnnouncer } from "./announcing.ts";
+import { EarlyAnnounces, startAnnouncer } from "./announcing.ts";
 import { openStore } from "./checking.ts";
 import { TorrentError } from "./errors.ts";
+import type { PeerSource } from "./known-peers.ts";
 import { checkTransition, isActive } from "./lifecycle.ts";
 import {
   connectionOptionsFor,
@@ -68,6 +69,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #requester: Requester | undefined;
   #checking: Promise<void> | undefined;
   #announcer: Announcer | undefined;
+  readonly #earlyAnnounces = new EarlyAnnounces();
   readonly #resume: ResumeSaver;
   readonly #onWarning = (err: unknown) => this.#warn(err);
   /** Bytes uploaded over connections since closed (live ones count their own). */
@@ -98,6 +100,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       maxPeers: o.maxPeers ?? 50,
       dial: o.dial,
       active: () => isActive(this.#state),
+      complete: () => this.complete,
       connectionOptions: () =>
         connectionOptionsFor(o, {
           clock: this.#clock,
@@ -114,8 +117,12 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           slots: this.#uploadSlots,
           dhtNode: (host, port) => this.emit("dht-node", host, port),
         }),
-      connected: (peer) => this.emit("peer-connected", this.#view.peer(peer)),
+      connected: (peer) => {
+        this.#earlyAnnounces.reset();
+        this.emit("peer-connected", this.#view.peer(peer));
+      },
       detached: (peer, reason) => this.#onPeerClosed(peer, reason),
+      peerless: () => this.#onPeerless(),
     });
     const slots: ConstructorParameters<typeof UploadSlots>[0] = {
       clock: this.#clock,
@@ -131,7 +138,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       () => this.#storage,
       (e) => this.#warn(e),
     );
-    if (o.peers) this.#peers.add(o.peers);
+    if (o.peers) this.#peers.add(o.peers, "magnet");
     this.#state = "paused";
     if (o.meta) this.#acceptMetadata(o.meta);
   }
@@ -324,7 +331,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#uploadSlots.start();
     if (this.#storage) this.#resume.start();
     for (const p of this.#peers.values()) this.#requester?.updateInterest(p);
-    this.#peers.connectMore();
+    this.#peers.start();
   }
 
   async #deactivate(reason: string): Promise<void> {
@@ -354,8 +361,12 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       logger: this.#log,
       ...(o.random ? { random: o.random } : {}),
       ...o.announcer,
-      peers: (peers) => this.addPeers(peers),
+      peers: (peers) => this.#peers.add(peers, "tracker"),
       warning: (message) => this.emit("warning", message),
+      // An announce that brought nobody: still alone once its peers are dialled?
+      announced: (status) => {
+        if (status.peersReceived === 0) this.#clock.setTimeout(() => this.#onPeerless(), 0);
+      },
     });
   }
 
@@ -382,9 +393,12 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   // ---- peers ---------------------------------------------------------------------
 
-  /** Addresses to connect to (from a tracker, PEX, DHT or by hand). */
-  addPeers(addresses: readonly PeerAddress[]): void {
-    this.#peers.add(addresses);
+  /**
+   * Addresses to connect to (from a tracker, PEX, DHT or by hand): kept
+   * with their history and dialled again when a connection ends (known-peers.ts).
+   */
+  addPeers(addresses: readonly PeerAddress[], source: PeerSource = "manual"): void {
+    this.#peers.add(addresses, source);
   }
 
   /** Whether a connection from this address would be taken (asked before answering it). */
@@ -395,6 +409,13 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   /** A connection that reached us, negotiated by the session. */
   acceptIncoming(negotiated: Negotiated): boolean {
     return this.#peers.accept(negotiated);
+  }
+
+  /** No connection and no dial left while we want pieces: the trackers may know more. */
+  #onPeerless(): void {
+    if (this.#state !== "downloading" && this.#state !== "metadata") return;
+    if (this.#peers.size > 0 || this.#peers.dialing > 0) return;
+    this.#earlyAnnounces.peerless(this.#announcer);
   }
 
   #onPeerClosed(peer: SwarmPeer, reason: string): void {
