@@ -21,7 +21,7 @@ import {
   silentLogger,
   toHex,
 } from "../util/index.ts";
-import { EarlyAnnounces, startAnnouncer } from "./announcing.ts";
+import { EarlyAnnounces, startAnnouncer, unionTiers } from "./announcing.ts";
 import { openStore } from "./checking.ts";
 import { TorrentError } from "./errors.ts";
 import type { PeerSource } from "./known-peers.ts";
@@ -345,7 +345,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   #startAnnouncing(): void {
     const o = this.#o;
-    const announceList = this.#meta?.announceList ?? o.announceList ?? [];
+    const announceList = unionTiers(this.#meta?.announceList ?? [], o.announceList ?? []);
     if (o.trackers === false || announceList.length === 0 || this.#announcer) return;
     this.#announcer = startAnnouncer({
       infoHash: this.infoHash,
