@@ -152,7 +152,7 @@ function verifiedPieces(t: Torrent): Bitfield | undefined {
  */
 export function trackerViews(entry: TorrentEntry, now: number): TrackerView[] {
   const t = entry.torrent;
-  const tiers = t.metadata?.announceList ?? entry.magnet?.trackers ?? [];
+  const tiers = t.announceList;
   const status = new Map<string, TrackerStatus>();
   for (const s of t.stats().trackers) status.set(`${s.tier} ${s.url}`, s);
   const views: TrackerView[] = [];

@@ -343,9 +343,14 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     await Promise.all([announcer?.stop(), this.#resume.save()]);
   }
 
+  /** The tracker tiers this torrent announces to: the metadata's, then a magnet link's others. */
+  get announceList(): string[][] {
+    return unionTiers(this.#meta?.announceList ?? [], this.#o.announceList ?? []);
+  }
+
   #startAnnouncing(): void {
     const o = this.#o;
-    const announceList = unionTiers(this.#meta?.announceList ?? [], o.announceList ?? []);
+    const announceList = this.announceList;
     if (o.trackers === false || announceList.length === 0 || this.#announcer) return;
     this.#announcer = startAnnouncer({
       infoHash: this.infoHash,
