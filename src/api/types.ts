@@ -5,6 +5,7 @@
  * reference (their short id, or a unique prefix of their info hash).
  */
 import type { Limits, SessionEvent, TorrentSummary } from "../session/index.ts";
+import type { TorrentListing } from "../tracker-client/index.ts";
 
 export type {
   ClientView,
@@ -90,17 +91,8 @@ export interface PublishResult {
   magnet: string;
 }
 
-/** One torrent the tracker's index offers. */
-export interface IndexEntry {
-  infoHash: string;
-  name: string;
-  size: number;
-  files: number;
-  seeders: number;
-  leechers: number;
-  completed: number;
-  /** When it was published, as the tracker says it (ISO 8601). */
-  added: string;
+/** One torrent the tracker's index offers (`added`: when published, ISO 8601). */
+export interface IndexEntry extends Omit<TorrentListing, "magnet"> {
   /** True when the session has it. */
   have: boolean;
 }
