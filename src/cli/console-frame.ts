@@ -5,7 +5,7 @@
  * snapshot, so tests check it without a terminal or a swarm.
  */
 import type { PeerView, ShoalApi, TorrentSummary } from "../api/index.ts";
-import { formatBytes } from "../util/index.ts";
+import { formatBytes, formatEndpoint } from "../util/index.ts";
 import {
   cell,
   displayPeerId,
@@ -57,7 +57,7 @@ export function consoleSnapshot(
   const host = extra.listenHost ?? "0.0.0.0";
   return {
     peerId: displayPeerId(Buffer.from(client.peerId, "hex")),
-    listen: host.includes(":") ? `[${host}]:${client.port}` : `${host}:${client.port}`,
+    listen: formatEndpoint(host, client.port),
     trackers: [...trackers],
     uploadLimit: client.limits.upload,
     downloadLimit: client.limits.download,

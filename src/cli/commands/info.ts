@@ -9,7 +9,7 @@ import {
   magnetFromMetainfo,
   parseMagnet,
 } from "../../metainfo/index.ts";
-import { formatBytes, printable, toHex } from "../../util/index.ts";
+import { formatBytes, formatEndpoint, printable, toHex } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import type { CliIO } from "../io.ts";
 import { onePositional } from "../options.ts";
@@ -181,7 +181,7 @@ function sizeText(bytes: number): string {
 }
 
 function peerText(peer: { host: string; port: number }): string {
-  return peer.host.includes(":") ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
+  return formatEndpoint(peer.host, peer.port);
 }
 
 function formatDate(seconds: number): string {
