@@ -89,6 +89,8 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #lock: DataDirLock | undefined;
   #persistence: SessionPersistence | undefined;
   readonly #gate: ConnectionGate;
+  /** Metadata arrivals whose .torrent copy is being written (flush waits for them). */
+  readonly #keepingCopies = new Set<Promise<void>>();
   #shareTimer: ReturnType<Clock["setTimeout"]> | undefined;
   #listener: Listener | undefined;
   #closed = false;
@@ -345,8 +347,12 @@ export class Client extends EventEmitter<ClientEvents> {
     return { ...this.#shares.limits, torrents };
   }
 
-  /** Writes the persisted session now (user operations and close() do it themselves). */
+  /**
+   * Writes the persisted session now, with every change known so far (user
+   * operations and close() do it themselves).
+   */
   async flush(): Promise<void> {
+    await Promise.all(this.#keepingCopies);
     await this.#persistence?.flush();
   }
 
@@ -415,7 +421,7 @@ export class Client extends EventEmitter<ClientEvents> {
       const entries = this.#registry.entries();
       await Promise.all(entries.map((e) => e.torrent.close()));
       for (const e of entries) e.detach?.();
-      await this.#persistence?.flush().catch((err) => this.#warn(err));
+      await this.flush().catch((err) => this.#warn(err));
     } finally {
       await this.#lock?.release();
     }
@@ -463,7 +469,11 @@ export class Client extends EventEmitter<ClientEvents> {
     entry.detach = watchTorrent(entry, {
       emit: (e) => this.#emit(e),
       changed: () => this.#persistence?.request(),
-      metadata: (e, meta) => void this.#onMetadata(e, meta),
+      metadata: (e, meta) => {
+        const work = this.#onMetadata(e, meta);
+        this.#keepingCopies.add(work);
+        void work.finally(() => this.#keepingCopies.delete(work));
+      },
     });
   }
 
