@@ -11,9 +11,12 @@
  * completion time over the fair leechers' mean: the higher, the better the
  * swarm's tit-for-tat punishes free-riding.
  *
+ * --profile DIR runs every shoal peer with --cpu-prof, its profile written
+ * into DIR when the run ends (open it in Chrome's DevTools, or summarise it).
+ *
  * Usage: node bench/swarm.ts [--size 256MiB] [--leechers 8] [--seed-up 20MB]
  *                            [--leech-up 10MB] [--piece-size 256KiB] [--impls shoal,libtorrent]
- *                            [--free-rider] [--runs 1]
+ *                            [--free-rider] [--runs 1] [--profile DIR]
  */
 import { spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
@@ -24,7 +27,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createTorrent } from "../src/metainfo/index.ts";
 import { formatBytes, parseSize } from "../src/util/index.ts";
-import { cpuSeconds } from "./lib/proc.ts";
+import { cpuTimes } from "./lib/proc.ts";
 import { summarize } from "./lib/stats.ts";
 import { LIBTORRENT_SWARM_PEER } from "./lib/swarm-libtorrent.ts";
 import { fixed, formatTable } from "./lib/table.ts";
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     "timeout-s": { type: "string", default: "300" },
     "free-rider": { type: "boolean", default: false },
     runs: { type: "string", default: "1" },
+    profile: { type: "string" },
   },
 });
 const size = parseSize(values.size)!;
@@ -51,6 +55,7 @@ const timeoutMs = Number(values["timeout-s"]) * 1000;
 const impls = values.impls.split(",");
 const freeRider = values["free-rider"];
 const runs = Math.max(1, Number(values.runs));
+const profileDir = values.profile === undefined ? undefined : resolve(values.profile);
 const REPO = resolve(import.meta.dirname, "..");
 const PYTHON = "/usr/bin/python3";
 
@@ -141,6 +146,8 @@ interface SwarmRun {
   riderUploaded: number;
   /** CPU seconds (user + system) of every peer process, seeder included, until then. */
   cpu: number;
+  /** The part of `cpu` spent in the kernel (system calls, the loopback's TCP stack). */
+  system: number;
 }
 
 async function runSwarm(
@@ -165,8 +172,16 @@ async function runSwarm(
         peers: ports.filter((_, j) => j !== i),
         seconds: Math.ceil(timeoutMs / 1000) + 30,
       };
+      // One directory per peer: the process and its storage worker each write a profile.
+      const profile = profileDir
+        ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, i === 0 ? "seeder" : `leecher${i}`)}`]
+        : [];
       return impl === "shoal"
-        ? start(process.execPath, [join(REPO, "bench/lib/swarm-peer.ts"), JSON.stringify(cfg)])
+        ? start(process.execPath, [
+            ...profile,
+            join(REPO, "bench/lib/swarm-peer.ts"),
+            JSON.stringify(cfg),
+          ])
         : start(PYTHON, ["-c", LIBTORRENT_SWARM_PEER, JSON.stringify(cfg)]);
     };
     const seeder = spawnPeer(0);
@@ -183,7 +198,9 @@ async function runSwarm(
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
-    const cpu = peers.reduce((sum, p) => sum + cpuSeconds(p.pid), 0);
+    const times = peers.map((p) => cpuTimes(p.pid));
+    const system = times.reduce((sum, t) => sum + t.system, 0);
+    const cpu = times.reduce((sum, t) => sum + t.user, system);
     for (let i = 1; i <= downloaders; i++) {
       const got = await readFile(join(dir, impl, `leecher${i}`, "payload.bin"));
       if (!got.equals(data)) throw new Error(`${impl} leecher ${i} has different bytes`);
@@ -194,6 +211,7 @@ async function runSwarm(
       rider: freeRider ? done[n] : undefined,
       riderUploaded: freeRider ? uploaded[n]! : 0,
       cpu,
+      system,
     };
   } finally {
     for (const p of peers) p.kill();
@@ -228,7 +246,8 @@ try {
         const r = await runSwarm(impl, dir, torrentPath, data);
         results[impl] = [...(results[impl] ?? []), r];
         process.stdout.write(
-          `  ${impl} run ${run + 1}: T/T_min ${(r.seconds / tMin).toFixed(3)}, CPU ${r.cpu.toFixed(1)} s` +
+          `  ${impl} run ${run + 1}: T/T_min ${(r.seconds / tMin).toFixed(3)}, ` +
+            `CPU ${r.cpu.toFixed(1)} s (system ${r.system.toFixed(1)} s)` +
             `${r.rider === undefined ? "" : `, free-rider/fair mean ${(r.rider / mean(r.fair)).toFixed(2)} (it uploaded ${r.riderUploaded} B)`}\n`,
         );
       } catch (err) {
