@@ -47,6 +47,13 @@ import {
 import { Uploader } from "./uploader.ts";
 
 const TICK_MS = 1000;
+/**
+ * A have waits up to this long for a write that is coming anyway (a piece
+ * being sent, or our next requests while the peer answers some), to go out
+ * in the same writev: a verified piece is announced to every connection, and
+ * a write of its own costs a system call here and a read on the other side.
+ */
+const HAVE_DELAY_MS = 50;
 
 /** "opening": built, "ready" not yet emitted (listeners are attached meanwhile). */
 type State = "opening" | "ready" | "closed";
@@ -60,7 +67,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   /** Known once the torrent's metadata is: until then no request goes either way. */
   #geometry: PieceGeometry | undefined;
   readonly #framer: WireFramer;
-  readonly #timers: Timers<"tick" | "upload" | "download">;
+  readonly #timers: Timers<"tick" | "upload" | "download" | "deferred">;
   readonly #downloader: Downloader;
   readonly #uploader: Uploader;
   readonly #connectedAt: number;
@@ -87,6 +94,8 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   #announced = false;
   #lastSent: number;
   #lastReceived: number;
+  /** Small messages waiting to go out with the next write (see HAVE_DELAY_MS). */
+  #deferred: Uint8Array[] = [];
 
   /**
    * A connection over a negotiated stream (negotiate.ts): both handshakes are
@@ -131,7 +140,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
       serve: (ref) => this.emit("request", ref),
       writev: (chunks, sent) => {
         this.#lastSent = this.#clock.now();
-        return this.#transport.writev(chunks, sent);
+        return this.#transport.writev(this.#takeDeferred(chunks), sent);
       },
       fast: this.#fast,
       reject: (refs) => this.#writeBlocks(MessageId.reject, refs),
@@ -287,7 +296,19 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     if (!this.#geometry) throw new RangeError(`have ${index} before the torrent's geometry`);
     this.#geometry.checkIndex(index);
     if (this.closed || !this.#ourHave.set(index)) return;
-    if (this.#announced) this.#send({ type: "have", index });
+    if (!this.#announced || !this.ready) return;
+    const have = encodeMessage({ type: "have", index });
+    const writeComing =
+      this.#uploader.writesWithin(this.#clock.now(), HAVE_DELAY_MS) ||
+      (!this.#peerChoking && this.#downloader.outstandingCount > 0);
+    if (!writeComing) {
+      this.#write(have);
+      return;
+    }
+    this.#deferred.push(have);
+    if (!this.#timers.has("deferred")) {
+      this.#timers.set("deferred", HAVE_DELAY_MS, () => this.#flushDeferred());
+    }
   }
 
   choke(): void {
@@ -554,7 +575,25 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   #write(buf: Uint8Array): void {
     if (this.closed) return;
     this.#lastSent = this.#clock.now();
-    this.#transport.write(buf);
+    if (this.#deferred.length === 0) this.#transport.write(buf);
+    else this.#transport.writev(this.#takeDeferred([buf]));
+  }
+
+  /** `chunks` after the small messages waiting for a write (which no longer wait). */
+  #takeDeferred(chunks: Uint8Array[]): Uint8Array[] {
+    if (this.#deferred.length === 0) return chunks;
+    const all = this.#deferred;
+    this.#deferred = [];
+    this.#timers.clear("deferred");
+    for (const c of chunks) all.push(c);
+    return all;
+  }
+
+  /** The write the deferred messages waited for did not come in time. */
+  #flushDeferred(): void {
+    if (this.closed || this.#deferred.length === 0) return;
+    this.#lastSent = this.#clock.now();
+    this.#transport.writev(this.#takeDeferred([]));
   }
 
   /** Any message after the handshake; our pieces are announced first. */

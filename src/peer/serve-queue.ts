@@ -22,10 +22,16 @@ export class ServeQueue {
   readonly #waiting = new Map<BlockKey, BlockRef>();
   readonly #serving = new Map<BlockKey, BlockRef>();
   readonly #outbox = new Map<BlockKey, OutgoingPiece>();
+  #outboxBytes = 0;
 
   /** Requests accepted and not yet answered. */
   get size(): number {
     return this.#waiting.size + this.#serving.size + this.#outbox.size;
+  }
+
+  /** Block bytes answered and waiting in the outbox. */
+  get outboxBytes(): number {
+    return this.#outboxBytes;
   }
 
   /** False if the peer already has this exact request queued (a duplicate). */
@@ -62,6 +68,7 @@ export class ServeQueue {
     if (!served) return false;
     this.#serving.delete(key);
     this.#outbox.set(key, { ...served, data, sent });
+    this.#outboxBytes += data.length;
     return true;
   }
 
@@ -72,7 +79,10 @@ export class ServeQueue {
 
   shiftOutbox(): OutgoingPiece | undefined {
     const piece = this.peekOutbox();
-    if (piece) this.#outbox.delete(keyOf(piece));
+    if (piece) {
+      this.#outbox.delete(keyOf(piece));
+      this.#outboxBytes -= piece.data.length;
+    }
     return piece;
   }
 
@@ -82,8 +92,12 @@ export class ServeQueue {
     const stage = this.stage(ref);
     this.#waiting.delete(key);
     this.#serving.delete(key);
-    this.#outbox.get(key)?.sent?.();
-    this.#outbox.delete(key);
+    const piece = this.#outbox.get(key);
+    if (piece) {
+      piece.sent?.();
+      this.#outbox.delete(key);
+      this.#outboxBytes -= piece.data.length;
+    }
     return stage;
   }
 
@@ -99,6 +113,7 @@ export class ServeQueue {
     this.#waiting.clear();
     this.#serving.clear();
     this.#outbox.clear();
+    this.#outboxBytes = 0;
     return out;
   }
 }

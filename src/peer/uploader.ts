@@ -6,10 +6,13 @@
 import { RateMeter, type TokenBucket } from "../ratelimit/index.ts";
 import type { Clock } from "../util/index.ts";
 import { type BlockRef, encodePieceHeader } from "../wire/index.ts";
-import { consume, delayFor } from "./bandwidth.ts";
+import { batchBytes, consume, delayFor } from "./bandwidth.ts";
 import { PeerError } from "./errors.ts";
 import { ServeQueue, type ServeStage } from "./serve-queue.ts";
 import type { TimerSlots } from "./timers.ts";
+
+/** Pieces written in one writev at most (an unlimited upload sends what the socket takes). */
+const MAX_BATCH_PIECES = 16;
 
 export interface UploaderHost {
   clock: Clock;
@@ -39,6 +42,8 @@ export class Uploader {
   readonly meter: RateMeter;
   #blocked = false;
   #pumping = false;
+  /** Clock time the "upload" timer fires, while it is set. */
+  #wakeAt = 0;
 
   constructor(host: UploaderHost) {
     this.#host = host;
@@ -124,24 +129,56 @@ export class Uploader {
     }
   }
 
-  /** Writes answered pieces, header and block as they are (no copy). */
+  /**
+   * A piece write is due within `ms` (or the socket is backed up, so a write
+   * now would queue behind it anyway): small messages may wait to go out in
+   * the same writev instead of a system call (and a read on the peer's side)
+   * of their own.
+   */
+  writesWithin(now: number, ms: number): boolean {
+    if (this.#queue.outboxBytes === 0 || !this.#host.canServe()) return false;
+    return this.#blocked || !this.#host.timers.has("upload") || this.#wakeAt - now <= ms;
+  }
+
+  /**
+   * Writes answered pieces, header and block as they are (no copy), as many
+   * as the buckets grant in one writev. Once they run dry it waits for a
+   * batch's worth of credit (bandwidth.ts), not one block's.
+   */
   flush(): void {
     const { timers, buckets } = this.#host;
     while (!this.#blocked && !timers.has("upload") && this.#host.canServe()) {
-      const piece = this.#queue.peekOutbox();
-      if (!piece) break;
-      const size = 13 + piece.data.length;
-      const wait = delayFor(buckets, size);
-      if (wait > 0) {
-        timers.set("upload", wait, () => this.flush());
-        break;
+      const chunks: Uint8Array[] = [];
+      const sent: (() => void)[] = [];
+      for (let n = 0; n < MAX_BATCH_PIECES; n++) {
+        const piece = this.#queue.peekOutbox();
+        if (!piece) break;
+        const size = 13 + piece.data.length;
+        const wait = delayFor(buckets, size);
+        if (wait > 0) {
+          const want = Math.max(size, Math.min(this.#queue.outboxBytes, batchBytes(buckets)));
+          const delay = Math.max(wait, delayFor(buckets, want));
+          this.#wakeAt = this.#host.clock.now() + delay;
+          timers.set("upload", delay, () => this.flush());
+          break;
+        }
+        consume(buckets, size);
+        this.#queue.shiftOutbox();
+        chunks.push(encodePieceHeader(piece.index, piece.begin, piece.data.length), piece.data);
+        if (piece.sent) sent.push(piece.sent);
+        this.meter.add(piece.data.length);
       }
-      consume(buckets, size);
-      this.#queue.shiftOutbox();
-      const header = encodePieceHeader(piece.index, piece.begin, piece.data.length);
-      if (!this.#host.writev([header, piece.data], piece.sent)) this.#blocked = true;
-      this.meter.add(piece.data.length);
+      if (chunks.length === 0) break;
+      if (!this.#host.writev(chunks, allOf(sent))) this.#blocked = true;
     }
     this.pump();
   }
+}
+
+/** One callback for several (the transport takes one per write). */
+function allOf(callbacks: (() => void)[]): (() => void) | undefined {
+  if (callbacks.length <= 1) return callbacks[0];
+  return () => {
+    for (const f of callbacks) f();
+  };
 }
