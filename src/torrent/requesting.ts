@@ -118,8 +118,9 @@ export class Requester {
     const room = depth - pending;
     // Top up in batches of a quarter of the pipeline (one write and one picker
     // pass for many blocks: on a fast peer every write is a system call), but
-    // never let the pipeline run dry.
-    const batch = Math.max(MIN_REQUEST_BATCH, depth >> 2);
+    // never let the pipeline run dry: a shallow one (a slow or shared peer's)
+    // is topped up once half of it is answered, not when all of it is.
+    const batch = Math.min(Math.max(MIN_REQUEST_BATCH, depth >> 2), Math.max(1, depth >> 1));
     if (room <= 0 || (room < batch && pending > 0)) return;
     for (const r of this.#picker.pick(peer, room)) conn.request(r);
   }
