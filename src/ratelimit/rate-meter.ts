@@ -2,6 +2,10 @@
  * Transfer rate over a sliding window of one-second buckets: what the choker
  * ranks peers by, what the request pipeline sizes itself from, and what the
  * console shows. Driven by the caller's clock.
+ *
+ * rate() is asked on every block received (the pipeline's depth), so it
+ * reads the clock once and keeps the window's sum as it goes instead of
+ * adding the buckets up each time (bytes are whole numbers: the sum is exact).
  */
 import type { Clock } from "../util/index.ts";
 
@@ -10,6 +14,8 @@ export class RateMeter {
   readonly #buckets: Float64Array;
   #second: number;
   #total = 0;
+  /** The buckets' sum. */
+  #sum = 0;
 
   /** `windowSeconds`: how far back the rate looks. */
   constructor(clock: Clock, windowSeconds = 5) {
@@ -24,26 +30,34 @@ export class RateMeter {
   }
 
   add(bytes: number): void {
-    this.#advance();
+    this.#advance(Math.floor(this.#clock.now() / 1000));
     this.#buckets[this.#second % this.#buckets.length]! += bytes;
+    this.#sum += bytes;
     this.#total += bytes;
   }
 
   /** Bytes per second over the window (the current, partial second included). */
   rate(): number {
-    this.#advance();
     const now = this.#clock.now() / 1000;
-    const elapsedInCurrent = now - Math.floor(now);
-    const span = this.#buckets.length - 1 + elapsedInCurrent;
-    let sum = 0;
-    for (const b of this.#buckets) sum += b;
-    return span > 0 ? sum / span : 0;
+    const second = Math.floor(now);
+    this.#advance(second);
+    const span = this.#buckets.length - 1 + (now - second);
+    return span > 0 ? this.#sum / span : 0;
   }
 
-  #advance(): void {
-    const second = Math.floor(this.#clock.now() / 1000);
-    const steps = Math.min(second - this.#second, this.#buckets.length);
-    for (let i = 1; i <= steps; i++) this.#buckets[(this.#second + i) % this.#buckets.length] = 0;
-    this.#second = Math.max(this.#second, second);
+  #advance(second: number): void {
+    if (second <= this.#second) return;
+    const n = this.#buckets.length;
+    const steps = Math.min(second - this.#second, n);
+    if (steps === n) {
+      this.#buckets.fill(0);
+      this.#sum = 0;
+    }
+    for (let i = 1; i <= steps && this.#sum !== 0; i++) {
+      const at = (this.#second + i) % n;
+      this.#sum -= this.#buckets[at]!;
+      this.#buckets[at] = 0;
+    }
+    this.#second = second;
   }
 }
