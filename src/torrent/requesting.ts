@@ -24,6 +24,17 @@ import type { SwarmPeer } from "./swarm-peer.ts";
  * pile finished pieces up in memory.
  */
 const MAX_WRITE_BACKLOG = 16 * 1024 * 1024;
+/**
+ * Endgame (every missing block is asked of someone): a peer is asked for
+ * copies of blocks others were asked for only while fewer than this many of
+ * its own requests are unanswered. The picker's endgame offers a peer every
+ * such block; with pipelines a second deep, each busy peer took copies of
+ * the whole tail, a tenth to a quarter of a download asked for twice, most
+ * of it cancelled (a cancel, often a reject back, and bytes sent for
+ * nothing). A peer about to run dry still takes over blocks stuck at a slow
+ * one, as libtorrent's busy-block rule does.
+ */
+const ENDGAME_REQUESTS = 2;
 /** Blocks asked for at once when topping up a peer's pipeline. */
 const MIN_REQUEST_BATCH = 8;
 
@@ -59,6 +70,8 @@ export class Requester {
   hashFailures = 0;
   /** Whole pieces handed to storage and not yet verified and written. */
   #writing = 0;
+  /** The last pick handed out copies of blocks asked of others (see ENDGAME_REQUESTS). */
+  #endgame = false;
 
   constructor(host: RequesterHost) {
     this.#host = host;
@@ -121,8 +134,31 @@ export class Requester {
     // never let the pipeline run dry: a shallow one (a slow or shared peer's)
     // is topped up once half of it is answered, not when all of it is.
     const batch = Math.min(Math.max(MIN_REQUEST_BATCH, depth >> 2), Math.max(1, depth >> 1));
-    if (room <= 0 || (room < batch && pending > 0)) return;
-    for (const r of this.#picker.pick(peer, room)) conn.request(r);
+    if (room <= 0) return;
+    let count = room;
+    if (this.#endgame) {
+      if (pending >= ENDGAME_REQUESTS) return;
+      count = Math.min(room, ENDGAME_REQUESTS - pending);
+    } else if (room < batch && pending > 0) return;
+    const picked = this.#picker.pick(peer, count);
+    for (const r of picked) conn.request(r);
+    this.#noteEndgame(picked);
+  }
+
+  /**
+   * Endgame or not, from what a pick handed out: free blocks come first, so
+   * a first block asked of nobody else says there are free ones (not yet, or
+   * no longer, the endgame), and a last block asked of others too says the
+   * free ones ran out. Blocks given back in the endgame go to the next
+   * peer about to run dry (they are free again, so it leaves the endgame):
+   * until then every peer is busy anyway.
+   */
+  #noteEndgame(picked: readonly BlockRef[]): void {
+    const first = picked[0];
+    if (!first) return;
+    const last = picked[picked.length - 1]!;
+    if (this.#picker.requestedFrom(first.index, first.begin).length === 1) this.#endgame = false;
+    if (this.#picker.requestedFrom(last.index, last.begin).length > 1) this.#endgame = true;
   }
 
   #requestAll(except?: SwarmPeer): void {
