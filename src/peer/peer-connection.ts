@@ -301,13 +301,16 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     const writeComing =
       this.#uploader.writesWithin(this.#clock.now(), HAVE_DELAY_MS) ||
       (!this.#peerChoking && this.#downloader.outstandingCount > 0);
-    if (!writeComing) {
+    const wait = writeComing
+      ? Math.max(HAVE_DELAY_MS, this.#set.haveDelayMs)
+      : this.#set.haveDelayMs;
+    if (wait <= 0) {
       this.#write(have);
       return;
     }
     this.#deferred.push(have);
     if (!this.#timers.has("deferred")) {
-      this.#timers.set("deferred", HAVE_DELAY_MS, () => this.#flushDeferred());
+      this.#timers.set("deferred", wait, () => this.#flushDeferred());
     }
   }
 

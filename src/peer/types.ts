@@ -39,6 +39,11 @@ export interface PeerConnectionOptions {
   requestTimeoutMs?: number;
   /** The shortest request timeout, however fast the peer (default 5 s). */
   minRequestTimeoutMs?: number;
+  /**
+   * A have may wait this long to go out with others, or with whatever else
+   * is written meanwhile (default 0: at once, unless a write is coming soon).
+   */
+  haveDelayMs?: number;
   /** Send a keep-alive after this much silence from us (default 90 s). */
   keepAliveMs?: number;
   /** Close after this long without a byte from the peer (default 180 s; BEP 3 says 2 min is common). */
@@ -120,6 +125,7 @@ export interface PeerSettings {
   pipelineSeconds: number;
   requestTimeoutMs: number;
   minRequestTimeoutMs: number;
+  haveDelayMs: number;
   keepAliveMs: number;
   idleTimeoutMs: number;
 }
@@ -132,6 +138,7 @@ export function peerSettings(o: PeerConnectionOptions): PeerSettings {
     pipelineSeconds: o.pipelineSeconds ?? 1,
     requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
     minRequestTimeoutMs: o.minRequestTimeoutMs ?? 5_000,
+    haveDelayMs: o.haveDelayMs ?? 0,
     keepAliveMs: o.keepAliveMs ?? 90_000,
     idleTimeoutMs: o.idleTimeoutMs ?? 180_000,
   };
