@@ -132,7 +132,6 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     });
     this.#uploader = new Uploader({
       clock: this.#clock,
-      guard: (fn) => this.#guard(fn),
       timers: this.#timers,
       buckets: opts.uploadBuckets ?? [],
       maxServing: this.#set.maxServing,

@@ -29,11 +29,6 @@ export class ServeQueue {
     return this.#waiting.size + this.#serving.size + this.#outbox.size;
   }
 
-  /** Requests handed out and not answered yet. */
-  get servingCount(): number {
-    return this.#serving.size;
-  }
-
   /** Block bytes answered and waiting in the outbox. */
   get outboxBytes(): number {
     return this.#outboxBytes;

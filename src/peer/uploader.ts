@@ -16,8 +16,6 @@ const MAX_BATCH_PIECES = 16;
 
 export interface UploaderHost {
   clock: Clock;
-  /** Runs a callback of our own from outside the connection's events (a microtask). */
-  guard(fn: () => void): void;
   timers: TimerSlots<"upload">;
   buckets: readonly TokenBucket[];
   /** Requests handed out and not yet written, at most. */
@@ -44,7 +42,6 @@ export class Uploader {
   readonly meter: RateMeter;
   #blocked = false;
   #pumping = false;
-  #flushScheduled = false;
   /** Clock time the "upload" timer fires, while it is set. */
   #wakeAt = 0;
 
@@ -72,21 +69,8 @@ export class Uploader {
   /** The torrent layer's answer; false if the request is no longer wanted. */
   fulfil(ref: BlockRef, data: Uint8Array, sent?: () => void): boolean {
     if (!this.#queue.fulfil(ref, data, sent)) return false;
-    // Requests handed out together are read together: the last answer of
-    // the burst flushes them all in one writev, instead of one each.
-    if (this.#queue.servingCount === 0) this.flush();
-    else this.#scheduleFlush();
+    this.flush();
     return true;
-  }
-
-  /** Flushes at the end of this microtask queue, should a read of the burst be slow. */
-  #scheduleFlush(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    queueMicrotask(() => {
-      this.#flushScheduled = false;
-      this.#host.guard(() => this.flush());
-    });
   }
 
   remove(ref: BlockRef): ServeStage | undefined {
