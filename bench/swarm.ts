@@ -70,20 +70,8 @@ interface Peer {
   waitFor(re: RegExp, ms: number): Promise<RegExpMatchArray>;
 }
 
-/**
- * A shoal peer's environment: the compile cache on from the first module, as
- * bin/shoal.js has it (plain JavaScript that turns it on before any
- * TypeScript loads). The peer's entry (swarm-peer.ts) is TypeScript itself
- * and turns the cache on only once it runs, so without this every peer
- * loaded the TypeScript stripper to strip it again: 40 ms of CPU per peer.
- */
-const SHOAL_ENV =
-  process.env.NODE_COMPILE_CACHE !== undefined || process.env.NODE_DISABLE_COMPILE_CACHE
-    ? process.env
-    : { ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), "node-compile-cache") };
-
-function start(command: string, args: string[], env = process.env): Peer {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
+function start(command: string, args: string[]): Peer {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   const waiters: (() => void)[] = [];
   for (const stream of [child.stdout, child.stderr]) {
@@ -189,11 +177,11 @@ async function runSwarm(
         ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, i === 0 ? "seeder" : `leecher${i}`)}`]
         : [];
       return impl === "shoal"
-        ? start(
-            process.execPath,
-            [...profile, join(REPO, "bench/lib/swarm-peer.ts"), JSON.stringify(cfg)],
-            SHOAL_ENV,
-          )
+        ? start(process.execPath, [
+            ...profile,
+            join(REPO, "bench/lib/swarm-peer.ts"),
+            JSON.stringify(cfg),
+          ])
         : start(PYTHON, ["-c", LIBTORRENT_SWARM_PEER, JSON.stringify(cfg)]);
     };
     const seeder = spawnPeer(0);
