@@ -1,16 +1,21 @@
 /**
- * TCP transports over node:net. Every socket gets TCP_NODELAY (Nagle off):
- * the peer connection already coalesces what belongs together (a piece header
- * and its block go out in one corked writev, a burst of requests in one
- * write), so Nagle could only delay the small messages whose latency matters:
- * a request waiting ~40 ms for the delayed ACK of the previous segment
- * stretches every request → piece round trip, and with a bounded request
- * pipeline that round trip caps a peer's throughput. libtorrent does the same.
+ * TCP transports. Where Node offers libuv's TCP handles (libuv-transport.ts)
+ * connections are dialled, accepted and run on them; elsewhere, and for a
+ * host that is a name rather than an address, over node:net. Every socket
+ * gets TCP_NODELAY (Nagle off): the peer connection already coalesces what
+ * belongs together (a piece header and its block go out in one writev, a
+ * burst of requests in one write), so Nagle could only delay the small
+ * messages whose latency matters: a request waiting ~40 ms for the delayed
+ * ACK of the previous segment stretches every request → piece round trip,
+ * and with a bounded request pipeline that round trip caps a peer's
+ * throughput. libtorrent does the same.
  */
 import { EventEmitter } from "node:events";
-import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { createServer, isIP, type Socket, connect as tcpConnect } from "node:net";
 import { formatEndpoint } from "../util/index.ts";
 import { NetError } from "./errors.ts";
+import { uvError } from "./libuv-binding.ts";
+import { type LibuvTcpBindings, LibuvTransport, libuvTcpBindings } from "./libuv-transport.ts";
 import type { Transport, TransportEvents } from "./transport.ts";
 
 /**
@@ -105,11 +110,12 @@ export interface DialOptions {
 export function dialTcp(host: string, port: number, opts: DialOptions = {}): Promise<Transport> {
   const { timeoutMs = 10_000, signal } = opts;
   const where = formatEndpoint(host, port);
+  if (signal?.aborted) {
+    return Promise.reject(new NetError("aborted", `connecting to ${where} was cancelled`));
+  }
+  const b = isIP(host) !== 0 ? libuvTcpBindings() : null;
+  if (b) return dialLibuv(b, host, port, timeoutMs, signal);
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new NetError("aborted", `connecting to ${where} was cancelled`));
-      return;
-    }
     let transport: SocketTransport | undefined;
     sharedReadBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
     const socket = tcpConnect({
@@ -156,6 +162,55 @@ export function dialTcp(host: string, port: number, opts: DialOptions = {}): Pro
   });
 }
 
+/** dialTcp on libuv's handle; `host` is an IP address. */
+function dialLibuv(
+  b: LibuvTcpBindings,
+  host: string,
+  port: number,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<Transport> {
+  const where = formatEndpoint(host, port);
+  return new Promise((resolve, reject) => {
+    const handle = new b.TCP(b.SOCKET);
+    let settled = false;
+    const finish = (err?: NetError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      if (err) {
+        handle.close();
+        reject(err);
+      } else resolve(new LibuvTransport(b, handle));
+    };
+    const failed = (status: number) =>
+      finish(
+        new NetError("connect_failed", `cannot connect to ${where}: ${code(status)}`, {
+          cause: uvError(status, "connect", where),
+        }),
+      );
+    const onAbort = () => finish(new NetError("aborted", `connecting to ${where} was cancelled`));
+    const timer = setTimeout(
+      () => finish(new NetError("connect_timeout", `no answer from ${where} in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const req = new b.TCPConnectWrap();
+    req.oncomplete = (status: number) => (status === 0 ? finish() : failed(status));
+    req.address = host;
+    req.port = port;
+    const err =
+      isIP(host) === 6 ? handle.connect6(req, host, port) : handle.connect(req, host, port);
+    if (err !== 0) failed(err);
+  });
+}
+
+/** The system's name for a libuv error (ECONNREFUSED). */
+function code(status: number): string {
+  return String(uvError(status, "", "").code);
+}
+
 export interface ListenOptions {
   /** 0 (the default) picks a free port; read it from `port`. */
   port?: number;
@@ -170,20 +225,17 @@ export interface TcpListenerEvents {
 
 /** A listening TCP socket handing out incoming connections as Transports. */
 export class TcpListener extends EventEmitter<TcpListenerEvents> {
-  readonly #server: Server;
   readonly #port: number;
   readonly #host: string;
+  readonly #close: () => void;
+  #closed = false;
 
-  /** Use listenTcp(). */
-  constructor(server: Server, host: string, port: number) {
+  /** Use listenTcp(). `close` stops accepting (synchronously). */
+  constructor(host: string, port: number, close: () => void) {
     super();
-    this.#server = server;
     this.#host = host;
     this.#port = port;
-    server.on("connection", (socket) => this.emit("connection", new SocketTransport(socket)));
-    server.on("error", (err) => {
-      if (this.listenerCount("error") > 0) this.emit("error", err);
-    });
+    this.#close = close;
   }
 
   get port(): number {
@@ -199,37 +251,68 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> {
    * left alone: their owners close them.
    */
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.#server.listening) {
-        resolve();
-        return;
-      }
-      // server.close's callback waits for every accepted socket to end; the
-      // listening handle itself is closed synchronously.
-      this.#server.close();
-      resolve();
-    });
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#close();
+    }
+    return Promise.resolve();
   }
 }
 
 export function listenTcp(opts: ListenOptions = {}): Promise<TcpListener> {
   const host = opts.host ?? "0.0.0.0";
+  const port = opts.port ?? 0;
+  const b = isIP(host) !== 0 ? libuvTcpBindings() : null;
+  if (b) return listenLibuv(b, host, port);
   const server = createServer({ noDelay: true });
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) =>
       reject(
         new NetError(
           "listen_failed",
-          `cannot listen on ${formatEndpoint(host, opts.port ?? 0)}: ${err.code ?? err.message}`,
+          `cannot listen on ${formatEndpoint(host, port)}: ${err.code ?? err.message}`,
           { cause: err },
         ),
       );
     server.once("error", onError);
-    server.listen({ port: opts.port ?? 0, host }, () => {
+    server.listen({ port, host }, () => {
       server.off("error", onError);
       const address = server.address();
-      const port = typeof address === "object" && address ? address.port : (opts.port ?? 0);
-      resolve(new TcpListener(server, host, port));
+      const bound = typeof address === "object" && address ? address.port : port;
+      // server.close's callback waits for every accepted socket to end; the
+      // listening handle itself is closed synchronously.
+      const listener = new TcpListener(host, bound, () => server.close());
+      server.on("connection", (socket) => listener.emit("connection", new SocketTransport(socket)));
+      server.on("error", (err) => {
+        if (listener.listenerCount("error") > 0) listener.emit("error", err);
+      });
+      resolve(listener);
     });
   });
+}
+
+/** The pending connections a listening socket queues (node:net's default). */
+const BACKLOG = 511;
+
+/** listenTcp on libuv's handle; `host` is an IP address. */
+async function listenLibuv(b: LibuvTcpBindings, host: string, port: number): Promise<TcpListener> {
+  const server = new b.TCP(b.SERVER);
+  let err = isIP(host) === 6 ? server.bind6(host, port, 0) : server.bind(host, port);
+  if (err === 0) err = server.listen(BACKLOG);
+  if (err !== 0) {
+    server.close();
+    const where = formatEndpoint(host, port);
+    // The cause as node:net's would be, with the address and port (the CLI names them).
+    const cause = Object.assign(uvError(err, "listen", where), { address: host, port });
+    throw new NetError("listen_failed", `cannot listen on ${where}: ${code(err)}`, { cause });
+  }
+  const bound: { port?: number } = {};
+  server.getsockname(bound);
+  const listener = new TcpListener(host, bound.port ?? port, () => server.close());
+  server.onconnection = (status, client) => {
+    // A failed accept (the peer gave up already, EMFILE) costs nothing but that connection.
+    if (status !== 0 || !client) return;
+    listener.emit("connection", new LibuvTransport(b, client));
+  };
+  return listener;
 }
