@@ -40,6 +40,8 @@ export class UploadSlots {
   readonly #slots: number;
   readonly #intervalMs: number;
   #timer: ReturnType<Clock["setTimeout"]> | undefined;
+  /** When the next round runs. */
+  #roundAt = 0;
 
   constructor(o: UploadSlotsOptions) {
     this.#o = o;
@@ -85,6 +87,7 @@ export class UploadSlots {
 
   #schedule(soon: boolean): void {
     const delay = soon ? Math.min(this.#intervalMs, QUICK_ROUND_MS) : this.#intervalMs;
+    this.#roundAt = this.#o.clock.now() + delay;
     this.#timer = this.#o.clock.setTimeout(() => {
       const full = this.#round();
       this.#schedule(!full);
@@ -127,5 +130,16 @@ export class UploadSlots {
     const eligible = seeding ? ranked : ranked.filter((r) => r.shared);
     eligible.sort((a, b) => Number(a.rider) - Number(b.rider) || b.key - a.key);
     for (const { p } of eligible.slice(0, this.#slots - unchoked)) p.conn.unchoke();
+    // Slots still free while others wait: their round comes within a second,
+    // as after a round that left slots free, not up to a full interval later.
+    // (A slot freed by a peer that lost interest in a leecher that fell
+    // behind left its upload half idle for the rest of the interval.)
+    if (unchoked + eligible.length < this.#slots && this.#timer) {
+      const soon = Math.min(this.#intervalMs, QUICK_ROUND_MS);
+      if (this.#roundAt - this.#o.clock.now() > soon) {
+        this.#o.clock.clearTimeout(this.#timer);
+        this.#schedule(true);
+      }
+    }
   }
 }
