@@ -65,13 +65,16 @@ const tMin = Math.max(size / seedUp, (downloaders * size) / (seedUp + n * leechU
 
 interface Peer {
   pid: number;
+  /** Tells the peer every other one is ready: it may dial them now. */
+  go(): void;
   kill(): void;
   lines: string[];
   waitFor(re: RegExp, ms: number): Promise<RegExpMatchArray>;
 }
 
 function start(command: string, args: string[]): Peer {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+  child.stdin.on("error", () => {}); // a peer that died already: its exit says so
   const lines: string[] = [];
   const waiters: (() => void)[] = [];
   for (const stream of [child.stdout, child.stderr]) {
@@ -92,6 +95,7 @@ function start(command: string, args: string[]): Peer {
   return {
     pid: child.pid ?? 0,
     lines,
+    go: () => child.stdin.end("GO\n"),
     kill: () => {
       if (child.exitCode === null) child.kill("SIGTERM");
       setTimeout(() => child.exitCode === null && child.kill("SIGKILL"), 3000).unref();
@@ -170,6 +174,7 @@ async function runSwarm(
         uploadLimit: i === 0 ? seedUp : rider ? 0 : leechUp,
         freeRider: rider,
         peers: ports.filter((_, j) => j !== i),
+        go: true,
         seconds: Math.ceil(timeoutMs / 1000) + 30,
       };
       // One directory per peer: the process and its storage worker each write a profile.
@@ -189,6 +194,14 @@ async function runSwarm(
     await seeder.waitFor(/^READY seed/, 120_000);
     const t0 = performance.now();
     for (let i = 1; i <= downloaders; i++) peers.push(spawnPeer(i));
+    // Peers dial each other once all listen with the torrent open: a dial
+    // to a peer still starting is refused, and shoal dials a refused address
+    // again only after a back-off (5 s, then 10 s), so one slow starter sat
+    // 10 s without a connection in one run of six. That race is of this
+    // harness's making (every peer told of every other before they listen);
+    // in a swarm a peer is announced once it listens.
+    await Promise.all(peers.slice(1).map((p) => p.waitFor(/^READY/, 120_000)));
+    for (const p of peers) p.go();
     const uploaded: number[] = [];
     const done = await Promise.all(
       peers.slice(1).map(async (p, i) => {

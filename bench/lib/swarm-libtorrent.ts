@@ -6,7 +6,8 @@
  * A free-rider has no unchoke slots and no allowed-fast set (BEP 6: choked
  * peers may still fetch those pieces), so it uploads nothing (an upload rate
  * limit would not do: libtorrent's limit throttles the requests it sends too).
- * "DONE <ms> <payload bytes uploaded>" when it has the whole file.
+ * "DONE <ms> <payload bytes uploaded>" when it has the whole file. With `go`
+ * in the config it connects only once "GO" comes on stdin.
  */
 export const LIBTORRENT_SWARM_PEER = `
 import json, sys, time
@@ -33,6 +34,8 @@ start = time.time()
 while h.status().state in (lt.torrent_status.checking_files, lt.torrent_status.checking_resume_data):
     time.sleep(0.05)
 print("READY", "seed" if h.status().is_seeding else "leech", flush=True)
+if cfg.get("go"):
+    sys.stdin.readline()
 for p in cfg["peers"]:
     h.connect_peer(("127.0.0.1", p))
 done = False

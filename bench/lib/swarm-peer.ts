@@ -4,6 +4,8 @@
  * "DONE <ms> <payload bytes uploaded>" when it has the whole file and keeps
  * seeding until killed.
  *
+ * With `go` in the config it dials the peers only once "GO" comes on stdin.
+ *
  * Usage: node bench/lib/swarm-peer.ts <config json>
  */
 import { writeFileSync } from "node:fs";
@@ -24,6 +26,8 @@ interface PeerConfig {
   /** Upload nothing: no upload slots (bench/swarm.ts --free-rider). */
   freeRider?: boolean;
   peers: number[];
+  /** Dial the peers only once a line "GO" comes on stdin (every peer is ready by then). */
+  go?: boolean;
 }
 
 const cfg = JSON.parse(process.argv[2] ?? "{}") as PeerConfig;
@@ -38,6 +42,7 @@ const client = await Client.start({
 const started = performance.now();
 const torrent = await client.add(cfg.torrent);
 process.stdout.write(`READY ${torrent.complete ? "seed" : "leech"}\n`);
+if (cfg.go) await new Promise<void>((go) => process.stdin.once("data", () => go()));
 torrent.addPeers(cfg.peers.map((port) => ({ ip: "127.0.0.1", port })));
 const done = () =>
   process.stdout.write(
