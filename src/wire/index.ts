@@ -27,3 +27,16 @@ export {
   type Message,
   MessageId,
 } from "./messages.ts";
+export {
+  decodeUtMetadata,
+  encodeUtMetadata,
+  isAcceptableMetadataSize,
+  MAX_METADATA_PIECES,
+  MAX_METADATA_SIZE,
+  MAX_UT_METADATA_HEADER,
+  METADATA_PIECE_LENGTH,
+  metadataPieceCount,
+  metadataPieceLength,
+  type UtMetadataMessage,
+  UtMetadataType,
+} from "./ut-metadata.ts";
