@@ -23,6 +23,7 @@ PROGRAMS=(
   "ip                  iproute2            ip: network namespaces for LAN tests"
   "unshare             util-linux          unshare, taskset: the loopback-only namespace, pinning benchmarks"
   "/usr/bin/time       time                GNU time: CPU seconds of benchmarked children"
+  "redis-server        redis-server        Redis: the shared swarm store of several tracker instances"
 )
 
 field() { # field N LINE
