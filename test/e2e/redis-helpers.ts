@@ -4,13 +4,7 @@
  * an append-only file in that dir, so a restart finds what was written).
  */
 import { createConnection } from "node:net";
-import {
-  Child,
-  delay,
-  freePort,
-  skipReason,
-  type ToolRequirement,
-} from "../interop/helpers.ts";
+import { Child, delay, freePort, skipReason, type ToolRequirement } from "../interop/helpers.ts";
 
 export const REDIS_TOOLS: ToolRequirement[] = [{ bin: "redis-server", pkg: "redis-server" }];
 
