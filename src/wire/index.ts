@@ -40,3 +40,15 @@ export {
   type UtMetadataMessage,
   UtMetadataType,
 } from "./ut-metadata.ts";
+export {
+  decodePex,
+  encodePex,
+  MAX_PEX_CONTACTS,
+  MAX_PEX_PAYLOAD,
+  type PexAddedContact,
+  type PexContact,
+  PexError,
+  type PexErrorCode,
+  PexFlags,
+  type PexMessage,
+} from "./ut-pex.ts";
