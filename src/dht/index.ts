@@ -35,3 +35,10 @@ export {
   nodeIdForAddress,
   nodeIdMatchesAddress,
 } from "./node-id.ts";
+export {
+  type HeardResult,
+  type NodeState,
+  ROUTING_LIMITS,
+  type RoutingNode,
+  RoutingTable,
+} from "./routing-table.ts";
