@@ -2,9 +2,11 @@ import { ShoalError } from "../util/index.ts";
 
 export type DiscoveryErrorCode =
   /** A BEP 14 announce that breaks the format or one of its named limits. */
-  "lsd_malformed";
+  | "lsd_malformed"
+  /** Neither LSD group could be joined (the port taken, no multicast route). */
+  | "lsd_unavailable";
 
-/** Bad input from the LAN: the datagram is ignored, never a crash. */
+/** Bad input from the LAN (the datagram is ignored, never a crash), or LSD cannot run. */
 export class DiscoveryError extends ShoalError {
   declare readonly code: DiscoveryErrorCode;
 

@@ -1,5 +1,13 @@
 export { DiscoveryError, type DiscoveryErrorCode } from "./errors.ts";
 export {
+  type LocalPeer,
+  LocalPeerDiscovery,
+  type LocalPeerDiscoveryEvents,
+  type LocalPeerDiscoveryOptions,
+  LSD_MAX_RECENT,
+  LSD_REPEAT_QUIET_MS,
+} from "./local-peer-discovery.ts";
+export {
   decodeLsdAnnounce,
   encodeLsdAnnounce,
   LSD_IPV4_GROUP,
@@ -16,3 +24,9 @@ export {
   type LsdAnnounce,
   lsdAnnounceLength,
 } from "./lsd-message.ts";
+export {
+  LSD_FIRST_ROUND_GAP_MS,
+  LSD_MIN_ROUND_GAP_MS,
+  LSD_REANNOUNCE_MS,
+  LsdSchedule,
+} from "./lsd-schedule.ts";
