@@ -1,3 +1,19 @@
+export {
+  decodeMessage,
+  encodeMessage,
+  MAX_MESSAGE_BYTES,
+  MAX_MESSAGE_ENTRIES,
+} from "./dns-codec.ts";
+export { DnsError, type DnsErrorCode } from "./dns-errors.ts";
+export { nameFromText, nameToText } from "./dns-name.ts";
+export {
+  DNS_TYPE,
+  type DnsFlags,
+  type DnsMessage,
+  type DnsName,
+  type DnsQuestion,
+  type DnsRecord,
+} from "./dns-types.ts";
 export { DiscoveryError, type DiscoveryErrorCode } from "./errors.ts";
 export {
   type LocalPeer,
@@ -30,3 +46,17 @@ export {
   LSD_REANNOUNCE_MS,
   LsdSchedule,
 } from "./lsd-schedule.ts";
+export { MDNS_GROUP, MDNS_PORT } from "./mdns.ts";
+export {
+  addressesFor,
+  TrackerAdvertiser,
+  type TrackerAdvertiserOptions,
+} from "./tracker-advertiser.ts";
+export { type BrowseOptions, browseTrackers, DEFAULT_BROWSE_MS } from "./tracker-browser.ts";
+export {
+  type DiscoveredTracker,
+  MAX_INSTANCE_NAME_BYTES,
+  TRACKER_SERVICE,
+  type TrackerAddress,
+  type TrackerAdvertisement,
+} from "./tracker-service.ts";
