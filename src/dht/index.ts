@@ -7,8 +7,16 @@ export {
   type Endpoint,
   encodeCompactNodes,
   encodeCompactPeer,
+  familyOf,
   type NodeInfo,
 } from "./compact.ts";
+export {
+  DhtNode,
+  type DhtNodeOptions,
+  type DhtState,
+  type DhtStats,
+  NODE_LIMITS,
+} from "./dht-node.ts";
 export { DhtError, type DhtErrorCode } from "./errors.ts";
 export {
   decodeKrpc,
@@ -24,6 +32,13 @@ export {
   type QueryMethod,
 } from "./krpc.ts";
 export {
+  type Candidate,
+  LOOKUP_LIMITS,
+  type LookupOptions,
+  type LookupResult,
+  lookup,
+} from "./lookup.ts";
+export {
   commonPrefixBits,
   compareDistance,
   crc32c,
@@ -35,6 +50,8 @@ export {
   nodeIdForAddress,
   nodeIdMatchesAddress,
 } from "./node-id.ts";
+export { PEER_STORE_LIMITS, PeerStore } from "./peer-store.ts";
+export { QUERY_LIMITS, QueryLimiter } from "./query-limiter.ts";
 export {
   type HeardResult,
   type NodeState,
@@ -42,3 +59,5 @@ export {
   type RoutingNode,
   RoutingTable,
 } from "./routing-table.ts";
+export { type DhtCounters, emptyCounters, KrpcSocket, RPC_LIMITS } from "./rpc.ts";
+export { TOKEN_LIMITS, TokenSecret } from "./tokens.ts";
