@@ -1,4 +1,6 @@
 /** What a Client is made from, what its operations take, and what it tells. */
+
+import type { UdpNetwork } from "../net/index.ts";
 import type { Torrent, TorrentOptions } from "../torrent/index.ts";
 import type { Clock, Logger, PeerId, RandomSource } from "../util/index.ts";
 import type { SessionEvent } from "./dto.ts";
@@ -17,6 +19,16 @@ export interface ClientOptions {
   dialer?: Dialer;
   /** Accepts streams from peers (default TCP). */
   listen?: Listen;
+  /**
+   * Local service discovery (BEP 14): announce the torrents that are not
+   * private on the LAN by multicast and take the peers heard of there.
+   * Off by default (DESIGN.md: LAN multicast is opt-in): no socket is
+   * opened and nothing is sent. Absent: the persisted session's setting
+   * (with `persist`), else off; a given one wins and is kept.
+   */
+  lsd?: boolean;
+  /** Where UDP sockets come from (LSD's multicast); the host's network by default. */
+  udp?: UdpNetwork;
   /** Most peer connections over all torrents. */
   maxConnections?: number;
   /** Most peer connections per torrent. */

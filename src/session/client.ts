@@ -12,6 +12,7 @@ import { EventEmitter } from "node:events";
 import { mkdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Metainfo } from "../metainfo/index.ts";
+import { nodeUdp } from "../net/index.ts";
 import { Torrent, type TorrentOptions } from "../torrent/index.ts";
 import {
   type Clock,
@@ -45,6 +46,7 @@ import type {
   TrackerView,
 } from "./dto.ts";
 import { ClientError } from "./errors.ts";
+import { SessionLocalDiscovery } from "./local-discovery.ts";
 import { RateShares } from "./rate-shares.ts";
 import { type TorrentEntry, TorrentRegistry } from "./registry.ts";
 import { SessionPersistence } from "./session-persistence.ts";
@@ -93,6 +95,9 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #keepingCopies = new Set<Promise<void>>();
   #shareTimer: ReturnType<Clock["setTimeout"]> | undefined;
   #listener: Listener | undefined;
+  /** BEP 14, when on (local-discovery.ts); the persisted session's setting if not given. */
+  #lsdWanted: boolean | undefined;
+  #lsd: SessionLocalDiscovery | undefined;
   #closed = false;
 
   private constructor(o: ClientOptions, lock: DataDirLock | undefined) {
@@ -102,6 +107,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#clock = o.clock ?? realClock;
     this.#log = o.logger ?? silentLogger;
     this.peerId = o.peerId ?? generatePeerId(o.random ? randomBytesFrom(o.random) : undefined);
+    this.#lsdWanted = o.lsd;
     this.#shares = new RateShares(this.#clock, o.uploadLimit ?? 0, o.downloadLimit ?? 0);
     this.#gate = new ConnectionGate({
       dialer: o.dialer ?? tcpDialer,
@@ -128,7 +134,9 @@ export class Client extends EventEmitter<ClientEvents> {
       if (o.persist) await client.#loadSession();
       const listen = o.listen ?? listenOnTcp;
       client.#listener = await listen(o.port ?? 0, o.host);
+      if (client.#lsdWanted) await client.#startLocalDiscovery();
     } catch (err) {
+      await client.#listener?.close();
       await lock?.release();
       throw err;
     }
@@ -139,6 +147,11 @@ export class Client extends EventEmitter<ClientEvents> {
 
   get port(): number {
     return this.#listener?.port ?? 0;
+  }
+
+  /** Whether local service discovery (BEP 14) runs: asked for, and its groups joined. */
+  get localDiscovery(): boolean {
+    return this.#lsd !== undefined;
   }
 
   get torrents(): Torrent[] {
@@ -421,6 +434,7 @@ export class Client extends EventEmitter<ClientEvents> {
       const entries = this.#registry.entries();
       await Promise.all(entries.map((e) => e.torrent.close()));
       for (const e of entries) e.detach?.();
+      await this.#lsd?.close();
       await this.flush().catch((err) => this.#warn(err));
     } finally {
       await this.#lock?.release();
@@ -466,7 +480,8 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   #watch(entry: TorrentEntry): void {
-    entry.detach = watchTorrent(entry, {
+    const lsd = this.#lsd?.watch(entry.torrent, entry.infoHashHex);
+    const events = watchTorrent(entry, {
       emit: (e) => this.#emit(e),
       changed: () => this.#persistence?.request(),
       metadata: (e, meta) => {
@@ -475,6 +490,21 @@ export class Client extends EventEmitter<ClientEvents> {
         void work.finally(() => this.#keepingCopies.delete(work));
       },
     });
+    entry.detach = () => {
+      events();
+      lsd?.();
+    };
+  }
+
+  async #startLocalDiscovery(): Promise<void> {
+    const o: Parameters<typeof SessionLocalDiscovery.start>[0] = {
+      network: this.#o.udp ?? nodeUdp,
+      listenPort: this.port,
+      clock: this.#clock,
+      logger: this.#log,
+    };
+    if (this.#o.random) o.random = this.#o.random;
+    this.#lsd = await SessionLocalDiscovery.start(o);
   }
 
   /** A magnet link's torrent got its metadata: the session keeps its .torrent from now on. */
@@ -518,7 +548,11 @@ export class Client extends EventEmitter<ClientEvents> {
     const persistence = new SessionPersistence(
       this.#o.dataDir,
       this.#clock,
-      () => ({ entries: this.#registry.entries(), limits: this.#shares.limits }),
+      () => ({
+        entries: this.#registry.entries(),
+        limits: this.#shares.limits,
+        lsd: this.#lsdWanted,
+      }),
       (err) => this.#warn(err),
     );
     const saved = await persistence.load();
@@ -528,7 +562,12 @@ export class Client extends EventEmitter<ClientEvents> {
       upload: this.#o.uploadLimit ?? saved?.uploadLimit ?? 0,
       download: this.#o.downloadLimit ?? saved?.downloadLimit ?? 0,
     });
-    if (this.#o.uploadLimit !== undefined || this.#o.downloadLimit !== undefined) {
+    this.#lsdWanted ??= saved?.lsd;
+    if (
+      this.#o.uploadLimit !== undefined ||
+      this.#o.downloadLimit !== undefined ||
+      this.#o.lsd !== undefined
+    ) {
       persistence.request();
     }
   }

@@ -26,6 +26,8 @@ import type { TorrentSource } from "./torrent-source.ts";
 export interface CurrentSession {
   entries: readonly TorrentEntry[];
   limits: Limits;
+  /** BEP 14 on or off, once the user said (absent: never said). */
+  lsd: boolean | undefined;
 }
 
 /** How long a requested write waits for more changes to merge with. */
@@ -153,12 +155,17 @@ export class SessionPersistence {
   }
 
   #snapshot(): PersistedSession {
-    const { entries, limits } = this.#current();
+    const { entries, limits, lsd } = this.#current();
     const torrents = entries.map(persistedTorrent);
     for (const p of this.#pending) {
       if (!torrents.some((t) => t.infoHash === p.infoHash)) torrents.push(p);
     }
-    return { settings: { uploadLimit: limits.upload, downloadLimit: limits.download }, torrents };
+    const settings: SessionSettings = {
+      uploadLimit: limits.upload,
+      downloadLimit: limits.download,
+    };
+    if (lsd !== undefined) settings.lsd = lsd;
+    return { settings, torrents };
   }
 }
 

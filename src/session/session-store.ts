@@ -22,6 +22,8 @@ export interface SessionSettings {
   /** Global rate limits in bytes/s; 0 = none. */
   uploadLimit: number;
   downloadLimit: number;
+  /** Local service discovery (BEP 14) on; absent: never set, so off. */
+  lsd?: boolean;
 }
 
 /** One torrent of the session, as persisted. */
@@ -105,6 +107,7 @@ export class SessionStore {
         settings: {
           uploadLimit: rate(settings?.uploadLimit),
           downloadLimit: rate(settings?.downloadLimit),
+          ...(typeof settings?.lsd === "boolean" ? { lsd: settings.lsd } : {}),
         },
         torrents: torrents.filter((t) => t !== undefined),
       },
