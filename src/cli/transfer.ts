@@ -24,6 +24,7 @@ export const TRANSFER_OPTIONS = {
   "data-dir": { type: "string" },
   peer: { type: "string", multiple: true },
   "no-trackers": { type: "boolean" },
+  lsd: { type: "boolean" },
   "upload-limit": { type: "string" },
   "download-limit": { type: "string" },
   verify: { type: "boolean" },
@@ -38,6 +39,9 @@ export const TRANSFER_HELP = `      --port <n>              TCP port for peers (
       --max-peers <n>         most connections for this torrent (default 50)
       --peer <host:port>      also connect to this peer (may repeat)
       --no-trackers           do not announce (use with --peer)
+      --lsd                   local peer discovery (BEP 14): announce this torrent
+                              on the LAN by multicast and take the peers heard
+                              there (never for a private torrent; default off)
       --upload-limit <rate>   most bytes/s to upload (10MB, 512KiB; default no limit)
       --download-limit <rate> most bytes/s to download
       --verify                recheck every piece on disk, ignoring resume data
@@ -119,6 +123,10 @@ export interface Transfer {
   close(): Promise<void>;
 }
 
+/** Said when --lsd was asked for but the LAN's multicast groups could not be joined. */
+export const LSD_UNAVAILABLE =
+  "warning: --lsd: local peer discovery is off (UDP port 6771 or its multicast groups are not available here)";
+
 /** Starts a session for one torrent as the options say. */
 export async function startTransfer(
   values: TransferValues,
@@ -147,12 +155,14 @@ export async function startTransfer(
     uploadLimit,
     downloadLimit,
     lock: true,
+    ...(values.lsd ? { lsd: true } : {}),
     torrentDefaults: {
       trackers: !values["no-trackers"],
       ...(values["no-direct-io"] ? { directIo: false } : {}),
     },
   });
   try {
+    if (values.lsd && !client.localDiscovery) io.stderr.write(`${LSD_UNAVAILABLE}\n`);
     // Checking counts pieces, not bytes: its rate reads in pieces per second.
     const bar = values.quiet
       ? undefined

@@ -10,7 +10,7 @@ import { displayPeerId, formatLimit } from "../format.ts";
 import { UsageError } from "../io.ts";
 import { rateOption } from "../options.ts";
 import { historyPath, Shell } from "../shell.ts";
-import { defaultDataDir } from "../transfer.ts";
+import { defaultDataDir, LSD_UNAVAILABLE } from "../transfer.ts";
 import { trackerBaseUrl } from "./tracker-client.ts";
 
 const HELP = `Usage: shoal shell [--data-dir <dir>] [--port <n>] [--tracker <url>] [options]
@@ -34,6 +34,9 @@ Options:
       --token <token>          the tracker's publish token (or SHOAL_PUBLISH_TOKEN)
       --upload-limit <rate>    most bytes/s to upload (2MB, 512KiB; default none)
       --download-limit <rate>  most bytes/s to download
+      --lsd, --no-lsd          local peer discovery (BEP 14) on or off: torrents
+                               that are not private are announced on the LAN by
+                               multicast; kept with the session (default off)
 
 Example:
   shoal shell --data-dir ~/shoal-a --port 6881 --tracker http://127.0.0.1:6969/announce
@@ -63,8 +66,12 @@ export const shellCommand: Command = {
         token: { type: "string" },
         "upload-limit": { type: "string" },
         "download-limit": { type: "string" },
+        lsd: { type: "boolean" },
+        "no-lsd": { type: "boolean" },
       },
     });
+    if (values.lsd && values["no-lsd"]) throw new UsageError("--lsd and --no-lsd contradict");
+    const lsd = values.lsd ? true : values["no-lsd"] ? false : undefined;
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = Number(values.port ?? 6881);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -94,9 +101,12 @@ export const shellCommand: Command = {
       // Limits given now win over the ones saved, and are saved in their turn.
       ...(uploadLimit !== undefined ? { uploadLimit } : {}),
       ...(downloadLimit !== undefined ? { downloadLimit } : {}),
+      // Said once, kept with the session like the limits.
+      ...(lsd !== undefined ? { lsd } : {}),
       persist: true,
       lock: true,
     });
+    if (lsd && !client.localDiscovery) io.stderr.write(`${LSD_UNAVAILABLE}\n`);
     let shell: Shell;
     try {
       const api = new ShoalApi(client, {
