@@ -10,9 +10,16 @@
 import type { AnnounceFields, IpFamily } from "../tracker-proto/index.ts";
 import { normalizeIp } from "../tracker-proto/index.ts";
 import type { Clock } from "../util/index.ts";
+import { StoreUnavailableError } from "./errors.ts";
 import type { TrackerMetrics, Transport } from "./metrics.ts";
 import { PeerOwners } from "./peer-owner.ts";
-import type { PeerUpdate, StoredPeer, SwarmStore } from "./swarm-store.ts";
+import type {
+  PeerUpdate,
+  SharedAnnounce,
+  SharedSwarmStore,
+  StoredPeer,
+  SwarmStore,
+} from "./swarm-store.ts";
 
 export interface AnnounceSettings {
   /** Seconds between regular announces (BEP 3 `interval`). */
@@ -65,6 +72,12 @@ export interface ScrapeOutcome {
 
 export interface AnnounceHandlerDeps {
   store: SwarmStore;
+  /**
+   * A store shared between tracker instances (Redis): when set, announces and
+   * scrapes go to it (announceShared, scrapeShared) and `store` only serves
+   * the operator views.
+   */
+  shared?: SharedSwarmStore;
   clock: Clock;
   metrics: TrackerMetrics;
   settings: AnnounceSettings;
@@ -80,6 +93,8 @@ export interface AnnounceHandlerDeps {
 
 export const UNREGISTERED_REASON =
   "unregistered torrent: this tracker only serves torrents published to its index";
+export const STORE_UNAVAILABLE_REASON =
+  "tracker storage is briefly unavailable: try again in a minute";
 export const TOO_MANY_SWARMS_REASON =
   "this tracker is tracking as many torrents as it is configured to; try again later";
 
@@ -92,6 +107,25 @@ function ip4Number(chars: string): number {
     0
   );
 }
+
+function newOutcome(settings: AnnounceSettings): AnnounceOutcome {
+  return {
+    failure: null,
+    interval: settings.interval,
+    minInterval: settings.minInterval,
+    complete: 0,
+    incomplete: 0,
+    downloaded: 0,
+    compact4: EMPTY,
+    count4: 0,
+    compact6: EMPTY,
+    count6: 0,
+    peers4: [],
+    peers6: [],
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
 
 export class AnnounceHandler {
   readonly #deps: AnnounceHandlerDeps;
@@ -148,6 +182,114 @@ export class AnnounceHandler {
     if (out.peers6.length > 0) out.peers6.length = 0;
   }
 
+  #fillUpdate(f: AnnounceFields, source: AnnounceSource, owner: number, u: PeerUpdate): void {
+    u.peerId = f.peerId;
+    u.owner = owner;
+    u.ip4 = source.family === 4 ? ip4Number(source.ip) : -1;
+    u.ip6 = source.family === 6 ? source.ip : "";
+    u.port = f.port;
+    u.left = f.left;
+    if (this.#deps.settings.trustIpParam) {
+      for (const text of [f.ip, f.ipv4, f.ipv6]) {
+        const addr = text ? normalizeIp(text) : undefined;
+        if (addr?.family === 4) u.ip4 = addr.bytes.readUInt32BE(0);
+        else if (addr?.family === 6) u.ip6 = addr.bytes.toString("latin1");
+      }
+    }
+  }
+
+  /** Whether announces and scrapes go to a shared store (announceShared, scrapeShared). */
+  get shared(): boolean {
+    return this.#deps.shared !== undefined;
+  }
+
+  /**
+   * One announce, to the shared store: one request to it (shared-announce
+   * has the reasons). Everything is read from `f` and `source` before the
+   * first await, so the caller may reuse them; the outcome is the caller's.
+   */
+  announceShared(
+    f: AnnounceFields,
+    source: AnnounceSource,
+    transport: Transport,
+  ): Promise<AnnounceOutcome> {
+    const { metrics, settings } = this.#deps;
+    const shared = this.#deps.shared as SharedSwarmStore;
+    metrics.announces[transport][f.event]++;
+    const out = newOutcome(settings);
+    const owner = this.#owners.of(f.keyValue, source.family, source.ip);
+    const update: PeerUpdate = {
+      peerId: "",
+      owner: 0,
+      ip4: -1,
+      ip6: "",
+      port: 0,
+      left: 0,
+      previousLeft: 0,
+    };
+    this.#fillUpdate(f, source, owner, update);
+    const first = source.family;
+    const a: SharedAnnounce = {
+      infoHash: f.infoHash,
+      update,
+      event: f.event === "stopped" ? "stopped" : f.event === "completed" ? "completed" : "none",
+      want: f.numwant < 0 ? settings.defaultNumwant : Math.min(f.numwant, settings.maxNumwant),
+      leechersOnly: f.left === 0,
+      first,
+      second: transport === "http" ? (first === 4 ? 6 : 4) : 0,
+      compact: f.compact,
+      registeredOnly: settings.registeredOnly,
+    };
+    return shared.announce(a).then(
+      (r) => {
+        if (r.result === "unregistered") {
+          metrics.errors.unregistered++;
+          out.failure = UNREGISTERED_REASON;
+          return out;
+        }
+        if (r.result === "too_many_swarms") {
+          metrics.errors.too_many_swarms++;
+          out.failure = TOO_MANY_SWARMS_REASON;
+          return out;
+        }
+        if (r.result === "swarm_full") metrics.errors.swarm_full++;
+        out.compact4 = r.compact4;
+        out.count4 = r.compact4.length / 6;
+        out.compact6 = r.compact6;
+        out.count6 = r.compact6.length / 18;
+        out.peers4 = r.peers4;
+        out.peers6 = r.peers6;
+        out.complete = r.counts.seeders;
+        out.incomplete = r.counts.leechers;
+        out.downloaded = r.counts.completed;
+        return out;
+      },
+      (err: unknown) => {
+        if (!(err instanceof StoreUnavailableError)) throw err;
+        // Never a made-up peer list: the client tries again (BEP 3 failure reason).
+        metrics.errors.store_unavailable++;
+        out.failure = STORE_UNAVAILABLE_REASON;
+        return out;
+      },
+    );
+  }
+
+  /** BEP 48 counts for several info hashes from the shared store; null when it did not answer. */
+  async scrapeShared(infoHashes: readonly string[]): Promise<ScrapeOutcome[] | null> {
+    try {
+      const counts = await (this.#deps.shared as SharedSwarmStore).scrape(infoHashes);
+      return counts.map((c) => ({
+        complete: c.seeders,
+        incomplete: c.leechers,
+        downloaded: c.completed,
+      }));
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      this.#deps.metrics.errors.store_unavailable++;
+      return null;
+    }
+  }
+
   /**
    * One announce. UDP answers carry peers of the packet's family only (BEP 15);
    * HTTP answers carry both (BEP 7), the requester's family first.
@@ -173,19 +315,7 @@ export class AnnounceHandler {
       this.#noPeers();
     } else {
       const u = this.#update;
-      u.peerId = f.peerId;
-      u.owner = owner;
-      u.ip4 = source.family === 4 ? ip4Number(source.ip) : -1;
-      u.ip6 = source.family === 6 ? source.ip : "";
-      u.port = f.port;
-      u.left = f.left;
-      if (settings.trustIpParam) {
-        for (const text of [f.ip, f.ipv4, f.ipv6]) {
-          const addr = text ? normalizeIp(text) : undefined;
-          if (addr?.family === 4) u.ip4 = addr.bytes.readUInt32BE(0);
-          else if (addr?.family === 6) u.ip6 = addr.bytes.toString("latin1");
-        }
-      }
+      this.#fillUpdate(f, source, owner, u);
       const result = store.put(key, u, clock.now());
       if (result === "too_many_swarms") {
         metrics.errors.too_many_swarms++;

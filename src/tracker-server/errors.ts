@@ -10,3 +10,15 @@ export class TrackerError extends ShoalError {
     super(code, message, options);
   }
 }
+
+/**
+ * The shared swarm store did not answer (Redis down, slow or refusing): the
+ * request gets a failure reason, and the store reconnects by itself.
+ */
+export class StoreUnavailableError extends ShoalError {
+  declare readonly code: "store_unavailable";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("store_unavailable", message, options);
+  }
+}

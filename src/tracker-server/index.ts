@@ -9,6 +9,7 @@
  *   resolveConfig(...layers): TrackerConfig   (defaults ← config file ← flags; throws TrackerError)
  *   CONFIG_FIELDS / DEFAULT_CONFIG            (the settings table: JSON key, flag, type, help)
  *   AnnounceHandler, MemorySwarmStore, SwarmStore (transport-blind core, for simulations)
+ *   RedisSwarmStore, SharedSwarmStore (swarms shared by several instances through Redis)
  *   ConnectionIds (BEP 15 stateless connection ids)
  *   libuvUdpAvailable() (whether udpTransport "auto" can use libuv's UDP handle)
  */
@@ -20,6 +21,7 @@ export {
   type AnnounceOutcome,
   type AnnounceSettings,
   type AnnounceSource,
+  STORE_UNAVAILABLE_REASON,
   TOO_MANY_SWARMS_REASON,
   UNREGISTERED_REASON,
 } from "./announce-handler.ts";
@@ -34,12 +36,16 @@ export {
 } from "./config.ts";
 export { CONNECTION_ID_WINDOW_MS, ConnectionIds } from "./connection-id.ts";
 export { DATABASE_FILE } from "./database.ts";
-export { TrackerError, type TrackerErrorCode } from "./errors.ts";
+export { StoreUnavailableError, TrackerError, type TrackerErrorCode } from "./errors.ts";
 export { MemorySwarmStore, type MemorySwarmStoreOptions } from "./memory-swarm-store.ts";
 export { TrackerMetrics } from "./metrics.ts";
+export { RedisSwarmStore, type RedisSwarmStoreOptions } from "./redis-swarm-store.ts";
 export type {
   PeerUpdate,
   PutResult,
+  SharedAnnounce,
+  SharedAnnounceReply,
+  SharedSwarmStore,
   StoredPeer,
   SwarmCounts,
   SwarmStore,

@@ -20,7 +20,8 @@ export type ErrorKind =
   | "unauthorized"
   | "throttled"
   | "http_busy"
-  | "bad_upload";
+  | "bad_upload"
+  | "store_unavailable";
 
 const EVENTS: AnnounceEvent[] = ["none", "started", "completed", "stopped", "paused"];
 
@@ -48,6 +49,7 @@ export class TrackerMetrics {
     throttled: 0,
     http_busy: 0,
     bad_upload: 0,
+    store_unavailable: 0,
   };
   expired = 0;
   readonly startedAt = Date.now();

@@ -113,3 +113,58 @@ export interface SwarmStore {
   /** Changes whenever a swarm is created or dropped (operator views cache by it). */
   readonly generation?: number;
 }
+
+/**
+ * One announce as a store shared between tracker instances takes it: the
+ * peer's update (or its removal) and the reply's peers in one request, as
+ * every round trip to the shared store costs the whole announce time.
+ */
+export interface SharedAnnounce {
+  infoHash: string;
+  update: PeerUpdate;
+  event: "none" | "completed" | "stopped";
+  want: number;
+  leechersOnly: boolean;
+  /** The family sampled first, and the second (0: none; UDP replies carry one, BEP 15). */
+  first: IpFamily;
+  second: IpFamily | 0;
+  /** Compact entries (BEP 23 / BEP 7) rather than peer records with ids. */
+  compact: boolean;
+  /** Refuse a swarm that is not published (registered-only mode); read in the store itself. */
+  registeredOnly: boolean;
+}
+
+export interface SharedAnnounceReply {
+  result: PutResult | "removed" | "unregistered";
+  /** The peer's `left` class before: 0 a seeder, 1 a leecher, -2 not stored. */
+  previousLeft: number;
+  counts: SwarmCounts;
+  /** Compact entries of the first family's peers then the second's (6 or 18 bytes each). */
+  compact4: Buffer;
+  compact6: Buffer;
+  /** Peer records (dictionary form, when not compact). */
+  peers4: StoredPeer[];
+  peers6: StoredPeer[];
+}
+
+/**
+ * A swarm store that lives outside the process (Redis): every call is a
+ * request, so each is asynchronous and coarse (one per announce, one per
+ * scrape). A request that cannot be answered rejects with a
+ * SwarmStoreUnavailable: the tracker then answers with a failure reason,
+ * never with a peer list it made up.
+ */
+export interface SharedSwarmStore {
+  announce(a: SharedAnnounce): Promise<SharedAnnounceReply>;
+  /** Counts for each info hash, in order (zeros for a swarm the store does not know). */
+  scrape(infoHashes: readonly string[]): Promise<SwarmCounts[]>;
+  /** Drops peers not seen for the expiry time; returns how many went (any instance may run it). */
+  expire(): Promise<number>;
+  totals(): Promise<SwarmTotals>;
+  /** Info hashes of swarms with peers, up to `limit`. */
+  infoHashes(limit: number): Promise<string[]>;
+  peers(infoHash: string, offset: number, limit: number): Promise<StoredPeer[]>;
+  /** Whether the store answered its last request. */
+  readonly available: boolean;
+  close(): Promise<void>;
+}

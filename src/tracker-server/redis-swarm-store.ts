@@ -1,0 +1,368 @@
+/**
+ * The SharedSwarmStore on Redis: any number of tracker instances keep their
+ * swarms in one Redis, so each answers every swarm the same way and an
+ * instance that dies takes nothing with it (the state is all in Redis).
+ *
+ * Each announce is one EVALSHA of redis-scripts.ts's ANNOUNCE_SCRIPT, and the
+ * client pipelines whatever requests one turn of the event loop makes into one
+ * write (ioredis's auto-pipelining): a burst of announces is one round trip.
+ *
+ * Faults: requests never queue while Redis is away (no offline queue) and time
+ * out after commandTimeoutMs, so an announce fails fast with a
+ * StoreUnavailableError (the tracker answers a failure reason) instead of
+ * waiting or guessing; the client reconnects with exponential back-off, and
+ * `stats` counts the outages and the requests' latency for /metrics.
+ */
+import { Redis } from "ioredis";
+import type { Logger } from "../util/index.ts";
+import { silentLogger } from "../util/index.ts";
+import { StoreUnavailableError } from "./errors.ts";
+import { ANNOUNCE_SCRIPT, EXPIRE_SCRIPT, PEERS_SCRIPT, SCRAPE_SCRIPT } from "./redis-scripts.ts";
+import { StoreStats } from "./store-stats.ts";
+import type {
+  SharedAnnounce,
+  SharedAnnounceReply,
+  SharedSwarmStore,
+  StoredPeer,
+  SwarmCounts,
+  SwarmTotals,
+} from "./swarm-store.ts";
+
+export interface RedisSwarmStoreOptions {
+  /** redis://host:port/db */
+  url: string;
+  /** Every key starts with it: several trackers may share one Redis under different prefixes. */
+  prefix?: string;
+  expiryMs: number;
+  maxSwarms: number;
+  maxPeersPerSwarm: number;
+  /** Wall-clock ms: last-announce times must agree between instances. */
+  now?: () => number;
+  logger?: Logger;
+  /** A request not answered within this is failed (the announce gets a failure reason). */
+  commandTimeoutMs?: number;
+  /** Longest wait between reconnection attempts. */
+  maxBackoffMs?: number;
+}
+
+/** Peers dropped per expiry request; a full batch is followed by another. */
+const EXPIRE_BATCH = 2000;
+/** Expiry requests per sweep at most: a sweep stays bounded however far behind it is. */
+const EXPIRE_ROUNDS = 50;
+/** A peer's key in the store: 20-byte peer id, 6-byte owner. */
+const PEER_KEY_BYTES = 26;
+
+type Reply = (Buffer | number)[];
+
+interface ScriptedRedis extends Redis {
+  shoalAnnounceBuffer(prefix: string, ...args: (string | number | Buffer)[]): Promise<Reply>;
+  shoalExpire(prefix: string, cutoff: number, batch: number): Promise<number>;
+  shoalScrape(prefix: string, hashes: Buffer): Promise<number[]>;
+  shoalPeersBuffer(prefix: string, ih: Buffer, offset: number, limit: number): Promise<Buffer[]>;
+}
+
+const EVENT_CODES = { none: "n", completed: "c", stopped: "s" } as const;
+
+/** The URL's parts for messages, without any password it carries. */
+export function redisUrlForDisplay(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
+  } catch {
+    return "redis://?";
+  }
+}
+
+export class RedisSwarmStore implements SharedSwarmStore {
+  readonly stats = new StoreStats();
+  readonly #redis: ScriptedRedis;
+  readonly #prefix: string;
+  readonly #opts: RedisSwarmStoreOptions;
+  readonly #now: () => number;
+  readonly #logger: Logger;
+  #available = false;
+  #closed = false;
+
+  constructor(opts: RedisSwarmStoreOptions) {
+    this.#opts = opts;
+    this.#prefix = opts.prefix ?? "shoal:";
+    this.#now = opts.now ?? Date.now;
+    this.#logger = opts.logger ?? silentLogger;
+    const maxBackoff = opts.maxBackoffMs ?? 2000;
+    const redis = new Redis(opts.url, {
+      lazyConnect: true,
+      enableAutoPipelining: true,
+      // Requests fail at once while Redis is away: an announce is answered now or not at all.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: opts.commandTimeoutMs ?? 1000,
+      connectTimeout: 2000,
+      // Back-off: 50 ms doubling up to maxBackoffMs, for ever.
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 16), maxBackoff),
+    }) as ScriptedRedis;
+    redis.defineCommand("shoalAnnounce", { numberOfKeys: 1, lua: ANNOUNCE_SCRIPT });
+    redis.defineCommand("shoalExpire", { numberOfKeys: 1, lua: EXPIRE_SCRIPT });
+    redis.defineCommand("shoalScrape", { numberOfKeys: 1, lua: SCRAPE_SCRIPT });
+    redis.defineCommand("shoalPeers", { numberOfKeys: 1, lua: PEERS_SCRIPT });
+    redis.on("ready", () => {
+      if (!this.#available) {
+        this.#logger.info("swarm store connected", { store: redisUrlForDisplay(opts.url) });
+        this.stats.up(performance.now());
+      }
+      this.#available = true;
+    });
+    redis.on("error", (err: Error) => this.#down(err));
+    redis.on("close", () => this.#down(new Error("connection closed")));
+    this.#redis = redis;
+  }
+
+  #down(err: Error): void {
+    if (this.#closed) return;
+    if (this.#available) {
+      this.#logger.warn("swarm store unreachable; reconnecting", {
+        store: redisUrlForDisplay(this.#opts.url),
+        err: err.message,
+      });
+      this.stats.down(performance.now());
+    }
+    this.#available = false;
+  }
+
+  get available(): boolean {
+    return this.#available;
+  }
+
+  /**
+   * Connects, waiting at most timeoutMs; resolves false (and keeps trying in
+   * the background) when Redis is not there yet: a tracker starts anyway and
+   * answers failure reasons until it is.
+   */
+  async connect(timeoutMs = 3000): Promise<boolean> {
+    this.stats.down(performance.now());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const connected = this.#redis.connect().then(
+      () => true,
+      () => false,
+    );
+    const ok = await Promise.race([connected, timeout]);
+    clearTimeout(timer);
+    return ok;
+  }
+
+  /** Runs one request, timing it; a failure becomes a StoreUnavailableError. */
+  async #request<T>(run: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      const value = await run();
+      this.stats.answered(performance.now() - start);
+      return value;
+    } catch (err) {
+      this.stats.failed();
+      throw new StoreUnavailableError(
+        `swarm store unavailable: ${(err as Error)?.message ?? String(err)}`,
+        { cause: err },
+      );
+    }
+  }
+
+  announce(a: SharedAnnounce): Promise<SharedAnnounceReply> {
+    const u = a.update;
+    const n4 = u.ip4 >= 0 ? 6 : 0;
+    const n6 = u.ip6 !== "" ? 18 : 0;
+    const bin = Buffer.allocUnsafe(20 + PEER_KEY_BYTES + n4 + n6);
+    bin.write(a.infoHash, 0, 20, "latin1");
+    bin.write(u.peerId, 20, 20, "latin1");
+    bin.writeUIntBE(u.owner ?? 0, 40, 6);
+    let o = 46;
+    if (n4) {
+      bin.writeUInt32BE(u.ip4, o);
+      bin.writeUInt16BE(u.port, o + 4);
+      o += 6;
+    }
+    if (n6) {
+      bin.write(u.ip6, o, 16, "latin1");
+      bin.writeUInt16BE(u.port, o + 16);
+    }
+    return this.#request(() =>
+      this.#redis.shoalAnnounceBuffer(
+        this.#prefix,
+        bin,
+        n4,
+        n6,
+        String(u.left),
+        this.#now(),
+        EVENT_CODES[a.event],
+        a.want,
+        a.leechersOnly ? 1 : 0,
+        a.first,
+        a.second,
+        a.compact ? 1 : 0,
+        this.#opts.maxSwarms,
+        this.#opts.maxPeersPerSwarm,
+        a.registeredOnly ? 1 : 0,
+        Math.floor(Math.random() * 0x7fffffff),
+      ),
+    ).then((r) => this.#reply(a, r));
+  }
+
+  #reply(a: SharedAnnounce, r: Reply): SharedAnnounceReply {
+    const result = (r[0] as Buffer).toString("latin1") as SharedAnnounceReply["result"];
+    const was = (r[1] as number | undefined) ?? -1;
+    const reply: SharedAnnounceReply = {
+      result,
+      previousLeft: was === 1 ? 0 : was === 0 ? 1 : -2,
+      counts: {
+        seeders: (r[2] as number | undefined) ?? 0,
+        leechers: (r[3] as number | undefined) ?? 0,
+        completed: (r[4] as number | undefined) ?? 0,
+      },
+      compact4: EMPTY,
+      compact6: EMPTY,
+      peers4: [],
+      peers6: [],
+    };
+    if (r.length < 7) return reply;
+    const lists: [IpFamilyOrNone, Buffer][] = [
+      [a.first, r[5] as Buffer],
+      [a.second, r[6] as Buffer],
+    ];
+    for (const [family, bytes] of lists) {
+      if (family === 0 || bytes.length === 0) continue;
+      if (a.compact) {
+        if (family === 4) reply.compact4 = bytes;
+        else reply.compact6 = bytes;
+      } else {
+        const size = PEER_KEY_BYTES + (family === 4 ? 6 : 18);
+        const out = family === 4 ? reply.peers4 : reply.peers6;
+        for (let i = 0; i + size <= bytes.length; i += size) {
+          out.push(peerOf(bytes.subarray(i, i + size), family, -1, 0));
+        }
+      }
+    }
+    return reply;
+  }
+
+  async scrape(infoHashes: readonly string[]): Promise<SwarmCounts[]> {
+    if (infoHashes.length === 0) return [];
+    const bin = Buffer.from(infoHashes.join(""), "latin1");
+    const r = await this.#request(() => this.#redis.shoalScrape(this.#prefix, bin));
+    const out: SwarmCounts[] = [];
+    for (let i = 0; i < infoHashes.length; i++) {
+      out.push({
+        seeders: r[3 * i] ?? 0,
+        leechers: r[3 * i + 1] ?? 0,
+        completed: r[3 * i + 2] ?? 0,
+      });
+    }
+    return out;
+  }
+
+  async expire(): Promise<number> {
+    const cutoff = this.#now() - this.#opts.expiryMs;
+    let removed = 0;
+    for (let round = 0; round < EXPIRE_ROUNDS; round++) {
+      const n = await this.#request(() =>
+        this.#redis.shoalExpire(this.#prefix, cutoff, EXPIRE_BATCH),
+      );
+      removed += n;
+      if (n < EXPIRE_BATCH) break;
+    }
+    return removed;
+  }
+
+  async totals(): Promise<SwarmTotals> {
+    const [counts, swarms] = await this.#request(() =>
+      Promise.all([
+        this.#redis.hmget(`${this.#prefix}totals`, "s", "l"),
+        this.#redis.scard(`${this.#prefix}swarms`),
+      ]),
+    );
+    const seeders = Number(counts[0] ?? 0);
+    const leechers = Number(counts[1] ?? 0);
+    return { swarms, peers: seeders + leechers, seeders, leechers };
+  }
+
+  async infoHashes(limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const members = await this.#request(() =>
+      this.#redis.srandmemberBuffer(`${this.#prefix}swarms`, limit),
+    );
+    return members.map((m) => m.toString("latin1"));
+  }
+
+  async peers(infoHash: string, offset: number, limit: number): Promise<StoredPeer[]> {
+    if (limit <= 0) return [];
+    const ih = Buffer.from(infoHash, "latin1");
+    const r = await this.#request(() =>
+      this.#redis.shoalPeersBuffer(this.#prefix, ih, offset, Math.min(limit, 10_000)),
+    );
+    const out: StoredPeer[] = [];
+    for (let i = 0; i + 2 < r.length; i += 3) {
+      const pk = r[i]!;
+      const state = r[i + 1]!;
+      const n4 = state[0]!;
+      const n6 = state[1]!;
+      out.push({
+        peerId: pk.toString("latin1", 0, 20),
+        owner: pk.readUIntBE(20, 6),
+        addr4: state.toString("latin1", 2, 2 + n4),
+        addr6: state.toString("latin1", 2 + n4, 2 + n4 + n6),
+        left: Number(state.toString("latin1", 2 + n4 + n6)),
+        lastSeen: Number(r[i + 2]!.toString("latin1")),
+      });
+    }
+    return out;
+  }
+
+  /** Deletes every key under this store's prefix (tests; an operator resetting a tracker). */
+  async clear(): Promise<void> {
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.#redis.scanBuffer(
+        cursor,
+        "MATCH",
+        `${this.#prefix}*`,
+        "COUNT",
+        1000,
+      );
+      cursor = next.toString();
+      if (keys.length > 0) await this.#redis.del(...keys);
+    } while (cursor !== "0");
+  }
+
+  /** The client, for the shared torrent index (shared-index.ts) to use the same connection. */
+  get client(): Redis {
+    return this.#redis;
+  }
+
+  get prefix(): string {
+    return this.#prefix;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#available = false;
+    await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+}
+
+type IpFamilyOrNone = 4 | 6 | 0;
+
+const EMPTY = Buffer.alloc(0);
+
+function peerOf(member: Buffer, family: 4 | 6, left: number, lastSeen: number): StoredPeer {
+  const addr = member.toString("latin1", PEER_KEY_BYTES);
+  return {
+    peerId: member.toString("latin1", 0, 20),
+    owner: member.readUIntBE(20, 6),
+    addr4: family === 4 ? addr : "",
+    addr6: family === 6 ? addr : "",
+    left,
+    lastSeen,
+  };
+}
