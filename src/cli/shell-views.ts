@@ -110,12 +110,12 @@ export function showPeers(torrents: TorrentPeers[]): string {
     if (peers.length === 0) continue;
     out.push(
       `    ${cell("ADDRESS", 22)} ${cell("ID", 13)} ${cell("HAS", 6, true)} ` +
-        `${cell("DOWN", 12, true)} ${cell("UP", 12, true)} FLAGS`,
+        `${cell("DOWN", 12, true)} ${cell("UP", 12, true)} ${cell("FLAGS", 5)} SOURCE`,
     );
     for (const p of peers) {
       out.push(
         `    ${cell(p.address, 22)} ${cell(shortPeerId(p.peerId), 13)} ${cell(formatPercent(p.progress, 0), 6, true)} ` +
-          `${cell(formatRate(p.downloadRate), 12, true)} ${cell(formatRate(p.uploadRate), 12, true)} ${peerFlags(p)}`,
+          `${cell(formatRate(p.downloadRate), 12, true)} ${cell(formatRate(p.uploadRate), 12, true)} ${cell(peerFlags(p), 5)} ${p.source}`,
       );
     }
   }

@@ -95,6 +95,8 @@ export interface PeerView {
   client?: string;
   /** We dialled it (else it dialled us). */
   outgoing: boolean;
+  /** Where its address came from: tracker, pex, magnet, manual, incoming, dht, lsd. */
+  source: string;
   seed: boolean;
   /** 0..1 of the torrent the peer has. */
   progress: number;

@@ -44,6 +44,8 @@ export interface TorrentOptions {
   maxPeers?: number;
   uploadSlots?: number;
   chokeIntervalMs?: number;
+  /** BEP 11 peer exchange (default on; never for a private torrent, BEP 27). */
+  pex?: boolean;
   /** Announce to the torrent's trackers (off for tests that add peers by hand). */
   trackers?: boolean;
   announcer?: Partial<AnnouncerOptions>;

@@ -35,6 +35,7 @@ import {
 } from "./options.ts";
 import { routePeerEvents } from "./peer-events.ts";
 import { PeerSet } from "./peer-set.ts";
+import { PEX_EXTENSION, PeerExchange } from "./pex.ts";
 import { Requester } from "./requesting.ts";
 import { ResumeSaver } from "./resume-saver.ts";
 import { serveBlock } from "./serving.ts";
@@ -139,6 +140,18 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       (e) => this.#warn(e),
     );
     if (o.peers) this.#peers.add(o.peers, "magnet");
+    // BEP 11 on by default; BEP 27: never for a private torrent (one that
+    // turns out private once a magnet link's metadata arrives goes quiet).
+    if (o.pex !== false && !o.meta?.private) {
+      const pex = new PeerExchange({
+        clock: this.#clock,
+        logger: this.#log,
+        peers: () => this.#peers.values(),
+        learn: (addresses) => this.#peers.add(addresses, "pex"),
+        allowed: () => isActive(this.#state) && !this.#meta?.private,
+      });
+      this.extensions.register({ name: PEX_EXTENSION, handler: pex });
+    }
     this.#state = "paused";
     if (o.meta) this.#acceptMetadata(o.meta);
   }

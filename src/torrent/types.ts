@@ -1,4 +1,5 @@
 import type { TrackerStatus } from "../tracker-client/index.ts";
+import type { PeerSource } from "./known-peers.ts";
 
 /** See lifecycle.ts. */
 export type TorrentState =
@@ -45,6 +46,8 @@ export interface PeerInfo {
   peerId: string | undefined;
   client: string | undefined;
   outgoing: boolean;
+  /** Where we heard of its address (a tracker, PEX, …); "incoming" for one that reached us unknown. */
+  source: PeerSource;
   seed: boolean;
   /** 0..1 of the torrent the peer has. */
   progress: number;

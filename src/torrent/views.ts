@@ -86,6 +86,7 @@ export function peerInfo(
     peerId: toHex(p.conn.peerId),
     client: s.client ?? s.clientVersion,
     outgoing: p.outgoing,
+    source: p.known?.source ?? "incoming",
     seed: pieceCount > 0 && p.have.isComplete(),
     progress: pieceCount > 0 ? p.have.count() / pieceCount : 0,
     downloadRate: s.downloadRate,
