@@ -148,6 +148,10 @@ export class DhtNode {
     return this.table.size;
   }
 
+  #bootstrapSeeds(): Candidate[] {
+    return (this.#opts.bootstrap ?? []).filter((e) => familyOf(e.address) === this.family);
+  }
+
   /** A node we were told of (a peer's `port` message, a torrent's `nodes`): ping it, and keep it if it answers. */
   addNode(endpoint: Endpoint): void {
     if (this.#closed || familyOf(endpoint.address) !== this.family) return;
@@ -210,6 +214,8 @@ export class DhtNode {
   ): Promise<LookupResult> {
     this.#lookups++;
     const seeds: Candidate[] = [...this.table.closest(target, 16), ...extraSeeds];
+    // A table still filling up: the bootstrap nodes help this lookup too.
+    if (this.table.size < 8) seeds.push(...this.#bootstrapSeeds());
     const msg: Omit<KrpcQuery, "t"> =
       kind === "find_node"
         ? { y: "q", q: "find_node", id: this.id, target }

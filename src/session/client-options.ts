@@ -3,6 +3,7 @@
 import type { UdpNetwork } from "../net/index.ts";
 import type { Torrent, TorrentOptions } from "../torrent/index.ts";
 import type { Clock, Logger, PeerId, RandomSource } from "../util/index.ts";
+import type { ClientDhtOptions } from "./dht-source.ts";
 import type { SessionEvent } from "./dto.ts";
 import type { Dialer, Listen } from "./transports.ts";
 
@@ -56,6 +57,12 @@ export interface ClientOptions {
    */
   random?: RandomSource;
   logger?: Logger;
+  /**
+   * Run a DHT node (BEP 5) as a peer source for public torrents. It
+   * contacts only the nodes named here, in torrents and by peers, and the
+   * ones it saved in <dataDir>/dht.json. Absent: no DHT.
+   */
+  dht?: ClientDhtOptions;
   /** Passed to every torrent (tests shorten tracker intervals with it). */
   torrentDefaults?: Partial<TorrentOptions>;
 }

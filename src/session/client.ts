@@ -11,6 +11,7 @@
 import { EventEmitter } from "node:events";
 import { mkdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import type { DhtStats } from "../dht/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
 import { nodeUdp } from "../net/index.ts";
 import { Torrent, type TorrentOptions } from "../torrent/index.ts";
@@ -35,6 +36,7 @@ import { whenComplete } from "./completion.ts";
 import { ConnectionGate } from "./connections.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
 import { deleteTorrentData } from "./data-removal.ts";
+import { DhtPeerSource } from "./dht-source.ts";
 import type {
   ClientView,
   FileView,
@@ -98,6 +100,7 @@ export class Client extends EventEmitter<ClientEvents> {
   /** BEP 14, when on (local-discovery.ts); the persisted session's setting if not given. */
   #lsdWanted: boolean | undefined;
   #lsd: SessionLocalDiscovery | undefined;
+  #dht: DhtPeerSource | undefined;
   #closed = false;
 
   private constructor(o: ClientOptions, lock: DataDirLock | undefined) {
@@ -135,8 +138,10 @@ export class Client extends EventEmitter<ClientEvents> {
       const listen = o.listen ?? listenOnTcp;
       client.#listener = await listen(o.port ?? 0, o.host);
       if (client.#lsdWanted) await client.#startLocalDiscovery();
+      if (o.dht) client.#dht = await client.#startDht(o.dht);
     } catch (err) {
       await client.#listener?.close();
+      await client.#lsd?.close();
       await lock?.release();
       throw err;
     }
@@ -147,6 +152,23 @@ export class Client extends EventEmitter<ClientEvents> {
 
   get port(): number {
     return this.#listener?.port ?? 0;
+  }
+
+  /** The DHT node's counters and table size (BEP 5), when the DHT is on. */
+  dhtStats(): DhtStats | undefined {
+    return this.#dht?.stats();
+  }
+
+  #startDht(o: NonNullable<ClientOptions["dht"]>): Promise<DhtPeerSource> {
+    const udp = o.udp ?? this.#o.udp;
+    return DhtPeerSource.start(udp ? { ...o, udp } : o, {
+      dataDir: this.#o.dataDir,
+      ...(this.#o.host ? { host: this.#o.host } : {}),
+      tcpPort: this.port,
+      clock: this.#clock,
+      logger: this.#log,
+      ...(this.#o.random ? { random: this.#o.random } : {}),
+    });
   }
 
   /** Whether local service discovery (BEP 14) runs: asked for, and its groups joined. */
@@ -435,6 +457,7 @@ export class Client extends EventEmitter<ClientEvents> {
       await Promise.all(entries.map((e) => e.torrent.close()));
       for (const e of entries) e.detach?.();
       await this.#lsd?.close();
+      await this.#dht?.close();
       await this.flush().catch((err) => this.#warn(err));
     } finally {
       await this.#lock?.release();
@@ -476,11 +499,14 @@ export class Client extends EventEmitter<ClientEvents> {
       logger: this.#log,
     };
     if (this.#o.random) o.random = this.#o.random;
+    // BEP 5: peers that set the DHT bit hear our node's port.
+    if (this.#dht) o.dhtPort = this.#dht.port;
     return o;
   }
 
   #watch(entry: TorrentEntry): void {
     const lsd = this.#lsd?.watch(entry.torrent, entry.infoHashHex);
+    const unwatchDht = this.#dht?.watch(entry.torrent);
     const events = watchTorrent(entry, {
       emit: (e) => this.#emit(e),
       changed: () => this.#persistence?.request(),
@@ -493,6 +519,7 @@ export class Client extends EventEmitter<ClientEvents> {
     entry.detach = () => {
       events();
       lsd?.();
+      unwatchDht?.();
     };
   }
 
