@@ -29,6 +29,8 @@ export interface SimNodeOptions {
   uploadLimit?: number;
   /** The torrent's most connections (default the engine's). */
   maxPeers?: number;
+  /** BEP 11 peer exchange (default the engine's: on). */
+  pex?: boolean;
 }
 
 export interface SimNode {
@@ -44,6 +46,7 @@ export async function startNode(o: SimNodeOptions): Promise<SimNode> {
   };
   if (o.uploadSlots !== undefined) torrentDefaults.uploadSlots = o.uploadSlots;
   if (o.chokeIntervalMs !== undefined) torrentDefaults.chokeIntervalMs = o.chokeIntervalMs;
+  if (o.pex !== undefined) torrentDefaults.pex = o.pex;
   const client = await Client.start({
     dataDir: o.dataDir,
     downloadDir: join(o.dataDir, "download"),

@@ -68,6 +68,8 @@ export interface SwarmOptions {
    * loopback have it.
    */
   capsAt?: "network" | "client";
+  /** BEP 11 peer exchange (default on, as in the engine). */
+  pex?: boolean;
 }
 
 export interface SimPeer {
@@ -145,6 +147,7 @@ export class Swarm {
       ...(peer.spec.uploadSlots !== undefined ? { uploadSlots: peer.spec.uploadSlots } : {}),
       ...(peer.spec.byInfoHash ? { byInfoHash: true } : {}),
       ...(peer.spec.maxPeers !== undefined ? { maxPeers: peer.spec.maxPeers } : {}),
+      ...(this.#o.pex !== undefined ? { pex: this.#o.pex } : {}),
       ...(this.#o.capsAt === "client" && peer.spec.uploadRate !== undefined
         ? { uploadLimit: peer.spec.uploadRate }
         : {}),
