@@ -109,7 +109,15 @@ test("incoming connections are negotiated and routed by info hash (in-memory dia
   const sy = await seeder.client.add(y.meta);
   assert.ok(sx.complete && sy.complete);
   // Two leechers dial the seeder, one per torrent, one of them from a bare info hash.
-  const lx = await startClient();
+  // x's leecher is handed its metadata below rather than fetching it (BEP 9).
+  const lx = await startClient([], {
+    torrentDefaults: {
+      trackers: false,
+      chokeIntervalMs: 200,
+      openStore: (meta) => MemoryStorage.open(meta),
+      metadataExchange: false,
+    },
+  });
   const ly = await startClient();
   const tx = await lx.client.add({
     infoHash: x.meta.infoHash,
@@ -416,4 +424,21 @@ test("a magnet link's torrent: persisted with its trackers, then with a .torrent
   assert.deepEqual(kept.announceList, [[tracker]], "the magnet link's trackers kept in the copy");
   assert.ok(events.includes("metadata"));
   assert.equal(client.summary(m.meta.infoHashHex).hasMetadata, true);
+});
+
+test("a magnet link's torrent fetches its metadata from a peer (BEP 9), keeps the .torrent copy, and downloads", async () => {
+  const dataDir = join(await mkdtemp(join(tmpdir(), "shoal-magnet-")), "data");
+  dirs.push(dataDir);
+  const m = makeTorrent(120_000, "fetched.bin");
+  const seeder = await startClient([m.content]);
+  await seeder.client.add(m.meta);
+  const { client } = await startClient([], { dataDir, persist: true });
+  const link = `magnet:?xt=urn:btih:${m.meta.infoHashHex}&dn=shown+first&x.pe=${seeder.address}:${seeder.client.port}`;
+  const torrent = await client.add(link);
+  assert.equal(torrent.name, "shown first");
+  await completed(torrent);
+  assert.equal(torrent.name, "fetched.bin");
+  await client.flush();
+  const copy = join(dataDir, "torrents", `${m.meta.infoHashHex}.torrent`);
+  assert.ok(parseMetainfo(readFileSync(copy)).infoBytes.equals(m.meta.infoBytes));
 });

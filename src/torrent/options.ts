@@ -22,6 +22,11 @@ export interface TorrentOptions {
   name?: string;
   /** Trackers to announce to before the metadata arrives (a magnet link's `tr`), as BEP 12 tiers. */
   announceList?: string[][];
+  /**
+   * BEP 9 ut_metadata: fetch a magnet link's info dictionary from peers and
+   * serve ours (default true). Off for tests that hand it over with setMetadata.
+   */
+  metadataExchange?: boolean;
   /** Peers to connect to at start (a magnet link's `x.pe`). */
   peers?: PeerAddress[];
   /** The download folder: files land at downloadDir/<name>… */

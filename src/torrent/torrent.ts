@@ -26,6 +26,7 @@ import { openStore } from "./checking.ts";
 import { TorrentError } from "./errors.ts";
 import type { PeerSource } from "./known-peers.ts";
 import { checkTransition, isActive } from "./lifecycle.ts";
+import { MetadataExchange, metainfoOfInfo, UT_METADATA } from "./metadata-exchange.ts";
 import {
   connectionOptionsFor,
   geometryOf,
@@ -39,7 +40,7 @@ import { PEX_EXTENSION, PeerExchange } from "./pex.ts";
 import { Requester } from "./requesting.ts";
 import { ResumeSaver } from "./resume-saver.ts";
 import { serveBlock } from "./serving.ts";
-import type { SwarmPeer } from "./swarm-peer.ts";
+import { banKey, type SwarmPeer } from "./swarm-peer.ts";
 import type { PeerInfo, TorrentState, TorrentStats } from "./types.ts";
 import { UploadSlots } from "./upload-slots.ts";
 import { peerInfo, peerInfos, type TorrentView, torrentStats } from "./views.ts";
@@ -60,6 +61,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   readonly #log: Logger;
   readonly #peers: PeerSet;
   readonly #uploadSlots: UploadSlots;
+  /** BEP 9: the info dictionary fetched from peers (a magnet link's), and served. */
+  readonly #metadataExchange: MetadataExchange;
   #state: TorrentState;
   /** Why the torrent is in the `error` state. */
   #error: Error | undefined;
@@ -139,6 +142,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       () => this.#storage,
       (e) => this.#warn(e),
     );
+    this.#metadataExchange = this.#newMetadataExchange();
+    // BEP 27: a private torrent's ut_metadata is not offered (metadata-exchange.ts).
+    if (!o.meta?.private && o.metadataExchange !== false) {
+      this.extensions.register({ name: UT_METADATA, handler: this.#metadataExchange });
+    }
     if (o.peers) this.#peers.add(o.peers, "magnet");
     // BEP 11 on by default; BEP 27: never for a private torrent (one that
     // turns out private once a magnet link's metadata arrives goes quiet).
@@ -247,6 +255,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     await this.#checking?.catch(() => {});
     const wasActive = isActive(this.#state);
     this.#setState("stopped");
+    this.#metadataExchange.stop();
     if (wasActive) await this.#deactivate("stopped");
     await this.#storage?.close();
   }
@@ -278,7 +287,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   #acceptMetadata(meta: Metainfo): void {
     this.#meta = meta;
-    this.extensions.metadataSize = meta.infoBytes.length;
+    this.#metadataExchange.stop();
+    if (!meta.private) this.extensions.metadataSize = meta.infoBytes.length;
     // Connected in the metadata phase: their pieces are checked now.
     const geometry = geometryOf(meta);
     for (const p of [...this.#peers.values()]) p.conn.setGeometry(geometry);
@@ -442,6 +452,32 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.emit("peer-closed", peer.id, reason, this.#view.peer(peer));
   }
 
+  #newMetadataExchange(): MetadataExchange {
+    return new MetadataExchange({
+      infoHash: this.infoHash,
+      clock: this.#clock,
+      infoBytes: () => this.#meta?.infoBytes,
+      isPrivate: () => this.#meta?.private ?? false,
+      banKeyOf: (conn) =>
+        [...this.#peers.values()].find((p) => p.conn === conn)?.banKey ??
+        banKey(conn.remoteAddress ?? "", conn.remotePort ?? 0),
+      isBanned: (key) => this.#peers.bans.isBanned(key),
+      verified: (info) => {
+        if (this.#meta || this.#state === "stopped") return;
+        try {
+          void this.setMetadata(metainfoOfInfo(info)).catch(this.#onWarning);
+        } catch (err) {
+          this.#warn(err); // hashes right, but not a torrent we can load
+        }
+      },
+      ban: (keys, reason) => {
+        const added = this.#peers.bans.ban(keys);
+        this.#peers.closeBanned(added, reason);
+        for (const key of added) this.emit("peer-banned", key, reason);
+      },
+    });
+  }
+
   #newRequester(meta: Metainfo, storage: PieceStore): Requester {
     return new Requester({
       meta,
@@ -485,6 +521,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       storage: this.#storage,
       peers: this.#peers,
       requester: this.#requester,
+      metadataPeers: this.#metadataExchange.fetchingFrom,
       get uploaded() {
         return torrent.uploaded;
       },

@@ -35,6 +35,8 @@ export interface TorrentStats {
   downloadRate: number;
   uploadRate: number;
   peers: number;
+  /** Before a magnet link's metadata arrives: the connected peers it is fetched from (BEP 9). */
+  metadataPeers: number;
   banned: number;
   trackers: TrackerStatus[];
 }

@@ -22,6 +22,8 @@ export interface TorrentView {
   storage: PieceStore | undefined;
   peers: PeerSet;
   requester: Requester | undefined;
+  /** Peers the metadata is being fetched from (BEP 9), before it is known. */
+  metadataPeers: number;
   uploaded: number;
   left: number;
   /** The peer holding the optimistic unchoke. */
@@ -55,6 +57,7 @@ export function torrentStats(v: TorrentView): TorrentStats {
     downloadRate,
     uploadRate,
     peers: v.peers.size,
+    metadataPeers: v.metadataPeers,
     banned: v.peers.bans.size,
     trackers: v.trackers,
   };
