@@ -25,6 +25,10 @@ export interface SimNodeOptions {
   chokeIntervalMs?: number;
   /** Added by info hash alone: the torrent waits in its metadata state for setMetadata. */
   byInfoHash?: boolean;
+  /** Added by info hash alone, its metadata fetched from peers (BEP 9), as from a magnet link. */
+  magnet?: boolean;
+  /** The metainfo it is added with, when not `meta` (a liar's, with other info bytes). */
+  addedMeta?: Metainfo;
   /** The client's own upload limit, bytes/s (default none). */
   uploadLimit?: number;
   /** The torrent's most connections (default the engine's). */
@@ -47,6 +51,8 @@ export async function startNode(o: SimNodeOptions): Promise<SimNode> {
   if (o.uploadSlots !== undefined) torrentDefaults.uploadSlots = o.uploadSlots;
   if (o.chokeIntervalMs !== undefined) torrentDefaults.chokeIntervalMs = o.chokeIntervalMs;
   if (o.pex !== undefined) torrentDefaults.pex = o.pex;
+  // byInfoHash waits to be handed its metadata: it fetches none (BEP 9).
+  if (o.byInfoHash) torrentDefaults.metadataExchange = false;
   const client = await Client.start({
     dataDir: o.dataDir,
     downloadDir: join(o.dataDir, "download"),
@@ -59,6 +65,8 @@ export async function startNode(o: SimNodeOptions): Promise<SimNode> {
     ...(o.maxPeers !== undefined ? { maxPeersPerTorrent: o.maxPeers } : {}),
     torrentDefaults,
   });
-  const torrent = await client.add(o.byInfoHash ? { infoHash: o.meta.infoHash } : o.meta);
+  const torrent = await client.add(
+    o.byInfoHash || o.magnet ? { infoHash: o.meta.infoHash } : (o.addedMeta ?? o.meta),
+  );
   return { client, torrent, close: () => client.close() };
 }

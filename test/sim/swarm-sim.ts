@@ -36,6 +36,10 @@ export interface SimPeerSpec {
   lie?: LiePolicy;
   /** Added by info hash alone: it waits in its metadata state until given the metadata. */
   byInfoHash?: boolean;
+  /** Added by info hash alone: it fetches the metadata from its peers (BEP 9). */
+  magnet?: boolean;
+  /** A seeder that serves an info dictionary of the right size that is not the torrent's (BEP 9). */
+  liesAboutMetadata?: boolean;
   /** Joins the swarm this long after the start (default 0). */
   joinAtMs?: number;
   /** Dials nobody when it joins: the others must find it (or be told of it). */
@@ -82,6 +86,13 @@ export interface SimPeer {
 }
 
 const PORT = 6881;
+
+/** The metainfo with other info bytes of the same length: what a metadata liar serves. */
+function lyingMetadata(meta: Metainfo): Metainfo {
+  const infoBytes = Buffer.from(meta.infoBytes);
+  infoBytes[infoBytes.length - 2] = infoBytes[infoBytes.length - 2]! ^ 0x55;
+  return { ...meta, infoBytes };
+}
 
 export class Swarm {
   readonly clock: SimClock;
@@ -146,6 +157,8 @@ export class Swarm {
       dataDir: join(this.#dir, peer.spec.name),
       ...(peer.spec.uploadSlots !== undefined ? { uploadSlots: peer.spec.uploadSlots } : {}),
       ...(peer.spec.byInfoHash ? { byInfoHash: true } : {}),
+      ...(peer.spec.magnet ? { magnet: true } : {}),
+      ...(peer.spec.liesAboutMetadata ? { addedMeta: lyingMetadata(this.meta) } : {}),
       ...(peer.spec.maxPeers !== undefined ? { maxPeers: peer.spec.maxPeers } : {}),
       ...(this.#o.pex !== undefined ? { pex: this.#o.pex } : {}),
       ...(this.#o.capsAt === "client" && peer.spec.uploadRate !== undefined
