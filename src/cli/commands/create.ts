@@ -110,7 +110,8 @@ export const createCommand: Command = {
       // Trackerless discovery (DHT, PEX) is not built yet: say what does work.
       io.stderr.write(
         "shoal create: note: no tracker given (-t); peers will come only from --peer addresses, " +
-          "or from a tracker added later (create it again with -t: the info hash stays the same)\n",
+          "the LAN (--lsd), " +
+          "or a tracker added later (create it again with -t: the info hash stays the same)\n",
       );
     }
     io.stdout.write(

@@ -117,7 +117,7 @@ function printTorrent(io: CliIO, meta: Metainfo, allFiles: boolean): void {
   );
   row(io, "Private", meta.private ? "yes (peers only from its trackers, BEP 27)" : "no");
   if (meta.announceList.length === 0)
-    row(io, "Trackers", "none (peers only from --peer addresses)");
+    row(io, "Trackers", "none (peers only from --peer addresses and the LAN with --lsd)");
   else {
     io.stdout.write("Trackers:\n");
     meta.announceList.forEach((tier, i) => {
