@@ -10,6 +10,7 @@ import { ApiError, ShoalApi, type TorrentSummary } from "../api/index.ts";
 import { Client } from "../session/index.ts";
 import { formatBytes, printable, ShoalError } from "../util/index.ts";
 import { consoleSnapshot, renderConsole } from "./console-frame.ts";
+import { DHT_HELP, DHT_OPTIONS, dhtClientOption } from "./dht-options.ts";
 import { etaText, formatRate, formatRatio, haveOfTotal, plural } from "./format.ts";
 import type { CliIO } from "./io.ts";
 import { UsageError } from "./io.ts";
@@ -32,6 +33,7 @@ export const TRANSFER_OPTIONS = {
   quiet: { type: "boolean", short: "q" },
   ui: { type: "string" },
   refresh: { type: "string" },
+  ...DHT_OPTIONS,
 } as const satisfies ParseArgsConfig["options"];
 
 export const TRANSFER_HELP = `      --port <n>              TCP port for peers (default 6881; 0 picks a free one)
@@ -39,7 +41,7 @@ export const TRANSFER_HELP = `      --port <n>              TCP port for peers (
       --max-peers <n>         most connections for this torrent (default 50)
       --peer <host:port>      also connect to this peer (may repeat)
       --no-trackers           do not announce (use with --peer)
-      --lsd                   local peer discovery (BEP 14): announce this torrent
+${DHT_HELP}      --lsd                   local peer discovery (BEP 14): announce this torrent
                               on the LAN by multicast and take the peers heard
                               there (never for a private torrent; default off)
       --upload-limit <rate>   most bytes/s to upload (10MB, 512KiB; default no limit)
@@ -144,6 +146,7 @@ export async function startTransfer(
   const downloadLimit = values["download-limit"]
     ? rateOption("--download-limit", values["download-limit"])
     : 0;
+  const dht = dhtClientOption(values);
   const dataDir = resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env));
   // One shoal per data dir: the lock is taken before anything is read.
   const client = await Client.start({
@@ -156,6 +159,7 @@ export async function startTransfer(
     downloadLimit,
     lock: true,
     ...(values.lsd ? { lsd: true } : {}),
+    ...(dht ? { dht } : {}),
     torrentDefaults: {
       trackers: !values["no-trackers"],
       ...(values["no-direct-io"] ? { directIo: false } : {}),

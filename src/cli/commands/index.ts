@@ -41,6 +41,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./list.ts")).listCommand,
   },
   {
+    name: "dht",
+    summary: "run a DHT node on its own (a bootstrap node for a LAN or a lab)",
+    load: async () => (await import("./dht.ts")).dhtCommand,
+  },
+  {
     name: "shell",
     summary: "an interactive session: create, publish, download, watch and limit",
     load: async () => (await import("./shell.ts")).shellCommand,

@@ -6,6 +6,7 @@ import { ShoalApi } from "../../api/index.ts";
 import { Client } from "../../session/index.ts";
 import { printable } from "../../util/index.ts";
 import type { Command } from "../command.ts";
+import { DHT_OPTIONS, dhtClientOption } from "../dht-options.ts";
 import { displayPeerId, formatLimit } from "../format.ts";
 import { UsageError } from "../io.ts";
 import { rateOption } from "../options.ts";
@@ -37,6 +38,11 @@ Options:
       --lsd, --no-lsd          local peer discovery (BEP 14) on or off: torrents
                                that are not private are announced on the LAN by
                                multicast; kept with the session (default off)
+      --dht-bootstrap <host:port>
+                               join the DHT through this node (may repeat; none
+                               is built in: name your own, e.g. a \`shoal dht\`)
+      --no-dht                 no DHT (default on for public torrents; it contacts
+                               only nodes named here, in torrents or by peers)
 
 Example:
   shoal shell --data-dir ~/shoal-a --port 6881 --tracker http://127.0.0.1:6969/announce
@@ -68,6 +74,7 @@ export const shellCommand: Command = {
         "download-limit": { type: "string" },
         lsd: { type: "boolean" },
         "no-lsd": { type: "boolean" },
+        ...DHT_OPTIONS,
       },
     });
     if (values.lsd && values["no-lsd"]) throw new UsageError("--lsd and --no-lsd contradict");
@@ -88,6 +95,7 @@ export const shellCommand: Command = {
       values["download-limit"] === undefined
         ? undefined
         : rateOption("--download-limit", values["download-limit"]);
+    const dht = dhtClientOption(values);
     const dataDir = resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env));
     const downloadDir = join(dataDir, "downloads");
     await mkdir(downloadDir, { recursive: true });
@@ -103,6 +111,7 @@ export const shellCommand: Command = {
       ...(downloadLimit !== undefined ? { downloadLimit } : {}),
       // Said once, kept with the session like the limits.
       ...(lsd !== undefined ? { lsd } : {}),
+      ...(dht ? { dht } : {}),
       persist: true,
       lock: true,
     });

@@ -1,0 +1,45 @@
+/**
+ * The DHT's switches on `get`, `seed` and `shell` (BEP 5): on by default,
+ * contacting only the nodes the user names with --dht-bootstrap (none is
+ * built in, DESIGN.md), those a torrent lists and those peers tell of;
+ * --no-dht turns it off.
+ */
+import type { ClientDhtOptions } from "../session/index.ts";
+import { UsageError } from "./io.ts";
+
+export const DHT_OPTIONS = {
+  "dht-bootstrap": { type: "string", multiple: true },
+  "no-dht": { type: "boolean" },
+} as const;
+
+export const DHT_HELP = `      --dht-bootstrap <host:port>
+                              join the DHT through this node (may repeat; none
+                              is built in: name your own, e.g. a \`shoal dht\`)
+      --no-dht                no DHT (default on for public torrents; it contacts
+                              only nodes named here, in the torrent or by peers)
+`;
+
+/** host:port or [v6]:port, as a `flag` value. */
+export function endpointOption(flag: string, text: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]]+):(\d+)$/.exec(text);
+  const port = Number(m?.[2]);
+  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`${flag}: '${text}' is not host:port`);
+  }
+  return { host: m[1]!, port };
+}
+
+/** The Client's `dht` option from the flags; undefined with --no-dht. */
+export function dhtClientOption(values: {
+  "dht-bootstrap"?: string[];
+  "no-dht"?: boolean;
+}): ClientDhtOptions | undefined {
+  const bootstrap = (values["dht-bootstrap"] ?? []).map((t) =>
+    endpointOption("--dht-bootstrap", t),
+  );
+  if (values["no-dht"]) {
+    if (bootstrap.length) throw new UsageError("--dht-bootstrap and --no-dht contradict");
+    return undefined;
+  }
+  return { bootstrap };
+}

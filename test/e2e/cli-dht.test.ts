@@ -1,0 +1,96 @@
+/**
+ * The DHT as a user drives it, on loopback: `shoal dht` as the lab's
+ * bootstrap node, `shoal seed` of a trackerless torrent and `shoal get` of
+ * it, both told only of that node (--dht-bootstrap). No tracker runs and no
+ * peer is named: the download can only find its seeder through the DHT.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { createTorrent } from "../../src/metainfo/index.ts";
+import { CliProcess } from "./shell-helpers.ts";
+
+const work = await mkdtemp(join(tmpdir(), "shoal-e2e-dht-"));
+const processes: CliProcess[] = [];
+after(async () => {
+  for (const p of processes) p.kill();
+  await rm(work, { recursive: true, force: true });
+});
+
+function run(args: string[]): CliProcess {
+  const p = new CliProcess(args);
+  processes.push(p);
+  return p;
+}
+
+test("shoal get finds a trackerless torrent's seeder through `shoal dht` alone", async () => {
+  const node = run(["dht", "--host", "127.0.0.1", "--port", "0", "--interval", "1"]);
+  const [, id, port] = await node.waitFor(
+    /dht node ([0-9a-f]{40}) listening on udp 127\.0\.0\.1:(\d+)\n/,
+  );
+  assert.equal(id!.length, 40);
+  const bootstrap = `127.0.0.1:${port}`;
+
+  const content = join(work, "content");
+  await mkdir(content);
+  const data = randomBytes(300 * 1024);
+  await writeFile(join(content, "lab.bin"), data);
+  const { torrent } = await createTorrent(join(content, "lab.bin"), { pieceLength: 32 * 1024 });
+  const torrentFile = join(work, "lab.torrent");
+  await writeFile(torrentFile, torrent);
+
+  const common = ["--host", "127.0.0.1", "--port", "0", "--dht-bootstrap", bootstrap, "-q"];
+  const seed = run([
+    "seed",
+    torrentFile,
+    content,
+    "--data-dir",
+    join(work, "seed-data"),
+    ...common,
+  ]);
+  const get = run([
+    "get",
+    torrentFile,
+    "-o",
+    join(work, "out"),
+    "--data-dir",
+    join(work, "get-data"),
+    ...common,
+  ]);
+  const code = await Promise.race([
+    get.exited,
+    new Promise<number>((r) => setTimeout(() => r(-2), 60_000)),
+  ]);
+  assert.equal(code, 0, `get exited ${code}\n${get.stderr}\n--- seed ---\n${seed.stderr}`);
+  assert.deepEqual(readFileSync(join(work, "out", "lab.bin")), data);
+  // The node saw both: its counters say it stored an announced peer.
+  let line = await node.waitFor(/nodes (\d+) in \d+ buckets · peers stored (\d+)/, 5_000);
+  for (let i = 0; i < 5 && !(Number(line[1]) >= 2 && Number(line[2]) >= 1); i++) {
+    line = await node.waitFor(/nodes (\d+) in \d+ buckets · peers stored (\d+)/, 5_000);
+  }
+  assert.ok(Number(line[1]) >= 2, line[0]);
+  assert.ok(Number(line[2]) >= 1, line[0]);
+  // The session kept its table for the next start.
+  const saved = JSON.parse(readFileSync(join(work, "get-data", "dht.json"), "utf8"));
+  assert.ok(saved.nodes.length >= 1);
+  seed.child.kill("SIGINT");
+  node.child.kill("SIGINT");
+  assert.equal(await node.exited, 0);
+});
+
+test("DHT flags: one-line usage errors", async () => {
+  const bad = run(["get", "x.torrent", "--dht-bootstrap", "nohostport"]);
+  assert.equal(await bad.exited, 2);
+  assert.match(bad.stderr, /--dht-bootstrap: 'nohostport' is not host:port/);
+  assert.equal(bad.stderr.trim().split("\n").length <= 2, true, bad.stderr);
+  const both = run(["get", "x.torrent", "--no-dht", "--dht-bootstrap", "127.0.0.1:1"]);
+  assert.equal(await both.exited, 2);
+  assert.match(both.stderr, /contradict/);
+  const host = run(["dht", "--host", "not-an-ip"]);
+  assert.equal(await host.exited, 2);
+  assert.match(host.stderr, /--host: 'not-an-ip' is not an IPv4 address/);
+});
