@@ -89,10 +89,31 @@ describe("the session's local service discovery (BEP 14)", () => {
     const seeder = await lanClient(udp, content, { lsd: true });
     const leecher = await lanClient(udp, undefined, { lsd: true });
     assert.equal(seeder.client.localDiscovery, true);
+    const connected: string[] = [];
+    for (const c of [seeder.client, leecher.client]) {
+      c.on("event", (e) => {
+        if (e.type === "peer-connected" && e.peer.outgoing) connected.push(e.peer.source);
+      });
+    }
     await seeder.client.add(meta);
     const t = await leecher.client.add(meta);
     await leecher.client.whenComplete(meta.infoHashHex, { timeoutMs: 20_000 });
     assert.equal(t.complete, true);
+    // Whichever side dialled (or both, at once), it had the address from the LAN.
+    assert.ok(connected.length > 0);
+    for (const source of connected) assert.equal(source, "lsd");
+  });
+
+  it("a magnet link's torrent (no metadata, no tracker) gets its metadata and data from a LAN peer", async () => {
+    const udp = new MemoryUdpNetwork();
+    const { meta, content } = makeTorrent(200_000);
+    const seeder = await lanClient(udp, content, { lsd: true });
+    const leecher = await lanClient(udp, undefined, { lsd: true });
+    await seeder.client.add(meta);
+    const t = await leecher.client.add({ infoHash: meta.infoHashHex });
+    assert.equal(t.state, "metadata");
+    await leecher.client.whenComplete(meta.infoHashHex, { timeoutMs: 20_000 });
+    assert.equal(t.metadata?.name, "lan.bin");
   });
 
   it("off by default: no socket opened and nothing sent", async () => {
