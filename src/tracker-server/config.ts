@@ -33,6 +33,16 @@ export interface TrackerConfig {
   flushInterval: number;
   trustIpParam: boolean;
   logLevel: LogLevel;
+  /** "memory", or redis://host:port/db: swarms shared by every instance on that Redis. */
+  store: string;
+  /** Prefix of every key in the shared store. */
+  storePrefix: string;
+  /**
+   * Secrets every instance on one shared store knows (comma-separated; the
+   * first issues UDP connection ids, every one is accepted, so a new one can
+   * be rolled in): UDP connection ids and peer owners agree between instances.
+   */
+  sharedSecret: string | undefined;
 }
 
 export type ConfigKey = keyof TrackerConfig;
@@ -72,6 +82,9 @@ export const DEFAULT_CONFIG: TrackerConfig = {
   flushInterval: 5,
   trustIpParam: false,
   logLevel: "info",
+  store: "memory",
+  storePrefix: "shoal:",
+  sharedSecret: undefined,
 };
 
 export const CONFIG_FIELDS: ConfigField[] = [
@@ -250,6 +263,24 @@ export const CONFIG_FIELDS: ConfigField[] = [
     type: "loglevel",
     help: "debug, info, warn, error or silent",
   },
+  {
+    key: "store",
+    flag: "store",
+    type: "string",
+    help: "swarm store: memory, or redis://host:port/db shared by several tracker instances",
+  },
+  {
+    key: "storePrefix",
+    flag: "store-prefix",
+    type: "string",
+    help: "prefix of the shared store's keys (trackers with different prefixes share one Redis)",
+  },
+  {
+    key: "sharedSecret",
+    flag: "shared-secret",
+    type: "string",
+    help: "secret(s) all instances on one shared store know, comma-separated (the first issues UDP connection ids; list a new one first to rotate)",
+  },
 ];
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -316,5 +347,19 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrackerConf
     throw new TrackerError("invalid_config", "min-interval cannot be longer than interval");
   }
   if (config.numwant > config.maxNumwant) config.numwant = config.maxNumwant;
+  if (config.store !== "memory") {
+    if (!/^rediss?:\/\/[^/]/.test(config.store)) {
+      throw new TrackerError(
+        "invalid_config",
+        `store: '${config.store}' is neither memory nor a redis://host:port/db URL`,
+      );
+    }
+    if (config.sharedSecret === undefined || config.sharedSecret.split(",")[0]!.length < 16) {
+      throw new TrackerError(
+        "invalid_config",
+        "a redis store needs shared-secret (16 characters or more, the same on every instance): UDP connection ids and peer owners must agree between instances",
+      );
+    }
+  }
   return config;
 }

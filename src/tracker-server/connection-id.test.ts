@@ -43,3 +43,29 @@ test("two trackers with different secrets do not accept each other's ids", () =>
   const b = new ConnectionIds(clock, Buffer.alloc(16, 8));
   assert.ok(!b.verify("10.0.0.1", 1, issue(a, "10.0.0.1", 1), 0));
 });
+
+test("instances sharing a secret accept each other's ids, across the day's key rotation too", () => {
+  const day = 86_400_000;
+  const clock = new FakeClock(3 * day - 1000);
+  const a = new ConnectionIds(clock, { secrets: ["0123456789abcdef-one"] });
+  const b = new ConnectionIds(clock, { secrets: ["0123456789abcdef-one"] });
+  const other = new ConnectionIds(clock, { secrets: ["0123456789abcdef-two"] });
+  const id = issue(a, "10.0.0.1", 6881);
+  assert.ok(b.verify("10.0.0.1", 6881, id, 0));
+  assert.ok(!other.verify("10.0.0.1", 6881, id, 0));
+  // The day's key changed a second after the id was issued: still accepted.
+  clock.advance(2000);
+  assert.ok(b.verify("10.0.0.1", 6881, id, 0));
+  assert.notDeepEqual(issue(a, "10.0.0.1", 6881), id, "a new day issues with a new key");
+});
+
+test("rotating the shared secret: ids of the old one stay accepted while it is listed", () => {
+  const clock = new FakeClock(0);
+  const old = new ConnectionIds(clock, { secrets: ["0123456789abcdef-old"] });
+  const rolled = new ConnectionIds(clock, {
+    secrets: ["0123456789abcdef-new", "0123456789abcdef-old"],
+  });
+  const id = issue(old, "10.0.0.1", 1);
+  assert.ok(rolled.verify("10.0.0.1", 1, id, 0));
+  assert.ok(old.verify("10.0.0.1", 1, issue(rolled, "10.0.0.1", 1), 0) === false);
+});

@@ -2,6 +2,8 @@ import type { Logger } from "../util/index.ts";
 import type { AnnounceHandler } from "./announce-handler.ts";
 import type { TrackerConfig } from "./config.ts";
 import type { TrackerMetrics } from "./metrics.ts";
+import type { SharedTorrentIndex } from "./shared-index.ts";
+import type { StoreStats } from "./store-stats.ts";
 import type { SwarmStore } from "./swarm-store.ts";
 import type { TorrentIndex } from "./torrent-index.ts";
 
@@ -19,4 +21,8 @@ export interface TrackerContext {
   now(): number;
   /** The HTTP front end's connections, body bytes held and connections waiting on unread replies (/stats). */
   httpStats?(): { connections: number; bodyBytes: number; waiting: number };
+  /** The index shared with other instances (publishing goes through it), when swarms are shared. */
+  sharedIndex?: SharedTorrentIndex | undefined;
+  /** The shared swarm store's figures for /metrics. */
+  storeStats?: StoreStats | undefined;
 }

@@ -32,6 +32,8 @@ export class HttpConnection {
    */
   waitingWrite = false;
   deferred = false;
+  /** A route answers later (http-server.ts, #awaitReply); parsing waits for that reply. */
+  awaitingReply = false;
   /** Closed: scheduled work for it is dropped. */
   gone = false;
   // Neighbours in the front end's list of open connections.

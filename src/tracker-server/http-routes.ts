@@ -23,7 +23,9 @@ import {
   scrapeReplyText,
   writeCompactAnnounceReply,
 } from "../tracker-proto/index.ts";
+import { type AnnounceOutcome, STORE_UNAVAILABLE_REASON } from "./announce-handler.ts";
 import type { TrackerContext } from "./context.ts";
+import { StoreUnavailableError } from "./errors.ts";
 import { GuessThrottle } from "./guess-throttle.ts";
 import type { HttpRequest } from "./http-request.ts";
 import { BENCODE_TYPE, bencoded, json, methodNotAllowed, notFound } from "./http-responses.ts";
@@ -31,7 +33,7 @@ import type { HttpClientInfo, HttpResponse, HttpRoutes } from "./http-server.ts"
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
 import { createOperatorRoutes } from "./operator-routes.ts";
 import type { StoredPeer } from "./swarm-store.ts";
-import { magnetOf } from "./torrent-index.ts";
+import { magnetOf, type PublishResult } from "./torrent-index.ts";
 import { ViewCache } from "./view-cache.ts";
 import { torrentView } from "./views.ts";
 
@@ -79,15 +81,43 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
   const body = Buffer.allocUnsafe(COMPACT_REPLY_OVERHEAD + 24 * ctx.config.maxNumwant);
   const announceResponse: HttpResponse = { status: 200, contentType: BENCODE_TYPE, body };
 
-  function announce(req: HttpRequest, client: HttpClientInfo): HttpResponse {
+  function announce(
+    req: HttpRequest,
+    client: HttpClientInfo,
+  ): HttpResponse | Promise<HttpResponse> {
     const error = readAnnounceQuery(req.head, req.queryStart, req.queryEnd, fields);
     if (error) {
       ctx.metrics.errors.bad_request++;
       return bencoded(failureReplyText(FAILURE_REASONS[error]));
     }
-    const out = ctx.handler.announce(fields, client, "http");
+    if (ctx.handler.shared) {
+      // Read now: `fields` is reused by the next request while this one waits.
+      const isCompact = fields.compact;
+      const noPeerId = fields.noPeerId;
+      const family = client.family;
+      return ctx.handler
+        .announceShared(fields, client, "http")
+        .then((out) => announceReply(out, isCompact, noPeerId, family, true));
+    }
+    return announceReply(
+      ctx.handler.announce(fields, client, "http"),
+      fields.compact,
+      fields.noPeerId,
+      client.family,
+      false,
+    );
+  }
+
+  /** The reply to an announce; `own` renders into a buffer of its own (the reply is sent later). */
+  function announceReply(
+    out: AnnounceOutcome,
+    isCompact: boolean,
+    noPeerId: boolean,
+    family: 4 | 6,
+    own: boolean,
+  ): HttpResponse {
     if (out.failure !== null) return bencoded(failureReplyText(out.failure));
-    if (fields.compact) {
+    if (isCompact) {
       compact.interval = out.interval;
       compact.minInterval = out.minInterval;
       compact.complete = out.complete;
@@ -95,8 +125,15 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
       compact.downloaded = out.downloaded;
       compact.peers = out.compact4;
       compact.peersLength = 6 * out.count4;
-      compact.peers6 = out.count6 > 0 || client.family === 6 ? out.compact6 : null;
+      compact.peers6 = out.count6 > 0 || family === 6 ? out.compact6 : null;
       compact.peers6Length = 18 * out.count6;
+      if (own) {
+        const mine = Buffer.allocUnsafe(
+          COMPACT_REPLY_OVERHEAD + compact.peersLength + compact.peers6Length,
+        );
+        const length = writeCompactAnnounceReply(mine, 0, compact);
+        return { status: 200, contentType: BENCODE_TYPE, body: mine.subarray(0, length) };
+      }
       const length = writeCompactAnnounceReply(body, 0, compact);
       announceResponse.body = body.subarray(0, length);
       return announceResponse;
@@ -108,13 +145,13 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
     reply.incomplete = out.incomplete;
     reply.downloaded = out.downloaded;
     const list: PeerAddress[] = [];
-    peerList(out.peers4, false, fields.noPeerId, list);
-    peerList(out.peers6, true, fields.noPeerId, list);
+    peerList(out.peers4, false, noPeerId, list);
+    peerList(out.peers6, true, noPeerId, list);
     reply.peerList = list;
     return bencoded(announceReplyText(reply));
   }
 
-  function scrape(req: HttpRequest): HttpResponse {
+  function scrape(req: HttpRequest): HttpResponse | Promise<HttpResponse> {
     ctx.metrics.scrapes.http++;
     scrapeKeys.length = 0;
     const error = readScrapeQuery(
@@ -145,6 +182,23 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
         return { body: Buffer.from(scrapeText(keys), "latin1") };
       });
       return { status: 200, contentType: BENCODE_TYPE, body: view.body };
+    }
+    if (ctx.handler.shared) {
+      const keys = [...scrapeKeys];
+      return ctx.handler.scrapeShared(keys).then((all) =>
+        all === null
+          ? bencoded(failureReplyText(STORE_UNAVAILABLE_REASON))
+          : bencoded(
+              scrapeReplyText(
+                keys.map((key, i) => ({
+                  key,
+                  complete: all[i]!.complete,
+                  downloaded: all[i]!.downloaded,
+                  incomplete: all[i]!.incomplete,
+                })),
+              ),
+            ),
+      );
     }
     return bencoded(scrapeText(scrapeKeys));
   }
@@ -211,7 +265,7 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
     return json(413, { error: `${req.method} ${req.path} takes no request body` });
   }
 
-  function upload(req: HttpRequest, client: HttpClientInfo): HttpResponse {
+  function upload(req: HttpRequest, client: HttpClientInfo): HttpResponse | Promise<HttpResponse> {
     // A request with a body was admitted on its head; one without is checked here.
     const refusal = req.body.length === 0 ? publishRefusal(req, client) : null;
     if (refusal) return refusal;
@@ -235,30 +289,56 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
       ctx.metrics.errors.bad_upload++;
       return json(400, { error: "empty upload: send the .torrent file as the request body" });
     }
+    if (ctx.sharedIndex) {
+      // Into the index every instance reads, first (shared-index.ts).
+      return ctx.sharedIndex.publish(bytes).then(
+        (result) => published(req, result),
+        (err: unknown) => {
+          if (err instanceof StoreUnavailableError) {
+            return {
+              ...json(503, { error: err.message }),
+              headers: "Retry-After: 5\r\n",
+            };
+          }
+          return publishFailed(err);
+        },
+      );
+    }
     try {
-      const { entry, metainfo, created } = ctx.index.publish(bytes);
-      // A listing shows a new torrent at once, not a moment later.
-      if (created) views.clear();
-      ctx.logger.info("torrent published", {
-        infoHash: entry.infoHashHex,
-        name: entry.name,
-        created,
-      });
-      return json(created ? 201 : 200, {
-        ...torrentView(ctx, entry, req.host),
-        created,
-        magnet: magnetOf(metainfo),
-      });
+      return published(req, ctx.index.publish(bytes));
     } catch (err) {
-      if (err instanceof MetainfoError) {
-        ctx.metrics.errors.bad_upload++;
-        return json(422, { error: `not a usable torrent: ${err.message}`, code: err.code });
-      }
-      throw err;
+      return publishFailed(err);
     }
   }
 
-  const handle = (req: HttpRequest, client: HttpClientInfo): HttpResponse => {
+  function publishFailed(err: unknown): HttpResponse {
+    if (err instanceof MetainfoError) {
+      ctx.metrics.errors.bad_upload++;
+      return json(422, { error: `not a usable torrent: ${err.message}`, code: err.code });
+    }
+    throw err;
+  }
+
+  function published(req: HttpRequest, result: PublishResult): HttpResponse {
+    const { entry, metainfo, created } = result;
+    // A listing shows a new torrent at once, not a moment later.
+    if (created) views.clear();
+    ctx.logger.info("torrent published", {
+      infoHash: entry.infoHashHex,
+      name: entry.name,
+      created,
+    });
+    return json(created ? 201 : 200, {
+      ...torrentView(ctx, entry, req.host),
+      created,
+      magnet: magnetOf(metainfo),
+    });
+  }
+
+  const handle = (
+    req: HttpRequest,
+    client: HttpClientInfo,
+  ): HttpResponse | Promise<HttpResponse> => {
     const path = req.path;
     const isGet = req.method === "GET" || req.method === "HEAD";
     if (path === "/announce") return isGet ? announce(req, client) : methodNotAllowed("GET, HEAD");

@@ -30,6 +30,10 @@
  * turn of the event loop, over all connections): the rest waits for the next
  * turn, so announces on other connections and over UDP, and a shutdown, are
  * served in between however costly the requests are.
+ *
+ * A route may answer later (a Promise: the announce waits for a shared swarm
+ * store): the connection then reads nothing more until that reply is written
+ * (#lateReply), so pipelined replies stay in order.
  */
 import {
   createTcpLinkListener,
@@ -103,10 +107,10 @@ export class HttpFrontEnd {
   /** Pipelines are answered in time slices; the rest of one goes on in the next turn. */
   readonly #slicer = new TurnSlicer<Connection>(SLICE_MS, (conn) => {
     conn.deferred = false;
-    if (!conn.waitingWrite) this.#resume(conn);
+    if (!conn.waitingWrite && !conn.awaitingReply) this.#resume(conn);
   });
-  /** Why #requests stopped before the end of its bytes. */
-  #stopped: "no" | "write" | "slice" = "no";
+  /** Why #requests stopped before the end of its bytes ("reply": a route answers later). */
+  #stopped: "no" | "write" | "slice" | "reply" = "no";
   /** The last client seen: consecutive connections often come from one address. */
   #lastClient: HttpClientInfo = clientInfo(undefined);
   /** Called for each request refused before reaching the handler. */
@@ -157,7 +161,7 @@ export class HttpFrontEnd {
         drained: (conn) => {
           if (!conn.waitingWrite) return;
           conn.waitingWrite = false;
-          if (!conn.deferred) this.#resume(conn);
+          if (!conn.deferred && !conn.awaitingReply) this.#resume(conn);
         },
       },
       (err) => this.#logger.error("http server error", { err: String(err) }),
@@ -232,7 +236,7 @@ export class HttpFrontEnd {
   #data(conn: Connection, chunk: Buffer): void {
     if (conn.closing) return;
     conn.lastActive = this.#now;
-    if (conn.waitingWrite || conn.deferred) {
+    if (conn.waitingWrite || conn.deferred || conn.awaitingReply) {
       // Parsing waits (the link was asked to pause; a read may have been under way).
       conn.keep(chunk, 0);
       return;
@@ -261,7 +265,7 @@ export class HttpFrontEnd {
     this.#stopped = "no";
     pos = this.#requests(conn, buf, pos);
     // Set by #requests (the compiler cannot see that).
-    const stopped = this.#stopped as "no" | "write" | "slice";
+    const stopped = this.#stopped as "no" | "write" | "slice" | "reply";
     const link = conn.link;
     if (writer.length > 0) writer.flush(link);
     if (conn.closing) {
@@ -365,7 +369,7 @@ export class HttpFrontEnd {
       }
       conn.current = null;
       conn.partialSince = 0;
-      let res: HttpResponse;
+      let res: HttpResponse | Promise<HttpResponse>;
       try {
         conn.client ??= this.#clientInfo(conn.link.remoteAddress());
         res = this.#handler(req, conn.client);
@@ -373,11 +377,53 @@ export class HttpFrontEnd {
         this.#logger.error("http handler failed", { err: String((err as Error)?.stack ?? err) });
         res = errorResponse(500, "internal error");
       }
+      if (res instanceof Promise) {
+        this.#awaitReply(conn, req, res);
+        this.#stopped = "reply";
+        break;
+      }
       if (!req.keepAlive) conn.closing = true;
       writer.render(conn.link, res, req.keepAlive, req.minor, req.method === "HEAD");
       answered++;
     }
     return pos;
+  }
+
+  /** A reply that comes later: nothing more is read from the connection until it is written. */
+  #awaitReply(conn: Connection, req: HttpRequest, res: Promise<HttpResponse>): void {
+    conn.awaitingReply = true;
+    const { keepAlive, minor } = req;
+    const head = req.method === "HEAD";
+    res
+      .catch((err: unknown) => {
+        this.#logger.error("http handler failed", { err: String((err as Error)?.stack ?? err) });
+        return errorResponse(500, "internal error");
+      })
+      .then((r) => this.#lateReply(conn, r, keepAlive, minor, head));
+  }
+
+  #lateReply(
+    conn: Connection,
+    res: HttpResponse,
+    keepAlive: boolean,
+    minor: number,
+    head: boolean,
+  ): void {
+    conn.awaitingReply = false;
+    if (conn.gone) return;
+    const writer = this.#writer;
+    const link = conn.link;
+    writer.reset();
+    if (!keepAlive) conn.closing = true;
+    writer.render(link, res, keepAlive, minor, head);
+    if (writer.length > 0) writer.flush(link);
+    if (conn.closing) {
+      if (conn.chunks === null && !conn.drain) link.close();
+      else link.end();
+      return;
+    }
+    if (writer.blocked) conn.waitingWrite = true;
+    else if (!conn.deferred && !conn.waitingWrite) this.#resume(conn);
   }
 
   /**

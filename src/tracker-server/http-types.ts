@@ -8,7 +8,11 @@ export interface HttpClientInfo extends AnnounceSource {
   address: string;
 }
 
-export type HttpHandler = (req: HttpRequest, client: HttpClientInfo) => HttpResponse;
+/** The response, or a promise of it (a route that waits for a shared store). */
+export type HttpHandler = (
+  req: HttpRequest,
+  client: HttpClientInfo,
+) => HttpResponse | Promise<HttpResponse>;
 
 /**
  * Called with the head of a request that has a body, before any of the body

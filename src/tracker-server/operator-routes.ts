@@ -141,7 +141,9 @@ export function createOperatorRoutes(ctx: TrackerContext, cache: ViewCache): Ope
         return {
           status: 200,
           contentType: "text/plain; version=0.0.4; charset=utf-8",
-          body: ctx.metrics.prometheus(ctx.store.totals(), ctx.index.size),
+          body:
+            ctx.metrics.prometheus(ctx.store.totals(), ctx.index.size) +
+            (ctx.storeStats ? `${ctx.storeStats.prometheus(performance.now()).join("\n")}\n` : ""),
         };
       case "/swarms":
         return swarms(req);

@@ -139,7 +139,7 @@ export class RedisSwarmStore implements SharedSwarmStore {
    * answers failure reasons until it is.
    */
   async connect(timeoutMs = 3000): Promise<boolean> {
-    this.stats.down(performance.now());
+    this.stats.starting(performance.now());
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);

@@ -36,6 +36,11 @@ export class StoreStats {
     this.failures++;
   }
 
+  /** Not answering yet (connecting for the first time): down, but not an outage. */
+  starting(now: number): void {
+    if (this.downSince < 0) this.downSince = now;
+  }
+
   down(now: number): void {
     if (this.downSince >= 0) return;
     this.downSince = now;

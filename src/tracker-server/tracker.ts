@@ -7,6 +7,7 @@
  * writes pending completed counts and a snapshot of live peers, and closes
  * the database (what SIGINT/SIGTERM do in `shoal tracker`).
  */
+import { createHash } from "node:crypto";
 import type { Clock, Logger, RandomSource } from "../util/index.ts";
 import { formatEndpoint, realClock, silentLogger } from "../util/index.ts";
 import { AnnounceHandler } from "./announce-handler.ts";
@@ -20,6 +21,10 @@ import { HttpFrontEnd } from "./http-server.ts";
 import { MemorySwarmStore } from "./memory-swarm-store.ts";
 import { TrackerMetrics } from "./metrics.ts";
 import { PeerOwners } from "./peer-owner.ts";
+import { RedisSwarmStore, redisUrlForDisplay } from "./redis-swarm-store.ts";
+import { SharedTorrentIndex } from "./shared-index.ts";
+import { SharedStoreMirror } from "./shared-store-mirror.ts";
+import type { SwarmStore } from "./swarm-store.ts";
 import { TorrentIndex } from "./torrent-index.ts";
 import { UdpFrontEnd } from "./udp-server.ts";
 
@@ -41,9 +46,24 @@ export interface TrackerOptions {
   udpTransport?: "auto" | "dgram";
 }
 
+/** How often a shared tracker refreshes its operator views' mirror and its copy of the index. */
+const SHARED_REFRESH_MS = 1000;
+
+/** A key derived from the shared secret for one use, the same on every instance. */
+function derivedSecret(config: TrackerConfig, use: string): Buffer {
+  const first = (config.sharedSecret ?? "").split(",")[0]!;
+  return createHash("sha256").update(`shoal ${use}\0${first}`).digest().subarray(0, 16);
+}
+
 export class Tracker {
   readonly config: TrackerConfig;
-  readonly store: MemorySwarmStore;
+  /** The swarms (memory), or what the operator views read of the shared store's. */
+  readonly store: SwarmStore;
+  /** The shared swarm store, when config.store names one. */
+  readonly shared: RedisSwarmStore | undefined;
+  readonly #memory: MemorySwarmStore | undefined;
+  readonly #mirror: SharedStoreMirror | undefined;
+  readonly #sharedIndex: SharedTorrentIndex | undefined;
   readonly index: TorrentIndex;
   readonly metrics = new TrackerMetrics();
   readonly handler: AnnounceHandler;
@@ -91,18 +111,43 @@ export class Tracker {
       );
     }
     const expiryMs = config.interval * config.peerExpiry * 1000;
-    this.store = new MemorySwarmStore({
-      expiryMs,
-      maxSwarms: config.maxSwarms,
-      maxPeersPerSwarm: config.maxPeersPerSwarm,
-      random: opts.random ?? Math.random,
-      loadCompleted: (key) => this.completedOf(key),
-      keepEmpty: (key) => this.index.has(key),
-    });
-    // Owners hash IPv6 addresses with a secret kept with the snapshot (peer-owner.ts).
-    this.#owners = new PeerOwners(this.#db?.secret("peer-owner"));
+    if (config.store === "memory") {
+      this.shared = undefined;
+      this.#memory = new MemorySwarmStore({
+        expiryMs,
+        maxSwarms: config.maxSwarms,
+        maxPeersPerSwarm: config.maxPeersPerSwarm,
+        random: opts.random ?? Math.random,
+        loadCompleted: (key) => this.completedOf(key),
+        keepEmpty: (key) => this.index.has(key),
+      });
+      this.store = this.#memory;
+      // Owners hash IPv6 addresses with a secret kept with the snapshot (peer-owner.ts).
+      this.#owners = new PeerOwners(this.#db?.secret("peer-owner"));
+    } else {
+      this.shared = new RedisSwarmStore({
+        url: config.store,
+        prefix: config.storePrefix,
+        expiryMs,
+        maxSwarms: config.maxSwarms,
+        maxPeersPerSwarm: config.maxPeersPerSwarm,
+        now: this.#wallClock,
+        logger: this.#logger,
+      });
+      this.#mirror = new SharedStoreMirror(this.shared);
+      this.#sharedIndex = new SharedTorrentIndex(
+        this.shared.client,
+        config.storePrefix,
+        this.index,
+        this.#logger,
+      );
+      this.store = this.#mirror;
+      // Every instance must compute the same owner for the same client.
+      this.#owners = new PeerOwners(derivedSecret(config, "peer owner"));
+    }
     this.handler = new AnnounceHandler({
       store: this.store,
+      shared: this.shared,
       clock: this.#clock,
       metrics: this.metrics,
       settings: {
@@ -128,6 +173,8 @@ export class Tracker {
       completedOf: (key) => this.completedOf(key),
       now: () => this.#clock.now(),
       httpStats: () => this.#http.stats,
+      sharedIndex: this.#sharedIndex,
+      storeStats: this.shared?.stats,
     };
     this.#routes = createHttpHandler(ctx);
     this.#http = new HttpFrontEnd(
@@ -150,7 +197,17 @@ export class Tracker {
     };
     this.#udp = new UdpFrontEnd({
       handler: this.handler,
-      ids: new ConnectionIds(this.#clock),
+      // Instances on one shared store accept each other's ids: shared secrets, wall time.
+      ids: this.shared
+        ? new ConnectionIds(
+            {
+              now: this.#wallClock,
+              setTimeout: (fn, ms) => this.#clock.setTimeout(fn, ms),
+              clearTimeout: (t) => this.#clock.clearTimeout(t),
+            },
+            { secrets: (config.sharedSecret ?? "").split(",") },
+          )
+        : new ConnectionIds(this.#clock),
       metrics: this.metrics,
       logger: this.#logger,
       maxPacket: config.maxUdpPacket,
@@ -163,14 +220,65 @@ export class Tracker {
     const tracker = new Tracker(config, opts);
     try {
       tracker.#restorePeers();
+      if (tracker.shared) await tracker.#connectShared();
       await tracker.#listen();
     } catch (err) {
       await tracker.stop({ snapshot: false });
       throw err;
     }
-    tracker.#schedule(() => tracker.#sweep(), tracker.store.sweepIntervalMs);
-    tracker.#schedule(() => tracker.flush(), config.flushInterval * 1000);
+    if (tracker.#memory) {
+      tracker.#schedule(() => tracker.#sweep(), tracker.#memory.sweepIntervalMs);
+      tracker.#schedule(() => tracker.flush(), config.flushInterval * 1000);
+    } else {
+      const expiryMs = config.interval * config.peerExpiry * 1000;
+      tracker.#scheduleShared(() => tracker.#sweepShared(), Math.max(50, expiryMs / 16));
+      tracker.#scheduleShared(() => tracker.#refreshShared(), SHARED_REFRESH_MS);
+    }
     return tracker;
+  }
+
+  /**
+   * Connects to the shared store, waiting a few seconds at most: a tracker
+   * whose Redis is not up yet starts anyway, answers failure reasons, and
+   * recovers by itself when Redis comes.
+   */
+  async #connectShared(): Promise<void> {
+    const shared = this.shared as RedisSwarmStore;
+    if (!(await shared.connect())) {
+      this.#logger.warn("swarm store not reachable yet; announces fail until it is", {
+        store: redisUrlForDisplay(this.config.store),
+      });
+      return;
+    }
+    await this.#refreshShared();
+  }
+
+  /** Repeats an asynchronous task, never two runs at once. */
+  #scheduleShared(fn: () => Promise<unknown>, ms: number): void {
+    let running = false;
+    this.#schedule(() => {
+      if (running) return;
+      running = true;
+      fn()
+        .catch((err: unknown) => {
+          this.#logger.debug("shared store task failed", { err: String((err as Error)?.message) });
+        })
+        .finally(() => {
+          running = false;
+        });
+    }, ms);
+  }
+
+  async #sweepShared(): Promise<void> {
+    const n = await (this.shared as RedisSwarmStore).expire();
+    this.metrics.expired += n;
+    if (n > 0) this.#logger.debug("expired peers", { count: n });
+  }
+
+  async #refreshShared(): Promise<void> {
+    const created = await (this.#sharedIndex as SharedTorrentIndex).sync();
+    if (created > 0) this.#logger.debug("torrents from the shared index", { torrents: created });
+    await (this.#mirror as SharedStoreMirror).refresh();
   }
 
   async #listen(): Promise<void> {
@@ -230,7 +338,7 @@ export class Tracker {
   }
 
   #sweep(): void {
-    const n = this.store.expire(this.#clock.now());
+    const n = (this.#memory as MemorySwarmStore).expire(this.#clock.now());
     this.metrics.expired += n;
     if (n > 0) this.#logger.debug("expired peers", { count: n });
   }
@@ -258,7 +366,8 @@ export class Tracker {
   }
 
   #restorePeers(): void {
-    if (!this.#db) return;
+    // A shared store keeps its peers itself.
+    if (!this.#db || !this.#memory) return;
     const wallNow = this.#wallClock();
     const now = this.#clock.now();
     const expiryMs = this.config.interval * this.config.peerExpiry * 1000;
@@ -285,15 +394,16 @@ export class Tracker {
         previousLeft: 0,
       };
       let result = "";
+      const store = this.#memory;
       if (p.addr4.length === 6) {
-        result = this.store.put(
+        result = store.put(
           key,
           { ...update, ip4: p.addr4.readUInt32BE(0), port: p.addr4.readUInt16BE(4) },
           now - age,
         );
       }
       if (p.addr6.length === 18) {
-        const r6 = this.store.put(
+        const r6 = store.put(
           key,
           { ...update, ip6: p.addr6.toString("latin1", 0, 16), port: p.addr6.readUInt16BE(16) },
           now - age,
@@ -307,7 +417,7 @@ export class Tracker {
   }
 
   #snapshotPeers(): void {
-    if (!this.#db) return;
+    if (!this.#db || !this.#memory) return;
     const wallNow = this.#wallClock();
     const now = this.#clock.now();
     const rows = [];
@@ -341,6 +451,7 @@ export class Tracker {
       if (opts.snapshot !== false) this.#snapshotPeers();
     } finally {
       this.#db?.close();
+      await this.shared?.close();
     }
   }
 }

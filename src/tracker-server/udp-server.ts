@@ -19,7 +19,12 @@ import {
   UdpAction,
 } from "../tracker-proto/index.ts";
 import { ipv4Latin1, type Logger, latin1String, readU32BE, writeU32BE } from "../util/index.ts";
-import type { AnnounceHandler, AnnounceSource } from "./announce-handler.ts";
+import {
+  type AnnounceHandler,
+  type AnnounceOutcome,
+  type AnnounceSource,
+  STORE_UNAVAILABLE_REASON,
+} from "./announce-handler.ts";
 import type { ConnectionIds } from "./connection-id.ts";
 import type { TrackerMetrics } from "./metrics.ts";
 
@@ -186,12 +191,28 @@ export class UdpFrontEnd {
       return;
     }
     const source = this.#source;
-    const out = handler.announce(f, source, "udp");
+    if (handler.shared) {
+      // The reply waits for the shared store: keep what the link may reuse.
+      const to = { address: rinfo.address, port: rinfo.port, family: rinfo.family };
+      const v4 = source.family === 4;
+      handler.announceShared(f, source, "udp").then(
+        (out) => this.#announceReply(out, tid, to, v4),
+        (err: unknown) => this.#failed(err),
+      );
+      return;
+    }
+    this.#announceReply(handler.announce(f, source, "udp"), tid, rinfo, source.family === 4);
+  }
+
+  #failed(err: unknown): void {
+    this.#deps.logger.error("udp request failed", { err: String((err as Error)?.stack ?? err) });
+  }
+
+  #announceReply(out: AnnounceOutcome, tid: number, rinfo: UdpSource, v4: boolean): void {
     if (out.failure !== null) {
       this.#send(encodeErrorResponse(tid, out.failure), rinfo);
       return;
     }
-    const v4 = source.family === 4;
     const bytes = v4 ? 6 * out.count4 : 18 * out.count6;
     const res = this.#replyBuffer(20 + bytes);
     writeU32BE(res, 0, UdpAction.ANNOUNCE);
@@ -213,7 +234,30 @@ export class UdpFrontEnd {
     metrics.scrapes.udp++;
     const res = Buffer.allocUnsafe(8 + 12 * count);
     writeU32BE(res, 0, UdpAction.SCRAPE);
-    writeU32BE(res, 4, readU32BE(msg, 12)); // the transaction id
+    const tid = readU32BE(msg, 12);
+    writeU32BE(res, 4, tid);
+    if (handler.shared) {
+      const keys: string[] = [];
+      for (let i = 0; i < count; i++) keys.push(latin1String(msg, 16 + 20 * i, 20));
+      const to = { address: rinfo.address, port: rinfo.port, family: rinfo.family };
+      handler.scrapeShared(keys).then(
+        (all) => {
+          if (all === null) {
+            this.#send(encodeErrorResponse(tid, STORE_UNAVAILABLE_REASON), to);
+            return;
+          }
+          for (let i = 0; i < count; i++) {
+            const s = all[i]!;
+            writeU32BE(res, 8 + 12 * i, s.complete >>> 0);
+            writeU32BE(res, 12 + 12 * i, s.downloaded >>> 0);
+            writeU32BE(res, 16 + 12 * i, s.incomplete >>> 0);
+          }
+          this.#send(res, to);
+        },
+        (err: unknown) => this.#failed(err),
+      );
+      return;
+    }
     for (let i = 0; i < count; i++) {
       const s = handler.scrape(latin1String(msg, 16 + 20 * i, 20));
       writeU32BE(res, 8 + 12 * i, s.complete >>> 0);
