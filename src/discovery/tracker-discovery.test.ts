@@ -232,7 +232,7 @@ describe("browseTrackers", () => {
       addresses: () => [{ address: "10.231.15.4", family: 4 }],
       families: [4],
     });
-    const found = await browseTrackers({ udp: net.host("10.231.15.2"), timeoutMs: 50 });
+    const found = await browseTrackers({ udp: net.host("10.231.15.2"), timeoutMs: 400 });
     assert.deepEqual(found, [
       {
         name: "backup",
@@ -253,12 +253,12 @@ describe("browseTrackers", () => {
     ]);
     await b.stop();
     assert.deepEqual(
-      (await browseTrackers({ udp: net.host("10.231.15.3"), timeoutMs: 50 })).map((t) => t.name),
+      (await browseTrackers({ udp: net.host("10.231.15.3"), timeoutMs: 400 })).map((t) => t.name),
       ["lab tracker"],
       "a stopped tracker no longer answers",
     );
     await a.stop();
-    assert.deepEqual(await browseTrackers({ udp: net.host("10.231.15.5"), timeoutMs: 50 }), []);
+    assert.deepEqual(await browseTrackers({ udp: net.host("10.231.15.5"), timeoutMs: 400 }), []);
   });
 
   it("takes answers only from port 5353, drops malformed ones and keeps to its time", async () => {
