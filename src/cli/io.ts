@@ -1,3 +1,5 @@
+import type { UdpNetwork } from "../net/index.ts";
+
 /** What a command may touch of the outside world, so tests can drive it in-process. */
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -6,6 +8,8 @@ export interface CliIO {
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Where tracker discovery on the LAN sends and listens (the host's network when absent). */
+  udp?: UdpNetwork;
 }
 
 export const processIO: CliIO = {

@@ -138,6 +138,11 @@ export class TrackerAdvertiser {
     return self;
   }
 
+  /** The instance name it answers for. */
+  get name(): string {
+    return this.#opts.advertisement.name;
+  }
+
   /** The families it answers on. */
   get families(): UdpFamily[] {
     return this.#sockets.map((s) => s.family);

@@ -248,7 +248,7 @@ describe("browseTrackers", () => {
         addresses: ["10.231.15.1", "fd00::1"],
         announce: "http://10.231.15.1:6969/announce",
         udp: "udp://10.231.15.1:6969/announce",
-        index: "http://10.231.15.1:6969/",
+        index: "http://10.231.15.1:6969",
       },
     ]);
     await b.stop();

@@ -157,7 +157,8 @@ function pointAt(url: string | undefined, host: DnsName, address: string): strin
   if (sameName(nameFromText(parsed.hostname), host)) {
     parsed.hostname = address.includes(":") ? `[${address}]` : address;
   }
-  return parsed.href;
+  // URL adds "/" to a bare origin; keep the URL as the tracker wrote it.
+  return !url.endsWith("/") && parsed.href.endsWith("/") ? parsed.href.slice(0, -1) : parsed.href;
 }
 
 /**

@@ -76,7 +76,8 @@ async function shoal(args: string[]): Promise<{ code: number; stdout: string; st
   let err = "";
   stdout.on("data", (d) => (out += d));
   stderr.on("data", (d) => (err += d));
-  const code = await run(args, { stdout, stderr, cwd: work, env: {} });
+  // SHOAL_DISCOVERY=off: a command given no tracker sends nothing on the LAN looking for one.
+  const code = await run(args, { stdout, stderr, cwd: work, env: { SHOAL_DISCOVERY: "off" } });
   return { code, stdout: out, stderr: err };
 }
 

@@ -5,9 +5,10 @@ import { parseArgs } from "node:util";
 import { createTorrent, MAX_CREATE_PIECE_LENGTH } from "../../metainfo/index.ts";
 import { formatBytes, printable, ShoalError } from "../../util/index.ts";
 import type { Command } from "../command.ts";
-import { UsageError } from "../io.ts";
+import { type CliIO, UsageError } from "../io.ts";
 import { commaList, onePositional, sizeOption } from "../options.ts";
 import { createProgressBar } from "../progress.ts";
+import { discoverTracker, isAutoTracker, useDiscovered } from "../tracker-discovery.ts";
 
 const HELP = `Usage: shoal create <file|folder> -t <url> [options]
 
@@ -16,7 +17,9 @@ every file below it in byte order of the path, hidden files included).
 
 Options:
   -t, --tracker <url[,url…]>  a tracker tier; repeat -t for backup tiers, and
-                              join URLs with commas to share one tier (BEP 12)
+                              join URLs with commas to share one tier (BEP 12);
+                              'auto' writes the announce URL of the tracker
+                              found on the local network ('auto:NAME': by name)
       --piece-size <size>     piece length, a power of two from 16KiB to 64MiB
                               (default: chosen for 1000–2000 pieces, ≤ 16MiB)
   -p, --private               private torrent: peers only from its trackers (BEP 27)
@@ -27,8 +30,9 @@ Options:
   -o, --output <file>         where to write (default: <name>.torrent here)
   -f, --force                 overwrite the output file if it exists
 
-Example:
+Examples:
   shoal create ./album -t udp://tracker.example:6969/announce -t https://backup.example/announce --private
+  shoal create ./talk.mp4 -t auto
 `;
 
 export const createCommand: Command = {
@@ -67,7 +71,8 @@ export const createCommand: Command = {
       );
     }
     // BEP 12: each -t is a tier, tried in order; URLs within a tier are peers.
-    const trackers = (values.tracker ?? []).map((t) => commaList([t])).filter((t) => t.length > 0);
+    const tiers = (values.tracker ?? []).map((t) => commaList([t])).filter((t) => t.length > 0);
+    const trackers = await withDiscoveredTrackers(tiers, io);
     const output = resolve(io.cwd, values.output ?? `${basename(target)}.torrent`);
     if (!values.force && (await exists(output))) {
       throw new ShoalError(
@@ -121,6 +126,29 @@ export const createCommand: Command = {
     return 0;
   },
 };
+
+/** `auto[:NAME]` in a tier is the announce URL of the tracker found on the local network. */
+async function withDiscoveredTrackers(tiers: string[][], io: CliIO): Promise<string[][]> {
+  const found = new Map<string, string>();
+  const out: string[][] = [];
+  for (const tier of tiers) {
+    const urls: string[] = [];
+    for (const url of tier) {
+      if (!isAutoTracker(url)) {
+        urls.push(url);
+        continue;
+      }
+      let announce = found.get(url);
+      if (announce === undefined) {
+        announce = useDiscovered(await discoverTracker(url, io), io, "create").announce;
+        found.set(url, announce);
+      }
+      urls.push(announce);
+    }
+    out.push(urls);
+  }
+  return out;
+}
 
 async function exists(path: string): Promise<boolean> {
   try {

@@ -3,19 +3,23 @@ import { parseArgs } from "node:util";
 import { formatBytes } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../io.ts";
-import { fetchIndex, formatTable, trackerBaseUrl } from "./tracker-client.ts";
+import { resolveTracker } from "../tracker-discovery.ts";
+import { fetchIndex, formatTable } from "./tracker-client.ts";
 
-const HELP = `Usage: shoal list --tracker <url> [--json]
+const HELP = `Usage: shoal list [--tracker <url> | auto[:NAME]] [--json]
 
 Lists the torrents published to a shoal tracker's index (GET /torrents): name,
 size, files, seeders, leechers, completed downloads and info hash.
 
 Options:
-  --tracker <url>   the tracker's announce URL or base URL
+  --tracker <url>   the tracker's announce URL or base URL; 'auto' (or no
+                    --tracker) finds it on the local network, 'auto:NAME' the
+                    one of that name (see 'shoal tracker find')
   --json            print the tracker's JSON (with magnet links)
 
 Example:
   shoal list --tracker http://127.0.0.1:6969/announce
+  shoal list --tracker auto:lab
 `;
 
 export const listCommand: Command = {
@@ -29,7 +33,7 @@ export const listCommand: Command = {
       options: { tracker: { type: "string" }, url: { type: "string" }, json: { type: "boolean" } },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const base = trackerBaseUrl(values.tracker ?? values.url);
+    const { base } = await resolveTracker(values.tracker ?? values.url, io, "list");
     const list = await fetchIndex(base);
     if (values.json) {
       io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);

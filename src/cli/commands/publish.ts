@@ -6,9 +6,10 @@ import { parseMetainfo } from "../../metainfo/index.ts";
 import { printable } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { onePositional } from "../options.ts";
-import { publishTorrent, trackerBaseUrl } from "./tracker-client.ts";
+import { resolveTracker } from "../tracker-discovery.ts";
+import { publishTorrent } from "./tracker-client.ts";
 
-const HELP = `Usage: shoal publish <file.torrent> --tracker <url> [--token <token>] [--json]
+const HELP = `Usage: shoal publish <file.torrent> [--tracker <url> | auto[:NAME]] [--token <token>] [--json]
 
 Uploads a .torrent file to a shoal tracker's torrent index (POST /torrents),
 so the tracker lists it and, in --registered-only mode, tracks it. The file is
@@ -16,7 +17,9 @@ checked here first; the tracker keeps its exact bytes, so the info hash never
 changes. Prints the info hash and a magnet link.
 
 Options:
-  --tracker <url>   the tracker's announce URL or base URL
+  --tracker <url>   the tracker's announce URL or base URL; 'auto' (or no
+                    --tracker) finds it on the local network, 'auto:NAME' the
+                    one of that name (see 'shoal tracker find')
   --token <token>   the tracker's publish token (or set SHOAL_PUBLISH_TOKEN)
   --json            print the tracker's JSON answer
 
@@ -40,9 +43,9 @@ export const publishCommand: Command = {
       },
     });
     const file = resolve(io.cwd, onePositional(positionals, ".torrent file"));
-    const base = trackerBaseUrl(values.tracker ?? values.url);
     const bytes = await readFile(file);
     parseMetainfo(bytes); // a clear local error beats a round trip
+    const { base } = await resolveTracker(values.tracker ?? values.url, io, "publish");
     const token = values.token ?? io.env.SHOAL_PUBLISH_TOKEN;
     const t = await publishTorrent(base, bytes, token);
     if (values.json) {

@@ -4,13 +4,20 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ShoalApi } from "../../api/index.ts";
 import { Client } from "../../session/index.ts";
-import { printable } from "../../util/index.ts";
+import { isShoalError, printable } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { DHT_OPTIONS, dhtClientOption } from "../dht-options.ts";
 import { displayPeerId, formatLimit } from "../format.ts";
-import { UsageError } from "../io.ts";
+import { type CliIO, UsageError } from "../io.ts";
 import { rateOption } from "../options.ts";
 import { historyPath, Shell } from "../shell.ts";
+import {
+  AUTO_TRACKER,
+  discoverTracker,
+  discoveryAllowed,
+  isAutoTracker,
+  useDiscovered,
+} from "../tracker-discovery.ts";
 import { defaultDataDir, LSD_UNAVAILABLE } from "../transfer.ts";
 import { trackerBaseUrl } from "./tracker-client.ts";
 
@@ -31,7 +38,9 @@ Options:
       --data-dir <dir>         session folder (default ~/.local/share/shoal)
       --port <n>               TCP port for peers (default 6881; 0 picks one)
       --host <addr>            address to listen on (default all interfaces)
-      --tracker <url>          the shoal tracker for create/publish/list/download
+      --tracker <url>          the shoal tracker for create/publish/list/download;
+                               without it the shell looks for one on the local
+                               network ('auto:NAME' picks one by name)
       --token <token>          the tracker's publish token (or SHOAL_PUBLISH_TOKEN)
       --upload-limit <rate>    most bytes/s to upload (2MB, 512KiB; default none)
       --download-limit <rate>  most bytes/s to download
@@ -54,6 +63,31 @@ Example:
 function announceUrl(text: string): string {
   if (text.startsWith("udp://") || /\/announce(\.php)?$/.test(new URL(text).pathname)) return text;
   return `${trackerBaseUrl(text)}/announce`;
+}
+
+/**
+ * The tracker given, or the one found on the local network. Asked for
+ * (`auto[:NAME]`), not finding it is an error; with no --tracker the shell
+ * starts without one and says why. A shell listening on loopback only has
+ * no LAN to look on, and SHOAL_DISCOVERY=off says not to look.
+ */
+async function shellTracker(
+  text: string | undefined,
+  host: string | undefined,
+  io: CliIO,
+): Promise<{ base: string; announce: string } | undefined> {
+  if (text !== undefined && !isAutoTracker(text)) {
+    return { base: trackerBaseUrl(text), announce: announceUrl(text) };
+  }
+  const loopbackOnly = host !== undefined && /^(127\.|::1$|localhost$)/i.test(host);
+  if (text === undefined && (loopbackOnly || !discoveryAllowed(io))) return undefined;
+  try {
+    return useDiscovered(await discoverTracker(text ?? AUTO_TRACKER, io), io, "shell");
+  } catch (err) {
+    if (text !== undefined || !isShoalError(err)) throw err;
+    io.stderr.write(`shoal shell: ${printable(err.message)}\n`);
+    return undefined;
+  }
 }
 
 export const shellCommand: Command = {
@@ -84,9 +118,6 @@ export const shellCommand: Command = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new UsageError(`--port: '${values.port}' is not a port from 0 to 65535`);
     }
-    const tracker = values.tracker
-      ? { base: trackerBaseUrl(values.tracker), announce: announceUrl(values.tracker) }
-      : undefined;
     const uploadLimit =
       values["upload-limit"] === undefined
         ? undefined
@@ -96,6 +127,7 @@ export const shellCommand: Command = {
         ? undefined
         : rateOption("--download-limit", values["download-limit"]);
     const dht = dhtClientOption(values);
+    const tracker = await shellTracker(values.tracker, values.host, io);
     const dataDir = resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env));
     const downloadDir = join(dataDir, "downloads");
     await mkdir(downloadDir, { recursive: true });

@@ -20,14 +20,10 @@ import { createJsonLogger, formatBytes, printable, ShoalError } from "../../util
 import type { Command } from "../command.ts";
 import { withListenAddress } from "../errors.ts";
 import { type CliIO, processIO, UsageError } from "../io.ts";
-import {
-  ago,
-  errorText,
-  formatTable,
-  hostPort,
-  trackerBaseUrl,
-  trackerRequest,
-} from "./tracker-client.ts";
+import { advertiseTracker } from "../tracker-advertising.ts";
+import { resolveTracker } from "../tracker-discovery.ts";
+import { ago, errorText, formatTable, hostPort, trackerRequest } from "./tracker-client.ts";
+import { findCommand } from "./tracker-find.ts";
 
 function optionLines(): string {
   return CONFIG_FIELDS.map((f) => {
@@ -41,8 +37,9 @@ function optionLines(): string {
 }
 
 const HELP = `Usage: shoal tracker [options]
-       shoal tracker swarms --url <tracker url> [--json]
-       shoal tracker peers [<info hash or a prefix>] --url <tracker url> [--json]
+       shoal tracker swarms [--url <tracker url>] [--json]
+       shoal tracker peers [<info hash or a prefix>] [--url <tracker url>] [--json]
+       shoal tracker find [--json] [--timeout <seconds>]
 
 Runs a BitTorrent tracker: HTTP (BEP 3, 7, 23, 48) and UDP (BEP 15) announces
 and scrapes on one port number, a torrent index (POST/GET /torrents), and
@@ -53,18 +50,25 @@ Options:
   --config <file.json>         settings as JSON, keys as below in camelCase
                                (e.g. {"port": 6969, "registeredOnly": true});
                                flags override the file
+  --advertise                  make the tracker discoverable on the local
+                               network (DNS-SD over multicast DNS, service
+                               _bittorrent-tracker._tcp.local); off by default
+  --advertise-name <name>      the name it is found by (default <host>-<port>)
 ${optionLines()}
   Boolean flags can be negated: --no-registered-only.
 
 'swarms' lists each swarm with its seeders' and leechers' addresses;
 'peers' lists peers (of one swarm, or all). --url takes the announce URL or
-the tracker's base URL.
+the tracker's base URL; without it, or with --url auto[:NAME], the tracker is
+found on the local network. 'find' lists the trackers advertised there.
 
 Examples:
   shoal tracker --port 6969 --data-dir ~/.shoal/tracker
   shoal tracker --host 127.0.0.1 --port 6969 --registered-only --publish-token s3cret
+  shoal tracker --port 6969 --advertise --advertise-name lab
   shoal tracker swarms --url http://127.0.0.1:6969/announce
   shoal tracker peers 1f3a…e9 --url http://127.0.0.1:6969
+  shoal tracker find
 `;
 
 export const trackerCommand: Command = {
@@ -73,6 +77,7 @@ export const trackerCommand: Command = {
   async run(args, io) {
     if (args[0] === "swarms") return swarms(args.slice(1), io);
     if (args[0] === "peers") return peers(args.slice(1), io);
+    if (args[0] === "find") return findCommand(args.slice(1), io);
     return serve(args, io);
   },
 };
@@ -167,7 +172,11 @@ function keepYoungGenerationSmall(): void {
 }
 
 async function serve(args: string[], io: CliIO): Promise<number> {
-  const options: Record<string, { type: "string" | "boolean" }> = { config: { type: "string" } };
+  const options: Record<string, { type: "string" | "boolean" }> = {
+    config: { type: "string" },
+    advertise: { type: "boolean" },
+    "advertise-name": { type: "string" },
+  };
   for (const f of CONFIG_FIELDS)
     options[f.flag] = { type: f.type === "boolean" ? "boolean" : "string" };
   const { values, positionals } = parseArgs({
@@ -178,7 +187,9 @@ async function serve(args: string[], io: CliIO): Promise<number> {
     allowPositionals: true,
   });
   if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument '${positionals[0]}' (subcommands: swarms, peers)`);
+    throw new UsageError(
+      `unexpected argument '${positionals[0]}' (subcommands: swarms, peers, find)`,
+    );
   }
   const file =
     typeof values.config === "string" ? await readConfigFile(resolve(io.cwd, values.config)) : {};
@@ -194,6 +205,10 @@ async function serve(args: string[], io: CliIO): Promise<number> {
   }
   if (typeof flags.dataDir === "string") flags.dataDir = resolve(io.cwd, flags.dataDir);
   const config = resolveConfig(file, flags);
+  const advertiseName = values["advertise-name"];
+  if (typeof advertiseName === "string" && values.advertise !== true) {
+    throw new UsageError("--advertise-name goes with --advertise");
+  }
   relaunchLean(io);
   keepYoungGenerationSmall();
   const logger = createJsonLogger(config.logLevel, (line) => io.stderr.write(line), {
@@ -205,6 +220,24 @@ async function serve(args: string[], io: CliIO): Promise<number> {
   const { http, udp } = tracker.urls;
   const where = config.host === undefined ? " (all interfaces)" : "";
   io.stdout.write(`tracker listening on ${http} and ${udp}${where}\n`);
+  const advertiser =
+    values.advertise === true
+      ? await advertiseTracker({
+          port: tracker.port,
+          listenHost: config.host,
+          name: typeof advertiseName === "string" ? advertiseName : undefined,
+          logger,
+          ...(io.udp && { udp: io.udp }),
+        }).catch(async (err: unknown) => {
+          await tracker.stop();
+          throw err;
+        })
+      : undefined;
+  if (advertiser) {
+    io.stdout.write(
+      `advertised on the local network as '${printable(advertiser.name)}' (_bittorrent-tracker._tcp.local)\n`,
+    );
+  }
   logger.info("tracker started", {
     port: tracker.port,
     dataDir: config.dataDir ?? null,
@@ -223,6 +256,7 @@ async function serve(args: string[], io: CliIO): Promise<number> {
     process.on("SIGTERM", onTerm);
   });
   logger.info("stopping", { signal });
+  await advertiser?.stop(); // the goodbye first, while the tracker still answers
   await tracker.stop();
   logger.info("tracker stopped");
   return 0;
@@ -263,10 +297,15 @@ async function swarmByPrefix(base: string, prefix: string): Promise<string> {
   return found[0]!.infoHash;
 }
 
+/** --url/--tracker as given, or the tracker found on the local network. */
+async function trackerBase(given: string | undefined, io: CliIO, command: string): Promise<string> {
+  return (await resolveTracker(given, io, command)).base;
+}
+
 async function swarms(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = clientArgs(args);
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const base = trackerBaseUrl(values.url ?? values.tracker);
+  const base = await trackerBase(values.url ?? values.tracker, io, "tracker swarms");
   const list = await fetchSwarms(base, undefined);
   if (values.json) {
     io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
@@ -309,7 +348,7 @@ async function peers(args: string[], io: CliIO): Promise<number> {
       `'${wanted}' is not an info hash (40 hex digits) or the start of one (at least 2)`,
     );
   }
-  const base = trackerBaseUrl(values.url ?? values.tracker);
+  const base = await trackerBase(values.url ?? values.tracker, io, "tracker peers");
   const list = await fetchSwarms(base, wanted && (await swarmByPrefix(base, wanted)));
   const rows: string[][] = [];
   for (const s of list) {
