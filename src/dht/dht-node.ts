@@ -71,6 +71,17 @@ export interface DhtNodeOptions {
   readOnly?: boolean;
   /** BEP 42: refuse nodes whose id does not fit their (public) address. Default false. */
   enforceNodeId?: boolean;
+  /**
+   * Lookup tuning, for comparisons: `adaptive: false` is the textbook
+   * lookup (a slow query holds its slot until it times out), `alpha` the
+   * queries in flight at once (default LOOKUP_LIMITS.alpha).
+   */
+  lookupTuning?: LookupTuning;
+}
+
+export interface LookupTuning {
+  adaptive?: boolean;
+  alpha?: number;
 }
 
 export interface DhtStats extends DhtCounters {
@@ -169,9 +180,13 @@ export class DhtNode {
     return this.#lookup(target, "find_node", extraSeeds);
   }
 
-  /** Iterative get_peers; `onPeers` hears of peers as they come. */
-  getPeers(infoHash: NodeId, onPeers?: (peers: Endpoint[]) => void): Promise<LookupResult> {
-    return this.#lookup(infoHash, "get_peers", [], onPeers);
+  /** Iterative get_peers; `onPeers` hears of peers as they come; `tuning` overrides the node's. */
+  getPeers(
+    infoHash: NodeId,
+    onPeers?: (peers: Endpoint[]) => void,
+    tuning?: LookupTuning,
+  ): Promise<LookupResult> {
+    return this.#lookup(infoHash, "get_peers", [], onPeers, tuning);
   }
 
   /**
@@ -211,6 +226,7 @@ export class DhtNode {
     kind: "find_node" | "get_peers",
     extraSeeds: readonly Candidate[],
     onPeers?: (peers: Endpoint[]) => void,
+    tuning: LookupTuning | undefined = this.#opts.lookupTuning,
   ): Promise<LookupResult> {
     this.#lookups++;
     const seeds: Candidate[] = [...this.table.closest(target, 16), ...extraSeeds];
@@ -225,9 +241,11 @@ export class DhtNode {
       seeds,
       clock: this.#clock,
       ask: (to) => this.#ask(to, msg),
-      softTimeoutMs: (to) => this.#softTimeout(to),
+      softTimeoutMs: (to) =>
+        tuning?.adaptive === false ? Number.MAX_SAFE_INTEGER : this.#softTimeout(to),
       accept: (n) => this.#acceptable(n),
       onPeers,
+      ...(tuning?.alpha ? { alpha: tuning.alpha } : {}),
     });
   }
 

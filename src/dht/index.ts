@@ -15,6 +15,7 @@ export {
   type DhtNodeOptions,
   type DhtState,
   type DhtStats,
+  type LookupTuning,
   NODE_LIMITS,
 } from "./dht-node.ts";
 export { DhtError, type DhtErrorCode } from "./errors.ts";
