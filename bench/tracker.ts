@@ -6,6 +6,16 @@
  *   node bench/tracker.ts [--seconds 20] [--rounds 5] [--peers 100000]
  *     [--torrents 10000] [--targets shoal,bittorrent-tracker,opentracker]
  *     [--protocols udp,http] [--concurrency 64] [--no-pin] [--cpu-prof DIR] [--json]
+ *     [--store redis]
+ *
+ * --store redis adds shoal's tracker on a shared Redis store (issue 19): one
+ * instance (shoal-redis) and two (shoal-redis-2) on a redis-server of the
+ * benchmark's own. Their CPU is every process's: the instances' and Redis's.
+ * Two instances take the load together (the in-flight announces split
+ * between them). Where the machine has no core for each instance, Redis and
+ * the generator, two instances' speed-up cannot be measured: it is modelled
+ * from the one-instance run's CPU per announce of the tracker and of Redis
+ * (each instance on its own core, Redis on another), and printed as a model.
  *
  * Each target runs in its own process, freshly started per protocol and
  * pinned to core 1; this generator is pinned to core 0. UDP announces are
@@ -22,7 +32,7 @@
  * is killed by PID at the end, even on error or Ctrl-C.
  */
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runHttpLoad } from "./lib/http-load.ts";
@@ -32,12 +42,15 @@ import { freePort, killAllServersNow, stopAllServers } from "./lib/server-proces
 import { SwarmModel } from "./lib/swarm-model.ts";
 import { fixed, formatTable, grouped } from "./lib/table.ts";
 import { canPin, pinSelf } from "./lib/taskset.ts";
+import { startRedisTarget } from "./lib/tracker-redis-target.ts";
 import {
+  ALL_TARGET_NAMES,
   checkSwarms,
   startTarget,
   TARGET_NAMES,
   type TargetName,
   unavailable,
+  waitForAnnounceable,
 } from "./lib/tracker-targets.ts";
 import { runUdpLoad } from "./lib/udp-load.ts";
 
@@ -49,6 +62,9 @@ const MIB = 1024 * 1024;
 /** Issue 3's goals: shoal's announces per CPU-second against opentracker's, and memory. */
 const GOAL_VS_OPENTRACKER: Record<Protocol, number> = { udp: 0.5, http: 0.75 };
 const GOAL_RSS_MIB = 100;
+/** Issue 19's goals: Redis-backed per CPU-second against the memory store; two instances against one. */
+const GOAL_REDIS_VS_MEMORY = 0.5;
+const GOAL_TWO_INSTANCES = 1.6;
 
 interface Options {
   seconds: number;
@@ -73,6 +89,8 @@ interface Measurement {
   /** Announces per server CPU-second in each round. */
   perRound: number[];
   serverCpuSeconds: number;
+  /** CPU seconds of each of the target's processes (shoal-redis: the instances, then Redis). */
+  processCpuSeconds: number[];
   /** The part of serverCpuSeconds spent in the kernel (sockets, mostly). */
   serverSystemSeconds: number;
   generatorCpuSeconds: number;
@@ -98,6 +116,7 @@ function parseOptions(argv: string[]): Options {
       "fill-seconds": { type: "string", default: "60" },
       "no-pin": { type: "boolean", default: false },
       "cpu-prof": { type: "string" },
+      store: { type: "string", default: "memory" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -107,7 +126,8 @@ function parseOptions(argv: string[]): Options {
       "usage: node bench/tracker.ts [--seconds 20] [--rounds 5] [--peers 100000] [--torrents 10000]\n" +
         "  [--targets shoal,bittorrent-tracker,opentracker] [--protocols udp,http]\n" +
         "  [--concurrency 64] [--timeout-ms 2000] [--fill-seconds 60] [--no-pin]\n" +
-        "  [--cpu-prof DIR  (profile shoal's tracker process)] [--json]\n",
+        "  [--cpu-prof DIR  (profile shoal's tracker process)] [--json]\n" +
+        "  [--store redis  (also shoal's tracker on Redis: one instance and two)]\n",
     );
     process.exit(0);
   }
@@ -127,13 +147,24 @@ function parseOptions(argv: string[]): Options {
     }
     return items as T[];
   };
+  if (values.store !== "memory" && values.store !== "redis") {
+    throw new Error(`--store must be memory or redis, got '${values.store}'`);
+  }
+  let targets = list("targets", values.targets, ALL_TARGET_NAMES);
+  if (values.store === "redis") {
+    const at = Math.max(0, targets.indexOf("shoal") + 1);
+    const extra = (["shoal-redis", "shoal-redis-2"] as TargetName[]).filter(
+      (t) => !targets.includes(t),
+    );
+    targets = [...targets.slice(0, at), ...extra, ...targets.slice(at)];
+  }
   return {
     // Bounded: at most 10 minutes of load per target and protocol.
     seconds: positive("seconds", values.seconds, 600),
     rounds: Math.floor(positive("rounds", values.rounds, 100)),
     peers: Math.floor(positive("peers", values.peers, 10_000_000)),
     torrents: Math.floor(positive("torrents", values.torrents, 1_000_000)),
-    targets: list("targets", values.targets, TARGET_NAMES),
+    targets,
     protocols: list("protocols", values.protocols, PROTOCOLS),
     concurrency: Math.floor(positive("concurrency", values.concurrency, 4096)),
     timeoutMs: positive("timeout-ms", values["timeout-ms"], 60_000),
@@ -151,8 +182,10 @@ function runLoad(protocol: Protocol, model: SwarmModel, opts: LoadOptions): Prom
 /** One target's server and what has been measured of it so far. */
 interface Run {
   measurement: Measurement;
-  port: number;
-  pid: number;
+  /** Where load goes: one port per tracker instance. */
+  ports: number[];
+  /** Every process whose CPU counts: the instances, then Redis for shoal-redis. */
+  pids: number[];
   workDir: string;
   nextSeq: number;
 }
@@ -176,6 +209,7 @@ async function startRuns(protocol: Protocol, model: SwarmModel, options: Options
       protocol,
       perRound: [],
       serverCpuSeconds: 0,
+      processCpuSeconds: [],
       serverSystemSeconds: 0,
       generatorCpuSeconds: 0,
       rssMiB: Number.NaN,
@@ -187,8 +221,8 @@ async function startRuns(protocol: Protocol, model: SwarmModel, options: Options
     if (reason) {
       runs.push({
         measurement: { ...measurement, skipped: reason },
-        port: 0,
-        pid: 0,
+        ports: [],
+        pids: [],
         workDir: "",
         nextSeq: 0,
       });
@@ -197,25 +231,31 @@ async function startRuns(protocol: Protocol, model: SwarmModel, options: Options
     const workDir = await mkdtemp(join(tmpdir(), `shoal-bench-${target}-`));
     // opentracker drops to an unprivileged user inside its chroot: let it read.
     await chmod(workDir, 0o755);
-    const run: Run = { measurement, port: await freePort(), pid: 0, workDir, nextSeq: 0 };
+    const run: Run = { measurement, ports: [await freePort()], pids: [], workDir, nextSeq: 0 };
     runs.push(run);
     try {
       const nodeFlags =
         target === "shoal" && options.cpuProfDir
           ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`]
           : [];
-      const server = await startTarget(target, {
-        port: run.port,
+      const start = {
+        port: run.ports[0] as number,
         workDir,
         cores: options.pin ? SERVER_CORE : undefined,
         model,
         nodeFlags,
         timeoutMs: budgetMs,
-      });
-      run.pid = server.pid;
+      };
+      if (target === "shoal-redis" || target === "shoal-redis-2") {
+        const redis = await startRedisTarget(target === "shoal-redis" ? 1 : 2, start, (s, p) =>
+          waitForAnnounceable(s, p, model, 15_000),
+        );
+        run.ports = redis.ports;
+        run.pids = redis.servers.map((s) => s.pid);
+      } else run.pids = [(await startTarget(target, start)).pid];
       // Every peer announced once (untimed, bounded in time).
       const fill = await runLoad(protocol, model, {
-        port: run.port,
+        port: run.ports[0] as number,
         concurrency: options.concurrency,
         timeoutMs: options.timeoutMs,
         durationMs: options.fillSeconds * 1000,
@@ -233,21 +273,43 @@ async function startRuns(protocol: Protocol, model: SwarmModel, options: Options
 /** One timed round of load on one target, added to its measurement. */
 async function loadRound(run: Run, protocol: Protocol, model: SwarmModel, options: Options) {
   const m = run.measurement;
-  const cpuBefore = cpuTimes(run.pid);
+  const cpuBefore = run.pids.map(cpuTimes);
   const genBefore = process.cpuUsage();
-  const load = await runLoad(protocol, model, {
-    port: run.port,
-    concurrency: options.concurrency,
-    timeoutMs: options.timeoutMs,
-    durationMs: (options.seconds * 1000) / options.rounds,
-    startSeq: run.nextSeq,
-    latency: m.load?.latency,
-  });
+  // Several instances share the in-flight announces, each on its own range of peers.
+  const share = Math.ceil(model.peers / run.ports.length);
+  const loads = await Promise.all(
+    run.ports.map((port, i) =>
+      runLoad(protocol, model, {
+        port,
+        concurrency: Math.max(1, Math.floor(options.concurrency / run.ports.length)),
+        timeoutMs: options.timeoutMs,
+        durationMs: (options.seconds * 1000) / options.rounds,
+        startSeq: run.nextSeq + i * share,
+        latency: m.load?.latency,
+      }),
+    ),
+  );
+  const load = loads[0] as LoadResult;
+  for (const other of loads.slice(1)) {
+    load.ok += other.ok;
+    load.errors += other.errors;
+    load.timeouts += other.timeouts;
+    load.elapsedMs = Math.max(load.elapsedMs, other.elapsedMs);
+    load.firstError ??= other.firstError;
+  }
   const gen = process.cpuUsage(genBefore);
-  const cpuAfter = cpuTimes(run.pid);
-  run.nextSeq = load.nextSeq;
-  const system = cpuAfter.system - cpuBefore.system;
-  const cpu = cpuAfter.user - cpuBefore.user + system;
+  const cpuAfter = run.pids.map(cpuTimes);
+  run.nextSeq = Math.max(...loads.map((l, i) => l.nextSeq - i * share));
+  let system = 0;
+  let cpu = 0;
+  run.pids.forEach((_, i) => {
+    const before = cpuBefore[i] as { user: number; system: number };
+    const after = cpuAfter[i] as { user: number; system: number };
+    const own = after.user - before.user + after.system - before.system;
+    m.processCpuSeconds[i] = (m.processCpuSeconds[i] ?? 0) + own;
+    system += after.system - before.system;
+    cpu += own;
+  });
   m.serverCpuSeconds += cpu;
   m.serverSystemSeconds += system;
   m.generatorCpuSeconds += (gen.user + gen.system) / 1e6;
@@ -288,9 +350,9 @@ async function measure(
     for (const run of live()) {
       const m = run.measurement;
       m.peersAnnounced = Math.min(model.peers, run.nextSeq);
-      const swarms = await checkSwarms(run.port, model, sample);
+      const swarms = await checkSwarms(run.ports[0] as number, model, sample);
       m.swarms = `${swarms.matching}/${sample.length}${swarms.matching < sample.length ? ` (${swarms.detail})` : ""}`;
-      const mem = memory(run.pid);
+      const mem = memory(run.pids[0] as number);
       m.rssMiB = mem.rss / MIB;
       m.peakRssMiB = mem.peakRss / MIB;
     }
@@ -361,6 +423,7 @@ function report(protocol: Protocol, results: Measurement[]): string {
         `${(perCpuSecond(shoal) / perCpuSecond(other)).toFixed(2)}${verdict}`,
     );
   }
+  lines.push(...redisReport(results));
   if (shoal?.load && Number.isFinite(shoal.rssMiB)) {
     const met = shoal.rssMiB < GOAL_RSS_MIB ? "met" : "MISSED";
     lines.push(
@@ -372,6 +435,56 @@ function report(protocol: Protocol, results: Measurement[]): string {
     if (m.load?.firstError) lines.push(`${m.target}: first failure: ${m.load.firstError}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * Issue 19's figures: shoal on Redis against shoal in memory, per CPU-second
+ * of every process; two instances against one, measured where each process
+ * had a core of its own, else modelled from the one-instance run.
+ */
+function redisReport(results: Measurement[]): string[] {
+  const lines: string[] = [];
+  const memoryRun = results.find((m) => m.target === "shoal");
+  const one = results.find((m) => m.target === "shoal-redis");
+  const two = results.find((m) => m.target === "shoal-redis-2");
+  if (memoryRun?.load && one?.load) {
+    const perRound = one.perRound.map((v, i) => v / (memoryRun.perRound[i] ?? Number.NaN));
+    const ratio = median(perRound);
+    const met = ratio >= GOAL_REDIS_VS_MEMORY ? "met" : "MISSED";
+    lines.push(
+      `shoal-redis/shoal (memory) announces per CPU-second (tracker + Redis): ${ratio.toFixed(2)}, ` +
+        `the median of ${perRound.length} rounds (${perRound.map((r) => r.toFixed(2)).join(" ")}) ` +
+        `(goal ≥ ${GOAL_REDIS_VS_MEMORY}: ${met})`,
+    );
+  }
+  if (one?.load && one.processCpuSeconds.length === 2) {
+    const [trackerCpu, redisCpu] = one.processCpuSeconds as [number, number];
+    const tracker = trackerCpu / one.load.ok;
+    const redis = redisCpu / one.load.ok;
+    // Each instance on its own core, Redis on another: Redis is the only shared part.
+    const rate = (n: number) => Math.min(n / tracker, 1 / redis);
+    const model = rate(2) / rate(1);
+    lines.push(
+      `shoal-redis CPU per announce: tracker ${(tracker * 1e6).toFixed(1)} µs, Redis ${(redis * 1e6).toFixed(1)} µs; ` +
+        `modelled with a core per process: one instance ${grouped(rate(1))}/s, two ${grouped(rate(2))}/s, ` +
+        `Redis alone would cap at ${grouped(1 / redis)}/s: two/one = ${model.toFixed(2)} (modelled; goal ≥ ${GOAL_TWO_INSTANCES}: ${model >= GOAL_TWO_INSTANCES ? "met" : "MISSED"})`,
+    );
+  }
+  if (one?.load && two?.load) {
+    const speed = (m: Measurement) =>
+      (m.load as LoadResult).ok / ((m.load as LoadResult).elapsedMs / 1000);
+    const cores = cpus().length;
+    const measured = speed(two) / speed(one);
+    const ownCores = cores >= 4;
+    lines.push(
+      `shoal-redis-2/shoal-redis announces per second: ${measured.toFixed(2)} measured on ${cores} cores` +
+        (ownCores
+          ? ` (goal ≥ ${GOAL_TWO_INSTANCES}: ${measured >= GOAL_TWO_INSTANCES ? "met" : "MISSED"})`
+          : " (the instances, Redis and the generator share the cores: not a scaling figure, see the model)") +
+        `; per CPU-second two/one = ${(perCpuSecond(two) / perCpuSecond(one)).toFixed(2)}`,
+    );
+  }
+  return lines;
 }
 
 async function main(): Promise<number> {
@@ -414,7 +527,7 @@ async function main(): Promise<number> {
     }));
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   }
-  return all.some((m) => m.skipped && m.target === "shoal") ? 1 : 0;
+  return all.some((m) => m.skipped && m.target.startsWith("shoal")) ? 1 : 0;
 }
 
 process.on("exit", killAllServersNow);

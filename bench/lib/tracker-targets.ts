@@ -11,8 +11,21 @@ import { fileURLToPath } from "node:url";
 import { ServerProcess } from "./server-process.ts";
 import type { SwarmModel } from "./swarm-model.ts";
 
-export type TargetName = "shoal" | "bittorrent-tracker" | "opentracker";
+export type TargetName =
+  | "shoal"
+  | "shoal-redis"
+  | "shoal-redis-2"
+  | "bittorrent-tracker"
+  | "opentracker";
+/** The targets run by default; --store redis adds the shoal-redis ones. */
 export const TARGET_NAMES: TargetName[] = ["shoal", "bittorrent-tracker", "opentracker"];
+export const ALL_TARGET_NAMES: TargetName[] = [
+  "shoal",
+  "shoal-redis",
+  "shoal-redis-2",
+  "bittorrent-tracker",
+  "opentracker",
+];
 
 const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 // The user's entry point: it keeps Node's compile cache, as a real deployment would.
@@ -42,6 +55,9 @@ export function unavailable(target: TargetName): string | undefined {
   if (target === "opentracker" && !findOnPath("opentracker")) {
     return "opentracker is not installed (apt-get install opentracker)";
   }
+  if (target.startsWith("shoal-redis") && !findOnPath("redis-server")) {
+    return "redis-server is not installed (apt-get install redis-server)";
+  }
   if (target === "bittorrent-tracker" && !existsSync(join(REPO_ROOT, "node_modules", target))) {
     return "bittorrent-tracker is not installed (npm ci)";
   }
@@ -54,7 +70,7 @@ export function unavailable(target: TargetName): string | undefined {
  * stay the model's. opentracker loads its whitelist after it starts listening
  * and does not check it for a stopped event, so the probe must be a start.
  */
-async function waitForAnnounceable(
+export async function waitForAnnounceable(
   server: ServerProcess,
   port: number,
   model: SwarmModel,

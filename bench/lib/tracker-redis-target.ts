@@ -1,0 +1,83 @@
+/**
+ * shoal's tracker on a shared Redis store as a benchmark target (issue 19):
+ * a redis-server of the benchmark's own (loopback, a temp dir, nothing saved)
+ * and one or more `shoal tracker --store redis://…` instances on it, each on
+ * its own port. Every process is a ServerProcess, so it is ended by its PID
+ * whatever happens; the tracker instances come first in `servers`, Redis last.
+ */
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, ServerProcess } from "./server-process.ts";
+import type { TargetStart } from "./tracker-targets.ts";
+
+const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const SHOAL_CLI = join(REPO_ROOT, "bin", "shoal.js");
+/** Every instance of one benchmark run shares it (UDP connection ids, peer owners). */
+const BENCH_SECRET = "shoal-benchmark-shared-secret";
+
+export interface RedisTarget {
+  servers: ServerProcess[];
+  /** The instances' ports, start.port first. */
+  ports: number[];
+}
+
+export async function startRedisTarget(
+  instances: number,
+  start: TargetStart,
+  waitForAnnounceable: (server: ServerProcess, port: number) => Promise<void>,
+): Promise<RedisTarget> {
+  const redisPort = await freePort();
+  const redis = new ServerProcess({
+    name: "redis-server",
+    command: "redis-server",
+    args: [
+      "--port",
+      String(redisPort),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      start.workDir,
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--logfile",
+      "",
+    ],
+    cwd: start.workDir,
+    cores: start.cores,
+    timeoutMs: start.timeoutMs,
+  });
+  await redis.waitForLine(/Ready to accept connections/, 15_000);
+  const ports = [start.port];
+  while (ports.length < instances) ports.push(await freePort());
+  const trackers: ServerProcess[] = [];
+  for (const port of ports) {
+    const server = new ServerProcess({
+      name: `shoal tracker (redis) :${port}`,
+      command: process.execPath,
+      args: [
+        ...start.nodeFlags,
+        SHOAL_CLI,
+        "tracker",
+        "--port",
+        String(port),
+        "--host",
+        "127.0.0.1",
+        "--store",
+        `redis://127.0.0.1:${redisPort}/0`,
+        "--shared-secret",
+        BENCH_SECRET,
+        "--log-level",
+        "warn",
+      ],
+      cwd: start.workDir,
+      cores: start.cores,
+      timeoutMs: start.timeoutMs,
+    });
+    trackers.push(server);
+    await server.waitForLine(/listening/i, 15_000);
+    await waitForAnnounceable(server, port);
+  }
+  return { servers: [...trackers, redis], ports };
+}
