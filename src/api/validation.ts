@@ -15,6 +15,7 @@ const SUMMARY_FIELDS: readonly SummaryField[] = [
   "state",
   "error",
   "hasMetadata",
+  "metadataPeers",
   "size",
   "pieceCount",
   "pieceLength",

@@ -10,6 +10,7 @@ import {
   cell,
   displayPeerId,
   etaText,
+  fetchingMetadataText,
   fit,
   formatLimit,
   formatPercent,
@@ -152,7 +153,10 @@ export function renderConsole(s: ConsoleSnapshot, opts: FrameOptions = {}): stri
   ];
   if (opts.title) header.unshift(opts.title);
   const downloading = s.torrents.filter(
-    (t) => t.stats.state === "downloading" || (t.stats.state === "checking" && t.stats.left > 0),
+    (t) =>
+      t.stats.state === "downloading" ||
+      t.stats.state === "metadata" ||
+      (t.stats.state === "checking" && t.stats.left > 0),
   );
   const uploading = s.torrents.filter(
     (t) => t.stats.state === "downloading" || t.stats.state === "seeding",
@@ -164,6 +168,13 @@ export function renderConsole(s: ConsoleSnapshot, opts: FrameOptions = {}): stri
       "Downloads in progress",
       downloading,
       (t, w) => {
+        if (t.stats.state === "metadata") {
+          const tail = `  ${fetchingMetadataText(t.stats)}`;
+          return [
+            ` ${fit(t.stats.name, w - tail.length - 1)}${tail}`,
+            `   ${plural(t.stats.peers, "peer")} connected`,
+          ];
+        }
         const tail =
           `  ${formatPercent(t.stats.progress)}  ${t.stats.piecesHave}/${t.stats.pieceCount} pieces` +
           `  ↓ ${formatRate(t.stats.downloadRate)}`;

@@ -109,6 +109,11 @@ export function plural(n: number, word: string, words = `${word}s`): string {
   return `${n} ${n === 1 ? word : words}`;
 }
 
+/** A magnet link's torrent before its metadata (BEP 9): `fetching metadata from 3 peers`. */
+export function fetchingMetadataText(s: { metadataPeers?: number }): string {
+  return `fetching metadata from ${plural(s.metadataPeers ?? 0, "peer")}`;
+}
+
 /** What a torrent's figures are read from here (a subset of the api's TorrentSummary). */
 export interface TransferFigures {
   size: number;

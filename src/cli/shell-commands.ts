@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { ApiError, type IndexEntry, type ShoalApi, type TorrentSummary } from "../api/index.ts";
 import { createTorrent } from "../metainfo/index.ts";
 import { formatBytes, parseSize } from "../util/index.ts";
-import { formatLimit } from "./format.ts";
+import { fetchingMetadataText, formatLimit } from "./format.ts";
 import { ShellError } from "./shell-error.ts";
 import {
   showDirectory,
@@ -81,8 +81,9 @@ async function existingFile(ctx: ShellContext, what: string): Promise<string | u
   return (await stat(path).catch(() => undefined))?.isFile() ? path : undefined;
 }
 
-/** `download`'s argument: a .torrent file, or an info hash (prefix) from the index. */
+/** `download`'s argument: a magnet link, a .torrent file, or an info hash (prefix) from the index. */
 async function download(ctx: ShellContext, what: string): Promise<TorrentSummary> {
+  if (/^magnet:/i.test(what)) return ctx.api.add({ magnet: what, downloadDir: ctx.downloadDir });
   const file = await existingFile(ctx, what);
   if (file) return ctx.api.add({ path: file, downloadDir: ctx.downloadDir });
   if (!/^[0-9a-f]{2,40}$/i.test(what)) {
@@ -157,14 +158,16 @@ export const SHELL_COMMANDS: ShellCommand[] = [
   },
   {
     name: "download",
-    usage: "download <file.torrent|info hash>",
-    summary: "add a torrent: a file, or a hash from 'list'",
+    usage: "download <file.torrent|magnet link|info hash>",
+    summary: "add a .torrent, magnet link or hash from 'list'",
     completes: "path",
     async run(ctx, args) {
       const s = await download(ctx, oneArg(args, this.usage));
-      ctx.print(
-        `[${s.id}] ${s.name}: ${formatBytes(s.size)}, ${s.pieceCount} pieces → ${ctx.downloadDir}; ${stateWord(s)}\n`,
-      );
+      const what = s.hasMetadata
+        ? `${formatBytes(s.size)}, ${s.pieceCount} pieces`
+        : "a magnet link";
+      const state = s.state === "metadata" ? fetchingMetadataText(s) : stateWord(s);
+      ctx.print(`[${s.id}] ${s.name}: ${what} → ${ctx.downloadDir}; ${state}\n`);
     },
   },
   {

@@ -8,6 +8,7 @@ import { formatBytes } from "../util/index.ts";
 import {
   cell,
   etaText,
+  fetchingMetadataText,
   fit,
   formatPercent,
   formatRate,
@@ -49,6 +50,10 @@ export function showProgress(torrents: TorrentSummary[]): string {
         `${cell(moving ? formatRate(s.uploadRate) : "", 12, true)}`,
     );
     const eta = s.state === "downloading" ? `  ${etaText(s)}` : "";
+    if (s.state === "metadata") {
+      lines.push(`      ${fetchingMetadataText(s)}  (${plural(s.peers, "peer")} connected)`);
+      continue;
+    }
     lines.push(
       `      ${haveOfTotal(s)}${eta}  ratio ${formatRatio(s)}` +
         (moving ? `  ${plural(s.peers, "peer")}` : ""),

@@ -11,7 +11,14 @@ import { Client } from "../session/index.ts";
 import { formatBytes, printable, ShoalError } from "../util/index.ts";
 import { consoleSnapshot, renderConsole } from "./console-frame.ts";
 import { DHT_HELP, DHT_OPTIONS, dhtClientOption } from "./dht-options.ts";
-import { etaText, formatRate, formatRatio, haveOfTotal, plural } from "./format.ts";
+import {
+  etaText,
+  fetchingMetadataText,
+  formatRate,
+  formatRatio,
+  haveOfTotal,
+  plural,
+} from "./format.ts";
 import type { CliIO } from "./io.ts";
 import { UsageError } from "./io.ts";
 import type { startLiveConsole as StartLiveConsole } from "./live-console.ts";
@@ -172,7 +179,9 @@ export async function startTransfer(
       ? undefined
       : createProgressBar(io.stderr, { label: "checking", total: 1, rate: piecesPerSecond });
     // Added through the session itself: checking reports its progress as it goes.
-    const torrent = await client.add(resolve(io.cwd, torrentPath), {
+    // A magnet link (BEP 9) is added as it is; anything else is a .torrent's path.
+    const source = /^magnet:/i.test(torrentPath) ? torrentPath : resolve(io.cwd, torrentPath);
+    const torrent = await client.add(source, {
       ...(values.verify ? { verify: true } : {}),
       peers: peers.map((p) => ({ host: p.ip, port: p.port })),
       ...(bar ? { onCheckProgress: (done: number, total: number) => bar.update(done, total) } : {}),
@@ -197,6 +206,7 @@ export function statusLine(s: TorrentSummary): string {
   if (s.state === "downloading") {
     return `${pct}  ${haveOfTotal(s)}  ${rates}  ${peers}  ${etaText(s)}`;
   }
+  if (s.state === "metadata") return `${pct}  ${fetchingMetadataText(s)}  ${peers}  [metadata]`;
   if (s.state === "seeding") {
     return `${pct}  ${formatBytes(s.size)}  ${rates}  ${peers}  ratio ${formatRatio(s)}  [seeding]`;
   }

@@ -33,6 +33,8 @@ export interface TorrentSummary {
   error?: string;
   /** False until a magnet link's metadata arrives (sizes are 0 until then). */
   hasMetadata: boolean;
+  /** Before a magnet link's metadata arrives: the connected peers it is being fetched from (BEP 9). */
+  metadataPeers?: number;
   /** Bytes of the whole torrent. */
   size: number;
   pieceCount: number;

@@ -76,6 +76,7 @@ export function torrentSummary(entry: TorrentEntry): TorrentSummary {
     limits: { upload: entry.limits.upLimit, download: entry.limits.downLimit },
   };
   if (s.error !== undefined) summary.error = s.error;
+  if (!t.metadata) summary.metadataPeers = s.metadataPeers;
   if (s.state === "downloading" && s.downloadRate > 0 && s.left > 0) {
     summary.eta = Math.ceil(s.left / s.downloadRate);
   }

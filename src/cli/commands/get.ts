@@ -13,19 +13,25 @@ import {
   transferUi,
 } from "../transfer.ts";
 
-const HELP = `Usage: shoal get <file.torrent> [-o dir] [options]
+const HELP = `Usage: shoal get <file.torrent | magnet:?…> [-o dir] [options]
 
 Downloads the torrent's files into a folder (the current one by default),
 verifying every piece. Exits 0 when complete, or keeps seeding with --seed.
 Ctrl-C stops gracefully (trackers told, resume data saved); run the same
 command again to resume.
 
+A magnet link (BEP 9; its info hash in hex or base32) needs no .torrent:
+the info dictionary is fetched from the peers of its trackers (tr=, every
+one), its x.pe= addresses and --peer, and checked against the info hash;
+dn= is shown until the real name is known.
+
 Options:
   -o, --output <dir>          download folder (default: current folder)
       --seed                  keep seeding after the download completes
 ${TRANSFER_HELP}
-Example:
+Examples:
   shoal get ubuntu.torrent -o ~/Downloads --upload-limit 1MB
+  shoal get 'magnet:?xt=urn:btih:…&dn=ubuntu.iso&tr=http%3A%2F%2Ftracker.lan%3A8000%2Fannounce'
 `;
 
 export const getCommand: Command = {
@@ -42,31 +48,65 @@ export const getCommand: Command = {
         seed: { type: "boolean" },
       },
     });
-    const torrentPath = onePositional(positionals, ".torrent file");
+    const torrentPath = onePositional(positionals, ".torrent file or magnet link");
     const downloadDir = resolve(io.cwd, values.output ?? ".");
     const ui = transferUi(values);
     const transfer = await startTransfer(values, torrentPath, downloadDir, io);
     const { api, infoHash } = transfer;
     const quiet = ui.quiet;
     const started = performance.now();
-    const atStart = api.get(infoHash);
     // What this run has to fetch: a resumed download already has the rest.
-    const missingAtStart = atStart.left;
-    if (!quiet) {
-      io.stderr.write(
-        `${printable(atStart.name)}: ${formatBytes(atStart.size)}, ${atStart.pieceCount} pieces; ` +
-          `listening on port ${api.client().port}\n`,
-      );
+    // A magnet link's torrent learns it (and its size) with the metadata.
+    let missingAtStart = 0;
+    const describe = () => {
+      const s = api.get(infoHash);
+      missingAtStart = s.left;
+      if (!quiet) {
+        io.stderr.write(
+          `${printable(s.name)}: ${formatBytes(s.size)}, ${s.pieceCount} pieces; ` +
+            `listening on port ${api.client().port}\n`,
+        );
+      }
+    };
+    const atStart = api.get(infoHash);
+    let metadataSeen: Promise<void> = Promise.resolve();
+    if (atStart.hasMetadata) describe();
+    else {
+      if (!quiet) {
+        io.stderr.write(
+          `${printable(atStart.name)}: fetching metadata (magnet link); ` +
+            `listening on port ${api.client().port}\n`,
+        );
+      }
+      metadataSeen = new Promise<void>((done) => {
+        let seen = false;
+        const seeMetadata = () => {
+          if (seen) return;
+          seen = true;
+          stop();
+          describe();
+          done();
+        };
+        const stop = api.subscribe((e) => e.infoHash === infoHash && seeMetadata(), {
+          types: ["metadata"],
+        });
+        // It may have come while the subscription was being made.
+        if (api.get(infoHash).hasMetadata) seeMetadata();
+      });
     }
     const until = values.seed
       ? new Promise<void>(() => {})
-      : api.whenComplete(infoHash).then(() => {});
+      : api.whenComplete(infoHash).then(() => metadataSeen);
     // Said as soon as every piece is verified and written; closing (the
     // stopped announce, flushing the files for the resume data) follows.
-    const completeLine = () =>
-      `${printable(atStart.name)}: complete, ` +
-      completeSummary(atStart.size, missingAtStart, (performance.now() - started) / 1000) +
-      ` → ${printable(resolve(downloadDir, atStart.name))}`;
+    const completeLine = () => {
+      const s = api.get(infoHash);
+      return (
+        `${printable(s.name)}: complete, ` +
+        completeSummary(s.size, missingAtStart, (performance.now() - started) / 1000) +
+        ` → ${printable(resolve(downloadDir, s.name))}`
+      );
+    };
     const { outcome, last } = await runTransfer(transfer, io, ui, until, completeLine);
     if (outcome === "failed") throw stoppedError(last);
     if (outcome === "interrupted") return last.hasMetadata && last.left === 0 ? 0 : 130;
