@@ -64,6 +64,7 @@ const CLIENT_CODES: Record<string, ApiErrorCode> = {
   timeout: "timeout",
   torrent_error: "torrent_error",
   client_closed: "unavailable",
+  bad_selection: "invalid_input",
 };
 
 const TRACKER_CODES: Record<string, ApiErrorCode> = {

@@ -9,7 +9,8 @@
  *   api.list({ fields? }); api.get(ref); await api.add({ torrent | path | magnet | infoHash, ... });
  *   await api.pause(ref); await api.resume(ref); await api.pauseAll(); await api.recheck(ref);
  *   await api.reannounce(ref); await api.remove(ref, { deleteData }); await api.setTorrentLimits(ref, {...});
- *   api.files(ref); api.peers(ref); api.trackers(ref); await api.torrentFile(ref);
+ *   api.files(ref); await api.setFiles(ref, { indices?, priority? | wanted? });
+ *   await api.setPieceOrder(ref, { sequential?, firstLastPiecePriority? }); api.peers(ref); api.trackers(ref); await api.torrentFile(ref);
  *   await api.whenComplete(ref, { timeoutMs }); const stop = api.subscribe((e) => …, { types });
  *   await api.index(); await api.publish({ ref } | { torrent }); await api.addFromIndex({ infoHash });
  */
@@ -22,12 +23,15 @@ export type {
   ApiEvent,
   ApiListener,
   ClientView,
+  FilePriorityName,
+  FilesRequest,
   FileView,
   IndexEntry,
   Limits,
   LimitsRequest,
   ListRequest,
   PeerView,
+  PieceOrderRequest,
   PublishRequest,
   PublishResult,
   RemoveRequest,

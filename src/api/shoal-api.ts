@@ -9,6 +9,7 @@
 import { parseMetainfo } from "../metainfo/index.ts";
 import type { AddOptions, Client, TorrentSource } from "../session/index.ts";
 import { ApiError, toApiError } from "./errors.ts";
+import { addSelection, applyFilesRequest, pieceOrderOf } from "./manage-validation.ts";
 import { TrackerIndex } from "./tracker-index.ts";
 import type {
   AddFromIndexRequest,
@@ -16,12 +17,14 @@ import type {
   ApiEvent,
   ApiListener,
   ClientView,
+  FilesRequest,
   FileView,
   IndexEntry,
   Limits,
   LimitsRequest,
   ListRequest,
   PeerView,
+  PieceOrderRequest,
   PublishRequest,
   PublishResult,
   RemoveRequest,
@@ -101,7 +104,7 @@ export class ShoalApi {
         source = { infoHash: req.infoHash!, trackers: req.trackers ?? [] };
         if (req.name !== undefined) source.name = req.name;
       }
-      return this.#add(source, addOptions(req));
+      return this.#add(source, { ...addOptions(req), ...addSelection(req) });
     });
   }
 
@@ -170,6 +173,35 @@ export class ShoalApi {
 
   files(ref: TorrentRef): FileView[] {
     return guardSync(() => this.#client.files(this.#hash(ref)));
+  }
+
+  /**
+   * Changes files' priorities (selective download; `skip`: not downloaded
+   * nor created), live and kept with the session; the files after.
+   */
+  async setFiles(ref: TorrentRef, req: FilesRequest): Promise<FileView[]> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      const files = this.#client.files(hash);
+      if (files.length === 0) {
+        throw new ApiError("no_metadata", "the torrent has no metadata yet: its files are unknown");
+      }
+      const next = applyFilesRequest(
+        files.map((f) => f.priority),
+        req,
+      );
+      await this.#client.setFilePriorities(hash, next);
+      return this.#client.files(hash);
+    });
+  }
+
+  /** Sequential download and first-and-last-piece priority, live; the summary after. */
+  async setPieceOrder(ref: TorrentRef, req: PieceOrderRequest): Promise<TorrentSummary> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      await this.#client.setPieceOrder(hash, pieceOrderOf(req));
+      return this.#client.summary(hash);
+    });
   }
 
   peers(ref: TorrentRef): PeerView[] {

@@ -4,11 +4,12 @@
  * JSON: a .torrent file travels as base64 text, torrents are named by a
  * reference (their short id, or a unique prefix of their info hash).
  */
-import type { Limits, SessionEvent, TorrentSummary } from "../session/index.ts";
+import type { FilePriorityName, Limits, SessionEvent, TorrentSummary } from "../session/index.ts";
 import type { TorrentListing } from "../tracker-client/index.ts";
 
 export type {
   ClientView,
+  FilePriorityName,
   FileView,
   Limits,
   PeerView,
@@ -48,6 +49,14 @@ export interface AddRequest {
   downloadLimit?: number;
   /** Hash every piece on disk, ignoring resume data. */
   verify?: boolean;
+  /** Download only these files (indices; BEP 53's `so=`): the others are skipped. */
+  files?: number[];
+  /** Or a priority per file (files past the list: normal). */
+  filePriorities?: FilePriorityName[];
+  /** Fetch pieces in order (streaming). */
+  sequential?: boolean;
+  /** Fetch the first and last piece of each wanted file first. */
+  firstLastPiecePriority?: boolean;
 }
 
 /** Adding a torrent of the tracker's index: its info hash, or a unique prefix of it. */
@@ -99,3 +108,22 @@ export interface IndexEntry extends Omit<TorrentListing, "magnet"> {
 
 export type ApiEvent = SessionEvent;
 export type ApiListener = (event: ApiEvent) => void;
+
+// ---- managing torrents (issue 16) -------------------------------------------------
+
+/**
+ * Changing files' priorities: `indices` (all files when absent) get
+ * `priority`; or, with `wanted` alone, are skipped (false) or, if skipped,
+ * set to normal (true). Transmission's files-wanted / files-unwanted /
+ * priority-high map onto it.
+ */
+export interface FilesRequest {
+  indices?: number[];
+  priority?: FilePriorityName;
+  wanted?: boolean;
+}
+
+export interface PieceOrderRequest {
+  sequential?: boolean;
+  firstLastPiecePriority?: boolean;
+}

@@ -36,6 +36,10 @@ const SUMMARY_FIELDS: readonly SummaryField[] = [
   "addedAt",
   "downloadDir",
   "limits",
+  "sizeWanted",
+  "leftWanted",
+  "sequential",
+  "firstLastPiecePriority",
 ];
 
 function invalid(message: string): never {

@@ -60,6 +60,10 @@ function stats(over: Partial<TorrentSummary>): TorrentSummary {
     addedAt: 0,
     downloadDir: "/downloads",
     limits: { upload: 0, download: 0 },
+    sizeWanted: over.size ?? 1 << 20,
+    leftWanted: over.left ?? 0,
+    sequential: false,
+    firstLastPiecePriority: false,
     ...over,
   };
   return { ...s, ratio: over.ratio ?? shareRatio(s) };

@@ -102,6 +102,10 @@ function summary(id: number, over: Partial<TorrentSummary>): TorrentSummary {
     addedAt: 0,
     downloadDir: dir,
     limits: { upload: 0, download: 0 },
+    sizeWanted: over.size ?? 1 << 20,
+    leftWanted: over.left ?? 0,
+    sequential: false,
+    firstLastPiecePriority: false,
     ...over,
   };
   return { ...s, ratio: over.ratio ?? shareRatio(s) };

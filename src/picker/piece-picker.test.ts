@@ -106,6 +106,16 @@ describe("PiecePicker", () => {
     assert.deepEqual([...new Set(picks.map((r) => r.index))], [2, 1]);
   });
 
+  test("sequential: pieces in index order, rarity and random-first aside; priorities still first", () => {
+    const { picker: p } = picker(6, 2 * BLOCK_LENGTH, { randomFirst: 4 });
+    for (const bits of ["111111", "011111", "001111"]) p.peerHasBitfield(Bitfield.fromString(bits));
+    p.setSequential(true);
+    p.setPriority(4, 3);
+    const picks = p.pick(peer("a", "111111"), 12);
+    assert.deepEqual([...new Set(picks.map((r) => r.index))], [4, 0, 1, 2, 3, 5]);
+    p.setSequential(false);
+  });
+
   test("endgame duplicates outstanding blocks and cancels the copies on arrival", () => {
     const { picker: p } = picker(1, 2 * BLOCK_LENGTH);
     const a = peer("a", "1");

@@ -9,6 +9,8 @@
  *   has something to trade; then rarest first, by availability counted from
  *   bitfields and haves, ties broken at random so peers spread out;
  * - higher priority before lower, and priority 0 never;
+ * - in sequential mode (streaming), the lowest piece of the highest priority
+ *   first, instead of random or rarest first;
  * - endgame: when every missing block is requested, request outstanding
  *   blocks from other peers too, and cancel the copies when one arrives;
  * - a piece being fetched by a fast peer is left to it; a slow peer starts a
@@ -76,6 +78,7 @@ export class PiecePicker {
   readonly #partials = new Map<number, Partial>();
   /** Peers whose data failed a piece's hash: asked for it again only if nobody else has it. */
   readonly #suspects = new Map<number, Set<string>>();
+  #sequential = false;
 
   constructor(opts: PickerOptions) {
     this.#opts = { randomFirstPieces: 4, random: Math.random, ...opts };
@@ -108,6 +111,15 @@ export class PiecePicker {
   /** 0 = don't download, 1 = normal, higher first. */
   setPriority(index: number, priority: number): void {
     this.#priority[index] = Math.max(0, Math.min(255, priority));
+  }
+
+  priority(index: number): number {
+    return this.#priority[index]!;
+  }
+
+  /** New pieces in index order (streaming) rather than random, then rarest, first. */
+  setSequential(on: boolean): void {
+    this.#sequential = on;
   }
 
   // --- picking --------------------------------------------------------------
@@ -212,11 +224,13 @@ export class PiecePicker {
     let bestPriority = -1;
     let bestAvailability = Number.POSITIVE_INFINITY;
     let ties = 0;
-    const randomMode = have.count() < randomFirstPieces;
+    const sequential = this.#sequential;
+    const randomMode = !sequential && have.count() < randomFirstPieces;
     for (const i of peer.have.indices()) {
       if (!wanted(i)) continue;
       const priority = this.#priority[i]!;
-      const availability = randomMode ? 0 : this.#availability[i]!;
+      // Sequential: the index is the key, so the lowest wins (indices ascend).
+      const availability = sequential ? i : randomMode ? 0 : this.#availability[i]!;
       if (
         priority > bestPriority ||
         (priority === bestPriority && availability < bestAvailability)

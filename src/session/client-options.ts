@@ -1,7 +1,7 @@
 /** What a Client is made from, what its operations take, and what it tells. */
 
 import type { UdpNetwork } from "../net/index.ts";
-import type { Torrent, TorrentOptions } from "../torrent/index.ts";
+import type { FilePriority, Torrent, TorrentOptions } from "../torrent/index.ts";
 import type { Clock, Logger, PeerId, RandomSource } from "../util/index.ts";
 import type { ClientDhtOptions } from "./dht-source.ts";
 import type { SessionEvent } from "./dto.ts";
@@ -75,6 +75,17 @@ export interface AddOptions {
   verify?: boolean;
   /** Leave it paused instead of starting it. */
   paused?: boolean;
+  /**
+   * A priority per file (selective download); files past the list (or holes
+   * in it) get `unlistedFilePriority`, `normal` by default (`skip`: only
+   * the files listed, as BEP 53's `so=`).
+   */
+  filePriorities?: readonly (FilePriority | undefined)[];
+  unlistedFilePriority?: FilePriority;
+  /** Fetch pieces in order (streaming). */
+  sequential?: boolean;
+  /** Fetch the first and last piece of each wanted file first. */
+  firstLastPiecePriority?: boolean;
   /** Peers to connect to besides the ones trackers give. */
   peers?: readonly { host: string; port: number }[];
   onCheckProgress?: (checked: number, total: number) => void;

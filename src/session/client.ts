@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { DhtStats } from "../dht/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
 import { nodeUdp } from "../net/index.ts";
-import { Torrent, type TorrentOptions } from "../torrent/index.ts";
+import { type FilePriority, Torrent, type TorrentOptions } from "../torrent/index.ts";
 import {
   type Clock,
   generatePeerId,
@@ -217,6 +217,10 @@ export class Client extends EventEmitter<ClientEvents> {
     const torrentOptions = this.#torrentOptions(infoHashHex, downloadDir, limits);
     if (opts.verify) torrentOptions.verify = true;
     if (opts.onCheckProgress) torrentOptions.onCheckProgress = opts.onCheckProgress;
+    if (opts.filePriorities) torrentOptions.filePriorities = opts.filePriorities;
+    if (opts.unlistedFilePriority) torrentOptions.unlistedFilePriority = opts.unlistedFilePriority;
+    if (opts.sequential) torrentOptions.sequential = true;
+    if (opts.firstLastPiecePriority) torrentOptions.firstLastPiecePriority = true;
     const { torrent, magnet } = await openTorrent(
       resolved,
       torrentOptions,
@@ -271,6 +275,9 @@ export class Client extends EventEmitter<ClientEvents> {
           downloadLimit: p.downloadLimit,
           addedAt: p.addedAt,
           restoring: true,
+          ...(p.filePriorities ? { filePriorities: p.filePriorities } : {}),
+          ...(p.sequential ? { sequential: true } : {}),
+          ...(p.firstLastPiecePriority ? { firstLastPiecePriority: true } : {}),
         });
       },
     );
@@ -330,7 +337,14 @@ export class Client extends EventEmitter<ClientEvents> {
     entry.detach?.();
     await old.close();
     const torrentOptions = this.#torrentOptions(entry.infoHashHex, entry.downloadDir, entry.limits);
-    const torrent = new Torrent({ ...torrentOptions, meta, verify: true });
+    const torrent = new Torrent({
+      ...torrentOptions,
+      meta,
+      verify: true,
+      filePriorities: old.filePriorities,
+      sequential: old.sequential,
+      firstLastPiecePriority: old.firstLastPiecePriority,
+    });
     entry.torrent = torrent;
     this.#watch(entry);
     this.#emit({
@@ -341,6 +355,35 @@ export class Client extends EventEmitter<ClientEvents> {
       previous: old.state,
     });
     if (!entry.paused) torrent.start();
+  }
+
+  /**
+   * Sets every file's priority (one per file; `skip`: not downloaded nor
+   * created). Live, and kept with the session. ClientError `bad_selection`
+   * for a list that does not fit the torrent.
+   */
+  async setFilePriorities(infoHashHex: string, priorities: readonly FilePriority[]): Promise<void> {
+    const entry = this.#entry(infoHashHex);
+    try {
+      await entry.torrent.setFilePriorities(priorities);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "bad_selection") throw err;
+      throw new ClientError("bad_selection", (err as Error).message, { cause: err });
+    }
+    await this.#save();
+  }
+
+  /** Sequential download (streaming) and first-and-last-piece priority, live; kept with the session. */
+  async setPieceOrder(
+    infoHashHex: string,
+    order: { sequential?: boolean; firstLastPiecePriority?: boolean },
+  ): Promise<void> {
+    const t = this.#entry(infoHashHex).torrent;
+    if (order.sequential !== undefined) t.setSequential(order.sequential);
+    if (order.firstLastPiecePriority !== undefined) {
+      t.setFirstLastPiecePriority(order.firstLastPiecePriority);
+    }
+    await this.#save();
   }
 
   /** Announces to the torrent's trackers now. */

@@ -8,6 +8,7 @@
 import { rmdir, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Metainfo } from "../metainfo/index.ts";
+import { partFileName } from "../storage/index.ts";
 
 export async function deleteTorrentData(meta: Metainfo, downloadDir: string): Promise<void> {
   const root = resolve(downloadDir);
@@ -26,6 +27,8 @@ export async function deleteTorrentData(meta: Metainfo, downloadDir: string): Pr
       folders.add(dir);
     }
   }
+  // Skipped files' bytes kept aside (storage's part file).
+  await unlink(join(root, partFileName(meta.infoHashHex))).catch(() => {});
   // Deepest first; a folder that is not empty keeps what is in it.
   for (const dir of [...folders].sort((a, b) => b.length - a.length)) {
     await rmdir(dir).catch(() => {});

@@ -68,6 +68,13 @@ export interface TorrentSummary {
   downloadDir: string;
   /** The torrent's own limits. */
   limits: Limits;
+  /** Bytes of the files wanted (all but the skipped ones), and of them still missing. */
+  sizeWanted: number;
+  leftWanted: number;
+  /** Pieces fetched in order (streaming). */
+  sequential: boolean;
+  /** The first and last piece of each wanted file fetched first. */
+  firstLastPiecePriority: boolean;
 }
 
 /** A torrent with what a details view shows besides its summary. */
@@ -134,7 +141,14 @@ export interface FileView {
   progress: number;
   /** A BEP 47 padding file: never written. */
   padding: boolean;
+  /** skip (not downloaded nor created), low, normal or high. */
+  priority: FilePriorityName;
+  /** Its priority is not `skip`. */
+  wanted: boolean;
 }
+
+/** A file's priority (selective download). */
+export type FilePriorityName = "skip" | "low" | "normal" | "high";
 
 export type TrackerStateName = "idle" | "announcing" | "working" | "failed" | "unsupported";
 

@@ -37,6 +37,7 @@ export { type DataDirLock, DataDirLockedError, lockDataDir } from "./data-dir-lo
 export { type ClientDhtOptions, DHT_SOURCE_TIMING } from "./dht-source.ts";
 export type {
   ClientView,
+  FilePriorityName,
   FileView,
   Limits,
   PeerView,

@@ -180,6 +180,10 @@ export function persistedTorrent(e: TorrentEntry): PersistedTorrent {
     uploadLimit: e.limits.upLimit,
     downloadLimit: e.limits.downLimit,
   };
+  const t = e.torrent;
+  if (t.filePriorities.some((x) => x !== "normal")) p.filePriorities = t.filePriorities;
+  if (t.sequential) p.sequential = true;
+  if (t.firstLastPiecePriority) p.firstLastPiecePriority = true;
   if (e.magnet) {
     p.trackers = e.magnet.trackers;
     p.peers = e.magnet.peers;

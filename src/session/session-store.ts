@@ -11,6 +11,7 @@
  */
 import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { FILE_PRIORITIES, type FilePriority } from "../torrent/index.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 
 export const SESSION_FILE = "session.json";
@@ -40,6 +41,12 @@ export interface PersistedTorrent {
   /** Its own rate limits in bytes/s; 0 = only the global ones. */
   uploadLimit: number;
   downloadLimit: number;
+  /** A priority per file, when any is not `normal` (selective download). */
+  filePriorities?: FilePriority[];
+  /** Pieces in order (streaming). */
+  sequential?: boolean;
+  /** First and last piece of each wanted file first. */
+  firstLastPiecePriority?: boolean;
   /** A magnet link's trackers (BEP 12 tiers) and peers, until its metadata arrives. */
   trackers?: string[][];
   peers?: { host: string; port: number }[];
@@ -156,6 +163,14 @@ function validTorrent(value: unknown): PersistedTorrent | undefined {
     downloadLimit: rate(t.downloadLimit),
   };
   if (typeof t.name === "string") out.name = t.name;
+  if (
+    Array.isArray(t.filePriorities) &&
+    t.filePriorities.every((p) => FILE_PRIORITIES.includes(p as FilePriority))
+  ) {
+    out.filePriorities = t.filePriorities;
+  }
+  if (t.sequential === true) out.sequential = true;
+  if (t.firstLastPiecePriority === true) out.firstLastPiecePriority = true;
   if (Array.isArray(t.trackers)) {
     out.trackers = t.trackers
       .filter(Array.isArray)

@@ -74,6 +74,9 @@ export function torrentSummary(entry: TorrentEntry): TorrentSummary {
     addedAt: entry.addedAt,
     downloadDir: entry.downloadDir,
     limits: { upload: entry.limits.upLimit, download: entry.limits.downLimit },
+    ...wantedFigures(t),
+    sequential: t.sequential,
+    firstLastPiecePriority: t.firstLastPiecePriority,
   };
   if (s.error !== undefined) summary.error = s.error;
   if (!t.metadata) summary.metadataPeers = s.metadataPeers;
@@ -117,8 +120,8 @@ export function peerViews(t: Torrent): PeerView[] {
   return t.peers().map(peerView);
 }
 
-/** Each file with the bytes of it inside verified pieces (BEP 3: files cut into pieces in order). */
-export function fileViews(t: Torrent): FileView[] {
+/** Bytes of each file inside verified pieces (BEP 3: files cut into pieces in order). */
+function bytesCompleted(t: Torrent): number[] {
   const meta = t.metadata;
   if (!meta) return [];
   const done = new Array<number>(meta.files.length).fill(0);
@@ -126,14 +129,47 @@ export function fileViews(t: Torrent): FileView[] {
   for (const i of have ? have.indices() : []) {
     for (const span of pieceFileSpans(meta, i)) done[span.fileIndex]! += span.length;
   }
-  return meta.files.map((f, index) => ({
-    index,
-    path: f.path.join("/"),
-    length: f.length,
-    bytesCompleted: done[index]!,
-    progress: f.length > 0 ? done[index]! / f.length : 1,
-    padding: f.pad,
-  }));
+  return done;
+}
+
+/** Each file with the bytes of it inside verified pieces, and its priority. */
+export function fileViews(t: Torrent): FileView[] {
+  const meta = t.metadata;
+  if (!meta) return [];
+  const done = bytesCompleted(t);
+  const priorities = t.filePriorities;
+  return meta.files.map((f, index) => {
+    const priority = priorities[index] ?? "normal";
+    return {
+      index,
+      path: f.path.join("/"),
+      length: f.length,
+      bytesCompleted: done[index]!,
+      progress: f.length > 0 ? done[index]! / f.length : 1,
+      padding: f.pad,
+      priority,
+      wanted: priority !== "skip",
+    };
+  });
+}
+
+/** Bytes of the wanted files (Transmission's sizeWhenDone), and of them still missing. */
+function wantedFigures(t: Torrent): { sizeWanted: number; leftWanted: number } {
+  const meta = t.metadata;
+  if (!meta) return { sizeWanted: 0, leftWanted: 0 };
+  const priorities = t.filePriorities;
+  if (!priorities.includes("skip")) {
+    return { sizeWanted: meta.totalLength, leftWanted: t.left };
+  }
+  const done = bytesCompleted(t);
+  let sizeWanted = 0;
+  let leftWanted = 0;
+  meta.files.forEach((f, i) => {
+    if (f.pad || priorities[i] === "skip") return;
+    sizeWanted += f.length;
+    leftWanted += f.length - done[i]!;
+  });
+  return { sizeWanted, leftWanted };
 }
 
 /** The verified pieces; undefined before the data is open (metadata, checking). */

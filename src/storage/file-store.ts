@@ -7,6 +7,11 @@
  * that a peer has not sent. BEP 47 padding files are never touched on disk;
  * their bytes read as zeros. Paths were proven safe by metainfo before they
  * get here, and short enough for the system by the storage (path-safety.ts).
+ *
+ * Files the user does not want (selective download) are never created: the
+ * bytes of theirs that a wanted file's edge piece carries go to the part
+ * file instead (as libtorrent's `.parts` file), a sparse file laid out as
+ * the torrent's whole byte range, so a span keeps its torrent offset there.
  */
 import { type FileHandle, mkdir, open, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -28,17 +33,30 @@ function pool(): FilePool<FileHandle> {
   return sharedPool;
 }
 
+/** Where a byte range of one file lives: its own file, or the part file. */
+export interface SpanLocation {
+  path: string;
+  fileOffset: number;
+}
+
 export class FileStore {
   readonly root: string;
   readonly files: readonly TorrentFile[];
   readonly totalLength: number;
+  /** The part file's path (absent: every file's bytes live in the file). */
+  readonly partPath: string | undefined;
+  /** Files whose bytes live in the part file (unwanted and never created). */
+  readonly #inPart = new Set<number>();
+  /** The part file was written through write() since the last sync(). */
+  #partDirty = false;
   /** Files written through write() since the last sync(). */
   readonly #dirty = new Set<number>();
   #closed = false;
 
-  constructor(root: string, files: readonly TorrentFile[]) {
+  constructor(root: string, files: readonly TorrentFile[], partPath?: string) {
     this.root = root;
     this.files = files;
+    this.partPath = partPath;
     const last = files.at(-1);
     this.totalLength = last ? last.offset + last.length : 0;
   }
@@ -47,33 +65,86 @@ export class FileStore {
     return join(this.root, ...this.files[fileIndex]!.path);
   }
 
+  /** Whether file `fileIndex`'s bytes live in the part file. */
+  inPart(fileIndex: number): boolean {
+    return this.#inPart.has(fileIndex);
+  }
+
+  /** Files whose bytes live in the part file, in order. */
+  partFiles(): number[] {
+    return [...this.#inPart].sort((a, b) => a - b);
+  }
+
+  /** Sends file `fileIndex`'s bytes to the part file (true) or its own file (false). */
+  setInPart(fileIndex: number, inPart: boolean): void {
+    if (inPart && this.partPath === undefined) return;
+    if (inPart) this.#inPart.add(fileIndex);
+    else this.#inPart.delete(fileIndex);
+  }
+
+  /** Where byte `fileOffset` of file `fileIndex` is kept. */
+  locate(fileIndex: number, fileOffset: number): SpanLocation {
+    if (this.#inPart.has(fileIndex) && this.partPath !== undefined) {
+      return { path: this.partPath, fileOffset: this.files[fileIndex]!.offset + fileOffset };
+    }
+    return { path: this.pathOf(fileIndex), fileOffset };
+  }
+
   /** Writes `data` at byte `offset` of the torrent's data. */
   async write(offset: number, data: Buffer): Promise<void> {
     this.#checkRange(offset, data.length);
     for (const span of fileSpans(this.files, offset, data.length)) {
       if (this.files[span.fileIndex]!.pad) continue;
       const part = data.subarray(span.offset - offset, span.offset - offset + span.length);
-      const path = this.pathOf(span.fileIndex);
-      this.#dirty.add(span.fileIndex);
-      await this.#io("write", span.fileIndex, () =>
-        pool().use(
-          `w:${path}`,
-          () => openForWrite(path),
-          async (handle) => {
-            let written = 0;
-            while (written < part.length) {
-              const { bytesWritten } = await handle.write(
-                part,
-                written,
-                part.length - written,
-                span.fileOffset + written,
-              );
-              written += bytesWritten;
-            }
-          },
-        ),
+      const at = this.locate(span.fileIndex, span.fileOffset);
+      if (this.#inPart.has(span.fileIndex)) this.#partDirty = true;
+      else this.#dirty.add(span.fileIndex);
+      await this.#writeAt(span.fileIndex, at, part);
+    }
+  }
+
+  /**
+   * A file wanted again: its bytes kept in the part file (`ranges`, within
+   * the file: those of verified pieces) are copied into the file itself,
+   * which is created now, and from now on it holds its own bytes.
+   */
+  async moveOutOfPart(
+    fileIndex: number,
+    ranges: readonly { fileOffset: number; length: number }[],
+  ): Promise<void> {
+    if (!this.#inPart.has(fileIndex)) return;
+    const file = this.files[fileIndex]!;
+    for (const r of ranges) {
+      const data = await this.read(file.offset + r.fileOffset, r.length);
+      this.#dirty.add(fileIndex);
+      await this.#writeAt(
+        fileIndex,
+        { path: this.pathOf(fileIndex), fileOffset: r.fileOffset },
+        data,
       );
     }
+    this.#inPart.delete(fileIndex);
+  }
+
+  async #writeAt(fileIndex: number, at: SpanLocation, part: Buffer): Promise<void> {
+    await this.#io("write", fileIndex, () =>
+      pool().use(
+        `w:${at.path}`,
+        () => openForWrite(at.path),
+        async (handle) => {
+          let written = 0;
+          while (written < part.length) {
+            const { bytesWritten } = await handle.write(
+              part,
+              written,
+              part.length - written,
+              at.fileOffset + written,
+            );
+            written += bytesWritten;
+          }
+        },
+      ),
+    );
   }
 
   /**
@@ -89,7 +160,7 @@ export class FileStore {
       const at = span.offset - offset;
       let done = 0;
       if (!this.files[span.fileIndex]!.pad) {
-        const path = this.pathOf(span.fileIndex);
+        const { path, fileOffset } = this.locate(span.fileIndex, span.fileOffset);
         done = await this.#io("read", span.fileIndex, () =>
           pool()
             .use(
@@ -102,7 +173,7 @@ export class FileStore {
                     out,
                     at + n,
                     span.length - n,
-                    span.fileOffset + n,
+                    fileOffset + n,
                   );
                   if (bytesRead === 0) break;
                   n += bytesRead;
@@ -131,7 +202,7 @@ export class FileStore {
     if (this.#closed) throw new StorageError("closed", "storage is closed");
     for (let i = 0; i < this.files.length; i++) {
       const f = this.files[i]!;
-      if (f.length !== 0 || f.pad) continue;
+      if (f.length !== 0 || f.pad || this.#inPart.has(i)) continue;
       const path = this.pathOf(i);
       await this.#io("create", i, async () => {
         await mkdir(dirname(path), { recursive: true });
@@ -156,6 +227,17 @@ export class FileStore {
     );
   }
 
+  /** Size and modification time of the part file (undefined if absent or none). */
+  async partStat(): Promise<FileStat | undefined> {
+    if (this.partPath === undefined) return undefined;
+    try {
+      const s = await stat(this.partPath);
+      return { size: s.size, mtimeMs: Math.floor(s.mtimeMs) };
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * Flushes every file written through write() (fdatasync) so resume data
    * never claims unsynced pieces. A file the pool closed meanwhile is
@@ -174,6 +256,24 @@ export class FileStore {
       );
       this.#dirty.delete(i);
     }
+    const partPath = this.partPath;
+    if (this.#partDirty && partPath !== undefined) {
+      await this.#io("sync", -1, () =>
+        pool().use(
+          `w:${partPath}`,
+          () => openForWrite(partPath),
+          (h) => h.datasync(),
+        ),
+      );
+      this.#partDirty = false;
+    }
+  }
+
+  /** Closes this process's handles on the part file (before it is deleted). */
+  async closePart(): Promise<void> {
+    if (this.partPath === undefined) return;
+    await pool().close(`r:${this.partPath}`);
+    await pool().close(`w:${this.partPath}`);
   }
 
   async close(): Promise<void> {
@@ -184,6 +284,7 @@ export class FileStore {
       await pool().close(`r:${path}`);
       await pool().close(`w:${path}`);
     }
+    await this.closePart();
   }
 
   #checkRange(offset: number, length: number): void {
@@ -201,7 +302,8 @@ export class FileStore {
       return await op();
     } catch (err) {
       if (err instanceof StorageError) throw err;
-      throw ioError(verb, this.pathOf(fileIndex), (err as NodeJS.ErrnoException).code, err);
+      const path = fileIndex < 0 ? (this.partPath ?? this.root) : this.pathOf(fileIndex);
+      throw ioError(verb, path, (err as NodeJS.ErrnoException).code, err);
     }
   }
 }

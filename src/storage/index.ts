@@ -12,6 +12,7 @@ export { filesUnchanged, loadResume, type ResumeData, saveResume } from "./resum
 export {
   type BlockLease,
   type OpenedFrom,
+  partFileName,
   type StorageOptions,
   TorrentStorage,
 } from "./torrent-storage.ts";

@@ -31,6 +31,12 @@ export interface PieceStore {
   readBlock(index: number, begin: number, length: number): Promise<BlockLease>;
   /** Hashes every piece held and rebuilds the verified set. */
   recheck(): Promise<Bitfield>;
+  /**
+   * Selective download: `wanted[i]` false for a file not wanted (not
+   * created; its bytes in shared edge pieces kept aside). Stores without
+   * files ignore it.
+   */
+  setFileWanted?(wanted: readonly boolean[]): Promise<void>;
   /** Records the verified set so a restart need not recheck. */
   saveResume(): Promise<void>;
   /** Saves resume data and lets go of the data. */

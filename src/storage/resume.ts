@@ -14,6 +14,9 @@ export interface ResumeData {
   /** BEP 3 bitfield bytes of verified pieces. */
   pieces: Buffer;
   files: (FileStat | undefined)[];
+  /** Files whose bytes live in the part file (file-store.ts), and that file's state. */
+  partFiles?: number[];
+  part?: FileStat | undefined;
 }
 
 const VERSION = 1;
@@ -24,6 +27,9 @@ export async function saveResume(path: string, data: ResumeData): Promise<void> 
     infoHash: data.infoHash.toString("hex"),
     pieces: data.pieces.toString("base64"),
     files: data.files.map((f) => (f ? [f.size, f.mtimeMs] : null)),
+    ...(data.partFiles?.length
+      ? { partFiles: data.partFiles, part: data.part ? [data.part.size, data.part.mtimeMs] : null }
+      : {}),
   });
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
@@ -44,15 +50,22 @@ export async function loadResume(path: string): Promise<ResumeData | undefined> 
     if (v?.version !== VERSION || typeof v.infoHash !== "string" || typeof v.pieces !== "string")
       return undefined;
     if (!Array.isArray(v.files)) return undefined;
-    return {
+    const stat = (f: unknown): FileStat | undefined =>
+      Array.isArray(f) && typeof f[0] === "number" && typeof f[1] === "number"
+        ? { size: f[0], mtimeMs: f[1] }
+        : undefined;
+    const out: ResumeData = {
       infoHash: Buffer.from(v.infoHash, "hex"),
       pieces: Buffer.from(v.pieces, "base64"),
-      files: v.files.map((f: unknown) =>
-        Array.isArray(f) && typeof f[0] === "number" && typeof f[1] === "number"
-          ? { size: f[0], mtimeMs: f[1] }
-          : undefined,
-      ),
+      files: v.files.map(stat),
     };
+    if (Array.isArray(v.partFiles)) {
+      out.partFiles = v.partFiles.filter(
+        (i: unknown) => typeof i === "number" && Number.isSafeInteger(i) && i >= 0,
+      );
+      out.part = stat(v.part);
+    }
+    return out;
   } catch {
     // A damaged resume file costs a recheck, never the download.
     return undefined;

@@ -4,7 +4,8 @@
  * from verified pieces. The verified set survives restarts through resume
  * data, trusted only while the files are unchanged.
  */
-import { resolve } from "node:path";
+import { unlink } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Bitfield } from "../bitfield/index.ts";
 import { fileSpans, type Metainfo, pathTooLongReason, pieceSize } from "../metainfo/index.ts";
@@ -31,6 +32,19 @@ export interface StorageOptions {
   directIo?: boolean;
   /** Called while checking existing data: pieces checked so far, of `total`. */
   onCheckProgress?: (checked: number, total: number) => void;
+  /**
+   * Files the user does not want (selective download): never created; what
+   * of them an edge piece of a wanted file carries goes to the part file.
+   */
+  unwantedFiles?: readonly number[];
+}
+
+/**
+ * The part file of a torrent (file-store.ts): hidden in the download
+ * folder, named for the info hash, as libtorrent names its `.parts` file.
+ */
+export function partFileName(infoHashHex: string): string {
+  return `.${infoHashHex}.parts`;
 }
 
 export type OpenedFrom = "resume" | "recheck" | "empty";
@@ -91,11 +105,15 @@ export class TorrentStorage {
   #emptyFilesMade = false;
   /** The last saveResume() begun; the next waits for it. */
   #saving: Promise<void> = Promise.resolve();
+  /** A change of wanted files in progress: piece writes wait for it (they route by it). */
+  #routing: Promise<void> | undefined;
+  /** Piece writes under way (a change of wanted files waits for them). */
+  readonly #inflight = new Set<Promise<unknown>>();
 
   private constructor(meta: Metainfo, dir: string, opts: StorageOptions) {
     this.meta = meta;
     this.have = new Bitfield(meta.pieceCount);
-    this.files = new FileStore(dir, meta.files);
+    this.files = new FileStore(dir, meta.files, join(dir, partFileName(meta.infoHashHex)));
     this.#opts = opts;
     this.#cache = new PieceCache(opts.cacheBytes ?? 32 * 1024 * 1024, (piece) =>
       pool.release(piece),
@@ -124,20 +142,100 @@ export class TorrentStorage {
   }
 
   async #restore(): Promise<void> {
+    const unwanted = new Set(this.#opts.unwantedFiles ?? []);
     const stats = await this.files.stats();
-    if (stats.every((s, i) => s === undefined || this.meta.files[i]!.pad)) return; // nothing on disk yet
+    const part = await this.files.partStat();
+    if (part === undefined && stats.every((s, i) => s === undefined || this.meta.files[i]!.pad)) {
+      // Nothing on disk yet: unwanted files are never created.
+      for (const i of unwanted) this.files.setInPart(i, true);
+      return;
+    }
     const path = this.#opts.resumePath;
     const saved = path && !this.#opts.verify ? await loadResume(path) : undefined;
-    if (saved?.infoHash.equals(this.meta.infoHash) && filesUnchanged(saved.files, stats)) {
+    if (
+      saved?.infoHash.equals(this.meta.infoHash) &&
+      filesUnchanged(saved.files, stats) &&
+      (!saved.partFiles?.length || filesUnchanged([saved.part], [part]))
+    ) {
       const bits = new Bitfield(this.meta.pieceCount, saved.pieces);
       for (const i of bits.indices()) this.have.set(i);
+      for (const i of saved.partFiles ?? []) {
+        if (i < this.meta.files.length) this.files.setInPart(i, true);
+      }
       this.openedFrom = "resume";
     } else {
+      // Without resume data, an unwanted file that is not on disk keeps
+      // whatever it has in the part file.
+      for (const i of unwanted) if (stats[i] === undefined) this.files.setInPart(i, true);
       await this.recheck();
     }
+    // Wanted now but kept in the part file when last open: moved out.
+    await this.#route((i) => !unwanted.has(i));
     // The content is (partly) here: its empty files belong with it. Not on a
     // folder holding nothing of the torrent (`shoal seed` in the wrong place).
     await this.#makeEmptyFiles();
+  }
+
+  /**
+   * Selective download: `wanted[i]` false for a file the user does not
+   * want. A file wanted again gets its bytes back from the part file (those
+   * of verified pieces) and is created; one no longer wanted that is not on
+   * disk yet is never created, its edge pieces' bytes going to the part
+   * file; one already on disk keeps its data. Piece writes wait meanwhile.
+   */
+  async setFileWanted(wanted: readonly boolean[]): Promise<void> {
+    const stats = await this.files.stats();
+    await this.#route((i) => wanted[i] !== false, stats);
+    if (this.#emptyFilesMade) {
+      this.#emptyFilesMade = false;
+      await this.#makeEmptyFiles();
+    }
+  }
+
+  async #route(wanted: (fileIndex: number) => boolean, stats?: readonly unknown[]): Promise<void> {
+    while (this.#routing) await this.#routing;
+    let done = () => {};
+    this.#routing = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    try {
+      await Promise.allSettled([...this.#inflight]);
+      const { files, pieceLength } = this.meta;
+      for (let i = 0; i < files.length; i++) {
+        const f = files[i]!;
+        if (f.pad) continue;
+        if (wanted(i)) {
+          if (!this.files.inPart(i)) continue;
+          const ranges: { fileOffset: number; length: number }[] = [];
+          if (f.length > 0) {
+            const first = Math.floor(f.offset / pieceLength);
+            const last = Math.floor((f.offset + f.length - 1) / pieceLength);
+            for (let p = first; p <= last; p++) {
+              if (!this.have.has(p)) continue;
+              const from = Math.max(f.offset, p * pieceLength);
+              const to = Math.min(f.offset + f.length, (p + 1) * pieceLength);
+              ranges.push({ fileOffset: from - f.offset, length: to - from });
+            }
+          }
+          await this.#retrying(() => this.files.moveOutOfPart(i, ranges));
+        } else if (!this.files.inPart(i) && stats && stats[i] === undefined) {
+          this.files.setInPart(i, true);
+        }
+      }
+      if (this.files.partFiles().length === 0) await this.#deletePartFile();
+    } finally {
+      this.#routing = undefined;
+      done();
+    }
+  }
+
+  /** Nothing is kept aside any more: the part file goes. */
+  async #deletePartFile(): Promise<void> {
+    const path = this.files.partPath;
+    if (path === undefined) return;
+    if (this.#written) await PieceWriter.get().close([path]);
+    await this.files.closePart();
+    await unlink(path).catch(() => {});
   }
 
   async #makeEmptyFiles(): Promise<void> {
@@ -200,23 +298,26 @@ export class TorrentStorage {
         `piece ${index} must be ${pieceSize(this.meta, index)} bytes, got ${data.length}`,
       );
     }
+    while (this.#routing) await this.#routing;
     const offset = index * this.meta.pieceLength;
     const writes = fileSpans(this.meta.files, offset, data.length)
       .filter((span) => !this.meta.files[span.fileIndex]!.pad)
       .map((span) => ({
-        path: this.files.pathOf(span.fileIndex),
-        fileOffset: span.fileOffset,
+        ...this.files.locate(span.fileIndex, span.fileOffset),
         start: span.offset - offset,
         length: span.length,
       }));
     const expected = this.meta.pieces.subarray(index * 20, index * 20 + 20);
     let ok = false;
+    const writing = this.#retrying(() =>
+      PieceWriter.get().write(data, expected, writes, this.#opts.directIo !== false),
+    );
+    this.#inflight.add(writing);
     try {
-      ok = await this.#retrying(() =>
-        PieceWriter.get().write(data, expected, writes, this.#opts.directIo !== false),
-      );
+      ok = await writing;
       if (!ok) onMismatch?.(data);
     } finally {
+      this.#inflight.delete(writing);
       if (!ok) pool.release(data);
     }
     if (!ok) return false;
@@ -312,6 +413,8 @@ export class TorrentStorage {
       infoHash: this.meta.infoHash,
       pieces: this.have.toBuffer(),
       files: await this.files.stats(),
+      partFiles: this.files.partFiles(),
+      part: await this.files.partStat(),
     });
   }
 
@@ -322,6 +425,8 @@ export class TorrentStorage {
   }
 
   #paths(): string[] {
-    return this.meta.files.map((_, i) => this.files.pathOf(i));
+    const paths = this.meta.files.map((_, i) => this.files.pathOf(i));
+    if (this.files.partPath !== undefined) paths.push(this.files.partPath);
+    return paths;
   }
 }

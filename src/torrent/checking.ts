@@ -7,8 +7,13 @@ import type { Metainfo } from "../metainfo/index.ts";
 import { type PieceStore, type StorageOptions, TorrentStorage } from "../storage/index.ts";
 import type { TorrentOptions } from "./options.ts";
 
-export function openStore(meta: Metainfo, o: TorrentOptions): Promise<PieceStore> {
+export function openStore(
+  meta: Metainfo,
+  o: TorrentOptions,
+  unwantedFiles: readonly number[] = [],
+): Promise<PieceStore> {
   const storageOptions: StorageOptions = {};
+  if (unwantedFiles.length > 0) storageOptions.unwantedFiles = unwantedFiles;
   if (o.resumePath) storageOptions.resumePath = o.resumePath;
   if (o.verify) storageOptions.verify = true;
   if (o.directIo === false) storageOptions.directIo = false;

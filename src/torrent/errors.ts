@@ -8,7 +8,9 @@ export type TorrentErrorCode =
   /** Metadata offered twice. */
   | "metadata_known"
   /** The torrent was closed. */
-  | "stopped";
+  | "stopped"
+  /** File priorities that do not fit the torrent (count, or an unknown priority). */
+  | "bad_selection";
 
 export class TorrentError extends ShoalError {
   declare readonly code: TorrentErrorCode;

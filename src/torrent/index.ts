@@ -15,6 +15,7 @@
  */
 export { BanList } from "./bans.ts";
 export { TorrentError, type TorrentErrorCode } from "./errors.ts";
+export { FILE_PRIORITIES, type FilePriority } from "./file-selection.ts";
 export type { PeerSource } from "./known-peers.ts";
 export { isActive } from "./lifecycle.ts";
 export type { TorrentEvents, TorrentOptions } from "./options.ts";

@@ -12,7 +12,8 @@ const NEXT: Record<TorrentState, readonly TorrentState[]> = {
   metadata: ["checking", "paused", "stopped"],
   checking: ["downloading", "seeding", "paused", "error", "stopped"],
   downloading: ["seeding", "paused", "error", "stopped"],
-  seeding: ["paused", "error", "stopped"],
+  // Back to downloading when files are wanted again (selective download).
+  seeding: ["downloading", "paused", "error", "stopped"],
   paused: ["metadata", "checking", "downloading", "seeding", "error", "stopped"],
   error: ["checking", "paused", "stopped"],
   stopped: [],

@@ -12,6 +12,7 @@ import type { OpenPieceStore, PieceStore } from "../storage/index.ts";
 import type { AnnouncerOptions } from "../tracker-client/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
 import type { Clock, Logger, RandomSource } from "../util/index.ts";
+import type { FilePriority } from "./file-selection.ts";
 import type { PeerInfo, TorrentState } from "./types.ts";
 
 export interface TorrentOptions {
@@ -41,6 +42,22 @@ export interface TorrentOptions {
   /** Where the data lives (TorrentStorage.open, files under downloadDir, by default). */
   openStore?: OpenPieceStore;
   resumePath?: string;
+  /**
+   * A priority per file (selective download; file-selection.ts); absent:
+   * every file `normal`. Given before a magnet link's metadata, it is fitted
+   * to the file count once known.
+   */
+  filePriorities?: readonly (FilePriority | undefined)[];
+  /**
+   * The priority of files the list leaves out (past its end, or holes in
+   * it): `normal` by default; `skip` downloads only the files listed
+   * (BEP 53's `so=`, `shoal get --only`).
+   */
+  unlistedFilePriority?: FilePriority;
+  /** Fetch pieces in order (streaming). */
+  sequential?: boolean;
+  /** Fetch the first and last piece of each wanted file first. */
+  firstLastPiecePriority?: boolean;
   /** Recheck all data, ignoring resume data. */
   verify?: boolean;
   /** Write verified pieces with direct I/O where possible (default true; see storage). */

@@ -6,7 +6,7 @@
  * fetched again from one peer (the picker's parole) and the peers that sent
  * bad data are banned once proven (bans.ts, smart-ban.ts).
  */
-import type { Bitfield } from "../bitfield/index.ts";
+import { Bitfield } from "../bitfield/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
 import type { Block } from "../peer/index.ts";
 import { PiecePicker } from "../picker/index.ts";
@@ -72,6 +72,10 @@ export class Requester {
   #writing = 0;
   /** The last pick handed out copies of blocks asked of others (see ENDGAME_REQUESTS). */
   #endgame = false;
+  /** Pieces the user does not want (selective download; file-selection.ts), if any. */
+  #unwanted: Bitfield | undefined;
+  /** With #unwanted: the pieces wanted. */
+  #wanted: Bitfield | undefined;
 
   constructor(host: RequesterHost) {
     this.#host = host;
@@ -87,8 +91,34 @@ export class Requester {
     for (const p of host.peers.values()) this.#picker.peerHasBitfield(p.have);
   }
 
+  /** Every wanted piece is verified (all of them, unless files are skipped). */
   get complete(): boolean {
-    return this.#host.storage.have.isComplete();
+    const have = this.#host.storage.have;
+    return this.#wanted ? !have.lacksAnyOf(this.#wanted) : have.isComplete();
+  }
+
+  /**
+   * The picker priority of each piece (file-selection.ts; 0: not wanted).
+   * Interest follows at once; pieces already started that are no longer
+   * wanted are left as they are.
+   */
+  setPriorities(priorities: Uint8Array): void {
+    const unwanted = new Bitfield(priorities.length);
+    for (let i = 0; i < priorities.length; i++) {
+      this.#picker.setPriority(i, priorities[i]!);
+      if (priorities[i] === 0) unwanted.set(i);
+    }
+    this.#unwanted = unwanted.isEmpty() ? undefined : unwanted;
+    this.#wanted = this.#unwanted && Bitfield.full(priorities.length).andNot(this.#unwanted);
+    for (const p of this.#host.peers.values()) this.updateInterest(p);
+  }
+
+  setSequential(on: boolean): void {
+    this.#picker.setSequential(on);
+  }
+
+  #wantedOf(pieces: Bitfield): Bitfield {
+    return this.#unwanted ? pieces.andNot(this.#unwanted) : pieces;
   }
 
   /** Piece index → 0..1 of its blocks received, for the pieces in progress. */
@@ -114,7 +144,8 @@ export class Requester {
       peer.conn.close("both seeds");
       return;
     }
-    const interested = !this.complete && this.#host.storage.have.lacksAnyOf(peer.have);
+    const interested =
+      !this.complete && this.#host.storage.have.lacksAnyOf(this.#wantedOf(peer.have));
     if (interested !== peer.conn.amInterested) peer.conn.setInterested(interested);
     if (interested) this.request(peer);
   }

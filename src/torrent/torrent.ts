@@ -24,6 +24,13 @@ import {
 import { EarlyAnnounces, startAnnouncer, unionTiers } from "./announcing.ts";
 import { openStore } from "./checking.ts";
 import { TorrentError } from "./errors.ts";
+import {
+  checkPriorities,
+  type FilePriority,
+  fitPriorities,
+  piecePriorities,
+  type Selection,
+} from "./file-selection.ts";
 import type { PeerSource } from "./known-peers.ts";
 import { checkTransition, isActive } from "./lifecycle.ts";
 import { MetadataExchange, metainfoOfInfo, UT_METADATA } from "./metadata-exchange.ts";
@@ -78,6 +85,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   readonly #onWarning = (err: unknown) => this.#warn(err);
   /** Bytes uploaded over connections since closed (live ones count their own). */
   #uploadedClosed = 0;
+  /** What of it the user wants, and in what order (file-selection.ts). */
+  readonly #selection: Selection;
 
   /**
    * A torrent from its metainfo starts checking its data at once (see
@@ -92,6 +101,13 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       throw new TorrentError("metadata_mismatch", "the metainfo is for another info hash");
     }
     this.#o = o;
+    this.#selection = {
+      files: o.meta
+        ? fitPriorities(o.filePriorities, o.meta.files.length, o.unlistedFilePriority)
+        : [],
+      firstLastPiece: o.firstLastPiecePriority === true,
+      sequential: o.sequential === true,
+    };
     this.infoHash = asInfoHash(Buffer.from(hash));
     this.infoHashHex = toHex(this.infoHash);
     this.#clock = o.clock ?? realClock;
@@ -201,7 +217,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     return this.#storage;
   }
 
+  /** Every wanted piece is verified (every piece, unless files are skipped). */
   get complete(): boolean {
+    if (this.#requester) return this.#requester.complete;
     return this.#storage?.have.isComplete() ?? false;
   }
 
@@ -285,8 +303,78 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#announcer?.announceNow(true);
   }
 
+  // ---- what to download (file-selection.ts) ---------------------------------------
+
+  /** A priority per file (empty before the metadata, unless some were given). */
+  get filePriorities(): FilePriority[] {
+    return [...this.#selection.files];
+  }
+
+  get sequential(): boolean {
+    return this.#selection.sequential;
+  }
+
+  get firstLastPiecePriority(): boolean {
+    return this.#selection.firstLastPiece;
+  }
+
+  /**
+   * Sets every file's priority (one per file of the metainfo): `skip`
+   * files are not downloaded nor created. Live: interest and picks follow
+   * at once; a torrent seeding what was wanted goes back to downloading.
+   * Resolves once the data is arranged (a file wanted again gets its bytes
+   * back from the part file). Before the metadata they are kept for it.
+   */
+  async setFilePriorities(priorities: readonly FilePriority[]): Promise<void> {
+    checkPriorities(priorities, this.#meta?.files.length ?? priorities.length);
+    this.#selection.files = [...priorities];
+    await this.#applySelection();
+  }
+
+  setSequential(on: boolean): void {
+    this.#selection.sequential = on;
+    void this.#applySelection();
+  }
+
+  setFirstLastPiecePriority(on: boolean): void {
+    this.#selection.firstLastPiece = on;
+    void this.#applySelection();
+  }
+
+  /** Hands the selection to the picker and the storage; the state follows. */
+  async #applySelection(): Promise<void> {
+    const meta = this.#meta;
+    const requester = this.#requester;
+    if (!meta || !requester) return;
+    requester.setPriorities(piecePriorities(meta, this.#selection));
+    requester.setSequential(this.#selection.sequential);
+    if (this.#state === "seeding" && !this.complete) {
+      this.#setState("downloading");
+      for (const p of this.#peers.values()) requester.updateInterest(p);
+    } else if (this.#state === "downloading" && this.complete) {
+      void this.#onComplete();
+    }
+    const wanted = this.#selection.files.map((p) => p !== "skip");
+    await this.#storage?.setFileWanted?.(wanted).catch((err) => this.#warn(err));
+  }
+
+  #unwantedFiles(): number[] {
+    const out: number[] = [];
+    this.#selection.files.forEach((p, i) => {
+      if (p === "skip") out.push(i);
+    });
+    return out;
+  }
+
   #acceptMetadata(meta: Metainfo): void {
     this.#meta = meta;
+    if (this.#selection.files.length !== meta.files.length) {
+      this.#selection.files = fitPriorities(
+        this.#o.filePriorities,
+        meta.files.length,
+        this.#o.unlistedFilePriority,
+      );
+    }
     this.#metadataExchange.stop();
     if (!meta.private) this.extensions.metadataSize = meta.infoBytes.length;
     // Connected in the metadata phase: their pieces are checked now.
@@ -307,13 +395,14 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#requester = undefined;
     const closed = previous ? previous.close().catch(() => {}) : Promise.resolve();
     this.#checking = closed
-      .then(() => openStore(meta, this.#o))
+      .then(() => openStore(meta, this.#o, this.#unwantedFiles()))
       .then(
         (storage) => {
           this.#checking = undefined;
           if (this.#state === "stopped") return storage.close();
           this.#storage = storage;
           this.#requester = this.#newRequester(meta, storage);
+          void this.#applySelection();
           for (const p of this.#peers.values()) p.conn.sendBitfield(storage.have);
           if (this.#wanted) this.#activate();
           else {

@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { encode } from "../bencode/index.ts";
+import { parseMetainfo } from "../metainfo/index.ts";
+import { MemoryNetwork } from "../net/index.ts";
+import { Client, type ClientOptions } from "../session/index.ts";
+import { MemoryStorage, partFileName } from "../storage/index.ts";
+import { realClock, sha1 } from "../util/index.ts";
+import { ApiError } from "./errors.ts";
+import { ShoalApi } from "./shoal-api.ts";
+
+const PIECE = 16 * 1024;
+
+/** A three-file .torrent (folder "album"): the middle file's pieces are its own but for its edges. */
+function album() {
+  const sizes = [20_000, 70_000, 25_000];
+  const files = sizes.map((length, i) => ({ length, path: [`track${i}.flac`] }));
+  const content = randomBytes(sizes.reduce((a, b) => a + b, 0));
+  const hashes: Buffer[] = [];
+  for (let at = 0; at < content.length; at += PIECE)
+    hashes.push(sha1(content.subarray(at, at + PIECE)));
+  const bytes = encode({
+    info: { name: "album", "piece length": PIECE, files, pieces: Buffer.concat(hashes) },
+  } as never);
+  return { bytes, content, meta: parseMetainfo(bytes) };
+}
+
+const network = new MemoryNetwork({ clock: realClock });
+let hosts = 0;
+const cleanup: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), "shoal-manage-"));
+  cleanup.push(() => rm(d, { recursive: true, force: true }));
+  return d;
+}
+
+async function startClient(
+  dir: string,
+  address: string,
+  extra: Partial<ClientOptions> = {},
+): Promise<{ api: ShoalApi; client: Client }> {
+  const host = network.host(address) ?? network.addHost(address);
+  const client = await Client.start({
+    dataDir: join(dir, "data"),
+    downloadDir: join(dir, "download"),
+    port: 6881,
+    dialer: host,
+    listen: async (port) => host.listen(port),
+    torrentDefaults: { trackers: false, chokeIntervalMs: 200 },
+    ...extra,
+  });
+  cleanup.push(() => client.close());
+  return { api: new ShoalApi(client), client };
+}
+
+async function code(run: () => unknown): Promise<string> {
+  try {
+    await run();
+  } catch (err) {
+    assert.ok(err instanceof ApiError, `an ApiError, not ${String(err)}`);
+    return err.code;
+  }
+  assert.fail("it did not fail");
+}
+
+test("selective download through the api: only the files asked for, kept across a restart, more wanted live", async () => {
+  const { bytes, content, meta } = album();
+  const seedAddress = `10.3.0.${++hosts}`;
+  const seed = await startClient(await tempDir(), seedAddress, {
+    torrentDefaults: {
+      trackers: false,
+      chokeIntervalMs: 200,
+      openStore: (m) => MemoryStorage.open(m, { content }),
+    },
+  });
+  await seed.api.add({ torrent: bytes.toString("base64") });
+
+  const dir = await tempDir();
+  const address = `10.3.0.${++hosts}`;
+  let { api, client } = await startClient(dir, address, { persist: true });
+  const added = await api.add({
+    torrent: bytes.toString("base64"),
+    files: [0, 2],
+    peers: [`${seedAddress}:6881`],
+  });
+  assert.equal(added.sizeWanted, 45_000);
+  await api.whenComplete(1, { timeoutMs: 10_000 });
+  const root = join(dir, "download", "album");
+  assert.deepEqual(readFileSync(join(root, "track0.flac")), content.subarray(0, 20_000));
+  assert.deepEqual(readFileSync(join(root, "track2.flac")), content.subarray(90_000));
+  assert.equal(existsSync(join(root, "track1.flac")), false, "a skipped file is not created");
+  assert.deepEqual(
+    api.files(1).map((f) => [f.priority, f.wanted]),
+    [
+      ["normal", true],
+      ["skip", false],
+      ["normal", true],
+    ],
+  );
+  const done = api.get(1);
+  assert.deepEqual([done.state, done.leftWanted, done.sizeWanted], ["seeding", 0, 45_000]);
+  assert.ok(done.left > 0, "the skipped file's own pieces are missing");
+
+  // Bad requests change nothing.
+  assert.equal(
+    await code(() => api.setFiles(1, { indices: [3], priority: "high" })),
+    "invalid_input",
+  );
+  assert.equal(await code(() => api.setFiles(1, { priority: "urgent" as never })), "invalid_input");
+  assert.equal(await code(() => api.setFiles(1, {})), "invalid_input");
+  assert.equal(
+    await code(() => api.setFiles(1, { priority: "skip", wanted: true })),
+    "invalid_input",
+  );
+  assert.equal(await code(() => api.setFiles(9, { wanted: true })), "not_found");
+  assert.equal(
+    await code(() => api.setPieceOrder(1, { sequential: "yes" as never })),
+    "invalid_input",
+  );
+  assert.equal(
+    await code(() => api.add({ magnet: `magnet:?xt=urn:btih:${"ab".repeat(20)}`, files: [-1] })),
+    "invalid_input",
+  );
+  assert.deepEqual(
+    api.files(1).map((f) => f.priority),
+    ["normal", "skip", "normal"],
+  );
+  const order = await api.setPieceOrder(1, { sequential: true, firstLastPiecePriority: true });
+  assert.deepEqual([order.sequential, order.firstLastPiecePriority], [true, true]);
+
+  // A restart keeps the selection, the piece order and the part file's bytes (no recheck).
+  await client.close();
+  ({ api, client } = await startClient(dir, address, { persist: true }));
+  await client.restore();
+  const back = api.get(1);
+  assert.deepEqual(
+    [back.state, back.sequential, back.firstLastPiecePriority],
+    ["seeding", true, true],
+  );
+  assert.deepEqual(
+    api.files(1).map((f) => f.priority),
+    ["normal", "skip", "normal"],
+  );
+  assert.equal(existsSync(join(dir, "download", partFileName(meta.infoHashHex))), true);
+
+  // Wanted now: fetched, the part file's bytes moved into it.
+  const files = await api.setFiles(1, { indices: [1], wanted: true });
+  assert.deepEqual(
+    files.map((f) => f.priority),
+    ["normal", "normal", "normal"],
+  );
+  assert.equal(api.get(1).state, "downloading");
+  client.get(meta.infoHashHex)!.addPeers([{ ip: seedAddress, port: 6881 }]);
+  await api.whenComplete(1, { timeoutMs: 10_000 });
+  assert.deepEqual(readFileSync(join(root, "track1.flac")), content.subarray(20_000, 90_000));
+  assert.equal(existsSync(join(dir, "download", partFileName(meta.infoHashHex))), false);
+});

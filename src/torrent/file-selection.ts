@@ -1,0 +1,85 @@
+/**
+ * What of a torrent the user wants, and in what order: a priority per file
+ * (skip, low, normal, high, as Transmission and qBittorrent offer), the
+ * first and last piece of each wanted file first (a player can look at a
+ * video's header and index early), and sequential download (pieces in
+ * order: streaming). Turned into the picker's piece priorities here: a
+ * piece gets the highest priority of the files it touches, so a piece
+ * shared by a skipped file and a wanted one is still fetched (its bytes of
+ * the skipped file wait in the storage's part file).
+ */
+import type { Metainfo } from "../metainfo/index.ts";
+import { TorrentError } from "./errors.ts";
+
+export type FilePriority = "skip" | "low" | "normal" | "high";
+
+export const FILE_PRIORITIES: readonly FilePriority[] = ["skip", "low", "normal", "high"];
+
+/** The picker's scale: 0 never, higher first. */
+const PICKER_PRIORITY: Record<FilePriority, number> = { skip: 0, low: 1, normal: 2, high: 3 };
+/** First and last pieces of wanted files go before everything else. */
+const EDGE_PRIORITY = 4;
+
+export interface Selection {
+  /** One per file of the metainfo (padding files included; theirs do not count). */
+  files: FilePriority[];
+  firstLastPiece: boolean;
+  sequential: boolean;
+}
+
+/**
+ * Priorities given for `fileCount` files: a shorter or longer list (one
+ * given before a magnet link's metadata told the count, or BEP 53's `so`
+ * naming only some files) is cut, or filled with `fill`.
+ */
+export function fitPriorities(
+  priorities: readonly (FilePriority | undefined)[] | undefined,
+  fileCount: number,
+  fill: FilePriority = "normal",
+): FilePriority[] {
+  const out: FilePriority[] = [];
+  for (let i = 0; i < fileCount; i++) out.push(priorities?.[i] ?? fill);
+  return out;
+}
+
+/** Checks a list of priorities for a torrent of `fileCount` files. */
+export function checkPriorities(priorities: readonly unknown[], fileCount: number): void {
+  if (priorities.length !== fileCount) {
+    throw new TorrentError(
+      "bad_selection",
+      `the torrent has ${fileCount} files, ${priorities.length} priorities were given`,
+    );
+  }
+  for (const p of priorities) {
+    if (!FILE_PRIORITIES.includes(p as FilePriority)) {
+      throw new TorrentError(
+        "bad_selection",
+        `'${String(p)}' is not a file priority (${FILE_PRIORITIES.join(", ")})`,
+      );
+    }
+  }
+}
+
+/** The picker priority of each piece (0: not wanted). */
+export function piecePriorities(meta: Metainfo, selection: Selection): Uint8Array {
+  const { pieceLength, pieceCount } = meta;
+  const out = new Uint8Array(pieceCount);
+  // Pieces no real file touches (padding alone) are fetched as usual.
+  const touched = new Uint8Array(pieceCount);
+  meta.files.forEach((f, i) => {
+    if (f.pad || f.length === 0) return;
+    const priority = PICKER_PRIORITY[selection.files[i] ?? "normal"];
+    const first = Math.floor(f.offset / pieceLength);
+    const last = Math.floor((f.offset + f.length - 1) / pieceLength);
+    for (let p = first; p <= last; p++) {
+      touched[p] = 1;
+      if (priority > out[p]!) out[p] = priority;
+    }
+    if (selection.firstLastPiece && priority > 0) {
+      out[first] = EDGE_PRIORITY;
+      out[last] = EDGE_PRIORITY;
+    }
+  });
+  for (let p = 0; p < pieceCount; p++) if (!touched[p]) out[p] = PICKER_PRIORITY.normal;
+  return out;
+}
