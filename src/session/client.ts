@@ -48,7 +48,7 @@ import type {
   TrackerView,
 } from "./dto.ts";
 import { ClientError } from "./errors.ts";
-import { SessionLocalDiscovery } from "./local-discovery.ts";
+import { lsdFamilies, SessionLocalDiscovery } from "./local-discovery.ts";
 import { RateShares } from "./rate-shares.ts";
 import { type TorrentEntry, TorrentRegistry } from "./registry.ts";
 import { SessionPersistence } from "./session-persistence.ts";
@@ -570,6 +570,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const o: Parameters<typeof SessionLocalDiscovery.start>[0] = {
       network: this.#o.udp ?? nodeUdp,
       listenPort: this.port,
+      families: lsdFamilies(this.#o.host),
       clock: this.#clock,
       logger: this.#log,
     };

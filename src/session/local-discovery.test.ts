@@ -12,6 +12,7 @@ import { MemoryNetwork, MemoryUdpNetwork, type UdpNetwork } from "../net/index.t
 import { MemoryStorage } from "../storage/index.ts";
 import { realClock, sha1 } from "../util/index.ts";
 import { Client, type ClientOptions } from "./index.ts";
+import { lsdFamilies } from "./local-discovery.ts";
 
 const PIECE_LENGTH = 16 * 1024;
 
@@ -114,6 +115,13 @@ describe("the session's local service discovery (BEP 14)", () => {
     assert.equal(t.state, "metadata");
     await leecher.client.whenComplete(meta.infoHashHex, { timeoutMs: 20_000 });
     assert.equal(t.metadata?.name, "lan.bin");
+  });
+
+  it("announces on the families peers can reach us by", () => {
+    assert.deepEqual(lsdFamilies(undefined), [4], "0.0.0.0 by default: IPv4 only");
+    assert.deepEqual(lsdFamilies("10.0.0.1"), [4]);
+    assert.deepEqual(lsdFamilies("::"), [4, 6], "dual stack");
+    assert.deepEqual(lsdFamilies("fd00::1"), [6]);
   });
 
   it("off by default: no socket opened and nothing sent", async () => {

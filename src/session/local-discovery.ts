@@ -9,6 +9,7 @@
  * Torrent.addPeers: the same ban and port checks as a tracker's peers.
  */
 import { LocalPeerDiscovery, type LocalPeerDiscoveryOptions } from "../discovery/index.ts";
+import type { UdpFamily } from "../net/index.ts";
 import type { Torrent, TorrentState } from "../torrent/index.ts";
 import { asInfoHash, infoHashHex, type Logger } from "../util/index.ts";
 
@@ -17,6 +18,18 @@ const ANNOUNCED_STATES: ReadonlySet<TorrentState> = new Set(["metadata", "downlo
 /** Whether a torrent may be announced on the LAN now. */
 export function announcedOnLan(t: Torrent): boolean {
   return ANNOUNCED_STATES.has(t.state) && !t.metadata?.private;
+}
+
+/**
+ * The groups to announce on: those of the families peers can reach us by
+ * (BEP 14: announce "on each interface on which it is listening for
+ * bittorrent connections"). The default listen address, 0.0.0.0, takes
+ * IPv4 only, so an IPv6 announce would bring dials we refuse; "::" takes
+ * both (dual stack).
+ */
+export function lsdFamilies(listenHost: string | undefined): UdpFamily[] {
+  if (listenHost === undefined || !listenHost.includes(":")) return [4];
+  return listenHost === "::" ? [4, 6] : [6];
 }
 
 export class SessionLocalDiscovery {

@@ -95,6 +95,13 @@ export class Lan {
     return children.start("ip", ["netns", "exec", host.ns, command, ...args], opts);
   }
 
+  /** Adds or removes the route for 224.0.0.0/4 in both hosts (off: IPv4 multicast cannot be joined). */
+  ipv4Multicast(on: boolean): void {
+    for (const h of this.hosts) {
+      mustIp(["-n", h.ns, "route", on ? "add" : "del", "224.0.0.0/4", "dev", h.iface]);
+    }
+  }
+
   /** What `ss -ulnH` lists in `host` (bound UDP sockets), one line each. */
   udpSockets(host: LanHost): string[] {
     const r = spawnSync("ip", ["netns", "exec", host.ns, "ss", "-ulnH"], { encoding: "utf8" });

@@ -166,6 +166,32 @@ describe("LSD on a LAN of two network namespaces (BEP 14)", { skip: lanSkipReaso
     await ear.stop();
   });
 
+  it("over IPv6 alone (no IPv4 multicast route): listening on ::, found through ff15::efc0:988f", async () => {
+    lan.ipv4Multicast(false);
+    try {
+      const seeder = shoal(a, "seed-v6", [
+        "seed",
+        torrent,
+        join(dir, "src"),
+        "--lsd",
+        "--host",
+        "::",
+        "-q",
+      ]);
+      await seeder.waitForLine(/seeding/, 20_000);
+      const out = join(dir, "out-v6");
+      const leecher = shoal(b, "get-v6", [
+        ...["get", torrent, "--no-trackers", "--lsd", "--host", "::", "-o", out],
+      ]);
+      const { code } = await leecher.exited;
+      assert.equal(code, 0, leecher.tail());
+      assert.ok((await readFile(join(out, "lan.bin"))).equals(data), "byte-exact");
+      await seeder.stop();
+    } finally {
+      lan.ipv4Multicast(true);
+    }
+  });
+
   describe("with libtorrent", { skip: skipReason(LIBTORRENT) }, () => {
     before(() => assertTools(LIBTORRENT));
 
