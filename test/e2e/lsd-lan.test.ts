@@ -166,6 +166,18 @@ describe("LSD on a LAN of two network namespaces (BEP 14)", { skip: lanSkipReaso
     await ear.stop();
   });
 
+  it("a magnet link with no tracker: metadata and data from the seeder found by LSD", async () => {
+    const seeder = shoal(a, "seed-magnet", ["seed", torrent, join(dir, "src"), "--lsd", "-q"]);
+    await seeder.waitForLine(/seeding/, 20_000);
+    const out = join(dir, "out-magnet");
+    const magnet = `magnet:?xt=urn:btih:${infoHash}&dn=lan.bin`;
+    const leecher = shoal(b, "get-magnet", ["get", magnet, "--no-trackers", "--lsd", "-o", out]);
+    const { code } = await leecher.exited;
+    assert.equal(code, 0, leecher.tail());
+    assert.ok((await readFile(join(out, "lan.bin"))).equals(data), "byte-exact");
+    await seeder.stop();
+  });
+
   it("over IPv6 alone (no IPv4 multicast route): listening on ::, found through ff15::efc0:988f", async () => {
     lan.ipv4Multicast(false);
     try {
