@@ -103,14 +103,20 @@ export class PeerSet {
   /**
    * Addresses to connect to (from a tracker, PEX, DHT or by hand). Known
    * ones keep their history, but one given by hand is dialled at once.
+   * `seed`: the source says it is a seed (BEP 11's flag), so it is not
+   * dialled while we are one too, until a connection says otherwise.
    */
-  add(addresses: readonly PeerAddress[], source: PeerSource = "manual"): void {
+  add(
+    addresses: readonly (PeerAddress & { seed?: boolean })[],
+    source: PeerSource = "manual",
+  ): void {
     const now = this.#host.clock.now();
     for (const a of addresses) {
       if (a.port <= 0 || a.port > 65535) continue;
       if (this.bans.isBanned(banKey(a.ip, a.port))) continue;
       const known = this.#known.add(a.ip, a.port, source, now);
       if (known && source === "manual" && !known.busy) known.nextDialAt = now;
+      if (known && a.seed && known.lastConnected === undefined) known.seed = true;
     }
     this.connectMore();
   }

@@ -23,7 +23,7 @@ after(async () => {
   await Promise.all(open.map((t) => t.close()));
 });
 
-function makeMeta(priv: boolean): { meta: Metainfo } {
+function makeMeta(priv: boolean): { meta: Metainfo; content: Buffer } {
   const content = randomBytes(4 * PIECE_LENGTH);
   const hashes: Buffer[] = [];
   for (let at = 0; at < content.length; at += PIECE_LENGTH) {
@@ -36,7 +36,7 @@ function makeMeta(priv: boolean): { meta: Metainfo } {
     pieces: Buffer.concat(hashes),
   };
   if (priv) info.private = 1;
-  return { meta: parseMetainfo(encode({ info } as never)) };
+  return { meta: parseMetainfo(encode({ info } as never)), content };
 }
 
 /** A started torrent on its own host, listening as the session would. */
@@ -72,7 +72,7 @@ async function node(meta: Metainfo, o: Partial<TorrentOptions> & { content?: Buf
   });
   await torrent.checked();
   torrent.start();
-  return { torrent, address: { ip: host.address, port: listener.port } };
+  return { torrent, host, address: { ip: host.address, port: listener.port } };
 }
 
 async function waitFor(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -97,16 +97,18 @@ test("pex: a peer learns another from the peer they share, and shows where it he
   b.torrent.addPeers([s.address], "tracker");
   c.torrent.addPeers([s.address], "tracker");
   await waitFor(() => s.torrent.peers().length === 2, "both connected to the seeder");
-  const started = Date.now();
   await waitFor(
     () => b.torrent.peers().some((p) => p.address === key(c.address)),
     "b connected to c",
   );
-  assert.ok(Date.now() - started >= PEX_FIRST_DELAY_MS - 100, "no sooner than PEX's first message");
   const bPeers = new Map(b.torrent.peers().map((p) => [p.address, p]));
   assert.equal(bPeers.get(key(c.address))?.source, "pex");
   assert.equal(bPeers.get(key(c.address))?.outgoing, true);
   assert.equal(bPeers.get(key(s.address))?.source, "tracker");
+  await waitFor(
+    () => c.torrent.peers().some((p) => p.address === key(b.address)),
+    "c sees b (once b's extended handshake names its port)",
+  );
   const cView = c.torrent.peers().find((p) => p.address === key(b.address));
   assert.equal(cView?.outgoing, false, "c learnt nothing: b dialled it");
 });
@@ -129,4 +131,22 @@ test("pex: never for a private torrent (BEP 27): not advertised, nobody learns a
     c.torrent.peers().map((p) => p.address),
     [key(s.address)],
   );
+});
+
+test("pex: a seed heard of through PEX is not dialled while we seed too", async () => {
+  const { meta, content } = makeMeta(false);
+  const a = await node(meta, { content });
+  const b = await node(meta, { content });
+  const l = await node(meta);
+  // A slow leecher: it is still downloading (and telling) when the first PEX goes out.
+  l.host.setRates({ download: 16 * 1024 });
+  const connections = { a: 0, b: 0 };
+  a.torrent.on("peer-connected", () => connections.a++);
+  b.torrent.on("peer-connected", () => connections.b++);
+  l.torrent.addPeers([a.address, b.address]);
+  await waitFor(() => l.torrent.peers().length === 2, "the leecher connected to both seeds");
+  // l tells each seed of the other, flagged a seed: neither dials the other.
+  await new Promise((r) => setTimeout(r, PEX_FIRST_DELAY_MS + 1_500));
+  assert.equal(l.torrent.complete, false, "still downloading");
+  assert.deepEqual(connections, { a: 1, b: 1 }, "each saw the leecher only");
 });

@@ -83,11 +83,17 @@ function setup(o: { allowed?: () => boolean } = {}) {
   const clock = new FakeClock(1_000_000);
   const peers: (SwarmPeer & { conn: FakeConn })[] = [];
   const learnt: PeerAddress[] = [];
+  const seeds: string[] = [];
   const pex = new PeerExchange({
     clock,
     logger: silentLogger,
     peers: () => peers.values(),
-    learn: (a) => learnt.push(...a),
+    learn: (a) => {
+      for (const { ip, port, seed } of a) {
+        learnt.push({ ip, port });
+        if (seed) seeds.push(`${ip}:${port}`);
+      }
+    },
     allowed: o.allowed ?? (() => true),
   });
   const connect = (p: FakePeerOptions) => {
@@ -100,7 +106,7 @@ function setup(o: { allowed?: () => boolean } = {}) {
     peers.splice(peers.indexOf(peer), 1);
     pex.onClose(peer.conn);
   };
-  return { clock, peers, learnt, pex, connect, disconnect };
+  return { clock, peers, learnt, seeds, pex, connect, disconnect };
 }
 
 const v4 = (ip: string, port: number) => {
@@ -232,6 +238,23 @@ test("pex: addresses heard join the candidates, filtered, deduplicated and bound
     pex.onMessage(chatty.conn, encodePex({ added, dropped: [] }));
   }
   assert.equal(learnt.length, MAX_LEARNT_PER_CONNECTION);
+});
+
+test("pex: a seed flag heard goes with the address (a seed is not dialled while we seed too)", () => {
+  const { seeds, learnt, pex, connect } = setup();
+  const a = connect({ ip: "1.1.1.1", port: 1 });
+  pex.onMessage(
+    a.conn,
+    encodePex({
+      added: [
+        { ip: "3.3.3.3", port: 3, flags: PexFlags.seed | PexFlags.reachable },
+        { ip: "4.4.4.4", port: 4, flags: PexFlags.reachable },
+      ],
+      dropped: [],
+    }),
+  );
+  assert.equal(learnt.length, 2);
+  assert.deepEqual(seeds, ["3.3.3.3:3"]);
 });
 
 test("pex: a uTP flag heard is passed on for that address", () => {

@@ -62,8 +62,8 @@ export interface PexHost {
   logger: Logger;
   /** The torrent's connections. */
   peers(): Iterable<SwarmPeer>;
-  /** Addresses heard from a peer's PEX: to the candidate list, through the ban checks. */
-  learn(addresses: PeerAddress[]): void;
+  /** Addresses heard from a peer's PEX (`seed`: its flag said so): to the candidate list, through the ban checks. */
+  learn(addresses: (PeerAddress & { seed: boolean })[]): void;
   /** PEX may run now (a public torrent, BEP 27, that is running). */
   allowed(): boolean;
 }
@@ -167,7 +167,7 @@ export class PeerExchange implements ExtensionHandler {
       if (ip !== undefined) learnt.delete(banKey(ip, c.port));
     }
     const senderLocal = conn.remoteAddress !== undefined && isLocalAddress(conn.remoteAddress);
-    const fresh: PeerAddress[] = [];
+    const fresh: (PeerAddress & { seed: boolean })[] = [];
     for (const c of added) {
       if (learnt.size >= MAX_LEARNT_PER_CONNECTION) break;
       const ip = canonicalIp(c.ip);
@@ -178,7 +178,7 @@ export class PeerExchange implements ExtensionHandler {
       if (learnt.has(key)) continue;
       learnt.add(key);
       if (c.flags & PexFlags.utp) this.#rememberUtp(contactKey({ ip, port: c.port }));
-      fresh.push({ ip, port: c.port });
+      fresh.push({ ip, port: c.port, seed: (c.flags & PexFlags.seed) !== 0 });
     }
     if (fresh.length > 0) this.#host.learn(fresh);
   }
