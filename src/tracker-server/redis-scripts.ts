@@ -49,98 +49,35 @@ end
 `;
 
 /**
- * ARGV: bin (ih 20, pk 26, addr4 0|6, addr6 0|18), #addr4, #addr6, left,
- * now, event (n|c|s), want, leechers only (0|1), first family (4|6), second
- * family (0|4|6), compact (0|1), max swarms, max peers per swarm, registered
- * only (0|1), a random 31-bit number.
+ * A batch of announces (every one the tracker read in one turn of its event
+ * loop): one script call for all of them, as a call costs Redis and the
+ * client more than the few commands each announce makes.
  *
- * Returns { result, was seeder (1|0|-1 not stored), seeders, leechers,
- * completed, peers of the first family, of the second }: addresses
- * concatenated when compact, else whole set members (pk .. addr).
+ * ARGV: now (ms), max swarms, max peers per swarm, a random 31-bit number,
+ * then one string per announce: ih (20), pk (26), #addr4, #addr6 (a byte
+ * each), event (n|c|s), flags (1 leechers only, 2 compact, 4 registered
+ * only), first family (4|6), second family (0|4|6), want (2 bytes), addr4,
+ * addr6, left (decimal).
+ *
+ * Returns for each announce { result, was seeder (1|0|-1 not stored),
+ * seeders, leechers, completed, peers of the first family, of the second }:
+ * addresses concatenated when compact, else whole set members (pk .. addr).
  */
 export const ANNOUNCE_SCRIPT = `${COMMON}
-local bin = ARGV[1]
-local ih = string.sub(bin, 1, 20)
-local pk = string.sub(bin, 21, 46)
-local n4 = tonumber(ARGV[2])
-local n6 = tonumber(ARGV[3])
-local a4 = string.sub(bin, 47, 46 + n4)
-local a6 = string.sub(bin, 47 + n4, 46 + n4 + n6)
-local left = ARGV[4]
-local now = tonumber(ARGV[5])
-local event = ARGV[6]
-local want = tonumber(ARGV[7])
-local lonly = ARGV[8] == '1'
-local compact = ARGV[11] == '1'
-local hk = P .. 'h:' .. ih
-local ck = P .. 'c:' .. ih
-if ARGV[14] == '1' and redis.call('HEXISTS', P .. 'torrents', ih) == 0 then
-  return { 'unregistered' }
-end
-local old = redis.call('HGET', hk, pk)
-local was = -1
-local o4, o6, oleft = '', '', ''
-if old then
-  o4, o6, oleft = parse(old)
-  was = (oleft == '0') and 1 or 0
-end
-local result = 'updated'
-local seeder = left == '0'
-if event == 's' then
-  if old then drop(ih, pk, old) end
-  local c = redis.call('HMGET', ck, 's', 'l', 'd')
-  return { 'removed', was, tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0, '', '' }
-end
-if not old then
-  if redis.call('SISMEMBER', P .. 'swarms', ih) == 0 and redis.call('SCARD', P .. 'swarms') >= tonumber(ARGV[12]) then
-    return { 'too_many_swarms' }
-  end
-  if redis.call('HLEN', hk) >= tonumber(ARGV[13]) then result = 'swarm_full' else result = 'added' end
-end
-if result ~= 'swarm_full' then
-  -- An address not given keeps the one stored (an IPv6 announce keeps the IPv4 entry).
-  if n4 == 0 then a4 = o4 end
-  if n6 == 0 then a6 = o6 end
-  local oseeder = oleft == '0'
-  if old then
-    if o4 ~= '' then redis.call('SREM', setkey('4', oseeder, ih), pk .. o4) end
-    if o6 ~= '' then redis.call('SREM', setkey('6', oseeder, ih), pk .. o6) end
-    if oseeder ~= seeder then
-      local from, to = oseeder and 's' or 'l', seeder and 's' or 'l'
-      redis.call('HINCRBY', ck, from, -1)
-      redis.call('HINCRBY', ck, to, 1)
-      redis.call('HINCRBY', P .. 'totals', from, -1)
-      redis.call('HINCRBY', P .. 'totals', to, 1)
-    end
-  else
-    local to = seeder and 's' or 'l'
-    redis.call('HINCRBY', ck, to, 1)
-    redis.call('HINCRBY', P .. 'totals', to, 1)
-    redis.call('SADD', P .. 'swarms', ih)
-  end
-  if a4 ~= '' then redis.call('SADD', setkey('4', seeder, ih), pk .. a4) end
-  if a6 ~= '' then redis.call('SADD', setkey('6', seeder, ih), pk .. a6) end
-  redis.call('HSET', hk, pk, string.char(#a4) .. string.char(#a6) .. a4 .. a6 .. left)
-  redis.call('ZADD', P .. 'seen', now, ih .. pk)
-  -- Count a download once: not again from a peer that was already a seeder.
-  if event == 'c' and was ~= 1 then redis.call('HINCRBY', ck, 'd', 1) end
-end
--- Up to want peers of one family, never the asker: seeders and leechers in
--- proportion to their numbers (leechers only for a seeder, BEP 3 leaves the
--- choice to the tracker).
-local stored = result ~= 'swarm_full'
-local rnd = tonumber(ARGV[15])
-local function sample(fam, want, out)
+local now = tonumber(ARGV[1])
+local maxSwarms = tonumber(ARGV[2])
+local maxPeers = tonumber(ARGV[3])
+
+-- Up to want peers of one family, never the asker (pk): seeders and leechers
+-- in proportion to their numbers (leechers only for a seeder: BEP 3 leaves
+-- the choice to the tracker). mine: the asker is in the family's sets.
+local function sample(ih, pk, fam, want, lonly, compact, mine, seeder, rnd, out)
   if want <= 0 then return 0 end
   local sk, lk = setkey(fam, true, ih), setkey(fam, false, ih)
   local ns = lonly and 0 or redis.call('SCARD', sk)
   local nl = redis.call('SCARD', lk)
   local n = ns + nl
   if n == 0 then return 0 end
-  -- The asker's own set gives one more, as the asker is left out.
-  local mine = stored and ((fam == '4' and a4 ~= '') or (fam == '6' and a6 ~= ''))
-  local extraS = (mine and seeder) and 1 or 0
-  local extraL = (mine and not seeder) and 1 or 0
   local members
   if n <= want + 1 then
     members = redis.call('SMEMBERS', lk)
@@ -151,6 +88,9 @@ local function sample(fam, want, out)
     local ks = math.floor(want * ns / n + 0.5)
     if ks > ns then ks = ns end
     if want - ks > nl then ks = want - nl end
+    -- The asker's own set gives one more, as the asker is left out.
+    local extraS = (mine and seeder) and 1 or 0
+    local extraL = (mine and not seeder) and 1 or 0
     members = {}
     if ks > 0 then members = redis.call('SRANDMEMBER', sk, ks + extraS) end
     for _, m in ipairs(redis.call('SRANDMEMBER', lk, want - ks + extraL)) do members[#members + 1] = m end
@@ -172,11 +112,100 @@ local function sample(fam, want, out)
   end
   return got
 end
-local p1, p2 = {}, {}
-local got = sample(ARGV[9], want, p1)
-if ARGV[10] ~= '0' then sample(ARGV[10], want - got, p2) end
-local c = redis.call('HMGET', ck, 's', 'l', 'd')
-return { result, was, tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0, table.concat(p1), table.concat(p2) }
+
+local function announce(b, rnd)
+  local ih = string.sub(b, 1, 20)
+  local pk = string.sub(b, 21, 46)
+  local n4 = string.byte(b, 47)
+  local n6 = string.byte(b, 48)
+  local event = string.sub(b, 49, 49)
+  local flags = string.byte(b, 50)
+  local lonly = flags % 2 == 1
+  local compact = math.floor(flags / 2) % 2 == 1
+  local f1 = string.sub(b, 51, 51)
+  local f2 = string.sub(b, 52, 52)
+  local want = string.byte(b, 53) * 256 + string.byte(b, 54)
+  local a4 = string.sub(b, 55, 54 + n4)
+  local a6 = string.sub(b, 55 + n4, 54 + n4 + n6)
+  local left = string.sub(b, 55 + n4 + n6)
+  local hk = P .. 'h:' .. ih
+  local ck = P .. 'c:' .. ih
+  if math.floor(flags / 4) % 2 == 1 and redis.call('HEXISTS', P .. 'torrents', ih) == 0 then
+    return { 'unregistered' }
+  end
+  local old = redis.call('HGET', hk, pk)
+  local was = -1
+  local o4, o6, oleft = '', '', ''
+  if old then
+    o4, o6, oleft = parse(old)
+    was = (oleft == '0') and 1 or 0
+  end
+  local seeder = left == '0'
+  if event == 's' then
+    if old then drop(ih, pk, old) end
+    local c = redis.call('HMGET', ck, 's', 'l', 'd')
+    return { 'removed', was, tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0, '', '' }
+  end
+  local result = 'updated'
+  if not old then
+    if redis.call('SISMEMBER', P .. 'swarms', ih) == 0 and redis.call('SCARD', P .. 'swarms') >= maxSwarms then
+      return { 'too_many_swarms' }
+    end
+    if redis.call('HLEN', hk) >= maxPeers then result = 'swarm_full' else result = 'added' end
+  end
+  local stored = result ~= 'swarm_full'
+  if stored then
+    -- An address not given keeps the one stored (an IPv6 announce keeps the IPv4 entry).
+    if n4 == 0 then a4 = o4 end
+    if n6 == 0 then a6 = o6 end
+    local to = seeder and 's' or 'l'
+    if old then
+      -- A re-announce from the same address with the same status (most are) moves nothing.
+      local oseeder = oleft == '0'
+      local moved = oseeder ~= seeder
+      if moved or o4 ~= a4 then
+        if o4 ~= '' then redis.call('SREM', setkey('4', oseeder, ih), pk .. o4) end
+        if a4 ~= '' then redis.call('SADD', setkey('4', seeder, ih), pk .. a4) end
+      end
+      if moved or o6 ~= a6 then
+        if o6 ~= '' then redis.call('SREM', setkey('6', oseeder, ih), pk .. o6) end
+        if a6 ~= '' then redis.call('SADD', setkey('6', seeder, ih), pk .. a6) end
+      end
+      if moved then
+        local from = oseeder and 's' or 'l'
+        redis.call('HINCRBY', ck, from, -1)
+        redis.call('HINCRBY', ck, to, 1)
+        redis.call('HINCRBY', P .. 'totals', from, -1)
+        redis.call('HINCRBY', P .. 'totals', to, 1)
+      end
+    else
+      redis.call('HINCRBY', ck, to, 1)
+      redis.call('HINCRBY', P .. 'totals', to, 1)
+      redis.call('SADD', P .. 'swarms', ih)
+      if a4 ~= '' then redis.call('SADD', setkey('4', seeder, ih), pk .. a4) end
+      if a6 ~= '' then redis.call('SADD', setkey('6', seeder, ih), pk .. a6) end
+    end
+    local state = string.char(#a4) .. string.char(#a6) .. a4 .. a6 .. left
+    if state ~= old then redis.call('HSET', hk, pk, state) end
+    redis.call('ZADD', P .. 'seen', now, ih .. pk)
+    -- Count a download once: not again from a peer that was already a seeder.
+    if event == 'c' and was ~= 1 then redis.call('HINCRBY', ck, 'd', 1) end
+  end
+  local p1, p2 = {}, {}
+  local mine = { ['4'] = stored and a4 ~= '', ['6'] = stored and a6 ~= '' }
+  local got = sample(ih, pk, f1, want, lonly, compact, mine[f1], seeder, rnd, p1)
+  if f2 ~= '0' then sample(ih, pk, f2, want - got, lonly, compact, mine[f2], seeder, rnd, p2) end
+  local c = redis.call('HMGET', ck, 's', 'l', 'd')
+  return { result, was, tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0, table.concat(p1), table.concat(p2) }
+end
+
+local replies = {}
+local rnd = tonumber(ARGV[4])
+for j = 5, #ARGV do
+  replies[#replies + 1] = announce(ARGV[j], rnd)
+  rnd = (rnd * 48271) % 2147483647
+end
+return replies
 `;
 
 /**

@@ -3,9 +3,11 @@
  * swarms in one Redis, so each answers every swarm the same way and an
  * instance that dies takes nothing with it (the state is all in Redis).
  *
- * Each announce is one EVALSHA of redis-scripts.ts's ANNOUNCE_SCRIPT, and the
- * client pipelines whatever requests one turn of the event loop makes into one
- * write (ioredis's auto-pipelining): a burst of announces is one round trip.
+ * The announces one turn of the event loop reads go to Redis together, as one
+ * EVALSHA of redis-scripts.ts's ANNOUNCE_SCRIPT (sent from setImmediate, once
+ * the turn's reads are done): one round trip and one script call for the
+ * burst, as a call costs more than the few commands each announce makes.
+ * Other requests are pipelined by the client (ioredis's auto-pipelining).
  *
  * Faults: requests never queue while Redis is away (no offline queue) and time
  * out after commandTimeoutMs, so an announce fails fast with a
@@ -51,17 +53,60 @@ const EXPIRE_BATCH = 2000;
 const EXPIRE_ROUNDS = 50;
 /** A peer's key in the store: 20-byte peer id, 6-byte owner. */
 const PEER_KEY_BYTES = 26;
+/** Announces per script call at most: Redis runs nothing else while a script runs. */
+const MAX_BATCH = 256;
+/** An announce's fixed part in the batch (redis-scripts.ts, ANNOUNCE_SCRIPT's ARGV). */
+const ANNOUNCE_HEAD = 54;
+
+interface Queued {
+  a: SharedAnnounce;
+  resolve: (r: SharedAnnounceReply) => void;
+  reject: (err: unknown) => void;
+}
 
 type Reply = (Buffer | number)[];
 
 interface ScriptedRedis extends Redis {
-  shoalAnnounceBuffer(prefix: string, ...args: (string | number | Buffer)[]): Promise<Reply>;
+  shoalAnnounceBuffer(prefix: string, ...args: (string | number | Buffer)[]): Promise<Reply[]>;
   shoalExpire(prefix: string, cutoff: number, batch: number): Promise<number>;
   shoalScrape(prefix: string, hashes: Buffer): Promise<number[]>;
   shoalPeersBuffer(prefix: string, ih: Buffer, offset: number, limit: number): Promise<Buffer[]>;
 }
 
-const EVENT_CODES = { none: "n", completed: "c", stopped: "s" } as const;
+const EVENT_CODES = { none: 0x6e, completed: 0x63, stopped: 0x73 } as const;
+const FAMILY_CODES = { 0: 0x30, 4: 0x34, 6: 0x36 } as const;
+
+/** One announce as ANNOUNCE_SCRIPT reads it. */
+function encodeAnnounce(a: SharedAnnounce): Buffer {
+  const u = a.update;
+  const n4 = u.ip4 >= 0 ? 6 : 0;
+  const n6 = u.ip6 !== "" ? 18 : 0;
+  const left = String(u.left);
+  const b = Buffer.allocUnsafe(ANNOUNCE_HEAD + n4 + n6 + left.length);
+  b.write(a.infoHash, 0, 20, "latin1");
+  b.write(u.peerId, 20, 20, "latin1");
+  b.writeUIntBE(u.owner ?? 0, 40, 6);
+  b[46] = n4;
+  b[47] = n6;
+  b[48] = EVENT_CODES[a.event];
+  b[49] = (a.leechersOnly ? 1 : 0) | (a.compact ? 2 : 0) | (a.registeredOnly ? 4 : 0);
+  b[50] = FAMILY_CODES[a.first];
+  b[51] = FAMILY_CODES[a.second];
+  b.writeUInt16BE(Math.min(a.want, 0xffff), 52);
+  let o = ANNOUNCE_HEAD;
+  if (n4) {
+    b.writeUInt32BE(u.ip4, o);
+    b.writeUInt16BE(u.port, o + 4);
+    o += 6;
+  }
+  if (n6) {
+    b.write(u.ip6, o, 16, "latin1");
+    b.writeUInt16BE(u.port, o + 16);
+    o += 18;
+  }
+  b.write(left, o, "latin1");
+  return b;
+}
 
 /** The URL's parts for messages, without any password it carries. */
 export function redisUrlForDisplay(url: string): string {
@@ -82,6 +127,9 @@ export class RedisSwarmStore implements SharedSwarmStore {
   readonly #logger: Logger;
   #available = false;
   #closed = false;
+  /** Announces waiting for this turn's batch. */
+  #queue: Queued[] = [];
+  readonly #flushNow = () => this.#flush();
 
   constructor(opts: RedisSwarmStoreOptions) {
     this.#opts = opts;
@@ -170,43 +218,36 @@ export class RedisSwarmStore implements SharedSwarmStore {
   }
 
   announce(a: SharedAnnounce): Promise<SharedAnnounceReply> {
-    const u = a.update;
-    const n4 = u.ip4 >= 0 ? 6 : 0;
-    const n6 = u.ip6 !== "" ? 18 : 0;
-    const bin = Buffer.allocUnsafe(20 + PEER_KEY_BYTES + n4 + n6);
-    bin.write(a.infoHash, 0, 20, "latin1");
-    bin.write(u.peerId, 20, 20, "latin1");
-    bin.writeUIntBE(u.owner ?? 0, 40, 6);
-    let o = 46;
-    if (n4) {
-      bin.writeUInt32BE(u.ip4, o);
-      bin.writeUInt16BE(u.port, o + 4);
-      o += 6;
-    }
-    if (n6) {
-      bin.write(u.ip6, o, 16, "latin1");
-      bin.writeUInt16BE(u.port, o + 16);
-    }
-    return this.#request(() =>
-      this.#redis.shoalAnnounceBuffer(
-        this.#prefix,
-        bin,
-        n4,
-        n6,
-        String(u.left),
-        this.#now(),
-        EVENT_CODES[a.event],
-        a.want,
-        a.leechersOnly ? 1 : 0,
-        a.first,
-        a.second,
-        a.compact ? 1 : 0,
-        this.#opts.maxSwarms,
-        this.#opts.maxPeersPerSwarm,
-        a.registeredOnly ? 1 : 0,
-        Math.floor(Math.random() * 0x7fffffff),
-      ),
-    ).then((r) => this.#reply(a, r));
+    return new Promise((resolve, reject) => {
+      const n = this.#queue.push({ a, resolve, reject });
+      if (n === 1) setImmediate(this.#flushNow);
+      else if (n >= MAX_BATCH) this.#flush();
+    });
+  }
+
+  /** Sends the queued announces as one script call. */
+  #flush(): void {
+    const batch = this.#queue;
+    if (batch.length === 0) return;
+    this.#queue = [];
+    const args: (number | Buffer)[] = [
+      this.#now(),
+      this.#opts.maxSwarms,
+      this.#opts.maxPeersPerSwarm,
+      1 + Math.floor(Math.random() * 0x7ffffffe),
+    ];
+    for (const q of batch) args.push(encodeAnnounce(q.a));
+    this.#request(() => this.#redis.shoalAnnounceBuffer(this.#prefix, ...args)).then(
+      (replies) => {
+        for (let i = 0; i < batch.length; i++) {
+          const q = batch[i]!;
+          q.resolve(this.#reply(q.a, replies[i] ?? []));
+        }
+      },
+      (err: unknown) => {
+        for (const q of batch) q.reject(err);
+      },
+    );
   }
 
   #reply(a: SharedAnnounce, r: Reply): SharedAnnounceReply {
