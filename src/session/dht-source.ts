@@ -34,8 +34,10 @@ export interface ClientDhtOptions {
 export const DHT_SOURCE_TIMING = {
   /** Re-announce period (BEP 5 stores expire after about 30 minutes). */
   announceMs: 15 * 60_000,
-  /** Retry period while a lookup finds no peers (the table may still be filling). */
-  retryMs: 30_000,
+  /** First retry while lookups find no peers (the table may still be filling); doubles each time. */
+  retryMs: 5_000,
+  /** The longest wait between retries. */
+  maxRetryMs: 120_000,
 } as const;
 
 const STATE_FILE = "dht.json";
@@ -44,6 +46,8 @@ interface Watched {
   torrent: Torrent;
   timer: TimerHandle | undefined;
   running: boolean;
+  /** The next wait when a lookup finds nobody. */
+  retryMs: number;
   detach: () => void;
 }
 
@@ -125,6 +129,7 @@ export class DhtPeerSource {
       torrent,
       timer: undefined,
       running: false,
+      retryMs: DHT_SOURCE_TIMING.retryMs,
       detach: () => {
         torrent.off("dht-node", onNode);
         torrent.off("state", onState);
@@ -195,7 +200,13 @@ export class DhtPeerSource {
     } finally {
       w.running = false;
     }
-    this.#schedule(w, found > 0 ? DHT_SOURCE_TIMING.announceMs : DHT_SOURCE_TIMING.retryMs);
+    if (found > 0) {
+      w.retryMs = DHT_SOURCE_TIMING.retryMs;
+      this.#schedule(w, DHT_SOURCE_TIMING.announceMs);
+    } else {
+      this.#schedule(w, w.retryMs);
+      w.retryMs = Math.min(DHT_SOURCE_TIMING.maxRetryMs, w.retryMs * 2);
+    }
   }
 
   stats(): DhtStats {
