@@ -322,8 +322,14 @@ test("pex: nothing sent or learnt while not allowed (a private torrent, BEP 27),
   clock.advance(PEX_INTERVAL_MS * 3);
   assert.deepEqual(a.conn.sent, []);
   assert.deepEqual(learnt, []);
-  // A peer whose handshake did not name ut_pex is neither told nor heard.
+  // Allowed again (a magnet link's torrent done checking): the next minute's message goes out.
   allowed = true;
+  clock.advance(PEX_INTERVAL_MS);
+  assert.deepEqual(
+    a.conn.sent.map((m) => m.added.map((c) => c.ip)),
+    [["2.2.2.2", "3.3.3.3"]],
+  );
+  // A peer whose handshake did not name ut_pex is neither told nor heard.
   pex.onMessage(mute.conn, encode({ added: v4("4.4.4.4", 4) }));
   assert.deepEqual(learnt, []);
   assert.equal(pex.links, 2);

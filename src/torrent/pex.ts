@@ -196,8 +196,8 @@ export class PeerExchange implements ExtensionHandler {
     link.timer = this.#host.clock.setTimeout(() => {
       link.timer = undefined;
       if (this.#links.get(link.conn) !== link) return;
-      if (!this.#host.allowed()) return;
-      this.#send(link);
+      // Not now (a magnet link's torrent checking its data): ask again next minute.
+      if (this.#host.allowed()) this.#send(link);
       this.#schedule(link, PEX_INTERVAL_MS);
     }, ms);
   }
