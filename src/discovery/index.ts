@@ -20,6 +20,7 @@ export {
   LocalPeerDiscovery,
   type LocalPeerDiscoveryEvents,
   type LocalPeerDiscoveryOptions,
+  LSD_MAX_PORTS_PER_HOST,
   LSD_MAX_RECENT,
   LSD_REPEAT_QUIET_MS,
 } from "./local-peer-discovery.ts";

@@ -8,6 +8,7 @@ import {
   LocalPeerDiscovery,
   LSD_IPV4_GROUP,
   LSD_IPV6_GROUP,
+  LSD_MAX_PORTS_PER_HOST,
   LSD_MAX_SEND_BYTES,
   LSD_PORT,
   LSD_REANNOUNCE_MS,
@@ -160,6 +161,33 @@ describe("LocalPeerDiscovery (BEP 14) over the in-memory network", () => {
     send(announce(X, 5000));
     await settle();
     assert.equal(got.length, 2);
+    await other.close();
+    await a.close();
+  });
+
+  it("takes at most 4 ports a minute from one address (a flood of ports is not a flood of peers)", async () => {
+    const { net, make, settle } = setup();
+    const a = make(net.host("10.0.0.1"), 6881);
+    const got = peers(a);
+    await a.start();
+    a.add(X);
+    const other = net.host("10.0.0.5").createSocket(4);
+    const announce = (port: number) =>
+      Buffer.from(
+        `BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\nPort: ${port}\r\nInfohash: ${infoHashHex(X)}\r\n\r\n`,
+      );
+    for (let port = 5001; port <= 5010; port++)
+      other.send(announce(port), LSD_PORT, LSD_IPV4_GROUP);
+    await settle();
+    assert.deepEqual(
+      got,
+      [5001, 5002, 5003, 5004].map((p) => `1111 10.0.0.5 ${p}`),
+    );
+    assert.equal(LSD_MAX_PORTS_PER_HOST, 4);
+    await settle(60_000);
+    other.send(announce(5010), LSD_PORT, LSD_IPV4_GROUP);
+    await settle();
+    assert.equal(got.at(-1), "1111 10.0.0.5 5010", "a minute later a new port is taken");
     await other.close();
     await a.close();
   });

@@ -44,6 +44,12 @@ import { LsdSchedule } from "./lsd-schedule.ts";
 export const LSD_REPEAT_QUIET_MS = 60_000;
 /** (torrent, peer) pairs remembered for that; past it the memory starts afresh. */
 export const LSD_MAX_RECENT = 4_096;
+/**
+ * Listen ports taken from one address within LSD_REPEAT_QUIET_MS. A client
+ * announces one port; a host announcing port after port is flooding our
+ * candidate lists, and its further ports are ignored.
+ */
+export const LSD_MAX_PORTS_PER_HOST = 4;
 
 export interface LocalPeerDiscoveryOptions {
   network: UdpNetwork;
@@ -92,6 +98,8 @@ export class LocalPeerDiscovery extends EventEmitter<LocalPeerDiscoveryEvents> {
   readonly #schedule = new LsdSchedule();
   readonly #torrents = new Map<string, InfoHash>();
   readonly #recent = new Map<string, number>();
+  /** Per source address: the ports it announced lately, with when. */
+  readonly #hostPorts = new Map<string, Map<number, number>>();
   #channels: Channel[] = [];
   #timer: TimerHandle | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
@@ -251,6 +259,10 @@ export class LocalPeerDiscovery extends EventEmitter<LocalPeerDiscoveryEvents> {
     }
     if (announce.cookie === this.cookie) return; // our own, back through multicast loopback
     const now = this.#clock.now();
+    if (!this.#portAllowed(from.address, announce.port, now)) {
+      this.#log.debug("lsd: too many ports from one address", { from: from.address });
+      return;
+    }
     for (const h of announce.infoHashes) {
       const key = infoHashHex(h);
       const infoHash = this.#torrents.get(key);
@@ -262,5 +274,18 @@ export class LocalPeerDiscovery extends EventEmitter<LocalPeerDiscoveryEvents> {
       this.#recent.set(pair, now);
       this.emit("peer", infoHash, { ip: from.address, port: announce.port });
     }
+  }
+
+  #portAllowed(address: string, port: number, now: number): boolean {
+    let ports = this.#hostPorts.get(address);
+    if (!ports) {
+      if (this.#hostPorts.size >= LSD_MAX_RECENT) this.#hostPorts.clear();
+      ports = new Map();
+      this.#hostPorts.set(address, ports);
+    }
+    for (const [p, at] of ports) if (now - at >= LSD_REPEAT_QUIET_MS) ports.delete(p);
+    if (!ports.has(port) && ports.size >= LSD_MAX_PORTS_PER_HOST) return false;
+    ports.set(port, now);
+    return true;
   }
 }
