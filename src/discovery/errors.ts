@@ -4,7 +4,9 @@ export type DiscoveryErrorCode =
   /** A BEP 14 announce that breaks the format or one of its named limits. */
   | "lsd_malformed"
   /** Neither LSD group could be joined (the port taken, no multicast route). */
-  | "lsd_unavailable";
+  | "lsd_unavailable"
+  /** The mDNS group could not be joined or sent to (5353 held alone, no multicast route). */
+  | "mdns_unavailable";
 
 /** Bad input from the LAN (the datagram is ignored, never a crash), or LSD cannot run. */
 export class DiscoveryError extends ShoalError {

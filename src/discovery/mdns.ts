@@ -3,6 +3,7 @@
  * listens on.
  */
 import type { UdpFamily, UdpNetwork, UdpSocket } from "../net/index.ts";
+import { DiscoveryError } from "./errors.ts";
 
 /** RFC 6762 §3. */
 export const MDNS_PORT = 5353;
@@ -15,10 +16,18 @@ export const LEGACY_UNICAST_TTL = 10;
 export const HOST_RECORD_TTL = 120;
 export const OTHER_RECORD_TTL = 4500;
 
+/** The system's error code of `err` (or of its cause), else its message. */
+export function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown }; message?: string };
+  const code = typeof e.cause?.code === "string" ? e.cause.code : e.code;
+  return typeof code === "string" ? code : String(e.message ?? err);
+}
+
 /**
  * A socket bound to port 5353 beside any other responder on this host (avahi,
  * mDNSResponder: SO_REUSEADDR), in the group, multicasting with TTL 255.
  * `iface` is an address of this host naming the interface to join on.
+ * Rejects with DiscoveryError("mdns_unavailable") saying why it cannot.
  */
 export async function openMdnsSocket(
   udp: UdpNetwork,
@@ -34,6 +43,11 @@ export async function openMdnsSocket(
     return socket;
   } catch (err) {
     await socket.close();
-    throw err;
+    const group = MDNS_GROUP[family];
+    throw new DiscoveryError(
+      "mdns_unavailable",
+      `cannot join the mDNS group ${family === 6 ? `[${group}]` : group}:${MDNS_PORT}: ${errorCode(err)}` +
+        ` (port ${MDNS_PORT} held by another program without sharing, or no route for multicast)`,
+    );
   }
 }

@@ -9,7 +9,8 @@ import type { UdpFamily, UdpNetwork, UdpSocket } from "../net/index.ts";
 import { type Clock, realClock } from "../util/index.ts";
 import { decodeMessage, encodeMessage } from "./dns-codec.ts";
 import { DNS_TYPE, type DnsRecord, QUERY_FLAGS } from "./dns-types.ts";
-import { MDNS_GROUP, MDNS_HOP_LIMIT, MDNS_PORT } from "./mdns.ts";
+import { DiscoveryError } from "./errors.ts";
+import { errorCode, MDNS_GROUP, MDNS_HOP_LIMIT, MDNS_PORT } from "./mdns.ts";
 import { assembleTrackers, type DiscoveredTracker, TRACKER_SERVICE } from "./tracker-service.ts";
 
 /** How long a browse waits for answers by default: responders wait up to 120 ms, links lose packets. */
@@ -30,7 +31,11 @@ export interface BrowseOptions {
   clock?: Clock;
 }
 
-/** Sends one query per family, gathers answers for the time given, returns the trackers by name. */
+/**
+ * Sends one query per family, gathers answers for the time given, returns the
+ * trackers by name. Rejects with DiscoveryError("mdns_unavailable") at once
+ * when the query could not be sent on any family (no route for multicast).
+ */
 export async function browseTrackers(opts: BrowseOptions): Promise<DiscoveredTracker[]> {
   const clock = opts.clock ?? realClock;
   const timeoutMs = Math.min(Math.max(0, opts.timeoutMs ?? DEFAULT_BROWSE_MS), MAX_BROWSE_MS);
@@ -46,6 +51,7 @@ export async function browseTrackers(opts: BrowseOptions): Promise<DiscoveredTra
     authorities: [],
     additionals: [],
   });
+  const failures: string[] = [];
   try {
     for (const family of opts.families ?? [4]) {
       const socket = opts.udp.createSocket(family, { ipv6Only: family === 6 });
@@ -68,7 +74,16 @@ export async function browseTrackers(opts: BrowseOptions): Promise<DiscoveredTra
       const iface = opts.iface?.[family];
       if (iface !== undefined) socket.setMulticastInterface(iface);
       socket.setMulticastTTL(MDNS_HOP_LIMIT);
-      socket.send(query, MDNS_PORT, MDNS_GROUP[family]);
+      const failed = await new Promise<Error | null>((sent) =>
+        socket.send(query, MDNS_PORT, MDNS_GROUP[family], sent),
+      );
+      if (failed) failures.push(`${MDNS_GROUP[family]}: ${errorCode(failed)}`);
+    }
+    if (failures.length === sockets.length) {
+      throw new DiscoveryError(
+        "mdns_unavailable",
+        `cannot send the query to the mDNS group (${failures.join(", ")}): no route for multicast here?`,
+      );
     }
     await new Promise<void>((done) => clock.setTimeout(done, timeoutMs));
   } finally {

@@ -6,6 +6,7 @@ import { FakeClock } from "../util/index.ts";
 import { decodeMessage, encodeMessage } from "./dns-codec.ts";
 import { nameFromText } from "./dns-name.ts";
 import { DNS_TYPE, type DnsMessage, type DnsRecord, QUERY_FLAGS } from "./dns-types.ts";
+import { DiscoveryError } from "./errors.ts";
 import { MDNS_GROUP, MDNS_PORT, openMdnsSocket } from "./mdns.ts";
 import { addressesFor, TrackerAdvertiser } from "./tracker-advertiser.ts";
 import { browseTrackers } from "./tracker-browser.ts";
@@ -323,5 +324,47 @@ describe("browseTrackers", () => {
     assert.deepEqual(await browsing, []);
     await impostor.close();
     await liar.close();
+  });
+
+  it("says at once when the query cannot be sent; an advertiser, when 5353 is held alone", async () => {
+    const net = new MemoryUdpNetwork();
+    const host = net.host("10.231.15.2");
+    // A host with no route for multicast: every send to the group fails as Linux's does.
+    const noRoute = {
+      createSocket: (family: 4 | 6, opts?: { reuseAddr?: boolean }) => {
+        const s = host.createSocket(family, opts);
+        s.send = ((
+          _msg: Uint8Array,
+          _port: number,
+          _to: string,
+          sent?: (e: Error | null) => void,
+        ) =>
+          queueMicrotask(() =>
+            sent?.(Object.assign(new Error("send ENETUNREACH"), { code: "ENETUNREACH" })),
+          )) as typeof s.send;
+        return s;
+      },
+    };
+    const started = Date.now();
+    await assert.rejects(browseTrackers({ udp: noRoute, timeoutMs: 5_000 }), (err) => {
+      assert.ok(err instanceof DiscoveryError);
+      assert.equal(err.code, "mdns_unavailable");
+      assert.match(err.message, /224\.0\.0\.251: ENETUNREACH/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 1_000, "without waiting out the browse");
+    const h8 = net.host("10.231.15.8");
+    const greedy = h8.createSocket(4); // no SO_REUSEADDR: it keeps 5353 to itself
+    await greedy.bind({ port: MDNS_PORT });
+    await assert.rejects(
+      TrackerAdvertiser.start({
+        udp: h8,
+        advertisement: AD,
+        addresses: () => [{ address: "10.231.15.8", family: 4 }],
+        families: [4],
+      }),
+      /^DiscoveryError: cannot join the mDNS group 224\.0\.0\.251:5353: EADDRINUSE/,
+    );
+    await greedy.close();
   });
 });
