@@ -178,6 +178,27 @@ describe("LSD on a LAN of two network namespaces (BEP 14)", { skip: lanSkipReaso
     await seeder.stop();
   });
 
+  it("the shell with --lsd downloads from the LAN, and keeps the setting in its session", async () => {
+    const seeder = shoal(a, "seed-shell", ["seed", torrent, join(dir, "src"), "--lsd", "-q"]);
+    await seeder.waitForLine(/seeding/, 20_000);
+    const script = join(dir, "shell-script.txt");
+    await writeFile(script, `download ${torrent}\nwait 1 50\nshow directory\n`);
+    const shellDir = join(dir, "data-shell");
+    // exec: the PID held is the shell's own; its stdin is the script.
+    const cmd = `exec "$0" "$1" shell --data-dir "$2" --port 0 --lsd < "$3"`;
+    const shell = lan.exec(children, b, "sh", ["-c", cmd, NODE, SHOAL_CLI, shellDir, script], {
+      name: "shell-lsd",
+      timeoutMs: COMPLETE_MS,
+    });
+    const { code } = await shell.exited;
+    assert.equal(code, 0, shell.tail());
+    const got = await readFile(join(shellDir, "downloads", "lan.bin"));
+    assert.ok(got.equals(data), "byte-exact");
+    const session = JSON.parse(await readFile(join(shellDir, "session.json"), "utf8"));
+    assert.equal(session.settings.lsd, true);
+    await seeder.stop();
+  });
+
   it("over IPv6 alone (no IPv4 multicast route): listening on ::, found through ff15::efc0:988f", async () => {
     lan.ipv4Multicast(false);
     try {
