@@ -46,6 +46,12 @@ export interface ClientOptions {
    * the global limits; restore() adds the torrents back on the next start.
    */
   persist?: boolean;
+  /**
+   * With `persist`: keep the session file each write replaces as
+   * session.json.prev, and recover a damaged session.json from it (the
+   * daemon's choice; session-store.ts).
+   */
+  keepLastGoodSession?: boolean;
   /** Take <dataDir>/lock: one shoal per data dir (data-dir-lock.ts). */
   lock?: boolean;
   peerId?: PeerId;

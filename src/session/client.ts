@@ -35,6 +35,7 @@ import type {
 import { whenComplete } from "./completion.ts";
 import { ConnectionGate } from "./connections.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
+import { moveTorrentData } from "./data-move.ts";
 import { deleteTorrentData } from "./data-removal.ts";
 import { DhtPeerSource } from "./dht-source.ts";
 import type {
@@ -386,6 +387,42 @@ export class Client extends EventEmitter<ClientEvents> {
     await this.#save();
   }
 
+  /**
+   * Moves the torrent's data to `downloadDir` (data-move.ts) and opens it
+   * there: closed while its files move, then running as before, its resume
+   * data still trusted.
+   */
+  async move(infoHashHex: string, downloadDir: string): Promise<void> {
+    const entry = this.#entry(infoHashHex);
+    const old = entry.torrent;
+    entry.detach?.();
+    await old.close();
+    const meta = old.metadata;
+    if (meta) await moveTorrentData(meta, entry.downloadDir, downloadDir);
+    entry.downloadDir = downloadDir;
+    const o = this.#torrentOptions(entry.infoHashHex, downloadDir, entry.limits);
+    const source: TorrentSource = meta ?? {
+      infoHash: entry.infoHashHex,
+      trackers: entry.magnet?.trackers.flat() ?? [],
+      peers: entry.magnet?.peers ?? [],
+      ...(entry.magnet?.name !== undefined ? { name: entry.magnet.name } : {}),
+    };
+    const { torrent } = await openTorrent(
+      await resolveSource(source),
+      {
+        ...o,
+        filePriorities: old.filePriorities,
+        sequential: old.sequential,
+        firstLastPiecePriority: old.firstLastPiecePriority,
+      },
+      true,
+    );
+    entry.torrent = torrent;
+    this.#watch(entry);
+    if (!entry.paused && torrent.state !== "error") torrent.start();
+    await this.#save();
+  }
+
   /** Announces to the torrent's trackers now. */
   reannounce(infoHashHex: string): void {
     this.#entry(infoHashHex).torrent.announceNow();
@@ -625,6 +662,7 @@ export class Client extends EventEmitter<ClientEvents> {
         lsd: this.#lsdWanted,
       }),
       (err) => this.#warn(err),
+      { keepLastGood: this.#o.keepLastGoodSession === true },
     );
     const saved = await persistence.load();
     this.#persistence = persistence;

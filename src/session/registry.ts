@@ -22,7 +22,8 @@ export interface TorrentEntry {
   torrent: Torrent;
   /** When it was added, ms since the Unix epoch (kept across restarts). */
   readonly addedAt: number;
-  readonly downloadDir: string;
+  /** Where its files are (move() changes it). */
+  downloadDir: string;
   /** The user paused it (it stays paused across restarts). */
   paused: boolean;
   readonly limits: TorrentLimits;

@@ -54,12 +54,13 @@ export class SessionPersistence {
     clock: Clock,
     current: () => CurrentSession,
     failed: (err: unknown) => void,
+    opts: { keepLastGood?: boolean } = {},
   ) {
     this.#dataDir = dataDir;
     this.#clock = clock;
     this.#current = current;
     this.#failed = failed;
-    this.store = new SessionStore(dataDir);
+    this.store = new SessionStore(dataDir, opts);
     this.copies = new TorrentFileStore(dataDir);
   }
 

@@ -84,3 +84,40 @@ test("damaged entries are skipped with one warning; the rest loads", async () =>
   ]);
   assert.equal(existsSync(join(d, "session.json.bad")), false);
 });
+
+test("keepLastGood: a damaged or missing session.json comes back from its last good copy, said in one warning", async () => {
+  const d = mkdtempSync(join(dir, "last-good-"));
+  const store = new SessionStore(d, { keepLastGood: true });
+  const first: PersistedSession = { ...session, torrents: [session.torrents[0]!] };
+  await store.save(first);
+  assert.equal(existsSync(join(d, "session.json.prev")), false, "nothing good to keep yet");
+  await store.save(session);
+  const prev = JSON.parse(readFileSync(join(d, "session.json.prev"), "utf8"));
+  assert.deepEqual(prev.torrents, first.torrents, "the replaced file is the last good copy");
+
+  // Cut short by a disk error: the last good copy is loaded, the damaged file kept.
+  writeFileSync(join(d, "session.json"), '{"version":1,"torr');
+  const loaded = await new SessionStore(d, { keepLastGood: true }).load();
+  assert.deepEqual(loaded.session, first);
+  assert.equal(loaded.warnings.length, 1);
+  assert.match(
+    loaded.warnings[0]!,
+    /is damaged \(it is not JSON.*recovered 1 torrent from its last good copy .*session\.json\.prev; the damaged file is kept as .*session\.json\.bad/,
+  );
+  assert.equal(readFileSync(join(d, "session.json.bad"), "utf8"), '{"version":1,"torr');
+  assert.deepEqual(
+    JSON.parse(readFileSync(join(d, "session.json"), "utf8")).torrents,
+    first.torrents,
+  );
+
+  // Killed between moving the old file aside and writing the new one.
+  rmSync(join(d, "session.json"));
+  const again = await new SessionStore(d, { keepLastGood: true }).load();
+  assert.deepEqual(again.session, first);
+  assert.match(again.warnings[0]!, /it is missing.*recovered 1 torrent/);
+
+  // Without the option nothing changes: the damaged file costs the session.
+  writeFileSync(join(d, "session.json"), "garbage");
+  const plain = await new SessionStore(d).load();
+  assert.equal(plain.session, undefined);
+});

@@ -8,8 +8,12 @@
  * edited by hand) costs its torrents, never the start: it is kept as
  * session.json.bad, one warning says so, and the session starts empty.
  * Entries that make no sense are skipped, with one warning for all of them.
+ *
+ * With `keepLastGood` (the daemon's choice), each write first moves the
+ * file it replaces, known good, to session.json.prev: a damaged or missing
+ * session.json is then recovered from that copy, with a warning that says so.
  */
-import { copyFile, readFile } from "node:fs/promises";
+import { copyFile, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { FILE_PRIORITIES, type FilePriority } from "../torrent/index.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
@@ -69,64 +73,70 @@ export interface LoadedSession {
   warnings: string[];
 }
 
+export const LAST_GOOD_SUFFIX = ".prev";
+
 export class SessionStore {
   readonly path: string;
+  readonly #keepLastGood: boolean;
+  /** session.json is known whole (loaded as one, or written by us): it may become the last good copy. */
+  #currentGood = false;
   /** The last write begun; the next waits for it (they share the temporary file). */
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, opts: { keepLastGood?: boolean } = {}) {
     this.path = join(dataDir, SESSION_FILE);
+    this.#keepLastGood = opts.keepLastGood === true;
   }
 
   async load(): Promise<LoadedSession> {
-    let text: string;
-    try {
-      text = await readFile(this.path, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT")
-        return { session: undefined, warnings: [] };
-      throw err;
+    const text = await readIfThere(this.path);
+    if (text === undefined) {
+      // A crash between moving the old file aside and writing the new one.
+      if (this.#keepLastGood) {
+        const prev = await this.#lastGood("it is missing");
+        if (prev) return prev;
+      }
+      return { session: undefined, warnings: [] };
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      return this.#damaged(`it is not JSON (${(err as Error).message})`);
+    const parsed = parseSession(text, this.path);
+    if (typeof parsed === "string") {
+      const prev = this.#keepLastGood ? await this.#lastGood(parsed) : undefined;
+      return prev ?? this.#damaged(parsed);
     }
-    const file = value as Partial<SessionFile> | null;
-    if (typeof file !== "object" || file === null || !Array.isArray(file.torrents)) {
-      return this.#damaged("it has no list of torrents");
-    }
-    if (file.version !== SESSION_VERSION) {
-      return this.#damaged(`its version is ${String(file.version)}, not ${SESSION_VERSION}`);
-    }
-    const warnings: string[] = [];
-    const torrents = file.torrents.map(validTorrent);
-    const skipped = torrents.filter((t) => t === undefined).length;
-    if (skipped > 0) {
-      warnings.push(
-        `${this.path}: ${skipped} damaged torrent entr${skipped === 1 ? "y" : "ies"} skipped`,
-      );
-    }
-    const settings = file.settings as Partial<SessionSettings> | undefined;
-    return {
-      session: {
-        settings: {
-          uploadLimit: rate(settings?.uploadLimit),
-          downloadLimit: rate(settings?.downloadLimit),
-          ...(typeof settings?.lsd === "boolean" ? { lsd: settings.lsd } : {}),
-        },
-        torrents: torrents.filter((t) => t !== undefined),
-      },
-      warnings,
-    };
+    this.#currentGood = true;
+    return parsed;
+  }
+
+  /** The last good copy, when it is one; the warning names both files. */
+  async #lastGood(why: string): Promise<LoadedSession | undefined> {
+    const prevPath = `${this.path}${LAST_GOOD_SUFFIX}`;
+    const text = await readIfThere(prevPath);
+    if (text === undefined) return undefined;
+    const parsed = parseSession(text, prevPath);
+    if (typeof parsed === "string") return undefined;
+    const bad = `${this.path}.bad`;
+    const kept = why === "it is missing" ? "" : `; the damaged file is kept as ${bad}`;
+    if (kept) await copyFile(this.path, bad).catch(() => {});
+    await copyFile(prevPath, this.path).catch(() => {});
+    this.#currentGood = true;
+    const n = parsed.session?.torrents.length ?? 0;
+    parsed.warnings.unshift(
+      `${this.path} is damaged (${why}): recovered ${n} torrent${n === 1 ? "" : "s"} from its last good copy ${prevPath}${kept}`,
+    );
+    return parsed;
   }
 
   /** Writes the session; writes never overlap, and each one is whole (atomic-file.ts). */
   save(session: PersistedSession): Promise<void> {
     const file: SessionFile = { version: SESSION_VERSION, ...session };
     const text = `${JSON.stringify(file, null, 2)}\n`;
-    const next = this.#writing.then(() => writeFileAtomic(this.path, text));
+    const next = this.#writing.then(async () => {
+      if (this.#keepLastGood && this.#currentGood) {
+        await rename(this.path, `${this.path}${LAST_GOOD_SUFFIX}`).catch(() => {});
+      }
+      await writeFileAtomic(this.path, text);
+      this.#currentGood = true;
+    });
     this.#writing = next.catch(() => {});
     return next;
   }
@@ -142,6 +152,50 @@ export class SessionStore {
       ],
     };
   }
+}
+
+async function readIfThere(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/** The session a file's text holds, or why it holds none. */
+function parseSession(text: string, path: string): LoadedSession | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return `it is not JSON (${(err as Error).message})`;
+  }
+  const file = value as Partial<SessionFile> | null;
+  if (typeof file !== "object" || file === null || !Array.isArray(file.torrents)) {
+    return "it has no list of torrents";
+  }
+  if (file.version !== SESSION_VERSION) {
+    return `its version is ${String(file.version)}, not ${SESSION_VERSION}`;
+  }
+  const warnings: string[] = [];
+  const torrents = file.torrents.map(validTorrent);
+  const skipped = torrents.filter((t) => t === undefined).length;
+  if (skipped > 0) {
+    warnings.push(`${path}: ${skipped} damaged torrent entr${skipped === 1 ? "y" : "ies"} skipped`);
+  }
+  const settings = file.settings as Partial<SessionSettings> | undefined;
+  return {
+    session: {
+      settings: {
+        uploadLimit: rate(settings?.uploadLimit),
+        downloadLimit: rate(settings?.downloadLimit),
+        ...(typeof settings?.lsd === "boolean" ? { lsd: settings.lsd } : {}),
+      },
+      torrents: torrents.filter((t) => t !== undefined),
+    },
+    warnings,
+  };
 }
 
 /** A rate limit as persisted: a whole number of bytes/s, 0 for none. */
