@@ -12,11 +12,28 @@
  *   api.files(ref); await api.setFiles(ref, { indices?, priority? | wanted? });
  *   await api.setPieceOrder(ref, { sequential?, firstLastPiecePriority? }); api.peers(ref); api.trackers(ref); await api.torrentFile(ref);
  *   await api.whenComplete(ref, { timeoutMs }); const stop = api.subscribe((e) => …, { types });
+ *   api.stats(); api.pieces(ref); await api.move(ref, { downloadDir });
  *   await api.index(); await api.publish({ ref } | { torrent }); await api.addFromIndex({ infoHash });
+ *
+ * The daemon's HTTP side, thin adapters over the facade: ControlPlane (one
+ * node:http handler: the guard, /api/v1 routes, SSE events, the OpenAPI
+ * document, Transmission's RPC at /transmission/rpc).
  */
+export { ControlPlane, type ControlPlaneOptions } from "./control-plane.ts";
+export { type CredentialSettings, hashPassword, verifyPassword } from "./credentials.ts";
 export { ApiError, type ApiErrorCode, toApiError } from "./errors.ts";
+export { EVENT_BACKLOG, MAX_EVENT_STREAMS } from "./event-stream.ts";
+export { MAX_JSON_BODY_BYTES } from "./http-body.ts";
+export { HTTP_STATUS, type HttpErrorCode } from "./http-errors.ts";
+export { API_PREFIX, ROUTES } from "./rest-routes.ts";
 export { ShoalApi, type ShoalApiOptions } from "./shoal-api.ts";
+export { MAX_TORRENT_FILE_BYTES } from "./torrent-url.ts";
 export { TrackerIndex } from "./tracker-index.ts";
+export {
+  SESSION_ID_HEADER,
+  TRANSMISSION_RPC_PATH,
+  type TransmissionSessionInfo,
+} from "./transmission-rpc.ts";
 export type {
   AddFromIndexRequest,
   AddRequest,
@@ -30,13 +47,16 @@ export type {
   Limits,
   LimitsRequest,
   ListRequest,
+  MoveRequest,
   PeerView,
   PieceOrderRequest,
+  PieceMap,
   PublishRequest,
   PublishResult,
   RemoveRequest,
   SessionEvent,
   SessionEventType,
+  SessionStats,
   SummaryField,
   TorrentDetail,
   TorrentRef,

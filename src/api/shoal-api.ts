@@ -6,10 +6,12 @@
  * dto.ts), names torrents by reference (a short id or a unique info-hash
  * prefix), and throws only ApiError (errors.ts) for anything but a bug.
  */
+import { isAbsolute } from "node:path";
 import { parseMetainfo } from "../metainfo/index.ts";
 import type { AddOptions, Client, TorrentSource } from "../session/index.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { addSelection, applyFilesRequest, pieceOrderOf } from "./manage-validation.ts";
+import { fetchTorrentUrl } from "./torrent-url.ts";
 import { TrackerIndex } from "./tracker-index.ts";
 import type {
   AddFromIndexRequest,
@@ -23,12 +25,15 @@ import type {
   Limits,
   LimitsRequest,
   ListRequest,
+  MoveRequest,
   PeerView,
   PieceOrderRequest,
+  PieceMap,
   PublishRequest,
   PublishResult,
   RemoveRequest,
   SessionEventType,
+  SessionStats,
   TorrentDetail,
   TorrentRef,
   TorrentSummary,
@@ -54,6 +59,7 @@ export interface ShoalApiOptions {
 export class ShoalApi {
   readonly #client: Client;
   readonly #index: TrackerIndex | undefined;
+  readonly #startedAt = Date.now();
 
   constructor(client: Client, opts: ShoalApiOptions = {}) {
     this.#client = client;
@@ -73,6 +79,19 @@ export class ShoalApi {
       await this.#client.flush();
       return this.#client.view().limits;
     });
+  }
+
+  /** The client's view with this session's transfer totals and how long it has run. */
+  stats(): SessionStats {
+    const view = this.#client.view();
+    let downloaded = 0;
+    let uploaded = 0;
+    for (const s of this.#client.summaries()) {
+      downloaded += s.downloaded;
+      uploaded += s.uploaded;
+    }
+    const secondsActive = Math.floor((Date.now() - this.#startedAt) / 1000);
+    return { ...view, downloaded, uploaded, secondsActive };
   }
 
   // ---- torrents --------------------------------------------------------------------
@@ -100,6 +119,7 @@ export class ShoalApi {
       if (kind === "torrent") source = base64Bytes(req.torrent!, "torrent");
       else if (kind === "path") source = req.path!;
       else if (kind === "magnet") source = req.magnet!;
+      else if (kind === "url") source = await fetchTorrentUrl(req.url!);
       else {
         source = { infoHash: req.infoHash!, trackers: req.trackers ?? [] };
         if (req.name !== undefined) source.name = req.name;
@@ -168,6 +188,26 @@ export class ShoalApi {
       this.#client.setTorrentLimits(hash, limitsOf(req));
       await this.#client.flush();
       return this.#client.summary(hash);
+    });
+  }
+
+  /** Moves its data to another folder (not rechecked: the resume data moves with it). */
+  async move(ref: TorrentRef, req: MoveRequest): Promise<TorrentSummary> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      if (typeof req?.downloadDir !== "string" || !isAbsolute(req.downloadDir)) {
+        throw new ApiError("invalid_input", "downloadDir: give an absolute folder");
+      }
+      await this.#client.move(hash, req.downloadDir);
+      return this.#client.summary(hash);
+    });
+  }
+
+  /** The verified pieces: a BEP 3 bitfield (first piece in the high bit), base64. */
+  pieces(ref: TorrentRef): PieceMap {
+    return guardSync(() => {
+      const d = this.#client.detail(this.#hash(ref));
+      return { pieceCount: d.pieceCount, piecesHave: d.piecesHave, bitfield: d.pieces };
     });
   }
 

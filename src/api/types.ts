@@ -4,7 +4,13 @@
  * JSON: a .torrent file travels as base64 text, torrents are named by a
  * reference (their short id, or a unique prefix of their info hash).
  */
-import type { FilePriorityName, Limits, SessionEvent, TorrentSummary } from "../session/index.ts";
+import type {
+  ClientView,
+  FilePriorityName,
+  Limits,
+  SessionEvent,
+  TorrentSummary,
+} from "../session/index.ts";
 import type { TorrentListing } from "../tracker-client/index.ts";
 
 export type {
@@ -33,6 +39,8 @@ export interface AddRequest {
   path?: string;
   /** A magnet URI (BEP 9). */
   magnet?: string;
+  /** An http(s) URL of a .torrent file, fetched by the session. */
+  url?: string;
   /** An info hash (40 hex digits): the torrent starts in its metadata state. */
   infoHash?: string;
   /** With `infoHash`: a name to show until the metadata arrives, and trackers to ask. */
@@ -61,7 +69,10 @@ export interface AddRequest {
 
 /** Adding a torrent of the tracker's index: its info hash, or a unique prefix of it. */
 export interface AddFromIndexRequest
-  extends Omit<AddRequest, "torrent" | "path" | "magnet" | "infoHash" | "name" | "trackers"> {
+  extends Omit<
+    AddRequest,
+    "torrent" | "path" | "magnet" | "url" | "infoHash" | "name" | "trackers"
+  > {
   infoHash: string;
 }
 
@@ -79,6 +90,28 @@ export interface RemoveRequest {
 }
 
 export type LimitsRequest = Partial<Limits>;
+
+export interface MoveRequest {
+  /** The folder its files go to (absolute). */
+  downloadDir: string;
+}
+
+/** Which pieces a torrent has. */
+export interface PieceMap {
+  pieceCount: number;
+  piecesHave: number;
+  /** BEP 3 bitfield of verified pieces (first piece in the high bit), base64. */
+  bitfield: string;
+}
+
+/** The client's view with this session's totals. */
+export interface SessionStats extends ClientView {
+  /** Payload bytes over every torrent since each was started this session. */
+  downloaded: number;
+  uploaded: number;
+  /** Seconds since the session started. */
+  secondsActive: number;
+}
 
 export interface WaitRequest {
   /** Give up (ApiError `timeout`) after this long. */

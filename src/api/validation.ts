@@ -81,17 +81,17 @@ export function limitsOf(req: LimitsRequest): { upload?: number; download?: numb
   return out;
 }
 
-const SOURCES = ["torrent", "path", "magnet", "infoHash"] as const;
+const SOURCES = ["torrent", "path", "magnet", "url", "infoHash"] as const;
 
 /** Which of the sources an add names (exactly one). */
 export function exactlyOneSource(req: AddRequest): (typeof SOURCES)[number] {
   if (typeof req !== "object" || req === null)
-    invalid("add: give torrent, path, magnet or infoHash");
+    invalid("add: give torrent, path, magnet, url or infoHash");
   const given = SOURCES.filter((k) => req[k] !== undefined);
   if (given.length !== 1) {
     invalid(
       given.length === 0
-        ? "add: give torrent (base64), path, magnet or infoHash"
+        ? "add: give torrent (base64), path, magnet, url or infoHash"
         : `add: give one of ${given.join(", ")}, not several`,
     );
   }
@@ -130,7 +130,7 @@ export function parseEndpoint(text: string, field: string): { host: string; port
 
 /** The session's options for an add, checked. */
 export function addOptions(
-  req: Omit<AddRequest, "torrent" | "path" | "magnet" | "infoHash">,
+  req: Omit<AddRequest, "torrent" | "path" | "magnet" | "url" | "infoHash">,
 ): AddOptions {
   const opts: AddOptions = {};
   if (req.downloadDir !== undefined) {

@@ -1,0 +1,125 @@
+/**
+ * The daemon's one HTTP handler: every request passes the guard
+ * (control-guard.ts: Host allow-list, CSRF, credentials), then goes to the
+ * REST API (`/api/v1`), its event stream, its OpenAPI document, or the
+ * Transmission RPC. A bug in a route is logged and answered 500 `internal`;
+ * it never takes the daemon down.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type Logger, silentLogger } from "../util/index.ts";
+import { ControlGuard } from "./control-guard.ts";
+import { type CredentialSettings, Credentials } from "./credentials.ts";
+import { EventStream } from "./event-stream.ts";
+import { errorOf, HTTP_STATUS, HttpError, sendError, sendJson } from "./http-errors.ts";
+import { openApiDocument } from "./openapi.ts";
+import { API_PREFIX, handleRest } from "./rest-routes.ts";
+import type { ShoalApi } from "./shoal-api.ts";
+import {
+  TRANSMISSION_RPC_PATH,
+  TransmissionRpc,
+  type TransmissionSessionInfo,
+} from "./transmission-rpc.ts";
+
+export interface ControlPlaneOptions {
+  api: ShoalApi;
+  /** The address the HTTP server listens on (a Host the guard accepts). */
+  listenHost: string;
+  allowedHosts?: readonly string[];
+  credentials?: CredentialSettings;
+  /** What Transmission's session-get reports of the daemon. */
+  sessionInfo: () => TransmissionSessionInfo;
+  logger?: Logger;
+}
+
+export class ControlPlane {
+  readonly events: EventStream;
+  readonly rpc: TransmissionRpc;
+  readonly #api: ShoalApi;
+  #guard: ControlGuard;
+  readonly #listenHost: string;
+  readonly #log: Logger;
+
+  constructor(o: ControlPlaneOptions) {
+    this.#api = o.api;
+    this.#log = o.logger ?? silentLogger;
+    this.#listenHost = o.listenHost;
+    this.#guard = this.#newGuard(o.allowedHosts, o.credentials);
+    this.events = new EventStream(o.api);
+    this.rpc = new TransmissionRpc(o.api, o.sessionInfo);
+  }
+
+  /** The node:http request listener. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#route(req, res).catch((err) => {
+      const { code, message } = errorOf(err);
+      if (code === "internal") {
+        this.#log.error("api", { error: (err as Error)?.stack ?? String(err), url: req.url });
+      }
+      if (!res.headersSent) sendError(res, code, message);
+      else res.destroy();
+    });
+  };
+
+  /** New credentials and allowed hosts (the daemon's config reloaded). */
+  secure(allowedHosts?: readonly string[], credentials?: CredentialSettings): void {
+    this.#guard = this.#newGuard(allowedHosts, credentials);
+  }
+
+  #newGuard(allowedHosts?: readonly string[], credentials?: CredentialSettings): ControlGuard {
+    return new ControlGuard({
+      listenHost: this.#listenHost,
+      allowedHosts: allowedHosts ?? [],
+      credentials: new Credentials(credentials ?? {}),
+    });
+  }
+
+  close(): void {
+    this.events.close();
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://control.invalid");
+    } catch {
+      throw new HttpError("invalid_input", "the request's path is not a URL");
+    }
+    await this.#guard.check(req);
+    const path = url.pathname;
+    if (path === TRANSMISSION_RPC_PATH || path === `${TRANSMISSION_RPC_PATH}/`) {
+      await this.rpc.handle(req, res);
+      return;
+    }
+    if (path === `${API_PREFIX}/events`) {
+      if (req.method !== "GET") throw new HttpError("method_not_allowed", "GET the events");
+      this.events.open(req, res, url);
+      return;
+    }
+    if (path === `${API_PREFIX}/openapi.json`) {
+      sendJson(res, 200, openApiDocument());
+      return;
+    }
+    if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
+      try {
+        await handleRest(this.#api, req, res, url);
+      } catch (err) {
+        if (err instanceof URIError)
+          throw new HttpError("invalid_input", "bad %-escape in the path");
+        throw err;
+      }
+      return;
+    }
+    if (path === "/" && req.method === "GET") {
+      sendJson(res, 200, {
+        name: "shoal",
+        api: API_PREFIX,
+        openapi: `${API_PREFIX}/openapi.json`,
+        rpc: TRANSMISSION_RPC_PATH,
+      });
+      return;
+    }
+    throw new HttpError("route_not_found", `no route ${path.slice(0, 200)}`);
+  }
+}
+
+export { HTTP_STATUS };

@@ -1,0 +1,97 @@
+/**
+ * The OpenAPI 3.1 document of `/api/v1`, served at `/api/v1/openapi.json`.
+ * Paths come from the route table (rest-routes.ts), so the two cannot
+ * drift apart; the descriptions and schemas are written here.
+ */
+import { HTTP_STATUS } from "./http-errors.ts";
+import { API_PREFIX, ROUTES } from "./rest-routes.ts";
+
+const SUMMARIES: Record<string, string> = {
+  "GET /session": "The client's stats: rates, counts, this session's totals",
+  "GET /session/settings": "The settings that can change live (global limits) and the peer port",
+  "PUT /session/settings":
+    "Set the global limits: {limits: {upload, download}} in bytes/s, 0 for none",
+  "GET /torrents": "Every torrent; ?fields=id,name,state picks fields",
+  "POST /torrents":
+    "Add a torrent: JSON {torrent (base64) | magnet | url, downloadDir?, paused?, uploadLimit?, downloadLimit?, peers?, verify?} or the .torrent as application/x-bittorrent (?paused=&downloadDir=)",
+  "GET /torrents/{ref}": "One torrent in detail (ref: short id or info-hash prefix)",
+  "DELETE /torrents/{ref}": "Remove a torrent; ?deleteData=true deletes its files too",
+  "POST /torrents/{ref}/pause": "Pause",
+  "POST /torrents/{ref}/resume": "Resume",
+  "POST /torrents/{ref}/recheck": "Hash every piece on disk again",
+  "POST /torrents/{ref}/reannounce": "Announce to its trackers now",
+  "POST /torrents/{ref}/move": "Move its data: {downloadDir} (absolute)",
+  "PUT /torrents/{ref}/limits":
+    "Its own limits: {upload?, download?} in bytes/s, 0 for only the global ones",
+  "GET /torrents/{ref}/files": "Its files with their progress",
+  "GET /torrents/{ref}/peers": "Its connected peers",
+  "GET /torrents/{ref}/trackers": "Its trackers and their last answers",
+  "GET /torrents/{ref}/pieces": "Its piece map: a BEP 3 bitfield, base64",
+  "GET /torrents/{ref}/torrent-file": "Its .torrent file, base64",
+};
+
+export function openApiDocument(): unknown {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const errorCodes = Object.keys(HTTP_STATUS);
+  for (const r of ROUTES) {
+    const path = r.path.replace(/:(\w+)/g, "{$1}");
+    const op: Record<string, unknown> = {
+      summary: SUMMARIES[`${r.method} ${path}`] ?? "",
+      responses: {
+        [String(r.status ?? 200)]: { description: "JSON" },
+        default: { $ref: "#/components/responses/Error" },
+      },
+    };
+    if (path.includes("{ref}")) {
+      op.parameters = [{ name: "ref", in: "path", required: true, schema: { type: "string" } }];
+    }
+    paths[`${API_PREFIX}${path}`] ??= {};
+    paths[`${API_PREFIX}${path}`]![r.method.toLowerCase()] = op;
+  }
+  paths[`${API_PREFIX}/events`] = {
+    get: {
+      summary:
+        "Server-Sent Events: every session event (added, metadata, state, completed, error, warning, removed) with an id, stats once a second; Last-Event-ID resumes, a `reset` event means fetch again; ?peers=1 adds peer events",
+      responses: { "200": { description: "text/event-stream" } },
+    },
+  };
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "shoal daemon",
+      version: "1",
+      description:
+        "A thin HTTP adapter over shoal's api facade. Rates and limits in bytes/s, times in ms since the epoch. Errors: {error: {code, message}} with the status of its code.",
+    },
+    servers: [{ url: "/" }],
+    security: [{ basic: [] }, { bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: {
+        basic: { type: "http", scheme: "basic" },
+        bearer: { type: "http", scheme: "bearer" },
+      },
+      responses: {
+        Error: {
+          description: `An error; code → status: ${errorCodes.map((c) => `${c} ${HTTP_STATUS[c as keyof typeof HTTP_STATUS]}`).join(", ")}`,
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                properties: {
+                  error: {
+                    type: "object",
+                    properties: {
+                      code: { type: "string", enum: errorCodes },
+                      message: { type: "string" },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}

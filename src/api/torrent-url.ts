@@ -1,0 +1,25 @@
+/**
+ * Adding a torrent by URL: the .torrent is fetched with the tracker
+ * client's bounded GET (http and https only, a deadline, a few redirects,
+ * at most MAX_TORRENT_FILE_BYTES), and must answer 200.
+ */
+import { httpGet } from "../tracker-client/index.ts";
+import { ApiError } from "./errors.ts";
+
+/** A .torrent larger than this is refused (one of a 100 GiB torrent with 16 KiB pieces is ~120 KiB). */
+export const MAX_TORRENT_FILE_BYTES = 8 * 1024 * 1024;
+const FETCH_TIMEOUT_MS = 30_000;
+
+export async function fetchTorrentUrl(url: string): Promise<Buffer> {
+  if (!/^https?:\/\//i.test(url)) {
+    throw new ApiError("invalid_input", `url: '${url.slice(0, 100)}' is not an http(s) URL`);
+  }
+  const reply = await httpGet(url, {
+    maxBytes: MAX_TORRENT_FILE_BYTES,
+    timeoutMs: FETCH_TIMEOUT_MS,
+  });
+  if (reply.status !== 200) {
+    throw new ApiError("failed", `url: the server answered ${reply.status}`);
+  }
+  return reply.body;
+}

@@ -1,0 +1,371 @@
+/**
+ * Transmission's RPC at `/transmission/rpc`, so transmission-remote, remote
+ * GUIs and media managers drive shoal unchanged: a JSON request
+ * `{method, arguments, tag}` answered `{result, arguments, tag}` (HTTP 200
+ * even when `result` is an error, as Transmission does). Every request must
+ * carry the X-Transmission-Session-Id this daemon handed out in a 409 reply:
+ * a browser on another site cannot read that header, so it cannot forge a
+ * request (Transmission's own CSRF defence). Torrents are named by their
+ * short id (Transmission's `id`) or info hash (`hashString`).
+ */
+import { randomBytes } from "node:crypto";
+import { statfs } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { isAbsolute } from "node:path";
+import { ApiError } from "./errors.ts";
+import { readBody } from "./http-body.ts";
+import type { ShoalApi } from "./shoal-api.ts";
+import { TORRENT_FIELDS, TorrentFacts } from "./transmission-torrent.ts";
+import type { AddRequest, TorrentSummary } from "./types.ts";
+
+export const TRANSMISSION_RPC_PATH = "/transmission/rpc";
+export const SESSION_ID_HEADER = "x-transmission-session-id";
+/** Transmission 3.00's RPC version: the one whose meanings this adapter follows. */
+const RPC_VERSION = 16;
+/** A request is a method and a few ids or a base64 .torrent. */
+const MAX_RPC_BODY_BYTES = 12 * 1024 * 1024;
+const KB = 1000;
+
+/** What the session-get answer says of the daemon besides the facade's views. */
+export interface TransmissionSessionInfo {
+  configDir: string;
+  downloadDir: string;
+  dht: boolean;
+  pex: boolean;
+  lsd: boolean;
+  peerLimitGlobal: number;
+  peerLimitPerTorrent: number;
+}
+
+type Args = Record<string, unknown>;
+type Method = (args: Args) => Promise<Args> | Args;
+
+class RpcError extends Error {}
+
+export class TransmissionRpc {
+  readonly sessionId = randomBytes(24).toString("base64url");
+  readonly #api: ShoalApi;
+  readonly #info: () => TransmissionSessionInfo;
+  /** Transmission keeps a limit's value while it is off: so do we, for the GUIs. */
+  #speedLimitDown = 100;
+  #speedLimitUp = 100;
+  readonly #methods: Record<string, Method>;
+
+  constructor(api: ShoalApi, info: () => TransmissionSessionInfo) {
+    this.#api = api;
+    this.#info = info;
+    this.#methods = {
+      "session-get": (a) => this.#sessionGet(a),
+      "session-set": (a) => this.#sessionSet(a),
+      "session-stats": () => this.#sessionStats(),
+      "session-close": () => ({}),
+      "torrent-get": (a) => this.#torrentGet(a),
+      "torrent-add": (a) => this.#torrentAdd(a),
+      "torrent-start": (a) => this.#each(a, (r) => this.#api.resume(r)),
+      "torrent-start-now": (a) => this.#each(a, (r) => this.#api.resume(r)),
+      "torrent-stop": (a) => this.#each(a, (r) => this.#api.pause(r)),
+      "torrent-verify": (a) => this.#each(a, (r) => this.#api.recheck(r)),
+      "torrent-reannounce": (a) => this.#each(a, (r) => this.#api.reannounce(r)),
+      "torrent-remove": (a) =>
+        this.#each(a, (r) => this.#api.remove(r, { deleteData: a["delete-local-data"] === true })),
+      "torrent-set": (a) => this.#torrentSet(a),
+      "torrent-set-location": (a) => this.#setLocation(a),
+      "free-space": (a) => this.#freeSpace(a),
+      "port-test": () => ({ "port-is-open": false }),
+      "blocklist-update": () => ({ "blocklist-size": 0 }),
+      "queue-move-top": () => ({}),
+      "queue-move-up": () => ({}),
+      "queue-move-down": () => ({}),
+      "queue-move-bottom": () => ({}),
+    };
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.headers[SESSION_ID_HEADER] !== this.sessionId) {
+      req.resume();
+      this.#send(
+        res,
+        409,
+        "<h1>409: Conflict</h1><p>Your request had an invalid session-id header.</p>",
+        "text/html",
+      );
+      return;
+    }
+    if (req.method !== "POST") {
+      this.#send(res, 405, JSON.stringify({ result: "use POST" }));
+      return;
+    }
+    let request: { method?: unknown; arguments?: unknown; tag?: unknown };
+    try {
+      const body = await readBody(req, MAX_RPC_BODY_BYTES);
+      request = JSON.parse(body.toString("utf8"));
+      if (typeof request !== "object" || request === null) throw new Error("not an object");
+    } catch (err) {
+      const tooLarge = (err as { code?: string }).code === "payload_too_large";
+      this.#send(
+        res,
+        tooLarge ? 413 : 400,
+        JSON.stringify({ result: tooLarge ? "request too large" : "invalid JSON" }),
+      );
+      return;
+    }
+    const reply: Args = { result: "success", arguments: {} };
+    if (typeof request.tag === "number" && Number.isInteger(request.tag)) reply.tag = request.tag;
+    const method = typeof request.method === "string" ? this.#methods[request.method] : undefined;
+    if (!method) {
+      reply.result = "method name not recognized";
+    } else {
+      const args = request.arguments;
+      try {
+        if (
+          args !== undefined &&
+          (typeof args !== "object" || args === null || Array.isArray(args))
+        ) {
+          throw new RpcError("arguments must be an object");
+        }
+        reply.arguments = await method((args ?? {}) as Args);
+      } catch (err) {
+        if (!(err instanceof RpcError || err instanceof ApiError)) throw err;
+        reply.result = err.message;
+      }
+    }
+    this.#send(res, 200, JSON.stringify(reply));
+  }
+
+  #send(res: ServerResponse, status: number, body: string, type = "application/json"): void {
+    res.writeHead(status, {
+      "content-type": `${type}; charset=UTF-8`,
+      "content-length": Buffer.byteLength(body),
+      [SESSION_ID_HEADER]: this.sessionId,
+    });
+    res.end(body);
+  }
+
+  // ---- torrents --------------------------------------------------------------------
+
+  /** The torrents `ids` names: all when absent; an id, a hash, or a list of them. */
+  #select(args: Args): TorrentSummary[] {
+    const all = this.#api.list();
+    const ids = args.ids;
+    if (ids === undefined) return all;
+    if (ids === "recently-active") {
+      return all.filter((s) => s.downloadRate > 0 || s.uploadRate > 0);
+    }
+    const list = Array.isArray(ids) ? ids : [ids];
+    return all.filter((s) =>
+      list.some((x) => x === s.id || (typeof x === "string" && x.toLowerCase() === s.infoHash)),
+    );
+  }
+
+  async #each(args: Args, run: (infoHash: string) => Promise<unknown>): Promise<Args> {
+    for (const s of this.#select(args)) await run(s.infoHash);
+    return {};
+  }
+
+  #torrentGet(args: Args): Args {
+    const fields = args.fields;
+    if (!Array.isArray(fields) || !fields.every((f) => typeof f === "string")) {
+      throw new RpcError("no fields specified");
+    }
+    const known = fields.filter((f) => TORRENT_FIELDS[f] !== undefined);
+    const torrents = this.#select(args).map((s) => {
+      const facts = new TorrentFacts(this.#api, s);
+      const out: Args = {};
+      for (const f of known) out[f] = TORRENT_FIELDS[f]!(facts);
+      return out;
+    });
+    return { torrents };
+  }
+
+  async #torrentAdd(args: Args): Promise<Args> {
+    const req: AddRequest = {};
+    const { filename, metainfo } = args;
+    if (typeof metainfo === "string" && metainfo !== "") req.torrent = metainfo;
+    else if (typeof filename === "string" && filename !== "") {
+      if (filename.startsWith("magnet:")) req.magnet = filename;
+      else if (/^https?:\/\//i.test(filename)) req.url = filename;
+      else req.path = filename;
+    } else throw new RpcError("no filename or metainfo specified");
+    const dir = args["download-dir"];
+    if (typeof dir === "string" && dir !== "") {
+      if (!isAbsolute(dir)) throw new RpcError("download directory path is not absolute");
+      req.downloadDir = dir;
+    }
+    if (typeof args.paused === "boolean") req.paused = args.paused;
+    try {
+      const s = await this.#api.add(req);
+      return { "torrent-added": { id: s.id, name: s.name, hashString: s.infoHash } };
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "duplicate") {
+        const hash = /\b([0-9a-f]{40})\b/.exec(err.message)?.[1];
+        const s = hash ? this.#api.list().find((x) => x.infoHash === hash) : undefined;
+        if (s) return { "torrent-duplicate": { id: s.id, name: s.name, hashString: s.infoHash } };
+      }
+      throw err;
+    }
+  }
+
+  async #torrentSet(args: Args): Promise<Args> {
+    const torrents = this.#select(args);
+    const limits: { upload?: number; download?: number } = {};
+    const rate = (limited: unknown, value: unknown): number | undefined => {
+      if (limited === false) return 0;
+      if (typeof value === "number" && Number.isInteger(value) && value >= 0) {
+        return limited === undefined && value === 0 ? 0 : value * KB;
+      }
+      return undefined;
+    };
+    const down = rate(args.downloadLimited, args.downloadLimit);
+    const up = rate(args.uploadLimited, args.uploadLimit);
+    if (down !== undefined) limits.download = down;
+    if (up !== undefined) limits.upload = up;
+    for (const key of [
+      "files-wanted",
+      "files-unwanted",
+      "priority-high",
+      "priority-low",
+      "priority-normal",
+    ]) {
+      const v = args[key];
+      if (Array.isArray(v) && v.length > 0) {
+        throw new RpcError(`${key}: shoal does not select files yet`);
+      }
+    }
+    const location = args.location;
+    for (const s of torrents) {
+      if (Object.keys(limits).length > 0) await this.#api.setTorrentLimits(s.infoHash, limits);
+      if (typeof location === "string") await this.#api.move(s.infoHash, { downloadDir: location });
+    }
+    return {};
+  }
+
+  async #setLocation(args: Args): Promise<Args> {
+    const location = args.location;
+    if (typeof location !== "string" || !isAbsolute(location)) {
+      throw new RpcError("new location path is not absolute");
+    }
+    if (args.move !== true)
+      throw new RpcError("shoal moves the data with the location (move: true)");
+    for (const s of this.#select(args)) await this.#api.move(s.infoHash, { downloadDir: location });
+    return {};
+  }
+
+  // ---- the session -----------------------------------------------------------------
+
+  #sessionGet(args: Args): Args {
+    const info = this.#info();
+    const view = this.#api.client();
+    const all: Args = {
+      "alt-speed-enabled": false,
+      "alt-speed-down": 50,
+      "alt-speed-up": 50,
+      "blocklist-enabled": false,
+      "blocklist-size": 0,
+      "cache-size-mb": 4,
+      "config-dir": info.configDir,
+      "dht-enabled": info.dht,
+      "download-dir": info.downloadDir,
+      "download-queue-enabled": false,
+      "download-queue-size": 5,
+      encryption: "tolerated",
+      "idle-seeding-limit": 30,
+      "idle-seeding-limit-enabled": false,
+      "incomplete-dir": info.downloadDir,
+      "incomplete-dir-enabled": false,
+      "lpd-enabled": info.lsd,
+      "peer-limit-global": info.peerLimitGlobal,
+      "peer-limit-per-torrent": info.peerLimitPerTorrent,
+      "peer-port": view.port,
+      "peer-port-random-on-start": false,
+      "pex-enabled": info.pex,
+      "port-forwarding-enabled": false,
+      "queue-stalled-enabled": false,
+      "rename-partial-files": false,
+      "rpc-version": RPC_VERSION,
+      "rpc-version-minimum": 1,
+      "script-torrent-done-enabled": false,
+      "seed-queue-enabled": false,
+      "seed-queue-size": 10,
+      seedRatioLimit: 2,
+      seedRatioLimited: false,
+      "speed-limit-down":
+        view.limits.download > 0 ? Math.round(view.limits.download / KB) : this.#speedLimitDown,
+      "speed-limit-down-enabled": view.limits.download > 0,
+      "speed-limit-up":
+        view.limits.upload > 0 ? Math.round(view.limits.upload / KB) : this.#speedLimitUp,
+      "speed-limit-up-enabled": view.limits.upload > 0,
+      "start-added-torrents": true,
+      "trash-original-torrent-files": false,
+      units: {
+        "speed-units": ["kB/s", "MB/s", "GB/s", "TB/s"],
+        "speed-bytes": KB,
+        "size-units": ["kB", "MB", "GB", "TB"],
+        "size-bytes": KB,
+        "memory-units": ["KiB", "MiB", "GiB", "TiB"],
+        "memory-bytes": 1024,
+      },
+      "utp-enabled": false,
+      version: "3.00 (shoal 0.1.0)",
+    };
+    const fields = args.fields;
+    if (!Array.isArray(fields)) return all;
+    return Object.fromEntries(Object.entries(all).filter(([k]) => fields.includes(k)));
+  }
+
+  async #sessionSet(args: Args): Promise<Args> {
+    const view = this.#api.client();
+    const kbps = (key: string): number | undefined => {
+      const v = args[key];
+      if (v === undefined) return undefined;
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+        throw new RpcError(`${key}: not a rate in kB/s`);
+      return v;
+    };
+    const down = kbps("speed-limit-down");
+    const up = kbps("speed-limit-up");
+    if (down !== undefined) this.#speedLimitDown = down;
+    if (up !== undefined) this.#speedLimitUp = up;
+    const downOn =
+      args["speed-limit-down-enabled"] ??
+      (down !== undefined ? view.limits.download > 0 : undefined);
+    const upOn =
+      args["speed-limit-up-enabled"] ?? (up !== undefined ? view.limits.upload > 0 : undefined);
+    const limits: { upload?: number; download?: number } = {};
+    if (typeof downOn === "boolean") limits.download = downOn ? this.#speedLimitDown * KB : 0;
+    if (typeof upOn === "boolean") limits.upload = upOn ? this.#speedLimitUp * KB : 0;
+    if (Object.keys(limits).length > 0) await this.#api.setLimits(limits);
+    return {};
+  }
+
+  #sessionStats(): Args {
+    const st = this.#api.stats();
+    const totals = {
+      uploadedBytes: st.uploaded,
+      downloadedBytes: st.downloaded,
+      filesAdded: st.torrents,
+      sessionCount: 1,
+      secondsActive: st.secondsActive,
+    };
+    return {
+      activeTorrentCount: st.downloading + st.seeding,
+      downloadSpeed: Math.round(st.downloadRate),
+      pausedTorrentCount: st.paused,
+      torrentCount: st.torrents,
+      uploadSpeed: Math.round(st.uploadRate),
+      "cumulative-stats": totals,
+      "current-stats": totals,
+    };
+  }
+
+  async #freeSpace(args: Args): Promise<Args> {
+    const path = args.path;
+    if (typeof path !== "string" || !isAbsolute(path))
+      throw new RpcError("directory path is not absolute");
+    try {
+      const st = await statfs(path);
+      return { path, "size-bytes": st.bavail * st.bsize, total_size: st.blocks * st.bsize };
+    } catch (err) {
+      throw new RpcError(`${path}: ${(err as NodeJS.ErrnoException).code ?? "cannot be read"}`);
+    }
+  }
+}
