@@ -58,7 +58,8 @@ export const MODULES: Record<string, ModuleRule> = {
   session: { layer: 5, imports: [...LOWER_ENGINE, "torrent"] },
   api: { layer: 6, imports: ["session", "tracker-client", "metainfo", "util"] },
   daemon: { layer: 7, imports: ["*"] },
-  cli: { layer: 7, imports: ["*"] },
+  // Above the daemon: `shoal daemon` starts it, the client commands talk to it.
+  cli: { layer: 8, imports: ["*"] },
 };
 
 /** Modules in layers 0–2 are the protocol itself: written here, no npm packages. */

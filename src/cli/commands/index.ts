@@ -51,6 +51,16 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./shell.ts")).shellCommand,
   },
   {
+    name: "daemon",
+    summary: "run many torrents in one long-running process with an HTTP API",
+    load: async () => (await import("./daemon.ts")).daemonCommand,
+  },
+  {
+    name: "config",
+    summary: "print the daemon's effective settings, or hash an API password",
+    load: async () => (await import("./config.ts")).configCommand,
+  },
+  {
     name: "demo",
     summary: "a tracker, a seeder and four leechers on loopback, with the live console",
     load: async () => (await import("./demo.ts")).demoCommand,

@@ -1,0 +1,82 @@
+/** `shoal daemon`: many torrents in one long-running process, driven over HTTP. */
+import { parseArgs } from "node:util";
+import { createTextLogger, Daemon } from "../../daemon/index.ts";
+import { createJsonLogger, type Logger } from "../../util/index.ts";
+import type { Command } from "../command.ts";
+import { UsageError } from "../io.ts";
+import { DAEMON_FLAG_HELP, DAEMON_FLAG_OPTIONS, effectiveConfig } from "./daemon-flags.ts";
+
+const HELP = `Usage: shoal daemon [--data-dir <dir>] [--download-dir <dir>] [--port <n>] [--api-port <n>] [options]
+
+Runs in the foreground with every torrent of its data dir: they are kept
+(session.json, the .torrent files, resume data) and come back, without
+rechecking, on the next start. Drive it over HTTP: the API at /api/v1 (see
+/api/v1/openapi.json), live events at /api/v1/events, Transmission's RPC at
+/transmission/rpc (transmission-remote and its GUIs work), or with
+'shoal add', 'shoal ls', 'shoal pause' and the other client commands.
+
+Logs go to stderr. SIGTERM or Ctrl-C stops it cleanly (trackers told,
+everything written); SIGHUP reads the config file again (limits,
+credentials; what needs a restart is logged).
+
+Options:
+${DAEMON_FLAG_HELP}
+Example:
+  shoal daemon --download-dir ~/Downloads --port 51413 --api-port 9091
+  transmission-remote 9091 -l
+`;
+
+export const daemonCommand: Command = {
+  name: "daemon",
+  help: HELP,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: DAEMON_FLAG_OPTIONS,
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const config = await effectiveConfig(values, io);
+    const write = (line: string) => io.stderr.write(line);
+    const logger: Logger =
+      config.log.format === "json"
+        ? createJsonLogger(config.log.level, write)
+        : createTextLogger(config.log.level, write);
+    const daemon = await Daemon.start(config, logger);
+    return new Promise<number>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) {
+          logger.warn("stopping at once", { signal });
+          process.exit(130);
+        }
+        stopping = true;
+        logger.info("stopping", { signal });
+        daemon.stop().then(
+          () => finish(0),
+          (err) => {
+            logger.error("stop failed", { error: (err as Error).message });
+            finish(1);
+          },
+        );
+      };
+      const reload = () => {
+        effectiveConfig(values, io)
+          .then((next) => daemon.reload(next))
+          .catch((err) => logger.error("config not reloaded", { error: (err as Error).message }));
+      };
+      const onTerm = () => stop("SIGTERM");
+      const onInt = () => stop("SIGINT");
+      process.on("SIGTERM", onTerm);
+      process.on("SIGINT", onInt);
+      process.on("SIGHUP", reload);
+      const finish = (code: number) => {
+        process.off("SIGTERM", onTerm);
+        process.off("SIGINT", onInt);
+        process.off("SIGHUP", reload);
+        resolve(code);
+      };
+    });
+  },
+};

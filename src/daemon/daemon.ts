@@ -1,0 +1,198 @@
+/**
+ * The daemon: one Client holding every torrent, persisted in the data dir
+ * (session.json with its last good copy, the .torrent copies, resume data)
+ * and restored on start, and the control plane (HTTP API, events,
+ * Transmission RPC) on its own port, 127.0.0.1 unless credentials are set.
+ * start() and stop() are the whole life; reload() applies a re-read config.
+ */
+import { mkdir } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { isIP } from "node:net";
+import { ControlPlane, ShoalApi } from "../api/index.ts";
+import { Client, type ClientOptions } from "../session/index.ts";
+import type { Logger } from "../util/index.ts";
+import { ConfigError, type DaemonConfig } from "./config.ts";
+
+/** Slow or stuck HTTP clients lose their socket, not the daemon's memory. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+const MAX_API_CONNECTIONS = 256;
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
+}
+
+/** DESIGN.md: the control plane is on loopback unless someone must log in to it. */
+export function checkControlPlaneSecurity(c: DaemonConfig): void {
+  const secured = Boolean(c.api.passwordHash) || c.api.tokens.length > 0;
+  if (!isLoopback(c.api.host) && !secured) {
+    throw new ConfigError(
+      "insecure_api",
+      `the API on ${c.api.host} would be open to the network: set [api] username and password-hash, or tokens (or listen on 127.0.0.1)`,
+    );
+  }
+}
+
+function parseEndpoint(text: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:[\]]+):(\d+)$/.exec(text);
+  const port = Number(m?.[2]);
+  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError("bad_value", `[peer] dht-bootstrap: '${text}' is not host:port`);
+  }
+  return { host: m[1]!, port };
+}
+
+export class Daemon {
+  readonly client: Client;
+  readonly api: ShoalApi;
+  readonly control: ControlPlane;
+  readonly #server: Server;
+  readonly #log: Logger;
+  #config: DaemonConfig;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(config: DaemonConfig, client: Client, server: Server, log: Logger) {
+    this.#config = config;
+    this.client = client;
+    this.#server = server;
+    this.#log = log;
+    this.api = new ShoalApi(client);
+    this.control = new ControlPlane({
+      api: this.api,
+      listenHost: config.api.host,
+      allowedHosts: config.api.allowedHosts,
+      credentials: config.api,
+      sessionInfo: () => ({
+        configDir: this.#config.dataDir,
+        downloadDir: this.#config.downloadDir,
+        dht: this.#config.dht,
+        pex: this.#config.pex,
+        lsd: this.client.localDiscovery,
+        peerLimitGlobal: this.#config.maxConnections,
+        peerLimitPerTorrent: this.#config.maxPeersPerTorrent,
+      }),
+      logger: log,
+    });
+    server.on("request", this.control.handle);
+  }
+
+  /** The API's address (its port when 0 was asked for). */
+  get apiAddress(): { host: string; port: number } {
+    const a = this.#server.address();
+    return typeof a === "object" && a ? { host: a.address, port: a.port } : { host: "", port: 0 };
+  }
+
+  get config(): DaemonConfig {
+    return this.#config;
+  }
+
+  static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
+    checkControlPlaneSecurity(config);
+    await mkdir(config.downloadDir, { recursive: true });
+    const o: ClientOptions = {
+      dataDir: config.dataDir,
+      downloadDir: config.downloadDir,
+      port: config.port,
+      maxConnections: config.maxConnections,
+      maxPeersPerTorrent: config.maxPeersPerTorrent,
+      torrentDefaults: { pex: config.pex },
+      persist: true,
+      lock: true,
+      keepLastGoodSession: true,
+      logger: log,
+    };
+    if (config.host) o.host = config.host;
+    if (config.uploadLimit !== undefined) o.uploadLimit = config.uploadLimit;
+    if (config.downloadLimit !== undefined) o.downloadLimit = config.downloadLimit;
+    if (config.lsd !== undefined) o.lsd = config.lsd;
+    if (config.dht) o.dht = { bootstrap: config.dhtBootstrap.map(parseEndpoint) };
+    const client = await Client.start(o);
+    const server = createServer({
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+    });
+    server.maxConnections = MAX_API_CONNECTIONS;
+    const daemon = new Daemon(config, client, server, log);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(config.api.port, config.api.host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      const began = performance.now();
+      const { restored, warnings } = await client.restore();
+      for (const w of warnings) log.warn("session", { warning: w });
+      const api = daemon.apiAddress;
+      log.info("started", {
+        torrents: restored.length,
+        restoreMs: Math.round(performance.now() - began),
+        peerPort: client.port,
+        api: `http://${api.host.includes(":") ? `[${api.host}]` : api.host}:${api.port}`,
+        dataDir: config.dataDir,
+      });
+    } catch (err) {
+      daemon.control.close();
+      server.close();
+      await client.close();
+      throw err;
+    }
+    return daemon;
+  }
+
+  /**
+   * Applies a re-read config: limits, peer sources' switches that can
+   * change live, credentials and allowed hosts; what needs a restart
+   * (ports, addresses, folders) is said in a log line.
+   */
+  async reload(next: DaemonConfig): Promise<void> {
+    checkControlPlaneSecurity({ ...next, api: { ...next.api, host: this.#config.api.host } });
+    const before = this.#config;
+    const limits: { upload?: number; download?: number } = {};
+    if (next.uploadLimit !== undefined) limits.upload = next.uploadLimit;
+    if (next.downloadLimit !== undefined) limits.download = next.downloadLimit;
+    if (Object.keys(limits).length > 0) await this.api.setLimits(limits);
+    this.control.secure(next.api.allowedHosts, next.api);
+    const restart = (
+      [
+        ["data-dir", before.dataDir, next.dataDir],
+        ["download-dir", before.downloadDir, next.downloadDir],
+        ["[peer] port", before.port, next.port],
+        ["[peer] address", before.host, next.host],
+        ["[peer] dht", before.dht, next.dht],
+        ["[peer] pex", before.pex, next.pex],
+        ["[peer] lsd", before.lsd, next.lsd],
+        ["[api] address", before.api.host, next.api.host],
+        ["[api] port", before.api.port, next.api.port],
+      ] as const
+    )
+      .filter(([, a, b]) => a !== b)
+      .map(([name]) => name);
+    // What stays as it runs is kept as it runs, so `config` and session-get tell the truth.
+    this.#config = {
+      ...before,
+      api: { ...next.api, host: before.api.host, port: before.api.port },
+      uploadLimit: next.uploadLimit,
+      downloadLimit: next.downloadLimit,
+      log: next.log,
+    } as DaemonConfig;
+    this.#log.info(
+      "config reloaded",
+      restart.length > 0 ? { needsRestart: restart.join(", ") } : {},
+    );
+  }
+
+  /** Graceful: the API closed, torrents' `stopped` announces, resume data and the session written. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.control.close();
+      const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      this.#server.closeAllConnections();
+      await closed;
+      await this.client.close();
+      this.#log.info("stopped");
+    })();
+    return this.#stopping;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * `shoal daemon` as a process: it logs to stderr (text or JSON lines),
+ * stops cleanly on SIGTERM, reloads its config file on SIGHUP, brings its
+ * torrents back on the next start without rechecking them, and recovers a
+ * damaged session file from its last good copy with a log line saying so.
+ * `shoal config` prints the effective settings; a config mistake is one line.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { Children, freePorts, NODE, SHOAL_CLI, TempDirs, waitFor } from "../interop/helpers.ts";
+import { call, makeSeededTorrent } from "./daemon-helpers.ts";
+
+const dirs = new TempDirs();
+const children = new Children();
+after(async () => {
+  await children.stopAll();
+  await dirs.removeAll();
+});
+
+function startDaemon(args: string[], env: NodeJS.ProcessEnv) {
+  return children.start(NODE, [SHOAL_CLI, "daemon", ...args], {
+    name: "shoal daemon",
+    env: { ...process.env, ...env },
+    timeoutMs: 60_000,
+  });
+}
+
+test("SIGTERM stops cleanly, SIGHUP reloads, torrents come back without a recheck, a damaged session is recovered", async () => {
+  const root = await dirs.make("daemon-proc");
+  const [peerPort, apiPort] = await freePorts(2);
+  const configFile = join(root, "config.toml");
+  const downloads = join(root, "downloads");
+  writeFileSync(
+    configFile,
+    `# test\ndownload-dir = "${downloads}"\n[peer]\naddress = "127.0.0.1"\n[limits]\nupload = "100kB"\n`,
+  );
+  const env = { XDG_CONFIG_HOME: join(root, "cfg") };
+  const args = [
+    "--config",
+    configFile,
+    "--data-dir",
+    join(root, "data"),
+    "--port",
+    String(peerPort),
+    "--api-port",
+    String(apiPort),
+  ];
+  const base = `http://127.0.0.1:${apiPort}`;
+
+  const shown = spawnSync(NODE, [SHOAL_CLI, "config", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.match(shown.stdout, new RegExp(`download-dir = "${downloads}"`));
+  assert.match(shown.stdout, /upload = 100000/);
+  assert.match(shown.stdout, new RegExp(`\\[api\\]\\naddress = "127.0.0.1"\\nport = ${apiPort}`));
+
+  let daemon = startDaemon([...args, "--log", "json"], env);
+  const started = JSON.parse((await daemon.waitForLine(/"msg":"started"/, 20_000)).input!);
+  assert.equal(started.torrents, 0);
+  const t = await makeSeededTorrent(downloads, "kept");
+  const added = await call(base, "POST", "/api/v1/torrents", {
+    json: { torrent: t.torrent.toString("base64") },
+  });
+  assert.equal(added.status, 201);
+  const paused = await makeSeededTorrent(downloads, "kept-paused");
+  await call(base, "POST", "/api/v1/torrents", {
+    json: { torrent: paused.torrent.toString("base64"), paused: true },
+  });
+  assert.deepEqual((await call(base, "GET", "/api/v1/session/settings")).body.limits, {
+    upload: 100_000,
+    download: 0,
+  });
+
+  writeFileSync(
+    configFile,
+    `download-dir = "${downloads}"\n[peer]\naddress = "127.0.0.1"\n[limits]\nupload = "250kB"\ndownload = "1MB"\n`,
+  );
+  daemon.kill("SIGHUP");
+  await daemon.waitForLine(/"msg":"config reloaded"/, 10_000);
+  assert.deepEqual((await call(base, "GET", "/api/v1/session/settings")).body.limits, {
+    upload: 250_000,
+    download: 1_000_000,
+  });
+
+  daemon.kill("SIGTERM");
+  assert.deepEqual(await daemon.exited, { code: 0, signal: null });
+  assert.ok(daemon.lines.some((l) => /"msg":"stopped"/.test(l)));
+
+  // Back with both, in their states, their pieces from resume data.
+  daemon = startDaemon(args, env);
+  await daemon.waitForLine(/ info +started torrents=2 /, 20_000);
+  const list = (await call(base, "GET", "/api/v1/torrents?fields=name,state,piecesHave")).body;
+  assert.deepEqual(list, [
+    { name: "kept", state: "seeding", piecesHave: 3 },
+    { name: "kept-paused", state: "paused", piecesHave: 3 },
+  ]);
+  daemon.kill("SIGINT");
+  assert.equal((await daemon.exited).code, 0);
+
+  // A session file cut short: recovered from its last good copy, said once.
+  const sessionPath = join(root, "data", "session.json");
+  writeFileSync(sessionPath, readFileSync(sessionPath, "utf8").slice(0, 40));
+  daemon = startDaemon(args, env);
+  const line = await daemon.waitForLine(/session\.json is damaged/, 20_000);
+  assert.match(line.input!, /recovered 2 torrents from its last good copy/);
+  await daemon.waitForLine(/started torrents=2/, 20_000);
+  await waitFor(
+    "the restored torrents",
+    async () =>
+      (await call(base, "GET", "/api/v1/torrents")).body.length === 2 ? true : undefined,
+    5000,
+  );
+  await daemon.stop();
+});
+
+test("a config mistake is one line and exit 1; the API refuses to open to the network without credentials", async () => {
+  const root = await dirs.make("daemon-bad");
+  const configFile = join(root, "config.toml");
+  writeFileSync(configFile, "[peer]\nprot = 1\n");
+  const bad = spawnSync(NODE, [SHOAL_CLI, "daemon", "--config", configFile], { encoding: "utf8" });
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr, `shoal daemon: ${configFile}: unknown key [peer] prot\n`);
+  writeFileSync(configFile, `data-dir = "${join(root, "data")}"\n[api]\naddress = "0.0.0.0"\n`);
+  const open = spawnSync(
+    NODE,
+    [SHOAL_CLI, "daemon", "--config", configFile, "--port", "0", "--api-port", "0"],
+    { encoding: "utf8" },
+  );
+  assert.equal(open.status, 1);
+  assert.match(
+    open.stderr,
+    /^shoal daemon: the API on 0\.0\.0\.0 would be open to the network: set \[api\] username and password-hash, or tokens/,
+  );
+  assert.equal(open.stderr.split("\n").length, 2, "one line");
+  const missing = spawnSync(NODE, [SHOAL_CLI, "config", "--config", join(root, "nope.toml")], {
+    encoding: "utf8",
+  });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^shoal config: cannot read config file .*nope\.toml: ENOENT\n$/);
+});
