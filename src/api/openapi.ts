@@ -13,7 +13,7 @@ const SUMMARIES: Record<string, string> = {
     "Set the global limits: {limits: {upload, download}} in bytes/s, 0 for none",
   "GET /torrents": "Every torrent; ?fields=id,name,state picks fields",
   "POST /torrents":
-    "Add a torrent: JSON {torrent (base64) | magnet | url, downloadDir?, paused?, uploadLimit?, downloadLimit?, peers?, verify?} or the .torrent as application/x-bittorrent (?paused=&downloadDir=)",
+    "Add a torrent: JSON {torrent (base64) | magnet | url, downloadDir?, paused?, uploadLimit?, downloadLimit?, peers?, verify?, files? (indices to download), filePriorities?, sequential?, firstLastPiecePriority?} or the .torrent as application/x-bittorrent (?paused=&downloadDir=)",
   "GET /torrents/{ref}": "One torrent in detail (ref: short id or info-hash prefix)",
   "DELETE /torrents/{ref}": "Remove a torrent; ?deleteData=true deletes its files too",
   "POST /torrents/{ref}/pause": "Pause",
@@ -23,7 +23,10 @@ const SUMMARIES: Record<string, string> = {
   "POST /torrents/{ref}/move": "Move its data: {downloadDir} (absolute)",
   "PUT /torrents/{ref}/limits":
     "Its own limits: {upload?, download?} in bytes/s, 0 for only the global ones",
-  "GET /torrents/{ref}/files": "Its files with their progress",
+  "GET /torrents/{ref}/files": "Its files with their progress, priority and whether wanted",
+  "PUT /torrents/{ref}/files":
+    "Select files: {indices? (all when absent), priority? (skip, low, normal, high) | wanted?}; the files after",
+  "PUT /torrents/{ref}/piece-order": "Piece order: {sequential?, firstLastPiecePriority?}",
   "GET /torrents/{ref}/peers": "Its connected peers",
   "GET /torrents/{ref}/trackers": "Its trackers and their last answers",
   "GET /torrents/{ref}/pieces": "Its piece map: a BEP 3 bitfield, base64",

@@ -10,7 +10,7 @@ import { mediaType, readBody, readJsonObject } from "./http-body.ts";
 import { HttpError, sendJson } from "./http-errors.ts";
 import type { ShoalApi } from "./shoal-api.ts";
 import { MAX_TORRENT_FILE_BYTES } from "./torrent-url.ts";
-import type { AddRequest, LimitsRequest } from "./types.ts";
+import type { AddRequest, FilesRequest, LimitsRequest, PieceOrderRequest } from "./types.ts";
 
 export const API_PREFIX = "/api/v1";
 
@@ -94,6 +94,22 @@ export const ROUTES: Route[] = [
     },
   },
   { method: "GET", path: "/torrents/:ref/files", handler: (c) => c.api.files(ref(c)) },
+  {
+    method: "PUT",
+    path: "/torrents/:ref/files",
+    handler: async (c) => {
+      const body = await readJsonObject(c.req);
+      return c.api.setFiles(ref(c), body as FilesRequest);
+    },
+  },
+  {
+    method: "PUT",
+    path: "/torrents/:ref/piece-order",
+    handler: async (c) => {
+      const body = await readJsonObject(c.req);
+      return c.api.setPieceOrder(ref(c), body as PieceOrderRequest);
+    },
+  },
   { method: "GET", path: "/torrents/:ref/peers", handler: (c) => c.api.peers(ref(c)) },
   { method: "GET", path: "/torrents/:ref/trackers", handler: (c) => c.api.trackers(ref(c)) },
   { method: "GET", path: "/torrents/:ref/pieces", handler: (c) => c.api.pieces(ref(c)) },

@@ -192,6 +192,17 @@ export class TransmissionRpc {
       req.downloadDir = dir;
     }
     if (typeof args.paused === "boolean") req.paused = args.paused;
+    const unwanted = args["files-unwanted"];
+    if (Array.isArray(unwanted) && unwanted.length > 0) {
+      // Transmission's add takes the files to leave out; shoal's, a priority per file.
+      if (!unwanted.every((i) => Number.isSafeInteger(i) && i >= 0 && i < 1_000_000)) {
+        throw new RpcError("files-unwanted: give a list of file indices");
+      }
+      const n = Math.max(...(unwanted as number[])) + 1;
+      req.filePriorities = Array.from({ length: n }, (_, i) =>
+        (unwanted as number[]).includes(i) ? "skip" : "normal",
+      );
+    }
     try {
       const s = await this.#api.add(req);
       return { "torrent-added": { id: s.id, name: s.name, hashString: s.infoHash } };
@@ -219,24 +230,41 @@ export class TransmissionRpc {
     const up = rate(args.uploadLimited, args.uploadLimit);
     if (down !== undefined) limits.download = down;
     if (up !== undefined) limits.upload = up;
-    for (const key of [
-      "files-wanted",
-      "files-unwanted",
-      "priority-high",
-      "priority-low",
-      "priority-normal",
-    ]) {
-      const v = args[key];
-      if (Array.isArray(v) && v.length > 0) {
-        throw new RpcError(`${key}: shoal does not select files yet`);
-      }
-    }
     const location = args.location;
     for (const s of torrents) {
+      await this.#selectFiles(s, args);
       if (Object.keys(limits).length > 0) await this.#api.setTorrentLimits(s.infoHash, limits);
       if (typeof location === "string") await this.#api.move(s.infoHash, { downloadDir: location });
     }
     return {};
+  }
+
+  /**
+   * files-wanted/-unwanted and priority-high/-low/-normal: file indices, an
+   * empty list meaning every file (as Transmission reads them). A priority
+   * given to an unwanted file leaves it unwanted, as in Transmission.
+   */
+  async #selectFiles(s: TorrentSummary, args: Args): Promise<void> {
+    const indices = (key: string): number[] | undefined => {
+      const v = args[key];
+      if (v === undefined) return undefined;
+      if (!Array.isArray(v) || !v.every((i) => Number.isSafeInteger(i) && i >= 0)) {
+        throw new RpcError(`${key}: give a list of file indices`);
+      }
+      return v.length === 0 ? this.#api.files(s.infoHash).map((f) => f.index) : (v as number[]);
+    };
+    const wanted = indices("files-wanted");
+    const unwanted = indices("files-unwanted");
+    if (wanted) await this.#api.setFiles(s.infoHash, { indices: wanted, wanted: true });
+    if (unwanted) await this.#api.setFiles(s.infoHash, { indices: unwanted, wanted: false });
+    for (const priority of ["high", "low", "normal"] as const) {
+      const list = indices(`priority-${priority}`);
+      if (!list) continue;
+      const files = this.#api.files(s.infoHash);
+      const keepSkipped = list.filter((i) => files[i]?.wanted !== false);
+      if (keepSkipped.length > 0)
+        await this.#api.setFiles(s.infoHash, { indices: keepSkipped, priority });
+    }
   }
 
   async #setLocation(args: Args): Promise<Args> {

@@ -66,6 +66,13 @@ function status(s: TorrentSummary): number {
   }
 }
 
+/**
+ * Transmission's tr_priority_t. It keeps a file's priority apart from
+ * whether it is wanted; shoal's `skip` is the unwanted state, shown at
+ * normal priority.
+ */
+const TR_PRIORITY: Record<FileView["priority"], number> = { skip: 0, low: -1, normal: 0, high: 1 };
+
 const seconds = (ms: number) => Math.floor(ms / 1000);
 const kb = (bytes: number) => Math.round(bytes / KB);
 
@@ -83,7 +90,8 @@ export const TORRENT_FIELDS: Record<string, Field> = {
   isFinished: () => false,
   isStalled: (f) => f.s.state === "downloading" && f.s.peers === 0,
   leftUntilDone: (f) => f.s.left,
-  sizeWhenDone: (f) => f.s.size,
+  sizeWhenDone: (f) =>
+    f.files.length === 0 ? f.s.size : f.files.reduce((n, x) => n + (x.wanted ? x.length : 0), 0),
   totalSize: (f) => f.s.size,
   percentDone: (f) => f.s.progress,
   metadataPercentComplete: (f) => (f.s.hasMetadata ? 1 : 0),
@@ -135,9 +143,14 @@ export const TORRENT_FIELDS: Record<string, Field> = {
   files: (f) =>
     f.files.map((x) => ({ name: x.path, length: x.length, bytesCompleted: x.bytesCompleted })),
   fileStats: (f) =>
-    f.files.map((x) => ({ bytesCompleted: x.bytesCompleted, wanted: true, priority: 0 })),
-  wanted: (f) => f.files.map(() => 1),
-  priorities: (f) => f.files.map(() => 0),
+    f.files.map((x) => ({
+      bytesCompleted: x.bytesCompleted,
+      wanted: x.wanted,
+      priority: TR_PRIORITY[x.priority],
+    })),
+  // Transmission 3.00 sends these as 0/1, which its own clients read.
+  wanted: (f) => f.files.map((x) => (x.wanted ? 1 : 0)),
+  priorities: (f) => f.files.map((x) => TR_PRIORITY[x.priority]),
   peers: (f) => (f.s.peers === 0 ? [] : f.peers.map(trPeer)),
   trackers: (f) =>
     f.detail.trackers.map((t, i) => ({ announce: t.url, id: i, scrape: "", tier: t.tier })),

@@ -175,6 +175,21 @@ test("Transmission RPC: the 409 session-id exchange, then torrent-get in Transmi
   );
   assert.ok(!("unknownField" in tor));
 
+  const unwant = await rpc({
+    method: "torrent-set",
+    arguments: { ids: [tor.id], "files-unwanted": [1] },
+  });
+  assert.equal(unwant.body.result, "success");
+  const files = (await call(d.base, "GET", `/api/v1/torrents/${tor.id}/files`)).body;
+  assert.deepEqual(
+    files.map((f: { wanted: boolean }) => f.wanted),
+    [true, false],
+  );
+  const after = await rpc({
+    method: "torrent-get",
+    arguments: { ids: tor.id, fields: ["wanted", "sizeWhenDone"] },
+  });
+  assert.deepEqual(after.body.arguments.torrents[0], { wanted: [1, 0], sizeWhenDone: 20_000 });
   const stop = await rpc({ method: "torrent-stop", arguments: { ids: tor.id } });
   assert.equal(stop.body.result, "success");
   assert.equal((await call(d.base, "GET", `/api/v1/torrents/${tor.id}`)).body.state, "paused");

@@ -22,7 +22,7 @@ const api = (method: string, path: string, opts?: Parameters<typeof call>[3]) =>
 
 /** The torrents as the API lists them, to prove a refused request changed nothing. */
 const snapshot = async () =>
-  (await api("GET", "/torrents?fields=infoHash,state,downloadDir,limits")).body;
+  (await api("GET", "/torrents?fields=infoHash,state,downloadDir,limits,piecesHave")).body;
 
 test("add by upload and by JSON, list with chosen fields, one in detail", async () => {
   const one = await makeSeededTorrent(d.downloadDir, "uploaded");
@@ -82,6 +82,19 @@ test("pause, resume, recheck, reannounce, limits, move, remove with data", async
       ["ops/b.bin", 1],
     ],
   );
+  const selected = await api("PUT", `/torrents/${ref}/files`, {
+    json: { indices: [1], priority: "high" },
+  });
+  assert.deepEqual(
+    selected.body.map((f: { priority: string; wanted: boolean }) => [f.priority, f.wanted]),
+    [
+      ["normal", true],
+      ["high", true],
+    ],
+  );
+  assert.equal((await api("GET", `/torrents/${ref}/files`)).body[1].priority, "high");
+  const order = await api("PUT", `/torrents/${ref}/piece-order`, { json: { sequential: true } });
+  assert.equal(order.status, 200);
   assert.deepEqual((await api("GET", `/torrents/${ref}/peers`)).body, []);
   assert.deepEqual((await api("GET", `/torrents/${ref}/trackers`)).body, []);
   const pieces = (await api("GET", `/torrents/${ref}/pieces`)).body;
@@ -172,6 +185,9 @@ test("bad input: the documented code and status, and nothing changed", async () 
     ["PUT", "/torrents/1/limits", { json: { upload: -1 } }, "invalid_input"],
     ["PUT", "/torrents/1/limits", { json: { upload: "fast" } }, "invalid_input"],
     ["POST", "/torrents/1/move", { json: { downloadDir: "relative/dir" } }, "invalid_input"],
+    ["PUT", "/torrents/1/files", { json: { indices: [7], wanted: false } }, "invalid_input"],
+    ["PUT", "/torrents/1/files", { json: { priority: "urgent" } }, "invalid_input"],
+    ["PUT", "/torrents/1/piece-order", { json: { sequential: "yes" } }, "invalid_input"],
     ["PUT", "/session/settings", { json: { port: 1 } }, "invalid_input"],
     ["DELETE", "/torrents/1?deleteData=maybe", undefined, "invalid_input"],
     ["GET", "/nowhere", undefined, "route_not_found"],
