@@ -106,6 +106,7 @@ describe("LocalPeerDiscovery (BEP 14) over the in-memory network", () => {
     assert.equal(decodeLsdAnnounce(ear.heard[1]!.bytes).host, "[ff15::efc0:988f]:6771");
     for (let i = 0; i < 10 * 60; i++) await settle(1_000); // ten minutes, second by second
     assert.equal(ear.heard.length, 2 * 3, "t = 0, 5 and 10 minutes");
+    assert.equal(a.datagramsSent, 6);
     a.remove(X);
     a.remove(Y);
     for (let i = 0; i < 10 * 60; i++) await settle(1_000);

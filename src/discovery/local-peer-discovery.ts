@@ -104,8 +104,7 @@ export class LocalPeerDiscovery extends EventEmitter<LocalPeerDiscoveryEvents> {
   #timer: TimerHandle | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   #state: "new" | "running" | "closed" = "new";
-  /** Datagrams sent, for tests and stats. */
-  sent = 0;
+  #sent = 0;
 
   constructor(o: LocalPeerDiscoveryOptions) {
     super();
@@ -162,6 +161,11 @@ export class LocalPeerDiscovery extends EventEmitter<LocalPeerDiscoveryEvents> {
     if (!this.#torrents.delete(key)) return;
     this.#schedule.remove(key);
     this.#reschedule();
+  }
+
+  /** Announces sent so far (one datagram each), over both groups. */
+  get datagramsSent(): number {
+    return this.#sent;
   }
 
   has(infoHash: InfoHash): boolean {
@@ -237,7 +241,7 @@ export class LocalPeerDiscovery extends EventEmitter<LocalPeerDiscoveryEvents> {
         infoHashes: hashes.slice(i, i + perDatagram),
         cookie: this.cookie,
       });
-      this.sent++;
+      this.#sent++;
       c.socket.send(msg, this.#groupPort, c.group, (err) => {
         if (err)
           this.#log.debug("lsd: announce not sent", { family: c.family, error: err.message });
