@@ -13,6 +13,8 @@ export type PeerErrorCode =
   | "unsolicited_pieces"
   | "duplicate_extension"
   | "transport"
+  | "mse_failed"
+  | "encryption_refused"
   | "internal";
 
 /**

@@ -1,8 +1,9 @@
 /**
  * peer: one BitTorrent peer connection (BEP 3, BEP 6 fast, BEP 10 extended).
  *
- *   const negotiated = await negotiateOutgoing(stream, { infoHash, peerId, dhtPort? });
- *   //            or await negotiateIncoming(stream, { lookup: (infoHash) => identity? });
+ *   const negotiated = await negotiateOutgoing(stream, { infoHash, peerId, dhtPort?, encryption? });
+ *   //            or await negotiateIncoming(stream, { lookup: (infoHash) => identity?, infoHashes?, encryption? });
+ *   // encryption: MSE (mse.ts) "disabled" | "enabled" | "prefer" | "required"; negotiated.encrypted says if RC4 is on
  *   const conn = new PeerConnection(negotiated, {
  *     geometry?: { pieceCount, pieceLength, totalLength }, // or setGeometry() later
  *     extensionRegistry?, listenPort, dhtPort?, clock, logger,
@@ -52,6 +53,8 @@ export {
 } from "./extension-registry.ts";
 export type { Geometry } from "./geometry.ts";
 export {
+  ENCRYPTION_POLICIES,
+  type EncryptionPolicy,
   type Identity,
   type IncomingOptions,
   type Negotiated,

@@ -1,13 +1,15 @@
 /**
  * The one step between a fresh stream and a PeerConnection, the same for
- * both directions: the BEP 3 handshakes are exchanged, the torrent (info
- * hash) and the peer (peer id) are learnt, and the stream is handed on
- * paused, with the bytes already read past the handshake. MSE (a later
- * issue) belongs here too: it would wrap the stream before the handshake.
+ * both directions: Message Stream Encryption when the policy asks for it
+ * (mse.ts), the BEP 3 handshakes, the torrent (info hash) and the peer
+ * (peer id) learnt, and the stream handed on paused (decrypting, when RC4
+ * was selected), with the bytes already read past the handshake.
  *
- * BEP 3: the initiator sends its handshake at once. The receiver of a
- * connection may wait for the initiator's before answering, which a client
- * serving several torrents must do: it answers only for a torrent it serves.
+ * BEP 3: the initiator sends its handshake at once (with MSE, inside the
+ * encrypted handshake's initial payload). The receiver of a connection may
+ * wait for the initiator's before answering, which a client serving several
+ * torrents must do: it answers only for a torrent it serves. It tells an
+ * encrypted connection from a plain one by its first 20 bytes.
  */
 import type { Transport } from "../net/index.ts";
 import { type Clock, type InfoHash, realClock } from "../util/index.ts";
@@ -20,6 +22,23 @@ import {
   WireError,
 } from "../wire/index.ts";
 import { PeerError } from "./errors.ts";
+import { type CryptoOffer, mseInitiate, mseRespond, req2Hash } from "./mse.ts";
+import { StreamReader } from "./stream-reader.ts";
+
+/**
+ * Which connections are encrypted (MSE), as Transmission and libtorrent
+ * offer it: "disabled", plaintext only; "enabled", both accepted, plaintext
+ * dialled; "prefer", both accepted, encrypted dialled (the caller redials
+ * plaintext when the peer does not speak MSE); "required", encrypted only.
+ */
+export type EncryptionPolicy = "disabled" | "enabled" | "prefer" | "required";
+
+export const ENCRYPTION_POLICIES: readonly EncryptionPolicy[] = [
+  "disabled",
+  "enabled",
+  "prefer",
+  "required",
+];
 
 /** A stream past its handshakes: what a PeerConnection is built from. */
 export interface Negotiated {
@@ -33,6 +52,8 @@ export interface Negotiated {
   leftover: Buffer;
   /** We dialled. */
   outgoing: boolean;
+  /** The payload is RC4-encrypted (MSE); false for plaintext, obfuscated handshake or not. */
+  encrypted: boolean;
 }
 
 /** Who we are on a connection. */
@@ -43,6 +64,8 @@ export interface Identity {
   extensions?: Partial<Pick<Extensions, "fast" | "extended">>;
   /** BEP 5: set the DHT bit, only when a DHT listens on this port. */
   dhtPort?: number;
+  /** MSE (default "enabled"). */
+  encryption?: EncryptionPolicy;
 }
 
 export interface NegotiateOptions {
@@ -58,9 +81,15 @@ export interface OutgoingOptions extends Identity, NegotiateOptions {
 export interface IncomingOptions extends NegotiateOptions {
   /** The torrent their handshake names: our identity for it, or undefined to refuse it. */
   lookup(infoHash: InfoHash): Identity | undefined;
+  /** The torrents we serve, for an encrypted handshake, which names its torrent only by a hash. */
+  infoHashes?(): Iterable<Uint8Array>;
+  /** The policy for a connection before its torrent is known (default "enabled"). */
+  encryption?: EncryptionPolicy;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** BEP 3: a handshake starts with 19 and "BitTorrent protocol". */
+const PROTOCOL = Buffer.concat([Buffer.from([19]), Buffer.from("BitTorrent protocol")]);
 
 /** The reserved bits an identity offers. */
 export function offeredExtensions(id: Identity): Extensions {
@@ -71,14 +100,36 @@ export function offeredExtensions(id: Identity): Extensions {
   };
 }
 
-/** We dialled: our handshake goes out at once, theirs must name the same torrent. */
+/** What a policy accepts in an encrypted handshake. */
+function cryptoOffer(policy: EncryptionPolicy): CryptoOffer {
+  return { rc4: policy !== "disabled", plaintext: policy !== "required" };
+}
+
+/**
+ * We dialled: our handshake goes out at once (inside MSE's when the policy
+ * prefers or requires encryption), theirs must name the same torrent.
+ */
 export async function negotiateOutgoing(
   stream: Transport,
   opts: OutgoingOptions,
 ): Promise<Negotiated> {
   const extensions = offeredExtensions(opts);
-  stream.write(encodeHandshake(opts.infoHash, opts.peerId, extensions));
-  const { handshake, leftover } = await readHandshake(stream, opts);
+  const ours = encodeHandshake(opts.infoHash, opts.peerId, extensions);
+  const policy = opts.encryption ?? "enabled";
+  let prefix: Buffer | undefined;
+  let encrypted = false;
+  if (policy === "prefer" || policy === "required") {
+    const mse = await mseInitiate(stream, opts.infoHash, cryptoOffer(policy), ours, {
+      clock: opts.clock ?? realClock,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
+    stream = mse.stream;
+    prefix = mse.received;
+    encrypted = mse.encrypted;
+  } else {
+    stream.write(ours);
+  }
+  const { handshake, leftover } = await readHandshake(stream, opts, prefix);
   try {
     if (!handshake.infoHash.equals(opts.infoHash)) {
       throw new PeerError(
@@ -91,15 +142,57 @@ export async function negotiateOutgoing(
     stream.destroy();
     throw err;
   }
-  return { stream, handshake, extensions, leftover, outgoing: true };
+  return { stream, handshake, extensions, leftover, outgoing: true, encrypted };
 }
 
-/** They dialled: we answer only once their handshake names a torrent we serve. */
+/**
+ * They dialled: a plain handshake or an encrypted one, told apart by the
+ * first 20 bytes; we answer only once it names a torrent we serve, and only
+ * in a way its policy accepts.
+ */
 export async function negotiateIncoming(
   stream: Transport,
   opts: IncomingOptions,
 ): Promise<Negotiated> {
-  const { handshake, leftover } = await readHandshake(stream, opts);
+  const clock = opts.clock ?? realClock;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const policy = opts.encryption ?? "enabled";
+  const reader = new StreamReader(stream, timeoutMs, clock);
+  let first: Buffer;
+  try {
+    first = Buffer.from(await reader.read(PROTOCOL.length));
+  } catch (err) {
+    stream.destroy();
+    throw err;
+  }
+  const prefix = Buffer.concat([first, reader.detach()]);
+  let encrypted = false;
+  let received: Buffer = prefix;
+  if (!first.equals(PROTOCOL)) {
+    if (policy === "disabled" || !opts.infoHashes) {
+      stream.destroy();
+      throw new WireError(
+        "bad_protocol",
+        "the peer does not speak the BitTorrent protocol (bad handshake)",
+      );
+    }
+    const hashes = opts.infoHashes;
+    const mse = await mseRespond(stream, {
+      clock,
+      timeoutMs,
+      prefix,
+      findSkey: (req2) => {
+        for (const h of hashes()) if (req2Hash(h).equals(req2)) return h;
+        return undefined;
+      },
+      offer: (skey) =>
+        cryptoOffer(opts.lookup(Buffer.from(skey) as InfoHash)?.encryption ?? policy),
+    });
+    stream = mse.stream;
+    received = mse.received;
+    encrypted = mse.encrypted;
+  }
+  const { handshake, leftover } = await readHandshake(stream, opts, received);
   let identity: Identity | undefined;
   try {
     identity = opts.lookup(handshake.infoHash);
@@ -109,6 +202,12 @@ export async function negotiateIncoming(
         `the peer is on another torrent (info hash ${handshake.infoHash.toString("hex")}, not one we serve)`,
       );
     }
+    if (!encrypted && (identity.encryption ?? policy) === "required") {
+      throw new PeerError(
+        "encryption_refused",
+        "the peer connected in plaintext; encryption is required",
+      );
+    }
     checkNotSelf(handshake, identity.peerId);
   } catch (err) {
     stream.destroy();
@@ -116,7 +215,7 @@ export async function negotiateIncoming(
   }
   const extensions = offeredExtensions(identity);
   stream.write(encodeHandshake(handshake.infoHash, identity.peerId, extensions));
-  return { stream, handshake, extensions, leftover, outgoing: false };
+  return { stream, handshake, extensions, leftover, outgoing: false, encrypted };
 }
 
 function checkNotSelf(handshake: Handshake, ourId: Uint8Array): void {
@@ -126,63 +225,36 @@ function checkNotSelf(handshake: Handshake, ourId: Uint8Array): void {
 }
 
 /**
- * Reads their 68-byte handshake, refusing a stream that is not BitTorrent on
- * its first byte. Resolves with the stream paused, so that nothing is lost
- * before its next reader listens; on failure the stream is destroyed.
+ * Reads their 68-byte handshake (after `prefix`, bytes already read),
+ * refusing a stream that is not BitTorrent on its first byte. Resolves with
+ * the stream paused, so that nothing is lost before its next reader
+ * listens; on failure the stream is destroyed.
  */
-function readHandshake(
+async function readHandshake(
   stream: Transport,
   opts: NegotiateOptions,
+  prefix?: Buffer,
 ): Promise<{ handshake: Handshake; leftover: Buffer }> {
-  const clock = opts.clock ?? realClock;
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    const finish = (err: Error | undefined, value?: { handshake: Handshake; leftover: Buffer }) => {
-      clock.clearTimeout(timer);
-      stream.off("data", onData);
-      stream.off("close", onClose);
-      stream.off("error", onError);
-      if (err) {
-        stream.destroy();
-        reject(err);
-      } else {
-        stream.pause();
-        resolve(value!);
-      }
-    };
-    const onData = (chunk: Buffer) => {
-      // A stream's chunk is only lent to us.
-      chunks.push(Buffer.from(chunk));
-      length += chunk.length;
-      if (chunks[0]![0] !== 19) {
-        finish(
-          new WireError(
-            "bad_protocol",
-            "the peer does not speak the BitTorrent protocol (bad handshake)",
-          ),
-        );
-        return;
-      }
-      if (length < HANDSHAKE_LENGTH) return;
-      const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
-      try {
-        const handshake = decodeHandshake(all.subarray(0, HANDSHAKE_LENGTH));
-        finish(undefined, { handshake, leftover: all.subarray(HANDSHAKE_LENGTH) });
-      } catch (err) {
-        finish(err as Error);
-      }
-    };
-    const onClose = () => finish(new PeerError("closed", "the peer closed the connection"));
-    const onError = (err: Error) =>
-      finish(new PeerError("transport", `connection error: ${err.message}`, { cause: err }));
-    const timer = clock.setTimeout(
-      () => finish(new PeerError("handshake_timeout", "no handshake from the peer in time")),
-      opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    );
-    stream.on("data", onData);
-    stream.on("close", onClose);
-    stream.on("error", onError);
-    stream.resume();
-  });
+  const reader = new StreamReader(
+    stream,
+    opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    opts.clock ?? realClock,
+    prefix,
+  );
+  try {
+    const pstrlen = await reader.read(1);
+    if (pstrlen[0] !== 19) {
+      throw new WireError(
+        "bad_protocol",
+        "the peer does not speak the BitTorrent protocol (bad handshake)",
+      );
+    }
+    const rest = await reader.read(HANDSHAKE_LENGTH - 1);
+    const handshake = decodeHandshake(Buffer.concat([pstrlen, rest]));
+    return { handshake, leftover: reader.detach() };
+  } catch (err) {
+    reader.detach();
+    stream.destroy();
+    throw err;
+  }
 }

@@ -73,6 +73,7 @@ export function negotiatedWith(
     handshake: decodeHandshake(encodeHandshake(INFO_HASH, ID_B, theirs)),
     extensions: { fast: true, extended: true, dht: false },
     leftover,
+    encrypted: false,
     outgoing,
   };
 }
