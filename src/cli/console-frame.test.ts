@@ -12,6 +12,7 @@ function peer(over: Partial<PeerView>): PeerView {
     peerId: `${Buffer.from("-SH0100-").toString("hex")}abcdef0123456789abcdef01`,
     client: "shoal 0.1.0",
     outgoing: true,
+    encrypted: false,
     source: "tracker",
     seed: false,
     progress: 0.5,

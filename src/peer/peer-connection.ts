@@ -75,6 +75,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   readonly #fast: boolean;
   readonly #extended: boolean;
   readonly #outgoing: boolean;
+  readonly #encrypted: boolean;
   readonly #ext: ExtendedState;
   readonly #onRegistryChange = () => this.#guard(() => this.#sendExtendedHandshake());
   #state: State = "opening";
@@ -109,6 +110,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     this.#transport = transport;
     this.#handshake = negotiated.handshake;
     this.#outgoing = negotiated.outgoing;
+    this.#encrypted = negotiated.encrypted;
     // BEP 6, BEP 10: an extension is on when both handshakes set its bit.
     this.#fast = negotiated.extensions.fast && negotiated.handshake.extensions.fast;
     this.#extended = negotiated.extensions.extended && negotiated.handshake.extensions.extended;
@@ -196,6 +198,11 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   /** We dialled the peer. */
   get outgoing(): boolean {
     return this.#outgoing;
+  }
+
+  /** The payload is RC4-encrypted (MSE). */
+  get encrypted(): boolean {
+    return this.#encrypted;
   }
   /** Both sides speak BEP 6. */
   get fast(): boolean {

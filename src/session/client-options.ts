@@ -1,6 +1,7 @@
 /** What a Client is made from, what its operations take, and what it tells. */
 
 import type { UdpNetwork } from "../net/index.ts";
+import type { EncryptionPolicy } from "../peer/index.ts";
 import type { FilePriority, Torrent, TorrentOptions } from "../torrent/index.ts";
 import type { Clock, Logger, PeerId, RandomSource } from "../util/index.ts";
 import type { ClientDhtOptions } from "./dht-source.ts";
@@ -28,6 +29,13 @@ export interface ClientOptions {
    * (with `persist`), else off; a given one wins and is kept.
    */
   lsd?: boolean;
+  /**
+   * Message Stream Encryption on peer connections (peer/negotiate.ts):
+   * "disabled", "enabled" (default: both accepted, plaintext dialled),
+   * "prefer" (encrypted dialled, plaintext when the peer has no MSE) or
+   * "required" (plaintext peers refused).
+   */
+  encryption?: EncryptionPolicy;
   /** Where UDP sockets come from (LSD's multicast); the host's network by default. */
   udp?: UdpNetwork;
   /** Most peer connections over all torrents. */

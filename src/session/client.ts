@@ -120,6 +120,8 @@ export class Client extends EventEmitter<ClientEvents> {
       clock: this.#clock,
       logger: this.#log,
       torrent: (hash) => this.get(hash),
+      infoHashes: () => this.#registry.entries().map((e) => e.torrent.infoHash),
+      encryption: o.encryption ?? "enabled",
       closed: () => this.#closed,
     });
   }
@@ -579,6 +581,7 @@ export class Client extends EventEmitter<ClientEvents> {
       logger: this.#log,
     };
     if (this.#o.random) o.random = this.#o.random;
+    if (this.#o.encryption) o.encryption = this.#o.encryption;
     // BEP 5: peers that set the DHT bit hear our node's port.
     if (this.#dht) o.dhtPort = this.#dht.port;
     return o;

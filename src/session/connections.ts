@@ -5,7 +5,7 @@
  * torrent whose info hash it names.
  */
 import type { Transport } from "../net/index.ts";
-import { negotiateIncoming } from "../peer/index.ts";
+import { type EncryptionPolicy, negotiateIncoming } from "../peer/index.ts";
 import type { Torrent } from "../torrent/index.ts";
 import type { Clock, Logger, PeerId } from "../util/index.ts";
 import { ClientError } from "./errors.ts";
@@ -22,6 +22,10 @@ export interface ConnectionGateOptions {
   logger: Logger;
   /** The torrent with this info hash (hex), if the client has it. */
   torrent(infoHashHex: string): Torrent | undefined;
+  /** Every torrent's info hash (an encrypted handshake names its torrent only by a hash of it). */
+  infoHashes(): Iterable<Uint8Array>;
+  /** MSE for incoming connections. */
+  encryption: EncryptionPolicy;
   /** Incoming streams are refused once the client is closing. */
   closed(): boolean;
 }
@@ -64,8 +68,10 @@ export class ConnectionGate {
       const negotiated = await negotiateIncoming(transport, {
         lookup: (infoHash) =>
           this.#o.torrent(infoHash.toString("hex"))?.canAccept(host, port)
-            ? { peerId: this.#o.peerId }
+            ? { peerId: this.#o.peerId, encryption: this.#o.encryption }
             : undefined,
+        infoHashes: () => this.#o.infoHashes(),
+        encryption: this.#o.encryption,
         clock: this.#o.clock,
         timeoutMs: HANDSHAKE_TIMEOUT_MS,
       });

@@ -104,6 +104,8 @@ export interface PeerView {
   client?: string;
   /** We dialled it (else it dialled us). */
   outgoing: boolean;
+  /** The connection is RC4-encrypted (MSE). */
+  encrypted: boolean;
   /** Where its address came from: tracker, pex, magnet, manual, incoming, dht, lsd. */
   source: string;
   seed: boolean;

@@ -2,6 +2,7 @@
 import type { Metainfo } from "../metainfo/index.ts";
 import type { Transport } from "../net/index.ts";
 import type {
+  EncryptionPolicy,
   ExtensionRegistry,
   Geometry,
   Identity,
@@ -37,6 +38,8 @@ export interface TorrentOptions {
   listenPort: number;
   /** BEP 5: our DHT's port, for the handshake's DHT bit and `port` messages. */
   dhtPort?: number;
+  /** MSE on this torrent's connections (default "enabled": both accepted, plaintext dialled). */
+  encryption?: EncryptionPolicy;
   /** Opens an outgoing stream (the session applies its global limits). */
   dial: (host: string, port: number) => Promise<Transport>;
   /** Where the data lives (TorrentStorage.open, files under downloadDir, by default). */
@@ -104,6 +107,7 @@ export interface TorrentEvents {
 export function identityFor(o: TorrentOptions): Identity {
   const id: Identity = { peerId: o.peerId };
   if (o.dhtPort !== undefined) id.dhtPort = o.dhtPort;
+  if (o.encryption !== undefined) id.encryption = o.encryption;
   return id;
 }
 

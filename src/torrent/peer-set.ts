@@ -10,6 +10,7 @@ import type { Transport } from "../net/index.ts";
 import {
   type Identity,
   type Negotiated,
+  type EncryptionPolicy,
   negotiateOutgoing,
   PeerConnection,
   type PeerConnectionOptions,
@@ -259,14 +260,22 @@ export class PeerSet {
 
   #dial(known: KnownPeer): void {
     const host = this.#host;
-    host
-      .dial(known.ip, known.port)
-      .then((stream) =>
+    const policy = host.identity.encryption;
+    const negotiated = (encryption: EncryptionPolicy | undefined) =>
+      host.dial(known.ip, known.port).then((stream) =>
         negotiateOutgoing(stream, {
           ...host.identity,
+          ...(encryption ? { encryption } : {}),
           infoHash: host.infoHash,
           clock: host.clock,
         }),
+      );
+    negotiated(policy)
+      .catch((err: Error & { code?: string }) =>
+        // "prefer": a peer that does not speak MSE is dialled again in plaintext.
+        policy === "prefer" && err.code === "mse_failed"
+          ? negotiated("enabled")
+          : Promise.reject(err),
       )
       .then((negotiated) => {
         this.#dialing.delete(known.key);

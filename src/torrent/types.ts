@@ -48,6 +48,8 @@ export interface PeerInfo {
   peerId: string | undefined;
   client: string | undefined;
   outgoing: boolean;
+  /** The connection is RC4-encrypted (MSE). */
+  encrypted: boolean;
   /** Where we heard of its address (a tracker, PEX, …); "incoming" for one that reached us unknown. */
   source: PeerSource;
   seed: boolean;

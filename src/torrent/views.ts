@@ -89,6 +89,7 @@ export function peerInfo(
     peerId: toHex(p.conn.peerId),
     client: s.client ?? s.clientVersion,
     outgoing: p.outgoing,
+    encrypted: p.conn.encrypted,
     source: p.known?.source ?? "incoming",
     seed: pieceCount > 0 && p.have.isComplete(),
     progress: pieceCount > 0 ? p.have.count() / pieceCount : 0,
