@@ -1,4 +1,5 @@
 /** Option helpers shared by commands: every mistake becomes a UsageError (exit 2). */
+import { ENCRYPTION_POLICIES, type EncryptionPolicy } from "../peer/index.ts";
 import { parseSize } from "../util/index.ts";
 import { UsageError } from "./io.ts";
 
@@ -59,4 +60,22 @@ export function intOption(
     throw new UsageError(`${flag}: '${text}' is not a whole number from ${min} to ${max}`);
   }
   return n;
+}
+
+/** `--encryption`: one of MSE's policies (peer/negotiate.ts), or undefined when not given. */
+export const ENCRYPTION_HELP = `      --encryption <policy>   encrypted peer connections (MSE): disabled, enabled
+                              (default: accepted, plaintext dialled), prefer
+                              (dialled encrypted, plaintext if the peer cannot)
+                              or required (plaintext peers refused)
+`;
+
+export function encryptionOption(text: string | undefined): EncryptionPolicy | undefined {
+  if (text === undefined) return undefined;
+  const policy = ENCRYPTION_POLICIES.find((p) => p === text);
+  if (!policy) {
+    throw new UsageError(
+      `--encryption: '${text}' is not a policy (disabled, enabled, prefer or required)`,
+    );
+  }
+  return policy;
 }

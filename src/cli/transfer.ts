@@ -22,7 +22,7 @@ import {
 import type { CliIO } from "./io.ts";
 import { UsageError } from "./io.ts";
 import type { startLiveConsole as StartLiveConsole } from "./live-console.ts";
-import { intOption, rateOption } from "./options.ts";
+import { ENCRYPTION_HELP, encryptionOption, intOption, rateOption } from "./options.ts";
 import { createProgressBar, piecesPerSecond } from "./progress.ts";
 
 export const TRANSFER_OPTIONS = {
@@ -33,6 +33,7 @@ export const TRANSFER_OPTIONS = {
   peer: { type: "string", multiple: true },
   "no-trackers": { type: "boolean" },
   lsd: { type: "boolean" },
+  encryption: { type: "string" },
   "upload-limit": { type: "string" },
   "download-limit": { type: "string" },
   verify: { type: "boolean" },
@@ -51,7 +52,7 @@ export const TRANSFER_HELP = `      --port <n>              TCP port for peers (
 ${DHT_HELP}      --lsd                   local peer discovery (BEP 14): announce this torrent
                               on the LAN by multicast and take the peers heard
                               there (never for a private torrent; default off)
-      --upload-limit <rate>   most bytes/s to upload (10MB, 512KiB; default no limit)
+${ENCRYPTION_HELP}      --upload-limit <rate>   most bytes/s to upload (10MB, 512KiB; default no limit)
       --download-limit <rate> most bytes/s to download
       --verify                recheck every piece on disk, ignoring resume data
       --no-direct-io          write downloaded pieces through the page cache
@@ -154,6 +155,7 @@ export async function startTransfer(
     ? rateOption("--download-limit", values["download-limit"])
     : 0;
   const dht = dhtClientOption(values);
+  const encryption = encryptionOption(values.encryption);
   const dataDir = resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env));
   // One shoal per data dir: the lock is taken before anything is read.
   const client = await Client.start({
@@ -167,6 +169,7 @@ export async function startTransfer(
     lock: true,
     ...(values.lsd ? { lsd: true } : {}),
     ...(dht ? { dht } : {}),
+    ...(encryption ? { encryption } : {}),
     torrentDefaults: {
       trackers: !values["no-trackers"],
       ...(values["no-direct-io"] ? { directIo: false } : {}),

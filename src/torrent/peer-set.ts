@@ -8,9 +8,9 @@
  */
 import type { Transport } from "../net/index.ts";
 import {
+  type EncryptionPolicy,
   type Identity,
   type Negotiated,
-  type EncryptionPolicy,
   negotiateOutgoing,
   PeerConnection,
   type PeerConnectionOptions,

@@ -9,7 +9,7 @@ import type { Command } from "../command.ts";
 import { DHT_OPTIONS, dhtClientOption } from "../dht-options.ts";
 import { displayPeerId, formatLimit } from "../format.ts";
 import { type CliIO, UsageError } from "../io.ts";
-import { rateOption } from "../options.ts";
+import { encryptionOption, rateOption } from "../options.ts";
 import { historyPath, Shell } from "../shell.ts";
 import {
   AUTO_TRACKER,
@@ -47,6 +47,8 @@ Options:
       --lsd, --no-lsd          local peer discovery (BEP 14) on or off: torrents
                                that are not private are announced on the LAN by
                                multicast; kept with the session (default off)
+      --encryption <policy>    encrypted peer connections (MSE): disabled, enabled
+                               (default), prefer or required
       --dht-bootstrap <host:port>
                                join the DHT through this node (may repeat; none
                                is built in: name your own, e.g. a \`shoal dht\`)
@@ -108,11 +110,13 @@ export const shellCommand: Command = {
         "download-limit": { type: "string" },
         lsd: { type: "boolean" },
         "no-lsd": { type: "boolean" },
+        encryption: { type: "string" },
         ...DHT_OPTIONS,
       },
     });
     if (values.lsd && values["no-lsd"]) throw new UsageError("--lsd and --no-lsd contradict");
     const lsd = values.lsd ? true : values["no-lsd"] ? false : undefined;
+    const encryption = encryptionOption(values.encryption);
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = Number(values.port ?? 6881);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -144,6 +148,7 @@ export const shellCommand: Command = {
       // Said once, kept with the session like the limits.
       ...(lsd !== undefined ? { lsd } : {}),
       ...(dht ? { dht } : {}),
+      ...(encryption ? { encryption } : {}),
       persist: true,
       lock: true,
     });
