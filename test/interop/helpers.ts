@@ -412,10 +412,18 @@ export function percentEncodeBytes(bytes: Uint8Array): string {
  */
 export async function startTransmission(
   children: Children,
-  opts: { torrent: string; dir: string; configDir: string; port: number },
+  opts: {
+    torrent: string;
+    dir: string;
+    configDir: string;
+    port: number;
+    /** More settings.json keys (e.g. "encryption": 2 for required). */
+    settings?: Record<string, unknown>;
+  },
   timeoutMs: number,
 ): Promise<Child> {
   const settings = {
+    ...opts.settings,
     "bind-address-ipv4": "127.0.0.1",
     "bind-address-ipv6": "::1",
     "blocklist-enabled": false,
@@ -463,6 +471,8 @@ export function startAria2(
     dhtPort?: number;
     /** Seed existing data (checked first) for this many minutes instead of exiting when done. */
     seedMinutes?: number;
+    /** More aria2c options (e.g. --bt-require-crypto=true). */
+    extraArgs?: string[];
   },
   timeoutMs: number,
 ): Child {
@@ -487,6 +497,7 @@ export function startAria2(
     "--console-log-level=notice",
     "--enable-color=false",
     `--stop=${Math.ceil(timeoutMs / 1000)}`,
+    ...(opts.extraArgs ?? []),
   ];
   if (opts.udpTracker) {
     args.push(`--dht-listen-port=${opts.dhtPort ?? opts.port}`);
@@ -513,6 +524,7 @@ s = lt.session({
     "enable_upnp": False, "enable_natpmp": False,
     "allow_multiple_connections_per_ip": True,
     "alert_mask": cat.error_notification | cat.tracker_notification | cat.status_notification,
+    **cfg.get("settings", {}),
 })
 atp = lt.add_torrent_params()
 atp.ti = lt.torrent_info(cfg["torrent"])
@@ -541,10 +553,18 @@ sys.exit(3)
 
 export function startLibtorrent(
   children: Children,
-  opts: { torrent: string; savePath: string; port: number; mode: "seed" | "leech" },
+  opts: {
+    torrent: string;
+    savePath: string;
+    port: number;
+    mode: "seed" | "leech";
+    /** More settings_pack keys (e.g. out_enc_policy 0: encryption forced). */
+    settings?: Record<string, unknown>;
+  },
   timeoutMs: number,
 ): Child {
   const config = {
+    settings: opts.settings ?? {},
     torrent: opts.torrent,
     save_path: opts.savePath,
     port: opts.port,
