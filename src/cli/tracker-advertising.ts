@@ -12,14 +12,20 @@ import { nodeUdp, type UdpNetwork } from "../net/index.ts";
 import { type Logger, ShoalError } from "../util/index.ts";
 import { UsageError } from "./io.ts";
 
-/** The host label of the SRV target: the host name in DNS letters, with the port, so two trackers on a host differ. */
-export function advertisedHost(port: number, host = hostname()): string {
-  const label =
-    host
-      .toLowerCase()
-      .replace(/[^a-z0-9-]+/g, "-")
-      .replace(/^-+|-+$/g, "") || "shoal";
-  return `${label.slice(0, 40)}-tracker-${port}`;
+/**
+ * The host label of the SRV target: the instance name in DNS letters. Taken
+ * from the name, not the host name, so that trackers on hosts of the same
+ * name (cloned machines, containers) keep their addresses apart, as their
+ * instance names must differ anyway; and never this host's own
+ * `<hostname>.local`, which Avahi or mDNSResponder answers for.
+ */
+export function advertisedHost(name: string): string {
+  const label = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
+  return `${label || "shoal"}-tracker`;
 }
 
 /** The default instance name: this host's name and the port. */
@@ -82,7 +88,7 @@ export async function advertiseTracker(opts: AdvertiseOptions): Promise<TrackerA
     udp: opts.udp ?? nodeUdp,
     advertisement: {
       name,
-      host: advertisedHost(opts.port),
+      host: advertisedHost(name),
       port: opts.port,
       udp: true,
       index: true,

@@ -42,7 +42,7 @@ async function watch(net: MemoryUdpNetwork) {
 function advertise(net: MemoryUdpNetwork, address: string, name: string, port: number) {
   return TrackerAdvertiser.start({
     udp: net.host(address),
-    advertisement: { name, host: advertisedHost(port, "lab"), port, udp: true, index: true },
+    advertisement: { name, host: advertisedHost(name), port, udp: true, index: true },
     addresses: () => [{ address, family: 4 }],
     families: [4],
   });
@@ -122,8 +122,9 @@ describe("finding a tracker from the CLI", () => {
     await group.close();
   });
 
-  it("names an advertised tracker after its host and port by default", () => {
+  it("names an advertised tracker after its host and port by default, its SRV target after its name", () => {
     assert.equal(defaultAdvertisedName(6969, "lab-pc.example.org"), "lab-pc-6969");
-    assert.equal(advertisedHost(6969, "Lab PC.example.org"), "lab-pc-example-org-tracker-6969");
+    assert.equal(advertisedHost("Lab PC.example.org"), "lab-pc-example-org-tracker");
+    assert.equal(advertisedHost("Ünïcode ✓"), "n-code-tracker");
   });
 });
