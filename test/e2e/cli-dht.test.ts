@@ -1,7 +1,8 @@
 /**
  * The DHT as a user drives it, on loopback: `shoal dht` as the lab's
  * bootstrap node, `shoal seed` of a trackerless torrent and `shoal get` of
- * it, both told only of that node (--dht-bootstrap). No tracker runs and no
+ * it and of its magnet link (no tr=), all told only of that node
+ * (--dht-bootstrap). No tracker runs and no
  * peer is named: the download can only find its seeder through the DHT.
  */
 import assert from "node:assert/strict";
@@ -11,7 +12,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { createTorrent } from "../../src/metainfo/index.ts";
+import { createTorrent, parseMetainfo } from "../../src/metainfo/index.ts";
 import { CliProcess } from "./shell-helpers.ts";
 
 const work = await mkdtemp(join(tmpdir(), "shoal-e2e-dht-"));
@@ -27,7 +28,7 @@ function run(args: string[]): CliProcess {
   return p;
 }
 
-test("shoal get finds a trackerless torrent's seeder through `shoal dht` alone", async () => {
+test("shoal get finds a trackerless torrent's seeder, and a magnet link's, through `shoal dht` alone", async () => {
   const node = run(["dht", "--host", "127.0.0.1", "--port", "0", "--interval", "1"]);
   const [, id, port] = await node.waitFor(
     /dht node ([0-9a-f]{40}) listening on udp 127\.0\.0\.1:(\d+)\n/,
@@ -63,7 +64,7 @@ test("shoal get finds a trackerless torrent's seeder through `shoal dht` alone",
   ]);
   const code = await Promise.race([
     get.exited,
-    new Promise<number>((r) => setTimeout(() => r(-2), 60_000)),
+    new Promise<number>((r) => setTimeout(() => r(-2), 60_000).unref()),
   ]);
   assert.equal(code, 0, `get exited ${code}\n${get.stderr}\n--- seed ---\n${seed.stderr}`);
   assert.deepEqual(readFileSync(join(work, "out", "lab.bin")), data);
@@ -77,6 +78,24 @@ test("shoal get finds a trackerless torrent's seeder through `shoal dht` alone",
   // The session kept its table for the next start.
   const saved = JSON.parse(readFileSync(join(work, "get-data", "dht.json"), "utf8"));
   assert.ok(saved.nodes.length >= 1);
+  // A magnet link with no tracker (no tr=, no x.pe=): peers and then the
+  // metadata (BEP 9) come through the DHT alone.
+  const { infoHash } = parseMetainfo(torrent);
+  const magnet = run([
+    "get",
+    `magnet:?xt=urn:btih:${infoHash.toString("hex")}`,
+    "-o",
+    join(work, "magnet-out"),
+    "--data-dir",
+    join(work, "magnet-data"),
+    ...common,
+  ]);
+  const magnetCode = await Promise.race([
+    magnet.exited,
+    new Promise<number>((r) => setTimeout(() => r(-2), 60_000).unref()),
+  ]);
+  assert.equal(magnetCode, 0, `magnet get exited ${magnetCode}\n${magnet.stderr}`);
+  assert.deepEqual(readFileSync(join(work, "magnet-out", "lab.bin")), data);
   seed.child.kill("SIGINT");
   node.child.kill("SIGINT");
   assert.equal(await node.exited, 0);
