@@ -26,6 +26,8 @@ export interface CreateOptions {
   creationDate?: number | null;
   /** BEP 19 `url-list`. */
   webSeeds?: string[];
+  /** BEP 5 `nodes`: DHT nodes to join through, for a trackerless torrent. */
+  nodes?: { host: string; port: number }[];
   /** `source` inside `info` (some private trackers require it; it changes the info hash). */
   source?: string;
   onProgress?: (hashedBytes: number, totalBytes: number) => void;
@@ -72,7 +74,7 @@ export async function createTorrent(
   path: string,
   opts: CreateOptions = {},
 ): Promise<CreatedTorrent> {
-  const { trackers, webSeeds } = checkOptions(opts);
+  const { trackers, webSeeds, nodes } = checkOptions(opts);
   opts.signal?.throwIfAborted();
   const abs = resolve(path);
   const name = basename(abs);
@@ -142,6 +144,8 @@ export async function createTorrent(
     "created by": opts.createdBy ?? CREATED_BY,
     "creation date": creationDate ?? undefined,
     info,
+    // BEP 5: a list of [host, port] pairs.
+    nodes: nodes.length > 0 ? nodes.map((n) => [n.host, n.port]) : undefined,
     // BEP 19: a multi-file torrent's web seed is a folder URL, to which
     // clients append the name and path; write it the way they will use it.
     "url-list":
@@ -167,7 +171,11 @@ function fail(message: string): never {
 }
 
 /** Validates the options before any disk work, so mistakes cost nothing. */
-function checkOptions(opts: CreateOptions): { trackers: string[][]; webSeeds: string[] } {
+function checkOptions(opts: CreateOptions): {
+  trackers: string[][];
+  webSeeds: string[];
+  nodes: { host: string; port: number }[];
+} {
   if (opts.pieceLength !== undefined) {
     const n = opts.pieceLength;
     if (!isPowerOfTwo(n) || n < MIN_PIECE_LENGTH || n > MAX_CREATE_PIECE_LENGTH) {
@@ -207,7 +215,21 @@ function checkOptions(opts: CreateOptions): { trackers: string[][]; webSeeds: st
   ] as const) {
     if (value !== undefined && typeof value !== "string") fail(`${field} must be text`);
   }
-  return { trackers, webSeeds };
+  const nodes: { host: string; port: number }[] = [];
+  for (const n of opts.nodes ?? []) {
+    if (
+      typeof n.host !== "string" ||
+      n.host === "" ||
+      !Number.isInteger(n.port) ||
+      n.port < 1 ||
+      n.port > 65535
+    ) {
+      fail(`DHT node '${String(n.host)}:${String(n.port)}' is not host:port`);
+    }
+    if (!nodes.some((m) => m.host === n.host && m.port === n.port))
+      nodes.push({ host: n.host, port: n.port });
+  }
+  return { trackers, webSeeds, nodes };
 }
 
 function checkUrl(url: string, what: string, schemes: string[]): void {

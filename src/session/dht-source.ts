@@ -229,6 +229,18 @@ export class DhtPeerSource {
   }
 }
 
+/**
+ * Up to `max` nodes of the table a session saved in `dataDir` (for a
+ * trackerless torrent's `nodes`, BEP 5); none when there is no saved table.
+ */
+export async function savedDhtNodes(
+  dataDir: string,
+  max = 8,
+): Promise<{ host: string; port: number }[]> {
+  const state = await loadState(join(dataDir, STATE_FILE));
+  return (state?.nodes ?? []).slice(0, max).map((n) => ({ host: n.address, port: n.port }));
+}
+
 async function loadState(path: string): Promise<DhtState | undefined> {
   try {
     const parsed = JSON.parse(await readFile(path, "utf8")) as DhtState;

@@ -34,7 +34,7 @@ export type {
   RestoreResult,
 } from "./client-options.ts";
 export { type DataDirLock, DataDirLockedError, lockDataDir } from "./data-dir-lock.ts";
-export { type ClientDhtOptions, DHT_SOURCE_TIMING } from "./dht-source.ts";
+export { type ClientDhtOptions, DHT_SOURCE_TIMING, savedDhtNodes } from "./dht-source.ts";
 export type {
   ClientView,
   FilePriorityName,

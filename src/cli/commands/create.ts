@@ -3,12 +3,15 @@ import { access, writeFile } from "node:fs/promises";
 import { basename, isAbsolute, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createTorrent, MAX_CREATE_PIECE_LENGTH } from "../../metainfo/index.ts";
+import { savedDhtNodes } from "../../session/index.ts";
 import { formatBytes, printable, ShoalError } from "../../util/index.ts";
 import type { Command } from "../command.ts";
+import { endpointOption } from "../dht-options.ts";
 import { type CliIO, UsageError } from "../io.ts";
 import { commaList, onePositional, sizeOption } from "../options.ts";
 import { createProgressBar } from "../progress.ts";
 import { discoverTracker, isAutoTracker, useDiscovered } from "../tracker-discovery.ts";
+import { defaultDataDir } from "../transfer.ts";
 
 const HELP = `Usage: shoal create <file|folder> -t <url> [options]
 
@@ -26,6 +29,11 @@ Options:
   -c, --comment <text>        a comment stored in the torrent
   -w, --web-seed <url[,url…]> an HTTP/FTP web seed (BEP 19); may repeat
   -s, --source <text>         a 'source' tag inside info (changes the info hash)
+      --dht-node <host:port>  a DHT node for a trackerless torrent's \`nodes\` (BEP 5;
+                              may repeat); without -t, up to 8 nodes of the
+                              table saved in --data-dir are written too
+      --data-dir <dir>        the session whose DHT table gives nodes
+                              (default ~/.local/share/shoal)
       --no-date               leave out the creation date (reproducible output)
   -o, --output <file>         where to write (default: <name>.torrent here)
   -f, --force                 overwrite the output file if it exists
@@ -51,6 +59,8 @@ export const createCommand: Command = {
         "web-seed": { type: "string", short: "w", multiple: true },
         source: { type: "string", short: "s" },
         "no-date": { type: "boolean" },
+        "dht-node": { type: "string", multiple: true },
+        "data-dir": { type: "string" },
         output: { type: "string", short: "o" },
         force: { type: "boolean", short: "f" },
       },
@@ -73,6 +83,13 @@ export const createCommand: Command = {
     // BEP 12: each -t is a tier, tried in order; URLs within a tier are peers.
     const tiers = (values.tracker ?? []).map((t) => commaList([t])).filter((t) => t.length > 0);
     const trackers = await withDiscoveredTrackers(tiers, io);
+    // BEP 5: a trackerless torrent names DHT nodes to join through; a private one never (BEP 27).
+    const named = (values["dht-node"] ?? []).map((t) => endpointOption("--dht-node", t));
+    const fromTable =
+      trackers.length === 0 && !values.private
+        ? await savedDhtNodes(resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env)))
+        : [];
+    const nodes = values.private ? [] : [...named, ...fromTable];
     const output = resolve(io.cwd, values.output ?? `${basename(target)}.torrent`);
     if (!values.force && (await exists(output))) {
       throw new ShoalError(
@@ -91,6 +108,7 @@ export const createCommand: Command = {
         ...(values.comment !== undefined && { comment: values.comment }),
         ...(values.source !== undefined && { source: values.source }),
         webSeeds: commaList(values["web-seed"]),
+        nodes,
         ...(values["no-date"] && { creationDate: null }),
         onProgress: (done, total) => bar.update(done, total),
       });
@@ -111,11 +129,15 @@ export const createCommand: Command = {
       throw err;
     }
     for (const s of skipped) io.stderr.write(`shoal create: skipped ${printable(s)}\n`);
-    if (trackers.length === 0) {
-      // Trackerless discovery (DHT, PEX) is not built yet: say what does work.
+    if (trackers.length === 0 && metainfo.nodes.length > 0) {
+      io.stderr.write(
+        "shoal create: note: no tracker given (-t); peers will come from the DHT through the " +
+          `${metainfo.nodes.length} node(s) written in the torrent, the LAN (--lsd) and --peer addresses\n`,
+      );
+    } else if (trackers.length === 0) {
       io.stderr.write(
         "shoal create: note: no tracker given (-t); peers will come only from --peer addresses, " +
-          "the LAN (--lsd), " +
+          "the LAN (--lsd), the nodes get and seed are given with --dht-bootstrap, " +
           "or a tracker added later (create it again with -t: the info hash stays the same)\n",
       );
     }
