@@ -42,6 +42,19 @@ export class TorrentFacts {
     return this.#detail;
   }
 
+  /** Transmission counts only wanted files in "size when done" and "left until done". */
+  get wantedBytes(): { size: number; left: number } {
+    if (this.files.length === 0) return { size: this.s.size, left: this.s.left };
+    let size = 0;
+    let left = 0;
+    for (const x of this.files) {
+      if (!x.wanted || x.padding) continue;
+      size += x.length;
+      left += x.length - x.bytesCompleted;
+    }
+    return { size, left };
+  }
+
   get peers(): PeerView[] {
     return this.#api.peers(this.s.infoHash);
   }
@@ -89,16 +102,18 @@ export const TORRENT_FIELDS: Record<string, Field> = {
   etaIdle: () => TR_ETA_NOT_AVAIL,
   isFinished: () => false,
   isStalled: (f) => f.s.state === "downloading" && f.s.peers === 0,
-  leftUntilDone: (f) => f.s.left,
-  sizeWhenDone: (f) =>
-    f.files.length === 0 ? f.s.size : f.files.reduce((n, x) => n + (x.wanted ? x.length : 0), 0),
+  leftUntilDone: (f) => f.wantedBytes.left,
+  sizeWhenDone: (f) => f.wantedBytes.size,
   totalSize: (f) => f.s.size,
-  percentDone: (f) => f.s.progress,
+  percentDone: (f) => {
+    const w = f.wantedBytes;
+    return w.size === 0 ? (f.s.hasMetadata ? 1 : 0) : (w.size - w.left) / w.size;
+  },
   metadataPercentComplete: (f) => (f.s.hasMetadata ? 1 : 0),
   recheckProgress: (f) => (f.s.state === "checking" ? f.s.progress : 0),
   haveValid: (f) => f.s.size - f.s.left,
   haveUnchecked: () => 0,
-  desiredAvailable: (f) => f.s.left,
+  desiredAvailable: (f) => f.wantedBytes.left,
   rateDownload: (f) => Math.round(f.s.downloadRate),
   rateUpload: (f) => Math.round(f.s.uploadRate),
   uploadRatio: (f) => f.s.ratio,
