@@ -8,8 +8,13 @@
  * fast; CPU per GiB ≤ 1.5×), and whether every download equals the source.
  * Nothing is pinned: both sides of a pair share both cores, as on a desktop.
  *
+ * --encrypted (issue 18) runs shoal → shoal plaintext, then shoal → shoal and
+ * libtorrent → libtorrent both with MSE's RC4 forced, and reports the RC4
+ * ratios (target: ≥ 1.0× libtorrent's, ≥ 0.8× shoal's own plaintext).
+ *
  * Usage: node bench/transfer.ts [--size 1GiB] [--piece-size 1MiB] [--runs 1]
- *          [--pairs shoal,libtorrent,aria2] [--timeout <s>] [--cpu-prof <dir>]
+ *          [--pairs shoal,libtorrent,aria2,shoal-rc4,libtorrent-rc4] [--encrypted]
+ *          [--timeout <s>] [--cpu-prof <dir>]
  * (or SHOAL_BENCH_TRANSFER_SIZE / _RUNS / _PAIRS). Data, torrents and
  * downloads live in a temporary folder under os.tmpdir(), removed at the end;
  * profiles (--cpu-prof) are kept in <dir>. See README, "Transfer benchmark".
@@ -46,8 +51,10 @@ const { values } = parseArgs({
     pairs: { type: "string" },
     timeout: { type: "string" },
     "cpu-prof": { type: "string" },
+    encrypted: { type: "boolean", default: false },
   },
 });
+const encrypted = values.encrypted;
 const parsedSize = parseSize(values.size ?? process.env.SHOAL_BENCH_TRANSFER_SIZE ?? "1GiB");
 if (parsedSize === undefined || parsedSize < 1 || parsedSize > 64 * GIB)
   throw new Error(`--size: not a size up to 64GiB: ${values.size}`);
@@ -58,7 +65,8 @@ if (pieceLength === undefined || (pieceLength & (pieceLength - 1)) !== 0 || piec
 }
 const runs = Number(values.runs ?? process.env.SHOAL_BENCH_TRANSFER_RUNS ?? 1);
 if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error("--runs: 1 to 20");
-const wanted = (values.pairs ?? process.env.SHOAL_BENCH_TRANSFER_PAIRS ?? "shoal,libtorrent,aria2")
+const defaultPairs = encrypted ? "shoal,shoal-rc4,libtorrent-rc4" : "shoal,libtorrent,aria2";
+const wanted = (values.pairs ?? process.env.SHOAL_BENCH_TRANSFER_PAIRS ?? defaultPairs)
   .split(",")
   .map((p) => p.trim())
   .filter((p) => p !== "");
@@ -74,7 +82,7 @@ const cpuProfDir = values["cpu-prof"] ? resolve(values["cpu-prof"]) : undefined;
 
 /** Why a pair cannot run here (its program is missing), or undefined. */
 function missing(pair: PairName): string | undefined {
-  if (pair === "libtorrent") {
+  if (pair === "libtorrent" || pair === "libtorrent-rc4") {
     const probe = spawnSync(SYSTEM_PYTHON, ["-c", "import libtorrent"], { timeout: 10_000 });
     return probe.status === 0
       ? undefined
@@ -239,8 +247,8 @@ function printReport(): void {
     log("note: the kernel refused clear_refs: seeder peak RSS includes its start-up check");
   }
 
-  const ours = best("shoal");
-  const ref = best("libtorrent");
+  const ours = best(encrypted ? "shoal-rc4" : "shoal");
+  const ref = best(encrypted ? "libtorrent-rc4" : "libtorrent");
   if (!ours || !ref) {
     log("no ratio: shoal → shoal and libtorrent → libtorrent must both have run");
     return;
@@ -260,7 +268,7 @@ function printReport(): void {
     fixed(f(ours) / f(ref), 2),
     target,
   ];
-  log("\nratios shoal → shoal / libtorrent → libtorrent:");
+  log(`\nratios shoal → shoal / libtorrent → libtorrent${encrypted ? ", both with RC4" : ""}:`);
   log(
     formatTable(
       ["figure", "shoal", "libtorrent", "ratio", "target"],
@@ -281,4 +289,12 @@ function printReport(): void {
       ],
     ),
   );
+  const plain = best("shoal");
+  if (encrypted && plain) {
+    const own = mbps(ours) / mbps(plain);
+    log(
+      `shoal with RC4 / shoal plaintext: ${fixed(mbps(ours), 0)} / ${fixed(mbps(plain), 0)} MB/s = ` +
+        `${fixed(own, 2)} (target ≥ 0.80 ${own >= 0.8 ? "met" : "NOT met"})`,
+    );
+  }
 }

@@ -126,6 +126,8 @@ export interface LibtorrentRun {
   peerPort?: number;
   /** The program gives up (exit 3) after this many seconds. */
   seconds: number;
+  /** settings_pack names over the benchmark's (e.g. forced RC4). */
+  settings?: Record<string, number | boolean>;
 }
 
 /** The command line of one libtorrent process. */
@@ -136,7 +138,7 @@ export function libtorrentCommand(run: LibtorrentRun): { command: string; args: 
     save_path: run.savePath,
     peer_port: run.peerPort ?? 0,
     seconds: run.seconds,
-    settings: libtorrentSettings(),
+    settings: { ...libtorrentSettings(), ...run.settings },
   };
   return { command: SYSTEM_PYTHON, args: ["-c", SCRIPT, JSON.stringify(cfg)] };
 }

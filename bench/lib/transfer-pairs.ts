@@ -24,12 +24,18 @@ const REPO = resolve(import.meta.dirname, "..", "..");
 const SHOAL = join(REPO, "bin", "shoal.js");
 const NODE = process.execPath;
 
-export type PairName = "shoal" | "libtorrent" | "aria2";
+export type PairName = "shoal" | "libtorrent" | "aria2" | "shoal-rc4" | "libtorrent-rc4";
 export const PAIRS: Record<PairName, string> = {
   shoal: "shoal → shoal",
   libtorrent: "libtorrent → libtorrent",
   aria2: "shoal → aria2",
+  "shoal-rc4": "shoal → shoal, RC4",
+  "libtorrent-rc4": "libtorrent → libtorrent, RC4",
 };
+
+/** MSE with RC4 on both sides (issue 18): shoal's policy, libtorrent's settings_pack. */
+const SHOAL_RC4 = ["--encryption", "required"];
+const LIBTORRENT_RC4 = { out_enc_policy: 0, in_enc_policy: 0, allowed_enc_level: 2 };
 
 export interface BenchSetup {
   /** Scratch folder for this pair's downloads and state (removed by the caller). */
@@ -90,13 +96,22 @@ interface Leecher {
   complete: Promise<{ at: number; ownSeconds: number }>;
 }
 
-/** Node arguments that write a CPU profile of a shoal process, when asked. */
+/**
+ * Node arguments of a shoal process: OpenSSL's RC4, as bin/shoal starts it,
+ * and a CPU profile when asked.
+ */
 function nodeArgs(setup: BenchSetup, tag: string): string[] {
-  if (!setup.cpuProfDir) return [];
-  return ["--cpu-prof", "--cpu-prof-dir", join(setup.cpuProfDir, tag)];
+  const rc4 = ["--openssl-legacy-provider"];
+  if (!setup.cpuProfDir) return rc4;
+  return [...rc4, "--cpu-prof", "--cpu-prof-dir", join(setup.cpuProfDir, tag)];
 }
 
-async function shoalSeeder(setup: BenchSetup, trackers: boolean, tag: string): Promise<Seeder> {
+async function shoalSeeder(
+  setup: BenchSetup,
+  trackers: boolean,
+  tag: string,
+  extra: string[] = [],
+): Promise<Seeder> {
   const dataDir = join(setup.dir, "seeder-state");
   const args = (profile: string[]) => [
     ...profile,
@@ -112,6 +127,7 @@ async function shoalSeeder(setup: BenchSetup, trackers: boolean, tag: string): P
     "--data-dir",
     dataDir,
     "-q",
+    ...extra,
   ];
   if (setup.cpuProfDir) {
     // Check once without the profiler and stop: the profiled seeder then starts
@@ -135,7 +151,13 @@ async function shoalSeeder(setup: BenchSetup, trackers: boolean, tag: string): P
   return { process, port: Number(ready.match[1]), extra: [] };
 }
 
-async function shoalLeecher(setup: BenchSetup, leechDir: string, seeder: Seeder, run: number) {
+async function shoalLeecher(
+  setup: BenchSetup,
+  leechDir: string,
+  seeder: Seeder,
+  run: number,
+  extra: string[] = [],
+) {
   const process = await PeerProcess.start({
     name: "shoal leecher",
     command: NODE,
@@ -156,6 +178,7 @@ async function shoalLeecher(setup: BenchSetup, leechDir: string, seeder: Seeder,
       "--data-dir",
       join(leechDir, ".state"),
       "-q",
+      ...extra,
     ],
     timeoutMs: setup.timeoutMs,
     rusageFile: join(setup.dir, `rusage-shoal-${run}.txt`),
@@ -166,8 +189,12 @@ async function shoalLeecher(setup: BenchSetup, leechDir: string, seeder: Seeder,
   return { process, complete };
 }
 
-async function libtorrentSeeder(setup: BenchSetup): Promise<Seeder> {
+async function libtorrentSeeder(
+  setup: BenchSetup,
+  settings: Record<string, number> = {},
+): Promise<Seeder> {
   const { command, args } = libtorrentCommand({
+    settings,
     mode: "seed",
     torrent: setup.torrent,
     savePath: setup.seedDir,
@@ -183,8 +210,15 @@ async function libtorrentSeeder(setup: BenchSetup): Promise<Seeder> {
   return { process, port: Number(ready.match[1]), extra: [] };
 }
 
-async function libtorrentLeecher(setup: BenchSetup, leechDir: string, seeder: Seeder, run: number) {
+async function libtorrentLeecher(
+  setup: BenchSetup,
+  leechDir: string,
+  seeder: Seeder,
+  run: number,
+  settings: Record<string, number> = {},
+) {
   const { command, args } = libtorrentCommand({
+    settings,
     mode: "leech",
     torrent: setup.torrent,
     savePath: leechDir,
@@ -309,8 +343,22 @@ const STARTERS: Record<
     leecher: (setup: BenchSetup, dir: string, seeder: Seeder, run: number) => Promise<Leecher>;
   }
 > = {
-  shoal: { seeder: (s) => shoalSeeder(s, false, "shoal"), leecher: shoalLeecher },
-  libtorrent: { seeder: libtorrentSeeder, leecher: libtorrentLeecher },
+  shoal: {
+    seeder: (s) => shoalSeeder(s, false, "shoal"),
+    leecher: (s, d, p, r) => shoalLeecher(s, d, p, r),
+  },
+  libtorrent: {
+    seeder: (s) => libtorrentSeeder(s),
+    leecher: (s, d, p, r) => libtorrentLeecher(s, d, p, r),
+  },
+  "shoal-rc4": {
+    seeder: (s) => shoalSeeder(s, false, "shoal-rc4", SHOAL_RC4),
+    leecher: (s, d, p, r) => shoalLeecher(s, d, p, r, SHOAL_RC4),
+  },
+  "libtorrent-rc4": {
+    seeder: (s) => libtorrentSeeder(s, LIBTORRENT_RC4),
+    leecher: (s, d, p, r) => libtorrentLeecher(s, d, p, r, LIBTORRENT_RC4),
+  },
   aria2: { seeder: aria2Seeder, leecher: aria2Leecher },
 };
 

@@ -2,7 +2,8 @@
  * A Transport whose bytes are RC4-encrypted on the wire (MSE's payload
  * stream once RC4 was selected): writes are encrypted into new memory (the
  * caller's chunks, piece data among them, are left as they are) and reads
- * are decrypted in place (a read chunk is lent to us, then lent on).
+ * are decrypted in place where that is cheaper (a read chunk is lent to us,
+ * then lent on).
  */
 import { EventEmitter } from "node:events";
 import type { Transport, TransportEvents } from "../net/index.ts";
@@ -19,10 +20,7 @@ export class EncryptedTransport extends EventEmitter<TransportEvents> implements
     this.#inner = inner;
     this.#encrypt = encrypt;
     this.#decrypt = decrypt;
-    inner.on("data", (chunk) => {
-      this.#decrypt.updateInPlace(chunk);
-      this.emit("data", chunk);
-    });
+    inner.on("data", (chunk) => this.emit("data", this.#decrypt.updateOwned(chunk)));
     inner.on("drain", () => this.emit("drain"));
     inner.on("close", () => this.emit("close"));
     inner.on("error", (err) => {

@@ -18,6 +18,8 @@ export interface StreamCipher {
   update(data: Uint8Array): Buffer;
   /** The same, in place (for memory that is ours to change). */
   updateInPlace(data: Uint8Array): void;
+  /** The same for memory we may change: the result is `data` itself or new memory, whichever is cheaper. */
+  updateOwned(data: Buffer): Buffer;
 }
 
 let openssl: boolean | undefined;
@@ -54,6 +56,9 @@ class OpenSslRc4 implements StreamCipher {
   updateInPlace(data: Uint8Array): void {
     data.set(this.#cipher.update(data));
   }
+  updateOwned(data: Buffer): Buffer {
+    return this.#cipher.update(data);
+  }
 }
 
 /** RC4 as published (key scheduling, then the PRGA xored over the data). */
@@ -79,6 +84,11 @@ export class Rc4 implements StreamCipher {
     const out = Buffer.from(data);
     this.updateInPlace(out);
     return out;
+  }
+
+  updateOwned(data: Buffer): Buffer {
+    this.updateInPlace(data);
+    return data;
   }
 
   updateInPlace(data: Uint8Array): void {
