@@ -65,6 +65,7 @@ const CLIENT_CODES: Record<string, ApiErrorCode> = {
   torrent_error: "torrent_error",
   client_closed: "unavailable",
   bad_selection: "invalid_input",
+  bad_setting: "invalid_input",
 };
 
 const TRACKER_CODES: Record<string, ApiErrorCode> = {

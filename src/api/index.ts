@@ -10,7 +10,10 @@
  *   await api.pause(ref); await api.resume(ref); await api.pauseAll(); await api.recheck(ref);
  *   await api.reannounce(ref); await api.remove(ref, { deleteData }); await api.setTorrentLimits(ref, {...});
  *   api.files(ref); await api.setFiles(ref, { indices?, priority? | wanted? });
- *   await api.setPieceOrder(ref, { sequential?, firstLastPiecePriority? }); api.peers(ref); api.trackers(ref); await api.torrentFile(ref);
+ *   await api.setPieceOrder(ref, { sequential?, firstLastPiecePriority? }); api.peers(ref);
+ *   api.manageSettings(); await api.setManageSettings({ maxActiveDownloads, maxActiveSeeds,
+ *     stalledMinutes, ratioLimit, idleLimitMinutes }); await api.moveInQueue(ref, { to });
+ *   await api.setLabels(ref, { labels }); api.labels(); await api.setSeedingGoals(ref, { ratioLimit }); api.trackers(ref); await api.torrentFile(ref);
  *   await api.whenComplete(ref, { timeoutMs }); const stop = api.subscribe((e) => …, { types });
  *   api.stats(); api.pieces(ref); await api.move(ref, { downloadDir });
  *   await api.index(); await api.publish({ ref } | { torrent }); await api.addFromIndex({ infoHash });
@@ -44,16 +47,20 @@ export type {
   FilesRequest,
   FileView,
   IndexEntry,
+  LabelsRequest,
   Limits,
   LimitsRequest,
   ListRequest,
+  ManageSettingsView,
   MoveRequest,
   PeerView,
   PieceMap,
   PieceOrderRequest,
   PublishRequest,
   PublishResult,
+  QueueMoveRequest,
   RemoveRequest,
+  SeedingGoalsRequest,
   SessionEvent,
   SessionEventType,
   SessionStats,

@@ -164,3 +164,53 @@ test("selective download through the api: only the files asked for, kept across 
   assert.deepEqual(readFileSync(join(root, "track1.flac")), content.subarray(20_000, 90_000));
   assert.equal(existsSync(join(dir, "download", partFileName(meta.infoHashHex))), false);
 });
+
+test("queue, labels and seeding goals through the api; bad input refused, nothing changed", async () => {
+  const { api } = await startClient(await tempDir(), `10.3.0.${++hosts}`);
+  const torrents = [1, 2, 3].map(() => album());
+  for (const t of torrents) {
+    await api.add({ torrent: t.bytes.toString("base64"), labels: ["music"] });
+  }
+  assert.deepEqual(await api.setManageSettings({ maxActiveDownloads: 2, ratioLimit: 1.5 }), {
+    maxActiveDownloads: 2,
+    maxActiveSeeds: 0,
+    stalledMinutes: 30,
+    ratioLimit: 1.5,
+    idleLimitMinutes: 0,
+  });
+  assert.deepEqual(api.list({ fields: ["id", "queued", "queuePosition"] }), [
+    { id: 1, queued: false, queuePosition: 0 },
+    { id: 2, queued: false, queuePosition: 1 },
+    { id: 3, queued: true, queuePosition: 2 },
+  ]);
+  const moved = await api.moveInQueue(3, { to: "top" });
+  assert.deepEqual([moved.queuePosition, moved.queued, moved.state], [0, false, "downloading"]);
+  assert.equal(api.get(2).queued, true);
+  assert.deepEqual((await api.setLabels(1, { labels: ["music", "flac"] })).labels, [
+    "music",
+    "flac",
+  ]);
+  assert.deepEqual(api.labels(), ["flac", "music"]);
+  const goals = await api.setSeedingGoals(1, { ratioLimit: 3, idleLimitMinutes: null });
+  assert.deepEqual([goals.ratioLimit, goals.idleLimitMinutes], [3, null]);
+  const back = await api.setSeedingGoals(1, { ratioLimit: "global" });
+  assert.deepEqual([back.ratioLimit, back.idleLimitMinutes], [undefined, null]);
+
+  for (const bad of [
+    () => api.setManageSettings({ maxActiveDownloads: 1.5 }),
+    () => api.setManageSettings({ ratioLimit: -1 }),
+    () => api.setManageSettings({ nope: 1 } as never),
+    () => api.moveInQueue(1, { to: "sideways" as never }),
+    () => api.moveInQueue(1, { to: -2 }),
+    () => api.setLabels(1, { labels: [""] }),
+    () => api.setLabels(1, { labels: "x" as never }),
+    () => api.setSeedingGoals(1, { ratioLimit: "lots" as never }),
+    () => api.add({ torrent: album().bytes.toString("base64"), labels: [7 as never] }),
+  ]) {
+    assert.equal(await code(bad), "invalid_input");
+  }
+  assert.equal(await code(() => api.setLabels(99, { labels: [] })), "not_found");
+  assert.equal(api.manageSettings().maxActiveDownloads, 2);
+  assert.deepEqual(api.get(1).labels, ["music", "flac"]);
+  assert.equal(api.list().length, 3);
+});

@@ -3,9 +3,15 @@
  * issue 16's "managing many torrents") before they reach the session: a
  * mistake is an ApiError `invalid_input` naming the field.
  */
-import type { AddOptions, FilePriorityName } from "../session/index.ts";
+import type { AddOptions, FilePriorityName, QueueMove, TorrentGoals } from "../session/index.ts";
 import { ApiError } from "./errors.ts";
-import type { AddRequest, FilesRequest, PieceOrderRequest } from "./types.ts";
+import type {
+  AddRequest,
+  FilesRequest,
+  PieceOrderRequest,
+  QueueMoveRequest,
+  SeedingGoalsRequest,
+} from "./types.ts";
 
 const PRIORITIES: readonly FilePriorityName[] = ["skip", "low", "normal", "high"];
 
@@ -106,5 +112,32 @@ export function addSelection(
   if (req.firstLastPiecePriority !== undefined) {
     opts.firstLastPiecePriority = flag(req.firstLastPiecePriority, "firstLastPiecePriority");
   }
+  if (req.labels !== undefined) {
+    if (!Array.isArray(req.labels)) invalid("labels: give a list of labels");
+    opts.labels = req.labels;
+  }
   return opts;
+}
+
+const MOVES: readonly QueueMove[] = ["top", "up", "down", "bottom"];
+
+export function queueMoveOf(req: QueueMoveRequest): number | QueueMove {
+  const to = (req as Partial<QueueMoveRequest> | null)?.to;
+  if (typeof to === "number" && Number.isSafeInteger(to) && to >= 0) return to;
+  if (MOVES.includes(to as QueueMove)) return to as QueueMove;
+  invalid(`to: give a queue position (0 first) or ${MOVES.join(", ")}`);
+}
+
+export function seedingGoalsOf(req: SeedingGoalsRequest): TorrentGoals {
+  if (typeof req !== "object" || req === null) invalid("give ratioLimit and/or idleLimitMinutes");
+  const out: TorrentGoals = {};
+  for (const key of ["ratioLimit", "idleLimitMinutes"] as const) {
+    const v = req[key];
+    if (v === undefined) continue;
+    if (v === "global") out[key] = undefined;
+    else if (v === null) out[key] = null;
+    else if (typeof v === "number" && Number.isFinite(v) && v >= 0) out[key] = v;
+    else invalid(`${key}: give a number ≥ 0, null (none) or "global"`);
+  }
+  return out;
 }

@@ -10,7 +10,13 @@ import { isAbsolute } from "node:path";
 import { parseMetainfo } from "../metainfo/index.ts";
 import type { AddOptions, Client, TorrentSource } from "../session/index.ts";
 import { ApiError, toApiError } from "./errors.ts";
-import { addSelection, applyFilesRequest, pieceOrderOf } from "./manage-validation.ts";
+import {
+  addSelection,
+  applyFilesRequest,
+  pieceOrderOf,
+  queueMoveOf,
+  seedingGoalsOf,
+} from "./manage-validation.ts";
 import { fetchTorrentUrl } from "./torrent-url.ts";
 import { TrackerIndex } from "./tracker-index.ts";
 import type {
@@ -22,16 +28,20 @@ import type {
   FilesRequest,
   FileView,
   IndexEntry,
+  LabelsRequest,
   Limits,
   LimitsRequest,
   ListRequest,
+  ManageSettingsView,
   MoveRequest,
   PeerView,
   PieceMap,
   PieceOrderRequest,
   PublishRequest,
   PublishResult,
+  QueueMoveRequest,
   RemoveRequest,
+  SeedingGoalsRequest,
   SessionEventType,
   SessionStats,
   TorrentDetail,
@@ -240,6 +250,55 @@ export class ShoalApi {
     return guard(async () => {
       const hash = this.#hash(ref);
       await this.#client.setPieceOrder(hash, pieceOrderOf(req));
+      return this.#client.summary(hash);
+    });
+  }
+
+  // ---- queues, seeding goals, labels ----------------------------------------------
+
+  /** The queue limits and seeding goals of the session (0: none). */
+  manageSettings(): ManageSettingsView {
+    return this.#client.managed.settings();
+  }
+
+  /** Changes queue limits and seeding goals live (kept); the settings after. */
+  async setManageSettings(req: Partial<ManageSettingsView>): Promise<ManageSettingsView> {
+    return guard(async () => {
+      if (typeof req !== "object" || req === null) {
+        throw new ApiError("invalid_input", "give the settings to change");
+      }
+      return this.#client.managed.setSettings(req);
+    });
+  }
+
+  /** Moves a torrent in the queue; its summary after. */
+  async moveInQueue(ref: TorrentRef, req: QueueMoveRequest): Promise<TorrentSummary> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      await this.#client.managed.move(hash, queueMoveOf(req));
+      return this.#client.summary(hash);
+    });
+  }
+
+  /** Replaces a torrent's labels; its summary after. */
+  async setLabels(ref: TorrentRef, req: LabelsRequest): Promise<TorrentSummary> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      await this.#client.managed.setLabels(hash, req?.labels);
+      return this.#client.summary(hash);
+    });
+  }
+
+  /** Every label in use. */
+  labels(): string[] {
+    return this.#client.managed.labels();
+  }
+
+  /** A torrent's own seeding goals; its summary after. */
+  async setSeedingGoals(ref: TorrentRef, req: SeedingGoalsRequest): Promise<TorrentSummary> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      await this.#client.managed.setSeedingGoals(hash, seedingGoalsOf(req));
       return this.#client.summary(hash);
     });
   }

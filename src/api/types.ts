@@ -18,6 +18,7 @@ export type {
   FilePriorityName,
   FileView,
   Limits,
+  ManageSettingsView,
   PeerView,
   SessionEvent,
   SessionEventType,
@@ -65,6 +66,8 @@ export interface AddRequest {
   sequential?: boolean;
   /** Fetch the first and last piece of each wanted file first. */
   firstLastPiecePriority?: boolean;
+  /** Labels to file it under. */
+  labels?: string[];
 }
 
 /** Adding a torrent of the tracker's index: its info hash, or a unique prefix of it. */
@@ -159,4 +162,20 @@ export interface FilesRequest {
 export interface PieceOrderRequest {
   sequential?: boolean;
   firstLastPiecePriority?: boolean;
+}
+
+/** Moving a torrent in the queue: to a place (0 first), or a step. */
+export interface QueueMoveRequest {
+  to: number | "top" | "up" | "down" | "bottom";
+}
+
+export interface LabelsRequest {
+  /** The torrent's labels from now on (an empty list clears them). */
+  labels: string[];
+}
+
+/** A torrent's own seeding goals: a number is its own, null none, "global" the session's. */
+export interface SeedingGoalsRequest {
+  ratioLimit?: number | null | "global";
+  idleLimitMinutes?: number | null | "global";
 }

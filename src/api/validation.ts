@@ -40,6 +40,13 @@ const SUMMARY_FIELDS: readonly SummaryField[] = [
   "leftWanted",
   "sequential",
   "firstLastPiecePriority",
+  "queuePosition",
+  "queued",
+  "labels",
+  "uploadedEver",
+  "downloadedEver",
+  "ratioLimit",
+  "idleLimitMinutes",
 ];
 
 function invalid(message: string): never {

@@ -65,6 +65,11 @@ function stats(over: Partial<TorrentSummary>): TorrentSummary {
     leftWanted: over.left ?? 0,
     sequential: false,
     firstLastPiecePriority: false,
+    queuePosition: 0,
+    queued: false,
+    labels: [],
+    uploadedEver: over.uploaded ?? 0,
+    downloadedEver: over.downloaded ?? 0,
     ...over,
   };
   return { ...s, ratio: over.ratio ?? shareRatio(s) };

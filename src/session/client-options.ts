@@ -77,6 +77,19 @@ export interface ClientOptions {
    * ones it saved in <dataDir>/dht.json. Absent: no DHT.
    */
   dht?: ClientDhtOptions;
+  /**
+   * Queues and seeding goals (queue.ts, seeding-goals.ts): at most this
+   * many torrents download / seed at once (0: no limit), a torrent that
+   * transferred nothing for `stalledMinutes` not counted; seeding stops at
+   * `ratioLimit` or after `idleSeedingLimitMinutes` without uploading (0:
+   * never). Absent: the persisted session's (with `persist`), else none;
+   * given ones win and are kept.
+   */
+  maxActiveDownloads?: number;
+  maxActiveSeeds?: number;
+  stalledMinutes?: number;
+  ratioLimit?: number;
+  idleSeedingLimitMinutes?: number;
   /** Passed to every torrent (tests shorten tracker intervals with it). */
   torrentDefaults?: Partial<TorrentOptions>;
 }
@@ -100,6 +113,8 @@ export interface AddOptions {
   sequential?: boolean;
   /** Fetch the first and last piece of each wanted file first. */
   firstLastPiecePriority?: boolean;
+  /** Labels to file it under. */
+  labels?: readonly string[];
   /** Peers to connect to besides the ones trackers give. */
   peers?: readonly { host: string; port: number }[];
   onCheckProgress?: (checked: number, total: number) => void;

@@ -50,9 +50,12 @@ import type {
 } from "./dto.ts";
 import { ClientError } from "./errors.ts";
 import { lsdFamilies, SessionLocalDiscovery } from "./local-discovery.ts";
+import { checkLabels, ManagedClient } from "./managed-client.ts";
+import type { ManagedState } from "./manager.ts";
 import { RateShares } from "./rate-shares.ts";
 import { type TorrentEntry, TorrentRegistry } from "./registry.ts";
 import { SessionPersistence } from "./session-persistence.ts";
+import type { PersistedTorrent } from "./session-store.ts";
 import { watchTorrent } from "./torrent-events.ts";
 import { torrentFileOf } from "./torrent-files.ts";
 import { openTorrent } from "./torrent-opening.ts";
@@ -79,10 +82,27 @@ export type {
 interface AddPlan extends AddOptions {
   addedAt?: number;
   restoring?: boolean;
+  /** A restored torrent's queue place, labels, goals and totals. */
+  manage?: Partial<ManagedState>;
 }
 
 /** How often the global rates are re-shared among torrents. */
 const SHARE_PERIOD_MS = 1000;
+
+/** What session.json kept of a torrent's queue place, labels, goals and totals. */
+function restoredState(p: PersistedTorrent): Partial<ManagedState> {
+  const m: Partial<ManagedState> = {
+    uploadedBefore: p.uploadedEver ?? 0,
+    downloadedBefore: p.downloadedEver ?? 0,
+    goals: {
+      ...(p.ratioLimit !== undefined ? { ratioLimit: p.ratioLimit } : {}),
+      ...(p.idleLimitMinutes !== undefined ? { idleLimitMinutes: p.idleLimitMinutes } : {}),
+    },
+  };
+  if (p.queuePosition !== undefined) m.position = p.queuePosition;
+  if (p.labels) m.labels = p.labels;
+  return m;
+}
 
 export class Client extends EventEmitter<ClientEvents> {
   readonly peerId: PeerId;
@@ -94,6 +114,8 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #lock: DataDirLock | undefined;
   #persistence: SessionPersistence | undefined;
   readonly #gate: ConnectionGate;
+  /** Queues, seeding goals, labels (managed-client.ts). */
+  readonly managed: ManagedClient;
   /** Metadata arrivals whose .torrent copy is being written (flush waits for them). */
   readonly #keepingCopies = new Set<Promise<void>>();
   #shareTimer: ReturnType<Clock["setTimeout"]> | undefined;
@@ -113,6 +135,14 @@ export class Client extends EventEmitter<ClientEvents> {
     this.peerId = o.peerId ?? generatePeerId(o.random ? randomBytesFrom(o.random) : undefined);
     this.#lsdWanted = o.lsd;
     this.#shares = new RateShares(this.#clock, o.uploadLimit ?? 0, o.downloadLimit ?? 0);
+    this.managed = new ManagedClient(o, this.#clock, {
+      entries: () => this.#registry.entries(),
+      entry: (hash) => this.#entry(hash),
+      pause: (hash) => this.pause(hash),
+      emit: (e) => this.#emit(e),
+      changed: () => this.#persistence?.request(),
+      save: () => this.#save(),
+    });
     this.#gate = new ConnectionGate({
       dialer: o.dialer ?? tcpDialer,
       maxConnections: o.maxConnections ?? 200,
@@ -215,6 +245,7 @@ export class Client extends EventEmitter<ClientEvents> {
         `'${existing.torrent.name}' (${infoHashHex}) is already added as [${existing.id}]`,
       );
     }
+    if (opts.labels) checkLabels(opts.labels);
     const limits = this.#shares.torrentLimits(opts.uploadLimit ?? 0, opts.downloadLimit ?? 0);
     const downloadDir = opts.downloadDir ?? this.#o.downloadDir;
     const torrentOptions = this.#torrentOptions(infoHashHex, downloadDir, limits);
@@ -241,6 +272,10 @@ export class Client extends EventEmitter<ClientEvents> {
       downloadDir,
       paused: Boolean(opts.paused),
       limits,
+      manage: this.managed.newState({
+        ...(opts.labels ? { labels: checkLabels(opts.labels) } : {}),
+        ...opts.manage,
+      }),
     });
     if (magnet) entry.magnet = magnet;
     if (resolved.meta && resolved.bytes && !this.#persistence) entry.bytes = resolved.bytes;
@@ -249,7 +284,7 @@ export class Client extends EventEmitter<ClientEvents> {
     if (opts.peers?.length) torrent.addPeers(opts.peers.map((p) => ({ ip: p.host, port: p.port })));
     this.emit("added", torrent);
     this.#emit({ type: "added", id: entry.id, infoHash: infoHashHex, name: torrent.name });
-    if (!opts.paused && torrent.state !== "error") torrent.start();
+    if (!opts.paused && torrent.state !== "error") this.managed.schedule(entry);
     if (this.#persistence && !opts.restoring) {
       if (resolved.meta) {
         await this.#keepCopy(infoHashHex, resolved.bytes ?? torrentFileOf(resolved.meta));
@@ -281,6 +316,7 @@ export class Client extends EventEmitter<ClientEvents> {
           ...(p.filePriorities ? { filePriorities: p.filePriorities } : {}),
           ...(p.sequential ? { sequential: true } : {}),
           ...(p.firstLastPiecePriority ? { firstLastPiecePriority: true } : {}),
+          manage: restoredState(p),
         });
       },
     );
@@ -293,7 +329,9 @@ export class Client extends EventEmitter<ClientEvents> {
   async pause(infoHashHex: string): Promise<void> {
     const entry = this.#entry(infoHashHex);
     entry.paused = true;
+    entry.manage.queued = false;
     await entry.torrent.pause();
+    this.managed.released();
     await this.#save();
   }
 
@@ -301,7 +339,7 @@ export class Client extends EventEmitter<ClientEvents> {
   async resume(infoHashHex: string): Promise<void> {
     const entry = this.#entry(infoHashHex);
     entry.paused = false;
-    entry.torrent.start();
+    this.managed.schedule(entry);
     await this.#save();
   }
 
@@ -317,6 +355,7 @@ export class Client extends EventEmitter<ClientEvents> {
       if (meta) await deleteTorrentData(meta, entry.downloadDir);
       await unlink(this.#resumePath(entry.infoHashHex)).catch(() => {});
     }
+    this.managed.released();
     this.emit("removed", entry.infoHashHex);
     this.#emit({ type: "removed", id: entry.id, infoHash: entry.infoHashHex, name: torrent.name });
     if (this.#persistence) {
@@ -338,6 +377,8 @@ export class Client extends EventEmitter<ClientEvents> {
     if (!meta) throw new ClientError("no_metadata", `'${old.name}' has no metadata to check yet`);
     if (old.state === "checking") return;
     entry.detach?.();
+    entry.manage.uploadedBefore += old.uploaded;
+    entry.manage.downloadedBefore += old.stats().downloaded;
     await old.close();
     const torrentOptions = this.#torrentOptions(entry.infoHashHex, entry.downloadDir, entry.limits);
     const torrent = new Torrent({
@@ -357,7 +398,7 @@ export class Client extends EventEmitter<ClientEvents> {
       state: torrent.state,
       previous: old.state,
     });
-    if (!entry.paused) torrent.start();
+    if (!entry.paused) this.managed.schedule(entry);
   }
 
   /**
@@ -398,6 +439,8 @@ export class Client extends EventEmitter<ClientEvents> {
     const entry = this.#entry(infoHashHex);
     const old = entry.torrent;
     entry.detach?.();
+    entry.manage.uploadedBefore += old.uploaded;
+    entry.manage.downloadedBefore += old.stats().downloaded;
     await old.close();
     const meta = old.metadata;
     if (meta) await moveTorrentData(meta, entry.downloadDir, downloadDir);
@@ -421,7 +464,7 @@ export class Client extends EventEmitter<ClientEvents> {
     );
     entry.torrent = torrent;
     this.#watch(entry);
-    if (!entry.paused && torrent.state !== "error") torrent.start();
+    if (!entry.paused && torrent.state !== "error") this.managed.schedule(entry);
     await this.#save();
   }
 
@@ -663,6 +706,7 @@ export class Client extends EventEmitter<ClientEvents> {
         entries: this.#registry.entries(),
         limits: this.#shares.limits,
         lsd: this.#lsdWanted,
+        manage: this.managed.settings(),
       }),
       (err) => this.#warn(err),
       { keepLastGood: this.#o.keepLastGoodSession === true },
@@ -675,6 +719,7 @@ export class Client extends EventEmitter<ClientEvents> {
       download: this.#o.downloadLimit ?? saved?.downloadLimit ?? 0,
     });
     this.#lsdWanted ??= saved?.lsd;
+    if (saved) this.managed.restoreSettings(saved);
     if (
       this.#o.uploadLimit !== undefined ||
       this.#o.downloadLimit !== undefined ||
@@ -687,6 +732,7 @@ export class Client extends EventEmitter<ClientEvents> {
   #scheduleShare(): void {
     this.#shareTimer = this.#clock.setTimeout(() => {
       this.#share();
+      this.managed.tick();
       if (!this.#closed) this.#scheduleShare();
     }, SHARE_PERIOD_MS);
   }

@@ -75,6 +75,26 @@ export interface TorrentSummary {
   sequential: boolean;
   /** The first and last piece of each wanted file fetched first. */
   firstLastPiecePriority: boolean;
+  /** Its place in the queue (0 first). */
+  queuePosition: number;
+  /** Waiting for its turn in the download or seed queue (its state is then `paused`). */
+  queued: boolean;
+  labels: string[];
+  /** Bytes sent and received over every run (restarts included). */
+  uploadedEver: number;
+  downloadedEver: number;
+  /** Its own seeding goals: a number is its own, null none; absent: the session's. */
+  ratioLimit?: number | null;
+  idleLimitMinutes?: number | null;
+}
+
+/** The session's queue limits and seeding goals (0: none). */
+export interface ManageSettingsView {
+  maxActiveDownloads: number;
+  maxActiveSeeds: number;
+  stalledMinutes: number;
+  ratioLimit: number;
+  idleLimitMinutes: number;
 }
 
 /** A torrent with what a details view shows besides its summary. */
@@ -207,6 +227,8 @@ export type SessionEvent =
   | { type: "error"; id: number; infoHash: string; name: string; message: string }
   | { type: "warning"; id?: number; infoHash?: string; message: string }
   | { type: "removed"; id: number; infoHash: string; name: string }
+  /** A seeding goal was reached: the torrent is paused. */
+  | { type: "finished"; id: number; infoHash: string; name: string; reason: "ratio" | "idle" }
   | { type: "peer-connected"; id: number; infoHash: string; peer: PeerView }
   | { type: "peer-closed"; id: number; infoHash: string; reason: string; peer: PeerView };
 

@@ -13,6 +13,9 @@
  *   client.view(); client.summaries(); client.detail(hash); client.peers(hash);
  *   client.files(hash); client.trackers(hash); await client.torrentFile(hash);
  *   client.on("event", (e: SessionEvent) => …); await client.close();
+ *   await client.setFilePriorities(hash, ["skip", "high", …]); await client.setPieceOrder(hash, { sequential });
+ *   client.managed: queue limits and seeding goals (settings, setSettings), move(hash, "top" | n),
+ *                   setLabels(hash, [...]), setSeedingGoals(hash, { ratioLimit, idleLimitMinutes })
  *
  * With `persist`, <data-dir>/session.json lists the torrents with their
  * settings and states (written atomically; a damaged one is kept as
@@ -40,6 +43,7 @@ export type {
   FilePriorityName,
   FileView,
   Limits,
+  ManageSettingsView,
   PeerView,
   SessionEvent,
   SessionEventType,
@@ -50,6 +54,9 @@ export type {
   TrackerView,
 } from "./dto.ts";
 export { ClientError } from "./errors.ts";
+export type { ManagedClient } from "./managed-client.ts";
+export type { QueueMove } from "./queue.ts";
+export type { TorrentGoals } from "./seeding-goals.ts";
 export { SESSION_FILE } from "./session-store.ts";
 export { TORRENTS_DIR } from "./torrent-files.ts";
 export type { TorrentDescription, TorrentSource } from "./torrent-source.ts";

@@ -15,6 +15,16 @@ function entry(infoHashHex: string) {
     downloadDir: "/tmp",
     paused: false,
     limits: shares.torrentLimits(),
+    manage: {
+      position: 0,
+      queued: false,
+      labels: [],
+      goals: {},
+      uploadedBefore: 0,
+      downloadedBefore: 0,
+      activeAt: 0,
+      seedingSince: undefined,
+    },
   };
 }
 

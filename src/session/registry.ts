@@ -6,6 +6,7 @@
  */
 import type { Torrent } from "../torrent/index.ts";
 import { ClientError } from "./errors.ts";
+import type { ManagedState } from "./managed-state.ts";
 import type { TorrentLimits } from "./rate-shares.ts";
 
 /** What a magnet link said of a torrent still without its metadata (BEP 9). */
@@ -31,6 +32,8 @@ export interface TorrentEntry {
   magnet?: MagnetDescription;
   /** The .torrent bytes as given (publishing sends these exact bytes). */
   bytes?: Buffer;
+  /** Its queue place, labels, seeding goals and totals (manager.ts). */
+  readonly manage: ManagedState;
   /** Detaches the session's listeners from `torrent`. */
   detach?: () => void;
 }

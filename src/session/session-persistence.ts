@@ -11,6 +11,7 @@ import type { RestoreResult } from "./client-options.ts";
 import type { Limits } from "./dto.ts";
 import { ClientError } from "./errors.ts";
 import { migrateLegacySession, retireLegacySession } from "./legacy-session.ts";
+import type { ManageSettings } from "./manager.ts";
 import type { TorrentEntry } from "./registry.ts";
 import {
   type LoadedSession,
@@ -28,6 +29,8 @@ export interface CurrentSession {
   limits: Limits;
   /** BEP 14 on or off, once the user said (absent: never said). */
   lsd: boolean | undefined;
+  /** Queues and seeding goals. */
+  manage: ManageSettings;
 }
 
 /** How long a requested write waits for more changes to merge with. */
@@ -156,7 +159,7 @@ export class SessionPersistence {
   }
 
   #snapshot(): PersistedSession {
-    const { entries, limits, lsd } = this.#current();
+    const { entries, limits, lsd, manage } = this.#current();
     const torrents = entries.map(persistedTorrent);
     for (const p of this.#pending) {
       if (!torrents.some((t) => t.infoHash === p.infoHash)) torrents.push(p);
@@ -166,6 +169,9 @@ export class SessionPersistence {
       downloadLimit: limits.download,
     };
     if (lsd !== undefined) settings.lsd = lsd;
+    for (const [key, value] of Object.entries(manage) as [keyof ManageSettings, number][]) {
+      settings[key] = value;
+    }
     return { settings, torrents };
   }
 }
@@ -182,6 +188,15 @@ export function persistedTorrent(e: TorrentEntry): PersistedTorrent {
     downloadLimit: e.limits.downLimit,
   };
   const t = e.torrent;
+  const m = e.manage;
+  p.queuePosition = m.position;
+  if (m.labels.length > 0) p.labels = m.labels;
+  if (m.goals.ratioLimit !== undefined) p.ratioLimit = m.goals.ratioLimit;
+  if (m.goals.idleLimitMinutes !== undefined) p.idleLimitMinutes = m.goals.idleLimitMinutes;
+  const uploaded = m.uploadedBefore + t.uploaded;
+  const downloaded = m.downloadedBefore + t.stats().downloaded;
+  if (uploaded > 0) p.uploadedEver = uploaded;
+  if (downloaded > 0) p.downloadedEver = downloaded;
   if (t.filePriorities.some((x) => x !== "normal")) p.filePriorities = t.filePriorities;
   if (t.sequential) p.sequential = true;
   if (t.firstLastPiecePriority) p.firstLastPiecePriority = true;

@@ -29,7 +29,21 @@ export interface SessionSettings {
   downloadLimit: number;
   /** Local service discovery (BEP 14) on; absent: never set, so off. */
   lsd?: boolean;
+  /** Queues and seeding goals (manager.ts); absent: none. */
+  maxActiveDownloads?: number;
+  maxActiveSeeds?: number;
+  stalledMinutes?: number;
+  ratioLimit?: number;
+  idleLimitMinutes?: number;
 }
+
+const MANAGE_SETTINGS = [
+  "maxActiveDownloads",
+  "maxActiveSeeds",
+  "stalledMinutes",
+  "ratioLimit",
+  "idleLimitMinutes",
+] as const;
 
 /** One torrent of the session, as persisted. */
 export interface PersistedTorrent {
@@ -51,6 +65,15 @@ export interface PersistedTorrent {
   sequential?: boolean;
   /** First and last piece of each wanted file first. */
   firstLastPiecePriority?: boolean;
+  /** Its place in the queue (0 first). */
+  queuePosition?: number;
+  labels?: string[];
+  /** Its own seeding goals: a number, or null for none; absent: the session's. */
+  ratioLimit?: number | null;
+  idleLimitMinutes?: number | null;
+  /** Bytes sent and received over every run. */
+  uploadedEver?: number;
+  downloadedEver?: number;
   /** A magnet link's trackers (BEP 12 tiers) and peers, until its metadata arrives. */
   trackers?: string[][];
   peers?: { host: string; port: number }[];
@@ -191,11 +214,27 @@ function parseSession(text: string, path: string): LoadedSession | string {
         uploadLimit: rate(settings?.uploadLimit),
         downloadLimit: rate(settings?.downloadLimit),
         ...(typeof settings?.lsd === "boolean" ? { lsd: settings.lsd } : {}),
+        ...manageSettings(settings),
       },
       torrents: torrents.filter((t) => t !== undefined),
     },
     warnings,
   };
+}
+
+function manageSettings(settings: Partial<SessionSettings> | undefined): Partial<SessionSettings> {
+  const out: Partial<SessionSettings> = {};
+  for (const key of MANAGE_SETTINGS) {
+    const v = settings?.[key];
+    if (typeof v === "number" && Number.isFinite(v) && v >= 0) out[key] = v;
+  }
+  return out;
+}
+
+/** A goal as persisted: a number ≥ 0, or null (none); anything else absent. */
+function goal(v: unknown): number | null | undefined {
+  if (v === null) return null;
+  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
 
 /** A rate limit as persisted: a whole number of bytes/s, 0 for none. */
@@ -225,6 +264,16 @@ function validTorrent(value: unknown): PersistedTorrent | undefined {
   }
   if (t.sequential === true) out.sequential = true;
   if (t.firstLastPiecePriority === true) out.firstLastPiecePriority = true;
+  if (typeof t.queuePosition === "number" && Number.isSafeInteger(t.queuePosition)) {
+    out.queuePosition = t.queuePosition;
+  }
+  if (Array.isArray(t.labels)) out.labels = t.labels.filter((l) => typeof l === "string");
+  const ratioLimit = goal(t.ratioLimit);
+  if (ratioLimit !== undefined) out.ratioLimit = ratioLimit;
+  const idleLimitMinutes = goal(t.idleLimitMinutes);
+  if (idleLimitMinutes !== undefined) out.idleLimitMinutes = idleLimitMinutes;
+  if (rate(t.uploadedEver) > 0) out.uploadedEver = rate(t.uploadedEver);
+  if (rate(t.downloadedEver) > 0) out.downloadedEver = rate(t.downloadedEver);
   if (Array.isArray(t.trackers)) {
     out.trackers = t.trackers
       .filter(Array.isArray)

@@ -77,7 +77,15 @@ export function torrentSummary(entry: TorrentEntry): TorrentSummary {
     ...wantedFigures(t),
     sequential: t.sequential,
     firstLastPiecePriority: t.firstLastPiecePriority,
+    queuePosition: entry.manage.position,
+    queued: entry.manage.queued,
+    labels: [...entry.manage.labels],
+    uploadedEver: entry.manage.uploadedBefore + s.uploaded,
+    downloadedEver: entry.manage.downloadedBefore + s.downloaded,
   };
+  const goals = entry.manage.goals;
+  if (goals.ratioLimit !== undefined) summary.ratioLimit = goals.ratioLimit;
+  if (goals.idleLimitMinutes !== undefined) summary.idleLimitMinutes = goals.idleLimitMinutes;
   if (s.error !== undefined) summary.error = s.error;
   if (!t.metadata) summary.metadataPeers = s.metadataPeers;
   if (s.state === "downloading" && s.downloadRate > 0 && s.left > 0) {

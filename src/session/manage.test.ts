@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { encode } from "../bencode/index.ts";
+import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
+import { MemoryNetwork } from "../net/index.ts";
+import { MemoryStorage } from "../storage/index.ts";
+import { realClock, sha1 } from "../util/index.ts";
+import { Client, type ClientOptions } from "./client.ts";
+import type { SessionEvent } from "./dto.ts";
+
+const PIECE = 16 * 1024;
+
+function makeTorrent(size: number, name: string): { meta: Metainfo; content: Buffer } {
+  const content = randomBytes(size);
+  const hashes: Buffer[] = [];
+  for (let at = 0; at < size; at += PIECE) hashes.push(sha1(content.subarray(at, at + PIECE)));
+  const info = { length: size, name, "piece length": PIECE, pieces: Buffer.concat(hashes) };
+  return { meta: parseMetainfo(encode({ info })), content };
+}
+
+const network = new MemoryNetwork({ clock: realClock });
+let hosts = 0;
+const cleanup: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+async function startClient(
+  contents: Buffer[],
+  extra: Partial<ClientOptions> = {},
+  at?: { dir: string; address: string },
+) {
+  const dir = at?.dir ?? (await mkdtemp(join(tmpdir(), "shoal-manage-")));
+  if (!at) cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const address = at?.address ?? `10.4.0.${++hosts}`;
+  const host = network.host(address) ?? network.addHost(address);
+  const client = await Client.start({
+    dataDir: join(dir, "data"),
+    downloadDir: join(dir, "download"),
+    port: 6881,
+    dialer: host,
+    listen: async (port) => host.listen(port),
+    torrentDefaults: {
+      trackers: false,
+      chokeIntervalMs: 200,
+      openStore: (meta) => {
+        const content = contents.find((c) => c.length === meta.totalLength);
+        return MemoryStorage.open(meta, content ? { content } : {});
+      },
+    },
+    ...extra,
+  });
+  cleanup.push(() => client.close());
+  return { client, dir, address };
+}
+
+function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = () => {
+      if (pred()) return resolve();
+      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(poll, 10);
+    };
+    poll();
+  });
+}
+
+const states = (c: Client) =>
+  c.summaries().map((s) => `${s.name}:${s.queued ? "queued" : s.state}`);
+
+test("download queue: one at a time in queue order; moves, pauses and a lifted limit follow live; kept", async () => {
+  const { client, dir, address } = await startClient([], { maxActiveDownloads: 1, persist: true });
+  const [a, b, c] = ["a", "b", "c"].map((n) => makeTorrent(40_000, n));
+  for (const t of [a, b, c]) await client.add(t!.meta);
+  assert.deepEqual(states(client), ["a:downloading", "b:queued", "c:queued"]);
+  assert.deepEqual(
+    client.summaries().map((s) => s.queuePosition),
+    [0, 1, 2],
+  );
+
+  await client.managed.move(c!.meta.infoHashHex, "top");
+  assert.deepEqual(states(client), ["a:queued", "b:queued", "c:downloading"]);
+  assert.deepEqual(
+    client.managed.queue(),
+    [c, a, b].map((t) => t!.meta.infoHashHex),
+  );
+
+  // The user's pause takes it out of the queue; the next one's turn.
+  await client.pause(c!.meta.infoHashHex);
+  assert.deepEqual(states(client), ["a:downloading", "b:queued", "c:paused"]);
+  await client.resume(c!.meta.infoHashHex);
+  assert.deepEqual(states(client), ["a:queued", "b:queued", "c:downloading"]);
+
+  // Kept: the order and the limit come back.
+  await client.close();
+  const again = await startClient([], { persist: true }, { dir, address });
+  await again.client.restore();
+  assert.equal(again.client.managed.settings().maxActiveDownloads, 1);
+  assert.deepEqual(states(again.client), ["a:queued", "b:queued", "c:downloading"]);
+
+  await again.client.managed.setSettings({ maxActiveDownloads: 0 });
+  assert.deepEqual(states(again.client), ["a:downloading", "b:downloading", "c:downloading"]);
+  await assert.rejects(again.client.managed.setSettings({ maxActiveSeeds: -1 }), {
+    code: "bad_setting",
+  });
+  await assert.rejects(again.client.managed.setSettings({ bogus: 1 } as never), {
+    code: "bad_setting",
+  });
+});
+
+test("seed queue: a finished download waits for a seeding slot", async () => {
+  const x = makeTorrent(30_000, "x");
+  const y = makeTorrent(31_000, "y");
+  const { client } = await startClient([x.content, y.content], { maxActiveSeeds: 1 });
+  await client.add(x.meta);
+  await client.add(y.meta);
+  assert.deepEqual(states(client), ["x:seeding", "y:queued"]);
+});
+
+test("a ratio goal pauses the seed and says so; labels are kept and shown", async () => {
+  const t = makeTorrent(64 * 1024, "goal.bin");
+  const seed = await startClient([t.content], { ratioLimit: 0.5, persist: true });
+  const events: SessionEvent[] = [];
+  seed.client.on("event", (e) => events.push(e));
+  await seed.client.add(t.meta, { labels: ["linux", " iso ", "linux"] });
+  assert.deepEqual(seed.client.summary(t.meta.infoHashHex).labels, ["linux", "iso"]);
+  await assert.rejects(seed.client.managed.setLabels(t.meta.infoHashHex, ["a\nb"]), {
+    code: "bad_setting",
+  });
+
+  const leech = await startClient([]);
+  await leech.client.add(t.meta, { peers: [{ host: seed.address, port: 6881 }] });
+  await leech.client.whenComplete(t.meta.infoHashHex, { timeoutMs: 10_000 });
+  await until(() => events.some((e) => e.type === "finished"), "the goal");
+  assert.equal(seed.client.summary(t.meta.infoHashHex).state, "paused");
+  const finished = events.find((e) => e.type === "finished");
+  assert.deepEqual(
+    finished && { type: finished.type, reason: (finished as { reason: string }).reason },
+    {
+      type: "finished",
+      reason: "ratio",
+    },
+  );
+  const s = seed.client.summary(t.meta.infoHashHex);
+  assert.ok(s.uploadedEver >= 0.5 * t.meta.totalLength);
+
+  // Its own goal (none) beats the session's: resumed, it seeds on.
+  await seed.client.managed.setSeedingGoals(t.meta.infoHashHex, { ratioLimit: null });
+  await seed.client.resume(t.meta.infoHashHex);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(seed.client.summary(t.meta.infoHashHex).state, "seeding");
+  assert.equal(seed.client.summary(t.meta.infoHashHex).ratioLimit, null);
+  await seed.client.close();
+  const again = await startClient([t.content], { persist: true }, seed);
+  await again.client.restore();
+  const back = again.client.summary(t.meta.infoHashHex);
+  assert.deepEqual([back.labels, back.ratioLimit], [["linux", "iso"], null]);
+  assert.equal(back.uploadedEver, s.uploadedEver, "totals survive a restart");
+  assert.deepEqual(again.client.managed.labels(), ["iso", "linux"]);
+});
