@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every benchmark in bench/ (each `*.ts` at its top
  * level except this file; helpers live in lib/ and stubs/), one after
- * another so they do not compete for the CPU: create, resume (kill -9 and
+ * another so they do not compete for the CPU: create, magnet (time to a
+ * magnet link's metadata and first byte, issue 14), resume (kill -9 and
  * restart, issue 13), swarm, tracker and transfer. Exits non-zero if any
  * failed.
  *
