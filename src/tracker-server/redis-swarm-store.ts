@@ -3,11 +3,18 @@
  * swarms in one Redis, so each answers every swarm the same way and an
  * instance that dies takes nothing with it (the state is all in Redis).
  *
- * The announces one turn of the event loop reads go to Redis together, as one
- * EVALSHA of redis-scripts.ts's ANNOUNCE_SCRIPT (sent from setImmediate, once
- * the turn's reads are done): one round trip and one script call for the
- * burst, as a call costs more than the few commands each announce makes.
- * Other requests are pipelined by the client (ioredis's auto-pipelining).
+ * Announces go to Redis in batches, each one EVALSHA of redis-scripts.ts's
+ * ANNOUNCE_SCRIPT: one round trip and one script call for many announces, as
+ * a call costs Redis and the client more than the few commands each announce
+ * makes. A batch gathers for batchWindowMs after its first announce (2 ms:
+ * nothing to a client that announces every half hour and waits seconds for a
+ * reply, and at a thousand announces a second the difference between a call
+ * per announce and one per two), and one batch is in flight at a time: what
+ * arrives meanwhile goes as the next, so under a heavy load a call carries
+ * every announce that arrived during a round trip, up to MAX_BATCH.
+ *
+ * The client's own auto-pipelining is off: it would wrap each call in a
+ * pipeline of one, and the batches are already one request each.
  *
  * Faults: requests never queue while Redis is away (no offline queue) and time
  * out after commandTimeoutMs, so an announce fails fast with a
@@ -45,6 +52,8 @@ export interface RedisSwarmStoreOptions {
   commandTimeoutMs?: number;
   /** Longest wait between reconnection attempts. */
   maxBackoffMs?: number;
+  /** How long a batch gathers announces after its first (0: until the turn's reads are done). */
+  batchWindowMs?: number;
 }
 
 /** Peers dropped per expiry request; a full batch is followed by another. */
@@ -127,8 +136,10 @@ export class RedisSwarmStore implements SharedSwarmStore {
   readonly #logger: Logger;
   #available = false;
   #closed = false;
-  /** Announces waiting for this turn's batch. */
+  /** Announces waiting for the next batch. */
   #queue: Queued[] = [];
+  /** A batch is on its way: the queue waits for its answer. */
+  #inFlight = false;
   readonly #flushNow = () => this.#flush();
 
   constructor(opts: RedisSwarmStoreOptions) {
@@ -139,7 +150,7 @@ export class RedisSwarmStore implements SharedSwarmStore {
     const maxBackoff = opts.maxBackoffMs ?? 2000;
     const redis = new Redis(opts.url, {
       lazyConnect: true,
-      enableAutoPipelining: true,
+      enableAutoPipelining: false,
       // Requests fail at once while Redis is away: an announce is answered now or not at all.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -220,16 +231,23 @@ export class RedisSwarmStore implements SharedSwarmStore {
   announce(a: SharedAnnounce): Promise<SharedAnnounceReply> {
     return new Promise((resolve, reject) => {
       const n = this.#queue.push({ a, resolve, reject });
-      if (n === 1) setImmediate(this.#flushNow);
-      else if (n >= MAX_BATCH) this.#flush();
+      if (n === 1 && !this.#inFlight) {
+        const window = this.#opts.batchWindowMs ?? 2;
+        if (window > 0) setTimeout(this.#flushNow, window);
+        else setImmediate(this.#flushNow);
+      }
     });
   }
 
-  /** Sends the queued announces as one script call. */
+  /** Sends up to MAX_BATCH queued announces as one script call, unless one is on its way. */
   #flush(): void {
-    const batch = this.#queue;
-    if (batch.length === 0) return;
-    this.#queue = [];
+    if (this.#inFlight || this.#queue.length === 0) return;
+    let batch = this.#queue;
+    if (batch.length > MAX_BATCH) {
+      this.#queue = batch.slice(MAX_BATCH);
+      batch = batch.slice(0, MAX_BATCH);
+    } else this.#queue = [];
+    this.#inFlight = true;
     const args: (number | Buffer)[] = [
       this.#now(),
       this.#opts.maxSwarms,
@@ -239,13 +257,17 @@ export class RedisSwarmStore implements SharedSwarmStore {
     for (const q of batch) args.push(encodeAnnounce(q.a));
     this.#request(() => this.#redis.shoalAnnounceBuffer(this.#prefix, ...args)).then(
       (replies) => {
+        this.#inFlight = false;
         for (let i = 0; i < batch.length; i++) {
           const q = batch[i]!;
           q.resolve(this.#reply(q.a, replies[i] ?? []));
         }
+        this.#flush();
       },
       (err: unknown) => {
+        this.#inFlight = false;
         for (const q of batch) q.reject(err);
+        this.#flush();
       },
     );
   }

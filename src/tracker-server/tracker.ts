@@ -7,7 +7,6 @@
  * writes pending completed counts and a snapshot of live peers, and closes
  * the database (what SIGINT/SIGTERM do in `shoal tracker`).
  */
-import { createHash } from "node:crypto";
 import type { Clock, Logger, RandomSource } from "../util/index.ts";
 import { formatEndpoint, realClock, silentLogger } from "../util/index.ts";
 import { AnnounceHandler } from "./announce-handler.ts";
@@ -21,9 +20,8 @@ import { HttpFrontEnd } from "./http-server.ts";
 import { MemorySwarmStore } from "./memory-swarm-store.ts";
 import { TrackerMetrics } from "./metrics.ts";
 import { PeerOwners } from "./peer-owner.ts";
-import { RedisSwarmStore, redisUrlForDisplay } from "./redis-swarm-store.ts";
-import { SharedTorrentIndex } from "./shared-index.ts";
-import { SharedStoreMirror } from "./shared-store-mirror.ts";
+import type { RedisSwarmStore } from "./redis-swarm-store.ts";
+import { SHARED_REFRESH_MS, SharedParts } from "./shared-tracker.ts";
 import type { SwarmStore } from "./swarm-store.ts";
 import { TorrentIndex } from "./torrent-index.ts";
 import { UdpFrontEnd } from "./udp-server.ts";
@@ -46,15 +44,6 @@ export interface TrackerOptions {
   udpTransport?: "auto" | "dgram";
 }
 
-/** How often a shared tracker refreshes its operator views' mirror and its copy of the index. */
-const SHARED_REFRESH_MS = 1000;
-
-/** A key derived from the shared secret for one use, the same on every instance. */
-function derivedSecret(config: TrackerConfig, use: string): Buffer {
-  const first = (config.sharedSecret ?? "").split(",")[0]!;
-  return createHash("sha256").update(`shoal ${use}\0${first}`).digest().subarray(0, 16);
-}
-
 export class Tracker {
   readonly config: TrackerConfig;
   /** The swarms (memory), or what the operator views read of the shared store's. */
@@ -62,8 +51,7 @@ export class Tracker {
   /** The shared swarm store, when config.store names one. */
   readonly shared: RedisSwarmStore | undefined;
   readonly #memory: MemorySwarmStore | undefined;
-  readonly #mirror: SharedStoreMirror | undefined;
-  readonly #sharedIndex: SharedTorrentIndex | undefined;
+  readonly #shared: SharedParts | undefined;
   readonly index: TorrentIndex;
   readonly metrics = new TrackerMetrics();
   readonly handler: AnnounceHandler;
@@ -125,25 +113,10 @@ export class Tracker {
       // Owners hash IPv6 addresses with a secret kept with the snapshot (peer-owner.ts).
       this.#owners = new PeerOwners(this.#db?.secret("peer-owner"));
     } else {
-      this.shared = new RedisSwarmStore({
-        url: config.store,
-        prefix: config.storePrefix,
-        expiryMs,
-        maxSwarms: config.maxSwarms,
-        maxPeersPerSwarm: config.maxPeersPerSwarm,
-        now: this.#wallClock,
-        logger: this.#logger,
-      });
-      this.#mirror = new SharedStoreMirror(this.shared);
-      this.#sharedIndex = new SharedTorrentIndex(
-        this.shared.client,
-        config.storePrefix,
-        this.index,
-        this.#logger,
-      );
-      this.store = this.#mirror;
-      // Every instance must compute the same owner for the same client.
-      this.#owners = new PeerOwners(derivedSecret(config, "peer owner"));
+      this.#shared = new SharedParts(config, this.index, this.#wallClock, this.#logger);
+      this.shared = this.#shared.store;
+      this.store = this.#shared.mirror;
+      this.#owners = this.#shared.owners;
     }
     this.handler = new AnnounceHandler({
       store: this.store,
@@ -173,7 +146,7 @@ export class Tracker {
       completedOf: (key) => this.completedOf(key),
       now: () => this.#clock.now(),
       httpStats: () => this.#http.stats,
-      sharedIndex: this.#sharedIndex,
+      sharedIndex: this.#shared?.index,
       storeStats: this.shared?.stats,
     };
     this.#routes = createHttpHandler(ctx);
@@ -198,15 +171,8 @@ export class Tracker {
     this.#udp = new UdpFrontEnd({
       handler: this.handler,
       // Instances on one shared store accept each other's ids: shared secrets, wall time.
-      ids: this.shared
-        ? new ConnectionIds(
-            {
-              now: this.#wallClock,
-              setTimeout: (fn, ms) => this.#clock.setTimeout(fn, ms),
-              clearTimeout: (t) => this.#clock.clearTimeout(t),
-            },
-            { secrets: (config.sharedSecret ?? "").split(",") },
-          )
+      ids: this.#shared
+        ? this.#shared.connectionIds(this.#clock, this.#wallClock)
         : new ConnectionIds(this.#clock),
       metrics: this.metrics,
       logger: this.#logger,
@@ -220,7 +186,7 @@ export class Tracker {
     const tracker = new Tracker(config, opts);
     try {
       tracker.#restorePeers();
-      if (tracker.shared) await tracker.#connectShared();
+      await tracker.#shared?.connect();
       await tracker.#listen();
     } catch (err) {
       await tracker.stop({ snapshot: false });
@@ -229,28 +195,18 @@ export class Tracker {
     if (tracker.#memory) {
       tracker.#schedule(() => tracker.#sweep(), tracker.#memory.sweepIntervalMs);
       tracker.#schedule(() => tracker.flush(), config.flushInterval * 1000);
-    } else {
+    } else if (tracker.#shared) {
+      const shared = tracker.#shared;
       const expiryMs = config.interval * config.peerExpiry * 1000;
-      tracker.#scheduleShared(() => tracker.#sweepShared(), Math.max(50, expiryMs / 16));
-      tracker.#scheduleShared(() => tracker.#refreshShared(), SHARED_REFRESH_MS);
+      tracker.#scheduleShared(
+        async () => {
+          tracker.metrics.expired += await shared.sweep();
+        },
+        Math.max(50, expiryMs / 16),
+      );
+      tracker.#scheduleShared(() => shared.refresh(), SHARED_REFRESH_MS);
     }
     return tracker;
-  }
-
-  /**
-   * Connects to the shared store, waiting a few seconds at most: a tracker
-   * whose Redis is not up yet starts anyway, answers failure reasons, and
-   * recovers by itself when Redis comes.
-   */
-  async #connectShared(): Promise<void> {
-    const shared = this.shared as RedisSwarmStore;
-    if (!(await shared.connect())) {
-      this.#logger.warn("swarm store not reachable yet; announces fail until it is", {
-        store: redisUrlForDisplay(this.config.store),
-      });
-      return;
-    }
-    await this.#refreshShared();
   }
 
   /** Repeats an asynchronous task, never two runs at once. */
@@ -267,18 +223,6 @@ export class Tracker {
           running = false;
         });
     }, ms);
-  }
-
-  async #sweepShared(): Promise<void> {
-    const n = await (this.shared as RedisSwarmStore).expire();
-    this.metrics.expired += n;
-    if (n > 0) this.#logger.debug("expired peers", { count: n });
-  }
-
-  async #refreshShared(): Promise<void> {
-    const created = await (this.#sharedIndex as SharedTorrentIndex).sync();
-    if (created > 0) this.#logger.debug("torrents from the shared index", { torrents: created });
-    await (this.#mirror as SharedStoreMirror).refresh();
   }
 
   async #listen(): Promise<void> {
@@ -451,7 +395,7 @@ export class Tracker {
       if (opts.snapshot !== false) this.#snapshotPeers();
     } finally {
       this.#db?.close();
-      await this.shared?.close();
+      await this.#shared?.close();
     }
   }
 }
