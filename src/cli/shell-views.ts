@@ -98,11 +98,14 @@ function peerFlags(p: {
   amChoking: boolean;
   optimistic: boolean;
   outgoing: boolean;
+  encrypted: boolean;
 }): string {
   let f = "";
   if (p.amInterested) f += p.peerChoking ? "d" : "D";
   if (p.peerInterested) f += p.amChoking ? "u" : "U";
   if (p.optimistic) f += "O";
+  // qBittorrent's letter for an encrypted (MSE) connection.
+  if (p.encrypted) f += "E";
   f += p.outgoing ? ">" : "<";
   return f;
 }
