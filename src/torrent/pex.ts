@@ -180,6 +180,12 @@ export class PeerExchange implements ExtensionHandler {
       if (c.flags & PexFlags.utp) this.#rememberUtp(contactKey({ ip, port: c.port }));
       fresh.push({ ip, port: c.port, seed: (c.flags & PexFlags.seed) !== 0 });
     }
+    this.#host.logger.debug("pex message", {
+      peer: this.#name(conn),
+      added: added.length,
+      dropped: dropped.length,
+      learnt: fresh.map((a) => contactKey(a)),
+    });
     if (fresh.length > 0) this.#host.learn(fresh);
   }
 

@@ -10,6 +10,10 @@
  * peer that is itself on one (ut_pex.cpp, `is_local`): on 127.0.0.1 that
  * holds for every peer. `allow_multiple_connections_per_ip` keeps peers of
  * one address apart by port, as on loopback they all share 127.0.0.1.
+ * TCP only, as shoal speaks. Over ::1, libtorrent 2.0.8 sends no BEP 10
+ * `p` on its outgoing connections (it finds no listen port for the
+ * socket's address), so a peer that dialled another libtorrent is not passed
+ * on by it: the test has libtorrent dial the peer it is to tell of.
  */
 import type { Child, Children } from "./helpers.ts";
 import { SYSTEM_PYTHON } from "./helpers.ts";
@@ -20,11 +24,12 @@ import libtorrent as lt
 cfg = json.loads(sys.argv[1])
 cat = lt.alert.category_t
 s = lt.session({
-    "listen_interfaces": "127.0.0.1:%d" % cfg["port"],
+    "listen_interfaces": ("[%s]:%d" if ":" in cfg["host"] else "%s:%d") % (cfg["host"], cfg["port"]),
     "enable_dht": False, "enable_lsd": False,
     "enable_upnp": False, "enable_natpmp": False,
     "allow_multiple_connections_per_ip": True,
-    "alert_mask": cat.error_notification,
+    "enable_outgoing_utp": False, "enable_incoming_utp": False,
+    "alert_mask": cat.error_notification | (cat.peer_notification | cat.connect_notification if cfg["verbose"] else 0),
 })
 atp = lt.add_torrent_params()
 atp.ti = lt.torrent_info(cfg["torrent"])
@@ -36,7 +41,7 @@ if not cfg["pex"]:
 atp.flags = flags
 h = s.add_torrent(atp)
 for port in cfg["connect"]:
-    h.connect_peer(("127.0.0.1", port))
+    h.connect_peer((cfg["host"], port))
 print("ADDED", flush=True)
 deadline = time.time() + cfg["seconds"]
 seen = set()
@@ -58,8 +63,12 @@ export interface LibtorrentPexOptions {
   port: number;
   /** BEP 11 on for this torrent. */
   pex: boolean;
-  /** Loopback ports to connect to once the torrent is added. */
+  /** Ports on `host` to connect to once the torrent is added. */
   connect: number[];
+  /** The loopback address to listen and connect on (default 127.0.0.1; "::1" for IPv6). */
+  host?: "127.0.0.1" | "::1";
+  /** Also print peer and connection alerts (for debugging a test). */
+  verbose?: boolean;
 }
 
 /** libtorrent's peer_info.source bit for a peer heard of through PEX. */
@@ -72,6 +81,8 @@ export function startLibtorrentPex(
   timeoutMs: number,
 ): Child {
   const config = {
+    host: opts.host ?? "127.0.0.1",
+    verbose: opts.verbose ?? false,
     torrent: opts.torrent,
     save_path: opts.savePath,
     port: opts.port,

@@ -1,13 +1,14 @@
 /**
- * Interop (issue 14, "Prove it"): peer exchange with libtorrent on loopback.
- * shoal learns a peer from libtorrent's ut_pex, and libtorrent learns one
- * from shoal's. Nobody has the data, so every connection stays up (seeds
+ * Interop (issue 14, "Prove it"): peer exchange with libtorrent on loopback,
+ * over IPv4 (127.0.0.1) and IPv6 (::1). shoal learns a peer from
+ * libtorrent's ut_pex, and libtorrent learns one from shoal's. Nobody has the data, so every connection stays up (seeds
  * would part once both are complete) and only PEX can bring the third peer.
  * SHOAL_SKIP_INTEROP=1 skips (instead of failing) when libtorrent is missing.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { createTorrent, type Metainfo } from "../../src/metainfo/index.ts";
@@ -29,6 +30,17 @@ const TOOLS: ToolRequirement[] = [
   { bin: SYSTEM_PYTHON, pkg: "python3-libtorrent", check: checkLibtorrent },
 ];
 const CASE_MS = 40_000;
+/** Both families: BEP 11's added/dropped (IPv4) and added6/dropped6 (IPv6). */
+const HOSTS = ["127.0.0.1", "::1"] as const;
+
+/** Whether this host has an IPv6 loopback to listen on. */
+function hasIPv6Loopback(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ port: 0, host: "::1" }, () => server.close(() => resolve(true)));
+  });
+}
 const CLIENT_MS = 35_000;
 
 describe("interop: peer exchange with libtorrent", { skip: skipReason(TOOLS) }, () => {
@@ -52,11 +64,11 @@ describe("interop: peer exchange with libtorrent", { skip: skipReason(TOOLS) }, 
     return { path, meta: metainfo };
   }
 
-  async function shoal(dir: string, port: number): Promise<Client> {
+  async function shoal(dir: string, host: string, port: number): Promise<Client> {
     const client = await Client.start({
       dataDir: join(dir, "shoal"),
       downloadDir: join(dir, "shoal-download"),
-      host: "127.0.0.1",
+      host,
       port,
       torrentDefaults: { trackers: false },
     });
@@ -64,93 +76,113 @@ describe("interop: peer exchange with libtorrent", { skip: skipReason(TOOLS) }, 
     return client;
   }
 
-  it("shoal learns a peer from libtorrent's PEX", { timeout: CASE_MS }, async () => {
-    assertTools(TOOLS);
-    const dir = await temps.make("pex-from-lt");
-    const { path, meta } = await publicTorrent(dir);
-    const [portLt, portOther, portShoal] = await freePorts(3);
-    const lt = startLibtorrentPex(
-      children,
-      "libtorrent (pex)",
-      { torrent: path, savePath: await temps.make("lt"), port: portLt!, pex: true, connect: [] },
-      CLIENT_MS,
-    );
-    await lt.waitForLine(/^ADDED/, 15_000);
-    // The peer shoal is to hear of: it knows libtorrent only, and speaks no PEX itself.
-    const other = startLibtorrentPex(
-      children,
-      "libtorrent (other)",
-      {
-        torrent: path,
-        savePath: await temps.make("other"),
-        port: portOther!,
-        pex: false,
-        connect: [portLt!],
-      },
-      CLIENT_MS,
-    );
-    await other.waitForLine(new RegExp(`^PEER 127\\.0\\.0\\.1:${portLt} `), 15_000);
-    const client = await shoal(dir, portShoal!);
-    const t = await client.add(meta);
-    t.addPeers([{ ip: "127.0.0.1", port: portLt! }], "manual");
-    const heard = await waitFor(
-      "shoal connected to the peer libtorrent told of",
-      async () => t.peers().find((p) => p.address === `127.0.0.1:${portOther}`),
-      20_000,
-    );
-    assert.equal(heard.source, "pex", `source of ${heard.address}`);
-    assert.equal(heard.outgoing, true, "shoal dialled it");
-    const viaLt = t.peers().find((p) => p.address === `127.0.0.1:${portLt}`);
-    assert.equal(viaLt?.source, "manual");
-  });
+  for (const host of HOSTS) {
+    const family = host === "::1" ? "IPv6, added6" : "IPv4, added";
+    /** How shoal shows an address of this family, and how libtorrent prints it. */
+    const shown = (port: number) => (host === "::1" ? `[::1]:${port}` : `${host}:${port}`);
+    const printed = (port: number) => new RegExp(`^PEER ${host.replace(/\./g, "\\.")}:${port} `);
 
-  it("libtorrent learns a peer from shoal's PEX", { timeout: CASE_MS }, async () => {
-    assertTools(TOOLS);
-    const dir = await temps.make("pex-to-lt");
-    const { path, meta } = await publicTorrent(dir);
-    const [portLt, portOther, portShoal] = await freePorts(3);
-    // The peer libtorrent is to hear of: shoal dials it; it dials nobody.
-    const other = startLibtorrentPex(
-      children,
-      "libtorrent (other)",
-      {
-        torrent: path,
-        savePath: await temps.make("other"),
-        port: portOther!,
-        pex: false,
-        connect: [],
-      },
-      CLIENT_MS,
-    );
-    await other.waitForLine(/^ADDED/, 15_000);
-    const client = await shoal(dir, portShoal!);
-    const t = await client.add(meta);
-    t.addPeers([{ ip: "127.0.0.1", port: portOther! }], "manual");
-    await waitFor(
-      "shoal connected to the other peer",
-      async () => t.peers().find((p) => p.address === `127.0.0.1:${portOther}`),
-      15_000,
-    );
-    const lt = startLibtorrentPex(
-      children,
-      "libtorrent (pex)",
-      {
-        torrent: path,
-        savePath: await temps.make("lt"),
-        port: portLt!,
-        pex: true,
-        connect: [portShoal!],
-      },
-      CLIENT_MS,
-    );
-    const line = await lt.waitForLine(
-      new RegExp(`^PEER 127\\.0\\.0\\.1:${portOther} source=(\\d+)`),
-      20_000,
-    );
-    const source = Number(line[1]);
-    assert.ok(
-      (source & LIBTORRENT_SOURCE_PEX) !== 0,
-      `libtorrent heard of 127.0.0.1:${portOther} from source bits ${source}, not PEX\n${lt.tail()}`,
-    );
-  });
+    it(`shoal learns a peer from libtorrent's PEX (${family})`, { timeout: CASE_MS }, async (t) => {
+      assertTools(TOOLS);
+      if (host === "::1" && !(await hasIPv6Loopback())) return t.skip("no ::1 on this host");
+      const dir = await temps.make("pex-from-lt");
+      const { path, meta } = await publicTorrent(dir);
+      const [portLt, portOther, portShoal] = await freePorts(3);
+      // The peer shoal is to hear of: libtorrent dials it (so it passes on the
+      // port it dialled; over ::1 libtorrent sends no BEP 10 `p` of its own).
+      const other = startLibtorrentPex(
+        children,
+        "libtorrent (other)",
+        {
+          host,
+          torrent: path,
+          savePath: await temps.make("other"),
+          port: portOther!,
+          pex: false,
+          connect: [],
+        },
+        CLIENT_MS,
+      );
+      await other.waitForLine(/^ADDED/, 15_000);
+      const lt = startLibtorrentPex(
+        children,
+        "libtorrent (pex)",
+        {
+          host,
+          torrent: path,
+          savePath: await temps.make("lt"),
+          port: portLt!,
+          pex: true,
+          connect: [portOther!],
+        },
+        CLIENT_MS,
+      );
+      await lt.waitForLine(printed(portOther!), 15_000);
+      const client = await shoal(dir, host, portShoal!);
+      const torrent = await client.add(meta);
+      torrent.addPeers([{ ip: host, port: portLt! }], "manual");
+      const heard = await waitFor(
+        "shoal connected to the peer libtorrent told of",
+        async () => torrent.peers().find((p) => p.address === shown(portOther!)),
+        20_000,
+      );
+      assert.equal(heard.source, "pex", `source of ${heard.address}`);
+      assert.equal(heard.outgoing, true, "shoal dialled it");
+      const viaLt = torrent.peers().find((p) => p.address === shown(portLt!));
+      assert.equal(viaLt?.source, "manual");
+    });
+
+    it(`libtorrent learns a peer from shoal's PEX (${family})`, { timeout: CASE_MS }, async (t) => {
+      assertTools(TOOLS);
+      if (host === "::1" && !(await hasIPv6Loopback())) return t.skip("no ::1 on this host");
+      const dir = await temps.make("pex-to-lt");
+      const { path, meta } = await publicTorrent(dir);
+      const [portLt, portOther, portShoal] = await freePorts(3);
+      // The peer libtorrent is to hear of: shoal dials it; it dials nobody.
+      const other = startLibtorrentPex(
+        children,
+        "libtorrent (other)",
+        {
+          host,
+          torrent: path,
+          savePath: await temps.make("other"),
+          port: portOther!,
+          pex: false,
+          connect: [],
+        },
+        CLIENT_MS,
+      );
+      await other.waitForLine(/^ADDED/, 15_000);
+      const client = await shoal(dir, host, portShoal!);
+      const torrent = await client.add(meta);
+      torrent.addPeers([{ ip: host, port: portOther! }], "manual");
+      await waitFor(
+        "shoal connected to the other peer",
+        async () => torrent.peers().find((p) => p.address === shown(portOther!)),
+        15_000,
+      );
+      const lt = startLibtorrentPex(
+        children,
+        "libtorrent (pex)",
+        {
+          host,
+          torrent: path,
+          savePath: await temps.make("lt"),
+          port: portLt!,
+          pex: true,
+          connect: [portShoal!],
+        },
+        CLIENT_MS,
+      );
+      const line = await lt.waitForLine(
+        new RegExp(`${printed(portOther!).source}source=(\\d+)`),
+        20_000,
+      );
+      const source = Number(line[1]);
+      assert.ok(
+        (source & LIBTORRENT_SOURCE_PEX) !== 0,
+        `libtorrent heard of ${shown(portOther!)} from source bits ${source}, not PEX\n${lt.tail()}`,
+      );
+    });
+  }
 });
