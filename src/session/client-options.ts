@@ -90,6 +90,21 @@ export interface ClientOptions {
   stalledMinutes?: number;
   ratioLimit?: number;
   idleSeedingLimitMinutes?: number;
+  /**
+   * A watch folder (watch-folder.ts): every `.torrent` put there is added,
+   * then renamed `<name>.added` (deleted with `watchDeleteAdded`); one that
+   * is not a torrent is renamed `<name>.invalid`, with a log line.
+   */
+  watchDir?: string;
+  watchDeleteAdded?: boolean;
+  /** How often the watch folder is scanned (default 2 s). */
+  watchIntervalMs?: number;
+  /**
+   * A program and its arguments run when a torrent completes, with the
+   * torrent's details in SHOAL_TORRENT_* environment variables
+   * (completion-command.ts); no shell.
+   */
+  completionCommand?: readonly string[];
   /** Passed to every torrent (tests shorten tracker intervals with it). */
   torrentDefaults?: Partial<TorrentOptions>;
 }

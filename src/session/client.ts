@@ -25,6 +25,7 @@ import {
   silentLogger,
   toHex,
 } from "../util/index.ts";
+import { type Automation, startAutomation } from "./automation.ts";
 import type {
   AddOptions,
   ClientEvents,
@@ -125,6 +126,8 @@ export class Client extends EventEmitter<ClientEvents> {
   #lsd: SessionLocalDiscovery | undefined;
   #dht: DhtPeerSource | undefined;
   #closed = false;
+  /** The watch folder and the completion command, when asked for. */
+  #automation: Automation | undefined;
 
   private constructor(o: ClientOptions, lock: DataDirLock | undefined) {
     super();
@@ -180,6 +183,25 @@ export class Client extends EventEmitter<ClientEvents> {
     }
     client.#listener.on("connection", (t) => void client.#gate.accept(t));
     client.#scheduleShare();
+    client.#automation = startAutomation(o, {
+      clock: client.#clock,
+      logger: client.#log,
+      add: (bytes) => client.add(bytes),
+      completed: (hash) => {
+        const e = client.#registry.get(hash);
+        if (!e) return undefined;
+        return {
+          id: e.id,
+          infoHash: e.infoHashHex,
+          name: e.torrent.name,
+          downloadDir: e.downloadDir,
+          size: e.torrent.metadata?.totalLength ?? 0,
+          labels: e.manage.labels,
+        };
+      },
+      on: (event, listener) => client.on(event, listener),
+      off: (event, listener) => client.off(event, listener),
+    });
     return client;
   }
 
@@ -507,6 +529,11 @@ export class Client extends EventEmitter<ClientEvents> {
     return { ...this.#shares.limits, torrents };
   }
 
+  /** Resolves once every completion command started so far has ended (completion-command.ts). */
+  completionCommandsSettled(): Promise<void> {
+    return this.#automation?.commandsSettled() ?? Promise.resolve();
+  }
+
   /**
    * Writes the persisted session now, with every change known so far (user
    * operations and close() do it themselves).
@@ -577,6 +604,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#closed = true;
     if (this.#shareTimer) this.#clock.clearTimeout(this.#shareTimer);
     try {
+      await this.#automation?.close();
       await this.#listener?.close();
       const entries = this.#registry.entries();
       await Promise.all(entries.map((e) => e.torrent.close()));

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { encode } from "../bencode/index.ts";
+import { parseMetainfo } from "../metainfo/index.ts";
+import { MemoryNetwork } from "../net/index.ts";
+import { MemoryStorage } from "../storage/index.ts";
+import { type Logger, realClock, sha1 } from "../util/index.ts";
+import { Client, type ClientOptions } from "./client.ts";
+
+const PIECE = 16 * 1024;
+
+function torrentBytes(size: number, name: string) {
+  const content = randomBytes(size);
+  const hashes: Buffer[] = [];
+  for (let at = 0; at < size; at += PIECE) hashes.push(sha1(content.subarray(at, at + PIECE)));
+  const bytes = encode({
+    info: { length: size, name, "piece length": PIECE, pieces: Buffer.concat(hashes) },
+  });
+  return { bytes, content, meta: parseMetainfo(bytes) };
+}
+
+const network = new MemoryNetwork({ clock: realClock });
+let hosts = 0;
+const cleanup: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), "shoal-auto-"));
+  cleanup.push(() => rm(d, { recursive: true, force: true }));
+  return d;
+}
+
+async function startClient(contents: Buffer[], extra: Partial<ClientOptions>) {
+  const dir = await tempDir();
+  const address = `10.5.0.${++hosts}`;
+  const host = network.addHost(address);
+  const client = await Client.start({
+    dataDir: join(dir, "data"),
+    downloadDir: join(dir, "download"),
+    port: 6881,
+    dialer: host,
+    listen: async (port) => host.listen(port),
+    torrentDefaults: {
+      trackers: false,
+      chokeIntervalMs: 200,
+      openStore: (meta) => {
+        const content = contents.find((c) => c.length === meta.totalLength);
+        return MemoryStorage.open(meta, content ? { content } : {});
+      },
+    },
+    ...extra,
+  });
+  cleanup.push(() => client.close());
+  return { client, address, dir };
+}
+
+function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = () => {
+      if (pred()) return resolve();
+      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+
+test("watch folder: a .torrent dropped in is added and renamed .added; a bad one .invalid with a log line", async () => {
+  const watchDir = await tempDir();
+  const warnings: string[] = [];
+  const logger: Logger = {
+    debug() {},
+    info() {},
+    warn: (msg) => warnings.push(msg),
+    error() {},
+  };
+  const { client } = await startClient([], { watchDir, watchIntervalMs: 50, logger });
+  const a = torrentBytes(40_000, "dropped.bin");
+  await writeFile(join(watchDir, "dropped.torrent"), a.bytes);
+  await writeFile(join(watchDir, "junk.torrent"), "this is not bencode");
+  await writeFile(join(watchDir, "notes.txt"), "left alone");
+  await until(() => client.summaries().length === 1, "the dropped torrent");
+  assert.equal(client.summaries()[0]!.name, "dropped.bin");
+  await until(() => existsSync(join(watchDir, "junk.torrent.invalid")), "the bad one set aside");
+  await until(() => existsSync(join(watchDir, "dropped.torrent.added")), "the rename");
+  assert.ok(warnings.some((w) => /junk\.torrent is not a torrent/.test(w)));
+  // The same torrent again: already there, set aside all the same.
+  await writeFile(join(watchDir, "again.torrent"), a.bytes);
+  await until(() => existsSync(join(watchDir, "again.torrent.added")), "the duplicate set aside");
+  assert.equal(client.summaries().length, 1);
+  assert.deepEqual(readdirSync(watchDir).sort(), [
+    "again.torrent.added",
+    "dropped.torrent.added",
+    "junk.torrent.invalid",
+    "notes.txt",
+  ]);
+});
+
+test("watch folder with deleteAdded: the .torrent goes once added", async () => {
+  const watchDir = join(await tempDir(), "watch");
+  await mkdir(watchDir);
+  const { client } = await startClient([], {
+    watchDir,
+    watchIntervalMs: 50,
+    watchDeleteAdded: true,
+  });
+  await writeFile(join(watchDir, "x.torrent"), torrentBytes(20_000, "x").bytes);
+  await until(() => client.summaries().length === 1, "the torrent");
+  await until(() => readdirSync(watchDir).length === 0, "the file deleted");
+});
+
+test("completion command: run with the torrent's details in its environment, no shell", async () => {
+  const name = "evil $(touch pwned); `touch pwned2` 'x\".bin";
+  const t = torrentBytes(50_000, name);
+  const seed = await startClient([t.content], {});
+  await seed.client.add(t.meta);
+  const out = join(await tempDir(), "env.json");
+  const script =
+    "const e=process.env;require('fs').writeFileSync(process.argv[1],JSON.stringify(Object.fromEntries(Object.entries(e).filter(([k])=>k.startsWith('SHOAL_')))))";
+  const leech = await startClient([], { completionCommand: [process.execPath, "-e", script, out] });
+  await leech.client.add(t.meta, {
+    peers: [{ host: seed.address, port: 6881 }],
+    labels: ["a", "b"],
+  });
+  await leech.client.whenComplete(t.meta.infoHashHex, { timeoutMs: 10_000 });
+  await until(() => existsSync(out), "the command's output");
+  await leech.client.completionCommandsSettled();
+  const env = JSON.parse(readFileSync(out, "utf8"));
+  assert.deepEqual(env, {
+    SHOAL_TORRENT_ID: "1",
+    SHOAL_TORRENT_HASH: t.meta.infoHashHex,
+    SHOAL_TORRENT_NAME: name,
+    SHOAL_TORRENT_DIR: join(leech.dir, "download"),
+    SHOAL_TORRENT_SIZE: "50000",
+    SHOAL_TORRENT_LABELS: "a,b",
+  });
+  assert.equal(existsSync("pwned"), false);
+  assert.equal(existsSync("pwned2"), false);
+});

@@ -1,0 +1,70 @@
+/**
+ * What runs by itself around the session, when the Client's options ask:
+ * the watch folder (watch-folder.ts) and the command run on completion
+ * (completion-command.ts). Wired to the Client through plain functions.
+ */
+import { MetainfoError } from "../metainfo/index.ts";
+import type { Clock, Logger } from "../util/index.ts";
+import type { ClientOptions } from "./client-options.ts";
+import { type CompletedTorrent, CompletionCommand } from "./completion-command.ts";
+import type { SessionEvent } from "./dto.ts";
+import { ClientError } from "./errors.ts";
+import { WatchFolder, type WatchOutcome } from "./watch-folder.ts";
+
+export interface AutomationHost {
+  clock: Clock;
+  logger: Logger;
+  add(bytes: Buffer): Promise<unknown>;
+  /** A torrent's details for the completion command (undefined once removed). */
+  completed(infoHash: string): CompletedTorrent | undefined;
+  on(event: "event", listener: (e: SessionEvent) => void): unknown;
+  off(event: "event", listener: (e: SessionEvent) => void): unknown;
+}
+
+export interface Automation {
+  /** Resolves once every completion command started so far has ended. */
+  commandsSettled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function startAutomation(o: ClientOptions, host: AutomationHost): Automation {
+  let watch: WatchFolder | undefined;
+  if (o.watchDir) {
+    watch = new WatchFolder({
+      dir: o.watchDir,
+      clock: host.clock,
+      logger: host.logger,
+      ...(o.watchIntervalMs !== undefined ? { intervalMs: o.watchIntervalMs } : {}),
+      ...(o.watchDeleteAdded ? { deleteAdded: true } : {}),
+      add: async (bytes) => {
+        try {
+          await host.add(bytes);
+          return { outcome: "added" as WatchOutcome };
+        } catch (err) {
+          if (err instanceof MetainfoError) return { outcome: "invalid", reason: err.message };
+          if (err instanceof ClientError && err.code === "duplicate_torrent") {
+            return { outcome: "duplicate" };
+          }
+          throw err;
+        }
+      },
+    });
+    watch.start();
+  }
+  const command = o.completionCommand?.length
+    ? new CompletionCommand(o.completionCommand, host.logger)
+    : undefined;
+  const onEvent = (e: SessionEvent) => {
+    if (e.type !== "completed" || !command) return;
+    const t = host.completed(e.infoHash);
+    if (t) command.run(t);
+  };
+  if (command) host.on("event", onEvent);
+  return {
+    commandsSettled: () => command?.settled() ?? Promise.resolve(),
+    async close() {
+      host.off("event", onEvent);
+      await watch?.close();
+    },
+  };
+}
