@@ -61,6 +61,46 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import("./config.ts")).configCommand,
   },
   {
+    name: "add",
+    summary: "add torrents to the running daemon",
+    load: async () => (await import("./daemon-client-commands.ts")).addCommand,
+  },
+  {
+    name: "ls",
+    summary: "list the daemon's torrents",
+    load: async () => (await import("./daemon-client-commands.ts")).lsCommand,
+  },
+  {
+    name: "pause",
+    summary: "pause torrents of the daemon",
+    load: async () => (await import("./daemon-client-commands.ts")).pauseCommand,
+  },
+  {
+    name: "resume",
+    summary: "resume torrents of the daemon",
+    load: async () => (await import("./daemon-client-commands.ts")).resumeCommand,
+  },
+  {
+    name: "rm",
+    summary: "remove torrents from the daemon",
+    load: async () => (await import("./daemon-client-commands.ts")).rmCommand,
+  },
+  {
+    name: "files",
+    summary: "list or select a daemon torrent's files",
+    load: async () => (await import("./daemon-client-commands.ts")).filesCommand,
+  },
+  {
+    name: "peers",
+    summary: "list a daemon torrent's peers",
+    load: async () => (await import("./daemon-client-commands.ts")).peersCommand,
+  },
+  {
+    name: "limit",
+    summary: "show or set the daemon's rate limits",
+    load: async () => (await import("./daemon-client-commands.ts")).limitCommand,
+  },
+  {
     name: "demo",
     summary: "a tracker, a seeder and four leechers on loopback, with the live console",
     load: async () => (await import("./demo.ts")).demoCommand,
