@@ -60,7 +60,12 @@ import type { PersistedTorrent } from "./session-store.ts";
 import { watchTorrent } from "./torrent-events.ts";
 import { torrentFileOf } from "./torrent-files.ts";
 import { openTorrent } from "./torrent-opening.ts";
-import { type ResolvedSource, resolveSource, type TorrentSource } from "./torrent-source.ts";
+import {
+  type ResolvedSource,
+  resolveSource,
+  selectOnlyPriorities,
+  type TorrentSource,
+} from "./torrent-source.ts";
 import { type Listener, listenOnTcp, tcpDialer } from "./transports.ts";
 import {
   clientView,
@@ -275,6 +280,11 @@ export class Client extends EventEmitter<ClientEvents> {
     if (opts.onCheckProgress) torrentOptions.onCheckProgress = opts.onCheckProgress;
     if (opts.filePriorities) torrentOptions.filePriorities = opts.filePriorities;
     if (opts.unlistedFilePriority) torrentOptions.unlistedFilePriority = opts.unlistedFilePriority;
+    // BEP 53: a magnet link's `so` selects the only files to download (a choice given here wins).
+    if (!resolved.meta && resolved.selectOnly && !opts.filePriorities) {
+      torrentOptions.filePriorities = selectOnlyPriorities(resolved.selectOnly);
+      torrentOptions.unlistedFilePriority = "skip";
+    }
     if (opts.sequential) torrentOptions.sequential = true;
     if (opts.firstLastPiecePriority) torrentOptions.firstLastPiecePriority = true;
     const { torrent, magnet } = await openTorrent(

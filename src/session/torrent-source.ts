@@ -6,6 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { type Metainfo, MetainfoError, parseMagnet, parseMetainfo } from "../metainfo/index.ts";
+import type { FilePriority } from "../torrent/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
 import { asInfoHash, fromHex, type InfoHash, toHex } from "../util/index.ts";
 import { ClientError } from "./errors.ts";
@@ -20,6 +21,8 @@ export interface TorrentDescription {
   trackers?: readonly string[];
   /** Peers to ask for the metadata (`x.pe`). */
   peers?: readonly { host: string; port: number }[];
+  /** BEP 53 `so`: the indices of the only files to download. */
+  selectOnly?: readonly number[];
 }
 
 export type TorrentSource = string | Uint8Array | Metainfo | TorrentDescription;
@@ -35,6 +38,8 @@ export type ResolvedSource =
       infoHash: InfoHash;
       infoHashHex: string;
       name?: string;
+      /** BEP 53 `so`: the only files to download. */
+      selectOnly?: readonly number[];
       announceList: string[][];
       peers: PeerAddress[];
     };
@@ -57,6 +62,7 @@ export async function resolveSource(source: TorrentSource): Promise<ResolvedSour
       peers: link.peers,
     };
     if (link.displayName !== undefined) description.name = link.displayName;
+    if (link.selectOnly !== undefined) description.selectOnly = link.selectOnly;
     return describe(description);
   }
   return isMetainfo(source) ? { meta: source } : describe(source);
@@ -80,6 +86,7 @@ function describe(d: TorrentDescription): ResolvedSource {
     peers: (d.peers ?? []).map((p) => ({ ip: p.host, port: p.port })),
   };
   if (d.name !== undefined) out.name = d.name;
+  if (d.selectOnly !== undefined) out.selectOnly = d.selectOnly;
   return out;
 }
 
@@ -95,3 +102,14 @@ async function loadTorrentFile(path: string): Promise<ResolvedSource> {
     throw err;
   }
 }
+
+/** BEP 53 `so` indices as priorities: those files normal, the rest (holes) left to the fill. */
+export function selectOnlyPriorities(indices: readonly number[]): (FilePriority | undefined)[] {
+  const out: (FilePriority | undefined)[] = [];
+  // Indices past any torrent's files are left out (fitPriorities reads only the real ones).
+  for (const i of indices) if (i < MAX_SELECTABLE_FILE) out[i] = "normal";
+  return out;
+}
+
+/** More files than any torrent we load could have (metainfo's limits are far below). */
+const MAX_SELECTABLE_FILE = 1_000_000;

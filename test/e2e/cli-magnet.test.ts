@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -154,4 +154,24 @@ test("the shell's download <magnet>: fetching metadata, then complete", async ()
   sh.end();
   assert.equal(await sh.exited, 0, sh.stderr);
   assert.ok(readFileSync(join(work, "shell", "data", "downloads", "shelllink.bin")).equals(c.data));
+});
+
+test("BEP 53: so= downloads only the files it selects", async () => {
+  const dir = join(work, "album-seed");
+  const album = join(dir, "album");
+  await mkdir(album, { recursive: true });
+  const files = ["a.bin", "b.bin", "c.bin"].map((name, i) => ({
+    name,
+    data: randomBytes(150_000 + i * 1000),
+  }));
+  for (const f of files) await writeFile(join(album, f.name), f.data);
+  const made = await createTorrent(album, { pieceLength: 16 * 1024 });
+  const seed = await seeder(dir, made.torrent, false);
+  const link = `magnet:?xt=urn:btih:${made.metainfo.infoHashHex}&so=0,2&x.pe=127.0.0.1:${seed.port}`;
+  const p = get(link, "so", ["--no-trackers"]);
+  assert.equal(await p.exited, 0, p.stderr);
+  const out = join(work, "so", "download", "album");
+  assert.ok(readFileSync(join(out, "a.bin")).equals(files[0]!.data));
+  assert.ok(readFileSync(join(out, "c.bin")).equals(files[2]!.data));
+  assert.equal(existsSync(join(out, "b.bin")), false, "the file so= leaves out is not made");
 });
