@@ -61,7 +61,8 @@ export function contactOf(peer: SwarmPeer, utp: boolean): PexAddedContact | unde
   if (ip === undefined) return undefined;
   const h = conn.peerExtendedHandshake?.raw;
   let flags = 0;
-  if (h?.get("e") === 1) flags |= PexFlags.encryption;
+  // It asked for encryption (BEP 10 `e`), or the connection is encrypted (MSE), as libtorrent counts it.
+  if (h?.get("e") === 1 || conn.encrypted) flags |= PexFlags.encryption;
   const pieces = conn.pieceCount ?? 0;
   if ((pieces > 0 && peer.have.isComplete()) || h?.get("upload_only") === 1) {
     flags |= PexFlags.seed;

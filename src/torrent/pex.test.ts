@@ -26,6 +26,7 @@ class FakeConn implements ExtensionPeer {
   readonly peerExtendedHandshake;
   ready = true;
   closed = false;
+  encrypted = false;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly #names: Set<string>;
@@ -61,11 +62,13 @@ interface FakePeerOptions {
   listening?: boolean;
   names?: string[];
   raw?: Record<string, number>;
+  encrypted?: boolean;
 }
 
 /** A torrent's connected peer, the parts PEX reads. */
 function fakePeer(o: FakePeerOptions): SwarmPeer & { conn: FakeConn } {
   const conn = new FakeConn(o.ip, o.port + 1000, o.names, o.raw);
+  conn.encrypted = o.encrypted ?? false;
   const listenPort = o.listening === false ? undefined : o.port;
   return {
     conn,
@@ -121,6 +124,8 @@ test("pex: the first message lists current peers with their flags, later ones th
   const c = connect({ ip: "2001:db8::3", port: 6883, names: ["ut_pex", "ut_holepunch"] });
   // One that reached us and never said where it listens cannot be passed on.
   connect({ ip: "4.4.4.4", port: 6884, listening: false });
+  // An encrypted connection (MSE) counts as preferring encryption.
+  connect({ ip: "7.7.7.7", port: 6887, encrypted: true });
   clock.advance(PEX_FIRST_DELAY_MS - 1);
   assert.equal(a.conn.sent.length, 0, "the first message waits for start-up connections");
   clock.advance(1);
@@ -128,6 +133,7 @@ test("pex: the first message lists current peers with their flags, later ones th
     {
       added: [
         { ip: "2.2.2.2", port: 6882, flags: PexFlags.seed | PexFlags.encryption },
+        { ip: "7.7.7.7", port: 6887, flags: PexFlags.encryption | PexFlags.reachable },
         { ip: "2001:db8::3", port: 6883, flags: PexFlags.holepunch | PexFlags.reachable },
       ],
       dropped: [],
@@ -136,7 +142,7 @@ test("pex: the first message lists current peers with their flags, later ones th
   // A connection is never told of itself.
   assert.deepEqual(
     b.conn.sent[0]?.added.map((x) => x.ip),
-    ["1.1.1.1", "2001:db8::3"],
+    ["1.1.1.1", "7.7.7.7", "2001:db8::3"],
   );
   // Nothing changed: nothing is sent at the next minute.
   clock.advance(PEX_INTERVAL_MS);
