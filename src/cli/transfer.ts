@@ -137,12 +137,21 @@ export interface Transfer {
 export const LSD_UNAVAILABLE =
   "warning: --lsd: local peer discovery is off (UDP port 6771 or its multicast groups are not available here)";
 
+/** What of the torrent to fetch, and in what order (`shoal get --only`, `--sequential`). */
+export interface TransferSelection {
+  /** Only these files (indices); the others are skipped. */
+  only?: readonly number[];
+  sequential?: boolean;
+  firstLastPiece?: boolean;
+}
+
 /** Starts a session for one torrent as the options say. */
 export async function startTransfer(
   values: TransferValues,
   torrentPath: string,
   downloadDir: string,
   io: CliIO,
+  selection: TransferSelection = {},
 ): Promise<Transfer> {
   const peers = (values.peer ?? []).map(parsePeer);
   transferUi(values); // usage mistakes before any port is opened
@@ -186,10 +195,18 @@ export async function startTransfer(
     const source = /^magnet:/i.test(torrentPath) ? torrentPath : resolve(io.cwd, torrentPath);
     const torrent = await client.add(source, {
       ...(values.verify ? { verify: true } : {}),
+      ...selectionOptions(selection),
       peers: peers.map((p) => ({ host: p.ip, port: p.port })),
       ...(bar ? { onCheckProgress: (done: number, total: number) => bar.update(done, total) } : {}),
     });
     bar?.done();
+    const fileCount = torrent.metadata?.files.length;
+    const beyond = selection.only?.find((i) => fileCount !== undefined && i >= fileCount);
+    if (beyond !== undefined) {
+      throw new UsageError(
+        `--only: '${torrent.name}' has ${fileCount} file${fileCount === 1 ? "" : "s"} (0 to ${fileCount! - 1}); ${beyond} is not one`,
+      );
+    }
     return {
       api: new ShoalApi(client),
       infoHash: torrent.infoHashHex,
@@ -199,6 +216,24 @@ export async function startTransfer(
     await client.close();
     throw err;
   }
+}
+
+function selectionOptions(selection: TransferSelection) {
+  const o: {
+    filePriorities?: "normal"[];
+    unlistedFilePriority?: "skip";
+    sequential?: boolean;
+    firstLastPiecePriority?: boolean;
+  } = {};
+  if (selection.only) {
+    const priorities: "normal"[] = [];
+    for (const i of selection.only) priorities[i] = "normal";
+    o.filePriorities = priorities;
+    o.unlistedFilePriority = "skip";
+  }
+  if (selection.sequential) o.sequential = true;
+  if (selection.firstLastPiece) o.firstLastPiecePriority = true;
+  return o;
 }
 
 /** One status line: percent, bytes, rates, peers, then the ETA (or the ratio when seeding). */

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatBytes, printable } from "../../util/index.ts";
 import type { Command } from "../command.ts";
+import { fileIndexList } from "../file-selection.ts";
 import { onePositional } from "../options.ts";
 import {
   runTransfer,
@@ -28,9 +29,15 @@ dn= is shown until the real name is known.
 Options:
   -o, --output <dir>          download folder (default: current folder)
       --seed                  keep seeding after the download completes
+      --only <list>           download only these files, by index as \`shoal info\`
+                              lists them (0,2,5-7); the others are not created
+      --sequential            fetch pieces in order (to watch or listen while
+                              it downloads)
+      --first-last            fetch each file's first and last piece first
 ${TRANSFER_HELP}
 Examples:
   shoal get ubuntu.torrent -o ~/Downloads --upload-limit 1MB
+  shoal get album.torrent --only 0,3-5
   shoal get 'magnet:?xt=urn:btih:…&dn=ubuntu.iso&tr=http%3A%2F%2Ftracker.lan%3A8000%2Fannounce'
 `;
 
@@ -46,12 +53,20 @@ export const getCommand: Command = {
         ...TRANSFER_OPTIONS,
         output: { type: "string", short: "o" },
         seed: { type: "boolean" },
+        only: { type: "string" },
+        sequential: { type: "boolean" },
+        "first-last": { type: "boolean" },
       },
     });
     const torrentPath = onePositional(positionals, ".torrent file or magnet link");
     const downloadDir = resolve(io.cwd, values.output ?? ".");
     const ui = transferUi(values);
-    const transfer = await startTransfer(values, torrentPath, downloadDir, io);
+    const only = values.only === undefined ? undefined : fileIndexList("--only", values.only);
+    const transfer = await startTransfer(values, torrentPath, downloadDir, io, {
+      ...(only ? { only } : {}),
+      ...(values.sequential ? { sequential: true } : {}),
+      ...(values["first-last"] ? { firstLastPiece: true } : {}),
+    });
     const { api, infoHash } = transfer;
     const quiet = ui.quiet;
     const started = performance.now();
@@ -60,10 +75,15 @@ export const getCommand: Command = {
     let missingAtStart = 0;
     const describe = () => {
       const s = api.get(infoHash);
-      missingAtStart = s.left;
+      missingAtStart = s.leftWanted;
+      const skippedFiles = api.files(infoHash).filter((f) => !f.wanted && !f.padding).length;
+      const skipped =
+        skippedFiles > 0
+          ? ` (${formatBytes(s.sizeWanted)} wanted, ${skippedFiles} file${skippedFiles === 1 ? "" : "s"} skipped)`
+          : "";
       if (!quiet) {
         io.stderr.write(
-          `${printable(s.name)}: ${formatBytes(s.size)}, ${s.pieceCount} pieces; ` +
+          `${printable(s.name)}: ${formatBytes(s.size)}${skipped}, ${s.pieceCount} pieces; ` +
             `listening on port ${api.client().port}\n`,
         );
       }
@@ -103,13 +123,13 @@ export const getCommand: Command = {
       const s = api.get(infoHash);
       return (
         `${printable(s.name)}: complete, ` +
-        completeSummary(s.size, missingAtStart, (performance.now() - started) / 1000) +
+        completeSummary(s.sizeWanted, missingAtStart, (performance.now() - started) / 1000) +
         ` → ${printable(resolve(downloadDir, s.name))}`
       );
     };
     const { outcome, last } = await runTransfer(transfer, io, ui, until, completeLine);
     if (outcome === "failed") throw stoppedError(last);
-    if (outcome === "interrupted") return last.hasMetadata && last.left === 0 ? 0 : 130;
+    if (outcome === "interrupted") return last.hasMetadata && last.leftWanted === 0 ? 0 : 130;
     return 0;
   },
 };
