@@ -35,6 +35,8 @@ export interface SimNodeOptions {
   maxPeers?: number;
   /** BEP 11 peer exchange (default the engine's: on). */
   pex?: boolean;
+  /** Fetch pieces in order (streaming). */
+  sequential?: boolean;
 }
 
 export interface SimNode {
@@ -51,6 +53,7 @@ export async function startNode(o: SimNodeOptions): Promise<SimNode> {
   if (o.uploadSlots !== undefined) torrentDefaults.uploadSlots = o.uploadSlots;
   if (o.chokeIntervalMs !== undefined) torrentDefaults.chokeIntervalMs = o.chokeIntervalMs;
   if (o.pex !== undefined) torrentDefaults.pex = o.pex;
+  if (o.sequential) torrentDefaults.sequential = true;
   // byInfoHash waits to be handed its metadata: it fetches none (BEP 9).
   if (o.byInfoHash) torrentDefaults.metadataExchange = false;
   const client = await Client.start({

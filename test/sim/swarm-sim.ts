@@ -46,6 +46,8 @@ export interface SimPeerSpec {
   dialsNobody?: boolean;
   /** The torrent's most connections (default the engine's, 50). */
   maxPeers?: number;
+  /** Fetches pieces in order (streaming). */
+  sequential?: boolean;
 }
 
 export interface SwarmOptions {
@@ -160,6 +162,7 @@ export class Swarm {
       ...(peer.spec.magnet ? { magnet: true } : {}),
       ...(peer.spec.liesAboutMetadata ? { addedMeta: lyingMetadata(this.meta) } : {}),
       ...(peer.spec.maxPeers !== undefined ? { maxPeers: peer.spec.maxPeers } : {}),
+      ...(peer.spec.sequential ? { sequential: true } : {}),
       ...(this.#o.pex !== undefined ? { pex: this.#o.pex } : {}),
       ...(this.#o.capsAt === "client" && peer.spec.uploadRate !== undefined
         ? { uploadLimit: peer.spec.uploadRate }
