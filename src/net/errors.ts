@@ -6,6 +6,7 @@ export type NetErrorCode =
   | "aborted"
   | "listen_failed"
   | "bind_failed"
+  | "bad_filter"
   | "closed";
 
 /** A transport could not be opened or failed: says where, and the system's reason. */
