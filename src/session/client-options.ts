@@ -1,6 +1,6 @@
 /** What a Client is made from, what its operations take, and what it tells. */
 
-import type { UdpNetwork } from "../net/index.ts";
+import type { IpFilter, UdpNetwork } from "../net/index.ts";
 import type { EncryptionPolicy } from "../peer/index.ts";
 import type { FilePriority, Torrent, TorrentOptions } from "../torrent/index.ts";
 import type { Clock, Logger, PeerId, RandomSource } from "../util/index.ts";
@@ -36,6 +36,8 @@ export interface ClientOptions {
    * "required" (plaintext peers refused).
    */
   encryption?: EncryptionPolicy;
+  /** Block lists (net's IpFilter): their addresses are refused both ways; setIpFilter changes it live. */
+  ipFilter?: IpFilter;
   /** Where UDP sockets come from (LSD's multicast); the host's network by default. */
   udp?: UdpNetwork;
   /** Most peer connections over all torrents. */

@@ -13,7 +13,7 @@ import { mkdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { DhtStats } from "../dht/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
-import { nodeUdp } from "../net/index.ts";
+import { type IpFilter, nodeUdp } from "../net/index.ts";
 import { type FilePriority, Torrent, type TorrentOptions } from "../torrent/index.ts";
 import {
   type Clock,
@@ -128,6 +128,9 @@ export class Client extends EventEmitter<ClientEvents> {
   #listener: Listener | undefined;
   /** BEP 14, when on (local-discovery.ts); the persisted session's setting if not given. */
   #lsdWanted: boolean | undefined;
+  /** Block lists (setIpFilter); addresses refused by them, counted. */
+  #ipFilter: IpFilter | undefined;
+  #ipFilterBlocked = 0;
   #lsd: SessionLocalDiscovery | undefined;
   #dht: DhtPeerSource | undefined;
   #closed = false;
@@ -142,6 +145,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#log = o.logger ?? silentLogger;
     this.peerId = o.peerId ?? generatePeerId(o.random ? randomBytesFrom(o.random) : undefined);
     this.#lsdWanted = o.lsd;
+    this.#ipFilter = o.ipFilter;
     this.#shares = new RateShares(this.#clock, o.uploadLimit ?? 0, o.downloadLimit ?? 0);
     this.managed = new ManagedClient(o, this.#clock, {
       entries: () => this.#registry.entries(),
@@ -160,6 +164,7 @@ export class Client extends EventEmitter<ClientEvents> {
       torrent: (hash) => this.get(hash),
       infoHashes: () => this.#registry.entries().map((e) => e.torrent.infoHash),
       encryption: o.encryption ?? "enabled",
+      blocked: (ip) => this.#blocked(ip),
       closed: () => this.#closed,
     });
   }
@@ -229,6 +234,28 @@ export class Client extends EventEmitter<ClientEvents> {
       logger: this.#log,
       ...(this.#o.random ? { random: this.#o.random } : {}),
     });
+  }
+
+  /**
+   * Sets (or with undefined clears) the IP filter, live: blocked addresses
+   * are refused both ways, whatever told us of them (trackers, PEX, DHT,
+   * LSD), and open connections to them are closed.
+   */
+  setIpFilter(filter: IpFilter | undefined): void {
+    this.#ipFilter = filter;
+    if (!filter) return;
+    for (const t of this.torrents) t.closePeers((ip) => filter.blocked(ip));
+  }
+
+  /** Connections and candidates the IP filter refused since the start. */
+  get ipFilterBlocked(): number {
+    return this.#ipFilterBlocked;
+  }
+
+  #blocked(ip: string): boolean {
+    if (!this.#ipFilter?.blocked(ip)) return false;
+    this.#ipFilterBlocked++;
+    return true;
   }
 
   /** Whether local service discovery (BEP 14) runs: asked for, and its groups joined. */
@@ -663,6 +690,7 @@ export class Client extends EventEmitter<ClientEvents> {
     };
     if (this.#o.random) o.random = this.#o.random;
     if (this.#o.encryption) o.encryption = this.#o.encryption;
+    o.blocked = (ip) => this.#blocked(ip);
     // BEP 5: peers that set the DHT bit hear our node's port.
     if (this.#dht) o.dhtPort = this.#dht.port;
     return o;

@@ -26,6 +26,8 @@ export interface ConnectionGateOptions {
   infoHashes(): Iterable<Uint8Array>;
   /** MSE for incoming connections. */
   encryption: EncryptionPolicy;
+  /** The IP filter: true for an address whose connections are refused both ways. */
+  blocked(ip: string): boolean;
   /** Incoming streams are refused once the client is closing. */
   closed(): boolean;
 }
@@ -39,6 +41,9 @@ export class ConnectionGate {
   }
 
   async dial(host: string, port: number): Promise<Transport> {
+    if (this.#o.blocked(host)) {
+      throw new ClientError("blocked_address", `${host} is on the IP filter's block list`);
+    }
     if (this.#connections >= this.#o.maxConnections) {
       throw new ClientError("connection_limit", "the global connection limit is reached");
     }
@@ -54,7 +59,11 @@ export class ConnectionGate {
   }
 
   async accept(transport: Transport): Promise<void> {
-    if (this.#o.closed() || this.#connections >= this.#o.maxConnections) {
+    if (
+      this.#o.closed() ||
+      this.#connections >= this.#o.maxConnections ||
+      this.#o.blocked(transport.remoteAddress ?? "")
+    ) {
       transport.destroy();
       return;
     }

@@ -56,6 +56,8 @@ export interface PeerSetHost {
   detached(peer: SwarmPeer, reason: string): void;
   /** No connection is left and no dial is in flight (a re-announce may help). */
   peerless(): void;
+  /** The IP filter: an address it blocks is neither taken as a candidate nor accepted. */
+  blocked?(ip: string): boolean;
 }
 
 export class PeerSet {
@@ -114,7 +116,7 @@ export class PeerSet {
     const now = this.#host.clock.now();
     for (const a of addresses) {
       if (a.port <= 0 || a.port > 65535) continue;
-      if (this.bans.isBanned(banKey(a.ip, a.port))) continue;
+      if (this.bans.isBanned(banKey(a.ip, a.port)) || this.#host.blocked?.(a.ip)) continue;
       const known = this.#known.add(a.ip, a.port, source, now);
       if (known && source === "manual" && !known.busy) known.nextDialAt = now;
       if (known && a.seed && known.lastConnected === undefined) known.seed = true;
@@ -134,6 +136,7 @@ export class PeerSet {
    */
   canAccept(host: string, port: number): boolean {
     if (!this.#host.active() || this.bans.isBanned(banKey(host, port))) return false;
+    if (this.#host.blocked?.(host)) return false;
     return (
       this.#hasRoom() || leastUseful(this.#peers.values(), this.#host.clock.now()) !== undefined
     );
@@ -191,6 +194,12 @@ export class PeerSet {
     if (keys.length === 0) return;
     this.#known.forget((k) => keys.includes(banKey(k.ip, k.port)));
     for (const p of [...this.#peers.values()]) if (keys.includes(p.banKey)) p.conn.close(reason);
+  }
+
+  /** Closes the connections to addresses `blocked` says (a new IP filter), and forgets those addresses. */
+  closeBlocked(blocked: (ip: string) => boolean, reason: string): void {
+    this.#known.forget((k) => blocked(k.ip));
+    for (const p of [...this.#peers.values()]) if (blocked(p.host)) p.conn.close(reason);
   }
 
   #dialDue(): void {

@@ -143,6 +143,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       },
       detached: (peer, reason) => this.#onPeerClosed(peer, reason),
       peerless: () => this.#onPeerless(),
+      ...(o.blocked ? { blocked: o.blocked } : {}),
     });
     const slots: ConstructorParameters<typeof UploadSlots>[0] = {
       clock: this.#clock,
@@ -516,6 +517,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
    */
   addPeers(addresses: readonly PeerAddress[], source: PeerSource = "manual"): void {
     this.#peers.add(addresses, source);
+  }
+
+  /** Closes connections to, and forgets, the addresses a new IP filter blocks. */
+  closePeers(blocked: (ip: string) => boolean): void {
+    this.#peers.closeBlocked(blocked, "blocked by the IP filter");
   }
 
   /** Whether a connection from this address would be taken (asked before answering it). */

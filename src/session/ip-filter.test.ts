@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { encode } from "../bencode/index.ts";
+import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
+import { IpFilter, MemoryNetwork } from "../net/index.ts";
+import { MemoryStorage } from "../storage/index.ts";
+import { realClock, sha1 } from "../util/index.ts";
+import { Client, type ClientOptions } from "./index.ts";
+
+const PIECE_LENGTH = 16 * 1024;
+const content = randomBytes(8 * PIECE_LENGTH + 100);
+const hashes: Buffer[] = [];
+for (let at = 0; at < content.length; at += PIECE_LENGTH) {
+  hashes.push(sha1(content.subarray(at, Math.min(content.length, at + PIECE_LENGTH))));
+}
+const meta = parseMetainfo(
+  encode({
+    info: {
+      length: content.length,
+      name: "f.bin",
+      "piece length": PIECE_LENGTH,
+      pieces: Buffer.concat(hashes),
+    },
+  }),
+);
+
+const tcp = new MemoryNetwork({ clock: realClock });
+const dirs: string[] = [];
+const clients: Client[] = [];
+after(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function client(address: string, seed: boolean, extra: Partial<ClientOptions> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), "shoal-ipfilter-"));
+  dirs.push(dir);
+  const host = tcp.addHost(address);
+  const c = await Client.start({
+    dataDir: join(dir, "data"),
+    downloadDir: join(dir, "download"),
+    port: 6881,
+    dialer: host,
+    listen: async (port) => host.listen(port),
+    torrentDefaults: {
+      trackers: false,
+      openStore: (m: Metainfo) => MemoryStorage.open(m, seed ? { content } : {}),
+    },
+    ...extra,
+  });
+  clients.push(c);
+  return c;
+}
+
+const until = async (what: string, f: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe("the session's IP filter (block lists)", () => {
+  it("a blocked address is neither dialled nor accepted; clearing the filter lets it in", async () => {
+    const seeder = await client("10.18.0.1", true, {
+      ipFilter: IpFilter.parse("lab:10.18.0.2-10.18.0.2").filter,
+    });
+    await seeder.add(meta);
+    const leecher = await client("10.18.0.2", false, {
+      ipFilter: IpFilter.parse("010.018.000.001 - 010.018.000.001 , 0 , seeder").filter,
+    });
+    const t = await leecher.add(meta);
+    t.addPeers([{ ip: "10.18.0.1", port: 6881 }]);
+    // The seeder dials the leecher too: refused there by its own list.
+    seeder.torrents[0]!.addPeers([{ ip: "10.18.0.2", port: 6881 }]);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(t.peers().length, 0);
+    assert.ok(leecher.ipFilterBlocked > 0 && seeder.ipFilterBlocked > 0);
+    leecher.setIpFilter(undefined);
+    t.addPeers([{ ip: "10.18.0.1", port: 6881 }]);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(t.peers().length, 0, "the seeder still refuses the leecher's connection");
+    seeder.setIpFilter(IpFilter.empty());
+    t.addPeers([{ ip: "10.18.0.1", port: 6881 }]);
+    await until("the download", () => t.complete);
+  });
+
+  it("a new filter closes open connections to the addresses it blocks", async () => {
+    const seeder = await client("10.18.1.1", true);
+    await seeder.add(meta);
+    // Slow, so the connection is still open when the filter comes.
+    const leecher = await client("10.18.1.2", false, { downloadLimit: 16 * 1024 });
+    const t = await leecher.add(meta);
+    t.addPeers([{ ip: "10.18.1.1", port: 6881 }]);
+    await until("a connection", () => seeder.torrents[0]!.peers().length === 1);
+    seeder.setIpFilter(IpFilter.parse("x:10.18.1.0-10.18.1.255").filter);
+    await until("the connection closed", () => seeder.torrents[0]!.peers().length === 0);
+  });
+});
