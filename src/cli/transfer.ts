@@ -21,6 +21,7 @@ import {
 } from "./format.ts";
 import type { CliIO } from "./io.ts";
 import { UsageError } from "./io.ts";
+import { IP_FILTER_HELP, ipFilterOption } from "./ip-filter-option.ts";
 import type { startLiveConsole as StartLiveConsole } from "./live-console.ts";
 import { ENCRYPTION_HELP, encryptionOption, intOption, rateOption } from "./options.ts";
 import { createProgressBar, piecesPerSecond } from "./progress.ts";
@@ -34,6 +35,7 @@ export const TRANSFER_OPTIONS = {
   "no-trackers": { type: "boolean" },
   lsd: { type: "boolean" },
   encryption: { type: "string" },
+  "ip-filter": { type: "string" },
   "upload-limit": { type: "string" },
   "download-limit": { type: "string" },
   verify: { type: "boolean" },
@@ -52,7 +54,7 @@ export const TRANSFER_HELP = `      --port <n>              TCP port for peers (
 ${DHT_HELP}      --lsd                   local peer discovery (BEP 14): announce this torrent
                               on the LAN by multicast and take the peers heard
                               there (never for a private torrent; default off)
-${ENCRYPTION_HELP}      --upload-limit <rate>   most bytes/s to upload (10MB, 512KiB; default no limit)
+${ENCRYPTION_HELP}${IP_FILTER_HELP}      --upload-limit <rate>   most bytes/s to upload (10MB, 512KiB; default no limit)
       --download-limit <rate> most bytes/s to download
       --verify                recheck every piece on disk, ignoring resume data
       --no-direct-io          write downloaded pieces through the page cache
@@ -165,6 +167,7 @@ export async function startTransfer(
     : 0;
   const dht = dhtClientOption(values);
   const encryption = encryptionOption(values.encryption);
+  const ipFilter = await ipFilterOption(values["ip-filter"], io);
   const dataDir = resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env));
   // One shoal per data dir: the lock is taken before anything is read.
   const client = await Client.start({
@@ -179,6 +182,7 @@ export async function startTransfer(
     ...(values.lsd ? { lsd: true } : {}),
     ...(dht ? { dht } : {}),
     ...(encryption ? { encryption } : {}),
+    ...(ipFilter ? { ipFilter } : {}),
     torrentDefaults: {
       trackers: !values["no-trackers"],
       ...(values["no-direct-io"] ? { directIo: false } : {}),

@@ -1,6 +1,6 @@
 export { addressFromCompact, compactAddress } from "./address.ts";
 export { NetError, type NetErrorCode } from "./errors.ts";
-export { IpFilter, type IpFilterLoad } from "./ip-filter.ts";
+export { IpFilter, type IpFilterLoad, MAX_FILTER_BYTES } from "./ip-filter.ts";
 export { libuvTcpAvailable } from "./libuv-tcp.ts";
 export { libuvUdpAvailable } from "./libuv-udp.ts";
 export { MemoryConnection } from "./memory-connection.ts";

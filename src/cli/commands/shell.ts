@@ -9,6 +9,7 @@ import type { Command } from "../command.ts";
 import { DHT_OPTIONS, dhtClientOption } from "../dht-options.ts";
 import { displayPeerId, formatLimit } from "../format.ts";
 import { type CliIO, UsageError } from "../io.ts";
+import { ipFilterOption } from "../ip-filter-option.ts";
 import { encryptionOption, rateOption } from "../options.ts";
 import { historyPath, Shell } from "../shell.ts";
 import {
@@ -49,6 +50,8 @@ Options:
                                multicast; kept with the session (default off)
       --encryption <policy>    encrypted peer connections (MSE): disabled, enabled
                                (default), prefer or required
+      --ip-filter <file|url>   refuse peers on this block list (eMule .dat or
+                               PeerGuardian .p2p, gzipped or not), both ways
       --dht-bootstrap <host:port>
                                join the DHT through this node (may repeat; none
                                is built in: name your own, e.g. a \`shoal dht\`)
@@ -111,12 +114,14 @@ export const shellCommand: Command = {
         lsd: { type: "boolean" },
         "no-lsd": { type: "boolean" },
         encryption: { type: "string" },
+        "ip-filter": { type: "string" },
         ...DHT_OPTIONS,
       },
     });
     if (values.lsd && values["no-lsd"]) throw new UsageError("--lsd and --no-lsd contradict");
     const lsd = values.lsd ? true : values["no-lsd"] ? false : undefined;
     const encryption = encryptionOption(values.encryption);
+    const ipFilter = await ipFilterOption(values["ip-filter"], io);
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = Number(values.port ?? 6881);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -149,6 +154,7 @@ export const shellCommand: Command = {
       ...(lsd !== undefined ? { lsd } : {}),
       ...(dht ? { dht } : {}),
       ...(encryption ? { encryption } : {}),
+      ...(ipFilter ? { ipFilter } : {}),
       persist: true,
       lock: true,
     });
