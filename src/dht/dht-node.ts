@@ -29,7 +29,7 @@ import { type Candidate, type LookupResult, lookup } from "./lookup.ts";
 import { idInBucket, type NodeId, nodeIdMatchesAddress } from "./node-id.ts";
 import { PeerStore } from "./peer-store.ts";
 import { QueryLimiter } from "./query-limiter.ts";
-import { RoutingTable } from "./routing-table.ts";
+import { ROUTING_LIMITS, RoutingTable } from "./routing-table.ts";
 import { type DhtCounters, KrpcSocket } from "./rpc.ts";
 import { TokenSecret } from "./tokens.ts";
 
@@ -43,7 +43,7 @@ export const NODE_LIMITS = {
   /** Any answer fits one Ethernet frame. */
   maxReplyBytes: 1400,
   /** Nodes pinged at once to fill the table from incoming queries. */
-  maxJoinPings: 16,
+  maxJoinPings: 64,
 } as const;
 
 /** The id and nodes saved on exit and loaded on start (no cold bootstrap after a restart). */
@@ -120,7 +120,7 @@ export class DhtNode {
     this.#randomBytes = opts.random ? randomBytesFrom(opts.random) : (n) => cryptoRandomBytes(n);
     const saved = opts.state?.id ? Buffer.from(opts.state.id, "hex") : undefined;
     this.id = opts.id ?? (saved?.length === 20 ? saved : this.#randomBytes(20));
-    this.table = new RoutingTable(this.id, this.#clock);
+    this.table = new RoutingTable(this.id, this.#clock, ROUTING_LIMITS.k, true);
     this.#store = new PeerStore(this.#clock, this.#random);
     this.#tokens = new TokenSecret(this.#clock, this.#randomBytes);
     this.#limiter = new QueryLimiter(this.#clock);
@@ -299,7 +299,7 @@ export class DhtNode {
     const sender = { id: q.id, address: from.address, port: from.port };
     const known = this.table.find(q.id, from);
     if (known) this.table.heard(sender, false);
-    else if (!q.readOnly && this.#acceptable(sender) && this.table.size < 8 * 160)
+    else if (!q.readOnly && this.#acceptable(sender) && this.table.hasRoomFor(q.id))
       this.addNode(from);
     const verified = known !== undefined && known.lastResponse !== undefined;
     const budget = verified

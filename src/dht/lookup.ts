@@ -20,7 +20,7 @@ export const LOOKUP_LIMITS = {
   /** BEP 5's k: the lookup ends when the k closest nodes have answered. */
   k: 8,
   /** Queries in flight (not yet slow) at once. */
-  alpha: 4,
+  alpha: 6,
   /** Queries one lookup may send at most. */
   maxQueries: 200,
   /** Candidates remembered at most (the farthest are forgotten). */

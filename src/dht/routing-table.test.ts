@@ -143,4 +143,18 @@ describe("routing table", () => {
     t.heard(n, true, 200);
     assert.equal(t.find(n.id)?.rtt, 125);
   });
+
+  it("extended: far buckets hold 128, 64, 32, 16 nodes, the rest k", () => {
+    const t = new RoutingTable(OWN, new FakeClock(), 8, true);
+    for (let bits = 0; bits < 6; bits++)
+      for (let i = 0; i < 200; i++) t.heard(node(idAt(bits)), true);
+    const perBucket = [0, 1, 2, 3, 4].map(
+      (bits) => t.nodes().filter((n) => commonPrefixBits(OWN, n.id) === bits).length,
+    );
+    assert.deepEqual(perBucket, [128, 64, 32, 16, 8]);
+    // A full far bucket has no room (no ping wasted on a newcomer); the own bucket has.
+    assert.equal(t.hasRoomFor(idAt(0)), false);
+    assert.equal(t.hasRoomFor(idAt(40)), true);
+    assert.equal(t.hasRoomFor(OWN), false);
+  });
 });

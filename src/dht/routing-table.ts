@@ -24,6 +24,13 @@ export const ROUTING_LIMITS = {
   goodForMs: 15 * 60_000,
   /** Failed queries in a row that make a node bad. */
   failuresToBad: 2,
+  /**
+   * With `extended`, the far buckets hold more (as libtorrent's extended
+   * routing table): bucket 0 covers half the id space, so 128 nodes there
+   * put a lookup's first hop some 7 bits closer to any target instead of 3,
+   * which saves a round trip on every lookup for a few hundred more nodes.
+   */
+  extendedBuckets: [128, 64, 32, 16],
 } as const;
 
 export type NodeState = "good" | "questionable" | "bad";
@@ -59,14 +66,16 @@ export class RoutingTable {
   readonly ownId: NodeId;
   readonly #clock: Clock;
   readonly #k: number;
+  readonly #extended: boolean;
   #buckets: Bucket[];
   /** Every node in the table (not the replacement caches) by endpoint: one entry per address and port. */
   readonly #byEndpoint = new Map<string, RoutingNode>();
 
-  constructor(ownId: NodeId, clock: Clock, k: number = ROUTING_LIMITS.k) {
+  constructor(ownId: NodeId, clock: Clock, k: number = ROUTING_LIMITS.k, extended = false) {
     this.ownId = ownId;
     this.#clock = clock;
     this.#k = k;
+    this.#extended = extended;
     this.#buckets = [{ nodes: [], replacements: [], lastChanged: clock.now() }];
   }
 
@@ -144,9 +153,21 @@ export class RoutingTable {
     return this.#insert(node, index);
   }
 
+  /** Whether a node with this id that answered would find a place (so it is worth a ping). */
+  hasRoomFor(id: Uint8Array): boolean {
+    if (id.length !== this.ownId.length || Buffer.from(id).equals(this.ownId)) return false;
+    const index = this.#bucketIndex(id);
+    const bucket = this.#buckets[index]!;
+    if (bucket.nodes.some((n) => n.id.equals(id))) return false;
+    if (bucket.nodes.length < this.#limit(index)) return true;
+    if (index === this.#buckets.length - 1 && this.#buckets.length < ROUTING_LIMITS.maxBuckets)
+      return true;
+    return bucket.nodes.some((n) => this.stateOf(n) === "bad");
+  }
+
   #insert(node: RoutingNode, index: number): HeardResult {
     const bucket = this.#buckets[index]!;
-    if (bucket.nodes.length < this.#k) {
+    if (bucket.nodes.length < this.#limit(index)) {
       this.#add(bucket, node);
       return { inTable: true, ping: [] };
     }
@@ -167,6 +188,11 @@ export class RoutingTable {
       .filter((n) => this.stateOf(n) === "questionable")
       .sort((a, b) => a.lastSeen - b.lastSeen);
     return { inTable: false, ping: questionable.slice(0, 1) };
+  }
+
+  /** How many nodes bucket `index` holds. */
+  #limit(index: number): number {
+    return this.#extended ? Math.max(this.#k, ROUTING_LIMITS.extendedBuckets[index] ?? 0) : this.#k;
   }
 
   #add(bucket: Bucket, node: RoutingNode): void {

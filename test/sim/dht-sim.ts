@@ -156,6 +156,15 @@ export async function runDhtSim(o: DhtSimOptions): Promise<DhtSimResult> {
     }
     await runUntil(clock, () => pending === 0, 600_000);
   }
+  // Then lookups for random ids, as a node's bucket refreshes do over its first half hour.
+  for (let round = 0; round < 2; round++) {
+    let pending = 0;
+    for (const n of nodes) {
+      pending++;
+      void n.findNode(randomBytesFrom(random)(20)).finally(() => pending--);
+    }
+    await runUntil(clock, () => pending === 0, 600_000);
+  }
   const buildMs = clock.now() - buildStart;
   const meanTable = nodes.reduce((a, n) => a + n.table.size, 0) / nodes.length;
 
