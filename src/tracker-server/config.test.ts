@@ -16,3 +16,18 @@ test("mistakes name the setting", () => {
   assert.throws(() => resolveConfig({ logLevel: "loud" }), /log-level/);
   assert.throws(() => resolveConfig({ interval: 10, minInterval: 20 }), /min-interval/);
 });
+
+test("a Redis store: a redis:// URL and a shared secret of 16 characters or more", () => {
+  assert.equal(resolveConfig().store, "memory");
+  assert.throws(() => resolveConfig({ store: "mysql://x" }), /neither memory nor a redis:\/\//);
+  assert.throws(() => resolveConfig({ store: "redis://127.0.0.1:6379/0" }), /needs shared-secret/);
+  assert.throws(
+    () => resolveConfig({ store: "redis://127.0.0.1:6379/0", sharedSecret: "short" }),
+    /16 characters/,
+  );
+  const c = resolveConfig({
+    store: "redis://127.0.0.1:6379/0",
+    sharedSecret: "0123456789abcdef,an-older-secret",
+  });
+  assert.equal(c.storePrefix, "shoal:");
+});

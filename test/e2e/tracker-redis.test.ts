@@ -19,7 +19,7 @@ import {
   parseScrapeReply,
   percentEncode,
 } from "../../src/tracker-proto/index.ts";
-import { Child, delay, TempDirs } from "../interop/helpers.ts";
+import { Child, delay, freePort, TempDirs } from "../interop/helpers.ts";
 import { RedisServer, redisSkip } from "./redis-helpers.ts";
 import { makeTorrent, peerId, UdpClient } from "./tracker-helpers.ts";
 
@@ -313,6 +313,32 @@ describe("tracker instances sharing one Redis", { skip: redisSkip() }, () => {
     } finally {
       await stopAll(all);
       await own.stop();
+    }
+  });
+
+  test("an instance started before its Redis: it starts, answers the failure, and recovers when Redis comes", async () => {
+    const dir = await dirs.make("redis-late");
+    const port = await freePort();
+    const prefix = `t${++prefixes}:`;
+    const inst = await startInstance(`redis://127.0.0.1:${port}/0`, prefix);
+    let own: RedisServer | undefined;
+    try {
+      const r = await httpAnnounce(inst, 1);
+      assert.match(r.failureReason ?? "", /unavailable/);
+      assert.equal(metric(await metricsOf(inst), "shoal_tracker_store_up"), 0);
+      own = await RedisServer.start(dir, { port });
+      for (let tries = 0; ; tries++) {
+        if ((await httpAnnounce(inst, 2)).failureReason === undefined) break;
+        assert.ok(tries < 100, "recovered within 10 s");
+        await delay(100);
+      }
+      assert.deepEqual(
+        (await httpAnnounce(inst, 3)).peers.map((p) => p.port),
+        [10_002],
+      );
+    } finally {
+      await inst.child.stop();
+      await own?.stop();
     }
   });
 
