@@ -10,6 +10,7 @@ import { createTorrent } from "../metainfo/index.ts";
 import { formatBytes, parseSize } from "../util/index.ts";
 import { fetchingMetadataText, formatLimit } from "./format.ts";
 import { ShellError } from "./shell-error.ts";
+import { setFilePriority, showFiles } from "./shell-files.ts";
 import {
   showDirectory,
   showIndex,
@@ -303,6 +304,21 @@ export const SHELL_COMMANDS: ShellCommand[] = [
       // Kept with the session: the next start applies it again.
       await ctx.api.setLimits(dir === "up" ? { upload: rate } : { download: rate });
       ctx.print(`${dir === "up" ? "upload" : "download"} limit: ${formatLimit(rate)}\n`);
+    },
+  },
+  {
+    name: "files",
+    usage: "files <id> [<prio> <list>]",
+    summary: "files; set skip/low/normal/high (0,2,5-7)",
+    completes: "id",
+    async run(ctx, args) {
+      const [ref, word, list, ...rest] = args;
+      if (rest.length > 0 || (word !== undefined && list === undefined)) {
+        throw new ShellError("usage", `usage: ${this.usage}`);
+      }
+      const t = torrentOf(ctx, ref);
+      if (word !== undefined) await setFilePriority(ctx.api, t, word, list!);
+      ctx.print(showFiles(ctx.api.get(t.infoHash), ctx.api.files(t.infoHash)));
     },
   },
   {
