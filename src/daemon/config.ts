@@ -56,6 +56,9 @@ export interface ConfigFlags {
   apiPort?: number;
   apiHost?: string;
   logFormat?: "json" | "text";
+  /** BEP 5: on or off, and the nodes to join through (they replace the file's). */
+  dht?: boolean;
+  dhtBootstrap?: string[];
 }
 
 /** `$XDG_CONFIG_HOME/shoal/config.toml` (~/.config when unset). */
@@ -185,8 +188,8 @@ export function resolveConfig(
     port: flags.port ?? v.port("peer", "port") ?? DEFAULT_PEER_PORT,
     maxConnections: v.count("peer", "max-connections") ?? 200,
     maxPeersPerTorrent: v.count("peer", "max-peers-per-torrent") ?? 50,
-    dht: v.flag("peer", "dht") ?? false,
-    dhtBootstrap: v.strings("peer", "dht-bootstrap") ?? [],
+    dht: flags.dht ?? v.flag("peer", "dht") ?? false,
+    dhtBootstrap: flags.dhtBootstrap ?? v.strings("peer", "dht-bootstrap") ?? [],
     pex: v.flag("peer", "pex") ?? true,
     api,
     log: { format, level },

@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { parseConfigText, resolveConfig } from "../../src/daemon/index.ts";
 import { createTorrent, parseMetainfo } from "../../src/metainfo/index.ts";
 import { CliProcess } from "./shell-helpers.ts";
 
@@ -138,4 +139,28 @@ test("DHT flags: one-line usage errors", async () => {
   const host = run(["dht", "--host", "not-an-ip"]);
   assert.equal(await host.exited, 2);
   assert.match(host.stderr, /--host: 'not-an-ip' is not an IPv4 address/);
+});
+
+test("the daemon's DHT: [peer] dht and dht-bootstrap in the config file, --dht-bootstrap and --no-dht over it", async () => {
+  const file = parseConfigText(
+    '[peer]\ndht = true\ndht-bootstrap = ["10.231.15.2:6881"]\n',
+    "/etc/shoal.toml",
+  );
+  const fromFile = resolveConfig(file, {}, {}, "/");
+  assert.equal(fromFile.dht, true);
+  assert.deepEqual(fromFile.dhtBootstrap, ["10.231.15.2:6881"]);
+  const env = { ...process.env, XDG_CONFIG_HOME: join(work, "no-config") };
+  const onEnv = new CliProcess(["config", "--dht-bootstrap", "127.0.0.1:7000"], env);
+  processes.push(onEnv);
+  assert.equal(await onEnv.exited, 0, onEnv.stderr);
+  assert.match(onEnv.stdout, /^dht = true$/m);
+  assert.match(onEnv.stdout, /^dht-bootstrap = \["127\.0\.0\.1:7000"\]$/m);
+  const off = new CliProcess(["config", "--no-dht"], env);
+  processes.push(off);
+  assert.equal(await off.exited, 0, off.stderr);
+  assert.match(off.stdout, /^dht = false$/m);
+  const bad = new CliProcess(["config", "--dht-bootstrap", "nope"], env);
+  processes.push(bad);
+  assert.equal(await bad.exited, 2);
+  assert.match(bad.stderr, /--dht-bootstrap: 'nope' is not host:port/);
 });

@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import type { ParseArgsConfig } from "node:util";
 import { type ConfigFlags, type DaemonConfig, loadConfig } from "../../daemon/index.ts";
+import { endpointOption } from "../dht-options.ts";
 import type { CliIO } from "../io.ts";
 import { UsageError } from "../io.ts";
 import { intOption } from "../options.ts";
@@ -14,6 +15,8 @@ export const DAEMON_FLAG_OPTIONS = {
   "api-port": { type: "string" },
   "api-address": { type: "string" },
   log: { type: "string" },
+  "dht-bootstrap": { type: "string", multiple: true },
+  "no-dht": { type: "boolean" },
 } as const satisfies ParseArgsConfig["options"];
 
 export const DAEMON_FLAG_HELP = `      --config <file>         the config file (default $XDG_CONFIG_HOME/shoal/config.toml)
@@ -24,9 +27,21 @@ export const DAEMON_FLAG_HELP = `      --config <file>         the config file (
       --api-address <addr>    address of the API (default 127.0.0.1; any other
                               needs credentials in the config file)
       --log <json|text>       log lines on stderr as JSON or plain text (default text)
+      --dht-bootstrap <host:port>
+                              run the DHT (BEP 5), joining through this node (may
+                              repeat; none is built in; [peer] dht-bootstrap)
+      --no-dht                no DHT, whatever the config file says
 `;
 
-type FlagValues = { [K in keyof typeof DAEMON_FLAG_OPTIONS]?: string };
+type FlagValues = {
+  [K in keyof typeof DAEMON_FLAG_OPTIONS]?: (typeof DAEMON_FLAG_OPTIONS)[K] extends {
+    multiple: true;
+  }
+    ? string[]
+    : (typeof DAEMON_FLAG_OPTIONS)[K] extends { type: "boolean" }
+      ? boolean
+      : string;
+};
 
 export async function effectiveConfig(values: FlagValues, io: CliIO): Promise<DaemonConfig> {
   const flags: ConfigFlags = {};
@@ -44,5 +59,16 @@ export async function effectiveConfig(values: FlagValues, io: CliIO): Promise<Da
     }
     flags.logFormat = values.log;
   }
+  // BEP 5: naming a bootstrap node turns the DHT on; --no-dht turns it off.
+  const bootstrap = values["dht-bootstrap"] ?? [];
+  if (bootstrap.length > 0 && values["no-dht"]) {
+    throw new UsageError("--dht-bootstrap and --no-dht contradict");
+  }
+  for (const b of bootstrap) endpointOption("--dht-bootstrap", b);
+  if (bootstrap.length > 0) {
+    flags.dht = true;
+    flags.dhtBootstrap = bootstrap;
+  }
+  if (values["no-dht"]) flags.dht = false;
   return loadConfig(flags, io.env, io.cwd, (p) => readFile(p, "utf8"));
 }
