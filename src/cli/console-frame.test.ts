@@ -206,3 +206,30 @@ test("shortPeerId and pieceBar", () => {
     "",
   );
 });
+
+test("a magnet link's torrent before its metadata: fetching metadata from N peers", () => {
+  const frame = renderConsole({
+    ...snapshot,
+    torrents: [
+      {
+        stats: stats({
+          name: "from a magnet link",
+          state: "metadata",
+          hasMetadata: false,
+          metadataPeers: 2,
+          size: 0,
+          left: 0,
+          pieceCount: 0,
+          piecesHave: 0,
+          progress: 0,
+          peers: 3,
+        }),
+        peers: [],
+      },
+    ],
+  });
+  const at = frame.indexOf("Downloads in progress");
+  assert.ok(at >= 0);
+  assert.match(frame[at + 1]!, /^ from a magnet link\s+fetching metadata from 2 peers$/);
+  assert.equal(frame[at + 2], "   3 peers connected");
+});
