@@ -4,6 +4,7 @@
  */
 import { hostname, networkInterfaces } from "node:os";
 import {
+  DiscoveryError,
   MAX_INSTANCE_NAME_BYTES,
   type TrackerAddress,
   TrackerAdvertiser,
@@ -98,5 +99,10 @@ export async function advertiseTracker(opts: AdvertiseOptions): Promise<TrackerA
     // IPv6 only when the tracker listens there too.
     families: opts.listenHost === undefined || opts.listenHost.includes(":") ? [4, 6] : [4],
     logger: opts.logger,
+  }).catch((err: unknown) => {
+    if (err instanceof DiscoveryError && err.code === "mdns_name_conflict") {
+      throw new ShoalError(err.code, `--advertise: ${err.message} with --advertise-name`);
+    }
+    throw err;
   });
 }

@@ -2,12 +2,12 @@
  * Makes a tracker discoverable on the link: a multicast DNS responder
  * (RFC 6762) for one DNS-SD instance (RFC 6763, see tracker-service.ts).
  * It announces the instance when started, answers queries for it (multicast,
- * or unicast to one-shot queriers such as `dig -p 5353 @224.0.0.251`), and
+ * or unicast to one-shot queriers such as tracker-browser.ts), and
  * says goodbye when stopped.
  *
- * Not done: probing for a unique name (RFC 6762 §8.1) and conflict
- * resolution; the default instance name holds the host name and port, so
- * two trackers clash only when given the same name on purpose.
+ * It first probes for its name (RFC 6762 §8.1, name-probe.ts) and refuses to
+ * start when another responder answers for it. Not done: a conflict noticed
+ * after the start (§9), and the tie-break of simultaneous probes (§8.2).
  */
 import type { UdpFamily, UdpNetwork, UdpSocket, UdpSource } from "../net/index.ts";
 import {
@@ -21,7 +21,7 @@ import {
   type TimerHandle,
 } from "../util/index.ts";
 import { decodeMessage, encodeMessage } from "./dns-codec.ts";
-import { sameName } from "./dns-name.ts";
+import { nameToText, sameName } from "./dns-name.ts";
 import {
   DNS_TYPE,
   type DnsMessage,
@@ -29,7 +29,9 @@ import {
   type DnsRecord,
   RESPONSE_FLAGS,
 } from "./dns-types.ts";
+import { DiscoveryError } from "./errors.ts";
 import { LEGACY_UNICAST_TTL, MDNS_GROUP, MDNS_PORT, openMdnsSocket } from "./mdns.ts";
+import { probeName } from "./name-probe.ts";
 import {
   hostName,
   instanceName,
@@ -53,6 +55,8 @@ export interface TrackerAdvertiserOptions {
   addresses: () => TrackerAddress[];
   /** Families to answer on (default both; an IPv6 socket that cannot join is left out). */
   families?: UdpFamily[];
+  /** Probe for the name before announcing it (RFC 6762 §8.1; default true). */
+  probe?: boolean;
   /** An address of this host naming the interface to join on (default: the system's choice). */
   iface?: { 4?: string; 6?: string };
   clock?: Clock;
@@ -102,6 +106,8 @@ export class TrackerAdvertiser {
   readonly #sockets: UdpSocket[] = [];
   readonly #timers = new Set<TimerHandle>();
   #stopped = false;
+  /** While probing, the name is not ours yet: no answers (RFC 6762 §8.1). */
+  #probing = false;
 
   private constructor(opts: TrackerAdvertiserOptions) {
     this.#opts = opts;
@@ -132,6 +138,25 @@ export class TrackerAdvertiser {
           throw err;
         }
         self.#logger.info("mdns: no IPv6 multicast", { error: (err as Error).message });
+      }
+    }
+    if (opts.probe ?? true) {
+      self.#probing = true;
+      const all = self.#records(opts.addresses());
+      const conflict = await probeName(
+        self.#sockets,
+        instanceName(opts.advertisement),
+        [all.srv, all.txt],
+        self.#clock,
+      );
+      self.#probing = false;
+      if (conflict) {
+        await self.#closeSockets();
+        throw new DiscoveryError(
+          "mdns_name_conflict",
+          `the name '${opts.advertisement.name}' is taken on the local network ` +
+            `(another responder answers for ${nameToText(conflict.name)}); choose another`,
+        );
       }
     }
     self.#announce(0);
@@ -213,6 +238,7 @@ export class TrackerAdvertiser {
   }
 
   #onMessage(socket: UdpSocket, bytes: Buffer, from: UdpSource): void {
+    if (this.#probing) return;
     let query: DnsMessage;
     try {
       query = decodeMessage(bytes);

@@ -8,6 +8,7 @@ import { nameFromText } from "./dns-name.ts";
 import { DNS_TYPE, type DnsMessage, type DnsRecord, QUERY_FLAGS } from "./dns-types.ts";
 import { DiscoveryError } from "./errors.ts";
 import { MDNS_GROUP, MDNS_PORT, openMdnsSocket } from "./mdns.ts";
+import { PROBE_COUNT, PROBE_SPACING_MS } from "./name-probe.ts";
 import { addressesFor, TrackerAdvertiser } from "./tracker-advertiser.ts";
 import { browseTrackers } from "./tracker-browser.ts";
 import { TRACKER_SERVICE, type TrackerAdvertisement } from "./tracker-service.ts";
@@ -59,20 +60,45 @@ function query(
   });
 }
 
+/** Lets a start with a FakeClock run its probes (RFC 6762 §8.1) to the end. */
+async function started(clock: FakeClock, starting: Promise<TrackerAdvertiser>) {
+  for (let i = 0; i < 5; i++) await tick(); // the sockets bound, the first probe sent
+  clock.advance(PROBE_COUNT * PROBE_SPACING_MS);
+  return starting;
+}
+
 describe("TrackerAdvertiser", () => {
   it("announces every record twice, a second apart, and says goodbye when stopped (RFC 6762 §8.3, §10.1)", async () => {
     const clock = new FakeClock();
     const net = new MemoryUdpNetwork({ clock });
     const listener = await groupListener(net, "10.231.15.9");
     const host = net.host("10.231.15.1");
-    const ad = await TrackerAdvertiser.start({
-      udp: host,
-      advertisement: AD,
-      addresses: () => [{ address: "10.231.15.1", family: 4, prefixLength: 24 }],
+    const ad = await started(
       clock,
-      families: [4],
-    });
+      TrackerAdvertiser.start({
+        udp: host,
+        advertisement: AD,
+        addresses: () => [{ address: "10.231.15.1", family: 4, prefixLength: 24 }],
+        clock,
+        families: [4],
+      }),
+    );
     clock.advance(0);
+    // §8.1: three probes first, 250 ms apart: the name, any type, QU; the records proposed.
+    const probes = listener.seen.filter((s) => !s.msg.flags.response);
+    assert.equal(probes.length, 3);
+    assert.deepEqual(probes[0]!.msg.questions, [
+      { name: ["lab tracker", ...TRACKER_SERVICE], type: DNS_TYPE.ANY, unicastResponse: true },
+    ]);
+    assert.deepEqual(
+      probes[0]!.msg.authorities.map((r) => r.type),
+      ["SRV", "TXT"],
+    );
+    listener.seen.splice(
+      0,
+      listener.seen.length,
+      ...listener.seen.filter((s) => s.msg.flags.response),
+    );
     assert.equal(listener.seen.length, 1);
     const first = listener.seen[0]!;
     assert.deepEqual(first.from, { address: "10.231.15.1", port: MDNS_PORT, family: "IPv4" });
@@ -140,14 +166,17 @@ describe("TrackerAdvertiser", () => {
   it("answers a querier on port 5353 by multicast after 20–120 ms, and honours known answers (§6, §7.1)", async () => {
     const clock = new FakeClock();
     const net = new MemoryUdpNetwork({ clock });
-    const ad = await TrackerAdvertiser.start({
-      udp: net.host("10.231.15.1"),
-      advertisement: AD,
-      addresses: () => [{ address: "10.231.15.1", family: 4 }],
-      families: [4],
+    const ad = await started(
       clock,
-      random: () => 0.5,
-    });
+      TrackerAdvertiser.start({
+        udp: net.host("10.231.15.1"),
+        advertisement: AD,
+        addresses: () => [{ address: "10.231.15.1", family: 4 }],
+        families: [4],
+        clock,
+        random: () => 0.5,
+      }),
+    );
     const peer = await groupListener(net, "10.231.15.3");
     clock.advance(2000); // the announcements
     peer.seen.length = 0;
@@ -191,6 +220,39 @@ describe("TrackerAdvertiser", () => {
     clock.advance(0);
     await stopping;
     await peer.socket.close();
+  });
+
+  it("refuses a name another responder already answers for (§8.1 probing)", async () => {
+    const net = new MemoryUdpNetwork();
+    const first = await TrackerAdvertiser.start({
+      udp: net.host("10.231.15.1"),
+      advertisement: AD,
+      addresses: () => [{ address: "10.231.15.1", family: 4 }],
+      families: [4],
+    });
+    const start = (address: string, name: string) =>
+      TrackerAdvertiser.start({
+        udp: net.host(address),
+        advertisement: { ...AD, name, host: "other", port: 7000 },
+        addresses: () => [{ address, family: 4 }],
+        families: [4],
+      });
+    await assert.rejects(start("10.231.15.2", "LAB TRACKER"), (err) => {
+      assert.ok(err instanceof DiscoveryError);
+      assert.equal(err.code, "mdns_name_conflict");
+      assert.equal(
+        err.message,
+        "the name 'LAB TRACKER' is taken on the local network (another responder answers for lab tracker._bittorrent-tracker._tcp.local); choose another",
+      );
+      return true;
+    });
+    const other = await start("10.231.15.3", "lab tracker 2");
+    assert.deepEqual(
+      (await browseTrackers({ udp: net.host("10.231.15.4"), timeoutMs: 100 })).map((t) => t.name),
+      ["lab tracker", "lab tracker 2"],
+    );
+    await other.stop();
+    await first.stop();
   });
 
   it("hands out the addresses on the querier's subnet (§6.2)", () => {

@@ -214,7 +214,13 @@ describe("finding the tracker on a LAN of two network namespaces (DNS-SD over mD
       // RFC 6762 §8.3: announced twice, a second apart, from port 5353.
       await ear.waitForLine(/^HEARD 10\.231\.15\.1 5353 /, 5_000);
       await delay(1_500);
-      const announced = heard(ear).filter((h) => h.from === `${a.address}:5353`);
+      const fromA = heard(ear).filter((h) => h.from === `${a.address}:5353`);
+      // RFC 6762 §8.1: three probes (queries) for the name, then the announcements.
+      assert.deepEqual(
+        fromA.slice(0, 3).map((h) => h.msg.flags.response),
+        [false, false, false],
+      );
+      const announced = fromA.filter((h) => h.msg.flags.response);
       assert.ok(announced.length >= 2, `announced ${announced.length} times`);
       const records = announced[0]!.msg.answers.map((r) => r.type);
       assert.deepEqual(records.slice(0, 3), ["PTR", "SRV", "TXT"]);
@@ -338,6 +344,29 @@ describe("finding the tracker on a LAN of two network namespaces (DNS-SD over mD
       );
     } finally {
       await backup.stop();
+      await lab.stop();
+    }
+  });
+
+  it("a second tracker asking for a name in use is refused in one line (RFC 6762 §8.1 probing)", async () => {
+    const lab = await tracker("tracker lab (first)", ["--advertise", "--advertise-name", "lab"]);
+    try {
+      const twin = shoal(b, "tracker lab (second)", [
+        "tracker",
+        "--port",
+        String(PORT),
+        "--log-level",
+        "warn",
+        "--advertise",
+        "--advertise-name",
+        "Lab",
+      ]);
+      assert.equal((await twin.exited).code, 1);
+      assert.deepEqual(twin.lines.slice(-1), [
+        "shoal tracker: --advertise: the name 'Lab' is taken on the local network " +
+          "(another responder answers for lab._bittorrent-tracker._tcp.local); choose another with --advertise-name",
+      ]);
+    } finally {
       await lab.stop();
     }
   });
