@@ -8,7 +8,7 @@ import { encode } from "../bencode/index.ts";
 import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
 import { MemoryNetwork } from "../net/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
-import { realClock, sha1 } from "../util/index.ts";
+import { FakeClock, realClock, sha1 } from "../util/index.ts";
 import { Client, type ClientOptions } from "./client.ts";
 import type { SessionEvent } from "./dto.ts";
 
@@ -162,4 +162,19 @@ test("a ratio goal pauses the seed and says so; labels are kept and shown", asyn
   assert.deepEqual([back.labels, back.ratioLimit], [["linux", "iso"], null]);
   assert.equal(back.uploadedEver, s.uploadedEver, "totals survive a restart");
   assert.deepEqual(again.client.managed.labels(), ["iso", "linux"]);
+});
+
+test("a stalled download keeps running but leaves its slot to the next in the queue", async () => {
+  const clock = new FakeClock(1_000_000);
+  const { client } = await startClient([], { maxActiveDownloads: 1, stalledMinutes: 1, clock });
+  const [a, b, c] = ["a", "b", "c"].map((n) => makeTorrent(20_000, n));
+  for (const t of [a, b, c]) await client.add(t!.meta);
+  assert.deepEqual(states(client), ["a:downloading", "b:queued", "c:queued"]);
+  // Nothing arrives (no peers): after a minute a is stalled and b gets the slot.
+  for (let s = 0; s < 59; s++) clock.advance(1000);
+  assert.deepEqual(states(client), ["a:downloading", "b:queued", "c:queued"]);
+  for (let s = 0; s < 2; s++) clock.advance(1000);
+  assert.deepEqual(states(client), ["a:downloading", "b:downloading", "c:queued"]);
+  for (let s = 0; s < 61; s++) clock.advance(1000);
+  assert.deepEqual(states(client), ["a:downloading", "b:downloading", "c:downloading"]);
 });
