@@ -583,11 +583,14 @@ export class Client extends EventEmitter<ClientEvents> {
   // ---- views (dto.ts) -------------------------------------------------------------
 
   view(): ClientView {
-    return clientView(this.#registry.entries(), {
+    const view = clientView(this.#registry.entries(), {
       peerId: toHex(this.peerId),
       port: this.port,
       limits: this.#shares.limits,
     });
+    const dht = this.#dht?.stats();
+    if (dht) view.dht = dht;
+    return view;
   }
 
   summaries(): TorrentSummary[] {

@@ -88,6 +88,8 @@ test("a trackerless torrent downloads through the DHT alone", async () => {
   assert.ok(seeder.client.dhtStats()!.lookups >= 1);
   const stats = leecher.client.dhtStats()!;
   assert.ok(stats.lookups >= 1 && stats.responsesReceived >= 1 && stats.nodes >= 1);
+  // The counters are part of the client's view (and so of the API's).
+  assert.equal(leecher.client.view().dht?.id, stats.id);
 });
 
 test("the DHT stays off for private torrents", async () => {

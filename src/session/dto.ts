@@ -5,6 +5,7 @@
  * values are absent keys. Rates are bytes/s; limits are bytes/s with 0 for
  * none; times are ms since the Unix epoch; durations are seconds.
  */
+import type { DhtStats } from "../dht/index.ts";
 
 /** A torrent's place in its life (the torrent module's lifecycle). */
 export type TorrentStateName =
@@ -210,6 +211,8 @@ export interface ClientView {
   paused: number;
   /** Peer connections over all torrents. */
   peers: number;
+  /** The DHT node's id, table size and counters (BEP 5), when the DHT is on. */
+  dht?: DhtStats;
 }
 
 /** Everything that happens to the session's torrents, for subscribers. */
