@@ -24,6 +24,7 @@ PROGRAMS=(
   "unshare             util-linux          unshare, taskset: the loopback-only namespace, pinning benchmarks"
   "/usr/bin/time       time                GNU time: CPU seconds of benchmarked children"
   "redis-server        redis-server        Redis: the shared swarm store of several tracker instances"
+  "openssl             openssl             OpenSSL: certificates for the HTTPS tests"
   "python3:zeroconf    python3-zeroconf    python-zeroconf: an ordinary mDNS/DNS-SD browser that sees an advertised tracker"
 )
 

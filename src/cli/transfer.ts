@@ -25,6 +25,7 @@ import { IP_FILTER_HELP, ipFilterOption } from "./ip-filter-option.ts";
 import type { startLiveConsole as StartLiveConsole } from "./live-console.ts";
 import { ENCRYPTION_HELP, encryptionOption, intOption, rateOption } from "./options.ts";
 import { createProgressBar, piecesPerSecond } from "./progress.ts";
+import { TRACKER_CA_HELP, trackerCaOption } from "./tracker-ca-option.ts";
 
 export const TRANSFER_OPTIONS = {
   port: { type: "string" },
@@ -36,6 +37,7 @@ export const TRANSFER_OPTIONS = {
   lsd: { type: "boolean" },
   encryption: { type: "string" },
   "ip-filter": { type: "string" },
+  "tracker-ca": { type: "string" },
   "upload-limit": { type: "string" },
   "download-limit": { type: "string" },
   verify: { type: "boolean" },
@@ -54,7 +56,7 @@ export const TRANSFER_HELP = `      --port <n>              TCP port for peers (
 ${DHT_HELP}      --lsd                   local peer discovery (BEP 14): announce this torrent
                               on the LAN by multicast and take the peers heard
                               there (never for a private torrent; default off)
-${ENCRYPTION_HELP}${IP_FILTER_HELP}      --upload-limit <rate>   most bytes/s to upload (10MB, 512KiB; default no limit)
+${ENCRYPTION_HELP}${IP_FILTER_HELP}${TRACKER_CA_HELP}      --upload-limit <rate>   most bytes/s to upload (10MB, 512KiB; default no limit)
       --download-limit <rate> most bytes/s to download
       --verify                recheck every piece on disk, ignoring resume data
       --no-direct-io          write downloaded pieces through the page cache
@@ -168,6 +170,7 @@ export async function startTransfer(
   const dht = dhtClientOption(values);
   const encryption = encryptionOption(values.encryption);
   const ipFilter = await ipFilterOption(values["ip-filter"], io);
+  const ca = await trackerCaOption(values["tracker-ca"], io);
   const dataDir = resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env));
   // One shoal per data dir: the lock is taken before anything is read.
   const client = await Client.start({
@@ -184,6 +187,7 @@ export async function startTransfer(
     ...(encryption ? { encryption } : {}),
     ...(ipFilter ? { ipFilter } : {}),
     torrentDefaults: {
+      ...(ca ? { announcer: { ca } } : {}),
       trackers: !values["no-trackers"],
       ...(values["no-direct-io"] ? { directIo: false } : {}),
     },

@@ -40,6 +40,7 @@ export type {
   TcpLinkListener,
   TcpLinkListenerKind,
   TcpReceiver,
+  TlsIdentity,
 } from "./tcp-link.ts";
 export { createTcpLinkListener } from "./tcp-link-factory.ts";
 export type { Transport, TransportEvents } from "./transport.ts";

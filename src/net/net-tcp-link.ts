@@ -1,10 +1,12 @@
 /**
  * The node:net implementation of the tracker's TCP link listener
  * (tcp-link.ts): documented and portable, used where libuv's handles are not
- * offered (libuv-tcp.ts) or when asked for by name.
+ * offered (libuv-tcp.ts), when asked for by name, and for TLS (HTTPS: the
+ * same listener over node:tls, whose sockets are node:net's).
  */
 import { createServer, type Server, type Socket } from "node:net";
-import type { TcpLink, TcpLinkListener, TcpReceiver } from "./tcp-link.ts";
+import { createServer as createTlsServer } from "node:tls";
+import type { TcpLink, TcpLinkListener, TcpReceiver, TlsIdentity } from "./tcp-link.ts";
 
 const kState = Symbol("shoal.tcp.state");
 type StatefulSocket<S> = Socket & { [kState]?: S };
@@ -71,7 +73,7 @@ export class NetTcpLinkListener<S> implements TcpLinkListener {
   readonly #onClose: (this: StatefulSocket<S>) => void;
   readonly #onError: (err: Error) => void;
 
-  constructor(receiver: TcpReceiver<S>, onError: (err: Error) => void) {
+  constructor(receiver: TcpReceiver<S>, onError: (err: Error) => void, tls?: TlsIdentity) {
     this.#onError = onError;
     // Shared listeners, no closures per socket: the socket is `this`.
     this.#onData = function (chunk) {
@@ -80,13 +82,20 @@ export class NetTcpLinkListener<S> implements TcpLinkListener {
     this.#onClose = function () {
       receiver.closed(this[kState] as S);
     };
-    this.#server = createServer({ noDelay: true }, (socket: StatefulSocket<S>) => {
+    const accepted = (socket: StatefulSocket<S>) => {
       const drained = () => receiver.drained?.(socket[kState] as S);
       socket[kState] = receiver.open(new NetLink(socket, drained));
       socket.on("data", this.#onData);
       socket.on("close", this.#onClose);
       socket.on("error", ignoreError);
-    });
+    };
+    this.#server = tls
+      ? // A failed TLS handshake never reaches the receiver ("tlsClientError").
+        createTlsServer({ cert: tls.cert, key: tls.key, noDelay: true }, accepted).on(
+          "tlsClientError",
+          ignoreError,
+        )
+      : createServer({ noDelay: true }, accepted);
   }
 
   get maxConnections(): number {

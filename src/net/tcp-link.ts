@@ -59,3 +59,9 @@ export interface TcpLinkListener {
 }
 
 export type TcpLinkListenerKind = "auto" | "net" | "libuv";
+
+/** A server's certificate chain and private key (PEM), for HTTPS. */
+export interface TlsIdentity {
+  cert: string | Buffer;
+  key: string | Buffer;
+}

@@ -87,6 +87,8 @@ export interface AnnouncerOptions {
   udpBaseTimeoutMs?: number;
   /** Where UDP trackers' sockets come from (default the host's; simulations pass an in-memory one). */
   udp?: UdpNetwork;
+  /** Certificates (PEM) to trust for https trackers instead of the system's (a private CA). */
+  ca?: string | Buffer;
   /** Floor on the re-announce interval and on `announceNow()` spacing (default 60 s). */
   minIntervalMs?: number;
   backoffBaseMs?: number;
@@ -146,6 +148,7 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
       udpBaseTimeoutMs: opts.udpBaseTimeoutMs ?? UDP_BASE_TIMEOUT_MS,
       udpRetries: opts.udpRetries ?? DEFAULT_UDP_RETRIES,
       ...(opts.udp ? { udp: opts.udp } : {}),
+      ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
     });
   }
 

@@ -22,6 +22,11 @@ export interface HttpGetOptions {
   maxRedirects?: number;
   clock?: Clock;
   signal?: AbortSignal;
+  /**
+   * Certificates (PEM) to trust for https, instead of the system's: a
+   * tracker with its own CA. Certificates are always verified.
+   */
+  ca?: string | Buffer;
 }
 
 export interface HttpGetResult {
@@ -89,7 +94,7 @@ export function httpGet(url: string, opts: HttpGetOptions = {}): Promise<HttpGet
 
   const attempt = async (current: string, redirectsLeft: number): Promise<HttpGetResult> => {
     const target = parseHttpUrl(current);
-    const res = await send(target, controller.signal);
+    const res = await send(target, controller.signal, opts.ca);
     const status = res.statusCode ?? 0;
     if (REDIRECTS.has(status)) {
       res.resume();
@@ -139,6 +144,14 @@ export function httpGet(url: string, opts: HttpGetOptions = {}): Promise<HttpGet
         throw new TrackerClientError("aborted", `${urlForMessages(url)}: request aborted`);
       if (err instanceof TrackerClientError) throw err;
       const e = err as { code?: string; message?: string };
+      // TLS verification failures (CERT_HAS_EXPIRED, DEPTH_ZERO_SELF_SIGNED_CERT, …).
+      if (/CERT|SELF_SIGNED|ERR_TLS/.test(e.code ?? "")) {
+        throw new TrackerClientError(
+          "network",
+          `${urlForMessages(url)}: the tracker's certificate is not trusted (${e.message ?? e.code}; a private CA's certificate can be given with --tracker-ca)`,
+          { cause: err },
+        );
+      }
       throw new TrackerClientError(
         "network",
         `${urlForMessages(url)}: cannot reach the tracker (${e.code ?? e.message ?? String(err)})`,
@@ -151,7 +164,7 @@ export function httpGet(url: string, opts: HttpGetOptions = {}): Promise<HttpGet
     });
 }
 
-function send(url: URL, signal: AbortSignal): Promise<IncomingMessage> {
+function send(url: URL, signal: AbortSignal, ca?: string | Buffer): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const request = url.protocol === "https:" ? httpsRequest : httpRequest;
     const req = request(
@@ -165,6 +178,7 @@ function send(url: URL, signal: AbortSignal): Promise<IncomingMessage> {
         // One request per connection: no pooled sockets outlive the announce.
         agent: false,
         signal,
+        ...(ca !== undefined && url.protocol === "https:" ? { ca } : {}),
       },
       resolve,
     );

@@ -23,6 +23,8 @@ export interface HttpTrackerOptions extends RequestOptions {
   timeoutMs?: number;
   /** Reply size cap (default 2 MiB). */
   maxBytes?: number;
+  /** Certificates (PEM) to trust for https trackers instead of the system's. */
+  ca?: string | Buffer;
   /** Redirects followed at most (default 3). */
   maxRedirects?: number;
   clock?: Clock;
@@ -44,6 +46,7 @@ function get(url: string, opts: HttpTrackerOptions): Promise<HttpGetResult> {
   if (opts.maxRedirects !== undefined) o.maxRedirects = opts.maxRedirects;
   if (opts.clock !== undefined) o.clock = opts.clock;
   if (opts.signal !== undefined) o.signal = opts.signal;
+  if (opts.ca !== undefined) o.ca = opts.ca;
   return httpGet(url, o);
 }
 

@@ -21,6 +21,8 @@ export interface TransportSettings {
   udpRetries: number;
   /** Where UDP trackers' sockets come from (default the host's network). */
   udp?: UdpNetwork;
+  /** Certificates (PEM) to trust for https trackers instead of the system's. */
+  ca?: string | Buffer;
 }
 
 export class TrackerTransport {
@@ -64,6 +66,7 @@ export class TrackerTransport {
       maxBytes: this.#s.maxReplyBytes,
     };
     if (signal) o.signal = signal;
+    if (this.#s.ca !== undefined) o.ca = this.#s.ca;
     return o;
   }
 

@@ -43,6 +43,9 @@ export interface TrackerConfig {
    * be rolled in): UDP connection ids and peer owners agree between instances.
    */
   sharedSecret: string | undefined;
+  /** HTTPS: the certificate chain and private key (PEM files); both or neither. */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
 }
 
 export type ConfigKey = keyof TrackerConfig;
@@ -85,6 +88,8 @@ export const DEFAULT_CONFIG: TrackerConfig = {
   store: "memory",
   storePrefix: "shoal:",
   sharedSecret: undefined,
+  tlsCert: undefined,
+  tlsKey: undefined,
 };
 
 export const CONFIG_FIELDS: ConfigField[] = [
@@ -280,6 +285,18 @@ export const CONFIG_FIELDS: ConfigField[] = [
     flag: "shared-secret",
     type: "string",
     help: "secret(s) all instances on one shared store know, comma-separated (the first issues UDP connection ids; list a new one first to rotate)",
+  },
+  {
+    key: "tlsCert",
+    flag: "tls-cert",
+    type: "string",
+    help: "serve HTTPS with this certificate chain (PEM; with --tls-key)",
+  },
+  {
+    key: "tlsKey",
+    flag: "tls-key",
+    type: "string",
+    help: "the private key of --tls-cert (PEM)",
   },
 ];
 

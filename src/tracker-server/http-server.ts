@@ -39,6 +39,7 @@ import {
   createTcpLinkListener,
   type TcpLinkListener,
   type TcpLinkListenerKind,
+  type TlsIdentity,
 } from "../net/index.ts";
 import { normalizeIp } from "../tracker-proto/index.ts";
 import { ipv4Latin1, type Logger } from "../util/index.ts";
@@ -121,6 +122,7 @@ export class HttpFrontEnd {
     limits: HttpServerLimits,
     logger: Logger,
     transport: TcpLinkListenerKind = "auto",
+    tls?: TlsIdentity,
   ) {
     if (typeof routes === "function") {
       this.#handler = routes;
@@ -165,6 +167,7 @@ export class HttpFrontEnd {
         },
       },
       (err) => this.#logger.error("http server error", { err: String(err) }),
+      tls,
     );
     this.#listener.maxConnections = limits.maxConnections;
   }

@@ -7,6 +7,8 @@
  * writes pending completed counts and a snapshot of live peers, and closes
  * the database (what SIGINT/SIGTERM do in `shoal tracker`).
  */
+import { readFileSync } from "node:fs";
+import type { TlsIdentity } from "../net/index.ts";
 import type { Clock, Logger, RandomSource } from "../util/index.ts";
 import { formatEndpoint, realClock, silentLogger } from "../util/index.ts";
 import { AnnounceHandler } from "./announce-handler.ts";
@@ -162,6 +164,7 @@ export class Tracker {
       },
       this.#logger,
       opts.httpTransport ?? "auto",
+      tlsIdentity(config),
     );
     this.#http.onRefused = (status) => {
       if (status === 413 || status === 431) this.metrics.errors.http_too_large++;
@@ -255,7 +258,8 @@ export class Tracker {
   get urls(): { http: string; udp: string } {
     const host = this.config.host ?? "0.0.0.0";
     const where = formatEndpoint(host, this.port);
-    return { http: `http://${where}/announce`, udp: `udp://${where}` };
+    const scheme = this.config.tlsCert ? "https" : "http";
+    return { http: `${scheme}://${where}/announce`, udp: `udp://${where}` };
   }
 
   completedOf(key: string): number {
@@ -397,5 +401,23 @@ export class Tracker {
       this.#db?.close();
       await this.#shared?.close();
     }
+  }
+}
+
+/** HTTPS's certificate and key, read from the files the config names (both or neither). */
+function tlsIdentity(config: TrackerConfig): TlsIdentity | undefined {
+  const { tlsCert, tlsKey } = config;
+  if (tlsCert === undefined && tlsKey === undefined) return undefined;
+  if (tlsCert === undefined || tlsKey === undefined) {
+    throw new TrackerError("invalid_config", "HTTPS needs both --tls-cert and --tls-key");
+  }
+  try {
+    return { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) };
+  } catch (err) {
+    throw new TrackerError(
+      "invalid_config",
+      `cannot read the TLS certificate or key: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }

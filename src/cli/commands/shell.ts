@@ -12,6 +12,7 @@ import { type CliIO, UsageError } from "../io.ts";
 import { ipFilterOption } from "../ip-filter-option.ts";
 import { encryptionOption, rateOption } from "../options.ts";
 import { historyPath, Shell } from "../shell.ts";
+import { trackerCaOption } from "../tracker-ca-option.ts";
 import {
   AUTO_TRACKER,
   discoverTracker,
@@ -52,6 +53,7 @@ Options:
                                (default), prefer or required
       --ip-filter <file|url>   refuse peers on this block list (eMule .dat or
                                PeerGuardian .p2p, gzipped or not), both ways
+      --tracker-ca <file>      trust these certificates (PEM) for https trackers
       --dht-bootstrap <host:port>
                                join the DHT through this node (may repeat; none
                                is built in: name your own, e.g. a \`shoal dht\`)
@@ -115,6 +117,7 @@ export const shellCommand: Command = {
         "no-lsd": { type: "boolean" },
         encryption: { type: "string" },
         "ip-filter": { type: "string" },
+        "tracker-ca": { type: "string" },
         ...DHT_OPTIONS,
       },
     });
@@ -122,6 +125,7 @@ export const shellCommand: Command = {
     const lsd = values.lsd ? true : values["no-lsd"] ? false : undefined;
     const encryption = encryptionOption(values.encryption);
     const ipFilter = await ipFilterOption(values["ip-filter"], io);
+    const ca = await trackerCaOption(values["tracker-ca"], io);
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const port = Number(values.port ?? 6881);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -155,6 +159,7 @@ export const shellCommand: Command = {
       ...(dht ? { dht } : {}),
       ...(encryption ? { encryption } : {}),
       ...(ipFilter ? { ipFilter } : {}),
+      ...(ca ? { torrentDefaults: { announcer: { ca } } } : {}),
       persist: true,
       lock: true,
     });

@@ -1,0 +1,30 @@
+/**
+ * `--tracker-ca <file>`: the certificates (PEM) to trust for https trackers
+ * instead of the system's, for a tracker with its own CA. Certificates are
+ * always verified; there is no switch to turn that off.
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { CliIO } from "./io.ts";
+import { UsageError } from "./io.ts";
+
+export const TRACKER_CA_HELP = `      --tracker-ca <file>     trust these certificates (PEM) for https trackers
+`;
+
+export async function trackerCaOption(
+  file: string | undefined,
+  io: CliIO,
+): Promise<Buffer | undefined> {
+  if (file === undefined) return undefined;
+  let pem: Buffer;
+  try {
+    pem = await readFile(resolve(io.cwd, file));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UsageError(`--tracker-ca: cannot read ${file} (${why})`);
+  }
+  if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new UsageError(`--tracker-ca: ${file} holds no PEM certificate`);
+  }
+  return pem;
+}

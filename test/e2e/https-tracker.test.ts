@@ -1,0 +1,125 @@
+/**
+ * HTTPS (issue 18): `shoal tracker --tls-cert/--tls-key` serves announces over
+ * TLS, clients verify its certificate (trusting a private CA with
+ * `--tracker-ca`), and a swarm finds its peers through it. The certificate is
+ * made for 127.0.0.1 by Debian's openssl in a temp folder.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Client } from "../../src/session/index.ts";
+import { httpGet } from "../../src/tracker-client/index.ts";
+import type { Tracker } from "../../src/tracker-server/index.ts";
+import { Children, NODE, SHOAL_CLI, skipReason } from "../interop/helpers.ts";
+import {
+  completed,
+  type Fixture,
+  makeFixture,
+  removeFixture,
+  startClient,
+} from "./swarm-helpers.ts";
+import { startTracker } from "./tracker-helpers.ts";
+
+describe("HTTPS trackers", { skip: skipReason([{ bin: "openssl", pkg: "openssl" }]) }, () => {
+  let dir = "";
+  let cert: Buffer;
+  let certFile = "";
+  let keyFile = "";
+  let tracker: Tracker;
+  let base = "";
+  const clients: Client[] = [];
+  const fixtures: Fixture[] = [];
+  const children = new Children();
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "shoal-https-"));
+    certFile = join(dir, "cert.pem");
+    keyFile = join(dir, "key.pem");
+    const made = spawnSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        keyFile,
+        "-out",
+        certFile,
+        "-days",
+        "2",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+      ],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    assert.equal(made.status, 0, made.stderr);
+    cert = await readFile(certFile);
+    const started = await startTracker({
+      tlsCert: certFile,
+      tlsKey: keyFile,
+      interval: 2,
+      minInterval: 1,
+    });
+    tracker = started.tracker;
+    base = `https://127.0.0.1:${started.port}`;
+  });
+
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await tracker?.stop();
+    await children.stopAll();
+    for (const f of fixtures) await removeFixture(f);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("the tracker says https; a client verifies its certificate, trusting it only when told", async () => {
+    assert.match(tracker.urls.http, /^https:\/\/127\.0\.0\.1:\d+\/announce$/);
+    await assert.rejects(httpGet(`${base}/announce`), /certificate is not trusted \(self-signed/);
+    const reply = await httpGet(`${base}/announce`, { ca: cert });
+    assert.equal(reply.status, 200);
+    assert.match(
+      reply.body.toString("latin1"),
+      /failure reason/,
+      "a bencoded refusal of an empty announce",
+    );
+  });
+
+  it("a seeder and a leecher find each other through the https tracker (--tracker-ca)", async () => {
+    const f = await makeFixture(300_000, 16384, [[`${base}/announce`]]);
+    fixtures.push(f);
+    const announcer = { ca: cert, minIntervalMs: 500 };
+    const seeder = await startClient(f, "seeder", {
+      downloadDir: f.seedDir,
+      torrentDefaults: { trackers: true, announcer, chokeIntervalMs: 1000 },
+    });
+    clients.push(seeder);
+    await seeder.add(f.meta);
+    const leecher = await startClient(f, "leecher", {
+      torrentDefaults: { trackers: true, announcer, chokeIntervalMs: 1000 },
+    });
+    clients.push(leecher);
+    const t = await leecher.add(f.meta);
+    await completed(t, 30_000);
+  });
+
+  it("shoal tracker --tls-cert alone is one line naming what is missing", async () => {
+    const child = children.start(
+      NODE,
+      [SHOAL_CLI, "tracker", "--port", "0", "--host", "127.0.0.1", "--tls-cert", certFile],
+      { name: "shoal tracker", timeoutMs: 20_000 },
+    );
+    const { code } = await child.exited;
+    assert.notEqual(code, 0);
+    assert.match(child.tail(), /HTTPS needs both --tls-cert and --tls-key/);
+    assert.doesNotMatch(child.tail(), /\n\s+at /, "no stack trace");
+  });
+});
