@@ -52,6 +52,8 @@ test("bin/shoal.js on an older Node: one line naming the Node needed and bin/sho
 function allowsMajor(range: string, major: number): boolean {
   return range.split("||").some((alternative) =>
     alternative
+      // ">= 18" is ">=18" (npm's ranges allow the space).
+      .replace(/(>=|<=|>|<|\^|~|=)\s+/g, "$1")
       .trim()
       .split(/\s+/)
       .filter(Boolean)
@@ -77,6 +79,7 @@ function allowsMajor(range: string, major: number): boolean {
 test("npm install on Node 20 has no engine warnings: shoal and its runtime dependencies allow it", () => {
   assert.equal(allowsMajor(">=22", 20), false, "the check itself");
   assert.equal(allowsMajor("^12.20.0 || >=16", 20), true, "the check itself");
+  assert.equal(allowsMajor(">= 18", 20), true, "the check itself");
   const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8"));
   assert.ok(allowsMajor(pkg.engines.node, 20), `package.json engines: ${pkg.engines.node}`);
   // Every package `npm install --omit=dev` would bring, from the lock file.
