@@ -145,3 +145,17 @@ test("completion command: run with the torrent's details in its environment, no 
   assert.equal(existsSync("pwned"), false);
   assert.equal(existsSync("pwned2"), false);
 });
+
+test("watch folder not there yet: one warning, then it is watched once made", async () => {
+  const watchDir = join(await tempDir(), "later");
+  const warnings: string[] = [];
+  const logger: Logger = { debug() {}, info() {}, warn: (m) => warnings.push(m), error() {} };
+  const { client } = await startClient([], { watchDir, watchIntervalMs: 30, logger });
+  await until(() => warnings.length > 0, "the warning");
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(warnings.length, 1, "said once");
+  assert.match(warnings[0]!, /watch folder .*later cannot be read/);
+  await mkdir(watchDir);
+  await writeFile(join(watchDir, "y.torrent"), torrentBytes(20_000, "y").bytes);
+  await until(() => client.summaries().length === 1, "the torrent");
+});

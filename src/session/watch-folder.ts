@@ -43,6 +43,8 @@ export class WatchFolder {
   #timer: TimerHandle | undefined;
   #scanning: Promise<void> | undefined;
   #closed = false;
+  /** The folder could not be read at the last scan (said once, not every scan). */
+  #unreadable = false;
 
   constructor(o: WatchFolderOptions) {
     this.#o = o;
@@ -75,7 +77,23 @@ export class WatchFolder {
 
   /** One pass over the folder (the timer runs these; tests call it directly). */
   async scan(): Promise<void> {
-    const names = (await readdir(this.#o.dir).catch(() => []))
+    let listing: string[];
+    try {
+      listing = await readdir(this.#o.dir);
+      this.#unreadable = false;
+    } catch (err) {
+      if (!this.#unreadable) {
+        this.#o.logger.warn(
+          `watch folder ${this.#o.dir} cannot be read: ${(err as Error).message}`,
+          {
+            dir: this.#o.dir,
+          },
+        );
+      }
+      this.#unreadable = true;
+      return;
+    }
+    const names = listing
       .filter((n) => n.toLowerCase().endsWith(".torrent"))
       .sort()
       .slice(0, MAX_FILES_PER_SCAN);
