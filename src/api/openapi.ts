@@ -11,6 +11,14 @@ const SUMMARIES: Record<string, string> = {
   "GET /session/settings": "The settings that can change live (global limits) and the peer port",
   "PUT /session/settings":
     "Set the global limits: {limits: {upload, download}} in bytes/s, 0 for none",
+  "GET /session/manage":
+    "Queues and seeding goals: {maxActiveDownloads, maxActiveSeeds, stalledMinutes, ratioLimit, idleLimitMinutes} (0: none)",
+  "PUT /session/manage": "Change queue sizes and seeding goals live (any of the fields above)",
+  "GET /labels": "Every label in use",
+  "POST /torrents/{ref}/queue": "Move in the queue: {to: a position | top | up | down | bottom}",
+  "PUT /torrents/{ref}/labels": "Replace its labels: {labels: [..]}",
+  "PUT /torrents/{ref}/seeding-goals":
+    'Its own seeding goals: {ratioLimit?, idleLimitMinutes?}, each a number, null (none) or "global"',
   "GET /torrents": "Every torrent; ?fields=id,name,state picks fields",
   "POST /torrents":
     "Add a torrent: JSON {torrent (base64) | magnet | url, downloadDir?, paused?, uploadLimit?, downloadLimit?, peers?, verify?, files? (indices to download), filePriorities?, sequential?, firstLastPiecePriority?} or the .torrent as application/x-bittorrent (?paused=&downloadDir=)",

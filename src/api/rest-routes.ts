@@ -10,7 +10,15 @@ import { mediaType, readBody, readJsonObject } from "./http-body.ts";
 import { HttpError, sendJson } from "./http-errors.ts";
 import type { ShoalApi } from "./shoal-api.ts";
 import { MAX_TORRENT_FILE_BYTES } from "./torrent-url.ts";
-import type { AddRequest, FilesRequest, LimitsRequest, PieceOrderRequest } from "./types.ts";
+import type {
+  AddRequest,
+  FilesRequest,
+  LabelsRequest,
+  LimitsRequest,
+  PieceOrderRequest,
+  QueueMoveRequest,
+  SeedingGoalsRequest,
+} from "./types.ts";
 
 export const API_PREFIX = "/api/v1";
 
@@ -55,6 +63,13 @@ export const ROUTES: Route[] = [
       return settingsOf(c.api);
     },
   },
+  { method: "GET", path: "/session/manage", handler: (c) => c.api.manageSettings() },
+  {
+    method: "PUT",
+    path: "/session/manage",
+    handler: async (c) => c.api.setManageSettings(await readJsonObject(c.req)),
+  },
+  { method: "GET", path: "/labels", handler: (c) => c.api.labels() },
   {
     method: "GET",
     path: "/torrents",
@@ -108,6 +123,30 @@ export const ROUTES: Route[] = [
     handler: async (c) => {
       const body = await readJsonObject(c.req);
       return c.api.setPieceOrder(ref(c), body as PieceOrderRequest);
+    },
+  },
+  {
+    method: "POST",
+    path: "/torrents/:ref/queue",
+    handler: async (c) => {
+      const body = await readJsonObject(c.req);
+      return c.api.moveInQueue(ref(c), body as unknown as QueueMoveRequest);
+    },
+  },
+  {
+    method: "PUT",
+    path: "/torrents/:ref/labels",
+    handler: async (c) => {
+      const body = await readJsonObject(c.req);
+      return c.api.setLabels(ref(c), body as unknown as LabelsRequest);
+    },
+  },
+  {
+    method: "PUT",
+    path: "/torrents/:ref/seeding-goals",
+    handler: async (c) => {
+      const body = await readJsonObject(c.req);
+      return c.api.setSeedingGoals(ref(c), body as SeedingGoalsRequest);
     },
   },
   { method: "GET", path: "/torrents/:ref/peers", handler: (c) => c.api.peers(ref(c)) },

@@ -49,6 +49,8 @@ export class TransmissionRpc {
   /** Transmission keeps a limit's value while it is off: so do we, for the GUIs. */
   #speedLimitDown = 100;
   #speedLimitUp = 100;
+  /** Likewise the queue sizes and seeding goals given while switched off. */
+  readonly #kept: Record<string, number> = {};
   readonly #methods: Record<string, Method>;
 
   constructor(api: ShoalApi, info: () => TransmissionSessionInfo) {
@@ -73,10 +75,10 @@ export class TransmissionRpc {
       "free-space": (a) => this.#freeSpace(a),
       "port-test": () => ({ "port-is-open": false }),
       "blocklist-update": () => ({ "blocklist-size": 0 }),
-      "queue-move-top": () => ({}),
-      "queue-move-up": () => ({}),
-      "queue-move-down": () => ({}),
-      "queue-move-bottom": () => ({}),
+      "queue-move-top": (a) => this.#each(a, (r) => this.#api.moveInQueue(r, { to: "top" })),
+      "queue-move-up": (a) => this.#each(a, (r) => this.#api.moveInQueue(r, { to: "up" })),
+      "queue-move-down": (a) => this.#each(a, (r) => this.#api.moveInQueue(r, { to: "down" })),
+      "queue-move-bottom": (a) => this.#each(a, (r) => this.#api.moveInQueue(r, { to: "bottom" })),
     };
   }
 
@@ -233,6 +235,7 @@ export class TransmissionRpc {
     const location = args.location;
     for (const s of torrents) {
       await this.#selectFiles(s, args);
+      await this.#manage(s, args);
       if (Object.keys(limits).length > 0) await this.#api.setTorrentLimits(s.infoHash, limits);
       if (typeof location === "string") await this.#api.move(s.infoHash, { downloadDir: location });
     }
@@ -267,6 +270,33 @@ export class TransmissionRpc {
     }
   }
 
+  /** labels, queuePosition, seedRatioMode/-Limit, seedIdleMode/-Limit (0 global, 1 own, 2 none). */
+  async #manage(s: TorrentSummary, args: Args): Promise<void> {
+    if (args.labels !== undefined) {
+      if (!Array.isArray(args.labels)) throw new RpcError("labels: give a list of strings");
+      await this.#api.setLabels(s.infoHash, { labels: args.labels as string[] });
+    }
+    if (typeof args.queuePosition === "number") {
+      await this.#api.moveInQueue(s.infoHash, { to: args.queuePosition });
+    }
+    const goal = (mode: unknown, limit: unknown, current: number | null | undefined) => {
+      if (mode === undefined && limit === undefined) return undefined;
+      const m = mode ?? (current === undefined ? 0 : current === null ? 2 : 1);
+      if (m === 0) return "global" as const;
+      if (m === 2) return null;
+      if (m !== 1) throw new RpcError("a seeding mode is 0, 1 or 2");
+      return typeof limit === "number" ? limit : (current ?? 0);
+    };
+    const ratio = goal(args.seedRatioMode, args.seedRatioLimit, s.ratioLimit);
+    const idle = goal(args.seedIdleMode, args.seedIdleLimit, s.idleLimitMinutes);
+    if (ratio !== undefined || idle !== undefined) {
+      await this.#api.setSeedingGoals(s.infoHash, {
+        ...(ratio !== undefined ? { ratioLimit: ratio } : {}),
+        ...(idle !== undefined ? { idleLimitMinutes: idle } : {}),
+      });
+    }
+  }
+
   async #setLocation(args: Args): Promise<Args> {
     const location = args.location;
     if (typeof location !== "string" || !isAbsolute(location)) {
@@ -283,6 +313,7 @@ export class TransmissionRpc {
   #sessionGet(args: Args): Args {
     const info = this.#info();
     const view = this.#api.client();
+    const m = this.#api.manageSettings();
     const all: Args = {
       "alt-speed-enabled": false,
       "alt-speed-down": 50,
@@ -293,11 +324,11 @@ export class TransmissionRpc {
       "config-dir": info.configDir,
       "dht-enabled": info.dht,
       "download-dir": info.downloadDir,
-      "download-queue-enabled": false,
-      "download-queue-size": 5,
+      "download-queue-enabled": m.maxActiveDownloads > 0,
+      "download-queue-size": m.maxActiveDownloads,
       encryption: "tolerated",
-      "idle-seeding-limit": 30,
-      "idle-seeding-limit-enabled": false,
+      "idle-seeding-limit": m.idleLimitMinutes,
+      "idle-seeding-limit-enabled": m.idleLimitMinutes > 0,
       "incomplete-dir": info.downloadDir,
       "incomplete-dir-enabled": false,
       "lpd-enabled": info.lsd,
@@ -307,15 +338,16 @@ export class TransmissionRpc {
       "peer-port-random-on-start": false,
       "pex-enabled": info.pex,
       "port-forwarding-enabled": false,
-      "queue-stalled-enabled": false,
+      "queue-stalled-enabled": m.stalledMinutes > 0,
+      "queue-stalled-minutes": m.stalledMinutes,
       "rename-partial-files": false,
       "rpc-version": RPC_VERSION,
       "rpc-version-minimum": 1,
       "script-torrent-done-enabled": false,
-      "seed-queue-enabled": false,
-      "seed-queue-size": 10,
-      seedRatioLimit: 2,
-      seedRatioLimited: false,
+      "seed-queue-enabled": m.maxActiveSeeds > 0,
+      "seed-queue-size": m.maxActiveSeeds,
+      seedRatioLimit: m.ratioLimit,
+      seedRatioLimited: m.ratioLimit > 0,
       "speed-limit-down":
         view.limits.download > 0 ? Math.round(view.limits.download / KB) : this.#speedLimitDown,
       "speed-limit-down-enabled": view.limits.download > 0,
@@ -362,7 +394,45 @@ export class TransmissionRpc {
     if (typeof downOn === "boolean") limits.download = downOn ? this.#speedLimitDown * KB : 0;
     if (typeof upOn === "boolean") limits.upload = upOn ? this.#speedLimitUp * KB : 0;
     if (Object.keys(limits).length > 0) await this.#api.setLimits(limits);
+    await this.#sessionSetManage(args);
     return {};
+  }
+
+  /**
+   * The queues and seeding goals: Transmission keeps a size and an
+   * on/off switch apiece, shoal one number (0: off); a size given while
+   * its switch is off is kept for when it is switched on.
+   */
+  async #sessionSetManage(args: Args): Promise<void> {
+    const m = this.#api.manageSettings();
+    const next: Record<string, number> = {};
+    const pair = (
+      field:
+        | "maxActiveDownloads"
+        | "maxActiveSeeds"
+        | "stalledMinutes"
+        | "idleLimitMinutes"
+        | "ratioLimit",
+      sizeKey: string,
+      enabledKey: string,
+    ) => {
+      const size = args[sizeKey];
+      const enabled = args[enabledKey];
+      if (size !== undefined && (typeof size !== "number" || !(size >= 0))) {
+        throw new RpcError(`${sizeKey}: not a number from 0`);
+      }
+      if (typeof size === "number") this.#kept[field] = size;
+      if (enabled === false) next[field] = 0;
+      else if (enabled === true || (typeof size === "number" && m[field] > 0)) {
+        next[field] = this.#kept[field] ?? m[field];
+      }
+    };
+    pair("maxActiveDownloads", "download-queue-size", "download-queue-enabled");
+    pair("maxActiveSeeds", "seed-queue-size", "seed-queue-enabled");
+    pair("stalledMinutes", "queue-stalled-minutes", "queue-stalled-enabled");
+    pair("idleLimitMinutes", "idle-seeding-limit", "idle-seeding-limit-enabled");
+    pair("ratioLimit", "seedRatioLimit", "seedRatioLimited");
+    if (Object.keys(next).length > 0) await this.#api.setManageSettings(next);
   }
 
   #sessionStats(): Args {

@@ -42,19 +42,6 @@ export class TorrentFacts {
     return this.#detail;
   }
 
-  /** Transmission counts only wanted files in "size when done" and "left until done". */
-  get wantedBytes(): { size: number; left: number } {
-    if (this.files.length === 0) return { size: this.s.size, left: this.s.left };
-    let size = 0;
-    let left = 0;
-    for (const x of this.files) {
-      if (!x.wanted || x.padding) continue;
-      size += x.length;
-      left += x.length - x.bytesCompleted;
-    }
-    return { size, left };
-  }
-
   get peers(): PeerView[] {
     return this.#api.peers(this.s.infoHash);
   }
@@ -66,6 +53,7 @@ export class TorrentFacts {
 }
 
 function status(s: TorrentSummary): number {
+  if (s.queued) return s.leftWanted > 0 ? TR_STATUS.downloadWait : TR_STATUS.seedWait;
   switch (s.state) {
     case "checking":
       return TR_STATUS.check;
@@ -86,6 +74,10 @@ function status(s: TorrentSummary): number {
  */
 const TR_PRIORITY: Record<FileView["priority"], number> = { skip: 0, low: -1, normal: 0, high: 1 };
 
+function goalMode(goal: number | null | undefined): number {
+  return goal === undefined ? 0 : goal === null ? 2 : 1;
+}
+
 const seconds = (ms: number) => Math.floor(ms / 1000);
 const kb = (bytes: number) => Math.round(bytes / KB);
 
@@ -102,23 +94,25 @@ export const TORRENT_FIELDS: Record<string, Field> = {
   etaIdle: () => TR_ETA_NOT_AVAIL,
   isFinished: () => false,
   isStalled: (f) => f.s.state === "downloading" && f.s.peers === 0,
-  leftUntilDone: (f) => f.wantedBytes.left,
-  sizeWhenDone: (f) => f.wantedBytes.size,
+  leftUntilDone: (f) => f.s.leftWanted,
+  sizeWhenDone: (f) => f.s.sizeWanted,
   totalSize: (f) => f.s.size,
-  percentDone: (f) => {
-    const w = f.wantedBytes;
-    return w.size === 0 ? (f.s.hasMetadata ? 1 : 0) : (w.size - w.left) / w.size;
-  },
+  percentDone: (f) =>
+    f.s.sizeWanted === 0
+      ? f.s.hasMetadata
+        ? 1
+        : 0
+      : (f.s.sizeWanted - f.s.leftWanted) / f.s.sizeWanted,
   metadataPercentComplete: (f) => (f.s.hasMetadata ? 1 : 0),
   recheckProgress: (f) => (f.s.state === "checking" ? f.s.progress : 0),
   haveValid: (f) => f.s.size - f.s.left,
   haveUnchecked: () => 0,
-  desiredAvailable: (f) => f.wantedBytes.left,
+  desiredAvailable: (f) => f.s.leftWanted,
   rateDownload: (f) => Math.round(f.s.downloadRate),
   rateUpload: (f) => Math.round(f.s.uploadRate),
   uploadRatio: (f) => f.s.ratio,
-  uploadedEver: (f) => f.s.uploaded,
-  downloadedEver: (f) => f.s.downloaded,
+  uploadedEver: (f) => f.s.uploadedEver,
+  downloadedEver: (f) => f.s.downloadedEver,
   corruptEver: (f) => f.s.wasted,
   peersConnected: (f) => f.s.peers,
   peersGettingFromUs: (f) => f.s.peers,
@@ -146,13 +140,14 @@ export const TORRENT_FIELDS: Record<string, Field> = {
   uploadLimited: (f) => f.s.limits.upload > 0,
   honorsSessionLimits: () => true,
   bandwidthPriority: () => 0,
-  seedRatioMode: () => 0,
-  seedRatioLimit: () => 2,
-  seedIdleMode: () => 0,
-  seedIdleLimit: () => 30,
-  queuePosition: (f) => f.s.id - 1,
+  // Transmission's tr_ratiolimit / tr_idlelimit: 0 global, 1 its own, 2 unlimited.
+  seedRatioMode: (f) => goalMode(f.s.ratioLimit),
+  seedRatioLimit: (f) => f.s.ratioLimit ?? 0,
+  seedIdleMode: (f) => goalMode(f.s.idleLimitMinutes),
+  seedIdleLimit: (f) => f.s.idleLimitMinutes ?? 0,
+  queuePosition: (f) => f.s.queuePosition,
   "peer-limit": () => 50,
-  labels: () => [],
+  labels: (f) => f.s.labels,
   secondsDownloading: () => 0,
   secondsSeeding: () => 0,
   files: (f) =>

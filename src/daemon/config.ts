@@ -41,6 +41,20 @@ export interface DaemonConfig {
   dhtBootstrap: string[];
   pex: boolean;
   lsd?: boolean;
+  /**
+   * Queues and seeding goals (0: none); absent: as the session keeps them
+   * (they can change live over the API).
+   */
+  maxActiveDownloads?: number;
+  maxActiveSeeds?: number;
+  stalledMinutes?: number;
+  ratioLimit?: number;
+  idleLimitMinutes?: number;
+  /** A folder whose .torrent files are added (then renamed .added, or deleted). */
+  watchDir?: string;
+  watchDeleteAdded: boolean;
+  /** A program and its arguments run when a torrent completes (no shell). */
+  onComplete?: string[];
   api: ApiSettings;
   log: { format: "json" | "text"; level: LogLevel };
   /** The config file read, if any. */
@@ -76,7 +90,7 @@ export const DEFAULT_PEER_PORT = 51413;
 
 /** The file's keys, by table; anything else is a mistake (a typo would be silently ignored). */
 const KEYS: Record<string, readonly string[]> = {
-  "": ["data-dir", "download-dir"],
+  "": ["data-dir", "download-dir", "watch-dir", "on-complete"],
   peer: [
     "port",
     "address",
@@ -88,6 +102,9 @@ const KEYS: Record<string, readonly string[]> = {
     "lsd",
   ],
   limits: ["upload", "download"],
+  queue: ["max-active-downloads", "max-active-seeds", "stalled-minutes"],
+  seeding: ["ratio-limit", "idle-limit-minutes"],
+  watch: ["delete-added"],
   api: ["address", "port", "username", "password-hash", "tokens", "allowed-hosts"],
   log: ["format", "level"],
 };
@@ -188,6 +205,7 @@ export function resolveConfig(
     port: flags.port ?? v.port("peer", "port") ?? DEFAULT_PEER_PORT,
     maxConnections: v.count("peer", "max-connections") ?? 200,
     maxPeersPerTorrent: v.count("peer", "max-peers-per-torrent") ?? 50,
+    watchDeleteAdded: v.flag("watch", "delete-added") ?? false,
     dht: flags.dht ?? v.flag("peer", "dht") ?? false,
     dhtBootstrap: flags.dhtBootstrap ?? v.strings("peer", "dht-bootstrap") ?? [],
     pex: v.flag("peer", "pex") ?? true,
@@ -202,6 +220,29 @@ export function resolveConfig(
   if (lsd !== undefined) config.lsd = lsd;
   const host = v.string("peer", "address");
   if (host !== undefined) config.host = host;
+  const counts = [
+    ["maxActiveDownloads", "queue", "max-active-downloads"],
+    ["maxActiveSeeds", "queue", "max-active-seeds"],
+    ["stalledMinutes", "queue", "stalled-minutes"],
+    ["idleLimitMinutes", "seeding", "idle-limit-minutes"],
+  ] as const;
+  for (const [field, table, key] of counts) {
+    const n = v.whole(table, key);
+    if (n !== undefined) config[field] = n;
+  }
+  const ratio = v.ratio("seeding", "ratio-limit");
+  if (ratio !== undefined) config.ratioLimit = ratio;
+  const watchDir = v.path("", "watch-dir");
+  if (watchDir !== undefined) config.watchDir = watchDir;
+  const onComplete = v.strings("", "on-complete");
+  if (onComplete !== undefined) {
+    if (onComplete.length === 0)
+      throw new ConfigError(
+        "bad_value",
+        `${where}: on-complete: give the program and its arguments`,
+      );
+    config.onComplete = onComplete;
+  }
   if (configFile) config.configFile = configFile;
   return config;
 }
@@ -256,6 +297,25 @@ class Values {
     return isAbsolute(text) ? text : resolve(this.#cwd, text);
   }
 
+  /** A whole number from 0 (0: none). */
+  whole(table: string, key: string): number | undefined {
+    const value = this.#get(table, key);
+    if (value === undefined) return undefined;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 1_000_000) {
+      this.#bad(table, key, "give a whole number from 0 (0 for none)");
+    }
+    return value;
+  }
+
+  ratio(table: string, key: string): number | undefined {
+    const value = this.#get(table, key);
+    if (value === undefined) return undefined;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      this.#bad(table, key, "give a ratio from 0 (0 for none)");
+    }
+    return value;
+  }
+
   flag(table: string, key: string): boolean | undefined {
     const value = this.#get(table, key);
     if (value === undefined) return undefined;
@@ -306,10 +366,14 @@ class Values {
 export function formatConfig(c: DaemonConfig): string {
   const q = (s: string) => JSON.stringify(s);
   const list = (l: string[]) => `[${l.map(q).join(", ")}]`;
+  const optional = (key: string, n: number | undefined) =>
+    n === undefined ? [`# ${key}: as the session keeps it`] : [`${key} = ${n}`];
   const lines = [
     `# effective settings${c.configFile ? ` (from ${c.configFile} and the command line)` : " (defaults and the command line)"}`,
     `data-dir = ${q(c.dataDir)}`,
     `download-dir = ${q(c.downloadDir)}`,
+    c.watchDir === undefined ? "# watch-dir: none" : `watch-dir = ${q(c.watchDir)}`,
+    c.onComplete === undefined ? "# on-complete: none" : `on-complete = ${list(c.onComplete)}`,
     "",
     "[peer]",
     `port = ${c.port}`,
@@ -326,6 +390,18 @@ export function formatConfig(c: DaemonConfig): string {
     c.downloadLimit === undefined
       ? "# download: as the session keeps it"
       : `download = ${c.downloadLimit}`,
+    "",
+    "[queue]",
+    ...optional("max-active-downloads", c.maxActiveDownloads),
+    ...optional("max-active-seeds", c.maxActiveSeeds),
+    ...optional("stalled-minutes", c.stalledMinutes),
+    "",
+    "[seeding]",
+    ...optional("ratio-limit", c.ratioLimit),
+    ...optional("idle-limit-minutes", c.idleLimitMinutes),
+    "",
+    "[watch]",
+    `delete-added = ${c.watchDeleteAdded}`,
     "",
     "[api]",
     `address = ${q(c.api.host)}`,

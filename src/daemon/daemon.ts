@@ -106,6 +106,17 @@ export class Daemon {
     if (config.downloadLimit !== undefined) o.downloadLimit = config.downloadLimit;
     if (config.lsd !== undefined) o.lsd = config.lsd;
     if (config.dht) o.dht = { bootstrap: config.dhtBootstrap.map(parseEndpoint) };
+    if (config.maxActiveDownloads !== undefined) o.maxActiveDownloads = config.maxActiveDownloads;
+    if (config.maxActiveSeeds !== undefined) o.maxActiveSeeds = config.maxActiveSeeds;
+    if (config.stalledMinutes !== undefined) o.stalledMinutes = config.stalledMinutes;
+    if (config.ratioLimit !== undefined) o.ratioLimit = config.ratioLimit;
+    if (config.idleLimitMinutes !== undefined) o.idleSeedingLimitMinutes = config.idleLimitMinutes;
+    if (config.watchDir !== undefined) {
+      await mkdir(config.watchDir, { recursive: true });
+      o.watchDir = config.watchDir;
+      o.watchDeleteAdded = config.watchDeleteAdded;
+    }
+    if (config.onComplete !== undefined) o.completionCommand = config.onComplete;
     const client = await Client.start(o);
     const server = createServer({
       headersTimeout: HEADERS_TIMEOUT_MS,
@@ -153,6 +164,13 @@ export class Daemon {
     if (next.uploadLimit !== undefined) limits.upload = next.uploadLimit;
     if (next.downloadLimit !== undefined) limits.download = next.downloadLimit;
     if (Object.keys(limits).length > 0) await this.api.setLimits(limits);
+    const manage: Record<string, number> = {};
+    if (next.maxActiveDownloads !== undefined) manage.maxActiveDownloads = next.maxActiveDownloads;
+    if (next.maxActiveSeeds !== undefined) manage.maxActiveSeeds = next.maxActiveSeeds;
+    if (next.stalledMinutes !== undefined) manage.stalledMinutes = next.stalledMinutes;
+    if (next.ratioLimit !== undefined) manage.ratioLimit = next.ratioLimit;
+    if (next.idleLimitMinutes !== undefined) manage.idleLimitMinutes = next.idleLimitMinutes;
+    if (Object.keys(manage).length > 0) await this.api.setManageSettings(manage);
     this.control.secure(next.api.allowedHosts, next.api);
     const restart = (
       [
@@ -165,6 +183,8 @@ export class Daemon {
         ["[peer] lsd", before.lsd, next.lsd],
         ["[api] address", before.api.host, next.api.host],
         ["[api] port", before.api.port, next.api.port],
+        ["watch-dir", before.watchDir, next.watchDir],
+        ["on-complete", before.onComplete?.join(" "), next.onComplete?.join(" ")],
       ] as const
     )
       .filter(([, a, b]) => a !== b)
@@ -175,6 +195,11 @@ export class Daemon {
       api: { ...next.api, host: before.api.host, port: before.api.port },
       uploadLimit: next.uploadLimit,
       downloadLimit: next.downloadLimit,
+      maxActiveDownloads: next.maxActiveDownloads,
+      maxActiveSeeds: next.maxActiveSeeds,
+      stalledMinutes: next.stalledMinutes,
+      ratioLimit: next.ratioLimit,
+      idleLimitMinutes: next.idleLimitMinutes,
       log: next.log,
     } as DaemonConfig;
     this.#log.info(

@@ -209,6 +209,25 @@ test("Transmission RPC: the 409 session-id exchange, then torrent-get in Transmi
     upload: 0,
     download: 300_000,
   });
+  const queue = await rpc({
+    method: "session-set",
+    arguments: { "seed-queue-size": 4, "seed-queue-enabled": true },
+  });
+  assert.equal(queue.body.result, "success");
+  assert.equal((await call(d.base, "GET", "/api/v1/session/manage")).body.maxActiveSeeds, 4);
+  const got2 = await rpc({
+    method: "session-get",
+    arguments: { fields: ["seed-queue-size", "seed-queue-enabled"] },
+  });
+  assert.deepEqual(got2.body.arguments, { "seed-queue-size": 4, "seed-queue-enabled": true });
+  await rpc({ method: "session-set", arguments: { "seed-queue-enabled": false } });
+  const labels = await rpc({ method: "torrent-set", arguments: { ids: [tor.id], labels: ["tv"] } });
+  assert.equal(labels.body.result, "success");
+  const withLabels = await rpc({
+    method: "torrent-get",
+    arguments: { ids: [tor.id], fields: ["labels"] },
+  });
+  assert.deepEqual(withLabels.body.arguments.torrents[0].labels, ["tv"]);
   const free = await rpc({ method: "free-space", arguments: { path: d.downloadDir } });
   assert.ok(free.body.arguments["size-bytes"] > 0);
 });
@@ -225,6 +244,10 @@ upload = "2MB"
 download = 0
 [api]
 port = 9091
+[queue]
+max-active-downloads = 3
+[seeding]
+ratio-limit = 2.5
 `,
     "/etc/shoal.toml",
   );
@@ -235,6 +258,9 @@ port = 9091
   assert.equal(c.uploadLimit, 2_000_000);
   assert.equal(c.downloadLimit, 0);
   assert.equal(c.api.host, "127.0.0.1");
+  assert.equal(c.maxActiveDownloads, 3);
+  assert.equal(c.maxActiveSeeds, undefined, "absent: as the session keeps it");
+  assert.equal(c.ratioLimit, 2.5);
   for (const [text, message] of [
     ["[peer]\nprot = 1\n", /unknown key \[peer\] prot/],
     ["colour = 1\n", /unknown key 'colour'/],
@@ -242,6 +268,8 @@ port = 9091
     ['[limits]\nupload = "fast"\n', /\[limits\] upload: give bytes\/s/],
     ['[api]\nusername = "a"\n', /username and password-hash go together/],
     ["port = = 3\n", /shoal\.toml line 1/],
+    ["[queue]\nmax-active-seeds = -2\n", /\[queue\] max-active-seeds: give a whole number/],
+    ["on-complete = []\n", /on-complete: give the program/],
   ] as const) {
     assert.throws(
       () => resolveConfig(parseConfigText(text, "/etc/shoal.toml"), {}, {}, "/"),

@@ -140,6 +140,30 @@ test("session stats and settings", async () => {
   await api("PUT", "/session/settings", { json: { limits: { upload: 0 } } });
 });
 
+test("queues, seeding goals and labels", async () => {
+  const t = await makeSeededTorrent(d.downloadDir, "managed");
+  const added = (
+    await api("POST", "/torrents", { json: { torrent: t.torrent.toString("base64") } })
+  ).body;
+  const ref = String(added.id);
+  const manage = await api("PUT", "/session/manage", {
+    json: { maxActiveSeeds: 7, ratioLimit: 1.5 },
+  });
+  assert.equal(manage.body.maxActiveSeeds, 7);
+  assert.equal((await api("GET", "/session/manage")).body.ratioLimit, 1.5);
+  const labelled = await api("PUT", `/torrents/${ref}/labels`, {
+    json: { labels: ["music", "flac"] },
+  });
+  assert.deepEqual(labelled.body.labels, ["music", "flac"]);
+  assert.deepEqual((await api("GET", "/labels")).body.sort(), ["flac", "music"]);
+  const goals = await api("PUT", `/torrents/${ref}/seeding-goals`, { json: { ratioLimit: null } });
+  assert.equal(goals.body.ratioLimit, null);
+  const queued = await api("POST", `/torrents/${ref}/queue`, { json: { to: "top" } });
+  assert.equal(queued.body.queuePosition, 0);
+  await api("PUT", "/session/manage", { json: { maxActiveSeeds: 0, ratioLimit: 0 } });
+  await api("DELETE", `/torrents/${ref}`);
+});
+
 test("bad input: the documented code and status, and nothing changed", async () => {
   const t = await makeSeededTorrent(d.downloadDir, "victim");
   await api("POST", "/torrents", { json: { torrent: t.torrent.toString("base64") } });
@@ -189,6 +213,10 @@ test("bad input: the documented code and status, and nothing changed", async () 
     ["PUT", "/torrents/1/files", { json: { priority: "urgent" } }, "invalid_input"],
     ["PUT", "/torrents/1/piece-order", { json: { sequential: "yes" } }, "invalid_input"],
     ["PUT", "/session/settings", { json: { port: 1 } }, "invalid_input"],
+    ["PUT", "/session/manage", { json: { maxActiveSeeds: -1 } }, "invalid_input"],
+    ["PUT", "/torrents/1/labels", { json: { labels: "music" } }, "invalid_input"],
+    ["PUT", "/torrents/1/seeding-goals", { json: { ratioLimit: "lots" } }, "invalid_input"],
+    ["POST", "/torrents/1/queue", { json: { to: "sideways" } }, "invalid_input"],
     ["DELETE", "/torrents/1?deleteData=maybe", undefined, "invalid_input"],
     ["GET", "/nowhere", undefined, "route_not_found"],
     ["PATCH", "/torrents", undefined, "method_not_allowed"],

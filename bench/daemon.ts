@@ -1,0 +1,363 @@
+/**
+ * Issue 16's daemon benchmark: shoal's daemon against transmission-daemon
+ * in the same run, each with the same N small generated torrents, all
+ * seeding (their data in the download folder), and no peers (no trackers,
+ * DHT, LPD or PEX). For each daemon:
+ *
+ * - start-up: the daemon is stopped and started again, and timed from the
+ *   spawn to every torrent seeding (polled over its API every 10 ms);
+ * - RSS after the idle period, and CPU seconds over the idle period
+ *   (/proc/<pid>/stat), the daemon left alone;
+ * - p50/p99 latency of listing all N torrents: shoal's `GET /api/v1/torrents`
+ *   and its Transmission RPC `torrent-get`, and transmission-daemon's
+ *   `torrent-get`, with the fields `transmission-remote -l` asks for.
+ *
+ * The daemons run one after the other (not competing for the CPU), on
+ * loopback ports, transmission-daemon in the foreground with its own config
+ * folder (never as a system service). Targets (issue 16): start-up, idle CPU
+ * and list latency at least as good as transmission-daemon's; RSS ≤ 64 MiB.
+ *
+ * Usage: node bench/daemon.ts [--torrents 1000] [--idle 60] [--rounds 200]
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { encode } from "../src/bencode/index.ts";
+import { cpuSeconds, memory } from "./lib/proc.ts";
+import { freePort, ServerProcess, stopAllServers } from "./lib/server-process.ts";
+import { percentileOfSorted } from "./lib/stats.ts";
+import { fixed, formatTable } from "./lib/table.ts";
+
+/** As users start it: bin/shoal.js turns on Node's compile cache. */
+const MAIN = resolve(import.meta.dirname, "../bin/shoal.js");
+const PIECE = 16 * 1024;
+/** The fields transmission-remote -l asks for (Transmission 3.00's list_keys). */
+const LIST_FIELDS = [
+  "error",
+  "errorString",
+  "eta",
+  "id",
+  "isFinished",
+  "leftUntilDone",
+  "name",
+  "peersGettingFromUs",
+  "peersSendingToUs",
+  "rateDownload",
+  "rateUpload",
+  "sizeWhenDone",
+  "status",
+  "uploadRatio",
+];
+
+const { values } = parseArgs({
+  options: {
+    torrents: { type: "string", default: "1000" },
+    idle: { type: "string", default: "60" },
+    rounds: { type: "string", default: "200" },
+  },
+});
+const N = Number(values.torrents);
+const IDLE_S = Number(values.idle);
+const ROUNDS = Number(values.rounds);
+for (const [name, v, max] of [
+  ["--torrents", N, 20_000],
+  ["--idle", IDLE_S, 3600],
+  ["--rounds", ROUNDS, 100_000],
+] as const) {
+  if (!Number.isInteger(v) || v < 1 || v > max) {
+    process.stderr.write(`bench/daemon.ts: ${name} must be a whole number from 1 to ${max}\n`);
+    process.exit(2);
+  }
+}
+
+const work = mkdtempSync(join(tmpdir(), "shoal-bench-daemon-"));
+const content = join(work, "content");
+mkdirSync(content);
+
+/** N single-file torrents of 1–32 KiB each, their data in `content`. */
+function makeTorrents(): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < N; i++) {
+    const name = `item-${String(i).padStart(5, "0")}.bin`;
+    const size = 1024 + ((i * 7919) % (31 * 1024));
+    const data = createHash("sha512").update(`bench-${i}`).digest();
+    const bytes = Buffer.alloc(size);
+    for (let o = 0; o < size; o += data.length) data.copy(bytes, o);
+    writeFileSync(join(content, name), bytes);
+    const pieces: Buffer[] = [];
+    for (let o = 0; o < size; o += PIECE) {
+      pieces.push(
+        createHash("sha1")
+          .update(bytes.subarray(o, o + PIECE))
+          .digest(),
+      );
+    }
+    const info = { length: size, name, "piece length": PIECE, pieces: Buffer.concat(pieces) };
+    out.push(Buffer.from(encode({ info, "created by": "shoal bench" })));
+  }
+  return out;
+}
+
+async function post(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string>,
+): Promise<Response> {
+  return fetch(url, { method: "POST", body, headers, signal: AbortSignal.timeout(30_000) });
+}
+
+/** Transmission's RPC with the session-id exchange; `rpc(method, args)` → arguments. */
+function rpcClient(url: string) {
+  let sessionId = "";
+  return async function rpc(
+    method: string,
+    args: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const res = await post(url, JSON.stringify({ method, arguments: args }), {
+        "content-type": "application/json",
+        "x-transmission-session-id": sessionId,
+      });
+      if (res.status === 409) {
+        sessionId = res.headers.get("x-transmission-session-id") ?? "";
+        await res.arrayBuffer();
+        continue;
+      }
+      const body = (await res.json()) as { result: string; arguments: Record<string, unknown> };
+      if (body.result !== "success") throw new Error(`${method}: ${body.result}`);
+      return body.arguments;
+    }
+    throw new Error(`${method}: no session id`);
+  };
+}
+
+async function poll(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function latencies(run: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < 5; i++) await run(); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = performance.now();
+    await run();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentileOfSorted(samples, 50), p99: percentileOfSorted(samples, 99) };
+}
+
+interface Figures {
+  startupS: number;
+  rssMiB: number;
+  idleCpuS: number;
+  list: { p50: number; p99: number };
+  rpc: { p50: number; p99: number };
+}
+
+async function idleFigures(pid: number): Promise<{ rssMiB: number; idleCpuS: number }> {
+  const before = cpuSeconds(pid);
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  const idleCpuS = cpuSeconds(pid) - before;
+  return { rssMiB: memory(pid).rss / 1024 / 1024, idleCpuS };
+}
+
+async function benchShoal(torrents: Buffer[]): Promise<Figures> {
+  const dir = join(work, "shoal");
+  const apiPort = await freePort();
+  const peerPort = await freePort();
+  const config = join(dir, "config.toml");
+  mkdirSync(dir);
+  writeFileSync(
+    config,
+    `download-dir = "${content}"\n[peer]\naddress = "127.0.0.1"\npex = false\n[log]\nlevel = "warn"\n`,
+  );
+  const args = [
+    MAIN,
+    "daemon",
+    "--config",
+    config,
+    "--data-dir",
+    join(dir, "data"),
+    "--port",
+    String(peerPort),
+    "--api-port",
+    String(apiPort),
+  ];
+  const base = `http://127.0.0.1:${apiPort}`;
+  const start = () =>
+    new ServerProcess({
+      name: "shoal daemon",
+      command: process.execPath,
+      args,
+      timeoutMs: (IDLE_S + 600) * 1000,
+    });
+  const allSeeding = async () => {
+    const res = await fetch(`${base}/api/v1/torrents?fields=state`);
+    const list = (await res.json()) as { state: string }[];
+    return list.length === N && list.every((t) => t.state === "seeding");
+  };
+  let daemon = start();
+  await poll("shoal's API", async () => (await fetch(`${base}/api/v1/session`)).ok, 30_000);
+  for (const t of torrents) {
+    const res = await post(`${base}/api/v1/torrents`, t, {
+      "content-type": "application/x-bittorrent",
+    });
+    if (res.status !== 201) throw new Error(`shoal add: HTTP ${res.status} ${await res.text()}`);
+  }
+  await poll("shoal: all seeding", allSeeding, 300_000);
+  await daemon.stop(30_000);
+
+  const t0 = performance.now();
+  daemon = start();
+  await poll("shoal: all seeding again", allSeeding, 300_000);
+  const startupS = (performance.now() - t0) / 1000;
+  const idle = await idleFigures(daemon.pid);
+  const list = await latencies(async () => (await fetch(`${base}/api/v1/torrents`)).arrayBuffer());
+  const rpc = rpcClient(`${base}/transmission/rpc`);
+  const rpcLat = await latencies(() => rpc("torrent-get", { fields: LIST_FIELDS }));
+  await daemon.stop(30_000);
+  return { startupS, ...idle, list, rpc: rpcLat };
+}
+
+async function benchTransmission(torrents: Buffer[]): Promise<Figures | undefined> {
+  const dir = join(work, "transmission");
+  mkdirSync(dir);
+  const rpcPort = await freePort();
+  const peerPort = await freePort();
+  writeFileSync(
+    join(dir, "settings.json"),
+    JSON.stringify({
+      "bind-address-ipv4": "127.0.0.1",
+      "bind-address-ipv6": "::1",
+      "dht-enabled": false,
+      "lpd-enabled": false,
+      "pex-enabled": false,
+      "utp-enabled": false,
+      "port-forwarding-enabled": false,
+      "peer-port": peerPort,
+      "peer-port-random-on-start": false,
+      "download-dir": content,
+      "incomplete-dir-enabled": false,
+      "rpc-bind-address": "127.0.0.1",
+      "rpc-port": rpcPort,
+      "rpc-authentication-required": false,
+      "rpc-whitelist-enabled": true,
+      "rpc-whitelist": "127.0.0.1",
+      "rpc-host-whitelist-enabled": false,
+      "start-added-torrents": true,
+      "message-level": 1,
+      "blocklist-enabled": false,
+      "download-queue-enabled": false,
+      "seed-queue-enabled": false,
+      "queue-stalled-enabled": false,
+      "speed-limit-up-enabled": false,
+      "ratio-limit-enabled": false,
+      "idle-seeding-limit-enabled": false,
+    }),
+  );
+  const start = () =>
+    new ServerProcess({
+      name: "transmission-daemon",
+      command: "transmission-daemon",
+      args: ["-f", "-g", dir],
+      timeoutMs: (IDLE_S + 600) * 1000,
+    });
+  const rpc = rpcClient(`http://127.0.0.1:${rpcPort}/transmission/rpc`);
+  const allSeeding = async () => {
+    const got = (await rpc("torrent-get", { fields: ["status"] })) as {
+      torrents: { status: number }[];
+    };
+    return got.torrents.length === N && got.torrents.every((t) => t.status === 6);
+  };
+  let daemon = start();
+  await poll("transmission's RPC", async () => Boolean(await rpc("session-get", {})), 30_000);
+  for (const t of torrents)
+    await rpc("torrent-add", { metainfo: t.toString("base64"), "download-dir": content });
+  await poll("transmission: all seeding", allSeeding, 300_000);
+  await daemon.stop(30_000);
+
+  const t0 = performance.now();
+  daemon = start();
+  await poll("transmission: all seeding again", allSeeding, 300_000);
+  const startupS = (performance.now() - t0) / 1000;
+  const idle = await idleFigures(daemon.pid);
+  const lat = await latencies(() => rpc("torrent-get", { fields: LIST_FIELDS }));
+  await daemon.stop(30_000);
+  return { startupS, ...idle, list: lat, rpc: lat };
+}
+
+const haveTransmission = spawnSync("transmission-daemon", ["-V"]).error === undefined;
+
+try {
+  process.stdout.write(
+    `${N} seeding torrents, no peers; idle ${IDLE_S} s; ${ROUNDS} list requests each\n`,
+  );
+  const torrents = makeTorrents();
+  const shoal = await benchShoal(torrents);
+  const trans = haveTransmission ? await benchTransmission(torrents) : undefined;
+  const ms = (v: number) => fixed(v, 1);
+  const ratio = (a: number, b: number | undefined) =>
+    b === undefined ? "" : `${fixed(a / b, 2)}×`;
+  const rows = [
+    [
+      "start-up to all seeding (s)",
+      fixed(shoal.startupS, 2),
+      trans ? fixed(trans.startupS, 2) : "—",
+      ratio(shoal.startupS, trans?.startupS),
+    ],
+    [
+      "RSS after idle (MiB)",
+      fixed(shoal.rssMiB, 1),
+      trans ? fixed(trans.rssMiB, 1) : "—",
+      ratio(shoal.rssMiB, trans?.rssMiB),
+    ],
+    [
+      `CPU over ${IDLE_S} s idle (s)`,
+      fixed(shoal.idleCpuS, 2),
+      trans ? fixed(trans.idleCpuS, 2) : "—",
+      ratio(shoal.idleCpuS, trans?.idleCpuS),
+    ],
+    [
+      "list all: shoal /api/v1/torrents p50/p99 (ms)",
+      `${ms(shoal.list.p50)} / ${ms(shoal.list.p99)}`,
+      "",
+      "",
+    ],
+    [
+      "list all: RPC torrent-get p50/p99 (ms)",
+      `${ms(shoal.rpc.p50)} / ${ms(shoal.rpc.p99)}`,
+      trans ? `${ms(trans.rpc.p50)} / ${ms(trans.rpc.p99)}` : "—",
+      ratio(shoal.rpc.p50, trans?.rpc.p50),
+    ],
+    [
+      "list all: /api/v1/torrents vs its torrent-get, p50",
+      ms(shoal.list.p50),
+      trans ? ms(trans.rpc.p50) : "—",
+      ratio(shoal.list.p50, trans?.rpc.p50),
+    ],
+  ];
+  process.stdout.write(
+    `${formatTable(["figure", "shoal", "transmission-daemon", "shoal ÷ transmission"], rows)}\n`,
+  );
+  if (!haveTransmission)
+    process.stdout.write("transmission-daemon is not installed: no reference this run\n");
+  process.stdout.write(
+    "targets: start-up, idle CPU and list latency ≤ transmission-daemon's; RSS ≤ 64 MiB\n",
+  );
+} finally {
+  await stopAllServers();
+  rmSync(work, { recursive: true, force: true });
+}
