@@ -82,7 +82,7 @@ function fakePeer(o: FakePeerOptions): SwarmPeer & { conn: FakeConn } {
   } as unknown as SwarmPeer & { conn: FakeConn };
 }
 
-function setup(o: { allowed?: () => boolean } = {}) {
+function setup(o: { allowed?: () => boolean; listenPort?: number } = {}) {
   const clock = new FakeClock(1_000_000);
   const peers: (SwarmPeer & { conn: FakeConn })[] = [];
   const learnt: PeerAddress[] = [];
@@ -98,6 +98,7 @@ function setup(o: { allowed?: () => boolean } = {}) {
       }
     },
     allowed: o.allowed ?? (() => true),
+    ...(o.listenPort !== undefined ? { listenPort: o.listenPort } : {}),
   });
   const connect = (p: FakePeerOptions) => {
     const peer = fakePeer(p);
@@ -261,6 +262,23 @@ test("pex: a seed flag heard goes with the address (a seed is not dialled while 
   );
   assert.equal(learnt.length, 2);
   assert.deepEqual(seeds, ["3.3.3.3:3"]);
+});
+
+test("pex: a contact that is ourselves (our listen port at the address the peer says we have) is not learnt", () => {
+  const { learnt, pex, connect } = setup({ listenPort: 6881 });
+  const a = connect({ ip: "1.1.1.1", port: 1 });
+  (a.conn.peerExtendedHandshake as { yourip?: Buffer }).yourip = Buffer.from([5, 6, 7, 8]);
+  pex.onMessage(
+    a.conn,
+    encodePex({
+      added: [
+        { ip: "5.6.7.8", port: 6881, flags: 0 },
+        { ip: "9.9.9.9", port: 6881, flags: 0 },
+      ],
+      dropped: [],
+    }),
+  );
+  assert.deepEqual(learnt, [{ ip: "9.9.9.9", port: 6881 }]);
 });
 
 test("pex: a uTP flag heard is passed on for that address", () => {

@@ -27,7 +27,13 @@
  */
 import type { ExtensionHandler, ExtensionPeer } from "../peer/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
-import type { Clock, Logger, TimerHandle } from "../util/index.ts";
+import {
+  type Clock,
+  formatIPv4,
+  formatIPv6,
+  type Logger,
+  type TimerHandle,
+} from "../util/index.ts";
 import {
   decodePex,
   encodePex,
@@ -66,6 +72,8 @@ export interface PexHost {
   learn(addresses: (PeerAddress & { seed: boolean })[]): void;
   /** PEX may run now (a public torrent, BEP 27, that is running). */
   allowed(): boolean;
+  /** Our listen port: a contact at it, on the address a peer says we have, is us. */
+  listenPort?: number;
 }
 
 /** PEX with one connection. */
@@ -82,7 +90,6 @@ interface PexLink {
   ignored: boolean;
   /** Addresses learnt from them (dedupe keys), bounded. */
   readonly learnt: Set<string>;
-  messagesReceived: number;
 }
 
 export class PeerExchange implements ExtensionHandler {
@@ -116,7 +123,6 @@ export class PeerExchange implements ExtensionHandler {
       arrivals: [],
       ignored: false,
       learnt: new Set(),
-      messagesReceived: 0,
     };
     this.#links.set(conn, fresh);
     this.#schedule(fresh, PEX_FIRST_DELAY_MS);
@@ -147,7 +153,6 @@ export class PeerExchange implements ExtensionHandler {
       });
       return;
     }
-    link.messagesReceived++;
     this.#learn(link, message);
   }
 
@@ -167,12 +172,15 @@ export class PeerExchange implements ExtensionHandler {
       if (ip !== undefined) learnt.delete(banKey(ip, c.port));
     }
     const senderLocal = conn.remoteAddress !== undefined && isLocalAddress(conn.remoteAddress);
+    const self = this.#self(conn);
     const fresh: (PeerAddress & { seed: boolean })[] = [];
     for (const c of added) {
       if (learnt.size >= MAX_LEARNT_PER_CONNECTION) break;
       const ip = canonicalIp(c.ip);
       if (ip === undefined || c.port === 0) continue;
       if (isLocalAddress(ip) && !senderLocal) continue;
+      // libtorrent's list names the peer it goes to: not worth a dial to ourselves.
+      if (self !== undefined && contactKey({ ip, port: c.port }) === self) continue;
       // BEP 11: one address with several ports is one peer (on loopback the port tells peers apart).
       const key = banKey(ip, c.port);
       if (learnt.has(key)) continue;
@@ -187,6 +195,15 @@ export class PeerExchange implements ExtensionHandler {
       learnt: fresh.map((a) => contactKey(a)),
     });
     if (fresh.length > 0) this.#host.learn(fresh);
+  }
+
+  /** Our contact as this peer sees us: BEP 10 `yourip` and our listen port. */
+  #self(conn: ExtensionPeer): string | undefined {
+    const port = this.#host.listenPort;
+    const yourip = conn.peerExtendedHandshake?.yourip;
+    if (port === undefined || !yourip) return undefined;
+    const ip = canonicalIp(yourip.length === 4 ? formatIPv4(yourip) : formatIPv6(yourip));
+    return ip === undefined ? undefined : contactKey({ ip, port });
   }
 
   #rememberUtp(key: string): void {

@@ -174,6 +174,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         peers: () => this.#peers.values(),
         learn: (addresses) => this.#peers.add(addresses, "pex"),
         allowed: () => isActive(this.#state) && !this.#meta?.private,
+        listenPort: o.listenPort,
       });
       this.extensions.register({ name: PEX_EXTENSION, handler: pex });
     }
