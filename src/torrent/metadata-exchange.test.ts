@@ -339,3 +339,36 @@ test("metainfoOfInfo: the dictionary's own bytes, so the same info hash", () => 
   assert.ok(metainfoOfInfo(meta.infoBytes).infoHash.equals(meta.infoHash));
   assert.throws(() => metainfoOfInfo(Buffer.from("d4:name1:xe")), { name: "MetainfoError" });
 });
+
+test("exchange: a sender that left before the check is distrusted all the same", () => {
+  const info = randomBytes(2 * METADATA_PIECE_LENGTH);
+  const lie = Buffer.from(info);
+  lie[0] = lie[0]! ^ 1;
+  const { exchange, verified } = exchangeFor(info);
+  const liar = new FakePeer("10.0.0.66");
+  const honest = new FakePeer("10.0.0.1");
+  exchange.onHandshake(liar, { metadataSize: info.length });
+  exchange.onHandshake(honest, { metadataSize: info.length });
+  assert.deepEqual(liar.takeRequests(), [0, 1]);
+  assert.deepEqual(honest.takeRequests(), [0]);
+  exchange.onMessage(liar, data(lie, 0));
+  exchange.onClose(liar); // gone, its piece 1 never sent
+  for (const p of honest.takeRequests()) exchange.onMessage(honest, data(info, p));
+  assert.equal(exchange.failures, 1, "the dictionary with the liar's piece failed");
+  // It comes back, beside a newcomer: the newcomer is asked, the liar is not.
+  const back = new FakePeer("10.0.0.66");
+  const fresh = new FakePeer("10.0.0.2");
+  exchange.onHandshake(back, { metadataSize: info.length });
+  exchange.onHandshake(fresh, { metadataSize: info.length });
+  assert.deepEqual(back.takeRequests(), [], "the liar is not asked again");
+  let asked = fresh.takeRequests();
+  assert.ok(asked.length > 0, "the newcomer is");
+  exchange.onClose(honest);
+  for (let round = 0; round < 3 && verified.length === 0; round++) {
+    asked = [...asked, ...fresh.takeRequests()];
+    for (const p of asked.splice(0)) exchange.onMessage(fresh, data(info, p));
+  }
+  assert.deepEqual(back.takeRequests(), []);
+  assert.equal(verified.length, 1);
+  assert.ok(verified[0]!.equals(info));
+});

@@ -83,6 +83,12 @@ let nextId = 1;
 export class MetadataExchange implements ExtensionHandler {
   readonly #host: MetadataExchangeHost;
   readonly #peers = new Map<ExtensionPeer, PeerState>();
+  /**
+   * Connection id → ban key, kept after a connection closes until the
+   * dictionary it may have sent part of is checked (a liar that left is
+   * still blamed).
+   */
+  readonly #keys = new Map<string, string>();
   /** Peers that sent part of a dictionary that failed its check (by ban key). */
   readonly #suspects = new Set<string>();
   #fetch: MetadataFetch | undefined;
@@ -118,6 +124,7 @@ export class MetadataExchange implements ExtensionHandler {
         refused: 0,
       };
       this.#peers.set(peer, state);
+      this.#keys.set(state.id, state.key);
     }
     const size = handshake.metadataSize;
     const speaks = peer.supportsExtension(UT_METADATA);
@@ -129,6 +136,8 @@ export class MetadataExchange implements ExtensionHandler {
     const state = this.#peers.get(peer);
     if (!state) return;
     this.#peers.delete(peer);
+    // Its key is kept only while a dictionary it may have sent part of is pending.
+    if (!this.#fetch?.received) this.#keys.delete(state.id);
     this.#fetch?.peerGone(state.id);
     if (this.#solo === state.id) this.#solo = undefined;
     this.#pump();
@@ -186,6 +195,7 @@ export class MetadataExchange implements ExtensionHandler {
     }
     const result = fetch.verify();
     if (result.ok) {
+      this.#forgetClosed();
       this.stop();
       this.#host.verified(result.info);
       return;
@@ -196,6 +206,7 @@ export class MetadataExchange implements ExtensionHandler {
     const keys = [...new Set(result.contributors.map((id) => this.#keyOfId(id)))].filter(
       (k) => k !== undefined,
     );
+    this.#forgetClosed();
     if (result.contributors.length === 1) {
       this.#host.ban(keys, "banned: sent metadata that does not match the info hash");
     } else {
@@ -205,8 +216,13 @@ export class MetadataExchange implements ExtensionHandler {
   }
 
   #keyOfId(id: string): string | undefined {
-    for (const s of this.#peers.values()) if (s.id === id) return s.key;
-    return undefined;
+    return this.#keys.get(id);
+  }
+
+  /** Drops the keys of closed connections (after a check: nothing of theirs is pending). */
+  #forgetClosed(): void {
+    const open = new Set([...this.#peers.values()].map((s) => s.id));
+    for (const id of [...this.#keys.keys()]) if (!open.has(id)) this.#keys.delete(id);
   }
 
   /** The peers to ask now: the unsuspected, or a single suspect when none is left. */
