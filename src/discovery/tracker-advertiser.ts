@@ -79,6 +79,33 @@ function samePrefix(a: Buffer, b: Buffer, bits: number): boolean {
 }
 
 /**
+ * RFC 6762 §11: answer only queriers on the link, so a responder reachable
+ * from afar (a tracker on a public address) answers no unicast query from
+ * there and cannot be used to amplify traffic. On the link: a loopback or
+ * link-local source, or one inside the subnet of one of our addresses; when
+ * none of our addresses of its family says its prefix, we cannot tell and
+ * take it.
+ */
+export function onLink(all: readonly TrackerAddress[], querier: string): boolean {
+  const from = ipBytes(querier);
+  if (!from) return false;
+  const v4 = from.length === 4;
+  if (v4 ? from[0] === 127 || (from[0] === 169 && from[1] === 254) : isLocalV6(from)) return true;
+  const known = all.filter((a) => (a.family === 4) === v4 && a.prefixLength !== undefined);
+  if (known.length === 0) return true;
+  return known.some((a) => {
+    const mine = ipBytes(a.address);
+    return mine !== undefined && samePrefix(mine, from, a.prefixLength!);
+  });
+}
+
+/** ::1, or fe80::/10 (link-local). */
+function isLocalV6(b: Buffer): boolean {
+  if (b[0] === 0xfe && (b[1]! & 0xc0) === 0x80) return true;
+  return b.subarray(0, 15).every((x) => x === 0) && b[15] === 1;
+}
+
+/**
  * RFC 6762 §6.2: answer with the addresses of the interface the query came
  * in on. The socket does not say which that was, so the addresses on the
  * querier's subnet stand in for it; when none is, all of them.
@@ -247,7 +274,9 @@ export class TrackerAdvertiser {
     }
     // RFC 6762 §18.3, §18.11: only standard queries with no error code.
     if (query.flags.response || query.flags.opcode !== 0 || query.flags.rcode !== 0) return;
-    const addresses = addressesFor(this.#opts.addresses(), from.address);
+    const mine = this.#opts.addresses();
+    if (!onLink(mine, from.address)) return;
+    const addresses = addressesFor(mine, from.address);
     const { answers, additionals } = this.#answer(query.questions, query.answers, addresses);
     if (answers.length === 0) return;
     if (from.port !== MDNS_PORT) {

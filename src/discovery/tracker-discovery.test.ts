@@ -9,7 +9,7 @@ import { DNS_TYPE, type DnsMessage, type DnsRecord, QUERY_FLAGS } from "./dns-ty
 import { DiscoveryError } from "./errors.ts";
 import { MDNS_GROUP, MDNS_PORT, openMdnsSocket } from "./mdns.ts";
 import { PROBE_COUNT, PROBE_SPACING_MS } from "./name-probe.ts";
-import { addressesFor, TrackerAdvertiser } from "./tracker-advertiser.ts";
+import { addressesFor, onLink, TrackerAdvertiser } from "./tracker-advertiser.ts";
 import { browseTrackers } from "./tracker-browser.ts";
 import { TRACKER_SERVICE, type TrackerAdvertisement } from "./tracker-service.ts";
 
@@ -253,6 +253,37 @@ describe("TrackerAdvertiser", () => {
     );
     await other.stop();
     await first.stop();
+  });
+
+  it("answers queriers on the link only (§11): a unicast query from afar gets nothing", async () => {
+    const net = new MemoryUdpNetwork();
+    const ad = await TrackerAdvertiser.start({
+      udp: net.host("10.231.15.1", "192.0.2.1"),
+      advertisement: AD,
+      addresses: () => [{ address: "10.231.15.1", family: 4, prefixLength: 24 }],
+      families: [4],
+    });
+    const replies: string[] = [];
+    for (const address of ["10.231.15.2", "198.51.100.7"]) {
+      const asker = net.host(address).createSocket(4);
+      asker.on("message", () => replies.push(address));
+      // Straight to the tracker's address, as a host anywhere could send it.
+      asker.send(query(), MDNS_PORT, address.startsWith("10.") ? "10.231.15.1" : "192.0.2.1");
+    }
+    await tick();
+    await tick();
+    assert.deepEqual(replies, ["10.231.15.2"]);
+    const all = [
+      { address: "10.231.15.1", family: 4 as const, prefixLength: 24 },
+      { address: "fd00::1", family: 6 as const },
+    ];
+    assert.equal(onLink(all, "10.231.15.200"), true);
+    assert.equal(onLink(all, "10.231.16.1"), false);
+    assert.equal(onLink(all, "169.254.3.4"), true, "IPv4 link-local");
+    assert.equal(onLink(all, "fe80::1"), true, "IPv6 link-local");
+    assert.equal(onLink(all, "2001:db8::1"), true, "no IPv6 prefix known: cannot tell");
+    assert.equal(onLink(all, "not an address"), false);
+    await ad.stop();
   });
 
   it("hands out the addresses on the querier's subnet (§6.2)", () => {
