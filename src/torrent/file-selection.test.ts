@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -161,4 +163,37 @@ test("sequential download verifies pieces in order", async () => {
     pieces,
     pieces.map((_, i) => i),
   );
+});
+
+test("the tracker hears `completed` once every piece is here, not when only some files are", async () => {
+  const events: string[] = [];
+  const server = createServer((req, res) => {
+    const event = new URL(req.url ?? "/", "http://x").searchParams.get("event");
+    if (event) events.push(event);
+    res.end(encode({ interval: 600, peers: Buffer.alloc(0) }));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanup.push(() => new Promise((r) => server.close(r)));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/announce`;
+  const { meta, content } = makeTorrent([20000, 70000, 25000]);
+  const seed = node({ meta }, content);
+  await seed.torrent.checked();
+  seed.torrent.start();
+  const leech = node({
+    meta,
+    openStore: (m) => MemoryStorage.open(m),
+    filePriorities: ["normal", "skip"],
+    trackers: true,
+    announceList: [[url]],
+  });
+  await leech.torrent.checked();
+  leech.torrent.start();
+  leech.torrent.addPeers([{ ip: seed.address, port: seed.port }]);
+  await until(() => leech.torrent.state === "seeding", "the wanted files");
+  await until(() => events.includes("started"), "the started announce");
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(events, ["started"], "no completed for some files");
+  await leech.torrent.setFilePriorities(["normal", "normal", "normal"]);
+  await until(() => events.includes("completed"), "the completed announce");
+  assert.deepEqual(events, ["started", "completed"]);
 });

@@ -499,7 +499,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   async #onComplete(): Promise<void> {
     if (this.#state === "downloading") this.#setState("seeding");
-    this.#announcer?.completed();
+    // A tracker's `completed` counts whole downloads: not one of some files
+    // alone (libtorrent says it only once it has every piece, too).
+    if (this.#storage?.have.isComplete()) this.#announcer?.completed();
     for (const p of [...this.#peers.values()]) this.#requester?.updateInterest(p);
     // Every piece is verified and written (to the disk, or to the page cache
     // where direct I/O was not used): the download is complete for the user
