@@ -8,12 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createTorrent, type Metainfo } from "../../src/metainfo/index.ts";
 import type { EncryptionPolicy } from "../../src/peer/index.ts";
 import { Client } from "../../src/session/index.ts";
 import type { Torrent } from "../../src/torrent/index.ts";
@@ -23,16 +21,20 @@ import {
   type Child,
   Children,
   freePort,
-  NODE,
   REAL_PEER_TOOLS,
-  SHOAL_CLI,
   skipReason,
   startAria2,
   startLibtorrent,
   startTransmission,
   TempDirs,
-  waitFor,
 } from "./helpers.ts";
+import {
+  completeWithin,
+  makeSwarmCase,
+  type SwarmCase,
+  sameFileWithin,
+  startShoalTracker,
+} from "./swarm-case.ts";
 
 const CASE_MS = 60_000;
 const CLIENT_MS = 55_000;
@@ -40,12 +42,7 @@ const SIZE = 2 * 1024 * 1024 + 777;
 /** libtorrent's settings_pack: pe_forced in both directions, RC4 only. */
 const LIBTORRENT_FORCED = { out_enc_policy: 0, in_enc_policy: 0, allowed_enc_level: 2 };
 
-interface Case {
-  dir: string;
-  data: Buffer;
-  torrentPath: string;
-  meta: Metainfo;
-}
+type Case = SwarmCase;
 
 describe("interop: encrypted connections (MSE) with libtorrent, Transmission and aria2", {
   skip: skipReason(REAL_PEER_TOOLS),
@@ -57,27 +54,7 @@ describe("interop: encrypted connections (MSE) with libtorrent, Transmission and
 
   before(async () => {
     assertTools(REAL_PEER_TOOLS);
-    const port = await freePort();
-    const tracker = children.start(
-      NODE,
-      [
-        SHOAL_CLI,
-        "tracker",
-        "--port",
-        String(port),
-        "--host",
-        "127.0.0.1",
-        "--data-dir",
-        await temps.make("tracker"),
-        "--interval",
-        "2",
-        "--min-interval",
-        "1",
-      ],
-      { name: "shoal tracker", timeoutMs: 10 * 60_000 },
-    );
-    await tracker.waitForLine(/listening/, 15_000);
-    announce = `http://127.0.0.1:${port}/announce`;
+    announce = await startShoalTracker(children, temps);
   });
 
   after(async () => {
@@ -86,21 +63,7 @@ describe("interop: encrypted connections (MSE) with libtorrent, Transmission and
     await temps.removeAll();
   });
 
-  async function makeCase(name: string): Promise<Case> {
-    const dir = await temps.make(name);
-    await mkdir(join(dir, "seed"), { recursive: true });
-    const data = randomBytes(SIZE);
-    const dataFile = join(dir, "seed", `${name}.bin`);
-    await writeFile(dataFile, data);
-    const { torrent, metainfo } = await createTorrent(dataFile, {
-      trackers: [[announce]],
-      private: true,
-      pieceLength: 64 * 1024,
-    });
-    const torrentPath = join(dir, `${name}.torrent`);
-    await writeFile(torrentPath, torrent);
-    return { dir, data, torrentPath, meta: metainfo };
-  }
+  const makeCase = (name: string) => makeSwarmCase(temps, name, announce, SIZE);
 
   async function shoalClient(
     c: Case,
@@ -119,27 +82,9 @@ describe("interop: encrypted connections (MSE) with libtorrent, Transmission and
     return client;
   }
 
-  async function complete(t: Torrent, other: Child): Promise<void> {
-    await waitFor(
-      "shoal to complete",
-      async () => (t.complete ? true : undefined),
-      CLIENT_MS,
-      200,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify(t.stats())}\n${other.tail()}`);
-    });
-  }
-
-  async function sameFile(path: string, expected: Buffer, who: Child): Promise<void> {
-    await waitFor(
-      `${path} to hold the whole file`,
-      async () => (existsSync(path) && (await readFile(path)).equals(expected) ? true : undefined),
-      CLIENT_MS,
-      250,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${who.name}:\n${who.tail()}`);
-    });
-  }
+  const complete = (t: Torrent, other: Child) => completeWithin(t, CLIENT_MS, other);
+  const sameFile = (path: string, expected: Buffer, who: Child) =>
+    sameFileWithin(path, expected, CLIENT_MS, who);
 
   it("shoal (required) downloads from a libtorrent seeder that forces RC4", {
     timeout: CASE_MS,

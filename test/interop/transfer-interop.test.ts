@@ -8,43 +8,37 @@
  * SHOAL_SKIP_INTEROP=1 skips (instead of failing) when a tool is missing.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createTorrent, type Metainfo } from "../../src/metainfo/index.ts";
 import { Client } from "../../src/session/index.ts";
-import type { Torrent } from "../../src/torrent/index.ts";
 import {
   assertTools,
   type Child,
   Children,
   freePort,
-  NODE,
   REAL_PEER_TOOLS,
-  SHOAL_CLI,
   skipReason,
   startAria2,
   startLibtorrent,
   startTransmission,
   TempDirs,
   type ToolRequirement,
-  waitFor,
 } from "./helpers.ts";
+import {
+  completeWithin,
+  makeSwarmCase,
+  type SwarmCase,
+  sameFileWithin,
+  startShoalTracker,
+} from "./swarm-case.ts";
 
 const TOOLS: ToolRequirement[] = REAL_PEER_TOOLS;
 const CASE_MS = 60_000;
 const CLIENT_MS = 55_000;
 const SIZE = 3 * 1024 * 1024 + 4321;
 
-interface Case {
-  dir: string;
-  dataFile: string;
-  data: Buffer;
-  torrentPath: string;
-  meta: Metainfo;
-}
+type Case = SwarmCase;
 
 describe("interop: transfers with Transmission, aria2 and libtorrent", {
   skip: skipReason(TOOLS),
@@ -56,27 +50,7 @@ describe("interop: transfers with Transmission, aria2 and libtorrent", {
 
   before(async () => {
     assertTools(TOOLS);
-    const port = await freePort();
-    const tracker = children.start(
-      NODE,
-      [
-        SHOAL_CLI,
-        "tracker",
-        "--port",
-        String(port),
-        "--host",
-        "127.0.0.1",
-        "--data-dir",
-        await temps.make("tracker"),
-        "--interval",
-        "2",
-        "--min-interval",
-        "1",
-      ],
-      { name: "shoal tracker", timeoutMs: 10 * 60_000 },
-    );
-    await tracker.waitForLine(/listening/, 15_000);
-    announce = `http://127.0.0.1:${port}/announce`;
+    announce = await startShoalTracker(children, temps);
   });
 
   after(async () => {
@@ -85,23 +59,7 @@ describe("interop: transfers with Transmission, aria2 and libtorrent", {
     await temps.removeAll();
   });
 
-  /** A fresh private torrent (made by shoal) over random data. */
-  async function makeCase(name: string): Promise<Case> {
-    const dir = await temps.make(name);
-    const seedDir = join(dir, "seed");
-    await mkdir(seedDir, { recursive: true });
-    const data = randomBytes(SIZE);
-    const dataFile = join(seedDir, `${name}.bin`);
-    await writeFile(dataFile, data);
-    const { torrent, metainfo } = await createTorrent(dataFile, {
-      trackers: [[announce]],
-      private: true,
-      pieceLength: 64 * 1024,
-    });
-    const torrentPath = join(dir, `${name}.torrent`);
-    await writeFile(torrentPath, torrent);
-    return { dir, dataFile, data, torrentPath, meta: metainfo };
-  }
+  const makeCase = (name: string) => makeSwarmCase(temps, name, announce, SIZE);
 
   async function shoalClient(c: Case, role: string, downloadDir: string): Promise<Client> {
     const client = await Client.start({
@@ -115,35 +73,8 @@ describe("interop: transfers with Transmission, aria2 and libtorrent", {
     return client;
   }
 
-  function completeWithin(t: Torrent, ms: number, other: Child): Promise<void> {
-    if (t.complete) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `shoal did not complete: ${JSON.stringify(t.stats())}\n${other.name}:\n${other.tail()}`,
-            ),
-          ),
-        ms,
-      );
-      t.once("complete", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  async function sameFile(path: string, expected: Buffer, who: Child): Promise<void> {
-    await waitFor(
-      `${path} to hold the whole file`,
-      async () => (existsSync(path) && (await readFile(path)).equals(expected) ? true : undefined),
-      CLIENT_MS,
-      250,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${who.name}:\n${who.tail()}`);
-    });
-  }
+  const sameFile = (path: string, expected: Buffer, who: Child) =>
+    sameFileWithin(path, expected, CLIENT_MS, who);
 
   // ---- shoal leeches ------------------------------------------------------------
 
