@@ -150,3 +150,20 @@ test("pex: a seed heard of through PEX is not dialled while we seed too", async 
   assert.equal(l.torrent.complete, false, "still downloading");
   assert.deepEqual(connections, { a: 1, b: 1 }, "each saw the leecher only");
 });
+
+test("pex: an address heard of goes through the same IP filter as a tracker's peers", async () => {
+  const { meta } = makeMeta(false);
+  const s = await node(meta);
+  const c = await node(meta, { pex: false });
+  const b = await node(meta, { blocked: (ip) => ip === c.address.ip });
+  b.torrent.addPeers([s.address], "tracker");
+  c.torrent.addPeers([s.address], "tracker");
+  await waitFor(() => s.torrent.peers().length === 2, "both connected to the seeder");
+  // s tells b of c within PEX_FIRST_DELAY_MS; the filter keeps b from dialling it.
+  await new Promise((r) => setTimeout(r, PEX_FIRST_DELAY_MS + 1_500));
+  assert.deepEqual(
+    b.torrent.peers().map((p) => p.address),
+    [key(s.address)],
+  );
+  assert.equal(c.torrent.peers().length, 1, "c only ever saw s");
+});
