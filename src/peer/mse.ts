@@ -17,7 +17,13 @@
  * nothing). IA, the initiator's first payload bytes, carries its BEP 3
  * handshake so that it costs no extra round trip.
  */
-import { createDiffieHellman, createHash, randomBytes, randomInt } from "node:crypto";
+import {
+  createDiffieHellman,
+  createHash,
+  type DiffieHellman,
+  randomBytes,
+  randomInt,
+} from "node:crypto";
 import type { Transport } from "../net/index.ts";
 import { type Clock, realClock } from "../util/index.ts";
 import { EncryptedTransport } from "./encrypted-transport.ts";
@@ -79,10 +85,20 @@ function provideBits(offer: CryptoOffer): number {
   return (offer.plaintext ? CRYPTO_PLAINTEXT : 0) | (offer.rc4 ? CRYPTO_RC4 : 0);
 }
 
+/**
+ * One Diffie-Hellman object for every handshake: making one checks the
+ * prime, tens of milliseconds of CPU, which a peer could make us spend per
+ * connection it opens. Each use sets its own private key first (the calls
+ * are synchronous, so handshakes in flight do not mix).
+ */
+let group: DiffieHellman | undefined;
+
 /** Our Diffie-Hellman key pair: 160 random private bits, as the spec asks. */
 function keyPair() {
-  const dh = createDiffieHellman(P, 2);
-  dh.setPrivateKey(randomBytes(20));
+  group ??= createDiffieHellman(P, 2);
+  const dh = group;
+  const privateKey = randomBytes(20);
+  dh.setPrivateKey(privateKey);
   dh.generateKeys();
   const pub = dh.getPublicKey();
   const y = Buffer.alloc(KEY_LENGTH);
@@ -92,6 +108,7 @@ function keyPair() {
     secret(theirs: Buffer): Buffer {
       let s: Buffer;
       try {
+        dh.setPrivateKey(privateKey);
         s = dh.computeSecret(theirs);
       } catch (err) {
         throw new PeerError("mse_failed", "the peer's MSE public key is invalid", { cause: err });
