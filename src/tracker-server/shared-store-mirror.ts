@@ -1,8 +1,9 @@
 /**
- * What the operator views (/stats, /metrics, /swarms, /) read when swarms live
- * in a shared store: a copy of its totals and of up to MIRROR_SWARMS swarms'
- * counts, refreshed every second (refresh()), behind the SwarmStore interface
- * the views already read synchronously. Announces and scrapes never read it:
+ * What the operator views (/stats, /metrics, /swarms, /, /torrents, a full
+ * scrape) read when swarms live in a shared store: a copy of its totals, of
+ * up to MIRROR_SWARMS swarms' counts and of the published torrents' counts
+ * (up to MIRROR_TORRENTS of them), refreshed every second (refresh()), behind
+ * the SwarmStore interface the views already read synchronously. Announces and scrapes never read it:
  * they go to the shared store itself (announce-handler.ts, announceShared).
  *
  * Peer lists are not mirrored (a page of a swarm's peers would be a request
@@ -22,6 +23,8 @@ import type {
 
 /** Swarms whose counts the mirror keeps (a sample of the shared store's swarms). */
 export const MIRROR_SWARMS = 1000;
+/** Published torrents whose counts the mirror keeps too (listings show them). */
+export const MIRROR_TORRENTS = 5000;
 
 function readOnly(): never {
   throw new StoreUnavailableError("the shared store's mirror is read-only: announce to the store");
@@ -38,9 +41,17 @@ export class SharedStoreMirror implements SwarmStore {
   }
 
   /** Reads totals and a sample of swarms' counts; keeps the last copy when the store is away. */
-  async refresh(): Promise<void> {
+  async refresh(published: Iterable<string> = []): Promise<void> {
     const totals = await this.#shared.totals();
     const keys = await this.#shared.infoHashes(MIRROR_SWARMS);
+    const sampled = new Set(keys);
+    for (const key of published) {
+      if (sampled.size >= MIRROR_SWARMS + MIRROR_TORRENTS) break;
+      if (!sampled.has(key)) {
+        sampled.add(key);
+        keys.push(key);
+      }
+    }
     const counts = await this.#shared.scrape(keys);
     const next = new Map<string, SwarmCounts>();
     for (let i = 0; i < keys.length; i++) next.set(keys[i]!, counts[i]!);

@@ -31,10 +31,12 @@ export class SharedParts {
   readonly owners: PeerOwners;
   readonly #config: TrackerConfig;
   readonly #logger: Logger;
+  readonly #index: TorrentIndex;
 
   constructor(config: TrackerConfig, index: TorrentIndex, wallClock: () => number, logger: Logger) {
     this.#config = config;
     this.#logger = logger;
+    this.#index = index;
     this.store = new RedisSwarmStore({
       url: config.store,
       prefix: config.storePrefix,
@@ -84,7 +86,7 @@ export class SharedParts {
   async refresh(): Promise<void> {
     const created = await this.index.sync();
     if (created > 0) this.#logger.debug("torrents from the shared index", { torrents: created });
-    await this.mirror.refresh();
+    await this.mirror.refresh(this.#index.keys());
   }
 
   close(): Promise<void> {
