@@ -276,4 +276,52 @@ describe("DHT node over the in-memory network", () => {
     clock.advance(5 * 60_000);
     assert.ok(!tokens.valid(t, "10.0.0.1"), "stale after two rotations");
   });
+
+  it("BEP 32: an IPv6 node of its own, and `want` answered with both families' nodes", async () => {
+    const clock = new FakeClock();
+    const random = seededRandom(32);
+    const net = new MemoryUdpNetwork({ clock, latencyMs: 10, random });
+    const hosts = [1, 2, 3].map((i) => net.host(`10.231.32.${i}`, `fd00:231::${i}`));
+    const pairs = hosts.map((h) => {
+      const v4 = new DhtNode({ udp: h, port: 6881, clock, random, family: 4 });
+      const v6 = new DhtNode({ udp: h, port: 6881, clock, random, family: 6, id: v4.id });
+      v4.pairWith(v6);
+      return { v4, v6 };
+    });
+    for (const p of pairs) {
+      await p.v4.start();
+      await p.v6.start();
+    }
+    for (const i of [1, 2]) {
+      await settle(clock, pairs[i]!.v4.bootstrap([{ address: "10.231.32.1", port: 6881 }]));
+      await settle(clock, pairs[i]!.v6.bootstrap([{ address: "fd00:231::1", port: 6881 }]));
+    }
+    assert.ok(pairs[0]!.v6.table.size >= 2, "IPv6 nodes joined over IPv6");
+    assert.ok(pairs[0]!.v6.table.nodes().every((n) => n.address.includes(":")));
+    const raw = await rawSocket(net, "10.231.32.9");
+    const id = Buffer.alloc(20, 5);
+    raw.send(
+      encodeKrpc({ y: "q", t: Buffer.from("w"), q: "find_node", id, target: id, want: [4, 6] }),
+      {
+        address: "10.231.32.1",
+        port: 6881,
+      },
+    );
+    raw.send(encodeKrpc({ y: "q", t: Buffer.from("x"), q: "find_node", id, target: id }), {
+      address: "10.231.32.1",
+      port: 6881,
+    });
+    await run(clock, 50);
+    const both = raw.got.find((m) => m.t.toString() === "w");
+    const plain = raw.got.find((m) => m.t.toString() === "x");
+    assert.ok(both?.y === "r" && plain?.y === "r");
+    assert.ok(both.nodes?.length && both.nodes6?.length, "nodes and nodes6");
+    assert.ok(both.nodes6!.every((n) => n.address.startsWith("fd00:231::")));
+    assert.ok(plain.nodes?.length && plain.nodes6 === undefined, "only our family without want");
+    raw.socket.close();
+    for (const p of pairs) {
+      await p.v4.close();
+      await p.v6.close();
+    }
+  });
 });

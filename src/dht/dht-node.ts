@@ -107,6 +107,8 @@ export class DhtNode {
   readonly #limiter: QueryLimiter;
   readonly #socket: UdpSocket;
   readonly #joining = new Set<string>();
+  /** BEP 32: the node of the other family on this host, for queries that `want` its nodes. */
+  #sibling: DhtNode | undefined;
   #maintenance: TimerHandle | undefined;
   #bound: Endpoint | undefined;
   #lookups = 0;
@@ -124,7 +126,8 @@ export class DhtNode {
     this.#store = new PeerStore(this.#clock, this.#random);
     this.#tokens = new TokenSecret(this.#clock, this.#randomBytes);
     this.#limiter = new QueryLimiter(this.#clock);
-    const socket = opts.udp.createSocket(this.family);
+    // BEP 32: an IPv6 node has a socket of its own beside the IPv4 one (no dual-stack socket).
+    const socket = opts.udp.createSocket(this.family, this.family === 6 ? { ipv6Only: true } : {});
     this.#rpc = new KrpcSocket(socket, this.#clock, this.#randomBytes(2).readUInt16BE(0));
     this.#rpc.onQuery = (q, from, size) => this.#onQuery(q, from, size);
     this.#socket = socket;
@@ -144,11 +147,19 @@ export class DhtNode {
     return this.#bound;
   }
 
+  /** BEP 32: pairs this node with the other family's node of a dual-stack host. */
+  pairWith(other: DhtNode): void {
+    if (other.family === this.family) return;
+    this.#sibling = other;
+    other.#sibling = this;
+  }
+
   /** A find_node lookup for our own id from these endpoints and what the table knows (BEP 5 joining). */
   async bootstrap(endpoints: readonly Endpoint[]): Promise<number> {
     const saved = (this.#opts.state?.nodes ?? []).flatMap((n) => {
       const id = Buffer.from(n.id, "hex");
-      return id.length === 20 ? [{ id, address: n.address, port: n.port }] : [];
+      const usable = id.length === 20 && familyOf(n.address) === this.family;
+      return usable ? [{ id, address: n.address, port: n.port }] : [];
     });
     const seeds: Candidate[] = [
       ...saved,
@@ -309,13 +320,19 @@ export class DhtNode {
           Math.max(300, size * NODE_LIMITS.unverifiedReplyFactor),
         );
     const base: KrpcResponse = { y: "r", t: q.t, id: this.id, ip: from };
+    // BEP 32: `want` asks for nodes of either family; without it, of ours.
     const wants = (f: DhtFamily) => (q.want?.length ? q.want.includes(f) : f === this.family);
     const closestTo = (target: NodeId): Partial<KrpcResponse> => {
-      const nodes = this.table
-        .closest(target, 8)
-        .map((n) => ({ id: n.id, address: n.address, port: n.port }));
-      if (!wants(this.family)) return {};
-      return this.family === 4 ? { nodes } : { nodes6: nodes };
+      const out: Partial<KrpcResponse> = {};
+      for (const node of [this, this.#sibling]) {
+        if (!node || !wants(node.family)) continue;
+        const nodes = node.table
+          .closest(target, 8)
+          .map((n) => ({ id: n.id, address: n.address, port: n.port }));
+        if (node.family === 4) out.nodes = nodes;
+        else out.nodes6 = nodes;
+      }
+      return out;
     };
     switch (q.q) {
       case "ping":

@@ -129,3 +129,36 @@ test("the routing table is saved on close and loaded on the next start", async (
   assert.equal(again.client.dhtStats()!.nodes, 1);
   assert.ok(existsSync(join(dir, "dht.json")));
 });
+
+test("BEP 32: a dual-stack session runs an IPv6 node beside the IPv4 one", async () => {
+  const router6 = new DhtNode({ udp: udp.host("fd00:231:7::200"), family: 6 });
+  await router6.start();
+  closers.push(() => router6.close());
+  const dir = await mkdtemp(join(tmpdir(), "shoal-dht-v6-"));
+  dirs.push(dir);
+  const host = tcp.addHost("10.231.7.150");
+  const client = await Client.start({
+    dataDir: dir,
+    downloadDir: join(dir, "download"),
+    port: 6881,
+    dialer: host,
+    listen: async (port) => host.listen(port),
+    dht: {
+      bootstrap: [{ host: "fd00:231:7::200", port: router6.address!.port }],
+      udp: udp.host("10.231.7.150", "fd00:231:7::150"),
+    },
+    torrentDefaults: { trackers: false },
+  });
+  closers.push(() => client.close());
+  for (let i = 0; i < 50 && client.dhtStats()!.nodes === 0; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(client.dhtStats()!.nodes, 1, "the IPv6 router, through the IPv6 node");
+  assert.ok(router6.table.nodes().some((n) => n.address === "fd00:231:7::150"));
+  await client.close();
+  const saved = JSON.parse(readFileSync(join(dir, "dht.json"), "utf8"));
+  assert.deepEqual(
+    saved.nodes.map((n: { address: string }) => n.address),
+    ["fd00:231:7::200"],
+  );
+});

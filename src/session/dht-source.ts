@@ -58,6 +58,8 @@ export class DhtPeerSource {
   readonly #dataDir: string;
   readonly #peerPort: () => number;
   readonly #watched = new Map<Torrent, Watched>();
+  /** BEP 32: the IPv6 node beside the IPv4 one, when the host has IPv6. */
+  #node6: DhtNode | undefined;
   #closed = false;
 
   private constructor(
@@ -110,7 +112,41 @@ export class DhtPeerSource {
       node = make(0);
       await node.start();
     }
-    return new DhtPeerSource(node, env.clock, env.logger, env.dataDir, () => env.tcpPort);
+    const source = new DhtPeerSource(node, env.clock, env.logger, env.dataDir, () => env.tcpPort);
+    // BEP 32: on a dual-stack host an IPv6 node (same id, same port) joins the IPv6 DHT.
+    if (env.host === undefined || isIP(env.host) === 6) {
+      const node6 = new DhtNode({
+        udp: o.udp ?? nodeUdp,
+        family: 6,
+        id: node.id,
+        port: node.address?.port ?? 0,
+        ...(env.host ? { host: env.host } : {}),
+        clock: env.clock,
+        ...(env.random ? { random: env.random } : {}),
+        ...(state ? { state } : {}),
+        bootstrap,
+        ...(o.readOnly ? { readOnly: true } : {}),
+        ...(o.enforceNodeId ? { enforceNodeId: true } : {}),
+      });
+      try {
+        await node6.start();
+        node.pairWith(node6);
+        source.#node6 = node6;
+      } catch (err) {
+        await node6.close();
+        env.logger.debug("dht", { ipv6: `no IPv6 node: ${(err as Error).message}` });
+      }
+    }
+    return source;
+  }
+
+  /** The nodes running: IPv4, and IPv6 when the host has it. */
+  get #nodes(): DhtNode[] {
+    return this.#node6 ? [this.node, this.#node6] : [this.node];
+  }
+
+  #nodeFor(address: string): DhtNode | undefined {
+    return isIP(address) === 6 ? this.#node6 : this.node;
   }
 
   get port(): number {
@@ -151,11 +187,11 @@ export class DhtPeerSource {
   #addNode(host: string, port: number): void {
     if (this.#closed) return;
     if (isIP(host)) {
-      this.node.addNode({ address: host, port });
+      this.#nodeFor(host)?.addNode({ address: host, port });
       return;
     }
     void resolveAll([{ host, port }]).then((list) => {
-      for (const e of list) this.node.addNode(e);
+      for (const e of list) this.#nodeFor(e.address)?.addNode(e);
     });
   }
 
@@ -181,19 +217,22 @@ export class DhtPeerSource {
     w.running = true;
     let found = 0;
     try {
-      const result = await this.node.announce(torrent.infoHash, this.#peerPort(), (peers) => {
+      const onPeers = (peers: Endpoint[]) => {
         found += peers.length;
-        if (this.#wanted(torrent))
-          torrent.addPeers(
-            peers.map((p) => ({ ip: p.address, port: p.port })),
-            "dht",
-          );
-      });
+        if (!this.#wanted(torrent)) return;
+        torrent.addPeers(
+          peers.map((p) => ({ ip: p.address, port: p.port })),
+          "dht",
+        );
+      };
+      const results = await Promise.all(
+        this.#nodes.map((n) => n.announce(torrent.infoHash, this.#peerPort(), onPeers)),
+      );
       this.#log.debug("dht", {
         infoHash: torrent.infoHashHex,
         peers: found,
-        announcedTo: result.announcedTo,
-        queries: result.queries,
+        announcedTo: results.reduce((a, r) => a + r.announcedTo, 0),
+        queries: results.reduce((a, r) => a + r.queries, 0),
       });
     } catch (err) {
       this.#log.warn("dht", { infoHash: torrent.infoHashHex, error: (err as Error).message });
@@ -210,7 +249,15 @@ export class DhtPeerSource {
   }
 
   stats(): DhtStats {
-    return this.node.stats();
+    // One set of counters for the host: the IPv6 node's added to the IPv4 one's.
+    const out = this.node.stats();
+    const six = this.#node6?.stats();
+    if (six) {
+      for (const [k, v] of Object.entries(six) as [keyof DhtStats, DhtStats[keyof DhtStats]][]) {
+        if (typeof v === "number" && typeof out[k] === "number") (out[k] as number) += v;
+      }
+    }
+    return out;
   }
 
   /** Saves the table for the next start, and closes the socket. */
@@ -219,7 +266,8 @@ export class DhtPeerSource {
     this.#closed = true;
     for (const w of [...this.#watched.values()]) w.detach();
     const state = this.node.state();
-    await this.node.close();
+    if (this.#node6) state.nodes.push(...this.#node6.state().nodes);
+    for (const n of this.#nodes) await n.close();
     await writeFileAtomic(join(this.#dataDir, STATE_FILE), `${JSON.stringify(state)}\n`).catch(
       (err) =>
         this.#log.warn("dht", {
