@@ -119,6 +119,8 @@ export interface AddOptions {
   verify?: boolean;
   /** Leave it paused instead of starting it. */
   paused?: boolean;
+  /** MSE for this torrent's connections, over the client's policy. */
+  encryption?: EncryptionPolicy;
   /**
    * A priority per file (selective download); files past the list (or holes
    * in it) get `unlistedFilePriority`, `normal` by default (`skip`: only

@@ -313,6 +313,7 @@ export class Client extends EventEmitter<ClientEvents> {
       torrentOptions.unlistedFilePriority = "skip";
     }
     if (opts.sequential) torrentOptions.sequential = true;
+    if (opts.encryption) torrentOptions.encryption = opts.encryption;
     if (opts.firstLastPiecePriority) torrentOptions.firstLastPiecePriority = true;
     const { torrent, magnet } = await openTorrent(
       resolved,

@@ -75,10 +75,11 @@ export class ConnectionGate {
       // The torrent is asked before we answer: a peer for a torrent we do not
       // serve, or cannot take now, never sees our handshake.
       const negotiated = await negotiateIncoming(transport, {
-        lookup: (infoHash) =>
-          this.#o.torrent(infoHash.toString("hex"))?.canAccept(host, port)
-            ? { peerId: this.#o.peerId, encryption: this.#o.encryption }
-            : undefined,
+        lookup: (infoHash) => {
+          const torrent = this.#o.torrent(infoHash.toString("hex"));
+          if (!torrent?.canAccept(host, port)) return undefined;
+          return { peerId: this.#o.peerId, encryption: torrent.encryption ?? this.#o.encryption };
+        },
         infoHashes: () => this.#o.infoHashes(),
         encryption: this.#o.encryption,
         clock: this.#o.clock,

@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from "node:events";
 import { type Metainfo, pieceSize } from "../metainfo/index.ts";
-import { ExtensionRegistry, type Negotiated } from "../peer/index.ts";
+import { type EncryptionPolicy, ExtensionRegistry, type Negotiated } from "../peer/index.ts";
 import type { PieceStore } from "../storage/index.ts";
 import type { Announcer } from "../tracker-client/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
@@ -525,6 +525,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   /** Closes connections to, and forgets, the addresses a new IP filter blocks. */
   closePeers(blocked: (ip: string) => boolean): void {
     this.#peers.closeBlocked(blocked, "blocked by the IP filter");
+  }
+
+  /** MSE on this torrent's connections, when it has a policy of its own. */
+  get encryption(): EncryptionPolicy | undefined {
+    return this.#o.encryption;
   }
 
   /** Whether a connection from this address would be taken (asked before answering it). */
