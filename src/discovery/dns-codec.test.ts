@@ -84,6 +84,25 @@ describe("DNS codec", () => {
     assert.deepEqual(nameFromText(nameToText(instance)), instance);
   });
 
+  it("compresses only suffixes spelled exactly the same: a name keeps its case", () => {
+    const r = (name: DnsName, target: DnsName): DnsRecord => ({
+      name,
+      ttl: 1,
+      cacheFlush: false,
+      type: "PTR",
+      target,
+    });
+    const msg: DnsMessage = {
+      id: 0,
+      flags: RESPONSE_FLAGS,
+      questions: [],
+      answers: [r(["x", "Local"], ["y", "local"]), r(["X", "local"], ["x", "Local"])],
+      authorities: [],
+      additionals: [],
+    };
+    assert.deepEqual(decodeMessage(encodeMessage(msg)), msg);
+  });
+
   it("keeps records of other types and classes as bytes", () => {
     const msg: DnsMessage = {
       id: 7,
@@ -237,7 +256,10 @@ const label = fc.oneof(
     return n >= 1 && n <= 63;
   }),
 );
-const name = fc.array(label, { minLength: 0, maxLength: 5 });
+// Within RFC 1035's 255 bytes; cases mixed so that "A" and "a" meet in one message.
+const name = fc
+  .array(fc.oneof(label, fc.constantFrom("local", "Local", "_tcp")), { minLength: 0, maxLength: 5 })
+  .filter((n) => n.reduce((sum, l) => sum + Buffer.byteLength(l) + 1, 1) <= 255);
 const base = { name, ttl: fc.integer({ min: 0, max: 0xffffffff }), cacheFlush: fc.boolean() };
 const record: fc.Arbitrary<DnsRecord> = fc.oneof(
   fc.record({ ...base, type: fc.constant("A" as const), address: fc.ipV4() }),

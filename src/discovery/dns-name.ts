@@ -92,8 +92,10 @@ export function nameBytes(name: DnsName): Buffer[] {
 }
 
 /**
- * Where the names already written start, by the lowercased suffix they spell,
- * so a later name ending the same way points there (RFC 1035 §4.1.4).
+ * Where the names already written start, by the suffix they spell, so a later
+ * name ending the same way points there (RFC 1035 §4.1.4). Exactly the same
+ * way: a pointer to "Local" would turn a later "local" into "Local", equal in
+ * DNS but not what we were asked to write.
  */
 export type CompressionTable = Map<string, number>;
 
@@ -110,7 +112,7 @@ export function writeName(
   const labels = nameBytes(name);
   let at = offset;
   for (let i = 0; i < labels.length; i++) {
-    const key = nameKey(name.slice(i));
+    const key = name.slice(i).join("\u0000");
     const earlier = table?.get(key);
     if (earlier !== undefined) {
       parts.push(Buffer.from([0xc0 | (earlier >> 8), earlier & 0xff]));
