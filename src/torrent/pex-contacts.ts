@@ -51,10 +51,9 @@ export function isLocalAddress(ip: string): boolean {
  * A connection we may tell others of, as a contact: BEP 11 adds only peers
  * we are connected to, past the handshakes, at the port they listen on (we
  * dialled it, or they named it in BEP 10 `p`; libtorrent's `send_peer`
- * skips the others too). `utp`: the address was heard to speak uTP (a
- * positive-only flag we pass on; our own connections are TCP).
+ * skips the others too).
  */
-export function contactOf(peer: SwarmPeer, utp: boolean): PexAddedContact | undefined {
+export function contactOf(peer: SwarmPeer): PexAddedContact | undefined {
   const { conn } = peer;
   if (!conn.ready || conn.closed || peer.listenPort === undefined) return undefined;
   const ip = canonicalIp(peer.host);
@@ -67,7 +66,6 @@ export function contactOf(peer: SwarmPeer, utp: boolean): PexAddedContact | unde
   if ((pieces > 0 && peer.have.isComplete()) || h?.get("upload_only") === 1) {
     flags |= PexFlags.seed;
   }
-  if (utp) flags |= PexFlags.utp;
   if (conn.supportsExtension("ut_holepunch")) flags |= PexFlags.holepunch;
   // BEP 11 0x10: we connected to it, so others can too.
   if (peer.outgoing) flags |= PexFlags.reachable;

@@ -288,7 +288,8 @@ test("pex: a uTP flag heard is passed on for that address", () => {
     a.conn,
     encodePex({ added: [{ ip: "3.3.3.3", port: 3, flags: PexFlags.utp }], dropped: [] }),
   );
-  connect({ ip: "3.3.3.3", port: 3, outgoing: true });
+  // Connected over a dual-stack socket: the same address, IPv4-mapped.
+  connect({ ip: "::ffff:3.3.3.3", port: 3, outgoing: true });
   clock.advance(PEX_FIRST_DELAY_MS);
   assert.deepEqual(a.conn.sent[0]?.added, [
     { ip: "3.3.3.3", port: 3, flags: PexFlags.utp | PexFlags.reachable },

@@ -236,10 +236,12 @@ export class PeerExchange implements ExtensionHandler {
     const out = new Map<string, PexAddedContact>();
     for (const peer of this.#host.peers()) {
       if (peer.conn === to) continue;
-      const key = peer.address;
-      if (key === undefined) continue;
-      const contact = contactOf(peer, this.#utp.has(key));
-      if (contact) out.set(contactKey(contact), contact);
+      const contact = contactOf(peer);
+      if (!contact) continue;
+      const key = contactKey(contact);
+      // A positive-only flag: passed on as heard (our own connections are TCP).
+      if (this.#utp.has(key)) contact.flags |= PexFlags.utp;
+      out.set(key, contact);
     }
     return out;
   }
