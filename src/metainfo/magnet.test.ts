@@ -96,7 +96,7 @@ describe("formatMagnet", () => {
         "&dn=a%20b%26c%3Dd%2F%C3%A9" +
         "&tr=udp%3A%2F%2Ft.example%3A6969%2Fannounce%3Fx%3D1%26y%3D2" +
         "&ws=http%3A%2F%2Fw.example%2Ffiles%2F&xl=898631684" +
-        "&x.pe=10.0.0.1%3A6881&x.pe=%5B%3A%3A1%5D%3A51413&so=0,2,4-6",
+        "&x.pe=10.0.0.1:6881&x.pe=[::1]:51413&so=0,2,4-6",
     );
   });
 

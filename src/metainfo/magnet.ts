@@ -268,8 +268,10 @@ export function formatMagnet(link: MagnetLink, opts: { base32?: boolean } = {}):
   for (const ws of link.webSeeds) params.push(`ws=${encodeURIComponent(ws)}`);
   if (link.exactLength !== undefined) params.push(`xl=${link.exactLength}`);
   for (const { host, port } of link.peers) {
-    const address = formatEndpoint(host, port);
-    params.push(`x.pe=${encodeURIComponent(address)}`);
+    // As written, not percent-encoded: libtorrent 2.0 reads x.pe without
+    // decoding it (an escaped "127.0.0.1%3A6881" is no peer to it), and an
+    // endpoint holds nothing that needs escaping in a query but the brackets.
+    params.push(`x.pe=${formatEndpoint(host, port)}`);
   }
   if (link.selectOnly && link.selectOnly.length > 0) {
     params.push(`so=${formatSelectOnly(link.selectOnly)}`);
