@@ -344,7 +344,8 @@ export class Client extends EventEmitter<ClientEvents> {
     if (opts.peers?.length) torrent.addPeers(opts.peers.map((p) => ({ ip: p.host, port: p.port })));
     this.emit("added", torrent);
     this.#emit({ type: "added", id: entry.id, infoHash: infoHashHex, name: torrent.name });
-    if (!opts.paused && torrent.state !== "error") this.managed.schedule(entry);
+    // Restoring: the queue is decided once every torrent is back (restore()).
+    if (!opts.paused && torrent.state !== "error") this.managed.schedule(entry, opts.restoring);
     if (this.#persistence && !opts.restoring) {
       if (resolved.meta) {
         await this.#keepCopy(infoHashHex, resolved.bytes ?? torrentFileOf(resolved.meta));
@@ -380,6 +381,7 @@ export class Client extends EventEmitter<ClientEvents> {
         });
       },
     );
+    this.managed.released();
     for (const w of result.warnings) this.#log.warn("session", { warning: w });
     await this.#save();
     return result;

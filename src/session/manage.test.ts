@@ -99,7 +99,13 @@ test("download queue: one at a time in queue order; moves, pauses and a lifted l
   // Kept: the order and the limit come back.
   await client.close();
   const again = await startClient([], { persist: true }, { dir, address });
+  const started: string[] = [];
+  again.client.on("event", (e) => {
+    if (e.type === "state" && e.state === "downloading") started.push(e.infoHash);
+  });
   await again.client.restore();
+  // The queue is decided once all are back: the waiting ones never start.
+  assert.deepEqual(started, [c!.meta.infoHashHex]);
   assert.equal(again.client.managed.settings().maxActiveDownloads, 1);
   assert.deepEqual(states(again.client), ["a:queued", "b:queued", "c:downloading"]);
 

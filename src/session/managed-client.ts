@@ -106,9 +106,12 @@ export class ManagedClient {
     return this.#manager.newState(saved);
   }
 
-  /** The user wants it running: now, or when its turn in the queue comes. */
-  schedule(entry: TorrentEntry): void {
-    this.#manager.schedule(entry);
+  /**
+   * The user wants it running: now, or when its turn in the queue comes
+   * (with `defer`, the queue is left to decide at the next released() or tick).
+   */
+  schedule(entry: TorrentEntry, defer = false): void {
+    this.#manager.schedule(entry, defer);
   }
 
   /** A torrent was paused or removed: the next in the queue may run. */

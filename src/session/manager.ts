@@ -62,7 +62,7 @@ export class TorrentManager {
   }
 
   /** The user wants it running: at once, or when its turn comes. */
-  schedule(entry: TorrentEntry): void {
+  schedule(entry: TorrentEntry, defer = false): void {
     entry.manage.activeAt = this.#clock.now();
     if (!queueLimits(this.settings)) {
       entry.manage.queued = false;
@@ -70,7 +70,7 @@ export class TorrentManager {
       return;
     }
     entry.manage.queued = true;
-    this.#applyQueue();
+    if (!defer) this.#applyQueue();
   }
 
   /** Once a second: activity, seeding goals, then the queues. */
