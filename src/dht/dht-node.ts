@@ -8,7 +8,7 @@
  * with the same id (BEP 32), and `want` asks a node for the other family's nodes.
  */
 import { randomBytes as cryptoRandomBytes } from "node:crypto";
-import type { UdpNetwork, UdpSocket } from "../net/index.ts";
+import type { UdpSocket } from "../net/index.ts";
 import {
   type Clock,
   type RandomSource,
@@ -16,82 +16,27 @@ import {
   realClock,
   type TimerHandle,
 } from "../util/index.ts";
-import {
-  type DhtFamily,
-  type Endpoint,
-  encodeCompactPeer,
-  familyOf,
-  type NodeInfo,
-} from "./compact.ts";
+import { type DhtFamily, type Endpoint, familyOf, type NodeInfo } from "./compact.ts";
 import { DhtError } from "./errors.ts";
-import { encodeKrpc, KRPC_ERROR, type KrpcQuery, type KrpcResponse } from "./krpc.ts";
+import { KRPC_ERROR, type KrpcQuery, type KrpcResponse } from "./krpc.ts";
 import { type Candidate, type LookupResult, lookup } from "./lookup.ts";
 import { idInBucket, type NodeId, nodeIdMatchesAddress } from "./node-id.ts";
+import {
+  type DhtNodeOptions,
+  type DhtState,
+  type DhtStats,
+  type LookupTuning,
+  NODE_LIMITS,
+} from "./node-options.ts";
 import { PeerStore } from "./peer-store.ts";
 import { QueryLimiter } from "./query-limiter.ts";
+import { fitReply } from "./reply-budget.ts";
 import { ROUTING_LIMITS, RoutingTable } from "./routing-table.ts";
-import { type DhtCounters, KrpcSocket } from "./rpc.ts";
+import { KrpcSocket } from "./rpc.ts";
 import { TokenSecret } from "./tokens.ts";
 
-export const NODE_LIMITS = {
-  /** How often the table is looked after (stale buckets, questionable nodes). */
-  maintenanceMs: 60_000,
-  /** Questionable nodes pinged per maintenance round. */
-  pingsPerRound: 8,
-  /** An answer to a node that never answered us is at most this many times its query (no amplification). */
-  unverifiedReplyFactor: 4,
-  /** Any answer fits one Ethernet frame. */
-  maxReplyBytes: 1400,
-  /** Nodes pinged at once to fill the table from incoming queries. */
-  maxJoinPings: 64,
-} as const;
-
-/** The id and nodes saved on exit and loaded on start (no cold bootstrap after a restart). */
-export interface DhtState {
-  id: string;
-  nodes: { id: string; address: string; port: number }[];
-}
-
-export interface DhtNodeOptions {
-  udp: UdpNetwork;
-  family?: DhtFamily;
-  /** Address to bind (default every address of the family). */
-  host?: string;
-  /** UDP port (default 0: a free one). */
-  port?: number;
-  /** Our node id (default random, or the saved one). */
-  id?: NodeId;
-  clock?: Clock;
-  random?: RandomSource;
-  /** Nodes to start from ("host" must be an IP address). */
-  bootstrap?: readonly Endpoint[];
-  /** A table saved by `state()` before. */
-  state?: DhtState;
-  /** BEP 43: never answer queries, and ask others not to add us. */
-  readOnly?: boolean;
-  /** BEP 42: refuse nodes whose id does not fit their (public) address. Default false. */
-  enforceNodeId?: boolean;
-  /**
-   * Lookup tuning, for comparisons: `adaptive: false` is the textbook
-   * lookup (a slow query holds its slot until it times out), `alpha` the
-   * queries in flight at once (default LOOKUP_LIMITS.alpha).
-   */
-  lookupTuning?: LookupTuning;
-}
-
-export interface LookupTuning {
-  adaptive?: boolean;
-  alpha?: number;
-}
-
-export interface DhtStats extends DhtCounters {
-  id: string;
-  nodes: number;
-  buckets: number;
-  storedPeers: number;
-  storedInfoHashes: number;
-  lookups: number;
-}
+export type { DhtNodeOptions, DhtState, DhtStats, LookupTuning } from "./node-options.ts";
+export { NODE_LIMITS } from "./node-options.ts";
 
 export class DhtNode {
   readonly family: DhtFamily;
@@ -348,7 +293,7 @@ export class DhtNode {
           ...closestTo(q.infoHash!),
         };
         const peers = this.#store.peers(q.infoHash!, 200);
-        if (peers.length) this.#rpc.reply(from, fit(reply, peers, budget));
+        if (peers.length) this.#rpc.reply(from, fitReply(reply, peers, budget));
         else this.#rpc.reply(from, reply);
         return;
       }
@@ -417,20 +362,4 @@ export class DhtNode {
     if (this.#maintenance) this.#clock.clearTimeout(this.#maintenance);
     await this.#rpc.close();
   }
-}
-
-/**
- * Trims a get_peers answer to `budget` bytes: values first (what the asker
- * wants), then nodes only if they still fit.
- */
-function fit(reply: KrpcResponse, peers: Endpoint[], budget: number): KrpcResponse {
-  const withNodes = { ...reply, values: peers };
-  if (encodeKrpc(withNodes).length <= budget) return withNodes;
-  const bare: KrpcResponse = { ...reply, values: [] };
-  delete bare.nodes;
-  delete bare.nodes6;
-  const room = budget - encodeKrpc(bare).length;
-  const per = (encodeCompactPeer(peers[0]!)?.length ?? 6) + 3;
-  const count = Math.max(1, Math.floor(room / per));
-  return { ...bare, values: peers.slice(0, count) };
 }
