@@ -301,10 +301,7 @@ export class TrackerAdvertiser {
       return;
     }
     const wantsUnicast = query.questions.some((q) => q.unicastResponse);
-    const delay =
-      SHARED_DELAY_MS.min +
-      Math.floor(this.#random() * (SHARED_DELAY_MS.max - SHARED_DELAY_MS.min));
-    this.#later(delay, () => {
+    const send = () => {
       const msg: DnsMessage = {
         id: 0,
         flags: RESPONSE_FLAGS,
@@ -318,7 +315,15 @@ export class TrackerAdvertiser {
       socket.send(encodeMessage(msg), MDNS_PORT, to, (err) => {
         if (err) this.#logger.debug("mdns send failed", { error: err.message });
       });
-    });
+    };
+    // RFC 6762 §6: only an answer holding a shared record (a PTR, which other
+    // responders may answer too) waits; one of unique records goes at once,
+    // as a prober waits only 250 ms for it.
+    if (!answers.some((r) => r.type === "PTR")) return send();
+    const delay =
+      SHARED_DELAY_MS.min +
+      Math.floor(this.#random() * (SHARED_DELAY_MS.max - SHARED_DELAY_MS.min));
+    this.#later(delay, send);
   }
 
   /** The records answering `questions`, less those the querier says it knows (RFC 6762 §7.1). */
