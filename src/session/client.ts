@@ -340,7 +340,8 @@ export class Client extends EventEmitter<ClientEvents> {
     if (magnet) entry.magnet = magnet;
     if (resolved.meta && resolved.bytes && !this.#persistence) entry.bytes = resolved.bytes;
     this.#watch(entry);
-    this.#share();
+    // Sharing the rates walks every torrent: once after a restore, not per torrent.
+    if (!opts.restoring) this.#share();
     if (opts.peers?.length) torrent.addPeers(opts.peers.map((p) => ({ ip: p.host, port: p.port })));
     this.emit("added", torrent);
     this.#emit({ type: "added", id: entry.id, infoHash: infoHashHex, name: torrent.name });
@@ -381,6 +382,7 @@ export class Client extends EventEmitter<ClientEvents> {
         });
       },
     );
+    this.#share();
     this.managed.released();
     for (const w of result.warnings) this.#log.warn("session", { warning: w });
     await this.#save();
