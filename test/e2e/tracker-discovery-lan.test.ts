@@ -1,6 +1,6 @@
 /**
  * Finding the tracker on a LAN made by the test (issue 14): two network
- * namespaces joined by a veth pair (lan-namespaces.ts, 10.231.15.0/24).
+ * namespaces joined by a veth pair (lan-namespaces.ts, 10.231.16.0/24).
  * Host a runs `shoal tracker`; host b's commands are given no tracker URL.
  * With the flags off nothing reaches the mDNS group and no socket holds
  * port 5353; with `--advertise` the tracker is announced, `shoal tracker
@@ -31,7 +31,7 @@ import {
 } from "../interop/helpers.ts";
 import { Lan, type LanHost, lanSkipReason } from "./lan-namespaces.ts";
 
-const SUBNET = "10.231.15";
+const SUBNET = "10.231.16";
 const PORT = 6969;
 const SIZE = 2 * 1024 * 1024 + 555;
 const STEP_MS = 30_000;
@@ -212,7 +212,7 @@ describe("finding the tracker on a LAN of two network namespaces (DNS-SD over mD
         5_000,
       );
       // RFC 6762 §8.3: announced twice, a second apart, from port 5353.
-      await ear.waitForLine(/^HEARD 10\.231\.15\.1 5353 /, 5_000);
+      await ear.waitForLine(/^HEARD 10\.231\.16\.1 5353 /, 5_000);
       await delay(1_500);
       const fromA = heard(ear).filter((h) => h.from === `${a.address}:5353`);
       // RFC 6762 §8.1: three probes (queries) for the name, then the announcements.
@@ -230,7 +230,7 @@ describe("finding the tracker on a LAN of two network namespaces (DNS-SD over mD
       const find = await done(b, "tracker find", ["tracker", "find"]);
       assert.ok(
         find.lines.some((l) =>
-          /^lab\s+http:\/\/10\.231\.15\.1:6969\/announce\s+udp:\/\/10\.231\.15\.1:6969\/announce\s+http:\/\/10\.231\.15\.1:6969$/.test(
+          /^lab\s+http:\/\/10\.231\.16\.1:6969\/announce\s+udp:\/\/10\.231\.16\.1:6969\/announce\s+http:\/\/10\.231\.16\.1:6969$/.test(
             l,
           ),
         ),
