@@ -319,7 +319,10 @@ export class TrackerAdvertiser {
     // RFC 6762 §6: only an answer holding a shared record (a PTR, which other
     // responders may answer too) waits; one of unique records goes at once,
     // as a prober waits only 250 ms for it.
-    if (!answers.some((r) => r.type === "PTR")) return send();
+    if (!answers.some((r) => r.type === "PTR")) {
+      send();
+      return;
+    }
     const delay =
       SHARED_DELAY_MS.min +
       Math.floor(this.#random() * (SHARED_DELAY_MS.max - SHARED_DELAY_MS.min));
