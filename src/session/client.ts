@@ -375,7 +375,10 @@ export class Client extends EventEmitter<ClientEvents> {
           downloadLimit: p.downloadLimit,
           addedAt: p.addedAt,
           restoring: true,
-          ...(p.filePriorities ? { filePriorities: p.filePriorities } : {}),
+          ...(p.filePriorities
+            ? { filePriorities: p.filePriorities.map((x) => x ?? undefined) }
+            : {}),
+          ...(p.unlistedFilePriority ? { unlistedFilePriority: p.unlistedFilePriority } : {}),
           ...(p.sequential ? { sequential: true } : {}),
           ...(p.firstLastPiecePriority ? { firstLastPiecePriority: true } : {}),
           manage: restoredState(p),
@@ -449,9 +452,7 @@ export class Client extends EventEmitter<ClientEvents> {
       ...torrentOptions,
       meta,
       verify: true,
-      filePriorities: old.filePriorities,
-      sequential: old.sequential,
-      firstLastPiecePriority: old.firstLastPiecePriority,
+      ...old.selectionOptions,
     });
     entry.torrent = torrent;
     this.#watch(entry);
@@ -520,9 +521,7 @@ export class Client extends EventEmitter<ClientEvents> {
       await resolveSource(source),
       {
         ...o,
-        filePriorities: old.filePriorities,
-        sequential: old.sequential,
-        firstLastPiecePriority: old.firstLastPiecePriority,
+        ...old.selectionOptions,
       },
       true,
     );

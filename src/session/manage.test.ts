@@ -184,3 +184,26 @@ test("a stalled download keeps running but leaves its slot to the next in the qu
   for (let s = 0; s < 61; s++) clock.advance(1000);
   assert.deepEqual(states(client), ["a:downloading", "b:downloading", "c:downloading"]);
 });
+
+test("a magnet link's file selection (BEP 53 so=) is kept across a restart before its metadata", async () => {
+  const files = [20_000, 30_000, 5_000].map((length, i) => ({ length, path: [`f${i}.bin`] }));
+  const content = randomBytes(55_000);
+  const hashes: Buffer[] = [];
+  for (let at = 0; at < content.length; at += PIECE)
+    hashes.push(sha1(content.subarray(at, at + PIECE)));
+  const meta = parseMetainfo(
+    encode({
+      info: { name: "so", "piece length": PIECE, files, pieces: Buffer.concat(hashes) },
+    } as never),
+  );
+  const first = await startClient([], { persist: true });
+  await first.client.add(`magnet:?xt=urn:btih:${meta.infoHashHex}&so=0,2`, { paused: true });
+  await first.client.close();
+  const again = await startClient([], { persist: true }, first);
+  await again.client.restore();
+  await again.client.get(meta.infoHashHex)!.setMetadata(meta);
+  assert.deepEqual(
+    again.client.files(meta.infoHashHex).map((f) => f.priority),
+    ["normal", "skip", "normal"],
+  );
+});

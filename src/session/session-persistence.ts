@@ -197,7 +197,14 @@ export function persistedTorrent(e: TorrentEntry): PersistedTorrent {
   const downloaded = m.downloadedBefore + t.stats().downloaded;
   if (uploaded > 0) p.uploadedEver = uploaded;
   if (downloaded > 0) p.downloadedEver = downloaded;
-  if (t.filePriorities.some((x) => x !== "normal")) p.filePriorities = t.filePriorities;
+  const selection = t.selectionOptions;
+  const priorities = selection.filePriorities ?? [];
+  const unlisted = selection.unlistedFilePriority;
+  if ((unlisted && unlisted !== "normal") || priorities.some((x) => x !== "normal")) {
+    // JSON has no holes: a file not named (BEP 53) is null.
+    p.filePriorities = Array.from(priorities, (x) => x ?? null);
+    if (unlisted) p.unlistedFilePriority = unlisted;
+  }
   if (t.sequential) p.sequential = true;
   if (t.firstLastPiecePriority) p.firstLastPiecePriority = true;
   if (e.magnet) {

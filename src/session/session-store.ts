@@ -60,7 +60,9 @@ export interface PersistedTorrent {
   uploadLimit: number;
   downloadLimit: number;
   /** A priority per file, when any is not `normal` (selective download). */
-  filePriorities?: FilePriority[];
+  filePriorities?: (FilePriority | null)[];
+  /** Before a magnet link's metadata: the priority of files the list leaves out (BEP 53's `so`: skip). */
+  unlistedFilePriority?: FilePriority;
   /** Pieces in order (streaming). */
   sequential?: boolean;
   /** First and last piece of each wanted file first. */
@@ -258,9 +260,12 @@ function validTorrent(value: unknown): PersistedTorrent | undefined {
   if (typeof t.name === "string") out.name = t.name;
   if (
     Array.isArray(t.filePriorities) &&
-    t.filePriorities.every((p) => FILE_PRIORITIES.includes(p as FilePriority))
+    t.filePriorities.every((p) => p === null || FILE_PRIORITIES.includes(p as FilePriority))
   ) {
     out.filePriorities = t.filePriorities;
+  }
+  if (FILE_PRIORITIES.includes(t.unlistedFilePriority as FilePriority)) {
+    out.unlistedFilePriority = t.unlistedFilePriority as FilePriority;
   }
   if (t.sequential === true) out.sequential = true;
   if (t.firstLastPiecePriority === true) out.firstLastPiecePriority = true;

@@ -312,6 +312,32 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     return [...this.#selection.files];
   }
 
+  /**
+   * The file selection as options to open the torrent again with (a
+   * recheck, a move, a restart): its priorities once the metadata is known;
+   * before, the ones given (holes for files not named) and the priority of
+   * the others (BEP 53's `so=`: skip).
+   */
+  get selectionOptions(): Pick<
+    TorrentOptions,
+    "filePriorities" | "unlistedFilePriority" | "sequential" | "firstLastPiecePriority"
+  > {
+    const out: Pick<
+      TorrentOptions,
+      "filePriorities" | "unlistedFilePriority" | "sequential" | "firstLastPiecePriority"
+    > = {
+      sequential: this.#selection.sequential,
+      firstLastPiecePriority: this.#selection.firstLastPiece,
+    };
+    if (this.#meta || this.#selection.files.length > 0)
+      out.filePriorities = [...this.#selection.files];
+    else if (this.#o.filePriorities) out.filePriorities = [...this.#o.filePriorities];
+    if (!this.#meta && this.#o.unlistedFilePriority) {
+      out.unlistedFilePriority = this.#o.unlistedFilePriority;
+    }
+    return out;
+  }
+
   get sequential(): boolean {
     return this.#selection.sequential;
   }
