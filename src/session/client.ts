@@ -86,6 +86,8 @@ export type {
 
 /** How an add goes: restoring keeps a torrent whose data cannot be opened (in `error`). */
 interface AddPlan extends AddOptions {
+  /** Resolves when the torrent before this one (restore's order) has joined. */
+  turn?: Promise<void>;
   addedAt?: number;
   restoring?: boolean;
   /** A restored torrent's queue place, labels, goals and totals. */
@@ -320,6 +322,8 @@ export class Client extends EventEmitter<ClientEvents> {
       torrentOptions,
       Boolean(opts.restoring),
     );
+    // Restoring: opened alongside others, it joins after the one before it.
+    await opts.turn;
     if (this.#closed || this.#registry.has(infoHashHex)) {
       // Closed, or added twice at once, while its data was being checked.
       await torrent.close();
@@ -367,8 +371,9 @@ export class Client extends EventEmitter<ClientEvents> {
     if (!this.#persistence) return { restored: [], warnings: [] };
     const result = await this.#persistence.restore(
       (hash) => this.#registry.has(hash),
-      async (source, p) => {
+      async (source, p, turn) => {
         await this.#add(await resolveSource(source), {
+          turn,
           downloadDir: p.downloadDir,
           paused: p.paused,
           uploadLimit: p.uploadLimit,

@@ -33,6 +33,9 @@ export interface CurrentSession {
   manage: ManageSettings;
 }
 
+/** Torrents opening their data at once while a session is restored. */
+const RESTORE_WINDOW = 16;
+
 /** How long a requested write waits for more changes to merge with. */
 const MERGE_MS = 200;
 
@@ -86,21 +89,48 @@ export class SessionPersistence {
    */
   async restore(
     has: (infoHashHex: string) => boolean,
-    add: (source: TorrentSource, p: PersistedTorrent) => Promise<void>,
+    add: (source: TorrentSource, p: PersistedTorrent, turn: Promise<void>) => Promise<void>,
   ): Promise<RestoreResult> {
     const warnings = this.warnings;
     this.warnings = [];
+    const list = [...this.#pending];
+    const outcome: (string | { warning: string } | undefined)[] = [];
+    // Up to RESTORE_WINDOW torrents open their data at once (opening is
+    // mostly waiting on the disk); each joins the session only after the one
+    // before it (`turn`), so they keep their order and ids.
+    const running = new Set<Promise<void>>();
+    let turn: Promise<void> = Promise.resolve();
+    for (const [i, p] of list.entries()) {
+      const before = turn;
+      let done!: () => void;
+      turn = new Promise((resolve) => {
+        done = resolve;
+      });
+      const job = (async () => {
+        try {
+          if (has(p.infoHash)) return;
+          await add(await this.#sourceOf(p), p, before);
+          outcome[i] = p.infoHash;
+        } catch (err) {
+          outcome[i] = {
+            warning: `could not restore '${p.name ?? p.infoHash}': ${(err as Error).message}`,
+          };
+        } finally {
+          // Its turn ends once the one before it is done (an early failure waits too).
+          await before;
+          this.#pending = this.#pending.filter((x) => x !== p);
+          done();
+        }
+      })();
+      running.add(job);
+      void job.then(() => running.delete(job));
+      if (running.size >= RESTORE_WINDOW) await Promise.race(running);
+    }
+    await Promise.all(running);
     const restored: string[] = [];
-    for (const p of [...this.#pending]) {
-      try {
-        if (has(p.infoHash)) continue;
-        await add(await this.#sourceOf(p), p);
-        restored.push(p.infoHash);
-      } catch (err) {
-        warnings.push(`could not restore '${p.name ?? p.infoHash}': ${(err as Error).message}`);
-      } finally {
-        this.#pending = this.#pending.filter((x) => x !== p);
-      }
+    for (const o of outcome) {
+      if (typeof o === "string") restored.push(o);
+      else if (o) warnings.push(o.warning);
     }
     return { restored, warnings };
   }
