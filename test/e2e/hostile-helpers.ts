@@ -1,0 +1,140 @@
+/**
+ * Shared by the hostile-peer and hostile-client suites: shoal commands as
+ * child processes (so that "the process stays up" and its memory mean
+ * something), their resident memory read from /proc, and raw TCP clients
+ * that misbehave. Every loop here is bounded by its caller in count and time.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect, createServer, type Socket } from "node:net";
+import { resolve } from "node:path";
+
+export const MAIN = resolve(import.meta.dirname, "../../src/cli/main.ts");
+
+export interface Shoal {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Sends SIGTERM, then SIGKILL after 5 s; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+/** Starts `shoal <args>` and resolves once `ready` matches its stdout (or after `waitFor` resolves). */
+export function spawnShoal(args: string[], ready: (out: string) => boolean): Promise<Shoal> {
+  return new Promise((resolveStart, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    const shoal: Shoal = {
+      child,
+      stdout: () => out,
+      stderr: () => err,
+      async stop() {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`shoal ${args[0]} did not start: ${err}`));
+    }, 20_000);
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      if (ready(out)) {
+        clearTimeout(timer);
+        resolveStart(shoal);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`shoal ${args[0]} exited with ${code}: ${err}`));
+    });
+  });
+}
+
+/** A port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Resident memory of a process, in bytes (Linux /proc). */
+export function residentBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (!m) throw new Error(`no VmRSS for ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+/** Samples a process's resident memory every `everyMs` until stopped; the peak. */
+export function watchMemory(pid: number, everyMs = 100): { stop(): number } {
+  let peak = residentBytes(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, residentBytes(pid));
+    } catch {
+      // the process is gone: the test's own checks say so
+    }
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+/** Resolves once a TCP connection to the port succeeds (polling, for `ms`). */
+export async function waitForPort(port: number, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect({ port, host: "127.0.0.1" });
+      s.once("connect", () => {
+        s.destroy();
+        r(true);
+      });
+      s.once("error", () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A raw TCP connection; resolves once connected. Errors are swallowed (the peer may cut us off). */
+export function rawConnect(port: number): Promise<Socket> {
+  return new Promise((resolveSocket, reject) => {
+    const s = connect({ port, host: "127.0.0.1" });
+    s.once("connect", () => {
+      s.removeListener("error", reject);
+      s.on("error", () => {});
+      resolveSocket(s);
+    });
+    s.once("error", reject);
+  });
+}
+
+/** Resolves when the socket closes, or false after `ms`. */
+export function closed(s: Socket, ms: number): Promise<boolean> {
+  if (s.destroyed) return Promise.resolve(true);
+  return new Promise((r) => {
+    const timer = setTimeout(() => r(false), ms);
+    s.once("close", () => {
+      clearTimeout(timer);
+      r(true);
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
