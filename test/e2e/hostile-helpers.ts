@@ -19,7 +19,7 @@ export interface Shoal {
   stop(): Promise<void>;
 }
 
-/** Starts `shoal <args>` and resolves once `ready` matches its stdout (or after `waitFor` resolves). */
+/** Starts `shoal <args>` and resolves once `ready` holds for its output (stdout then stderr). */
 export function spawnShoal(args: string[], ready: (out: string) => boolean): Promise<Shoal> {
   return new Promise((resolveStart, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -42,13 +42,21 @@ export function spawnShoal(args: string[], ready: (out: string) => boolean): Pro
       child.kill("SIGKILL");
       reject(new Error(`shoal ${args[0]} did not start: ${err}`));
     }, 20_000);
-    child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
+    let started = false;
+    const check = () => {
+      if (started || !ready(out + err)) return;
+      started = true;
+      clearTimeout(timer);
+      resolveStart(shoal);
+    };
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+      // Keep the start and the last 64 KiB: a live console writes a line a second.
+      err = err.length > 128 * 1024 ? err.slice(0, 1024) + err.slice(-65_536) + d : err + d;
+      check();
+    });
     child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       out += d;
-      if (ready(out)) {
-        clearTimeout(timer);
-        resolveStart(shoal);
-      }
+      check();
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
@@ -112,11 +120,27 @@ export async function waitForPort(port: number, ms = 20_000): Promise<void> {
   }
 }
 
-/** A raw TCP connection; resolves once connected. Errors are swallowed (the peer may cut us off). */
+/** Every raw connection a test made, so that its end can close what is left. */
+const opened = new Set<Socket>();
+
+/** Closes every raw connection still open (a test's `after`). */
+export function destroyRawConnections(): void {
+  for (const s of opened) s.destroy();
+  opened.clear();
+}
+
+/**
+ * A raw TCP connection; resolves once connected. What arrives is read and
+ * dropped (a socket nobody reads never sees the peer close it) unless the
+ * caller pauses it. Errors are swallowed (the peer may cut us off).
+ */
 export function rawConnect(port: number): Promise<Socket> {
   return new Promise((resolveSocket, reject) => {
     const s = connect({ port, host: "127.0.0.1" });
+    opened.add(s);
+    s.once("close", () => opened.delete(s));
     s.once("connect", () => {
+      s.resume();
       s.removeListener("error", reject);
       s.on("error", () => {});
       resolveSocket(s);

@@ -19,6 +19,7 @@ import {
 } from "../../src/tracker-proto/index.ts";
 import {
   closed,
+  destroyRawConnections,
   rawConnect,
   residentBytes,
   type Shoal,
@@ -56,7 +57,10 @@ before(async () => {
   port = Number(m[1]);
   base = `http://127.0.0.1:${port}`;
 });
-after(() => tracker.stop());
+after(async () => {
+  destroyRawConnections();
+  await tracker.stop();
+});
 
 let honestN = 0;
 /** One honest announce over a fresh connection; resolves with its time in ms. */
@@ -98,7 +102,7 @@ function assertUp(): void {
 }
 
 describe("hostile clients against shoal tracker", () => {
-  test("slowloris: 150 connections trickling their heads are cut at the request timeout; honest announces keep being answered", async () => {
+  test("slowloris: 150 connections trickling their heads are cut at the request timeout; honest announces keep being answered", async (t) => {
     const baseline = residentBytes(tracker.child.pid!);
     const memory = watchMemory(tracker.child.pid!);
     const sockets = await Promise.all(Array.from({ length: 150 }, () => rawConnect(port)));
@@ -113,6 +117,9 @@ describe("hostile clients against shoal tracker", () => {
     });
     const cutCount = (await Promise.all(cut)).filter(Boolean).length;
     const peak = memory.stop();
+    t.diagnostic(
+      `tracker VmRSS ${Math.round(baseline / 2 ** 20)} MiB → peak ${Math.round(peak / 2 ** 20)} MiB; slowest honest announce ${Math.round(Math.max(...times))} ms`,
+    );
     assertUp();
     assert.equal(cutCount, 150, "every trickling connection is closed by the tracker");
     assert.ok(times.length >= 5, `honest announces: ${times.length}`);
@@ -120,7 +127,7 @@ describe("hostile clients against shoal tracker", () => {
     assert.ok(peak - baseline < MEMORY_BOUND, `memory grew by ${peak - baseline}`);
   });
 
-  test("oversized heads and bodies: 40 heads of 1 MiB and 40 absurd Content-Lengths are refused and closed", async () => {
+  test("oversized heads and bodies: 40 heads of 1 MiB and 40 absurd Content-Lengths are refused and closed", async (t) => {
     const baseline = residentBytes(tracker.child.pid!);
     const memory = watchMemory(tracker.child.pid!);
     const statuses: string[] = [];
@@ -151,6 +158,9 @@ describe("hostile clients against shoal tracker", () => {
       await Promise.all(Array.from({ length: 40 }, (_, i) => one(i)));
     });
     const peak = memory.stop();
+    t.diagnostic(
+      `tracker VmRSS ${Math.round(baseline / 2 ** 20)} MiB → peak ${Math.round(peak / 2 ** 20)} MiB; slowest honest announce ${Math.round(Math.max(...times))} ms`,
+    );
     assertUp();
     assert.equal(statuses.length, 40);
     for (const s of statuses) assert.match(s, /^4\d\d$/, `statuses: ${statuses.join(" ")}`);
@@ -158,7 +168,7 @@ describe("hostile clients against shoal tracker", () => {
     assert.ok(peak - baseline < MEMORY_BOUND, `memory grew by ${peak - baseline}`);
   });
 
-  test("a flood from one address: 20 000 pipelined HTTP announces and 20 000 UDP packets; honest announces keep being answered", async () => {
+  test("a flood from one address: 20 000 pipelined HTTP announces and 20 000 UDP packets; honest announces keep being answered", async (t) => {
     const baseline = residentBytes(tracker.child.pid!);
     const memory = watchMemory(tracker.child.pid!);
     let answered = 0;
@@ -226,6 +236,9 @@ describe("hostile clients against shoal tracker", () => {
       await Promise.all([...http, udp]);
     });
     const peak = memory.stop();
+    t.diagnostic(
+      `tracker VmRSS ${Math.round(baseline / 2 ** 20)} MiB → peak ${Math.round(peak / 2 ** 20)} MiB; slowest honest announce ${Math.round(Math.max(...times))} ms`,
+    );
     assertUp();
     assert.equal(answered, 20_000, "every pipelined announce is answered");
     assert.ok(times.length >= 3, `honest announces: ${times.length}`);
