@@ -17,6 +17,7 @@ set -euo pipefail
 PROGRAMS=(
   "transmission-cli    transmission-cli    Transmission: a real peer (with transmission-create, -show)"
   "aria2c              aria2               aria2: a real peer"
+  "/usr/bin/chromium   chromium            Chromium: the browser the web UI tests drive (through playwright-core, headless; no browser download)"
   "python3:libtorrent  python3-libtorrent  libtorrent (through Python): a real peer, the speed reference"
   "mktorrent           mktorrent           mktorrent: the reference of the create benchmark"
   "opentracker         opentracker         opentracker: a real tracker, the reference of the tracker benchmark"

@@ -19,6 +19,7 @@ import {
   TransmissionRpc,
   type TransmissionSessionInfo,
 } from "./transmission-rpc.ts";
+import { isWebUiPath, WebUi, wantsHtml } from "./web-ui.ts";
 
 export interface ControlPlaneOptions {
   api: ShoalApi;
@@ -38,6 +39,7 @@ export class ControlPlane {
   #guard: ControlGuard;
   readonly #listenHost: string;
   readonly #log: Logger;
+  readonly #webUi = new WebUi();
 
   constructor(o: ControlPlaneOptions) {
     this.#api = o.api;
@@ -107,6 +109,15 @@ export class ControlPlane {
           throw new HttpError("invalid_input", "bad %-escape in the path");
         throw err;
       }
+      return;
+    }
+    // The web UI (web-ui.ts); `/` stays JSON for a client that does not ask for HTML.
+    if (
+      (req.method === "GET" || req.method === "HEAD") &&
+      isWebUiPath(path) &&
+      (path !== "/" || wantsHtml(req))
+    ) {
+      await this.#webUi.serve(req, res, path);
       return;
     }
     if (path === "/" && req.method === "GET") {

@@ -1,0 +1,216 @@
+/**
+ * The web UI in a real browser (issue 17): Debian's chromium, headless,
+ * driven by playwright-core against a daemon on 127.0.0.1, with a second
+ * daemon on loopback seeding through an in-process tracker. A user adds one
+ * torrent by the file chooser and one by a magnet link and watches both reach
+ * 100%, pauses and resumes one, and removes one with its data. Every request
+ * the page makes goes to the daemon, and hostnames resolve to nothing, so the
+ * browser cannot reach any other host.
+ */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { createTorrent } from "../../src/metainfo/index.ts";
+import { call, startTestDaemon, type TestDaemon } from "../daemon/daemon-helpers.ts";
+import { skipReason } from "../interop/helpers.ts";
+import { startTracker } from "./tracker-helpers.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const skip = skipReason([{ bin: CHROMIUM, pkg: "chromium" }]);
+/** Where the screenshots go (outside the repository) for a person to look at. */
+const SCREENSHOTS = process.env.SHOAL_SCREENSHOT_DIR ?? join(tmpdir(), "shoal-web-ui-screenshots");
+const TRANSFER_TIMEOUT_MS = 60_000;
+
+interface Made {
+  name: string;
+  torrent: Buffer;
+  infoHash: string;
+  /** file name → its bytes. */
+  files: Map<string, Buffer>;
+}
+
+/** A two-file torrent announcing to `announce`, its data in `dir` (so it seeds there). */
+async function makeTorrent(dir: string, name: string, size: number, announce: string) {
+  const folder = join(dir, name);
+  await mkdir(folder, { recursive: true });
+  const files = new Map<string, Buffer>();
+  const bytes = createHash("sha256").update(name).digest();
+  const data = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) data[i] = bytes[i % 32]! ^ (i >> 8);
+  files.set("a.bin", data.subarray(0, size >> 1));
+  files.set("b.bin", data.subarray(size >> 1));
+  for (const [f, b] of files) await writeFile(join(folder, f), b);
+  const created = await createTorrent(folder, {
+    pieceLength: 16384,
+    creationDate: null,
+    trackers: [[announce]],
+  });
+  return { name, torrent: created.torrent, infoHash: created.metainfo.infoHashHex, files };
+}
+
+/** Waits until the row of `name` shows `state` and 100% (what the user sees). */
+async function waitForRow(page: Page, name: string, state: string, text?: string) {
+  const row = page.locator(`tr[data-name="${name}"][data-state="${state}"]`);
+  await row.waitFor({ timeout: TRANSFER_TIMEOUT_MS });
+  if (text !== undefined) {
+    await page
+      .locator(`tr[data-name="${name}"] .progress-text`, { hasText: new RegExp(`^${text}$`) })
+      .waitFor({ timeout: TRANSFER_TIMEOUT_MS });
+  }
+  return row;
+}
+
+async function assertSameFiles(made: Made, downloadDir: string) {
+  for (const [f, bytes] of made.files) {
+    const got = await readFile(join(downloadDir, made.name, f));
+    assert.ok(got.equals(bytes), `${made.name}/${f} has the seeder's bytes`);
+  }
+}
+
+let browser: Browser;
+let seeder: TestDaemon;
+let leecher: TestDaemon;
+let tracker: Awaited<ReturnType<typeof startTracker>>;
+let work: string;
+
+before(async () => {
+  if (skip) return;
+  work = await mkdtemp(join(tmpdir(), "shoal-web-ui-"));
+  tracker = await startTracker();
+  seeder = await startTestDaemon();
+  leecher = await startTestDaemon();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // No name resolves: the page can reach 127.0.0.1 (an address) and nothing else.
+    args: [
+      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+      "--disable-component-update",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await leecher?.stop();
+  await seeder?.stop();
+  await tracker?.tracker.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+test("web UI: add by file chooser and by magnet link, both reach 100%; pause, resume, remove with data", {
+  skip,
+}, async () => {
+  const announce = `${tracker.base}/announce`;
+  const alpha = await makeTorrent(seeder.downloadDir, "alpha", 300_000, announce);
+  const beta = await makeTorrent(seeder.downloadDir, "beta", 200_000, announce);
+  for (const t of [alpha, beta]) {
+    const added = await call(seeder.base, "POST", "/api/v1/torrents", {
+      body: t.torrent,
+      headers: { "content-type": "application/x-bittorrent" },
+    });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+  }
+  const seederPort = (await call(seeder.base, "GET", "/api/v1/session/settings")).body
+    .port as number;
+  const alphaFile = join(work, "alpha.torrent");
+  await writeFile(alphaFile, alpha.torrent);
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const elsewhere: string[] = [];
+  page.on("request", (r) => {
+    if (!r.url().startsWith(`${leecher.base}/`)) elsewhere.push(r.url());
+  });
+  const pageErrors: string[] = [];
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+
+  await page.goto(`${leecher.base}/`);
+  await page.getByRole("heading", { name: "shoal" }).waitFor();
+  await page.getByText("No torrents yet").waitFor();
+
+  // By the file chooser, as a user clicks "Add .torrent files".
+  const [chooser] = await Promise.all([
+    page.waitForEvent("filechooser"),
+    page.getByText("Add .torrent files").click(),
+  ]);
+  await chooser.setFiles(alphaFile);
+  await waitForRow(page, "alpha", "seeding", "100%");
+
+  // By a magnet link typed in and sent with Enter (the keyboard alone).
+  const magnet = `magnet:?xt=urn:btih:${beta.infoHash}&dn=beta&x.pe=127.0.0.1:${seederPort}`;
+  await page.getByLabel("Magnet link").fill(magnet);
+  await page.getByLabel("Magnet link").press("Enter");
+  await waitForRow(page, "beta", "seeding", "100%");
+  await assertSameFiles(alpha, leecher.downloadDir);
+  await assertSameFiles(beta, leecher.downloadDir);
+
+  const rowText = await page.locator('tr[data-name="alpha"]').innerText();
+  assert.match(rowText, /293\.0 KiB/, "the size in binary units");
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, "torrents-desktop.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(SCREENSHOTS, "torrents-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // Pause and resume with the keyboard: focus the button, press Enter.
+  await page.getByRole("button", { name: "Pause beta" }).focus();
+  await page.keyboard.press("Enter");
+  await waitForRow(page, "beta", "paused");
+  const paused = await call(leecher.base, "GET", `/api/v1/torrents/${beta.infoHash}`);
+  assert.equal(paused.body.state, "paused");
+  await page.getByRole("button", { name: "Resume beta" }).click();
+  await waitForRow(page, "beta", "seeding");
+
+  // Remove with data: the browser asks first; the files go with it.
+  page.once("dialog", (d) => {
+    assert.match(d.message(), /delete its downloaded files/);
+    d.accept();
+  });
+  await page.getByRole("button", { name: "Remove alpha and its data" }).click();
+  await page.locator('tr[data-name="alpha"]').waitFor({ state: "detached" });
+  await page.getByText("Removed alpha and its data").waitFor();
+  const list = await call(leecher.base, "GET", "/api/v1/torrents?fields=name");
+  assert.deepEqual(
+    list.body.map((t: { name: string }) => t.name),
+    ["beta"],
+  );
+  for (let i = 0; i < 50 && existsSync(join(leecher.downloadDir, "alpha")); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(existsSync(join(leecher.downloadDir, "alpha")), false, "alpha's files deleted");
+  assert.equal(existsSync(join(leecher.downloadDir, "beta", "a.bin")), true, "beta's kept");
+
+  // A bad magnet link is one line in the page, not a crash.
+  await page.getByLabel("Magnet link").fill("magnet:?xt=nonsense");
+  await page.getByRole("button", { name: "Add magnet" }).click();
+  await page.locator(".status.error").waitFor();
+
+  assert.deepEqual(elsewhere, [], "the page asked nothing of any other host");
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test("web UI: the page is HTML for a browser, JSON stays at / for scripts, with a strict CSP", {
+  skip,
+}, async () => {
+  const page = await fetch(`${leecher.base}/`, { headers: { accept: "text/html" } });
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+  const csp = page.headers.get("content-security-policy") ?? "";
+  assert.match(csp, /script-src 'self' 'sha256-/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  const json = await call(leecher.base, "GET", "/");
+  assert.equal(json.body.api, "/api/v1");
+  const lib = await fetch(`${leecher.base}/ui/vendor/preact.mjs`);
+  assert.equal(lib.status, 200);
+  assert.match(lib.headers.get("content-type") ?? "", /javascript/);
+  const missing = await fetch(`${leecher.base}/ui/../package.json`);
+  assert.notEqual(missing.status, 200);
+  const traversal = await call(leecher.base, "GET", "/ui/vendor/%2e%2e%2fpackage.json");
+  assert.equal(traversal.status, 404);
+});
