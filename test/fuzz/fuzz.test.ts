@@ -84,6 +84,17 @@ describe("fuzz smoke pass", () => {
     assert.ok(report.findings.some((f) => f.kind === "crash" && f.message === "TypeError: boom"));
   });
 
+  it("regression: an MSE handshake's Diffie-Hellman step is cheap (it cost ~80 ms of CPU per connection)", async () => {
+    // 96 bytes of Ya and a close: the responder computes its key pair and the secret.
+    const mse = DRIVERS.find((d) => d.name === "mse-handshake")!;
+    const ya = Buffer.concat([Buffer.from([0x00]), Buffer.alloc(96, 0x5a)]);
+    await mse.run(ya);
+    const started = performance.now();
+    for (let i = 0; i < 50; i++) await mse.run(ya);
+    const each = (performance.now() - started) / 50;
+    assert.ok(each < 15, `${each.toFixed(1)} ms per handshake`);
+  });
+
   it("mutations repeat for a seed and stay within the length bound", () => {
     const a = new Mutator(42);
     const b = new Mutator(42);
