@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { hashPassword } from "../../src/api/index.ts";
 import { createTorrent } from "../../src/metainfo/index.ts";
 import { call, startTestDaemon, type TestDaemon } from "../daemon/daemon-helpers.ts";
 import { skipReason } from "../interop/helpers.ts";
@@ -213,4 +214,50 @@ test("web UI: the page is HTML for a browser, JSON stays at / for scripts, with 
   assert.notEqual(missing.status, 200);
   const traversal = await call(leecher.base, "GET", "/ui/vendor/%2e%2e%2fpackage.json");
   assert.equal(traversal.status, 404);
+});
+
+test("web UI: behind credentials (the browser's basic auth), in the dark theme; remove keeps the files", {
+  skip,
+}, async () => {
+  const guarded = await startTestDaemon({
+    api: { username: "admin", "password-hash": await hashPassword("s3cret") },
+  });
+  try {
+    // Without credentials the page is refused, with the challenge that makes a browser ask.
+    const refused = await fetch(`${guarded.base}/`, { headers: { accept: "text/html" } });
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get("www-authenticate") ?? "", /^Basic/);
+
+    const context = await browser.newContext({
+      httpCredentials: { username: "admin", password: "s3cret" },
+      colorScheme: "dark",
+    });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await page.goto(`${guarded.base}/`);
+    await page.getByText("No torrents yet").waitFor();
+    const background = await page.evaluate("getComputedStyle(document.body).backgroundColor");
+    assert.equal(background, "rgb(15, 19, 24)", "the dark theme's background");
+
+    // A magnet link no peer serves: it waits for its metadata, listed by its name.
+    const hash = "ab".repeat(20);
+    await page.getByLabel("Magnet link").fill(`magnet:?xt=urn:btih:${hash}&dn=gamma`);
+    await page.getByRole("button", { name: "Add magnet" }).click();
+    await page.locator('tr[data-name="gamma"]').waitFor();
+    page.once("dialog", (d) => {
+      assert.match(d.message(), /Its files stay on disk/);
+      d.accept();
+    });
+    await page.getByRole("button", { name: "Remove gamma", exact: true }).click();
+    await page.getByText("No torrents yet").waitFor();
+    const left = await fetch(`${guarded.base}/api/v1/torrents`, {
+      headers: { authorization: `Basic ${Buffer.from("admin:s3cret").toString("base64")}` },
+    });
+    assert.deepEqual(await left.json(), []);
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  } finally {
+    await guarded.stop();
+  }
 });
