@@ -43,6 +43,8 @@ export interface TrackerConfig {
    * be rolled in): UDP connection ids and peer owners agree between instances.
    */
   sharedSecret: string | undefined;
+  /** Members only (members.ts): announces and scrapes need a member's passkey. */
+  private: boolean;
   /** HTTPS: the certificate chain and private key (PEM files); both or neither. */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -88,6 +90,7 @@ export const DEFAULT_CONFIG: TrackerConfig = {
   store: "memory",
   storePrefix: "shoal:",
   sharedSecret: undefined,
+  private: false,
   tlsCert: undefined,
   tlsKey: undefined,
 };
@@ -285,6 +288,12 @@ export const CONFIG_FIELDS: ConfigField[] = [
     flag: "shared-secret",
     type: "string",
     help: "secret(s) all instances on one shared store know, comma-separated (the first issues UDP connection ids; list a new one first to rotate)",
+  },
+  {
+    key: "private",
+    flag: "private",
+    type: "boolean",
+    help: "members only: announces need a passkey (shoal tracker users; needs --data-dir)",
   },
   {
     key: "tlsCert",

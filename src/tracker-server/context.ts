@@ -2,6 +2,7 @@ import type { Logger } from "../util/index.ts";
 import type { AnnounceHandler } from "./announce-handler.ts";
 import type { TrackerConfig } from "./config.ts";
 import type { TrackerMetrics } from "./metrics.ts";
+import type { PrivateAccess } from "./private-access.ts";
 import type { SharedTorrentIndex } from "./shared-index.ts";
 import type { StoreStats } from "./store-stats.ts";
 import type { SwarmStore } from "./swarm-store.ts";
@@ -25,4 +26,6 @@ export interface TrackerContext {
   sharedIndex?: SharedTorrentIndex | undefined;
   /** The shared swarm store's figures for /metrics. */
   storeStats?: StoreStats | undefined;
+  /** A private tracker's gate (--private): members and their passkeys. */
+  access?: PrivateAccess | undefined;
 }

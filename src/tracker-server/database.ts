@@ -351,6 +351,11 @@ export class TrackerDatabase {
     }
   }
 
+  /** The SQLite handle, for stores that keep tables of their own in the file (members.ts). */
+  get sqlite(): DatabaseSync {
+    return this.#db;
+  }
+
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }

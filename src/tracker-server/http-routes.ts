@@ -30,8 +30,10 @@ import { GuessThrottle } from "./guess-throttle.ts";
 import type { HttpRequest } from "./http-request.ts";
 import { BENCODE_TYPE, bencoded, json, methodNotAllowed, notFound } from "./http-responses.ts";
 import type { HttpClientInfo, HttpResponse, HttpRoutes } from "./http-server.ts";
+import type { Member } from "./members.ts";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
 import { createOperatorRoutes } from "./operator-routes.ts";
+import { passkeyFromPath, passkeyFromQuery } from "./private-access.ts";
 import type { StoredPeer } from "./swarm-store.ts";
 import { magnetOf, type PublishResult } from "./torrent-index.ts";
 import { ViewCache } from "./view-cache.ts";
@@ -81,14 +83,38 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
   const body = Buffer.allocUnsafe(COMPACT_REPLY_OVERHEAD + 24 * ctx.config.maxNumwant);
   const announceResponse: HttpResponse = { status: 200, contentType: BENCODE_TYPE, body };
 
+  /** A private tracker's member for this request, or the reply refusing it. */
+  function memberOf(req: HttpRequest, pathKey: string): Member | HttpResponse {
+    const access = ctx.access!;
+    const passkey =
+      pathKey || passkeyFromQuery(req.head.toString("latin1", req.queryStart, req.queryEnd));
+    const admission = access.admit(passkey);
+    return "refused" in admission
+      ? bencoded(failureReplyText(admission.refused))
+      : admission.member;
+  }
+
   function announce(
     req: HttpRequest,
     client: HttpClientInfo,
+    pathKey = "",
   ): HttpResponse | Promise<HttpResponse> {
+    const member = ctx.access ? memberOf(req, pathKey) : undefined;
+    if (member && !("id" in member)) return member;
     const error = readAnnounceQuery(req.head, req.queryStart, req.queryEnd, fields);
     if (error) {
       ctx.metrics.errors.bad_request++;
       return bencoded(failureReplyText(FAILURE_REASONS[error]));
+    }
+    if (member) {
+      ctx.access!.account(
+        member,
+        fields.infoHash,
+        fields.peerId,
+        fields.uploaded,
+        fields.downloaded,
+        fields.event === "stopped",
+      );
     }
     if (ctx.handler.shared) {
       // Read now: `fields` is reused by the next request while this one waits.
@@ -151,7 +177,11 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
     return bencoded(announceReplyText(reply));
   }
 
-  function scrape(req: HttpRequest): HttpResponse | Promise<HttpResponse> {
+  function scrape(req: HttpRequest, pathKey = ""): HttpResponse | Promise<HttpResponse> {
+    if (ctx.access) {
+      const member = memberOf(req, pathKey);
+      if (!("id" in member)) return member;
+    }
     ctx.metrics.scrapes.http++;
     scrapeKeys.length = 0;
     const error = readScrapeQuery(
@@ -343,6 +373,16 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
     const isGet = req.method === "GET" || req.method === "HEAD";
     if (path === "/announce") return isGet ? announce(req, client) : methodNotAllowed("GET, HEAD");
     if (path === "/scrape") return isGet ? scrape(req) : methodNotAllowed("GET, HEAD");
+    if (ctx.access) {
+      // A private tracker's announce URLs carry the member's passkey in the path.
+      const onAnnounce = passkeyFromPath(path, "/announce");
+      if (onAnnounce !== undefined) {
+        return isGet ? announce(req, client, onAnnounce) : methodNotAllowed("GET, HEAD");
+      }
+      const onScrape = passkeyFromPath(path, "/scrape");
+      if (onScrape !== undefined)
+        return isGet ? scrape(req, onScrape) : methodNotAllowed("GET, HEAD");
+    }
     if (path === "/torrents" || path === "/torrents/") {
       if (req.method === "POST") return upload(req, client);
       if (!isGet) return methodNotAllowed("GET, HEAD, POST");

@@ -37,6 +37,7 @@ export {
 export { CONNECTION_ID_WINDOW_MS, ConnectionIds } from "./connection-id.ts";
 export { DATABASE_FILE } from "./database.ts";
 export { StoreUnavailableError, TrackerError, type TrackerErrorCode } from "./errors.ts";
+export { type Member, MemberStore, openMembers } from "./members.ts";
 export { MemorySwarmStore, type MemorySwarmStoreOptions } from "./memory-swarm-store.ts";
 export { TrackerMetrics } from "./metrics.ts";
 export { RedisSwarmStore, type RedisSwarmStoreOptions } from "./redis-swarm-store.ts";

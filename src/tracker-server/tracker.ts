@@ -19,9 +19,11 @@ import { type PeerRow, TrackerDatabase } from "./database.ts";
 import { TrackerError } from "./errors.ts";
 import { createHttpHandler } from "./http-routes.ts";
 import { HttpFrontEnd } from "./http-server.ts";
+import { MemberStore } from "./members.ts";
 import { MemorySwarmStore } from "./memory-swarm-store.ts";
 import { TrackerMetrics } from "./metrics.ts";
 import { PeerOwners } from "./peer-owner.ts";
+import { PrivateAccess } from "./private-access.ts";
 import type { RedisSwarmStore } from "./redis-swarm-store.ts";
 import { SHARED_REFRESH_MS, SharedParts } from "./shared-tracker.ts";
 import type { SwarmStore } from "./swarm-store.ts";
@@ -60,6 +62,8 @@ export class Tracker {
   /** The port both front ends listen on (useful with port 0). */
   port = 0;
   readonly #db: TrackerDatabase | undefined;
+  /** A private tracker's members and passkeys (--private). */
+  readonly access: PrivateAccess | undefined;
   readonly #clock: Clock;
   readonly #wallClock: () => number;
   readonly #logger: Logger;
@@ -88,6 +92,15 @@ export class Tracker {
         `cannot open the tracker database in '${config.dataDir}': ${(err as Error).message}`,
         { cause: err },
       );
+    }
+    if (config.private) {
+      if (!this.#db) {
+        throw new TrackerError(
+          "invalid_config",
+          "--private needs --data-dir (its members are kept there)",
+        );
+      }
+      this.access = new PrivateAccess(new MemberStore(this.#db.sqlite));
     }
     try {
       this.index = new TorrentIndex(this.#db, this.#wallClock);
@@ -150,6 +163,7 @@ export class Tracker {
       httpStats: () => this.#http.stats,
       sharedIndex: this.#shared?.index,
       storeStats: this.shared?.stats,
+      access: this.access,
     };
     this.#routes = createHttpHandler(ctx);
     this.#http = new HttpFrontEnd(
@@ -181,6 +195,7 @@ export class Tracker {
       logger: this.#logger,
       maxPacket: config.maxUdpPacket,
       transport: opts.udpTransport ?? "auto",
+      access: this.access,
     });
   }
 

@@ -12,6 +12,7 @@ import {
   FAILURE_REASONS,
   newAnnounceFields,
   normalizeIp,
+  parseUdpOptions,
   readU64,
   UDP_ANNOUNCE_LENGTH,
   UDP_EVENTS,
@@ -27,6 +28,7 @@ import {
 } from "./announce-handler.ts";
 import type { ConnectionIds } from "./connection-id.ts";
 import type { TrackerMetrics } from "./metrics.ts";
+import { type PrivateAccess, passkeyFromPath, passkeyFromQuery } from "./private-access.ts";
 
 const PROTOCOL_ID_HI = 0x417;
 const PROTOCOL_ID_LO = 0x27101980;
@@ -39,7 +41,12 @@ export interface UdpFrontEndDeps {
   maxPacket: number;
   /** Which datagram transport (net/udp-link.ts); "auto" by default. */
   transport?: UdpLinkKind;
+  /** A private tracker's gate (--private): the passkey comes in BEP 41's URL data. */
+  access?: PrivateAccess | undefined;
 }
+
+/** Over UDP a scrape has no room for BEP 41's options, so no passkey: a private tracker scrapes over HTTP. */
+const PRIVATE_UDP_SCRAPE = "this tracker is for members only: scrape over HTTP with your passkey";
 
 /** The reply buffer's first size: an announce reply with 50 IPv6 peers fits. */
 const REPLY_BUFFER_BYTES = 1024;
@@ -184,11 +191,35 @@ export class UdpFrontEnd {
     f.numwant = numwant < 0 ? -1 : numwant;
     f.port = (msg[96]! << 8) | msg[97]!;
     f.compact = true;
-    // BEP 41 options (from byte 98) carry only URLData, which this tracker does not use.
+    // BEP 41 options (from byte 98): URLData, a private tracker's passkey.
+    const access = this.#deps.access;
+    let member: ReturnType<PrivateAccess["admit"]> | undefined;
+    if (access) {
+      const url = parseUdpOptions(msg).urlData ?? "";
+      const q = url.indexOf("?");
+      const path = q < 0 ? url : url.slice(0, q);
+      const passkey =
+        passkeyFromPath(path, "/announce") || passkeyFromQuery(q < 0 ? "" : url.slice(q + 1));
+      member = access.admit(passkey);
+      if ("refused" in member) {
+        this.#send(encodeErrorResponse(tid, member.refused), rinfo);
+        return;
+      }
+    }
     if (f.port === 0) {
       metrics.errors.bad_request++;
       this.#send(encodeErrorResponse(tid, FAILURE_REASONS.invalid_port), rinfo);
       return;
+    }
+    if (member && "member" in member) {
+      access!.account(
+        member.member,
+        f.infoHash,
+        f.peerId,
+        f.uploaded,
+        f.downloaded,
+        f.event === "stopped",
+      );
     }
     const source = this.#source;
     if (handler.shared) {
@@ -226,6 +257,10 @@ export class UdpFrontEnd {
 
   #scrape(msg: Buffer, rinfo: UdpSource): void {
     const { metrics, handler } = this.#deps;
+    if (this.#deps.access) {
+      this.#send(encodeErrorResponse(readU32BE(msg, 12), PRIVATE_UDP_SCRAPE), rinfo);
+      return;
+    }
     const count = Math.min(Math.floor((msg.length - 16) / 20), UDP_MAX_SCRAPE_HASHES);
     if (count < 1) {
       metrics.errors.malformed_packet++;

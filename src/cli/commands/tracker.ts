@@ -24,6 +24,7 @@ import { advertiseTracker } from "../tracker-advertising.ts";
 import { resolveTracker } from "../tracker-discovery.ts";
 import { ago, errorText, formatTable, hostPort, trackerRequest } from "./tracker-client.ts";
 import { findCommand } from "./tracker-find.ts";
+import { usersCommand } from "./tracker-users.ts";
 
 function optionLines(): string {
   return CONFIG_FIELDS.map((f) => {
@@ -40,6 +41,7 @@ const HELP = `Usage: shoal tracker [options]
        shoal tracker swarms [--url <tracker url>] [--json]
        shoal tracker peers [<info hash or a prefix>] [--url <tracker url>] [--json]
        shoal tracker find [--json] [--timeout <seconds>]
+       shoal tracker users add|list|disable|enable|rotate-passkey [<name>] --data-dir <dir>
 
 Runs a BitTorrent tracker: HTTP (BEP 3, 7, 23, 48) and UDP (BEP 15) announces
 and scrapes on one port number, a torrent index (POST/GET /torrents), and
@@ -61,6 +63,9 @@ ${optionLines()}
 'peers' lists peers (of one swarm, or all). --url takes the announce URL or
 the tracker's base URL; without it, or with --url auto[:NAME], the tracker is
 found on the local network. 'find' lists the trackers advertised there.
+'users' manages the members of a private tracker (--private): 'add NAME'
+(--can-publish) prints the new member's passkey on its own line; members
+announce to /announce/<passkey>; 'list' shows each one's reported traffic.
 
 Examples:
   shoal tracker --port 6969 --data-dir ~/.shoal/tracker
@@ -69,6 +74,8 @@ Examples:
   shoal tracker swarms --url http://127.0.0.1:6969/announce
   shoal tracker peers 1f3a…e9 --url http://127.0.0.1:6969
   shoal tracker find
+  shoal tracker --private --data-dir ~/.shoal/tracker
+  shoal tracker users add alice --data-dir ~/.shoal/tracker
 `;
 
 export const trackerCommand: Command = {
@@ -78,6 +85,7 @@ export const trackerCommand: Command = {
     if (args[0] === "swarms") return swarms(args.slice(1), io);
     if (args[0] === "peers") return peers(args.slice(1), io);
     if (args[0] === "find") return findCommand(args.slice(1), io);
+    if (args[0] === "users") return usersCommand(args.slice(1), io);
     return serve(args, io);
   },
 };

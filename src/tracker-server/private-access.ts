@@ -1,0 +1,81 @@
+/**
+ * The gate of a private tracker (`--private`): every announce and scrape
+ * names a member by the passkey in its URL (`/announce/<passkey>`,
+ * `/scrape/<passkey>`, or `?passkey=`; over UDP, BEP 41's URL data), and
+ * nobody without a valid, enabled one sees a swarm. What a member's
+ * announces report is accounted per torrent (member-traffic.ts).
+ */
+
+import { MemberTraffic } from "./member-traffic.ts";
+import type { Member, MemberStore } from "./members.ts";
+
+export const UNKNOWN_PASSKEY = "unknown passkey: this tracker is for members only";
+export const DISABLED_MEMBER = "this account is disabled";
+
+export type Admission = { member: Member } | { refused: string };
+
+/** `/announce/<passkey>` → the passkey (and `/announce` → ""), for `base` "/announce". */
+export function passkeyFromPath(path: string, base: string): string | undefined {
+  if (path === base) return "";
+  if (!path.startsWith(`${base}/`)) return undefined;
+  return path.slice(base.length + 1);
+}
+
+/** `passkey=` of a query string (raw, as sent), or "". */
+export function passkeyFromQuery(query: string): string {
+  for (const part of query.split("&")) {
+    if (part.startsWith("passkey=")) return part.slice(8);
+  }
+  return "";
+}
+
+export class PrivateAccess {
+  readonly members: MemberStore;
+  readonly #traffic = new MemberTraffic();
+  /** Reports capped as inflated (metrics). */
+  inflated = 0;
+  refused = 0;
+
+  constructor(members: MemberStore) {
+    this.members = members;
+  }
+
+  admit(passkey: string, now = Date.now()): Admission {
+    const member = this.members.byPasskey(passkey, now);
+    if (!member) {
+      this.refused++;
+      return { refused: UNKNOWN_PASSKEY };
+    }
+    if (member.disabled) {
+      this.refused++;
+      return { refused: DISABLED_MEMBER };
+    }
+    return { member };
+  }
+
+  /** Accounts one announce of a member's peer (info hash and peer id as latin1 text). */
+  account(
+    member: Member,
+    infoHash: string,
+    peerId: string,
+    uploaded: number,
+    downloaded: number,
+    stopped: boolean,
+    now = Date.now(),
+  ): void {
+    const step = this.#traffic.step(
+      `${member.id}:${infoHash}:${peerId}`,
+      uploaded,
+      downloaded,
+      now,
+      stopped,
+    );
+    if (step.inflated) this.inflated++;
+    this.members.account(
+      member.id,
+      Buffer.from(infoHash, "latin1"),
+      step.uploaded,
+      step.downloaded,
+    );
+  }
+}
