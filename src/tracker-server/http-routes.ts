@@ -23,6 +23,7 @@ import {
   scrapeReplyText,
   writeCompactAnnounceReply,
 } from "../tracker-proto/index.ts";
+import { infoHashFromHex } from "../util/index.ts";
 import { type AnnounceOutcome, STORE_UNAVAILABLE_REASON } from "./announce-handler.ts";
 import type { TrackerContext } from "./context.ts";
 import { StoreUnavailableError } from "./errors.ts";
@@ -33,7 +34,7 @@ import type { HttpClientInfo, HttpResponse, HttpRoutes } from "./http-server.ts"
 import type { Member } from "./members.ts";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
 import { createOperatorRoutes } from "./operator-routes.ts";
-import { passkeyFromPath, passkeyFromQuery } from "./private-access.ts";
+import { memberTorrent, passkeyFromPath, passkeyFromQuery } from "./private-access.ts";
 import type { StoredPeer } from "./swarm-store.ts";
 import { magnetOf, type PublishResult } from "./torrent-index.ts";
 import { ViewCache } from "./view-cache.ts";
@@ -365,6 +366,36 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
     });
   }
 
+  /**
+   * A private tracker's pages: the index for members only (`?passkey=`), each
+   * `.torrent` the member's own copy; every other view (swarms, peers,
+   * counters) for the operator's token only. Null: go on to the view.
+   */
+  function privateView(req: HttpRequest): HttpResponse | null {
+    const path = req.path;
+    if (path !== "/torrents" && path !== "/torrents/" && !path.startsWith("/torrents/")) {
+      if (ctx.config.publishToken !== undefined && authorized(req)) return null;
+      return json(403, {
+        error:
+          "this tracker is private: its views need 'Authorization: Bearer <token>' (--publish-token)",
+      });
+    }
+    const admission = ctx.access!.admit(passkeyFromQuery(req.query));
+    if ("refused" in admission) return json(401, { error: `${admission.refused} (add ?passkey=)` });
+    if (!path.endsWith(".torrent")) return null;
+    const hash = infoHashFromHex(path.slice("/torrents/".length, -".torrent".length));
+    const meta = hash ? ctx.index.metainfo(hash.toString("latin1")) : undefined;
+    if (!meta) return notFound("torrent");
+    const scheme = ctx.config.tlsCert ? "https" : "http";
+    const url = `${scheme}://${req.host}/announce/${admission.member.passkey}`;
+    return {
+      status: 200,
+      contentType: "application/x-bittorrent",
+      body: memberTorrent(meta.infoBytes, url),
+      headers: `Content-Disposition: attachment; filename="${meta.name.replace(/[^\w.-]+/g, "_")}.torrent"\r\n`,
+    };
+  }
+
   const handle = (
     req: HttpRequest,
     client: HttpClientInfo,
@@ -388,6 +419,10 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
       if (!isGet) return methodNotAllowed("GET, HEAD, POST");
     }
     if (!isGet) return methodNotAllowed("GET, HEAD");
+    if (ctx.access) {
+      const gated = privateView(req);
+      if (gated !== null) return gated;
+    }
     const view = operator.handle(req);
     if (view !== null) return view;
     ctx.metrics.errors.not_found++;

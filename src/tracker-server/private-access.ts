@@ -79,3 +79,21 @@ export class PrivateAccess {
     );
   }
 }
+
+/**
+ * A member's own copy of a published torrent: its announce URL carries the
+ * member's passkey, and the info dictionary is the published one byte for
+ * byte (so the info hash does not change). Other top-level keys (comments,
+ * other trackers) are left out: a member announces here only.
+ */
+export function memberTorrent(infoBytes: Uint8Array, announce: string): Buffer {
+  const url = Buffer.from(announce, "utf8");
+  // Bencode keys in order: "announce" before "info".
+  return Buffer.concat([
+    Buffer.from(`d8:announce${url.length}:`, "latin1"),
+    url,
+    Buffer.from("4:info", "latin1"),
+    infoBytes,
+    Buffer.from("e", "latin1"),
+  ]);
+}

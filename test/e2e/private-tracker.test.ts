@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { decode } from "../../src/bencode/index.ts";
+import { parseMetainfo } from "../../src/metainfo/index.ts";
 import type { Client } from "../../src/session/index.ts";
 import {
   type AnnounceQueryInput,
@@ -29,7 +30,7 @@ import {
   removeFixture,
   startClient,
 } from "./swarm-helpers.ts";
-import { hash20, peerId, startTracker, UdpClient } from "./tracker-helpers.ts";
+import { hash20, makeTorrent, peerId, startTracker, UdpClient } from "./tracker-helpers.ts";
 
 function users(dataDir: string, ...args: string[]) {
   const r = spawnSync(NODE, [SHOAL_CLI, "tracker", "users", ...args, "--data-dir", dataDir], {
@@ -49,7 +50,13 @@ describe("a private tracker (--private): members, passkeys, accounting", () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "shoal-private-"));
-    const started = await startTracker({ private: true, dataDir, interval: 2, minInterval: 1 });
+    const started = await startTracker({
+      private: true,
+      dataDir,
+      interval: 2,
+      minInterval: 1,
+      publishToken: "operator-token",
+    });
     tracker = started.tracker;
     base = started.base;
   });
@@ -141,6 +148,34 @@ describe("a private tracker (--private): members, passkeys, accounting", () => {
       assert.match(scrape.subarray(8).toString(), /scrape over HTTP/);
     } finally {
       udp.close();
+    }
+  });
+
+  it("the index is for members, each .torrent their own; the other views are the operator's", async () => {
+    const passkey = users(dataDir, "add", "gina").trim();
+    const { bytes, infoHash } = makeTorrent("members.bin", 50_000, { private: 1 } as never);
+    const auth = { Authorization: "Bearer operator-token" };
+    const published = await fetch(`${base}/torrents`, {
+      method: "POST",
+      body: bytes,
+      headers: auth,
+    });
+    assert.equal(published.status, 201);
+    assert.equal((await fetch(`${base}/torrents`)).status, 401);
+    assert.equal((await fetch(`${base}/torrents?passkey=${"1".repeat(32)}`)).status, 401);
+    const list = await fetch(`${base}/torrents?passkey=${passkey}`);
+    assert.equal(list.status, 200);
+    assert.match(await list.text(), /members\.bin/);
+    const file = await fetch(
+      `${base}/torrents/${infoHash.toString("hex")}.torrent?passkey=${passkey}`,
+    );
+    assert.equal(file.status, 200);
+    const meta = parseMetainfo(Buffer.from(await file.arrayBuffer()));
+    assert.ok(meta.infoHash.equals(infoHash), "the info hash does not change");
+    assert.equal(meta.announce, `${base}/announce/${passkey}`);
+    for (const view of ["/", "/swarms", "/stats", "/metrics"]) {
+      assert.equal((await fetch(`${base}${view}`)).status, 403, view);
+      assert.equal((await fetch(`${base}${view}`, { headers: auth })).status, 200, view);
     }
   });
 
