@@ -4,10 +4,12 @@
 import htm from "htm";
 import { h, render } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { formatBytes, formatEta, formatProgress, formatRate, formatRatio } from "./format.js";
+import { API, call } from "./api.js";
+import { formatRate } from "./format.js";
+import { LimitsForm } from "./limits.js";
+import { TorrentTable } from "./torrent-table.js";
 
 const html = htm.bind(h);
-const API = "/api/v1";
 const FIELDS = [
   "id",
   "infoHash",
@@ -24,28 +26,10 @@ const FIELDS = [
   "peers",
   "seeds",
   "queued",
+  "addedAt",
 ].join(",");
 /** Events after which the list is fetched at once (stats ticks refresh it too). */
 const LIST_EVENTS = ["added", "metadata", "state", "completed", "error", "removed", "finished"];
-
-/** One API call: its JSON, or an Error with the API's message. */
-async function call(method, path, body, type) {
-  const init = { method, headers: {} };
-  if (body !== undefined) {
-    init.headers["content-type"] = type ?? "application/json";
-    init.body = type === undefined ? JSON.stringify(body) : body;
-  }
-  const res = await fetch(API + path, init);
-  const text = await res.text();
-  let json;
-  try {
-    json = text === "" ? undefined : JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  if (!res.ok) throw new Error(json?.error?.message ?? `${res.status} ${res.statusText}`);
-  return json;
-}
 
 /**
  * The session's torrents and stats, kept current from /api/v1/events: a
@@ -96,7 +80,7 @@ function useSession() {
   return { torrents, stats, connected, refresh };
 }
 
-function Header({ stats, connected }) {
+function Header({ stats, connected, say }) {
   return html`<header>
     <h1>shoal</h1>
     <dl class="rates" aria-label="Global rates">
@@ -105,6 +89,7 @@ function Header({ stats, connected }) {
       <div><dt>Torrents</dt><dd>${stats?.torrents ?? "–"}</dd></div>
       <div><dt>Peers</dt><dd>${stats?.peers ?? "–"}</dd></div>
     </dl>
+    <${LimitsForm} limits=${stats?.limits} say=${say} />
     <span role="status" class="connection">${connected ? "" : "Connecting to the daemon…"}</span>
   </header>`;
 }
@@ -162,57 +147,6 @@ function AddBar({ onAdded, say }) {
   </section>`;
 }
 
-function stateText(t) {
-  if (t.queued) return "queued";
-  if (t.state === "error" && t.error) return `error: ${t.error}`;
-  return t.state;
-}
-
-function TorrentRow({ t, act }) {
-  const paused = t.state === "paused";
-  const progress = formatProgress(t.progress);
-  return html`<tr data-info-hash=${t.infoHash} data-state=${t.state} data-name=${t.name}>
-    <td class="name">${t.name}</td>
-    <td>${t.hasMetadata ? formatBytes(t.size) : "–"}</td>
-    <td>
-      <progress max="1" value=${t.progress} aria-label=${`${t.name}: ${progress}`}></progress>
-      ${" "}<span class="progress-text">${progress}</span>
-    </td>
-    <td class="state">${stateText(t)}</td>
-    <td>${formatRate(t.downloadRate)}</td>
-    <td>${formatRate(t.uploadRate)}</td>
-    <td>${t.state === "downloading" ? formatEta(t.eta) : "–"}</td>
-    <td>${formatRatio(t.ratio)}</td>
-    <td>${t.seeds}/${t.peers}</td>
-    <td class="actions">
-      ${
-        paused
-          ? html`<button type="button" aria-label=${`Resume ${t.name}`} onClick=${() => act(t, "resume")}>Resume</button>`
-          : html`<button type="button" aria-label=${`Pause ${t.name}`} onClick=${() => act(t, "pause")}>Pause</button>`
-      }
-      <button type="button" aria-label=${`Remove ${t.name}`} onClick=${() => act(t, "remove")}>Remove</button>
-      <button type="button" class="danger" aria-label=${`Remove ${t.name} and its data`} onClick=${() => act(t, "remove-data")}>
-        Remove with data
-      </button>
-    </td>
-  </tr>`;
-}
-
-function TorrentTable({ torrents, act }) {
-  if (torrents.length === 0) {
-    return html`<p class="empty">No torrents yet: add a .torrent file or a magnet link.</p>`;
-  }
-  return html`<div class="table-wrap"><table aria-label="Torrents">
-    <thead><tr>
-      <th scope="col">Name</th><th scope="col">Size</th><th scope="col">Progress</th>
-      <th scope="col">State</th><th scope="col">Down</th><th scope="col">Up</th>
-      <th scope="col">ETA</th><th scope="col">Ratio</th><th scope="col">Seeds/Peers</th>
-      <th scope="col"><span class="visually-hidden">Actions</span></th>
-    </tr></thead>
-    <tbody>${torrents.map((t) => html`<${TorrentRow} key=${t.infoHash} t=${t} act=${act} />`)}</tbody>
-  </table></div>`;
-}
-
 function App() {
   const { torrents, stats, connected, refresh } = useSession();
   const [status, setStatus] = useState({ text: "", error: false });
@@ -238,7 +172,7 @@ function App() {
   };
 
   return html`
-    <${Header} stats=${stats} connected=${connected} />
+    <${Header} stats=${stats} connected=${connected} say=${say} />
     <main>
       <${AddBar} onAdded=${refresh} say=${say} />
       <p class=${status.error ? "status error" : "status"} role="status" aria-live="polite">${status.text}</p>

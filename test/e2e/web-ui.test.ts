@@ -66,6 +66,19 @@ async function waitForRow(page: Page, name: string, state: string, text?: string
   return row;
 }
 
+/** Waits (up to 5 s) until the list shows exactly these torrents, in this order. */
+async function expectRows(page: Page, names: string[]) {
+  let shown: (string | null)[] = [];
+  for (let i = 0; i < 50; i++) {
+    shown = await page
+      .locator("tbody tr")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));
+    if (JSON.stringify(shown) === JSON.stringify(names)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(shown, names);
+}
+
 async function assertSameFiles(made: Made, downloadDir: string) {
   for (const [f, bytes] of made.files) {
     const got = await readFile(join(downloadDir, made.name, f));
@@ -104,7 +117,7 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-test("web UI: add by file chooser and by magnet link, both reach 100%; pause, resume, remove with data", {
+test("web UI: add by file chooser and by magnet link, both reach 100%; sort, search, filter; limits; pause, resume, remove with data", {
   skip,
 }, async () => {
   const announce = `${tracker.base}/announce`;
@@ -157,6 +170,41 @@ test("web UI: add by file chooser and by magnet link, both reach 100%; pause, re
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: join(SCREENSHOTS, "torrents-phone.png"), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
+
+  // Sort by a column's header, search names, filter by state.
+  await page.getByRole("button", { name: "Name", exact: true }).click();
+  await expectRows(page, ["alpha", "beta"]);
+  assert.equal(
+    await page.locator("th", { hasText: "Name" }).getAttribute("aria-sort"),
+    "ascending",
+  );
+  await page.getByRole("button", { name: /^Name/ }).click();
+  await expectRows(page, ["beta", "alpha"]);
+  await page.getByLabel("Search").fill("alp");
+  await expectRows(page, ["alpha"]);
+  await page.getByLabel("Search").fill("");
+  await page.getByLabel("State").selectOption("downloading");
+  await expectRows(page, []);
+  await page.getByLabel("State").selectOption("seeding");
+  await expectRows(page, ["beta", "alpha"]);
+  await page.getByLabel("State").selectOption("all");
+
+  // The global limits in two clicks (and the Save between them).
+  await page.getByRole("button", { name: "Limits" }).click();
+  await page.getByLabel("Download limit (KiB/s)").fill("512");
+  await page.getByLabel("Upload limit (KiB/s)").fill("256");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByTestId("limits").filter({ hasText: "512.0 KiB/s" }).waitFor();
+  const limits = await call(leecher.base, "GET", "/api/v1/session/settings");
+  assert.deepEqual(limits.body.limits, { download: 512 * 1024, upload: 256 * 1024 });
+  await page.getByRole("button", { name: "Limits" }).click();
+  await page.getByLabel("Download limit (KiB/s)").fill("lots");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.locator(".status.error", { hasText: "whole KiB/s" }).waitFor();
+  await page.getByLabel("Download limit (KiB/s)").fill("");
+  await page.getByLabel("Upload limit (KiB/s)").fill("0");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByTestId("limits").filter({ hasText: "↓ none ↑ none" }).waitFor();
 
   // Pause and resume with the keyboard: focus the button, press Enter.
   await page.getByRole("button", { name: "Pause beta" }).focus();

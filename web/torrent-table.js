@@ -1,0 +1,134 @@
+// The torrent list: one row per torrent, sorted by a column (its header is a
+// button; aria-sort says which), filtered by state and by a search of names.
+import htm from "htm";
+import { h } from "preact";
+import { useState } from "preact/hooks";
+import { formatBytes, formatEta, formatProgress, formatRate, formatRatio } from "./format.js";
+
+const html = htm.bind(h);
+
+/** The state filter's choices: what the API's `state` can be, and "queued". */
+const STATES = [
+  "all",
+  "downloading",
+  "seeding",
+  "paused",
+  "queued",
+  "metadata",
+  "checking",
+  "error",
+];
+
+/** Sortable columns: label, how to read the value, first direction. */
+const COLUMNS = [
+  { key: "name", label: "Name", value: (t) => t.name.toLowerCase(), dir: 1 },
+  { key: "size", label: "Size", value: (t) => t.size, dir: -1 },
+  { key: "progress", label: "Progress", value: (t) => t.progress, dir: -1 },
+  { key: "state", label: "State", value: (t) => stateText(t), dir: 1 },
+  { key: "downloadRate", label: "Down", value: (t) => t.downloadRate, dir: -1 },
+  { key: "uploadRate", label: "Up", value: (t) => t.uploadRate, dir: -1 },
+  { key: "eta", label: "ETA", value: (t) => t.eta ?? Number.POSITIVE_INFINITY, dir: 1 },
+  { key: "ratio", label: "Ratio", value: (t) => t.ratio, dir: -1 },
+  { key: "peers", label: "Seeds/Peers", value: (t) => t.peers, dir: -1 },
+  { key: "addedAt", label: "Added", value: (t) => t.addedAt, dir: -1 },
+];
+
+function stateText(t) {
+  if (t.queued) return "queued";
+  if (t.state === "error" && t.error) return `error: ${t.error}`;
+  return t.state;
+}
+
+function matchesState(t, filter) {
+  if (filter === "all") return true;
+  if (filter === "queued") return t.queued === true;
+  return t.state === filter && !t.queued;
+}
+
+function formatAdded(ms) {
+  if (!ms) return "–";
+  const d = new Date(ms);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function TorrentRow({ t, act }) {
+  const paused = t.state === "paused";
+  const progress = formatProgress(t.progress);
+  return html`<tr data-info-hash=${t.infoHash} data-state=${t.state} data-name=${t.name}>
+    <td class="name">${t.name}</td>
+    <td>${t.hasMetadata ? formatBytes(t.size) : "–"}</td>
+    <td>
+      <progress max="1" value=${t.progress} aria-label=${`${t.name}: ${progress}`}></progress>
+      ${" "}<span class="progress-text">${progress}</span>
+    </td>
+    <td class="state">${stateText(t)}</td>
+    <td>${formatRate(t.downloadRate)}</td>
+    <td>${formatRate(t.uploadRate)}</td>
+    <td>${t.state === "downloading" ? formatEta(t.eta) : "–"}</td>
+    <td>${formatRatio(t.ratio)}</td>
+    <td>${t.seeds}/${t.peers}</td>
+    <td>${formatAdded(t.addedAt)}</td>
+    <td class="actions">
+      ${
+        paused
+          ? html`<button type="button" aria-label=${`Resume ${t.name}`} onClick=${() => act(t, "resume")}>Resume</button>`
+          : html`<button type="button" aria-label=${`Pause ${t.name}`} onClick=${() => act(t, "pause")}>Pause</button>`
+      }
+      <button type="button" aria-label=${`Remove ${t.name}`} onClick=${() => act(t, "remove")}>Remove</button>
+      <button type="button" class="danger" aria-label=${`Remove ${t.name} and its data`} onClick=${() => act(t, "remove-data")}>
+        Remove with data
+      </button>
+    </td>
+  </tr>`;
+}
+
+function HeaderCell({ col, sort, setSort }) {
+  const active = sort.key === col.key;
+  const ariaSort = active ? (sort.dir > 0 ? "ascending" : "descending") : "none";
+  const next = () =>
+    setSort(active ? { key: col.key, dir: -sort.dir } : { key: col.key, dir: col.dir });
+  return html`<th scope="col" aria-sort=${ariaSort}>
+    <button type="button" class="sort" onClick=${next}>
+      ${col.label}${active ? (sort.dir > 0 ? " ▲" : " ▼") : ""}
+    </button>
+  </th>`;
+}
+
+export function TorrentTable({ torrents, act }) {
+  const [sort, setSort] = useState({ key: "addedAt", dir: 1 });
+  const [filter, setFilter] = useState("all");
+  const [search, setSearch] = useState("");
+
+  if (torrents.length === 0) {
+    return html`<p class="empty">No torrents yet: add a .torrent file or a magnet link.</p>`;
+  }
+  const col = COLUMNS.find((c) => c.key === sort.key) ?? COLUMNS[0];
+  const needle = search.trim().toLowerCase();
+  const shown = torrents
+    .filter(
+      (t) => matchesState(t, filter) && (needle === "" || t.name.toLowerCase().includes(needle)),
+    )
+    .sort((a, b) => {
+      const x = col.value(a);
+      const y = col.value(b);
+      return (x < y ? -1 : x > y ? 1 : 0) * sort.dir || a.id - b.id;
+    });
+
+  return html`<div class="list-tools">
+      <label>Search <input type="search" value=${search} onInput=${(e) => setSearch(e.currentTarget.value)} /></label>
+      <label>State
+        <select value=${filter} onChange=${(e) => setFilter(e.currentTarget.value)}>
+          ${STATES.map((s) => html`<option value=${s}>${s}</option>`)}
+        </select>
+      </label>
+      <span class="count" role="status">${shown.length} of ${torrents.length}</span>
+    </div>
+    <div class="table-wrap"><table aria-label="Torrents">
+      <thead><tr>
+        ${COLUMNS.map((c) => html`<${HeaderCell} key=${c.key} col=${c} sort=${sort} setSort=${setSort} />`)}
+        <th scope="col"><span class="visually-hidden">Actions</span></th>
+      </tr></thead>
+      <tbody>${shown.map((t) => html`<${TorrentRow} key=${t.infoHash} t=${t} act=${act} />`)}</tbody>
+    </table></div>`;
+}
