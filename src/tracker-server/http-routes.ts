@@ -263,6 +263,19 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
    * even compared, so the answer tells it nothing about its guess.
    */
   function publishRefusal(req: HttpRequest, client: HttpClientInfo): HttpResponse | null {
+    if (ctx.access) {
+      // A private tracker: a member with the right publishes by passkey; else the token.
+      const passkey = passkeyFromQuery(req.query);
+      if (passkey) {
+        const admission = ctx.access.admit(passkey);
+        if ("refused" in admission) return json(401, { error: admission.refused });
+        if (admission.member.canPublish) return null;
+        return json(403, { error: `${admission.member.name} may not publish to this tracker` });
+      }
+      if (ctx.config.publishToken === undefined) {
+        return json(403, { error: "publishing here needs a member's passkey (?passkey=)" });
+      }
+    }
     if (ctx.config.publishToken === undefined) return null;
     const who = GuessThrottle.keyOf(client.family, client.ip);
     const now = ctx.now();

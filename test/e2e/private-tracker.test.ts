@@ -173,6 +173,19 @@ describe("a private tracker (--private): members, passkeys, accounting", () => {
     const meta = parseMetainfo(Buffer.from(await file.arrayBuffer()));
     assert.ok(meta.infoHash.equals(infoHash), "the info hash does not change");
     assert.equal(meta.announce, `${base}/announce/${passkey}`);
+    // Publishing: a member with the right, by passkey; one without is refused.
+    const hank = users(dataDir, "add", "hank", "--can-publish").trim();
+    const other = makeTorrent("by-hank.bin", 30_000, { private: 1 } as never);
+    const byGina = await fetch(`${base}/torrents?passkey=${passkey}`, {
+      method: "POST",
+      body: other.bytes,
+    });
+    assert.equal(byGina.status, 403);
+    const byHank = await fetch(`${base}/torrents?passkey=${hank}`, {
+      method: "POST",
+      body: other.bytes,
+    });
+    assert.equal(byHank.status, 201);
     for (const view of ["/", "/swarms", "/stats", "/metrics"]) {
       assert.equal((await fetch(`${base}${view}`)).status, 403, view);
       assert.equal((await fetch(`${base}${view}`, { headers: auth })).status, 200, view);
