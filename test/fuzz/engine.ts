@@ -48,6 +48,8 @@ export interface FuzzReport {
 
 const DEFAULT_MAX_LENGTH = 64 * 1024;
 const MAX_POOL = 512;
+/** Distinct outcomes remembered at most, so the fuzzer's own memory stays bounded. */
+const MAX_OUTCOMES = 4096;
 /** Findings kept per run; a bug found once is usually found thousands of times. */
 const MAX_FINDINGS = 20;
 
@@ -188,7 +190,7 @@ export async function fuzz(driver: Driver, opts: FuzzOptions = {}): Promise<Fuzz
     const r = await runOne(driver, input, hangMs);
     n++;
     if (r.finding) record(r.finding);
-    if (!outcomes.has(r.outcome)) {
+    if (!outcomes.has(r.outcome) && outcomes.size < MAX_OUTCOMES) {
       outcomes.add(r.outcome);
       if (pool.length < MAX_POOL) pool.push(Buffer.from(input));
       else pool[seeds.length + mutator.below(MAX_POOL - seeds.length)] = Buffer.from(input);

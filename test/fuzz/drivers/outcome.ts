@@ -19,9 +19,18 @@ export function outcome(f: () => unknown): string {
     // The code and the message's first words: refusals of one code for
     // different reasons count as different outcomes, which keeps more
     // varied inputs in the fuzzer's pool.
-    if (isShoalError(err)) return `${REFUSED}${err.code} ${err.message.split(" ", 3).join(" ")}`;
+    // Only words made of letters: a message that quotes the input would make
+    // every input an outcome of its own (and keep its text alive).
+    if (isShoalError(err)) return `${REFUSED}${err.code} ${firstWords(err.message)}`;
     throw err;
   }
+}
+
+function firstWords(message: string): string {
+  return message
+    .split(" ", 3)
+    .map((w) => (/^[A-Za-z]{1,20}$/.test(w) ? w : "_"))
+    .join(" ");
 }
 
 /**
