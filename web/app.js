@@ -5,6 +5,7 @@ import htm from "htm";
 import { h, render } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { API, call } from "./api.js";
+import { Details } from "./details.js";
 import { formatRate } from "./format.js";
 import { LimitsForm } from "./limits.js";
 import { TorrentTable } from "./torrent-table.js";
@@ -38,6 +39,7 @@ const LIST_EVENTS = ["added", "metadata", "state", "completed", "error", "remove
  */
 function useSession() {
   const [torrents, setTorrents] = useState([]);
+  const [tick, setTick] = useState(0);
   const [stats, setStats] = useState(undefined);
   const [connected, setConnected] = useState(false);
   const fetching = useRef(false);
@@ -53,6 +55,7 @@ function useSession() {
       do {
         again.current = false;
         setTorrents(await call("GET", `/torrents?fields=${FIELDS}`));
+        setTick((n) => n + 1);
       } while (again.current);
     } catch {
       // The daemon went away: the event stream says so and reconnects.
@@ -77,7 +80,7 @@ function useSession() {
     return () => events.close();
   }, [refresh]);
 
-  return { torrents, stats, connected, refresh };
+  return { torrents, tick, stats, connected, refresh };
 }
 
 function Header({ stats, connected, say }) {
@@ -96,6 +99,7 @@ function Header({ stats, connected, say }) {
 
 function AddBar({ onAdded, say }) {
   const [magnet, setMagnet] = useState("");
+  const [paused, setPaused] = useState(false);
 
   const addFiles = async (e) => {
     const input = e.currentTarget;
@@ -103,7 +107,12 @@ function AddBar({ onAdded, say }) {
     input.value = "";
     for (const file of files) {
       try {
-        const t = await call("POST", "/torrents", file, "application/x-bittorrent");
+        const t = await call(
+          "POST",
+          `/torrents${paused ? "?paused=true" : ""}`,
+          file,
+          "application/x-bittorrent",
+        );
         say(`Added ${t.name}`);
       } catch (err) {
         say(`${file.name}: ${err.message}`, true);
@@ -117,7 +126,7 @@ function AddBar({ onAdded, say }) {
     const link = magnet.trim();
     if (link === "") return;
     try {
-      const t = await call("POST", "/torrents", { magnet: link });
+      const t = await call("POST", "/torrents", { magnet: link, paused });
       setMagnet("");
       say(`Added ${t.name}`);
     } catch (err) {
@@ -144,11 +153,17 @@ function AddBar({ onAdded, say }) {
       />
       <button type="submit">Add magnet</button>
     </form>
+    <label>
+      <input type="checkbox" checked=${paused} onChange=${(e) => setPaused(e.currentTarget.checked)} />
+      Add paused (choose the files first)
+    </label>
   </section>`;
 }
 
 function App() {
-  const { torrents, stats, connected, refresh } = useSession();
+  const { torrents, tick, stats, connected, refresh } = useSession();
+  const [open, setOpen] = useState(undefined);
+  const opened = torrents.find((t) => t.infoHash === open);
   const [status, setStatus] = useState({ text: "", error: false });
   const say = useCallback((text, error = false) => setStatus({ text, error }), []);
 
@@ -176,7 +191,8 @@ function App() {
     <main>
       <${AddBar} onAdded=${refresh} say=${say} />
       <p class=${status.error ? "status error" : "status"} role="status" aria-live="polite">${status.text}</p>
-      <${TorrentTable} torrents=${torrents} act=${act} />
+      <${TorrentTable} torrents=${torrents} act=${act} open=${open} setOpen=${setOpen} />
+      ${opened && html`<${Details} t=${opened} tick=${tick} say=${say} onClose=${() => setOpen(undefined)} />`}
     </main>
   `;
 }

@@ -52,7 +52,7 @@ function formatAdded(ms) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-function TorrentRow({ t, act }) {
+function TorrentRow({ t, act, open, setOpen }) {
   const paused = t.state === "paused";
   const progress = formatProgress(t.progress);
   return html`<tr data-info-hash=${t.infoHash} data-state=${t.state} data-name=${t.name}>
@@ -75,6 +75,8 @@ function TorrentRow({ t, act }) {
           ? html`<button type="button" aria-label=${`Resume ${t.name}`} onClick=${() => act(t, "resume")}>Resume</button>`
           : html`<button type="button" aria-label=${`Pause ${t.name}`} onClick=${() => act(t, "pause")}>Pause</button>`
       }
+      <button type="button" aria-label=${`Details of ${t.name}`} aria-expanded=${open ? "true" : "false"}
+        onClick=${() => setOpen(open ? undefined : t.infoHash)}>Details</button>
       <button type="button" aria-label=${`Remove ${t.name}`} onClick=${() => act(t, "remove")}>Remove</button>
       <button type="button" class="danger" aria-label=${`Remove ${t.name} and its data`} onClick=${() => act(t, "remove-data")}>
         Remove with data
@@ -95,7 +97,7 @@ function HeaderCell({ col, sort, setSort }) {
   </th>`;
 }
 
-export function TorrentTable({ torrents, act }) {
+export function TorrentTable({ torrents, act, open, setOpen }) {
   const [sort, setSort] = useState({ key: "addedAt", dir: 1 });
   const [filter, setFilter] = useState("all");
   const [search, setSearch] = useState("");
@@ -129,6 +131,6 @@ export function TorrentTable({ torrents, act }) {
         ${COLUMNS.map((c) => html`<${HeaderCell} key=${c.key} col=${c} sort=${sort} setSort=${setSort} />`)}
         <th scope="col"><span class="visually-hidden">Actions</span></th>
       </tr></thead>
-      <tbody>${shown.map((t) => html`<${TorrentRow} key=${t.infoHash} t=${t} act=${act} />`)}</tbody>
+      <tbody>${shown.map((t) => html`<${TorrentRow} key=${t.infoHash} t=${t} act=${act} open=${open === t.infoHash} setOpen=${setOpen} />`)}</tbody>
     </table></div>`;
 }

@@ -28,6 +28,7 @@ const ASSETS: Record<string, Asset> = {
   "/": { file: () => join(WEB_DIR, "index.html"), type: "text/html; charset=utf-8" },
   "/ui/app.js": { file: () => join(WEB_DIR, "app.js"), type: JS },
   "/ui/api.js": { file: () => join(WEB_DIR, "api.js"), type: JS },
+  "/ui/details.js": { file: () => join(WEB_DIR, "details.js"), type: JS },
   "/ui/format.js": { file: () => join(WEB_DIR, "format.js"), type: JS },
   "/ui/limits.js": { file: () => join(WEB_DIR, "limits.js"), type: JS },
   "/ui/torrent-table.js": { file: () => join(WEB_DIR, "torrent-table.js"), type: JS },

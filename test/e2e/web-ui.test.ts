@@ -244,6 +244,81 @@ test("web UI: add by file chooser and by magnet link, both reach 100%; sort, sea
   await page.close();
 });
 
+test("web UI: add paused, deselect a file in the details and it is not downloaded; the piece map fills as pieces arrive", {
+  skip,
+}, async () => {
+  const delta = await makeTorrent(seeder.downloadDir, "delta", 600_000, `${tracker.base}/announce`);
+  const added = await call(seeder.base, "POST", "/api/v1/torrents", {
+    body: delta.torrent,
+    headers: { "content-type": "application/x-bittorrent" },
+  });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  // Slow enough (about 3 s for the wanted half) that the page sees pieces arrive.
+  const limited = await call(seeder.base, "PUT", `/api/v1/torrents/${delta.infoHash}/limits`, {
+    json: { upload: 100 * 1024 },
+  });
+  assert.equal(limited.status, 200, JSON.stringify(limited.body));
+  const file = join(work, "delta.torrent");
+  await writeFile(file, delta.torrent);
+
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  await page.goto(`${leecher.base}/`);
+  await page.getByLabel("Add paused (choose the files first)").check();
+  const [chooser] = await Promise.all([
+    page.waitForEvent("filechooser"),
+    page.getByText("Add .torrent files").click(),
+  ]);
+  await chooser.setFiles(file);
+  await waitForRow(page, "delta", "paused");
+  await page.getByRole("button", { name: "Details of delta" }).click();
+  const details = page.getByRole("region", { name: "Details of delta" });
+  await details.getByLabel(/^Download .*b\.bin$/).uncheck();
+  await details.locator('tr[data-file$="b.bin"]', { hasText: "skipped" }).waitFor();
+  const files = await call(leecher.base, "GET", `/api/v1/torrents/${delta.infoHash}/files`);
+  assert.deepEqual(
+    files.body.map((f: { path: string; wanted: boolean }) => [f.path.split("/").pop(), f.wanted]),
+    [
+      ["a.bin", true],
+      ["b.bin", false],
+    ],
+  );
+  const map = details.locator(".piece-map");
+  assert.equal(await map.getAttribute("data-have"), "0");
+
+  await page.getByRole("button", { name: "Resume delta" }).click();
+  const seen = new Set<number>();
+  const deadline = Date.now() + TRANSFER_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    seen.add(Number(await map.getAttribute("data-have")));
+    if ((await page.locator('tr[data-name="delta"]').getAttribute("data-state")) === "seeding")
+      break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await waitForRow(page, "delta", "seeding");
+  await page.waitForTimeout(1500); // the next refresh shows the last pieces
+  const final = Number(await map.getAttribute("data-have"));
+  const pieceCount = Math.ceil(600_000 / 16384);
+  assert.ok(
+    final > 0 && final < pieceCount,
+    `only the wanted file's pieces: ${final} of ${pieceCount}`,
+  );
+  const between = [...seen].filter((n) => n > 0 && n < final);
+  assert.ok(between.length > 0, `the map changed while downloading: saw ${[...seen].join(", ")}`);
+  assert.equal(await map.locator("span.have").count(), final);
+
+  const a = await readFile(join(leecher.downloadDir, "delta", "a.bin"));
+  assert.ok(a.equals(delta.files.get("a.bin")!), "the wanted file is whole");
+  assert.equal(
+    existsSync(join(leecher.downloadDir, "delta", "b.bin")),
+    false,
+    "the skipped file is not created",
+  );
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
 test("web UI: the page is HTML for a browser, JSON stays at / for scripts, with a strict CSP", {
   skip,
 }, async () => {
