@@ -114,7 +114,7 @@ test("the routing table is saved on close and loaded on the next start", async (
     undefined,
     dir,
   );
-  for (let i = 0; i < 50 && client.dhtStats()!.nodes === 0; i++)
+  for (let i = 0; i < 250 && client.dhtStats()!.nodes === 0; i++)
     await new Promise((r) => setTimeout(r, 20));
   const id = client.dhtStats()!.id;
   await client.close();
@@ -123,7 +123,7 @@ test("the routing table is saved on close and loaded on the next start", async (
   assert.equal(saved.nodes.length, 1);
   // No bootstrap node this time: the saved table is enough.
   const again = await startClient([], undefined, dir);
-  for (let i = 0; i < 50 && again.client.dhtStats()!.nodes === 0; i++)
+  for (let i = 0; i < 250 && again.client.dhtStats()!.nodes === 0; i++)
     await new Promise((r) => setTimeout(r, 20));
   assert.equal(again.client.dhtStats()!.id, id);
   assert.equal(again.client.dhtStats()!.nodes, 1);
@@ -150,7 +150,7 @@ test("BEP 32: a dual-stack session runs an IPv6 node beside the IPv4 one", async
     torrentDefaults: { trackers: false },
   });
   closers.push(() => client.close());
-  for (let i = 0; i < 50 && client.dhtStats()!.nodes === 0; i++) {
+  for (let i = 0; i < 250 && client.dhtStats()!.nodes === 0; i++) {
     await new Promise((r) => setTimeout(r, 20));
   }
   assert.equal(client.dhtStats()!.nodes, 1, "the IPv6 router, through the IPv6 node");
