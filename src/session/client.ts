@@ -809,7 +809,10 @@ export class Client extends EventEmitter<ClientEvents> {
 
   #scheduleShare(): void {
     this.#shareTimer = this.#clock.setTimeout(() => {
-      this.#share();
+      // Without a global limit each torrent's bucket is just its own limit,
+      // set whenever a limit changes: nothing to re-share every second.
+      const { upload, download } = this.#shares.limits;
+      if (upload > 0 || download > 0) this.#share();
       this.managed.tick();
       if (!this.#closed) this.#scheduleShare();
     }, SHARE_PERIOD_MS);
