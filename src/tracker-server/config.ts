@@ -45,6 +45,8 @@ export interface TrackerConfig {
   sharedSecret: string | undefined;
   /** Members only (members.ts): announces and scrapes need a member's passkey. */
   private: boolean;
+  /** A block list file (eMule DAT or PeerGuardian P2P, gzipped or not): its addresses' announces are refused. */
+  ipFilter: string | undefined;
   /** HTTPS: the certificate chain and private key (PEM files); both or neither. */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -91,6 +93,7 @@ export const DEFAULT_CONFIG: TrackerConfig = {
   storePrefix: "shoal:",
   sharedSecret: undefined,
   private: false,
+  ipFilter: undefined,
   tlsCert: undefined,
   tlsKey: undefined,
 };
@@ -294,6 +297,12 @@ export const CONFIG_FIELDS: ConfigField[] = [
     flag: "private",
     type: "boolean",
     help: "members only: announces need a passkey (shoal tracker users; needs --data-dir)",
+  },
+  {
+    key: "ipFilter",
+    flag: "ip-filter",
+    type: "string",
+    help: "refuse announces from the addresses of this block list (.dat or .p2p, gzipped or not)",
   },
   {
     key: "tlsCert",

@@ -1,3 +1,4 @@
+import type { IpFilter } from "../net/index.ts";
 import type { Logger } from "../util/index.ts";
 import type { AnnounceHandler } from "./announce-handler.ts";
 import type { TrackerConfig } from "./config.ts";
@@ -28,4 +29,6 @@ export interface TrackerContext {
   storeStats?: StoreStats | undefined;
   /** A private tracker's gate (--private): members and their passkeys. */
   access?: PrivateAccess | undefined;
+  /** --ip-filter: announces from these addresses are refused. */
+  ipFilter?: IpFilter | undefined;
 }

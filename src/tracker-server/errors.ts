@@ -22,3 +22,6 @@ export class StoreUnavailableError extends ShoalError {
     super("store_unavailable", message, options);
   }
 }
+
+/** The failure reason of an announce from an address on the --ip-filter list. */
+export const BLOCKED_ADDRESS = "your address is on this tracker's block list";

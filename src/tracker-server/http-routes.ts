@@ -26,7 +26,7 @@ import {
 import { infoHashFromHex } from "../util/index.ts";
 import { type AnnounceOutcome, STORE_UNAVAILABLE_REASON } from "./announce-handler.ts";
 import type { TrackerContext } from "./context.ts";
-import { StoreUnavailableError } from "./errors.ts";
+import { BLOCKED_ADDRESS, StoreUnavailableError } from "./errors.ts";
 import { GuessThrottle } from "./guess-throttle.ts";
 import type { HttpRequest } from "./http-request.ts";
 import { BENCODE_TYPE, bencoded, json, methodNotAllowed, notFound } from "./http-responses.ts";
@@ -100,6 +100,10 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
     client: HttpClientInfo,
     pathKey = "",
   ): HttpResponse | Promise<HttpResponse> {
+    if (ctx.ipFilter?.blocked(client.address)) {
+      ctx.metrics.errors.blocked++;
+      return bencoded(failureReplyText(BLOCKED_ADDRESS));
+    }
     const member = ctx.access ? memberOf(req, pathKey) : undefined;
     if (member && !("id" in member)) return member;
     const error = readAnnounceQuery(req.head, req.queryStart, req.queryEnd, fields);

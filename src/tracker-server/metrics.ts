@@ -21,7 +21,8 @@ export type ErrorKind =
   | "throttled"
   | "http_busy"
   | "bad_upload"
-  | "store_unavailable";
+  | "store_unavailable"
+  | "blocked";
 
 const EVENTS: AnnounceEvent[] = ["none", "started", "completed", "stopped", "paused"];
 
@@ -50,6 +51,7 @@ export class TrackerMetrics {
     http_busy: 0,
     bad_upload: 0,
     store_unavailable: 0,
+    blocked: 0,
   };
   expired = 0;
   readonly startedAt = Date.now();

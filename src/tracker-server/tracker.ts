@@ -8,7 +8,7 @@
  * the database (what SIGINT/SIGTERM do in `shoal tracker`).
  */
 import { readFileSync } from "node:fs";
-import type { TlsIdentity } from "../net/index.ts";
+import { IpFilter, type TlsIdentity } from "../net/index.ts";
 import type { Clock, Logger, RandomSource } from "../util/index.ts";
 import { formatEndpoint, realClock, silentLogger } from "../util/index.ts";
 import { AnnounceHandler } from "./announce-handler.ts";
@@ -64,6 +64,8 @@ export class Tracker {
   readonly #db: TrackerDatabase | undefined;
   /** A private tracker's members and passkeys (--private). */
   readonly access: PrivateAccess | undefined;
+  /** --ip-filter's block list: announces from its addresses are refused. */
+  readonly ipFilter: IpFilter | undefined;
   readonly #clock: Clock;
   readonly #wallClock: () => number;
   readonly #logger: Logger;
@@ -93,6 +95,7 @@ export class Tracker {
         { cause: err },
       );
     }
+    this.ipFilter = config.ipFilter === undefined ? undefined : loadIpFilter(config.ipFilter);
     if (config.private) {
       if (!this.#db) {
         throw new TrackerError(
@@ -164,6 +167,7 @@ export class Tracker {
       sharedIndex: this.#shared?.index,
       storeStats: this.shared?.stats,
       access: this.access,
+      ipFilter: this.ipFilter,
     };
     this.#routes = createHttpHandler(ctx);
     this.#http = new HttpFrontEnd(
@@ -196,6 +200,7 @@ export class Tracker {
       maxPacket: config.maxUdpPacket,
       transport: opts.udpTransport ?? "auto",
       access: this.access,
+      ipFilter: this.ipFilter,
     });
   }
 
@@ -434,5 +439,18 @@ function tlsIdentity(config: TrackerConfig): TlsIdentity | undefined {
       `cannot read the TLS certificate or key: ${(err as Error).message}`,
       { cause: err },
     );
+  }
+}
+
+/** --ip-filter's list, read at start (a list it cannot read is a start-up error, one line). */
+function loadIpFilter(path: string): IpFilter {
+  try {
+    const { filter, ranges } = IpFilter.parse(readFileSync(path));
+    if (ranges === 0) throw new Error("it holds no address range");
+    return filter;
+  } catch (err) {
+    throw new TrackerError("invalid_config", `--ip-filter ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }

@@ -6,7 +6,13 @@
  * a spoofed source cannot make the tracker send anything but a 16-byte
  * connect reply (BEP 15's design limit).
  */
-import { createUdpLink, type UdpLink, type UdpLinkKind, type UdpSource } from "../net/index.ts";
+import {
+  createUdpLink,
+  type IpFilter,
+  type UdpLink,
+  type UdpLinkKind,
+  type UdpSource,
+} from "../net/index.ts";
 import {
   encodeErrorResponse,
   FAILURE_REASONS,
@@ -27,6 +33,7 @@ import {
   STORE_UNAVAILABLE_REASON,
 } from "./announce-handler.ts";
 import type { ConnectionIds } from "./connection-id.ts";
+import { BLOCKED_ADDRESS } from "./errors.ts";
 import type { TrackerMetrics } from "./metrics.ts";
 import { type PrivateAccess, passkeyFromPath, passkeyFromQuery } from "./private-access.ts";
 
@@ -43,6 +50,8 @@ export interface UdpFrontEndDeps {
   transport?: UdpLinkKind;
   /** A private tracker's gate (--private): the passkey comes in BEP 41's URL data. */
   access?: PrivateAccess | undefined;
+  /** --ip-filter: announces from these addresses are refused. */
+  ipFilter?: IpFilter | undefined;
 }
 
 /** Over UDP a scrape has no room for BEP 41's options, so no passkey: a private tracker scrapes over HTTP. */
@@ -191,6 +200,11 @@ export class UdpFrontEnd {
     f.numwant = numwant < 0 ? -1 : numwant;
     f.port = (msg[96]! << 8) | msg[97]!;
     f.compact = true;
+    if (this.#deps.ipFilter?.blocked(rinfo.address)) {
+      metrics.errors.blocked++;
+      this.#send(encodeErrorResponse(tid, BLOCKED_ADDRESS), rinfo);
+      return;
+    }
     // BEP 41 options (from byte 98): URLData, a private tracker's passkey.
     const access = this.#deps.access;
     let member: ReturnType<PrivateAccess["admit"]> | undefined;
