@@ -167,21 +167,33 @@ function App() {
   const [status, setStatus] = useState({ text: "", error: false });
   const say = useCallback((text, error = false) => setStatus({ text, error }), []);
 
-  const act = async (t, what) => {
-    try {
-      if (what === "pause" || what === "resume") {
-        await call("POST", `/torrents/${t.infoHash}/${what}`);
-      } else {
-        const deleteData = what === "remove-data";
-        const question = deleteData
-          ? `Remove ${t.name} and delete its downloaded files?`
-          : `Remove ${t.name}? Its files stay on disk.`;
-        if (!window.confirm(question)) return;
-        await call("DELETE", `/torrents/${t.infoHash}?deleteData=${deleteData}`);
-        say(`Removed ${t.name}${deleteData ? " and its data" : ""}`);
+  /** One action on one or several torrents (the selection): removing asks once for all. */
+  const act = async (list, what) => {
+    const many = Array.isArray(list) ? list : [list];
+    if (many.length === 0) return;
+    const names = many.length === 1 ? many[0].name : `${many.length} torrents`;
+    const deleteData = what === "remove-data";
+    if (what === "remove" || deleteData) {
+      const question = deleteData
+        ? `Remove ${names} and delete the downloaded files?`
+        : `Remove ${names}? The files stay on disk.`;
+      if (!window.confirm(question)) return;
+    }
+    let failed = false;
+    for (const t of many) {
+      try {
+        if (what === "remove" || deleteData) {
+          await call("DELETE", `/torrents/${t.infoHash}?deleteData=${deleteData}`);
+        } else {
+          await call("POST", `/torrents/${t.infoHash}/${what}`);
+        }
+      } catch (err) {
+        failed = true;
+        say(`${t.name}: ${err.message}`, true);
       }
-    } catch (err) {
-      say(`${t.name}: ${err.message}`, true);
+    }
+    if (!failed && (what === "remove" || deleteData)) {
+      say(`Removed ${names}${deleteData ? " and the data" : ""}`);
     }
     refresh();
   };

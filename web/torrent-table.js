@@ -3,6 +3,16 @@
 import htm from "htm";
 import { h } from "preact";
 import { useState } from "preact/hooks";
+
+/** What the toolbar does to the selected torrents. */
+const BULK = [
+  ["pause", "Pause selected"],
+  ["resume", "Resume selected"],
+  ["recheck", "Recheck selected"],
+  ["remove", "Remove selected"],
+  ["remove-data", "Remove selected with data"],
+];
+
 import { formatBytes, formatEta, formatProgress, formatRate, formatRatio } from "./format.js";
 
 const html = htm.bind(h);
@@ -52,10 +62,11 @@ function formatAdded(ms) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-function TorrentRow({ t, act, open, setOpen }) {
+function TorrentRow({ t, act, open, setOpen, selected, toggle }) {
   const paused = t.state === "paused";
   const progress = formatProgress(t.progress);
   return html`<tr data-info-hash=${t.infoHash} data-state=${t.state} data-name=${t.name}>
+    <td><input type="checkbox" checked=${selected} aria-label=${`Select ${t.name}`} onChange=${() => toggle(t.infoHash)} /></td>
     <td class="name">${t.name}</td>
     <td>${t.hasMetadata ? formatBytes(t.size) : "–"}</td>
     <td>
@@ -101,6 +112,7 @@ export function TorrentTable({ torrents, act, open, setOpen }) {
   const [sort, setSort] = useState({ key: "addedAt", dir: 1 });
   const [filter, setFilter] = useState("all");
   const [search, setSearch] = useState("");
+  const [selection, setSelection] = useState(() => new Set());
 
   if (torrents.length === 0) {
     return html`<p class="empty">No torrents yet: add a .torrent file or a magnet link.</p>`;
@@ -117,6 +129,23 @@ export function TorrentTable({ torrents, act, open, setOpen }) {
       return (x < y ? -1 : x > y ? 1 : 0) * sort.dir || a.id - b.id;
     });
 
+  // Only torrents still listed and shown stay selected (one removed or filtered out is not acted on).
+  const selected = shown.filter((t) => selection.has(t.infoHash));
+  const toggle = (hash) =>
+    setSelection((prev) => {
+      const next = new Set(prev);
+      if (next.has(hash)) next.delete(hash);
+      else next.add(hash);
+      return next;
+    });
+  const allShown = shown.length > 0 && selected.length === shown.length;
+  const selectAll = () =>
+    setSelection(allShown ? new Set() : new Set(shown.map((t) => t.infoHash)));
+  const bulk = async (what) => {
+    await act(selected, what);
+    if (what === "remove" || what === "remove-data") setSelection(new Set());
+  };
+
   return html`<div class="list-tools">
       <label>Search <input type="search" value=${search} onInput=${(e) => setSearch(e.currentTarget.value)} /></label>
       <label>State
@@ -124,13 +153,25 @@ export function TorrentTable({ torrents, act, open, setOpen }) {
           ${STATES.map((s) => html`<option value=${s}>${s}</option>`)}
         </select>
       </label>
-      <span class="count" role="status">${shown.length} of ${torrents.length}</span>
+      <span class="count" role="status">${shown.length} of ${torrents.length}${selected.length > 0 ? `, ${selected.length} selected` : ""}</span>
+    </div>
+    <div class="list-tools" role="toolbar" aria-label="Selected torrents">
+      ${BULK.map(
+        ([what, label]) =>
+          html`<button type="button" disabled=${selected.length === 0} class=${what === "remove-data" ? "danger" : ""} onClick=${() => bulk(what)}>${label}</button>`,
+      )}
     </div>
     <div class="table-wrap"><table aria-label="Torrents">
       <thead><tr>
+        <th scope="col"><input type="checkbox" checked=${allShown} aria-label="Select all shown" onChange=${selectAll} /></th>
         ${COLUMNS.map((c) => html`<${HeaderCell} key=${c.key} col=${c} sort=${sort} setSort=${setSort} />`)}
         <th scope="col"><span class="visually-hidden">Actions</span></th>
       </tr></thead>
-      <tbody>${shown.map((t) => html`<${TorrentRow} key=${t.infoHash} t=${t} act=${act} open=${open === t.infoHash} setOpen=${setOpen} />`)}</tbody>
+      <tbody>${shown.map(
+        (
+          t,
+        ) => html`<${TorrentRow} key=${t.infoHash} t=${t} act=${act} open=${open === t.infoHash} setOpen=${setOpen}
+        selected=${selection.has(t.infoHash)} toggle=${toggle} />`,
+      )}</tbody>
     </table></div>`;
 }

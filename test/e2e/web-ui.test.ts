@@ -215,14 +215,28 @@ test("web UI: add by file chooser and by magnet link, both reach 100%; sort, sea
   await page.getByRole("button", { name: "Resume beta" }).click();
   await waitForRow(page, "beta", "seeding");
 
+  // Several at once: select both, pause them, resume them.
+  assert.equal(await page.getByRole("button", { name: "Pause selected" }).isDisabled(), true);
+  await page.getByLabel("Select all shown").check();
+  await page.getByText("2 selected").waitFor();
+  await page.getByRole("button", { name: "Pause selected" }).click();
+  await waitForRow(page, "alpha", "paused");
+  await waitForRow(page, "beta", "paused");
+  await page.getByRole("button", { name: "Resume selected" }).click();
+  await waitForRow(page, "alpha", "seeding");
+  await waitForRow(page, "beta", "seeding");
+  await page.getByLabel("Select beta").uncheck();
+  await page.getByText("1 selected").waitFor();
+  await page.getByLabel("Select alpha").uncheck();
+
   // Remove with data: the browser asks first; the files go with it.
   page.once("dialog", (d) => {
-    assert.match(d.message(), /delete its downloaded files/);
+    assert.match(d.message(), /delete the downloaded files/);
     d.accept();
   });
   await page.getByRole("button", { name: "Remove alpha and its data" }).click();
   await page.locator('tr[data-name="alpha"]').waitFor({ state: "detached" });
-  await page.getByText("Removed alpha and its data").waitFor();
+  await page.getByText("Removed alpha and the data").waitFor();
   const list = await call(leecher.base, "GET", "/api/v1/torrents?fields=name");
   assert.deepEqual(
     list.body.map((t: { name: string }) => t.name),
@@ -369,7 +383,7 @@ test("web UI: behind credentials (the browser's basic auth), in the dark theme; 
     await page.getByRole("button", { name: "Add magnet" }).click();
     await page.locator('tr[data-name="gamma"]').waitFor();
     page.once("dialog", (d) => {
-      assert.match(d.message(), /Its files stay on disk/);
+      assert.match(d.message(), /The files stay on disk/);
       d.accept();
     });
     await page.getByRole("button", { name: "Remove gamma", exact: true }).click();
