@@ -97,27 +97,31 @@ function Header({ stats, connected, say }) {
   </header>`;
 }
 
-function AddBar({ onAdded, say }) {
+/** Uploads .torrent files one by one (POST /torrents as application/x-bittorrent). */
+async function addTorrentFiles(files, paused, say) {
+  for (const file of files) {
+    try {
+      const t = await call(
+        "POST",
+        `/torrents${paused ? "?paused=true" : ""}`,
+        file,
+        "application/x-bittorrent",
+      );
+      say(`Added ${t.name}`);
+    } catch (err) {
+      say(`${file.name}: ${err.message}`, true);
+    }
+  }
+}
+
+function AddBar({ onAdded, say, paused, setPaused }) {
   const [magnet, setMagnet] = useState("");
-  const [paused, setPaused] = useState(false);
 
   const addFiles = async (e) => {
     const input = e.currentTarget;
     const files = [...input.files];
     input.value = "";
-    for (const file of files) {
-      try {
-        const t = await call(
-          "POST",
-          `/torrents${paused ? "?paused=true" : ""}`,
-          file,
-          "application/x-bittorrent",
-        );
-        say(`Added ${t.name}`);
-      } catch (err) {
-        say(`${file.name}: ${err.message}`, true);
-      }
-    }
+    await addTorrentFiles(files, paused, say);
     onAdded();
   };
 
@@ -163,6 +167,8 @@ function AddBar({ onAdded, say }) {
 function App() {
   const { torrents, tick, stats, connected, refresh } = useSession();
   const [open, setOpen] = useState(undefined);
+  const [paused, setPaused] = useState(false);
+  const [dragging, setDragging] = useState(false);
   const opened = torrents.find((t) => t.infoHash === open);
   const [status, setStatus] = useState({ text: "", error: false });
   const say = useCallback((text, error = false) => setStatus({ text, error }), []);
@@ -198,10 +204,28 @@ function App() {
     refresh();
   };
 
+  // .torrent files dropped anywhere on the list are added (others are ignored, said once).
+  const dragOver = (e) => {
+    if (![...(e.dataTransfer?.types ?? [])].includes("Files")) return;
+    e.preventDefault();
+    setDragging(true);
+  };
+  const drop = async (e) => {
+    e.preventDefault();
+    setDragging(false);
+    const all = [...(e.dataTransfer?.files ?? [])];
+    const files = all.filter(
+      (f) => /\.torrent$/i.test(f.name) || f.type === "application/x-bittorrent",
+    );
+    await addTorrentFiles(files, paused, say);
+    if (files.length < all.length) say("Only .torrent files can be dropped here", true);
+    refresh();
+  };
+
   return html`
     <${Header} stats=${stats} connected=${connected} say=${say} />
-    <main>
-      <${AddBar} onAdded=${refresh} say=${say} />
+    <main class=${dragging ? "dragging" : ""} onDragOver=${dragOver} onDragLeave=${() => setDragging(false)} onDrop=${drop}>
+      <${AddBar} onAdded=${refresh} say=${say} paused=${paused} setPaused=${setPaused} />
       <p class=${status.error ? "status error" : "status"} role="status" aria-live="polite">${status.text}</p>
       <${TorrentTable} torrents=${torrents} act=${act} open=${open} setOpen=${setOpen} />
       ${opened && html`<${Details} t=${opened} tick=${tick} say=${say} onClose=${() => setOpen(undefined)} />`}

@@ -333,6 +333,41 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   await page.close();
 });
 
+test("web UI: a .torrent dropped on the list is added and downloads; another file is refused in one line", {
+  skip,
+}, async () => {
+  const epsilon = await makeTorrent(
+    seeder.downloadDir,
+    "epsilon",
+    100_000,
+    `${tracker.base}/announce`,
+  );
+  const added = await call(seeder.base, "POST", "/api/v1/torrents", {
+    body: epsilon.torrent,
+    headers: { "content-type": "application/x-bittorrent" },
+  });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  const page = await browser.newPage();
+  await page.goto(`${leecher.base}/`);
+  await page.getByRole("heading", { name: "shoal" }).waitFor();
+  // Built in the page (a DataTransfer exists only there), as a drag from the desktop carries it.
+  const dropped = await page.evaluateHandle(`(() => {
+    const bytes = Uint8Array.from(atob(${JSON.stringify(epsilon.torrent.toString("base64"))}), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], "epsilon.torrent"));
+    data.items.add(new File(["hello"], "notes.txt", { type: "text/plain" }));
+    return data;
+  })()`);
+  await page.dispatchEvent("main", "dragover", { dataTransfer: dropped });
+  await page.dispatchEvent("main", "drop", { dataTransfer: dropped });
+  await page.locator(".status.error", { hasText: "Only .torrent files" }).waitFor();
+  await waitForRow(page, "epsilon", "seeding", "100%");
+  await assertSameFiles(epsilon, leecher.downloadDir);
+  const list = await call(leecher.base, "GET", "/api/v1/torrents?fields=name");
+  assert.ok(!list.body.some((t: { name: string }) => t.name.includes("notes")));
+  await page.close();
+});
+
 test("web UI: the page is HTML for a browser, JSON stays at / for scripts, with a strict CSP", {
   skip,
 }, async () => {
