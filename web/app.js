@@ -1,5 +1,5 @@
 // shoal's web UI (issue 17): the torrent list, live from the daemon's events,
-// adding by .torrent file or magnet link, pause/resume/remove. It uses only
+// adding by .torrent file, magnet link or URL, pause/resume/remove. It uses only
 // the public HTTP API (/api/v1) and loads nothing from any other host.
 import htm from "htm";
 import { h, render } from "preact";
@@ -130,11 +130,13 @@ function AddBar({ onAdded, say, paused, setPaused }) {
     const link = magnet.trim();
     if (link === "") return;
     try {
-      const t = await call("POST", "/torrents", { magnet: link, paused });
+      // An http(s) address names a .torrent the daemon fetches; anything else is a magnet link.
+      const source = /^https?:\/\//i.test(link) ? { url: link } : { magnet: link };
+      const t = await call("POST", "/torrents", { ...source, paused });
       setMagnet("");
       say(`Added ${t.name}`);
     } catch (err) {
-      say(`Magnet link: ${err.message}`, true);
+      say(`${link.slice(0, 60)}: ${err.message}`, true);
     }
     onAdded();
   };
@@ -145,7 +147,7 @@ function AddBar({ onAdded, say, paused, setPaused }) {
       <input type="file" accept=".torrent,application/x-bittorrent" multiple onChange=${addFiles} />
     </label>
     <form onSubmit=${addMagnet}>
-      <label for="magnet">Magnet link</label>
+      <label for="magnet">Magnet link or .torrent URL</label>
       <input
         id="magnet"
         type="text"
@@ -155,7 +157,7 @@ function AddBar({ onAdded, say, paused, setPaused }) {
         value=${magnet}
         onInput=${(e) => setMagnet(e.currentTarget.value)}
       />
-      <button type="submit">Add magnet</button>
+      <button type="submit">Add link</button>
     </form>
     <label>
       <input type="checkbox" checked=${paused} onChange=${(e) => setPaused(e.currentTarget.checked)} />

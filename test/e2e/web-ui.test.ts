@@ -11,6 +11,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -250,7 +252,7 @@ test("web UI: add by file chooser and by magnet link, both reach 100%; sort, sea
 
   // A bad magnet link is one line in the page, not a crash.
   await page.getByLabel("Magnet link").fill("magnet:?xt=nonsense");
-  await page.getByRole("button", { name: "Add magnet" }).click();
+  await page.getByRole("button", { name: "Add link" }).click();
   await page.locator(".status.error").waitFor();
 
   assert.deepEqual(elsewhere, [], "the page asked nothing of any other host");
@@ -333,7 +335,7 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   await page.close();
 });
 
-test("web UI: a .torrent dropped on the list is added and downloads; another file is refused in one line", {
+test("web UI: a .torrent dropped on the list, or named by a URL, is added and downloads; another file is refused in one line", {
   skip,
 }, async () => {
   const epsilon = await makeTorrent(
@@ -365,6 +367,29 @@ test("web UI: a .torrent dropped on the list is added and downloads; another fil
   await assertSameFiles(epsilon, leecher.downloadDir);
   const list = await call(leecher.base, "GET", "/api/v1/torrents?fields=name");
   assert.ok(!list.body.some((t: { name: string }) => t.name.includes("notes")));
+
+  // By the address of a .torrent on a loopback web server: the daemon fetches it.
+  const zeta = await makeTorrent(seeder.downloadDir, "zeta", 100_000, `${tracker.base}/announce`);
+  await call(seeder.base, "POST", "/api/v1/torrents", {
+    body: zeta.torrent,
+    headers: { "content-type": "application/x-bittorrent" },
+  });
+  const web = createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/x-bittorrent" });
+    res.end(zeta.torrent);
+  });
+  await new Promise<void>((r) => web.listen(0, "127.0.0.1", r));
+  try {
+    const { port } = web.address() as AddressInfo;
+    await page
+      .getByLabel("Magnet link or .torrent URL")
+      .fill(`http://127.0.0.1:${port}/zeta.torrent`);
+    await page.getByRole("button", { name: "Add link" }).click();
+    await waitForRow(page, "zeta", "seeding", "100%");
+    await assertSameFiles(zeta, leecher.downloadDir);
+  } finally {
+    web.close();
+  }
   await page.close();
 });
 
@@ -415,7 +440,7 @@ test("web UI: behind credentials (the browser's basic auth), in the dark theme; 
     // A magnet link no peer serves: it waits for its metadata, listed by its name.
     const hash = "ab".repeat(20);
     await page.getByLabel("Magnet link").fill(`magnet:?xt=urn:btih:${hash}&dn=gamma`);
-    await page.getByRole("button", { name: "Add magnet" }).click();
+    await page.getByRole("button", { name: "Add link" }).click();
     await page.locator('tr[data-name="gamma"]').waitFor();
     page.once("dialog", (d) => {
       assert.match(d.message(), /The files stay on disk/);
