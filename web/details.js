@@ -1,4 +1,4 @@
-// A torrent's details: its files, each with a "download" checkbox (skip or
+// A torrent's details: its peers, its files, each with a "download" checkbox (skip or
 // normal priority, PUT /api/v1/torrents/<hash>/files), and its piece map
 // (GET …/pieces, a BEP 3 bitfield, first piece in the high bit), fetched
 // again on every list refresh so both follow the download as it goes.
@@ -6,7 +6,7 @@ import htm from "htm";
 import { h } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { call } from "./api.js";
-import { formatBytes, formatProgress } from "./format.js";
+import { formatBytes, formatProgress, formatRate } from "./format.js";
 
 const html = htm.bind(h);
 /** Cells drawn at most: a bigger torrent's pieces are grouped, a cell full when all of its group are. */
@@ -68,10 +68,42 @@ function FileList({ t, files, say, reload }) {
   </table>`;
 }
 
+/** A peer connection's state in words (BEP 3's choke and interest, MSE, who dialled). */
+function peerFlags(p) {
+  const flags = [];
+  if (p.seed) flags.push("seed");
+  if (p.amInterested) flags.push(p.peerChoking ? "choked by it" : "downloading from it");
+  if (p.peerInterested) flags.push(p.amChoking ? "choked by us" : "uploading to it");
+  if (p.optimistic) flags.push("optimistic");
+  if (p.encrypted) flags.push("encrypted");
+  flags.push(p.outgoing ? "outgoing" : "incoming");
+  return flags.join(", ");
+}
+
+function PeerList({ t, peers }) {
+  if (peers.length === 0) return html`<p>No peers connected.</p>`;
+  return html`<div class="table-wrap"><table class="peers" aria-label=${`Peers of ${t.name}`}>
+    <thead><tr>
+      <th scope="col">Address</th><th scope="col">Client</th><th scope="col">Source</th>
+      <th scope="col">Has</th><th scope="col">Down</th><th scope="col">Up</th><th scope="col">State</th>
+    </tr></thead>
+    <tbody>
+      ${peers.map(
+        (p) => html`<tr key=${p.id} data-address=${p.address}>
+          <td>${p.address}</td><td>${p.client ?? "–"}</td><td>${p.source}</td>
+          <td>${formatProgress(p.progress)}</td><td>${formatRate(p.downloadRate)}</td>
+          <td>${formatRate(p.uploadRate)}</td><td>${peerFlags(p)}</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table></div>`;
+}
+
 /** `tick` changes on every list refresh: the files and pieces are fetched again then. */
 export function Details({ t, tick, say, onClose }) {
   const [files, setFiles] = useState([]);
   const [pieces, setPieces] = useState(undefined);
+  const [peers, setPeers] = useState([]);
   const [again, setAgain] = useState(0);
 
   useEffect(() => {
@@ -79,11 +111,13 @@ export function Details({ t, tick, say, onClose }) {
     Promise.all([
       call("GET", `/torrents/${t.infoHash}/files`),
       call("GET", `/torrents/${t.infoHash}/pieces`),
+      call("GET", `/torrents/${t.infoHash}/peers`),
     ]).then(
-      ([f, p]) => {
+      ([f, p, c]) => {
         if (!live) return;
         setFiles(f);
         setPieces(p);
+        setPeers(c);
       },
       () => {},
     );
@@ -99,5 +133,7 @@ export function Details({ t, tick, say, onClose }) {
     <${FileList} t=${t} files=${files} say=${say} reload=${() => setAgain((n) => n + 1)} />
     <h3>Pieces</h3>
     <${PieceMap} pieces=${pieces} />
+    <h3>Peers</h3>
+    <${PeerList} t=${t} peers=${peers} />
   </section>`;
 }

@@ -20,11 +20,12 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { hashPassword } from "../../src/api/index.ts";
 import { createTorrent } from "../../src/metainfo/index.ts";
 import { call, startTestDaemon, type TestDaemon } from "../daemon/daemon-helpers.ts";
-import { skipReason } from "../interop/helpers.ts";
+import { assertTools, skipReason } from "../interop/helpers.ts";
 import { startTracker } from "./tracker-helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-const skip = skipReason([{ bin: CHROMIUM, pkg: "chromium" }]);
+const BROWSER = [{ bin: CHROMIUM, pkg: "chromium" }];
+const skip = skipReason(BROWSER);
 /** Where the screenshots go (outside the repository) for a person to look at. */
 const SCREENSHOTS = process.env.SHOAL_SCREENSHOT_DIR ?? join(tmpdir(), "shoal-web-ui-screenshots");
 const TRANSFER_TIMEOUT_MS = 60_000;
@@ -96,6 +97,7 @@ let work: string;
 
 before(async () => {
   if (skip) return;
+  assertTools(BROWSER);
   work = await mkdtemp(join(tmpdir(), "shoal-web-ui-"));
   tracker = await startTracker();
   seeder = await startTestDaemon();
@@ -260,7 +262,7 @@ test("web UI: add by file chooser and by magnet link, both reach 100%; sort, sea
   await page.close();
 });
 
-test("web UI: add paused, deselect a file in the details and it is not downloaded; the piece map fills as pieces arrive", {
+test("web UI: add paused, deselect a file in the details and it is not downloaded; the piece map fills as pieces arrive; the seeder among the peers", {
   skip,
 }, async () => {
   const delta = await makeTorrent(seeder.downloadDir, "delta", 600_000, `${tracker.base}/announce`);
@@ -280,6 +282,7 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   const page = await browser.newPage();
   const pageErrors: string[] = [];
   page.on("pageerror", (e) => pageErrors.push(e.message));
+  await mkdir(SCREENSHOTS, { recursive: true });
   await page.goto(`${leecher.base}/`);
   await page.getByLabel("Add paused (choose the files first)").check();
   const [chooser] = await Promise.all([
@@ -306,8 +309,15 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   await page.getByRole("button", { name: "Resume delta" }).click();
   const seen = new Set<number>();
   const deadline = Date.now() + TRANSFER_TIMEOUT_MS;
+  const seederPort = (await call(seeder.base, "GET", "/api/v1/session/settings")).body.port;
+  const seederRow = details.locator(`table.peers tr[data-address="127.0.0.1:${seederPort}"]`);
+  let seederSeen = "";
   while (Date.now() < deadline) {
     seen.add(Number(await map.getAttribute("data-have")));
+    if (seederSeen === "" && (await seederRow.count()) > 0) {
+      seederSeen = await seederRow.innerText();
+      await page.screenshot({ path: join(SCREENSHOTS, "details-desktop.png"), fullPage: true });
+    }
     if ((await page.locator('tr[data-name="delta"]').getAttribute("data-state")) === "seeding")
       break;
     await new Promise((r) => setTimeout(r, 100));
@@ -324,6 +334,8 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   assert.ok(between.length > 0, `the map changed while downloading: saw ${[...seen].join(", ")}`);
   assert.equal(await map.locator("span.have").count(), final);
 
+  assert.match(seederSeen, /tracker/, "the seeder listed among the peers, found by the tracker");
+  assert.match(seederSeen, /seed/);
   const a = await readFile(join(leecher.downloadDir, "delta", "a.bin"));
   assert.ok(a.equals(delta.files.get("a.bin")!), "the wanted file is whole");
   assert.equal(
