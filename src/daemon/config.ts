@@ -7,6 +7,7 @@
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
+import { ENCRYPTION_POLICIES, type EncryptionPolicy } from "../peer/index.ts";
 import { type LogLevel, parseSize, ShoalError } from "../util/index.ts";
 
 export class ConfigError extends ShoalError {}
@@ -22,6 +23,9 @@ export interface ApiSettings {
   tokens: string[];
   /** Host header values accepted besides the loopback names and the listen address. */
   allowedHosts: string[];
+  /** HTTPS: the certificate chain and its private key (PEM files), both or neither. */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export interface DaemonConfig {
@@ -41,6 +45,10 @@ export interface DaemonConfig {
   dhtBootstrap: string[];
   pex: boolean;
   lsd?: boolean;
+  /** MSE on peer connections (peer/negotiate.ts); default "enabled". */
+  encryption: EncryptionPolicy;
+  /** A block list (eMule DAT or PeerGuardian P2P, gzipped or not) whose addresses are refused. */
+  ipFilter?: string;
   /**
    * Queues and seeding goals (0: none); absent: as the session keeps them
    * (they can change live over the API).
@@ -73,6 +81,11 @@ export interface ConfigFlags {
   /** BEP 5: on or off, and the nodes to join through (they replace the file's). */
   dht?: boolean;
   dhtBootstrap?: string[];
+  lsd?: boolean;
+  encryption?: EncryptionPolicy;
+  ipFilter?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** `$XDG_CONFIG_HOME/shoal/config.toml` (~/.config when unset). */
@@ -100,12 +113,23 @@ const KEYS: Record<string, readonly string[]> = {
     "dht-bootstrap",
     "pex",
     "lsd",
+    "encryption",
+    "ip-filter",
   ],
   limits: ["upload", "download"],
   queue: ["max-active-downloads", "max-active-seeds", "stalled-minutes"],
   seeding: ["ratio-limit", "idle-limit-minutes"],
   watch: ["delete-added"],
-  api: ["address", "port", "username", "password-hash", "tokens", "allowed-hosts"],
+  api: [
+    "address",
+    "port",
+    "username",
+    "password-hash",
+    "tokens",
+    "allowed-hosts",
+    "tls-cert",
+    "tls-key",
+  ],
   log: ["format", "level"],
 };
 
@@ -209,12 +233,22 @@ export function resolveConfig(
     dht: flags.dht ?? v.flag("peer", "dht") ?? false,
     dhtBootstrap: flags.dhtBootstrap ?? v.strings("peer", "dht-bootstrap") ?? [],
     pex: v.flag("peer", "pex") ?? true,
+    encryption: flags.encryption ?? v.oneOf("peer", "encryption", ENCRYPTION_POLICIES) ?? "enabled",
     api,
     log: { format, level },
   };
   const upload = v.rate("limits", "upload");
   const download = v.rate("limits", "download");
-  const lsd = v.flag("peer", "lsd");
+  const lsd = flags.lsd ?? v.flag("peer", "lsd");
+  const ipFilter = flags.ipFilter ? resolve(cwd, flags.ipFilter) : v.path("peer", "ip-filter");
+  if (ipFilter !== undefined) config.ipFilter = ipFilter;
+  const tlsCert = flags.tlsCert ? resolve(cwd, flags.tlsCert) : v.path("api", "tls-cert");
+  const tlsKey = flags.tlsKey ? resolve(cwd, flags.tlsKey) : v.path("api", "tls-key");
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new ConfigError("bad_value", `${where}: HTTPS needs both tls-cert and tls-key`);
+  }
+  if (tlsCert !== undefined) api.tlsCert = tlsCert;
+  if (tlsKey !== undefined) api.tlsKey = tlsKey;
   if (upload !== undefined) config.uploadLimit = upload;
   if (download !== undefined) config.downloadLimit = download;
   if (lsd !== undefined) config.lsd = lsd;
@@ -384,6 +418,8 @@ export function formatConfig(c: DaemonConfig): string {
     `dht-bootstrap = ${list(c.dhtBootstrap)}`,
     `pex = ${c.pex}`,
     c.lsd === undefined ? "# lsd: as the session keeps it (off until set)" : `lsd = ${c.lsd}`,
+    `encryption = ${q(c.encryption)}`,
+    c.ipFilter === undefined ? "# ip-filter: none" : `ip-filter = ${q(c.ipFilter)}`,
     "",
     "[limits]",
     c.uploadLimit === undefined ? "# upload: as the session keeps it" : `upload = ${c.uploadLimit}`,
@@ -409,6 +445,9 @@ export function formatConfig(c: DaemonConfig): string {
     ...(c.api.username ? [`username = ${q(c.api.username)}`, `password-hash = "(set)"`] : []),
     c.api.tokens.length === 0 ? "tokens = []" : `# tokens: ${c.api.tokens.length} set`,
     `allowed-hosts = ${list(c.api.allowedHosts)}`,
+    ...(c.api.tlsCert
+      ? [`tls-cert = ${q(c.api.tlsCert)}`, `tls-key = ${q(c.api.tlsKey ?? "")}`]
+      : ["# tls-cert, tls-key: none (plain HTTP)"]),
     "",
     "[log]",
     `format = ${q(c.log.format)}`,

@@ -5,10 +5,12 @@
  * Transmission RPC) on its own port, 127.0.0.1 unless credentials are set.
  * start() and stop() are the whole life; reload() applies a re-read config.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { isIP } from "node:net";
 import { ControlPlane, ShoalApi } from "../api/index.ts";
+import { IpFilter } from "../net/index.ts";
 import { Client, type ClientOptions } from "../session/index.ts";
 import type { Logger } from "../util/index.ts";
 import { ConfigError, type DaemonConfig } from "./config.ts";
@@ -105,6 +107,8 @@ export class Daemon {
     if (config.uploadLimit !== undefined) o.uploadLimit = config.uploadLimit;
     if (config.downloadLimit !== undefined) o.downloadLimit = config.downloadLimit;
     if (config.lsd !== undefined) o.lsd = config.lsd;
+    o.encryption = config.encryption;
+    if (config.ipFilter !== undefined) o.ipFilter = await loadIpFilter(config.ipFilter);
     if (config.dht) o.dht = { bootstrap: config.dhtBootstrap.map(parseEndpoint) };
     if (config.maxActiveDownloads !== undefined) o.maxActiveDownloads = config.maxActiveDownloads;
     if (config.maxActiveSeeds !== undefined) o.maxActiveSeeds = config.maxActiveSeeds;
@@ -117,11 +121,16 @@ export class Daemon {
       o.watchDeleteAdded = config.watchDeleteAdded;
     }
     if (config.onComplete !== undefined) o.completionCommand = config.onComplete;
+    const tls = await tlsIdentity(config);
     const client = await Client.start(o);
-    const server = createServer({
+    const serverOptions = {
       headersTimeout: HEADERS_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
-    });
+    };
+    // The same routes over TLS when the config names a certificate (the web UI and API alike).
+    const server: Server = tls
+      ? createHttpsServer({ ...serverOptions, ...tls })
+      : createServer(serverOptions);
     server.maxConnections = MAX_API_CONNECTIONS;
     const daemon = new Daemon(config, client, server, log);
     try {
@@ -140,7 +149,7 @@ export class Daemon {
         torrents: restored.length,
         restoreMs: Math.round(performance.now() - began),
         peerPort: client.port,
-        api: `http://${api.host.includes(":") ? `[${api.host}]` : api.host}:${api.port}`,
+        api: `${tls ? "https" : "http"}://${api.host.includes(":") ? `[${api.host}]` : api.host}:${api.port}`,
         dataDir: config.dataDir,
       });
     } catch (err) {
@@ -219,5 +228,32 @@ export class Daemon {
       this.#log.info("stopped");
     })();
     return this.#stopping;
+  }
+}
+
+/** The block list the config names, read once at start; a bad one is a one-line ConfigError. */
+async function loadIpFilter(path: string): Promise<IpFilter> {
+  try {
+    const { filter, ranges } = IpFilter.parse(await readFile(path));
+    if (ranges === 0) throw new Error("it holds no address range");
+    return filter;
+  } catch (err) {
+    throw new ConfigError("bad_value", `ip-filter ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** The API's certificate and key (HTTPS), when the config names them. */
+async function tlsIdentity(
+  config: DaemonConfig,
+): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  const { tlsCert, tlsKey } = config.api;
+  if (tlsCert === undefined || tlsKey === undefined) return undefined;
+  try {
+    return { cert: await readFile(tlsCert), key: await readFile(tlsKey) };
+  } catch (err) {
+    throw new ConfigError(
+      "bad_value",
+      `cannot read the API's TLS certificate or key: ${(err as Error).message}`,
+    );
   }
 }

@@ -5,7 +5,7 @@ import { type ConfigFlags, type DaemonConfig, loadConfig } from "../../daemon/in
 import { endpointOption } from "../dht-options.ts";
 import type { CliIO } from "../io.ts";
 import { UsageError } from "../io.ts";
-import { intOption } from "../options.ts";
+import { encryptionOption, intOption } from "../options.ts";
 
 export const DAEMON_FLAG_OPTIONS = {
   config: { type: "string" },
@@ -17,6 +17,12 @@ export const DAEMON_FLAG_OPTIONS = {
   log: { type: "string" },
   "dht-bootstrap": { type: "string", multiple: true },
   "no-dht": { type: "boolean" },
+  lsd: { type: "boolean" },
+  "no-lsd": { type: "boolean" },
+  encryption: { type: "string" },
+  "ip-filter": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
 export const DAEMON_FLAG_HELP = `      --config <file>         the config file (default $XDG_CONFIG_HOME/shoal/config.toml)
@@ -31,6 +37,12 @@ export const DAEMON_FLAG_HELP = `      --config <file>         the config file (
                               run the DHT (BEP 5), joining through this node (may
                               repeat; none is built in; [peer] dht-bootstrap)
       --no-dht                no DHT, whatever the config file says
+      --lsd, --no-lsd         local peer discovery (BEP 14) on or off ([peer] lsd)
+      --encryption <policy>   MSE: disabled, enabled (default), prefer or required
+                              ([peer] encryption)
+      --ip-filter <file>      refuse the peers of this block list ([peer] ip-filter)
+      --tls-cert <file>, --tls-key <file>
+                              serve the API over HTTPS ([api] tls-cert, tls-key)
 `;
 
 type FlagValues = {
@@ -70,5 +82,13 @@ export async function effectiveConfig(values: FlagValues, io: CliIO): Promise<Da
     flags.dhtBootstrap = bootstrap;
   }
   if (values["no-dht"]) flags.dht = false;
+  if (values.lsd && values["no-lsd"]) throw new UsageError("--lsd and --no-lsd contradict");
+  if (values.lsd) flags.lsd = true;
+  if (values["no-lsd"]) flags.lsd = false;
+  const encryption = encryptionOption(values.encryption);
+  if (encryption) flags.encryption = encryption;
+  if (values["ip-filter"]) flags.ipFilter = values["ip-filter"];
+  if (values["tls-cert"]) flags.tlsCert = values["tls-cert"];
+  if (values["tls-key"]) flags.tlsKey = values["tls-key"];
   return loadConfig(flags, io.env, io.cwd, (p) => readFile(p, "utf8"));
 }
