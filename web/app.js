@@ -28,6 +28,7 @@ const FIELDS = [
   "seeds",
   "queued",
   "addedAt",
+  "labels",
 ].join(",");
 /** Events after which the list is fetched at once (stats ticks refresh it too). */
 const LIST_EVENTS = ["added", "metadata", "state", "completed", "error", "removed", "finished"];

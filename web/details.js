@@ -1,4 +1,4 @@
-// A torrent's details: its peers, its files, each with a "download" checkbox (skip or
+// A torrent's details: its peers, trackers, files, each with a "download" checkbox (skip or
 // normal priority, PUT /api/v1/torrents/<hash>/files), and its piece map
 // (GET …/pieces, a BEP 3 bitfield, first piece in the high bit), fetched
 // again on every list refresh so both follow the download as it goes.
@@ -99,11 +99,33 @@ function PeerList({ t, peers }) {
   </table></div>`;
 }
 
+function TrackerList({ t, trackers }) {
+  if (trackers.length === 0) return html`<p>No trackers.</p>`;
+  return html`<div class="table-wrap"><table class="trackers" aria-label=${`Trackers of ${t.name}`}>
+    <thead><tr>
+      <th scope="col">Tracker</th><th scope="col">Tier</th><th scope="col">Status</th>
+      <th scope="col">Seeders</th><th scope="col">Leechers</th><th scope="col">Peers received</th>
+      <th scope="col">Last announce</th>
+    </tr></thead>
+    <tbody>
+      ${trackers.map(
+        (r) => html`<tr key=${`${r.tier} ${r.url}`} data-url=${r.url} data-state=${r.state}>
+          <td class="name">${r.url}</td><td>${r.tier}</td>
+          <td>${r.state}${r.lastError ? `: ${r.lastError}` : r.lastWarning ? ` (${r.lastWarning})` : ""}</td>
+          <td>${r.seeders ?? "–"}</td><td>${r.leechers ?? "–"}</td><td>${r.peersReceived}</td>
+          <td>${r.lastAnnounceAgo === undefined ? "–" : `${r.lastAnnounceAgo} s ago`}</td>
+        </tr>`,
+      )}
+    </tbody>
+  </table></div>`;
+}
+
 /** `tick` changes on every list refresh: the files and pieces are fetched again then. */
 export function Details({ t, tick, say, onClose }) {
   const [files, setFiles] = useState([]);
   const [pieces, setPieces] = useState(undefined);
   const [peers, setPeers] = useState([]);
+  const [trackers, setTrackers] = useState([]);
   const [again, setAgain] = useState(0);
 
   useEffect(() => {
@@ -112,9 +134,11 @@ export function Details({ t, tick, say, onClose }) {
       call("GET", `/torrents/${t.infoHash}/files`),
       call("GET", `/torrents/${t.infoHash}/pieces`),
       call("GET", `/torrents/${t.infoHash}/peers`),
+      call("GET", `/torrents/${t.infoHash}/trackers`),
     ]).then(
-      ([f, p, c]) => {
+      ([f, p, c, r]) => {
         if (!live) return;
+        setTrackers(r);
         setFiles(f);
         setPieces(p);
         setPeers(c);
@@ -135,5 +159,7 @@ export function Details({ t, tick, say, onClose }) {
     <${PieceMap} pieces=${pieces} />
     <h3>Peers</h3>
     <${PeerList} t=${t} peers=${peers} />
+    <h3>Trackers</h3>
+    <${TrackerList} t=${t} trackers=${trackers} />
   </section>`;
 }

@@ -67,7 +67,7 @@ function TorrentRow({ t, act, open, setOpen, selected, toggle }) {
   const progress = formatProgress(t.progress);
   return html`<tr data-info-hash=${t.infoHash} data-state=${t.state} data-name=${t.name}>
     <td><input type="checkbox" checked=${selected} aria-label=${`Select ${t.name}`} onChange=${() => toggle(t.infoHash)} /></td>
-    <td class="name">${t.name}</td>
+    <td class="name">${t.name}${(t.labels ?? []).map((l) => html` <span class="label">${l}</span>`)}</td>
     <td>${t.hasMetadata ? formatBytes(t.size) : "–"}</td>
     <td>
       <progress max="1" value=${t.progress} aria-label=${`${t.name}: ${progress}`}></progress>
@@ -112,16 +112,21 @@ export function TorrentTable({ torrents, act, open, setOpen }) {
   const [sort, setSort] = useState({ key: "addedAt", dir: 1 });
   const [filter, setFilter] = useState("all");
   const [search, setSearch] = useState("");
+  const [label, setLabel] = useState("");
   const [selection, setSelection] = useState(() => new Set());
 
   if (torrents.length === 0) {
     return html`<p class="empty">No torrents yet: add a .torrent file or a magnet link.</p>`;
   }
+  const labels = [...new Set(torrents.flatMap((t) => t.labels ?? []))].sort();
   const col = COLUMNS.find((c) => c.key === sort.key) ?? COLUMNS[0];
   const needle = search.trim().toLowerCase();
   const shown = torrents
     .filter(
-      (t) => matchesState(t, filter) && (needle === "" || t.name.toLowerCase().includes(needle)),
+      (t) =>
+        matchesState(t, filter) &&
+        (label === "" || (t.labels ?? []).includes(label)) &&
+        (needle === "" || t.name.toLowerCase().includes(needle)),
     )
     .sort((a, b) => {
       const x = col.value(a);
@@ -151,6 +156,12 @@ export function TorrentTable({ torrents, act, open, setOpen }) {
       <label>State
         <select value=${filter} onChange=${(e) => setFilter(e.currentTarget.value)}>
           ${STATES.map((s) => html`<option value=${s}>${s}</option>`)}
+        </select>
+      </label>
+      <label>Label
+        <select value=${label} onChange=${(e) => setLabel(e.currentTarget.value)}>
+          <option value="">any</option>
+          ${labels.map((l) => html`<option value=${l}>${l}</option>`)}
         </select>
       </label>
       <span class="count" role="status">${shown.length} of ${torrents.length}${selected.length > 0 ? `, ${selected.length} selected` : ""}</span>

@@ -121,7 +121,7 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-test("web UI: add by file chooser and by magnet link, both reach 100%; sort, search, filter; limits; pause, resume, remove with data", {
+test("web UI: add by file chooser and by magnet link, both reach 100%; sort, search, filter by state and label; limits; pause, resume, remove with data", {
   skip,
 }, async () => {
   const announce = `${tracker.base}/announce`;
@@ -192,6 +192,15 @@ test("web UI: add by file chooser and by magnet link, both reach 100%; sort, sea
   await page.getByLabel("State").selectOption("seeding");
   await expectRows(page, ["beta", "alpha"]);
   await page.getByLabel("State").selectOption("all");
+  const labelled = await call(leecher.base, "PUT", `/api/v1/torrents/${beta.infoHash}/labels`, {
+    json: { labels: ["music"] },
+  });
+  assert.equal(labelled.status, 200, JSON.stringify(labelled.body));
+  await page.locator('tr[data-name="beta"] .label', { hasText: "music" }).waitFor();
+  await page.getByLabel("Label").selectOption("music");
+  await expectRows(page, ["beta"]);
+  await page.getByLabel("Label").selectOption("");
+  await expectRows(page, ["beta", "alpha"]);
 
   // The global limits in two clicks (and the Save between them).
   await page.getByRole("button", { name: "Limits" }).click();
@@ -334,6 +343,9 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   assert.ok(between.length > 0, `the map changed while downloading: saw ${[...seen].join(", ")}`);
   assert.equal(await map.locator("span.have").count(), final);
 
+  await details
+    .locator(`table.trackers tr[data-url="${tracker.base}/announce"][data-state="working"]`)
+    .waitFor();
   assert.match(seederSeen, /tracker/, "the seeder listed among the peers, found by the tracker");
   assert.match(seederSeen, /seed/);
   const a = await readFile(join(leecher.downloadDir, "delta", "a.bin"));
