@@ -240,6 +240,10 @@ test("web UI: add by file chooser and by magnet link, both reach 100%; sort, sea
   await waitForRow(page, "beta", "seeding");
   await page.getByLabel("Select beta").uncheck();
   await page.getByText("1 selected").waitFor();
+  // Recheck alpha: hashed again from disk, it is whole and seeds again.
+  await page.getByRole("button", { name: "Recheck selected" }).click();
+  await waitForRow(page, "alpha", "seeding", "100%");
+  assert.equal(await page.locator(".status.error").count(), 0, "no error from the recheck");
   await page.getByLabel("Select alpha").uncheck();
 
   // Remove with data: the browser asks first; the files go with it.
