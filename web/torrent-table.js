@@ -4,6 +4,15 @@ import htm from "htm";
 import { h } from "preact";
 import { useState } from "preact/hooks";
 
+/**
+ * Past this many rows only those in view (and a margin) are in the page:
+ * the table scrolls in its own box of fixed-height rows, and two spacer rows
+ * stand for the others, so a long list costs what a screenful costs.
+ */
+const WINDOW_FROM = 200;
+const ROW_HEIGHT = 44;
+const MARGIN_ROWS = 10;
+
 /** What the toolbar does to the selected torrents. */
 const BULK = [
   ["pause", "Pause selected"],
@@ -113,6 +122,7 @@ export function TorrentTable({ torrents, act, open, setOpen }) {
   const [filter, setFilter] = useState("all");
   const [search, setSearch] = useState("");
   const [label, setLabel] = useState("");
+  const [view, setView] = useState({ top: 0, height: 800 });
   const [selection, setSelection] = useState(() => new Set());
 
   if (torrents.length === 0) {
@@ -143,6 +153,13 @@ export function TorrentTable({ torrents, act, open, setOpen }) {
       else next.add(hash);
       return next;
     });
+  const windowed = shown.length > WINDOW_FROM;
+  const first = windowed ? Math.max(0, Math.floor(view.top / ROW_HEIGHT) - MARGIN_ROWS) : 0;
+  const last = windowed
+    ? Math.min(shown.length, Math.ceil((view.top + view.height) / ROW_HEIGHT) + MARGIN_ROWS)
+    : shown.length;
+  const onScroll = (e) =>
+    setView({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight });
   const allShown = shown.length > 0 && selected.length === shown.length;
   const selectAll = () =>
     setSelection(allShown ? new Set() : new Set(shown.map((t) => t.infoHash)));
@@ -172,17 +189,22 @@ export function TorrentTable({ torrents, act, open, setOpen }) {
           html`<button type="button" disabled=${selected.length === 0} class=${what === "remove-data" ? "danger" : ""} onClick=${() => bulk(what)}>${label}</button>`,
       )}
     </div>
-    <div class="table-wrap"><table aria-label="Torrents">
+    <div class=${windowed ? "table-wrap windowed" : "table-wrap"} onScroll=${windowed ? onScroll : undefined}>
+    <table aria-label="Torrents" aria-rowcount=${shown.length + 1}>
       <thead><tr>
         <th scope="col"><input type="checkbox" checked=${allShown} aria-label="Select all shown" onChange=${selectAll} /></th>
         ${COLUMNS.map((c) => html`<${HeaderCell} key=${c.key} col=${c} sort=${sort} setSort=${setSort} />`)}
         <th scope="col"><span class="visually-hidden">Actions</span></th>
       </tr></thead>
-      <tbody>${shown.map(
-        (
-          t,
-        ) => html`<${TorrentRow} key=${t.infoHash} t=${t} act=${act} open=${open === t.infoHash} setOpen=${setOpen}
-        selected=${selection.has(t.infoHash)} toggle=${toggle} />`,
-      )}</tbody>
+      <tbody>
+        ${first > 0 && html`<tr class="spacer" aria-hidden="true" style=${{ height: `${first * ROW_HEIGHT}px` }}></tr>`}
+        ${shown.slice(first, last).map(
+          (
+            t,
+          ) => html`<${TorrentRow} key=${t.infoHash} t=${t} act=${act} open=${open === t.infoHash} setOpen=${setOpen}
+          selected=${selection.has(t.infoHash)} toggle=${toggle} />`,
+        )}
+        ${last < shown.length && html`<tr class="spacer" aria-hidden="true" style=${{ height: `${(shown.length - last) * ROW_HEIGHT}px` }}></tr>`}
+      </tbody>
     </table></div>`;
 }

@@ -421,6 +421,41 @@ test("web UI: a .torrent dropped on the list, or named by a URL, is added and do
   await page.close();
 });
 
+test("web UI: a long list keeps only the rows in view in the page, and scrolls to the last", {
+  skip,
+}, async (t) => {
+  const many = await startTestDaemon();
+  const COUNT = 500;
+  try {
+    for (let i = 0; i < COUNT; i++) {
+      const hash = createHash("sha1").update(`many-${i}`).digest("hex");
+      const name = `many-${String(i).padStart(4, "0")}`;
+      const r = await call(many.base, "POST", "/api/v1/torrents", {
+        json: { infoHash: hash, name, paused: true },
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const started = Date.now();
+    await page.goto(`${many.base}/`);
+    await page.locator('tr[data-name="many-0000"]').waitFor();
+    t.diagnostic(`${COUNT} torrents: first rows shown ${Date.now() - started} ms after navigation`);
+    await page.getByText(`${COUNT} of ${COUNT}`).waitFor();
+    const rows = await page.locator("tbody tr:not(.spacer)").count();
+    assert.ok(rows > 5 && rows < 80, `only the rows in view are in the page: ${rows}`);
+    await page.locator(".table-wrap.windowed").evaluate((box) => {
+      box.scrollTop = box.scrollHeight;
+    });
+    await page.locator(`tr[data-name="many-${String(COUNT - 1).padStart(4, "0")}"]`).waitFor();
+    assert.equal(await page.locator('tr[data-name="many-0000"]').count(), 0);
+    await page.getByLabel("Search").fill("many-0250");
+    await expectRows(page, ["many-0250"]);
+    await page.close();
+  } finally {
+    await many.stop();
+  }
+});
+
 test("web UI: the page is HTML for a browser, JSON stays at / for scripts, with a strict CSP", {
   skip,
 }, async () => {
