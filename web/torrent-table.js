@@ -89,7 +89,7 @@ function TorrentRow({ t, act, open, setOpen, selected, toggle }) {
     <td>${formatRatio(t.ratio)}</td>
     <td>${t.seeds}/${t.peers}</td>
     <td>${formatAdded(t.addedAt)}</td>
-    <td class="actions">
+    <td><div class="actions">
       ${
         paused
           ? html`<button type="button" aria-label=${`Resume ${t.name}`} onClick=${() => act(t, "resume")}>Resume</button>`
@@ -101,7 +101,7 @@ function TorrentRow({ t, act, open, setOpen, selected, toggle }) {
       <button type="button" class="danger" aria-label=${`Remove ${t.name} and its data`} onClick=${() => act(t, "remove-data")}>
         Remove with data
       </button>
-    </td>
+    </div></td>
   </tr>`;
 }
 

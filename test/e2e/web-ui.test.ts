@@ -448,6 +448,8 @@ test("web UI: a long list keeps only the rows in view in the page, and scrolls t
     });
     await page.locator(`tr[data-name="many-${String(COUNT - 1).padStart(4, "0")}"]`).waitFor();
     assert.equal(await page.locator('tr[data-name="many-0000"]').count(), 0);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, "long-list-desktop.png") });
     await page.getByLabel("Search").fill("many-0250");
     await expectRows(page, ["many-0250"]);
     await page.close();
