@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { httpGet } from "../../src/tracker-client/index.ts";
+import { makeTestCertificate } from "../e2e/test-certificate.ts";
 import { Children, freePorts, NODE, SHOAL_CLI, skipReason, TempDirs } from "../interop/helpers.ts";
 
 const dirs = new TempDirs();
@@ -23,32 +24,7 @@ test("the API over HTTPS; --encryption, --lsd and --ip-filter in the effective s
   skip: skipReason([{ bin: "openssl", pkg: "openssl" }]),
 }, async () => {
   const root = await dirs.make("daemon-tls");
-  const cert = join(root, "cert.pem");
-  const key = join(root, "key.pem");
-  const made = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "2",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { encoding: "utf8", timeout: 30_000 },
-  );
-  assert.equal(made.status, 0, made.stderr);
+  const { cert, key } = makeTestCertificate(root);
   const list = join(root, "list.p2p");
   writeFileSync(list, "lab:10.0.0.0-10.255.255.255\n");
   const [peerPort, apiPort] = await freePorts(2);

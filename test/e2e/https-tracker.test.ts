@@ -5,7 +5,6 @@
  * made for 127.0.0.1 by Debian's openssl in a temp folder.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import {
   removeFixture,
   startClient,
 } from "./swarm-helpers.ts";
+import { makeTestCertificate } from "./test-certificate.ts";
 import { startTracker } from "./tracker-helpers.ts";
 
 describe("HTTPS trackers", { skip: skipReason([{ bin: "openssl", pkg: "openssl" }]) }, () => {
@@ -36,32 +36,7 @@ describe("HTTPS trackers", { skip: skipReason([{ bin: "openssl", pkg: "openssl" 
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "shoal-https-"));
-    certFile = join(dir, "cert.pem");
-    keyFile = join(dir, "key.pem");
-    const made = spawnSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        keyFile,
-        "-out",
-        certFile,
-        "-days",
-        "2",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-      ],
-      { encoding: "utf8", timeout: 30_000 },
-    );
-    assert.equal(made.status, 0, made.stderr);
+    ({ cert: certFile, key: keyFile } = makeTestCertificate(dir));
     cert = await readFile(certFile);
     const started = await startTracker({
       tlsCert: certFile,
