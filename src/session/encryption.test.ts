@@ -1,54 +1,13 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, test } from "node:test";
-import { encode } from "../bencode/index.ts";
-import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
-import { MemoryNetwork } from "../net/index.ts";
-import { MemoryStorage } from "../storage/index.ts";
-import { realClock, sha1 } from "../util/index.ts";
-import { Client, type ClientOptions } from "./index.ts";
+import type { ClientOptions } from "./index.ts";
+import { MemoryClients, smallTorrent } from "./test-clients.ts";
 
-const PIECE_LENGTH = 16 * 1024;
-const content = randomBytes(6 * PIECE_LENGTH);
-const pieces = Buffer.concat(
-  Array.from({ length: 6 }, (_, i) =>
-    sha1(content.subarray(i * PIECE_LENGTH, (i + 1) * PIECE_LENGTH)),
-  ),
-);
-const meta = parseMetainfo(
-  encode({ info: { length: content.length, name: "e.bin", "piece length": PIECE_LENGTH, pieces } }),
-);
-
-const tcp = new MemoryNetwork({ clock: realClock });
-const dirs: string[] = [];
-const clients: Client[] = [];
-after(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function client(address: string, seed: boolean, extra: Partial<ClientOptions> = {}) {
-  const dir = await mkdtemp(join(tmpdir(), "shoal-mse-"));
-  dirs.push(dir);
-  const host = tcp.addHost(address);
-  const c = await Client.start({
-    dataDir: join(dir, "data"),
-    downloadDir: join(dir, "download"),
-    port: 6881,
-    dialer: host,
-    listen: async (port) => host.listen(port),
-    torrentDefaults: {
-      trackers: false,
-      openStore: (m: Metainfo) => MemoryStorage.open(m, seed ? { content } : {}),
-    },
-    ...extra,
-  });
-  clients.push(c);
-  return c;
-}
+const { content, meta } = smallTorrent(6 * 16 * 1024, "e.bin");
+const clients = new MemoryClients();
+after(() => clients.close());
+const client = (address: string, seed: boolean, extra: Partial<ClientOptions> = {}) =>
+  clients.start(address, seed ? content : undefined, extra);
 
 test("a torrent's own policy wins over the client's: required refuses plaintext, takes MSE", async () => {
   const seeder = await client("10.19.0.1", true, { encryption: "enabled" });

@@ -1,60 +1,14 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { encode } from "../bencode/index.ts";
-import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
-import { IpFilter, MemoryNetwork } from "../net/index.ts";
-import { MemoryStorage } from "../storage/index.ts";
-import { realClock, sha1 } from "../util/index.ts";
-import { Client, type ClientOptions } from "./index.ts";
+import { IpFilter } from "../net/index.ts";
+import type { ClientOptions } from "./index.ts";
+import { MemoryClients, smallTorrent } from "./test-clients.ts";
 
-const PIECE_LENGTH = 16 * 1024;
-const content = randomBytes(8 * PIECE_LENGTH + 100);
-const hashes: Buffer[] = [];
-for (let at = 0; at < content.length; at += PIECE_LENGTH) {
-  hashes.push(sha1(content.subarray(at, Math.min(content.length, at + PIECE_LENGTH))));
-}
-const meta = parseMetainfo(
-  encode({
-    info: {
-      length: content.length,
-      name: "f.bin",
-      "piece length": PIECE_LENGTH,
-      pieces: Buffer.concat(hashes),
-    },
-  }),
-);
-
-const tcp = new MemoryNetwork({ clock: realClock });
-const dirs: string[] = [];
-const clients: Client[] = [];
-after(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function client(address: string, seed: boolean, extra: Partial<ClientOptions> = {}) {
-  const dir = await mkdtemp(join(tmpdir(), "shoal-ipfilter-"));
-  dirs.push(dir);
-  const host = tcp.addHost(address);
-  const c = await Client.start({
-    dataDir: join(dir, "data"),
-    downloadDir: join(dir, "download"),
-    port: 6881,
-    dialer: host,
-    listen: async (port) => host.listen(port),
-    torrentDefaults: {
-      trackers: false,
-      openStore: (m: Metainfo) => MemoryStorage.open(m, seed ? { content } : {}),
-    },
-    ...extra,
-  });
-  clients.push(c);
-  return c;
-}
+const { content, meta } = smallTorrent(8 * 16 * 1024 + 100, "f.bin");
+const clients = new MemoryClients();
+after(() => clients.close());
+const client = (address: string, seed: boolean, extra: Partial<ClientOptions> = {}) =>
+  clients.start(address, seed ? content : undefined, extra);
 
 const until = async (what: string, f: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;

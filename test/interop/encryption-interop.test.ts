@@ -33,6 +33,7 @@ import {
   makeSwarmCase,
   type SwarmCase,
   sameFileWithin,
+  startCaseClient,
   startShoalTracker,
 } from "./swarm-case.ts";
 
@@ -71,13 +72,7 @@ describe("interop: encrypted connections (MSE) with libtorrent, Transmission and
     downloadDir: string,
     encryption: EncryptionPolicy,
   ): Promise<Client> {
-    const client = await Client.start({
-      dataDir: join(c.dir, `shoal-${role}`),
-      downloadDir,
-      host: "127.0.0.1",
-      encryption,
-      torrentDefaults: { announcer: { minIntervalMs: 1000 }, chokeIntervalMs: 2000 },
-    });
+    const client = await startCaseClient(c, role, downloadDir, { encryption });
     clients.push(client);
     return client;
   }

@@ -38,6 +38,7 @@ import {
   type ToolRequirement,
 } from "./helpers.ts";
 import { startLibtorrentMagnet } from "./libtorrent-magnet.ts";
+import { startShoalTracker } from "./swarm-case.ts";
 
 const TOOLS: ToolRequirement[] = REAL_PEER_TOOLS;
 const CASE_MS = 90_000;
@@ -62,27 +63,7 @@ describe("interop: magnet links with libtorrent, Transmission and aria2", {
 
   before(async () => {
     assertTools(TOOLS);
-    const port = await freePort();
-    const tracker = children.start(
-      NODE,
-      [
-        SHOAL_CLI,
-        "tracker",
-        "--port",
-        String(port),
-        "--host",
-        "127.0.0.1",
-        "--data-dir",
-        await temps.make("tracker"),
-        "--interval",
-        "2",
-        "--min-interval",
-        "1",
-      ],
-      { name: "shoal tracker", timeoutMs: 10 * 60_000 },
-    );
-    await tracker.waitForLine(/listening/, 15_000);
-    announce = `http://127.0.0.1:${port}/announce`;
+    announce = await startShoalTracker(children, temps);
   });
 
   after(async () => {

@@ -1,13 +1,14 @@
 /**
  * What the interop suites that move one file between shoal and a real peer
  * share: a shoal tracker on loopback, a fresh private torrent over random
- * data, and waits that name the other peer's last output when they fail.
+ * data, a shoal client for it, and waits that name the other peer's last output when they fail.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createTorrent, type Metainfo } from "../../src/metainfo/index.ts";
+import { Client, type ClientOptions } from "../../src/session/index.ts";
 import type { Torrent } from "../../src/torrent/index.ts";
 import {
   type Child,
@@ -73,6 +74,25 @@ export async function makeSwarmCase(
   const torrentPath = join(dir, `${name}.torrent`);
   await writeFile(torrentPath, torrent);
   return { dir, dataFile, data, torrentPath, meta: metainfo };
+}
+
+/**
+ * A shoal client on 127.0.0.1 for a case (its state in `<dir>/shoal-<role>`),
+ * re-announcing every second or two so peers that join later are found at once.
+ */
+export function startCaseClient(
+  c: SwarmCase,
+  role: string,
+  downloadDir: string,
+  extra: Partial<ClientOptions> = {},
+): Promise<Client> {
+  return Client.start({
+    dataDir: join(c.dir, `shoal-${role}`),
+    downloadDir,
+    host: "127.0.0.1",
+    torrentDefaults: { announcer: { minIntervalMs: 1000 }, chokeIntervalMs: 2000 },
+    ...extra,
+  });
 }
 
 /** Resolves once shoal's torrent is complete; the failure shows its stats and `other`'s output. */

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Client } from "../../src/session/index.ts";
+import type { Client } from "../../src/session/index.ts";
 import {
   assertTools,
   type Child,
@@ -30,6 +30,7 @@ import {
   makeSwarmCase,
   type SwarmCase,
   sameFileWithin,
+  startCaseClient,
   startShoalTracker,
 } from "./swarm-case.ts";
 
@@ -62,13 +63,7 @@ describe("interop: transfers with Transmission, aria2 and libtorrent", {
   const makeCase = (name: string) => makeSwarmCase(temps, name, announce, SIZE);
 
   async function shoalClient(c: Case, role: string, downloadDir: string): Promise<Client> {
-    const client = await Client.start({
-      dataDir: join(c.dir, `shoal-${role}`),
-      downloadDir,
-      host: "127.0.0.1",
-      // Re-announce every second or two, so peers that join later are found at once.
-      torrentDefaults: { announcer: { minIntervalMs: 1000 }, chokeIntervalMs: 2000 },
-    });
+    const client = await startCaseClient(c, role, downloadDir);
     clients.push(client);
     return client;
   }
