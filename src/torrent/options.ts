@@ -40,7 +40,7 @@ export interface TorrentOptions {
   dhtPort?: number;
   /** MSE on this torrent's connections (default "enabled": both accepted, plaintext dialled). */
   encryption?: EncryptionPolicy;
-  /** The IP filter (block lists): blocked addresses are never candidates nor accepted. */
+  /** The IP filter (block lists): blocked addresses are never candidates (the session refuses their connections). */
   blocked?: (ip: string) => boolean;
   /** Opens an outgoing stream (the session applies its global limits). */
   dial: (host: string, port: number) => Promise<Transport>;

@@ -56,7 +56,7 @@ export interface PeerSetHost {
   detached(peer: SwarmPeer, reason: string): void;
   /** No connection is left and no dial is in flight (a re-announce may help). */
   peerless(): void;
-  /** The IP filter: an address it blocks is neither taken as a candidate nor accepted. */
+  /** The IP filter: an address it blocks is not taken as a candidate (the session refuses its connections). */
   blocked?(ip: string): boolean;
 }
 
@@ -136,7 +136,6 @@ export class PeerSet {
    */
   canAccept(host: string, port: number): boolean {
     if (!this.#host.active() || this.bans.isBanned(banKey(host, port))) return false;
-    if (this.#host.blocked?.(host)) return false;
     return (
       this.#hasRoom() || leastUseful(this.#peers.values(), this.#host.clock.now()) !== undefined
     );
