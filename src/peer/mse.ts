@@ -224,9 +224,18 @@ export interface MseResponse extends MseResult {
 }
 
 /** HASH('req2', info hash): what an initiator sends, masked, to name its torrent. */
+const req2Hashes = new WeakMap<Uint8Array, Buffer>();
+
 export function req2Hash(infoHash: Uint8Array): Buffer {
-  return hash("req2", infoHash);
+  // Every encrypted incoming connection looks through every torrent: hash each once.
+  let h = req2Hashes.get(infoHash);
+  if (!h) {
+    h = hash("req2", infoHash);
+    req2Hashes.set(infoHash, h);
+  }
+  return h;
 }
+
 
 /** They dialled (B) and their first bytes are not a plaintext BEP 3 handshake. */
 export async function mseRespond(stream: Transport, opts: MseRespondOptions): Promise<MseResponse> {
