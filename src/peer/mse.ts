@@ -223,9 +223,9 @@ export interface MseResponse extends MseResult {
   infoHash: Buffer;
 }
 
-/** HASH('req2', info hash): what an initiator sends, masked, to name its torrent. */
 const req2Hashes = new WeakMap<Uint8Array, Buffer>();
 
+/** HASH('req2', info hash): what an initiator sends, masked, to name its torrent. */
 export function req2Hash(infoHash: Uint8Array): Buffer {
   // Every encrypted incoming connection looks through every torrent: hash each once.
   let h = req2Hashes.get(infoHash);
@@ -235,7 +235,6 @@ export function req2Hash(infoHash: Uint8Array): Buffer {
   }
   return h;
 }
-
 
 /** They dialled (B) and their first bytes are not a plaintext BEP 3 handshake. */
 export async function mseRespond(stream: Transport, opts: MseRespondOptions): Promise<MseResponse> {
