@@ -1,4 +1,9 @@
 export {
+  DEFAULT_STREAM_WINDOW_BYTES,
+  type DeadlineOptions,
+  PieceDeadlines,
+} from "./deadlines.ts";
+export {
   type BlockRequest,
   type PickerOptions,
   type PickerPeer,

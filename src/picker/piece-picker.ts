@@ -11,6 +11,9 @@
  * - higher priority before lower, and priority 0 never;
  * - in sequential mode (streaming), the lowest piece of the highest priority
  *   first, instead of random or rarest first;
+ * - time-critical pieces (a stream is waiting for them: deadlines.ts) before
+ *   anything else, most urgent first, whatever their rarity or priority
+ *   (but never a piece of priority 0: what the user skipped stays skipped);
  * - endgame: when every missing block is requested, request outstanding
  *   blocks from other peers too, and cancel the copies when one arrives;
  * - a piece being fetched by a fast peer is left to it; a slow peer starts a
@@ -79,6 +82,8 @@ export class PiecePicker {
   /** Peers whose data failed a piece's hash: asked for it again only if nobody else has it. */
   readonly #suspects = new Map<number, Set<string>>();
   #sequential = false;
+  /** Time-critical pieces, most urgent first (setTimeCritical). */
+  #critical: readonly number[] = [];
 
   constructor(opts: PickerOptions) {
     this.#opts = { randomFirstPieces: 4, random: Math.random, ...opts };
@@ -122,6 +127,13 @@ export class PiecePicker {
     this.#sequential = on;
   }
 
+  /** Pieces to fetch before all others, most urgent first (streaming deadlines); [] for none. */
+  setTimeCritical(order: readonly number[]): void {
+    this.#critical = order.filter(
+      (i) => Number.isInteger(i) && i >= 0 && i < this.#opts.pieceCount,
+    );
+  }
+
   // --- picking --------------------------------------------------------------
 
   /**
@@ -131,6 +143,13 @@ export class PiecePicker {
   pick(peer: PickerPeer, count: number): BlockRequest[] {
     const out: BlockRequest[] = [];
     if (count <= 0) return out;
+    // 0. Time-critical pieces: a reader waits for them, in this order.
+    for (const index of this.#critical) {
+      if (out.length >= count) return out;
+      if (!this.#fetchable(peer, index)) continue;
+      const p = this.#partials.get(index) ?? this.#start(index);
+      if (!p.parole || this.#mayTakeOnParole(p, peer)) this.#takeFree(p, peer, count, out);
+    }
     // 1. Blocks nobody was asked for, in pieces already started that this peer can serve.
     for (const p of this.#orderedPartials(peer)) {
       this.#takeFree(p, peer, count, out);
@@ -153,6 +172,15 @@ export class PiecePicker {
       }
     }
     return out;
+  }
+
+  #fetchable(peer: PickerPeer, index: number): boolean {
+    return (
+      peer.have.has(index) &&
+      !this.#opts.have.has(index) &&
+      this.#priority[index]! > 0 &&
+      !this.#avoids(peer, index)
+    );
   }
 
   /** A suspect of a failed piece stays off it while another peer has it. */
@@ -214,12 +242,7 @@ export class PiecePicker {
 
   #choosePiece(peer: PickerPeer): number | undefined {
     const { have, random, randomFirstPieces, pieceCount } = this.#opts;
-    const wanted = (i: number) =>
-      peer.have.has(i) &&
-      !have.has(i) &&
-      !this.#partials.has(i) &&
-      this.#priority[i]! > 0 &&
-      !this.#avoids(peer, i);
+    const wanted = (i: number) => !this.#partials.has(i) && this.#fetchable(peer, i);
     let best: number | undefined;
     let bestPriority = -1;
     let bestAvailability = Number.POSITIVE_INFINITY;
