@@ -2,7 +2,7 @@
  * The DHT's switches on `get`, `seed` and `shell` (BEP 5): on by default,
  * contacting only the nodes the user names with --dht-bootstrap (none is
  * built in, DESIGN.md), those a torrent lists and those peers tell of;
- * --no-dht turns it off.
+ * --no-dht turns it off; --dht-enforce-node-id turns on BEP 42's check.
  */
 import type { ClientDhtOptions } from "../session/index.ts";
 import { UsageError } from "./io.ts";
@@ -10,6 +10,7 @@ import { UsageError } from "./io.ts";
 export const DHT_OPTIONS = {
   "dht-bootstrap": { type: "string", multiple: true },
   "no-dht": { type: "boolean" },
+  "dht-enforce-node-id": { type: "boolean" },
 } as const;
 
 export const DHT_HELP = `      --dht-bootstrap <host:port>
@@ -17,6 +18,8 @@ export const DHT_HELP = `      --dht-bootstrap <host:port>
                               is built in: name your own, e.g. a \`shoal dht\`)
       --no-dht                no DHT (default on for public torrents; it contacts
                               only nodes named here, in the torrent or by peers)
+      --dht-enforce-node-id   BEP 42: keep out of the table DHT nodes whose id
+                              does not fit their public address
 `;
 
 /** host:port or [v6]:port, as a `flag` value. */
@@ -33,13 +36,17 @@ export function endpointOption(flag: string, text: string): { host: string; port
 export function dhtClientOption(values: {
   "dht-bootstrap"?: string[];
   "no-dht"?: boolean;
+  "dht-enforce-node-id"?: boolean;
 }): ClientDhtOptions | undefined {
   const bootstrap = (values["dht-bootstrap"] ?? []).map((t) =>
     endpointOption("--dht-bootstrap", t),
   );
   if (values["no-dht"]) {
     if (bootstrap.length) throw new UsageError("--dht-bootstrap and --no-dht contradict");
+    if (values["dht-enforce-node-id"]) {
+      throw new UsageError("--dht-enforce-node-id and --no-dht contradict");
+    }
     return undefined;
   }
-  return { bootstrap };
+  return values["dht-enforce-node-id"] ? { bootstrap, enforceNodeId: true } : { bootstrap };
 }

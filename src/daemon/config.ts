@@ -43,6 +43,8 @@ export interface DaemonConfig {
   /** Peer sources: BEP 5 (with its bootstrap nodes), BEP 11, BEP 14 (absent: as the session kept it). */
   dht: boolean;
   dhtBootstrap: string[];
+  /** BEP 42: refuse DHT nodes whose id does not fit their public address. */
+  dhtEnforceNodeId: boolean;
   pex: boolean;
   lsd?: boolean;
   /** MSE on peer connections (peer/negotiate.ts); default "enabled". */
@@ -81,6 +83,7 @@ export interface ConfigFlags {
   /** BEP 5: on or off, and the nodes to join through (they replace the file's). */
   dht?: boolean;
   dhtBootstrap?: string[];
+  dhtEnforceNodeId?: boolean;
   lsd?: boolean;
   encryption?: EncryptionPolicy;
   ipFilter?: string;
@@ -111,6 +114,7 @@ const KEYS: Record<string, readonly string[]> = {
     "max-peers-per-torrent",
     "dht",
     "dht-bootstrap",
+    "dht-enforce-node-id",
     "pex",
     "lsd",
     "encryption",
@@ -230,8 +234,10 @@ export function resolveConfig(
     maxConnections: v.count("peer", "max-connections") ?? 200,
     maxPeersPerTorrent: v.count("peer", "max-peers-per-torrent") ?? 50,
     watchDeleteAdded: v.flag("watch", "delete-added") ?? false,
-    dht: flags.dht ?? v.flag("peer", "dht") ?? false,
+    // BEP 5 on by default, as in get, seed and shell: with no node named it sends nothing.
+    dht: flags.dht ?? v.flag("peer", "dht") ?? true,
     dhtBootstrap: flags.dhtBootstrap ?? v.strings("peer", "dht-bootstrap") ?? [],
+    dhtEnforceNodeId: flags.dhtEnforceNodeId ?? v.flag("peer", "dht-enforce-node-id") ?? false,
     pex: v.flag("peer", "pex") ?? true,
     encryption: flags.encryption ?? v.oneOf("peer", "encryption", ENCRYPTION_POLICIES) ?? "enabled",
     api,
@@ -416,6 +422,7 @@ export function formatConfig(c: DaemonConfig): string {
     `max-peers-per-torrent = ${c.maxPeersPerTorrent}`,
     `dht = ${c.dht}`,
     `dht-bootstrap = ${list(c.dhtBootstrap)}`,
+    `dht-enforce-node-id = ${c.dhtEnforceNodeId}`,
     `pex = ${c.pex}`,
     c.lsd === undefined ? "# lsd: as the session keeps it (off until set)" : `lsd = ${c.lsd}`,
     `encryption = ${q(c.encryption)}`,

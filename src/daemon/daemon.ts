@@ -109,7 +109,12 @@ export class Daemon {
     if (config.lsd !== undefined) o.lsd = config.lsd;
     o.encryption = config.encryption;
     if (config.ipFilter !== undefined) o.ipFilter = await loadIpFilter(config.ipFilter);
-    if (config.dht) o.dht = { bootstrap: config.dhtBootstrap.map(parseEndpoint) };
+    if (config.dht) {
+      o.dht = {
+        bootstrap: config.dhtBootstrap.map(parseEndpoint),
+        ...(config.dhtEnforceNodeId ? { enforceNodeId: true } : {}),
+      };
+    }
     if (config.maxActiveDownloads !== undefined) o.maxActiveDownloads = config.maxActiveDownloads;
     if (config.maxActiveSeeds !== undefined) o.maxActiveSeeds = config.maxActiveSeeds;
     if (config.stalledMinutes !== undefined) o.stalledMinutes = config.stalledMinutes;
@@ -188,6 +193,7 @@ export class Daemon {
         ["[peer] port", before.port, next.port],
         ["[peer] address", before.host, next.host],
         ["[peer] dht", before.dht, next.dht],
+        ["[peer] dht-enforce-node-id", before.dhtEnforceNodeId, next.dhtEnforceNodeId],
         ["[peer] pex", before.pex, next.pex],
         ["[peer] lsd", before.lsd, next.lsd],
         ["[api] address", before.api.host, next.api.host],

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { encode } from "../bencode/index.ts";
-import { DhtNode } from "../dht/index.ts";
+import { DhtNode, nodeIdForAddress } from "../dht/index.ts";
 import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
 import { MemoryNetwork, MemoryUdpNetwork } from "../net/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
@@ -161,4 +161,44 @@ test("BEP 32: a dual-stack session runs an IPv6 node beside the IPv4 one", async
     saved.nodes.map((n: { address: string }) => n.address),
     ["fd00:231:7::200"],
   );
+});
+
+test("BEP 42 (enforceNodeId): a node whose id does not fit its public address stays out of the table", async () => {
+  // Public (documentation) addresses: private and loopback ones are exempt from BEP 42.
+  const honest = new DhtNode({
+    udp: udp.host("203.0.113.61"),
+    id: nodeIdForAddress("203.0.113.61", Buffer.alloc(20, 7)),
+  });
+  const liar = new DhtNode({ udp: udp.host("203.0.113.62"), id: Buffer.alloc(20, 0xee) });
+  for (const n of [honest, liar]) {
+    await n.start();
+    closers.push(() => n.close());
+  }
+  const bootstrap = [
+    { host: "203.0.113.61", port: honest.address!.port },
+    { host: "203.0.113.62", port: liar.address!.port },
+  ];
+  const tables: number[] = [];
+  for (const [i, enforceNodeId] of [false, true].entries()) {
+    const address = `203.0.113.${70 + i}`;
+    const dir = await mkdtemp(join(tmpdir(), "shoal-dht-bep42-"));
+    dirs.push(dir);
+    const host = tcp.addHost(address);
+    const client = await Client.start({
+      dataDir: dir,
+      downloadDir: join(dir, "download"),
+      port: 6881,
+      dialer: host,
+      listen: async (port) => host.listen(port),
+      dht: { bootstrap, udp: udp.host(address), enforceNodeId },
+      torrentDefaults: { trackers: false },
+    });
+    closers.push(() => client.close());
+    for (let n = 0; n < 250 && client.dhtStats()!.responsesReceived < 2; n++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(client.dhtStats()!.responsesReceived >= 2, "both nodes answered");
+    tables.push(client.dhtStats()!.nodes);
+  }
+  assert.deepEqual(tables, [2, 1], "without enforcement both; with it only the honest node");
 });

@@ -128,6 +128,14 @@ test("shoal get finds a trackerless torrent's seeder, and a magnet link's, throu
   assert.equal(await node.exited, 0);
 });
 
+test("shoal dht --enforce-node-id (and --dht-enforce-node-id) says BEP 42 is enforced", async () => {
+  for (const flag of ["--enforce-node-id", "--dht-enforce-node-id"]) {
+    const node = run(["dht", "--host", "127.0.0.1", "--port", "0", flag]);
+    await node.waitFor(/listening on udp 127\.0\.0\.1:\d+ \(BEP 42 node ids enforced\)\n/);
+    node.kill();
+  }
+});
+
 test("DHT flags: one-line usage errors", async () => {
   const bad = run(["get", "x.torrent", "--dht-bootstrap", "nohostport"]);
   assert.equal(await bad.exited, 2);
@@ -136,6 +144,9 @@ test("DHT flags: one-line usage errors", async () => {
   const both = run(["get", "x.torrent", "--no-dht", "--dht-bootstrap", "127.0.0.1:1"]);
   assert.equal(await both.exited, 2);
   assert.match(both.stderr, /contradict/);
+  const enforceOff = run(["get", "x.torrent", "--no-dht", "--dht-enforce-node-id"]);
+  assert.equal(await enforceOff.exited, 2);
+  assert.match(enforceOff.stderr, /--dht-enforce-node-id and --no-dht contradict/);
   const host = run(["dht", "--host", "not-an-ip"]);
   assert.equal(await host.exited, 2);
   assert.match(host.stderr, /--host: 'not-an-ip' is not an IPv4 address/);
@@ -159,6 +170,33 @@ test("the daemon's DHT: [peer] dht and dht-bootstrap in the config file, --dht-b
   processes.push(off);
   assert.equal(await off.exited, 0, off.stderr);
   assert.match(off.stdout, /^dht = false$/m);
+  const byDefault = new CliProcess(["config"], env);
+  processes.push(byDefault);
+  assert.equal(await byDefault.exited, 0, byDefault.stderr);
+  assert.match(byDefault.stdout, /^dht = true$/m, "on by default, as in get/seed/shell");
+  assert.match(byDefault.stdout, /^dht-bootstrap = \[\]$/m, "no node built in");
+  assert.match(byDefault.stdout, /^dht-enforce-node-id = false$/m);
+  const enforce = new CliProcess(["config", "--dht-enforce-node-id"], env);
+  processes.push(enforce);
+  assert.equal(await enforce.exited, 0, enforce.stderr);
+  assert.match(enforce.stdout, /^dht-enforce-node-id = true$/m);
+  const enforceFile = resolveConfig(
+    parseConfigText("[peer]\ndht-enforce-node-id = true\n", "/etc/shoal.toml"),
+    {},
+    {},
+    "/",
+  );
+  assert.equal(enforceFile.dhtEnforceNodeId, true);
+  assert.throws(
+    () =>
+      resolveConfig(
+        parseConfigText('[peer]\ndht-enforce-node-id = "yes"\n', "/etc/shoal.toml"),
+        {},
+        {},
+        "/",
+      ),
+    /\[peer\] dht-enforce-node-id: give true or false/,
+  );
   const bad = new CliProcess(["config", "--dht-bootstrap", "nope"], env);
   processes.push(bad);
   assert.equal(await bad.exited, 2);

@@ -17,6 +17,7 @@ export const DAEMON_FLAG_OPTIONS = {
   log: { type: "string" },
   "dht-bootstrap": { type: "string", multiple: true },
   "no-dht": { type: "boolean" },
+  "dht-enforce-node-id": { type: "boolean" },
   lsd: { type: "boolean" },
   "no-lsd": { type: "boolean" },
   encryption: { type: "string" },
@@ -34,9 +35,11 @@ export const DAEMON_FLAG_HELP = `      --config <file>         the config file (
                               needs credentials in the config file)
       --log <json|text>       log lines on stderr as JSON or plain text (default text)
       --dht-bootstrap <host:port>
-                              run the DHT (BEP 5), joining through this node (may
-                              repeat; none is built in; [peer] dht-bootstrap)
-      --no-dht                no DHT, whatever the config file says
+                              join the DHT (BEP 5, on by default) through this
+                              node (may repeat; none is built in; [peer] dht-bootstrap)
+      --no-dht                no DHT, whatever the config file says ([peer] dht)
+      --dht-enforce-node-id   BEP 42: keep out DHT nodes whose id does not fit
+                              their public address ([peer] dht-enforce-node-id)
       --lsd, --no-lsd         local peer discovery (BEP 14) on or off ([peer] lsd)
       --encryption <policy>   MSE: disabled, enabled (default), prefer or required
                               ([peer] encryption)
@@ -82,6 +85,7 @@ export async function effectiveConfig(values: FlagValues, io: CliIO): Promise<Da
     flags.dhtBootstrap = bootstrap;
   }
   if (values["no-dht"]) flags.dht = false;
+  if (values["dht-enforce-node-id"]) flags.dhtEnforceNodeId = true;
   if (values.lsd && values["no-lsd"]) throw new UsageError("--lsd and --no-lsd contradict");
   if (values.lsd) flags.lsd = true;
   if (values["no-lsd"]) flags.lsd = false;

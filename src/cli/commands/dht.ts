@@ -28,10 +28,14 @@ Options:
       --host <addr>              IPv4 address to listen on (default all)
       --port <n>                 UDP port (default 6881; 0 picks a free one)
       --bootstrap <host:port>    join through this node (may repeat)
-      --config <file.json>       {"host": ..., "port": ..., "bootstrap": ["host:port", ...]};
+      --config <file.json>       {"host": ..., "port": ..., "bootstrap": ["host:port", ...],
+                                 "enforce-node-id": true};
                                  flags win over the file
       --interval <seconds>       how often the counters are printed (default 10)
       --read-only                BEP 43: look nodes up, answer no queries
+      --enforce-node-id          BEP 42: keep out of the table nodes whose id does
+                                 not fit their public address (also spelled
+                                 --dht-enforce-node-id, as on get/seed/shell/daemon)
 
 Example:
   shoal dht --port 6881                                   # the LAN's first node
@@ -43,7 +47,10 @@ interface DhtConfig {
   host?: string;
   port?: number;
   bootstrap?: string[];
+  "enforce-node-id"?: boolean;
 }
+
+const CONFIG_KEYS = ["host", "port", "bootstrap", "enforce-node-id"];
 
 async function readConfig(path: string): Promise<DhtConfig> {
   let parsed: unknown;
@@ -57,8 +64,8 @@ async function readConfig(path: string): Promise<DhtConfig> {
     throw new UsageError(`--config: ${path} is not a JSON object`);
   }
   for (const key of Object.keys(c)) {
-    if (!["host", "port", "bootstrap"].includes(key)) {
-      throw new UsageError(`--config: unknown key '${key}' (keys: host, port, bootstrap)`);
+    if (!CONFIG_KEYS.includes(key)) {
+      throw new UsageError(`--config: unknown key '${key}' (keys: ${CONFIG_KEYS.join(", ")})`);
     }
   }
   if (c.host !== undefined && typeof c.host !== "string")
@@ -70,6 +77,9 @@ async function readConfig(path: string): Promise<DhtConfig> {
     !(Array.isArray(c.bootstrap) && c.bootstrap.every((b) => typeof b === "string"))
   ) {
     throw new UsageError("--config: 'bootstrap' is not a list of \"host:port\" strings");
+  }
+  if (c["enforce-node-id"] !== undefined && typeof c["enforce-node-id"] !== "boolean") {
+    throw new UsageError("--config: 'enforce-node-id' is not true or false");
   }
   return c as DhtConfig;
 }
@@ -98,6 +108,8 @@ export const dhtCommand: Command = {
         config: { type: "string" },
         interval: { type: "string" },
         "read-only": { type: "boolean" },
+        "enforce-node-id": { type: "boolean" },
+        "dht-enforce-node-id": { type: "boolean" },
       },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -111,6 +123,8 @@ export const dhtCommand: Command = {
     const named = (values.bootstrap ?? config.bootstrap ?? []).map((t) =>
       endpointOption("--bootstrap", t),
     );
+    const enforceNodeId =
+      values["enforce-node-id"] || values["dht-enforce-node-id"] || config["enforce-node-id"];
     const bootstrap: Endpoint[] = [];
     for (const b of named) {
       if (isIP(b.host)) bootstrap.push({ address: b.host, port: b.port });
@@ -126,12 +140,14 @@ export const dhtCommand: Command = {
       ...(host ? { host } : {}),
       bootstrap,
       ...(values["read-only"] ? { readOnly: true } : {}),
+      ...(enforceNodeId ? { enforceNodeId: true } : {}),
     });
     const bound = await node.start().catch((err: Error) => {
       throw new UsageError(`cannot listen on udp ${host ?? "0.0.0.0"}:${port}: ${err.message}`);
     });
     io.stdout.write(
-      `dht node ${node.id.toString("hex")} listening on udp ${host ?? "0.0.0.0"}:${bound.port}\n`,
+      `dht node ${node.id.toString("hex")} listening on udp ${host ?? "0.0.0.0"}:${bound.port}` +
+        `${enforceNodeId ? " (BEP 42 node ids enforced)" : ""}\n`,
     );
     const timer = setInterval(
       () => io.stdout.write(`${countersLine(node.stats())}\n`),

@@ -59,6 +59,8 @@ Options:
                                is built in: name your own, e.g. a \`shoal dht\`)
       --no-dht                 no DHT (default on for public torrents; it contacts
                                only nodes named here, in torrents or by peers)
+      --dht-enforce-node-id    BEP 42: keep out of the table DHT nodes whose id
+                               does not fit their public address
 
 Example:
   shoal shell --data-dir ~/shoal-a --port 6881 --tracker http://127.0.0.1:6969/announce
