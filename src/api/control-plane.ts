@@ -1,8 +1,8 @@
 /**
  * The daemon's one HTTP handler: every request passes the guard
  * (control-guard.ts: Host allow-list, CSRF, credentials), then goes to the
- * REST API (`/api/v1`), its event stream, its OpenAPI document, or the
- * Transmission RPC. A bug in a route is logged and answered 500 `internal`;
+ * REST API (`/api/v1`), its event stream, its OpenAPI document, the
+ * Prometheus metrics (`/metrics`), or the Transmission RPC. A bug in a route is logged and answered 500 `internal`;
  * it never takes the daemon down.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -11,6 +11,7 @@ import { ControlGuard } from "./control-guard.ts";
 import { type CredentialSettings, Credentials } from "./credentials.ts";
 import { EventStream } from "./event-stream.ts";
 import { errorOf, HTTP_STATUS, HttpError, sendError, sendJson } from "./http-errors.ts";
+import { METRICS_CONTENT_TYPE, METRICS_PATH, metricsText } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { API_PREFIX, handleRest } from "./rest-routes.ts";
 import type { ShoalApi } from "./shoal-api.ts";
@@ -95,6 +96,12 @@ export class ControlPlane {
     if (path === `${API_PREFIX}/events`) {
       if (req.method !== "GET") throw new HttpError("method_not_allowed", "GET the events");
       this.events.open(req, res, url);
+      return;
+    }
+    if (path === METRICS_PATH) {
+      if (req.method !== "GET") throw new HttpError("method_not_allowed", "GET the metrics");
+      res.writeHead(200, { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" });
+      res.end(metricsText(this.#api.stats()));
       return;
     }
     if (path === `${API_PREFIX}/openapi.json`) {

@@ -7,7 +7,8 @@ import { HTTP_STATUS } from "./http-errors.ts";
 import { API_PREFIX, ROUTES } from "./rest-routes.ts";
 
 const SUMMARIES: Record<string, string> = {
-  "GET /session": "The client's stats: rates, counts, this session's totals",
+  "GET /session":
+    "The client's stats: rates, counts, this session's totals, and the DHT's table and counters (dht) while it runs",
   "GET /session/settings": "The settings that can change live (global limits) and the peer port",
   "PUT /session/settings":
     "Set the global limits: {limits: {upload, download}} in bytes/s, 0 for none",
