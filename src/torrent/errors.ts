@@ -10,7 +10,15 @@ export type TorrentErrorCode =
   /** The torrent was closed. */
   | "stopped"
   /** File priorities that do not fit the torrent (count, or an unknown priority). */
-  | "bad_selection";
+  | "bad_selection"
+  /** No such file to stream (an index outside the torrent, or a padding file). */
+  | "no_file"
+  /** A skipped file cannot be streamed: its pieces are not fetched. */
+  | "file_skipped"
+  /** A byte range outside the file. */
+  | "bad_range"
+  /** A streaming reader waited too long for a piece. */
+  | "stream_timeout";
 
 export class TorrentError extends ShoalError {
   declare readonly code: TorrentErrorCode;

@@ -117,6 +117,12 @@ export class Requester {
     this.#picker.setSequential(on);
   }
 
+  /** Pieces a stream waits for, most urgent first (file-stream.ts): asked for at once. */
+  setTimeCritical(order: readonly number[]): void {
+    this.#picker.setTimeCritical(order);
+    this.#requestAll();
+  }
+
   #wantedOf(pieces: Bitfield): Bitfield {
     return this.#unwanted ? pieces.andNot(this.#unwanted) : pieces;
   }

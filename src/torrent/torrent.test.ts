@@ -269,3 +269,70 @@ test("BEP 5: a peer's port message is a dht-node event", async () => {
   await waitFor(n.torrent, () => nodes.length === 1, "a dht-node");
   assert.deepEqual(nodes, [`${seed.host.address}:7000`]);
 });
+
+/** Every chunk of a stream, joined. */
+async function readAll(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const out: Buffer[] = [];
+  for await (const c of chunks) out.push(c);
+  return Buffer.concat(out);
+}
+
+test("streaming: a reader's pieces are fetched before the others, and it gets exactly the source bytes", async () => {
+  const { meta, content } = makeTorrent(48 * PIECE_LENGTH);
+  const seed = await seeder(meta, content);
+  seed.host.setRates({ upload: 1024 * 1024 });
+  const n = node({ meta });
+  const t = n.torrent;
+  await t.checked();
+  t.start();
+  const verified: number[] = [];
+  t.on("piece", (i) => verified.push(i));
+  let completeAt: number | undefined;
+  t.once("complete", () => {
+    completeAt = verified.length;
+  });
+  // Pieces 40 to 43, from the middle of 40 to the middle of 43.
+  const start = 40 * PIECE_LENGTH + 1000;
+  const end = 43 * PIECE_LENGTH + 5000;
+  const reading = readAll(t.readFile(0, start, end));
+  t.addPeers([{ ip: seed.host.address, port: seed.port }]);
+  const got = await reading;
+  assert.ok(got.equals(content.subarray(start, end)), "the source's bytes");
+  assert.equal(completeAt, undefined, "read before the download completed");
+  assert.deepEqual(verified.slice(0, 4), [40, 41, 42, 43], "the stream's pieces first, in order");
+  await waitFor(t, () => t.complete, "the rest");
+  await sameContent(t, content);
+  // Once complete, a range straight from the data.
+  const tail = await readAll(t.readFile(0, 3, meta.totalLength));
+  assert.ok(tail.equals(content.subarray(3)));
+  assert.equal((await readAll(t.readFile(0, 7, 7))).length, 0, "an empty range");
+});
+
+test("streaming: refused at once for no file, a bad range or a skipped file; a wait is bounded and abortable", async () => {
+  const { meta } = makeTorrent(4 * PIECE_LENGTH);
+  const t = node({ meta }).torrent;
+  await t.checked();
+  t.start();
+  const code = (c: string) => (e: unknown) => e instanceof TorrentError && e.code === c;
+  assert.throws(() => t.readFile(1, 0, 1), code("no_file"));
+  assert.throws(() => t.readFile(-1, 0, 1), code("no_file"));
+  assert.throws(() => t.readFile(0, 0, meta.totalLength + 1), code("bad_range"));
+  assert.throws(() => t.readFile(0, 5, 4), code("bad_range"));
+  // Nobody to fetch from: the wait ends after maxWaitMs.
+  const started = Date.now();
+  await assert.rejects(readAll(t.readFile(0, 0, 10, { maxWaitMs: 50 })), code("stream_timeout"));
+  assert.ok(Date.now() - started < 5000);
+  // An abort ends the wait at once, with its reason.
+  const abort = new AbortController();
+  const waiting = readAll(t.readFile(0, 0, 10, { signal: abort.signal }));
+  setTimeout(() => abort.abort(new Error("client gone")), 20);
+  await assert.rejects(waiting, /client gone/);
+  // A torrent closed under a reader ends it.
+  const closing = readAll(t.readFile(0, 0, 10));
+  await t.close();
+  await assert.rejects(closing, code("stopped"));
+  const skipped = node({ meta }).torrent;
+  await skipped.checked();
+  await skipped.setFilePriorities(["skip"]);
+  assert.throws(() => skipped.readFile(0, 0, 1), code("file_skipped"));
+});

@@ -9,6 +9,7 @@
 import { EventEmitter } from "node:events";
 import { type Metainfo, pieceSize } from "../metainfo/index.ts";
 import { type EncryptionPolicy, ExtensionRegistry, type Negotiated } from "../peer/index.ts";
+import { PieceDeadlines } from "../picker/index.ts";
 import type { PieceStore } from "../storage/index.ts";
 import type { Announcer } from "../tracker-client/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
@@ -31,6 +32,12 @@ import {
   piecePriorities,
   type Selection,
 } from "./file-selection.ts";
+import {
+  checkStreamable,
+  type FileStreamOptions,
+  type StreamSource,
+  streamRange,
+} from "./file-stream.ts";
 import type { PeerSource } from "./known-peers.ts";
 import { checkTransition, isActive } from "./lifecycle.ts";
 import { MetadataExchange, metainfoOfInfo, UT_METADATA } from "./metadata-exchange.ts";
@@ -87,6 +94,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #uploadedClosed = 0;
   /** What of it the user wants, and in what order (file-selection.ts). */
   readonly #selection: Selection;
+  /** Streaming readers' time-critical pieces (file-stream.ts), once the metadata is known. */
+  #deadlines: PieceDeadlines | undefined;
+  /** Streaming readers waiting for a piece or a change of state. */
+  readonly #streamWatchers = new Set<() => void>();
 
   /**
    * A torrent from its metainfo starts checking its data at once (see
@@ -396,6 +407,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   #acceptMetadata(meta: Metainfo): void {
     this.#meta = meta;
+    this.#deadlines = new PieceDeadlines(meta);
     if (this.#selection.files.length !== meta.files.length) {
       this.#selection.files = fitPriorities(
         this.#o.filePriorities,
@@ -430,6 +442,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           if (this.#state === "stopped") return storage.close();
           this.#storage = storage;
           this.#requester = this.#newRequester(meta, storage);
+          this.#requester.setTimeCritical(this.#deadlines?.order() ?? []);
           void this.#applySelection();
           for (const p of this.#peers.values()) p.conn.sendBitfield(storage.have);
           if (this.#wanted) this.#activate();
@@ -521,6 +534,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     checkTransition(previous, state);
     this.#state = state;
     this.emit("state", state, previous);
+    for (const w of this.#streamWatchers) w();
   }
 
   async #onComplete(): Promise<void> {
@@ -536,6 +550,47 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     // the storage serialises saves.
     this.emit("complete");
     await this.#resume.save();
+  }
+
+  // ---- streaming (file-stream.ts) -------------------------------------------------
+
+  /**
+   * Bytes [start, end) of file `index`, in order, each piece's once it is
+   * verified; while the reader waits, the pieces it needs are fetched
+   * before all others. Throws TorrentError at once for a file or range that
+   * cannot be streamed (no metadata, no such file, a skipped one).
+   */
+  readFile(
+    index: number,
+    start: number,
+    end: number,
+    opts: FileStreamOptions = {},
+  ): AsyncGenerator<Buffer> {
+    const meta = this.meta;
+    checkStreamable(meta, this.#selection.files, index, start, end);
+    const offset = meta.files[index]!.offset;
+    return streamRange(this.#streamSource(meta), offset + start, offset + end, opts);
+  }
+
+  #streamSource(meta: Metainfo): StreamSource {
+    const deadlines = this.#deadlines!;
+    return {
+      meta,
+      clock: this.#clock,
+      deadlines,
+      storage: () => this.#storage,
+      deadlinesChanged: () => this.#requester?.setTimeCritical(deadlines.order()),
+      watch: (listener) => {
+        this.#streamWatchers.add(listener);
+        return () => this.#streamWatchers.delete(listener);
+      },
+      ended: () =>
+        this.#state === "stopped"
+          ? `${this.name} was closed`
+          : this.#state === "error"
+            ? `${this.name} stopped: ${this.error}`
+            : undefined,
+    };
   }
 
   // ---- peers ---------------------------------------------------------------------
@@ -617,6 +672,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       verified: (index) => {
         this.#resume.dirty = true;
         this.emit("piece", index);
+        for (const w of this.#streamWatchers) w();
       },
       hashFailed: (index, banned) => this.emit("hash-failed", index, banned),
       banned: (keys, reason) => {
