@@ -54,6 +54,7 @@ export type {
   ManageSettingsView,
   MoveRequest,
   PeerView,
+  PieceActivityView,
   PieceMap,
   PieceOrderRequest,
   PublishRequest,

@@ -39,6 +39,8 @@ const SUMMARIES: Record<string, string> = {
   "GET /torrents/{ref}/peers": "Its connected peers",
   "GET /torrents/{ref}/trackers": "Its trackers and their last answers",
   "GET /torrents/{ref}/pieces": "Its piece map: a BEP 3 bitfield, base64",
+  "GET /torrents/{ref}/piece-activity":
+    "Its live piece map: {pieceCount, piecesHave, have (BEP 3 bitfield, base64), availability (one byte per piece, base64: connected peers holding it, 255 = 255 or more), inFlight: [{piece, peers: [host:port]}]}",
   "GET /torrents/{ref}/torrent-file": "Its .torrent file, base64",
 };
 

@@ -154,6 +154,11 @@ export const ROUTES: Route[] = [
   { method: "GET", path: "/torrents/:ref/pieces", handler: (c) => c.api.pieces(ref(c)) },
   {
     method: "GET",
+    path: "/torrents/:ref/piece-activity",
+    handler: (c) => c.api.pieceActivity(ref(c)),
+  },
+  {
+    method: "GET",
     path: "/torrents/:ref/torrent-file",
     handler: async (c) => ({ torrent: await c.api.torrentFile(ref(c)) }),
   },

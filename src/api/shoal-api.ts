@@ -35,6 +35,7 @@ import type {
   ManageSettingsView,
   MoveRequest,
   PeerView,
+  PieceActivityView,
   PieceMap,
   PieceOrderRequest,
   PublishRequest,
@@ -219,6 +220,11 @@ export class ShoalApi {
       const d = this.#client.detail(this.#hash(ref));
       return { pieceCount: d.pieceCount, piecesHave: d.piecesHave, bitfield: d.pieces };
     });
+  }
+
+  /** The live piece map: have, availability and in-flight pieces (compact for large torrents). */
+  pieceActivity(ref: TorrentRef): PieceActivityView {
+    return guardSync(() => this.#client.pieceActivity(this.#hash(ref)));
   }
 
   files(ref: TorrentRef): FileView[] {

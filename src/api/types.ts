@@ -20,6 +20,7 @@ export type {
   Limits,
   ManageSettingsView,
   PeerView,
+  PieceActivityView,
   SessionEvent,
   SessionEventType,
   TorrentDetail,

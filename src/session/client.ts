@@ -44,6 +44,7 @@ import type {
   FileView,
   Limits,
   PeerView,
+  PieceActivityView,
   SessionEvent,
   TorrentDetail,
   TorrentSummary,
@@ -53,6 +54,7 @@ import { ClientError } from "./errors.ts";
 import { lsdFamilies, SessionLocalDiscovery } from "./local-discovery.ts";
 import { checkLabels, ManagedClient } from "./managed-client.ts";
 import type { ManagedState } from "./manager.ts";
+import { pieceActivityView } from "./piece-activity-view.ts";
 import { RateShares } from "./rate-shares.ts";
 import { type TorrentEntry, TorrentRegistry } from "./registry.ts";
 import { SessionPersistence } from "./session-persistence.ts";
@@ -621,6 +623,11 @@ export class Client extends EventEmitter<ClientEvents> {
 
   peers(infoHashHex: string): PeerView[] {
     return peerViews(this.#entry(infoHashHex).torrent);
+  }
+
+  /** Have, availability and in-flight pieces, for a live piece map. */
+  pieceActivity(infoHashHex: string): PieceActivityView {
+    return pieceActivityView(this.#entry(infoHashHex).torrent);
   }
 
   files(infoHashHex: string): FileView[] {

@@ -236,3 +236,18 @@ export type SessionEvent =
   | { type: "peer-closed"; id: number; infoHash: string; reason: string; peer: PeerView };
 
 export type SessionEventType = SessionEvent["type"];
+
+/**
+ * A torrent's live piece map (issue 17), compact for large torrents: about
+ * 1.5 bytes of JSON per piece, whatever the torrent's size.
+ */
+export interface PieceActivityView {
+  pieceCount: number;
+  piecesHave: number;
+  /** BEP 3 bitfield of verified pieces (first piece in the high bit), base64. */
+  have: string;
+  /** One byte per piece, base64: how many connected peers hold it (255 means 255 or more). */
+  availability: string;
+  /** The pieces being fetched, in order, with the peers (host:port) asked for their blocks. */
+  inFlight: { piece: number; peers: string[] }[];
+}

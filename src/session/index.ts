@@ -11,7 +11,7 @@
  *   client.setLimits({ upload, download }); client.setTorrentLimits(hash, { ... });
  *   await client.whenComplete(hash, { timeoutMs });
  *   client.view(); client.summaries(); client.detail(hash); client.peers(hash);
- *   client.files(hash); client.trackers(hash); await client.torrentFile(hash);
+ *   client.files(hash); client.trackers(hash); client.pieceActivity(hash); await client.torrentFile(hash);
  *   client.on("event", (e: SessionEvent) => …); await client.close();
  *   await client.setFilePriorities(hash, ["skip", "high", …]); await client.setPieceOrder(hash, { sequential });
  *   client.managed: queue limits and seeding goals (settings, setSettings), move(hash, "top" | n),
@@ -45,6 +45,7 @@ export type {
   Limits,
   ManageSettingsView,
   PeerView,
+  PieceActivityView,
   SessionEvent,
   SessionEventType,
   TorrentDetail,

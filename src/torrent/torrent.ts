@@ -51,6 +51,7 @@ import {
 import { routePeerEvents } from "./peer-events.ts";
 import { PeerSet } from "./peer-set.ts";
 import { PEX_EXTENSION, PeerExchange } from "./pex.ts";
+import { type PieceActivity, pieceActivity } from "./piece-activity.ts";
 import { Requester } from "./requesting.ts";
 import { ResumeSaver } from "./resume-saver.ts";
 import { serveBlock } from "./serving.ts";
@@ -692,6 +693,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   peers(): PeerInfo[] {
     return peerInfos(this.#view);
+  }
+
+  /** Have, availability and in-flight pieces, for a live piece map (piece-activity.ts). */
+  pieceActivity(): PieceActivity {
+    return pieceActivity(this.#view);
   }
 
   /** What views.ts reads. */
