@@ -1,72 +1,16 @@
-// A torrent's details: its peers, trackers, files, each with a "download" checkbox (skip or
-// normal priority, PUT /api/v1/torrents/<hash>/files), and its piece map
-// (GET …/pieces, a BEP 3 bitfield, first piece in the high bit), fetched
-// again on every list refresh so both follow the download as it goes.
+// A torrent's details: its speed graph, files as a tree (file-tree.js), live
+// piece map (piece-map.js), peers and trackers, fetched again on every list
+// refresh (once a second) while open, so they follow the download as it goes.
 import htm from "htm";
 import { h } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { call } from "./api.js";
-import { formatBytes, formatProgress, formatRate } from "./format.js";
+import { FileTree } from "./file-tree.js";
+import { formatProgress, formatRate } from "./format.js";
+import { PieceMap } from "./piece-map.js";
+import { SpeedGraph, withSample } from "./speed-graph.js";
 
 const html = htm.bind(h);
-/** Cells drawn at most: a bigger torrent's pieces are grouped, a cell full when all of its group are. */
-const MAX_CELLS = 2048;
-
-/** The bitfield's bits as booleans, grouped into at most MAX_CELLS cells (0..1 each). */
-export function pieceCells(bitfieldBase64, pieceCount) {
-  const bytes = Uint8Array.from(atob(bitfieldBase64), (c) => c.charCodeAt(0));
-  const have = (i) => (bytes[i >> 3] >> (7 - (i & 7))) & 1;
-  const per = Math.max(1, Math.ceil(pieceCount / MAX_CELLS));
-  const cells = [];
-  for (let start = 0; start < pieceCount; start += per) {
-    const end = Math.min(pieceCount, start + per);
-    let n = 0;
-    for (let i = start; i < end; i++) n += have(i);
-    cells.push(n / (end - start));
-  }
-  return cells;
-}
-
-function PieceMap({ pieces }) {
-  if (!pieces || pieces.pieceCount === 0)
-    return html`<p>No pieces yet (waiting for the metadata).</p>`;
-  const cells = pieceCells(pieces.bitfield, pieces.pieceCount);
-  const label = `${pieces.piecesHave} of ${pieces.pieceCount} pieces here`;
-  return html`<figure class="piece-map-figure">
-    <div class="piece-map" role="img" aria-label=${label} data-have=${pieces.piecesHave}>
-      ${cells.map((f, i) => html`<span key=${i} class=${f >= 1 ? "have" : f > 0 ? "part" : ""}></span>`)}
-    </div>
-    <figcaption>${label}</figcaption>
-  </figure>`;
-}
-
-function FileList({ t, files, say, reload }) {
-  const setWanted = async (file, wanted) => {
-    try {
-      await call("PUT", `/torrents/${t.infoHash}/files`, { indices: [file.index], wanted });
-    } catch (err) {
-      say(`${file.path}: ${err.message}`, true);
-    }
-    reload();
-  };
-  if (files.length === 0) return html`<p>No files yet (waiting for the metadata).</p>`;
-  return html`<table class="files" aria-label=${`Files of ${t.name}`}>
-    <thead><tr><th scope="col">Download</th><th scope="col">File</th><th scope="col">Size</th><th scope="col">Done</th></tr></thead>
-    <tbody>
-      ${files
-        .filter((f) => !f.padding)
-        .map(
-          (f) => html`<tr key=${f.index} data-file=${f.path}>
-            <td><input type="checkbox" checked=${f.wanted} aria-label=${`Download ${f.path}`}
-              onChange=${(e) => setWanted(f, e.currentTarget.checked)} /></td>
-            <td class="name">${f.path}</td>
-            <td>${formatBytes(f.length)}</td>
-            <td>${f.wanted ? formatProgress(f.progress) : "skipped"}</td>
-          </tr>`,
-        )}
-    </tbody>
-  </table>`;
-}
 
 /** A peer connection's state in words (BEP 3's choke and interest, MSE, who dialled). */
 function peerFlags(p) {
@@ -124,6 +68,7 @@ function TrackerList({ t, trackers }) {
 export function Details({ t, tick, say, onClose }) {
   const [files, setFiles] = useState([]);
   const [pieces, setPieces] = useState(undefined);
+  const [history, setHistory] = useState([]);
   const [peers, setPeers] = useState([]);
   const [trackers, setTrackers] = useState([]);
   const [again, setAgain] = useState(0);
@@ -132,7 +77,7 @@ export function Details({ t, tick, say, onClose }) {
     let live = true;
     Promise.all([
       call("GET", `/torrents/${t.infoHash}/files`),
-      call("GET", `/torrents/${t.infoHash}/pieces`),
+      call("GET", `/torrents/${t.infoHash}/piece-activity`),
       call("GET", `/torrents/${t.infoHash}/peers`),
       call("GET", `/torrents/${t.infoHash}/trackers`),
     ]).then(
@@ -150,13 +95,21 @@ export function Details({ t, tick, say, onClose }) {
     };
   }, [t.infoHash, tick, again]);
 
+  // One sample a list refresh; a different torrent starts its own graph.
+  useEffect(() => setHistory([]), [t.infoHash]);
+  useEffect(() => {
+    setHistory((h) => withSample(h, { down: t.downloadRate, up: t.uploadRate }));
+  }, [tick]);
+
   return html`<section class="details" aria-label=${`Details of ${t.name}`}>
     <h2>${t.name}</h2>
     <button type="button" class="close" onClick=${onClose}>Close details</button>
+    <h3>Speed</h3>
+    <${SpeedGraph} history=${history} label=${`Speed of ${t.name}`} />
     <h3>Files</h3>
-    <${FileList} t=${t} files=${files} say=${say} reload=${() => setAgain((n) => n + 1)} />
+    <${FileTree} t=${t} files=${files} say=${say} reload=${() => setAgain((n) => n + 1)} />
     <h3>Pieces</h3>
-    <${PieceMap} pieces=${pieces} />
+    <${PieceMap} activity=${pieces} />
     <h3>Peers</h3>
     <${PeerList} t=${t} peers=${peers} />
     <h3>Trackers</h3>

@@ -318,15 +318,37 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   );
   const map = details.locator(".piece-map");
   assert.equal(await map.getAttribute("data-have"), "0");
+  // The files as a tree: the torrent's folder folds away and back; a priority is set from its menu.
+  await details.getByRole("button", { name: "Fold delta" }).click();
+  await details.locator('tr[data-file$="a.bin"]').waitFor({ state: "detached" });
+  await details.getByRole("button", { name: "Unfold delta" }).click();
+  await details.getByLabel(/^Priority of .*a\.bin$/).selectOption("high");
+  await details.locator('tr[data-file$="a.bin"][data-priority="high"]').waitFor();
+  const priorities = await call(leecher.base, "GET", `/api/v1/torrents/${delta.infoHash}/files`);
+  assert.deepEqual(
+    priorities.body.map((f: { priority: string }) => f.priority),
+    ["high", "skip"],
+  );
+  assert.equal(
+    await details
+      .getByLabel("Download folder delta")
+      .evaluate((e) => (e as unknown as { indeterminate: boolean }).indeterminate),
+    true,
+    "the folder's box is mixed: one file skipped",
+  );
 
   await page.getByRole("button", { name: "Resume delta" }).click();
   const seen = new Set<number>();
+  let inFlightSeen = "";
   const deadline = Date.now() + TRANSFER_TIMEOUT_MS;
   const seederPort = (await call(seeder.base, "GET", "/api/v1/session/settings")).body.port;
   const seederRow = details.locator(`table.peers tr[data-address="127.0.0.1:${seederPort}"]`);
   let seederSeen = "";
   while (Date.now() < deadline) {
     seen.add(Number(await map.getAttribute("data-have")));
+    if (inFlightSeen === "" && Number(await map.getAttribute("data-in-flight")) > 0) {
+      inFlightSeen = (await details.locator("ul.in-flight li").first().textContent()) ?? "";
+    }
     if (seederSeen === "" && (await seederRow.count()) > 0) {
       seederSeen = await seederRow.innerText();
       await page.screenshot({ path: join(SCREENSHOTS, "details-desktop.png"), fullPage: true });
@@ -345,7 +367,18 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   );
   const between = [...seen].filter((n) => n > 0 && n < final);
   assert.ok(between.length > 0, `the map changed while downloading: saw ${[...seen].join(", ")}`);
-  assert.equal(await map.locator("span.have").count(), final);
+  assert.equal(
+    Number(await map.getAttribute("data-cells-have")),
+    final,
+    "one full cell a piece had",
+  );
+  assert.match(
+    inFlightSeen,
+    new RegExp(`^piece \\d+ from 127\\.0\\.0\\.1:${seederPort}$`),
+    "a piece in flight, and from whom",
+  );
+  const samples = Number(await details.locator(".speed-graph svg").getAttribute("data-samples"));
+  assert.ok(samples >= 2, `the speed graph has samples: ${samples}`);
 
   await details
     .locator(`table.trackers tr[data-url="${tracker.base}/announce"][data-state="working"]`)
