@@ -22,6 +22,8 @@ export type ApiErrorCode =
   | "duplicate"
   /** The torrent has no metadata yet (a magnet link's). */
   | "no_metadata"
+  /** A skipped file asked for (streaming): its pieces are not fetched. */
+  | "file_skipped"
   /** An index operation without a tracker configured. */
   | "no_tracker"
   /** The tracker refused the publish token. */
@@ -61,6 +63,8 @@ const CLIENT_CODES: Record<string, ApiErrorCode> = {
   ambiguous: "ambiguous",
   duplicate_torrent: "duplicate",
   no_metadata: "no_metadata",
+  file_skipped: "file_skipped",
+  bad_range: "invalid_input",
   timeout: "timeout",
   torrent_error: "torrent_error",
   client_closed: "unavailable",

@@ -20,6 +20,8 @@ export type HttpErrorCode =
   | "method_not_allowed"
   | "payload_too_large"
   | "unsupported_media_type"
+  /** A Range that starts past the file's end. */
+  | "range_not_satisfiable"
   /** Too many event streams open. */
   | "too_many_streams"
   /** A bug: logged, never detailed to the client. */
@@ -31,6 +33,7 @@ export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   ambiguous: 409,
   duplicate: 409,
   no_metadata: 409,
+  file_skipped: 409,
   no_tracker: 409,
   unauthorized: 502,
   tracker_error: 502,
@@ -46,6 +49,7 @@ export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   too_many_streams: 503,
   internal: 500,
 };
@@ -66,8 +70,12 @@ export function errorOf(err: unknown): { code: HttpErrorCode; message: string } 
   return { code: "internal", message: "internal error (see the daemon's log)" };
 }
 
-export function sendError(res: ServerResponse, code: HttpErrorCode, message: string): void {
-  const headers: Record<string, string> = {};
+export function sendError(
+  res: ServerResponse,
+  code: HttpErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   if (code === "unauthenticated") headers["www-authenticate"] = 'Basic realm="shoal"';
   sendJson(res, HTTP_STATUS[code], { error: { code, message } }, headers);
 }

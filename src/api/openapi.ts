@@ -36,6 +36,9 @@ const SUMMARIES: Record<string, string> = {
   "PUT /torrents/{ref}/files":
     "Select files: {indices? (all when absent), priority? (skip, low, normal, high) | wanted?}; the files after",
   "PUT /torrents/{ref}/piece-order": "Piece order: {sequential?, firstLastPiecePriority?}",
+  "GET /torrents/{ref}/files/{index}":
+    "File {index} (its place in the torrent), playable while it downloads: one Range (bytes=a-b, a-, -n) gives 206 with Content-Range, one past the end 416, none 200 with the whole file; Content-Type from the extension, Accept-Ranges: bytes. Bytes are sent only once their piece is verified; the torrent fetches the pieces a response waits for first",
+  "HEAD /torrents/{ref}/files/{index}": "The headers GET would send for the file (and range)",
   "GET /torrents/{ref}/peers": "Its connected peers",
   "GET /torrents/{ref}/trackers": "Its trackers and their last answers",
   "GET /torrents/{ref}/pieces": "Its piece map: a BEP 3 bitfield, base64",
@@ -51,14 +54,25 @@ export function openApiDocument(): unknown {
     const path = r.path.replace(/:(\w+)/g, "{$1}");
     const op: Record<string, unknown> = {
       summary: SUMMARIES[`${r.method} ${path}`] ?? "",
-      responses: {
-        [String(r.status ?? 200)]: { description: "JSON" },
-        default: { $ref: "#/components/responses/Error" },
-      },
+      responses: r.raw
+        ? {
+            "200": { description: "The whole file" },
+            "206": { description: "The range asked for (Content-Range)" },
+            "416": { description: "A range past the end (Content-Range: bytes */size)" },
+            default: { $ref: "#/components/responses/Error" },
+          }
+        : {
+            [String(r.status ?? 200)]: { description: "JSON" },
+            default: { $ref: "#/components/responses/Error" },
+          },
     };
-    if (path.includes("{ref}")) {
-      op.parameters = [{ name: "ref", in: "path", required: true, schema: { type: "string" } }];
-    }
+    const parameters = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: m[1] === "index" ? { type: "integer", minimum: 0 } : { type: "string" },
+    }));
+    if (parameters.length > 0) op.parameters = parameters;
     paths[`${API_PREFIX}${path}`] ??= {};
     paths[`${API_PREFIX}${path}`]![r.method.toLowerCase()] = op;
   }

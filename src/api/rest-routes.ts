@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError } from "./errors.ts";
+import { serveFile } from "./file-route.ts";
 import { mediaType, readBody, readJsonObject } from "./http-body.ts";
 import { HttpError, sendJson } from "./http-errors.ts";
 import type { ShoalApi } from "./shoal-api.ts";
@@ -34,12 +35,14 @@ export interface RouteContext {
 type Handler = (ctx: RouteContext) => Promise<unknown> | unknown;
 
 export interface Route {
-  method: "GET" | "POST" | "PUT" | "DELETE";
+  method: "GET" | "HEAD" | "POST" | "PUT" | "DELETE";
   /** Below API_PREFIX, with `:name` parameters. */
   path: string;
   handler: Handler;
   /** 201 for creations. */
   status?: number;
+  /** The handler writes the response itself (not JSON: a file's bytes). */
+  raw?: boolean;
 }
 
 const ref = (c: RouteContext) => c.params.ref!;
@@ -149,6 +152,14 @@ export const ROUTES: Route[] = [
       return c.api.setSeedingGoals(ref(c), body as SeedingGoalsRequest);
     },
   },
+  ...(["GET", "HEAD"] as const).map(
+    (method): Route => ({
+      method,
+      path: "/torrents/:ref/files/:index",
+      raw: true,
+      handler: (c) => serveFile(c.api, c.req, c.res, ref(c), c.params.index!),
+    }),
+  ),
   { method: "GET", path: "/torrents/:ref/peers", handler: (c) => c.api.peers(ref(c)) },
   { method: "GET", path: "/torrents/:ref/trackers", handler: (c) => c.api.trackers(ref(c)) },
   { method: "GET", path: "/torrents/:ref/pieces", handler: (c) => c.api.pieces(ref(c)) },
@@ -244,5 +255,6 @@ export async function handleRest(
   const path = url.pathname.slice(API_PREFIX.length) || "/";
   const { route, params } = matchRoute(req.method ?? "GET", path);
   const value = await route.handler({ api, req, res, url, params });
+  if (route.raw) return;
   sendJson(res, route.status ?? 200, value);
 }

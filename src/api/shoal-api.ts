@@ -232,6 +232,43 @@ export class ShoalApi {
   }
 
   /**
+   * File `index` of a torrent, to read as it downloads (streaming): its
+   * view, and its bytes [start, end) in order, each piece's once verified;
+   * the torrent fetches them first while the reader waits. ApiError
+   * `not_found` for no such file, `file_skipped` for a skipped one; reading
+   * throws `timeout` when a piece does not come, `torrent_error` when the
+   * torrent stops.
+   */
+  file(
+    ref: TorrentRef,
+    index: number,
+  ): {
+    view: FileView;
+    read(start: number, end: number, opts?: { signal?: AbortSignal }): AsyncIterable<Buffer>;
+  } {
+    return guardSync(() => {
+      const hash = this.#hash(ref);
+      const files = this.#client.files(hash);
+      const view = files[index];
+      if (files.length === 0) {
+        throw new ApiError("no_metadata", "the torrent has no metadata yet: its files are unknown");
+      }
+      if (!view || view.padding) {
+        throw new ApiError("not_found", `the torrent has no file ${index}`);
+      }
+      if (!view.wanted) {
+        throw new ApiError("file_skipped", `${view.path} is skipped: want it first`);
+      }
+      const client = this.#client;
+      return {
+        view,
+        read: (start, end, opts = {}) =>
+          guardSync(() => translated(client.readFile(hash, index, { start, end }, opts))),
+      };
+    });
+  }
+
+  /**
    * Changes files' priorities (selective download; `skip`: not downloaded
    * nor created), live and kept with the session; the files after.
    */
@@ -433,6 +470,15 @@ export class ShoalApi {
 async function guard<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
+  } catch (err) {
+    throw toApiError(err);
+  }
+}
+
+/** A stream whose errors are ApiErrors. */
+async function* translated(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* chunks;
   } catch (err) {
     throw toApiError(err);
   }

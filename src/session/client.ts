@@ -51,6 +51,7 @@ import type {
   TrackerView,
 } from "./dto.ts";
 import { ClientError } from "./errors.ts";
+import { clientStream } from "./file-reading.ts";
 import { lsdFamilies, SessionLocalDiscovery } from "./local-discovery.ts";
 import { checkLabels, ManagedClient } from "./managed-client.ts";
 import type { ManagedState } from "./manager.ts";
@@ -636,6 +637,22 @@ export class Client extends EventEmitter<ClientEvents> {
 
   trackers(infoHashHex: string): TrackerView[] {
     return trackerViews(this.#entry(infoHashHex), this.#clock.now());
+  }
+
+  /**
+   * Bytes [start, end) of file `index`, each piece's once verified; the
+   * torrent fetches them first while the reader waits (streaming).
+   * ClientError `no_metadata`, `not_found`, `file_skipped` or `bad_range` at
+   * once; `timeout` or `torrent_error` while reading (file-reading.ts).
+   */
+  readFile(
+    infoHashHex: string,
+    index: number,
+    range: { start: number; end: number },
+    opts: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<Buffer> {
+    const torrent = this.#entry(infoHashHex).torrent;
+    return clientStream(() => torrent.readFile(index, range.start, range.end, opts));
   }
 
   /** The .torrent file: as given, or the session's copy, or made from the metadata. */

@@ -12,6 +12,7 @@
  *   await client.whenComplete(hash, { timeoutMs });
  *   client.view(); client.summaries(); client.detail(hash); client.peers(hash);
  *   client.files(hash); client.trackers(hash); client.pieceActivity(hash); await client.torrentFile(hash);
+ *   for await (const chunk of client.readFile(hash, fileIndex, { start, end }, { signal })) …  // streaming
  *   client.on("event", (e: SessionEvent) => …); await client.close();
  *   await client.setFilePriorities(hash, ["skip", "high", …]); await client.setPieceOrder(hash, { sequential });
  *   client.managed: queue limits and seeding goals (settings, setSettings), move(hash, "top" | n),
