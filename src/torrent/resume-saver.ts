@@ -1,7 +1,8 @@
 /**
- * Resume data saved while a torrent runs: every 30 s when a piece was
+ * Resume data saved while a torrent runs: 30 s after the first piece
  * verified since the last save, so a crash (kill -9) costs at most that
- * much re-downloading; pause, close and completion save at once.
+ * much re-downloading; pause, close and completion save at once. A torrent
+ * that verifies nothing (a seed) holds no timer at all.
  */
 import type { PieceStore } from "../storage/index.ts";
 import type { Clock, TimerHandle } from "../util/index.ts";
@@ -13,8 +14,10 @@ export class ResumeSaver {
   readonly #store: () => PieceStore | undefined;
   readonly #warn: (err: unknown) => void;
   #timer: TimerHandle | undefined;
+  /** Between start() and stop(). */
+  #running = false;
   /** A piece was verified since the last save. */
-  dirty = false;
+  #dirty = false;
 
   constructor(clock: Clock, store: () => PieceStore | undefined, warn: (err: unknown) => void) {
     this.#clock = clock;
@@ -23,22 +26,33 @@ export class ResumeSaver {
   }
 
   start(): void {
-    if (this.#timer) return;
-    this.#timer = this.#clock.setTimeout(async () => {
-      this.#timer = undefined;
-      if (this.dirty) await this.save();
-      this.start();
-    }, RESUME_SAVE_MS);
+    this.#running = true;
+    if (this.#dirty) this.#arm();
   }
 
   stop(): void {
+    this.#running = false;
     if (this.#timer) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
+  /** A piece was verified: saved within RESUME_SAVE_MS. */
+  pieceVerified(): void {
+    this.#dirty = true;
+    if (this.#running) this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#timer) return;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#dirty) void this.save();
+    }, RESUME_SAVE_MS);
+  }
+
   /** Saves now; a failure is a warning (the data itself is safe). */
   async save(): Promise<void> {
-    this.dirty = false;
+    this.#dirty = false;
     await this.#store()
       ?.saveResume()
       .catch((e) => this.#warn(e));

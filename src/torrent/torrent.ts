@@ -151,6 +151,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         }),
       connected: (peer) => {
         this.#earlyAnnounces.reset();
+        this.#uploadSlots.peerJoined();
         this.emit("peer-connected", this.#view.peer(peer));
       },
       detached: (peer, reason) => this.#onPeerClosed(peer, reason),
@@ -671,7 +672,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       random: this.#o.random ?? Math.random,
       active: () => this.#state === "downloading",
       verified: (index) => {
-        this.#resume.dirty = true;
+        this.#resume.pieceVerified();
         this.emit("piece", index);
         for (const w of this.#streamWatchers) w();
       },

@@ -40,6 +40,8 @@ export class UploadSlots {
   readonly #slots: number;
   readonly #intervalMs: number;
   #timer: ReturnType<Clock["setTimeout"]> | undefined;
+  /** Between start() and stop(): rounds run while there are peers. */
+  #running = false;
   /** When the next round runs. */
   #roundAt = 0;
 
@@ -63,34 +65,52 @@ export class UploadSlots {
     return this.#choker.optimistic;
   }
 
-  /** Starts the rounds (the first comes soon). */
+  /**
+   * Starts the rounds (the first comes soon). A torrent without peers has
+   * nobody to choke or unchoke: its rounds wait for the first one
+   * (peerJoined), so a thousand idle seeds cost no timer a second.
+   */
   start(): void {
     this.stop();
-    this.#schedule(true);
+    this.#running = true;
+    if (this.#hasPeers()) this.#schedule(true);
   }
 
   stop(): void {
+    this.#running = false;
     if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
+  /** A peer finished its handshake: the rounds run again if they rested. */
+  peerJoined(): void {
+    if (this.#running && !this.#timer) this.#schedule(true);
+  }
+
   /** A peer became interested: a free slot may be its. */
   onInterested(): void {
-    if (this.#timer) this.#fillFreeSlots();
+    if (this.#running) this.#fillFreeSlots();
   }
 
   onNotInterested(peer: SwarmPeer): void {
     if (peer.conn.amChoking) return;
     peer.conn.choke();
-    if (this.#timer) this.#fillFreeSlots();
+    if (this.#running) this.#fillFreeSlots();
+  }
+
+  #hasPeers(): boolean {
+    for (const _ of this.#o.peers()) return true;
+    return false;
   }
 
   #schedule(soon: boolean): void {
     const delay = soon ? Math.min(this.#intervalMs, QUICK_ROUND_MS) : this.#intervalMs;
     this.#roundAt = this.#o.clock.now() + delay;
     this.#timer = this.#o.clock.setTimeout(() => {
+      this.#timer = undefined;
       const full = this.#round();
-      this.#schedule(!full);
+      // The last peer gone: rest until the next one comes (peerJoined).
+      if (this.#hasPeers()) this.#schedule(!full);
     }, delay);
   }
 
