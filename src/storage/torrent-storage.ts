@@ -132,12 +132,14 @@ export class TorrentStorage {
   ): Promise<TorrentStorage> {
     checkPathLengths(meta, dir);
     const storage = new TorrentStorage(meta, dir, opts);
-    // The piece writer starts while the data is checked: the first piece
-    // downloaded then reaches the disk at once (see PieceWriter.ready).
-    const writer = PieceWriter.get().ready();
-    writer.catch(() => {});
+    // The piece writer (a worker thread: its own heap, 10-20 MiB) is for
+    // torrents that download: a seed restored from its resume data never
+    // starts it. One that hashes its data first starts it meanwhile, so the
+    // first piece downloaded reaches the disk at once (PieceWriter.ready).
+    const early = opts.verify || !opts.resumePath ? PieceWriter.get().ready() : undefined;
+    early?.catch(() => {});
     await storage.#restore();
-    if (!storage.have.isComplete()) await writer;
+    if (!storage.have.isComplete()) await (early ?? PieceWriter.get().ready());
     return storage;
   }
 
@@ -169,8 +171,11 @@ export class TorrentStorage {
       for (const i of unwanted) if (stats[i] === undefined) this.files.setInPart(i, true);
       await this.recheck();
     }
-    // Wanted now but kept in the part file when last open: moved out.
-    await this.#route((i) => !unwanted.has(i));
+    // Wanted now but kept in the part file when last open: moved out. With
+    // no part file and nothing in one there is nothing to move nor delete.
+    if (part !== undefined || this.files.partFiles().length > 0) {
+      await this.#route((i) => !unwanted.has(i));
+    }
     // The content is (partly) here: its empty files belong with it. Not on a
     // folder holding nothing of the torrent (`shoal seed` in the wrong place).
     await this.#makeEmptyFiles();
