@@ -95,6 +95,8 @@ interface AddPlan extends AddOptions {
   restoring?: boolean;
   /** A restored torrent's queue place, labels, goals and totals. */
   manage?: Partial<ManagedState>;
+  /** A restored torrent's edited tracker tiers. */
+  trackerList?: string[][];
 }
 
 /** How often the global rates are re-shared among torrents. */
@@ -320,6 +322,7 @@ export class Client extends EventEmitter<ClientEvents> {
     if (opts.sequential) torrentOptions.sequential = true;
     if (opts.encryption) torrentOptions.encryption = opts.encryption;
     if (opts.firstLastPiecePriority) torrentOptions.firstLastPiecePriority = true;
+    if (opts.trackerList) torrentOptions.trackerList = opts.trackerList;
     const { torrent, magnet } = await openTorrent(
       resolved,
       torrentOptions,
@@ -389,6 +392,7 @@ export class Client extends EventEmitter<ClientEvents> {
           ...(p.unlistedFilePriority ? { unlistedFilePriority: p.unlistedFilePriority } : {}),
           ...(p.sequential ? { sequential: true } : {}),
           ...(p.firstLastPiecePriority ? { firstLastPiecePriority: true } : {}),
+          ...(p.trackerList ? { trackerList: p.trackerList } : {}),
           manage: restoredState(p),
         });
       },
@@ -461,6 +465,7 @@ export class Client extends EventEmitter<ClientEvents> {
       meta,
       verify: true,
       ...old.selectionOptions,
+      ...(old.trackerList ? { trackerList: old.trackerList } : {}),
     });
     entry.torrent = torrent;
     this.#watch(entry);
@@ -530,12 +535,19 @@ export class Client extends EventEmitter<ClientEvents> {
       {
         ...o,
         ...old.selectionOptions,
+        ...(old.trackerList ? { trackerList: old.trackerList } : {}),
       },
       true,
     );
     entry.torrent = torrent;
     this.#watch(entry);
     if (!entry.paused && torrent.state !== "error") this.managed.schedule(entry);
+    await this.#save();
+  }
+
+  /** Replaces the torrent's tracker tiers (BEP 12), live; kept with the session. */
+  async setTrackers(infoHashHex: string, tiers: string[][]): Promise<void> {
+    this.#entry(infoHashHex).torrent.setTrackerList(tiers);
     await this.#save();
   }
 

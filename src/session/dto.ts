@@ -176,6 +176,8 @@ export type FilePriorityName = "skip" | "low" | "normal" | "high";
 export type TrackerStateName = "idle" | "announcing" | "working" | "failed" | "unsupported";
 
 export interface TrackerView {
+  /** Its place in the torrent's list, tier by tier from 0 (what edits name it by, as Transmission's ids). */
+  id: number;
   url: string;
   /** Its BEP 12 tier. */
   tier: number;

@@ -78,6 +78,8 @@ export interface PersistedTorrent {
   downloadedEver?: number;
   /** A magnet link's trackers (BEP 12 tiers) and peers, until its metadata arrives. */
   trackers?: string[][];
+  /** The user's tracker tiers, when edited: they replace the torrent's own. */
+  trackerList?: string[][];
   peers?: { host: string; port: number }[];
 }
 
@@ -279,12 +281,8 @@ function validTorrent(value: unknown): PersistedTorrent | undefined {
   if (idleLimitMinutes !== undefined) out.idleLimitMinutes = idleLimitMinutes;
   if (rate(t.uploadedEver) > 0) out.uploadedEver = rate(t.uploadedEver);
   if (rate(t.downloadedEver) > 0) out.downloadedEver = rate(t.downloadedEver);
-  if (Array.isArray(t.trackers)) {
-    out.trackers = t.trackers
-      .filter(Array.isArray)
-      .map((tier) => tier.filter((u): u is string => typeof u === "string"))
-      .filter((tier) => tier.length > 0);
-  }
+  if (Array.isArray(t.trackers)) out.trackers = tiersOf(t.trackers);
+  if (Array.isArray(t.trackerList)) out.trackerList = tiersOf(t.trackerList);
   if (Array.isArray(t.peers)) {
     out.peers = t.peers.filter(
       (p): p is { host: string; port: number } =>
@@ -292,4 +290,12 @@ function validTorrent(value: unknown): PersistedTorrent | undefined {
     );
   }
   return out;
+}
+
+/** BEP 12 tiers as JSON kept them: lists of strings, none empty. */
+function tiersOf(list: unknown[]): string[][] {
+  return list
+    .filter(Array.isArray)
+    .map((tier) => tier.filter((u): u is string => typeof u === "string"))
+    .filter((tier) => tier.length > 0);
 }

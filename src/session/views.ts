@@ -204,14 +204,18 @@ export function trackerViews(entry: TorrentEntry, now: number): TrackerView[] {
   tiers.forEach((tier, index) => {
     for (const url of tier) {
       const s = status.get(`${index} ${url}`);
-      views.push(s ? trackerView(s, now) : { url, tier: index, state: "idle", peersReceived: 0 });
+      const id = views.length;
+      views.push(
+        s ? trackerView(s, id, now) : { id, url, tier: index, state: "idle", peersReceived: 0 },
+      );
     }
   });
   return views;
 }
 
-function trackerView(s: TrackerStatus, now: number): TrackerView {
+function trackerView(s: TrackerStatus, id: number, now: number): TrackerView {
   const v: TrackerView = {
+    id,
     url: s.url,
     tier: s.tier,
     state: s.state,

@@ -25,6 +25,11 @@ export interface TorrentOptions {
   /** Trackers to announce to before the metadata arrives (a magnet link's `tr`), as BEP 12 tiers. */
   announceList?: string[][];
   /**
+   * The user's own tracker tiers (edited through the API), replacing the
+   * metadata's and a magnet link's; kept with the session.
+   */
+  trackerList?: string[][];
+  /**
    * BEP 9 ut_metadata: fetch a magnet link's info dictionary from peers and
    * serve ours (default true). Off for tests that hand it over with setMetadata.
    */

@@ -89,6 +89,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #checking: Promise<void> | undefined;
   #announcer: Announcer | undefined;
   readonly #earlyAnnounces = new EarlyAnnounces();
+  #trackerList: string[][] | undefined;
   readonly #resume: ResumeSaver;
   readonly #onWarning = (err: unknown) => this.#warn(err);
   /** Bytes uploaded over connections since closed (live ones count their own). */
@@ -113,6 +114,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       throw new TorrentError("metadata_mismatch", "the metainfo is for another info hash");
     }
     this.#o = o;
+    if (o.trackerList) this.#trackerList = o.trackerList.map((tier) => [...tier]);
     this.#selection = {
       files: o.meta
         ? fitPriorities(o.filePriorities, o.meta.files.length, o.unlistedFilePriority)
@@ -498,9 +500,39 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     await Promise.all([announcer?.stop(), this.#resume.save()]);
   }
 
-  /** The tracker tiers this torrent announces to: the metadata's, then a magnet link's others. */
+  /**
+   * The tracker tiers this torrent announces to: the user's list when edited,
+   * else the metadata's, then a magnet link's others.
+   */
   get announceList(): string[][] {
-    return unionTiers(this.#meta?.announceList ?? [], this.#o.announceList ?? []);
+    return (
+      this.#trackerList ?? unionTiers(this.#meta?.announceList ?? [], this.#o.announceList ?? [])
+    );
+  }
+
+  /** The user's tracker tiers, when they were edited (undefined: the torrent's own). */
+  get trackerList(): string[][] | undefined {
+    return this.#trackerList;
+  }
+
+  /**
+   * Replaces the tracker tiers. A running announcer says `stopped` to its
+   * tracker first, then one for the new tiers says `started` (in that
+   * order, so a tracker kept in the list does not drop us).
+   */
+  setTrackerList(tiers: string[][]): void {
+    this.#trackerList = tiers.map((tier) => [...tier]);
+    const old = this.#announcer;
+    this.#announcer = undefined;
+    const restart = () => {
+      if (isActive(this.#state) && !this.#announcer) this.#startAnnouncing();
+    };
+    if (!old) restart();
+    else
+      void old
+        .stop()
+        .catch(() => undefined)
+        .then(restart);
   }
 
   #startAnnouncing(): void {
