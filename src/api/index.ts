@@ -14,6 +14,7 @@
  *   api.manageSettings(); await api.setManageSettings({ maxActiveDownloads, maxActiveSeeds,
  *     stalledMinutes, ratioLimit, idleLimitMinutes }); await api.moveInQueue(ref, { to });
  *   await api.setLabels(ref, { labels }); api.labels(); await api.setSeedingGoals(ref, { ratioLimit }); api.trackers(ref); await api.torrentFile(ref);
+ *   await api.editTrackers(ref, { add?: [{ url, tier? }], remove?: [id], replace?: [{ id, url }] });
  *   await api.whenComplete(ref, { timeoutMs }); const stop = api.subscribe((e) => …, { types });
  *   api.stats(); api.pieces(ref); await api.move(ref, { downloadDir });
  *   await api.index(); await api.publish({ ref } | { torrent }); await api.addFromIndex({ infoHash });
@@ -31,6 +32,11 @@ export { HTTP_STATUS, type HttpErrorCode } from "./http-errors.ts";
 export { API_PREFIX, ROUTES } from "./rest-routes.ts";
 export { ShoalApi, type ShoalApiOptions } from "./shoal-api.ts";
 export { MAX_TORRENT_FILE_BYTES } from "./torrent-url.ts";
+export {
+  checkTrackerUrl,
+  TRACKER_EDIT_LIMITS,
+  type TrackerEditRequest,
+} from "./tracker-edits.ts";
 export { TrackerIndex } from "./tracker-index.ts";
 export {
   SESSION_ID_HEADER,

@@ -40,7 +40,14 @@ const SUMMARIES: Record<string, string> = {
     "File {index} (its place in the torrent), playable while it downloads: one Range (bytes=a-b, a-, -n) gives 206 with Content-Range, one past the end 416, none 200 with the whole file; Content-Type from the extension, Accept-Ranges: bytes. Bytes are sent only once their piece is verified; the torrent fetches the pieces a response waits for first",
   "HEAD /torrents/{ref}/files/{index}": "The headers GET would send for the file (and range)",
   "GET /torrents/{ref}/peers": "Its connected peers",
-  "GET /torrents/{ref}/trackers": "Its trackers and their last answers",
+  "GET /torrents/{ref}/trackers":
+    "Its trackers (id: place in the list, tier by tier) and their last answers",
+  "POST /torrents/{ref}/trackers":
+    "Add a tracker: {url (http, https, or udp with a port), tier? (absent: a new tier after the others)}; its trackers after. 400 invalid_input for a bad URL, 409 duplicate for one it has",
+  "PUT /torrents/{ref}/trackers/{id}":
+    "Replace a tracker's URL: {url}; its trackers after. 404 not_found for an unknown id, 400 invalid_input for a bad URL",
+  "DELETE /torrents/{ref}/trackers/{id}":
+    "Remove a tracker; its trackers after. 404 not_found for an unknown id",
   "GET /torrents/{ref}/pieces": "Its piece map: a BEP 3 bitfield, base64",
   "GET /torrents/{ref}/piece-activity":
     "Its live piece map: {pieceCount, piecesHave, have (BEP 3 bitfield, base64), availability (one byte per piece, base64: connected peers holding it, 255 = 255 or more), inFlight: [{piece, peers: [host:port]}]}",
@@ -70,7 +77,8 @@ export function openApiDocument(): unknown {
       name: m[1],
       in: "path",
       required: true,
-      schema: m[1] === "index" ? { type: "integer", minimum: 0 } : { type: "string" },
+      schema:
+        m[1] === "index" || m[1] === "id" ? { type: "integer", minimum: 0 } : { type: "string" },
     }));
     if (parameters.length > 0) op.parameters = parameters;
     paths[`${API_PREFIX}${path}`] ??= {};

@@ -11,6 +11,7 @@ import { mediaType, readBody, readJsonObject } from "./http-body.ts";
 import { HttpError, sendJson } from "./http-errors.ts";
 import type { ShoalApi } from "./shoal-api.ts";
 import { MAX_TORRENT_FILE_BYTES } from "./torrent-url.ts";
+import { TRACKER_ROUTES } from "./tracker-routes.ts";
 import type {
   AddRequest,
   FilesRequest,
@@ -173,6 +174,7 @@ export const ROUTES: Route[] = [
     path: "/torrents/:ref/torrent-file",
     handler: async (c) => ({ torrent: await c.api.torrentFile(ref(c)) }),
   },
+  ...TRACKER_ROUTES,
 ];
 
 function settingsOf(api: ShoalApi): { limits: { upload: number; download: number }; port: number } {

@@ -18,6 +18,7 @@ import {
   seedingGoalsOf,
 } from "./manage-validation.ts";
 import { fetchTorrentUrl } from "./torrent-url.ts";
+import { applyTrackerEdits, type TrackerEditRequest } from "./tracker-edits.ts";
 import { TrackerIndex } from "./tracker-index.ts";
 import type {
   AddFromIndexRequest,
@@ -352,6 +353,18 @@ export class ShoalApi {
 
   trackers(ref: TorrentRef): TrackerView[] {
     return guardSync(() => this.#client.trackers(this.#hash(ref)));
+  }
+
+  /**
+   * Adds, removes and replaces trackers (tracker-edits.ts), all or nothing;
+   * kept with the session. The trackers after.
+   */
+  async editTrackers(ref: TorrentRef, req: TrackerEditRequest): Promise<TrackerView[]> {
+    return guard(async () => {
+      const hash = this.#hash(ref);
+      await this.#client.setTrackers(hash, applyTrackerEdits(this.#client.trackers(hash), req));
+      return this.#client.trackers(hash);
+    });
   }
 
   /** The .torrent file, base64 (the exact bytes it was added from, when known). */

@@ -16,6 +16,7 @@ import { ApiError } from "./errors.ts";
 import { readBody } from "./http-body.ts";
 import type { ShoalApi } from "./shoal-api.ts";
 import { TORRENT_FIELDS, TorrentFacts } from "./transmission-torrent.ts";
+import { trackerEditOf } from "./transmission-trackers.ts";
 import type { AddRequest, TorrentSummary } from "./types.ts";
 
 export const TRANSMISSION_RPC_PATH = "/transmission/rpc";
@@ -233,7 +234,9 @@ export class TransmissionRpc {
     if (down !== undefined) limits.download = down;
     if (up !== undefined) limits.upload = up;
     const location = args.location;
+    const trackerEdit = trackerEditOf(args);
     for (const s of torrents) {
+      if (trackerEdit) await this.#api.editTrackers(s.infoHash, trackerEdit);
       await this.#selectFiles(s, args);
       await this.#manage(s, args);
       if (Object.keys(limits).length > 0) await this.#api.setTorrentLimits(s.infoHash, limits);

@@ -163,11 +163,11 @@ export const TORRENT_FIELDS: Record<string, Field> = {
   priorities: (f) => f.files.map((x) => TR_PRIORITY[x.priority]),
   peers: (f) => (f.s.peers === 0 ? [] : f.peers.map(trPeer)),
   trackers: (f) =>
-    f.detail.trackers.map((t, i) => ({ announce: t.url, id: i, scrape: "", tier: t.tier })),
+    f.detail.trackers.map((t) => ({ announce: t.url, id: t.id, scrape: "", tier: t.tier })),
   trackerStats: (f) =>
-    f.detail.trackers.map((t, i) => ({
+    f.detail.trackers.map((t) => ({
       announce: t.url,
-      id: i,
+      id: t.id,
       tier: t.tier,
       host: hostOf(t.url),
       scrape: "",
@@ -185,6 +185,17 @@ export const TORRENT_FIELDS: Record<string, Field> = {
       downloadCount: t.downloaded ?? -1,
       announceState: t.state === "announcing" ? 3 : t.nextAnnounceIn === undefined ? 0 : 1,
       scrapeState: 0,
+      // The rest of Transmission's fields: transmission-remote -it lists a tracker only with all of them.
+      lastAnnounceStartTime:
+        t.lastAnnounceAgo === undefined ? 0 : seconds(Date.now()) - t.lastAnnounceAgo,
+      lastAnnounceTimedOut: /timed out|timeout/i.test(t.lastError ?? ""),
+      hasScraped: false,
+      lastScrapeResult: "",
+      lastScrapeStartTime: 0,
+      lastScrapeSucceeded: false,
+      lastScrapeTime: 0,
+      lastScrapeTimedOut: false,
+      nextScrapeTime: 0,
     })),
 };
 

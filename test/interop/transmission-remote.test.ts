@@ -141,3 +141,39 @@ test("transmission-remote adds a torrent without its data, paused: the deselecte
   assert.match(await remote("-t", id, "-r"), /success/);
   assert.deepEqual(await api("/torrents"), []);
 });
+
+test("transmission-remote adds a tracker (-td), lists it (-it) and removes it (-tr)", {
+  skip,
+}, async () => {
+  const t = await makeSeededTorrent(d.downloadDir, "re-tracked");
+  const file = join(d.dir, "re-tracked.torrent");
+  writeFileSync(file, t.torrent);
+  assert.match(await remote("-a", file), /success/);
+  const added = (await api("/torrents")).find((x: Json) => x.infoHash === t.infoHash);
+  const id = String(added.id);
+  const first = "http://127.0.0.1:9/announce";
+  const second = "udp://127.0.0.1:9/announce";
+  assert.match(await remote("-t", id, "-td", first), /success/);
+  assert.match(await remote("-t", id, "-td", second), /success/);
+  const trackers = () => api(`/torrents/${id}/trackers`);
+  assert.deepEqual(
+    (await trackers()).map((x: Json) => [x.id, x.tier, x.url]),
+    [
+      [0, 0, first],
+      [1, 1, second],
+    ],
+  );
+  const info = await remote("-t", id, "-it");
+  assert.match(info, /Tracker 0: http:\/\/127\.0\.0\.1:9/);
+  assert.match(info, /Tracker 1: udp:\/\/127\.0\.0\.1:9/);
+  // A bad URL and an unknown id: an error, nothing changed.
+  assert.notEqual((await run(AUTH, ["-t", id, "-td", "not-a-url"])).code, 0);
+  assert.notEqual((await run(AUTH, ["-t", id, "-tr", "5"])).code, 0);
+  assert.equal((await trackers()).length, 2);
+  assert.match(await remote("-t", id, "-tr", "0"), /success/);
+  assert.deepEqual(
+    (await trackers()).map((x: Json) => [x.id, x.url]),
+    [[0, second]],
+  );
+  assert.match(await remote("-t", id, "-r"), /success/);
+});
