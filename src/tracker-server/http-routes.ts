@@ -1,11 +1,11 @@
 /**
  * What the tracker answers over HTTP: /announce and /scrape (BEP 3, 7, 23, 48),
- * publishing to the torrent index (POST /torrents), and, through
- * operator-routes.ts, the index and the operator views (/torrents, /, /stats,
- * /metrics, /swarms). BEP 3 failures are bencoded `failure reason`s with
+ * publishing to the torrent index (POST /torrents; publishing.ts), through
+ * operator-routes.ts the index and the operator views as JSON (/torrents,
+ * /stats, /metrics, /swarms), and through page-routes.ts the pages for
+ * people (/, /details, /upload, /operator). BEP 3 failures are bencoded `failure reason`s with
  * status 200, as clients only read the body.
  */
-import { timingSafeEqual } from "node:crypto";
 import { MetainfoError } from "../metainfo/index.ts";
 import {
   type AnnounceReplyFields,
@@ -27,14 +27,14 @@ import { infoHashFromHex } from "../util/index.ts";
 import { type AnnounceOutcome, STORE_UNAVAILABLE_REASON } from "./announce-handler.ts";
 import type { TrackerContext } from "./context.ts";
 import { BLOCKED_ADDRESS, StoreUnavailableError } from "./errors.ts";
-import { GuessThrottle } from "./guess-throttle.ts";
 import type { HttpRequest } from "./http-request.ts";
 import { BENCODE_TYPE, bencoded, json, methodNotAllowed, notFound } from "./http-responses.ts";
 import type { HttpClientInfo, HttpResponse, HttpRoutes } from "./http-server.ts";
 import type { Member } from "./members.ts";
-import { multipartBoundary, parseMultipart } from "./multipart.ts";
 import { createOperatorRoutes } from "./operator-routes.ts";
+import { createPageRoutes } from "./page-routes.ts";
 import { memberTorrent, passkeyFromPath, passkeyFromQuery } from "./private-access.ts";
+import { Publisher, uploadedFile } from "./publishing.ts";
 import type { StoredPeer } from "./swarm-store.ts";
 import { magnetOf, type PublishResult } from "./torrent-index.ts";
 import { ViewCache } from "./view-cache.ts";
@@ -42,15 +42,17 @@ import { torrentView } from "./views.ts";
 
 const EMPTY = Buffer.alloc(0);
 
-/** Failed publish-token guesses allowed per address (IPv6: per /64) in a window. */
-export const PUBLISH_GUESSES = 5;
-export const PUBLISH_GUESS_WINDOW_MS = 60_000;
-const PUBLISH_GUESS_ADDRESSES = 10_000;
-
 /** The routes, and `stop` for their background work. */
 export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): void } {
   const views = new ViewCache();
   const operator = createOperatorRoutes(ctx, views);
+  const publisher = new Publisher(ctx, views);
+  const pages = createPageRoutes(ctx, {
+    views,
+    publisher,
+    ranked: operator.ranked,
+    stamp: operator.stamp,
+  });
   const fields = newAnnounceFields();
   const reply: AnnounceReplyFields = { interval: 0 };
   const scrapeKeys: string[] = [];
@@ -246,120 +248,45 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
     return scrapeReplyText(files);
   }
 
-  const guesses = new GuessThrottle({
-    maxFailures: PUBLISH_GUESSES,
-    windowMs: PUBLISH_GUESS_WINDOW_MS,
-    maxAddresses: PUBLISH_GUESS_ADDRESSES,
-  });
-
-  function authorized(req: HttpRequest): boolean {
-    const token = ctx.config.publishToken;
-    if (token === undefined) return true;
-    const want = Buffer.from(`Bearer ${token}`);
-    const got = Buffer.from(req.authorization);
-    return got.length === want.length && timingSafeEqual(got, want);
-  }
-
-  /**
-   * Null when the request may publish; else the refusal. Runs on the head
-   * (before the body is read, see admit) and again for a body-less request.
-   * An address that guessed wrong too often is refused before its token is
-   * even compared, so the answer tells it nothing about its guess.
-   */
-  function publishRefusal(req: HttpRequest, client: HttpClientInfo): HttpResponse | null {
-    if (ctx.access) {
-      // A private tracker: a member with the right publishes by passkey; else the token.
-      const passkey = passkeyFromQuery(req.query);
-      if (passkey) {
-        const admission = ctx.access.admit(passkey);
-        if ("refused" in admission) return json(401, { error: admission.refused });
-        if (admission.member.canPublish) return null;
-        return json(403, { error: `${admission.member.name} may not publish to this tracker` });
-      }
-      if (ctx.config.publishToken === undefined) {
-        return json(403, { error: "publishing here needs a member's passkey (?passkey=)" });
-      }
-    }
-    if (ctx.config.publishToken === undefined) return null;
-    const who = GuessThrottle.keyOf(client.family, client.ip);
-    const now = ctx.now();
-    const waitMs = guesses.waitMs(who, now);
-    if (waitMs > 0) {
-      ctx.metrics.errors.throttled++;
-      return {
-        ...json(429, { error: "too many wrong publish tokens from this address: try again later" }),
-        headers: `Retry-After: ${Math.ceil(waitMs / 1000)}\r\n`,
-      };
-    }
-    if (authorized(req)) return null;
-    guesses.failed(who, now);
-    ctx.metrics.errors.unauthorized++;
-    return {
-      ...json(401, {
-        error: "publishing needs 'Authorization: Bearer <token>' with this tracker's publish token",
-      }),
-      headers: 'WWW-Authenticate: Bearer realm="shoal tracker"\r\n',
-    };
-  }
-
   function isUpload(req: HttpRequest): boolean {
     return req.method === "POST" && (req.path === "/torrents" || req.path === "/torrents/");
   }
 
   /** The head of a request with a body: only an upload takes one, and only with the token. */
   function admit(req: HttpRequest, client: HttpClientInfo): HttpResponse | null {
-    if (isUpload(req)) return publishRefusal(req, client);
+    if (isUpload(req)) return publisher.refusal(req, client);
+    // undefined: not theirs; null: read the body.
+    const page = pages.admit(req, client);
+    if (page !== undefined) return page;
     ctx.metrics.errors.http_too_large++;
     return json(413, { error: `${req.method} ${req.path} takes no request body` });
   }
 
   function upload(req: HttpRequest, client: HttpClientInfo): HttpResponse | Promise<HttpResponse> {
     // A request with a body was admitted on its head; one without is checked here.
-    const refusal = req.body.length === 0 ? publishRefusal(req, client) : null;
+    const refusal = req.body.length === 0 ? publisher.refusal(req, client) : null;
     if (refusal) return refusal;
-    let bytes = req.body;
-    const boundary = multipartBoundary(req.contentType);
-    if (boundary !== undefined) {
-      const parts = parseMultipart(req.body, boundary);
-      const file =
-        parts?.find((p) => p.filename !== undefined) ??
-        parts?.find((p) => p.name === "file" || p.name === "torrent");
-      if (!file) {
-        ctx.metrics.errors.bad_upload++;
-        return json(400, { error: "the form has no file field: send the .torrent as 'file'" });
-      }
-      bytes = file.data;
-    } else if (/^multipart\//i.test(req.contentType)) {
+    const file = uploadedFile(req);
+    if ("error" in file) {
       ctx.metrics.errors.bad_upload++;
-      return json(400, { error: "multipart upload without a boundary" });
-    }
-    if (bytes.length === 0) {
-      ctx.metrics.errors.bad_upload++;
-      return json(400, { error: "empty upload: send the .torrent file as the request body" });
-    }
-    if (ctx.sharedIndex) {
-      // Into the index every instance reads, first (shared-index.ts).
-      return ctx.sharedIndex.publish(bytes).then(
-        (result) => published(req, result),
-        (err: unknown) => {
-          if (err instanceof StoreUnavailableError) {
-            return {
-              ...json(503, { error: err.message }),
-              headers: "Retry-After: 5\r\n",
-            };
-          }
-          return publishFailed(err);
-        },
-      );
+      return json(400, { error: file.error });
     }
     try {
-      return published(req, ctx.index.publish(bytes));
+      const result = publisher.publish(file.bytes);
+      if (!(result instanceof Promise)) return published(req, result);
+      return result.then(
+        (r) => published(req, r),
+        (err: unknown) => publishFailed(err),
+      );
     } catch (err) {
       return publishFailed(err);
     }
   }
 
   function publishFailed(err: unknown): HttpResponse {
+    if (err instanceof StoreUnavailableError) {
+      return { ...json(503, { error: err.message }), headers: "Retry-After: 5\r\n" };
+    }
     if (err instanceof MetainfoError) {
       ctx.metrics.errors.bad_upload++;
       return json(422, { error: `not a usable torrent: ${err.message}`, code: err.code });
@@ -369,13 +296,6 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
 
   function published(req: HttpRequest, result: PublishResult): HttpResponse {
     const { entry, metainfo, created } = result;
-    // A listing shows a new torrent at once, not a moment later.
-    if (created) views.clear();
-    ctx.logger.info("torrent published", {
-      infoHash: entry.infoHashHex,
-      name: entry.name,
-      created,
-    });
     return json(created ? 201 : 200, {
       ...torrentView(ctx, entry, req.host),
       created,
@@ -391,7 +311,7 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
   function privateView(req: HttpRequest): HttpResponse | null {
     const path = req.path;
     if (path !== "/torrents" && path !== "/torrents/" && !path.startsWith("/torrents/")) {
-      if (ctx.config.publishToken !== undefined && authorized(req)) return null;
+      if (ctx.config.publishToken !== undefined && publisher.authorized(req)) return null;
       return json(403, {
         error:
           "this tracker is private: its views need 'Authorization: Bearer <token>' (--publish-token)",
@@ -435,6 +355,8 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
       if (req.method === "POST") return upload(req, client);
       if (!isGet) return methodNotAllowed("GET, HEAD, POST");
     }
+    const page = pages.handle(req, client);
+    if (page !== null) return page;
     if (!isGet) return methodNotAllowed("GET, HEAD");
     if (ctx.access) {
       const gated = privateView(req);

@@ -1,6 +1,7 @@
 /**
- * The torrent index and operator views over HTTP: GET /torrents (and one
- * torrent's details and file), /, /stats, /metrics, /swarms and one swarm.
+ * The torrent index and operator views over HTTP as JSON (the pages for
+ * people are page-routes.ts): GET /torrents (and one torrent's details and
+ * file), /stats, /metrics, /swarms and one swarm.
  *
  * None of them may cost the tracker its announces, whoever asks and however
  * often (a pipeline of a thousand is one client's burst), so every listing is
@@ -16,7 +17,7 @@ import { JSON_TYPE, json, jsonBytes, notFound, queryInt } from "./http-responses
 import { MAX_SWARM_LIMIT, MAX_SWARM_OFFSET, SwarmRanking } from "./swarm-ranking.ts";
 import { magnetOf } from "./torrent-index.ts";
 import type { ViewCache } from "./view-cache.ts";
-import { htmlPage, statsView, swarmView, swarmViews, torrentView } from "./views.ts";
+import { statsView, swarmView, swarmViews, torrentView } from "./views.ts";
 
 /** GET /swarms: swarms per page, and peers per swarm, by default and at most. */
 export const SWARMS_PAGE = 100;
@@ -32,6 +33,10 @@ export interface OperatorRoutes {
   handle(req: HttpRequest): HttpResponse | null;
   /** Stops the ranking's background work (the tracker is stopping). */
   stop(): void;
+  /** The swarms busiest first (for the operator's page). */
+  ranked(): readonly string[];
+  /** What moves when anything a view shows may have changed. */
+  stamp(): number;
 }
 
 export function createOperatorRoutes(ctx: TrackerContext, cache: ViewCache): OperatorRoutes {
@@ -131,10 +136,6 @@ export function createOperatorRoutes(ctx: TrackerContext, cache: ViewCache): Ope
     if (path.startsWith("/torrents/")) return torrentDetails(path.slice(10), req);
     if (path.startsWith("/swarms/")) return swarm(path.slice(8), req);
     switch (path) {
-      case "/":
-        return cached(req, "text/html; charset=utf-8", () => ({
-          body: Buffer.from(htmlPage(ctx, req.host, ranking.ranked(performance.now())), "utf8"),
-        }));
       case "/stats":
         return json(200, statsView(ctx));
       case "/metrics":
@@ -151,5 +152,10 @@ export function createOperatorRoutes(ctx: TrackerContext, cache: ViewCache): Ope
     return null;
   }
 
-  return { handle, stop: () => ranking.stop() };
+  return {
+    handle,
+    stop: () => ranking.stop(),
+    ranked: () => ranking.ranked(performance.now()),
+    stamp,
+  };
 }

@@ -1,11 +1,10 @@
 /**
- * Operator views: the JSON for /stats, /swarms and /torrents, and the HTML
- * page at /. Every piece of text that came from a client or a torrent is
- * escaped before it reaches HTML.
+ * Operator views: the JSON for /stats, /swarms and /torrents (the pages
+ * render from them: page-routes.ts).
  */
 import { formatMagnet } from "../metainfo/index.ts";
 import { formatIPv4, formatIPv6 } from "../tracker-proto/index.ts";
-import { formatEndpoint, type InfoHash } from "../util/index.ts";
+import type { InfoHash } from "../util/index.ts";
 import type { TrackerContext } from "./context.ts";
 import type { StoredPeer } from "./swarm-store.ts";
 import type { TorrentEntry } from "./torrent-index.ts";
@@ -143,59 +142,4 @@ export function statsView(ctx: TrackerContext) {
     http: ctx.httpStats?.() ?? { connections: 0, bodyBytes: 0, waiting: 0 },
     memory: process.memoryUsage(),
   };
-}
-
-const HTML_ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-}
-
-function formatSize(n: number | null): string {
-  if (n === null) return "";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
-}
-
-/** The page at /: the busiest swarms and their peers (bounded), as escaped HTML. */
-export function htmlPage(ctx: TrackerContext, host: string, ranked: readonly string[]): string {
-  const stats = ctx.store.totals();
-  const swarms = swarmViews(ctx, ranked, 0, 200, 50);
-  const e = escapeHtml;
-  const rows = swarms.map((s) => {
-    const peers = s.peers
-      .map((p) => {
-        const addr = formatEndpoint(p.ip, p.port);
-        return `<li>${e(addr)} ${p.seeder ? "seeder" : "leecher"}, ${p.lastSeen}s ago</li>`;
-      })
-      .join("");
-    const name = s.name === null ? "<i>unpublished</i>" : e(s.name);
-    const link =
-      s.name === null ? "" : ` <a href="/torrents/${e(s.infoHash)}.torrent">.torrent</a>`;
-    return `<tr><td><code>${e(s.infoHash)}</code></td><td>${name}${link}</td><td>${e(formatSize(s.size))}</td><td>${s.seeders}</td><td>${s.leechers}</td><td>${s.completed}</td><td><ul>${peers}</ul></td></tr>`;
-  });
-  const announce = announceUrlFor(host) ?? "/announce";
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>shoal tracker</title>
-<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}ul{margin:0;padding-left:1.2em}</style>
-</head><body>
-<h1>shoal tracker</h1>
-<p>Announce URL: <code>${e(announce)}</code>. ${ctx.index.size} published torrents, ${stats.swarms} swarms, ${stats.peers} peers (${stats.seeders} seeders, ${stats.leechers} leechers).</p>
-<p><a href="/stats">stats</a> · <a href="/metrics">metrics</a> · <a href="/torrents">torrents (JSON)</a> · <a href="/swarms">swarms (JSON)</a></p>
-<table><thead><tr><th>info hash</th><th>name</th><th>size</th><th>seeders</th><th>leechers</th><th>completed</th><th>peers</th></tr></thead>
-<tbody>${rows.join("\n")}</tbody></table>
-</body></html>
-`;
 }
