@@ -4,6 +4,7 @@
  * `shoal help tracker` cannot drift apart.
  */
 import type { LogLevel } from "../util/index.ts";
+import { checkAdminToken } from "./admin-token.ts";
 import { TrackerError } from "./errors.ts";
 
 export interface TrackerConfig {
@@ -50,6 +51,10 @@ export interface TrackerConfig {
   /** HTTPS: the certificate chain and private key (PEM files); both or neither. */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** The admin API's bearer token (admin-routes.ts); a private tracker only. */
+  adminToken: string | undefined;
+  /** Serve the admin API over plain HTTP on a non-loopback address (the token crosses the network in clear). */
+  adminOverPlainHttp: boolean;
 }
 
 export type ConfigKey = keyof TrackerConfig;
@@ -96,6 +101,8 @@ export const DEFAULT_CONFIG: TrackerConfig = {
   ipFilter: undefined,
   tlsCert: undefined,
   tlsKey: undefined,
+  adminToken: undefined,
+  adminOverPlainHttp: false,
 };
 
 export const CONFIG_FIELDS: ConfigField[] = [
@@ -316,6 +323,18 @@ export const CONFIG_FIELDS: ConfigField[] = [
     type: "string",
     help: "the private key of --tls-cert (PEM)",
   },
+  {
+    key: "adminToken",
+    flag: "admin-token",
+    type: "string",
+    help: "a private tracker's admin API (/admin/api) and page (/admin) need 'Authorization: Bearer <token>' (16 characters or more)",
+  },
+  {
+    key: "adminOverPlainHttp",
+    flag: "admin-over-plain-http",
+    type: "boolean",
+    help: "allow the admin API over plain HTTP on a non-loopback address (else it needs --tls-cert or a loopback --host)",
+  },
 ];
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
@@ -382,6 +401,7 @@ export function resolveConfig(...layers: Record<string, unknown>[]): TrackerConf
     throw new TrackerError("invalid_config", "min-interval cannot be longer than interval");
   }
   if (config.numwant > config.maxNumwant) config.numwant = config.maxNumwant;
+  checkAdminToken(config);
   if (config.store !== "memory") {
     if (!/^rediss?:\/\/[^/]/.test(config.store)) {
       throw new TrackerError(

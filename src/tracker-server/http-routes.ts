@@ -24,6 +24,7 @@ import {
   writeCompactAnnounceReply,
 } from "../tracker-proto/index.ts";
 import { infoHashFromHex } from "../util/index.ts";
+import { createAdminRoutes } from "./admin-routes.ts";
 import { type AnnounceOutcome, STORE_UNAVAILABLE_REASON } from "./announce-handler.ts";
 import type { TrackerContext } from "./context.ts";
 import { BLOCKED_ADDRESS, StoreUnavailableError } from "./errors.ts";
@@ -47,6 +48,7 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
   const views = new ViewCache();
   const operator = createOperatorRoutes(ctx, views);
   const publisher = new Publisher(ctx, views);
+  const adminRoutes = createAdminRoutes(ctx);
   const pages = createPageRoutes(ctx, {
     views,
     publisher,
@@ -258,6 +260,8 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
     // undefined: not theirs; null: read the body.
     const page = pages.admit(req, client);
     if (page !== undefined) return page;
+    const admin = adminRoutes.admit(req, client);
+    if (admin !== undefined) return admin;
     ctx.metrics.errors.http_too_large++;
     return json(413, { error: `${req.method} ${req.path} takes no request body` });
   }
@@ -355,7 +359,7 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
       if (req.method === "POST") return upload(req, client);
       if (!isGet) return methodNotAllowed("GET, HEAD, POST");
     }
-    const page = pages.handle(req, client);
+    const page = pages.handle(req, client) ?? adminRoutes.handle(req, client);
     if (page !== null) return page;
     if (!isGet) return methodNotAllowed("GET, HEAD");
     if (ctx.access) {

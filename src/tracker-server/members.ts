@@ -48,6 +48,15 @@ function member(r: Row): Member {
   };
 }
 
+function trafficRow(r: Row): MemberTorrentTraffic {
+  const hash = r.info_hash as Uint8Array;
+  return {
+    infoHash: Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength),
+    uploaded: Number(r.uploaded),
+    downloaded: Number(r.downloaded),
+  };
+}
+
 export function isPasskey(text: string): boolean {
   return PASSKEY.test(text);
 }
@@ -58,7 +67,37 @@ export function openMembers(dataDir: string): { members: MemberStore; close(): v
   return { members: new MemberStore(db.sqlite), close: () => db.close() };
 }
 
-export class MemberStore {
+/** What one member reported for one torrent. */
+export interface MemberTorrentTraffic {
+  infoHash: Buffer;
+  uploaded: number;
+  downloaded: number;
+}
+
+/** What every member together reported for one torrent. */
+export interface TorrentTraffic extends MemberTorrentTraffic {
+  members: number;
+}
+
+/**
+ * The members as the admin API and pages use them (admin-routes.ts): an
+ * interface, so a store other than SQLite (one shared by several instances)
+ * can stand behind them.
+ */
+export interface MemberDirectory {
+  list(): Member[];
+  find(name: string): Member | undefined;
+  add(name: string, opts?: { canPublish?: boolean }): Member;
+  setDisabled(name: string, disabled: boolean): Member;
+  setCanPublish(name: string, canPublish: boolean): Member;
+  rotatePasskey(name: string): Member;
+  /** A member's traffic per torrent, most uploaded first, at most `limit`. */
+  torrentsOf(memberId: number, limit: number): MemberTorrentTraffic[];
+  /** Every member's traffic summed per torrent, most uploaded first, at most `limit`. */
+  torrentTotals(limit: number): TorrentTraffic[];
+}
+
+export class MemberStore implements MemberDirectory {
   readonly #db: DatabaseSync;
   readonly #byPasskey: StatementSync;
   readonly #account: StatementSync;
@@ -173,6 +212,35 @@ export class MemberStore {
       .prepare("SELECT uploaded, downloaded FROM member_traffic WHERE member = ? AND info_hash = ?")
       .get(memberId, infoHash) as Row | undefined;
     return { uploaded: Number(row?.uploaded ?? 0), downloaded: Number(row?.downloaded ?? 0) };
+  }
+
+  torrentsOf(memberId: number, limit: number): MemberTorrentTraffic[] {
+    const rows = this.#db
+      .prepare(
+        "SELECT info_hash, uploaded, downloaded FROM member_traffic WHERE member = ? ORDER BY uploaded DESC, info_hash LIMIT ?",
+      )
+      .all(memberId, limit) as Row[];
+    return rows.map(trafficRow);
+  }
+
+  torrentTotals(limit: number): TorrentTraffic[] {
+    const rows = this.#db
+      .prepare(`
+        SELECT info_hash, SUM(uploaded) AS uploaded, SUM(downloaded) AS downloaded, COUNT(*) AS members
+        FROM member_traffic GROUP BY info_hash ORDER BY uploaded DESC, info_hash LIMIT ?`)
+      .all(limit) as Row[];
+    return rows.map((r) => ({ ...trafficRow(r), members: Number(r.members) }));
+  }
+
+  /** The member called `name` with its totals, or undefined. */
+  find(name: string): Member | undefined {
+    const row = this.#db
+      .prepare(`
+        SELECT m.*, COALESCE(SUM(t.uploaded), 0) AS uploaded, COALESCE(SUM(t.downloaded), 0) AS downloaded
+        FROM members m LEFT JOIN member_traffic t ON t.member = m.id
+        WHERE m.name = ? GROUP BY m.id`)
+      .get(name) as Row | undefined;
+    return row ? member(row) : undefined;
   }
 
   #find(name: string): Member | undefined {

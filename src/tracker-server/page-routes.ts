@@ -64,12 +64,15 @@ export function createPageRoutes(ctx: TrackerContext, deps: PageDeps): PageRoute
   const { views, publisher } = deps;
   const isPrivate = ctx.access !== undefined;
 
-  /** Whether the request carries the operator's token (the publish token). */
+  /** Whether the request carries the operator's token (publish or admin token). */
   function operator(req: HttpRequest): boolean {
     const given = credentialOf(req.authorization);
     if (given === undefined) return false;
-    const { publishToken } = ctx.config;
-    return publishToken !== undefined && secretMatches(given, publishToken);
+    const { publishToken, adminToken } = ctx.config;
+    return (
+      (publishToken !== undefined && secretMatches(given, publishToken)) ||
+      (adminToken !== undefined && secretMatches(given, adminToken))
+    );
   }
 
   function navOf(passkey: string, canPublish: boolean, isOperator: boolean): NavLink[] {
@@ -77,6 +80,9 @@ export function createPageRoutes(ctx: TrackerContext, deps: PageDeps): PageRoute
     const nav: NavLink[] = [{ href: link(viewer, "/"), label: "Torrents" }];
     if (canPublish) nav.push({ href: link(viewer, "/upload"), label: "Upload" });
     if (isOperator) nav.push({ href: "/operator", label: "Operator" });
+    if (isOperator && ctx.config.adminToken !== undefined) {
+      nav.push({ href: "/admin", label: "Admin" });
+    }
     return nav;
   }
 

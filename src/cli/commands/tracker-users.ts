@@ -1,5 +1,5 @@
 /**
- * `shoal tracker users add|list|disable|enable|rotate-passkey --data-dir DIR`:
+ * `shoal tracker users add|list|disable|enable|rotate-passkey|grant-publish|revoke-publish --data-dir DIR`:
  * a private tracker's members (`shoal tracker --private`), in the tracker's
  * own database, changed while it runs.
  */
@@ -10,7 +10,15 @@ import { formatBytes } from "../../util/index.ts";
 import { type CliIO, UsageError } from "../io.ts";
 import { formatTable } from "./tracker-client.ts";
 
-const ACTIONS = ["add", "list", "disable", "enable", "rotate-passkey"] as const;
+const ACTIONS = [
+  "add",
+  "list",
+  "disable",
+  "enable",
+  "rotate-passkey",
+  "grant-publish",
+  "revoke-publish",
+] as const;
 
 export async function usersCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -44,10 +52,14 @@ export async function usersCommand(args: string[], io: CliIO): Promise<number> {
         ? members.add(name!, { canPublish: Boolean(values["can-publish"]) })
         : action === "rotate-passkey"
           ? members.rotatePasskey(name!)
-          : members.setDisabled(name!, action === "disable");
+          : action === "grant-publish" || action === "revoke-publish"
+            ? members.setCanPublish(name!, action === "grant-publish")
+            : members.setDisabled(name!, action === "disable");
     // The passkey alone on its line: what a script reads.
     if (action === "add" || action === "rotate-passkey") io.stdout.write(`${member.passkey}\n`);
-    else io.stdout.write(`${member.name} ${member.disabled ? "disabled" : "enabled"}\n`);
+    else if (action === "grant-publish" || action === "revoke-publish") {
+      io.stdout.write(`${member.name} ${member.canPublish ? "may" : "may not"} publish\n`);
+    } else io.stdout.write(`${member.name} ${member.disabled ? "disabled" : "enabled"}\n`);
     return 0;
   } finally {
     close();

@@ -41,11 +41,12 @@ const HELP = `Usage: shoal tracker [options]
        shoal tracker swarms [--url <tracker url>] [--json]
        shoal tracker peers [<info hash or a prefix>] [--url <tracker url>] [--json]
        shoal tracker find [--json] [--timeout <seconds>]
-       shoal tracker users add|list|disable|enable|rotate-passkey [<name>] --data-dir <dir>
+       shoal tracker users add|list|disable|enable|rotate-passkey|grant-publish|revoke-publish [<name>] --data-dir <dir>
 
 Runs a BitTorrent tracker: HTTP (BEP 3, 7, 23, 48) and UDP (BEP 15) announces
-and scrapes on one port number, a torrent index (POST/GET /torrents), and
-operator views (/, /stats, /metrics, /swarms). Stops cleanly on Ctrl-C or
+and scrapes on one port number, a torrent index (POST/GET /torrents), pages
+for a browser (/ the index, /upload, /operator; /admin with --admin-token)
+and operator views (/stats, /metrics, /swarms). Stops cleanly on Ctrl-C or
 SIGTERM, saving the live peers so a restart serves peer lists at once.
 
 Options:
@@ -65,7 +66,9 @@ the tracker's base URL; without it, or with --url auto[:NAME], the tracker is
 found on the local network. 'find' lists the trackers advertised there.
 'users' manages the members of a private tracker (--private): 'add NAME'
 (--can-publish) prints the new member's passkey on its own line; members
-announce to /announce/<passkey>; 'list' shows each one's reported traffic.
+announce to /announce/<passkey>; 'list' shows each one's reported traffic;
+'grant-publish' / 'revoke-publish' change who may publish. The same through
+the admin API: --admin-token, then /admin/api/members (see the README).
 
 Examples:
   shoal tracker --port 6969 --data-dir ~/.shoal/tracker
