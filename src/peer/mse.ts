@@ -28,7 +28,7 @@ import type { Transport } from "../net/index.ts";
 import { type Clock, realClock } from "../util/index.ts";
 import { EncryptedTransport } from "./encrypted-transport.ts";
 import { PeerError } from "./errors.ts";
-import { rc4, type StreamCipher } from "./rc4.ts";
+import { type Rc4Implementation, rc4, type StreamCipher } from "./rc4.ts";
 import { StreamReader } from "./stream-reader.ts";
 
 const P = Buffer.from(
@@ -66,7 +66,7 @@ export interface MseOptions {
   /** The whole handshake must be done within this long. */
   timeoutMs: number;
   /** Use the built-in RC4 even where OpenSSL has one (tests). */
-  rc4Implementation?: "auto" | "js";
+  rc4Implementation?: Rc4Implementation;
 }
 
 function hash(...parts: (string | Uint8Array)[]): Buffer {

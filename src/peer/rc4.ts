@@ -3,24 +3,23 @@
  * Vuze/libtorrent spec), with its first 1024 keystream bytes discarded as
  * the spec requires ("RC4-drop1024").
  *
- * OpenSSL 3 ships RC4 only in its legacy provider, which Node loads with
- * --openssl-legacy-provider; where that was done deliberately (about twice
- * as fast here: ~520 MB/s against ~260 MB/s on one core) OpenSSL's is used,
- * otherwise the plain implementation below, which needs nothing.
+ * Three implementations, compared over 1 GiB by bench/rc4.ts: shoal's
+ * WebAssembly one (rc4-wasm.ts, in place, the default), OpenSSL's (only in
+ * its legacy provider, which Node loads with --openssl-legacy-provider; it
+ * returns new memory for every chunk) and the plain JavaScript one below,
+ * which needs nothing (for a Node without WebAssembly).
  */
 import { createCipheriv } from "node:crypto";
+import { rc4KeySchedule } from "./rc4-key.ts";
+import { WasmRc4, wasmRc4Available } from "./rc4-wasm.ts";
+import type { StreamCipher } from "./stream-cipher.ts";
+
+export type { StreamCipher };
 
 /** MSE: the first 1024 bytes of each keystream are thrown away. */
 const DISCARD = 1024;
 
-export interface StreamCipher {
-  /** `data` encrypted (or decrypted: RC4 is its own inverse) into new memory. */
-  update(data: Uint8Array): Buffer;
-  /** The same, in place (for memory that is ours to change). */
-  updateInPlace(data: Uint8Array): void;
-  /** The same for memory we may change: the result is `data` itself or new memory, whichever is cheaper. */
-  updateOwned(data: Buffer): Buffer;
-}
+export type Rc4Implementation = "auto" | "wasm" | "openssl" | "js";
 
 let openssl: boolean | undefined;
 
@@ -37,12 +36,28 @@ export function opensslHasRc4(): boolean {
   return openssl;
 }
 
-/** An RC4-drop1024 cipher for `key`. */
-export function rc4(key: Uint8Array, implementation: "auto" | "js" = "auto"): StreamCipher {
-  const cipher: StreamCipher =
-    implementation === "auto" && opensslHasRc4() ? new OpenSslRc4(key) : new Rc4(key);
+/**
+ * An RC4-drop1024 cipher for `key`. "auto" is the WebAssembly one where
+ * Node runs WebAssembly, else the JavaScript one; "openssl" throws where the
+ * legacy provider is not loaded.
+ */
+export function rc4(key: Uint8Array, implementation: Rc4Implementation = "auto"): StreamCipher {
+  const cipher = make(key, implementation);
   cipher.updateInPlace(new Uint8Array(DISCARD));
   return cipher;
+}
+
+function make(key: Uint8Array, implementation: Rc4Implementation): StreamCipher {
+  switch (implementation) {
+    case "openssl":
+      return new OpenSslRc4(key);
+    case "js":
+      return new Rc4(key);
+    case "wasm":
+      return new WasmRc4(key);
+    case "auto":
+      return wasmRc4Available() ? new WasmRc4(key) : new Rc4(key);
+  }
 }
 
 class OpenSslRc4 implements StreamCipher {
@@ -56,28 +71,23 @@ class OpenSslRc4 implements StreamCipher {
   updateInPlace(data: Uint8Array): void {
     data.set(this.#cipher.update(data));
   }
-  updateOwned(data: Buffer): Buffer {
-    return this.#cipher.update(data);
+  updatev(chunks: readonly Uint8Array[], out: Uint8Array): void {
+    let at = 0;
+    for (const c of chunks) {
+      out.set(this.#cipher.update(c), at);
+      at += c.length;
+    }
   }
 }
 
 /** RC4 as published (key scheduling, then the PRGA xored over the data). */
 export class Rc4 implements StreamCipher {
-  readonly #s = new Uint8Array(256);
+  readonly #s: Uint8Array;
   #i = 0;
   #j = 0;
 
   constructor(key: Uint8Array) {
-    if (key.length === 0 || key.length > 256) throw new RangeError("an RC4 key is 1 to 256 bytes");
-    const s = this.#s;
-    for (let i = 0; i < 256; i++) s[i] = i;
-    let j = 0;
-    for (let i = 0; i < 256; i++) {
-      const si = s[i]!;
-      j = (j + si + key[i % key.length]!) & 255;
-      s[i] = s[j]!;
-      s[j] = si;
-    }
+    this.#s = rc4KeySchedule(key);
   }
 
   update(data: Uint8Array): Buffer {
@@ -86,9 +96,14 @@ export class Rc4 implements StreamCipher {
     return out;
   }
 
-  updateOwned(data: Buffer): Buffer {
-    this.updateInPlace(data);
-    return data;
+  updatev(chunks: readonly Uint8Array[], out: Uint8Array): void {
+    let at = 0;
+    for (const c of chunks) {
+      const into = out.subarray(at, at + c.length);
+      if (into !== c) into.set(c);
+      this.updateInPlace(into);
+      at += c.length;
+    }
   }
 
   updateInPlace(data: Uint8Array): void {
