@@ -96,14 +96,10 @@ interface Leecher {
   complete: Promise<{ at: number; ownSeconds: number }>;
 }
 
-/**
- * Node arguments of a shoal process: OpenSSL's RC4, as bin/shoal starts it,
- * and a CPU profile when asked.
- */
+/** Node arguments of a shoal process (as bin/shoal starts it): a CPU profile when asked. */
 function nodeArgs(setup: BenchSetup, tag: string): string[] {
-  const rc4 = ["--openssl-legacy-provider"];
-  if (!setup.cpuProfDir) return rc4;
-  return [...rc4, "--cpu-prof", "--cpu-prof-dir", join(setup.cpuProfDir, tag)];
+  if (!setup.cpuProfDir) return [];
+  return ["--cpu-prof", "--cpu-prof-dir", join(setup.cpuProfDir, tag)];
 }
 
 async function shoalSeeder(
