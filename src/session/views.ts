@@ -48,7 +48,6 @@ export function peerView(p: PeerInfo): PeerView {
 export function torrentSummary(entry: TorrentEntry): TorrentSummary {
   const t = entry.torrent;
   const s = t.stats();
-  const peers = t.peers();
   const summary: TorrentSummary = {
     id: entry.id,
     infoHash: entry.infoHashHex,
@@ -69,7 +68,8 @@ export function torrentSummary(entry: TorrentEntry): TorrentSummary {
     downloadRate: s.downloadRate,
     uploadRate: s.uploadRate,
     peers: s.peers,
-    seeds: peers.filter((p) => p.seed).length,
+    // Without a connection there is no seed to count (nor peer figures to make).
+    seeds: s.peers === 0 ? 0 : t.peers().filter((p) => p.seed).length,
     banned: s.banned,
     addedAt: entry.addedAt,
     downloadDir: entry.downloadDir,

@@ -100,6 +100,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #deadlines: PieceDeadlines | undefined;
   /** Streaming readers waiting for a piece or a change of state. */
   readonly #streamWatchers = new Set<() => void>();
+  #viewCache: (TorrentView & { peer(p: SwarmPeer): PeerInfo }) | undefined;
 
   /**
    * A torrent from its metainfo starts checking its data at once (see
@@ -244,8 +245,13 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   get left(): number {
     const meta = this.#meta;
     if (!meta) return 0;
-    let have = 0;
-    for (const i of this.#storage?.have.indices() ?? []) have += pieceSize(meta, i);
+    const bits = this.#storage?.have;
+    if (!bits) return meta.totalLength;
+    // Every piece but the last is whole: no walk over the pieces (a list of
+    // every torrent asks this of each).
+    const last = meta.pieceCount - 1;
+    let have = bits.count() * meta.pieceLength;
+    if (last >= 0 && bits.has(last)) have -= meta.pieceLength - pieceSize(meta, last);
     return meta.totalLength - have;
   }
 
@@ -733,31 +739,53 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     return pieceActivity(this.#view);
   }
 
-  /** What views.ts reads. */
+  /**
+   * What views.ts reads: made once, every figure read live through it (a
+   * list of a thousand torrents reads it twice per torrent; an object with
+   * accessors made on each read cost more than the figures themselves).
+   */
   get #view(): TorrentView & { peer(p: SwarmPeer): PeerInfo } {
+    if (this.#viewCache) return this.#viewCache;
     const torrent = this;
     const view = {
       infoHashHex: this.infoHashHex,
-      name: this.name,
-      state: this.#state,
-      error: this.error,
-      meta: this.#meta,
-      storage: this.#storage,
+      get name() {
+        return torrent.name;
+      },
+      get state() {
+        return torrent.#state;
+      },
+      get error() {
+        return torrent.error;
+      },
+      get meta() {
+        return torrent.#meta;
+      },
+      get storage() {
+        return torrent.#storage;
+      },
       peers: this.#peers,
-      requester: this.#requester,
-      metadataPeers: this.#metadataExchange.fetchingFrom,
+      get requester() {
+        return torrent.#requester;
+      },
+      get metadataPeers() {
+        return torrent.#meta ? 0 : torrent.#metadataExchange.fetchingFrom;
+      },
       get uploaded() {
         return torrent.uploaded;
       },
       get left() {
         return torrent.left;
       },
-      optimistic: this.#uploadSlots.optimistic,
+      get optimistic() {
+        return torrent.#uploadSlots.optimistic;
+      },
       get trackers() {
         return torrent.#announcer?.status() ?? [];
       },
       peer: (p: SwarmPeer) => peerInfo(view, p),
     };
+    this.#viewCache = view;
     return view;
   }
 
