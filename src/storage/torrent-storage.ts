@@ -189,12 +189,25 @@ export class TorrentStorage {
    * file; one already on disk keeps its data. Piece writes wait meanwhile.
    */
   async setFileWanted(wanted: readonly boolean[]): Promise<void> {
+    // Already so (every torrent's selection is handed over once it is open):
+    // no file to stat, move or create.
+    if (this.#arrangedFor(wanted)) return;
     const stats = await this.files.stats();
     await this.#route((i) => wanted[i] !== false, stats);
     if (this.#emptyFilesMade) {
       this.#emptyFilesMade = false;
       await this.#makeEmptyFiles();
     }
+  }
+
+  /** Every wanted file is out of the part file, every unwanted one in it. */
+  #arrangedFor(wanted: readonly boolean[]): boolean {
+    const { files } = this.meta;
+    for (let i = 0; i < files.length; i++) {
+      if (files[i]!.pad) continue;
+      if ((wanted[i] !== false) === this.files.inPart(i)) return false;
+    }
+    return true;
   }
 
   async #route(wanted: (fileIndex: number) => boolean, stats?: readonly unknown[]): Promise<void> {
