@@ -47,10 +47,17 @@ export class SessionPersistence {
   readonly #current: () => CurrentSession;
   readonly #failed: (err: unknown) => void;
   /** Persisted torrents not added back yet (restore); kept in every write until then. */
-  #pending: PersistedTorrent[] = [];
+  #pending = new Set<PersistedTorrent>();
   /** What loading found wrong, for restore to report. */
   warnings: string[] = [];
   #timer: TimerHandle | undefined;
+  /**
+   * While a restore runs, requested writes wait for its end: torrents coming
+   * back change nothing session.json holds (it lists them all already), and
+   * a write every MERGE_MS of a thousand-torrent session slowed the restore.
+   */
+  #restoring = false;
+  #requestedWhileRestoring = false;
   /** A write asked for that has not begun: later requests join it. */
   #queued: Promise<void> | undefined;
   #last: Promise<void> = Promise.resolve();
@@ -76,7 +83,7 @@ export class SessionPersistence {
    */
   async load(): Promise<SessionSettings | undefined> {
     const { session, warnings } = await this.#read();
-    this.#pending = session?.torrents ?? [];
+    this.#pending = new Set(session?.torrents ?? []);
     this.warnings = warnings;
     return session?.settings;
   }
@@ -93,6 +100,23 @@ export class SessionPersistence {
   ): Promise<RestoreResult> {
     const warnings = this.warnings;
     this.warnings = [];
+    this.#restoring = true;
+    try {
+      return await this.#restoreAll(has, add, warnings);
+    } finally {
+      this.#restoring = false;
+      if (this.#requestedWhileRestoring) {
+        this.#requestedWhileRestoring = false;
+        this.request();
+      }
+    }
+  }
+
+  async #restoreAll(
+    has: (infoHashHex: string) => boolean,
+    add: (source: TorrentSource, p: PersistedTorrent, turn: Promise<void>) => Promise<void>,
+    warnings: string[],
+  ): Promise<RestoreResult> {
     const list = [...this.#pending];
     const outcome: (string | { warning: string } | undefined)[] = [];
     // Up to RESTORE_WINDOW torrents open their data at once (opening is
@@ -118,7 +142,7 @@ export class SessionPersistence {
         } finally {
           // Its turn ends once the one before it is done (an early failure waits too).
           await before;
-          this.#pending = this.#pending.filter((x) => x !== p);
+          this.#pending.delete(p);
           done();
         }
       })();
@@ -165,6 +189,10 @@ export class SessionPersistence {
 
   /** A change worth keeping: written soon, merged with others. */
   request(): void {
+    if (this.#restoring) {
+      this.#requestedWhileRestoring = true;
+      return;
+    }
     if (this.#timer) return;
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
@@ -191,8 +219,9 @@ export class SessionPersistence {
   #snapshot(): PersistedSession {
     const { entries, limits, lsd, manage } = this.#current();
     const torrents = entries.map(persistedTorrent);
-    for (const p of this.#pending) {
-      if (!torrents.some((t) => t.infoHash === p.infoHash)) torrents.push(p);
+    if (this.#pending.size > 0) {
+      const listed = new Set(torrents.map((t) => t.infoHash));
+      for (const p of this.#pending) if (!listed.has(p.infoHash)) torrents.push(p);
     }
     const settings: SessionSettings = {
       uploadLimit: limits.upload,
