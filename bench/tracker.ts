@@ -42,7 +42,12 @@ import { freePort, killAllServersNow, stopAllServers } from "./lib/server-proces
 import { SwarmModel } from "./lib/swarm-model.ts";
 import { fixed, formatTable, grouped } from "./lib/table.ts";
 import { canPin, pinSelf } from "./lib/taskset.ts";
-import { startRedisTarget } from "./lib/tracker-redis-target.ts";
+import {
+  redisScriptStats,
+  resetRedisStats,
+  type ScriptCallStats,
+  startRedisTarget,
+} from "./lib/tracker-redis-target.ts";
 import {
   ALL_TARGET_NAMES,
   checkSwarms,
@@ -98,6 +103,8 @@ interface Measurement {
   peakRssMiB: number;
   peersAnnounced: number;
   swarms: string;
+  /** shoal-redis: Redis's script calls during the timed rounds. */
+  scripts?: ScriptCallStats;
   skipped?: string;
 }
 
@@ -188,6 +195,8 @@ interface Run {
   pids: number[];
   workDir: string;
   nextSeq: number;
+  /** shoal-redis: its Redis's port. */
+  redisPort?: number;
 }
 
 function median(values: number[]): number {
@@ -235,8 +244,8 @@ async function startRuns(protocol: Protocol, model: SwarmModel, options: Options
     runs.push(run);
     try {
       const nodeFlags =
-        target === "shoal" && options.cpuProfDir
-          ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`]
+        target.startsWith("shoal") && options.cpuProfDir
+          ? ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfDir, target)}`]
           : [];
       const start = {
         port: run.ports[0] as number,
@@ -252,6 +261,7 @@ async function startRuns(protocol: Protocol, model: SwarmModel, options: Options
         );
         run.ports = redis.ports;
         run.pids = redis.servers.map((s) => s.pid);
+        run.redisPort = redis.redisPort;
       } else run.pids = [(await startTarget(target, start)).pid];
       // Every peer announced once (untimed, bounded in time).
       const fill = await runLoad(protocol, model, {
@@ -263,6 +273,7 @@ async function startRuns(protocol: Protocol, model: SwarmModel, options: Options
         maxAnnounces: model.peers,
       });
       run.nextSeq = fill.nextSeq;
+      if (run.redisPort) await resetRedisStats(run.redisPort);
     } catch (err) {
       measurement.skipped = (err as Error).message;
     }
@@ -355,6 +366,7 @@ async function measure(
       const mem = memory(run.pids[0] as number);
       m.rssMiB = mem.rss / MIB;
       m.peakRssMiB = mem.peakRss / MIB;
+      if (run.redisPort) m.scripts = await redisScriptStats(run.redisPort);
     }
   } finally {
     await stopAllServers();
@@ -468,6 +480,14 @@ function redisReport(results: Measurement[]): string[] {
       `shoal-redis CPU per announce: tracker ${(tracker * 1e6).toFixed(1)} µs, Redis ${(redis * 1e6).toFixed(1)} µs; ` +
         `modelled with a core per process: one instance ${grouped(rate(1))}/s, two ${grouped(rate(2))}/s, ` +
         `Redis alone would cap at ${grouped(1 / redis)}/s: two/one = ${model.toFixed(2)} (modelled; goal ≥ ${GOAL_TWO_INSTANCES}: ${model >= GOAL_TWO_INSTANCES ? "met" : "MISSED"})`,
+    );
+  }
+  for (const m of [one, two]) {
+    if (!m?.load || !m.scripts || m.scripts.calls === 0) continue;
+    const { calls, usec } = m.scripts;
+    lines.push(
+      `${m.target} Redis script calls: ${grouped(calls)}, ${(m.load.ok / calls).toFixed(1)} announces each, ` +
+        `${(usec / calls).toFixed(1)} µs per call and ${(usec / m.load.ok).toFixed(1)} µs per announce inside Redis (INFO commandstats)`,
     );
   }
   if (one?.load && two?.load) {

@@ -7,6 +7,7 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import { freePort, ServerProcess } from "./server-process.ts";
 import type { TargetStart } from "./tracker-targets.ts";
 
@@ -19,6 +20,39 @@ export interface RedisTarget {
   servers: ServerProcess[];
   /** The instances' ports, start.port first. */
   ports: number[];
+  redisPort: number;
+}
+
+/** What Redis says of its script calls (INFO commandstats): the announce script's share. */
+export interface ScriptCallStats {
+  calls: number;
+  /** Redis's own time in the calls (µs), as it measures it. */
+  usec: number;
+}
+
+/** Zeroes Redis's command statistics (before the timed load). */
+export async function resetRedisStats(redisPort: number): Promise<void> {
+  const client = new Redis({ port: redisPort, host: "127.0.0.1", lazyConnect: true });
+  try {
+    await client.connect();
+    await client.config("RESETSTAT");
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** The EVALSHA calls since the last reset (every script call of the tracker is one). */
+export async function redisScriptStats(redisPort: number): Promise<ScriptCallStats> {
+  const client = new Redis({ port: redisPort, host: "127.0.0.1", lazyConnect: true });
+  try {
+    await client.connect();
+    const info = await client.info("commandstats");
+    const line = info.split(/\r?\n/).find((l) => l.startsWith("cmdstat_evalsha:")) ?? "";
+    const field = (name: string) => Number(line.match(new RegExp(`${name}=(\\d+)`))?.[1] ?? 0);
+    return { calls: field("calls"), usec: field("usec") };
+  } finally {
+    client.disconnect();
+  }
 }
 
 export async function startRedisTarget(
@@ -79,5 +113,5 @@ export async function startRedisTarget(
     await server.waitForLine(/listening/i, 15_000);
     await waitForAnnounceable(server, port);
   }
-  return { servers: [...trackers, redis], ports };
+  return { servers: [...trackers, redis], ports, redisPort };
 }
