@@ -1,50 +1,116 @@
 /**
  * The Lua scripts behind the Redis swarm store (redis-swarm-store.ts). Each
- * announce is one EVALSHA: put or remove the peer, count a completed
- * download, sample the reply's peers and read the swarm's counts, atomically
- * and in one round trip, so every instance answers every swarm the same way.
+ * batch of announces is one EVALSHA: put or remove each peer, count a
+ * completed download, sample the reply's peers and read the swarm's counts,
+ * atomically and in one round trip, so every instance answers every swarm
+ * the same way.
  *
  * Layout (P is the key prefix, ih the raw 20-byte info hash, pk a peer's
  * key: its 20-byte peer id and its owner in 6 bytes, peer-owner.ts):
- *   P h: ih    hash   pk → state: #addr4, #addr6 (one byte each), addr4, addr6, left (decimal)
- *   P 4s: ih   set    IPv4 seeders: pk .. addr4 (32 bytes; SRANDMEMBER samples it)
- *   P 4l: ih   set    IPv4 leechers; 6s:, 6l: the same for IPv6 (44 bytes)
- *   P c: ih    hash   s (seeders), l (leechers), d (completed downloads; kept when the swarm empties)
- *   P seen     zset   ih .. pk → last announce (ms): expiry walks it from the oldest
- *   P swarms   set    ih of every swarm with peers
- *   P totals   hash   s, l over all swarms
- *   P torrents hash   ih → the published .torrent (registered-only mode reads it)
+ *   P p: ih    hash    pk → state: #addr4, #addr6 (a byte each), addr4, addr6,
+ *                      slot4, slot6 (4 bytes each), left (decimal)
+ *   P 4s: ih   string  the compact entries (BEP 23, 6 bytes) of the IPv4
+ *                      seeders, one slot each; 4l: the leechers; 6s:, 6l: IPv6 (18 bytes)
+ *   P 4sk: ih  string  the keys (pk, 26 bytes) of the same slots; 4lk:, 6sk:, 6lk:
+ *   P n: ih    string  seeders, leechers, completed, then the slots in use of
+ *                      4s, 4l, 6s, 6l: 7 big-endian 32-bit numbers
+ *                      (completed is kept when the swarm empties)
+ *   P seen     zset    ih .. pk → last announce (ms): expiry walks it from the oldest
+ *   P live     set     ih of every swarm with peers
+ *   P sum      hash    s, l over all swarms
+ *   P torrents hash    ih → the published .torrent (registered-only mode reads it)
+ *
+ * Why compact strings: a reply's peers are a slice of them (one GETRANGE, or
+ * two where the window wraps), so sampling costs O(numwant) bytes and no
+ * Lua string per peer; a set would cost a command per family and class and
+ * a Lua string per member. Slots stay dense: a peer that leaves gives its
+ * slot to the last one (whose state's slot is rewritten). Bytes past the
+ * slots in use are stale; they are cut when they outgrow the slots in use.
  *
  * Keys are built inside the scripts from the prefix (KEYS[1]) and the info
  * hash: the store needs one Redis (or a primary with replicas), not a cluster.
  */
 
-/** Functions shared by the scripts: parse a peer's state, drop a peer. */
+/** Functions shared by the scripts: states, counts, slots, dropping a peer. */
 const COMMON = `
 local P = KEYS[1]
+local WIDTH = { ['4'] = 6, ['6'] = 18 }
+local KEY = 26
+-- Index in the counts of each list's slots in use.
+local SLOTS = { ['4s'] = 4, ['4l'] = 5, ['6s'] = 6, ['6l'] = 7 }
+local COUNTS = '>I4I4I4I4I4I4I4'
+
 local function parse(state)
-  local n4 = string.byte(state, 1)
-  local n6 = string.byte(state, 2)
-  return string.sub(state, 3, 2 + n4), string.sub(state, 3 + n4, 2 + n4 + n6), string.sub(state, 3 + n4 + n6)
+  local n4, n6 = string.byte(state, 1, 2)
+  local i4, i6 = struct.unpack('>I4I4', state, 3 + n4 + n6)
+  return string.sub(state, 3, 2 + n4), string.sub(state, 3 + n4, 2 + n4 + n6), i4, i6, string.sub(state, 11 + n4 + n6)
 end
-local function setkey(fam, seeder, ih)
-  if seeder then return P .. fam .. 's:' .. ih end
-  return P .. fam .. 'l:' .. ih
+local function pack(a4, a6, i4, i6, left)
+  return string.char(#a4, #a6) .. a4 .. a6 .. struct.pack('>I4I4', i4, i6) .. left
 end
-local function drop(ih, pk, state)
-  local a4, a6, left = parse(state)
-  local seeder = left == '0'
-  if a4 ~= '' then redis.call('SREM', setkey('4', seeder, ih), pk .. a4) end
-  if a6 ~= '' then redis.call('SREM', setkey('6', seeder, ih), pk .. a6) end
-  redis.call('HDEL', P .. 'h:' .. ih, pk)
-  redis.call('ZREM', P .. 'seen', ih .. pk)
-  local field = seeder and 's' or 'l'
-  redis.call('HINCRBY', P .. 'c:' .. ih, field, -1)
-  redis.call('HINCRBY', P .. 'totals', field, -1)
-  if redis.call('HLEN', P .. 'h:' .. ih) == 0 then
-    redis.call('SREM', P .. 'swarms', ih)
-    redis.call('DEL', P .. '4s:' .. ih, P .. '4l:' .. ih, P .. '6s:' .. ih, P .. '6l:' .. ih)
+
+local function counts(ih)
+  local s = redis.call('GET', P .. 'n:' .. ih)
+  if not s then return { 0, 0, 0, 0, 0, 0, 0 } end
+  local c = { struct.unpack(COUNTS, s) }
+  c[8] = nil
+  return c
+end
+local function saveCounts(ih, c)
+  redis.call('SET', P .. 'n:' .. ih, struct.pack(COUNTS, c[1], c[2], c[3], c[4], c[5], c[6], c[7]))
+end
+
+-- Puts a peer in the last slot of a list; returns the slot.
+local function place(ih, c, list, pk, addr)
+  local j = SLOTS[list]
+  local n = c[j]
+  redis.call('SETRANGE', P .. list .. ':' .. ih, n * #addr, addr)
+  redis.call('SETRANGE', P .. list .. 'k:' .. ih, n * KEY, pk)
+  c[j] = n + 1
+  return n
+end
+
+-- Frees slot i of a list: the last slot's peer moves into it.
+local function unplace(ih, c, list, i)
+  local j = SLOTS[list]
+  local last = c[j] - 1
+  local w = WIDTH[string.sub(list, 1, 1)]
+  local ak, kk = P .. list .. ':' .. ih, P .. list .. 'k:' .. ih
+  c[j] = last
+  if last <= 0 then
+    redis.call('DEL', ak, kk)
+    return
   end
+  if i ~= last then
+    local mpk = redis.call('GETRANGE', kk, last * KEY, last * KEY + KEY - 1)
+    redis.call('SETRANGE', ak, i * w, redis.call('GETRANGE', ak, last * w, last * w + w - 1))
+    redis.call('SETRANGE', kk, i * KEY, mpk)
+    local hk = P .. 'p:' .. ih
+    local moved = redis.call('HGET', hk, mpk)
+    if moved then
+      local a4, a6, i4, i6, left = parse(moved)
+      if w == 6 then i4 = i else i6 = i end
+      redis.call('HSET', hk, mpk, pack(a4, a6, i4, i6, left))
+    end
+  end
+  -- Stale bytes past the slots: cut once they are as many as the slots in use.
+  if redis.call('STRLEN', kk) > 2 * KEY * (last + 32) then
+    redis.call('SET', ak, redis.call('GETRANGE', ak, 0, last * w - 1))
+    redis.call('SET', kk, redis.call('GETRANGE', kk, 0, last * KEY - 1))
+  end
+end
+
+local function drop(ih, pk, state, c)
+  local a4, a6, i4, i6, left = parse(state)
+  local cls = (left == '0') and 's' or 'l'
+  redis.call('HDEL', P .. 'p:' .. ih, pk)
+  if a4 ~= '' then unplace(ih, c, '4' .. cls, i4) end
+  if a6 ~= '' then unplace(ih, c, '6' .. cls, i6) end
+  redis.call('ZREM', P .. 'seen', ih .. pk)
+  local f = (cls == 's') and 1 or 2
+  c[f] = c[f] - 1
+  redis.call('HINCRBY', P .. 'sum', cls, -1)
+  if c[1] + c[2] <= 0 then redis.call('SREM', P .. 'live', ih) end
 end
 `;
 
@@ -54,70 +120,104 @@ end
  * client more than the few commands each announce makes.
  *
  * ARGV: now (ms), max swarms, max peers per swarm, a random 31-bit number,
- * then one string per announce: ih (20), pk (26), #addr4, #addr6 (a byte
- * each), event (n|c|s), flags (1 leechers only, 2 compact, 4 registered
- * only), first family (4|6), second family (0|4|6), want (2 bytes), addr4,
- * addr6, left (decimal).
+ * then the announces in one string, each its length (a byte) and: ih (20),
+ * pk (26), #addr4, #addr6 (a byte each), event (n|c|s), flags (1 leechers
+ * only, 2 compact, 4 registered only), first family (4|6), second family
+ * (0|4|6), want (2 bytes), addr4, addr6, left (decimal).
  *
- * Returns for each announce { result, was seeder (1|0|-1 not stored),
- * seeders, leechers, completed, peers of the first family, of the second }:
- * addresses concatenated when compact, else whole set members (pk .. addr).
+ * Returns one string, for each announce: result (a byte: a added, u updated,
+ * f swarm full, t too many swarms, r removed, x unregistered), was a seeder
+ * (a byte: 1, 0, or 2 not stored), seeders, leechers, completed, the lengths
+ * of the two families' peers (big-endian 32-bit numbers), then the peers:
+ * compact entries, or (dictionary form) pk .. entry for each.
  */
 export const ANNOUNCE_SCRIPT = `${COMMON}
 local now = tonumber(ARGV[1])
 local maxSwarms = tonumber(ARGV[2])
 local maxPeers = tonumber(ARGV[3])
 
--- Up to want peers of one family, never the asker (pk): seeders and leechers
--- in proportion to their numbers (leechers only for a seeder: BEP 3 leaves
--- the choice to the tracker). mine: the asker is in the family's sets.
-local function sample(ih, pk, fam, want, lonly, compact, mine, seeder, rnd, out)
-  if want <= 0 then return 0 end
-  local sk, lk = setkey(fam, true, ih), setkey(fam, false, ih)
-  local ns = lonly and 0 or redis.call('SCARD', sk)
-  local nl = redis.call('SCARD', lk)
-  local n = ns + nl
-  if n == 0 then return 0 end
-  local members
-  if n <= want + 1 then
-    members = redis.call('SMEMBERS', lk)
-    if ns > 0 then
-      for _, m in ipairs(redis.call('SMEMBERS', sk)) do members[#members + 1] = m end
-    end
+-- Reads the slots [first, first + m) of a list of n slots (wrapping round)
+-- from one of its strings, entries of w bytes, without the one at window
+-- position cut (0-based; -1: none).
+local function read(key, w, n, first, m, cut)
+  local s
+  if first + m <= n then
+    s = redis.call('GETRANGE', key, first * w, (first + m) * w - 1)
   else
-    local ks = math.floor(want * ns / n + 0.5)
-    if ks > ns then ks = ns end
-    if want - ks > nl then ks = want - nl end
-    -- The asker's own set gives one more, as the asker is left out.
-    local extraS = (mine and seeder) and 1 or 0
-    local extraL = (mine and not seeder) and 1 or 0
-    members = {}
-    if ks > 0 then members = redis.call('SRANDMEMBER', sk, ks + extraS) end
-    for _, m in ipairs(redis.call('SRANDMEMBER', lk, want - ks + extraL)) do members[#members + 1] = m end
+    s = redis.call('GETRANGE', key, first * w, n * w - 1) .. redis.call('GETRANGE', key, 0, (first + m - n) * w - 1)
   end
-  local got = 0
-  for _, m in ipairs(members) do
-    if string.sub(m, 1, 26) ~= pk then
-      got = got + 1
-      if compact then out[got] = string.sub(m, 27) else out[got] = m end
+  if cut >= 0 then s = string.sub(s, 1, cut * w) .. string.sub(s, (cut + 1) * w + 1) end
+  return s
+end
+
+-- Up to k peers of a list of n slots, never slot me (-1: the asker is not in
+-- it): every one when k covers them, else a window of consecutive slots from
+-- a random one (slots are in no meaningful order: joins and departures
+-- shuffle them). Appends compact entries (or pk .. entry) to out.
+local function take(ih, list, n, k, me, rnd, compact, out)
+  local avail = (me >= 0) and (n - 1) or n
+  if k <= 0 or avail <= 0 then return 0 end
+  local first, m, cut = 0, n, me
+  if k < avail then
+    m = (me >= 0) and (k + 1) or k
+    first = rnd % n
+    cut = -1
+    if me >= 0 then
+      cut = (me - first) % n
+      -- The asker is not in the window: the window's last entry is one too many.
+      if cut >= m then cut = m - 1 end
     end
   end
-  -- One too many (the asker was not among them): drop one at random, not
-  -- the last, as SRANDMEMBER returns its choice in the set's hash order.
-  while got > want do
-    local i = (rnd % got) + 1
-    out[i] = out[got]
-    out[got] = nil
-    got = got - 1
+  local w = WIDTH[string.sub(list, 1, 1)]
+  local addrs = read(P .. list .. ':' .. ih, w, n, first, m, cut)
+  local got = #addrs / w
+  if compact then
+    out[#out + 1] = addrs
+  else
+    local keys = read(P .. list .. 'k:' .. ih, KEY, n, first, m, cut)
+    for i = 0, got - 1 do
+      out[#out + 1] = string.sub(keys, i * KEY + 1, (i + 1) * KEY) .. string.sub(addrs, i * w + 1, (i + 1) * w)
+    end
   end
   return got
 end
 
+-- Up to want peers of one family, never the asker: seeders and leechers in
+-- proportion to their numbers (leechers only for a seeder: BEP 3 leaves the
+-- choice to the tracker). slot: the asker's slot in the family's list of its
+-- class (-1: not in it).
+local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd, out)
+  if want <= 0 then return 0 end
+  local ns = lonly and 0 or c[SLOTS[fam .. 's']]
+  local nl = c[SLOTS[fam .. 'l']]
+  local meS = seeder and slot or -1
+  local meL = seeder and -1 or slot
+  local availS = (meS >= 0) and (ns - 1) or ns
+  local availL = (meL >= 0) and (nl - 1) or nl
+  if availS < 0 then availS = 0 end
+  if availL < 0 then availL = 0 end
+  local avail = availS + availL
+  if avail == 0 then return 0 end
+  local ks, kl = availS, availL
+  if want < avail then
+    ks = math.floor(want * availS / avail + 0.5)
+    if ks > availS then ks = availS end
+    if want - ks > availL then ks = want - availL end
+    kl = want - ks
+  end
+  local got = take(ih, fam .. 'l', nl, kl, meL, rnd, compact, out)
+  return got + take(ih, fam .. 's', ns, ks, meS, math.floor(rnd / 7), compact, out)
+end
+
+local function reply(result, was, c, p1, p2)
+  return result .. struct.pack('>BI4I4I4I4I4', was, c[1], c[2], c[3], #p1, #p2) .. p1 .. p2
+end
+local NONE = { 0, 0, 0 }
+
 local function announce(b, rnd)
   local ih = string.sub(b, 1, 20)
   local pk = string.sub(b, 21, 46)
-  local n4 = string.byte(b, 47)
-  local n6 = string.byte(b, 48)
+  local n4, n6 = string.byte(b, 47, 48)
   local event = string.sub(b, 49, 49)
   local flags = string.byte(b, 50)
   local lonly = flags % 2 == 1
@@ -128,84 +228,97 @@ local function announce(b, rnd)
   local a4 = string.sub(b, 55, 54 + n4)
   local a6 = string.sub(b, 55 + n4, 54 + n4 + n6)
   local left = string.sub(b, 55 + n4 + n6)
-  local hk = P .. 'h:' .. ih
-  local ck = P .. 'c:' .. ih
+  local hk = P .. 'p:' .. ih
   if math.floor(flags / 4) % 2 == 1 and redis.call('HEXISTS', P .. 'torrents', ih) == 0 then
-    return { 'unregistered' }
+    return reply('x', 2, NONE, '', '')
   end
   local old = redis.call('HGET', hk, pk)
-  local was = -1
-  local o4, o6, oleft = '', '', ''
+  local c = counts(ih)
+  local was = 2
+  local o4, o6, oi4, oi6, oleft = '', '', 0, 0, ''
   if old then
-    o4, o6, oleft = parse(old)
+    o4, o6, oi4, oi6, oleft = parse(old)
     was = (oleft == '0') and 1 or 0
   end
-  local seeder = left == '0'
   if event == 's' then
-    if old then drop(ih, pk, old) end
-    local c = redis.call('HMGET', ck, 's', 'l', 'd')
-    return { 'removed', was, tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0, '', '' }
-  end
-  local result = 'updated'
-  if not old then
-    if redis.call('SISMEMBER', P .. 'swarms', ih) == 0 and redis.call('SCARD', P .. 'swarms') >= maxSwarms then
-      return { 'too_many_swarms' }
+    if old then
+      drop(ih, pk, old, c)
+      saveCounts(ih, c)
     end
-    if redis.call('HLEN', hk) >= maxPeers then result = 'swarm_full' else result = 'added' end
+    return reply('r', was, c, '', '')
   end
-  local stored = result ~= 'swarm_full'
+  local result = 'u'
+  if not old then
+    if c[1] + c[2] == 0 and redis.call('SCARD', P .. 'live') >= maxSwarms then
+      return reply('t', 2, NONE, '', '')
+    end
+    if c[1] + c[2] >= maxPeers then result = 'f' else result = 'a' end
+  end
+  local seeder = left == '0'
+  local cls = seeder and 's' or 'l'
+  local stored = result ~= 'f'
+  local dirty = false
+  local i4, i6 = oi4, oi6
   if stored then
     -- An address not given keeps the one stored (an IPv6 announce keeps the IPv4 entry).
     if n4 == 0 then a4 = o4 end
     if n6 == 0 then a6 = o6 end
-    local to = seeder and 's' or 'l'
-    if old then
+    local ocls = (oleft == '0') and 's' or 'l'
+    if old and ocls == cls then
       -- A re-announce from the same address with the same status (most are) moves nothing.
-      local oseeder = oleft == '0'
-      local moved = oseeder ~= seeder
-      if moved or o4 ~= a4 then
-        if o4 ~= '' then redis.call('SREM', setkey('4', oseeder, ih), pk .. o4) end
-        if a4 ~= '' then redis.call('SADD', setkey('4', seeder, ih), pk .. a4) end
+      if a4 ~= o4 then
+        if o4 == '' then i4 = place(ih, c, '4' .. cls, pk, a4); dirty = true
+        else redis.call('SETRANGE', P .. '4' .. cls .. ':' .. ih, oi4 * 6, a4) end
       end
-      if moved or o6 ~= a6 then
-        if o6 ~= '' then redis.call('SREM', setkey('6', oseeder, ih), pk .. o6) end
-        if a6 ~= '' then redis.call('SADD', setkey('6', seeder, ih), pk .. a6) end
-      end
-      if moved then
-        local from = oseeder and 's' or 'l'
-        redis.call('HINCRBY', ck, from, -1)
-        redis.call('HINCRBY', ck, to, 1)
-        redis.call('HINCRBY', P .. 'totals', from, -1)
-        redis.call('HINCRBY', P .. 'totals', to, 1)
+      if a6 ~= o6 then
+        if o6 == '' then i6 = place(ih, c, '6' .. cls, pk, a6); dirty = true
+        else redis.call('SETRANGE', P .. '6' .. cls .. ':' .. ih, oi6 * 18, a6) end
       end
     else
-      redis.call('HINCRBY', ck, to, 1)
-      redis.call('HINCRBY', P .. 'totals', to, 1)
-      redis.call('SADD', P .. 'swarms', ih)
-      if a4 ~= '' then redis.call('SADD', setkey('4', seeder, ih), pk .. a4) end
-      if a6 ~= '' then redis.call('SADD', setkey('6', seeder, ih), pk .. a6) end
+      if old then
+        if o4 ~= '' then unplace(ih, c, '4' .. ocls, oi4) end
+        if o6 ~= '' then unplace(ih, c, '6' .. ocls, oi6) end
+        local from = (ocls == 's') and 1 or 2
+        c[from] = c[from] - 1
+        redis.call('HINCRBY', P .. 'sum', ocls, -1)
+      else
+        redis.call('SADD', P .. 'live', ih)
+      end
+      if a4 ~= '' then i4 = place(ih, c, '4' .. cls, pk, a4) end
+      if a6 ~= '' then i6 = place(ih, c, '6' .. cls, pk, a6) end
+      local to = seeder and 1 or 2
+      c[to] = c[to] + 1
+      redis.call('HINCRBY', P .. 'sum', cls, 1)
+      dirty = true
     end
-    local state = string.char(#a4) .. string.char(#a6) .. a4 .. a6 .. left
+    local state = pack(a4, a6, i4, i6, left)
     if state ~= old then redis.call('HSET', hk, pk, state) end
     redis.call('ZADD', P .. 'seen', now, ih .. pk)
     -- Count a download once: not again from a peer that was already a seeder.
-    if event == 'c' and was ~= 1 then redis.call('HINCRBY', ck, 'd', 1) end
+    if event == 'c' and was ~= 1 then
+      c[3] = c[3] + 1
+      dirty = true
+    end
+    if dirty then saveCounts(ih, c) end
   end
   local p1, p2 = {}, {}
-  local mine = { ['4'] = stored and a4 ~= '', ['6'] = stored and a6 ~= '' }
-  local got = sample(ih, pk, f1, want, lonly, compact, mine[f1], seeder, rnd, p1)
-  if f2 ~= '0' then sample(ih, pk, f2, want - got, lonly, compact, mine[f2], seeder, rnd, p2) end
-  local c = redis.call('HMGET', ck, 's', 'l', 'd')
-  return { result, was, tonumber(c[1]) or 0, tonumber(c[2]) or 0, tonumber(c[3]) or 0, table.concat(p1), table.concat(p2) }
+  local slot = { ['4'] = (stored and a4 ~= '') and i4 or -1, ['6'] = (stored and a6 ~= '') and i6 or -1 }
+  local got = sample(ih, c, f1, want, lonly, compact, slot[f1], seeder, rnd, p1)
+  if f2 ~= '0' then sample(ih, c, f2, want - got, lonly, compact, slot[f2], seeder, math.floor(rnd / 3), p2) end
+  return reply(result, was, c, table.concat(p1), table.concat(p2))
 end
 
 local replies = {}
 local rnd = tonumber(ARGV[4])
-for j = 5, #ARGV do
-  replies[#replies + 1] = announce(ARGV[j], rnd)
+local batch = ARGV[5]
+local at = 1
+while at <= #batch do
+  local len = string.byte(batch, at)
+  replies[#replies + 1] = announce(string.sub(batch, at + 1, at + len), rnd)
+  at = at + 1 + len
   rnd = (rnd * 48271) % 2147483647
 end
-return replies
+return table.concat(replies)
 `;
 
 /**
@@ -214,12 +327,20 @@ return replies
  */
 export const EXPIRE_SCRIPT = `${COMMON}
 local gone = redis.call('ZRANGEBYSCORE', P .. 'seen', '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local changed = {}
 for _, m in ipairs(gone) do
   local ih = string.sub(m, 1, 20)
   local pk = string.sub(m, 21, 46)
-  local state = redis.call('HGET', P .. 'h:' .. ih, pk)
-  if state then drop(ih, pk, state) else redis.call('ZREM', P .. 'seen', m) end
+  local state = redis.call('HGET', P .. 'p:' .. ih, pk)
+  if state then
+    local c = changed[ih] or counts(ih)
+    changed[ih] = c
+    drop(ih, pk, state, c)
+  else
+    redis.call('ZREM', P .. 'seen', m)
+  end
 end
+for ih, c in pairs(changed) do saveCounts(ih, c) end
 return #gone
 `;
 
@@ -232,28 +353,31 @@ local P = KEYS[1]
 local bin = ARGV[1]
 local out = {}
 for i = 1, #bin, 20 do
-  local c = redis.call('HMGET', P .. 'c:' .. string.sub(bin, i, i + 19), 's', 'l', 'd')
-  out[#out + 1] = tonumber(c[1]) or 0
-  out[#out + 1] = tonumber(c[2]) or 0
-  out[#out + 1] = tonumber(c[3]) or 0
+  local s = redis.call('GET', P .. 'n:' .. string.sub(bin, i, i + 19))
+  local seeders, leechers, completed = 0, 0, 0
+  if s then seeders, leechers, completed = struct.unpack('>I4I4I4', s) end
+  out[#out + 1] = seeders
+  out[#out + 1] = leechers
+  out[#out + 1] = completed
 end
 return out
 `;
 
 /**
- * ARGV: ih, offset, limit. Returns pk, state, last seen (ms, as text) for
- * each of up to `limit` peers of the swarm from `offset` (operator views).
+ * ARGV: ih, offset, limit. Returns pk, state (#addr4, #addr6, addr4, addr6,
+ * left: without the slots), last seen (ms, as text) for each of up to
+ * `limit` peers of the swarm from `offset` (operator views).
  */
-export const PEERS_SCRIPT = `
-local P = KEYS[1]
+export const PEERS_SCRIPT = `${COMMON}
 local ih = ARGV[1]
-local all = redis.call('HGETALL', P .. 'h:' .. ih)
+local all = redis.call('HGETALL', P .. 'p:' .. ih)
 local out = {}
 local first = tonumber(ARGV[2]) * 2 + 1
 local last = math.min(#all, first - 1 + tonumber(ARGV[3]) * 2)
 for i = first, last, 2 do
+  local a4, a6, _, _, left = parse(all[i + 1])
   out[#out + 1] = all[i]
-  out[#out + 1] = all[i + 1]
+  out[#out + 1] = string.char(#a4, #a6) .. a4 .. a6 .. left
   out[#out + 1] = redis.call('ZSCORE', P .. 'seen', ih .. all[i]) or '0'
 end
 return out

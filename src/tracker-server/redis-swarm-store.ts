@@ -26,7 +26,7 @@ import { Redis } from "ioredis";
 import type { Logger } from "../util/index.ts";
 import { silentLogger } from "../util/index.ts";
 import { StoreUnavailableError } from "./errors.ts";
-import { decodeAnnounceReply, encodeAnnounce, type Reply } from "./redis-announce-codec.ts";
+import { decodeAnnounceReplies, encodeAnnounces } from "./redis-announce-codec.ts";
 import { ANNOUNCE_SCRIPT, EXPIRE_SCRIPT, PEERS_SCRIPT, SCRAPE_SCRIPT } from "./redis-scripts.ts";
 import { StoreStats } from "./store-stats.ts";
 import type {
@@ -70,7 +70,14 @@ interface Queued {
 }
 
 interface ScriptedRedis extends Redis {
-  shoalAnnounceBuffer(prefix: string, ...args: (string | number | Buffer)[]): Promise<Reply[]>;
+  shoalAnnounceBuffer(
+    prefix: string,
+    now: number,
+    maxSwarms: number,
+    maxPeers: number,
+    random: number,
+    batch: Buffer,
+  ): Promise<Buffer>;
   shoalExpire(prefix: string, cutoff: number, batch: number): Promise<number>;
   shoalScrape(prefix: string, hashes: Buffer): Promise<number[]>;
   shoalPeersBuffer(prefix: string, ih: Buffer, offset: number, limit: number): Promise<Buffer[]>;
@@ -207,19 +214,26 @@ export class RedisSwarmStore implements SharedSwarmStore {
       batch = batch.slice(0, MAX_BATCH);
     } else this.#queue = [];
     this.#inFlight = true;
-    const args: (number | Buffer)[] = [
-      this.#now(),
-      this.#opts.maxSwarms,
-      this.#opts.maxPeersPerSwarm,
-      1 + Math.floor(Math.random() * 0x7ffffffe),
-    ];
-    for (const q of batch) args.push(encodeAnnounce(q.a));
-    this.#request(() => this.#redis.shoalAnnounceBuffer(this.#prefix, ...args)).then(
+    const { maxSwarms, maxPeersPerSwarm } = this.#opts;
+    const random = 1 + Math.floor(Math.random() * 0x7ffffffe);
+    const packed = encodeAnnounces(batch);
+    this.#request(() =>
+      this.#redis.shoalAnnounceBuffer(
+        this.#prefix,
+        this.#now(),
+        maxSwarms,
+        maxPeersPerSwarm,
+        random,
+        packed,
+      ),
+    ).then(
       (replies) => {
         this.#inFlight = false;
-        for (let i = 0; i < batch.length; i++) {
-          const q = batch[i]!;
-          q.resolve(decodeAnnounceReply(q.a, replies[i] ?? []));
+        try {
+          decodeAnnounceReplies(batch, replies, (i, r) => batch[i]!.resolve(r));
+        } catch (err) {
+          // A reply the batch cannot be read from: the announces not answered yet fail.
+          for (const q of batch) q.reject(err);
         }
         this.#flush();
       },
@@ -262,8 +276,8 @@ export class RedisSwarmStore implements SharedSwarmStore {
   async totals(): Promise<SwarmTotals> {
     const [counts, swarms] = await this.#request(() =>
       Promise.all([
-        this.#redis.hmget(`${this.#prefix}totals`, "s", "l"),
-        this.#redis.scard(`${this.#prefix}swarms`),
+        this.#redis.hmget(`${this.#prefix}sum`, "s", "l"),
+        this.#redis.scard(`${this.#prefix}live`),
       ]),
     );
     const seeders = Number(counts[0] ?? 0);
@@ -274,7 +288,7 @@ export class RedisSwarmStore implements SharedSwarmStore {
   async infoHashes(limit: number): Promise<string[]> {
     if (limit <= 0) return [];
     const members = await this.#request(() =>
-      this.#redis.srandmemberBuffer(`${this.#prefix}swarms`, limit),
+      this.#redis.srandmemberBuffer(`${this.#prefix}live`, limit),
     );
     return members.map((m) => m.toString("latin1"));
   }

@@ -185,6 +185,12 @@ function fields(i: number, over: Partial<AnnounceFields> = {}): AnnounceFields {
 const compact4 = (i: number) =>
   Buffer.from([10, 0, i >> 8, i & 255, (6000 + i) >> 8, (6000 + i) & 255]).toString("hex");
 
+const compact6 = (i: number) =>
+  Buffer.from(
+    `\xfd${"\0".repeat(13)}${String.fromCharCode(i >> 8, i & 255, (6000 + i) >> 8, (6000 + i) & 255)}`,
+    "latin1",
+  ).toString("hex");
+
 const STORES: { name: string; make: (l: Limits) => Driver; skip: string | false }[] = [
   { name: "memory", make: memoryDriver, skip: false },
   { name: "redis", make: redisDriver, skip: redisSkip() },
@@ -341,6 +347,75 @@ for (const { name, make, skip } of STORES) {
         await d.announce(fields(2));
         const r = await d.announce(fields(3, { compact: false }));
         assert.deepEqual(r.ids.sort(), [fields(1).peerId, fields(2).peerId].sort());
+      }));
+
+    test("churn: after random joins, leaves, status and address changes, one asking for all gets exactly the peers there", () =>
+      withStore({}, async (d) => {
+        const random = seededRandom(11);
+        const pick = (n: number) => Math.floor(random() * n);
+        // The model: peer i → its status and the families it announced from.
+        const there = new Map<number, { left: number; families: Set<4 | 6> }>();
+        const observer = 100;
+        for (let step = 0; step < 300; step++) {
+          const i = pick(30);
+          const key = { keyValue: 1000 + i, numwant: 0 };
+          if (random() < 0.2) {
+            await d.announce(fields(i, { ...key, event: "stopped" }), 4);
+            there.delete(i);
+          } else {
+            const left = random() < 0.4 ? 0 : 5;
+            const family = random() < 0.6 ? 4 : 6;
+            await d.announce(fields(i, { ...key, left }), family);
+            const families = there.get(i)?.families ?? new Set<4 | 6>();
+            families.add(family);
+            there.set(i, { left, families });
+          }
+          if (step % 25 !== 24) continue;
+          const r = await d.announce(
+            fields(observer, { keyValue: 1, numwant: 200, left: 10 }),
+            4,
+            "http",
+          );
+          const want4: string[] = [];
+          const want6: string[] = [];
+          for (const [p, v] of there) {
+            if (v.families.has(4)) want4.push(compact4(p));
+            if (v.families.has(6)) want6.push(compact6(p));
+          }
+          assert.deepEqual(r.peers4.sort(), want4.sort(), `IPv4 peers after step ${step}`);
+          assert.deepEqual(r.peers6.sort(), want6.sort(), `IPv6 peers after step ${step}`);
+          const seeders = [...there.values()].filter((v) => v.left === 0).length;
+          assert.equal(r.complete, seeders);
+          assert.equal(r.incomplete, there.size - seeders + 1);
+        }
+        // A crowd comes and most of it goes (the lists shrink far below their peak).
+        for (let i = 200; i < 350; i++) await d.announce(fields(i, { keyValue: i, numwant: 0 }));
+        for (let i = 200; i < 350; i++) {
+          if ((i - 200) % 30 === 0) there.set(i, { left: 10, families: new Set([4]) });
+          else await d.announce(fields(i, { keyValue: i, event: "stopped" }));
+        }
+        const after = await d.announce(fields(observer, { keyValue: 1, numwant: 200 }), 4, "http");
+        assert.deepEqual(
+          after.peers4.sort(),
+          [...there]
+            .filter(([, v]) => v.families.has(4))
+            .map(([p]) => compact4(p))
+            .sort(),
+        );
+        const ids = await d.announce(
+          fields(observer, { keyValue: 1, numwant: 200, left: 10, compact: false }),
+          4,
+          "http",
+        );
+        assert.deepEqual(
+          ids.ids.sort(),
+          [...there.keys()]
+            .flatMap((p) => {
+              const n = there.get(p)!.families.size;
+              return Array.from({ length: n }, () => fields(p).peerId);
+            })
+            .sort(),
+        );
       }));
 
     test("registered only: an unpublished torrent is refused, a published one served", () =>
