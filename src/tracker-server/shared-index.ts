@@ -20,12 +20,22 @@ import type { PublishResult, TorrentIndex } from "./torrent-index.ts";
 
 /** Torrents copied per sync request: a sync stays bounded however far behind it is. */
 const SYNC_BATCH = 500;
+/**
+ * Between full syncs, a sync reads only the hash's length (HLEN) and
+ * compares the index as a whole only when it or this index's size changed:
+ * listing every key each second costs Redis and every instance O(torrents).
+ */
+const FULL_SYNC_EVERY = 30;
 
 export class SharedTorrentIndex {
   readonly #redis: Redis;
   readonly #key: string;
   readonly #index: TorrentIndex;
   readonly #logger: Logger;
+  /** Sizes of Redis's hash and of this index after the last full sync (-1: none yet). */
+  #remoteSize = -1;
+  #localSize = -1;
+  #sinceFull = 0;
 
   constructor(redis: Redis, prefix: string, index: TorrentIndex, logger: Logger) {
     this.#redis = redis;
@@ -54,6 +64,10 @@ export class SharedTorrentIndex {
 
   /** Brings this index and Redis's into agreement; returns how many torrents came in. */
   async sync(): Promise<number> {
+    if (++this.#sinceFull < FULL_SYNC_EVERY && this.#localSize === this.#index.size) {
+      if ((await this.#redis.hlen(this.#key)) === this.#remoteSize) return 0;
+    }
+    this.#sinceFull = 0;
     const remote = await this.#redis.hkeysBuffer(this.#key);
     const remoteKeys = new Set(remote.map((k) => k.toString("latin1")));
     const missing = remote.filter((k) => !this.#index.has(k.toString("latin1")));
@@ -84,6 +98,10 @@ export class SharedTorrentIndex {
     if (up.length > 0) {
       this.#logger.info("restored torrents to the shared index", { torrents: up.length / 2 });
     }
+    // Unsettled (more to copy either way than one sync takes): compare in full next time too.
+    const settled = added === missing.length && up.length < 2 * SYNC_BATCH;
+    this.#remoteSize = settled ? remote.length + up.length / 2 : -1;
+    this.#localSize = this.#index.size;
     return added;
   }
 }

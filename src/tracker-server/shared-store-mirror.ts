@@ -2,8 +2,11 @@
  * What the operator views (/stats, /metrics, /swarms, /, /torrents, a full
  * scrape) read when swarms live in a shared store: a copy of its totals, of
  * up to MIRROR_SWARMS swarms' counts and of the published torrents' counts
- * (up to MIRROR_TORRENTS of them), refreshed every second (refresh()), behind
- * the SwarmStore interface the views already read synchronously. Announces and scrapes never read it:
+ * (up to MIRROR_TORRENTS of them), behind the SwarmStore interface the views
+ * already read synchronously. refresh() (every second) reads the totals each
+ * time and the counts every COUNTS_EVERY times: those are a script call over
+ * thousands of swarms, which at a light announce load would cost Redis and
+ * the instance more than the announces do. Announces and scrapes never read it:
  * they go to the shared store itself (announce-handler.ts, announceShared).
  *
  * Peer lists are not mirrored (a page of a swarm's peers would be a request
@@ -25,6 +28,8 @@ import type {
 export const MIRROR_SWARMS = 1000;
 /** Published torrents whose counts the mirror keeps too (listings show them). */
 export const MIRROR_TORRENTS = 5000;
+/** The counts are read on every COUNTS_EVERY-th refresh (and the first). */
+const COUNTS_EVERY = 5;
 
 function readOnly(): never {
   throw new StoreUnavailableError("the shared store's mirror is read-only: announce to the store");
@@ -35,6 +40,7 @@ export class SharedStoreMirror implements SwarmStore {
   #totals: SwarmTotals = { swarms: 0, peers: 0, seeders: 0, leechers: 0 };
   #counts = new Map<string, SwarmCounts>();
   #generation = 0;
+  #refreshes = 0;
 
   constructor(shared: SharedSwarmStore) {
     this.#shared = shared;
@@ -43,6 +49,10 @@ export class SharedStoreMirror implements SwarmStore {
   /** Reads totals and a sample of swarms' counts; keeps the last copy when the store is away. */
   async refresh(published: Iterable<string> = []): Promise<void> {
     const totals = await this.#shared.totals();
+    if (this.#refreshes++ % COUNTS_EVERY !== 0) {
+      this.#totals = totals;
+      return;
+    }
     const keys = await this.#shared.infoHashes(MIRROR_SWARMS);
     const sampled = new Set(keys);
     for (const key of published) {
