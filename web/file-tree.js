@@ -7,6 +7,7 @@ import htm from "htm";
 import { h } from "preact";
 import { useState } from "preact/hooks";
 import { call } from "./api.js";
+import { FilePlayer } from "./file-player.js";
 import { formatBytes, formatProgress } from "./format.js";
 
 const html = htm.bind(h);
@@ -88,11 +89,11 @@ function FolderRow({ node, depth, open, toggle, set }) {
   </tr>`;
 }
 
-function FileRow({ f, depth, set }) {
+function FileRow({ t, f, depth, set }) {
   return html`<tr data-file=${f.path} data-priority=${f.priority} aria-level=${depth + 1}>
     <td><input type="checkbox" checked=${f.wanted} aria-label=${`Download ${f.path}`}
       onChange=${(e) => set([f.index], { wanted: e.currentTarget.checked }, f.path)} /></td>
-    <td class="name" style=${{ paddingLeft: `${0.5 + depth * 1.25 + 1.6}rem` }}>${f.name}</td>
+    <td class="name" style=${{ paddingLeft: `${0.5 + depth * 1.25 + 1.6}rem` }}>${f.name} <${FilePlayer} t=${t} f=${f} /></td>
     <td><${PrioritySelect} value=${f.priority} label=${`Priority of ${f.path}`}
       onChange=${(p) => set([f.index], { priority: p }, f.path)} /></td>
     <td>${formatBytes(f.length)}</td>
@@ -126,7 +127,7 @@ export function FileTree({ t, files, say, reload }) {
         r.folder
           ? html`<${FolderRow} key=${`d:${r.folder.path}`} node=${r.folder} depth=${r.depth}
               open=${!closed.has(r.folder.path)} toggle=${toggle} set=${set} />`
-          : html`<${FileRow} key=${`f:${r.file.index}`} f=${r.file} depth=${r.depth} set=${set} />`,
+          : html`<${FileRow} key=${`f:${r.file.index}`} t=${t} f=${r.file} depth=${r.depth} set=${set} />`,
       )}
     </tbody>
   </table></div>`;

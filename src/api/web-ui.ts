@@ -30,6 +30,7 @@ const ASSETS: Record<string, Asset> = {
   "/ui/api.js": { file: () => join(WEB_DIR, "api.js"), type: JS },
   "/ui/details.js": { file: () => join(WEB_DIR, "details.js"), type: JS },
   "/ui/file-tree.js": { file: () => join(WEB_DIR, "file-tree.js"), type: JS },
+  "/ui/file-player.js": { file: () => join(WEB_DIR, "file-player.js"), type: JS },
   "/ui/format.js": { file: () => join(WEB_DIR, "format.js"), type: JS },
   "/ui/piece-map.js": { file: () => join(WEB_DIR, "piece-map.js"), type: JS },
   "/ui/speed-graph.js": { file: () => join(WEB_DIR, "speed-graph.js"), type: JS },
