@@ -27,6 +27,7 @@ const skip = skipReason(BROWSER);
  */
 const SEED_RATE = 24 * 1024;
 const RECORD_MS = 6000;
+const RECORDER = join(import.meta.dirname, "record-webm.browser.js");
 const SCREENSHOTS = process.env.SHOAL_SCREENSHOT_DIR ?? join(tmpdir(), "shoal-web-ui-screenshots");
 
 let browser: Browser;
@@ -58,46 +59,16 @@ after(async () => {
 });
 
 /**
- * A WebM (VP8) of `ms` of animation (a square crossing a changing colour,
- * a frame counter), recorded by the browser itself from a canvas.
+ * A WebM (VP8) of `ms` of animation, recorded by the browser itself from a
+ * canvas (record-webm.browser.js: browser code, outside this file's types).
  */
 async function recordWebm(page: Page, ms: number): Promise<Buffer> {
-  const base64 = await page.evaluate(async (duration) => {
-    const canvas = document.createElement("canvas");
-    canvas.width = 320;
-    canvas.height = 240;
-    const g = canvas.getContext("2d")!;
-    const recorder = new MediaRecorder(canvas.captureStream(25), {
-      mimeType: "video/webm;codecs=vp8",
-      videoBitsPerSecond: 2_000_000,
-    });
-    const parts: Blob[] = [];
-    recorder.ondataavailable = (e) => parts.push(e.data);
-    const stopped = new Promise((resolve) => {
-      recorder.onstop = resolve;
-    });
-    let n = 0;
-    const paint = () => {
-      n++;
-      g.fillStyle = `hsl(${(n * 7) % 360}, 60%, 50%)`;
-      g.fillRect(0, 0, canvas.width, canvas.height);
-      g.fillStyle = "#fff";
-      g.fillRect((n * 5) % canvas.width, 100, 40, 40);
-      g.font = "40px sans-serif";
-      g.fillText(String(n), 20, 60);
-    };
-    paint();
-    recorder.start();
-    const timer = setInterval(paint, 40);
-    await new Promise((resolve) => setTimeout(resolve, duration));
-    recorder.stop();
-    await stopped;
-    clearInterval(timer);
-    const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
-    let text = "";
-    for (const b of bytes) text += String.fromCharCode(b);
-    return btoa(text);
-  }, ms);
+  await page.addScriptTag({ path: RECORDER });
+  const base64 = await page.evaluate(
+    (duration) =>
+      (globalThis as unknown as { recordWebm(ms: number): Promise<string> }).recordWebm(duration),
+    ms,
+  );
   return Buffer.from(base64, "base64");
 }
 
