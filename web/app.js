@@ -8,6 +8,8 @@ import { API, call } from "./api.js";
 import { Details } from "./details.js";
 import { formatRate } from "./format.js";
 import { LimitsForm } from "./limits.js";
+import { SettingsPage } from "./settings.js";
+import { ThemeSwitch } from "./theme.js";
 import { TorrentTable } from "./torrent-table.js";
 
 const html = htm.bind(h);
@@ -84,9 +86,24 @@ function useSession() {
   return { torrents, tick, stats, connected, refresh };
 }
 
-function Header({ stats, connected, say }) {
+/** The page shown: the torrent list or the settings (#settings), kept in the address. */
+function usePage() {
+  const read = () => (location.hash === "#settings" ? "settings" : "torrents");
+  const [page, setPage] = useState(read);
+  useEffect(() => {
+    const follow = () => setPage(read());
+    window.addEventListener("hashchange", follow);
+    return () => window.removeEventListener("hashchange", follow);
+  }, []);
+  return page;
+}
+
+function Header({ stats, connected, say, page }) {
+  const link = (id, label) =>
+    html`<a href=${`#${id}`} aria-current=${page === id ? "page" : undefined}>${label}</a>`;
   return html`<header>
     <h1>shoal</h1>
+    <nav class="pages" aria-label="Pages">${link("torrents", "Torrents")} ${link("settings", "Settings")}</nav>
     <dl class="rates" aria-label="Global rates">
       <div><dt>Download</dt><dd data-testid="download-rate">${formatRate(stats?.downloadRate ?? 0)}</dd></div>
       <div><dt>Upload</dt><dd data-testid="upload-rate">${formatRate(stats?.uploadRate ?? 0)}</dd></div>
@@ -94,6 +111,7 @@ function Header({ stats, connected, say }) {
       <div><dt>Peers</dt><dd>${stats?.peers ?? "–"}</dd></div>
     </dl>
     <${LimitsForm} limits=${stats?.limits} say=${say} />
+    <${ThemeSwitch} />
     <span role="status" class="connection">${connected ? "" : "Connecting to the daemon…"}</span>
   </header>`;
 }
@@ -169,6 +187,7 @@ function AddBar({ onAdded, say, paused, setPaused }) {
 
 function App() {
   const { torrents, tick, stats, connected, refresh } = useSession();
+  const page = usePage();
   const [open, setOpen] = useState(undefined);
   const [paused, setPaused] = useState(false);
   const [dragging, setDragging] = useState(false);
@@ -226,13 +245,20 @@ function App() {
   };
 
   return html`
-    <${Header} stats=${stats} connected=${connected} say=${say} />
-    <main class=${dragging ? "dragging" : ""} onDragOver=${dragOver} onDragLeave=${() => setDragging(false)} onDrop=${drop}>
+    <${Header} stats=${stats} connected=${connected} say=${say} page=${page} />
+    ${
+      page === "settings"
+        ? html`<main>
+            <p class=${status.error ? "status error" : "status"} role="status" aria-live="polite">${status.text}</p>
+            <${SettingsPage} say=${say} />
+          </main>`
+        : html`<main class=${dragging ? "dragging" : ""} onDragOver=${dragOver} onDragLeave=${() => setDragging(false)} onDrop=${drop}>
       <${AddBar} onAdded=${refresh} say=${say} paused=${paused} setPaused=${setPaused} />
       <p class=${status.error ? "status error" : "status"} role="status" aria-live="polite">${status.text}</p>
       <${TorrentTable} torrents=${torrents} act=${act} open=${open} setOpen=${setOpen} />
       ${opened && html`<${Details} t=${opened} tick=${tick} say=${say} onClose=${() => setOpen(undefined)} />`}
-    </main>
+    </main>`
+    }
   `;
 }
 

@@ -14,6 +14,7 @@ import { errorOf, HTTP_STATUS, HttpError, sendError, sendJson } from "./http-err
 import { METRICS_CONTENT_TYPE, METRICS_PATH, metricsText } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { API_PREFIX, handleRest } from "./rest-routes.ts";
+import type { SettingsStore } from "./settings-routes.ts";
 import type { ShoalApi } from "./shoal-api.ts";
 import {
   TRANSMISSION_RPC_PATH,
@@ -28,6 +29,8 @@ export interface ControlPlaneOptions {
   listenHost: string;
   allowedHosts?: readonly string[];
   credentials?: CredentialSettings;
+  /** The daemon's config file, read and written by the settings page (settings-routes.ts). */
+  settings?: SettingsStore;
   /** What Transmission's session-get reports of the daemon. */
   sessionInfo: () => TransmissionSessionInfo;
   logger?: Logger;
@@ -41,9 +44,11 @@ export class ControlPlane {
   readonly #listenHost: string;
   readonly #log: Logger;
   readonly #webUi = new WebUi();
+  readonly #settings: SettingsStore | undefined;
 
   constructor(o: ControlPlaneOptions) {
     this.#api = o.api;
+    this.#settings = o.settings;
     this.#log = o.logger ?? silentLogger;
     this.#listenHost = o.listenHost;
     this.#guard = this.#newGuard(o.allowedHosts, o.credentials);
@@ -110,7 +115,7 @@ export class ControlPlane {
     }
     if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
       try {
-        await handleRest(this.#api, req, res, url);
+        await handleRest(this.#api, req, res, url, this.#settings);
       } catch (err) {
         if (err instanceof URIError)
           throw new HttpError("invalid_input", "bad %-escape in the path");

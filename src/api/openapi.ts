@@ -12,6 +12,12 @@ const SUMMARIES: Record<string, string> = {
   "GET /session/settings": "The settings that can change live (global limits) and the peer port",
   "PUT /session/settings":
     "Set the global limits: {limits: {upload, download}} in bytes/s, 0 for none",
+  "GET /settings":
+    "The config file's options as the daemon has them: {file, fields: [{key (the file's name: download-dir, peer.port, limits.upload …), value (null: not set), kind, choices?, live (applied at once when saved), flag (a command-line flag overrides it)}]}",
+  "POST /settings/validate":
+    'Check values before saving: {values: {"peer.port": 51413, …}} → {ok, errors: {key: message}}, with the config file\'s own checks',
+  "PUT /settings":
+    "Save values to the config file (comments and other keys kept) and apply what can change live: {values} → the fields with applied and restartNeeded (keys); invalid values: 400 naming the first",
   "GET /session/manage":
     "Queues and seeding goals: {maxActiveDownloads, maxActiveSeeds, stalledMinutes, ratioLimit, idleLimitMinutes} (0: none)",
   "PUT /session/manage": "Change queue sizes and seeding goals live (any of the fields above)",

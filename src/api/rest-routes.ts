@@ -9,6 +9,12 @@ import { ApiError } from "./errors.ts";
 import { serveFile } from "./file-route.ts";
 import { mediaType, readBody, readJsonObject } from "./http-body.ts";
 import { HttpError, sendJson } from "./http-errors.ts";
+import {
+  readSettings,
+  type SettingsStore,
+  saveSettings,
+  validateSettings,
+} from "./settings-routes.ts";
 import type { ShoalApi } from "./shoal-api.ts";
 import { MAX_TORRENT_FILE_BYTES } from "./torrent-url.ts";
 import { TRACKER_ROUTES } from "./tracker-routes.ts";
@@ -31,6 +37,8 @@ export interface RouteContext {
   url: URL;
   /** The path's `:ref` and other parameters. */
   params: Record<string, string>;
+  /** The daemon's config file, for the settings page (settings-routes.ts). */
+  settings?: SettingsStore | undefined;
 }
 
 type Handler = (ctx: RouteContext) => Promise<unknown> | unknown;
@@ -67,6 +75,13 @@ export const ROUTES: Route[] = [
       return settingsOf(c.api);
     },
   },
+  { method: "GET", path: "/settings", handler: (c) => readSettings(c.settings) },
+  {
+    method: "POST",
+    path: "/settings/validate",
+    handler: (c) => validateSettings(c.settings, c.req),
+  },
+  { method: "PUT", path: "/settings", handler: (c) => saveSettings(c.settings, c.req) },
   { method: "GET", path: "/session/manage", handler: (c) => c.api.manageSettings() },
   {
     method: "PUT",
@@ -253,10 +268,11 @@ export async function handleRest(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
+  settings?: SettingsStore,
 ): Promise<void> {
   const path = url.pathname.slice(API_PREFIX.length) || "/";
   const { route, params } = matchRoute(req.method ?? "GET", path);
-  const value = await route.handler({ api, req, res, url, params });
+  const value = await route.handler({ api, req, res, url, params, settings });
   if (route.raw) return;
   sendJson(res, route.status ?? 200, value);
 }

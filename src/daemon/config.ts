@@ -69,6 +69,16 @@ export interface DaemonConfig {
   log: { format: "json" | "text"; level: LogLevel };
   /** The config file read, if any. */
   configFile?: string;
+  /** How loadConfig made it: the settings page writes that file and resolves it again. */
+  source?: ConfigSource;
+}
+
+/** The file loadConfig reads (it may not exist yet) and what went over it. */
+export interface ConfigSource {
+  path: string;
+  flags: ConfigFlags;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
 }
 
 /** What the command line gave; absent keys leave the file's value. */
@@ -163,7 +173,9 @@ export async function loadConfig(
     }
   }
   const file = text === undefined ? {} : parseConfigText(text, path);
-  return resolveConfig(file, flags, env, cwd, text === undefined ? undefined : path);
+  const config = resolveConfig(file, flags, env, cwd, text === undefined ? undefined : path);
+  config.source = { path, flags, env, cwd };
+  return config;
 }
 
 /** The TOML text as tables, with every key known (ConfigError otherwise). */

@@ -14,6 +14,7 @@ import { IpFilter } from "../net/index.ts";
 import { Client, type ClientOptions } from "../session/index.ts";
 import type { Logger } from "../util/index.ts";
 import { ConfigError, type DaemonConfig } from "./config.ts";
+import { SettingsFile } from "./settings-file.ts";
 
 /** Slow or stuck HTTP clients lose their socket, not the daemon's memory. */
 const HEADERS_TIMEOUT_MS = 10_000;
@@ -59,8 +60,26 @@ export class Daemon {
     this.#server = server;
     this.#log = log;
     this.api = new ShoalApi(client);
+    const daemon = this;
+    // The settings page writes the config file loadConfig read (none: a daemon made in code).
+    const settings =
+      config.source &&
+      new SettingsFile(
+        {
+          get config() {
+            return daemon.config;
+          },
+          api: this.api,
+          get lsd() {
+            return daemon.client.localDiscovery;
+          },
+          reload: (next) => daemon.reload(next),
+        },
+        config.source,
+      );
     this.control = new ControlPlane({
       api: this.api,
+      ...(settings ? { settings } : {}),
       listenHost: config.api.host,
       allowedHosts: config.api.allowedHosts,
       credentials: config.api,

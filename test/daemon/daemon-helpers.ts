@@ -4,7 +4,7 @@
  * made from generated files, their data already in the download folder
  * (so they seed at once).
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import {
   type ConfigFlags,
   Daemon,
   type DaemonConfig,
+  loadConfig,
   resolveConfig,
 } from "../../src/daemon/index.ts";
 import { createTorrent } from "../../src/metainfo/index.ts";
@@ -143,4 +144,24 @@ export function rawCall(
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/**
+ * A daemon started from a config file as `shoal daemon --config <file>`
+ * starts (loadConfig: so the settings page can write that file), its
+ * folders under `dir`, the API's port picked by the kernel on 127.0.0.1.
+ * The file names the peer address (`[peer] address = "127.0.0.1"` for a test).
+ */
+export async function startDaemonFromFile(
+  dir: string,
+  file: string,
+): Promise<{ daemon: Daemon; base: string }> {
+  const config = await loadConfig(
+    { config: file, dataDir: join(dir, "data"), downloadDir: join(dir, "dl"), apiPort: 0 },
+    { HOME: dir },
+    dir,
+    (p) => readFile(p, "utf8"),
+  );
+  const daemon = await Daemon.start(config, silentLogger);
+  return { daemon, base: `http://127.0.0.1:${daemon.apiAddress.port}` };
 }

@@ -16,18 +16,14 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { hashPassword } from "../../src/api/index.ts";
 import { createTorrent } from "../../src/metainfo/index.ts";
 import { call, startTestDaemon, type TestDaemon } from "../daemon/daemon-helpers.ts";
-import { assertTools, skipReason } from "../interop/helpers.ts";
+import { browserSkip, launchBrowser, SCREENSHOTS, screenshots } from "./browser-helpers.ts";
 import { startTracker } from "./tracker-helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const BROWSER = [{ bin: CHROMIUM, pkg: "chromium" }];
-const skip = skipReason(BROWSER);
-/** Where the screenshots go (outside the repository) for a person to look at. */
-const SCREENSHOTS = process.env.SHOAL_SCREENSHOT_DIR ?? join(tmpdir(), "shoal-web-ui-screenshots");
+const skip = browserSkip;
 const TRANSFER_TIMEOUT_MS = 60_000;
 
 interface Made {
@@ -97,20 +93,11 @@ let work: string;
 
 before(async () => {
   if (skip) return;
-  assertTools(BROWSER);
+  browser = await launchBrowser();
   work = await mkdtemp(join(tmpdir(), "shoal-web-ui-"));
   tracker = await startTracker();
   seeder = await startTestDaemon();
   leecher = await startTestDaemon();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // No name resolves: the page can reach 127.0.0.1 (an address) and nothing else.
-    args: [
-      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-      "--disable-component-update",
-    ],
-  });
 });
 
 after(async () => {
@@ -351,7 +338,7 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
     }
     if (seederSeen === "" && (await seederRow.count()) > 0) {
       seederSeen = await seederRow.innerText();
-      await page.screenshot({ path: join(SCREENSHOTS, "details-desktop.png"), fullPage: true });
+      await screenshots(page, "details");
     }
     if ((await page.locator('tr[data-name="delta"]').getAttribute("data-state")) === "seeding")
       break;
