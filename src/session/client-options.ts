@@ -78,6 +78,11 @@ export interface ClientOptions {
    * contacts only the nodes named here, in torrents and by peers, and the
    * ones it saved in <dataDir>/dht.json. Absent: no DHT.
    */
+  /**
+   * Torrents added from now on download here and move to their download
+   * folder when complete (incomplete-dir.ts); absent: straight there.
+   */
+  incompleteDir?: string;
   dht?: ClientDhtOptions;
   /**
    * Queues and seeding goals (queue.ts, seeding-goals.ts): at most this

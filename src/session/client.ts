@@ -52,6 +52,7 @@ import type {
 } from "./dto.ts";
 import { ClientError } from "./errors.ts";
 import { clientStream } from "./file-reading.ts";
+import { incompleteFolderFor, restoredIncompleteFolder } from "./incomplete-dir.ts";
 import { lsdFamilies, SessionLocalDiscovery } from "./local-discovery.ts";
 import { checkLabels, ManagedClient } from "./managed-client.ts";
 import type { ManagedState } from "./manager.ts";
@@ -97,6 +98,8 @@ interface AddPlan extends AddOptions {
   manage?: Partial<ManagedState>;
   /** A restored torrent's edited tracker tiers. */
   trackerList?: string[][];
+  /** A restored torrent's data is in this incomplete folder. */
+  incompleteDir?: string;
 }
 
 /** How often the global rates are re-shared among torrents. */
@@ -140,6 +143,8 @@ export class Client extends EventEmitter<ClientEvents> {
   #ipFilterBlocked = 0;
   #lsd: SessionLocalDiscovery | undefined;
   #dht: DhtPeerSource | undefined;
+  /** Where new torrents download until complete (incomplete-dir.ts). */
+  #incompleteDir: string | undefined;
   #closed = false;
   /** The watch folder and the completion command, when asked for. */
   #automation: Automation | undefined;
@@ -148,6 +153,7 @@ export class Client extends EventEmitter<ClientEvents> {
     super();
     this.#o = o;
     this.#lock = lock;
+    this.#incompleteDir = o.incompleteDir;
     this.#clock = o.clock ?? realClock;
     this.#log = o.logger ?? silentLogger;
     this.peerId = o.peerId ?? generatePeerId(o.random ? randomBytesFrom(o.random) : undefined);
@@ -309,7 +315,11 @@ export class Client extends EventEmitter<ClientEvents> {
     if (opts.labels) checkLabels(opts.labels);
     const limits = this.#shares.torrentLimits(opts.uploadLimit ?? 0, opts.downloadLimit ?? 0);
     const downloadDir = opts.downloadDir ?? this.#o.downloadDir;
-    const torrentOptions = this.#torrentOptions(infoHashHex, downloadDir, limits);
+    const incompleteDir = opts.restoring
+      ? opts.incompleteDir &&
+        (await restoredIncompleteFolder(resolved.meta, downloadDir, opts.incompleteDir))
+      : await incompleteFolderFor(resolved.meta, downloadDir, this.#incompleteDir);
+    const torrentOptions = this.#torrentOptions(infoHashHex, incompleteDir ?? downloadDir, limits);
     if (opts.verify) torrentOptions.verify = true;
     if (opts.onCheckProgress) torrentOptions.onCheckProgress = opts.onCheckProgress;
     if (opts.filePriorities) torrentOptions.filePriorities = opts.filePriorities;
@@ -348,6 +358,7 @@ export class Client extends EventEmitter<ClientEvents> {
       }),
     });
     if (magnet) entry.magnet = magnet;
+    if (incompleteDir) entry.incompleteDir = incompleteDir;
     if (resolved.meta && resolved.bytes && !this.#persistence) entry.bytes = resolved.bytes;
     this.#watch(entry);
     // Sharing the rates walks every torrent: once after a restore, not per torrent.
@@ -393,6 +404,7 @@ export class Client extends EventEmitter<ClientEvents> {
           ...(p.sequential ? { sequential: true } : {}),
           ...(p.firstLastPiecePriority ? { firstLastPiecePriority: true } : {}),
           ...(p.trackerList ? { trackerList: p.trackerList } : {}),
+          ...(p.incompleteDir ? { incompleteDir: p.incompleteDir } : {}),
           manage: restoredState(p),
         });
       },
@@ -431,7 +443,7 @@ export class Client extends EventEmitter<ClientEvents> {
     await torrent.close();
     const meta = torrent.metadata;
     if (opts.deleteData) {
-      if (meta) await deleteTorrentData(meta, entry.downloadDir);
+      if (meta) await deleteTorrentData(meta, entry.incompleteDir ?? entry.downloadDir);
       await unlink(this.#resumePath(entry.infoHashHex)).catch(() => {});
     }
     this.managed.released();
@@ -459,7 +471,11 @@ export class Client extends EventEmitter<ClientEvents> {
     entry.manage.uploadedBefore += old.uploaded;
     entry.manage.downloadedBefore += old.stats().downloaded;
     await old.close();
-    const torrentOptions = this.#torrentOptions(entry.infoHashHex, entry.downloadDir, entry.limits);
+    const torrentOptions = this.#torrentOptions(
+      entry.infoHashHex,
+      entry.incompleteDir ?? entry.downloadDir,
+      entry.limits,
+    );
     const torrent = new Torrent({
       ...torrentOptions,
       meta,
@@ -521,8 +537,9 @@ export class Client extends EventEmitter<ClientEvents> {
     entry.manage.downloadedBefore += old.stats().downloaded;
     await old.close();
     const meta = old.metadata;
-    if (meta) await moveTorrentData(meta, entry.downloadDir, downloadDir);
+    if (meta) await moveTorrentData(meta, entry.incompleteDir ?? entry.downloadDir, downloadDir);
     entry.downloadDir = downloadDir;
+    delete entry.incompleteDir;
     const o = this.#torrentOptions(entry.infoHashHex, downloadDir, entry.limits);
     const source: TorrentSource = meta ?? {
       infoHash: entry.infoHashHex,
@@ -748,7 +765,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const lsd = this.#lsd?.watch(entry.torrent, entry.infoHashHex);
     const unwatchDht = this.#dht?.watch(entry.torrent);
     const events = watchTorrent(entry, {
-      emit: (e) => this.#emit(e),
+      emit: (e) => this.#emitAfterMove(entry, e),
       changed: () => this.#persistence?.request(),
       metadata: (e, meta) => {
         const work = this.#onMetadata(e, meta);
@@ -761,6 +778,37 @@ export class Client extends EventEmitter<ClientEvents> {
       lsd?.();
       unwatchDht?.();
     };
+  }
+
+  /**
+   * A torrent in the incomplete folder that has every wanted piece moves to
+   * its download folder; its `completed` event waits for the move (so the
+   * command run on completion finds the data where it stays).
+   */
+  #emitAfterMove(entry: TorrentEntry, e: SessionEvent): void {
+    if (entry.incompleteDir && e.type === "state" && e.state === "seeding") {
+      const hash = entry.infoHashHex;
+      const moving = new Promise<void>((r) => setImmediate(r))
+        .then(() => this.move(hash, entry.downloadDir))
+        .catch((err) => this.#warn(err))
+        .finally(() => this.#moving.delete(hash));
+      this.#moving.set(hash, moving);
+    }
+    const moving = this.#moving.get(entry.infoHashHex);
+    if (moving && e.type === "completed") void moving.then(() => this.#emit(e));
+    else this.#emit(e);
+  }
+
+  /** Torrents whose data is moving out of the incomplete folder, by info hash. */
+  readonly #moving = new Map<string, Promise<void>>();
+
+  /** The incomplete folder for torrents added from now on (undefined: none). */
+  get incompleteDir(): string | undefined {
+    return this.#incompleteDir;
+  }
+
+  setIncompleteDir(dir: string | undefined): void {
+    this.#incompleteDir = dir;
   }
 
   async #startLocalDiscovery(): Promise<void> {

@@ -23,8 +23,10 @@ export interface TorrentEntry {
   torrent: Torrent;
   /** When it was added, ms since the Unix epoch (kept across restarts). */
   readonly addedAt: number;
-  /** Where its files are (move() changes it). */
+  /** Where its files go (move() changes it). */
   downloadDir: string;
+  /** Set while its data is in the incomplete folder, until it completes and moves to downloadDir. */
+  incompleteDir?: string;
   /** The user paused it (it stays paused across restarts). */
   paused: boolean;
   readonly limits: TorrentLimits;

@@ -267,6 +267,7 @@ export function persistedTorrent(e: TorrentEntry): PersistedTorrent {
   if (t.sequential) p.sequential = true;
   if (t.firstLastPiecePriority) p.firstLastPiecePriority = true;
   if (t.trackerList) p.trackerList = t.trackerList;
+  if (e.incompleteDir) p.incompleteDir = e.incompleteDir;
   if (e.magnet) {
     p.trackers = e.magnet.trackers;
     p.peers = e.magnet.peers;

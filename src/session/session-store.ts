@@ -80,6 +80,8 @@ export interface PersistedTorrent {
   trackers?: string[][];
   /** The user's tracker tiers, when edited: they replace the torrent's own. */
   trackerList?: string[][];
+  /** Its data is in this incomplete folder until it completes (incomplete-dir.ts). */
+  incompleteDir?: string;
   peers?: { host: string; port: number }[];
 }
 
@@ -283,6 +285,9 @@ function validTorrent(value: unknown): PersistedTorrent | undefined {
   if (rate(t.downloadedEver) > 0) out.downloadedEver = rate(t.downloadedEver);
   if (Array.isArray(t.trackers)) out.trackers = tiersOf(t.trackers);
   if (Array.isArray(t.trackerList)) out.trackerList = tiersOf(t.trackerList);
+  if (typeof t.incompleteDir === "string" && t.incompleteDir !== "") {
+    out.incompleteDir = t.incompleteDir;
+  }
   if (Array.isArray(t.peers)) {
     out.peers = t.peers.filter(
       (p): p is { host: string; port: number } =>

@@ -1,0 +1,61 @@
+/**
+ * The incomplete folder (Transmission's incomplete-dir): a torrent
+ * downloads into it and its data is moved to the download folder once every
+ * wanted piece is verified (data-move.ts: a rename on one file system, else
+ * copy with the times, then delete; the resume data stays valid). Data that
+ * is already in the download folder stays there. A move that a crash cut
+ * short is finished on the next start: any of the torrent's files in the
+ * download folder means the move had begun (none was there when the torrent
+ * went to the incomplete folder).
+ */
+import { stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Metainfo } from "../metainfo/index.ts";
+import { moveTorrentData } from "./data-move.ts";
+
+/** True when any of the torrent's files is in `dir`. */
+export async function hasAnyFile(meta: Metainfo, dir: string): Promise<boolean> {
+  for (const f of meta.files) {
+    if (f.pad) continue;
+    if (
+      await stat(join(dir, ...f.path)).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Where a torrent being added keeps its data until complete: the
+ * incomplete folder, or undefined for the download folder itself (no
+ * incomplete folder, the same folder, or data already there).
+ */
+export async function incompleteFolderFor(
+  meta: Metainfo | undefined,
+  downloadDir: string,
+  incompleteDir: string | undefined,
+): Promise<string | undefined> {
+  if (incompleteDir === undefined || resolve(incompleteDir) === resolve(downloadDir)) {
+    return undefined;
+  }
+  if (meta && (await hasAnyFile(meta, downloadDir))) return undefined;
+  return incompleteDir;
+}
+
+/**
+ * A restored torrent the session kept in `incompleteDir`: still there
+ * (the folder), or moved to `downloadDir` (undefined), finishing a move a
+ * crash interrupted.
+ */
+export async function restoredIncompleteFolder(
+  meta: Metainfo | undefined,
+  downloadDir: string,
+  incompleteDir: string,
+): Promise<string | undefined> {
+  if (!meta || !(await hasAnyFile(meta, downloadDir))) return incompleteDir;
+  await moveTorrentData(meta, incompleteDir, downloadDir);
+  return undefined;
+}
