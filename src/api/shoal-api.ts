@@ -106,6 +106,23 @@ export class ShoalApi {
     return { ...view, downloaded, uploaded, secondsActive };
   }
 
+  /** The incomplete folder new torrents download into (null: none; see session/incomplete-dir.ts). */
+  incompleteDir(): { incompleteDir: string | null } {
+    return { incompleteDir: this.#client.incompleteDir ?? null };
+  }
+
+  /** Sets or clears (null) the incomplete folder for torrents added from now on; an absolute path. */
+  setIncompleteDir(req: { incompleteDir: string | null }): { incompleteDir: string | null } {
+    return guardSync(() => {
+      const dir = req?.incompleteDir;
+      if (dir !== null && (typeof dir !== "string" || !isAbsolute(dir))) {
+        throw new ApiError("invalid_input", "incompleteDir: give an absolute path, or null");
+      }
+      this.#client.setIncompleteDir(dir ?? undefined);
+      return this.incompleteDir();
+    });
+  }
+
   // ---- torrents --------------------------------------------------------------------
 
   /** Every torrent in the order added; with `fields`, only those of each. */

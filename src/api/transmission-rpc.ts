@@ -52,6 +52,8 @@ export class TransmissionRpc {
   #speedLimitUp = 100;
   /** Likewise the queue sizes and seeding goals given while switched off. */
   readonly #kept: Record<string, number> = {};
+  /** The incomplete folder last named, kept while the switch is off. */
+  #incompleteDirKept: string | undefined;
   readonly #methods: Record<string, Method>;
 
   constructor(api: ShoalApi, info: () => TransmissionSessionInfo) {
@@ -332,8 +334,9 @@ export class TransmissionRpc {
       encryption: "tolerated",
       "idle-seeding-limit": m.idleLimitMinutes,
       "idle-seeding-limit-enabled": m.idleLimitMinutes > 0,
-      "incomplete-dir": info.downloadDir,
-      "incomplete-dir-enabled": false,
+      "incomplete-dir":
+        this.#api.incompleteDir().incompleteDir ?? this.#incompleteDirKept ?? info.downloadDir,
+      "incomplete-dir-enabled": this.#api.incompleteDir().incompleteDir !== null,
       "lpd-enabled": info.lsd,
       "peer-limit-global": info.peerLimitGlobal,
       "peer-limit-per-torrent": info.peerLimitPerTorrent,
@@ -398,7 +401,32 @@ export class TransmissionRpc {
     if (typeof upOn === "boolean") limits.upload = upOn ? this.#speedLimitUp * KB : 0;
     if (Object.keys(limits).length > 0) await this.#api.setLimits(limits);
     await this.#sessionSetManage(args);
+    this.#sessionSetIncompleteDir(args);
     return {};
+  }
+
+  /**
+   * incomplete-dir and incomplete-dir-enabled: Transmission keeps the
+   * folder while it is switched off; so do we, for the next switch on.
+   */
+  #sessionSetIncompleteDir(args: Args): void {
+    const dir = args["incomplete-dir"];
+    const enabled = args["incomplete-dir-enabled"];
+    if (dir !== undefined && (typeof dir !== "string" || !isAbsolute(dir))) {
+      throw new RpcError("incomplete-dir: not an absolute path");
+    }
+    if (enabled !== undefined && typeof enabled !== "boolean") {
+      throw new RpcError("incomplete-dir-enabled: not true or false");
+    }
+    const current = this.#api.incompleteDir().incompleteDir;
+    if (current !== null) this.#incompleteDirKept = current;
+    if (dir !== undefined) this.#incompleteDirKept = dir;
+    const on = enabled ?? current !== null;
+    const kept = this.#incompleteDirKept ?? this.#info().downloadDir;
+    if (on && (dir !== undefined || enabled === true)) {
+      this.#api.setIncompleteDir({ incompleteDir: kept });
+    }
+    if (enabled === false) this.#api.setIncompleteDir({ incompleteDir: null });
   }
 
   /**

@@ -32,6 +32,8 @@ export interface DaemonConfig {
   /** Where the session (session.json, .torrent copies, resume data) lives. */
   dataDir: string;
   downloadDir: string;
+  /** Torrents download here and move to downloadDir when complete (absent: none). */
+  incompleteDir?: string;
   /** Peer listen port and address (absent address: all interfaces). */
   port: number;
   host?: string;
@@ -86,6 +88,7 @@ export interface ConfigFlags {
   config?: string;
   dataDir?: string;
   downloadDir?: string;
+  incompleteDir?: string;
   port?: number;
   apiPort?: number;
   apiHost?: string;
@@ -116,7 +119,7 @@ export const DEFAULT_PEER_PORT = 51413;
 
 /** The file's keys, by table; anything else is a mistake (a typo would be silently ignored). */
 const KEYS: Record<string, readonly string[]> = {
-  "": ["data-dir", "download-dir", "watch-dir", "on-complete"],
+  "": ["data-dir", "download-dir", "incomplete-dir", "watch-dir", "on-complete"],
   peer: [
     "port",
     "address",
@@ -284,6 +287,10 @@ export function resolveConfig(
   }
   const ratio = v.ratio("seeding", "ratio-limit");
   if (ratio !== undefined) config.ratioLimit = ratio;
+  const incompleteDir = flags.incompleteDir
+    ? resolve(cwd, flags.incompleteDir)
+    : v.path("", "incomplete-dir");
+  if (incompleteDir !== undefined) config.incompleteDir = incompleteDir;
   const watchDir = v.path("", "watch-dir");
   if (watchDir !== undefined) config.watchDir = watchDir;
   const onComplete = v.strings("", "on-complete");
@@ -424,6 +431,9 @@ export function formatConfig(c: DaemonConfig): string {
     `# effective settings${c.configFile ? ` (from ${c.configFile} and the command line)` : " (defaults and the command line)"}`,
     `data-dir = ${q(c.dataDir)}`,
     `download-dir = ${q(c.downloadDir)}`,
+    c.incompleteDir === undefined
+      ? "# incomplete-dir: none (torrents download into download-dir)"
+      : `incomplete-dir = ${q(c.incompleteDir)}`,
     c.watchDir === undefined ? "# watch-dir: none" : `watch-dir = ${q(c.watchDir)}`,
     c.onComplete === undefined ? "# on-complete: none" : `on-complete = ${list(c.onComplete)}`,
     "",

@@ -123,6 +123,10 @@ export class Daemon {
       logger: log,
     };
     if (config.host) o.host = config.host;
+    if (config.incompleteDir !== undefined) {
+      await mkdir(config.incompleteDir, { recursive: true });
+      o.incompleteDir = config.incompleteDir;
+    }
     if (config.uploadLimit !== undefined) o.uploadLimit = config.uploadLimit;
     if (config.downloadLimit !== undefined) o.downloadLimit = config.downloadLimit;
     if (config.lsd !== undefined) o.lsd = config.lsd;
@@ -209,6 +213,7 @@ export class Daemon {
       [
         ["data-dir", before.dataDir, next.dataDir],
         ["download-dir", before.downloadDir, next.downloadDir],
+        ["incomplete-dir", before.incompleteDir, next.incompleteDir],
         ["[peer] port", before.port, next.port],
         ["[peer] address", before.host, next.host],
         ["[peer] dht", before.dht, next.dht],

@@ -11,6 +11,7 @@ export const DAEMON_FLAG_OPTIONS = {
   config: { type: "string" },
   "data-dir": { type: "string" },
   "download-dir": { type: "string" },
+  "incomplete-dir": { type: "string" },
   port: { type: "string" },
   "api-port": { type: "string" },
   "api-address": { type: "string" },
@@ -29,6 +30,8 @@ export const DAEMON_FLAG_OPTIONS = {
 export const DAEMON_FLAG_HELP = `      --config <file>         the config file (default $XDG_CONFIG_HOME/shoal/config.toml)
       --data-dir <dir>        session folder (default $XDG_DATA_HOME/shoal/daemon)
       --download-dir <dir>    where torrents' files go (default <data-dir>/downloads)
+      --incomplete-dir <dir>  download here, move to the download dir when complete
+                              (incomplete-dir; default none)
       --port <n>              TCP port for peers (default 51413; 0 picks one)
       --api-port <n>          port of the HTTP API and Transmission RPC (default 9091)
       --api-address <addr>    address of the API (default 127.0.0.1; any other
@@ -63,6 +66,7 @@ export async function effectiveConfig(values: FlagValues, io: CliIO): Promise<Da
   if (values.config) flags.config = values.config;
   if (values["data-dir"]) flags.dataDir = values["data-dir"];
   if (values["download-dir"]) flags.downloadDir = values["download-dir"];
+  if (values["incomplete-dir"]) flags.incompleteDir = values["incomplete-dir"];
   if (values.port !== undefined) flags.port = intOption("--port", values.port, 0, 0, 65535);
   if (values["api-port"] !== undefined) {
     flags.apiPort = intOption("--api-port", values["api-port"], 0, 0, 65535);
