@@ -308,6 +308,24 @@ test("streaming: a reader's pieces are fetched before the others, and it gets ex
   assert.equal((await readAll(t.readFile(0, 7, 7))).length, 0, "an empty range");
 });
 
+test("streaming: a reader that leaves releases its pieces", async () => {
+  const { meta, content } = makeTorrent(48 * PIECE_LENGTH);
+  const seed = await seeder(meta, content);
+  seed.host.setRates({ upload: 1024 * 1024 });
+  const t = node({ meta }).torrent;
+  await t.checked();
+  t.start();
+  const verified: number[] = [];
+  t.on("piece", (i) => verified.push(i));
+  const gone = new AbortController();
+  const reading = readAll(t.readFile(0, 40 * PIECE_LENGTH, 44 * PIECE_LENGTH, gone));
+  gone.abort(new Error("the client went away"));
+  await assert.rejects(reading, /went away/);
+  t.addPeers([{ ip: seed.host.address, port: seed.port }]);
+  await waitFor(t, () => verified.length >= 8, "some pieces");
+  assert.notDeepEqual(verified.slice(0, 4), [40, 41, 42, 43], "no longer first");
+});
+
 test("streaming: refused at once for no file, a bad range or a skipped file; a wait is bounded and abortable", async () => {
   const { meta } = makeTorrent(4 * PIECE_LENGTH);
   const t = node({ meta }).torrent;

@@ -619,7 +619,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       clock: this.#clock,
       deadlines,
       storage: () => this.#storage,
-      deadlinesChanged: () => this.#requester?.setTimeCritical(deadlines.order()),
+      // A complete torrent fetches nothing: reading it costs no picker work.
+      deadlinesChanged: () => {
+        if (!this.complete) this.#requester?.setTimeCritical(deadlines.order());
+      },
       watch: (listener) => {
         this.#streamWatchers.add(listener);
         return () => this.#streamWatchers.delete(listener);
