@@ -103,6 +103,11 @@ export class TorrentStorage {
   #written = false;
   /** The zero-length files are on disk (see FileStore.createEmptyFiles). */
   #emptyFilesMade = false;
+  /**
+   * The resume data on disk says what this holds: loaded and trusted, or
+   * saved, with no piece, file or part file changed since.
+   */
+  #resumeCurrent = false;
   /** The last saveResume() begun; the next waits for it. */
   #saving: Promise<void> = Promise.resolve();
   /** A change of wanted files in progress: piece writes wait for it (they route by it). */
@@ -146,14 +151,22 @@ export class TorrentStorage {
   async #restore(): Promise<void> {
     const unwanted = new Set(this.#opts.unwantedFiles ?? []);
     const stats = await this.files.stats();
-    const part = await this.files.partStat();
-    if (part === undefined && stats.every((s, i) => s === undefined || this.meta.files[i]!.pad)) {
+    const nothingOnDisk = stats.every((s, i) => s === undefined || this.meta.files[i]!.pad);
+    let part = nothingOnDisk ? await this.files.partStat() : undefined;
+    if (part === undefined && nothingOnDisk) {
       // Nothing on disk yet: unwanted files are never created.
       for (const i of unwanted) this.files.setInPart(i, true);
       return;
     }
     const path = this.#opts.resumePath;
     const saved = path && !this.#opts.verify ? await loadResume(path) : undefined;
+    // The part file is looked for only where one may be: resume data that
+    // lists files kept in it, unwanted files, or no resume data to go by.
+    // (A missing file's stat costs an error object: most of a thousand
+    // seeds' restore was spent on part files none of them had.)
+    if (!nothingOnDisk && (!saved || saved.partFiles?.length || unwanted.size > 0)) {
+      part = await this.files.partStat();
+    }
     if (
       saved?.infoHash.equals(this.meta.infoHash) &&
       filesUnchanged(saved.files, stats) &&
@@ -165,6 +178,7 @@ export class TorrentStorage {
         if (i < this.meta.files.length) this.files.setInPart(i, true);
       }
       this.openedFrom = "resume";
+      this.#resumeCurrent = true;
     } else {
       // Without resume data, an unwanted file that is not on disk keeps
       // whatever it has in the part file.
@@ -174,6 +188,7 @@ export class TorrentStorage {
     // Wanted now but kept in the part file when last open: moved out. With
     // no part file and nothing in one there is nothing to move nor delete.
     if (part !== undefined || this.files.partFiles().length > 0) {
+      this.#resumeCurrent = false;
       await this.#route((i) => !unwanted.has(i));
     }
     // The content is (partly) here: its empty files belong with it. Not on a
@@ -192,6 +207,7 @@ export class TorrentStorage {
     // Already so (every torrent's selection is handed over once it is open):
     // no file to stat, move or create.
     if (this.#arrangedFor(wanted)) return;
+    this.#resumeCurrent = false;
     const stats = await this.files.stats();
     await this.#route((i) => wanted[i] !== false, stats);
     if (this.#emptyFilesMade) {
@@ -258,12 +274,15 @@ export class TorrentStorage {
 
   async #makeEmptyFiles(): Promise<void> {
     if (this.#emptyFilesMade) return;
+    // Files it creates change what the resume data says of them.
+    if (this.meta.files.some((f) => f.length === 0 && !f.pad)) this.#resumeCurrent = false;
     await this.files.createEmptyFiles();
     this.#emptyFilesMade = true;
   }
 
   /** Hashes every piece on disk and rebuilds the verified set. */
   async recheck(): Promise<Bitfield> {
+    this.#resumeCurrent = false;
     const total = this.meta.pieceCount;
     const buffer = pool.acquire(this.meta.pieceLength);
     for (let i = 0; i < total; i++) {
@@ -341,6 +360,7 @@ export class TorrentStorage {
     if (!ok) return false;
     await this.#retrying(() => this.#makeEmptyFiles());
     this.#written = true;
+    this.#resumeCurrent = false;
     this.have.set(index);
     this.#cache.set(index, data);
     return true;
@@ -424,16 +444,24 @@ export class TorrentStorage {
 
   async #saveResume(): Promise<void> {
     const path = this.#opts.resumePath;
-    if (!path) return;
-    await this.files.sync();
-    if (this.#written) await PieceWriter.get().sync(this.#paths());
-    await saveResume(path, {
-      infoHash: this.meta.infoHash,
-      pieces: this.have.toBuffer(),
-      files: await this.files.stats(),
-      partFiles: this.files.partFiles(),
-      part: await this.files.partStat(),
-    });
+    // Nothing changed since it was loaded or saved: a seed's pause, close
+    // and shutdown write (and fsync) nothing.
+    if (!path || this.#resumeCurrent) return;
+    this.#resumeCurrent = true;
+    try {
+      await this.files.sync();
+      if (this.#written) await PieceWriter.get().sync(this.#paths());
+      await saveResume(path, {
+        infoHash: this.meta.infoHash,
+        pieces: this.have.toBuffer(),
+        files: await this.files.stats(),
+        partFiles: this.files.partFiles(),
+        part: await this.files.partStat(),
+      });
+    } catch (err) {
+      this.#resumeCurrent = false;
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
