@@ -182,7 +182,8 @@ async function benchShoal(torrents: Buffer[]): Promise<Figures> {
   mkdirSync(dir);
   writeFileSync(
     config,
-    `download-dir = "${content}"\n[peer]\naddress = "127.0.0.1"\npex = false\n[log]\nlevel = "warn"\n`,
+    // No peer sources, as transmission-daemon's settings below (LSD is off unless set).
+    `download-dir = "${content}"\n[peer]\naddress = "127.0.0.1"\npex = false\ndht = false\n[log]\nlevel = "warn"\n`,
   );
   const args = [
     MAIN,
