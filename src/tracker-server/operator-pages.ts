@@ -28,6 +28,7 @@ export function operatorPage(
   nav: readonly NavLink[],
   ranked: readonly string[],
   page: number,
+  announceUrl: string,
 ): Buffer {
   const stats = statsView(ctx);
   const pages = Math.max(1, Math.ceil(ranked.length / OPERATOR_SWARMS_PAGE));
@@ -42,7 +43,7 @@ export function operatorPage(
   const announces = ctx.metrics.announceCount();
   const errors = Object.entries(ctx.metrics.errors).filter(([, n]) => n > 0);
   const facts: [string, string][] = [
-    ["Announce URL", "<code>/announce</code> (HTTP) and UDP on the same port"],
+    ["Announce URL", `<code>${e(announceUrl)}</code> (and UDP on the same port)`],
     ["Up", formatAgo(stats.uptimeSeconds)],
     ["Published torrents", String(ctx.index.size)],
     ["Swarms", String(stats.swarms)],

@@ -275,7 +275,9 @@ export function createPageRoutes(ctx: TrackerContext, deps: PageDeps): PageRoute
     if (path === "/operator") {
       const page = Number(queryParam(req.query, "page") ?? "1");
       const at = Number.isSafeInteger(page) && page >= 1 ? page : 1;
-      return cached(req, () => operatorPage(ctx, nav, deps.ranked(), at));
+      const scheme = ctx.config.tlsCert ? "https" : "http";
+      const announceUrl = `${scheme}://${req.host || "<host>"}/announce`;
+      return cached(req, () => operatorPage(ctx, nav, deps.ranked(), at, announceUrl));
     }
     const hash = infoHashFromHex(path.slice("/operator/swarms/".length));
     const key = hash?.toString("latin1");

@@ -47,6 +47,8 @@ h3 { font-size: 1rem; }
 form.tools, .pager { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; margin-bottom: 0.75rem; }
 form.stack { display: grid; gap: 0.75rem; max-width: 32rem; }
 form.stack label { display: grid; gap: 0.25rem; }
+form.stack p { margin: 0; }
+form.stack button { justify-self: start; }
 input, button, select {
   font: inherit; color: inherit; background: var(--bg);
   border: 1px solid var(--line); border-radius: 6px; padding: 0.35rem 0.6rem;
