@@ -38,6 +38,30 @@ export function makeTorrent(name: string, length = 40_000, extra: Record<string,
   return { bytes, infoHash: sha1(encode(info)) };
 }
 
+/** A torrent of a folder `name` holding `files` (path → length), no disk needed. */
+export function makeFolderTorrent(name: string, files: Record<string, number>) {
+  const list = Object.entries(files).map(([path, length]) => ({ length, path: path.split("/") }));
+  const total = list.reduce((n, f) => n + f.length, 0);
+  const info = {
+    files: list,
+    name,
+    "piece length": 16384,
+    pieces: Buffer.alloc(20 * Math.ceil(total / 16384), 3),
+  };
+  return { bytes: encode({ info } as never), infoHash: sha1(encode(info as never)) };
+}
+
+/** Publishes a .torrent with the publish token; the reply's status. */
+export async function publishWithToken(base: string, bytes: Buffer, token: string) {
+  const res = await fetch(`${base}/torrents`, {
+    method: "POST",
+    body: bytes,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
 export function hash20(n: number): Buffer {
   return Buffer.alloc(20, n);
 }

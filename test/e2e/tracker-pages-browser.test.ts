@@ -8,46 +8,40 @@
  * operator's view and a private tracker's admin page open behind their
  * tokens. Every request the pages make goes to the tracker; pages fit a
  * phone's width; the dark theme follows the system's. Screenshots at desktop
- * and phone widths go to SHOAL_SCREENSHOT_DIR (outside the repository).
+ * and phone widths go where the web UI's go (browser-helpers.ts, outside
+ * the repository).
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { encode } from "../../src/bencode/index.ts";
-import { sha1 } from "../../src/util/index.ts";
+import type { Browser, Page } from "playwright-core";
 import { assertTools, skipReason } from "../interop/helpers.ts";
-import { announce, makeTorrent, peerId, startTracker } from "./tracker-helpers.ts";
+import {
+  browserSkip,
+  DESKTOP,
+  launchBrowser,
+  PHONE,
+  SCREENSHOTS,
+  screenshots,
+  watchPage,
+} from "./browser-helpers.ts";
+import {
+  announce,
+  makeFolderTorrent,
+  makeTorrent,
+  peerId,
+  publishWithToken,
+  startTracker,
+} from "./tracker-helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const TOOLS = [
-  { bin: CHROMIUM, pkg: "chromium" },
-  { bin: "transmission-show", pkg: "transmission-cli" },
-];
-const skip = skipReason(TOOLS);
-const SCREENSHOTS =
-  process.env.SHOAL_SCREENSHOT_DIR ?? join(tmpdir(), "shoal-tracker-pages-screenshots");
+/** Besides chromium (browser-helpers.ts): a real client's reader of the downloaded .torrent. */
+const TOOLS = [{ bin: "transmission-show", pkg: "transmission-cli" }];
+const skip = browserSkip || skipReason(TOOLS);
 const TOKEN = "browser-publish-token";
 const ADMIN = "browser-admin-token-0123";
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-
-/** A torrent of a folder with two files. */
-function folderTorrent(name: string) {
-  const info = {
-    files: [
-      { length: 12_345, path: ["README.txt"] },
-      { length: 70_000, path: ["video", "clip.mkv"] },
-    ],
-    name,
-    "piece length": 16384,
-    pieces: Buffer.alloc(20 * 6, 9),
-  };
-  return { bytes: encode({ info } as never), infoHash: sha1(encode(info as never)) };
-}
 
 let browser: Browser;
 let work = "";
@@ -56,16 +50,7 @@ before(async () => {
   if (skip) return;
   assertTools(TOOLS);
   work = await mkdtemp(join(tmpdir(), "shoal-tracker-pages-"));
-  await mkdir(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // No name resolves: the page can reach 127.0.0.1 (an address) and nothing else.
-    args: [
-      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-      "--disable-component-update",
-    ],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -73,12 +58,10 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** Screenshots of the page as it is, at desktop and phone widths; the phone's fits without sideways scrolling. */
+/** Screenshots at desktop and phone widths (browser-helpers.ts); the page fits a phone without sideways scrolling. */
 async function shoot(page: Page, name: string) {
-  await page.setViewportSize(DESKTOP);
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });
+  await screenshots(page, name);
   await page.setViewportSize(PHONE);
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
   const overflow = await page.evaluate<number>(
     "document.documentElement.scrollWidth - window.innerWidth",
   );
@@ -92,27 +75,18 @@ test("the index finds a published torrent, its details list its files, its uploa
   const { tracker, base } = await startTracker({ publishToken: TOKEN });
   const context = await browser.newContext({ acceptDownloads: true, viewport: DESKTOP });
   try {
-    const film = folderTorrent("Nature documentary 2026");
-    const res = await fetch(`${base}/torrents`, {
-      method: "POST",
-      body: film.bytes,
-      headers: { authorization: `Bearer ${TOKEN}` },
+    const film = makeFolderTorrent("Nature documentary 2026", {
+      "README.txt": 12_345,
+      "video/clip.mkv": 70_000,
     });
-    assert.equal(res.status, 201);
+    assert.equal(await publishWithToken(base, film.bytes, TOKEN), 201);
     for (const name of ["linux distro", "podcast episode 12"]) {
-      await fetch(`${base}/torrents`, {
-        method: "POST",
-        body: makeTorrent(name).bytes,
-        headers: { authorization: `Bearer ${TOKEN}` },
-      });
+      assert.equal(await publishWithToken(base, makeTorrent(name).bytes, TOKEN), 201);
     }
     await announce(base, { infoHash: film.infoHash, peerId: peerId(1), port: 7001, left: 0 });
 
     const page = await context.newPage();
-    const elsewhere: string[] = [];
-    page.on("request", (r) => {
-      if (!r.url().startsWith(base)) elsewhere.push(r.url());
-    });
+    const seen = watchPage(page, base);
     await page.goto(`${base}/`);
     assert.equal(await page.locator("tbody tr").count(), 3);
     await shoot(page, "tracker-index");
@@ -183,7 +157,7 @@ test("the index finds a published torrent, its details list its files, its uploa
     const dark = await page.evaluate<string>("getComputedStyle(document.body).backgroundColor");
     assert.notEqual(light, dark, "the dark theme follows the system's");
     await page.screenshot({ path: join(SCREENSHOTS, "tracker-operator-dark.png"), fullPage: true });
-    assert.deepEqual(elsewhere, [], "no request to any other host");
+    assert.deepEqual(seen.elsewhere, [], "no request to any other host");
   } finally {
     await context.close();
     await tracker.stop();

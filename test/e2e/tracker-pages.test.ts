@@ -11,27 +11,18 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { encode } from "../../src/bencode/index.ts";
 import { parseMetainfo } from "../../src/metainfo/index.ts";
 import type { Tracker } from "../../src/tracker-server/index.ts";
-import { sha1 } from "../../src/util/index.ts";
-import { announce, makeTorrent, peerId, startTracker } from "./tracker-helpers.ts";
+import {
+  announce,
+  makeFolderTorrent,
+  makeTorrent,
+  peerId,
+  publishWithToken,
+  startTracker,
+} from "./tracker-helpers.ts";
 
 const TOKEN = "publish-token-for-pages";
-
-/** A two-file torrent (a folder with `a.txt` and `sub/b.bin`). */
-function folderTorrent(name: string) {
-  const info = {
-    files: [
-      { length: 1000, path: ["a.txt"] },
-      { length: 30_000, path: ["sub", "b.bin"] },
-    ],
-    name,
-    "piece length": 16384,
-    pieces: Buffer.alloc(40, 3),
-  };
-  return { bytes: encode({ info } as never), infoHash: sha1(encode(info as never)) };
-}
 
 function form(fields: Record<string, string>, file?: { name: string; bytes: Buffer }): FormData {
   const fd = new FormData();
@@ -53,18 +44,12 @@ function rowNames(html: string): string[] {
 describe("the tracker's pages on an open tracker with a publish token", () => {
   let tracker: Tracker;
   let base = "";
-  const folder = folderTorrent("Holiday photos");
+  const folder = makeFolderTorrent("Holiday photos", { "a.txt": 1000, "sub/b.bin": 30_000 });
 
   before(async () => {
     ({ tracker, base } = await startTracker({ publishToken: TOKEN }));
-    const publish = async (bytes: Buffer) => {
-      const res = await fetch(`${base}/torrents`, {
-        method: "POST",
-        body: bytes,
-        headers: { authorization: `Bearer ${TOKEN}` },
-      });
-      assert.equal(res.status, 201, await res.text());
-    };
+    const publish = async (bytes: Buffer) =>
+      assert.equal(await publishWithToken(base, bytes, TOKEN), 201);
     await publish(folder.bytes);
     // 54 more: past one page of 50.
     for (let i = 0; i < 54; i++)
@@ -203,12 +188,7 @@ describe("the tracker's pages on a private tracker", () => {
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "shoal-pages-private-"));
     ({ tracker, base } = await startTracker({ private: true, dataDir, publishToken: TOKEN }));
-    const res = await fetch(`${base}/torrents`, {
-      method: "POST",
-      body: t.bytes,
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
-    assert.equal(res.status, 201);
+    assert.equal(await publishWithToken(base, t.bytes, TOKEN), 201);
   });
 
   after(async () => {
