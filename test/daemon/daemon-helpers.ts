@@ -165,3 +165,30 @@ export async function startDaemonFromFile(
   const daemon = await Daemon.start(config, silentLogger);
   return { daemon, base: `http://127.0.0.1:${daemon.apiAddress.port}` };
 }
+
+/** `count` random ranges of at most `maxLength` bytes of a file of `size`, in every Range form. */
+export function randomRanges(random: () => number, size: number, count: number, maxLength: number) {
+  const out: { header: string; start: number; end: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    const length = 1 + Math.floor(random() * Math.min(size, maxLength));
+    const start = Math.floor(random() * (size - length + 1));
+    const end = start + length;
+    const form = i % 4;
+    if (form === 3) out.push({ header: `bytes=-${length}`, start: size - length, end: size });
+    else if (form === 2)
+      out.push({ header: `bytes=${size - length}-`, start: size - length, end: size });
+    else out.push({ header: `bytes=${start}-${end - 1}`, start, end });
+  }
+  return out;
+}
+
+/** A GET below /api/v1 of `d` (a file's bytes, say): status, headers and body as bytes. */
+export async function getBytes(
+  d: { base: string },
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(d.base)) throw new Error(`not loopback: ${d.base}`);
+  const res = await fetch(`${d.base}/api/v1${path}`, { headers });
+  return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+}

@@ -14,7 +14,13 @@ import { after, before, test } from "node:test";
 import { HTTP_STATUS } from "../../src/api/index.ts";
 import { createTorrent } from "../../src/metainfo/index.ts";
 import { randomBytesFrom, seededRandom } from "../../src/util/index.ts";
-import { call, startTestDaemon, type TestDaemon } from "./daemon-helpers.ts";
+import {
+  call,
+  getBytes,
+  randomRanges,
+  startTestDaemon,
+  type TestDaemon,
+} from "./daemon-helpers.ts";
 
 /** The seeder's upload limit: a 3 MiB torrent takes ~12 s, so ranges come mid-download. */
 const SEED_RATE = 256 * 1024;
@@ -61,28 +67,6 @@ async function addTo(d: TestDaemon, made: Made, extra: Record<string, unknown> =
   return added.body;
 }
 
-/** A ranged GET's status, headers and bytes. */
-async function get(d: TestDaemon, path: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${d.base}/api/v1${path}`, { headers });
-  return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
-}
-
-/** `count` random ranges of at most `maxLength` bytes of a file of `size`, in every Range form. */
-function randomRanges(random: () => number, size: number, count: number, maxLength: number) {
-  const out: { header: string; start: number; end: number }[] = [];
-  for (let i = 0; i < count; i++) {
-    const length = 1 + Math.floor(random() * Math.min(size, maxLength));
-    const start = Math.floor(random() * (size - length + 1));
-    const end = start + length;
-    const form = i % 4;
-    if (form === 3) out.push({ header: `bytes=-${length}`, start: size - length, end: size });
-    else if (form === 2)
-      out.push({ header: `bytes=${size - length}-`, start: size - length, end: size });
-    else out.push({ header: `bytes=${start}-${end - 1}`, start, end });
-  }
-  return out;
-}
-
 function progressOf(d: TestDaemon, hash: string): Promise<number> {
   return call(d.base, "GET", `/api/v1/torrents/${hash}`).then((r) => r.body.progress as number);
 }
@@ -109,7 +93,7 @@ test("random ranges return exactly the source's bytes while the torrent download
   // Ranges all over the file, one after another: each one's pieces are fetched
   // first, so all of them are answered long before the download ends.
   for (const r of randomRanges(random, size, 8, 48 * 1024)) {
-    const res = await get(leecher, file, { range: r.header });
+    const res = await getBytes(leecher, file, { range: r.header });
     assert.equal(res.status, 206, r.header);
     assert.equal(res.headers.get("content-range"), `bytes ${r.start}-${r.end - 1}/${size}`);
     assert.equal(Number(res.headers.get("content-length")), r.end - r.start);
@@ -119,18 +103,18 @@ test("random ranges return exactly the source's bytes while the torrent download
   assert.ok(progress < 0.8, `answered mid-download (progress ${progress})`);
 
   // The whole file, while it is still downloading: streamed in order as it comes.
-  const whole = await get(leecher, `/torrents/${made.infoHash}/files/1`);
+  const whole = await getBytes(leecher, `/torrents/${made.infoHash}/files/1`);
   assert.equal(whole.status, 200);
   assert.equal(whole.headers.get("content-type"), "text/plain; charset=utf-8");
   assert.ok(whole.bytes.equals(made.files[1]!));
 
   await waitComplete(leecher, made.infoHash);
   for (const r of randomRanges(random, size, 12, size)) {
-    const res = await get(leecher, file, { range: r.header });
+    const res = await getBytes(leecher, file, { range: r.header });
     assert.equal(res.status, 206, r.header);
     assert.ok(res.bytes.equals(made.files[0]!.subarray(r.start, r.end)), `${r.header} (after)`);
   }
-  const all = await get(leecher, file);
+  const all = await getBytes(leecher, file);
   assert.equal(all.status, 200);
   assert.ok(all.bytes.equals(made.files[0]!), "the whole file without a Range");
   assert.equal(all.headers.get("accept-ranges"), "bytes");
@@ -169,14 +153,14 @@ test("HEAD, 416, empty files, and bad requests answered with the documented code
   assert.equal(head.headers.get("content-type"), "audio/mpeg");
   assert.equal((await head.arrayBuffer()).byteLength, 0);
 
-  const past = await get(seeder, `${base}/0`, { range: "bytes=40000-" });
+  const past = await getBytes(seeder, `${base}/0`, { range: "bytes=40000-" });
   assert.equal(past.status, 416);
   assert.equal(past.headers.get("content-range"), "bytes */40000");
   assert.equal(JSON.parse(past.bytes.toString()).error.code, "range_not_satisfiable");
-  const ignored = await get(seeder, `${base}/1`, { range: "bytes=0-1,5-9" });
+  const ignored = await getBytes(seeder, `${base}/1`, { range: "bytes=0-1,5-9" });
   assert.equal(ignored.status, 200, "several ranges: the whole file");
   assert.ok(ignored.bytes.equals(made.files[1]!));
-  const empty = await get(seeder, `${base}/2`);
+  const empty = await getBytes(seeder, `${base}/2`);
   assert.equal(empty.status, 200);
   assert.equal(empty.bytes.length, 0);
 
