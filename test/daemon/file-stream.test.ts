@@ -183,6 +183,14 @@ test("HEAD, 416, empty files, and bad requests answered with the documented code
   const skipped = await call(seeder.base, "GET", `/api/v1${base}/1`);
   assert.equal(skipped.status, 409);
   assert.equal(skipped.body.error.code, "file_skipped");
+  // A magnet link's torrent before its metadata: no files yet.
+  const magnet = await call(seeder.base, "POST", "/api/v1/torrents", {
+    json: { magnet: `magnet:?xt=urn:btih:${"cd".repeat(20)}`, paused: true },
+  });
+  assert.equal(magnet.status, 201, JSON.stringify(magnet.body));
+  const early = await call(seeder.base, "GET", `/api/v1/torrents/${"cd".repeat(20)}/files/0`);
+  assert.equal(early.status, 409);
+  assert.equal(early.body.error.code, "no_metadata");
   const post = await call(seeder.base, "POST", `/api/v1${base}/0`);
   assert.equal(post.body.error.code, "method_not_allowed");
 });
