@@ -6,15 +6,25 @@
  * closing, failing or the deadline passing rejects the pending read.
  * detach() hands the stream on paused, with the bytes read past the
  * handshake.
+ *
+ * Bytes are gathered in one buffer that grows by doubling: a peer sending
+ * its handshake a byte at a time costs linear copying, not quadratic.
+ * What read() returns is the reader's own copy, valid after later reads.
  */
 import type { Transport } from "../net/index.ts";
 import { type Clock, realClock } from "../util/index.ts";
 import { PeerError } from "./errors.ts";
 
+/** Enough for a BEP 3 handshake or an MSE key with its padding, without growing. */
+const INITIAL_SIZE = 1024;
+
 export class StreamReader {
   readonly #stream: Transport;
   readonly #clock: Clock;
-  #buffer: Buffer;
+  /** Received bytes not read yet are #store[#start, #end). */
+  #store: Buffer;
+  #start = 0;
+  #end = 0;
   #failure: Error | undefined;
   #wake: (() => void) | undefined;
   readonly #timer: ReturnType<Clock["setTimeout"]>;
@@ -22,8 +32,7 @@ export class StreamReader {
 
   readonly #onData = (chunk: Buffer) => {
     // A stream's chunk is only lent: keep a copy.
-    this.#buffer =
-      this.#buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#buffer, chunk]);
+    this.#append(chunk);
     this.#notify();
   };
   readonly #onClose = () => this.#fail(new PeerError("closed", "the peer closed the connection"));
@@ -33,7 +42,8 @@ export class StreamReader {
   constructor(stream: Transport, timeoutMs: number, clock: Clock = realClock, prefix?: Buffer) {
     this.#stream = stream;
     this.#clock = clock;
-    this.#buffer = prefix ? Buffer.from(prefix) : Buffer.alloc(0);
+    this.#store = Buffer.allocUnsafe(Math.max(INITIAL_SIZE, prefix?.length ?? 0));
+    if (prefix) this.#append(prefix);
     this.#timer = clock.setTimeout(
       () => this.#fail(new PeerError("handshake_timeout", "no handshake from the peer in time")),
       timeoutMs,
@@ -46,14 +56,14 @@ export class StreamReader {
 
   /** Bytes received and not read yet. */
   get buffered(): number {
-    return this.#buffer.length;
+    return this.#end - this.#start;
   }
 
   /** The next `n` bytes. */
   async read(n: number): Promise<Buffer> {
-    while (this.#buffer.length < n) await this.#more();
-    const out = this.#buffer.subarray(0, n);
-    this.#buffer = this.#buffer.subarray(n);
+    while (this.buffered < n) await this.#more();
+    const out = Buffer.from(this.#store.subarray(this.#start, this.#start + n));
+    this.#start += n;
     return out;
   }
 
@@ -63,13 +73,14 @@ export class StreamReader {
    */
   async skipPast(pattern: Buffer, maxSkip: number, failure: () => Error): Promise<Buffer> {
     for (;;) {
-      const at = this.#buffer.indexOf(pattern);
+      const window = this.#store.subarray(this.#start, this.#end);
+      const at = window.indexOf(pattern);
       if (at >= 0 && at <= maxSkip) {
-        const skipped = this.#buffer.subarray(0, at);
-        this.#buffer = this.#buffer.subarray(at + pattern.length);
+        const skipped = Buffer.from(window.subarray(0, at));
+        this.#start += at + pattern.length;
         return skipped;
       }
-      if (this.#buffer.length >= maxSkip + pattern.length) throw failure();
+      if (window.length >= maxSkip + pattern.length) throw failure();
       await this.#more();
     }
   }
@@ -84,9 +95,28 @@ export class StreamReader {
       this.#stream.off("error", this.#onError);
       this.#stream.pause();
     }
-    const rest = this.#buffer;
-    this.#buffer = Buffer.alloc(0);
+    const rest = Buffer.from(this.#store.subarray(this.#start, this.#end));
+    this.#start = 0;
+    this.#end = 0;
     return rest;
+  }
+
+  #append(bytes: Uint8Array): void {
+    if (this.#end + bytes.length > this.#store.length) {
+      const live = this.#end - this.#start;
+      const needed = live + bytes.length;
+      if (needed <= this.#store.length / 2) {
+        this.#store.copyWithin(0, this.#start, this.#end);
+      } else {
+        const grown = Buffer.allocUnsafe(Math.max(needed, this.#store.length * 2));
+        this.#store.copy(grown, 0, this.#start, this.#end);
+        this.#store = grown;
+      }
+      this.#start = 0;
+      this.#end = live;
+    }
+    this.#store.set(bytes, this.#end);
+    this.#end += bytes.length;
   }
 
   #more(): Promise<void> {
