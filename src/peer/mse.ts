@@ -19,7 +19,7 @@
  */
 import {
   createDiffieHellman,
-  createHash,
+  hash as cryptoHash,
   type DiffieHellman,
   randomBytes,
   randomInt,
@@ -65,14 +65,29 @@ export interface MseOptions {
   clock?: Clock;
   /** The whole handshake must be done within this long. */
   timeoutMs: number;
-  /** Use the built-in RC4 even where OpenSSL has one (tests). */
+  /** Which RC4 (default: the fastest here; tests choose). */
   rc4Implementation?: Rc4Implementation;
+  /**
+   * Our Diffie-Hellman key pair (default: a fresh one per handshake). The
+   * fuzzer passes a fixed one, so that an execution costs no modular
+   * exponentiation it does not need.
+   */
+  keyPair?: MseKeyPair;
+}
+
+/** One side's Diffie-Hellman key pair in MSE's group. */
+export interface MseKeyPair {
+  /** Y, 96 bytes big-endian. */
+  publicKey: Buffer;
+  /** S from the other side's Y (96 bytes); throws on a Y the group refuses. */
+  secret(theirs: Buffer): Buffer;
 }
 
 function hash(...parts: (string | Uint8Array)[]): Buffer {
-  const h = createHash("sha1");
-  for (const p of parts) h.update(p);
-  return h.digest();
+  // One-shot hashing of the joined parts: half the cost of a Hash object's
+  // update and digest calls for inputs this small.
+  const joined = Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : p)));
+  return cryptoHash("sha1", joined, "buffer");
 }
 
 function xor(a: Buffer, b: Buffer): Buffer {
@@ -93,31 +108,38 @@ function provideBits(offer: CryptoOffer): number {
  */
 let group: DiffieHellman | undefined;
 
-/** Our Diffie-Hellman key pair: 160 random private bits, as the spec asks. */
-function keyPair() {
+/**
+ * A Diffie-Hellman key pair in MSE's group: `privateKey` 160 bits (20
+ * bytes), random unless given, as the spec asks.
+ */
+export function mseKeyPair(privateKey: Buffer = randomBytes(20)): MseKeyPair {
   group ??= createDiffieHellman(P, 2);
   const dh = group;
-  const privateKey = randomBytes(20);
   dh.setPrivateKey(privateKey);
   dh.generateKeys();
-  const pub = dh.getPublicKey();
-  const y = Buffer.alloc(KEY_LENGTH);
-  pub.copy(y, KEY_LENGTH - pub.length);
   return {
-    publicKey: y,
+    publicKey: leftPadded(dh.getPublicKey()),
     secret(theirs: Buffer): Buffer {
-      let s: Buffer;
-      try {
-        dh.setPrivateKey(privateKey);
-        s = dh.computeSecret(theirs);
-      } catch (err) {
-        throw new PeerError("mse_failed", "the peer's MSE public key is invalid", { cause: err });
-      }
-      const out = Buffer.alloc(KEY_LENGTH);
-      s.copy(out, KEY_LENGTH - s.length);
-      return out;
+      dh.setPrivateKey(privateKey);
+      return leftPadded(dh.computeSecret(theirs));
     },
   };
+}
+
+/** A number's bytes, big-endian in KEY_LENGTH bytes (OpenSSL drops leading zeros). */
+function leftPadded(n: Buffer): Buffer {
+  const out = Buffer.alloc(KEY_LENGTH);
+  n.copy(out, KEY_LENGTH - n.length);
+  return out;
+}
+
+/** S from their Y, a refusal of a bad Y being the peer's fault. */
+function sharedSecret(keys: MseKeyPair, theirs: Buffer): Buffer {
+  try {
+    return keys.secret(theirs);
+  } catch (err) {
+    throw new PeerError("mse_failed", "the peer's MSE public key is invalid", { cause: err });
+  }
 }
 
 function pad(): Buffer {
@@ -160,11 +182,11 @@ export async function mseInitiate(
   initialPayload: Uint8Array,
   opts: MseOptions,
 ): Promise<MseResult> {
-  const keys = keyPair();
+  const keys = opts.keyPair ?? mseKeyPair();
   stream.write(Buffer.concat([keys.publicKey, pad()]));
   const reader = new StreamReader(stream, opts.timeoutMs, opts.clock ?? realClock);
   try {
-    const s = keys.secret(await reader.read(KEY_LENGTH));
+    const s = sharedSecret(keys, await reader.read(KEY_LENGTH));
     const impl = opts.rc4Implementation ?? "auto";
     const encrypt = rc4(hash("keyA", s, skey), impl);
     const decrypt = rc4(hash("keyB", s, skey), impl);
@@ -240,8 +262,8 @@ export function req2Hash(infoHash: Uint8Array): Buffer {
 export async function mseRespond(stream: Transport, opts: MseRespondOptions): Promise<MseResponse> {
   const reader = new StreamReader(stream, opts.timeoutMs, opts.clock ?? realClock, opts.prefix);
   try {
-    const keys = keyPair();
-    const s = keys.secret(await reader.read(KEY_LENGTH));
+    const keys = opts.keyPair ?? mseKeyPair();
+    const s = sharedSecret(keys, await reader.read(KEY_LENGTH));
     stream.write(Buffer.concat([keys.publicKey, pad()]));
     await reader.skipPast(
       hash("req1", s),

@@ -22,7 +22,7 @@ import {
   WireError,
 } from "../wire/index.ts";
 import { PeerError } from "./errors.ts";
-import { type CryptoOffer, mseInitiate, mseRespond, req2Hash } from "./mse.ts";
+import { type CryptoOffer, type MseKeyPair, mseInitiate, mseRespond, req2Hash } from "./mse.ts";
 import { StreamReader } from "./stream-reader.ts";
 
 /**
@@ -85,6 +85,8 @@ export interface IncomingOptions extends NegotiateOptions {
   infoHashes?(): Iterable<Uint8Array>;
   /** The policy for a connection before its torrent is known (default "enabled"). */
   encryption?: EncryptionPolicy;
+  /** Our MSE key pair (default: a fresh one per connection; the fuzzer fixes one). */
+  mseKeyPair?: MseKeyPair;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -181,6 +183,7 @@ export async function negotiateIncoming(
       clock,
       timeoutMs,
       prefix,
+      ...(opts.mseKeyPair ? { keyPair: opts.mseKeyPair } : {}),
       findSkey: (req2) => {
         for (const h of hashes()) if (req2Hash(h).equals(req2)) return h;
         return undefined;
