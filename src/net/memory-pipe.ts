@@ -1,8 +1,9 @@
 /**
  * Two connected in-memory Transports for deterministic tests and simulations.
- * Writes are delivered asynchronously (setImmediate), in order, never copied;
- * a reader that pauses stops delivery, so its writer's buffer fills and
- * write() returns false until "drain", as with TCP flow control.
+ * Writes are delivered asynchronously (setImmediate, or a microtask when
+ * asked), in order, never copied; a reader that pauses stops delivery, so
+ * its writer's buffer fills and write() returns false until "drain", as
+ * with TCP flow control.
  */
 import { EventEmitter } from "node:events";
 import type { Transport, TransportEvents } from "./transport.ts";
@@ -19,6 +20,12 @@ export interface MemoryPipeOptions {
   maxChunk?: number;
   /** Where each side appears to be, as seen by the other. */
   endpoints?: [MemoryEndpoint, MemoryEndpoint];
+  /**
+   * When writes arrive: on the next event-loop turn (default, as a socket's
+   * do), or on a microtask (a fuzzer's many short exchanges then cost no
+   * event-loop turns).
+   */
+  delivery?: "immediate" | "microtask";
 }
 
 const DEFAULT_ENDPOINTS: [MemoryEndpoint, MemoryEndpoint] = [
@@ -31,6 +38,7 @@ export class MemoryTransport extends EventEmitter<TransportEvents> implements Tr
   readonly #remote: MemoryEndpoint;
   readonly #highWaterMark: number;
   readonly #maxChunk: number;
+  readonly #later: (run: () => void) => void;
   /** Chunks written by the peer, not yet delivered to this side. */
   readonly #inbox: Buffer[] = [];
   #inboxBytes = 0;
@@ -43,11 +51,17 @@ export class MemoryTransport extends EventEmitter<TransportEvents> implements Tr
   #closed = false;
 
   /** Use createMemoryPipe(). */
-  constructor(remote: MemoryEndpoint, highWaterMark: number, maxChunk: number) {
+  constructor(
+    remote: MemoryEndpoint,
+    highWaterMark: number,
+    maxChunk: number,
+    later: (run: () => void) => void = setImmediate,
+  ) {
     super();
     this.#remote = remote;
     this.#highWaterMark = highWaterMark;
     this.#maxChunk = maxChunk;
+    this.#later = later;
   }
 
   static connect(a: MemoryTransport, b: MemoryTransport): void {
@@ -126,7 +140,7 @@ export class MemoryTransport extends EventEmitter<TransportEvents> implements Tr
   #schedule(): void {
     if (this.#scheduled || this.#closed) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    this.#later(() => {
       this.#scheduled = false;
       this.#deliver();
     });
@@ -165,9 +179,10 @@ export function createMemoryPipe(opts: MemoryPipeOptions = {}): [MemoryTransport
   const [ea, eb] = opts.endpoints ?? DEFAULT_ENDPOINTS;
   const hwm = opts.highWaterMark ?? 64 * 1024;
   const maxChunk = opts.maxChunk ?? Number.POSITIVE_INFINITY;
+  const later = opts.delivery === "microtask" ? queueMicrotask : setImmediate;
   // Each side's remote endpoint is the other side's address.
-  const a = new MemoryTransport(eb, hwm, maxChunk);
-  const b = new MemoryTransport(ea, hwm, maxChunk);
+  const a = new MemoryTransport(eb, hwm, maxChunk, later);
+  const b = new MemoryTransport(ea, hwm, maxChunk, later);
   MemoryTransport.connect(a, b);
   return [a, b];
 }
