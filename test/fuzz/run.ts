@@ -58,7 +58,7 @@ process.stdout.write(
   `seed ${seed}; ${Number.isFinite(seconds) ? `${seconds} s` : `${executions} executions`} per driver\n`,
 );
 process.stdout.write(
-  `${"driver".padEnd(20)}${pad("executions", 12)}${pad("exec/s", 10)}${pad("outcomes", 10)}${pad("findings", 10)}${pad("peak RSS", 10)}\n`,
+  `${"driver".padEnd(20)}${pad("executions", 12)}${pad("exec/s", 10)}${pad("exec/CPU s", 12)}${pad("outcomes", 10)}${pad("findings", 10)}${pad("peak RSS", 10)}\n`,
 );
 let total = 0;
 for (const driver of chosen as typeof DRIVERS) {
@@ -70,6 +70,7 @@ for (const driver of chosen as typeof DRIVERS) {
       process.stdout.write(`  regression ${file}: ${r.finding.message}\n`);
     }
   }
+  const cpuBefore = process.cpuUsage();
   const report = await fuzz(driver, {
     milliseconds: seconds * 1000,
     executions,
@@ -77,8 +78,11 @@ for (const driver of chosen as typeof DRIVERS) {
     useCorpus: !args["no-corpus"],
   });
   const rate = report.executions / (report.milliseconds / 1000);
+  // Per CPU second too: on a shared machine the wall-clock rate is mostly the load.
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuRate = report.executions / ((cpu.user + cpu.system) / 1e6);
   process.stdout.write(
-    `${driver.name.padEnd(20)}${pad(report.executions, 12)}${pad(Math.round(rate), 10)}${pad(report.outcomes, 10)}${pad(report.findings.length, 10)}${pad(`${Math.round(report.peakRssBytes / 2 ** 20)}M`, 10)}\n`,
+    `${driver.name.padEnd(20)}${pad(report.executions, 12)}${pad(Math.round(rate), 10)}${pad(Math.round(cpuRate), 12)}${pad(report.outcomes, 10)}${pad(report.findings.length, 10)}${pad(`${Math.round(report.peakRssBytes / 2 ** 20)}M`, 10)}\n`,
   );
   for (const f of report.findings) {
     total++;
