@@ -9,6 +9,7 @@ import type { InfoHash } from "../util/index.ts";
 import { formatBytes } from "../util/index.ts";
 import type { TrackerContext } from "./context.ts";
 import { escapeHtml as e, type NavLink, renderPage } from "./html-page.ts";
+import type { NameSearch } from "./name-search.ts";
 import type { TorrentEntry } from "./torrent-index.ts";
 import { torrentView } from "./views.ts";
 
@@ -16,6 +17,8 @@ import { torrentView } from "./views.ts";
 export const INDEX_PAGE_SIZE = 50;
 /** Longest search accepted (longer is cut): a search is a scan of the names. */
 export const MAX_SEARCH_LENGTH = 200;
+/** Rows sorted for one list page at most (the newest matches); more would cost announces time. */
+export const MAX_SORTED = 10_000;
 /** Files listed on a details page; the rest are counted. */
 export const MAX_FILES_SHOWN = 1000;
 
@@ -75,24 +78,37 @@ function compare(a: Row, b: Row, key: SortKey): number {
   }
 }
 
-/** The torrents a list page shows, and how many matched the search. */
+/** The torrents a list page shows, how many matched the search, and whether the sort saw them all. */
 export function listTorrents(
   ctx: TrackerContext,
   q: ListQuery,
-): { rows: Row[]; matched: number; pages: number } {
+  search: NameSearch,
+): { rows: Row[]; matched: number; pages: number; capped: boolean } {
   const words = q.search.toLowerCase().split(/\s+/).filter(Boolean);
-  const found: TorrentEntry[] = [];
-  for (const entry of ctx.index.list()) {
-    const name = entry.name.toLowerCase();
-    if (words.every((w) => name.includes(w) || entry.infoHashHex.startsWith(w))) found.push(entry);
+  const index = ctx.index;
+  if (words.length === 0 && q.sort === "added") {
+    // The index is in publishing order already: a page of it, without a scan or a sort.
+    const total = index.size;
+    const pages = Math.max(1, Math.ceil(total / INDEX_PAGE_SIZE));
+    const start = (Math.min(q.page, pages) - 1) * INDEX_PAGE_SIZE;
+    const count = Math.min(INDEX_PAGE_SIZE, total - start);
+    const entries = q.descending
+      ? index.page(Math.max(0, total - start - count), count).reverse()
+      : index.page(start, count);
+    return { rows: entries.map((e) => rowOf(ctx, e)), matched: total, pages, capped: false };
   }
-  const rows = found.map((entry) => rowOf(ctx, entry));
+  const found = search.find(index, words);
+  // Sorting reads every row's counts: at most MAX_SORTED rows (the newest), so no query
+  // costs the tracker more than that, whatever the size of the index.
+  const capped = found.length > MAX_SORTED;
+  const rows = (capped ? found.slice(-MAX_SORTED) : found).map((entry) => rowOf(ctx, entry));
   const sign = q.descending ? -1 : 1;
   rows.sort((a, b) => sign * compare(a, b, q.sort) || a.entry.name.localeCompare(b.entry.name));
   const pages = Math.max(1, Math.ceil(rows.length / INDEX_PAGE_SIZE));
   const page = Math.min(q.page, pages);
   const start = (page - 1) * INDEX_PAGE_SIZE;
-  return { rows: rows.slice(start, start + INDEX_PAGE_SIZE), matched: rows.length, pages };
+  const shown = rows.slice(start, start + INDEX_PAGE_SIZE);
+  return { rows: shown, matched: found.length, pages, capped };
 }
 
 function sortHeader(viewer: Viewer, q: ListQuery, key: SortKey, label: string, cls = "") {
@@ -107,8 +123,13 @@ function sortHeader(viewer: Viewer, q: ListQuery, key: SortKey, label: string, c
   return `<th scope="col"${aria}${attr}><a href="${e(link(viewer, "/", params))}">${e(label)}${arrow}</a></th>`;
 }
 
-export function listPage(ctx: TrackerContext, viewer: Viewer, q: ListQuery): Buffer {
-  const { rows, matched, pages } = listTorrents(ctx, q);
+export function listPage(
+  ctx: TrackerContext,
+  viewer: Viewer,
+  q: ListQuery,
+  search: NameSearch,
+): Buffer {
+  const { rows, matched, pages, capped } = listTorrents(ctx, q, search);
   const page = Math.min(q.page, pages);
   const body = rows
     .map((r) => {
@@ -152,7 +173,7 @@ export function listPage(ctx: TrackerContext, viewer: Viewer, q: ListQuery): Buf
 <button type="submit">Search</button>
 <span class="count" role="status">${count}</span>
 </form>
-${table}
+${table}${capped ? `\n<p class="muted">Sorted among the newest ${MAX_SORTED} of ${matched} matches: narrow the search to reach the others.</p>` : ""}
 <nav class="pager" aria-label="Pages">${pager.join(" ")}</nav>`;
   return renderPage({ title: "Torrents", nav: viewer.nav, current: link(viewer, "/"), main });
 }

@@ -33,6 +33,7 @@ import {
   uploadPage,
   type Viewer,
 } from "./index-pages.ts";
+import { NameSearch } from "./name-search.ts";
 import { OPERATOR_PEERS_PAGE, operatorPage, swarmPage } from "./operator-pages.ts";
 import { PAGE_STYLE, PAGE_STYLE_PATH } from "./page-style.ts";
 import { credentialOf, type Publisher, secretMatches, uploadedFile } from "./publishing.ts";
@@ -63,6 +64,7 @@ type Right = { askToken: boolean } | { status: number; message: string };
 export function createPageRoutes(ctx: TrackerContext, deps: PageDeps): PageRoutes {
   const { views, publisher } = deps;
   const isPrivate = ctx.access !== undefined;
+  const search = new NameSearch();
 
   /** Whether the request carries the operator's token (publish or admin token). */
   function operator(req: HttpRequest): boolean {
@@ -127,7 +129,7 @@ export function createPageRoutes(ctx: TrackerContext, deps: PageDeps): PageRoute
       descending: queryParam(req.query, "order") !== "asc",
       page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
     };
-    return cached(req, () => listPage(ctx, who.viewer, q));
+    return cached(req, () => listPage(ctx, who.viewer, q, search));
   }
 
   function memberAnnounce(req: HttpRequest, passkey: string): string | undefined {

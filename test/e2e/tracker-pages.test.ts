@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseMetainfo } from "../../src/metainfo/index.ts";
 import type { Tracker } from "../../src/tracker-server/index.ts";
+import { MAX_SORTED } from "../../src/tracker-server/index-pages.ts";
 import {
   announce,
   makeFolderTorrent,
@@ -177,6 +178,26 @@ describe("the tracker's pages on an open tracker with a publish token", () => {
     assert.equal(right.status, 429);
     assert.match(right.html, /Too many wrong publish tokens/);
   });
+});
+
+test("a search that matches more than MAX_SORTED torrents sorts the newest of them, and says so", async () => {
+  const { tracker, base } = await startTracker();
+  try {
+    const n = MAX_SORTED + 5;
+    for (let i = 0; i < n; i++) {
+      tracker.index.publish(makeTorrent(`bulk ${String(i).padStart(6, "0")}`).bytes);
+    }
+    const res = await page(`${base}/?q=bulk&sort=name&order=asc`);
+    assert.match(res.html, new RegExp(`${n} of ${n} torrents match`));
+    assert.match(res.html, new RegExp(`Sorted among the newest ${MAX_SORTED} of ${n} matches`));
+    // The five oldest are beyond the sort: the first row is the sixth published.
+    assert.equal(rowNames(res.html)[0], "bulk 000005");
+    // Without a search, the newest first is a page of the index: every torrent is reached.
+    const last = await page(`${base}/?page=${Math.ceil(n / 50)}`);
+    assert.equal(rowNames(last.html).at(-1), "bulk 000000");
+  } finally {
+    await tracker.stop();
+  }
 });
 
 describe("the tracker's pages on a private tracker", () => {
