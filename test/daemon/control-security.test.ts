@@ -92,6 +92,34 @@ test("Host allow-list: a rebinding name is refused, loopback names and allowed h
   }
 });
 
+test("a torrent's file (streaming) is behind the same guard: credentials and the Host allow-list", async () => {
+  const t = await makeSeededTorrent(d.downloadDir, "guarded-file");
+  const added = await call(d.base, "POST", "/api/v1/torrents", {
+    json: { torrent: t.torrent.toString("base64") },
+    headers: { authorization: GOOD },
+  });
+  assert.equal(added.status, 201);
+  const path = `/api/v1/torrents/${t.infoHash}/files/0`;
+  const bare = await rawCall(d.base, "GET", path, { range: "bytes=0-9" });
+  assert.equal(bare.status, 401);
+  assert.equal(bare.body.error.code, "unauthenticated");
+  const rebound = await rawCall(d.base, "GET", path, {
+    host: "attacker.example",
+    authorization: GOOD,
+  });
+  assert.equal(rebound.status, 403);
+  const ok = await rawCall(d.base, "GET", path, {
+    authorization: "Bearer t0ken-for-scripts",
+    range: "bytes=0-9",
+  });
+  assert.equal(ok.status, 206);
+  // The other tests count on an empty list.
+  const removed = await call(d.base, "DELETE", `/api/v1/torrents/${t.infoHash}`, {
+    headers: { authorization: GOOD },
+  });
+  assert.equal(removed.status, 200);
+});
+
 test("CSRF: a cross-site browser request that changes something is refused", async () => {
   const t = await makeSeededTorrent(d.downloadDir, "csrf");
   const body = JSON.stringify({ torrent: t.torrent.toString("base64") });
