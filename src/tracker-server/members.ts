@@ -67,6 +67,15 @@ export function openMembers(dataDir: string): { members: MemberStore; close(): v
   return { members: new MemberStore(db.sqlite), close: () => db.close() };
 }
 
+/** A member's account without its traffic: what instances on one Redis share (shared-members.ts). */
+export interface MemberRecord {
+  name: string;
+  passkey: string;
+  disabled: boolean;
+  canPublish: boolean;
+  created: number;
+}
+
 /** What one member reported for one torrent. */
 export interface MemberTorrentTraffic {
   infoHash: Buffer;
@@ -204,6 +213,39 @@ export class MemberStore implements MemberDirectory {
   account(memberId: number, infoHash: Uint8Array, uploaded: number, downloaded: number): void {
     if (uploaded <= 0 && downloaded <= 0) return;
     this.#account.run(memberId, infoHash, uploaded, downloaded);
+  }
+
+  /** Every account without its traffic (shared-members.ts compares them with Redis's). */
+  records(): MemberRecord[] {
+    const rows = this.#db
+      .prepare("SELECT name, passkey, disabled, can_publish, created FROM members")
+      .all() as Row[];
+    return rows.map((r) => {
+      const { name, passkey, disabled, canPublish, created } = member(r);
+      return { name, passkey, disabled, canPublish, created };
+    });
+  }
+
+  /** Creates or overwrites the account `r.name` (another instance's change, shared-members.ts). */
+  upsertRecord(r: MemberRecord): void {
+    this.#db
+      .prepare(`
+        INSERT INTO members (name, passkey, disabled, can_publish, created) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (name) DO UPDATE SET passkey = excluded.passkey, disabled = excluded.disabled,
+          can_publish = excluded.can_publish`)
+      .run(r.name, r.passkey, r.disabled ? 1 : 0, r.canPublish ? 1 : 0, r.created);
+    this.#cache.clear();
+  }
+
+  /** Sets what a member reported for a torrent to totals kept elsewhere (shared-members.ts). */
+  setTraffic(name: string, infoHash: Uint8Array, uploaded: number, downloaded: number): void {
+    this.#db
+      .prepare(`
+        INSERT INTO member_traffic (member, info_hash, uploaded, downloaded)
+        SELECT id, ?, ?, ? FROM members WHERE name = ?
+        ON CONFLICT (member, info_hash) DO UPDATE SET
+          uploaded = excluded.uploaded, downloaded = excluded.downloaded`)
+      .run(infoHash, uploaded, downloaded, name);
   }
 
   /** What a member reported for one torrent. */

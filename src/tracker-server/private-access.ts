@@ -35,6 +35,20 @@ export class PrivateAccess {
   /** Reports capped as inflated (metrics). */
   inflated = 0;
   refused = 0;
+  /**
+   * Where reports go instead of this instance's accounting, when instances
+   * share their members through Redis (shared-members.ts): there every
+   * instance's reports of a peer are one series.
+   */
+  report?: (
+    member: Member,
+    infoHash: string,
+    peerId: string,
+    uploaded: number,
+    downloaded: number,
+    stopped: boolean,
+    now: number,
+  ) => void;
 
   constructor(members: MemberStore) {
     this.members = members;
@@ -63,6 +77,10 @@ export class PrivateAccess {
     stopped: boolean,
     now = Date.now(),
   ): void {
+    if (this.report) {
+      this.report(member, infoHash, peerId, uploaded, downloaded, stopped, now);
+      return;
+    }
     const step = this.#traffic.step(
       `${member.id}:${infoHash}:${peerId}`,
       uploaded,

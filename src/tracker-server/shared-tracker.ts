@@ -9,8 +9,10 @@ import type { Clock, Logger } from "../util/index.ts";
 import type { TrackerConfig } from "./config.ts";
 import { ConnectionIds } from "./connection-id.ts";
 import { PeerOwners } from "./peer-owner.ts";
+import type { PrivateAccess } from "./private-access.ts";
 import { RedisSwarmStore, redisUrlForDisplay } from "./redis-swarm-store.ts";
 import { SharedTorrentIndex } from "./shared-index.ts";
+import { SharedMembers } from "./shared-members.ts";
 import { SharedStoreMirror } from "./shared-store-mirror.ts";
 import type { TorrentIndex } from "./torrent-index.ts";
 
@@ -29,11 +31,19 @@ export class SharedParts {
   readonly index: SharedTorrentIndex;
   /** Every instance computes the same owner for the same client. */
   readonly owners: PeerOwners;
+  /** A private tracker's members, shared with the other instances (--private). */
+  readonly members: SharedMembers | undefined;
   readonly #config: TrackerConfig;
   readonly #logger: Logger;
   readonly #index: TorrentIndex;
 
-  constructor(config: TrackerConfig, index: TorrentIndex, wallClock: () => number, logger: Logger) {
+  constructor(
+    config: TrackerConfig,
+    index: TorrentIndex,
+    wallClock: () => number,
+    logger: Logger,
+    access?: PrivateAccess,
+  ) {
     this.#config = config;
     this.#logger = logger;
     this.#index = index;
@@ -49,6 +59,20 @@ export class SharedParts {
     this.mirror = new SharedStoreMirror(this.store);
     this.index = new SharedTorrentIndex(this.store.client, config.storePrefix, index, logger);
     this.owners = new PeerOwners(derivedSecret(config, "peer owner"));
+    if (access) {
+      const members = new SharedMembers(
+        this.store.client,
+        config.storePrefix,
+        access.members,
+        logger,
+        (n) => {
+          access.inflated += n;
+        },
+      );
+      access.report = (member, infoHash, peerId, uploaded, downloaded, stopped) =>
+        members.report(member, infoHash, peerId, uploaded, downloaded, stopped);
+      this.members = members;
+    }
   }
 
   /** UDP connection ids every instance accepts: the shared secrets, on wall time. */
@@ -86,6 +110,7 @@ export class SharedParts {
   async refresh(): Promise<void> {
     const created = await this.index.sync();
     if (created > 0) this.#logger.debug("torrents from the shared index", { torrents: created });
+    await this.members?.sync();
     await this.mirror.refresh(this.#index.keys());
   }
 

@@ -131,7 +131,13 @@ export class Tracker {
       // Owners hash IPv6 addresses with a secret kept with the snapshot (peer-owner.ts).
       this.#owners = new PeerOwners(this.#db?.secret("peer-owner"));
     } else {
-      this.#shared = new SharedParts(config, this.index, this.#wallClock, this.#logger);
+      this.#shared = new SharedParts(
+        config,
+        this.index,
+        this.#wallClock,
+        this.#logger,
+        this.access,
+      );
       this.shared = this.#shared.store;
       this.store = this.#shared.mirror;
       this.#owners = this.#shared.owners;
