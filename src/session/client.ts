@@ -628,6 +628,7 @@ export class Client extends EventEmitter<ClientEvents> {
       peerId: toHex(this.peerId),
       port: this.port,
       limits: this.#shares.limits,
+      downloadDir: this.#o.downloadDir,
     });
     const dht = this.#dht?.stats();
     if (dht) view.dht = dht;

@@ -202,6 +202,8 @@ export interface ClientView {
   peerId: string;
   /** Where peers reach us. */
   port: number;
+  /** Where torrents' files go unless told otherwise. */
+  downloadDir: string;
   downloadRate: number;
   uploadRate: number;
   /** The global limits. */

@@ -235,7 +235,7 @@ function trackerView(s: TrackerStatus, id: number, now: number): TrackerView {
 /** The client as a whole: rates, limits, torrents by state, peers. */
 export function clientView(
   entries: readonly TorrentEntry[],
-  base: Pick<ClientView, "peerId" | "port" | "limits">,
+  base: Pick<ClientView, "peerId" | "port" | "limits" | "downloadDir">,
 ): ClientView {
   const view: ClientView = {
     ...base,
