@@ -47,7 +47,7 @@ export interface FrameOptions {
 
 /** Reads what the console shows from a running session, through the api. */
 export function consoleSnapshot(
-  api: ShoalApi,
+  api: Pick<ShoalApi, "client" | "list" | "peers" | "trackers">,
   extra: { listenHost?: string | undefined; trackers?: readonly string[] } = {},
 ): ConsoleSnapshot {
   const client = api.client();

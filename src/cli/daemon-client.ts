@@ -38,7 +38,7 @@ export class DaemonClient {
   readonly #authorization: string | undefined;
 
   constructor(values: RemoteValues, env: NodeJS.ProcessEnv) {
-    const text = values.remote ?? env.SHOAL_REMOTE ?? DEFAULT_DAEMON_URL;
+    const text = values.remote ?? (env.SHOAL_REMOTE || DEFAULT_DAEMON_URL);
     let url: URL;
     try {
       url = new URL(text);
@@ -49,8 +49,8 @@ export class DaemonClient {
       throw new UsageError(`--remote: '${text}' is not an http(s) URL`);
     }
     this.base = url.origin;
-    const auth = values.auth ?? env.SHOAL_AUTH;
-    const token = values.token ?? env.SHOAL_TOKEN;
+    const auth = values.auth ?? (env.SHOAL_AUTH || undefined);
+    const token = values.token ?? (env.SHOAL_TOKEN || undefined);
     if (auth !== undefined && !auth.includes(":"))
       throw new UsageError("--auth: give user:password");
     this.#authorization = token
@@ -58,6 +58,18 @@ export class DaemonClient {
       : auth
         ? `Basic ${Buffer.from(auth).toString("base64")}`
         : undefined;
+  }
+
+  /** A long-lived GET of /api/v1… (the event stream), ended by `signal`. */
+  async open(path: string, signal: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { accept: "text/event-stream" };
+    if (this.#authorization) headers.authorization = this.#authorization;
+    const res = await fetch(`${this.base}/api/v1${path}`, { headers, signal });
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new DaemonClientError("failed", `${this.base}${path}: HTTP ${res.status}`);
+    }
+    return res;
   }
 
   /** A request to /api/v1…; its JSON, or a DaemonClientError with the daemon's message. */

@@ -5,10 +5,11 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { ApiError, type IndexEntry, type ShoalApi, type TorrentSummary } from "../api/index.ts";
+import { ApiError, type IndexEntry, type TorrentSummary } from "../api/index.ts";
 import { createTorrent } from "../metainfo/index.ts";
 import { formatBytes, parseSize } from "../util/index.ts";
 import { fetchingMetadataText, formatLimit } from "./format.ts";
+import type { ShellApi } from "./shell-api.ts";
 import { ShellError } from "./shell-error.ts";
 import { setFilePriority, showFiles } from "./shell-files.ts";
 import {
@@ -21,8 +22,8 @@ import {
 } from "./shell-views.ts";
 
 export interface ShellContext {
-  /** The session, through the one facade every front end uses. */
-  api: ShoalApi;
+  /** The session, through the one facade every front end uses (or a daemon's, shell-api.ts). */
+  api: ShellApi;
   /** Prints text (ending in a newline) to the shell's output. */
   print(text: string): void;
   cwd: string;

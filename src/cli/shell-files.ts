@@ -27,7 +27,7 @@ export function showFiles(t: TorrentSummary, files: readonly FileView[]): string
 
 /** `files <id> <priority> <list>`: sets those files' priority; the files after. */
 export async function setFilePriority(
-  api: ShoalApi,
+  api: Pick<ShoalApi, "setFiles">,
   t: TorrentSummary,
   word: string,
   list: string,

@@ -145,6 +145,7 @@ export class Shell {
         const command = findShellCommand(name);
         if (!command)
           throw new ShellError("unknown_command", `unknown command '${name}' (try 'help')`);
+        await this.ctx.api.refresh?.();
         await command.run(this.ctx, args);
       }
     } catch (err) {

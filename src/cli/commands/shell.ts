@@ -3,9 +3,10 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ShoalApi } from "../../api/index.ts";
-import { Client } from "../../session/index.ts";
+import { Client, DataDirLockedError } from "../../session/index.ts";
 import { isShoalError, printable } from "../../util/index.ts";
 import type { Command } from "../command.ts";
+import { DaemonClient } from "../daemon-client.ts";
 import { DHT_OPTIONS, dhtClientOption } from "../dht-options.ts";
 import { displayPeerId, formatLimit } from "../format.ts";
 import { type CliIO, UsageError } from "../io.ts";
@@ -21,6 +22,7 @@ import {
   useDiscovered,
 } from "../tracker-discovery.ts";
 import { defaultDataDir, LSD_UNAVAILABLE } from "../transfer.ts";
+import { runAttachedShell } from "./shell-attach.ts";
 import { trackerBaseUrl } from "./tracker-client.ts";
 
 const HELP = `Usage: shoal shell [--data-dir <dir>] [--port <n>] [--tracker <url>] [options]
@@ -61,6 +63,13 @@ Options:
                                only nodes named here, in torrents or by peers)
       --dht-enforce-node-id    BEP 42: keep out of the table DHT nodes whose id
                                does not fit their public address
+      --remote <url>           attach to a running daemon (e.g. http://127.0.0.1:9091)
+                               instead of running torrents here: the same commands
+                               over its HTTP API; quit leaves it running. Without
+                               --remote, a --data-dir a daemon holds attaches to the
+                               local daemon (SHOAL_REMOTE, or http://127.0.0.1:9091)
+      --auth <user:password>   the daemon's credentials (or SHOAL_AUTH)
+      --remote-token <token>   a bearer token for the daemon instead (or SHOAL_TOKEN)
 
 Example:
   shoal shell --data-dir ~/shoal-a --port 6881 --tracker http://127.0.0.1:6969/announce
@@ -120,9 +129,37 @@ export const shellCommand: Command = {
         encryption: { type: "string" },
         "ip-filter": { type: "string" },
         "tracker-ca": { type: "string" },
+        remote: { type: "string" },
+        auth: { type: "string" },
+        "remote-token": { type: "string" },
         ...DHT_OPTIONS,
       },
     });
+    const publishToken = values.token ?? io.env.SHOAL_PUBLISH_TOKEN;
+    const daemonOf = () =>
+      new DaemonClient(
+        {
+          ...(values.remote !== undefined ? { remote: values.remote } : {}),
+          ...(values.auth !== undefined ? { auth: values.auth } : {}),
+          ...(values["remote-token"] !== undefined ? { token: values["remote-token"] } : {}),
+        },
+        io.env,
+      );
+    if (values.remote !== undefined) {
+      if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+      const daemon = daemonOf();
+      const tracker = await shellTracker(values.tracker, "127.0.0.1", io);
+      const dataDir = resolve(io.cwd, values["data-dir"] ?? defaultDataDir(io.env));
+      await mkdir(dataDir, { recursive: true });
+      return runAttachedShell({
+        daemon,
+        io,
+        tracker,
+        publishToken,
+        historyFile: historyPath(dataDir),
+        reason: "--remote",
+      });
+    }
     if (values.lsd && values["no-lsd"]) throw new UsageError("--lsd and --no-lsd contradict");
     const lsd = values.lsd ? true : values["no-lsd"] ? false : undefined;
     const encryption = encryptionOption(values.encryption);
@@ -148,7 +185,7 @@ export const shellCommand: Command = {
     await mkdir(downloadDir, { recursive: true });
     // One shoal per data dir (the lock is taken first); the session's
     // torrents and limits are kept in it and come back on the next start.
-    const client = await Client.start({
+    const started = Client.start({
       dataDir,
       downloadDir,
       port,
@@ -165,6 +202,29 @@ export const shellCommand: Command = {
       persist: true,
       lock: true,
     });
+    // A daemon holds this data dir: attach to it (the local one, as `shoal ls` finds it).
+    const client = await started.catch(async (err) => {
+      if (!(err instanceof DataDirLockedError)) throw err;
+      const daemon = daemonOf();
+      try {
+        await daemon.request("GET", "/session");
+      } catch (e) {
+        // No daemon answers: the lock's holder is another shell or a get.
+        const code = (e as { code?: string }).code;
+        throw code === "no_daemon" || code === "unreachable" ? err : e;
+      }
+      return daemon;
+    });
+    if (client instanceof DaemonClient) {
+      return runAttachedShell({
+        daemon: client,
+        io,
+        tracker,
+        publishToken,
+        historyFile: historyPath(dataDir),
+        reason: `${dataDir} is the daemon's`,
+      });
+    }
     if (lsd && !client.localDiscovery) io.stderr.write(`${LSD_UNAVAILABLE}\n`);
     let shell: Shell;
     try {
