@@ -8,7 +8,7 @@
  * released when it ends, fails or is aborted.
  */
 import type { Metainfo } from "../metainfo/index.ts";
-import type { PieceDeadlines } from "../picker/index.ts";
+import { PieceDeadlines } from "../picker/index.ts";
 import type { PieceStore } from "../storage/index.ts";
 import type { Clock } from "../util/index.ts";
 import { TorrentError } from "./errors.ts";
@@ -26,23 +26,88 @@ export interface FileStreamOptions {
   maxWaitMs?: number;
 }
 
-/** What a reader needs of its torrent (the Torrent, in torrent.ts). */
-export interface StreamSource {
+/** What the streams need of their torrent (the Torrent, in torrent.ts). */
+export interface FileStreamsHost {
   readonly meta: Metainfo;
   readonly clock: Clock;
-  readonly deadlines: PieceDeadlines;
   /** The data, once open (not while it is being checked). */
   storage(): PieceStore | undefined;
-  /** The time-critical pieces changed: the picker hears of it. */
-  deadlinesChanged(): void;
-  /** Calls `listener` when a piece is verified or the state changes; returns the unsubscriber. */
-  watch(listener: () => void): () => void;
+  /** The time-critical pieces changed, most urgent first: for the picker. */
+  timeCritical(order: readonly number[]): void;
   /** Why no piece will come any more (the torrent closed or stopped on an error), if so. */
   ended(): string | undefined;
 }
 
+/** A torrent's streaming readers: their deadlines, and their waits for pieces. */
+export class FileStreams {
+  readonly #host: FileStreamsHost;
+  readonly #deadlines: PieceDeadlines;
+  /** Readers waiting for a piece or a change of state. */
+  readonly #watchers = new Set<() => void>();
+
+  constructor(host: FileStreamsHost) {
+    this.#host = host;
+    this.#deadlines = new PieceDeadlines(host.meta);
+  }
+
+  /** The time-critical pieces now, most urgent first (for a new picker). */
+  order(): number[] {
+    return this.#deadlines.order();
+  }
+
+  /** A piece was verified or the torrent's state changed: waiting readers look again. */
+  changed(): void {
+    for (const w of this.#watchers) w();
+  }
+
+  /**
+   * Bytes [start, end) of file `index` (TorrentError at once if it cannot be
+   * streamed: checkStreamable), as its pieces are verified.
+   */
+  read(
+    priorities: readonly FilePriority[],
+    index: number,
+    start: number,
+    end: number,
+    opts: FileStreamOptions = {},
+  ): AsyncGenerator<Buffer> {
+    const { meta } = this.#host;
+    checkStreamable(meta, priorities, index, start, end);
+    const offset = meta.files[index]!.offset;
+    return streamRange(this.#source(), offset + start, offset + end, opts);
+  }
+
+  #source(): StreamSource {
+    const host = this.#host;
+    const deadlines = this.#deadlines;
+    return {
+      meta: host.meta,
+      clock: host.clock,
+      deadlines,
+      storage: () => host.storage(),
+      deadlinesChanged: () => host.timeCritical(deadlines.order()),
+      watch: (listener) => {
+        this.#watchers.add(listener);
+        return () => this.#watchers.delete(listener);
+      },
+      ended: () => host.ended(),
+    };
+  }
+}
+
+/** What one reader needs. */
+interface StreamSource {
+  readonly meta: Metainfo;
+  readonly clock: Clock;
+  readonly deadlines: PieceDeadlines;
+  storage(): PieceStore | undefined;
+  deadlinesChanged(): void;
+  watch(listener: () => void): () => void;
+  ended(): string | undefined;
+}
+
 /** Throws TorrentError for a range of file `index` that cannot be streamed. */
-export function checkStreamable(
+function checkStreamable(
   meta: Metainfo,
   priorities: readonly FilePriority[],
   index: number,
@@ -71,7 +136,7 @@ export function checkStreamable(
  * The torrent's bytes [from, to) (offsets in its whole data), in chunks of
  * at most STREAM_CHUNK_BYTES, each a copy the caller owns.
  */
-export async function* streamRange(
+async function* streamRange(
   source: StreamSource,
   from: number,
   to: number,

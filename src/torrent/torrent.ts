@@ -9,7 +9,6 @@
 import { EventEmitter } from "node:events";
 import { type Metainfo, pieceSize } from "../metainfo/index.ts";
 import { type EncryptionPolicy, ExtensionRegistry, type Negotiated } from "../peer/index.ts";
-import { PieceDeadlines } from "../picker/index.ts";
 import type { PieceStore } from "../storage/index.ts";
 import type { Announcer } from "../tracker-client/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
@@ -32,12 +31,7 @@ import {
   piecePriorities,
   type Selection,
 } from "./file-selection.ts";
-import {
-  checkStreamable,
-  type FileStreamOptions,
-  type StreamSource,
-  streamRange,
-} from "./file-stream.ts";
+import { type FileStreamOptions, FileStreams } from "./file-stream.ts";
 import type { PeerSource } from "./known-peers.ts";
 import { checkTransition, isActive } from "./lifecycle.ts";
 import { MetadataExchange, metainfoOfInfo, UT_METADATA } from "./metadata-exchange.ts";
@@ -96,10 +90,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #uploadedClosed = 0;
   /** What of it the user wants, and in what order (file-selection.ts). */
   readonly #selection: Selection;
-  /** Streaming readers' time-critical pieces (file-stream.ts), once the metadata is known. */
-  #deadlines: PieceDeadlines | undefined;
-  /** Streaming readers waiting for a piece or a change of state. */
-  readonly #streamWatchers = new Set<() => void>();
+  /** Readers streaming its files (file-stream.ts), once the metadata is known. */
+  #streams: FileStreams | undefined;
   #viewCache: (TorrentView & { peer(p: SwarmPeer): PeerInfo }) | undefined;
 
   /**
@@ -417,7 +409,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   #acceptMetadata(meta: Metainfo): void {
     this.#meta = meta;
-    this.#deadlines = new PieceDeadlines(meta);
+    this.#streams = this.#newFileStreams(meta);
     if (this.#selection.files.length !== meta.files.length) {
       this.#selection.files = fitPriorities(
         this.#o.filePriorities,
@@ -452,7 +444,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           if (this.#state === "stopped") return storage.close();
           this.#storage = storage;
           this.#requester = this.#newRequester(meta, storage);
-          this.#requester.setTimeCritical(this.#deadlines?.order() ?? []);
+          this.#requester.setTimeCritical(this.#streams?.order() ?? []);
           void this.#applySelection();
           for (const p of this.#peers.values()) p.conn.sendBitfield(storage.have);
           if (this.#wanted) this.#activate();
@@ -574,7 +566,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     checkTransition(previous, state);
     this.#state = state;
     this.emit("state", state, previous);
-    for (const w of this.#streamWatchers) w();
+    this.#streams?.changed();
   }
 
   async #onComplete(): Promise<void> {
@@ -606,26 +598,18 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     end: number,
     opts: FileStreamOptions = {},
   ): AsyncGenerator<Buffer> {
-    const meta = this.meta;
-    checkStreamable(meta, this.#selection.files, index, start, end);
-    const offset = meta.files[index]!.offset;
-    return streamRange(this.#streamSource(meta), offset + start, offset + end, opts);
+    if (!this.#streams) throw this.#noMetadata();
+    return this.#streams.read(this.#selection.files, index, start, end, opts);
   }
 
-  #streamSource(meta: Metainfo): StreamSource {
-    const deadlines = this.#deadlines!;
-    return {
+  #newFileStreams(meta: Metainfo): FileStreams {
+    return new FileStreams({
       meta,
       clock: this.#clock,
-      deadlines,
       storage: () => this.#storage,
       // A complete torrent fetches nothing: reading it costs no picker work.
-      deadlinesChanged: () => {
-        if (!this.complete) this.#requester?.setTimeCritical(deadlines.order());
-      },
-      watch: (listener) => {
-        this.#streamWatchers.add(listener);
-        return () => this.#streamWatchers.delete(listener);
+      timeCritical: (order) => {
+        if (!this.complete) this.#requester?.setTimeCritical(order);
       },
       ended: () =>
         this.#state === "stopped"
@@ -633,7 +617,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           : this.#state === "error"
             ? `${this.name} stopped: ${this.error}`
             : undefined,
-    };
+    });
   }
 
   // ---- peers ---------------------------------------------------------------------
@@ -715,7 +699,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       verified: (index) => {
         this.#resume.pieceVerified();
         this.emit("piece", index);
-        for (const w of this.#streamWatchers) w();
+        this.#streams?.changed();
       },
       hashFailed: (index, banned) => this.emit("hash-failed", index, banned),
       banned: (keys, reason) => {
