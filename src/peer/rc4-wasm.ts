@@ -224,15 +224,29 @@ export class WasmRc4 implements StreamCipher {
     this.#crypt(chunks, out);
   }
 
-  /** The chunks' bytes, back to back, crypted into `out` (which may be the one chunk). */
-  #crypt(chunks: readonly Uint8Array[], out: Uint8Array): void {
+  discard(n: number): void {
+    // Whatever lies in the data area is crypted and left there: nothing to copy.
+    const w = this.#resident();
+    for (let left = n; left > 0; left -= SLICE) {
+      this.#ij = w.crypt(this.#ij >> 8, this.#ij & 255, Math.min(left, SLICE));
+    }
+  }
+
+  /** The module, with this cipher's S-box in place. */
+  #resident(): Instance {
     const w = this.#w;
-    const memory = w.memory;
     if (w.resident !== this) {
-      if (w.resident) w.resident.#s.set(memory.subarray(0, 256));
-      memory.set(this.#s, 0);
+      if (w.resident) w.resident.#s.set(w.memory.subarray(0, 256));
+      w.memory.set(this.#s, 0);
       w.resident = this;
     }
+    return w;
+  }
+
+  /** The chunks' bytes, back to back, crypted into `out` (which may be the one chunk). */
+  #crypt(chunks: readonly Uint8Array[], out: Uint8Array): void {
+    const w = this.#resident();
+    const memory = w.memory;
     let filled = 0;
     let written = 0;
     const flush = () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
-import { opensslHasRc4, rc4 } from "./rc4.ts";
+import { opensslHasRc4, Rc4, rc4 } from "./rc4.ts";
 import { WasmRc4, wasmRc4Available } from "./rc4-wasm.ts";
 
 test("RC4 in WebAssembly: the published test vectors (no drop)", () => {
@@ -58,4 +58,12 @@ test("RC4: in place and writev batches give the bytes of one update, for every i
     assert.deepEqual(inPlace, expected, `${kind} in place`);
   }
   assert.notDeepEqual(expected, whole);
+});
+
+test("RC4-drop1024: every implementation's stream is the bare keystream past its first 1024 bytes", () => {
+  const key = randomBytes(20);
+  const data = randomBytes(3000);
+  const bare = new Rc4(key).update(Buffer.concat([Buffer.alloc(1024), data])).subarray(1024);
+  const kinds = ["wasm", "js", ...(opensslHasRc4() ? ["openssl" as const] : [])] as const;
+  for (const kind of kinds) assert.deepEqual(rc4(key, kind).update(data), bare, kind);
 });

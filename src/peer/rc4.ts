@@ -43,7 +43,7 @@ export function opensslHasRc4(): boolean {
  */
 export function rc4(key: Uint8Array, implementation: Rc4Implementation = "auto"): StreamCipher {
   const cipher = make(key, implementation);
-  cipher.updateInPlace(new Uint8Array(DISCARD));
+  cipher.discard(DISCARD);
   return cipher;
 }
 
@@ -78,6 +78,9 @@ class OpenSslRc4 implements StreamCipher {
       at += c.length;
     }
   }
+  discard(n: number): void {
+    this.#cipher.update(Buffer.alloc(n));
+  }
 }
 
 /** RC4 as published (key scheduling, then the PRGA xored over the data). */
@@ -104,6 +107,21 @@ export class Rc4 implements StreamCipher {
       this.updateInPlace(into);
       at += c.length;
     }
+  }
+
+  discard(n: number): void {
+    const s = this.#s;
+    let i = this.#i;
+    let j = this.#j;
+    for (let k = 0; k < n; k++) {
+      i = (i + 1) & 255;
+      const si = s[i]!;
+      j = (j + si) & 255;
+      s[i] = s[j]!;
+      s[j] = si;
+    }
+    this.#i = i;
+    this.#j = j;
   }
 
   updateInPlace(data: Uint8Array): void {

@@ -6,4 +6,6 @@ export interface StreamCipher {
   updateInPlace(data: Uint8Array): void;
   /** The chunks' bytes, back to back, into `out` (at least as long as all of them). */
   updatev(chunks: readonly Uint8Array[], out: Uint8Array): void;
+  /** Moves the keystream on by `n` bytes (MSE drops its first 1024). */
+  discard(n: number): void;
 }
