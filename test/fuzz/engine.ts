@@ -47,8 +47,8 @@ export interface FuzzReport {
 }
 
 const DEFAULT_MAX_LENGTH = 64 * 1024;
-/** Stack frames an error records: where() reads three. */
-const STACK_FRAMES = 4;
+/** Stack frames a finding's error records: where() reads three. */
+const STACK_FRAMES = 10;
 const MAX_POOL = 512;
 /** Distinct outcomes remembered at most, so the fuzzer's own memory stays bounded. */
 const MAX_OUTCOMES = 4096;
@@ -71,6 +71,20 @@ export async function runOne(
   hangMs = 1000,
 ): Promise<{ finding?: Finding; outcome: string }> {
   const first = await runTimed(driver, input, hangMs);
+  if (
+    first.finding?.kind === "crash" &&
+    first.finding.where === "" &&
+    Error.stackTraceLimit === 0
+  ) {
+    // Stacks are off while fuzzing (see fuzz()): the crash again, to say where.
+    Error.stackTraceLimit = STACK_FRAMES;
+    try {
+      const again = await runTimed(driver, input, hangMs);
+      return again.finding ? again : first;
+    } finally {
+      Error.stackTraceLimit = 0;
+    }
+  }
   if (first.finding?.kind !== "hang" || first.finding.where !== "") return first;
   // A slow run on a loaded machine (a GC pause, the process descheduled) is
   // not a hang: it is one only when the input is slow again.
@@ -136,10 +150,11 @@ export function inputName(input: Buffer): string {
 }
 
 export async function fuzz(driver: Driver, opts: FuzzOptions = {}): Promise<FuzzReport> {
-  // Every refusal is an Error whose stack V8 captures: ten frames by default,
-  // a tenth of an MSE execution's time; a finding's where() needs three.
+  // Every refusal is an Error whose stack V8 captures, ~3 µs each (a fifth
+  // of an MSE execution that is refused); none is needed but a finding's,
+  // and runOne() runs a crashing input again with stacks on to get it.
   const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = STACK_FRAMES;
+  Error.stackTraceLimit = 0;
   try {
     return await fuzzLoop(driver, opts);
   } finally {
@@ -180,9 +195,10 @@ async function fuzzLoop(driver: Driver, opts: FuzzOptions): Promise<FuzzReport> 
   }
   const async = driver.name === "mse-handshake";
   while (n < executions) {
-    // The clock and memory are read every 64 executions: reading them costs.
-    if ((n & 63) === 0) {
-      if (performance.now() - started >= milliseconds) break;
+    // The clock is read every 64 executions and memory every 1024: reading
+    // them costs (rss() reads /proc, a tenth of a millisecond on a busy machine).
+    if ((n & 63) === 0 && performance.now() - started >= milliseconds) break;
+    if ((n & 1023) === 0) {
       const rss = process.memoryUsage.rss();
       if (rss > peak) peak = rss;
       if (!memoryReported && rss - baseline > memoryGrowth) {
