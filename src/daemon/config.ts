@@ -47,6 +47,8 @@ export interface DaemonConfig {
   dhtBootstrap: string[];
   /** BEP 42: refuse DHT nodes whose id does not fit their public address. */
   dhtEnforceNodeId: boolean;
+  /** BEP 43: look up and announce, answer no queries. */
+  dhtReadOnly: boolean;
   pex: boolean;
   lsd?: boolean;
   /** MSE on peer connections (peer/negotiate.ts); default "enabled". */
@@ -97,6 +99,7 @@ export interface ConfigFlags {
   dht?: boolean;
   dhtBootstrap?: string[];
   dhtEnforceNodeId?: boolean;
+  dhtReadOnly?: boolean;
   lsd?: boolean;
   encryption?: EncryptionPolicy;
   ipFilter?: string;
@@ -128,6 +131,7 @@ const KEYS: Record<string, readonly string[]> = {
     "dht",
     "dht-bootstrap",
     "dht-enforce-node-id",
+    "dht-read-only",
     "pex",
     "lsd",
     "encryption",
@@ -253,6 +257,7 @@ export function resolveConfig(
     dht: flags.dht ?? v.flag("peer", "dht") ?? true,
     dhtBootstrap: flags.dhtBootstrap ?? v.strings("peer", "dht-bootstrap") ?? [],
     dhtEnforceNodeId: flags.dhtEnforceNodeId ?? v.flag("peer", "dht-enforce-node-id") ?? false,
+    dhtReadOnly: flags.dhtReadOnly ?? v.flag("peer", "dht-read-only") ?? false,
     pex: v.flag("peer", "pex") ?? true,
     encryption: flags.encryption ?? v.oneOf("peer", "encryption", ENCRYPTION_POLICIES) ?? "enabled",
     api,
@@ -445,6 +450,7 @@ export function formatConfig(c: DaemonConfig): string {
     `dht = ${c.dht}`,
     `dht-bootstrap = ${list(c.dhtBootstrap)}`,
     `dht-enforce-node-id = ${c.dhtEnforceNodeId}`,
+    `dht-read-only = ${c.dhtReadOnly}`,
     `pex = ${c.pex}`,
     c.lsd === undefined ? "# lsd: as the session keeps it (off until set)" : `lsd = ${c.lsd}`,
     `encryption = ${q(c.encryption)}`,

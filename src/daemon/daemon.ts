@@ -142,6 +142,7 @@ export class Daemon {
       o.dht = {
         bootstrap: config.dhtBootstrap.map(parseEndpoint),
         ...(config.dhtEnforceNodeId ? { enforceNodeId: true } : {}),
+        ...(config.dhtReadOnly ? { readOnly: true } : {}),
       };
     }
     if (config.maxActiveDownloads !== undefined) o.maxActiveDownloads = config.maxActiveDownloads;
@@ -224,6 +225,7 @@ export class Daemon {
         ["[peer] address", before.host, next.host],
         ["[peer] dht", before.dht, next.dht],
         ["[peer] dht-enforce-node-id", before.dhtEnforceNodeId, next.dhtEnforceNodeId],
+        ["[peer] dht-read-only", before.dhtReadOnly, next.dhtReadOnly],
         ["[peer] pex", before.pex, next.pex],
         ["[peer] lsd", before.lsd, next.lsd],
         ["[api] address", before.api.host, next.api.host],

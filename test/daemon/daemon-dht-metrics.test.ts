@@ -99,3 +99,27 @@ test("/metrics asks for the API's credentials when they are set", async () => {
   assert.equal(ok.status, 200);
   assert.match(await ok.text(), /^shoal_dht_queries_sent_total 0$/m);
 });
+
+test("[peer] dht-read-only (BEP 43): the daemon looks up through a node that does not add it to its table", async () => {
+  const tables: number[] = [];
+  for (const readOnly of [false, true]) {
+    const node = new DhtNode({ udp: nodeUdp, host: "127.0.0.1", port: 0 });
+    nodes.push(node);
+    const { port } = await node.start();
+    const d = await startTestDaemon({
+      peer: { "dht-bootstrap": [`127.0.0.1:${port}`], "dht-read-only": readOnly },
+    });
+    daemons.push(d);
+    assert.equal(d.daemon.config.dhtReadOnly, readOnly);
+    await waitFor("an answer from the node", async () => {
+      const s = (await call(d.base, "GET", "/api/v1/session")).body;
+      return s.dht.responsesReceived > 0 ? true : undefined;
+    });
+    // A node enters a table once it has answered a ping: give that time either way.
+    if (!readOnly)
+      await waitFor("the node to add it", async () => node.table.nodes().length || undefined);
+    else await new Promise((r) => setTimeout(r, 500));
+    tables.push(node.table.nodes().length);
+  }
+  assert.deepEqual(tables, [1, 0], "a read-only node is not added to others' tables");
+});

@@ -147,6 +147,9 @@ test("DHT flags: one-line usage errors", async () => {
   const enforceOff = run(["get", "x.torrent", "--no-dht", "--dht-enforce-node-id"]);
   assert.equal(await enforceOff.exited, 2);
   assert.match(enforceOff.stderr, /--dht-enforce-node-id and --no-dht contradict/);
+  const readOnlyOff = run(["seed", "x.torrent", ".", "--no-dht", "--dht-read-only"]);
+  assert.equal(await readOnlyOff.exited, 2);
+  assert.match(readOnlyOff.stderr, /--dht-read-only and --no-dht contradict/);
   const host = run(["dht", "--host", "not-an-ip"]);
   assert.equal(await host.exited, 2);
   assert.match(host.stderr, /--host: 'not-an-ip' is not an IPv4 address/);
@@ -176,10 +179,12 @@ test("the daemon's DHT: [peer] dht and dht-bootstrap in the config file, --dht-b
   assert.match(byDefault.stdout, /^dht = true$/m, "on by default, as in get/seed/shell");
   assert.match(byDefault.stdout, /^dht-bootstrap = \[\]$/m, "no node built in");
   assert.match(byDefault.stdout, /^dht-enforce-node-id = false$/m);
-  const enforce = new CliProcess(["config", "--dht-enforce-node-id"], env);
+  assert.match(byDefault.stdout, /^dht-read-only = false$/m);
+  const enforce = new CliProcess(["config", "--dht-enforce-node-id", "--dht-read-only"], env);
   processes.push(enforce);
   assert.equal(await enforce.exited, 0, enforce.stderr);
   assert.match(enforce.stdout, /^dht-enforce-node-id = true$/m);
+  assert.match(enforce.stdout, /^dht-read-only = true$/m);
   const enforceFile = resolveConfig(
     parseConfigText("[peer]\ndht-enforce-node-id = true\n", "/etc/shoal.toml"),
     {},

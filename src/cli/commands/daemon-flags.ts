@@ -19,6 +19,7 @@ export const DAEMON_FLAG_OPTIONS = {
   "dht-bootstrap": { type: "string", multiple: true },
   "no-dht": { type: "boolean" },
   "dht-enforce-node-id": { type: "boolean" },
+  "dht-read-only": { type: "boolean" },
   lsd: { type: "boolean" },
   "no-lsd": { type: "boolean" },
   encryption: { type: "string" },
@@ -43,6 +44,7 @@ export const DAEMON_FLAG_HELP = `      --config <file>         the config file (
       --no-dht                no DHT, whatever the config file says ([peer] dht)
       --dht-enforce-node-id   BEP 42: keep out DHT nodes whose id does not fit
                               their public address ([peer] dht-enforce-node-id)
+      --dht-read-only         BEP 43: answer no DHT queries ([peer] dht-read-only)
       --lsd, --no-lsd         local peer discovery (BEP 14) on or off ([peer] lsd)
       --encryption <policy>   MSE: disabled, enabled (default), prefer or required
                               ([peer] encryption)
@@ -90,6 +92,7 @@ export async function effectiveConfig(values: FlagValues, io: CliIO): Promise<Da
   }
   if (values["no-dht"]) flags.dht = false;
   if (values["dht-enforce-node-id"]) flags.dhtEnforceNodeId = true;
+  if (values["dht-read-only"]) flags.dhtReadOnly = true;
   if (values.lsd && values["no-lsd"]) throw new UsageError("--lsd and --no-lsd contradict");
   if (values.lsd) flags.lsd = true;
   if (values["no-lsd"]) flags.lsd = false;

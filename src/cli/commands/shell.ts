@@ -63,6 +63,7 @@ Options:
                                only nodes named here, in torrents or by peers)
       --dht-enforce-node-id    BEP 42: keep out of the table DHT nodes whose id
                                does not fit their public address
+      --dht-read-only          BEP 43: look up and announce, answer no DHT queries
       --remote <url>           attach to a running daemon (e.g. http://127.0.0.1:9091)
                                instead of running torrents here: the same commands
                                over its HTTP API; quit leaves it running. Without
