@@ -51,6 +51,7 @@ interface FieldSpec {
 
 const FIELDS: readonly FieldSpec[] = [
   { key: "download-dir", kind: "path", get: (c) => c.downloadDir, flag: "downloadDir" },
+  { key: "incomplete-dir", kind: "path", get: (c) => c.incompleteDir, flag: "incompleteDir" },
   { key: "watch-dir", kind: "path", get: (c) => c.watchDir },
   { key: "watch.delete-added", kind: "flag", get: (c) => c.watchDeleteAdded },
   { key: "peer.port", kind: "port", get: (c) => c.port, flag: "port" },
@@ -58,6 +59,13 @@ const FIELDS: readonly FieldSpec[] = [
   { key: "peer.max-connections", kind: "count", get: (c) => c.maxConnections },
   { key: "peer.max-peers-per-torrent", kind: "count", get: (c) => c.maxPeersPerTorrent },
   { key: "peer.dht", kind: "flag", get: (c) => c.dht, flag: "dht" },
+  {
+    key: "peer.dht-enforce-node-id",
+    kind: "flag",
+    get: (c) => c.dhtEnforceNodeId,
+    flag: "dhtEnforceNodeId",
+  },
+  { key: "peer.dht-read-only", kind: "flag", get: (c) => c.dhtReadOnly, flag: "dhtReadOnly" },
   { key: "peer.pex", kind: "flag", get: (c) => c.pex },
   { key: "peer.lsd", kind: "flag", get: (c, _, host) => c.lsd ?? host.lsd, flag: "lsd" },
   {
