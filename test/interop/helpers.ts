@@ -16,6 +16,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createTorrent, type Metainfo } from "../../src/metainfo/index.ts";
 
 /** The repository root (test/interop/ is two levels down). */
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -575,6 +576,36 @@ export function startLibtorrent(
     name: `libtorrent ${opts.mode}er`,
     timeoutMs: timeoutMs + 2000,
   });
+}
+
+/**
+ * A torrent of `folder` (in `dir`/seed), written to `dir`/<name>.torrent and
+ * seeded by libtorrent on a free loopback port; resolves once it seeds.
+ */
+export async function seedFolderWithLibtorrent(
+  children: Children,
+  o: { dir: string; name: string; pieceLength: number; timeoutMs: number },
+): Promise<{
+  torrent: Buffer;
+  metainfo: Metainfo;
+  torrentPath: string;
+  port: number;
+  seeder: Child;
+}> {
+  const { torrent, metainfo } = await createTorrent(join(o.dir, "seed", o.name), {
+    trackers: [["http://127.0.0.1:9/announce"]],
+    pieceLength: o.pieceLength,
+  });
+  const torrentPath = join(o.dir, `${o.name}.torrent`);
+  await writeFile(torrentPath, torrent);
+  const port = await freePort();
+  const seeder = startLibtorrent(
+    children,
+    { torrent: torrentPath, savePath: join(o.dir, "seed"), port, mode: "seed" },
+    o.timeoutMs,
+  );
+  await seeder.waitForLine(/STATE seeding/, 20_000);
+  return { torrent, metainfo, torrentPath, port, seeder };
 }
 
 /** Makes a private single-file torrent with mktorrent; resolves to its path. */

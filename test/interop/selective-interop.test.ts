@@ -12,17 +12,15 @@ import { existsSync, readdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { createTorrent } from "../../src/metainfo/index.ts";
 import { partFileName } from "../../src/storage/index.ts";
 import {
   assertTools,
   Children,
-  freePort,
   NODE,
   REAL_PEER_TOOLS,
   SHOAL_CLI,
+  seedFolderWithLibtorrent,
   skipReason,
-  startLibtorrent,
   TempDirs,
   type ToolRequirement,
 } from "./helpers.ts";
@@ -49,20 +47,12 @@ describe("interop: shoal get --only from a libtorrent seeder", { skip: skipReaso
     const sizes = [100_000, 300_000, 150_000];
     const data = sizes.map((n) => randomBytes(n));
     for (let i = 0; i < 3; i++) await writeFile(join(album, `track${i}.flac`), data[i]!);
-    const { torrent, metainfo } = await createTorrent(album, {
-      trackers: [["http://127.0.0.1:9/announce"]],
+    const { metainfo, torrentPath, port } = await seedFolderWithLibtorrent(children, {
+      dir,
+      name: "album",
       pieceLength: 64 * 1024,
+      timeoutMs: CASE_MS - 5000,
     });
-    const torrentPath = join(dir, "album.torrent");
-    await writeFile(torrentPath, torrent);
-
-    const port = await freePort();
-    const seeder = startLibtorrent(
-      children,
-      { torrent: torrentPath, savePath: join(dir, "seed"), port, mode: "seed" },
-      CASE_MS - 5000,
-    );
-    await seeder.waitForLine(/STATE seeding/, 20_000);
 
     const out = join(dir, "shoal");
     const get = children.start(

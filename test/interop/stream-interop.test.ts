@@ -12,7 +12,6 @@ import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { createTorrent } from "../../src/metainfo/index.ts";
 import { randomBytesFrom, seededRandom } from "../../src/util/index.ts";
 import {
   call,
@@ -24,10 +23,9 @@ import {
 import {
   assertTools,
   Children,
-  freePort,
   REAL_PEER_TOOLS,
+  seedFolderWithLibtorrent,
   skipReason,
-  startLibtorrent,
   TempDirs,
   type ToolRequirement,
   waitFor,
@@ -61,19 +59,12 @@ describe("interop: streaming a file downloading from a libtorrent seeder", {
     const data = randomBytesFrom(seededRandom(1717))(SIZE);
     await writeFile(join(folder, "clip.webm"), data);
     await writeFile(join(folder, "notes.txt"), "credits\n");
-    const { torrent, metainfo } = await createTorrent(folder, {
-      trackers: [["http://127.0.0.1:9/announce"]],
+    const { torrent, metainfo, port } = await seedFolderWithLibtorrent(children, {
+      dir,
+      name: "film",
       pieceLength: 32 * 1024,
+      timeoutMs: CASE_MS - 5000,
     });
-    const torrentPath = join(dir, "film.torrent");
-    await writeFile(torrentPath, torrent);
-    const port = await freePort();
-    const seeder = startLibtorrent(
-      children,
-      { torrent: torrentPath, savePath: join(dir, "seed"), port, mode: "seed" },
-      CASE_MS - 5000,
-    );
-    await seeder.waitForLine(/STATE seeding/, 20_000);
 
     daemon = await startTestDaemon();
     const d = daemon;
