@@ -31,8 +31,12 @@ import { freePort, ServerProcess, stopAllServers } from "./lib/server-process.ts
 import { percentileOfSorted } from "./lib/stats.ts";
 import { fixed, formatTable } from "./lib/table.ts";
 
-/** As users start it: bin/shoal.js turns on Node's compile cache. */
-const MAIN = resolve(import.meta.dirname, "../bin/shoal.js");
+/**
+ * As users start it: the `shoal` command (bin/shoal, the npm bin) sets the
+ * daemon's memory settings and runs bin/shoal.js, which turns on Node's
+ * compile cache; it execs Node, so its PID is the daemon's.
+ */
+const SHOAL = resolve(import.meta.dirname, "../bin/shoal");
 const PIECE = 16 * 1024;
 /** The fields transmission-remote -l asks for (Transmission 3.00's list_keys). */
 const LIST_FIELDS = [
@@ -186,7 +190,6 @@ async function benchShoal(torrents: Buffer[]): Promise<Figures> {
     `download-dir = "${content}"\n[peer]\naddress = "127.0.0.1"\npex = false\ndht = false\n[log]\nlevel = "warn"\n`,
   );
   const args = [
-    MAIN,
     "daemon",
     "--config",
     config,
@@ -201,7 +204,7 @@ async function benchShoal(torrents: Buffer[]): Promise<Figures> {
   const start = () =>
     new ServerProcess({
       name: "shoal daemon",
-      command: process.execPath,
+      command: SHOAL,
       args,
       timeoutMs: (IDLE_S + 600) * 1000,
     });
