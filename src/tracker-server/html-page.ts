@@ -51,6 +51,7 @@ export function renderPage(parts: PageParts): Buffer {
 <title>${e(parts.title)} · shoal tracker</title>
 <link rel="stylesheet" href="${PAGE_STYLE_PATH}">
 </head><body>
+<a class="skip" href="#main">Skip to content</a>
 <header><h1><a href="${e(parts.nav[0]?.href ?? "/")}">shoal tracker</a></h1>
 <nav aria-label="Tracker"><ul>${links}</ul></nav></header>
 <main id="main">

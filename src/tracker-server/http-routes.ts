@@ -321,7 +321,10 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
           "this tracker is private: its views need 'Authorization: Bearer <token>' (--publish-token)",
       });
     }
-    const admission = ctx.access!.admit(passkeyFromQuery(req.query));
+    const passkey = passkeyFromQuery(req.query);
+    // The operator (its token, as the operator's pages send it) sees the index as published.
+    if (!passkey && ctx.config.publishToken !== undefined && publisher.authorized(req)) return null;
+    const admission = ctx.access!.admit(passkey);
     if ("refused" in admission) return json(401, { error: `${admission.refused} (add ?passkey=)` });
     if (!path.endsWith(".torrent")) return null;
     const hash = infoHashFromHex(path.slice("/torrents/".length, -".torrent".length));

@@ -74,6 +74,8 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; font-variant-numeric: tabular-nums; }
 .links { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; }
 .links a { border: 1px solid var(--line); border-radius: 6px; padding: 0.35rem 0.6rem; text-decoration: none; }
+.skip { position: absolute; left: -999px; }
+.skip:focus { left: 1rem; top: 0.5rem; background: var(--bg); padding: 0.25rem 0.5rem; }
 .visually-hidden {
   position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap;
 }

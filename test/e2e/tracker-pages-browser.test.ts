@@ -91,6 +91,13 @@ test("the index finds a published torrent, its details list its files, its uploa
     assert.equal(await page.locator("tbody tr").count(), 3);
     await shoot(page, "tracker-index");
 
+    // The keyboard's first stop skips the header to the content.
+    await page.keyboard.press("Tab");
+    assert.equal(
+      await page.evaluate<string>("document.activeElement.textContent"),
+      "Skip to content",
+    );
+
     // Search by a word of the name, from the keyboard.
     await page.getByLabel("Search torrents").fill("documentary");
     await page.getByLabel("Search torrents").press("Enter");

@@ -242,6 +242,13 @@ describe("the tracker's pages on a private tracker", () => {
     assert.equal((await page(`${base}/?passkey=${ann.passkey}`)).status, 401, "disabled");
     const basic = `Basic ${Buffer.from(`op:${TOKEN}`).toString("base64")}`;
     assert.equal((await page(`${base}/`, { headers: { authorization: basic } })).status, 200);
+    // The operator's details link the published .torrent itself, which the token opens.
+    const asOperator = await page(`${base}/details/${hex}`, { headers: { authorization: basic } });
+    const published = /href="([^"]+)" download/.exec(asOperator.html)![1]!;
+    assert.equal(published, `/torrents/${hex}.torrent`);
+    assert.equal((await fetch(`${base}${published}`)).status, 401, "not without the token");
+    const original = await fetch(`${base}${published}`, { headers: { authorization: basic } });
+    assert.ok(Buffer.from(await original.arrayBuffer()).equals(t.bytes));
   });
 
   test("only a member with the publish right gets the form, without a token field", async () => {
