@@ -432,17 +432,7 @@ export class ShoalApi {
   async index(): Promise<IndexEntry[]> {
     return guard(async () => {
       const have = new Set(this.#client.summaries().map((s) => s.infoHash));
-      return (await this.#needIndex().list()).map((t) => ({
-        infoHash: t.infoHash,
-        name: t.name,
-        size: t.size,
-        files: t.files,
-        seeders: t.seeders,
-        leechers: t.leechers,
-        completed: t.completed,
-        added: t.added,
-        have: have.has(t.infoHash),
-      }));
+      return this.#needIndex().entries(have);
     });
   }
 

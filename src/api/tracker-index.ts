@@ -11,7 +11,7 @@ import {
   trackerBaseUrl,
 } from "../tracker-client/index.ts";
 import { ApiError, toApiError } from "./errors.ts";
-import type { PublishResult } from "./types.ts";
+import type { IndexEntry, PublishResult } from "./types.ts";
 
 export class TrackerIndex {
   /** The tracker's base URL (http://host:port). */
@@ -30,6 +30,21 @@ export class TrackerIndex {
 
   async list(): Promise<TorrentListing[]> {
     return fetchIndex(this.base);
+  }
+
+  /** What the index offers, each marked when the session has it (`have`: its info hashes). */
+  async entries(have: ReadonlySet<string>): Promise<IndexEntry[]> {
+    return (await this.list()).map((t) => ({
+      infoHash: t.infoHash,
+      name: t.name,
+      size: t.size,
+      files: t.files,
+      seeders: t.seeders,
+      leechers: t.leechers,
+      completed: t.completed,
+      added: t.added,
+      have: have.has(t.infoHash),
+    }));
   }
 
   async publish(bytes: Uint8Array): Promise<PublishResult> {

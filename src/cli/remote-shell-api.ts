@@ -211,18 +211,7 @@ export class RemoteShellApi implements ShellApi {
   }
 
   async index(): Promise<IndexEntry[]> {
-    const have = new Set(this.#torrents.map((t) => t.infoHash));
-    return (await this.#needIndex().list()).map((t) => ({
-      infoHash: t.infoHash,
-      name: t.name,
-      size: t.size,
-      files: t.files,
-      seeders: t.seeders,
-      leechers: t.leechers,
-      completed: t.completed,
-      added: t.added,
-      have: have.has(t.infoHash),
-    }));
+    return this.#needIndex().entries(new Set(this.#torrents.map((t) => t.infoHash)));
   }
 
   async publish(req: PublishRequest): Promise<PublishResult> {

@@ -11,11 +11,11 @@ import { randomBytes } from "node:crypto";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { createTorrent, type Metainfo, pieceSize } from "../../src/metainfo/index.ts";
-import { Client } from "../../src/session/index.ts";
-import { TorrentStorage } from "../../src/storage/index.ts";
-import { Children, freePorts, NODE, SHOAL_CLI, TempDirs, waitFor } from "../interop/helpers.ts";
-import { call, type Json } from "./daemon-helpers.ts";
+import { createTorrent, type Metainfo } from "../../src/metainfo/index.ts";
+import type { Client } from "../../src/session/index.ts";
+import { Children, TempDirs, waitFor } from "../interop/helpers.ts";
+import { daemonChild, rateLimitedSeeder, verifiedOnDisk } from "./daemon-child.ts";
+import { call } from "./daemon-helpers.ts";
 
 const dirs = new TempDirs();
 const children = new Children();
@@ -62,37 +62,15 @@ test("kill -9 while downloading five and seeding five: all ten come back, no ver
   }
 
   // The five downloads' seeder: slow enough (2 MB/s for all) that the kill lands mid-way.
-  seeder = await Client.start({
-    dataDir: join(root, "seeder"),
-    downloadDir: content,
-    host: "127.0.0.1",
-    uploadLimit: 2_000_000,
-    torrentDefaults: { trackers: false, chokeIntervalMs: 1000 },
-  });
-  for (const m of leeching) await seeder.add(m.meta);
-
-  const [peerPort, apiPort] = await freePorts(2);
-  const config = join(root, "config.toml");
-  await writeFile(config, `download-dir = "${downloads}"\n[peer]\naddress = "127.0.0.1"\n`);
-  const args = [
-    "daemon",
-    "--config",
-    config,
-    "--data-dir",
-    join(root, "data"),
-    "--port",
-    String(peerPort),
-    "--api-port",
-    String(apiPort),
-  ];
-  const base = `http://127.0.0.1:${apiPort}`;
-  const env = { ...process.env, XDG_CONFIG_HOME: join(root, "cfg") };
-  let daemon = children.start(NODE, [SHOAL_CLI, ...args], {
-    name: "daemon",
-    env,
-    timeoutMs: 120_000,
-  });
-  await daemon.waitForLine(/started torrents=0/, 20_000);
+  seeder = await rateLimitedSeeder(
+    root,
+    content,
+    leeching.map((m) => m.meta),
+    2_000_000,
+  );
+  const child = await daemonChild(children, root, downloads);
+  const { base, peerPort, byName } = child;
+  let daemon = await child.start("daemon", 0);
 
   for (const m of seeding) {
     const r = await call(base, "POST", "/api/v1/torrents", {
@@ -106,8 +84,6 @@ test("kill -9 while downloading five and seeding five: all ten come back, no ver
     });
     assert.equal(r.status, 201);
   }
-  const byName = async (): Promise<Map<string, Json>> =>
-    new Map((await call(base, "GET", "/api/v1/torrents")).body.map((s: Json) => [s.name, s]));
   // Every download under way, then killed without warning.
   await waitFor(
     "every download under way",
@@ -124,21 +100,12 @@ test("kill -9 while downloading five and seeding five: all ten come back, no ver
   // What survived on disk: every piece that verifies.
   const atKill = new Map<string, { count: number; missingBytes: number }>();
   for (const m of leeching) {
-    const check = await TorrentStorage.open(m.meta, downloads, { verify: true });
-    let missingBytes = 0;
-    for (let i = 0; i < m.meta.pieceCount; i++)
-      if (!check.have.has(i)) missingBytes += pieceSize(m.meta, i);
-    atKill.set(m.name, { count: check.have.count(), missingBytes });
-    await check.files.close();
-    assert.ok(check.have.count() < m.meta.pieceCount, `${m.name} was complete at the kill`);
+    const verified = await verifiedOnDisk(m.meta, downloads);
+    atKill.set(m.name, verified);
+    assert.ok(verified.count < m.meta.pieceCount, `${m.name} was complete at the kill`);
   }
 
-  daemon = children.start(NODE, [SHOAL_CLI, ...args], {
-    name: "daemon again",
-    env,
-    timeoutMs: 120_000,
-  });
-  await daemon.waitForLine(/started torrents=10/, 30_000);
+  daemon = await child.start("daemon again", 10);
   const back = await waitFor(
     "no torrent checking",
     async () => {
@@ -158,7 +125,7 @@ test("kill -9 while downloading five and seeding five: all ten come back, no ver
   // The seeder reaches the daemon again (no tracker here), now at full speed.
   seeder.setLimits({ upload: 0 });
   for (const m of leeching)
-    seeder.get(m.meta.infoHashHex)!.addPeers([{ ip: "127.0.0.1", port: peerPort! }]);
+    seeder.get(m.meta.infoHashHex)!.addPeers([{ ip: "127.0.0.1", port: peerPort }]);
   const done = await waitFor(
     "the five downloads complete",
     async () => {

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SESSION_ID_HEADER } from "../../src/api/index.ts";
 import {
   type ConfigFlags,
   Daemon,
@@ -191,4 +192,13 @@ export async function getBytes(
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(d.base)) throw new Error(`not loopback: ${d.base}`);
   const res = await fetch(`${d.base}/api/v1${path}`, { headers });
   return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** One Transmission RPC call as its clients make it (the 409 session-id exchange first); the reply. */
+export async function rpc(base: string, method: string, args: Json = {}): Promise<Json> {
+  const first = await call(base, "POST", "/transmission/rpc", { json: { method } });
+  const headers = { [SESSION_ID_HEADER]: first.headers.get(SESSION_ID_HEADER)! };
+  return (
+    await call(base, "POST", "/transmission/rpc", { json: { method, arguments: args }, headers })
+  ).body;
 }

@@ -12,19 +12,18 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { SESSION_ID_HEADER } from "../../src/api/index.ts";
-import { createTorrent, type Metainfo, pieceSize } from "../../src/metainfo/index.ts";
-import { Client } from "../../src/session/index.ts";
-import { TorrentStorage } from "../../src/storage/index.ts";
-import { Children, freePorts, NODE, SHOAL_CLI, TempDirs, waitFor } from "../interop/helpers.ts";
-import { call, type Json } from "./daemon-helpers.ts";
+import { createTorrent, type Metainfo } from "../../src/metainfo/index.ts";
+import type { Client } from "../../src/session/index.ts";
+import { Children, TempDirs, waitFor } from "../interop/helpers.ts";
+import { daemonChild, rateLimitedSeeder, verifiedOnDisk } from "./daemon-child.ts";
+import { call, rpc } from "./daemon-helpers.ts";
 
 const dirs = new TempDirs();
 const children = new Children();
-let seeder: Client | undefined;
+const seeders: Client[] = [];
 after(async () => {
   await children.stopAll();
-  await seeder?.close();
+  for (const s of seeders) await s.close();
   await dirs.removeAll();
 });
 
@@ -55,16 +54,6 @@ async function make(content: string, name: string, sizes: number[]): Promise<Mad
   return { name, meta: metainfo, torrent, files };
 }
 
-async function rpc(base: string, method: string, args: Json = {}): Promise<Json> {
-  const first = await call(base, "POST", "/transmission/rpc", { json: { method } });
-  const headers = { [SESSION_ID_HEADER]: first.headers.get(SESSION_ID_HEADER)! };
-  const r = await call(base, "POST", "/transmission/rpc", {
-    json: { method, arguments: args },
-    headers,
-  });
-  return r.body;
-}
-
 test("--incomplete-dir: downloads there, survives kill -9, moves to the download folder on completion", async () => {
   const root = await dirs.make("daemon-incomplete");
   const content = join(root, "content");
@@ -75,38 +64,15 @@ test("--incomplete-dir: downloads there, survives kill -9, moves to the download
     await make(content, "single.bin", [2 * 1024 * 1024]),
     await make(content, "album", [1024 * 1024, 700 * 1024 + 123]),
   ];
-  seeder = await Client.start({
-    dataDir: join(root, "seeder"),
-    downloadDir: content,
-    host: "127.0.0.1",
-    uploadLimit: 600_000,
-    torrentDefaults: { trackers: false, chokeIntervalMs: 1000 },
-  });
-  for (const m of made) await seeder.add(m.meta);
-
-  const [peerPort, apiPort] = await freePorts(2);
-  const config = join(root, "config.toml");
-  await writeFile(config, `download-dir = "${downloads}"\n[peer]\naddress = "127.0.0.1"\n`);
-  const args = [
-    "daemon",
-    "--config",
-    config,
-    "--data-dir",
-    join(root, "data"),
-    "--incomplete-dir",
-    incomplete,
-    "--port",
-    String(peerPort),
-    "--api-port",
-    String(apiPort),
-  ];
-  const base = `http://127.0.0.1:${apiPort}`;
-  const env = { ...process.env, XDG_CONFIG_HOME: join(root, "cfg") };
-  const start = async (name: string, torrents: number) => {
-    const d = children.start(NODE, [SHOAL_CLI, ...args], { name, env, timeoutMs: 120_000 });
-    await d.waitForLine(new RegExp(`started torrents=${torrents}`), 30_000);
-    return d;
-  };
+  const seeder = await rateLimitedSeeder(
+    root,
+    content,
+    made.map((m) => m.meta),
+    600_000,
+  );
+  seeders.push(seeder);
+  const child = await daemonChild(children, root, downloads, ["--incomplete-dir", incomplete]);
+  const { base, peerPort, byName, start } = child;
   let daemon = await start("daemon", 0);
   const session = (await rpc(base, "session-get")).arguments;
   assert.equal(session["incomplete-dir"], incomplete);
@@ -119,8 +85,6 @@ test("--incomplete-dir: downloads there, survives kill -9, moves to the download
     assert.equal(r.status, 201);
     assert.equal(r.body.downloadDir, downloads, "its download folder is where it will end");
   }
-  const byName = async (): Promise<Map<string, Json>> =>
-    new Map((await call(base, "GET", "/api/v1/torrents")).body.map((s: Json) => [s.name, s]));
   await waitFor(
     "both downloads under way",
     async () => {
@@ -142,13 +106,9 @@ test("--incomplete-dir: downloads there, survives kill -9, moves to the download
 
   const atKill = new Map<string, { count: number; missingBytes: number }>();
   for (const m of made) {
-    const check = await TorrentStorage.open(m.meta, incomplete, { verify: true });
-    let missingBytes = 0;
-    for (let i = 0; i < m.meta.pieceCount; i++)
-      if (!check.have.has(i)) missingBytes += pieceSize(m.meta, i);
-    atKill.set(m.name, { count: check.have.count(), missingBytes });
-    await check.files.close();
-    assert.ok(check.have.count() < m.meta.pieceCount, `${m.name} was complete at the kill`);
+    const verified = await verifiedOnDisk(m.meta, incomplete);
+    atKill.set(m.name, verified);
+    assert.ok(verified.count < m.meta.pieceCount, `${m.name} was complete at the kill`);
   }
 
   daemon = await start("daemon again", 2);
@@ -168,7 +128,7 @@ test("--incomplete-dir: downloads there, survives kill -9, moves to the download
 
   seeder.setLimits({ upload: 0 });
   for (const m of made) {
-    seeder.get(m.meta.infoHashHex)!.addPeers([{ ip: "127.0.0.1", port: peerPort! }]);
+    seeder.get(m.meta.infoHashHex)!.addPeers([{ ip: "127.0.0.1", port: peerPort }]);
   }
   await waitFor(
     "both complete",

@@ -11,13 +11,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { SESSION_ID_HEADER } from "../../src/api/index.ts";
 import type { Tracker } from "../../src/tracker-server/index.ts";
 import { startTracker } from "../e2e/tracker-helpers.ts";
 import {
   call,
   type Json,
   makeSeededTorrent,
+  rpc,
   startTestDaemon,
   type TestDaemon,
 } from "./daemon-helpers.ts";
@@ -32,14 +32,6 @@ after(async () => {
 });
 
 const urls = (list: Json[]) => list.map((t) => [t.id, t.tier, t.url]);
-
-async function rpc(base: string, method: string, args: Json): Promise<Json> {
-  const first = await call(base, "POST", "/transmission/rpc", { json: { method } });
-  const headers = { [SESSION_ID_HEADER]: first.headers.get(SESSION_ID_HEADER)! };
-  return (
-    await call(base, "POST", "/transmission/rpc", { json: { method, arguments: args }, headers })
-  ).body;
-}
 
 async function working(base: string, ref: string, url: string): Promise<void> {
   const until = Date.now() + 15_000;
