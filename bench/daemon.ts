@@ -20,13 +20,12 @@
  * Usage: node bench/daemon.ts [--torrents 1000] [--idle 60] [--rounds 200]
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { encode } from "../src/bencode/index.ts";
 import { cpuSeconds, memory } from "./lib/proc.ts";
+import { makeSeedTorrents } from "./lib/seed-torrents.ts";
 import { freePort, ServerProcess, stopAllServers } from "./lib/server-process.ts";
 import { percentileOfSorted } from "./lib/stats.ts";
 import { fixed, formatTable } from "./lib/table.ts";
@@ -37,7 +36,6 @@ import { fixed, formatTable } from "./lib/table.ts";
  * compile cache; it execs Node, so its PID is the daemon's.
  */
 const SHOAL = resolve(import.meta.dirname, "../bin/shoal");
-const PIECE = 16 * 1024;
 /** The fields transmission-remote -l asks for (Transmission 3.00's list_keys). */
 const LIST_FIELDS = [
   "error",
@@ -80,30 +78,6 @@ for (const [name, v, max] of [
 const work = mkdtempSync(join(tmpdir(), "shoal-bench-daemon-"));
 const content = join(work, "content");
 mkdirSync(content);
-
-/** N single-file torrents of 1–32 KiB each, their data in `content`. */
-function makeTorrents(): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < N; i++) {
-    const name = `item-${String(i).padStart(5, "0")}.bin`;
-    const size = 1024 + ((i * 7919) % (31 * 1024));
-    const data = createHash("sha512").update(`bench-${i}`).digest();
-    const bytes = Buffer.alloc(size);
-    for (let o = 0; o < size; o += data.length) data.copy(bytes, o);
-    writeFileSync(join(content, name), bytes);
-    const pieces: Buffer[] = [];
-    for (let o = 0; o < size; o += PIECE) {
-      pieces.push(
-        createHash("sha1")
-          .update(bytes.subarray(o, o + PIECE))
-          .digest(),
-      );
-    }
-    const info = { length: size, name, "piece length": PIECE, pieces: Buffer.concat(pieces) };
-    out.push(Buffer.from(encode({ info, "created by": "shoal bench" })));
-  }
-  return out;
-}
 
 async function post(
   url: string,
@@ -309,7 +283,7 @@ try {
   process.stdout.write(
     `${N} seeding torrents, no peers; idle ${IDLE_S} s; ${ROUNDS} list requests each\n`,
   );
-  const torrents = makeTorrents();
+  const torrents = makeSeedTorrents(N, content);
   const shoal = await benchShoal(torrents);
   const trans = haveTransmission ? await benchTransmission(torrents) : undefined;
   const ms = (v: number) => fixed(v, 1);

@@ -3,7 +3,7 @@
 // the public HTTP API (/api/v1) and loads nothing from any other host.
 import htm from "htm";
 import { h, render } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { API, call } from "./api.js";
 import { Details } from "./details.js";
 import { formatRate } from "./format.js";
@@ -47,6 +47,19 @@ function useSession() {
   const [connected, setConnected] = useState(false);
   const fetching = useRef(false);
   const again = useRef(false);
+  const arrived = useRef(0);
+
+  // User Timing: each list update's work from its data's arrival to the page
+  // updated (bench/web-ui.ts reads these "shoal-list-update" measures).
+  useLayoutEffect(() => {
+    if (arrived.current > 0) {
+      performance.measure("shoal-list-update", { start: arrived.current });
+      arrived.current = 0;
+      if (performance.getEntriesByName("shoal-list-update").length > 1000) {
+        performance.clearMeasures("shoal-list-update");
+      }
+    }
+  }, [tick]);
 
   const refresh = useCallback(async () => {
     if (fetching.current) {
@@ -57,7 +70,9 @@ function useSession() {
     try {
       do {
         again.current = false;
-        setTorrents(await call("GET", `/torrents?fields=${FIELDS}`));
+        const list = await call("GET", `/torrents?fields=${FIELDS}`);
+        arrived.current = performance.now();
+        setTorrents(list);
         setTick((n) => n + 1);
       } while (again.current);
     } catch {
@@ -68,10 +83,15 @@ function useSession() {
   }, []);
 
   useEffect(() => {
+    // The list is asked for at once, not after the event stream opens; a
+    // reopened stream (the daemon back) fetches it again.
+    refresh();
+    let opened = false;
     const events = new EventSource(`${API}/events`);
     events.onopen = () => {
       setConnected(true);
-      refresh();
+      if (opened) refresh();
+      opened = true;
     };
     events.onerror = () => setConnected(false);
     events.addEventListener("stats", (e) => {

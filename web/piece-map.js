@@ -117,6 +117,20 @@ export function PieceMap({ activity }) {
   useEffect(() => {
     if (canvas.current && cells.length > 0) layout.current = draw(canvas.current, cells);
   });
+  // A narrower or wider box (a phone turned, a window resized) redraws at once.
+  const latest = useRef(cells);
+  latest.current = cells;
+  useEffect(() => {
+    const box = canvas.current?.parentElement;
+    if (!box || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      if (canvas.current && latest.current.length > 0) {
+        layout.current = draw(canvas.current, latest.current);
+      }
+    });
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, [activity === undefined || activity.pieceCount === 0]);
 
   if (!activity || activity.pieceCount === 0)
     return html`<p>No pieces yet (waiting for the metadata).</p>`;

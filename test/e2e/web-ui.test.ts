@@ -20,7 +20,13 @@ import type { Browser, Page } from "playwright-core";
 import { hashPassword } from "../../src/api/index.ts";
 import { createTorrent } from "../../src/metainfo/index.ts";
 import { call, startTestDaemon, type TestDaemon } from "../daemon/daemon-helpers.ts";
-import { browserSkip, launchBrowser, SCREENSHOTS, screenshots } from "./browser-helpers.ts";
+import {
+  browserSkip,
+  launchBrowser,
+  SCREENSHOTS,
+  screenshots,
+  watchPage,
+} from "./browser-helpers.ts";
 import { startTracker } from "./tracker-helpers.ts";
 
 const skip = browserSkip;
@@ -280,8 +286,8 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   await writeFile(file, delta.torrent);
 
   const page = await browser.newPage();
-  const pageErrors: string[] = [];
-  page.on("pageerror", (e) => pageErrors.push(e.message));
+  const watched = watchPage(page, leecher.base);
+  const pageErrors = watched.errors;
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.goto(`${leecher.base}/`);
   await page.getByLabel("Add paused (choose the files first)").check();
@@ -379,6 +385,7 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
     false,
     "the skipped file is not created",
   );
+  assert.deepEqual(watched.elsewhere, [], "the page asked nothing of any other host");
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
@@ -492,6 +499,15 @@ test("web UI: the page is HTML for a browser, JSON stays at / for scripts, with 
   const lib = await fetch(`${leecher.base}/ui/vendor/preact.mjs`);
   assert.equal(lib.status, 200);
   assert.match(lib.headers.get("content-type") ?? "", /javascript/);
+  // Every module the page preloads is served (a new module listed there and not served fails here).
+  const html = await (await fetch(`${leecher.base}/`, { headers: { accept: "text/html" } })).text();
+  const preloads = [...html.matchAll(/rel="modulepreload" href="([^"]+)"/g)].map((m) => m[1]!);
+  assert.ok(preloads.length >= 10, `modules preloaded: ${preloads.length}`);
+  for (const path of preloads) {
+    const res = await fetch(`${leecher.base}${path}`);
+    assert.equal(res.status, 200, path);
+    await res.arrayBuffer();
+  }
   const missing = await fetch(`${leecher.base}/ui/../package.json`);
   assert.notEqual(missing.status, 200);
   const traversal = await call(leecher.base, "GET", "/ui/vendor/%2e%2e%2fpackage.json");
