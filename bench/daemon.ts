@@ -24,6 +24,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { poll, requireWholeNumbers } from "./lib/options.ts";
 import { cpuSeconds, memory } from "./lib/proc.ts";
 import { makeSeedTorrents } from "./lib/seed-torrents.ts";
 import { freePort, ServerProcess, stopAllServers } from "./lib/server-process.ts";
@@ -64,16 +65,11 @@ const { values } = parseArgs({
 const N = Number(values.torrents);
 const IDLE_S = Number(values.idle);
 const ROUNDS = Number(values.rounds);
-for (const [name, v, max] of [
+requireWholeNumbers("bench/daemon.ts", [
   ["--torrents", N, 20_000],
   ["--idle", IDLE_S, 3600],
   ["--rounds", ROUNDS, 100_000],
-] as const) {
-  if (!Number.isInteger(v) || v < 1 || v > max) {
-    process.stderr.write(`bench/daemon.ts: ${name} must be a whole number from 1 to ${max}\n`);
-    process.exit(2);
-  }
-}
+]);
 
 const work = mkdtempSync(join(tmpdir(), "shoal-bench-daemon-"));
 const content = join(work, "content");
@@ -110,19 +106,6 @@ function rpcClient(url: string) {
     }
     throw new Error(`${method}: no session id`);
   };
-}
-
-async function poll(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await probe()) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function latencies(run: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {

@@ -12,6 +12,8 @@ import { SettingsPage } from "./settings.js";
 import { ThemeSwitch } from "./theme.js";
 import { TorrentTable } from "./torrent-table.js";
 
+// When the page's script began (bench/web-ui.ts reads it beside the list's marks).
+performance.mark("shoal-app-start");
 const html = htm.bind(h);
 const FIELDS = [
   "id",
@@ -53,6 +55,10 @@ function useSession() {
   // updated (bench/web-ui.ts reads these "shoal-list-update" measures).
   useLayoutEffect(() => {
     if (arrived.current > 0) {
+      if (performance.getEntriesByName("shoal-first-list").length === 0) {
+        performance.mark("shoal-first-list-arrived", { startTime: arrived.current });
+        performance.mark("shoal-first-list");
+      }
       performance.measure("shoal-list-update", { start: arrived.current });
       arrived.current = 0;
       if (performance.getEntriesByName("shoal-list-update").length > 1000) {
@@ -70,6 +76,7 @@ function useSession() {
     try {
       do {
         again.current = false;
+        performance.mark("shoal-list-asked");
         const list = await call("GET", `/torrents?fields=${FIELDS}`);
         arrived.current = performance.now();
         setTorrents(list);
