@@ -16,6 +16,7 @@ const SECTIONS = [
     "Folders",
     [
       ["download-dir", "Download folder"],
+      ["incomplete-dir", "Folder for downloads until complete (empty: the download folder)"],
       ["watch-dir", "Watch folder (.torrent files put here are added)"],
       ["watch.delete-added", "Delete .torrent files once added (else renamed .added)"],
     ],
@@ -41,6 +42,8 @@ const SECTIONS = [
     "Peer sources",
     [
       ["peer.dht", "DHT (BEP 5)"],
+      ["peer.dht-enforce-node-id", "DHT: only nodes whose ids match their addresses (BEP 42)"],
+      ["peer.dht-read-only", "DHT: read-only, not answering queries (BEP 43)"],
       ["peer.pex", "Peer exchange (BEP 11)"],
       ["peer.lsd", "Local service discovery (BEP 14)"],
     ],
