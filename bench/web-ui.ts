@@ -33,7 +33,8 @@ import { freePort, ServerProcess, stopAllServers } from "./lib/server-process.ts
 import { percentileOfSorted, summarize } from "./lib/stats.ts";
 import { fixed, formatTable } from "./lib/table.ts";
 
-const MAIN = resolve(import.meta.dirname, "../bin/shoal.js");
+/** As users start it: the `shoal` command (bin/shoal: the daemon's memory settings, then bin/shoal.js). */
+const SHOAL = resolve(import.meta.dirname, "../bin/shoal");
 const CHROMIUM = "/usr/bin/chromium";
 
 const { values } = parseArgs({
@@ -91,8 +92,8 @@ try {
   );
   const daemon = new ServerProcess({
     name: "shoal daemon",
-    command: process.execPath,
-    args: [MAIN, "daemon", "--config", config, "--data-dir", join(work, "data")].concat([
+    command: SHOAL,
+    args: ["daemon", "--config", config, "--data-dir", join(work, "data")].concat([
       "--port",
       String(peerPort),
       "--api-port",
