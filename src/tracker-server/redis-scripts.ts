@@ -8,13 +8,14 @@
  * Layout (P is the key prefix, ih the raw 20-byte info hash, pk a peer's
  * key: its 20-byte peer id and its owner in 6 bytes, peer-owner.ts):
  *   P p: ih    hash    pk → state: #addr4, #addr6 (a byte each), addr4, addr6,
- *                      slot4, slot6 (4 bytes each), left (decimal)
+ *                      slot4, slot6 (4 bytes each), left (decimal);
+ *                      '#' → the swarm's counts: seeders, leechers, completed, then the
+ *                      slots in use of 4s, 4l, 6s, 6l: 7 big-endian 32-bit numbers
+ *                      (kept when the swarm empties, for completed; read with
+ *                      the asker's state in one HMGET)
  *   P 4s: ih   string  the compact entries (BEP 23, 6 bytes) of the IPv4
  *                      seeders, one slot each; 4l: the leechers; 6s:, 6l: IPv6 (18 bytes)
  *   P 4sk: ih  string  the keys (pk, 26 bytes) of the same slots; 4lk:, 6sk:, 6lk:
- *   P n: ih    string  seeders, leechers, completed, then the slots in use of
- *                      4s, 4l, 6s, 6l: 7 big-endian 32-bit numbers
- *                      (completed is kept when the swarm empties)
  *   P seen     zset    ih .. pk → last announce (ms): expiry walks it from the oldest
  *   P live     set     ih of every swarm with peers
  *   P sum      hash    s, l over all swarms
@@ -49,15 +50,17 @@ local function pack(a4, a6, i4, i6, left)
   return string.char(#a4, #a6) .. a4 .. a6 .. struct.pack('>I4I4', i4, i6) .. left
 end
 
-local function counts(ih)
-  local s = redis.call('GET', P .. 'n:' .. ih)
+local function unpackCounts(s)
   if not s then return { 0, 0, 0, 0, 0, 0, 0 } end
   local c = { struct.unpack(COUNTS, s) }
   c[8] = nil
   return c
 end
+local function counts(ih)
+  return unpackCounts(redis.call('HGET', P .. 'p:' .. ih, '#'))
+end
 local function saveCounts(ih, c)
-  redis.call('SET', P .. 'n:' .. ih, struct.pack(COUNTS, c[1], c[2], c[3], c[4], c[5], c[6], c[7]))
+  redis.call('HSET', P .. 'p:' .. ih, '#', struct.pack(COUNTS, c[1], c[2], c[3], c[4], c[5], c[6], c[7]))
 end
 
 -- Puts a peer in the last slot of a list; returns the slot.
@@ -132,7 +135,7 @@ end
  * compact entries, or (dictionary form) pk .. entry for each.
  */
 export const ANNOUNCE_SCRIPT = `${COMMON}
-local now = tonumber(ARGV[1])
+local now = ARGV[1]
 local maxSwarms = tonumber(ARGV[2])
 local maxPeers = tonumber(ARGV[3])
 
@@ -232,8 +235,9 @@ local function announce(b, rnd)
   if math.floor(flags / 4) % 2 == 1 and redis.call('HEXISTS', P .. 'torrents', ih) == 0 then
     return reply('x', 2, NONE, '', '')
   end
-  local old = redis.call('HGET', hk, pk)
-  local c = counts(ih)
+  local got = redis.call('HMGET', hk, pk, '#')
+  local old = got[1]
+  local c = unpackCounts(got[2])
   local was = 2
   local o4, o6, oi4, oi6, oleft = '', '', 0, 0, ''
   if old then
@@ -353,7 +357,7 @@ local P = KEYS[1]
 local bin = ARGV[1]
 local out = {}
 for i = 1, #bin, 20 do
-  local s = redis.call('GET', P .. 'n:' .. string.sub(bin, i, i + 19))
+  local s = redis.call('HGET', P .. 'p:' .. string.sub(bin, i, i + 19), '#')
   local seeders, leechers, completed = 0, 0, 0
   if s then seeders, leechers, completed = struct.unpack('>I4I4I4', s) end
   out[#out + 1] = seeders
@@ -370,7 +374,14 @@ return out
  */
 export const PEERS_SCRIPT = `${COMMON}
 local ih = ARGV[1]
-local all = redis.call('HGETALL', P .. 'p:' .. ih)
+local all = {}
+local fields = redis.call('HGETALL', P .. 'p:' .. ih)
+for i = 1, #fields, 2 do
+  if fields[i] ~= '#' then
+    all[#all + 1] = fields[i]
+    all[#all + 1] = fields[i + 1]
+  end
+end
 local out = {}
 local first = tonumber(ARGV[2]) * 2 + 1
 local last = math.min(#all, first - 1 + tonumber(ARGV[3]) * 2)
