@@ -55,11 +55,18 @@ export async function redisScriptStats(redisPort: number): Promise<ScriptCallSta
   }
 }
 
+/**
+ * `spread`: each instance and Redis on a core of its own (instance i on core
+ * 1 + i, Redis after them; the generator keeps core 0), where the machine
+ * has that many cores; else every process on start.cores.
+ */
 export async function startRedisTarget(
   instances: number,
   start: TargetStart,
   waitForAnnounceable: (server: ServerProcess, port: number) => Promise<void>,
+  spread = false,
 ): Promise<RedisTarget> {
+  const coreOf = (i: number) => (spread && start.cores !== undefined ? String(1 + i) : start.cores);
   const redisPort = await freePort();
   const redis = new ServerProcess({
     name: "redis-server",
@@ -79,14 +86,14 @@ export async function startRedisTarget(
       "",
     ],
     cwd: start.workDir,
-    cores: start.cores,
+    cores: coreOf(instances),
     timeoutMs: start.timeoutMs,
   });
   await redis.waitForLine(/Ready to accept connections/, 15_000);
   const ports = [start.port];
   while (ports.length < instances) ports.push(await freePort());
   const trackers: ServerProcess[] = [];
-  for (const port of ports) {
+  for (const [i, port] of ports.entries()) {
     const server = new ServerProcess({
       name: `shoal tracker (redis) :${port}`,
       command: process.execPath,
@@ -106,7 +113,7 @@ export async function startRedisTarget(
         "warn",
       ],
       cwd: start.workDir,
-      cores: start.cores,
+      cores: coreOf(i),
       timeoutMs: start.timeoutMs,
     });
     trackers.push(server);

@@ -13,9 +13,9 @@
  *                      slots in use of 4s, 4l, 6s, 6l: 7 big-endian 32-bit numbers
  *                      (kept when the swarm empties, for completed; read with
  *                      the asker's state in one HMGET)
- *   P 4s: ih   string  the compact entries (BEP 23, 6 bytes) of the IPv4
- *                      seeders, one slot each; 4l: the leechers; 6s:, 6l: IPv6 (18 bytes)
- *   P 4sk: ih  string  the keys (pk, 26 bytes) of the same slots; 4lk:, 6sk:, 6lk:
+ *   P c4s: ih  string  the compact entries (BEP 23, 6 bytes) of the IPv4
+ *                      seeders, one slot each; c4l: the leechers; c6s:, c6l: IPv6 (18 bytes)
+ *   P k4s: ih  string  the keys (pk, 26 bytes) of the same slots; k4l:, k6s:, k6l:
  *   P seen     zset    ih .. pk → last announce (ms): expiry walks it from the oldest
  *   P live     set     ih of every swarm with peers
  *   P sum      hash    s, l over all swarms
@@ -67,8 +67,8 @@ end
 local function place(ih, c, list, pk, addr)
   local j = SLOTS[list]
   local n = c[j]
-  redis.call('SETRANGE', P .. list .. ':' .. ih, n * #addr, addr)
-  redis.call('SETRANGE', P .. list .. 'k:' .. ih, n * KEY, pk)
+  redis.call('SETRANGE', P .. 'c' .. list .. ':' .. ih, n * #addr, addr)
+  redis.call('SETRANGE', P .. 'k' .. list .. ':' .. ih, n * KEY, pk)
   c[j] = n + 1
   return n
 end
@@ -78,7 +78,7 @@ local function unplace(ih, c, list, i)
   local j = SLOTS[list]
   local last = c[j] - 1
   local w = WIDTH[string.sub(list, 1, 1)]
-  local ak, kk = P .. list .. ':' .. ih, P .. list .. 'k:' .. ih
+  local ak, kk = P .. 'c' .. list .. ':' .. ih, P .. 'k' .. list .. ':' .. ih
   c[j] = last
   if last <= 0 then
     redis.call('DEL', ak, kk)
@@ -172,12 +172,12 @@ local function take(ih, list, n, k, me, rnd, compact, out)
     end
   end
   local w = WIDTH[string.sub(list, 1, 1)]
-  local addrs = read(P .. list .. ':' .. ih, w, n, first, m, cut)
+  local addrs = read(P .. 'c' .. list .. ':' .. ih, w, n, first, m, cut)
   local got = #addrs / w
   if compact then
     out[#out + 1] = addrs
   else
-    local keys = read(P .. list .. 'k:' .. ih, KEY, n, first, m, cut)
+    local keys = read(P .. 'k' .. list .. ':' .. ih, KEY, n, first, m, cut)
     for i = 0, got - 1 do
       out[#out + 1] = string.sub(keys, i * KEY + 1, (i + 1) * KEY) .. string.sub(addrs, i * w + 1, (i + 1) * w)
     end
@@ -272,11 +272,11 @@ local function announce(b, rnd)
       -- A re-announce from the same address with the same status (most are) moves nothing.
       if a4 ~= o4 then
         if o4 == '' then i4 = place(ih, c, '4' .. cls, pk, a4); dirty = true
-        else redis.call('SETRANGE', P .. '4' .. cls .. ':' .. ih, oi4 * 6, a4) end
+        else redis.call('SETRANGE', P .. 'c4' .. cls .. ':' .. ih, oi4 * 6, a4) end
       end
       if a6 ~= o6 then
         if o6 == '' then i6 = place(ih, c, '6' .. cls, pk, a6); dirty = true
-        else redis.call('SETRANGE', P .. '6' .. cls .. ':' .. ih, oi6 * 18, a6) end
+        else redis.call('SETRANGE', P .. 'c6' .. cls .. ':' .. ih, oi6 * 18, a6) end
       end
     else
       if old then
