@@ -286,7 +286,8 @@ export function createPageRoutes(ctx: TrackerContext, deps: PageDeps): PageRoute
     if (key === undefined || (!ctx.store.counts(key) && !ctx.index.has(key))) {
       return messagePage(404, "Not found", "No such swarm here.", nav);
     }
-    const offset = Math.min(Number(queryParam(req.query, "offset") ?? "0") || 0, 1e9);
+    const asked = Math.floor(Number(queryParam(req.query, "offset") ?? "0"));
+    const offset = Number.isSafeInteger(asked) ? Math.min(Math.max(0, asked), 1e9) : 0;
     return cached(req, () => {
       // One more than a page: whether there is a next one.
       const swarm = swarmView(ctx, key, OPERATOR_PEERS_PAGE + 1, offset);

@@ -154,6 +154,16 @@ describe("the tracker's pages on an open tracker with a publish token", () => {
     const swarm = await page(`${base}/operator/swarms/${hex}`);
     assert.match(swarm.html, /127\.0\.0\.1:7001<\/td><td>seeder/);
     assert.match(swarm.html, /127\.0\.0\.1:7002<\/td><td>leecher/);
+    // Odd queries get a page, never an error.
+    for (const odd of [
+      `/operator/swarms/${hex}?offset=-5`,
+      `/operator/swarms/${hex}?offset=1e99`,
+      "/operator?page=-3",
+      "/?page=-1&sort=evil&order=x&q=%ZZ",
+      `/?q=${"x".repeat(5000)}`,
+    ]) {
+      assert.equal((await page(`${base}${odd}`)).status, 200, odd);
+    }
     const css = await fetch(`${base}/static/tracker.css`);
     assert.match(css.headers.get("content-type")!, /^text\/css/);
     assert.match(await css.text(), /prefers-color-scheme: dark/);
