@@ -4,7 +4,8 @@
  * session synchronously (lists, details, peers for the prompt, completion
  * and the live console), so this keeps a mirror of it: fetched whole before
  * each command (refresh) and again on each of the daemon's `stats` events
- * (once a second) while its event stream is open. Changes go to the daemon
+ * (once a second; past REMOTE_SHELL_LIMITS.liveTorrents torrents only the
+ * list is, to keep an idle shell's load on the daemon small). Changes go to the daemon
  * at once and refresh the mirror. The tracker's index (list, publish,
  * download by hash) is asked from here, as the in-process shell does.
  */
@@ -40,6 +41,12 @@ import type { ShellApi } from "./shell-api.ts";
 export const REMOTE_SHELL_LIMITS = {
   /** Torrents whose details are fetched at once while refreshing. */
   fetchBatch: 16,
+  /**
+   * Up to this many torrents the mirror is refreshed whole on every stats
+   * event (a request per torrent for details, peers and files); past it,
+   * only the session and the list are, the rest before each command.
+   */
+  liveTorrents: 50,
   /** How often `wait` asks the daemon whether a torrent is complete. */
   waitPollMs: 500,
   /** Before opening the event stream again after it broke. */
@@ -96,6 +103,24 @@ export class RemoteShellApi implements ShellApi {
       this.#loading = undefined;
     });
     return this.#loading;
+  }
+
+  /** On the daemon's stats event: the whole mirror while it is small, else the list. */
+  #tick(): void {
+    if (this.#loading) return;
+    if (this.#torrents.length <= REMOTE_SHELL_LIMITS.liveTorrents) {
+      this.refresh().catch(() => {});
+      return;
+    }
+    this.#loading = this.#daemon
+      .request<TorrentSummary[]>("GET", "/torrents")
+      .then((torrents) => {
+        this.#torrents = torrents.filter((t) => this.#mirror.has(t.infoHash));
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.#loading = undefined;
+      });
   }
 
   async #load(): Promise<void> {
@@ -350,7 +375,7 @@ export class RemoteShellApi implements ShellApi {
     }
     if (type === "stats") {
       this.#client = value as ClientView;
-      this.refresh().catch(() => {});
+      this.#tick();
       return;
     }
     for (const { listener, types } of this.#listeners) {
