@@ -135,7 +135,7 @@ export function listPage(
     .map((r) => {
       const t = r.entry;
       const details = link(viewer, `/details/${t.infoHashHex}`);
-      return `<tr data-info-hash="${t.infoHashHex}"><td class="name"><a href="${e(details)}">${e(t.name)}</a></td><td class="num">${e(formatBytes(t.size))}</td><td class="num wide">${t.files}</td><td class="num">${r.seeders}</td><td class="num">${r.leechers}</td><td class="num">${r.completed}</td><td class="wide">${e(new Date(t.added).toISOString().slice(0, 10))}</td></tr>`;
+      return `<tr data-info-hash="${t.infoHashHex}"><td class="name"><a href="${e(details)}">${e(t.name)}</a></td><td class="num">${e(formatBytes(t.size))}</td><td class="num wide">${t.files}</td><td class="num">${r.seeders}</td><td class="num">${r.leechers}</td><td class="num wide">${r.completed}</td><td class="wide">${e(new Date(t.added).toISOString().slice(0, 10))}</td></tr>`;
     })
     .join("\n");
   const keep: Record<string, string> = { sort: q.sort, order: q.descending ? "desc" : "asc" };
@@ -163,7 +163,7 @@ export function listPage(
     rows.length === 0
       ? `<p class="empty">${q.search ? "No torrent matches this search." : "Nothing published yet."}</p>`
       : `<div class="table-wrap"><table><caption class="visually-hidden">Published torrents, sorted by ${e(q.sort)}</caption>
-<thead><tr>${sortHeader(viewer, q, "name", "Name")}${sortHeader(viewer, q, "size", "Size", "num")}<th scope="col" class="num wide">Files</th>${sortHeader(viewer, q, "seeders", "Seeders", "num")}${sortHeader(viewer, q, "leechers", "Leechers", "num")}${sortHeader(viewer, q, "completed", "Completed", "num")}${sortHeader(viewer, q, "added", "Added", "wide")}</tr></thead>
+<thead><tr>${sortHeader(viewer, q, "name", "Name")}${sortHeader(viewer, q, "size", "Size", "num")}<th scope="col" class="num wide">Files</th>${sortHeader(viewer, q, "seeders", "Seeders", "num")}${sortHeader(viewer, q, "leechers", "Leechers", "num")}${sortHeader(viewer, q, "completed", "Completed", "num wide")}${sortHeader(viewer, q, "added", "Added", "wide")}</tr></thead>
 <tbody>${body}</tbody></table></div>`;
   const main = `<h2>Torrents</h2>
 <form class="tools" role="search" method="get" action="/">

@@ -64,7 +64,7 @@ button:focus-visible, input:focus-visible, select:focus-visible, a:focus-visible
 .table-wrap { position: relative; overflow-x: auto; }
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
-td.name { white-space: normal; word-break: break-word; }
+td.name { white-space: normal; overflow-wrap: anywhere; min-width: 8rem; }
 th { color: var(--muted); font-weight: 600; }
 th a { color: inherit; }
 td.num, th.num { text-align: right; }
@@ -82,5 +82,7 @@ dl.facts dd { margin: 0; font-variant-numeric: tabular-nums; }
 @media (max-width: 40rem) {
   main { padding: 0.5rem; }
   .wide { display: none; }
+  table { font-size: 0.9rem; }
+  th, td { padding: 0.4rem 0.25rem; }
 }
 `;
