@@ -151,6 +151,36 @@ describe("TorrentStorage", () => {
     await s3.close();
   });
 
+  test("resume data is written again only when something changed since it was loaded or saved", async () => {
+    const dir = await tempDir();
+    const resumePath = join(dir, "resume.json");
+    const { meta, piece } = makeTorrent([50000]);
+    const s1 = await TorrentStorage.open(meta, dir, { resumePath });
+    await s1.writePiece(0, Buffer.from(piece(0)));
+    await s1.close();
+    // Dated in the past: a write would make it now.
+    const past = new Date("2020-01-01T00:00:00Z");
+    await utimes(resumePath, past, past);
+    const written = statSync(resumePath).mtimeMs;
+
+    // A seed's pause and close: nothing verified, nothing to write.
+    const s2 = await TorrentStorage.open(meta, dir, { resumePath });
+    assert.equal(s2.openedFrom, "resume");
+    await s2.saveResume();
+    await s2.close();
+    assert.equal(statSync(resumePath).mtimeMs, written, "unchanged resume data is left as it is");
+
+    // A piece verified: written, and it holds the piece on the next open.
+    const s3 = await TorrentStorage.open(meta, dir, { resumePath });
+    await s3.writePiece(1, Buffer.from(piece(1)));
+    await s3.close();
+    assert.notEqual(statSync(resumePath).mtimeMs, written);
+    const s4 = await TorrentStorage.open(meta, dir, { resumePath });
+    assert.equal(s4.openedFrom, "resume");
+    assert.equal(s4.have.toString(), "1100");
+    await s4.close();
+  });
+
   test("after a crash without resume data, a recheck keeps every verified piece", async () => {
     const dir = await tempDir();
     const resumePath = join(dir, "resume.json");
