@@ -537,10 +537,25 @@ export class Client extends EventEmitter<ClientEvents> {
     entry.manage.downloadedBefore += old.stats().downloaded;
     await old.close();
     const meta = old.metadata;
-    if (meta) await moveTorrentData(meta, entry.incompleteDir ?? entry.downloadDir, downloadDir);
-    entry.downloadDir = downloadDir;
-    delete entry.incompleteDir;
-    const o = this.#torrentOptions(entry.infoHashHex, downloadDir, entry.limits);
+    // A move that fails (no room, no right to write there) leaves the torrent
+    // running where its data is, and says why.
+    let failed: unknown;
+    if (meta) {
+      await moveTorrentData(meta, entry.incompleteDir ?? entry.downloadDir, downloadDir).catch(
+        (err) => {
+          failed = err;
+        },
+      );
+    }
+    if (failed === undefined) {
+      entry.downloadDir = downloadDir;
+      delete entry.incompleteDir;
+    }
+    const o = this.#torrentOptions(
+      entry.infoHashHex,
+      entry.incompleteDir ?? entry.downloadDir,
+      entry.limits,
+    );
     const source: TorrentSource = meta ?? {
       infoHash: entry.infoHashHex,
       trackers: entry.magnet?.trackers.flat() ?? [],
@@ -560,6 +575,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#watch(entry);
     if (!entry.paused && torrent.state !== "error") this.managed.schedule(entry);
     await this.#save();
+    if (failed !== undefined) throw failed;
   }
 
   /** Replaces the torrent's tracker tiers (BEP 12), live; kept with the session. */

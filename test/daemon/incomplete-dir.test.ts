@@ -16,7 +16,7 @@ import { createTorrent, type Metainfo } from "../../src/metainfo/index.ts";
 import type { Client } from "../../src/session/index.ts";
 import { Children, TempDirs, waitFor } from "../interop/helpers.ts";
 import { daemonChild, rateLimitedSeeder, verifiedOnDisk } from "./daemon-child.ts";
-import { call, rpc } from "./daemon-helpers.ts";
+import { call, makeSeededTorrent, rpc, startTestDaemon } from "./daemon-helpers.ts";
 
 const dirs = new TempDirs();
 const children = new Children();
@@ -188,4 +188,36 @@ test("--incomplete-dir: downloads there, survives kill -9, moves to the download
   );
   for (const m of made) assert.equal(third.get(m.name)!.downloaded, 0, m.name);
   await daemon.stop();
+});
+
+test("a move that fails leaves the torrent seeding where its data is, and says why", async () => {
+  const d = await startTestDaemon();
+  try {
+    const t = await makeSeededTorrent(d.downloadDir, "stays");
+    const added = await call(d.base, "POST", "/api/v1/torrents", {
+      json: { torrent: t.torrent.toString("base64") },
+    });
+    assert.equal(added.body.state, "seeding");
+    // A folder below a file cannot be made.
+    const blocker = join(d.dir, "a-file");
+    await writeFile(blocker, "x");
+    const moved = await call(d.base, "POST", `/api/v1/torrents/${added.body.id}/move`, {
+      json: { downloadDir: join(blocker, "below") },
+    });
+    assert.ok(moved.status >= 400, `status ${moved.status}`);
+    assert.match(moved.body.error.message, /ENOTDIR|not a directory/i);
+    const after = await waitFor(
+      "it to seed again",
+      async () => {
+        const s = (await call(d.base, "GET", `/api/v1/torrents/${added.body.id}`)).body;
+        return s.state === "seeding" ? s : undefined;
+      },
+      10_000,
+      50,
+    );
+    assert.equal(after.downloadDir, d.downloadDir);
+    assert.ok(existsSync(join(d.downloadDir, "stays", "a.bin")));
+  } finally {
+    await d.stop();
+  }
 });
