@@ -94,6 +94,8 @@ export function watchMemory(pid: number, everyMs = 100): { stop(): number } {
       // the process is gone: the test's own checks say so
     }
   }, everyMs);
+  // A test that fails before stop() must not keep its file's process alive.
+  timer.unref();
   return {
     stop() {
       clearInterval(timer);
