@@ -1,6 +1,6 @@
 /**
  * RC4 (MSE's stream cipher, the Vuze/libtorrent spec) as a WebAssembly
- * function, assembled below from named opcodes (about 300 bytes of code).
+ * function, assembled below from named opcodes (a module of ~750 bytes).
  *
  * Why: RC4 is one serial chain of byte loads and stores, which V8 compiles
  * from JavaScript with a bounds check on every typed-array access and from
