@@ -38,7 +38,7 @@ import { ConnectionGate } from "./connections.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
 import { moveTorrentData } from "./data-move.ts";
 import { deleteTorrentData } from "./data-removal.ts";
-import { DhtPeerSource } from "./dht-source.ts";
+import type { DhtPeerSource } from "./dht-source.ts";
 import type {
   ClientView,
   FileView,
@@ -53,7 +53,7 @@ import type {
 import { ClientError } from "./errors.ts";
 import { clientStream } from "./file-reading.ts";
 import { incompleteFolderFor, restoredIncompleteFolder } from "./incomplete-dir.ts";
-import { lsdFamilies, SessionLocalDiscovery } from "./local-discovery.ts";
+import type { SessionLocalDiscovery } from "./local-discovery.ts";
 import { checkLabels, ManagedClient } from "./managed-client.ts";
 import type { ManagedState } from "./manager.ts";
 import { pieceActivityView } from "./piece-activity-view.ts";
@@ -237,7 +237,10 @@ export class Client extends EventEmitter<ClientEvents> {
     return this.#dht?.stats();
   }
 
-  #startDht(o: NonNullable<ClientOptions["dht"]>): Promise<DhtPeerSource> {
+  async #startDht(o: NonNullable<ClientOptions["dht"]>): Promise<DhtPeerSource> {
+    // Loaded when asked for: a client without the DHT (or LSD, below) never
+    // loads those modules (about 14 ms and a few MiB of a daemon's start).
+    const { DhtPeerSource } = await import("./dht-source.ts");
     const udp = o.udp ?? this.#o.udp;
     return DhtPeerSource.start(udp ? { ...o, udp } : o, {
       dataDir: this.#o.dataDir,
@@ -829,6 +832,7 @@ export class Client extends EventEmitter<ClientEvents> {
   }
 
   async #startLocalDiscovery(): Promise<void> {
+    const { lsdFamilies, SessionLocalDiscovery } = await import("./local-discovery.ts");
     const o: Parameters<typeof SessionLocalDiscovery.start>[0] = {
       network: this.#o.udp ?? nodeUdp,
       listenPort: this.port,

@@ -8,14 +8,14 @@
  * router is built in (DESIGN.md).
  */
 import { lookup as dnsLookup } from "node:dns/promises";
-import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { join } from "node:path";
-import { DhtNode, type DhtState, type DhtStats, type Endpoint } from "../dht/index.ts";
+import { DhtNode, type DhtStats, type Endpoint } from "../dht/index.ts";
 import { nodeUdp, type UdpNetwork } from "../net/index.ts";
 import type { Torrent } from "../torrent/index.ts";
 import type { Clock, Logger, RandomSource, TimerHandle } from "../util/index.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
+import { DHT_STATE_FILE, loadDhtState } from "./dht-state-file.ts";
 
 /** What a Client's `dht` option says. */
 export interface ClientDhtOptions {
@@ -39,8 +39,6 @@ export const DHT_SOURCE_TIMING = {
   /** The longest wait between retries. */
   maxRetryMs: 120_000,
 } as const;
-
-const STATE_FILE = "dht.json";
 
 interface Watched {
   torrent: Torrent;
@@ -88,7 +86,7 @@ export class DhtPeerSource {
       random?: RandomSource;
     },
   ): Promise<DhtPeerSource> {
-    const state = await loadState(join(env.dataDir, STATE_FILE));
+    const state = await loadDhtState(join(env.dataDir, DHT_STATE_FILE));
     const bootstrap = await resolveAll(o.bootstrap ?? []);
     const make = (port: number) =>
       new DhtNode({
@@ -268,45 +266,12 @@ export class DhtPeerSource {
     const state = this.node.state();
     if (this.#node6) state.nodes.push(...this.#node6.state().nodes);
     for (const n of this.#nodes) await n.close();
-    await writeFileAtomic(join(this.#dataDir, STATE_FILE), `${JSON.stringify(state)}\n`).catch(
+    await writeFileAtomic(join(this.#dataDir, DHT_STATE_FILE), `${JSON.stringify(state)}\n`).catch(
       (err) =>
         this.#log.warn("dht", {
           error: `the DHT table could not be saved: ${(err as Error).message}`,
         }),
     );
-  }
-}
-
-/**
- * Up to `max` nodes of the table a session saved in `dataDir` (for a
- * trackerless torrent's `nodes`, BEP 5); none when there is no saved table.
- */
-export async function savedDhtNodes(
-  dataDir: string,
-  max = 8,
-): Promise<{ host: string; port: number }[]> {
-  const state = await loadState(join(dataDir, STATE_FILE));
-  return (state?.nodes ?? []).slice(0, max).map((n) => ({ host: n.address, port: n.port }));
-}
-
-async function loadState(path: string): Promise<DhtState | undefined> {
-  try {
-    const parsed = JSON.parse(await readFile(path, "utf8")) as DhtState;
-    if (typeof parsed?.id !== "string" || !Array.isArray(parsed.nodes)) return undefined;
-    const nodes = parsed.nodes
-      .filter(
-        (n) =>
-          typeof n?.id === "string" &&
-          typeof n.address === "string" &&
-          isIP(n.address) !== 0 &&
-          Number.isInteger(n.port) &&
-          n.port > 0 &&
-          n.port < 65536,
-      )
-      .slice(0, 2000);
-    return { id: parsed.id, nodes };
-  } catch {
-    return undefined; // none yet, or unreadable: start from the bootstrap nodes
   }
 }
 

@@ -38,7 +38,8 @@ export type {
   RestoreResult,
 } from "./client-options.ts";
 export { type DataDirLock, DataDirLockedError, lockDataDir } from "./data-dir-lock.ts";
-export { type ClientDhtOptions, DHT_SOURCE_TIMING, savedDhtNodes } from "./dht-source.ts";
+export type { ClientDhtOptions } from "./dht-source.ts";
+export { savedDhtNodes } from "./dht-state-file.ts";
 export type {
   ClientView,
   FilePriorityName,
