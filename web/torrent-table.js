@@ -1,7 +1,7 @@
 // The torrent list: one row per torrent, sorted by a column (its header is a
 // button; aria-sort says which), filtered by state and by a search of names.
 import htm from "htm";
-import { h } from "preact";
+import { Component, h } from "preact";
 import { useState } from "preact/hooks";
 
 /**
@@ -105,6 +105,34 @@ function TorrentRow({ t, act, open, setOpen, selected, toggle }) {
   </tr>`;
 }
 
+/** Same values in every field (labels compared by content): the row would look the same. */
+function sameTorrent(a, b) {
+  for (const key in b) {
+    const x = a[key];
+    const y = b[key];
+    if (x === y) continue;
+    if (Array.isArray(x) && Array.isArray(y) && x.join("\n") === y.join("\n")) continue;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * A row drawn again only when what it shows changed: each refresh brings a
+ * new object for every torrent, and most rows in view did not change. Its
+ * buttons' handlers stay valid (they use the session's stable callbacks).
+ */
+class Row extends Component {
+  shouldComponentUpdate(next) {
+    const now = this.props;
+    return now.open !== next.open || now.selected !== next.selected || !sameTorrent(now.t, next.t);
+  }
+
+  render(props) {
+    return TorrentRow(props);
+  }
+}
+
 function HeaderCell({ col, sort, setSort }) {
   const active = sort.key === col.key;
   const ariaSort = active ? (sort.dir > 0 ? "ascending" : "descending") : "none";
@@ -201,7 +229,7 @@ export function TorrentTable({ torrents, act, open, setOpen }) {
         ${shown.slice(first, last).map(
           (
             t,
-          ) => html`<${TorrentRow} key=${t.infoHash} t=${t} act=${act} open=${open === t.infoHash} setOpen=${setOpen}
+          ) => html`<${Row} key=${t.infoHash} t=${t} act=${act} open=${open === t.infoHash} setOpen=${setOpen}
           selected=${selection.has(t.infoHash)} toggle=${toggle} />`,
         )}
         ${last < shown.length && html`<tr class="spacer" aria-hidden="true" style=${{ height: `${(shown.length - last) * ROW_HEIGHT}px` }}></tr>`}
