@@ -5,7 +5,7 @@
 // (indeterminate) when some of its files are skipped.
 import htm from "htm";
 import { h } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { call } from "./api.js";
 import { FilePlayer } from "./file-player.js";
 import { formatBytes, formatProgress } from "./format.js";
@@ -101,17 +101,38 @@ function FileRow({ t, f, depth, set }) {
   </tr>`;
 }
 
+/** A file as it will be once `change` ({ wanted } or { priority }) is applied. */
+function changed(f, change) {
+  if (change.priority !== undefined) {
+    return { ...f, priority: change.priority, wanted: change.priority !== "skip" };
+  }
+  if (change.wanted)
+    return { ...f, wanted: true, priority: f.priority === "skip" ? "normal" : f.priority };
+  return { ...f, wanted: false, priority: "skip" };
+}
+
 export function FileTree({ t, files, say, reload }) {
   const [closed, setClosed] = useState(() => new Set());
+  // The user's last change, shown at once and kept over a refresh that was already on its
+  // way (it would put the old state back for a moment) until the files fetched after it arrive.
+  const [pending, setPending] = useState(undefined);
+  useEffect(() => {
+    if (pending?.settled) setPending(undefined);
+  }, [files]);
   if (files.length === 0) return html`<p>No files yet (waiting for the metadata).</p>`;
   const set = async (indices, change, what) => {
+    setPending({ indices: new Set(indices), change, settled: false });
     try {
       await call("PUT", `/torrents/${t.infoHash}/files`, { indices, ...change });
     } catch (err) {
       say(`${what}: ${err.message}`, true);
     }
+    setPending((p) => p && { ...p, settled: true });
     reload();
   };
+  const shown = pending
+    ? files.map((f) => (pending.indices.has(f.index) ? changed(f, pending.change) : f))
+    : files;
   const toggle = (path) =>
     setClosed((prev) => {
       const next = new Set(prev);
@@ -119,7 +140,7 @@ export function FileTree({ t, files, say, reload }) {
       else next.add(path);
       return next;
     });
-  const rows = rowsOf(fileTree(files), closed, 0, []);
+  const rows = rowsOf(fileTree(shown), closed, 0, []);
   return html`<div class="table-wrap"><table class="files" role="treegrid" aria-label=${`Files of ${t.name}`}>
     <thead><tr><th scope="col">Download</th><th scope="col">File</th><th scope="col">Priority</th><th scope="col">Size</th><th scope="col">Done</th></tr></thead>
     <tbody>

@@ -44,16 +44,16 @@ export function pieceCells(activity) {
   return cells;
 }
 
+/** The theme's colours for the canvas: style.css's variables (light-dark()) resolved on it. */
 function colours(el) {
-  const css = getComputedStyle(el);
-  const v = (name) => css.getPropertyValue(name).trim();
-  return {
-    have: v("--done"),
-    flight: v("--flight"),
-    none: v("--bar"),
-    held: v("--held"),
-    lost: v("--danger"),
+  const before = el.style.color;
+  const v = (name) => {
+    el.style.color = `var(${name})`;
+    return getComputedStyle(el).color;
   };
+  const c = { have: v("--done"), flight: v("--flight"), none: v("--bar"), held: v("--held") };
+  el.style.color = before;
+  return c;
 }
 
 /** Draws the cells; returns the cell size and columns (for pointing at a cell). */

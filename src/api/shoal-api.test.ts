@@ -300,3 +300,68 @@ test("the tracker's index: list (marking what the session has), publish by ref, 
   const { api: nowhere } = await startApi([], {}, { tracker: "http://127.0.0.1:1/announce" });
   assert.equal(await code(() => nowhere.index()), "tracker_error");
 });
+
+/** Bits of a base64 BEP 3 bitfield that are set, among the first `count`. */
+function bitsSet(base64: string, count: number): number {
+  const bytes = Buffer.from(base64, "base64");
+  let n = 0;
+  for (let i = 0; i < count; i++) n += (bytes[i >> 3]! >> (7 - (i & 7))) & 1;
+  return n;
+}
+
+test("the live piece map: availability from the peers, pieces in flight and from whom, then all had", async () => {
+  const t = makeTorrent(64 * PIECE, "map.bin");
+  const seeder = await startApi([t.content]);
+  const leecher = await startApi();
+  await seeder.api.add({ torrent: t.bytes.toString("base64") });
+  const api = leecher.api;
+  const waiting = await api.add({ infoHash: t.hash, paused: true });
+  assert.deepEqual(plain(api.pieceActivity(waiting.id)), {
+    pieceCount: 0,
+    piecesHave: 0,
+    have: "",
+    availability: "",
+    inFlight: [],
+  });
+  await api.remove(waiting.id);
+
+  // A slow download (64 KiB/s of a 1 MiB torrent) leaves time to see pieces in flight.
+  const seederAt = `${seeder.address}:${seeder.client.port}`;
+  const added = await api.add({
+    torrent: t.bytes.toString("base64"),
+    peers: [seederAt],
+    downloadLimit: 64 * 1024,
+  });
+  const deadline = Date.now() + 15_000;
+  let seen: ReturnType<ShoalApi["pieceActivity"]> | undefined;
+  while (Date.now() < deadline) {
+    const a = api.pieceActivity(added.id);
+    if (a.inFlight.length > 0 && a.piecesHave > 0) {
+      seen = a;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(seen, "pieces were seen in flight after some had arrived");
+  plain(seen);
+  assert.equal(seen.pieceCount, 64);
+  assert.equal(bitsSet(seen.have, 64), seen.piecesHave);
+  // The one peer is a seeder: every piece is held by exactly one peer.
+  assert.deepEqual([...Buffer.from(seen.availability, "base64")], new Array(64).fill(1));
+  for (const f of seen.inFlight) {
+    assert.deepEqual(f.peers, [seederAt]);
+    assert.ok(f.piece >= 0 && f.piece < 64);
+    assert.equal(bitsSet(seen.have, f.piece + 1) - bitsSet(seen.have, f.piece), 0, "not had yet");
+  }
+  const pieces = seen.inFlight.map((f) => f.piece);
+  assert.deepEqual(
+    pieces,
+    [...pieces].sort((a, b) => a - b),
+  );
+  await api.setTorrentLimits(added.id, { download: 0 });
+  await api.whenComplete(added.id, { timeoutMs: 20_000 });
+  const done = api.pieceActivity(added.id);
+  assert.equal(done.piecesHave, 64);
+  assert.deepEqual(done.inFlight, []);
+  assert.equal(Buffer.from(done.have, "base64").toString("hex"), "ff".repeat(8));
+});
