@@ -201,6 +201,19 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd, out)
   if availL < 0 then availL = 0 end
   local avail = availS + availL
   if avail == 0 then return 0 end
+  if want >= avail and compact and ns > 0 and nl > 0 then
+    -- Every peer of both classes (most swarms are small): both lists in one
+    -- MGET, cut at their slots in use.
+    local w = WIDTH[fam]
+    local both = redis.call('MGET', P .. 'c' .. fam .. 'l:' .. ih, P .. 'c' .. fam .. 's:' .. ih)
+    local l = string.sub(both[1] or '', 1, nl * w)
+    local s = string.sub(both[2] or '', 1, ns * w)
+    if meL >= 0 then l = string.sub(l, 1, meL * w) .. string.sub(l, (meL + 1) * w + 1) end
+    if meS >= 0 then s = string.sub(s, 1, meS * w) .. string.sub(s, (meS + 1) * w + 1) end
+    out[#out + 1] = l
+    out[#out + 1] = s
+    return avail
+  end
   local ks, kl = availS, availL
   if want < avail then
     ks = math.floor(want * availS / avail + 0.5)
