@@ -1,4 +1,4 @@
-// A torrent's details: its speed graph, files as a tree (file-tree.js), live
+// A torrent's details: its speed graph (the daemon's last ten minutes of its rates), files as a tree (file-tree.js), live
 // piece map (piece-map.js), peers and trackers, fetched again on every list
 // refresh (once a second) while open, so they follow the download as it goes.
 import htm from "htm";
@@ -8,7 +8,7 @@ import { call } from "./api.js";
 import { FileTree } from "./file-tree.js";
 import { formatProgress, formatRate } from "./format.js";
 import { PieceMap } from "./piece-map.js";
-import { SpeedGraph, withSample } from "./speed-graph.js";
+import { SpeedGraph } from "./speed-graph.js";
 
 const html = htm.bind(h);
 
@@ -68,7 +68,7 @@ function TrackerList({ t, trackers }) {
 export function Details({ t, tick, say, onClose }) {
   const [files, setFiles] = useState([]);
   const [pieces, setPieces] = useState(undefined);
-  const [history, setHistory] = useState([]);
+  const [rates, setRates] = useState(undefined);
   const [peers, setPeers] = useState([]);
   const [trackers, setTrackers] = useState([]);
   const [again, setAgain] = useState(0);
@@ -80,9 +80,11 @@ export function Details({ t, tick, say, onClose }) {
       call("GET", `/torrents/${t.infoHash}/piece-activity`),
       call("GET", `/torrents/${t.infoHash}/peers`),
       call("GET", `/torrents/${t.infoHash}/trackers`),
+      call("GET", `/torrents/${t.infoHash}/rates`),
     ]).then(
-      ([f, p, c, r]) => {
+      ([f, p, c, r, h]) => {
         if (!live) return;
+        setRates(h);
         setTrackers(r);
         setFiles(f);
         setPieces(p);
@@ -95,17 +97,11 @@ export function Details({ t, tick, say, onClose }) {
     };
   }, [t.infoHash, tick, again]);
 
-  // One sample a list refresh; a different torrent starts its own graph.
-  useEffect(() => setHistory([]), [t.infoHash]);
-  useEffect(() => {
-    setHistory((h) => withSample(h, { down: t.downloadRate, up: t.uploadRate }));
-  }, [tick]);
-
   return html`<section class="details" aria-label=${`Details of ${t.name}`}>
     <h2>${t.name}</h2>
     <button type="button" class="close" onClick=${onClose}>Close details</button>
     <h3>Speed</h3>
-    <${SpeedGraph} history=${history} label=${`Speed of ${t.name}`} />
+    <${SpeedGraph} rates=${rates} label=${`Speed of ${t.name}`} />
     <h3>Files</h3>
     <${FileTree} t=${t} files=${files} say=${say} reload=${() => setAgain((n) => n + 1)} />
     <h3>Pieces</h3>

@@ -1,24 +1,17 @@
 // A speed graph of the last ten minutes (issue 17): download and upload
 // rates as two lines of an SVG, one sample a second, newest at the right.
-// The samples are what the page saw (each list refresh), so the graph
-// starts when the page or the details were opened.
+// The samples are the daemon's (GET …/rates, rate-history.ts): it keeps a
+// torrent's from the first time its details were opened, so a reload keeps
+// the graph.
 import htm from "htm";
 import { h } from "preact";
 import { formatRate } from "./format.js";
 
 const html = htm.bind(h);
 /** Ten minutes of one-second samples. */
-export const SAMPLES = 600;
+const SAMPLES = 600;
 const WIDTH = 600;
 const HEIGHT = 120;
-
-/** A new history with `sample` ({ down, up }) at its end, at most SAMPLES long. */
-export function withSample(history, sample) {
-  const next =
-    history.length >= SAMPLES ? history.slice(history.length - SAMPLES + 1) : history.slice();
-  next.push(sample);
-  return next;
-}
 
 /** A round scale above the largest rate, so the axis reads well. */
 function scaleOf(most) {
@@ -27,30 +20,32 @@ function scaleOf(most) {
   return Math.max(step * 4, 1024);
 }
 
-function points(history, key, top) {
-  const offset = SAMPLES - history.length;
-  return history
-    .map((s, i) => `${offset + i},${(HEIGHT - (s[key] / top) * HEIGHT).toFixed(1)}`)
+function points(series, top) {
+  const offset = SAMPLES - series.length;
+  return series
+    .map((r, i) => `${offset + i},${(HEIGHT - (r / top) * HEIGHT).toFixed(1)}`)
     .join(" ");
 }
 
-export function SpeedGraph({ history, label }) {
-  const most = history.reduce((m, s) => Math.max(m, s.down, s.up), 0);
+export function SpeedGraph({ rates, label }) {
+  const down = rates?.download ?? [];
+  const up = rates?.upload ?? [];
+  const most = Math.max(0, ...down, ...up);
   const top = scaleOf(most);
-  const last = history.at(-1) ?? { down: 0, up: 0 };
-  const seconds = history.length;
+  const last = { down: down.at(-1) ?? 0, up: up.at(-1) ?? 0 };
+  const seconds = down.length;
   const summary = `${label}: down ${formatRate(last.down)}, up ${formatRate(last.up)} now; at most ${formatRate(most)} over the last ${seconds < 60 ? `${seconds} s` : `${Math.round(seconds / 60)} min`}`;
   return html`<figure class="speed-graph">
     <svg viewBox=${`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" role="img" aria-label=${summary}
-      data-samples=${history.length}>
+      data-samples=${down.length}>
       <line class="grid" x1="0" x2=${WIDTH} y1=${HEIGHT / 2} y2=${HEIGHT / 2} />
-      <polyline class="down" points=${points(history, "down", top)} />
-      <polyline class="up" points=${points(history, "up", top)} />
+      <polyline class="down" points=${points(down, top)} />
+      <polyline class="up" points=${points(up, top)} />
     </svg>
     <figcaption>
       <span class="swatch-line down"></span>down ${formatRate(last.down)}
       ${" "}<span class="swatch-line up"></span>up ${formatRate(last.up)}
-      ${" "}· scale ${formatRate(top)} · last ten minutes (since opened)
+      ${" "}· scale ${formatRate(top)} · last ten minutes (from when its details were first opened)
     </figcaption>
   </figure>`;
 }

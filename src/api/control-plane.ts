@@ -13,6 +13,7 @@ import { EventStream } from "./event-stream.ts";
 import { errorOf, HTTP_STATUS, HttpError, sendError, sendJson } from "./http-errors.ts";
 import { METRICS_CONTENT_TYPE, METRICS_PATH, metricsText } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
+import { RateHistory } from "./rate-history.ts";
 import { API_PREFIX, handleRest } from "./rest-routes.ts";
 import type { SettingsStore } from "./settings-routes.ts";
 import type { ShoalApi } from "./shoal-api.ts";
@@ -45,10 +46,13 @@ export class ControlPlane {
   readonly #log: Logger;
   readonly #webUi = new WebUi();
   readonly #settings: SettingsStore | undefined;
+  readonly #rates: RateHistory;
 
   constructor(o: ControlPlaneOptions) {
     this.#api = o.api;
     this.#settings = o.settings;
+    this.#rates = new RateHistory(o.api);
+    this.#rates.start();
     this.#log = o.logger ?? silentLogger;
     this.#listenHost = o.listenHost;
     this.#guard = this.#newGuard(o.allowedHosts, o.credentials);
@@ -82,6 +86,7 @@ export class ControlPlane {
   }
 
   close(): void {
+    this.#rates.close();
     this.events.close();
   }
 
@@ -115,7 +120,7 @@ export class ControlPlane {
     }
     if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
       try {
-        await handleRest(this.#api, req, res, url, this.#settings);
+        await handleRest(this.#api, req, res, url, this.#settings, this.#rates);
       } catch (err) {
         if (err instanceof URIError)
           throw new HttpError("invalid_input", "bad %-escape in the path");

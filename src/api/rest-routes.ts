@@ -9,6 +9,7 @@ import { ApiError } from "./errors.ts";
 import { serveFile } from "./file-route.ts";
 import { mediaType, readBody, readJsonObject } from "./http-body.ts";
 import { HttpError, sendJson } from "./http-errors.ts";
+import type { RateHistory } from "./rate-history.ts";
 import {
   readSettings,
   type SettingsStore,
@@ -39,6 +40,8 @@ export interface RouteContext {
   params: Record<string, string>;
   /** The daemon's config file, for the settings page (settings-routes.ts). */
   settings?: SettingsStore | undefined;
+  /** The last ten minutes of rates (rate-history.ts). */
+  rates?: RateHistory | undefined;
 }
 
 type Handler = (ctx: RouteContext) => Promise<unknown> | unknown;
@@ -75,6 +78,8 @@ export const ROUTES: Route[] = [
       return settingsOf(c.api);
     },
   },
+  { method: "GET", path: "/session/rates", handler: (c) => ratesOf(c).session() },
+  { method: "GET", path: "/torrents/:ref/rates", handler: (c) => ratesOf(c).torrent(ref(c)) },
   { method: "GET", path: "/settings", handler: (c) => readSettings(c.settings) },
   {
     method: "POST",
@@ -192,6 +197,11 @@ export const ROUTES: Route[] = [
   ...TRACKER_ROUTES,
 ];
 
+function ratesOf(c: RouteContext): RateHistory {
+  if (c.rates === undefined) throw new ApiError("unavailable", "rates: no rate history here");
+  return c.rates;
+}
+
 function settingsOf(api: ShoalApi): { limits: { upload: number; download: number }; port: number } {
   const view = api.client();
   return { limits: view.limits, port: view.port };
@@ -269,10 +279,11 @@ export async function handleRest(
   res: ServerResponse,
   url: URL,
   settings?: SettingsStore,
+  rates?: RateHistory,
 ): Promise<void> {
   const path = url.pathname.slice(API_PREFIX.length) || "/";
   const { route, params } = matchRoute(req.method ?? "GET", path);
-  const value = await route.handler({ api, req, res, url, params, settings });
+  const value = await route.handler({ api, req, res, url, params, settings, rates });
   if (route.raw) return;
   sendJson(res, route.status ?? 200, value);
 }

@@ -13,6 +13,7 @@ import { Client, type ClientOptions } from "../session/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import { realClock, sha1 } from "../util/index.ts";
 import { ApiError } from "./errors.ts";
+import { RATE_SAMPLES, RateHistory } from "./rate-history.ts";
 import { ShoalApi } from "./shoal-api.ts";
 import type { ApiEvent } from "./types.ts";
 
@@ -364,4 +365,34 @@ test("the live piece map: availability from the peers, pieces in flight and from
   assert.equal(done.piecesHave, 64);
   assert.deepEqual(done.inFlight, []);
   assert.equal(Buffer.from(done.have, "base64").toString("hex"), "ff".repeat(8));
+});
+
+test("rate history: the session's last ten minutes always, a torrent's from when it is asked for, bounded", async () => {
+  const t = makeTorrent(2 * PIECE, "rates.bin");
+  const { api } = await startApi();
+  const added = await api.add({ torrent: t.bytes.toString("base64"), paused: true });
+  const history = new RateHistory(api);
+  history.sample();
+  assert.deepEqual(history.session(), { periodMs: 1000, download: [0], upload: [0] });
+  assert.deepEqual(
+    plain(history.torrent(added.id)).download,
+    [],
+    "nothing before it was asked for",
+  );
+  // The page asks once a second while the details are open: sampled all along.
+  for (let i = 0; i < RATE_SAMPLES + 5; i++) {
+    history.sample();
+    if (i % 100 === 0) history.torrent(added.id);
+  }
+  assert.equal(history.session().download.length, RATE_SAMPLES, "ten minutes, no more");
+  const series = history.torrent(t.hash.slice(0, 8));
+  assert.equal(series.download.length, RATE_SAMPLES);
+  assert.ok(series.upload.every((r) => r === 0));
+  // Unasked for ten minutes, it is dropped: asked again, it starts over.
+  for (let i = 0; i < RATE_SAMPLES + 1; i++) history.sample();
+  assert.deepEqual(history.torrent(added.id).download, []);
+  assert.equal(await code(() => history.torrent("ffff")), "not_found");
+  await api.remove(added.id);
+  history.sample(); // a removed torrent is dropped, not an error
+  assert.equal(await code(() => history.torrent(t.hash)), "not_found");
 });

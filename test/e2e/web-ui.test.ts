@@ -372,6 +372,21 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   );
   const samples = Number(await details.locator(".speed-graph svg").getAttribute("data-samples"));
   assert.ok(samples >= 2, `the speed graph has samples: ${samples}`);
+  const rates = await call(leecher.base, "GET", `/api/v1/torrents/${delta.infoHash}/rates`);
+  assert.ok(
+    rates.body.download.some((r: number) => r > 0),
+    "the daemon's samples saw the download",
+  );
+  // The daemon keeps the graph: a reloaded page draws it again at once.
+  await page.reload();
+  await page.getByRole("button", { name: "Details of delta" }).click();
+  const graph = page.locator(".speed-graph svg");
+  let kept = 0;
+  for (let i = 0; i < 50 && kept < samples; i++) {
+    kept = Number((await graph.getAttribute("data-samples")) ?? 0);
+    if (kept < samples) await page.waitForTimeout(100);
+  }
+  assert.ok(kept >= samples, `the graph kept its ${samples} samples after a reload: ${kept}`);
 
   await details
     .locator(`table.trackers tr[data-url="${tracker.base}/announce"][data-state="working"]`)
