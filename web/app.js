@@ -9,6 +9,7 @@ import { Details } from "./details.js";
 import { formatRate } from "./format.js";
 import { LimitsForm } from "./limits.js";
 import { SettingsPage } from "./settings.js";
+import { SessionSpeed } from "./speed-graph.js";
 import { ThemeSwitch } from "./theme.js";
 import { TorrentTable } from "./torrent-table.js";
 
@@ -281,6 +282,7 @@ function App() {
           </main>`
         : html`<main class=${dragging ? "dragging" : ""} onDragOver=${dragOver} onDragLeave=${() => setDragging(false)} onDrop=${drop}>
       <${AddBar} onAdded=${refresh} say=${say} paused=${paused} setPaused=${setPaused} />
+      <${SessionSpeed} tick=${tick} />
       <p class=${status.error ? "status error" : "status"} role="status" aria-live="polite">${status.text}</p>
       <${TorrentTable} torrents=${torrents} act=${act} open=${open} setOpen=${setOpen} />
       ${opened && html`<${Details} t=${opened} tick=${tick} say=${say} onClose=${() => setOpen(undefined)} />`}

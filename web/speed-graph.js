@@ -5,6 +5,8 @@
 // the graph.
 import htm from "htm";
 import { h } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { call } from "./api.js";
 import { formatRate } from "./format.js";
 
 const html = htm.bind(h);
@@ -27,7 +29,11 @@ function points(series, top) {
     .join(" ");
 }
 
-export function SpeedGraph({ rates, label }) {
+export function SpeedGraph({
+  rates,
+  label,
+  note = "last ten minutes (from when its details were first opened)",
+}) {
   const down = rates?.download ?? [];
   const up = rates?.upload ?? [];
   const most = Math.max(0, ...down, ...up);
@@ -45,7 +51,31 @@ export function SpeedGraph({ rates, label }) {
     <figcaption>
       <span class="swatch-line down"></span>down ${formatRate(last.down)}
       ${" "}<span class="swatch-line up"></span>up ${formatRate(last.up)}
-      ${" "}· scale ${formatRate(top)} · last ten minutes (from when its details were first opened)
+      ${" "}· scale ${formatRate(top)} · ${note}
     </figcaption>
   </figure>`;
+}
+
+/**
+ * The session's rates of the last ten minutes (GET /session/rates), folded
+ * away until opened; fetched on each list refresh (`tick`) while open.
+ */
+export function SessionSpeed({ tick }) {
+  const [open, setOpen] = useState(false);
+  const [rates, setRates] = useState(undefined);
+  useEffect(() => {
+    if (!open) return;
+    let live = true;
+    call("GET", "/session/rates").then(
+      (r) => live && setRates(r),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, [open, tick]);
+  return html`<details class="session-speed" onToggle=${(e) => setOpen(e.currentTarget.open)}>
+    <summary>Speed of the last ten minutes</summary>
+    ${open && html`<${SpeedGraph} rates=${rates} label="Speed of every torrent" note="last ten minutes" />`}
+  </details>`;
 }

@@ -159,6 +159,14 @@ test("web UI: add by file chooser and by magnet link, both reach 100%; sort, sea
   await waitForRow(page, "beta", "seeding", "100%");
   await assertSameFiles(alpha, leecher.downloadDir);
   await assertSameFiles(beta, leecher.downloadDir);
+  // The session's speed graph, folded until opened (the daemon has sampled since it started).
+  await page.getByText("Speed of the last ten minutes").click();
+  const sessionGraph = page.locator(".session-speed svg");
+  await sessionGraph.waitFor();
+  for (let i = 0; i < 50 && Number(await sessionGraph.getAttribute("data-samples")) < 2; i++) {
+    await page.waitForTimeout(100);
+  }
+  assert.ok(Number(await sessionGraph.getAttribute("data-samples")) >= 2, "the session's samples");
 
   const rowText = await page.locator('tr[data-name="alpha"]').innerText();
   assert.match(rowText, /293\.0 KiB/, "the size in binary units");
