@@ -176,3 +176,58 @@ test("no upload slots: nobody is unchoked", () => {
   const d = new Choker({ slots: 0 }).decide([peer("a", 100)], 0, false);
   assert.equal(d.unchoke.size, 0);
 });
+
+describe("a slot is for moving data", () => {
+  const leecher = (id: string, extra: Partial<ChokerPeer> = {}) =>
+    peer(id, 0, { amInterested: false, ...extra });
+
+  test("a peer that does not read what we send gets no slot, however fast it looked", () => {
+    for (const seeding of [true, false]) {
+      const choker = new Choker({ slots: 4, random: seeded(3) });
+      const peers = [
+        peer("stuck", 900, { uploadRate: 900, uploadStalled: true }),
+        peer("a", 10),
+        peer("b", 5),
+      ];
+      const d = choker.decide(peers, 0, seeding);
+      assert.ok(!d.unchoke.has("stuck"), `seeding ${seeding}: the stalled peer holds no slot`);
+      assert.notEqual(d.optimistic, "stuck");
+      assert.ok(d.unchoke.has("a") && d.unchoke.has("b"));
+    }
+  });
+
+  test("seeding: a peer that wasted its slot waits behind every other, and gets a free one", () => {
+    const choker = new Choker({ slots: 2, random: seeded(5) });
+    // In turn since the last round, but it asked for nothing in its slot.
+    choker.decide([leecher("idle")], 0, true);
+    const peers = [
+      leecher("idle", { uploadRate: 500, wastedSlot: true }),
+      leecher("a"),
+      leecher("b"),
+    ];
+    for (let round = 1; round <= 6; round++) {
+      const d = choker.decide(peers, round * 10_000, true);
+      assert.ok(!d.unchoke.has("idle"), `round ${round}: the idle peer is served after a and b`);
+    }
+    const alone = choker.decide(
+      [leecher("idle", { wastedSlot: true }), leecher("a")],
+      70_000,
+      true,
+    );
+    assert.ok(alone.unchoke.has("idle"), "a slot nobody else wants is still its");
+  });
+
+  test("downloading: a peer that wasted its slot comes after the others", () => {
+    const choker = new Choker({ slots: 3, random: seeded(11) });
+    const peers = [
+      peer("idle", 900, { wastedSlot: true }),
+      peer("a", 10),
+      peer("b", 5),
+      peer("c", 1),
+    ];
+    for (let round = 0; round < 6; round++) {
+      const d = choker.decide(peers, round * 10_000, false);
+      assert.ok(!d.unchoke.has("idle"), `round ${round}`);
+    }
+  });
+});

@@ -19,6 +19,10 @@
  *   once), and while we seed it waits behind the peers that did share and
  *   is four times less likely to win the optimistic slot. A newcomer with
  *   nothing we want is never one: it could not have shared.
+ * - a slot is for moving data: a peer that does not read what we send
+ *   (uploadStalled) gets none until it does, and one that lately asked for
+ *   nothing in its slot (wastedSlot) comes after every other peer and wins
+ *   the optimistic slot only when nobody else can.
  *
  * Pure: it sees peer snapshots and a time; its only state is the rotation.
  */
@@ -33,6 +37,13 @@ export interface ChokerPeer {
   downloadRate: number;
   /** Bytes/s we sent the peer over the last round. */
   uploadRate: number;
+  /**
+   * Our writes to the peer are backed up with none completing: it is not
+   * reading what it asked for, so a slot would be wasted on it.
+   */
+  uploadStalled?: boolean;
+  /** The peer lately let a slot of ours go unused (asked for nothing): its turn comes after the others'. */
+  wastedSlot?: boolean;
   /** When the connection was made (ms, the caller's clock). */
   connectedAt: number;
   /** When the peer last sent us a block (ms), or undefined if never. */
@@ -107,9 +118,9 @@ export class Choker {
     );
     // While we download, a likely free-rider is nobody's candidate (see above).
     const candidates = peers.filter(
-      (p) => p.peerInterested && (seeding || !this.freeRider(p, now)),
+      (p) => p.peerInterested && !p.uploadStalled && (seeding || !this.freeRider(p, now)),
     );
-    const regular = seeding
+    const ranked = seeding
       ? this.#seedingOrder(candidates, now)
       : this.#shuffled(candidates.filter((p) => !snubbed.has(p.id) && !p.isSeed)).sort(
           (a, b) =>
@@ -117,6 +128,10 @@ export class Choker {
             // Among equals, peers that ever sent us data before those that never did.
             Number(b.lastBlockAt !== undefined) - Number(a.lastBlockAt !== undefined),
         );
+    // A peer that let its last slot go unused waits behind every other (the sort is stable).
+    const regular = ranked.sort(
+      (a, b) => Number(a.wastedSlot ?? false) - Number(b.wastedSlot ?? false),
+    );
     const unchoke = new Set(regular.slice(0, slots - 1).map((p) => p.id));
     if (seeding) this.#recordSlots(candidates, unchoke, now);
 
@@ -186,10 +201,18 @@ export class Choker {
     now: number,
   ): string | undefined {
     const current = candidates.find((p) => p.id === this.#optimistic);
-    if (current && !regular.has(current.id) && now - this.#optimisticSince < this.#o.optimisticMs) {
+    // A peer that let the optimistic slot go unused has had its chance.
+    if (
+      current &&
+      !current.wastedSlot &&
+      !regular.has(current.id) &&
+      now - this.#optimisticSince < this.#o.optimisticMs
+    ) {
       return current.id;
     }
-    const pool = candidates.filter((p) => !regular.has(p.id) && p.id !== this.#optimistic);
+    const pool = candidates.filter(
+      (p) => !regular.has(p.id) && p.id !== this.#optimistic && !p.wastedSlot,
+    );
     const eligible = pool.length > 0 ? pool : candidates.filter((p) => !regular.has(p.id));
     if (eligible.length === 0) {
       this.#optimistic = undefined;

@@ -6,6 +6,7 @@ export type PeerErrorCode =
   | "handshake_timeout"
   | "closed"
   | "idle_timeout"
+  | "stalled_reader"
   | "bad_have"
   | "bad_request"
   | "too_many_requests"

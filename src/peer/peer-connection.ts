@@ -67,7 +67,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   /** Known once the torrent's metadata is: until then no request goes either way. */
   #geometry: PieceGeometry | undefined;
   readonly #framer: WireFramer;
-  readonly #timers: Timers<"tick" | "upload" | "download" | "deferred">;
+  readonly #timers: Timers<"tick" | "upload" | "stall" | "download" | "deferred">;
   readonly #downloader: Downloader;
   readonly #uploader: Uploader;
   readonly #connectedAt: number;
@@ -138,6 +138,12 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
       buckets: opts.uploadBuckets ?? [],
       maxServing: this.#set.maxServing,
       maxQueued: this.#set.maxQueuedRequests,
+      stallMs: this.#set.uploadStallMs,
+      stuckMs: this.#set.stalledReaderTimeoutMs,
+      // A peer that asks for blocks and never reads them would keep its
+      // upload slot while our answers sit in its send buffer: the torrent
+      // gives the slot to another, and a long stall closes the connection.
+      stalled: () => this.emit("upload-stalled"),
       canServe: () => this.ready && !this.#amChoking,
       serve: (ref) => this.emit("request", ref),
       writev: (chunks, sent) => {
@@ -243,6 +249,11 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   /** How many of our requests may be outstanding now. */
   get pipelineDepth(): number {
     return this.#downloader.depth();
+  }
+
+  /** Our piece writes have been backed up, none completing, for uploadStallMs or more. */
+  get uploadStalled(): boolean {
+    return this.#uploader.backedUpFor(this.#clock.now()) >= this.#set.uploadStallMs;
   }
 
   get stats(): PeerStats {

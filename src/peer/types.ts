@@ -48,6 +48,14 @@ export interface PeerConnectionOptions {
   keepAliveMs?: number;
   /** Close after this long without a byte from the peer (default 180 s; BEP 3 says 2 min is common). */
   idleTimeoutMs?: number;
+  /**
+   * Our piece writes backed up this long with none of them completing: the
+   * peer is not reading what it asked for, and its upload slot is better
+   * given to another ("upload-stalled"; default 3 s).
+   */
+  uploadStallMs?: number;
+  /** Close a peer whose transport stays backed up with no progress this long (default 60 s). */
+  stalledReaderTimeoutMs?: number;
 }
 
 export interface Block {
@@ -71,6 +79,8 @@ export interface PeerConnectionEvents {
   unchoke: [];
   interested: [];
   "not-interested": [];
+  /** Our piece writes to the peer have been backed up for uploadStallMs without progress (once per episode). */
+  "upload-stalled": [];
   /** A block we requested. */
   block: [block: Block];
   /** A request of theirs to serve: answer with sendPiece or reject. */
@@ -128,6 +138,8 @@ export interface PeerSettings {
   haveDelayMs: number;
   keepAliveMs: number;
   idleTimeoutMs: number;
+  uploadStallMs: number;
+  stalledReaderTimeoutMs: number;
 }
 
 export function peerSettings(o: PeerConnectionOptions): PeerSettings {
@@ -141,5 +153,7 @@ export function peerSettings(o: PeerConnectionOptions): PeerSettings {
     haveDelayMs: o.haveDelayMs ?? 0,
     keepAliveMs: o.keepAliveMs ?? 90_000,
     idleTimeoutMs: o.idleTimeoutMs ?? 180_000,
+    uploadStallMs: o.uploadStallMs ?? 3_000,
+    stalledReaderTimeoutMs: o.stalledReaderTimeoutMs ?? 60_000,
   };
 }

@@ -16,7 +16,7 @@ const MAX_BATCH_PIECES = 16;
 
 export interface UploaderHost {
   clock: Clock;
-  timers: TimerSlots<"upload">;
+  timers: TimerSlots<"upload" | "stall">;
   buckets: readonly TokenBucket[];
   /** Requests handed out and not yet written, at most. */
   maxServing: number;
@@ -24,6 +24,12 @@ export interface UploaderHost {
   maxQueued: number;
   /** May requests be handed out now (open, peer unchoked)? */
   canServe(): boolean;
+  /** Backed up this long with no write completing, the peer counts as not reading. */
+  stallMs: number;
+  /** ...and this long, it is dropped. */
+  stuckMs: number;
+  /** The peer stopped reading (once per stall). */
+  stalled(): void;
   /** Hands a request to the torrent layer ("request" event). */
   serve(ref: BlockRef): void;
   /** Writes chunks back to back; false when the transport is backed up. */
@@ -41,9 +47,14 @@ export class Uploader {
   readonly #queue = new ServeQueue();
   readonly meter: RateMeter;
   #blocked = false;
+  /** Clock time the transport backed up, while it stays so (reset by each write it completes). */
+  #blockedSince: number | undefined;
   #pumping = false;
   /** Clock time the "upload" timer fires, while it is set. */
   #wakeAt = 0;
+  readonly #onSent = () => this.#progressed();
+  /** stalled() was called for the current stall. */
+  #stallTold = false;
 
   constructor(host: UploaderHost) {
     this.#host = host;
@@ -111,7 +122,47 @@ export class Uploader {
   /** The transport drained. */
   onDrain(): void {
     this.#blocked = false;
+    this.#blockedSince = undefined;
+    this.#stallTold = false;
+    this.#host.timers.clear("stall");
     this.flush();
+  }
+
+  /**
+   * How long the transport has been backed up with nothing drained (0 when
+   * it is not): a peer that asks for blocks and does not read them keeps
+   * our answers in its send buffer, not on the wire.
+   */
+  backedUpFor(now: number): number {
+    return this.#blockedSince === undefined ? 0 : now - this.#blockedSince;
+  }
+
+  /** One of our writes left the transport: the peer reads, however slowly. */
+  #progressed(): void {
+    if (this.#blockedSince === undefined) return;
+    this.#blockedSince = this.#host.clock.now();
+    this.#stallTold = false;
+  }
+
+  /**
+   * While backed up: tells of a stall once it lasts stallMs, and drops the
+   * peer once it lasts stuckMs (the timer re-arms for whichever comes next,
+   * so progress costs no timer).
+   */
+  #checkStall(): void {
+    if (this.#blockedSince === undefined) return;
+    const { clock, stallMs, stuckMs } = this.#host;
+    const stuck = clock.now() - this.#blockedSince;
+    if (stuck >= stuckMs) {
+      const s = Math.round(stuck / 1000);
+      throw new PeerError("stalled_reader", `the peer read none of our data in ${s} s`);
+    }
+    const stalled = stuck >= stallMs;
+    this.#host.timers.set("stall", (stalled ? stuckMs : stallMs) - stuck, () => this.#checkStall());
+    if (stalled && !this.#stallTold) {
+      this.#stallTold = true;
+      this.#host.stalled();
+    }
   }
 
   /** Hands waiting requests out while serving slots are free. */
@@ -169,7 +220,14 @@ export class Uploader {
         this.meter.add(piece.data.length);
       }
       if (chunks.length === 0) break;
-      if (!this.#host.writev(chunks, allOf(sent))) this.#blocked = true;
+      sent.push(this.#onSent);
+      if (!this.#host.writev(chunks, allOf(sent))) {
+        this.#blocked = true;
+        if (this.#blockedSince === undefined) {
+          this.#blockedSince = this.#host.clock.now();
+          timers.set("stall", this.#host.stallMs, () => this.#checkStall());
+        }
+      }
     }
     this.pump();
   }

@@ -40,6 +40,7 @@ export function routePeerEvents(peer: SwarmPeer, to: PeerEventSinks): void {
   });
   conn.on("interested", () => to.slots.onInterested());
   conn.on("not-interested", () => to.slots.onNotInterested(peer));
+  conn.on("upload-stalled", () => to.slots.onUploadStalled(peer));
   conn.on("port", (port) => {
     if (port > 0) to.dhtNode(peer.host, port);
   });

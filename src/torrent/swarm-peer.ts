@@ -13,6 +13,9 @@ import type { KnownPeer } from "./known-peers.ts";
 
 let nextSerial = 1;
 
+/** How long a peer that let its upload slot go unused gets none (UploadSlots). */
+const WASTED_SLOT_MS = 30_000;
+
 export class SwarmPeer implements PickerPeer {
   readonly id: string;
   readonly conn: PeerConnection;
@@ -29,6 +32,10 @@ export class SwarmPeer implements PickerPeer {
   lastRequest: BlockRef | undefined;
   /** Clock time of the peer's newest request (its use to us, eviction.ts). */
   lastRequestAt: number | undefined;
+  /** When we last unchoked the peer (UploadSlots). */
+  unchokedAt: number | undefined;
+  /** When the peer was last choked for asking nothing in its slot (UploadSlots). */
+  wastedSlotAt: number | undefined;
   /** Seeds we connected to while seeding ourselves are closed at once. */
   readonly connectedAt: number;
   /** We have wanted some of the peer's pieces (as seen at a choke round). */
@@ -70,15 +77,24 @@ export class SwarmPeer implements PickerPeer {
     return banKey(this.host, this.listenPort ?? this.conn.remotePort ?? 0);
   }
 
-  chokerView(): ChokerPeer {
+  /** The peer let a slot go unused within WASTED_SLOT_MS: it waits behind the others' turns. */
+  wastedSlot(now: number): boolean {
+    return this.wastedSlotAt !== undefined && now - this.wastedSlotAt < WASTED_SLOT_MS;
+  }
+
+  chokerView(now: number): ChokerPeer {
     const s = this.conn.stats;
     if (s.amInterested) this.#wanted = true;
+    const stalled = this.conn.uploadStalled;
     const view: ChokerPeer = {
       id: this.id,
       peerInterested: s.peerInterested,
       amInterested: s.amInterested,
       downloadRate: s.downloadRate,
-      uploadRate: s.uploadRate,
+      // Bytes sitting in a backed-up transport are not upload (UploadSlots).
+      uploadRate: stalled ? 0 : s.uploadRate,
+      uploadStalled: stalled,
+      wastedSlot: this.wastedSlot(now),
       connectedAt: this.connectedAt,
       isSeed: this.have.isComplete(),
       reciprocated: this.everUnchokedUs || this.lastBlockAt !== undefined,

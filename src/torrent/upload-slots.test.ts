@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
 import { test } from "node:test";
+import type { PeerConnection } from "../peer/index.ts";
 import { FakeClock } from "../util/index.ts";
-import type { SwarmPeer } from "./swarm-peer.ts";
-import { UploadSlots } from "./upload-slots.ts";
+import { SwarmPeer } from "./swarm-peer.ts";
+import { IDLE_SLOT_MS, UploadSlots } from "./upload-slots.ts";
 
 /** A connection past nothing yet: rounds look at it, choke it, and move on. */
 function quietPeer(id: string): SwarmPeer {
@@ -45,4 +47,114 @@ test("choke rounds rest while a torrent has no peers, and run again once one joi
   slots.peerJoined();
   clock.advance(60_000);
   assert.equal(looks, gone, "stopped (paused): a peer joining starts nothing");
+});
+
+/** What UploadSlots reads of a connection, with the peer's behaviour set by the test. */
+class FakeConn extends EventEmitter {
+  ready = true;
+  amChoking = true;
+  peerInterested = false;
+  uploadStalled = false;
+  peerRequests = 0;
+  readonly peerBitfield = { isComplete: () => false };
+  choke(): void {
+    this.amChoking = true;
+  }
+  unchoke(): void {
+    this.amChoking = false;
+  }
+  get stats() {
+    return {
+      peerInterested: this.peerInterested,
+      amInterested: false,
+      downloadRate: 0,
+      uploadRate: 0,
+      uploaded: 0,
+      peerRequests: this.peerRequests,
+    };
+  }
+}
+
+function swarm(slots: number) {
+  const clock = new FakeClock(0);
+  const peers: SwarmPeer[] = [];
+  const upload = new UploadSlots({
+    clock,
+    slots,
+    random: () => 0.5,
+    peers: () => peers,
+    seeding: () => true,
+  });
+  const add = (name: string, interested: boolean) => {
+    const conn = new FakeConn();
+    conn.peerInterested = interested;
+    const p = new SwarmPeer(conn as unknown as PeerConnection, name, 6881, false, clock.now());
+    peers.push(p);
+    upload.peerJoined();
+    return { p, conn };
+  };
+  return { clock, upload, add };
+}
+
+test("upload slots: a peer that stops reading is choked at once and its slot goes to a waiting peer", () => {
+  const { clock, upload, add } = swarm(2);
+  upload.start();
+  const a = add("10.0.0.1", true);
+  const b = add("10.0.0.2", true);
+  clock.advance(1000);
+  assert.ok(!a.conn.amChoking && !b.conn.amChoking, "the first round fills both slots");
+  a.p.lastRequestAt = b.p.lastRequestAt = clock.now();
+  const h = add("10.0.0.3", true);
+  upload.onInterested();
+  assert.ok(h.conn.amChoking, "no free slot yet");
+
+  a.conn.uploadStalled = true;
+  upload.onUploadStalled(a.p);
+  assert.ok(a.conn.amChoking, "the stalled peer is choked");
+  assert.ok(!h.conn.amChoking, "the waiting peer has its slot at once");
+  h.p.lastRequestAt = clock.now();
+  for (let round = 0; round < 6; round++) {
+    clock.advance(10_000);
+    assert.ok(a.conn.amChoking, `round ${round}: no slot while its transport stays backed up`);
+  }
+  upload.stop();
+});
+
+test("upload slots: a peer unchoked that asks for nothing loses its slot after IDLE_SLOT_MS and waits behind others", () => {
+  const { clock, upload, add } = swarm(1);
+  upload.start();
+  const idle = add("10.0.0.1", true);
+  clock.advance(1000);
+  assert.ok(!idle.conn.amChoking);
+  const h = add("10.0.0.2", true);
+  upload.onInterested();
+  assert.ok(h.conn.amChoking);
+  clock.advance(IDLE_SLOT_MS - 1);
+  assert.ok(!idle.conn.amChoking, "a grace period to ask");
+  clock.advance(1);
+  assert.ok(idle.conn.amChoking, "choked: it asked for nothing");
+  assert.ok(!h.conn.amChoking, "the slot went on at once");
+  h.p.lastRequestAt = clock.now();
+  for (let t = 0; t < 25_000; t += 1000) {
+    clock.advance(1000);
+    assert.ok(
+      idle.conn.amChoking && !h.conn.amChoking,
+      `${t} ms on: the one that used its slot keeps it`,
+    );
+  }
+  upload.stop();
+});
+
+test("upload slots: a peer that asks within its slot keeps it", () => {
+  const { clock, upload, add } = swarm(1);
+  upload.start();
+  const a = add("10.0.0.1", true);
+  const b = add("10.0.0.2", true);
+  clock.advance(1000);
+  const [served, waiting] = a.conn.amChoking ? [b, a] : [a, b];
+  clock.advance(500);
+  served.p.lastRequestAt = clock.now();
+  clock.advance(IDLE_SLOT_MS * 2);
+  assert.ok(!served.conn.amChoking && waiting.conn.amChoking);
+  upload.stop();
 });

@@ -10,6 +10,14 @@
  * likely free-riders (Choker.freeRider) come last. The others wait for the
  * round, which comes within a second while a round leaves slots free. An
  * unchoked peer that wants nothing more is choked and its slot passed on.
+ * So is one that asks for blocks and does not read them: its transport backed
+ * up with no write completing for a few seconds (PeerConnection's
+ * "upload-stalled"), it is choked at once and waits out of the ranking until
+ * its transport drains. Left unchoked, a few such peers hold every slot while
+ * our answers sit in their send buffers and honest leechers wait. Likewise a
+ * peer unchoked for a few seconds that has asked for nothing (an interested
+ * peer that never requests) is choked, and for a while after it gets no slot
+ * (SwarmPeer.wastedSlotAt): a slot is for moving data.
  * libtorrent does both (its "preemptive unchoke" of an interested peer while
  * slots are free, and choking a peer that loses interest); it fills free
  * slots without asking whether the peer ever shared.
@@ -20,6 +28,8 @@ import type { SwarmPeer } from "./swarm-peer.ts";
 
 /** When the first round runs after start, and the next after a round that left slots free. */
 const QUICK_ROUND_MS = 1000;
+/** An unchoked peer that has asked for nothing in this long is not using its slot. */
+export const IDLE_SLOT_MS = 3000;
 
 export interface UploadSlotsOptions {
   clock: Clock;
@@ -40,6 +50,8 @@ export class UploadSlots {
   readonly #slots: number;
   readonly #intervalMs: number;
   #timer: ReturnType<Clock["setTimeout"]> | undefined;
+  /** Looks for unchoked peers that never asked for anything, while some may be. */
+  #idleTimer: ReturnType<Clock["setTimeout"]> | undefined;
   /** Between start() and stop(): rounds run while there are peers. */
   #running = false;
   /** When the next round runs. */
@@ -80,6 +92,8 @@ export class UploadSlots {
     this.#running = false;
     if (this.#timer) this.#o.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#idleTimer) this.#o.clock.clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
   }
 
   /** A peer finished its handshake: the rounds run again if they rested. */
@@ -96,6 +110,44 @@ export class UploadSlots {
     if (peer.conn.amChoking) return;
     peer.conn.choke();
     if (this.#running) this.#fillFreeSlots();
+  }
+
+  /** The peer stopped reading what we send: its slot goes to a peer that will. */
+  onUploadStalled(peer: SwarmPeer): void {
+    if (peer.conn.amChoking) return;
+    peer.conn.choke();
+    if (this.#running) this.#fillFreeSlots();
+  }
+
+  #unchoke(p: SwarmPeer): void {
+    if (!p.conn.amChoking) return;
+    p.conn.unchoke();
+    p.unchokedAt = this.#o.clock.now();
+    this.#idleTimer ??= this.#o.clock.setTimeout(() => this.#chokeIdle(), IDLE_SLOT_MS);
+  }
+
+  /** Chokes the peers unchoked for IDLE_SLOT_MS that asked for nothing since; their slots go on. */
+  #chokeIdle(): void {
+    this.#idleTimer = undefined;
+    const now = this.#o.clock.now();
+    let freed = false;
+    let next = Number.POSITIVE_INFINITY;
+    for (const p of this.#o.peers()) {
+      const since = p.unchokedAt;
+      if (p.conn.amChoking || since === undefined) continue;
+      if ((p.lastRequestAt ?? Number.NEGATIVE_INFINITY) >= since || p.conn.stats.peerRequests > 0)
+        continue;
+      if (now - since < IDLE_SLOT_MS) {
+        next = Math.min(next, since + IDLE_SLOT_MS);
+        continue;
+      }
+      p.wastedSlotAt = now;
+      p.conn.choke();
+      freed = true;
+    }
+    if (next < Number.POSITIVE_INFINITY)
+      this.#idleTimer = this.#o.clock.setTimeout(() => this.#chokeIdle(), next - now);
+    if (freed && this.#running) this.#fillFreeSlots();
   }
 
   #hasPeers(): boolean {
@@ -117,10 +169,11 @@ export class UploadSlots {
   /** Runs a choke round; true when every slot is taken. */
   #round(): boolean {
     const peers = [...this.#o.peers()];
-    const views = peers.filter((p) => p.conn.ready).map((p) => p.chokerView());
-    const decision = this.#choker.decide(views, this.#o.clock.now(), this.#o.seeding());
+    const now = this.#o.clock.now();
+    const views = peers.filter((p) => p.conn.ready).map((p) => p.chokerView(now));
+    const decision = this.#choker.decide(views, now, this.#o.seeding());
     for (const p of peers) {
-      if (decision.unchoke.has(p.id)) p.conn.unchoke();
+      if (decision.unchoke.has(p.id)) this.#unchoke(p);
       else p.conn.choke();
     }
     return decision.unchoke.size >= this.#slots;
@@ -128,17 +181,18 @@ export class UploadSlots {
 
   #fillFreeSlots(): void {
     let unchoked = 0;
+    const now = this.#o.clock.now();
     const waiting: SwarmPeer[] = [];
     for (const p of this.#o.peers()) {
       if (!p.conn.amChoking) unchoked++;
-      else if (p.conn.peerInterested && p.conn.ready) waiting.push(p);
+      else if (p.conn.peerInterested && p.conn.ready && !p.conn.uploadStalled && !p.wastedSlot(now))
+        waiting.push(p);
     }
     if (unchoked >= this.#slots || waiting.length === 0) return;
-    const now = this.#o.clock.now();
     const random = this.#o.random ?? Math.random;
     const seeding = this.#o.seeding();
     const ranked = waiting.map((p) => {
-      const view = p.chokerView();
+      const view = p.chokerView(now);
       return {
         p,
         rider: this.#choker.freeRider(view, now),
@@ -149,7 +203,7 @@ export class UploadSlots {
     });
     const eligible = seeding ? ranked : ranked.filter((r) => r.shared);
     eligible.sort((a, b) => Number(a.rider) - Number(b.rider) || b.key - a.key);
-    for (const { p } of eligible.slice(0, this.#slots - unchoked)) p.conn.unchoke();
+    for (const { p } of eligible.slice(0, this.#slots - unchoked)) this.#unchoke(p);
     // Slots still free while others wait: their round comes within a second,
     // as after a round that left slots free, not up to a full interval later.
     // (A slot freed by a peer that lost interest in a leecher that fell
