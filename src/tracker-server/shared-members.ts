@@ -164,6 +164,8 @@ export class SharedMembers {
   #trafficSince = 0;
   #queue: Report[] = [];
   #flushing = false;
+  /** Reports lost since Redis stopped taking them (logged once per outage). */
+  #lost = 0;
 
   constructor(
     redis: Redis,
@@ -219,12 +221,19 @@ export class SharedMembers {
         try {
           const inflated = await this.#redis.shoalAccount(this.#prefix, ...args);
           if (inflated > 0) this.#onInflated(inflated);
+          if (this.#lost > 0) {
+            this.#logger.info("member traffic accounted again", { lost: this.#lost });
+            this.#lost = 0;
+          }
         } catch (err) {
-          // Redis away: these reports are lost (the next ones count from a new baseline).
-          this.#logger.warn("member traffic not accounted: the store is unavailable", {
-            reports: batch.length,
-            err: String((err as Error)?.message),
-          });
+          // Redis away: these reports are lost (the peers' next reports step from their
+          // last ones that Redis took). Said once per outage, not once per batch.
+          if (this.#lost === 0) {
+            this.#logger.warn("member traffic not accounted: the store is unavailable", {
+              err: String((err as Error)?.message),
+            });
+          }
+          this.#lost += batch.length;
         }
       }
     } finally {
