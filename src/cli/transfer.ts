@@ -35,6 +35,7 @@ export const TRANSFER_OPTIONS = {
   peer: { type: "string", multiple: true },
   "no-trackers": { type: "boolean" },
   lsd: { type: "boolean" },
+  "no-pex": { type: "boolean" },
   encryption: { type: "string" },
   "ip-filter": { type: "string" },
   "tracker-ca": { type: "string" },
@@ -56,6 +57,8 @@ export const TRANSFER_HELP = `      --port <n>              TCP port for peers (
 ${DHT_HELP}      --lsd                   local peer discovery (BEP 14): announce this torrent
                               on the LAN by multicast and take the peers heard
                               there (never for a private torrent; default off)
+      --no-pex                no peer exchange (BEP 11): neither offer ut_pex nor
+                              take peers from it (default on; off for private torrents)
 ${ENCRYPTION_HELP}${IP_FILTER_HELP}${TRACKER_CA_HELP}      --upload-limit <rate>   most bytes/s to upload (10MB, 512KiB; default no limit)
       --download-limit <rate> most bytes/s to download
       --verify                recheck every piece on disk, ignoring resume data
@@ -189,6 +192,7 @@ export async function startTransfer(
     torrentDefaults: {
       ...(ca ? { announcer: { ca } } : {}),
       trackers: !values["no-trackers"],
+      ...(values["no-pex"] ? { pex: false } : {}),
       ...(values["no-direct-io"] ? { directIo: false } : {}),
     },
   });

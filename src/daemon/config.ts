@@ -101,6 +101,8 @@ export interface ConfigFlags {
   dhtEnforceNodeId?: boolean;
   dhtReadOnly?: boolean;
   lsd?: boolean;
+  /** BEP 11 peer exchange (only ever turned off by a flag: --no-pex). */
+  pex?: boolean;
   encryption?: EncryptionPolicy;
   ipFilter?: string;
   tlsCert?: string;
@@ -258,7 +260,7 @@ export function resolveConfig(
     dhtBootstrap: flags.dhtBootstrap ?? v.strings("peer", "dht-bootstrap") ?? [],
     dhtEnforceNodeId: flags.dhtEnforceNodeId ?? v.flag("peer", "dht-enforce-node-id") ?? false,
     dhtReadOnly: flags.dhtReadOnly ?? v.flag("peer", "dht-read-only") ?? false,
-    pex: v.flag("peer", "pex") ?? true,
+    pex: flags.pex ?? v.flag("peer", "pex") ?? true,
     encryption: flags.encryption ?? v.oneOf("peer", "encryption", ENCRYPTION_POLICIES) ?? "enabled",
     api,
     log: { format, level },

@@ -22,6 +22,7 @@ export const DAEMON_FLAG_OPTIONS = {
   "dht-read-only": { type: "boolean" },
   lsd: { type: "boolean" },
   "no-lsd": { type: "boolean" },
+  "no-pex": { type: "boolean" },
   encryption: { type: "string" },
   "ip-filter": { type: "string" },
   "tls-cert": { type: "string" },
@@ -46,6 +47,7 @@ export const DAEMON_FLAG_HELP = `      --config <file>         the config file (
                               their public address ([peer] dht-enforce-node-id)
       --dht-read-only         BEP 43: answer no DHT queries ([peer] dht-read-only)
       --lsd, --no-lsd         local peer discovery (BEP 14) on or off ([peer] lsd)
+      --no-pex                no peer exchange (BEP 11; [peer] pex = false)
       --encryption <policy>   MSE: disabled, enabled (default), prefer or required
                               ([peer] encryption)
       --ip-filter <file>      refuse the peers of this block list ([peer] ip-filter)
@@ -96,6 +98,7 @@ export async function effectiveConfig(values: FlagValues, io: CliIO): Promise<Da
   if (values.lsd && values["no-lsd"]) throw new UsageError("--lsd and --no-lsd contradict");
   if (values.lsd) flags.lsd = true;
   if (values["no-lsd"]) flags.lsd = false;
+  if (values["no-pex"]) flags.pex = false;
   const encryption = encryptionOption(values.encryption);
   if (encryption) flags.encryption = encryption;
   if (values["ip-filter"]) flags.ipFilter = values["ip-filter"];

@@ -51,6 +51,8 @@ Options:
       --lsd, --no-lsd          local peer discovery (BEP 14) on or off: torrents
                                that are not private are announced on the LAN by
                                multicast; kept with the session (default off)
+      --no-pex                 no peer exchange (BEP 11): ut_pex neither offered
+                               nor used (default on; off for private torrents)
       --encryption <policy>    encrypted peer connections (MSE): disabled, enabled
                                (default), prefer or required
       --ip-filter <file|url>   refuse peers on this block list (eMule .dat or
@@ -127,6 +129,7 @@ export const shellCommand: Command = {
         "download-limit": { type: "string" },
         lsd: { type: "boolean" },
         "no-lsd": { type: "boolean" },
+        "no-pex": { type: "boolean" },
         encryption: { type: "string" },
         "ip-filter": { type: "string" },
         "tracker-ca": { type: "string" },
@@ -199,7 +202,10 @@ export const shellCommand: Command = {
       ...(dht ? { dht } : {}),
       ...(encryption ? { encryption } : {}),
       ...(ipFilter ? { ipFilter } : {}),
-      ...(ca ? { torrentDefaults: { announcer: { ca } } } : {}),
+      torrentDefaults: {
+        ...(ca ? { announcer: { ca } } : {}),
+        ...(values["no-pex"] ? { pex: false } : {}),
+      },
       persist: true,
       lock: true,
     });
