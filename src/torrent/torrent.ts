@@ -547,6 +547,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         downloaded: this.#requester?.downloaded ?? 0,
         left: this.#meta ? this.left : LEFT_UNKNOWN,
       }),
+      partialSeed: () => this.#partialSeed,
       clock: this.#clock,
       logger: this.#log,
       ...(o.random ? { random: o.random } : {}),
@@ -569,10 +570,25 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#streams?.changed();
   }
 
+  /**
+   * Every wanted piece is here, not every piece (BEP 21's partial seed).
+   * What the trackers hear of it follows libtorrent (and agrees with
+   * Transmission on `left`): `left` counts every missing byte, skipped files'
+   * too (BEP 3: what this peer "still has to download" to have the torrent;
+   * both clients send total size minus what they have), `completed` waits
+   * for every piece (Transmission says it for the wanted files alone), and
+   * regular announces carry `event=paused` meanwhile, which is how a tracker
+   * can tell a finished selective download from a downloader.
+   */
+  get #partialSeed(): boolean {
+    return this.complete && !(this.#storage?.have.isComplete() ?? false);
+  }
+
   async #onComplete(): Promise<void> {
     if (this.#state === "downloading") this.#setState("seeding");
     // A tracker's `completed` counts whole downloads: not one of some files
-    // alone (libtorrent says it only once it has every piece, too).
+    // alone (libtorrent says it only once it has every piece, too; see
+    // #partialSeed for the rest).
     if (this.#storage?.have.isComplete()) this.#announcer?.completed();
     for (const p of [...this.#peers.values()]) this.#requester?.updateInterest(p);
     // Every piece is verified and written (to the disk, or to the page cache

@@ -14,7 +14,7 @@
  * Events (BEP 3): `started` to each tracker the first time we announce to it
  * (and again after it failed, since it may have dropped us), `completed` once
  * per tracker after `completed()`, `stopped` on `stop()` to every tracker that
- * may list us.
+ * may list us; BEP 21's `paused` on the other announces of a partial seed.
  */
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
@@ -71,6 +71,12 @@ export interface AnnouncerOptions {
   /** BEP 12 tiers (metainfo's announce-list, or [[announce]]). */
   announceList: readonly (readonly string[])[];
   stats: () => AnnounceStats;
+  /**
+   * BEP 21: every wanted piece is here but not every piece (files were
+   * skipped): regular announces then say `paused`, so a tracker that knows
+   * partial seeds need not count us a downloader.
+   */
+  partialSeed?: () => boolean;
   clock?: Clock;
   /** Shuffles tiers and jitters back-off; Math.random by default. */
   random?: () => number;
@@ -349,6 +355,8 @@ export class Announcer extends EventEmitter<AnnouncerEvents> {
   #eventFor(e: TrackerEntry): AnnounceEvent {
     if (!e.registered) return "started";
     if (this.#completed && !e.completedSent) return "completed";
+    // libtorrent does the same (announce_with_tracker: finished, not a seed).
+    if (this.#o.partialSeed?.()) return "paused";
     return "none";
   }
 
