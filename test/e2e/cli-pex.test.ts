@@ -28,7 +28,7 @@ import {
   rawConnect,
   type Shoal,
   sleep,
-  spawnShoal,
+  spawnLoopbackSeed,
 } from "./hostile-helpers.ts";
 import { type Fixture, makeFixture, removeFixture } from "./swarm-helpers.ts";
 
@@ -108,23 +108,10 @@ test("shoal seed --no-pex offers no ut_pex and sends no PEX message; without it,
   const { f, infoHash, torrentPath } = await torrentFixture();
   for (const noPex of [true, false]) {
     const port = await freePort();
-    const seed = await spawnShoal(
-      [
-        "seed",
-        torrentPath,
-        f.seedDir,
-        "--port",
-        String(port),
-        "--host",
-        "127.0.0.1",
-        "--no-trackers",
-        "--no-dht",
-        "--data-dir",
-        join(f.dir, `seed-data-${noPex}`),
-        ...(noPex ? ["--no-pex"] : []),
-      ],
-      (out) => out.includes("[seeding]"),
-    );
+    const dataDir = join(f.dir, `seed-data-${noPex}`);
+    const seed = await spawnLoopbackSeed(torrentPath, f.seedDir, port, dataDir, [
+      ...(noPex ? ["--no-pex"] : []),
+    ]);
     seeds.push(seed);
     const heard = await probe(port, infoHash);
     if (noPex) assertNoPex(heard, "seed --no-pex");

@@ -19,6 +19,33 @@ export interface Shoal {
   stop(): Promise<void>;
 }
 
+/** Starts `shoal seed` on 127.0.0.1:`port`, no trackers nor DHT; resolves once it seeds. */
+export function spawnLoopbackSeed(
+  torrentPath: string,
+  contentDir: string,
+  port: number,
+  dataDir: string,
+  extra: string[] = [],
+): Promise<Shoal> {
+  return spawnShoal(
+    [
+      "seed",
+      torrentPath,
+      contentDir,
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--no-trackers",
+      "--no-dht",
+      "--data-dir",
+      dataDir,
+      ...extra,
+    ],
+    (out) => out.includes("[seeding]"),
+  );
+}
+
 /** Starts `shoal <args>` and resolves once `ready` holds for its output (stdout then stderr). */
 export function spawnShoal(args: string[], ready: (out: string) => boolean): Promise<Shoal> {
   return new Promise((resolveStart, reject) => {

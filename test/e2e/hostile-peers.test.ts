@@ -25,7 +25,7 @@ import {
   residentBytes,
   type Shoal,
   sleep,
-  spawnShoal,
+  spawnLoopbackSeed,
   watchMemory,
 } from "./hostile-helpers.ts";
 import { type Fixture, makeFixture, removeFixture } from "./swarm-helpers.ts";
@@ -76,26 +76,12 @@ test("a seeder under hostile peers stays up, bounded in memory, drops them and s
   const torrentPath = join(f.dir, "t.torrent");
   await writeFile(torrentPath, f.torrentFile);
   const port = await freePort();
-  seeder = await spawnShoal(
-    [
-      "seed",
-      torrentPath,
-      f.seedDir,
-      "--port",
-      String(port),
-      "--host",
-      "127.0.0.1",
-      "--no-trackers",
-      "--no-dht",
-      "--max-peers",
-      "80",
-      "--upload-limit",
-      "8MiB",
-      "--data-dir",
-      join(f.dir, "seeder-data"),
-    ],
-    (out) => out.includes("[seeding]"),
-  );
+  seeder = await spawnLoopbackSeed(torrentPath, f.seedDir, port, join(f.dir, "seeder-data"), [
+    "--max-peers",
+    "80",
+    "--upload-limit",
+    "8MiB",
+  ]);
   const pid = seeder.child.pid!;
   const baseline = residentBytes(pid);
   const memory = watchMemory(pid);
