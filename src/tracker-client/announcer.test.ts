@@ -312,6 +312,27 @@ describe("Announcer: replies and events", () => {
     assert.equal(t.calls.length, 4, "no timers after stop()");
   });
 
+  it("BEP 21: a partial seed's regular announces say paused; started, completed and stopped win", async () => {
+    const t = await http({ interval: 600 });
+    let partial = false;
+    const { a, clock, stats } = announcer([[t.url]], { partialSeed: () => partial });
+    a.start();
+    await a.idle();
+    await advance(a, clock, 600 * S);
+    assert.deepEqual(t.events, ["started", "none"]);
+    partial = true; // the wanted files are here; a skipped one is not
+    stats.left = 400;
+    await advance(a, clock, 600 * S);
+    assert.deepEqual(t.events, ["started", "none", "paused"]);
+    assert.equal(t.calls[2]!.announce!.left, 400, "left still counts the skipped bytes");
+    partial = false; // every file wanted again and here
+    stats.left = 0;
+    a.completed();
+    await a.idle();
+    await a.stop();
+    assert.deepEqual(t.events, ["started", "none", "paused", "completed", "stopped"]);
+  });
+
   it("completed() during a round is announced right after it", async () => {
     const t = await http({ interval: 600 });
     let release: (() => void) | undefined;
