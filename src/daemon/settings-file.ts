@@ -66,7 +66,7 @@ const FIELDS: readonly FieldSpec[] = [
     flag: "dhtEnforceNodeId",
   },
   { key: "peer.dht-read-only", kind: "flag", get: (c) => c.dhtReadOnly, flag: "dhtReadOnly" },
-  { key: "peer.pex", kind: "flag", get: (c) => c.pex },
+  { key: "peer.pex", kind: "flag", get: (c) => c.pex, flag: "pex" },
   { key: "peer.lsd", kind: "flag", get: (c, _, host) => c.lsd ?? host.lsd, flag: "lsd" },
   {
     key: "peer.encryption",
