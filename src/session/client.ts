@@ -926,8 +926,8 @@ export class Client extends EventEmitter<ClientEvents> {
   #share(): void {
     this.#shares.share(
       this.#registry.entries().map((e) => {
-        const s = e.torrent.stats();
-        return { limits: e.limits, uploadRate: s.uploadRate, downloadRate: s.downloadRate };
+        const r = e.torrent.rates();
+        return { limits: e.limits, uploadRate: r.uploadRate, downloadRate: r.downloadRate };
       }),
     );
   }

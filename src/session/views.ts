@@ -248,13 +248,16 @@ export function clientView(
     peers: 0,
   };
   for (const e of entries) {
-    const s = e.torrent.stats();
-    view.downloadRate += s.downloadRate;
-    view.uploadRate += s.uploadRate;
-    view.peers += s.peers;
-    if (s.state === "downloading" || s.state === "metadata") view.downloading++;
-    else if (s.state === "seeding") view.seeding++;
-    else if (s.state === "paused") view.paused++;
+    // Read every second for every torrent (the daemon's rate history):
+    // the rates alone, not stats() with its tracker list.
+    const r = e.torrent.rates();
+    view.downloadRate += r.downloadRate;
+    view.uploadRate += r.uploadRate;
+    view.peers += r.peers;
+    const state = e.torrent.state;
+    if (state === "downloading" || state === "metadata") view.downloading++;
+    else if (state === "seeding") view.seeding++;
+    else if (state === "paused") view.paused++;
   }
   return view;
 }

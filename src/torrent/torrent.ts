@@ -52,7 +52,7 @@ import { serveBlock } from "./serving.ts";
 import { banKey, type SwarmPeer } from "./swarm-peer.ts";
 import type { PeerInfo, TorrentState, TorrentStats } from "./types.ts";
 import { UploadSlots } from "./upload-slots.ts";
-import { peerInfo, peerInfos, type TorrentView, torrentStats } from "./views.ts";
+import { peerInfo, peerInfos, type TorrentView, torrentRates, torrentStats } from "./views.ts";
 
 /**
  * `left` for the trackers before the metadata: unknown, but not 0, which
@@ -731,6 +731,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   stats(): TorrentStats {
     return torrentStats(this.#view);
+  }
+
+  /** Rates and peer count without the rest of stats() (no tracker list, no new figures). */
+  rates(): Pick<TorrentStats, "downloadRate" | "uploadRate" | "peers"> {
+    return torrentRates(this.#view);
   }
 
   peers(): PeerInfo[] {

@@ -31,7 +31,10 @@ export interface TorrentView {
   trackers: TrackerStatus[];
 }
 
-export function torrentStats(v: TorrentView): TorrentStats {
+/** The rates and the peer count alone: what a session's totals read of every torrent each second. */
+export function torrentRates(
+  v: TorrentView,
+): Pick<TorrentStats, "downloadRate" | "uploadRate" | "peers"> {
   let downloadRate = 0;
   let uploadRate = 0;
   for (const p of v.peers.values()) {
@@ -39,6 +42,11 @@ export function torrentStats(v: TorrentView): TorrentStats {
     downloadRate += s.downloadRate;
     uploadRate += s.uploadRate;
   }
+  return { downloadRate, uploadRate, peers: v.peers.size };
+}
+
+export function torrentStats(v: TorrentView): TorrentStats {
+  const { downloadRate, uploadRate } = torrentRates(v);
   const total = v.meta?.totalLength ?? 0;
   const left = v.left;
   const stats: TorrentStats = {
