@@ -1,76 +1,20 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { encode } from "../bencode/index.ts";
-import { parseMetainfo } from "../metainfo/index.ts";
-import { MemoryNetwork } from "../net/index.ts";
-import { MemoryStorage } from "../storage/index.ts";
-import { type Logger, realClock, sha1 } from "../util/index.ts";
-import { Client, type ClientOptions } from "./client.ts";
+import type { Logger } from "../util/index.ts";
+import type { ClientOptions } from "./client.ts";
+import { MemoryClients, smallTorrent as torrentBytes, waitUntil as until } from "./test-clients.ts";
 
-const PIECE = 16 * 1024;
-
-function torrentBytes(size: number, name: string) {
-  const content = randomBytes(size);
-  const hashes: Buffer[] = [];
-  for (let at = 0; at < size; at += PIECE) hashes.push(sha1(content.subarray(at, at + PIECE)));
-  const bytes = encode({
-    info: { length: size, name, "piece length": PIECE, pieces: Buffer.concat(hashes) },
-  });
-  return { bytes, content, meta: parseMetainfo(bytes) };
-}
-
-const network = new MemoryNetwork({ clock: realClock });
+const clients = new MemoryClients({ chokeIntervalMs: 200 });
 let hosts = 0;
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c();
-});
+after(() => clients.close());
 
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "shoal-auto-"));
-  cleanup.push(() => rm(d, { recursive: true, force: true }));
-  return d;
-}
+const tempDir = () => clients.tempDir();
 
-async function startClient(contents: Buffer[], extra: Partial<ClientOptions>) {
-  const dir = await tempDir();
-  const address = `10.5.0.${++hosts}`;
-  const host = network.addHost(address);
-  const client = await Client.start({
-    dataDir: join(dir, "data"),
-    downloadDir: join(dir, "download"),
-    port: 6881,
-    dialer: host,
-    listen: async (port) => host.listen(port),
-    torrentDefaults: {
-      trackers: false,
-      chokeIntervalMs: 200,
-      openStore: (meta) => {
-        const content = contents.find((c) => c.length === meta.totalLength);
-        return MemoryStorage.open(meta, content ? { content } : {});
-      },
-    },
-    ...extra,
-  });
-  cleanup.push(() => client.close());
-  return { client, address, dir };
-}
-
-function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = () => {
-      if (pred()) return resolve();
-      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 20);
-    };
-    poll();
-  });
+function startClient(contents: Buffer[], extra: Partial<ClientOptions>) {
+  return clients.open(`10.5.0.${++hosts}`, contents, extra);
 }
 
 test("watch folder: a .torrent dropped in is added and renamed .added; a bad one .invalid with a log line", async () => {

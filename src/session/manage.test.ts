@@ -1,73 +1,31 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, test } from "node:test";
 import { encode } from "../bencode/index.ts";
-import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
-import { MemoryNetwork } from "../net/index.ts";
-import { MemoryStorage } from "../storage/index.ts";
-import { FakeClock, realClock, sha1 } from "../util/index.ts";
-import { Client, type ClientOptions } from "./client.ts";
+import { parseMetainfo } from "../metainfo/index.ts";
+import { FakeClock, sha1 } from "../util/index.ts";
+import type { Client, ClientOptions } from "./client.ts";
 import type { SessionEvent } from "./dto.ts";
+import {
+  type MemoryClient,
+  MemoryClients,
+  smallTorrent as makeTorrent,
+  waitUntil as until,
+} from "./test-clients.ts";
 
 const PIECE = 16 * 1024;
 
-function makeTorrent(size: number, name: string): { meta: Metainfo; content: Buffer } {
-  const content = randomBytes(size);
-  const hashes: Buffer[] = [];
-  for (let at = 0; at < size; at += PIECE) hashes.push(sha1(content.subarray(at, at + PIECE)));
-  const info = { length: size, name, "piece length": PIECE, pieces: Buffer.concat(hashes) };
-  return { meta: parseMetainfo(encode({ info })), content };
-}
-
-const network = new MemoryNetwork({ clock: realClock });
+const clients = new MemoryClients({ chokeIntervalMs: 200 });
 let hosts = 0;
-const cleanup: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c();
-});
+after(() => clients.close());
 
-async function startClient(
+/** A client on a new host, or (given an earlier one's `at`) started again on its folder and host. */
+function startClient(
   contents: Buffer[],
   extra: Partial<ClientOptions> = {},
-  at?: { dir: string; address: string },
+  at?: Pick<MemoryClient, "dir" | "address">,
 ) {
-  const dir = at?.dir ?? (await mkdtemp(join(tmpdir(), "shoal-manage-")));
-  if (!at) cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  const address = at?.address ?? `10.4.0.${++hosts}`;
-  const host = network.host(address) ?? network.addHost(address);
-  const client = await Client.start({
-    dataDir: join(dir, "data"),
-    downloadDir: join(dir, "download"),
-    port: 6881,
-    dialer: host,
-    listen: async (port) => host.listen(port),
-    torrentDefaults: {
-      trackers: false,
-      chokeIntervalMs: 200,
-      openStore: (meta) => {
-        const content = contents.find((c) => c.length === meta.totalLength);
-        return MemoryStorage.open(meta, content ? { content } : {});
-      },
-    },
-    ...extra,
-  });
-  cleanup.push(() => client.close());
-  return { client, dir, address };
-}
-
-function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = () => {
-      if (pred()) return resolve();
-      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 10);
-    };
-    poll();
-  });
+  return clients.open(at?.address ?? `10.4.0.${++hosts}`, contents, extra, at);
 }
 
 const states = (c: Client) =>
