@@ -116,14 +116,13 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
       return bencoded(failureReplyText(FAILURE_REASONS[error]));
     }
     if (member) {
-      ctx.access!.account(
-        member,
-        fields.infoHash,
-        fields.peerId,
-        fields.uploaded,
-        fields.downloaded,
-        fields.event === "stopped",
-      );
+      ctx.access!.account(member, {
+        infoHash: fields.infoHash,
+        peerId: fields.peerId,
+        uploaded: fields.uploaded,
+        downloaded: fields.downloaded,
+        stopped: fields.event === "stopped",
+      });
     }
     if (ctx.handler.shared) {
       // Read now: `fields` is reused by the next request while this one waits.

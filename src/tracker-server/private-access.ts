@@ -29,6 +29,15 @@ export function passkeyFromQuery(query: string): string {
   return "";
 }
 
+/** What a member's peer reported in one announce (info hash and peer id as latin1 text). */
+export interface TrafficReport {
+  infoHash: string;
+  peerId: string;
+  uploaded: number;
+  downloaded: number;
+  stopped: boolean;
+}
+
 export class PrivateAccess {
   readonly members: MemberStore;
   readonly #traffic = new MemberTraffic();
@@ -40,15 +49,7 @@ export class PrivateAccess {
    * share their members through Redis (shared-members.ts): there every
    * instance's reports of a peer are one series.
    */
-  report?: (
-    member: Member,
-    infoHash: string,
-    peerId: string,
-    uploaded: number,
-    downloaded: number,
-    stopped: boolean,
-    now: number,
-  ) => void;
+  report?: (member: Member, r: TrafficReport) => void;
 
   constructor(members: MemberStore) {
     this.members = members;
@@ -67,31 +68,23 @@ export class PrivateAccess {
     return { member };
   }
 
-  /** Accounts one announce of a member's peer (info hash and peer id as latin1 text). */
-  account(
-    member: Member,
-    infoHash: string,
-    peerId: string,
-    uploaded: number,
-    downloaded: number,
-    stopped: boolean,
-    now = Date.now(),
-  ): void {
+  /** Accounts one announce of a member's peer. */
+  account(member: Member, r: TrafficReport, now = Date.now()): void {
     if (this.report) {
-      this.report(member, infoHash, peerId, uploaded, downloaded, stopped, now);
+      this.report(member, r);
       return;
     }
     const step = this.#traffic.step(
-      `${member.id}:${infoHash}:${peerId}`,
-      uploaded,
-      downloaded,
+      `${member.id}:${r.infoHash}:${r.peerId}`,
+      r.uploaded,
+      r.downloaded,
       now,
-      stopped,
+      r.stopped,
     );
     if (step.inflated) this.inflated++;
     this.members.account(
       member.id,
-      Buffer.from(infoHash, "latin1"),
+      Buffer.from(r.infoHash, "latin1"),
       step.uploaded,
       step.downloaded,
     );

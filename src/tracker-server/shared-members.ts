@@ -28,6 +28,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../util/index.ts";
 import { MAX_RATE } from "./member-traffic.ts";
 import type { Member, MemberRecord, MemberStore } from "./members.ts";
+import type { TrafficReport } from "./private-access.ts";
 
 /** Reports per script call at most. */
 const MAX_BATCH = 500;
@@ -184,20 +185,13 @@ export class SharedMembers {
   }
 
   /** One announce's report of a member's peer (PrivateAccess.report); sent with the turn's others. */
-  report(
-    member: Member,
-    infoHash: string,
-    peerId: string,
-    uploaded: number,
-    downloaded: number,
-    stopped: boolean,
-  ): void {
+  report(member: Member, r: TrafficReport): void {
     const n = this.#queue.push({
       name: member.name,
-      peer: infoHash + peerId,
-      uploaded,
-      downloaded,
-      stopped,
+      peer: r.infoHash + r.peerId,
+      uploaded: r.uploaded,
+      downloaded: r.downloaded,
+      stopped: r.stopped,
     });
     if (n === 1 && !this.#flushing) setImmediate(() => void this.#flush());
   }

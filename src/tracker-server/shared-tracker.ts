@@ -69,8 +69,7 @@ export class SharedParts {
           access.inflated += n;
         },
       );
-      access.report = (member, infoHash, peerId, uploaded, downloaded, stopped) =>
-        members.report(member, infoHash, peerId, uploaded, downloaded, stopped);
+      access.report = (member, r) => members.report(member, r);
       this.members = members;
     }
   }

@@ -226,14 +226,13 @@ export class UdpFrontEnd {
       return;
     }
     if (member && "member" in member) {
-      access!.account(
-        member.member,
-        f.infoHash,
-        f.peerId,
-        f.uploaded,
-        f.downloaded,
-        f.event === "stopped",
-      );
+      access!.account(member.member, {
+        infoHash: f.infoHash,
+        peerId: f.peerId,
+        uploaded: f.uploaded,
+        downloaded: f.downloaded,
+        stopped: f.event === "stopped",
+      });
     }
     const source = this.#source;
     if (handler.shared) {
