@@ -88,17 +88,21 @@ export class DhtPeerSource {
   ): Promise<DhtPeerSource> {
     const state = await loadDhtState(join(env.dataDir, DHT_STATE_FILE));
     const bootstrap = await resolveAll(o.bootstrap ?? []);
+    // What the IPv4 node and its IPv6 twin share.
+    const common = {
+      udp: o.udp ?? nodeUdp,
+      clock: env.clock,
+      ...(env.random ? { random: env.random } : {}),
+      ...(state ? { state } : {}),
+      bootstrap,
+      ...(o.readOnly ? { readOnly: true } : {}),
+      ...(o.enforceNodeId ? { enforceNodeId: true } : {}),
+    };
     const make = (port: number) =>
       new DhtNode({
-        udp: o.udp ?? nodeUdp,
+        ...common,
         port,
         ...(env.host && isIP(env.host) === 4 ? { host: env.host } : {}),
-        clock: env.clock,
-        ...(env.random ? { random: env.random } : {}),
-        ...(state ? { state } : {}),
-        bootstrap,
-        ...(o.readOnly ? { readOnly: true } : {}),
-        ...(o.enforceNodeId ? { enforceNodeId: true } : {}),
       });
     let node = make(o.port ?? env.tcpPort);
     try {
@@ -114,17 +118,11 @@ export class DhtPeerSource {
     // BEP 32: on a dual-stack host an IPv6 node (same id, same port) joins the IPv6 DHT.
     if (env.host === undefined || isIP(env.host) === 6) {
       const node6 = new DhtNode({
-        udp: o.udp ?? nodeUdp,
+        ...common,
         family: 6,
         id: node.id,
         port: node.address?.port ?? 0,
         ...(env.host ? { host: env.host } : {}),
-        clock: env.clock,
-        ...(env.random ? { random: env.random } : {}),
-        ...(state ? { state } : {}),
-        bootstrap,
-        ...(o.readOnly ? { readOnly: true } : {}),
-        ...(o.enforceNodeId ? { enforceNodeId: true } : {}),
       });
       try {
         await node6.start();
