@@ -26,8 +26,9 @@ import {
 import { infoHashFromHex } from "../util/index.ts";
 import { createAdminRoutes } from "./admin-routes.ts";
 import { type AnnounceOutcome, STORE_UNAVAILABLE_REASON } from "./announce-handler.ts";
+import { blockedAnnounce } from "./blocked-address.ts";
 import type { TrackerContext } from "./context.ts";
-import { BLOCKED_ADDRESS, StoreUnavailableError } from "./errors.ts";
+import { StoreUnavailableError } from "./errors.ts";
 import type { HttpRequest } from "./http-request.ts";
 import { BENCODE_TYPE, bencoded, json, methodNotAllowed, notFound } from "./http-responses.ts";
 import type { HttpClientInfo, HttpResponse, HttpRoutes } from "./http-server.ts";
@@ -104,10 +105,8 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
     client: HttpClientInfo,
     pathKey = "",
   ): HttpResponse | Promise<HttpResponse> {
-    if (ctx.ipFilter?.blocked(client.address)) {
-      ctx.metrics.errors.blocked++;
-      return bencoded(failureReplyText(BLOCKED_ADDRESS));
-    }
+    const blocked = blockedAnnounce(ctx.ipFilter, ctx.metrics, client.address);
+    if (blocked) return bencoded(failureReplyText(blocked));
     const member = ctx.access ? memberOf(req, pathKey) : undefined;
     if (member && !("id" in member)) return member;
     const error = readAnnounceQuery(req.head, req.queryStart, req.queryEnd, fields);

@@ -32,8 +32,8 @@ import {
   type AnnounceSource,
   STORE_UNAVAILABLE_REASON,
 } from "./announce-handler.ts";
+import { blockedAnnounce } from "./blocked-address.ts";
 import type { ConnectionIds } from "./connection-id.ts";
-import { BLOCKED_ADDRESS } from "./errors.ts";
 import type { TrackerMetrics } from "./metrics.ts";
 import { type PrivateAccess, passkeyFromPath, passkeyFromQuery } from "./private-access.ts";
 
@@ -200,9 +200,9 @@ export class UdpFrontEnd {
     f.numwant = numwant < 0 ? -1 : numwant;
     f.port = (msg[96]! << 8) | msg[97]!;
     f.compact = true;
-    if (this.#deps.ipFilter?.blocked(rinfo.address)) {
-      metrics.errors.blocked++;
-      this.#send(encodeErrorResponse(tid, BLOCKED_ADDRESS), rinfo);
+    const blocked = blockedAnnounce(this.#deps.ipFilter, metrics, rinfo.address);
+    if (blocked) {
+      this.#send(encodeErrorResponse(tid, blocked), rinfo);
       return;
     }
     // BEP 41 options (from byte 98): URLData, a private tracker's passkey.
