@@ -40,7 +40,7 @@ import { Publisher, uploadedFile } from "./publishing.ts";
 import type { StoredPeer } from "./swarm-store.ts";
 import { magnetOf, type PublishResult } from "./torrent-index.ts";
 import { ViewCache } from "./view-cache.ts";
-import { torrentView } from "./views.ts";
+import { announceUrlFor, torrentView } from "./views.ts";
 
 const EMPTY = Buffer.alloc(0);
 
@@ -255,6 +255,10 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
   /** The head of a request with a body: only an upload takes one, and only with the token. */
   function admit(req: HttpRequest, client: HttpClientInfo): HttpResponse | null {
     if (isUpload(req)) return publisher.refusal(req, client);
+    if (req.path === "/torrents" || req.path === "/torrents/") {
+      // Another method with a body: what the index takes, said on the head.
+      if (req.method !== "GET" && req.method !== "HEAD") return methodNotAllowed("GET, HEAD, POST");
+    }
     // undefined: not theirs; null: read the body.
     const page = pages.admit(req, client);
     if (page !== undefined) return page;
@@ -328,8 +332,10 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
     const hash = infoHashFromHex(path.slice("/torrents/".length, -".torrent".length));
     const meta = hash ? ctx.index.metainfo(hash.toString("latin1")) : undefined;
     if (!meta) return notFound("torrent");
-    const scheme = ctx.config.tlsCert ? "https" : "http";
-    const url = `${scheme}://${req.host}/announce/${admission.member.passkey}`;
+    const url = announceUrlFor(ctx.config, req.host, admission.member.passkey);
+    if (url === undefined) {
+      return json(400, { error: "no Host header: the member's announce URL is made from it" });
+    }
     return {
       status: 200,
       contentType: "application/x-bittorrent",

@@ -8,7 +8,7 @@ import { formatMagnet, type Metainfo } from "../metainfo/index.ts";
 import type { InfoHash } from "../util/index.ts";
 import { formatBytes } from "../util/index.ts";
 import type { TrackerContext } from "./context.ts";
-import { escapeHtml as e, type NavLink, renderPage } from "./html-page.ts";
+import { escapeHtml as e, type NavLink, queryParam, renderPage } from "./html-page.ts";
 import type { NameSearch } from "./name-search.ts";
 import type { TorrentEntry } from "./torrent-index.ts";
 import { torrentView } from "./views.ts";
@@ -31,6 +31,22 @@ export interface ListQuery {
   descending: boolean;
   /** 1-based. */
   page: number;
+}
+
+/**
+ * The list's query string (`q`, `sort`, `order`, `page`), as anyone may send
+ * it: what is not understood falls back to the default (newest first, page
+ * 1), and the search is cut to MAX_SEARCH_LENGTH.
+ */
+export function readListQuery(query: string): ListQuery {
+  const sort = queryParam(query, "sort");
+  const page = Number(queryParam(query, "page") ?? "1");
+  return {
+    search: (queryParam(query, "q") ?? "").trim().slice(0, MAX_SEARCH_LENGTH),
+    sort: SORT_KEYS.includes(sort as SortKey) ? (sort as SortKey) : "added",
+    descending: queryParam(query, "order") !== "asc",
+    page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
+  };
 }
 
 /** Who is looking, for the links a page carries. */

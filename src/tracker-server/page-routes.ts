@@ -20,6 +20,7 @@ import type { TrackerContext } from "./context.ts";
 import { StoreUnavailableError } from "./errors.ts";
 import { htmlResponse, messagePage, type NavLink, queryParam, renderPage } from "./html-page.ts";
 import type { HttpRequest } from "./http-request.ts";
+import { methodNotAllowed } from "./http-responses.ts";
 import type { HttpClientInfo, HttpResponse } from "./http-server.ts";
 import {
   type DetailsLinks,
@@ -27,9 +28,7 @@ import {
   detailsPage,
   link,
   listPage,
-  MAX_SEARCH_LENGTH,
-  SORT_KEYS,
-  type SortKey,
+  readListQuery,
   uploadPage,
   type Viewer,
 } from "./index-pages.ts";
@@ -39,7 +38,7 @@ import { PAGE_STYLE, PAGE_STYLE_PATH } from "./page-style.ts";
 import { credentialOf, type Publisher, secretMatches, uploadedFile } from "./publishing.ts";
 import type { PublishResult } from "./torrent-index.ts";
 import type { ViewCache } from "./view-cache.ts";
-import { swarmView } from "./views.ts";
+import { announceUrlFor, swarmView } from "./views.ts";
 
 export interface PageRoutes {
   /** The answer for a page's path, or null when the path is not a page. */
@@ -121,21 +120,12 @@ export function createPageRoutes(ctx: TrackerContext, deps: PageDeps): PageRoute
   function index(req: HttpRequest): HttpResponse {
     const who = viewerOf(req);
     if ("status" in who) return who;
-    const sort = queryParam(req.query, "sort");
-    const page = Number(queryParam(req.query, "page") ?? "1");
-    const q = {
-      search: (queryParam(req.query, "q") ?? "").trim().slice(0, MAX_SEARCH_LENGTH),
-      sort: SORT_KEYS.includes(sort as SortKey) ? (sort as SortKey) : "added",
-      descending: queryParam(req.query, "order") !== "asc",
-      page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
-    };
+    const q = readListQuery(req.query);
     return cached(req, () => listPage(ctx, who.viewer, q, search));
   }
 
   function memberAnnounce(req: HttpRequest, passkey: string): string | undefined {
-    if (!passkey) return undefined;
-    const scheme = ctx.config.tlsCert ? "https" : "http";
-    return `${scheme}://${req.host}/announce/${passkey}`;
+    return passkey ? announceUrlFor(ctx.config, req.host, passkey) : undefined;
   }
 
   function details(req: HttpRequest, hex: string): HttpResponse {
@@ -210,8 +200,17 @@ export function createPageRoutes(ctx: TrackerContext, deps: PageDeps): PageRoute
     return { ...res, headers: `Retry-After: ${Math.ceil(waitMs / 1000)}\r\n` };
   }
 
+  /** The form is read and sent to, nothing else (RFC 9110 §15.5.6: Allow lists what is). */
+  function uploadMethods(): HttpResponse {
+    return methodNotAllowed("GET, HEAD, POST");
+  }
+
   function admit(req: HttpRequest, client: HttpClientInfo): HttpResponse | null | undefined {
-    if (req.path !== "/upload" || req.method !== "POST") return undefined;
+    if (req.path !== "/upload") return undefined;
+    if (req.method !== "POST") {
+      // A PUT with a body is answered on its head: 405, not 413 for the body.
+      return req.method === "GET" || req.method === "HEAD" ? undefined : uploadMethods();
+    }
     const right = uploadRight(req);
     if ("status" in right) return uploadForm(req, right.status);
     return right.askToken ? throttled(req, client) : null;
@@ -304,6 +303,7 @@ export function createPageRoutes(ctx: TrackerContext, deps: PageDeps): PageRoute
     const path = req.path;
     const isGet = req.method === "GET" || req.method === "HEAD";
     if (path === "/upload" && req.method === "POST") return upload(req, client);
+    if (path === "/upload" && !isGet) return uploadMethods();
     if (!isGet) return null;
     if (path === "/") return index(req);
     if (path === PAGE_STYLE_PATH) {

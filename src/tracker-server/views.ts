@@ -5,6 +5,7 @@
 import { formatMagnet } from "../metainfo/index.ts";
 import { formatIPv4, formatIPv6 } from "../tracker-proto/index.ts";
 import type { InfoHash } from "../util/index.ts";
+import type { TrackerConfig } from "./config.ts";
 import type { TrackerContext } from "./context.ts";
 import type { StoredPeer } from "./swarm-store.ts";
 import type { TorrentEntry } from "./torrent-index.ts";
@@ -98,14 +99,24 @@ export function swarmViews(
   return ranked.slice(offset, offset + limit).map((k) => swarmView(ctx, k, maxPeers));
 }
 
-/** The announce URL clients should use, from the Host the request came to. */
-export function announceUrlFor(host: string): string | undefined {
-  return host ? `http://${host}/announce` : undefined;
+/**
+ * The announce URL clients should use, from the Host the request came to:
+ * https when the tracker serves TLS (--tls-cert), and a private tracker's
+ * member's passkey in the path.
+ */
+export function announceUrlFor(
+  config: Pick<TrackerConfig, "tlsCert">,
+  host: string,
+  passkey = "",
+): string | undefined {
+  if (!host) return undefined;
+  const scheme = config.tlsCert ? "https" : "http";
+  return `${scheme}://${host}/announce${passkey ? `/${passkey}` : ""}`;
 }
 
 export function torrentView(ctx: TrackerContext, t: TorrentEntry, host: string) {
   const counts = ctx.store.counts(t.key);
-  const announce = announceUrlFor(host);
+  const announce = announceUrlFor(ctx.config, host);
   return {
     infoHash: t.infoHashHex,
     name: t.name,

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -21,7 +22,7 @@ import {
   startClient,
 } from "./swarm-helpers.ts";
 import { makeTestCertificate } from "./test-certificate.ts";
-import { startTracker } from "./tracker-helpers.ts";
+import { makeTorrent, startTracker } from "./tracker-helpers.ts";
 
 describe("HTTPS trackers", { skip: skipReason([{ bin: "openssl", pkg: "openssl" }]) }, () => {
   let dir = "";
@@ -66,6 +67,29 @@ describe("HTTPS trackers", { skip: skipReason([{ bin: "openssl", pkg: "openssl" 
       /failure reason/,
       "a bencoded refusal of an empty announce",
     );
+  });
+
+  it("the JSON views' magnet links announce over https, as the tracker serves", async () => {
+    const torrent = makeTorrent("over-tls");
+    const send = (method: string, path: string, body?: Buffer) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(`${base}${path}`, { method, ca: cert }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString() }),
+          );
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+    const published = await send("POST", "/torrents", torrent.bytes);
+    assert.equal(published.status, 201, published.text);
+    const announce = `https://127.0.0.1:${tracker.port}/announce`;
+    const tr = `tr=${encodeURIComponent(announce)}`;
+    const list = JSON.parse((await send("GET", "/torrents")).text) as { magnet: string }[];
+    assert.equal(list.length, 1);
+    assert.ok(list[0]!.magnet.includes(tr), list[0]!.magnet);
   });
 
   it("a seeder and a leecher find each other through the https tracker (--tracker-ca)", async () => {

@@ -144,6 +144,20 @@ describe("the tracker's pages on an open tracker with a publish token", () => {
     assert.match((await page(`${base}/details/${hex}?published=new`)).html, /Published\./);
   });
 
+  test("the upload form and the index take GET, HEAD and POST only, and say so (405 with Allow)", async () => {
+    for (const path of ["/upload", "/torrents"]) {
+      for (const [method, body] of [
+        ["PUT", "x"],
+        ["DELETE", undefined],
+        ["PATCH", "x"],
+      ]) {
+        const res = await page(`${base}${path}`, { method, body });
+        assert.equal(res.status, 405, `${method} ${path}`);
+        assert.equal(res.headers.get("allow"), "GET, HEAD, POST", `${method} ${path}`);
+      }
+    }
+  });
+
   test("the operator's view: counters, swarms busiest first, a swarm's peers", async () => {
     const op = await page(`${base}/operator`);
     assert.equal(op.status, 200);
