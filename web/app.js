@@ -144,16 +144,20 @@ function Header({ stats, connected, say, page }) {
   </header>`;
 }
 
+/** What an add asks for besides its source: paused (a magnet: once its metadata is here), the folder. */
+function addChoices({ paused, folder }) {
+  return { paused, folder: folder.trim() };
+}
+
 /** Uploads .torrent files one by one (POST /torrents as application/x-bittorrent). */
-async function addTorrentFiles(files, paused, say) {
+async function addTorrentFiles(files, choices, say) {
+  const query = new URLSearchParams();
+  if (choices.paused) query.set("paused", "true");
+  if (choices.folder !== "") query.set("downloadDir", choices.folder);
+  const search = query.size > 0 ? `?${query}` : "";
   for (const file of files) {
     try {
-      const t = await call(
-        "POST",
-        `/torrents${paused ? "?paused=true" : ""}`,
-        file,
-        "application/x-bittorrent",
-      );
+      const t = await call("POST", `/torrents${search}`, file, "application/x-bittorrent");
       say(`Added ${t.name}`);
     } catch (err) {
       say(`${file.name}: ${err.message}`, true);
@@ -161,14 +165,32 @@ async function addTorrentFiles(files, paused, say) {
   }
 }
 
-function AddBar({ onAdded, say, paused, setPaused }) {
+/**
+ * The download folder of the next adds: the daemon's own folder (from its
+ * stats) until the user types another; emptied, the daemon's default again.
+ */
+function useFolder(downloadDir) {
+  const [folder, setFolder] = useState("");
+  const typed = useRef(false);
+  useEffect(() => {
+    if (!typed.current && downloadDir !== undefined) setFolder(downloadDir);
+  }, [downloadDir]);
+  const choose = useCallback((value) => {
+    typed.current = value !== "";
+    setFolder(value);
+  }, []);
+  return [folder, choose];
+}
+
+function AddBar({ onAdded, say, choices, setPaused, setFolder }) {
   const [magnet, setMagnet] = useState("");
+  const { paused, folder } = choices;
 
   const addFiles = async (e) => {
     const input = e.currentTarget;
     const files = [...input.files];
     input.value = "";
-    await addTorrentFiles(files, paused, say);
+    await addTorrentFiles(files, addChoices(choices), say);
     onAdded();
   };
 
@@ -179,7 +201,11 @@ function AddBar({ onAdded, say, paused, setPaused }) {
     try {
       // An http(s) address names a .torrent the daemon fetches; anything else is a magnet link.
       const source = /^https?:\/\//i.test(link) ? { url: link } : { magnet: link };
-      const t = await call("POST", "/torrents", { ...source, paused });
+      const chosen = addChoices(choices);
+      // Paused, a magnet still fetches its metadata (BEP 9) so its files can be chosen.
+      const body = { ...source, pauseAfterMetadata: chosen.paused };
+      if (chosen.folder !== "") body.downloadDir = chosen.folder;
+      const t = await call("POST", "/torrents", body);
       setMagnet("");
       say(`Added ${t.name}`);
     } catch (err) {
@@ -206,6 +232,16 @@ function AddBar({ onAdded, say, paused, setPaused }) {
       />
       <button type="submit">Add link</button>
     </form>
+    <label class="folder">
+      Download folder
+      <input
+        type="text"
+        autocomplete="off"
+        spellcheck="false"
+        value=${folder}
+        onInput=${(e) => setFolder(e.currentTarget.value)}
+      />
+    </label>
     <label>
       <input type="checkbox" checked=${paused} onChange=${(e) => setPaused(e.currentTarget.checked)} />
       Add paused (choose the files first)
@@ -218,6 +254,8 @@ function App() {
   const page = usePage();
   const [open, setOpen] = useState(undefined);
   const [paused, setPaused] = useState(false);
+  const [folder, setFolder] = useFolder(stats?.downloadDir);
+  const choices = { paused, folder };
   const [dragging, setDragging] = useState(false);
   const opened = torrents.find((t) => t.infoHash === open);
   const [status, setStatus] = useState({ text: "", error: false });
@@ -267,7 +305,7 @@ function App() {
     const files = all.filter(
       (f) => /\.torrent$/i.test(f.name) || f.type === "application/x-bittorrent",
     );
-    await addTorrentFiles(files, paused, say);
+    await addTorrentFiles(files, addChoices(choices), say);
     if (files.length < all.length) say("Only .torrent files can be dropped here", true);
     refresh();
   };
@@ -281,7 +319,7 @@ function App() {
             <${SettingsPage} say=${say} />
           </main>`
         : html`<main class=${dragging ? "dragging" : ""} onDragOver=${dragOver} onDragLeave=${() => setDragging(false)} onDrop=${drop}>
-      <${AddBar} onAdded=${refresh} say=${say} paused=${paused} setPaused=${setPaused} />
+      <${AddBar} onAdded=${refresh} say=${say} choices=${choices} setPaused=${setPaused} setFolder=${setFolder} />
       <${SessionSpeed} tick=${tick} />
       <p class=${status.error ? "status error" : "status"} role="status" aria-live="polite">${status.text}</p>
       <${TorrentTable} torrents=${torrents} act=${act} open=${open} setOpen=${setOpen} />

@@ -32,7 +32,7 @@ const SUMMARIES: Record<string, string> = {
     'Its own seeding goals: {ratioLimit?, idleLimitMinutes?}, each a number, null (none) or "global"',
   "GET /torrents": "Every torrent; ?fields=id,name,state picks fields",
   "POST /torrents":
-    "Add a torrent: JSON {torrent (base64) | magnet | url, downloadDir?, paused?, uploadLimit?, downloadLimit?, peers?, verify?, files? (indices to download), filePriorities?, sequential?, firstLastPiecePriority?} or the .torrent as application/x-bittorrent (?paused=&downloadDir=)",
+    "Add a torrent: JSON {torrent (base64) | magnet | url, downloadDir?, paused?, pauseAfterMetadata? (a magnet: paused once its metadata is here), uploadLimit?, downloadLimit?, peers?, verify?, files? (indices to download), filePriorities?, sequential?, firstLastPiecePriority?} or the .torrent as application/x-bittorrent (?paused=&downloadDir=)",
   "GET /torrents/{ref}": "One torrent in detail (ref: short id or info-hash prefix)",
   "DELETE /torrents/{ref}": "Remove a torrent; ?deleteData=true deletes its files too",
   "POST /torrents/{ref}/pause": "Pause",

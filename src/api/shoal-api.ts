@@ -17,6 +17,7 @@ import {
   queueMoveOf,
   seedingGoalsOf,
 } from "./manage-validation.ts";
+import { MetadataPause } from "./metadata-pause.ts";
 import { fetchTorrentUrl } from "./torrent-url.ts";
 import { applyTrackerEdits, type TrackerEditRequest } from "./tracker-edits.ts";
 import { TrackerIndex } from "./tracker-index.ts";
@@ -57,6 +58,7 @@ import {
   base64Bytes,
   exactlyOneSource,
   limitsOf,
+  pauseAfterMetadataOf,
   pickFields,
   summaryFields,
 } from "./validation.ts";
@@ -72,9 +74,11 @@ export class ShoalApi {
   readonly #client: Client;
   readonly #index: TrackerIndex | undefined;
   readonly #startedAt = Date.now();
+  readonly #metadataPause: MetadataPause;
 
   constructor(client: Client, opts: ShoalApiOptions = {}) {
     this.#client = client;
+    this.#metadataPause = new MetadataPause(client);
     this.#index = opts.tracker ? new TrackerIndex(opts.tracker, opts.publishToken) : undefined;
   }
 
@@ -153,7 +157,14 @@ export class ShoalApi {
         source = { infoHash: req.infoHash!, trackers: req.trackers ?? [] };
         if (req.name !== undefined) source.name = req.name;
       }
-      return this.#add(source, { ...addOptions(req), ...addSelection(req) });
+      const opts = { ...addOptions(req), ...addSelection(req) };
+      if (!pauseAfterMetadataOf(req)) return this.#add(source, opts);
+      // A .torrent has its metadata already: the same as adding it paused.
+      if (kind !== "magnet" && kind !== "infoHash") {
+        opts.paused = true;
+        return this.#add(source, opts);
+      }
+      return this.#metadataPause.add(req, () => this.#add(source, opts));
     });
   }
 

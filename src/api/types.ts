@@ -54,6 +54,11 @@ export interface AddRequest {
   downloadDir?: string;
   /** Add it without starting it. */
   paused?: boolean;
+  /**
+   * A magnet link or info hash: run only until the metadata arrives, then
+   * pause (choose its files, then resume); a .torrent is added paused.
+   */
+  pauseAfterMetadata?: boolean;
   /** Its own limits, bytes/s (0: only the global ones). */
   uploadLimit?: number;
   downloadLimit?: number;

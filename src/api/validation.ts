@@ -158,6 +158,11 @@ export function addOptions(
   return opts;
 }
 
+/** An add's `pauseAfterMetadata` (metadata-pause.ts), checked. */
+export function pauseAfterMetadataOf(req: AddRequest): boolean {
+  return req.pauseAfterMetadata !== undefined && flag(req.pauseAfterMetadata, "pauseAfterMetadata");
+}
+
 function flag(value: unknown, field: string): boolean {
   if (typeof value !== "boolean") invalid(`${field}: give true or false`);
   return value;

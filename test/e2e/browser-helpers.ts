@@ -4,10 +4,14 @@
  * nothing so the page can reach 127.0.0.1 alone; a guard that records any
  * request to another origin than the daemon's; where screenshots go.
  */
-import { mkdir } from "node:fs/promises";
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { createTorrent } from "../../src/metainfo/index.ts";
 import { assertTools, skipReason } from "../interop/helpers.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -61,4 +65,52 @@ export async function screenshots(page: Page, name: string): Promise<string[]> {
   }
   await page.setViewportSize(before);
   return paths;
+}
+
+export const TRANSFER_TIMEOUT_MS = 60_000;
+
+export interface Made {
+  name: string;
+  torrent: Buffer;
+  infoHash: string;
+  /** file name → its bytes. */
+  files: Map<string, Buffer>;
+}
+
+/** A two-file torrent announcing to `announce`, its data in `dir` (so it seeds there). */
+export async function makeTorrent(dir: string, name: string, size: number, announce: string) {
+  const folder = join(dir, name);
+  await mkdir(folder, { recursive: true });
+  const files = new Map<string, Buffer>();
+  const bytes = createHash("sha256").update(name).digest();
+  const data = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) data[i] = bytes[i % 32]! ^ (i >> 8);
+  files.set("a.bin", data.subarray(0, size >> 1));
+  files.set("b.bin", data.subarray(size >> 1));
+  for (const [f, b] of files) await writeFile(join(folder, f), b);
+  const created = await createTorrent(folder, {
+    pieceLength: 16384,
+    creationDate: null,
+    trackers: [[announce]],
+  });
+  return { name, torrent: created.torrent, infoHash: created.metainfo.infoHashHex, files };
+}
+
+/** Waits until the row of `name` shows `state` and 100% (what the user sees). */
+export async function waitForRow(page: Page, name: string, state: string, text?: string) {
+  const row = page.locator(`tr[data-name="${name}"][data-state="${state}"]`);
+  await row.waitFor({ timeout: TRANSFER_TIMEOUT_MS });
+  if (text !== undefined) {
+    await page
+      .locator(`tr[data-name="${name}"] .progress-text`, { hasText: new RegExp(`^${text}$`) })
+      .waitFor({ timeout: TRANSFER_TIMEOUT_MS });
+  }
+  return row;
+}
+
+export async function assertSameFiles(made: Made, downloadDir: string) {
+  for (const [f, bytes] of made.files) {
+    const got = await readFile(join(downloadDir, made.name, f));
+    assert.ok(got.equals(bytes), `${made.name}/${f} has the seeder's bytes`);
+  }
 }

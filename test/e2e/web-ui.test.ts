@@ -18,59 +18,21 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { hashPassword } from "../../src/api/index.ts";
-import { createTorrent } from "../../src/metainfo/index.ts";
 import { call, startTestDaemon, type TestDaemon } from "../daemon/daemon-helpers.ts";
 import {
+  assertSameFiles,
   browserSkip,
   launchBrowser,
+  makeTorrent,
   SCREENSHOTS,
   screenshots,
+  TRANSFER_TIMEOUT_MS,
+  waitForRow,
   watchPage,
 } from "./browser-helpers.ts";
 import { startTracker } from "./tracker-helpers.ts";
 
 const skip = browserSkip;
-const TRANSFER_TIMEOUT_MS = 60_000;
-
-interface Made {
-  name: string;
-  torrent: Buffer;
-  infoHash: string;
-  /** file name → its bytes. */
-  files: Map<string, Buffer>;
-}
-
-/** A two-file torrent announcing to `announce`, its data in `dir` (so it seeds there). */
-async function makeTorrent(dir: string, name: string, size: number, announce: string) {
-  const folder = join(dir, name);
-  await mkdir(folder, { recursive: true });
-  const files = new Map<string, Buffer>();
-  const bytes = createHash("sha256").update(name).digest();
-  const data = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) data[i] = bytes[i % 32]! ^ (i >> 8);
-  files.set("a.bin", data.subarray(0, size >> 1));
-  files.set("b.bin", data.subarray(size >> 1));
-  for (const [f, b] of files) await writeFile(join(folder, f), b);
-  const created = await createTorrent(folder, {
-    pieceLength: 16384,
-    creationDate: null,
-    trackers: [[announce]],
-  });
-  return { name, torrent: created.torrent, infoHash: created.metainfo.infoHashHex, files };
-}
-
-/** Waits until the row of `name` shows `state` and 100% (what the user sees). */
-async function waitForRow(page: Page, name: string, state: string, text?: string) {
-  const row = page.locator(`tr[data-name="${name}"][data-state="${state}"]`);
-  await row.waitFor({ timeout: TRANSFER_TIMEOUT_MS });
-  if (text !== undefined) {
-    await page
-      .locator(`tr[data-name="${name}"] .progress-text`, { hasText: new RegExp(`^${text}$`) })
-      .waitFor({ timeout: TRANSFER_TIMEOUT_MS });
-  }
-  return row;
-}
-
 /** Waits (up to 5 s) until the list shows exactly these torrents, in this order. */
 async function expectRows(page: Page, names: string[]) {
   let shown: (string | null)[] = [];
@@ -82,13 +44,6 @@ async function expectRows(page: Page, names: string[]) {
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.deepEqual(shown, names);
-}
-
-async function assertSameFiles(made: Made, downloadDir: string) {
-  for (const [f, bytes] of made.files) {
-    const got = await readFile(join(downloadDir, made.name, f));
-    assert.ok(got.equals(bytes), `${made.name}/${f} has the seeder's bytes`);
-  }
 }
 
 let browser: Browser;
