@@ -16,6 +16,7 @@ import { PeerOwners } from "./peer-owner.ts";
 import type {
   PeerUpdate,
   SharedAnnounce,
+  SharedAnnounceReply,
   SharedSwarmStore,
   StoredPeer,
   SwarmStore,
@@ -126,6 +127,27 @@ function newOutcome(settings: AnnounceSettings): AnnounceOutcome {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The peer records of a compact outcome: none (never written to). */
+const NO_PEERS: StoredPeer[] = Object.freeze([]) as unknown as StoredPeer[];
+
+/** Receives the outcome of an announce to the shared store (announceSharedTo). */
+export type SharedOutcomeDone<C> = (ctx: C, out: AnnounceOutcome | null, err: unknown) => void;
+
+/** Who waits for an announce to the shared store. */
+interface SharedWaiter {
+  ctx: unknown;
+  done: SharedOutcomeDone<unknown>;
+}
+
+/** announceShared's callback: the outcome is reused, so the promise gets a copy. */
+function settleOutcome(
+  p: { resolve: (out: AnnounceOutcome) => void; reject: (err: unknown) => void },
+  out: AnnounceOutcome | null,
+  err: unknown,
+): void {
+  if (out === null) p.reject(err);
+  else p.resolve({ ...out });
+}
 
 export class AnnounceHandler {
   readonly #deps: AnnounceHandlerDeps;
@@ -154,12 +176,26 @@ export class AnnounceHandler {
     previousLeft: 0,
   };
   readonly #scrape: ScrapeOutcome = { complete: 0, downloaded: 0, incomplete: 0 };
+  /** The shared path's announce (packed by the store at once) and outcome (read by the caller at once). */
+  readonly #sharedAnnounce: SharedAnnounce = {
+    infoHash: "",
+    update: { peerId: "", owner: 0, ip4: -1, ip6: "", port: 0, left: 0, previousLeft: 0 },
+    event: "none",
+    want: 0,
+    leechersOnly: false,
+    first: 4,
+    second: 0,
+    compact: true,
+    registeredOnly: false,
+  };
+  readonly #sharedOut: AnnounceOutcome;
 
   constructor(deps: AnnounceHandlerDeps) {
     this.#deps = deps;
     this.#owners = deps.owners ?? new PeerOwners();
     this.#out.compact4 = Buffer.alloc(6 * deps.settings.maxNumwant);
     this.#out.compact6 = Buffer.alloc(18 * deps.settings.maxNumwant);
+    this.#sharedOut = newOutcome(deps.settings);
   }
 
   get settings(): AnnounceSettings {
@@ -213,66 +249,89 @@ export class AnnounceHandler {
     source: AnnounceSource,
     transport: Transport,
   ): Promise<AnnounceOutcome> {
+    return new Promise((resolve, reject) =>
+      this.announceSharedTo(f, source, transport, { resolve, reject }, settleOutcome),
+    );
+  }
+
+  /**
+   * announceShared without a promise (the UDP hot path): `f` and `source`
+   * are read before this returns; `done(ctx, outcome)` is called once, with
+   * an outcome that is reused (read it before returning), or with null and
+   * an error that is not the store's being unavailable (that one is answered
+   * with a failure reason).
+   */
+  announceSharedTo<C>(
+    f: AnnounceFields,
+    source: AnnounceSource,
+    transport: Transport,
+    ctx: C,
+    done: SharedOutcomeDone<C>,
+  ): void {
     const { metrics, settings } = this.#deps;
     const shared = this.#deps.shared as SharedSwarmStore;
     metrics.announces[transport][f.event]++;
-    const out = newOutcome(settings);
     const owner = this.#owners.of(f.keyValue, source.family, source.ip);
-    const update: PeerUpdate = {
-      peerId: "",
-      owner: 0,
-      ip4: -1,
-      ip6: "",
-      port: 0,
-      left: 0,
-      previousLeft: 0,
-    };
-    this.#fillUpdate(f, source, owner, update);
+    // Reused: the store packs the announce before announceTo returns.
+    const a = this.#sharedAnnounce;
+    this.#fillUpdate(f, source, owner, a.update);
     const first = source.family;
-    const a: SharedAnnounce = {
-      infoHash: f.infoHash,
-      update,
-      event: f.event === "stopped" ? "stopped" : f.event === "completed" ? "completed" : "none",
-      want: f.numwant < 0 ? settings.defaultNumwant : Math.min(f.numwant, settings.maxNumwant),
-      leechersOnly: f.left === 0,
-      first,
-      second: transport === "http" ? (first === 4 ? 6 : 4) : 0,
-      compact: f.compact,
-      registeredOnly: settings.registeredOnly,
-    };
-    return shared.announce(a).then(
-      (r) => {
-        if (r.result === "unregistered") {
-          metrics.errors.unregistered++;
-          out.failure = UNREGISTERED_REASON;
-          return out;
-        }
-        if (r.result === "too_many_swarms") {
-          metrics.errors.too_many_swarms++;
-          out.failure = TOO_MANY_SWARMS_REASON;
-          return out;
-        }
-        if (r.result === "swarm_full") metrics.errors.swarm_full++;
-        out.compact4 = r.compact4;
-        out.count4 = r.compact4.length / 6;
-        out.compact6 = r.compact6;
-        out.count6 = r.compact6.length / 18;
-        out.peers4 = r.peers4;
-        out.peers6 = r.peers6;
-        out.complete = r.counts.seeders;
-        out.incomplete = r.counts.leechers;
-        out.downloaded = r.counts.completed;
-        return out;
-      },
-      (err: unknown) => {
-        if (!(err instanceof StoreUnavailableError)) throw err;
-        // Never a made-up peer list: the client tries again (BEP 3 failure reason).
-        metrics.errors.store_unavailable++;
-        out.failure = STORE_UNAVAILABLE_REASON;
-        return out;
-      },
-    );
+    a.infoHash = f.infoHash;
+    a.event = f.event === "stopped" ? "stopped" : f.event === "completed" ? "completed" : "none";
+    a.want = f.numwant < 0 ? settings.defaultNumwant : Math.min(f.numwant, settings.maxNumwant);
+    a.leechersOnly = f.left === 0;
+    a.first = first;
+    a.second = transport === "http" ? (first === 4 ? 6 : 4) : 0;
+    a.compact = f.compact;
+    a.registeredOnly = settings.registeredOnly;
+    const waiter: SharedWaiter = { ctx, done: done as SharedOutcomeDone<unknown> };
+    shared.announceTo(a, waiter, this.#sharedReply);
   }
+
+  /** The shared store's reply to one announce, as an outcome for its caller. */
+  readonly #sharedReply = (w: SharedWaiter, r: SharedAnnounceReply | null, err: unknown): void => {
+    const metrics = this.#deps.metrics;
+    const out = this.#sharedOut;
+    out.failure = null;
+    out.interval = this.#deps.settings.interval;
+    out.minInterval = this.#deps.settings.minInterval;
+    out.complete = 0;
+    out.incomplete = 0;
+    out.downloaded = 0;
+    out.compact4 = EMPTY;
+    out.count4 = 0;
+    out.compact6 = EMPTY;
+    out.count6 = 0;
+    out.peers4 = NO_PEERS;
+    out.peers6 = NO_PEERS;
+    if (r === null) {
+      if (!(err instanceof StoreUnavailableError)) {
+        w.done(w.ctx, null, err);
+        return;
+      }
+      // Never a made-up peer list: the client tries again (BEP 3 failure reason).
+      metrics.errors.store_unavailable++;
+      out.failure = STORE_UNAVAILABLE_REASON;
+    } else if (r.result === "unregistered") {
+      metrics.errors.unregistered++;
+      out.failure = UNREGISTERED_REASON;
+    } else if (r.result === "too_many_swarms") {
+      metrics.errors.too_many_swarms++;
+      out.failure = TOO_MANY_SWARMS_REASON;
+    } else {
+      if (r.result === "swarm_full") metrics.errors.swarm_full++;
+      out.compact4 = r.compact4;
+      out.count4 = r.compact4.length / 6;
+      out.compact6 = r.compact6;
+      out.count6 = r.compact6.length / 18;
+      out.peers4 = r.peers4;
+      out.peers6 = r.peers6;
+      out.complete = r.counts.seeders;
+      out.incomplete = r.counts.leechers;
+      out.downloaded = r.counts.completed;
+    }
+    w.done(w.ctx, out, null);
+  };
 
   /** BEP 48 counts for several info hashes from the shared store; null when it did not answer. */
   async scrapeShared(infoHashes: readonly string[]): Promise<ScrapeOutcome[] | null> {

@@ -11,7 +11,9 @@
  * reply, and at a thousand announces a second the difference between a call
  * per announce and one per two), and one batch is in flight at a time: what
  * arrives meanwhile goes as the next, so under a heavy load a call carries
- * every announce that arrived during a round trip, up to MAX_BATCH.
+ * every announce that arrived during a round trip, up to MAX_BATCH. Each
+ * announce is packed into its batch when it arrives and answered through a
+ * callback (announceTo; redis-announce-batch.ts): no promise per announce.
  *
  * The client's own auto-pipelining is off: it would wrap each call in a
  * pipeline of one, and the batches are already one request each.
@@ -26,11 +28,13 @@ import { Redis } from "ioredis";
 import type { Logger } from "../util/index.ts";
 import { silentLogger } from "../util/index.ts";
 import { StoreUnavailableError } from "./errors.ts";
-import { decodeAnnounceReplies, encodeAnnounces } from "./redis-announce-codec.ts";
+import { AnnounceBatch } from "./redis-announce-batch.ts";
+import { newAnnounceReply } from "./redis-announce-codec.ts";
 import { ANNOUNCE_SCRIPT, EXPIRE_SCRIPT, PEERS_SCRIPT, SCRAPE_SCRIPT } from "./redis-scripts.ts";
 import { StoreStats } from "./store-stats.ts";
 import type {
   SharedAnnounce,
+  SharedAnnounceDone,
   SharedAnnounceReply,
   SharedSwarmStore,
   StoredPeer,
@@ -61,12 +65,17 @@ export interface RedisSwarmStoreOptions {
 const EXPIRE_BATCH = 2000;
 /** Expiry requests per sweep at most: a sweep stays bounded however far behind it is. */
 const EXPIRE_ROUNDS = 50;
-/** Announces per script call at most: Redis runs nothing else while a script runs. */
-const MAX_BATCH = 256;
-interface Queued {
-  a: SharedAnnounce;
+
+/** A promise's ends, as announce() waits for a reply through announceTo(). */
+interface Settle {
   resolve: (r: SharedAnnounceReply) => void;
   reject: (err: unknown) => void;
+}
+
+/** announce()'s callback: the reply is reused, so the promise gets a copy. */
+function settle(p: Settle, reply: SharedAnnounceReply | null, err: unknown): void {
+  if (reply === null) p.reject(err);
+  else p.resolve({ ...reply, counts: { ...reply.counts } });
 }
 
 interface ScriptedRedis extends Redis {
@@ -102,8 +111,12 @@ export class RedisSwarmStore implements SharedSwarmStore {
   readonly #logger: Logger;
   #available = false;
   #closed = false;
-  /** Announces waiting for the next batch. */
-  #queue: Queued[] = [];
+  /** Batches waiting for their script call, oldest first; the last is filling. */
+  readonly #waiting: AnnounceBatch[] = [];
+  /** Every reply is read into this one. */
+  readonly #reply = newAnnounceReply();
+  readonly #callbackThrew = (err: unknown) =>
+    this.#logger.error("announce reply failed", { err: String((err as Error)?.stack ?? err) });
   /** A batch is on its way: the queue waits for its answer. */
   #inFlight = false;
   readonly #flushNow = () => this.#flush();
@@ -195,28 +208,32 @@ export class RedisSwarmStore implements SharedSwarmStore {
   }
 
   announce(a: SharedAnnounce): Promise<SharedAnnounceReply> {
-    return new Promise((resolve, reject) => {
-      const n = this.#queue.push({ a, resolve, reject });
-      if (n === 1 && !this.#inFlight) {
-        const window = this.#opts.batchWindowMs ?? 2;
-        if (window > 0) setTimeout(this.#flushNow, window);
-        else setImmediate(this.#flushNow);
-      }
-    });
+    return new Promise((resolve, reject) => this.announceTo(a, { resolve, reject }, settle));
   }
 
-  /** Sends up to MAX_BATCH queued announces as one script call, unless one is on its way. */
+  announceTo<C>(a: SharedAnnounce, ctx: C, done: SharedAnnounceDone<C>): void {
+    const waiting = this.#waiting;
+    let batch = waiting[waiting.length - 1];
+    if (batch === undefined || batch.full) {
+      batch = new AnnounceBatch();
+      waiting.push(batch);
+    }
+    batch.add(a, ctx, done);
+    if (batch.count === 1 && waiting.length === 1 && !this.#inFlight) {
+      const window = this.#opts.batchWindowMs ?? 2;
+      if (window > 0) setTimeout(this.#flushNow, window);
+      else setImmediate(this.#flushNow);
+    }
+  }
+
+  /** Sends the oldest waiting batch as one script call, unless one is on its way. */
   #flush(): void {
-    if (this.#inFlight || this.#queue.length === 0) return;
-    let batch = this.#queue;
-    if (batch.length > MAX_BATCH) {
-      this.#queue = batch.slice(MAX_BATCH);
-      batch = batch.slice(0, MAX_BATCH);
-    } else this.#queue = [];
+    if (this.#inFlight) return;
+    const batch = this.#waiting.shift();
+    if (batch === undefined) return;
     this.#inFlight = true;
     const { maxSwarms, maxPeersPerSwarm } = this.#opts;
     const random = 1 + Math.floor(Math.random() * 0x7ffffffe);
-    const packed = encodeAnnounces(batch);
     this.#request(() =>
       this.#redis.shoalAnnounceBuffer(
         this.#prefix,
@@ -224,22 +241,17 @@ export class RedisSwarmStore implements SharedSwarmStore {
         maxSwarms,
         maxPeersPerSwarm,
         random,
-        packed,
+        batch.packed,
       ),
     ).then(
       (replies) => {
         this.#inFlight = false;
-        try {
-          decodeAnnounceReplies(batch, replies, (i, r) => batch[i]!.resolve(r));
-        } catch (err) {
-          // A reply the batch cannot be read from: the announces not answered yet fail.
-          for (const q of batch) q.reject(err);
-        }
+        batch.answer(replies, this.#reply, this.#callbackThrew);
         this.#flush();
       },
       (err: unknown) => {
         this.#inFlight = false;
-        for (const q of batch) q.reject(err);
+        batch.fail(err, this.#callbackThrew);
         this.#flush();
       },
     );

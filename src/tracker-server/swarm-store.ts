@@ -147,6 +147,13 @@ export interface SharedAnnounceReply {
   peers6: StoredPeer[];
 }
 
+/** Receives one announce's reply from a SharedSwarmStore (announceTo). */
+export type SharedAnnounceDone<C> = (
+  ctx: C,
+  reply: SharedAnnounceReply | null,
+  err: unknown,
+) => void;
+
 /**
  * A swarm store that lives outside the process (Redis): every call is a
  * request, so each is asynchronous and coarse (one per announce, one per
@@ -156,6 +163,14 @@ export interface SharedAnnounceReply {
  */
 export interface SharedSwarmStore {
   announce(a: SharedAnnounce): Promise<SharedAnnounceReply>;
+  /**
+   * The same as announce without a promise per announce (the UDP hot path):
+   * `a` is read before this returns, so the caller may reuse it; `done` is
+   * called once with `ctx` and the reply, or with null and the error (a
+   * StoreUnavailableError when the store did not answer). The reply is the
+   * store's, reused: read it before `done` returns.
+   */
+  announceTo<C>(a: SharedAnnounce, ctx: C, done: SharedAnnounceDone<C>): void;
   /** Counts for each info hash, in order (zeros for a swarm the store does not know). */
   scrape(infoHashes: readonly string[]): Promise<SwarmCounts[]>;
   /** Drops peers not seen for the expiry time; returns how many went (any instance may run it). */

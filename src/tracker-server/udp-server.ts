@@ -57,6 +57,12 @@ export interface UdpFrontEndDeps {
 /** Over UDP a scrape has no room for BEP 41's options, so no passkey: a private tracker scrapes over HTTP. */
 const PRIVATE_UDP_SCRAPE = "this tracker is for members only: scrape over HTTP with your passkey";
 
+/** An announce waiting for the shared store: where its reply goes. */
+interface WaitingAnnounce extends UdpSource {
+  tid: number;
+  v4: boolean;
+}
+
 /** The reply buffer's first size: an announce reply with 50 IPv6 peers fits. */
 const REPLY_BUFFER_BYTES = 1024;
 
@@ -237,16 +243,24 @@ export class UdpFrontEnd {
     const source = this.#source;
     if (handler.shared) {
       // The reply waits for the shared store: keep what the link may reuse.
-      const to = { address: rinfo.address, port: rinfo.port, family: rinfo.family };
-      const v4 = source.family === 4;
-      handler.announceShared(f, source, "udp").then(
-        (out) => this.#announceReply(out, tid, to, v4),
-        (err: unknown) => this.#failed(err),
-      );
+      const to: WaitingAnnounce = {
+        address: rinfo.address,
+        port: rinfo.port,
+        family: rinfo.family,
+        tid,
+        v4: source.family === 4,
+      };
+      handler.announceSharedTo(f, source, "udp", to, this.#sharedReply);
       return;
     }
     this.#announceReply(handler.announce(f, source, "udp"), tid, rinfo, source.family === 4);
   }
+
+  /** The shared store's outcome of an announce, sent to whoever is waiting for it. */
+  readonly #sharedReply = (to: WaitingAnnounce, out: AnnounceOutcome | null, err: unknown) => {
+    if (out === null) this.#failed(err);
+    else this.#announceReply(out, to.tid, to, to.v4);
+  };
 
   #failed(err: unknown): void {
     this.#deps.logger.error("udp request failed", { err: String((err as Error)?.stack ?? err) });

@@ -1,0 +1,90 @@
+/**
+ * Announces waiting for one script call of the Redis swarm store
+ * (redis-swarm-store.ts): their bytes, packed as ANNOUNCE_SCRIPT reads them
+ * as they arrive, and who waits for each reply. Nothing is kept of an
+ * announce but its bytes and its (callback, context) pair: no promise and no
+ * object per announce, which at tens of thousands of announces a second is
+ * what the collector would otherwise spend its time on.
+ */
+import {
+  decodeAnnounceReplies,
+  encodeAnnounce,
+  MAX_ENCODED_ANNOUNCE,
+} from "./redis-announce-codec.ts";
+import type { SharedAnnounce, SharedAnnounceDone, SharedAnnounceReply } from "./swarm-store.ts";
+
+/** Announces per script call at most: Redis runs nothing else while a script runs. */
+export const MAX_BATCH = 256;
+/** A batch's first room, in announces; it doubles as needed up to MAX_BATCH. */
+const FIRST_ROOM = 16;
+
+export class AnnounceBatch {
+  #bytes = Buffer.allocUnsafe(FIRST_ROOM * MAX_ENCODED_ANNOUNCE);
+  #length = 0;
+  #count = 0;
+  /** For each announce, in order: its callback, then its context. */
+  readonly #waiters: unknown[] = [];
+
+  get count(): number {
+    return this.#count;
+  }
+
+  get full(): boolean {
+    return this.#count >= MAX_BATCH;
+  }
+
+  /** The announces as one string (ANNOUNCE_SCRIPT's ARGV[5]). */
+  get packed(): Buffer {
+    return this.#bytes.subarray(0, this.#length);
+  }
+
+  /** Packs `a` now (the caller may reuse it); `done(ctx, …)` gets its reply. */
+  add<C>(a: SharedAnnounce, ctx: C, done: SharedAnnounceDone<C>): void {
+    if (this.#length + MAX_ENCODED_ANNOUNCE > this.#bytes.length) {
+      const bigger = Buffer.allocUnsafe(this.#bytes.length * 2);
+      this.#bytes.copy(bigger, 0, 0, this.#length);
+      this.#bytes = bigger;
+    }
+    this.#length = encodeAnnounce(a, this.#bytes, this.#length);
+    this.#count++;
+    this.#waiters.push(done, ctx);
+  }
+
+  /**
+   * Gives each announce its reply from the script's reply string, in
+   * `reply` (reused); if the string is short, those left get the error. A
+   * callback that throws is reported to `thrown` and the others still run.
+   */
+  answer(r: Buffer, reply: SharedAnnounceReply, thrown: (err: unknown) => void): void {
+    const waiters = this.#waiters;
+    let answered = 0;
+    try {
+      decodeAnnounceReplies(this.#bytes, this.#count, r, reply, (i, out) => {
+        answered = i + 1;
+        try {
+          (waiters[2 * i] as SharedAnnounceDone<unknown>)(waiters[2 * i + 1], out, null);
+        } catch (err) {
+          thrown(err);
+        }
+      });
+    } catch (err) {
+      this.#failFrom(answered, err, thrown);
+    }
+  }
+
+  /** Every announce gets the error (the script call failed). */
+  fail(err: unknown, thrown: (err: unknown) => void): void {
+    this.#failFrom(0, err, thrown);
+  }
+
+  #failFrom(first: number, err: unknown, thrown: (err: unknown) => void): void {
+    const waiters = this.#waiters;
+    for (let i = first; i < this.#count; i++) {
+      try {
+        (waiters[2 * i] as SharedAnnounceDone<unknown>)(waiters[2 * i + 1], null, err);
+      } catch (e) {
+        thrown(e);
+      }
+    }
+  }
+}
