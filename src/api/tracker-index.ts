@@ -9,6 +9,7 @@ import {
   publishTorrent,
   type TorrentListing,
   trackerBaseUrl,
+  trackerPasskey,
 } from "../tracker-client/index.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import type { IndexEntry, PublishResult } from "./types.ts";
@@ -17,6 +18,8 @@ export class TrackerIndex {
   /** The tracker's base URL (http://host:port). */
   readonly base: string;
   readonly #token: string | undefined;
+  /** A private tracker's member's passkey, from their announce URL (…/announce/<passkey>). */
+  readonly #passkey: string | undefined;
 
   /** `tracker`: its announce URL, its base URL, or its UDP URL. */
   constructor(tracker: string, token?: string) {
@@ -26,10 +29,11 @@ export class TrackerIndex {
       throw toApiError(err);
     }
     this.#token = token;
+    this.#passkey = trackerPasskey(tracker);
   }
 
   async list(): Promise<TorrentListing[]> {
-    return fetchIndex(this.base);
+    return fetchIndex(this.base, this.#passkey);
   }
 
   /** What the index offers, each marked when the session has it (`have`: its info hashes). */
@@ -48,7 +52,7 @@ export class TrackerIndex {
   }
 
   async publish(bytes: Uint8Array): Promise<PublishResult> {
-    const reply = await publishTorrent(this.base, bytes, this.#token);
+    const reply = await publishTorrent(this.base, bytes, this.#token, this.#passkey);
     return {
       created: reply.created,
       infoHash: reply.infoHash,
@@ -80,6 +84,6 @@ export class TrackerIndex {
       }
       infoHash = found[0]!.infoHash;
     }
-    return { infoHash, bytes: await fetchTorrentFile(this.base, infoHash) };
+    return { infoHash, bytes: await fetchTorrentFile(this.base, infoHash, this.#passkey) };
   }
 }

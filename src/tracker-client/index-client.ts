@@ -4,9 +4,17 @@
  * `.torrent` (POST /torrents), list the index (GET /torrents), fetch the exact
  * `.torrent` bytes it holds (GET /torrents/<hash>.torrent), and plain JSON
  * requests for the views (/swarms, /swarms/<hash>/peers). Every front end (the
- * CLI, the shell, the daemon) uses this one.
+ * CLI, the shell, the daemon) uses this one. On a private tracker the index
+ * is for members: every request carries the member's passkey (`?passkey=`),
+ * which the user gives or which their announce URL carries.
  */
 import { TrackerClientError } from "./errors.ts";
+import {
+  type PublishReply,
+  readIndexPage,
+  readPublishReply,
+  type TorrentListing,
+} from "./index-listing.ts";
 
 const TIMEOUT_MS = 15_000;
 
@@ -32,8 +40,30 @@ export function trackerBaseUrl(text: string): string {
     );
   }
   let path = url.pathname.replace(/\/+$/, "");
-  path = path.replace(/\/(announce|scrape)(\.php)?$/, "");
+  // A private tracker's member's announce URL ends in /announce/<passkey>.
+  path = path.replace(/\/(announce|scrape)(\.php)?(\/[^/]*)?$/, "");
   return `${url.origin}${path}`;
+}
+
+/**
+ * The passkey a private tracker's announce URL carries (`/announce/<passkey>`
+ * or `?passkey=`), or undefined.
+ */
+export function trackerPasskey(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text.startsWith("udp://") ? `http://${text.slice(6)}` : text);
+  } catch {
+    return undefined;
+  }
+  const inPath = /\/(?:announce|scrape)\/([^/]+)\/?$/.exec(url.pathname)?.[1];
+  return inPath ?? (url.searchParams.get("passkey") || undefined);
+}
+
+/** `path` asking as the member of this passkey (none: as is). */
+function asMember(path: string, passkey: string | undefined): string {
+  if (!passkey) return path;
+  return `${path}${path.includes("?") ? "&" : "?"}passkey=${encodeURIComponent(passkey)}`;
 }
 
 async function send(base: string, path: string, init: RequestInit): Promise<Response> {
@@ -61,7 +91,8 @@ export async function trackerRequest(
   } catch {
     throw new TrackerClientError(
       "invalid_reply",
-      `${base}${path} answered ${res.status} with something that is not JSON: is it a shoal tracker?`,
+      // The query may hold a passkey: not in messages.
+      `${base}${path.split("?")[0]} answered ${res.status} with something that is not JSON: is it a shoal tracker?`,
     );
   }
 }
@@ -72,19 +103,6 @@ export function errorText(status: number, body: unknown): string {
   return typeof e === "string" ? e : `HTTP ${status}`;
 }
 
-/** One torrent of a shoal tracker's index (GET /torrents). */
-export interface TorrentListing {
-  infoHash: string;
-  name: string;
-  size: number;
-  files: number;
-  seeders: number;
-  leechers: number;
-  completed: number;
-  added: string;
-  magnet?: string;
-}
-
 /** Most pages of the index read for one listing (the tracker sends up to 1,000 a page). */
 const MAX_INDEX_PAGES = 100;
 
@@ -92,43 +110,45 @@ const MAX_INDEX_PAGES = 100;
  * What a shoal tracker's index offers, every page of it: the tracker answers
  * a page at a time, with the size of the whole index in X-Total-Count.
  */
-export async function fetchIndex(base: string): Promise<TorrentListing[]> {
+export async function fetchIndex(base: string, passkey?: string): Promise<TorrentListing[]> {
   const all: TorrentListing[] = [];
   for (let page = 0; page < MAX_INDEX_PAGES; page++) {
     const path = all.length === 0 ? "/torrents" : `/torrents?offset=${all.length}`;
-    const { status, body, headers } = await trackerRequest(base, path);
-    if (status !== 200 || !Array.isArray(body)) {
+    const { status, body, headers } = await trackerRequest(base, asMember(path, passkey));
+    if (status !== 200) {
       throw new TrackerClientError("http_status", `${base}/torrents: ${errorText(status, body)}`);
     }
-    all.push(...(body as TorrentListing[]));
+    const listed = readIndexPage(body);
+    all.push(...listed);
     const total = Number(headers.get("x-total-count"));
-    if (body.length === 0 || !(total > all.length)) break;
+    if (listed.length === 0 || !(total > all.length)) break;
   }
   return all;
 }
 
-export interface PublishReply extends TorrentListing {
-  created: boolean;
-  magnet: string;
-}
-
-/** Uploads a .torrent's bytes to the index (POST /torrents). */
+/**
+ * Uploads a .torrent's bytes to the index (POST /torrents): with the
+ * tracker's publish token, or on a private tracker as the member of
+ * `passkey` (who needs the publish right).
+ */
 export async function publishTorrent(
   base: string,
   bytes: Uint8Array,
   token: string | undefined,
+  passkey?: string,
 ): Promise<PublishReply> {
   const headers: Record<string, string> = { "content-type": "application/x-bittorrent" };
   if (token) headers.authorization = `Bearer ${token}`;
-  const { status, body } = await trackerRequest(base, "/torrents", {
+  const { status, body } = await trackerRequest(base, asMember("/torrents", passkey), {
     method: "POST",
     headers,
     body: bytes,
   });
-  if (status === 401) {
+  if (status === 401 || status === 403) {
+    const hint = passkey ? "" : token ? " (wrong token?)" : " (pass --token, or --passkey)";
     throw new TrackerClientError(
       "unauthorized",
-      `the tracker refused the upload: ${errorText(status, body)}${token ? " (wrong token?)" : " (pass --token)"}`,
+      `the tracker refused the upload: ${errorText(status, body)}${hint}`,
     );
   }
   if (status !== 200 && status !== 201) {
@@ -137,21 +157,29 @@ export async function publishTorrent(
       `the tracker refused the upload: ${errorText(status, body)}`,
     );
   }
-  return body as PublishReply;
+  return readPublishReply(body);
 }
 
 /** The exact .torrent bytes the index holds for an info hash (GET /torrents/<hash>.torrent). */
-export async function fetchTorrentFile(base: string, infoHashHex: string): Promise<Buffer> {
-  const res = await send(base, `/torrents/${infoHashHex}.torrent`, {});
+export async function fetchTorrentFile(
+  base: string,
+  infoHashHex: string,
+  passkey?: string,
+): Promise<Buffer> {
+  const res = await send(base, asMember(`/torrents/${infoHashHex}.torrent`, passkey), {});
   const bytes = Buffer.from(await res.arrayBuffer());
   if (res.status === 404) {
     throw new TrackerClientError("not_found", `the tracker's index has no torrent ${infoHashHex}`);
   }
   if (res.status !== 200) {
-    throw new TrackerClientError(
-      "http_status",
-      `${base}/torrents/${infoHashHex}.torrent: HTTP ${res.status}`,
-    );
+    // A private tracker says why (an unknown passkey) in JSON.
+    let why = `HTTP ${res.status}`;
+    try {
+      why = errorText(res.status, JSON.parse(bytes.toString("utf8")));
+    } catch {}
+    throw new TrackerClientError("http_status", `${base}/torrents/${infoHashHex}.torrent: ${why}`);
   }
   return bytes;
 }
+
+export type { PublishReply, TorrentListing };

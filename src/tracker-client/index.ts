@@ -19,9 +19,10 @@
  *   UdpTrackerClient(url, opts?)   keeps one socket and the BEP 15 connection id (60 s)
  *   httpGet(url, opts?)            bounded GET: raw query, size cap, deadline, ≤ 3 redirects
  *   backoffDelay(failures, random, opts?), TrackerTiers, trackerKind(url)
- *   trackerBaseUrl(text), trackerRequest(base, path, init?), fetchIndex(base),
- *   publishTorrent(base, bytes, token?), fetchTorrentFile(base, infoHashHex): the client
- *     of a shoal tracker's index and views (JSON over HTTP)
+ *   trackerBaseUrl(text), trackerPasskey(text), trackerRequest(base, path, init?),
+ *   fetchIndex(base, passkey?), publishTorrent(base, bytes, token?, passkey?),
+ *   fetchTorrentFile(base, infoHashHex, passkey?): the client of a shoal tracker's index
+ *     and views (JSON over HTTP; a private tracker's member asks with their passkey)
  *   TrackerClientError (codes: unsupported_scheme, invalid_url, tracker_failure, http_status,
  *     too_many_redirects, bad_redirect, reply_too_large, invalid_reply, timeout, network, aborted,
  *     unauthorized, not_found)
@@ -55,6 +56,7 @@ export {
   publishTorrent,
   type TorrentListing,
   trackerBaseUrl,
+  trackerPasskey,
   trackerRequest,
 } from "./index-client.ts";
 export { type TrackerEntry, type TrackerKind, TrackerTiers, trackerKind } from "./tiers.ts";

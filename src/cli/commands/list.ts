@@ -4,9 +4,9 @@ import { formatBytes } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../io.ts";
 import { resolveTracker } from "../tracker-discovery.ts";
-import { fetchIndex, formatTable } from "./tracker-client.ts";
+import { fetchIndex, formatTable, trackerPasskey } from "./tracker-client.ts";
 
-const HELP = `Usage: shoal list [--tracker <url> | auto[:NAME]] [--json]
+const HELP = `Usage: shoal list [--tracker <url> | auto[:NAME]] [--passkey <key>] [--json]
 
 Lists the torrents published to a shoal tracker's index (GET /torrents): name,
 size, files, seeders, leechers, completed downloads and info hash.
@@ -15,6 +15,9 @@ Options:
   --tracker <url>   the tracker's announce URL or base URL; 'auto' (or no
                     --tracker) finds it on the local network, 'auto:NAME' the
                     one of that name (see 'shoal tracker find')
+  --passkey <key>   on a private tracker (--private), list as the member of
+                    this passkey; a member's own announce URL
+                    (…/announce/<passkey>) as --tracker carries it
   --json            print the tracker's JSON (with magnet links)
 
 Example:
@@ -30,11 +33,16 @@ export const listCommand: Command = {
       args,
       allowPositionals: true,
       strict: true,
-      options: { tracker: { type: "string" }, url: { type: "string" }, json: { type: "boolean" } },
+      options: {
+        tracker: { type: "string" },
+        url: { type: "string" },
+        passkey: { type: "string" },
+        json: { type: "boolean" },
+      },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const { base } = await resolveTracker(values.tracker ?? values.url, io, "list");
-    const list = await fetchIndex(base);
+    const { base, announce } = await resolveTracker(values.tracker ?? values.url, io, "list");
+    const list = await fetchIndex(base, values.passkey ?? trackerPasskey(announce));
     if (values.json) {
       io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       return 0;

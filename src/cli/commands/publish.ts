@@ -7,9 +7,9 @@ import { printable } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { onePositional } from "../options.ts";
 import { resolveTracker } from "../tracker-discovery.ts";
-import { publishTorrent } from "./tracker-client.ts";
+import { publishTorrent, trackerPasskey } from "./tracker-client.ts";
 
-const HELP = `Usage: shoal publish <file.torrent> [--tracker <url> | auto[:NAME]] [--token <token>] [--json]
+const HELP = `Usage: shoal publish <file.torrent> [--tracker <url> | auto[:NAME]] [--token <token>] [--passkey <key>] [--json]
 
 Uploads a .torrent file to a shoal tracker's torrent index (POST /torrents),
 so the tracker lists it and, in --registered-only mode, tracks it. The file is
@@ -21,10 +21,14 @@ Options:
                     --tracker) finds it on the local network, 'auto:NAME' the
                     one of that name (see 'shoal tracker find')
   --token <token>   the tracker's publish token (or set SHOAL_PUBLISH_TOKEN)
+  --passkey <key>   on a private tracker (--private), publish as the member of
+                    this passkey, who needs the publish right; a member's own
+                    announce URL (…/announce/<passkey>) as --tracker carries it
   --json            print the tracker's JSON answer
 
-Example:
+Examples:
   shoal publish ubuntu.iso.torrent --tracker http://127.0.0.1:6969/announce --token s3cret
+  shoal publish notes.torrent --tracker http://127.0.0.1:6969/announce/<your passkey>
 `;
 
 export const publishCommand: Command = {
@@ -39,15 +43,16 @@ export const publishCommand: Command = {
         tracker: { type: "string" },
         url: { type: "string" },
         token: { type: "string" },
+        passkey: { type: "string" },
         json: { type: "boolean" },
       },
     });
     const file = resolve(io.cwd, onePositional(positionals, ".torrent file"));
     const bytes = await readFile(file);
     parseMetainfo(bytes); // a clear local error beats a round trip
-    const { base } = await resolveTracker(values.tracker ?? values.url, io, "publish");
+    const { base, announce } = await resolveTracker(values.tracker ?? values.url, io, "publish");
     const token = values.token ?? io.env.SHOAL_PUBLISH_TOKEN;
-    const t = await publishTorrent(base, bytes, token);
+    const t = await publishTorrent(base, bytes, token, values.passkey ?? trackerPasskey(announce));
     if (values.json) {
       io.stdout.write(`${JSON.stringify(t, null, 2)}\n`);
       return 0;

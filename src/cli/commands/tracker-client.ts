@@ -13,6 +13,7 @@ export {
   fetchTorrentFile,
   publishTorrent,
   type TorrentListing,
+  trackerPasskey,
   trackerRequest,
 } from "../../tracker-client/index.ts";
 export { formatEndpoint as hostPort } from "../../util/index.ts";
