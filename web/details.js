@@ -1,5 +1,5 @@
 // A torrent's details: its speed graph (the daemon's last ten minutes of its rates), files as a tree (file-tree.js), live
-// piece map (piece-map.js), peers and trackers, fetched again on every list
+// piece map (piece-map.js), peers and trackers (tracker-list.js, editable), fetched again on every list
 // refresh (once a second) while open, so they follow the download as it goes.
 import htm from "htm";
 import { h } from "preact";
@@ -9,6 +9,7 @@ import { FileTree } from "./file-tree.js";
 import { formatProgress, formatRate } from "./format.js";
 import { PieceMap } from "./piece-map.js";
 import { SpeedGraph } from "./speed-graph.js";
+import { TrackerList } from "./tracker-list.js";
 
 const html = htm.bind(h);
 
@@ -37,27 +38,6 @@ function PeerList({ t, peers }) {
           <td>${p.address}</td><td>${p.client ?? "–"}</td><td>${p.source}</td>
           <td>${formatProgress(p.progress)}</td><td>${formatRate(p.downloadRate)}</td>
           <td>${formatRate(p.uploadRate)}</td><td>${peerFlags(p)}</td>
-        </tr>`,
-      )}
-    </tbody>
-  </table></div>`;
-}
-
-function TrackerList({ t, trackers }) {
-  if (trackers.length === 0) return html`<p>No trackers.</p>`;
-  return html`<div class="table-wrap"><table class="trackers" aria-label=${`Trackers of ${t.name}`}>
-    <thead><tr>
-      <th scope="col">Tracker</th><th scope="col">Tier</th><th scope="col">Status</th>
-      <th scope="col">Seeders</th><th scope="col">Leechers</th><th scope="col">Peers received</th>
-      <th scope="col">Last announce</th>
-    </tr></thead>
-    <tbody>
-      ${trackers.map(
-        (r) => html`<tr key=${`${r.tier} ${r.url}`} data-url=${r.url} data-state=${r.state}>
-          <td class="name">${r.url}</td><td>${r.tier}</td>
-          <td>${r.state}${r.lastError ? `: ${r.lastError}` : r.lastWarning ? ` (${r.lastWarning})` : ""}</td>
-          <td>${r.seeders ?? "–"}</td><td>${r.leechers ?? "–"}</td><td>${r.peersReceived}</td>
-          <td>${r.lastAnnounceAgo === undefined ? "–" : `${r.lastAnnounceAgo} s ago`}</td>
         </tr>`,
       )}
     </tbody>
@@ -109,6 +89,6 @@ export function Details({ t, tick, say, onClose }) {
     <h3>Peers</h3>
     <${PeerList} t=${t} peers=${peers} />
     <h3>Trackers</h3>
-    <${TrackerList} t=${t} trackers=${trackers} />
+    <${TrackerList} t=${t} trackers=${trackers} setTrackers=${setTrackers} say=${say} />
   </section>`;
 }

@@ -38,6 +38,7 @@ const ASSETS: Record<string, Asset> = {
   "/ui/theme.js": { file: () => join(WEB_DIR, "theme.js"), type: JS },
   "/ui/limits.js": { file: () => join(WEB_DIR, "limits.js"), type: JS },
   "/ui/torrent-table.js": { file: () => join(WEB_DIR, "torrent-table.js"), type: JS },
+  "/ui/tracker-list.js": { file: () => join(WEB_DIR, "tracker-list.js"), type: JS },
   "/ui/style.css": { file: () => join(WEB_DIR, "style.css"), type: "text/css; charset=utf-8" },
   "/ui/vendor/preact.mjs": { file: () => require.resolve("preact"), type: JS },
   "/ui/vendor/hooks.mjs": { file: () => require.resolve("preact/hooks"), type: JS },
