@@ -30,7 +30,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * syncing (Windows; some network file systems): the rename stands anyway,
  * only its durability across a power cut is the system's to give.
  */
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(dir, "r");

@@ -59,7 +59,7 @@ import type { ManagedState } from "./manager.ts";
 import { pieceActivityView } from "./piece-activity-view.ts";
 import { RateShares } from "./rate-shares.ts";
 import { type TorrentEntry, TorrentRegistry } from "./registry.ts";
-import { SessionPersistence } from "./session-persistence.ts";
+import { type SessionChange, SessionPersistence } from "./session-persistence.ts";
 import type { PersistedTorrent } from "./session-store.ts";
 import { watchTorrent } from "./torrent-events.ts";
 import { torrentFileOf } from "./torrent-files.ts";
@@ -364,8 +364,10 @@ export class Client extends EventEmitter<ClientEvents> {
     if (incompleteDir) entry.incompleteDir = incompleteDir;
     if (resolved.meta && resolved.bytes && !this.#persistence) entry.bytes = resolved.bytes;
     this.#watch(entry);
-    // Sharing the rates walks every torrent: once after a restore, not per torrent.
-    if (!opts.restoring) this.#share();
+    // Sharing the rates walks every torrent: once after a restore, not per
+    // torrent; and without a global limit a new torrent's buckets are its own
+    // limits already, all a share would give them (adding stays O(1)).
+    if (!opts.restoring && this.#globallyLimited()) this.#share();
     if (opts.peers?.length) torrent.addPeers(opts.peers.map((p) => ({ ip: p.host, port: p.port })));
     this.emit("added", torrent);
     this.#emit({ type: "added", id: entry.id, infoHash: infoHashHex, name: torrent.name });
@@ -375,7 +377,7 @@ export class Client extends EventEmitter<ClientEvents> {
       if (resolved.meta) {
         await this.#keepCopy(infoHashHex, resolved.bytes ?? torrentFileOf(resolved.meta));
       }
-      await this.#save();
+      await this.#save({ put: entry });
     }
     return torrent;
   }
@@ -426,7 +428,7 @@ export class Client extends EventEmitter<ClientEvents> {
     entry.manage.queued = false;
     await entry.torrent.pause();
     this.managed.released();
-    await this.#save();
+    await this.#save({ put: entry });
   }
 
   /** Starts a paused torrent again (or opens again one in `error`). */
@@ -434,7 +436,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const entry = this.#entry(infoHashHex);
     entry.paused = false;
     this.managed.schedule(entry);
-    await this.#save();
+    await this.#save({ put: entry });
   }
 
   /** Leaves a torrent's swarm; with `deleteData` its files and resume data go too. */
@@ -455,6 +457,7 @@ export class Client extends EventEmitter<ClientEvents> {
     if (this.#persistence) {
       // The list first: a crash between the two leaves a spare copy, never a
       // listed torrent without its .torrent.
+      // Whole: session.json itself no longer lists it (users and tools read it).
       await this.#save();
       await this.#persistence.copies.delete(entry.infoHashHex);
     }
@@ -511,7 +514,7 @@ export class Client extends EventEmitter<ClientEvents> {
       if ((err as { code?: string }).code !== "bad_selection") throw err;
       throw new ClientError("bad_selection", (err as Error).message, { cause: err });
     }
-    await this.#save();
+    await this.#save({ put: entry });
   }
 
   /** Sequential download (streaming) and first-and-last-piece priority, live; kept with the session. */
@@ -519,12 +522,13 @@ export class Client extends EventEmitter<ClientEvents> {
     infoHashHex: string,
     order: { sequential?: boolean; firstLastPiecePriority?: boolean },
   ): Promise<void> {
-    const t = this.#entry(infoHashHex).torrent;
+    const entry = this.#entry(infoHashHex);
+    const t = entry.torrent;
     if (order.sequential !== undefined) t.setSequential(order.sequential);
     if (order.firstLastPiecePriority !== undefined) {
       t.setFirstLastPiecePriority(order.firstLastPiecePriority);
     }
-    await this.#save();
+    await this.#save({ put: entry });
   }
 
   /**
@@ -577,14 +581,15 @@ export class Client extends EventEmitter<ClientEvents> {
     entry.torrent = torrent;
     this.#watch(entry);
     if (!entry.paused && torrent.state !== "error") this.managed.schedule(entry);
-    await this.#save();
+    await this.#save({ put: entry });
     if (failed !== undefined) throw failed;
   }
 
   /** Replaces the torrent's tracker tiers (BEP 12), live; kept with the session. */
   async setTrackers(infoHashHex: string, tiers: string[][]): Promise<void> {
-    this.#entry(infoHashHex).torrent.setTrackerList(tiers);
-    await this.#save();
+    const entry = this.#entry(infoHashHex);
+    entry.torrent.setTrackerList(tiers);
+    await this.#save({ put: entry });
   }
 
   /** Announces to the torrent's trackers now. */
@@ -610,11 +615,12 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** Changes one torrent's own limits live (bytes/s; 0 = only the global ones). */
   setTorrentLimits(infoHashHex: string, limits: { upload?: number; download?: number }): void {
-    const l = this.#entry(infoHashHex).limits;
+    const entry = this.#entry(infoHashHex);
+    const l = entry.limits;
     if (limits.upload !== undefined) l.upLimit = limits.upload;
     if (limits.download !== undefined) l.downLimit = limits.download;
     this.#share();
-    this.#persistence?.request();
+    this.#persistence?.request({ put: entry });
   }
 
   /** The limits in force: global, and each torrent's own. */
@@ -786,7 +792,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const unwatchDht = this.#dht?.watch(entry.torrent);
     const events = watchTorrent(entry, {
       emit: (e) => this.#emitAfterMove(entry, e),
-      changed: () => this.#persistence?.request(),
+      changed: () => this.#persistence?.request({ put: entry }),
       metadata: (e, meta) => {
         const work = this.#onMetadata(e, meta);
         this.#keepingCopies.add(work);
@@ -851,7 +857,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const copy = torrentFileOf(meta, entry.magnet?.trackers);
     if (this.#persistence) await this.#keepCopy(entry.infoHashHex, copy);
     delete entry.magnet;
-    this.#persistence?.request();
+    this.#persistence?.request({ put: entry });
   }
 
   async #keepCopy(infoHashHex: string, bytes: Uint8Array): Promise<void> {
@@ -876,9 +882,12 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#emit({ type: "warning", message });
   }
 
-  /** Writes the session after a user's operation; a failure is a warning, not the operation's. */
-  async #save(): Promise<void> {
-    await this.#persistence?.flush().catch((err) => this.#warn(err));
+  /**
+   * Writes the session after a user's operation (`change`: what it changed,
+   * when one torrent); a failure is a warning, not the operation's.
+   */
+  async #save(change?: SessionChange): Promise<void> {
+    await this.#persistence?.flush(change).catch((err) => this.#warn(err));
   }
 
   async #loadSession(): Promise<void> {
@@ -916,11 +925,15 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#shareTimer = this.#clock.setTimeout(() => {
       // Without a global limit each torrent's bucket is just its own limit,
       // set whenever a limit changes: nothing to re-share every second.
-      const { upload, download } = this.#shares.limits;
-      if (upload > 0 || download > 0) this.#share();
+      if (this.#globallyLimited()) this.#share();
       this.managed.tick();
       if (!this.#closed) this.#scheduleShare();
     }, SHARE_PERIOD_MS);
+  }
+
+  #globallyLimited(): boolean {
+    const { upload, download } = this.#shares.limits;
+    return upload > 0 || download > 0;
   }
 
   #share(): void {

@@ -48,9 +48,8 @@ export class TorrentManager {
 
   /** A new torrent's state, or a restored one's. */
   newState(saved: Partial<ManagedState> = {}): ManagedState {
-    const positions = this.#host.entries().map((e) => e.manage.position);
     return {
-      position: saved.position ?? (positions.length ? Math.max(...positions) + 1 : 0),
+      position: saved.position ?? this.#nextPosition(),
       queued: false,
       labels: saved.labels ?? [],
       goals: saved.goals ?? {},
@@ -103,6 +102,14 @@ export class TorrentManager {
       if (reached) this.#host.reached(e, reached);
     }
     if (queueLimits(s)) this.#applyQueue();
+  }
+
+  /** Last in the queue: after the torrent furthest back (a plain loop: adding runs it once per torrent). */
+  #nextPosition(): number {
+    let next = 0;
+    for (const e of this.#host.entries())
+      if (e.manage.position >= next) next = e.manage.position + 1;
+    return next;
   }
 
   /** The queue order (info hashes, first first). */

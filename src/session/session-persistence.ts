@@ -4,6 +4,11 @@
  * reached) asks for a write; writes within a short while are merged into
  * one, and flush() writes at once (user operations and close() wait for
  * it, so nothing is lost on a clean exit or after an operation returns).
+ * A change to one torrent is appended to the journal (session-journal.ts),
+ * so adding the 5,000th torrent costs what adding the first did; the whole
+ * session is written when other things change, when the journal has grown
+ * as long as the session (so its cost per change stays constant), and on
+ * close() (a clean exit leaves session.json alone).
  * Loading reads session.json, or migrates the shell's older file once.
  */
 import type { Clock, TimerHandle } from "../util/index.ts";
@@ -39,6 +44,12 @@ const RESTORE_WINDOW = 16;
 /** How long a requested write waits for more changes to merge with. */
 const MERGE_MS = 200;
 
+/** The journal is folded into session.json once it has more records than this or than the session has torrents. */
+const MIN_JOURNAL_RECORDS = 64;
+
+/** What changed: one torrent (its entry now), or absent: anything else. */
+export type SessionChange = { put: TorrentEntry };
+
 export class SessionPersistence {
   readonly store: SessionStore;
   readonly copies: TorrentFileStore;
@@ -60,6 +71,10 @@ export class SessionPersistence {
   #requestedWhileRestoring = false;
   /** A write asked for that has not begun: later requests join it. */
   #queued: Promise<void> | undefined;
+  /** Torrents changed and not written yet. */
+  #changed = new Set<TorrentEntry>();
+  /** Something not in a single torrent changed: the next write is whole. */
+  #whole = false;
   #last: Promise<void> = Promise.resolve();
 
   constructor(
@@ -188,7 +203,8 @@ export class SessionPersistence {
   }
 
   /** A change worth keeping: written soon, merged with others. */
-  request(): void {
+  request(change?: SessionChange): void {
+    this.#note(change);
     if (this.#restoring) {
       this.#requestedWhileRestoring = true;
       return;
@@ -196,12 +212,21 @@ export class SessionPersistence {
     if (this.#timer) return;
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
-      this.flush().catch(this.#failed);
+      this.#writeNow().catch(this.#failed);
     }, MERGE_MS);
   }
 
-  /** Writes now what the session is when the write begins (after any write in progress). */
-  flush(): Promise<void> {
+  /**
+   * Writes now what the session is when the write begins (after any write in
+   * progress), with `change` among what it writes; without one, whole.
+   */
+  flush(change?: SessionChange): Promise<void> {
+    this.#note(change);
+    return this.#writeNow();
+  }
+
+  /** Writes what was noted, after any write in progress. */
+  #writeNow(): Promise<void> {
     if (this.#timer) {
       this.#clock.clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -209,11 +234,39 @@ export class SessionPersistence {
     if (this.#queued) return this.#queued;
     const write = this.#last.then(() => {
       this.#queued = undefined;
-      return this.store.save(this.#snapshot());
+      return this.#write();
     });
     this.#queued = write;
     this.#last = write.catch(() => {});
     return write;
+  }
+
+  #note(change: SessionChange | undefined): void {
+    if (change) this.#changed.add(change.put);
+    else this.#whole = true;
+  }
+
+  #write(): Promise<void> {
+    const changed = this.#changed;
+    this.#changed = new Set();
+    const store = this.store;
+    const whole =
+      this.#whole ||
+      !store.journaling ||
+      store.journalRecords + changed.size >
+        Math.max(MIN_JOURNAL_RECORDS, this.#current().entries.length);
+    this.#whole = false;
+    if (changed.size === 0 && !whole) return Promise.resolve();
+    let write: Promise<void>;
+    if (whole) write = store.save(this.#snapshot());
+    else {
+      write = store.append([...changed].map((e) => ({ put: persistedTorrent(e) })));
+    }
+    // What a failed write held is written whole next time.
+    return write.catch((err) => {
+      this.#whole = true;
+      throw err;
+    });
   }
 
   #snapshot(): PersistedSession {

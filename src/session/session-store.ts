@@ -12,11 +12,22 @@
  * With `keepLastGood` (the daemon's choice), each write first moves the
  * file it replaces, known good, to session.json.prev: a damaged or missing
  * session.json is then recovered from that copy, with a warning that says so.
+ *
+ * Changes to single torrents go to the journal (session-journal.ts) when
+ * the session allows (append), and are applied on top when loading; a
+ * whole write (save) makes a new generation and removes the journal.
  */
 import { copyFile, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { FILE_PRIORITIES, type FilePriority } from "../torrent/index.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
+import {
+  appendJournal,
+  JOURNAL_FILE,
+  type JournalRecord,
+  readJournal,
+  removeJournal,
+} from "./session-journal.ts";
 
 export const SESSION_FILE = "session.json";
 /** The format of session.json; a file from a newer shoal is refused, not misread. */
@@ -92,6 +103,13 @@ export interface PersistedSession {
 
 interface SessionFile extends PersistedSession {
   version: number;
+  /** Counts whole writes; the journal names the one it follows (absent: 0). */
+  generation?: number;
+}
+
+/** A change to one torrent, for the journal: its whole entry now. */
+export interface TorrentChange {
+  put: PersistedTorrent;
 }
 
 export const NO_SETTINGS: SessionSettings = { uploadLimit: 0, downloadLimit: 0 };
@@ -106,7 +124,12 @@ export const LAST_GOOD_SUFFIX = ".prev";
 
 export class SessionStore {
   readonly path: string;
+  readonly journalPath: string;
   readonly #keepLastGood: boolean;
+  /** The generation of session.json as loaded or last written. */
+  #generation = 0;
+  /** Records in the journal of this generation (none: it is not there). */
+  #journalRecords = 0;
   /** session.json is known whole (loaded as one, or written by us): it may become the last good copy. */
   #currentGood = false;
   /** The last write begun; the next waits for it (they share the temporary file). */
@@ -114,6 +137,7 @@ export class SessionStore {
 
   constructor(dataDir: string, opts: { keepLastGood?: boolean } = {}) {
     this.path = join(dataDir, SESSION_FILE);
+    this.journalPath = join(dataDir, JOURNAL_FILE);
     this.#keepLastGood = opts.keepLastGood === true;
   }
 
@@ -133,7 +157,58 @@ export class SessionStore {
       return prev ?? this.#damaged(parsed);
     }
     this.#currentGood = true;
+    await this.#applyJournal(parsed);
     return parsed;
+  }
+
+  /** The journal's changes on top of the session.json they follow (see session-journal.ts). */
+  async #applyJournal(loaded: LoadedSession & { generation?: number }): Promise<void> {
+    const session = loaded.session;
+    this.#generation = loaded.generation ?? 0;
+    delete loaded.generation;
+    if (!session) return;
+    const { records, damaged } = await readJournal(this.journalPath, this.#generation);
+    this.#journalRecords = records.length + damaged;
+    if (records.length === 0 && damaged === 0) return;
+    // In session.json's order; a torrent added later goes last, as it did in the session.
+    const byHash = new Map(session.torrents.map((t) => [t.infoHash, t]));
+    let skipped = damaged;
+    for (const r of records) {
+      const t = validTorrent(r.put);
+      if (t) byHash.set(t.infoHash, t);
+      else skipped++;
+    }
+    session.torrents = [...byHash.values()];
+    if (skipped > 0) {
+      loaded.warnings.push(
+        `${this.journalPath}: ${skipped} damaged entr${skipped === 1 ? "y" : "ies"} skipped`,
+      );
+    }
+  }
+
+  /** Whether changes may go to the journal: session.json is there and whole. */
+  get journaling(): boolean {
+    return this.#currentGood;
+  }
+
+  /** Records in the journal now (the session folds it into session.json when it grows). */
+  get journalRecords(): number {
+    return this.#journalRecords;
+  }
+
+  /**
+   * Appends changes to the journal (after any write in progress); durable on
+   * return. Only while `journaling`: the caller writes the whole session otherwise.
+   */
+  append(changes: readonly TorrentChange[]): Promise<void> {
+    const records: readonly JournalRecord[] = changes;
+    const next = this.#writing.then(async () => {
+      const fresh = this.#journalRecords === 0;
+      this.#journalRecords += records.length;
+      await appendJournal(this.journalPath, this.#generation, records, fresh);
+    });
+    this.#writing = next.catch(() => {});
+    return next;
   }
 
   /** The last good copy, when it is one; the warning names both files. */
@@ -148,6 +223,9 @@ export class SessionStore {
     if (kept) await copyFile(this.path, bad).catch(() => {});
     await copyFile(prevPath, this.path).catch(() => {});
     this.#currentGood = true;
+    // The journal followed the damaged file, not this one: it is not applied.
+    this.#generation = parsed.generation ?? 0;
+    delete parsed.generation;
     const n = parsed.session?.torrents.length ?? 0;
     parsed.warnings.unshift(
       `${this.path} is damaged (${why}): recovered ${n} torrent${n === 1 ? "" : "s"} from its last good copy ${prevPath}${kept}`,
@@ -157,14 +235,19 @@ export class SessionStore {
 
   /** Writes the session; writes never overlap, and each one is whole (atomic-file.ts). */
   save(session: PersistedSession): Promise<void> {
-    const file: SessionFile = { version: SESSION_VERSION, ...session };
-    const text = `${JSON.stringify(file, null, 2)}\n`;
     const next = this.#writing.then(async () => {
+      const generation = this.#generation + 1;
+      const file: SessionFile = { version: SESSION_VERSION, generation, ...session };
+      const text = `${JSON.stringify(file, null, 2)}\n`;
       if (this.#keepLastGood && this.#currentGood) {
         await rename(this.path, `${this.path}${LAST_GOOD_SUFFIX}`).catch(() => {});
       }
       await writeFileAtomic(this.path, text);
+      this.#generation = generation;
       this.#currentGood = true;
+      // It holds everything the journal said; a journal left by a crash here is of an older generation.
+      this.#journalRecords = 0;
+      await removeJournal(this.journalPath);
     });
     this.#writing = next.catch(() => {});
     return next;
@@ -193,7 +276,10 @@ async function readIfThere(path: string): Promise<string | undefined> {
 }
 
 /** The session a file's text holds, or why it holds none. */
-function parseSession(text: string, path: string): LoadedSession | string {
+function parseSession(
+  text: string,
+  path: string,
+): (LoadedSession & { generation?: number }) | string {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -225,6 +311,7 @@ function parseSession(text: string, path: string): LoadedSession | string {
       torrents: torrents.filter((t) => t !== undefined),
     },
     warnings,
+    generation: Number.isSafeInteger(file.generation) ? (file.generation as number) : 0,
   };
 }
 
