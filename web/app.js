@@ -39,9 +39,33 @@ const FIELDS = [
 const LIST_EVENTS = ["added", "metadata", "state", "completed", "error", "removed", "finished"];
 
 /**
+ * The list after a reply of GET /torrents/changes: the whole list, or the one
+ * before with the changed torrents replaced (the unchanged keep their objects,
+ * so their rows are not drawn again), the added appended (the session's order)
+ * and the removed left out; the same array when nothing changed.
+ */
+function applyChanges(torrents, changes) {
+  if (changes.full) return changes.torrents;
+  if (changes.torrents.length === 0 && changes.removed.length === 0) return torrents;
+  const changed = new Map(changes.torrents.map((t) => [t.infoHash, t]));
+  const removed = new Set(changes.removed);
+  const out = [];
+  for (const t of torrents) {
+    if (removed.has(t.infoHash)) continue;
+    const now = changed.get(t.infoHash);
+    out.push(now ?? t);
+    changed.delete(t.infoHash);
+  }
+  for (const t of changed.values()) out.push(t);
+  return out;
+}
+
+/**
  * The session's torrents and stats, kept current from /api/v1/events: a
- * torrent event or the once-a-second stats event fetches the list again (one
- * fetch at a time; a request arriving meanwhile is served by one more after it).
+ * torrent event or the once-a-second stats event asks the daemon what changed
+ * since the list's version (GET /torrents/changes?since=), so a quiet list of
+ * thousands costs a small reply; one fetch at a time, and a request arriving
+ * meanwhile is served by one more after it.
  */
 function useSession() {
   const [torrents, setTorrents] = useState([]);
@@ -51,6 +75,8 @@ function useSession() {
   const fetching = useRef(false);
   const again = useRef(false);
   const arrived = useRef(0);
+  /** The list's version at the daemon (undefined: ask for the whole list). */
+  const version = useRef(undefined);
 
   // User Timing: each list update's work from its data's arrival to the page
   // updated (bench/web-ui.ts reads these "shoal-list-update" measures).
@@ -78,9 +104,11 @@ function useSession() {
       do {
         again.current = false;
         performance.mark("shoal-list-asked");
-        const list = await call("GET", `/torrents?fields=${FIELDS}`);
+        const since = version.current === undefined ? "" : `&since=${version.current}`;
+        const changes = await call("GET", `/torrents/changes?fields=${FIELDS}${since}`);
         arrived.current = performance.now();
-        setTorrents(list);
+        version.current = changes.version;
+        setTorrents((list) => applyChanges(list, changes));
         setTick((n) => n + 1);
       } while (again.current);
     } catch {
@@ -98,7 +126,11 @@ function useSession() {
     const events = new EventSource(`${API}/events`);
     events.onopen = () => {
       setConnected(true);
-      if (opened) refresh();
+      // The daemon back (perhaps another run of it): the whole list again.
+      if (opened) {
+        version.current = undefined;
+        refresh();
+      }
       opened = true;
     };
     events.onerror = () => setConnected(false);
@@ -106,7 +138,10 @@ function useSession() {
       setStats(JSON.parse(e.data));
       refresh();
     });
-    events.addEventListener("reset", () => refresh());
+    events.addEventListener("reset", () => {
+      version.current = undefined;
+      refresh();
+    });
     for (const type of LIST_EVENTS) events.addEventListener(type, () => refresh());
     return () => events.close();
   }, [refresh]);

@@ -2,7 +2,7 @@
 // button; aria-sort says which), filtered by state and by a search of names.
 import htm from "htm";
 import { Component, h } from "preact";
-import { useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 
 /**
  * Past this many rows only those in view (and a margin) are in the page:
@@ -118,8 +118,8 @@ function sameTorrent(a, b) {
 }
 
 /**
- * A row drawn again only when what it shows changed: each refresh brings a
- * new object for every torrent, and most rows in view did not change. Its
+ * A row drawn again only when what it shows changed: a refresh brings a new
+ * object for each changed torrent, and even then what a row shows may be the same. Its
  * buttons' handlers stay valid (they use the session's stable callbacks).
  */
 class Row extends Component {
@@ -153,24 +153,32 @@ export function TorrentTable({ torrents, act, open, setOpen }) {
   const [view, setView] = useState({ top: 0, height: 800 });
   const [selection, setSelection] = useState(() => new Set());
 
+  const needle = search.trim().toLowerCase();
+  // Filtered and sorted again only when the list (a new array: something
+  // changed) or the view's choices change, not on every refresh.
+  const labels = useMemo(
+    () => [...new Set(torrents.flatMap((t) => t.labels ?? []))].sort(),
+    [torrents],
+  );
+  const shown = useMemo(() => {
+    const col = COLUMNS.find((c) => c.key === sort.key) ?? COLUMNS[0];
+    return torrents
+      .filter(
+        (t) =>
+          matchesState(t, filter) &&
+          (label === "" || (t.labels ?? []).includes(label)) &&
+          (needle === "" || t.name.toLowerCase().includes(needle)),
+      )
+      .sort((a, b) => {
+        const x = col.value(a);
+        const y = col.value(b);
+        return (x < y ? -1 : x > y ? 1 : 0) * sort.dir || a.id - b.id;
+      });
+  }, [torrents, sort, filter, label, needle]);
+
   if (torrents.length === 0) {
     return html`<p class="empty">No torrents yet: add a .torrent file or a magnet link.</p>`;
   }
-  const labels = [...new Set(torrents.flatMap((t) => t.labels ?? []))].sort();
-  const col = COLUMNS.find((c) => c.key === sort.key) ?? COLUMNS[0];
-  const needle = search.trim().toLowerCase();
-  const shown = torrents
-    .filter(
-      (t) =>
-        matchesState(t, filter) &&
-        (label === "" || (t.labels ?? []).includes(label)) &&
-        (needle === "" || t.name.toLowerCase().includes(needle)),
-    )
-    .sort((a, b) => {
-      const x = col.value(a);
-      const y = col.value(b);
-      return (x < y ? -1 : x > y ? 1 : 0) * sort.dir || a.id - b.id;
-    });
 
   // Only torrents still listed and shown stay selected (one removed or filtered out is not acted on).
   const selected = shown.filter((t) => selection.has(t.infoHash));

@@ -31,6 +31,8 @@ const SUMMARIES: Record<string, string> = {
   "PUT /torrents/{ref}/seeding-goals":
     'Its own seeding goals: {ratioLimit?, idleLimitMinutes?}, each a number, null (none) or "global"',
   "GET /torrents": "Every torrent; ?fields=id,name,state picks fields",
+  "GET /torrents/changes":
+    "The list's changes: {version, full, torrents, removed}. ?since=<a version it gave> gives the torrents changed (whole, in their requested fields) and the info hashes removed after it; without since, or for one it can no longer answer, the whole list with full: true. ?fields= as for GET /torrents",
   "POST /torrents":
     "Add a torrent: JSON {torrent (base64) | magnet | url, downloadDir?, paused?, pauseAfterMetadata? (a magnet: paused once its metadata is here), uploadLimit?, downloadLimit?, peers?, verify?, files? (indices to download), filePriorities?, sequential?, firstLastPiecePriority?} or the .torrent as application/x-bittorrent (?paused=&downloadDir=)",
   "GET /torrents/{ref}": "One torrent in detail (ref: short id or info-hash prefix)",

@@ -105,6 +105,19 @@ export const ROUTES: Route[] = [
     },
   },
   { method: "POST", path: "/torrents", status: 201, handler: addTorrent },
+  {
+    // Before /torrents/:ref, which it would otherwise match.
+    method: "GET",
+    path: "/torrents/changes",
+    handler: (c) => {
+      const fields = c.url.searchParams.get("fields");
+      const since = c.url.searchParams.get("since");
+      return c.api.listChanges({
+        ...(fields === null ? {} : { fields: fields.split(",").filter(Boolean) }),
+        ...(since === null ? {} : { since }),
+      });
+    },
+  },
   { method: "GET", path: "/torrents/:ref", handler: (c) => c.api.get(ref(c)) },
   {
     method: "DELETE",

@@ -10,6 +10,7 @@ import { isAbsolute } from "node:path";
 import { parseMetainfo } from "../metainfo/index.ts";
 import type { AddOptions, Client, TorrentSource } from "../session/index.ts";
 import { ApiError, toApiError } from "./errors.ts";
+import { type ListChanges, ListVersions } from "./list-changes.ts";
 import {
   addSelection,
   applyFilesRequest,
@@ -75,6 +76,7 @@ export class ShoalApi {
   readonly #index: TrackerIndex | undefined;
   readonly #startedAt = Date.now();
   readonly #metadataPause: MetadataPause;
+  readonly #listVersions = new ListVersions();
 
   constructor(client: Client, opts: ShoalApiOptions = {}) {
     this.#client = client;
@@ -137,6 +139,22 @@ export class ShoalApi {
       const fields = req.fields === undefined ? undefined : summaryFields(req.fields);
       const all = this.#client.summaries();
       return fields ? all.map((s) => pickFields(s, fields)) : all;
+    });
+  }
+
+  /**
+   * The list's changes since a version this gave (list-changes.ts), or the
+   * whole list without one; with `fields`, only those of each torrent.
+   */
+  listChanges(req: ListRequest & { since?: string } = {}): ListChanges {
+    return guardSync(() => {
+      const fields = req.fields === undefined ? undefined : summaryFields(req.fields);
+      if (req.since !== undefined && (typeof req.since !== "string" || req.since.length > 64)) {
+        throw new ApiError("invalid_input", "since: give the version a list of changes gave");
+      }
+      return this.#listVersions.changes(this.#client.summaries(), req.since, (s) =>
+        fields ? pickFields(s, fields) : s,
+      );
     });
   }
 
