@@ -42,7 +42,8 @@ export function readListQuery(query: string): ListQuery {
   const sort = queryParam(query, "sort");
   const page = Number(queryParam(query, "page") ?? "1");
   return {
-    search: (queryParam(query, "q") ?? "").trim().slice(0, MAX_SEARCH_LENGTH),
+    // Trimmed again once cut: the cut may end in spaces.
+    search: (queryParam(query, "q") ?? "").trim().slice(0, MAX_SEARCH_LENGTH).trimEnd(),
     sort: SORT_KEYS.includes(sort as SortKey) ? (sort as SortKey) : "added",
     descending: queryParam(query, "order") !== "asc",
     page: Number.isSafeInteger(page) && page >= 1 ? page : 1,

@@ -31,13 +31,31 @@ export function secretMatches(given: string, secret: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** The secret of an Authorization header: `Bearer <secret>`, or Basic's password (a browser's prompt). */
+/** Longest Basic credential read (base64 characters). */
+export const MAX_BASIC_CREDENTIAL = 1024;
+const BASIC_VALUE = /^[A-Za-z0-9+/=]+$/;
+/** What a header value may not hold (the head parser ends lines at CRLF only, so a bare LF may be there). */
+const LINE_BREAK = /[\r\n\u2028\u2029]/;
+
+/**
+ * The secret of an Authorization header: `Bearer <secret>`, or Basic's
+ * password (a browser's prompt). Read in one pass: a regular expression with
+ * ` +(.+)$` backtracked quadratically on spaces before a bare LF (60 ms of
+ * CPU for one 8 KiB head).
+ */
 export function credentialOf(authorization: string): string | undefined {
-  const bearer = /^Bearer +(.+)$/i.exec(authorization);
-  if (bearer) return bearer[1];
-  const basic = /^Basic +([A-Za-z0-9+/=]{1,1024})$/i.exec(authorization);
-  if (!basic) return undefined;
-  const text = Buffer.from(basic[1]!, "base64").toString("utf8");
+  const space = authorization.indexOf(" ");
+  if (space < 0) return undefined;
+  const scheme = authorization.slice(0, space).toLowerCase();
+  let at = space;
+  while (authorization.charCodeAt(at) === 0x20) at++;
+  const value = authorization.slice(at);
+  if (value === "" || LINE_BREAK.test(value)) return undefined;
+  if (scheme === "bearer") return value;
+  if (scheme !== "basic" || value.length > MAX_BASIC_CREDENTIAL || !BASIC_VALUE.test(value)) {
+    return undefined;
+  }
+  const text = Buffer.from(value, "base64").toString("utf8");
   const colon = text.indexOf(":");
   return colon < 0 ? undefined : text.slice(colon + 1);
 }

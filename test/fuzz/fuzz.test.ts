@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createMemoryPipe } from "../../src/net/index.ts";
 import { negotiateIncoming } from "../../src/peer/index.ts";
+import { credentialOf } from "../../src/tracker-server/publishing.ts";
 import { ShoalError } from "../../src/util/index.ts";
 import { corpusSeeds } from "./driver.ts";
 import { DRIVERS } from "./drivers/index.ts";
@@ -106,6 +107,16 @@ describe("fuzz smoke pass", () => {
     for (let i = 0; i < 50; i++) await once();
     const each = (performance.now() - started) / 50;
     assert.ok(each < 15, `${each.toFixed(1)} ms per handshake`);
+  });
+
+  it("regression: an Authorization header of spaces before a bare LF is read in linear time (it cost ~60 ms per 8 KiB head)", () => {
+    // The head parser ends lines at CRLF only, so a bare LF reaches the value.
+    const header = `Bearer ${" ".repeat(8000)}\nx`;
+    credentialOf(header);
+    const started = performance.now();
+    for (let i = 0; i < 100; i++) assert.equal(credentialOf(header), undefined);
+    const each = (performance.now() - started) / 100;
+    assert.ok(each < 5, `${each.toFixed(2)} ms per header`);
   });
 
   it("mutations repeat for a seed and stay within the length bound", () => {

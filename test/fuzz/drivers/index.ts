@@ -1,5 +1,6 @@
 /** Every fuzz driver, by name: one per entry point that reads untrusted bytes. */
 import type { Driver } from "../driver.ts";
+import { rangeHeaderDriver } from "./api.ts";
 import { bencodeDriver, ipFilterDriver, magnetDriver, metainfoDriver } from "./codecs.ts";
 import { dnsDriver, krpcDriver, lsdDriver } from "./discovery.ts";
 import { mseDriver } from "./mse.ts";
@@ -12,6 +13,7 @@ import {
   udpRequestDriver,
   udpResponseDriver,
 } from "./tracker.ts";
+import { indexQueryDriver, indexReplyDriver, trackerCredentialsDriver } from "./tracker-pages.ts";
 import {
   extendedHandshakeDriver,
   framerDriver,
@@ -43,6 +45,10 @@ export const DRIVERS: readonly Driver[] = [
   dnsDriver,
   mseDriver,
   ipFilterDriver,
+  trackerCredentialsDriver,
+  indexQueryDriver,
+  indexReplyDriver,
+  rangeHeaderDriver,
 ];
 
 export function driverNamed(name: string): Driver | undefined {
