@@ -128,3 +128,19 @@ test("scrape counts; zeros for unknown swarms", () => {
     { complete: 0, downloaded: 0, incomplete: 0 },
   );
 });
+
+test("BEP 21: a partial seed's paused announce counts it in incomplete, not as a seeder nor a download", () => {
+  const { handler, completed } = setup();
+  handler.announce(fields(1, { left: 0 }), src(1), "http");
+  handler.announce(fields(2, { event: "started" }), src(2), "http");
+  const paused = handler.announce(fields(2, { event: "paused", left: 4 }), src(2), "http");
+  assert.equal(paused.failure, null);
+  assert.equal(paused.complete, 1, "the seeder only");
+  assert.equal(paused.incomplete, 1, "BEP 21: incomplete holds partial seeds and downloaders");
+  // A partial seed still gets peers: it uploads, and may want more files later.
+  assert.equal(paused.count4, 1);
+  const scrape = handler.scrape(H);
+  assert.deepEqual([scrape.complete, scrape.incomplete, scrape.downloaded], [1, 1, 0]);
+  assert.ok(!("downloaders" in scrape), "BEP 21's downloaders is not claimed");
+  assert.deepEqual(completed, [], "no download counted");
+});

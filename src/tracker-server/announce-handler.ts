@@ -368,6 +368,13 @@ export class AnnounceHandler {
     // The peer is (peer id, owner): the same id from anyone else is another
     // peer, which can neither remove nor move this one (peer-owner.ts).
     const owner = this.#owners.of(f.keyValue, source.family, source.ip);
+    // BEP 21's `paused` (a partial seed: left > 0, downloading nothing more)
+    // is a regular announce here, as opentracker and most trackers take it:
+    // the peer counts in `incomplete`, which BEP 21 says holds downloaders
+    // and partial seeds alike, and no `downloaders` is sent (that would take
+    // a flag per peer in both stores, memory and Redis, for a figure few
+    // clients read). Only `completed` from a peer with bytes left counts a
+    // download.
     if (f.event === "stopped") {
       // BEP 3: a stopped peer leaves the swarm at once and needs no peers.
       store.remove(key, f.peerId, owner);
