@@ -11,11 +11,12 @@
  *   column header until the list is sorted by it. Repeated --runs times,
  *   each in a fresh page.
  * - live updates: for --seconds, the list is kept current from the daemon's
- *   events (the whole list fetched after each, as the page does) while 20
- *   torrents in view are paused or resumed every second; the page records
- *   each frame's interval (requestAnimationFrame) and each list update's
- *   work from its data's arrival to the page updated (User Timing measures
- *   "shoal-list-update", web/app.js).
+ *   events (after each, the page asks GET /torrents/changes?since= for what
+ *   changed) while 20 torrents in view are paused or resumed every second;
+ *   the page records each frame's interval (requestAnimationFrame), each
+ *   list update's work from its data's arrival to the page updated (User
+ *   Timing measures "shoal-list-update", web/app.js), and the size of the
+ *   list's replies (Resource Timing), beside the whole list's.
  *
  * Targets (issue 17): interactive ≤ 1 s; updates under 16 ms a frame. There
  * is no reference program for a web UI on this machine, so no ratio.
@@ -209,11 +210,14 @@ try {
   }
   const measured = (await page.evaluate(`(() => {
     cancelAnimationFrame(window.__raf);
+    const lists = performance.getEntriesByType("resource").filter((r) => r.name.includes("/api/v1/torrents"));
     return {
       frames: window.__frames.slice(1),
       updates: performance.getEntriesByName("shoal-list-update").map((m) => m.duration),
+      whole: lists.filter((r) => !r.name.includes("since=")).map((r) => r.encodedBodySize),
+      changes: lists.filter((r) => r.name.includes("since=")).map((r) => r.encodedBodySize),
     };
-  })()`)) as { frames: number[]; updates: number[] };
+  })()`)) as { frames: number[]; updates: number[]; whole: number[]; changes: number[] };
   await page.close();
   await daemon.stop(30_000);
 
@@ -242,6 +246,16 @@ try {
           `list update work, ms p50 / p95 / max (${measured.updates.length} updates in ${SECONDS} s)`,
           `${fixed(updates.p50, 1)} / ${fixed(updates.p95, 1)} / ${fixed(updates.max, 1)}`,
           "< 16",
+        ],
+        [
+          `the list's replies while live, KiB p50 / max (${measured.changes.length} replies)`,
+          `${fixed(tail(measured.changes).p50 / 1024, 1)} / ${fixed(tail(measured.changes).max / 1024, 1)}`,
+          "",
+        ],
+        [
+          "  the whole list's reply (first load), KiB",
+          fixed((measured.whole[0] ?? 0) / 1024, 1),
+          "",
         ],
         [
           `frame interval, ms p50 / p95 / max (${measured.frames.length} frames)`,
