@@ -18,6 +18,7 @@ PROGRAMS=(
   "transmission-cli    transmission-cli    Transmission: a real peer (with transmission-create, -show)"
   "aria2c              aria2               aria2: a real peer"
   "/usr/bin/chromium   chromium            Chromium: the browser the web UI tests drive (through playwright-core, headless; no browser download)"
+  "/usr/bin/firefox-esr firefox-esr       Firefox ESR: the web UI's Firefox test drives it headless over WebDriver BiDi (test/e2e/firefox-bidi.ts; loopback only)"
   "python3:libtorrent  python3-libtorrent  libtorrent (through Python): a real peer, the speed reference"
   "mktorrent           mktorrent           mktorrent: the reference of the create benchmark"
   "opentracker         opentracker         opentracker: a real tracker, the reference of the tracker benchmark"
