@@ -214,3 +214,60 @@ test("queue, labels and seeding goals through the api; bad input refused, nothin
   assert.deepEqual(api.get(1).labels, ["music", "flac"]);
   assert.equal(api.list().length, 3);
 });
+
+test("a magnet added with pauseAfterMetadata fetches its metadata, pauses before any piece; files and folder chosen, it downloads only those", async () => {
+  const { bytes, content, meta } = album();
+  const seedAddress = `10.3.0.${++hosts}`;
+  const seed = await startClient(await tempDir(), seedAddress, {
+    torrentDefaults: {
+      trackers: false,
+      chokeIntervalMs: 200,
+      openStore: (m) => MemoryStorage.open(m, { content }),
+    },
+  });
+  await seed.api.add({ torrent: bytes.toString("base64") });
+  const dir = await tempDir();
+  const { api } = await startClient(dir, `10.3.0.${++hosts}`);
+  const folder = join(dir, "chosen");
+  const added = await api.add({
+    magnet: `magnet:?xt=urn:btih:${meta.infoHashHex}&dn=album`,
+    peers: [`${seedAddress}:6881`],
+    downloadDir: folder,
+    pauseAfterMetadata: true,
+  });
+  assert.deepEqual([added.state, added.hasMetadata], ["metadata", false]);
+  for (let i = 0; i < 200 && !(api.get(1).hasMetadata && api.get(1).state === "paused"); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const waiting = api.get(1);
+  assert.deepEqual(
+    [waiting.hasMetadata, waiting.state, waiting.piecesHave, waiting.downloadDir],
+    [true, "paused", 0, folder],
+    "paused once the metadata is here, before any piece",
+  );
+  assert.equal(existsSync(join(folder, "album")), false, "nothing written before the choice");
+  // Choose: the middle file skipped, then start it.
+  await api.setFiles(1, { indices: [1], wanted: false });
+  await api.resume(1);
+  await api.whenComplete(1, { timeoutMs: 10_000 });
+  const root = join(folder, "album");
+  assert.deepEqual(readFileSync(join(root, "track0.flac")), content.subarray(0, 20_000));
+  assert.deepEqual(readFileSync(join(root, "track2.flac")), content.subarray(90_000));
+  assert.equal(existsSync(join(root, "track1.flac")), false, "the skipped file");
+
+  // A .torrent has its metadata: added paused. A wrong value is refused.
+  const paused = await api.add({
+    torrent: album().bytes.toString("base64"),
+    pauseAfterMetadata: true,
+  });
+  assert.equal(paused.state, "paused");
+  assert.equal(
+    await code(() =>
+      api.add({
+        magnet: `magnet:?xt=urn:btih:${"cd".repeat(20)}`,
+        pauseAfterMetadata: "yes" as never,
+      }),
+    ),
+    "invalid_input",
+  );
+});

@@ -12,7 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { createTorrent } from "../../src/metainfo/index.ts";
+import { call, startTestDaemon, type TestDaemon } from "../daemon/daemon-helpers.ts";
 import { assertTools, skipReason } from "../interop/helpers.ts";
+import { startTracker } from "./tracker-helpers.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 const BROWSER = [{ bin: CHROMIUM, pkg: "chromium" }];
@@ -113,4 +115,39 @@ export async function assertSameFiles(made: Made, downloadDir: string) {
     const got = await readFile(join(downloadDir, made.name, f));
     assert.ok(got.equals(bytes), `${made.name}/${f} has the seeder's bytes`);
   }
+}
+
+/** A tracker and two daemons on 127.0.0.1: one seeds what `seed` makes, the other's web UI is driven. */
+export interface WebUiSwarm {
+  tracker: Awaited<ReturnType<typeof startTracker>>;
+  seeder: TestDaemon;
+  leecher: TestDaemon;
+  /** A two-file torrent of `size` bytes announcing to the tracker, added to the seeder. */
+  seed(name: string, size: number): Promise<Made>;
+  stop(): Promise<void>;
+}
+
+export async function startWebUiSwarm(): Promise<WebUiSwarm> {
+  const tracker = await startTracker();
+  const seeder = await startTestDaemon();
+  const leecher = await startTestDaemon();
+  return {
+    tracker,
+    seeder,
+    leecher,
+    async seed(name, size) {
+      const made = await makeTorrent(seeder.downloadDir, name, size, `${tracker.base}/announce`);
+      const added = await call(seeder.base, "POST", "/api/v1/torrents", {
+        body: made.torrent,
+        headers: { "content-type": "application/x-bittorrent" },
+      });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      return made;
+    },
+    async stop() {
+      await leecher.stop();
+      await seeder.stop();
+      await tracker.tracker.stop();
+    },
+  };
 }

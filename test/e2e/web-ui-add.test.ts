@@ -13,56 +13,41 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { call, startTestDaemon, type TestDaemon } from "../daemon/daemon-helpers.ts";
+import { call } from "../daemon/daemon-helpers.ts";
 import {
   assertSameFiles,
   browserSkip,
   launchBrowser,
-  makeTorrent,
+  startWebUiSwarm,
+  type WebUiSwarm,
   waitForRow,
   watchPage,
 } from "./browser-helpers.ts";
-import { startTracker } from "./tracker-helpers.ts";
 
 const skip = browserSkip;
 let browser: Browser;
-let seeder: TestDaemon;
-let leecher: TestDaemon;
-let tracker: Awaited<ReturnType<typeof startTracker>>;
+let swarm: WebUiSwarm;
 let work: string;
 
 before(async () => {
   if (skip) return;
   browser = await launchBrowser();
   work = await mkdtemp(join(tmpdir(), "shoal-web-ui-add-"));
-  tracker = await startTracker();
-  seeder = await startTestDaemon();
-  leecher = await startTestDaemon();
+  swarm = await startWebUiSwarm();
 });
 
 after(async () => {
   await browser?.close();
-  await leecher?.stop();
-  await seeder?.stop();
-  await tracker?.tracker.stop();
+  await swarm?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
-
-async function seed(name: string, size: number) {
-  const made = await makeTorrent(seeder.downloadDir, name, size, `${tracker.base}/announce`);
-  const added = await call(seeder.base, "POST", "/api/v1/torrents", {
-    body: made.torrent,
-    headers: { "content-type": "application/x-bittorrent" },
-  });
-  assert.equal(added.status, 201, JSON.stringify(added.body));
-  return made;
-}
 
 test("web UI: the download folder chosen in the add form; a magnet added paused waits with its metadata, its files chosen, then only those downloaded there", {
   skip,
 }, async () => {
-  const theta = await seed("theta", 120_000);
-  const iota = await seed("iota", 300_000);
+  const { seeder, leecher } = swarm;
+  const theta = await swarm.seed("theta", 120_000);
+  const iota = await swarm.seed("iota", 300_000);
   const seederPort = (await call(seeder.base, "GET", "/api/v1/session/settings")).body.port;
   const thetaFile = join(work, "theta.torrent");
   await writeFile(thetaFile, theta.torrent);

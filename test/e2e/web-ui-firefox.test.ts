@@ -10,52 +10,37 @@ import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { call, startTestDaemon, type TestDaemon } from "../daemon/daemon-helpers.ts";
+import { call } from "../daemon/daemon-helpers.ts";
 import { skipReason } from "../interop/helpers.ts";
 import {
   assertSameFiles,
-  makeTorrent,
   SCREENSHOTS,
+  startWebUiSwarm,
   TRANSFER_TIMEOUT_MS,
+  type WebUiSwarm,
 } from "./browser-helpers.ts";
 import { FIREFOX, Firefox } from "./firefox-bidi.ts";
-import { startTracker } from "./tracker-helpers.ts";
 
 const skip = skipReason([{ bin: FIREFOX, pkg: "firefox-esr" }]);
 let firefox: Firefox;
-let seeder: TestDaemon;
-let leecher: TestDaemon;
-let tracker: Awaited<ReturnType<typeof startTracker>>;
+let swarm: WebUiSwarm;
 
 before(async () => {
   if (skip) return;
   firefox = await Firefox.launch();
-  tracker = await startTracker();
-  seeder = await startTestDaemon();
-  leecher = await startTestDaemon();
+  swarm = await startWebUiSwarm();
 });
 
 after(async () => {
   await firefox?.close();
-  await leecher?.stop();
-  await seeder?.stop();
-  await tracker?.tracker.stop();
+  await swarm?.stop();
 });
 
 test("web UI in Firefox: the list loads, a magnet link reaches 100%, details open, no other origin asked", {
   skip,
 }, async () => {
-  const lambda = await makeTorrent(
-    seeder.downloadDir,
-    "lambda",
-    150_000,
-    `${tracker.base}/announce`,
-  );
-  const added = await call(seeder.base, "POST", "/api/v1/torrents", {
-    body: lambda.torrent,
-    headers: { "content-type": "application/x-bittorrent" },
-  });
-  assert.equal(added.status, 201, JSON.stringify(added.body));
+  const { seeder, leecher } = swarm;
+  const lambda = await swarm.seed("lambda", 150_000);
   const seederPort = (await call(seeder.base, "GET", "/api/v1/session/settings")).body.port;
 
   const requests: string[] = [];

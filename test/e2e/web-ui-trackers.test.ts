@@ -11,12 +11,13 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { call, startTestDaemon, type TestDaemon } from "../daemon/daemon-helpers.ts";
+import { call } from "../daemon/daemon-helpers.ts";
 import {
   browserSkip,
   launchBrowser,
-  makeTorrent,
   screenshots,
+  startWebUiSwarm,
+  type WebUiSwarm,
   waitForRow,
   watchPage,
 } from "./browser-helpers.ts";
@@ -24,25 +25,19 @@ import { startTracker } from "./tracker-helpers.ts";
 
 const skip = browserSkip;
 let browser: Browser;
-let seeder: TestDaemon;
-let leecher: TestDaemon;
-let first: Awaited<ReturnType<typeof startTracker>>;
+let swarm: WebUiSwarm;
 let second: Awaited<ReturnType<typeof startTracker>>;
 
 before(async () => {
   if (skip) return;
   browser = await launchBrowser();
-  first = await startTracker();
+  swarm = await startWebUiSwarm();
   second = await startTracker();
-  seeder = await startTestDaemon();
-  leecher = await startTestDaemon();
 });
 
 after(async () => {
   await browser?.close();
-  await leecher?.stop();
-  await seeder?.stop();
-  await first?.tracker.stop();
+  await swarm?.stop();
   await second?.tracker.stop();
 });
 
@@ -58,15 +53,14 @@ async function closedPort(): Promise<number> {
 test("web UI: a torrent's trackers with their last announce result; one added, the first's URL changed and its failure shown (the added tier answers), then removed; a bad URL refused in one line", {
   skip,
 }, async () => {
-  const announce = `${first.base}/announce`;
-  const kappa = await makeTorrent(seeder.downloadDir, "kappa", 60_000, announce);
-  for (const daemon of [seeder, leecher]) {
-    const added = await call(daemon.base, "POST", "/api/v1/torrents", {
-      body: kappa.torrent,
-      headers: { "content-type": "application/x-bittorrent" },
-    });
-    assert.equal(added.status, 201, JSON.stringify(added.body));
-  }
+  const { leecher, tracker } = swarm;
+  const announce = `${tracker.base}/announce`;
+  const kappa = await swarm.seed("kappa", 60_000);
+  const added0 = await call(leecher.base, "POST", "/api/v1/torrents", {
+    body: kappa.torrent,
+    headers: { "content-type": "application/x-bittorrent" },
+  });
+  assert.equal(added0.status, 201, JSON.stringify(added0.body));
   const page = await browser.newPage();
   const watched = watchPage(page, leecher.base);
   await page.goto(`${leecher.base}/`);

@@ -23,14 +23,14 @@ import {
   assertSameFiles,
   browserSkip,
   launchBrowser,
-  makeTorrent,
   SCREENSHOTS,
   screenshots,
+  startWebUiSwarm,
   TRANSFER_TIMEOUT_MS,
+  type WebUiSwarm,
   waitForRow,
   watchPage,
 } from "./browser-helpers.ts";
-import { startTracker } from "./tracker-helpers.ts";
 
 const skip = browserSkip;
 /** Waits (up to 5 s) until the list shows exactly these torrents, in this order. */
@@ -47,41 +47,31 @@ async function expectRows(page: Page, names: string[]) {
 }
 
 let browser: Browser;
+let swarm: WebUiSwarm;
 let seeder: TestDaemon;
 let leecher: TestDaemon;
-let tracker: Awaited<ReturnType<typeof startTracker>>;
+let tracker: WebUiSwarm["tracker"];
 let work: string;
 
 before(async () => {
   if (skip) return;
   browser = await launchBrowser();
   work = await mkdtemp(join(tmpdir(), "shoal-web-ui-"));
-  tracker = await startTracker();
-  seeder = await startTestDaemon();
-  leecher = await startTestDaemon();
+  swarm = await startWebUiSwarm();
+  ({ seeder, leecher, tracker } = swarm);
 });
 
 after(async () => {
   await browser?.close();
-  await leecher?.stop();
-  await seeder?.stop();
-  await tracker?.tracker.stop();
+  await swarm?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
 test("web UI: add by file chooser and by magnet link, both reach 100%; sort, search, filter by state and label; limits; pause, resume, remove with data", {
   skip,
 }, async () => {
-  const announce = `${tracker.base}/announce`;
-  const alpha = await makeTorrent(seeder.downloadDir, "alpha", 300_000, announce);
-  const beta = await makeTorrent(seeder.downloadDir, "beta", 200_000, announce);
-  for (const t of [alpha, beta]) {
-    const added = await call(seeder.base, "POST", "/api/v1/torrents", {
-      body: t.torrent,
-      headers: { "content-type": "application/x-bittorrent" },
-    });
-    assert.equal(added.status, 201, JSON.stringify(added.body));
-  }
+  const alpha = await swarm.seed("alpha", 300_000);
+  const beta = await swarm.seed("beta", 200_000);
   const seederPort = (await call(seeder.base, "GET", "/api/v1/session/settings")).body
     .port as number;
   const alphaFile = join(work, "alpha.torrent");
@@ -234,12 +224,7 @@ test("web UI: add by file chooser and by magnet link, both reach 100%; sort, sea
 test("web UI: add paused, deselect a file in the details and it is not downloaded; the piece map fills as pieces arrive; the seeder among the peers", {
   skip,
 }, async () => {
-  const delta = await makeTorrent(seeder.downloadDir, "delta", 600_000, `${tracker.base}/announce`);
-  const added = await call(seeder.base, "POST", "/api/v1/torrents", {
-    body: delta.torrent,
-    headers: { "content-type": "application/x-bittorrent" },
-  });
-  assert.equal(added.status, 201, JSON.stringify(added.body));
+  const delta = await swarm.seed("delta", 600_000);
   // Slow enough (about 3 s for the wanted half) that the page sees pieces arrive.
   const limited = await call(seeder.base, "PUT", `/api/v1/torrents/${delta.infoHash}/limits`, {
     json: { upload: 100 * 1024 },
@@ -371,17 +356,7 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
 test("web UI: a .torrent dropped on the list, or named by a URL, is added and downloads; another file is refused in one line", {
   skip,
 }, async () => {
-  const epsilon = await makeTorrent(
-    seeder.downloadDir,
-    "epsilon",
-    100_000,
-    `${tracker.base}/announce`,
-  );
-  const added = await call(seeder.base, "POST", "/api/v1/torrents", {
-    body: epsilon.torrent,
-    headers: { "content-type": "application/x-bittorrent" },
-  });
-  assert.equal(added.status, 201, JSON.stringify(added.body));
+  const epsilon = await swarm.seed("epsilon", 100_000);
   const page = await browser.newPage();
   await page.goto(`${leecher.base}/`);
   await page.getByRole("heading", { name: "shoal" }).waitFor();
@@ -402,11 +377,7 @@ test("web UI: a .torrent dropped on the list, or named by a URL, is added and do
   assert.ok(!list.body.some((t: { name: string }) => t.name.includes("notes")));
 
   // By the address of a .torrent on a loopback web server: the daemon fetches it.
-  const zeta = await makeTorrent(seeder.downloadDir, "zeta", 100_000, `${tracker.base}/announce`);
-  await call(seeder.base, "POST", "/api/v1/torrents", {
-    body: zeta.torrent,
-    headers: { "content-type": "application/x-bittorrent" },
-  });
+  const zeta = await swarm.seed("zeta", 100_000);
   const web = createServer((_req, res) => {
     res.writeHead(200, { "content-type": "application/x-bittorrent" });
     res.end(zeta.torrent);
