@@ -53,3 +53,27 @@ test("list changes: a caller behind more removals than are kept gets the whole l
   const back = v.changes(one, gone.version, whole);
   assert.equal(v.changes([], back.version, whole).removed.length, 1);
 });
+
+test("list changes: a new label, other limits or a field that appears is a change; fresh copies of the same values are not", () => {
+  const v = new ListVersions();
+  const make = (labels: string[], upload: number, eta?: number) =>
+    ({
+      ...torrent(1),
+      labels,
+      limits: { upload, download: 0 },
+      ...(eta === undefined ? {} : { eta }),
+    }) as TorrentSummary;
+  let version = v.changes([make(["a"], 0)], undefined, whole).version;
+  const step = (t: TorrentSummary) => {
+    const r = v.changes([t], version, whole);
+    version = r.version;
+    return r.torrents.length;
+  };
+  assert.equal(step(make(["a"], 0)), 0, "the same values, new objects");
+  assert.equal(step(make(["a", "b"], 0)), 1, "a label added");
+  assert.equal(step(make(["b", "a"], 0)), 1, "labels reordered");
+  assert.equal(step(make(["b", "a"], 1024)), 1, "its limits");
+  assert.equal(step(make(["b", "a"], 1024, 30)), 1, "an ETA appears");
+  assert.equal(step(make(["b", "a"], 1024)), 1, "and goes");
+  assert.equal(step(make(["b", "a"], 1024)), 0);
+});
