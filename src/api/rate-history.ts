@@ -70,7 +70,7 @@ export class RateHistory {
   /** One sample of the session and of each watched torrent; a torrent gone or unasked is dropped. */
   sample(): void {
     this.#samples++;
-    const c = this.#api.client();
+    const c = this.#api.rates();
     this.#session.push(c.downloadRate, c.uploadRate);
     for (const [hash, w] of this.#torrents) {
       if (this.#samples - w.askedAt > RATE_SAMPLES) {

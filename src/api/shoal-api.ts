@@ -90,6 +90,11 @@ export class ShoalApi {
     return this.#client.view();
   }
 
+  /** The session's download and upload rates alone (bytes/s): cheap to read every second. */
+  rates(): { downloadRate: number; uploadRate: number } {
+    return this.#client.rates();
+  }
+
   /** Sets the global limits (bytes/s; 0 = none), kept with the session; the limits now. */
   async setLimits(req: LimitsRequest): Promise<Limits> {
     return guard(async () => {

@@ -660,6 +660,23 @@ export class Client extends EventEmitter<ClientEvents> {
     return view;
   }
 
+  /**
+   * The session's rates (bytes/s), the sum of every torrent's. Read every
+   * second (the daemon's rate history): without a connection no torrent has
+   * a peer to move data with, and a thousand idle seeds are not walked.
+   */
+  rates(): { downloadRate: number; uploadRate: number } {
+    let downloadRate = 0;
+    let uploadRate = 0;
+    if (this.#gate.connections === 0) return { downloadRate, uploadRate };
+    for (const e of this.#registry.entries()) {
+      const r = e.torrent.rates();
+      downloadRate += r.downloadRate;
+      uploadRate += r.uploadRate;
+    }
+    return { downloadRate, uploadRate };
+  }
+
   summaries(): TorrentSummary[] {
     return this.#registry.entries().map(torrentSummary);
   }

@@ -40,6 +40,11 @@ export class ConnectionGate {
     this.#o = o;
   }
 
+  /** Connections open now (dialled and accepted, over every torrent): every peer has one. */
+  get connections(): number {
+    return this.#connections;
+  }
+
   async dial(host: string, port: number): Promise<Transport> {
     if (this.#o.blocked(host)) {
       throw new ClientError("blocked_address", `${host} is on the IP filter's block list`);

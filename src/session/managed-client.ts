@@ -116,6 +116,7 @@ export class ManagedClient {
 
   /** A torrent was paused or removed: the next in the queue may run. */
   released(): void {
+    this.#manager.goalsChanged();
     this.#manager.apply();
   }
 
@@ -188,6 +189,7 @@ export class ManagedClient {
       else next[key] = v === null ? null : checkNumber(key, v, key !== "ratioLimit");
     }
     entry.manage.goals = next;
+    this.#manager.goalsChanged();
     await this.#host.save();
   }
 

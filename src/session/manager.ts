@@ -39,6 +39,8 @@ export class TorrentManager {
   settings: ManageSettings;
   readonly #host: ManagerHost;
   readonly #clock: Clock;
+  /** Whether any torrent has a seeding goal of its own; undefined: to be found again. */
+  #torrentGoals: boolean | undefined;
 
   constructor(host: ManagerHost, clock: Clock, settings: Partial<ManageSettings> = {}) {
     this.#host = host;
@@ -48,6 +50,7 @@ export class TorrentManager {
 
   /** A new torrent's state, or a restored one's. */
   newState(saved: Partial<ManagedState> = {}): ManagedState {
+    this.goalsChanged();
     return {
       position: saved.position ?? this.#nextPosition(),
       queued: false,
@@ -72,12 +75,20 @@ export class TorrentManager {
     if (!defer) this.#applyQueue();
   }
 
+  /** A torrent's goals were set, or a torrent came or went. */
+  goalsChanged(): void {
+    this.#torrentGoals = undefined;
+  }
+
   /** Once a second: activity, seeding goals, then the queues. */
   tick(): void {
-    const entries = this.#host.entries();
-    const goals = entries.some((e) => e.manage.goals.ratioLimit || e.manage.goals.idleLimitMinutes);
     const s = this.settings;
-    if (!queueLimits(s) && !s.ratioLimit && !s.idleLimitMinutes && !goals) return;
+    // Asked once per change, not every second of every torrent (an idle daemon's cost).
+    this.#torrentGoals ??= this.#host
+      .entries()
+      .some((e) => e.manage.goals.ratioLimit || e.manage.goals.idleLimitMinutes);
+    if (!queueLimits(s) && !s.ratioLimit && !s.idleLimitMinutes && !this.#torrentGoals) return;
+    const entries = this.#host.entries();
     const now = this.#clock.now();
     for (const e of entries) {
       const t = e.torrent;

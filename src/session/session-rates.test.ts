@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { MemoryClients, smallTorrent, waitUntil } from "./test-clients.ts";
+
+const clients = new MemoryClients();
+after(() => clients.close());
+
+test("the session's rates: the sum of its torrents' while data moves, none once no peer is connected", async () => {
+  const t = smallTorrent(40 * 16 * 1024, "r.bin");
+  const idle = smallTorrent(20_000, "idle.bin");
+  const seeder = await clients.start("10.8.0.1", t.content);
+  await seeder.add(t.meta);
+  const leecher = await clients.start("10.8.0.2");
+  await leecher.add(idle.meta, { paused: true });
+  assert.deepEqual(leecher.rates(), { downloadRate: 0, uploadRate: 0 });
+  // Slow enough (64 KiB/s for 640 KiB) to be read while it moves.
+  await leecher.add(t.meta, { peers: [{ host: "10.8.0.1", port: 6881 }], downloadLimit: 65_536 });
+  await waitUntil(() => leecher.rates().downloadRate > 0, "data moving", 10_000);
+  // Read a moment apart, the meters move a little between the two reads.
+  const view = leecher.view();
+  const rates = leecher.rates();
+  const near = (a: number, b: number) => Math.abs(a - b) <= 0.01 * Math.max(a, b);
+  assert.ok(
+    near(rates.downloadRate, view.downloadRate),
+    `${rates.downloadRate} vs ${view.downloadRate}`,
+  );
+  assert.ok(near(rates.uploadRate, view.uploadRate), `${rates.uploadRate} vs ${view.uploadRate}`);
+  assert.ok(seeder.rates().uploadRate > 0);
+  await leecher.whenComplete(t.meta.infoHashHex, { timeoutMs: 30_000 });
+  await leecher.remove(t.meta.infoHashHex);
+  await waitUntil(() => seeder.view().peers === 0, "the seeder's peer gone", 10_000);
+  assert.deepEqual(seeder.rates(), { downloadRate: 0, uploadRate: 0 });
+  assert.deepEqual(leecher.rates(), { downloadRate: 0, uploadRate: 0 });
+});
