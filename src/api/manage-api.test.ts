@@ -72,10 +72,10 @@ async function code(run: () => unknown): Promise<string> {
   assert.fail("it did not fail");
 }
 
-test("selective download through the api: only the files asked for, kept across a restart, more wanted live", async () => {
-  const { bytes, content, meta } = album();
-  const seedAddress = `10.3.0.${++hosts}`;
-  const seed = await startClient(await tempDir(), seedAddress, {
+/** A client seeding the album (its bytes in memory); its address. */
+async function seedAlbum(bytes: Buffer, content: Buffer): Promise<string> {
+  const address = `10.3.0.${++hosts}`;
+  const seed = await startClient(await tempDir(), address, {
     torrentDefaults: {
       trackers: false,
       chokeIntervalMs: 200,
@@ -83,6 +83,12 @@ test("selective download through the api: only the files asked for, kept across 
     },
   });
   await seed.api.add({ torrent: bytes.toString("base64") });
+  return address;
+}
+
+test("selective download through the api: only the files asked for, kept across a restart, more wanted live", async () => {
+  const { bytes, content, meta } = album();
+  const seedAddress = await seedAlbum(bytes, content);
 
   const dir = await tempDir();
   const address = `10.3.0.${++hosts}`;
@@ -217,15 +223,7 @@ test("queue, labels and seeding goals through the api; bad input refused, nothin
 
 test("a magnet added with pauseAfterMetadata fetches its metadata, pauses before any piece; files and folder chosen, it downloads only those", async () => {
   const { bytes, content, meta } = album();
-  const seedAddress = `10.3.0.${++hosts}`;
-  const seed = await startClient(await tempDir(), seedAddress, {
-    torrentDefaults: {
-      trackers: false,
-      chokeIntervalMs: 200,
-      openStore: (m) => MemoryStorage.open(m, { content }),
-    },
-  });
-  await seed.api.add({ torrent: bytes.toString("base64") });
+  const seedAddress = await seedAlbum(bytes, content);
   const dir = await tempDir();
   const { api } = await startClient(dir, `10.3.0.${++hosts}`);
   const folder = join(dir, "chosen");
