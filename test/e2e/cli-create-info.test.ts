@@ -3,7 +3,6 @@
  * src/cli/main.ts, judged by its output and exit code.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,35 +10,16 @@ import { join, resolve } from "node:path";
 import { after, describe, test } from "node:test";
 import { encode } from "../../src/bencode/index.ts";
 import { createProgressBar, renderProgress } from "../../src/cli/progress.ts";
+import { runShoal, type ShoalRun } from "../interop/helpers.ts";
 
 const REPO = resolve(import.meta.dirname, "../..");
-const MAIN = join(REPO, "src/cli/main.ts");
 const work = mkdtempSync(join(tmpdir(), "shoal-e2e-create-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = ShoalRun;
 
 function shoal(args: string[], cwd = REPO): Promise<Result> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
+  return runShoal(args, { cwd });
 }
 
 /** A user error: the given exit code, one line on stderr, no stack trace, nothing on stdout. */

@@ -7,14 +7,14 @@
  * .torrent carries their own announce URL and the same info hash.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseMetainfo } from "../../src/metainfo/index.ts";
 import { fetchTorrentFile } from "../../src/tracker-client/index.ts";
-import { Children, NODE, SHOAL_CLI } from "../interop/helpers.ts";
+import { Children, NODE, runShoal, SHOAL_CLI } from "../interop/helpers.ts";
 import { makeTorrent } from "./tracker-helpers.ts";
 
 function users(dataDir: string, ...args: string[]): string {
@@ -26,24 +26,9 @@ function users(dataDir: string, ...args: string[]): string {
   return r.stdout.trim();
 }
 
-/** A shoal command as a user runs it (no discovery on the LAN). */
-function shoal(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [SHOAL_CLI, ...args], {
-      env: { ...process.env, SHOAL_DISCOVERY: "off" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** A shoal command as a user runs it, with no discovery on the LAN. */
+function shoal(args: string[]) {
+  return runShoal(args, { env: { ...process.env, SHOAL_DISCOVERY: "off" } });
 }
 
 describe("shoal publish and shoal list as a private tracker's member", () => {

@@ -34,6 +34,37 @@ export const SYSTEM_PYTHON = "/usr/bin/python3";
 
 // ---------------------------------------------------------------- tools
 
+/** What a shoal command run as a child process did. */
+export interface ShoalRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A shoal command as a user runs it: a child process of src/cli/main.ts, killed after 30 s. */
+export function runShoal(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ShoalRun> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(NODE, [SHOAL_CLI, ...args], {
+      cwd: opts.cwd ?? REPO_ROOT,
+      env: opts.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
 /** Finds an executable by absolute path or on PATH. */
 export function findExecutable(name: string): string | undefined {
   const candidates = name.includes("/")
