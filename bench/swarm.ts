@@ -152,6 +152,8 @@ interface SwarmRun {
   cpu: number;
   /** The part of `cpu` spent in the kernel (system calls, the loopback's TCP stack). */
   system: number;
+  /** Seconds of `seconds` until every leecher process was up with the torrent open. */
+  startup: number;
 }
 
 async function runSwarm(
@@ -201,6 +203,7 @@ async function runSwarm(
     // harness's making (every peer told of every other before they listen);
     // in a swarm a peer is announced once it listens.
     await Promise.all(peers.slice(1).map((p) => p.waitFor(/^READY/, 120_000)));
+    const startup = (performance.now() - t0) / 1000;
     for (const p of peers) p.go();
     const uploaded: number[] = [];
     const done = await Promise.all(
@@ -225,6 +228,7 @@ async function runSwarm(
       riderUploaded: freeRider ? uploaded[n]! : 0,
       cpu,
       system,
+      startup,
     };
   } finally {
     for (const p of peers) p.kill();
@@ -260,7 +264,8 @@ try {
         results[impl] = [...(results[impl] ?? []), r];
         process.stdout.write(
           `  ${impl} run ${run + 1}: T/T_min ${(r.seconds / tMin).toFixed(3)}, ` +
-            `CPU ${r.cpu.toFixed(1)} s (system ${r.system.toFixed(1)} s)` +
+            `CPU ${r.cpu.toFixed(1)} s (system ${r.system.toFixed(1)} s), ` +
+            `start-up ${r.startup.toFixed(2)} s` +
             `${r.rider === undefined ? "" : `, free-rider/fair mean ${(r.rider / mean(r.fair)).toFixed(2)} (it uploaded ${r.riderUploaded} B)`}\n`,
         );
       } catch (err) {
