@@ -10,7 +10,6 @@ import { EventEmitter } from "node:events";
 import { type Metainfo, pieceSize } from "../metainfo/index.ts";
 import { type EncryptionPolicy, ExtensionRegistry, type Negotiated } from "../peer/index.ts";
 import type { PieceStore } from "../storage/index.ts";
-import type { Announcer } from "../tracker-client/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
 import {
   asInfoHash,
@@ -21,7 +20,6 @@ import {
   silentLogger,
   toHex,
 } from "../util/index.ts";
-import { EarlyAnnounces, startAnnouncer, unionTiers } from "./announcing.ts";
 import { openStore } from "./checking.ts";
 import { TorrentError } from "./errors.ts";
 import {
@@ -50,15 +48,10 @@ import { Requester } from "./requesting.ts";
 import { ResumeSaver } from "./resume-saver.ts";
 import { serveBlock } from "./serving.ts";
 import { banKey, type SwarmPeer } from "./swarm-peer.ts";
+import { TorrentTrackers } from "./torrent-trackers.ts";
 import type { PeerInfo, TorrentState, TorrentStats } from "./types.ts";
 import { UploadSlots } from "./upload-slots.ts";
 import { peerInfo, peerInfos, type TorrentView, torrentRates, torrentStats } from "./views.ts";
-
-/**
- * `left` for the trackers before the metadata: unknown, but not 0, which
- * would make us a seed (libtorrent reports one block too).
- */
-const LEFT_UNKNOWN = 16 * 1024;
 
 export class Torrent extends EventEmitter<TorrentEvents> {
   readonly infoHash: InfoHash;
@@ -81,9 +74,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #storage: PieceStore | undefined;
   #requester: Requester | undefined;
   #checking: Promise<void> | undefined;
-  #announcer: Announcer | undefined;
-  readonly #earlyAnnounces = new EarlyAnnounces();
-  #trackerList: string[][] | undefined;
+  readonly #trackers: TorrentTrackers;
   readonly #resume: ResumeSaver;
   readonly #onWarning = (err: unknown) => this.#warn(err);
   /** Bytes uploaded over connections since closed (live ones count their own). */
@@ -107,7 +98,6 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       throw new TorrentError("metadata_mismatch", "the metainfo is for another info hash");
     }
     this.#o = o;
-    if (o.trackerList) this.#trackerList = o.trackerList.map((tier) => [...tier]);
     this.#selection = {
       files: o.meta
         ? fitPriorities(o.filePriorities, o.meta.files.length, o.unlistedFilePriority)
@@ -119,6 +109,21 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.infoHashHex = toHex(this.infoHash);
     this.#clock = o.clock ?? realClock;
     this.#log = o.logger ?? silentLogger;
+    this.#trackers = new TorrentTrackers({
+      options: o,
+      infoHash: this.infoHash,
+      clock: this.#clock,
+      logger: this.#log,
+      meta: () => this.#meta,
+      uploaded: () => this.uploaded,
+      downloaded: () => this.#requester?.downloaded ?? 0,
+      left: () => this.left,
+      partialSeed: () => this.#partialSeed,
+      active: () => isActive(this.#state),
+      peers: (peers) => this.#peers.add(peers, "tracker"),
+      warning: (message) => this.emit("warning", message),
+      noPeersReceived: () => this.#clock.setTimeout(() => this.#onPeerless(), 0),
+    });
     this.#peers = new PeerSet({
       clock: this.#clock,
       logger: this.#log,
@@ -145,7 +150,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           dhtNode: (host, port) => this.emit("dht-node", host, port),
         }),
       connected: (peer) => {
-        this.#earlyAnnounces.reset();
+        this.#trackers.peerConnected();
         this.#uploadSlots.peerJoined();
         this.emit("peer-connected", this.#view.peer(peer));
       },
@@ -315,7 +320,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   /** Re-announce now (the shell's `update`). */
   announceNow(): void {
-    this.#announcer?.announceNow(true);
+    this.#trackers.announceNow();
   }
 
   // ---- what to download (file-selection.ts) ---------------------------------------
@@ -482,7 +487,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #activate(): void {
     const wasActive = isActive(this.#state);
     this.#setState(!this.#meta ? "metadata" : this.complete ? "seeding" : "downloading");
-    if (!wasActive || !this.#announcer) this.#startAnnouncing();
+    if (!wasActive || !this.#trackers.running) this.#trackers.start();
     this.#uploadSlots.start();
     if (this.#storage) this.#resume.start();
     for (const p of this.#peers.values()) this.#requester?.updateInterest(p);
@@ -493,9 +498,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#uploadSlots.stop();
     this.#resume.stop();
     this.#peers.closeAll(reason);
-    const announcer = this.#announcer;
-    this.#announcer = undefined;
-    await Promise.all([announcer?.stop(), this.#resume.save()]);
+    await Promise.all([this.#trackers.stop(), this.#resume.save()]);
   }
 
   /**
@@ -503,62 +506,20 @@ export class Torrent extends EventEmitter<TorrentEvents> {
    * else the metadata's, then a magnet link's others.
    */
   get announceList(): string[][] {
-    return (
-      this.#trackerList ?? unionTiers(this.#meta?.announceList ?? [], this.#o.announceList ?? [])
-    );
+    return this.#trackers.announceList;
   }
 
   /** The user's tracker tiers, when they were edited (undefined: the torrent's own). */
   get trackerList(): string[][] | undefined {
-    return this.#trackerList;
+    return this.#trackers.trackerList;
   }
 
   /**
    * Replaces the tracker tiers. A running announcer says `stopped` to its
-   * tracker first, then one for the new tiers says `started` (in that
-   * order, so a tracker kept in the list does not drop us).
+   * tracker first, then one for the new tiers says `started`.
    */
   setTrackerList(tiers: string[][]): void {
-    this.#trackerList = tiers.map((tier) => [...tier]);
-    const old = this.#announcer;
-    this.#announcer = undefined;
-    const restart = () => {
-      if (isActive(this.#state) && !this.#announcer) this.#startAnnouncing();
-    };
-    if (!old) restart();
-    else
-      void old
-        .stop()
-        .catch(() => undefined)
-        .then(restart);
-  }
-
-  #startAnnouncing(): void {
-    const o = this.#o;
-    const announceList = this.announceList;
-    if (o.trackers === false || announceList.length === 0 || this.#announcer) return;
-    this.#announcer = startAnnouncer({
-      infoHash: this.infoHash,
-      peerId: o.peerId,
-      port: o.listenPort,
-      announceList,
-      stats: () => ({
-        uploaded: this.uploaded,
-        downloaded: this.#requester?.downloaded ?? 0,
-        left: this.#meta ? this.left : LEFT_UNKNOWN,
-      }),
-      partialSeed: () => this.#partialSeed,
-      clock: this.#clock,
-      logger: this.#log,
-      ...(o.random ? { random: o.random } : {}),
-      ...o.announcer,
-      peers: (peers) => this.#peers.add(peers, "tracker"),
-      warning: (message) => this.emit("warning", message),
-      // An announce that brought nobody: still alone once its peers are dialled?
-      announced: (status) => {
-        if (status.peersReceived === 0) this.#clock.setTimeout(() => this.#onPeerless(), 0);
-      },
-    });
+    this.#trackers.setTrackerList(tiers);
   }
 
   #setState(state: TorrentState): void {
@@ -589,7 +550,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     // A tracker's `completed` counts whole downloads: not one of some files
     // alone (libtorrent says it only once it has every piece, too; see
     // #partialSeed for the rest).
-    if (this.#storage?.have.isComplete()) this.#announcer?.completed();
+    if (this.#storage?.have.isComplete()) this.#trackers.completed();
     for (const p of [...this.#peers.values()]) this.#requester?.updateInterest(p);
     // Every piece is verified and written (to the disk, or to the page cache
     // where direct I/O was not used): the download is complete for the user
@@ -670,7 +631,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #onPeerless(): void {
     if (this.#state !== "downloading" && this.#state !== "metadata") return;
     if (this.#peers.size > 0 || this.#peers.dialing > 0) return;
-    this.#earlyAnnounces.peerless(this.#announcer);
+    this.#trackers.peerless();
   }
 
   #onPeerClosed(peer: SwarmPeer, reason: string): void {
@@ -789,7 +750,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         return torrent.#uploadSlots.optimistic;
       },
       get trackers() {
-        return torrent.#announcer?.status() ?? [];
+        return torrent.#trackers.status();
       },
       peer: (p: SwarmPeer) => peerInfo(view, p),
     };

@@ -1,0 +1,147 @@
+/**
+ * A torrent's trackers as the torrent holds them (BEP 3, BEP 12 tiers): the
+ * tiers it announces to (the user's list when edited, else the metadata's,
+ * then a magnet link's others), the running announcer, and the early
+ * re-announces of a torrent left without peers (announcing.ts).
+ */
+import type { Metainfo } from "../metainfo/index.ts";
+import type { Announcer, TrackerStatus } from "../tracker-client/index.ts";
+import type { PeerAddress } from "../tracker-proto/index.ts";
+import type { Clock, InfoHash, Logger } from "../util/index.ts";
+import { EarlyAnnounces, startAnnouncer, unionTiers } from "./announcing.ts";
+import type { TorrentOptions } from "./options.ts";
+
+/**
+ * `left` for the trackers before the metadata: unknown, but not 0, which
+ * would make us a seed (libtorrent reports one block too).
+ */
+const LEFT_UNKNOWN = 16 * 1024;
+
+export interface TorrentTrackersHost {
+  options: TorrentOptions;
+  infoHash: InfoHash;
+  clock: Clock;
+  logger: Logger;
+  meta(): Metainfo | undefined;
+  uploaded(): number;
+  downloaded(): number;
+  left(): number;
+  /** Complete as the user asked (some files skipped), yet without every piece (BEP 21). */
+  partialSeed(): boolean;
+  /** Whether the torrent is active (announces run). */
+  active(): boolean;
+  peers(peers: PeerAddress[]): void;
+  warning(message: string): void;
+  /** An announce brought nobody. */
+  noPeersReceived(): void;
+}
+
+export class TorrentTrackers {
+  readonly #host: TorrentTrackersHost;
+  #announcer: Announcer | undefined;
+  readonly #early = new EarlyAnnounces();
+  #trackerList: string[][] | undefined;
+
+  constructor(host: TorrentTrackersHost) {
+    this.#host = host;
+    const list = host.options.trackerList;
+    if (list) this.#trackerList = list.map((tier) => [...tier]);
+  }
+
+  /** The tiers announced to: the user's list when edited, else the metadata's, then a magnet link's others. */
+  get announceList(): string[][] {
+    return (
+      this.#trackerList ??
+      unionTiers(this.#host.meta()?.announceList ?? [], this.#host.options.announceList ?? [])
+    );
+  }
+
+  /** The user's tracker tiers, when they were edited (undefined: the torrent's own). */
+  get trackerList(): string[][] | undefined {
+    return this.#trackerList;
+  }
+
+  get running(): boolean {
+    return this.#announcer !== undefined;
+  }
+
+  /**
+   * Replaces the tracker tiers. A running announcer says `stopped` to its
+   * tracker first, then one for the new tiers says `started` (in that
+   * order, so a tracker kept in the list does not drop us).
+   */
+  setTrackerList(tiers: string[][]): void {
+    this.#trackerList = tiers.map((tier) => [...tier]);
+    const old = this.#announcer;
+    this.#announcer = undefined;
+    const restart = () => {
+      if (this.#host.active() && !this.#announcer) this.start();
+    };
+    if (!old) restart();
+    else
+      void old
+        .stop()
+        .catch(() => undefined)
+        .then(restart);
+  }
+
+  /** Starts announcing, unless trackers are off, there are none, or it runs already. */
+  start(): void {
+    const h = this.#host;
+    const o = h.options;
+    const announceList = this.announceList;
+    if (o.trackers === false || announceList.length === 0 || this.#announcer) return;
+    this.#announcer = startAnnouncer({
+      infoHash: h.infoHash,
+      peerId: o.peerId,
+      port: o.listenPort,
+      announceList,
+      stats: () => ({
+        uploaded: h.uploaded(),
+        downloaded: h.downloaded(),
+        left: h.meta() ? h.left() : LEFT_UNKNOWN,
+      }),
+      partialSeed: () => h.partialSeed(),
+      clock: h.clock,
+      logger: h.logger,
+      ...(o.random ? { random: o.random } : {}),
+      ...o.announcer,
+      peers: (peers) => h.peers(peers),
+      warning: (message) => h.warning(message),
+      // An announce that brought nobody: still alone once its peers are dialled?
+      announced: (status) => {
+        if (status.peersReceived === 0) h.noPeersReceived();
+      },
+    });
+  }
+
+  /** Says `stopped` to the trackers; resolves once they were told (or gave up). */
+  async stop(): Promise<void> {
+    const announcer = this.#announcer;
+    this.#announcer = undefined;
+    await announcer?.stop();
+  }
+
+  announceNow(): void {
+    this.#announcer?.announceNow(true);
+  }
+
+  /** Tells the trackers of a completed download (`completed`). */
+  completed(): void {
+    this.#announcer?.completed();
+  }
+
+  /** No peer left: the trackers may be asked early (EarlyAnnounces). */
+  peerless(): void {
+    this.#early.peerless(this.#announcer);
+  }
+
+  /** A peer connected: the next spell without peers may ask early again. */
+  peerConnected(): void {
+    this.#early.reset();
+  }
+
+  status(): TrackerStatus[] {
+    return this.#announcer?.status() ?? [];
+  }
+}
