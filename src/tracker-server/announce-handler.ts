@@ -130,21 +130,25 @@ const EMPTY = Buffer.alloc(0);
 /** The peer records of a compact outcome: none (never written to). */
 const NO_PEERS: StoredPeer[] = Object.freeze([]) as unknown as StoredPeer[];
 
-/** Receives the outcome of an announce to the shared store (announceSharedTo). */
-export type SharedOutcomeDone<C> = (ctx: C, out: AnnounceOutcome | null, err: unknown) => void;
-
-/** Who waits for an announce to the shared store. */
-interface SharedWaiter {
-  ctx: unknown;
-  done: SharedOutcomeDone<unknown>;
+/**
+ * Who waits for an announce to the shared store (announceSharedTo): its
+ * `done` is called with the waiter itself and the outcome (reused: read it
+ * before returning), or with null and an error that is not the store's being
+ * unavailable. The waiter is the caller's, so a caller may keep a few and
+ * reuse them: nothing is allocated per announce on its way.
+ */
+export interface SharedWaiter {
+  readonly done: (w: SharedWaiter, out: AnnounceOutcome | null, err: unknown) => void;
 }
 
-/** announceShared's callback: the outcome is reused, so the promise gets a copy. */
-function settleOutcome(
-  p: { resolve: (out: AnnounceOutcome) => void; reject: (err: unknown) => void },
-  out: AnnounceOutcome | null,
-  err: unknown,
-): void {
+/** announceShared's waiter: the outcome is reused, so the promise gets a copy. */
+interface PromiseWaiter extends SharedWaiter {
+  resolve: (out: AnnounceOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+function settleOutcome(w: SharedWaiter, out: AnnounceOutcome | null, err: unknown): void {
+  const p = w as PromiseWaiter;
   if (out === null) p.reject(err);
   else p.resolve({ ...out });
 }
@@ -249,24 +253,21 @@ export class AnnounceHandler {
     source: AnnounceSource,
     transport: Transport,
   ): Promise<AnnounceOutcome> {
-    return new Promise((resolve, reject) =>
-      this.announceSharedTo(f, source, transport, { resolve, reject }, settleOutcome),
-    );
+    return new Promise((resolve, reject) => {
+      const w: PromiseWaiter = { resolve, reject, done: settleOutcome };
+      this.announceSharedTo(f, source, transport, w);
+    });
   }
 
   /**
    * announceShared without a promise (the UDP hot path): `f` and `source`
-   * are read before this returns; `done(ctx, outcome)` is called once, with
-   * an outcome that is reused (read it before returning), or with null and
-   * an error that is not the store's being unavailable (that one is answered
-   * with a failure reason).
+   * are read before this returns; `w.done` is called once (SharedWaiter).
    */
-  announceSharedTo<C>(
+  announceSharedTo(
     f: AnnounceFields,
     source: AnnounceSource,
     transport: Transport,
-    ctx: C,
-    done: SharedOutcomeDone<C>,
+    w: SharedWaiter,
   ): void {
     const { metrics, settings } = this.#deps;
     const shared = this.#deps.shared as SharedSwarmStore;
@@ -284,8 +285,7 @@ export class AnnounceHandler {
     a.second = transport === "http" ? (first === 4 ? 6 : 4) : 0;
     a.compact = f.compact;
     a.registeredOnly = settings.registeredOnly;
-    const waiter: SharedWaiter = { ctx, done: done as SharedOutcomeDone<unknown> };
-    shared.announceTo(a, waiter, this.#sharedReply);
+    shared.announceTo(a, w, this.#sharedReply);
   }
 
   /** The shared store's reply to one announce, as an outcome for its caller. */
@@ -306,7 +306,7 @@ export class AnnounceHandler {
     out.peers6 = NO_PEERS;
     if (r === null) {
       if (!(err instanceof StoreUnavailableError)) {
-        w.done(w.ctx, null, err);
+        w.done(w, null, err);
         return;
       }
       // Never a made-up peer list: the client tries again (BEP 3 failure reason).
@@ -330,7 +330,7 @@ export class AnnounceHandler {
       out.incomplete = r.counts.leechers;
       out.downloaded = r.counts.completed;
     }
-    w.done(w.ctx, out, null);
+    w.done(w, out, null);
   };
 
   /** BEP 48 counts for several info hashes from the shared store; null when it did not answer. */

@@ -4,7 +4,8 @@
  * as they arrive, and who waits for each reply. Nothing is kept of an
  * announce but its bytes and its (callback, context) pair: no promise and no
  * object per announce, which at tens of thousands of announces a second is
- * what the collector would otherwise spend its time on.
+ * what the collector would otherwise spend its time on. A batch that was
+ * answered is emptied and used again (its buffer and list keep their size).
  */
 import {
   decodeAnnounceReplies,
@@ -46,8 +47,16 @@ export class AnnounceBatch {
       this.#bytes = bigger;
     }
     this.#length = encodeAnnounce(a, this.#bytes, this.#length);
-    this.#count++;
-    this.#waiters.push(done, ctx);
+    const i = this.#count++;
+    this.#waiters[2 * i] = done;
+    this.#waiters[2 * i + 1] = ctx;
+  }
+
+  /** Empty again, for reuse once every announce has had its reply. */
+  reset(): void {
+    this.#waiters.fill(undefined, 0, 2 * this.#count);
+    this.#count = 0;
+    this.#length = 0;
   }
 
   /**

@@ -308,8 +308,10 @@ local function announce(b, rnd)
       redis.call('HINCRBY', P .. 'sum', cls, 1)
       dirty = true
     end
-    local state = pack(a4, a6, i4, i6, left)
-    if state ~= old then redis.call('HSET', hk, pk, state) end
+    -- Built only when something changed (a re-announce of most peers changes nothing).
+    if not old or a4 ~= o4 or a6 ~= o6 or i4 ~= oi4 or i6 ~= oi6 or left ~= oleft then
+      redis.call('HSET', hk, pk, pack(a4, a6, i4, i6, left))
+    end
     redis.call('ZADD', P .. 'seen', now, ih .. pk)
     -- Count a download once: not again from a peer that was already a seeder.
     if event == 'c' and was ~= 1 then
@@ -319,9 +321,12 @@ local function announce(b, rnd)
     if dirty then saveCounts(ih, c) end
   end
   local p1, p2 = {}, {}
-  local slot = { ['4'] = (stored and a4 ~= '') and i4 or -1, ['6'] = (stored and a6 ~= '') and i6 or -1 }
-  local got = sample(ih, c, f1, want, lonly, compact, slot[f1], seeder, rnd, p1)
-  if f2 ~= '0' then sample(ih, c, f2, want - got, lonly, compact, slot[f2], seeder, math.floor(rnd / 3), p2) end
+  local slot4 = (stored and a4 ~= '') and i4 or -1
+  local slot6 = (stored and a6 ~= '') and i6 or -1
+  local got = sample(ih, c, f1, want, lonly, compact, (f1 == '4') and slot4 or slot6, seeder, rnd, p1)
+  if f2 ~= '0' then
+    sample(ih, c, f2, want - got, lonly, compact, (f2 == '4') and slot4 or slot6, seeder, math.floor(rnd / 3), p2)
+  end
   return reply(result, was, c, table.concat(p1), table.concat(p2))
 end
 

@@ -65,6 +65,8 @@ export interface RedisSwarmStoreOptions {
 const EXPIRE_BATCH = 2000;
 /** Expiry requests per sweep at most: a sweep stays bounded however far behind it is. */
 const EXPIRE_ROUNDS = 50;
+/** Answered batches kept for reuse at most: one filling while one is in flight, and a few more. */
+const SPARE_BATCHES = 4;
 
 /** A promise's ends, as announce() waits for a reply through announceTo(). */
 interface Settle {
@@ -113,6 +115,8 @@ export class RedisSwarmStore implements SharedSwarmStore {
   #closed = false;
   /** Batches waiting for their script call, oldest first; the last is filling. */
   readonly #waiting: AnnounceBatch[] = [];
+  /** Answered batches, emptied for reuse (a failed one may still be in the socket's buffer). */
+  readonly #spare: AnnounceBatch[] = [];
   /** Every reply is read into this one. */
   readonly #reply = newAnnounceReply();
   readonly #callbackThrew = (err: unknown) =>
@@ -215,7 +219,7 @@ export class RedisSwarmStore implements SharedSwarmStore {
     const waiting = this.#waiting;
     let batch = waiting[waiting.length - 1];
     if (batch === undefined || batch.full) {
-      batch = new AnnounceBatch();
+      batch = this.#spare.pop() ?? new AnnounceBatch();
       waiting.push(batch);
     }
     batch.add(a, ctx, done);
@@ -247,6 +251,9 @@ export class RedisSwarmStore implements SharedSwarmStore {
       (replies) => {
         this.#inFlight = false;
         batch.answer(replies, this.#reply, this.#callbackThrew);
+        // Redis has read the whole request: its bytes may be written over.
+        batch.reset();
+        if (this.#spare.length < SPARE_BATCHES) this.#spare.push(batch);
         this.#flush();
       },
       (err: unknown) => {

@@ -30,6 +30,7 @@ import {
   type AnnounceHandler,
   type AnnounceOutcome,
   type AnnounceSource,
+  type SharedWaiter,
   STORE_UNAVAILABLE_REASON,
 } from "./announce-handler.ts";
 import { blockedAnnounce } from "./blocked-address.ts";
@@ -57,11 +58,18 @@ export interface UdpFrontEndDeps {
 /** Over UDP a scrape has no room for BEP 41's options, so no passkey: a private tracker scrapes over HTTP. */
 const PRIVATE_UDP_SCRAPE = "this tracker is for members only: scrape over HTTP with your passkey";
 
-/** An announce waiting for the shared store: where its reply goes. */
-interface WaitingAnnounce extends UdpSource {
+/**
+ * An announce waiting for the shared store: where its reply goes. Reused: an
+ * object per announce that lives a round trip to Redis would outlive the
+ * young generation's collections and cost the old generation's.
+ */
+interface WaitingAnnounce extends UdpSource, SharedWaiter {
   tid: number;
   v4: boolean;
 }
+
+/** WaitingAnnounce objects kept for reuse at most. */
+const MAX_KEPT_WAITING = 4096;
 
 /** The reply buffer's first size: an announce reply with 50 IPv6 peers fits. */
 const REPLY_BUFFER_BYTES = 1024;
@@ -78,6 +86,8 @@ export class UdpFrontEnd {
    * to wait in the socket's send queue; that one keeps it (see #sendReply).
    */
   #reply = Buffer.allocUnsafe(REPLY_BUFFER_BYTES);
+  /** Free WaitingAnnounce objects. */
+  readonly #waiting: WaitingAnnounce[] = [];
 
   constructor(deps: UdpFrontEndDeps) {
     this.#deps = deps;
@@ -243,23 +253,32 @@ export class UdpFrontEnd {
     const source = this.#source;
     if (handler.shared) {
       // The reply waits for the shared store: keep what the link may reuse.
-      const to: WaitingAnnounce = {
-        address: rinfo.address,
-        port: rinfo.port,
-        family: rinfo.family,
-        tid,
-        v4: source.family === 4,
+      const to = this.#waiting.pop() ?? {
+        address: "",
+        port: 0,
+        family: "IPv4",
+        tid: 0,
+        v4: true,
+        done: this.#sharedReply,
       };
-      handler.announceSharedTo(f, source, "udp", to, this.#sharedReply);
+      to.address = rinfo.address;
+      to.port = rinfo.port;
+      to.family = rinfo.family;
+      to.tid = tid;
+      to.v4 = source.family === 4;
+      handler.announceSharedTo(f, source, "udp", to);
       return;
     }
     this.#announceReply(handler.announce(f, source, "udp"), tid, rinfo, source.family === 4);
   }
 
   /** The shared store's outcome of an announce, sent to whoever is waiting for it. */
-  readonly #sharedReply = (to: WaitingAnnounce, out: AnnounceOutcome | null, err: unknown) => {
+  readonly #sharedReply = (w: SharedWaiter, out: AnnounceOutcome | null, err: unknown) => {
+    const to = w as WaitingAnnounce;
     if (out === null) this.#failed(err);
     else this.#announceReply(out, to.tid, to, to.v4);
+    // Kept for the next announce (a few, however many waited at once).
+    if (this.#waiting.length < MAX_KEPT_WAITING) this.#waiting.push(to);
   };
 
   #failed(err: unknown): void {
