@@ -99,6 +99,8 @@ interface Measurement {
   serverCpuSeconds: number;
   /** CPU seconds of each of the target's processes (shoal-redis: the instances, then Redis). */
   processCpuSeconds: number[];
+  /** The part of each in the kernel. */
+  processSystemSeconds: number[];
   /** The part of serverCpuSeconds spent in the kernel (sockets, mostly). */
   serverSystemSeconds: number;
   generatorCpuSeconds: number;
@@ -222,6 +224,7 @@ async function startRuns(protocol: Protocol, model: SwarmModel, options: Options
       perRound: [],
       serverCpuSeconds: 0,
       processCpuSeconds: [],
+      processSystemSeconds: [],
       serverSystemSeconds: 0,
       generatorCpuSeconds: 0,
       rssMiB: Number.NaN,
@@ -327,6 +330,7 @@ async function loadRound(run: Run, protocol: Protocol, model: SwarmModel, option
     const after = cpuAfter[i] as { user: number; system: number };
     const own = after.user - before.user + after.system - before.system;
     m.processCpuSeconds[i] = (m.processCpuSeconds[i] ?? 0) + own;
+    m.processSystemSeconds[i] = (m.processSystemSeconds[i] ?? 0) + after.system - before.system;
     system += after.system - before.system;
     cpu += own;
   });
@@ -480,13 +484,17 @@ function redisReport(results: Measurement[]): string[] {
   }
   if (one?.load && one.processCpuSeconds.length === 2) {
     const [trackerCpu, redisCpu] = one.processCpuSeconds as [number, number];
+    const [trackerSystem, redisSystem] = one.processSystemSeconds as [number, number];
     const tracker = trackerCpu / one.load.ok;
     const redis = redisCpu / one.load.ok;
+    const inKernel = (system: number, all: number) =>
+      `${Math.round((100 * system) / all)}% in kernel`;
     // Each instance on its own core, Redis on another: Redis is the only shared part.
     const rate = (n: number) => Math.min(n / tracker, 1 / redis);
     const model = rate(2) / rate(1);
     lines.push(
-      `shoal-redis CPU per announce: tracker ${(tracker * 1e6).toFixed(1)} µs, Redis ${(redis * 1e6).toFixed(1)} µs; ` +
+      `shoal-redis CPU per announce: tracker ${(tracker * 1e6).toFixed(1)} µs (${inKernel(trackerSystem, trackerCpu)}), ` +
+        `Redis ${(redis * 1e6).toFixed(1)} µs (${inKernel(redisSystem, redisCpu)}); ` +
         `modelled with a core per process: one instance ${grouped(rate(1))}/s, two ${grouped(rate(2))}/s, ` +
         `Redis alone would cap at ${grouped(1 / redis)}/s: two/one = ${model.toFixed(2)} (modelled; goal ≥ ${GOAL_TWO_INSTANCES}: ${model >= GOAL_TWO_INSTANCES ? "met" : "MISSED"})`,
     );

@@ -156,10 +156,11 @@ end
 -- Up to k peers of a list of n slots, never slot me (-1: the asker is not in
 -- it): every one when k covers them, else a window of consecutive slots from
 -- a random one (slots are in no meaningful order: joins and departures
--- shuffle them). Appends compact entries (or pk .. entry) to out.
-local function take(ih, list, n, k, me, rnd, compact, out)
+-- shuffle them). Returns how many, and their compact entries (or pk .. entry
+-- for each) as one string.
+local function take(ih, list, n, k, me, rnd, compact)
   local avail = (me >= 0) and (n - 1) or n
-  if k <= 0 or avail <= 0 then return 0 end
+  if k <= 0 or avail <= 0 then return 0, '' end
   local first, m, cut = 0, n, me
   if k < avail then
     m = (me >= 0) and (k + 1) or k
@@ -174,23 +175,21 @@ local function take(ih, list, n, k, me, rnd, compact, out)
   local w = WIDTH[string.sub(list, 1, 1)]
   local addrs = read(P .. 'c' .. list .. ':' .. ih, w, n, first, m, cut)
   local got = #addrs / w
-  if compact then
-    out[#out + 1] = addrs
-  else
-    local keys = read(P .. 'k' .. list .. ':' .. ih, KEY, n, first, m, cut)
-    for i = 0, got - 1 do
-      out[#out + 1] = string.sub(keys, i * KEY + 1, (i + 1) * KEY) .. string.sub(addrs, i * w + 1, (i + 1) * w)
-    end
+  if compact then return got, addrs end
+  local keys = read(P .. 'k' .. list .. ':' .. ih, KEY, n, first, m, cut)
+  local out = {}
+  for i = 0, got - 1 do
+    out[#out + 1] = string.sub(keys, i * KEY + 1, (i + 1) * KEY) .. string.sub(addrs, i * w + 1, (i + 1) * w)
   end
-  return got
+  return got, table.concat(out)
 end
 
 -- Up to want peers of one family, never the asker: seeders and leechers in
 -- proportion to their numbers (leechers only for a seeder: BEP 3 leaves the
 -- choice to the tracker). slot: the asker's slot in the family's list of its
--- class (-1: not in it).
-local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd, out)
-  if want <= 0 then return 0 end
+-- class (-1: not in it). Returns how many, and their entries as one string.
+local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
+  if want <= 0 then return 0, '' end
   local ns = lonly and 0 or c[SLOTS[fam .. 's']]
   local nl = c[SLOTS[fam .. 'l']]
   local meS = seeder and slot or -1
@@ -200,7 +199,7 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd, out)
   if availS < 0 then availS = 0 end
   if availL < 0 then availL = 0 end
   local avail = availS + availL
-  if avail == 0 then return 0 end
+  if avail == 0 then return 0, '' end
   if want >= avail and compact and ns > 0 and nl > 0 then
     -- Every peer of both classes (most swarms are small): both lists in one
     -- MGET, cut at their slots in use.
@@ -210,9 +209,7 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd, out)
     local s = string.sub(both[2] or '', 1, ns * w)
     if meL >= 0 then l = string.sub(l, 1, meL * w) .. string.sub(l, (meL + 1) * w + 1) end
     if meS >= 0 then s = string.sub(s, 1, meS * w) .. string.sub(s, (meS + 1) * w + 1) end
-    out[#out + 1] = l
-    out[#out + 1] = s
-    return avail
+    return avail, l .. s
   end
   local ks, kl = availS, availL
   if want < avail then
@@ -221,8 +218,9 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd, out)
     if want - ks > availL then ks = want - availL end
     kl = want - ks
   end
-  local got = take(ih, fam .. 'l', nl, kl, meL, rnd, compact, out)
-  return got + take(ih, fam .. 's', ns, ks, meS, math.floor(rnd / 7), compact, out)
+  local gotL, l = take(ih, fam .. 'l', nl, kl, meL, rnd, compact)
+  local gotS, s = take(ih, fam .. 's', ns, ks, meS, math.floor(rnd / 7), compact)
+  return gotL + gotS, l .. s
 end
 
 local function reply(result, was, c, p1, p2)
@@ -320,14 +318,14 @@ local function announce(b, rnd)
     end
     if dirty then saveCounts(ih, c) end
   end
-  local p1, p2 = {}, {}
   local slot4 = (stored and a4 ~= '') and i4 or -1
   local slot6 = (stored and a6 ~= '') and i6 or -1
-  local got = sample(ih, c, f1, want, lonly, compact, (f1 == '4') and slot4 or slot6, seeder, rnd, p1)
+  local got, p1 = sample(ih, c, f1, want, lonly, compact, (f1 == '4') and slot4 or slot6, seeder, rnd)
+  local p2 = ''
   if f2 ~= '0' then
-    sample(ih, c, f2, want - got, lonly, compact, (f2 == '4') and slot4 or slot6, seeder, math.floor(rnd / 3), p2)
+    got, p2 = sample(ih, c, f2, want - got, lonly, compact, (f2 == '4') and slot4 or slot6, seeder, math.floor(rnd / 3))
   end
-  return reply(result, was, c, table.concat(p1), table.concat(p2))
+  return reply(result, was, c, p1, p2)
 end
 
 local replies = {}
