@@ -14,6 +14,7 @@ import type { TrackerContext } from "./context.ts";
 import type { HttpResponse } from "./http-reply-writer.ts";
 import type { HttpRequest } from "./http-request.ts";
 import { JSON_TYPE, json, jsonBytes, notFound, queryInt } from "./http-responses.ts";
+import { passkeyFromQuery } from "./private-access.ts";
 import { MAX_SWARM_LIMIT, MAX_SWARM_OFFSET, SwarmRanking } from "./swarm-ranking.ts";
 import { magnetOf } from "./torrent-index.ts";
 import type { ViewCache } from "./view-cache.ts";
@@ -64,8 +65,12 @@ export function createOperatorRoutes(ctx: TrackerContext, cache: ViewCache): Ope
     return cached(req, JSON_TYPE, () => {
       const offset = queryInt(req.query, "offset", 0, 1e9);
       const limit = queryInt(req.query, "limit", TORRENTS_PAGE, TORRENTS_PAGE);
+      // A private tracker's member (admitted by passkey before this view): their
+      // magnet links announce with it. The cache keys on the query, so per member.
+      const passkey = ctx.access ? passkeyFromQuery(req.query) : "";
+      const page = ctx.index.page(offset, limit);
       return {
-        body: jsonBytes(ctx.index.page(offset, limit).map((t) => torrentView(ctx, t, req.host))),
+        body: jsonBytes(page.map((t) => torrentView(ctx, t, req.host, passkey))),
         // The page is an array (what clients read); the size of the whole index beside it.
         headers: `X-Total-Count: ${ctx.index.size}\r\n`,
       };

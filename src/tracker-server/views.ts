@@ -114,9 +114,10 @@ export function announceUrlFor(
   return `${scheme}://${host}/announce${passkey ? `/${passkey}` : ""}`;
 }
 
-export function torrentView(ctx: TrackerContext, t: TorrentEntry, host: string) {
+/** A torrent of the index as JSON; `passkey`: a private tracker's member's, for their magnet link. */
+export function torrentView(ctx: TrackerContext, t: TorrentEntry, host: string, passkey = "") {
   const counts = ctx.store.counts(t.key);
-  const announce = announceUrlFor(ctx.config, host);
+  const announce = announceUrlFor(ctx.config, host, passkey);
   return {
     infoHash: t.infoHashHex,
     name: t.name,

@@ -110,6 +110,14 @@ describe("shoal publish and shoal list as a private tracker's member", () => {
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /members-notes/);
     assert.match(listed.stdout, new RegExp(torrent.infoHash.toString("hex")));
+    const json = await shoal(["list", "--json", "--tracker", `${base}/announce/${bob}`]);
+    assert.equal(json.code, 0, json.stderr);
+    const [entry] = JSON.parse(json.stdout) as { magnet: string }[];
+    // The member's magnet link announces with their own passkey.
+    assert.ok(
+      entry!.magnet.includes(`tr=${encodeURIComponent(`${base}/announce/${bob}`)}`),
+      entry!.magnet,
+    );
   });
 
   it("without a passkey, or with a wrong one, the index answers one line and nothing of it", async () => {
