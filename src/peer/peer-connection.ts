@@ -34,6 +34,7 @@ import { PeerError } from "./errors.ts";
 import { ExtendedState } from "./extended-state.ts";
 import { type ExtensionPeer, ExtensionRegistry } from "./extension-registry.ts";
 import { type Geometry, PieceGeometry } from "./geometry.ts";
+import { MessageWriter } from "./message-writer.ts";
 import type { Negotiated } from "./negotiate.ts";
 import { PeerPieces, type PiecesUpdate } from "./peer-pieces.ts";
 import { Timers } from "./timers.ts";
@@ -93,10 +94,8 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   #client: string | undefined;
   #ourHave: Bitfield;
   #announced = false;
-  #lastSent: number;
   #lastReceived: number;
-  /** Small messages waiting to go out with the next write (see HAVE_DELAY_MS). */
-  #deferred: Uint8Array[] = [];
+  readonly #writer: MessageWriter;
 
   /**
    * A connection over a negotiated stream (negotiate.ts): both handshakes are
@@ -121,6 +120,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     this.#clock = opts.clock ?? realClock;
     this.#log = opts.logger ?? silentLogger;
     this.#timers = new Timers(this.#clock, (fn) => this.#guard(fn));
+    this.#writer = new MessageWriter(transport, this.#clock, this.#timers, () => this.closed);
     this.#downloader = new Downloader({
       clock: this.#clock,
       timers: this.#timers,
@@ -146,17 +146,14 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
       stalled: () => this.emit("upload-stalled"),
       canServe: () => this.ready && !this.#amChoking,
       serve: (ref) => this.emit("request", ref),
-      writev: (chunks, sent) => {
-        this.#lastSent = this.#clock.now();
-        return this.#transport.writev(this.#takeDeferred(chunks), sent);
-      },
+      writev: (chunks, sent) => this.#writer.writev(chunks, sent),
       fast: this.#fast,
       reject: (refs) => this.#writeBlocks(MessageId.reject, refs),
       cancelled: (ref) => this.emit("cancel", ref),
     });
     this.#peerHave = new PeerPieces(g?.pieceCount);
     this.#ourHave = ourPieces(g?.pieceCount ?? 0, opts.bitfield);
-    this.#connectedAt = this.#lastSent = this.#lastReceived = this.#clock.now();
+    this.#connectedAt = this.#lastReceived = this.#clock.now();
     this.#framer = new WireFramer({
       handshake: false,
       maxMessageLength: maxMessageLength(g?.pieceCount),
@@ -326,10 +323,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
       this.#write(have);
       return;
     }
-    this.#deferred.push(have);
-    if (!this.#timers.has("deferred")) {
-      this.#timers.set("deferred", wait, () => this.#flushDeferred());
-    }
+    this.#writer.defer(have, wait);
   }
 
   choke(): void {
@@ -595,27 +589,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
   // ---- sending -----------------------------------------------------------
 
   #write(buf: Uint8Array): void {
-    if (this.closed) return;
-    this.#lastSent = this.#clock.now();
-    if (this.#deferred.length === 0) this.#transport.write(buf);
-    else this.#transport.writev(this.#takeDeferred([buf]));
-  }
-
-  /** `chunks` after the small messages waiting for a write (which no longer wait). */
-  #takeDeferred(chunks: Uint8Array[]): Uint8Array[] {
-    if (this.#deferred.length === 0) return chunks;
-    const all = this.#deferred;
-    this.#deferred = [];
-    this.#timers.clear("deferred");
-    for (const c of chunks) all.push(c);
-    return all;
-  }
-
-  /** The write the deferred messages waited for did not come in time. */
-  #flushDeferred(): void {
-    if (this.closed || this.#deferred.length === 0) return;
-    this.#lastSent = this.#clock.now();
-    this.#transport.writev(this.#takeDeferred([]));
+    this.#writer.write(buf);
   }
 
   /** Any message after the handshake; our pieces are announced first. */
@@ -691,7 +665,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
       throw new PeerError("idle_timeout", `nothing received from the peer in ${s} s`);
     }
     // BEP 3: keep-alives, since peers drop connections silent for ~2 minutes.
-    if (now - this.#lastSent >= this.#set.keepAliveMs) {
+    if (now - this.#writer.lastSent >= this.#set.keepAliveMs) {
       this.#write(encodeMessage({ type: "keep-alive" }));
     }
     const expired = this.#downloader.expire(now);
