@@ -83,3 +83,37 @@ export function piecePriorities(meta: Metainfo, selection: Selection): Uint8Arra
   for (let p = 0; p < pieceCount; p++) if (!touched[p]) out[p] = PICKER_PRIORITY.normal;
   return out;
 }
+
+/** A selection as options to open a torrent with again (TorrentOptions' fields of the same names). */
+export interface SelectionOptions {
+  filePriorities?: (FilePriority | undefined)[];
+  unlistedFilePriority?: FilePriority;
+  sequential: boolean;
+  firstLastPiecePriority: boolean;
+}
+
+/**
+ * The selection as options to open the torrent again with (a recheck, a
+ * move, a restart): its priorities once the metadata is known; before, the
+ * ones given (holes for files not named) and the priority of the others
+ * (BEP 53's `so=`: skip).
+ */
+export function selectionOptions(
+  selection: Selection,
+  metadataKnown: boolean,
+  given: {
+    filePriorities?: readonly (FilePriority | undefined)[];
+    unlistedFilePriority?: FilePriority;
+  },
+): SelectionOptions {
+  const out: SelectionOptions = {
+    sequential: selection.sequential,
+    firstLastPiecePriority: selection.firstLastPiece,
+  };
+  if (metadataKnown || selection.files.length > 0) out.filePriorities = [...selection.files];
+  else if (given.filePriorities) out.filePriorities = [...given.filePriorities];
+  if (!metadataKnown && given.unlistedFilePriority) {
+    out.unlistedFilePriority = given.unlistedFilePriority;
+  }
+  return out;
+}

@@ -28,6 +28,8 @@ import {
   fitPriorities,
   piecePriorities,
   type Selection,
+  type SelectionOptions,
+  selectionOptions,
 } from "./file-selection.ts";
 import { type FileStreamOptions, FileStreams } from "./file-stream.ts";
 import type { PeerSource } from "./known-peers.ts";
@@ -330,30 +332,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     return [...this.#selection.files];
   }
 
-  /**
-   * The file selection as options to open the torrent again with (a
-   * recheck, a move, a restart): its priorities once the metadata is known;
-   * before, the ones given (holes for files not named) and the priority of
-   * the others (BEP 53's `so=`: skip).
-   */
-  get selectionOptions(): Pick<
-    TorrentOptions,
-    "filePriorities" | "unlistedFilePriority" | "sequential" | "firstLastPiecePriority"
-  > {
-    const out: Pick<
-      TorrentOptions,
-      "filePriorities" | "unlistedFilePriority" | "sequential" | "firstLastPiecePriority"
-    > = {
-      sequential: this.#selection.sequential,
-      firstLastPiecePriority: this.#selection.firstLastPiece,
-    };
-    if (this.#meta || this.#selection.files.length > 0)
-      out.filePriorities = [...this.#selection.files];
-    else if (this.#o.filePriorities) out.filePriorities = [...this.#o.filePriorities];
-    if (!this.#meta && this.#o.unlistedFilePriority) {
-      out.unlistedFilePriority = this.#o.unlistedFilePriority;
-    }
-    return out;
+  /** The file selection as options to open the torrent again with (file-selection.ts). */
+  get selectionOptions(): SelectionOptions {
+    return selectionOptions(this.#selection, this.#meta !== undefined, this.#o);
   }
 
   get sequential(): boolean {
