@@ -46,6 +46,18 @@ describe("the index client against an HTTP server on loopback", () => {
         res.end(JSON.stringify(ok ? { created: true, magnet: "m" } : { error: "bad token" }));
       } else if (req.url === `/torrents/${"ab".repeat(20)}.torrent`) {
         res.end(Buffer.from("d4:infod4:name1:xee"));
+      } else if (req.url === "/huge-declared") {
+        res.setHeader("content-length", String(2 ** 30));
+        res.write("[");
+      } else if (req.url === "/huge-streamed") {
+        // Past the bound without saying so: a chunked reply that does not end.
+        const chunk = Buffer.alloc(1 << 20, 0x20);
+        const more = () => {
+          while (res.write(chunk));
+        };
+        res.on("drain", more);
+        req.on("close", () => res.off("drain", more));
+        more();
       } else if (req.url === "/html") {
         res.end("<html>");
       } else {
@@ -74,6 +86,8 @@ describe("the index client against an HTTP server on loopback", () => {
     });
     await assert.rejects(fetchTorrentFile(base, "cd".repeat(20)), { code: "not_found" });
     await assert.rejects(trackerRequest(base, "/html"), { code: "invalid_reply" });
+    await assert.rejects(trackerRequest(base, "/huge-declared"), { code: "reply_too_large" });
+    await assert.rejects(trackerRequest(base, "/huge-streamed"), { code: "reply_too_large" });
     const closed = createServer();
     await new Promise<void>((ok) => closed.listen(0, "127.0.0.1", ok));
     const port = (closed.address() as AddressInfo).port;

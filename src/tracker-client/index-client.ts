@@ -17,6 +17,12 @@ import {
 } from "./index-listing.ts";
 
 const TIMEOUT_MS = 15_000;
+/**
+ * Longest reply read from a tracker's index (a page of 1,000 listings is
+ * ~1 MiB; a .torrent of a large many-file torrent a few MiB): a tracker
+ * cannot make the client hold more.
+ */
+export const MAX_INDEX_REPLY_BYTES = 64 * 1024 * 1024;
 
 /**
  * The tracker's base URL from whatever the user has: the announce URL
@@ -78,6 +84,28 @@ async function send(base: string, path: string, init: RequestInit): Promise<Resp
   }
 }
 
+/** A reply's body, refused once it is over MAX_INDEX_REPLY_BYTES (declared or as it comes). */
+async function bodyOf(res: Response, where: string): Promise<Buffer> {
+  const tooLarge = () =>
+    new TrackerClientError(
+      "reply_too_large",
+      `${where} answered with over ${MAX_INDEX_REPLY_BYTES / 2 ** 20} MiB`,
+    );
+  if (Number(res.headers.get("content-length")) > MAX_INDEX_REPLY_BYTES) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  // Leaving the loop early cancels the stream.
+  for await (const chunk of res.body ?? []) {
+    length += chunk.length;
+    if (length > MAX_INDEX_REPLY_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, length);
+}
+
 /** A JSON request to the tracker's HTTP API; any status, the body parsed. */
 export async function trackerRequest(
   base: string,
@@ -85,7 +113,7 @@ export async function trackerRequest(
   init: RequestInit = {},
 ): Promise<{ status: number; body: unknown; headers: Headers }> {
   const res = await send(base, path, init);
-  const text = await res.text();
+  const text = (await bodyOf(res, `${base}${path.split("?")[0]}`)).toString("utf8");
   try {
     return { status: res.status, body: JSON.parse(text), headers: res.headers };
   } catch {
@@ -167,7 +195,7 @@ export async function fetchTorrentFile(
   passkey?: string,
 ): Promise<Buffer> {
   const res = await send(base, asMember(`/torrents/${infoHashHex}.torrent`, passkey), {});
-  const bytes = Buffer.from(await res.arrayBuffer());
+  const bytes = await bodyOf(res, `${base}/torrents/${infoHashHex}.torrent`);
   if (res.status === 404) {
     throw new TrackerClientError("not_found", `the tracker's index has no torrent ${infoHashHex}`);
   }
