@@ -176,7 +176,7 @@ export class SessionPersistence {
 
   /** What to add a persisted torrent from: its .torrent copy, or what its magnet link said. */
   async #sourceOf(p: PersistedTorrent): Promise<TorrentSource> {
-    const bytes = await this.copies.read(p.infoHash);
+    const bytes = this.copies.readNow(p.infoHash);
     if (bytes) return bytes;
     if (p.trackers === undefined) {
       throw new ClientError(

@@ -5,6 +5,7 @@
  * again. A torrent added from a magnet link gets its copy once the
  * metadata arrives (BEP 9), made from the info dictionary's own bytes.
  */
+import { readFileSync } from "node:fs";
 import { mkdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { encode } from "../bencode/index.ts";
@@ -35,6 +36,20 @@ export class TorrentFileStore {
   async read(infoHashHex: string): Promise<Buffer | undefined> {
     try {
       return await readFile(this.path(infoHashHex));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * The same, read at once: a restore reads a thousand of these small files
+   * in a row, and a synchronous read is one system call where an
+   * asynchronous one is four trips through the thread pool (daemon start-up).
+   */
+  readNow(infoHashHex: string): Buffer | undefined {
+    try {
+      return readFileSync(this.path(infoHashHex));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw err;
