@@ -22,11 +22,6 @@ export function consume(buckets: readonly TokenBucket[], bytes: number): void {
   for (const b of buckets) b.consume(bytes);
 }
 
-/** Gives `bytes` back to every bucket (credit taken for bytes that were never sent). */
-export function refund(buckets: readonly TokenBucket[], bytes: number): void {
-  for (const b of buckets) b.refund(bytes);
-}
-
 /** True when some bucket has no credit left. */
 export function exhausted(buckets: readonly TokenBucket[]): boolean {
   for (const b of buckets) if (b.available() <= 0) return true;

@@ -427,7 +427,6 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> implement
     this.#state = "closed";
     this.#closeReason = reason;
     this.#timers.clearAll();
-    this.#uploader.onClose();
     this.#transport.destroy();
     this.#ext.registry.off("change", this.#onRegistryChange);
     this.#log.debug("peer connection closed", { reason, code: error?.code });

@@ -6,7 +6,7 @@
 import { RateMeter, type TokenBucket } from "../ratelimit/index.ts";
 import type { Clock } from "../util/index.ts";
 import { type BlockRef, encodePieceHeader } from "../wire/index.ts";
-import { batchBytes, consume, delayFor, refund } from "./bandwidth.ts";
+import { batchBytes, consume, delayFor } from "./bandwidth.ts";
 import { PeerError } from "./errors.ts";
 import { ServeQueue, type ServeStage } from "./serve-queue.ts";
 import type { TimerSlots } from "./timers.ts";
@@ -55,8 +55,6 @@ export class Uploader {
   readonly #onSent = () => this.#progressed();
   /** stalled() was called for the current stall. */
   #stallTold = false;
-  /** Bucket credit taken ahead for the pieces in the outbox (flush). */
-  #reserved = 0;
 
   constructor(host: UploaderHost) {
     this.#host = host;
@@ -98,19 +96,8 @@ export class Uploader {
    */
   onChoke(): void {
     this.#host.timers.clear("upload");
-    this.#release();
     const dropped = this.#queue.clear();
     if (this.#host.fast) this.#host.reject(dropped);
-  }
-
-  /** The connection closed: credit reserved for it goes back to the others. */
-  onClose(): void {
-    this.#release();
-  }
-
-  #release(): void {
-    if (this.#reserved > 0) refund(this.#host.buckets, this.#reserved);
-    this.#reserved = 0;
   }
 
   /** The peer cancelled a request of its own. */
@@ -206,17 +193,8 @@ export class Uploader {
 
   /**
    * Writes answered pieces, header and block as they are (no copy), as many
-   * as the buckets grant in one writev. Once they run dry it reserves a
-   * batch's worth of credit (bandwidth.ts), not one block's, and waits until
-   * the buckets have earned it.
-   *
-   * Reserving (taking the credit at once, past zero) queues the connections
-   * sharing a bucket in the order they ran dry, so each gets its turn. When
-   * each instead waited for the credit to be there and took it when its
-   * timer fired, the connection whose timer was set first fired first every
-   * time: two unchoked peers took all of a leecher's upload while a third's
-   * 25 requests sat unanswered for seconds (test/sim, 256 MiB at 20/10 MB/s).
-   * Reserved credit not spent (a choke, a close) is given back.
+   * as the buckets grant in one writev. Once they run dry it waits for a
+   * batch's worth of credit (bandwidth.ts), not one block's.
    */
   flush(): void {
     const { timers, buckets } = this.#host;
@@ -227,17 +205,15 @@ export class Uploader {
         const piece = this.#queue.peekOutbox();
         if (!piece) break;
         const size = 13 + piece.data.length;
-        if (this.#reserved >= size) this.#reserved -= size;
-        else if (delayFor(buckets, size) === 0) consume(buckets, size);
-        else {
+        const wait = delayFor(buckets, size);
+        if (wait > 0) {
           const want = Math.max(size, Math.min(this.#queue.outboxBytes, batchBytes(buckets)));
-          consume(buckets, want - this.#reserved);
-          this.#reserved = want;
-          const delay = Math.max(1, delayFor(buckets, 0));
+          const delay = Math.max(wait, delayFor(buckets, want));
           this.#wakeAt = this.#host.clock.now() + delay;
           timers.set("upload", delay, () => this.flush());
           break;
         }
+        consume(buckets, size);
         this.#queue.shiftOutbox();
         chunks.push(encodePieceHeader(piece.index, piece.begin, piece.data.length), piece.data);
         if (piece.sent) sent.push(piece.sent);

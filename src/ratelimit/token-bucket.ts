@@ -59,13 +59,6 @@ export class TokenBucket {
     this.#tokens -= bytes;
   }
 
-  /** Gives back credit taken for bytes that will not be sent (at most up to the burst). */
-  refund(bytes: number): void {
-    if (this.unlimited) return;
-    this.#refill();
-    this.#tokens = Math.min(this.#burst, this.#tokens + bytes);
-  }
-
   /** Milliseconds until `bytes` can be taken in full (0 if now). */
   delayFor(bytes: number): number {
     if (this.unlimited) return 0;
