@@ -158,3 +158,23 @@ test("upload slots: a peer that asks within its slot keeps it", () => {
   assert.ok(!served.conn.amChoking && waiting.conn.amChoking);
   upload.stop();
 });
+
+test("upload slots: a seed passes its slots on every second while leechers wait, so each gets pieces early", () => {
+  const { clock, upload, add } = swarm(2);
+  upload.start();
+  const leechers = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"].map(
+    (ip) => add(ip, true),
+  );
+  const served = new Set<number>();
+  for (let t = 0; t < 8000; t += 1000) {
+    clock.advance(1000);
+    leechers.forEach((l, i) => {
+      if (!l.conn.amChoking) {
+        served.add(i);
+        l.p.lastRequestAt = clock.now(); // it uses its slot
+      }
+    });
+  }
+  assert.equal(served.size, leechers.length, `served in 8 s: ${[...served].join(", ")}`);
+  upload.stop();
+});
