@@ -57,8 +57,8 @@ import type { SessionLocalDiscovery } from "./local-discovery.ts";
 import { checkLabels, ManagedClient } from "./managed-client.ts";
 import type { ManagedState } from "./manager.ts";
 import { pieceActivityView } from "./piece-activity-view.ts";
-import { RateShares } from "./rate-shares.ts";
 import { type TorrentEntry, TorrentRegistry } from "./registry.ts";
+import { SessionLimits } from "./session-limits.ts";
 import { type SessionChange, SessionPersistence } from "./session-persistence.ts";
 import type { PersistedTorrent } from "./session-store.ts";
 import { watchTorrent } from "./torrent-events.ts";
@@ -126,7 +126,7 @@ export class Client extends EventEmitter<ClientEvents> {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #registry = new TorrentRegistry();
-  readonly #shares: RateShares;
+  readonly #limits: SessionLimits;
   readonly #lock: DataDirLock | undefined;
   #persistence: SessionPersistence | undefined;
   readonly #gate: ConnectionGate;
@@ -159,7 +159,10 @@ export class Client extends EventEmitter<ClientEvents> {
     this.peerId = o.peerId ?? generatePeerId(o.random ? randomBytesFrom(o.random) : undefined);
     this.#lsdWanted = o.lsd;
     this.#ipFilter = o.ipFilter;
-    this.#shares = new RateShares(this.#clock, o.uploadLimit ?? 0, o.downloadLimit ?? 0);
+    this.#limits = new SessionLimits(this.#clock, o.uploadLimit ?? 0, o.downloadLimit ?? 0, {
+      entries: () => this.#registry.entries(),
+      connections: () => this.#gate.connections,
+    });
     this.managed = new ManagedClient(o, this.#clock, {
       entries: () => this.#registry.entries(),
       entry: (hash) => this.#entry(hash),
@@ -316,7 +319,7 @@ export class Client extends EventEmitter<ClientEvents> {
       );
     }
     if (opts.labels) checkLabels(opts.labels);
-    const limits = this.#shares.torrentLimits(opts.uploadLimit ?? 0, opts.downloadLimit ?? 0);
+    const limits = this.#limits.torrentLimits(opts.uploadLimit ?? 0, opts.downloadLimit ?? 0);
     const downloadDir = opts.downloadDir ?? this.#o.downloadDir;
     const incompleteDir = opts.restoring
       ? opts.incompleteDir &&
@@ -367,7 +370,7 @@ export class Client extends EventEmitter<ClientEvents> {
     // Sharing the rates walks every torrent: once after a restore, not per
     // torrent; and without a global limit a new torrent's buckets are its own
     // limits already, all a share would give them (adding stays O(1)).
-    if (!opts.restoring && this.#globallyLimited()) this.#share();
+    if (!opts.restoring && this.#limits.globallyLimited) this.#limits.share();
     if (opts.peers?.length) torrent.addPeers(opts.peers.map((p) => ({ ip: p.host, port: p.port })));
     this.emit("added", torrent);
     this.#emit({ type: "added", id: entry.id, infoHash: infoHashHex, name: torrent.name });
@@ -414,7 +417,7 @@ export class Client extends EventEmitter<ClientEvents> {
         });
       },
     );
-    this.#share();
+    this.#limits.share();
     this.managed.released();
     for (const w of result.warnings) this.#log.warn("session", { warning: w });
     await this.#save();
@@ -608,28 +611,20 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** Changes the global rate limits live (bytes/s; 0 = unlimited); kept with the session. */
   setLimits(limits: { upload?: number; download?: number }): void {
-    this.#shares.setGlobal(limits);
-    this.#share();
+    this.#limits.setGlobal(limits);
     this.#persistence?.request();
   }
 
   /** Changes one torrent's own limits live (bytes/s; 0 = only the global ones). */
   setTorrentLimits(infoHashHex: string, limits: { upload?: number; download?: number }): void {
     const entry = this.#entry(infoHashHex);
-    const l = entry.limits;
-    if (limits.upload !== undefined) l.upLimit = limits.upload;
-    if (limits.download !== undefined) l.downLimit = limits.download;
-    this.#share();
+    this.#limits.setTorrent(entry, limits);
     this.#persistence?.request({ put: entry });
   }
 
   /** The limits in force: global, and each torrent's own. */
   limits(): Limits & { torrents: Record<string, Limits> } {
-    const torrents: Record<string, Limits> = {};
-    for (const e of this.#registry.entries()) {
-      torrents[e.infoHashHex] = { upload: e.limits.upLimit, download: e.limits.downLimit };
-    }
-    return { ...this.#shares.limits, torrents };
+    return this.#limits.all();
   }
 
   /** Resolves once every completion command started so far has ended (completion-command.ts). */
@@ -652,7 +647,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const view = clientView(this.#registry.entries(), {
       peerId: toHex(this.peerId),
       port: this.port,
-      limits: this.#shares.limits,
+      limits: this.#limits.global,
       downloadDir: this.#o.downloadDir,
     });
     const dht = this.#dht?.stats();
@@ -660,21 +655,9 @@ export class Client extends EventEmitter<ClientEvents> {
     return view;
   }
 
-  /**
-   * The session's rates (bytes/s), the sum of every torrent's. Read every
-   * second (the daemon's rate history): without a connection no torrent has
-   * a peer to move data with, and a thousand idle seeds are not walked.
-   */
+  /** The session's rates (bytes/s), the sum of every torrent's; cheap while no peer is connected. */
   rates(): { downloadRate: number; uploadRate: number } {
-    let downloadRate = 0;
-    let uploadRate = 0;
-    if (this.#gate.connections === 0) return { downloadRate, uploadRate };
-    for (const e of this.#registry.entries()) {
-      const r = e.torrent.rates();
-      downloadRate += r.downloadRate;
-      uploadRate += r.uploadRate;
-    }
-    return { downloadRate, uploadRate };
+    return this.#limits.rates();
   }
 
   summaries(): TorrentSummary[] {
@@ -791,8 +774,8 @@ export class Client extends EventEmitter<ClientEvents> {
       dial: (host, port) => this.#gate.dial(host, port),
       resumePath: this.#resumePath(infoHashHex),
       maxPeers: this.#o.maxPeersPerTorrent ?? 50,
-      uploadBuckets: [limits.up, this.#shares.upload],
-      downloadBuckets: [limits.down, this.#shares.download],
+      uploadBuckets: [limits.up, this.#limits.shares.upload],
+      downloadBuckets: [limits.down, this.#limits.shares.download],
       clock: this.#clock,
       logger: this.#log,
     };
@@ -913,7 +896,7 @@ export class Client extends EventEmitter<ClientEvents> {
       this.#clock,
       () => ({
         entries: this.#registry.entries(),
-        limits: this.#shares.limits,
+        limits: this.#limits.global,
         lsd: this.#lsdWanted,
         manage: this.managed.settings(),
       }),
@@ -923,7 +906,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const saved = await persistence.load();
     this.#persistence = persistence;
     // Limits given now win over the saved ones, and are saved in their turn.
-    this.#shares.setGlobal({
+    this.#limits.shares.setGlobal({
       upload: this.#o.uploadLimit ?? saved?.uploadLimit ?? 0,
       download: this.#o.downloadLimit ?? saved?.downloadLimit ?? 0,
     });
@@ -942,23 +925,9 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#shareTimer = this.#clock.setTimeout(() => {
       // Without a global limit each torrent's bucket is just its own limit,
       // set whenever a limit changes: nothing to re-share every second.
-      if (this.#globallyLimited()) this.#share();
+      if (this.#limits.globallyLimited) this.#limits.share();
       this.managed.tick();
       if (!this.#closed) this.#scheduleShare();
     }, SHARE_PERIOD_MS);
-  }
-
-  #globallyLimited(): boolean {
-    const { upload, download } = this.#shares.limits;
-    return upload > 0 || download > 0;
-  }
-
-  #share(): void {
-    this.#shares.share(
-      this.#registry.entries().map((e) => {
-        const r = e.torrent.rates();
-        return { limits: e.limits, uploadRate: r.uploadRate, downloadRate: r.downloadRate };
-      }),
-    );
   }
 }
