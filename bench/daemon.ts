@@ -12,12 +12,17 @@
  *   and its Transmission RPC `torrent-get`, and transmission-daemon's
  *   `torrent-get`, with the fields `transmission-remote -l` asks for.
  *
+ * With --runs N, each daemon is restarted and measured N times (the torrents
+ * added once): each figure is then the median with the runs' min–max, and
+ * the ratio is of the medians (a shared machine moves single runs by tens
+ * of per cent).
+ *
  * The daemons run one after the other (not competing for the CPU), on
  * loopback ports, transmission-daemon in the foreground with its own config
  * folder (never as a system service). Targets (issue 16): start-up, idle CPU
  * and list latency at least as good as transmission-daemon's; RSS ≤ 64 MiB.
  *
- * Usage: node bench/daemon.ts [--torrents 1000] [--idle 60] [--rounds 200]
+ * Usage: node bench/daemon.ts [--torrents 1000] [--idle 60] [--rounds 200] [--runs 1]
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -28,7 +33,7 @@ import { poll, requireWholeNumbers } from "./lib/options.ts";
 import { cpuSeconds, memory } from "./lib/proc.ts";
 import { makeSeedTorrents } from "./lib/seed-torrents.ts";
 import { freePort, ServerProcess, stopAllServers } from "./lib/server-process.ts";
-import { percentileOfSorted } from "./lib/stats.ts";
+import { percentileOfSorted, summarize } from "./lib/stats.ts";
 import { fixed, formatTable } from "./lib/table.ts";
 
 /**
@@ -60,15 +65,18 @@ const { values } = parseArgs({
     torrents: { type: "string", default: "1000" },
     idle: { type: "string", default: "60" },
     rounds: { type: "string", default: "200" },
+    runs: { type: "string", default: "1" },
   },
 });
 const N = Number(values.torrents);
 const IDLE_S = Number(values.idle);
 const ROUNDS = Number(values.rounds);
+const RUNS = Number(values.runs);
 requireWholeNumbers("bench/daemon.ts", [
   ["--torrents", N, 20_000],
   ["--idle", IDLE_S, 3600],
   ["--rounds", ROUNDS, 100_000],
+  ["--runs", RUNS, 20],
 ]);
 
 const work = mkdtempSync(join(tmpdir(), "shoal-bench-daemon-"));
@@ -120,12 +128,20 @@ async function latencies(run: () => Promise<unknown>): Promise<{ p50: number; p9
   return { p50: percentileOfSorted(samples, 50), p99: percentileOfSorted(samples, 99) };
 }
 
+/** One run's figures. */
 interface Figures {
   startupS: number;
   rssMiB: number;
   idleCpuS: number;
   list: { p50: number; p99: number };
   rpc: { p50: number; p99: number };
+}
+
+/** Restarts the daemon RUNS times, measuring each run. */
+async function measureRuns(run: () => Promise<Figures>): Promise<Figures[]> {
+  const out: Figures[] = [];
+  for (let i = 0; i < RUNS; i++) out.push(await run());
+  return out;
 }
 
 async function idleFigures(pid: number): Promise<{ rssMiB: number; idleCpuS: number }> {
@@ -135,7 +151,7 @@ async function idleFigures(pid: number): Promise<{ rssMiB: number; idleCpuS: num
   return { rssMiB: memory(pid).rss / 1024 / 1024, idleCpuS };
 }
 
-async function benchShoal(torrents: Buffer[]): Promise<Figures> {
+async function benchShoal(torrents: Buffer[]): Promise<Figures[]> {
   const dir = join(work, "shoal");
   const apiPort = await freePort();
   const peerPort = await freePort();
@@ -170,7 +186,7 @@ async function benchShoal(torrents: Buffer[]): Promise<Figures> {
     const list = (await res.json()) as { state: string }[];
     return list.length === N && list.every((t) => t.state === "seeding");
   };
-  let daemon = start();
+  const daemon = start();
   await poll("shoal's API", async () => (await fetch(`${base}/api/v1/session`)).ok, 30_000);
   for (const t of torrents) {
     const res = await post(`${base}/api/v1/torrents`, t, {
@@ -181,19 +197,23 @@ async function benchShoal(torrents: Buffer[]): Promise<Figures> {
   await poll("shoal: all seeding", allSeeding, 300_000);
   await daemon.stop(30_000);
 
-  const t0 = performance.now();
-  daemon = start();
-  await poll("shoal: all seeding again", allSeeding, 300_000);
-  const startupS = (performance.now() - t0) / 1000;
-  const idle = await idleFigures(daemon.pid);
-  const list = await latencies(async () => (await fetch(`${base}/api/v1/torrents`)).arrayBuffer());
-  const rpc = rpcClient(`${base}/transmission/rpc`);
-  const rpcLat = await latencies(() => rpc("torrent-get", { fields: LIST_FIELDS }));
-  await daemon.stop(30_000);
-  return { startupS, ...idle, list, rpc: rpcLat };
+  return measureRuns(async () => {
+    const t0 = performance.now();
+    const restarted = start();
+    await poll("shoal: all seeding again", allSeeding, 300_000);
+    const startupS = (performance.now() - t0) / 1000;
+    const idle = await idleFigures(restarted.pid);
+    const list = await latencies(async () =>
+      (await fetch(`${base}/api/v1/torrents`)).arrayBuffer(),
+    );
+    const rpc = rpcClient(`${base}/transmission/rpc`);
+    const rpcLat = await latencies(() => rpc("torrent-get", { fields: LIST_FIELDS }));
+    await restarted.stop(30_000);
+    return { startupS, ...idle, list, rpc: rpcLat };
+  });
 }
 
-async function benchTransmission(torrents: Buffer[]): Promise<Figures | undefined> {
+async function benchTransmission(torrents: Buffer[]): Promise<Figures[]> {
   const dir = join(work, "transmission");
   mkdirSync(dir);
   const rpcPort = await freePort();
@@ -243,73 +263,89 @@ async function benchTransmission(torrents: Buffer[]): Promise<Figures | undefine
     };
     return got.torrents.length === N && got.torrents.every((t) => t.status === 6);
   };
-  let daemon = start();
+  const daemon = start();
   await poll("transmission's RPC", async () => Boolean(await rpc("session-get", {})), 30_000);
   for (const t of torrents)
     await rpc("torrent-add", { metainfo: t.toString("base64"), "download-dir": content });
   await poll("transmission: all seeding", allSeeding, 300_000);
   await daemon.stop(30_000);
 
-  const t0 = performance.now();
-  daemon = start();
-  await poll("transmission: all seeding again", allSeeding, 300_000);
-  const startupS = (performance.now() - t0) / 1000;
-  const idle = await idleFigures(daemon.pid);
-  const lat = await latencies(() => rpc("torrent-get", { fields: LIST_FIELDS }));
-  await daemon.stop(30_000);
-  return { startupS, ...idle, list: lat, rpc: lat };
+  return measureRuns(async () => {
+    const t0 = performance.now();
+    const restarted = start();
+    await poll("transmission: all seeding again", allSeeding, 300_000);
+    const startupS = (performance.now() - t0) / 1000;
+    const idle = await idleFigures(restarted.pid);
+    const lat = await latencies(() => rpc("torrent-get", { fields: LIST_FIELDS }));
+    await restarted.stop(30_000);
+    return { startupS, ...idle, list: lat, rpc: lat };
+  });
 }
 
 const haveTransmission = spawnSync("transmission-daemon", ["-V"]).error === undefined;
 
 try {
   process.stdout.write(
-    `${N} seeding torrents, no peers; idle ${IDLE_S} s; ${ROUNDS} list requests each\n`,
+    `${N} seeding torrents, no peers; idle ${IDLE_S} s; ${ROUNDS} list requests each; ${RUNS} run(s)\n`,
   );
   const torrents = makeSeedTorrents(N, content);
   const shoal = await benchShoal(torrents);
   const trans = haveTransmission ? await benchTransmission(torrents) : undefined;
-  const ms = (v: number) => fixed(v, 1);
-  const ratio = (a: number, b: number | undefined) =>
-    b === undefined ? "" : `${fixed(a / b, 2)}×`;
+  const median = (runs: Figures[], pick: (f: Figures) => number) =>
+    summarize(runs.map(pick)).median;
+  /** The median, and with several runs their min–max. */
+  const figure = (runs: Figures[] | undefined, pick: (f: Figures) => number, digits: number) => {
+    if (!runs) return "—";
+    const s = summarize(runs.map(pick));
+    const m = fixed(s.median, digits);
+    return runs.length === 1 ? m : `${m} (${fixed(s.min, digits)}–${fixed(s.max, digits)})`;
+  };
+  const ratio = (pick: (f: Figures) => number, ref = pick) =>
+    trans ? `${fixed(median(shoal, pick) / median(trans, ref), 2)}×` : "";
+  const latency = (
+    runs: Figures[] | undefined,
+    pick: (f: Figures) => { p50: number; p99: number },
+  ) =>
+    runs
+      ? `${figure(runs, (f) => pick(f).p50, 1)} / ${fixed(
+          median(runs, (f) => pick(f).p99),
+          1,
+        )}`
+      : "—";
+  const startup = (f: Figures) => f.startupS;
+  const rss = (f: Figures) => f.rssMiB;
+  const idle = (f: Figures) => f.idleCpuS;
   const rows = [
     [
       "start-up to all seeding (s)",
-      fixed(shoal.startupS, 2),
-      trans ? fixed(trans.startupS, 2) : "—",
-      ratio(shoal.startupS, trans?.startupS),
+      figure(shoal, startup, 2),
+      figure(trans, startup, 2),
+      ratio(startup),
     ],
-    [
-      "RSS after idle (MiB)",
-      fixed(shoal.rssMiB, 1),
-      trans ? fixed(trans.rssMiB, 1) : "—",
-      ratio(shoal.rssMiB, trans?.rssMiB),
-    ],
-    [
-      `CPU over ${IDLE_S} s idle (s)`,
-      fixed(shoal.idleCpuS, 2),
-      trans ? fixed(trans.idleCpuS, 2) : "—",
-      ratio(shoal.idleCpuS, trans?.idleCpuS),
-    ],
-    [
-      "list all: shoal /api/v1/torrents p50/p99 (ms)",
-      `${ms(shoal.list.p50)} / ${ms(shoal.list.p99)}`,
-      "",
-      "",
-    ],
+    ["RSS after idle (MiB)", figure(shoal, rss, 1), figure(trans, rss, 1), ratio(rss)],
+    [`CPU over ${IDLE_S} s idle (s)`, figure(shoal, idle, 2), figure(trans, idle, 2), ratio(idle)],
+    ["list all: shoal /api/v1/torrents p50/p99 (ms)", latency(shoal, (f) => f.list), "", ""],
     [
       "list all: RPC torrent-get p50/p99 (ms)",
-      `${ms(shoal.rpc.p50)} / ${ms(shoal.rpc.p99)}`,
-      trans ? `${ms(trans.rpc.p50)} / ${ms(trans.rpc.p99)}` : "—",
-      ratio(shoal.rpc.p50, trans?.rpc.p50),
+      latency(shoal, (f) => f.rpc),
+      latency(trans, (f) => f.rpc),
+      ratio((f) => f.rpc.p50),
     ],
     [
       "list all: /api/v1/torrents vs its torrent-get, p50",
-      ms(shoal.list.p50),
-      trans ? ms(trans.rpc.p50) : "—",
-      ratio(shoal.list.p50, trans?.rpc.p50),
+      figure(shoal, (f) => f.list.p50, 1),
+      figure(trans, (f) => f.rpc.p50, 1),
+      ratio(
+        (f) => f.list.p50,
+        (f) => f.rpc.p50,
+      ),
     ],
   ];
+  if (RUNS > 1) {
+    process.stdout.write(
+      `${RUNS} runs each: median (min–max); p99 is the runs' median; ratios of the medians\n`,
+    );
+  }
   process.stdout.write(
     `${formatTable(["figure", "shoal", "transmission-daemon", "shoal ÷ transmission"], rows)}\n`,
   );
