@@ -4,11 +4,19 @@
  * and why parsing waits, if it does.
  */
 import type { TcpLink } from "../net/index.ts";
+import type { HttpResponse } from "./http-reply-writer.ts";
 import type { HttpRequest } from "./http-request.ts";
-import type { HttpClientInfo } from "./http-types.ts";
+import type { HttpClientInfo, HttpLater } from "./http-types.ts";
 
-export class HttpConnection {
+/** Where a connection's later replies go: the front end (http-server.ts). */
+export interface LateReplies {
+  lateReply(conn: HttpConnection, res: HttpResponse): void;
+  lateFailure(conn: HttpConnection, err: unknown): void;
+}
+
+export class HttpConnection implements HttpLater {
   readonly link: TcpLink;
+  readonly #replies: LateReplies;
   client: HttpClientInfo | null = null;
   /** Bytes not parsed yet, copied (null when none): a head not whole, or a waiting pipeline. */
   chunks: Buffer[] | null = null;
@@ -34,15 +42,37 @@ export class HttpConnection {
   deferred = false;
   /** A route answers later (http-server.ts, #awaitReply); parsing waits for that reply. */
   awaitingReply = false;
+  /** The request being handled may still be answered through answer()/fail(). */
+  expecting = false;
+  /** An answer given before the handler returned LATER (a store that answers at once). */
+  early: HttpResponse | null = null;
+  // The awaited request's reply form.
+  lateKeepAlive = true;
+  lateMinor = 1;
+  lateHead = false;
   /** Closed: scheduled work for it is dropped. */
   gone = false;
   // Neighbours in the front end's list of open connections.
   prev: HttpConnection | null = null;
   next: HttpConnection | null = null;
 
-  constructor(link: TcpLink, now: number) {
+  constructor(link: TcpLink, now: number, replies: LateReplies) {
     this.link = link;
     this.lastActive = now;
+    this.#replies = replies;
+  }
+
+  /** HttpLater: the reply to the request being handled; only the first call counts. */
+  answer(res: HttpResponse): void {
+    if (!this.expecting) return;
+    this.expecting = false;
+    this.#replies.lateReply(this, res);
+  }
+
+  fail(err: unknown): void {
+    if (!this.expecting) return;
+    this.expecting = false;
+    this.#replies.lateFailure(this, err);
   }
 
   /** Appends chunk[from, end) to the bytes not parsed yet (a copy: chunks are lent). */

@@ -29,9 +29,16 @@ import { type AnnounceOutcome, STORE_UNAVAILABLE_REASON } from "./announce-handl
 import { blockedAnnounce } from "./blocked-address.ts";
 import type { TrackerContext } from "./context.ts";
 import { StoreUnavailableError } from "./errors.ts";
+import { HttpAnnounceWaiters } from "./http-announce-waiters.ts";
 import type { HttpRequest } from "./http-request.ts";
 import { BENCODE_TYPE, bencoded, json, methodNotAllowed, notFound } from "./http-responses.ts";
-import type { HttpClientInfo, HttpResponse, HttpRoutes } from "./http-server.ts";
+import {
+  type HttpClientInfo,
+  type HttpLater,
+  type HttpResponse,
+  type HttpRoutes,
+  LATER,
+} from "./http-server.ts";
 import type { Member } from "./members.ts";
 import { createOperatorRoutes } from "./operator-routes.ts";
 import { createPageRoutes } from "./page-routes.ts";
@@ -100,11 +107,14 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
       : admission.member;
   }
 
+  const waiters = new HttpAnnounceWaiters(announceReply);
+
   function announce(
     req: HttpRequest,
     client: HttpClientInfo,
+    later: HttpLater,
     pathKey = "",
-  ): HttpResponse | Promise<HttpResponse> {
+  ): HttpResponse | typeof LATER {
     const blocked = blockedAnnounce(ctx.ipFilter, ctx.metrics, client.address);
     if (blocked) return bencoded(failureReplyText(blocked));
     const member = ctx.access ? memberOf(req, pathKey) : undefined;
@@ -124,30 +134,28 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
       });
     }
     if (ctx.handler.shared) {
-      // Read now: `fields` is reused by the next request while this one waits.
-      const isCompact = fields.compact;
-      const noPeerId = fields.noPeerId;
-      const family = client.family;
-      return ctx.handler
-        .announceShared(fields, client, "http")
-        .then((out) => announceReply(out, isCompact, noPeerId, family, true));
+      // The reply's form is read now: `fields` is reused by the next request while this one waits.
+      const w = waiters.take(later, fields.compact, fields.noPeerId, client.family);
+      ctx.handler.announceSharedTo(fields, client, "http", w);
+      return LATER;
     }
     return announceReply(
       ctx.handler.announce(fields, client, "http"),
       fields.compact,
       fields.noPeerId,
       client.family,
-      false,
     );
   }
 
-  /** The reply to an announce; `own` renders into a buffer of its own (the reply is sent later). */
+  /**
+   * The reply to an announce, rendered into memory the next one reuses: the
+   * front end copies it out before it handles another request.
+   */
   function announceReply(
     out: AnnounceOutcome,
     isCompact: boolean,
     noPeerId: boolean,
     family: 4 | 6,
-    own: boolean,
   ): HttpResponse {
     if (out.failure !== null) return bencoded(failureReplyText(out.failure));
     if (isCompact) {
@@ -160,13 +168,6 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
       compact.peersLength = 6 * out.count4;
       compact.peers6 = out.count6 > 0 || family === 6 ? out.compact6 : null;
       compact.peers6Length = 18 * out.count6;
-      if (own) {
-        const mine = Buffer.allocUnsafe(
-          COMPACT_REPLY_OVERHEAD + compact.peersLength + compact.peers6Length,
-        );
-        const length = writeCompactAnnounceReply(mine, 0, compact);
-        return { status: 200, contentType: BENCODE_TYPE, body: mine.subarray(0, length) };
-      }
       const length = writeCompactAnnounceReply(body, 0, compact);
       announceResponse.body = body.subarray(0, length);
       return announceResponse;
@@ -347,16 +348,19 @@ export function createHttpHandler(ctx: TrackerContext): HttpRoutes & { stop(): v
   const handle = (
     req: HttpRequest,
     client: HttpClientInfo,
-  ): HttpResponse | Promise<HttpResponse> => {
+    later: HttpLater,
+  ): HttpResponse | Promise<HttpResponse> | typeof LATER => {
     const path = req.path;
     const isGet = req.method === "GET" || req.method === "HEAD";
-    if (path === "/announce") return isGet ? announce(req, client) : methodNotAllowed("GET, HEAD");
+    if (path === "/announce") {
+      return isGet ? announce(req, client, later) : methodNotAllowed("GET, HEAD");
+    }
     if (path === "/scrape") return isGet ? scrape(req) : methodNotAllowed("GET, HEAD");
     if (ctx.access) {
       // A private tracker's announce URLs carry the member's passkey in the path.
       const onAnnounce = passkeyFromPath(path, "/announce");
       if (onAnnounce !== undefined) {
-        return isGet ? announce(req, client, onAnnounce) : methodNotAllowed("GET, HEAD");
+        return isGet ? announce(req, client, later, onAnnounce) : methodNotAllowed("GET, HEAD");
       }
       const onScrape = passkeyFromPath(path, "/scrape");
       if (onScrape !== undefined)

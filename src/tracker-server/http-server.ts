@@ -31,9 +31,13 @@
  * turn, so announces on other connections and over UDP, and a shutdown, are
  * served in between however costly the requests are.
  *
- * A route may answer later (a Promise: the announce waits for a shared swarm
- * store): the connection then reads nothing more until that reply is written
- * (#lateReply), so pipelined replies stay in order.
+ * A route may answer later (the announce waits for a shared swarm store): it
+ * returns LATER and answers through the connection (HttpLater, a callback:
+ * no promise or closure per announce), or returns a Promise. The connection
+ * then parses nothing more until that reply is written (lateReply), so
+ * pipelined replies stay in order; its link stops reading meanwhile, so that
+ * a client's end of stream (a half-close after its request) is not read
+ * before its reply is out.
  */
 import {
   createTcpLinkListener,
@@ -43,25 +47,28 @@ import {
 } from "../net/index.ts";
 import { normalizeIp } from "../tracker-proto/index.ts";
 import { ipv4Latin1, type Logger } from "../util/index.ts";
-import { HttpConnection as Connection } from "./http-connection.ts";
+import { HttpConnection as Connection, type LateReplies } from "./http-connection.ts";
 import { type HttpResponse, OUT_SIZE, ReplyWriter } from "./http-reply-writer.ts";
 import { type HttpRequest, parseRequestHeadBytes } from "./http-request.ts";
-import type {
-  HttpAdmit,
-  HttpClientInfo,
-  HttpHandler,
-  HttpRoutes,
-  HttpServerLimits,
+import {
+  type HttpAdmit,
+  type HttpClientInfo,
+  type HttpHandler,
+  type HttpRoutes,
+  type HttpServerLimits,
+  LATER,
 } from "./http-types.ts";
 import { TurnSlicer } from "./turn-slicer.ts";
 
 export type { HttpResponse } from "./http-reply-writer.ts";
-export type {
-  HttpAdmit,
-  HttpClientInfo,
-  HttpHandler,
-  HttpRoutes,
-  HttpServerLimits,
+export {
+  type HttpAdmit,
+  type HttpClientInfo,
+  type HttpHandler,
+  type HttpLater,
+  type HttpRoutes,
+  type HttpServerLimits,
+  LATER,
 } from "./http-types.ts";
 
 /**
@@ -85,7 +92,7 @@ export function clientInfo(address: string | undefined): HttpClientInfo {
   return { family: addr.family, ip: addr.bytes.toString("latin1"), address: text };
 }
 
-export class HttpFrontEnd {
+export class HttpFrontEnd implements LateReplies {
   readonly #listener: TcpLinkListener;
   readonly #handler: HttpHandler;
   readonly #admit: HttpAdmit | undefined;
@@ -138,7 +145,7 @@ export class HttpFrontEnd {
       transport,
       {
         open: (link) => {
-          const conn = new Connection(link, this.#now);
+          const conn = new Connection(link, this.#now, this);
           conn.next = this.#first;
           if (this.#first) this.#first.prev = conn;
           this.#first = conn;
@@ -155,6 +162,7 @@ export class HttpFrontEnd {
           this.#connections--;
           // Memory goes back with the connection.
           conn.gone = true;
+          conn.expecting = false;
           this.#bodyBytes -= conn.dropBody();
           conn.chunks = null;
           conn.buffered = 0;
@@ -372,19 +380,34 @@ export class HttpFrontEnd {
       }
       conn.current = null;
       conn.partialSince = 0;
-      let res: HttpResponse | Promise<HttpResponse>;
+      let res: HttpResponse | Promise<HttpResponse> | typeof LATER;
+      conn.expecting = true;
       try {
         conn.client ??= this.#clientInfo(conn.link.remoteAddress());
-        res = this.#handler(req, conn.client);
+        res = this.#handler(req, conn.client, conn);
       } catch (err) {
         this.#logger.error("http handler failed", { err: String((err as Error)?.stack ?? err) });
         res = errorResponse(500, "internal error");
       }
-      if (res instanceof Promise) {
-        this.#awaitReply(conn, req, res);
+      if (res === LATER && conn.early !== null) {
+        // Answered before the handler returned: written with this read's replies.
+        res = conn.early;
+        conn.early = null;
+      }
+      if (res === LATER || res instanceof Promise) {
+        conn.awaitingReply = true;
+        conn.lateKeepAlive = req.keepAlive;
+        conn.lateMinor = req.minor;
+        conn.lateHead = req.method === "HEAD";
+        if (res !== LATER)
+          res.then(
+            (r) => conn.answer(r),
+            (err: unknown) => conn.fail(err),
+          );
         this.#stopped = "reply";
         break;
       }
+      conn.expecting = false;
       if (!req.keepAlive) conn.closing = true;
       writer.render(conn.link, res, req.keepAlive, req.minor, req.method === "HEAD");
       answered++;
@@ -392,33 +415,21 @@ export class HttpFrontEnd {
     return pos;
   }
 
-  /** A reply that comes later: nothing more is read from the connection until it is written. */
-  #awaitReply(conn: Connection, req: HttpRequest, res: Promise<HttpResponse>): void {
-    conn.awaitingReply = true;
-    const { keepAlive, minor } = req;
-    const head = req.method === "HEAD";
-    res
-      .catch((err: unknown) => {
-        this.#logger.error("http handler failed", { err: String((err as Error)?.stack ?? err) });
-        return errorResponse(500, "internal error");
-      })
-      .then((r) => this.#lateReply(conn, r, keepAlive, minor, head));
-  }
-
-  #lateReply(
-    conn: Connection,
-    res: HttpResponse,
-    keepAlive: boolean,
-    minor: number,
-    head: boolean,
-  ): void {
+  /** LateReplies: a route's answer to the request its connection waits on. */
+  lateReply(conn: Connection, res: HttpResponse): void {
+    if (!conn.awaitingReply) {
+      // Still inside the handler (the store answered at once): #requests writes it.
+      if (!conn.gone) conn.early = res;
+      return;
+    }
     conn.awaitingReply = false;
     if (conn.gone) return;
     const writer = this.#writer;
     const link = conn.link;
+    const keepAlive = conn.lateKeepAlive;
     writer.reset();
     if (!keepAlive) conn.closing = true;
-    writer.render(link, res, keepAlive, minor, head);
+    writer.render(link, res, keepAlive, conn.lateMinor, conn.lateHead);
     if (writer.length > 0) writer.flush(link);
     if (conn.closing) {
       if (conn.chunks === null && !conn.drain) link.close();
@@ -427,6 +438,11 @@ export class HttpFrontEnd {
     }
     if (writer.blocked) conn.waitingWrite = true;
     else if (!conn.deferred && !conn.waitingWrite) this.#resume(conn);
+  }
+
+  lateFailure(conn: Connection, err: unknown): void {
+    this.#logger.error("http handler failed", { err: String((err as Error)?.stack ?? err) });
+    this.lateReply(conn, errorResponse(500, "internal error"));
   }
 
   /**

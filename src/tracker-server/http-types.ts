@@ -8,11 +8,31 @@ export interface HttpClientInfo extends AnnounceSource {
   address: string;
 }
 
-/** The response, or a promise of it (a route that waits for a shared store). */
+/**
+ * A request's reply that comes later, through a callback rather than a
+ * promise (the announce to a shared store, issue 19): the handler returns
+ * LATER and calls `answer` (or `fail`) once. It is the connection itself, so
+ * nothing is allocated per request for it; the response given to `answer` is
+ * rendered before it returns, so a reused one may be given.
+ */
+export interface HttpLater {
+  answer(res: HttpResponse): void;
+  /** The handler could not answer: logged, and the client gets a 500. */
+  fail(err: unknown): void;
+}
+
+/** What a handler returns when it answers through its HttpLater. */
+export const LATER: unique symbol = Symbol("later");
+
+/**
+ * The response, a promise of it, or LATER (answered through `later`): a
+ * route that waits for a shared store.
+ */
 export type HttpHandler = (
   req: HttpRequest,
   client: HttpClientInfo,
-) => HttpResponse | Promise<HttpResponse>;
+  later: HttpLater,
+) => HttpResponse | Promise<HttpResponse> | typeof LATER;
 
 /**
  * Called with the head of a request that has a body, before any of the body
