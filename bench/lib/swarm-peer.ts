@@ -13,7 +13,8 @@ import { enableCompileCache } from "node:module";
 
 // As bin/shoal.js does for every CLI run: the modules' compiled code is cached
 // (the seeder, started first, fills the cache), so eight leechers starting at
-// once do not each strip and compile the TypeScript again.
+// once do not each strip and compile the TypeScript again. bench/swarm.ts
+// also sets NODE_COMPILE_CACHE, so that this file itself comes from the cache.
 enableCompileCache();
 const { Client } = await import("../../src/session/index.ts");
 
