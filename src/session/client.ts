@@ -25,6 +25,7 @@ import {
   silentLogger,
   toHex,
 } from "../util/index.ts";
+import { type AddPlan, restorePlan } from "./add-plan.ts";
 import { type Automation, startAutomation } from "./automation.ts";
 import type {
   AddOptions,
@@ -55,12 +56,10 @@ import { clientStream } from "./file-reading.ts";
 import { incompleteFolderFor, restoredIncompleteFolder } from "./incomplete-dir.ts";
 import type { SessionLocalDiscovery } from "./local-discovery.ts";
 import { checkLabels, ManagedClient } from "./managed-client.ts";
-import type { ManagedState } from "./manager.ts";
 import { pieceActivityView } from "./piece-activity-view.ts";
 import { type TorrentEntry, TorrentRegistry } from "./registry.ts";
 import { SessionLimits } from "./session-limits.ts";
 import { type SessionChange, SessionPersistence } from "./session-persistence.ts";
-import type { PersistedTorrent } from "./session-store.ts";
 import { watchTorrent } from "./torrent-events.ts";
 import { torrentFileOf } from "./torrent-files.ts";
 import { openTorrent } from "./torrent-opening.ts";
@@ -88,37 +87,8 @@ export type {
   RestoreResult,
 } from "./client-options.ts";
 
-/** How an add goes: restoring keeps a torrent whose data cannot be opened (in `error`). */
-interface AddPlan extends AddOptions {
-  /** Resolves when the torrent before this one (restore's order) has joined. */
-  turn?: Promise<void>;
-  addedAt?: number;
-  restoring?: boolean;
-  /** A restored torrent's queue place, labels, goals and totals. */
-  manage?: Partial<ManagedState>;
-  /** A restored torrent's edited tracker tiers. */
-  trackerList?: string[][];
-  /** A restored torrent's data is in this incomplete folder. */
-  incompleteDir?: string;
-}
-
 /** How often the global rates are re-shared among torrents. */
 const SHARE_PERIOD_MS = 1000;
-
-/** What session.json kept of a torrent's queue place, labels, goals and totals. */
-function restoredState(p: PersistedTorrent): Partial<ManagedState> {
-  const m: Partial<ManagedState> = {
-    uploadedBefore: p.uploadedEver ?? 0,
-    downloadedBefore: p.downloadedEver ?? 0,
-    goals: {
-      ...(p.ratioLimit !== undefined ? { ratioLimit: p.ratioLimit } : {}),
-      ...(p.idleLimitMinutes !== undefined ? { idleLimitMinutes: p.idleLimitMinutes } : {}),
-    },
-  };
-  if (p.queuePosition !== undefined) m.position = p.queuePosition;
-  if (p.labels) m.labels = p.labels;
-  return m;
-}
 
 export class Client extends EventEmitter<ClientEvents> {
   readonly peerId: PeerId;
@@ -397,24 +367,7 @@ export class Client extends EventEmitter<ClientEvents> {
     const result = await this.#persistence.restore(
       (hash) => this.#registry.has(hash),
       async (source, p, turn) => {
-        await this.#add(await resolveSource(source), {
-          turn,
-          downloadDir: p.downloadDir,
-          paused: p.paused,
-          uploadLimit: p.uploadLimit,
-          downloadLimit: p.downloadLimit,
-          addedAt: p.addedAt,
-          restoring: true,
-          ...(p.filePriorities
-            ? { filePriorities: p.filePriorities.map((x) => x ?? undefined) }
-            : {}),
-          ...(p.unlistedFilePriority ? { unlistedFilePriority: p.unlistedFilePriority } : {}),
-          ...(p.sequential ? { sequential: true } : {}),
-          ...(p.firstLastPiecePriority ? { firstLastPiecePriority: true } : {}),
-          ...(p.trackerList ? { trackerList: p.trackerList } : {}),
-          ...(p.incompleteDir ? { incompleteDir: p.incompleteDir } : {}),
-          manage: restoredState(p),
-        });
+        await this.#add(await resolveSource(source), restorePlan(p, turn));
       },
     );
     this.#limits.share();

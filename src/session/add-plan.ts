@@ -1,0 +1,57 @@
+/**
+ * How an add goes: the options a user gives, and what a restore adds to
+ * bring a persisted torrent back as it was (its place in the session's
+ * order, its settings, queue place, labels, goals and totals).
+ */
+import type { AddOptions } from "./client-options.ts";
+import type { ManagedState } from "./manager.ts";
+import type { PersistedTorrent } from "./session-store.ts";
+
+/** Restoring keeps a torrent whose data cannot be opened (in `error`). */
+export interface AddPlan extends AddOptions {
+  /** Resolves when the torrent before this one (restore's order) has joined. */
+  turn?: Promise<void>;
+  addedAt?: number;
+  restoring?: boolean;
+  /** A restored torrent's queue place, labels, goals and totals. */
+  manage?: Partial<ManagedState>;
+  /** A restored torrent's edited tracker tiers. */
+  trackerList?: string[][];
+  /** A restored torrent's data is in this incomplete folder. */
+  incompleteDir?: string;
+}
+
+/** A persisted torrent's add, joining after `turn` (the one before it). */
+export function restorePlan(p: PersistedTorrent, turn: Promise<void>): AddPlan {
+  return {
+    turn,
+    downloadDir: p.downloadDir,
+    paused: p.paused,
+    uploadLimit: p.uploadLimit,
+    downloadLimit: p.downloadLimit,
+    addedAt: p.addedAt,
+    restoring: true,
+    ...(p.filePriorities ? { filePriorities: p.filePriorities.map((x) => x ?? undefined) } : {}),
+    ...(p.unlistedFilePriority ? { unlistedFilePriority: p.unlistedFilePriority } : {}),
+    ...(p.sequential ? { sequential: true } : {}),
+    ...(p.firstLastPiecePriority ? { firstLastPiecePriority: true } : {}),
+    ...(p.trackerList ? { trackerList: p.trackerList } : {}),
+    ...(p.incompleteDir ? { incompleteDir: p.incompleteDir } : {}),
+    manage: restoredState(p),
+  };
+}
+
+/** What session.json kept of a torrent's queue place, labels, goals and totals. */
+function restoredState(p: PersistedTorrent): Partial<ManagedState> {
+  const m: Partial<ManagedState> = {
+    uploadedBefore: p.uploadedEver ?? 0,
+    downloadedBefore: p.downloadedEver ?? 0,
+    goals: {
+      ...(p.ratioLimit !== undefined ? { ratioLimit: p.ratioLimit } : {}),
+      ...(p.idleLimitMinutes !== undefined ? { idleLimitMinutes: p.idleLimitMinutes } : {}),
+    },
+  };
+  if (p.queuePosition !== undefined) m.position = p.queuePosition;
+  if (p.labels) m.labels = p.labels;
+  return m;
+}
