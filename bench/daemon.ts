@@ -137,10 +137,27 @@ interface Figures {
   rpc: { p50: number; p99: number };
 }
 
-/** Restarts the daemon RUNS times, measuring each run. */
-async function measureRuns(run: () => Promise<Figures>): Promise<Figures[]> {
+/**
+ * Starts the daemon RUNS times (its torrents added before), each time
+ * timed until `allSeeding`, left idle, its lists timed, then stopped.
+ */
+async function measureRuns(
+  name: string,
+  start: () => ServerProcess,
+  allSeeding: () => Promise<boolean>,
+  lists: () => Promise<Pick<Figures, "list" | "rpc">>,
+): Promise<Figures[]> {
   const out: Figures[] = [];
-  for (let i = 0; i < RUNS; i++) out.push(await run());
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const daemon = start();
+    await poll(`${name}: all seeding again`, allSeeding, 300_000);
+    const startupS = (performance.now() - t0) / 1000;
+    const idle = await idleFigures(daemon.pid);
+    const lat = await lists();
+    await daemon.stop(30_000);
+    out.push({ startupS, ...idle, ...lat });
+  }
   return out;
 }
 
@@ -197,19 +214,12 @@ async function benchShoal(torrents: Buffer[]): Promise<Figures[]> {
   await poll("shoal: all seeding", allSeeding, 300_000);
   await daemon.stop(30_000);
 
-  return measureRuns(async () => {
-    const t0 = performance.now();
-    const restarted = start();
-    await poll("shoal: all seeding again", allSeeding, 300_000);
-    const startupS = (performance.now() - t0) / 1000;
-    const idle = await idleFigures(restarted.pid);
+  return measureRuns("shoal", start, allSeeding, async () => {
     const list = await latencies(async () =>
       (await fetch(`${base}/api/v1/torrents`)).arrayBuffer(),
     );
     const rpc = rpcClient(`${base}/transmission/rpc`);
-    const rpcLat = await latencies(() => rpc("torrent-get", { fields: LIST_FIELDS }));
-    await restarted.stop(30_000);
-    return { startupS, ...idle, list, rpc: rpcLat };
+    return { list, rpc: await latencies(() => rpc("torrent-get", { fields: LIST_FIELDS })) };
   });
 }
 
@@ -270,15 +280,9 @@ async function benchTransmission(torrents: Buffer[]): Promise<Figures[]> {
   await poll("transmission: all seeding", allSeeding, 300_000);
   await daemon.stop(30_000);
 
-  return measureRuns(async () => {
-    const t0 = performance.now();
-    const restarted = start();
-    await poll("transmission: all seeding again", allSeeding, 300_000);
-    const startupS = (performance.now() - t0) / 1000;
-    const idle = await idleFigures(restarted.pid);
+  return measureRuns("transmission", start, allSeeding, async () => {
     const lat = await latencies(() => rpc("torrent-get", { fields: LIST_FIELDS }));
-    await restarted.stop(30_000);
-    return { startupS, ...idle, list: lat, rpc: lat };
+    return { list: lat, rpc: lat };
   });
 }
 
