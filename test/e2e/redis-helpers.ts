@@ -105,3 +105,24 @@ export class RedisServer {
     return RedisServer.start(this.dir, { port: this.port, persist: this.persist });
   }
 }
+
+const SHOAL_MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
+
+/** A `shoal tracker` child on loopback, given its store options, once it listens. */
+export interface TrackerProcess {
+  child: Child;
+  port: number;
+  base: string;
+}
+
+/** Starts `shoal tracker --host 127.0.0.1 --port 0 …args` and waits for its listening line. */
+export async function startTrackerProcess(args: string[]): Promise<TrackerProcess> {
+  const child = new Child(
+    process.execPath,
+    [SHOAL_MAIN, "tracker", "--host", "127.0.0.1", "--port", "0", ...args],
+    { name: "shoal tracker", timeoutMs: 300_000 },
+  );
+  const m = await child.waitForLine(/tracker listening on http:\/\/127\.0\.0\.1:(\d+)\//, 20_000);
+  const port = Number(m[1]);
+  return { child, port, base: `http://127.0.0.1:${port}` };
+}

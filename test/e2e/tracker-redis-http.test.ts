@@ -11,11 +11,10 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { buildAnnounceQuery, parseAnnounceReply } from "../../src/tracker-proto/index.ts";
-import { Child, TempDirs } from "../interop/helpers.ts";
-import { RedisServer, redisSkip } from "./redis-helpers.ts";
+import { type Child, TempDirs } from "../interop/helpers.ts";
+import { RedisServer, redisSkip, startTrackerProcess } from "./redis-helpers.ts";
 import { peerId } from "./tracker-helpers.ts";
 
-const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 const dirs = new TempDirs();
 let redis: RedisServer | undefined;
 let tracker: Child | undefined;
@@ -84,24 +83,14 @@ function announceRequest(
 before(async () => {
   if (redisSkip()) return;
   redis = await RedisServer.start(await dirs.make("redis-http"));
-  tracker = new Child(
-    process.execPath,
-    [
-      MAIN,
-      "tracker",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--store",
-      redis.url,
-      "--shared-secret",
-      "one-instance-secret-for-this-test",
-    ],
-    { name: "shoal tracker", timeoutMs: 120_000 },
-  );
-  const m = await tracker.waitForLine(/tracker listening on http:\/\/127\.0\.0\.1:(\d+)\//, 20_000);
-  port = Number(m[1]);
+  const started = await startTrackerProcess([
+    "--store",
+    redis.url,
+    "--shared-secret",
+    "one-instance-secret-for-this-test",
+  ]);
+  tracker = started.child;
+  port = started.port;
 });
 
 after(async () => {

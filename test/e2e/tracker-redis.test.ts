@@ -19,47 +19,34 @@ import {
   parseScrapeReply,
   percentEncode,
 } from "../../src/tracker-proto/index.ts";
-import { Child, delay, freePort, TempDirs } from "../interop/helpers.ts";
-import { RedisServer, redisSkip } from "./redis-helpers.ts";
+import { delay, freePort, TempDirs } from "../interop/helpers.ts";
+import {
+  RedisServer,
+  redisSkip,
+  startTrackerProcess,
+  type TrackerProcess,
+} from "./redis-helpers.ts";
 import { makeTorrent, peerId, UdpClient } from "./tracker-helpers.ts";
 
-const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 const SECRET = "a-secret-every-instance-knows";
 const dirs = new TempDirs();
 let prefixes = 0;
 
-interface Instance {
-  child: Child;
-  port: number;
-  base: string;
-}
+type Instance = TrackerProcess;
 
 /** Starts `shoal tracker` on the store and waits for its listening line. */
-async function startInstance(store: string, prefix: string, extra: string[] = []) {
-  const child = new Child(
-    process.execPath,
-    [
-      MAIN,
-      "tracker",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--store",
-      store,
-      "--store-prefix",
-      prefix,
-      "--shared-secret",
-      SECRET,
-      "--log-level",
-      "warn",
-      ...extra,
-    ],
-    { name: "shoal tracker", timeoutMs: 300_000 },
-  );
-  const m = await child.waitForLine(/tracker listening on http:\/\/127\.0\.0\.1:(\d+)\//, 20_000);
-  const port = Number(m[1]);
-  return { child, port, base: `http://127.0.0.1:${port}` } satisfies Instance;
+function startInstance(store: string, prefix: string, extra: string[] = []): Promise<Instance> {
+  return startTrackerProcess([
+    "--store",
+    store,
+    "--store-prefix",
+    prefix,
+    "--shared-secret",
+    SECRET,
+    "--log-level",
+    "warn",
+    ...extra,
+  ]);
 }
 
 async function startInstances(redis: RedisServer, n: number, extra: string[] = []) {
