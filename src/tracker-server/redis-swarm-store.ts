@@ -254,14 +254,26 @@ export class RedisSwarmStore implements SharedSwarmStore {
         // Redis has read the whole request: its bytes may be written over.
         batch.reset();
         if (this.#spare.length < SPARE_BATCHES) this.#spare.push(batch);
-        this.#flush();
+        this.#flushSoon();
       },
       (err: unknown) => {
         this.#inFlight = false;
         batch.fail(err, this.#callbackThrew);
-        this.#flush();
+        this.#flushSoon();
       },
     );
+  }
+
+  /**
+   * The next batch goes once this turn's reads are in (setImmediate), not
+   * from the reply's own callback: the announces already readable on other
+   * sockets (many HTTP connections, each one announce) join it. Sent at
+   * once, batches shrank to the few that came during one quick call, and
+   * each small call made the next one small too (4 announces per call
+   * against 16–18 in the bench's HTTP runs).
+   */
+  #flushSoon(): void {
+    if (this.#waiting.length > 0) setImmediate(this.#flushNow);
   }
 
   async scrape(infoHashes: readonly string[]): Promise<SwarmCounts[]> {
