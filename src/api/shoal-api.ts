@@ -8,7 +8,7 @@
  */
 import { isAbsolute } from "node:path";
 import { parseMetainfo } from "../metainfo/index.ts";
-import type { AddOptions, Client, TorrentSource } from "../session/index.ts";
+import type { ActiveRates, AddOptions, Client, TorrentSource } from "../session/index.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { type ListChanges, ListVersions } from "./list-changes.ts";
 import {
@@ -93,6 +93,11 @@ export class ShoalApi {
   /** The session's download and upload rates alone (bytes/s): cheap to read every second. */
   rates(): { downloadRate: number; uploadRate: number } {
     return this.#client.rates();
+  }
+
+  /** The session's rates and [info hash, down, up] of each torrent moving data; cheap while no peer is connected. */
+  activeRates(): ActiveRates {
+    return this.#client.activeRates();
   }
 
   /** Sets the global limits (bytes/s; 0 = none), kept with the session; the limits now. */

@@ -41,6 +41,7 @@ import { moveTorrentData } from "./data-move.ts";
 import { deleteTorrentData } from "./data-removal.ts";
 import type { DhtPeerSource } from "./dht-source.ts";
 import type {
+  ActiveRates,
   ClientView,
   FileView,
   Limits,
@@ -611,6 +612,11 @@ export class Client extends EventEmitter<ClientEvents> {
   /** The session's rates (bytes/s), the sum of every torrent's; cheap while no peer is connected. */
   rates(): { downloadRate: number; uploadRate: number } {
     return this.#limits.rates();
+  }
+
+  /** The session's rates and each torrent moving data, in one walk; none walked while no peer is connected. */
+  activeRates(): ActiveRates {
+    return this.#limits.activeRates();
   }
 
   summaries(): TorrentSummary[] {

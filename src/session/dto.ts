@@ -23,6 +23,14 @@ export interface Limits {
   download: number;
 }
 
+/** The session's rates and those of each torrent moving data now (bytes/s). */
+export interface ActiveRates {
+  downloadRate: number;
+  uploadRate: number;
+  /** [info hash (hex), download rate, upload rate] of each torrent whose rates are not both 0. */
+  torrents: Array<[infoHash: string, downloadRate: number, uploadRate: number]>;
+}
+
 export interface TorrentSummary {
   /** The short id of this session (1, 2, …). */
   id: number;

@@ -41,6 +41,7 @@ export { type DataDirLock, DataDirLockedError, lockDataDir } from "./data-dir-lo
 export type { ClientDhtOptions } from "./dht-source.ts";
 export { savedDhtNodes } from "./dht-state-file.ts";
 export type {
+  ActiveRates,
   ClientView,
   FilePriorityName,
   FileView,

@@ -4,7 +4,7 @@
  * (rate-shares.ts), and the session's rates, the sum of its torrents'.
  */
 import type { Clock } from "../util/index.ts";
-import type { Limits } from "./dto.ts";
+import type { ActiveRates, Limits } from "./dto.ts";
 import { RateShares, type TorrentLimits } from "./rate-shares.ts";
 import type { TorrentEntry } from "./registry.ts";
 
@@ -65,21 +65,30 @@ export class SessionLimits {
     return { ...this.shares.limits, torrents };
   }
 
+  /** The session's rates (bytes/s), the sum of every torrent's (see activeRates). */
+  rates(): { downloadRate: number; uploadRate: number } {
+    const { downloadRate, uploadRate } = this.activeRates();
+    return { downloadRate, uploadRate };
+  }
+
   /**
-   * The session's rates (bytes/s), the sum of every torrent's. Read every
+   * The session's rates and each torrent moving data, in one walk. Read every
    * second (the daemon's rate history): without a connection no torrent has
    * a peer to move data with, and a thousand idle seeds are not walked.
    */
-  rates(): { downloadRate: number; uploadRate: number } {
+  activeRates(): ActiveRates {
     let downloadRate = 0;
     let uploadRate = 0;
-    if (this.#host.connections() === 0) return { downloadRate, uploadRate };
+    const torrents: ActiveRates["torrents"] = [];
+    if (this.#host.connections() === 0) return { downloadRate, uploadRate, torrents };
     for (const e of this.#host.entries()) {
       const r = e.torrent.rates();
+      if (r.downloadRate === 0 && r.uploadRate === 0) continue;
       downloadRate += r.downloadRate;
       uploadRate += r.uploadRate;
+      torrents.push([e.infoHashHex, r.downloadRate, r.uploadRate]);
     }
-    return { downloadRate, uploadRate };
+    return { downloadRate, uploadRate, torrents };
   }
 
   /** Shares the global limits out among the torrents by their rates now (walks every torrent). */

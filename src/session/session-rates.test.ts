@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { FakeClock } from "../util/index.ts";
+import type { TorrentEntry } from "./registry.ts";
+import { SessionLimits } from "./session-limits.ts";
 import { MemoryClients, smallTorrent, waitUntil } from "./test-clients.ts";
 
 const clients = new MemoryClients();
@@ -26,9 +29,53 @@ test("the session's rates: the sum of its torrents' while data moves, none once 
   );
   assert.ok(near(rates.uploadRate, view.uploadRate), `${rates.uploadRate} vs ${view.uploadRate}`);
   assert.ok(seeder.rates().uploadRate > 0);
+  // The torrents moving data, each with its rates, in the same one walk.
+  const active = leecher.activeRates();
+  assert.deepEqual(
+    active.torrents.map(([hash]) => hash),
+    [t.meta.infoHashHex],
+    "the paused one is not listed",
+  );
+  assert.equal(active.torrents[0]![1], active.downloadRate);
+  assert.ok(active.downloadRate > 0);
   await leecher.whenComplete(t.meta.infoHashHex, { timeoutMs: 30_000 });
   await leecher.remove(t.meta.infoHashHex);
   await waitUntil(() => seeder.view().peers === 0, "the seeder's peer gone", 10_000);
   assert.deepEqual(seeder.rates(), { downloadRate: 0, uploadRate: 0 });
   assert.deepEqual(leecher.rates(), { downloadRate: 0, uploadRate: 0 });
+  assert.deepEqual(leecher.activeRates().torrents, []);
+});
+
+test("active rates: no torrent is walked while no connection is open", () => {
+  let connections = 0;
+  let walks = 0;
+  const rates = [
+    { downloadRate: 0, uploadRate: 0 },
+    { downloadRate: 300, uploadRate: 0 },
+    { downloadRate: 0, uploadRate: 50 },
+  ];
+  const entries = rates.map(
+    (r, i) => ({ infoHashHex: String(i).repeat(40), torrent: { rates: () => r } }) as TorrentEntry,
+  );
+  const limits = new SessionLimits(new FakeClock(), 0, 0, {
+    entries: () => {
+      walks++;
+      return entries;
+    },
+    connections: () => connections,
+  });
+  assert.deepEqual(limits.activeRates(), { downloadRate: 0, uploadRate: 0, torrents: [] });
+  assert.deepEqual(limits.rates(), { downloadRate: 0, uploadRate: 0 });
+  assert.equal(walks, 0, "idle: not walked");
+  connections = 1;
+  assert.deepEqual(limits.activeRates(), {
+    downloadRate: 300,
+    uploadRate: 50,
+    torrents: [
+      ["1".repeat(40), 300, 0],
+      ["2".repeat(40), 0, 50],
+    ],
+  });
+  assert.deepEqual(limits.rates(), { downloadRate: 300, uploadRate: 50 });
+  assert.equal(walks, 2, "one walk each");
 });
