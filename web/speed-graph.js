@@ -1,8 +1,8 @@
 // A speed graph of the last ten minutes (issue 17): download and upload
 // rates as two lines of an SVG, one sample a second, newest at the right.
-// The samples are the daemon's (GET …/rates, rate-history.ts): it keeps a
-// torrent's from the first time its details were opened, so a reload keeps
-// the graph.
+// The samples are the daemon's (GET …/rates, rate-history.ts): it samples
+// every torrent moving data, so opening the details shows the last ten
+// minutes and a reload keeps the graph.
 import htm from "htm";
 import { h } from "preact";
 import { useEffect, useState } from "preact/hooks";

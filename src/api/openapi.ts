@@ -15,7 +15,7 @@ const SUMMARIES: Record<string, string> = {
   "GET /session/rates":
     "The session's download and upload rates of the last ten minutes: {periodMs: 1000, download: [..], upload: [..]} in bytes/s, oldest first",
   "GET /torrents/{ref}/rates":
-    "Its rates of the last ten minutes, like /session/rates; sampled from the first time it is asked for until nobody has asked for ten minutes (at most 64 torrents at once)",
+    "Its rates of the last ten minutes, like /session/rates and lined up with them (the newest last): every torrent moving data is sampled each second, zeros while it was idle (at most 256 torrents tracked at once; a series starts later when more moved data at once)",
   "GET /settings":
     "The config file's options as the daemon has them: {file, fields: [{key (the file's name: download-dir, peer.port, limits.upload …), value (null: not set), kind, choices?, live (applied at once when saved), flag (a command-line flag overrides it)}]}",
   "POST /settings/validate":

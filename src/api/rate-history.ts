@@ -1,10 +1,11 @@
 /**
  * The last ten minutes of transfer rates (issue 17's speed graph), one
- * sample a second: the session's always, and a torrent's from the first time
- * someone asks for it (its details opened) until nobody has asked for ten
- * minutes, so a daemon of 5,000 torrents samples the few being watched, not
- * all of them. Kept by the control plane; the page survives a reload with
- * its graph.
+ * sample a second: the session's, and each torrent's that moved data in that
+ * time, so a torrent's details show its last ten minutes whenever they are
+ * opened. One walk a second finds the torrents moving data (the session's
+ * activeRates), and none while no peer is connected: an idle daemon of 5,000
+ * torrents walks none of them. Kept by the control plane; the page survives
+ * a reload with its graph.
  */
 import type { ShoalApi } from "./shoal-api.ts";
 import type { TorrentRef } from "./types.ts";
@@ -12,8 +13,8 @@ import type { TorrentRef } from "./types.ts";
 /** Ten minutes of one-second samples. */
 export const RATE_SAMPLES = 600;
 export const RATE_PERIOD_MS = 1000;
-/** Torrents watched at most (each costs two rings of RATE_SAMPLES numbers). */
-export const MAX_WATCHED_TORRENTS = 64;
+/** Torrents tracked at most (each costs two Float32Array rings: 4.8 KB). */
+export const MAX_TRACKED_TORRENTS = 256;
 
 export interface RateSeries {
   periodMs: number;
@@ -22,34 +23,45 @@ export interface RateSeries {
   upload: number[];
 }
 
-/** Two fixed rings of samples. */
+/**
+ * Two rings of samples, slot n % RATE_SAMPLES holding the session's n-th
+ * sample, so every ring lines up with the session's. Rates are rounded to
+ * whole bytes/s: a Float32Array holds those exactly up to 16 MiB/s, and
+ * the JSON carries no float32 digits.
+ */
 class Rates {
-  readonly #down = new Float64Array(RATE_SAMPLES);
-  readonly #up = new Float64Array(RATE_SAMPLES);
-  #count = 0;
-  #next = 0;
+  readonly down = new Float32Array(RATE_SAMPLES);
+  readonly up = new Float32Array(RATE_SAMPLES);
 
-  push(down: number, up: number): void {
-    this.#down[this.#next] = down;
-    this.#up[this.#next] = up;
-    this.#next = (this.#next + 1) % RATE_SAMPLES;
-    this.#count = Math.min(RATE_SAMPLES, this.#count + 1);
+  set(sample: number, down: number, up: number): void {
+    const slot = sample % RATE_SAMPLES;
+    this.down[slot] = Math.round(down);
+    this.up[slot] = Math.round(up);
   }
+}
 
-  series(): RateSeries {
-    const start = (this.#next - this.#count + RATE_SAMPLES) % RATE_SAMPLES;
-    const pick = (ring: Float64Array) =>
-      Array.from({ length: this.#count }, (_, i) => ring[(start + i) % RATE_SAMPLES]!);
-    return { periodMs: RATE_PERIOD_MS, download: pick(this.#down), upload: pick(this.#up) };
-  }
+/** A torrent being tracked: its rings, and the last sample in which it moved data. */
+interface Tracked {
+  rates: Rates;
+  activeAt: number;
+  /** Samples up to this one are unknown (see RateHistory's #unknownUntil). */
+  knownAfter: number;
 }
 
 export class RateHistory {
   readonly #api: ShoalApi;
   readonly #session = new Rates();
-  /** Info hash → its rates and when it was last asked for (in samples taken). */
-  readonly #torrents = new Map<string, { rates: Rates; askedAt: number }>();
+  readonly #torrents = new Map<string, Tracked>();
+  /** Samples taken; the n-th is at slot n % RATE_SAMPLES. */
   #samples = 0;
+  /**
+   * Up to this sample a torrent not tracked may have moved data unrecorded:
+   * one moving data while MAX_TRACKED_TORRENTS others were could not be
+   * tracked, or one evicted had moved data within the window. Before it an
+   * untracked torrent's zeros are true (it was idle), after it they are not
+   * known, and its series starts after it.
+   */
+  #unknownUntil = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(api: ShoalApi) {
@@ -67,46 +79,82 @@ export class RateHistory {
     this.#timer = undefined;
   }
 
-  /** One sample of the session and of each watched torrent; a torrent gone or unasked is dropped. */
+  /**
+   * One sample of the session and of each torrent moving data or tracked.
+   * A torrent idle for the whole window is dropped: its series is zeros,
+   * which is what an untracked one answers. A removed torrent is not looked
+   * up: it stops moving data and is dropped the same way.
+   */
   sample(): void {
-    this.#samples++;
-    const c = this.#api.rates();
-    this.#session.push(c.downloadRate, c.uploadRate);
-    for (const [hash, w] of this.#torrents) {
-      if (this.#samples - w.askedAt > RATE_SAMPLES) {
-        this.#torrents.delete(hash);
-        continue;
-      }
-      try {
-        const t = this.#api.get(hash);
-        w.rates.push(t.downloadRate, t.uploadRate);
-      } catch {
-        this.#torrents.delete(hash); // removed
+    const n = ++this.#samples;
+    const now = this.#api.activeRates();
+    this.#session.set(n, now.downloadRate, now.uploadRate);
+    for (const [hash, t] of this.#torrents) {
+      if (n - t.activeAt >= RATE_SAMPLES) this.#torrents.delete(hash);
+      else t.rates.set(n, 0, 0); // overwritten below if it moved data
+    }
+    // The tracked ones first, so none moving data now is evicted for a newcomer.
+    const newcomers: typeof now.torrents = [];
+    for (const moving of now.torrents) {
+      const t = this.#torrents.get(moving[0]);
+      if (t === undefined) newcomers.push(moving);
+      else {
+        t.activeAt = n;
+        t.rates.set(n, moving[1], moving[2]);
       }
     }
+    for (const [hash, down, up] of newcomers) {
+      if (!this.#makeRoom(n)) {
+        // Every tracked torrent moved data in this sample: the rest go unrecorded.
+        this.#unknownUntil = n;
+        break;
+      }
+      const t: Tracked = { rates: new Rates(), activeAt: n, knownAfter: this.#unknownUntil };
+      t.rates.set(n, down, up);
+      this.#torrents.set(hash, t);
+    }
+  }
+
+  /** Evicts the torrent idle longest if one is idle this sample; false when none is. */
+  #makeRoom(n: number): boolean {
+    if (this.#torrents.size < MAX_TRACKED_TORRENTS) return true;
+    let idlest: [string, Tracked] | undefined;
+    for (const entry of this.#torrents) {
+      if (idlest === undefined || entry[1].activeAt < idlest[1].activeAt) idlest = entry;
+    }
+    if (idlest === undefined || idlest[1].activeAt === n) return false;
+    this.#torrents.delete(idlest[0]);
+    this.#unknownUntil = Math.max(this.#unknownUntil, idlest[1].activeAt);
+    return true;
+  }
+
+  /** Torrents tracked now (at most MAX_TRACKED_TORRENTS). */
+  get trackedTorrents(): number {
+    return this.#torrents.size;
   }
 
   session(): RateSeries {
-    return this.#session.series();
+    return this.#series(this.#session, 0);
   }
 
-  /** A torrent's samples since it was first asked for (the asking starts them). */
+  /**
+   * A torrent's last ten minutes, lined up with the session's. A torrent
+   * tracked since after its first sample, or not tracked at all, was idle
+   * before (it would have been tracked had it moved data): those samples are
+   * zeros, as far back as they are known.
+   */
   torrent(ref: TorrentRef): RateSeries {
     const hash = this.#api.get(ref).infoHash;
-    let w = this.#torrents.get(hash);
-    if (w === undefined) {
-      if (this.#torrents.size >= MAX_WATCHED_TORRENTS) {
-        // The one asked for longest ago makes room.
-        let oldest: string | undefined;
-        for (const [h, x] of this.#torrents) {
-          if (oldest === undefined || x.askedAt < this.#torrents.get(oldest)!.askedAt) oldest = h;
-        }
-        if (oldest !== undefined) this.#torrents.delete(oldest);
-      }
-      w = { rates: new Rates(), askedAt: this.#samples };
-      this.#torrents.set(hash, w);
-    }
-    w.askedAt = this.#samples;
-    return w.rates.series();
+    const t = this.#torrents.get(hash);
+    return this.#series(t?.rates, t ? t.knownAfter : this.#unknownUntil);
+  }
+
+  /** The samples after `knownAfter` within the window; zeros where rates is undefined. */
+  #series(rates: Rates | undefined, knownAfter: number): RateSeries {
+    const n = this.#samples;
+    const count = Math.min(RATE_SAMPLES, n - knownAfter);
+    const pick = (ring: Float32Array | undefined) =>
+      Array.from({ length: count }, (_, i) => ring?.[(n - count + 1 + i) % RATE_SAMPLES] ?? 0);
+    return { periodMs: RATE_PERIOD_MS, download: pick(rates?.down), upload: pick(rates?.up) };
   }
 }

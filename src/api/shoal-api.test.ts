@@ -367,7 +367,7 @@ test("the live piece map: availability from the peers, pieces in flight and from
   assert.equal(Buffer.from(done.have, "base64").toString("hex"), "ff".repeat(8));
 });
 
-test("rate history: the session's last ten minutes always, a torrent's from when it is asked for, bounded", async () => {
+test("rate history: the session's last ten minutes always, an idle torrent's zeros lined up with it, bounded", async () => {
   const t = makeTorrent(2 * PIECE, "rates.bin");
   const { api } = await startApi();
   const added = await api.add({ torrent: t.bytes.toString("base64"), paused: true });
@@ -376,8 +376,8 @@ test("rate history: the session's last ten minutes always, a torrent's from when
   assert.deepEqual(history.session(), { periodMs: 1000, download: [0], upload: [0] });
   assert.deepEqual(
     plain(history.torrent(added.id)).download,
-    [],
-    "nothing before it was asked for",
+    [0],
+    "idle before it was asked for: zeros, as many as the session's",
   );
   // The page asks once a second while the details are open: sampled all along.
   for (let i = 0; i < RATE_SAMPLES + 5; i++) {
@@ -388,9 +388,10 @@ test("rate history: the session's last ten minutes always, a torrent's from when
   const series = history.torrent(t.hash.slice(0, 8));
   assert.equal(series.download.length, RATE_SAMPLES);
   assert.ok(series.upload.every((r) => r === 0));
-  // Unasked for ten minutes, it is dropped: asked again, it starts over.
+  // Idle for ten minutes, it is not tracked: its series is zeros all the same.
   for (let i = 0; i < RATE_SAMPLES + 1; i++) history.sample();
-  assert.deepEqual(history.torrent(added.id).download, []);
+  assert.equal(history.trackedTorrents, 0);
+  assert.deepEqual(history.torrent(added.id).download, new Array(RATE_SAMPLES).fill(0));
   assert.equal(await code(() => history.torrent("ffff")), "not_found");
   await api.remove(added.id);
   history.sample(); // a removed torrent is dropped, not an error
