@@ -90,12 +90,11 @@ export class ShoalApi {
     return this.#client.view();
   }
 
-  /** The session's download and upload rates alone (bytes/s): cheap to read every second. */
-  rates(): { downloadRate: number; uploadRate: number } {
-    return this.#client.rates();
-  }
-
-  /** The session's rates and [info hash, down, up] of each torrent moving data; cheap while no peer is connected. */
+  /**
+   * The session's rates and [info hash, down, up] of each torrent moving data
+   * (bytes/s), in one walk: cheap to read every second, none walked while no
+   * peer is connected.
+   */
   activeRates(): ActiveRates {
     return this.#client.activeRates();
   }
