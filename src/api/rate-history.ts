@@ -109,6 +109,8 @@ export class RateHistory {
         this.#unknownUntil = n;
         break;
       }
+      // A fresh ring: its earlier samples are zeros, back to the session's
+      // first (or to #unknownUntil). It was idle then, or it would be tracked.
       const t: Tracked = { rates: new Rates(), activeAt: n, knownAfter: this.#unknownUntil };
       t.rates.set(n, down, up);
       this.#torrents.set(hash, t);
