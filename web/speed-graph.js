@@ -29,11 +29,7 @@ function points(series, top) {
     .join(" ");
 }
 
-export function SpeedGraph({
-  rates,
-  label,
-  note = "last ten minutes (from when its details were first opened)",
-}) {
+export function SpeedGraph({ rates, label, note = "last ten minutes" }) {
   const down = rates?.download ?? [];
   const up = rates?.upload ?? [];
   const most = Math.max(0, ...down, ...up);

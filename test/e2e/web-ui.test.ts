@@ -397,6 +397,45 @@ test("web UI: a .torrent dropped on the list, or named by a URL, is added and do
   await page.close();
 });
 
+test("web UI: a torrent's speed graph shows its download from before its details were first opened", {
+  skip,
+}, async () => {
+  const eta = await swarm.seed("eta", 300_000);
+  // Slow enough (about 3 s) for the daemon's once-a-second samples to see it move.
+  const limited = await call(seeder.base, "PUT", `/api/v1/torrents/${eta.infoHash}/limits`, {
+    json: { upload: 100 * 1024 },
+  });
+  assert.equal(limited.status, 200, JSON.stringify(limited.body));
+  const seederPort = (await call(seeder.base, "GET", "/api/v1/session/settings")).body.port;
+  const page = await browser.newPage();
+  const watched = watchPage(page, leecher.base);
+  await page.goto(`${leecher.base}/`);
+  const magnet = `magnet:?xt=urn:btih:${eta.infoHash}&dn=eta&x.pe=127.0.0.1:${seederPort}`;
+  await page.getByLabel("Magnet link or .torrent URL").fill(magnet);
+  await page.getByRole("button", { name: "Add link" }).click();
+  await waitForRow(page, "eta", "seeding", "100%");
+  // Its details opened only now: the graph already holds the download.
+  await page.getByRole("button", { name: "Details of eta" }).click();
+  const details = page.getByRole("region", { name: "Details of eta" });
+  const graph = details.locator(".speed-graph svg");
+  let drawn = 0;
+  for (let i = 0; i < 50 && drawn === 0; i++) {
+    drawn = Number((await graph.getAttribute("data-samples")) ?? 0);
+    if (drawn === 0) await page.waitForTimeout(100);
+  }
+  const rates = (await call(leecher.base, "GET", `/api/v1/torrents/${eta.infoHash}/rates`)).body;
+  const session = (await call(leecher.base, "GET", "/api/v1/session/rates")).body;
+  assert.ok(
+    rates.download.filter((r: number) => r > 0).length >= 2,
+    `its download, sampled before anyone asked: ${rates.download.join(",")}`,
+  );
+  // Lined up with the session's (a sample may fall between the two reads).
+  assert.ok(session.download.length - rates.download.length <= 1);
+  assert.ok(drawn >= 3, `the graph drawn at once with its earlier samples: ${drawn}`);
+  assert.deepEqual(watched.errors, []);
+  await page.close();
+});
+
 test("web UI: a long list keeps only the rows in view in the page, and scrolls to the last", {
   skip,
 }, async (t) => {
