@@ -46,6 +46,16 @@ async function expectRows(page: Page, names: string[]) {
   assert.deepEqual(shown, names);
 }
 
+/** A torrent the seeder serves at 100 KiB/s. */
+async function seedAt100KiBs(name: string, size: number) {
+  const made = await swarm.seed(name, size);
+  const limited = await call(seeder.base, "PUT", `/api/v1/torrents/${made.infoHash}/limits`, {
+    json: { upload: 100 * 1024 },
+  });
+  assert.equal(limited.status, 200, JSON.stringify(limited.body));
+  return made;
+}
+
 let browser: Browser;
 let swarm: WebUiSwarm;
 let seeder: TestDaemon;
@@ -224,12 +234,8 @@ test("web UI: add by file chooser and by magnet link, both reach 100%; sort, sea
 test("web UI: add paused, deselect a file in the details and it is not downloaded; the piece map fills as pieces arrive; the seeder among the peers", {
   skip,
 }, async () => {
-  const delta = await swarm.seed("delta", 600_000);
   // Slow enough (about 3 s for the wanted half) that the page sees pieces arrive.
-  const limited = await call(seeder.base, "PUT", `/api/v1/torrents/${delta.infoHash}/limits`, {
-    json: { upload: 100 * 1024 },
-  });
-  assert.equal(limited.status, 200, JSON.stringify(limited.body));
+  const delta = await seedAt100KiBs("delta", 600_000);
   const file = join(work, "delta.torrent");
   await writeFile(file, delta.torrent);
 
@@ -400,12 +406,8 @@ test("web UI: a .torrent dropped on the list, or named by a URL, is added and do
 test("web UI: a torrent's speed graph shows its download from before its details were first opened", {
   skip,
 }, async () => {
-  const eta = await swarm.seed("eta", 300_000);
   // Slow enough (about 3 s) for the daemon's once-a-second samples to see it move.
-  const limited = await call(seeder.base, "PUT", `/api/v1/torrents/${eta.infoHash}/limits`, {
-    json: { upload: 100 * 1024 },
-  });
-  assert.equal(limited.status, 200, JSON.stringify(limited.body));
+  const eta = await seedAt100KiBs("eta", 300_000);
   const seederPort = (await call(seeder.base, "GET", "/api/v1/session/settings")).body.port;
   const page = await browser.newPage();
   const watched = watchPage(page, leecher.base);
