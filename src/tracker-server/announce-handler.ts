@@ -75,7 +75,7 @@ export interface AnnounceHandlerDeps {
   store: SwarmStore;
   /**
    * A store shared between tracker instances (Redis): when set, announces and
-   * scrapes go to it (announceShared, scrapeShared) and `store` only serves
+   * scrapes go to it (announceSharedTo, scrapeShared) and `store` only serves
    * the operator views.
    */
   shared?: SharedSwarmStore;
@@ -139,18 +139,6 @@ const NO_PEERS: StoredPeer[] = Object.freeze([]) as unknown as StoredPeer[];
  */
 export interface SharedWaiter {
   readonly done: (w: SharedWaiter, out: AnnounceOutcome | null, err: unknown) => void;
-}
-
-/** announceShared's waiter: the outcome is reused, so the promise gets a copy. */
-interface PromiseWaiter extends SharedWaiter {
-  resolve: (out: AnnounceOutcome) => void;
-  reject: (err: unknown) => void;
-}
-
-function settleOutcome(w: SharedWaiter, out: AnnounceOutcome | null, err: unknown): void {
-  const p = w as PromiseWaiter;
-  if (out === null) p.reject(err);
-  else p.resolve({ ...out });
 }
 
 export class AnnounceHandler {
@@ -238,30 +226,16 @@ export class AnnounceHandler {
     }
   }
 
-  /** Whether announces and scrapes go to a shared store (announceShared, scrapeShared). */
+  /** Whether announces and scrapes go to a shared store (announceSharedTo, scrapeShared). */
   get shared(): boolean {
     return this.#deps.shared !== undefined;
   }
 
   /**
    * One announce, to the shared store: one request to it (shared-announce
-   * has the reasons). Everything is read from `f` and `source` before the
-   * first await, so the caller may reuse them; the outcome is the caller's.
-   */
-  announceShared(
-    f: AnnounceFields,
-    source: AnnounceSource,
-    transport: Transport,
-  ): Promise<AnnounceOutcome> {
-    return new Promise((resolve, reject) => {
-      const w: PromiseWaiter = { resolve, reject, done: settleOutcome };
-      this.announceSharedTo(f, source, transport, w);
-    });
-  }
-
-  /**
-   * announceShared without a promise (the UDP hot path): `f` and `source`
-   * are read before this returns; `w.done` is called once (SharedWaiter).
+   * has the reasons), without a promise (the UDP and HTTP hot paths): `f`
+   * and `source` are read before this returns, so the caller may reuse
+   * them; `w.done` is called once (SharedWaiter).
    */
   announceSharedTo(
     f: AnnounceFields,

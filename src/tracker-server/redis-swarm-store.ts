@@ -35,7 +35,6 @@ import { StoreStats } from "./store-stats.ts";
 import type {
   SharedAnnounce,
   SharedAnnounceDone,
-  SharedAnnounceReply,
   SharedSwarmStore,
   StoredPeer,
   SwarmCounts,
@@ -69,18 +68,6 @@ const EXPIRE_ROUNDS = 50;
 const SPARE_BATCHES = 4;
 /** A waiting batch this large goes as soon as the call before it is answered (#flushSoon). */
 const EAGER_BATCH = 32;
-
-/** A promise's ends, as announce() waits for a reply through announceTo(). */
-interface Settle {
-  resolve: (r: SharedAnnounceReply) => void;
-  reject: (err: unknown) => void;
-}
-
-/** announce()'s callback: the reply is reused, so the promise gets a copy. */
-function settle(p: Settle, reply: SharedAnnounceReply | null, err: unknown): void {
-  if (reply === null) p.reject(err);
-  else p.resolve({ ...reply, counts: { ...reply.counts } });
-}
 
 interface ScriptedRedis extends Redis {
   shoalAnnounceBuffer(
@@ -211,10 +198,6 @@ export class RedisSwarmStore implements SharedSwarmStore {
         { cause: err },
       );
     }
-  }
-
-  announce(a: SharedAnnounce): Promise<SharedAnnounceReply> {
-    return new Promise((resolve, reject) => this.announceTo(a, { resolve, reject }, settle));
   }
 
   announceTo<C>(a: SharedAnnounce, ctx: C, done: SharedAnnounceDone<C>): void {

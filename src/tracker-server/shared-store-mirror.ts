@@ -7,7 +7,7 @@
  * time and the counts every COUNTS_EVERY times: those are a script call over
  * thousands of swarms, which at a light announce load would cost Redis and
  * the instance more than the announces do. Announces and scrapes never read it:
- * they go to the shared store itself (announce-handler.ts, announceShared).
+ * they go to the shared store itself (announce-handler.ts, announceSharedTo).
  *
  * Peer lists are not mirrored (a page of a swarm's peers would be a request
  * per view): a shared tracker's swarm pages show counts only.

@@ -162,10 +162,9 @@ export type SharedAnnounceDone<C> = (
  * never with a peer list it made up.
  */
 export interface SharedSwarmStore {
-  announce(a: SharedAnnounce): Promise<SharedAnnounceReply>;
   /**
-   * The same as announce without a promise per announce (the UDP hot path):
-   * `a` is read before this returns, so the caller may reuse it; `done` is
+   * One announce, without a promise per announce (the hot path): `a` is
+   * read before this returns, so the caller may reuse it; `done` is
    * called once with `ctx` and the reply, or with null and the error (a
    * StoreUnavailableError when the store did not answer). The reply is the
    * store's, reused: read it before `done` returns.

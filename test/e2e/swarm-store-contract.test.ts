@@ -146,9 +146,12 @@ function redisDriver(limits: Limits): Driver {
   return {
     announce: async (f, family = 4, transport = "udp") => {
       await ready;
-      return seen(
-        await handler.announceShared(f, source(Number(f.port) - 6000, family), transport),
-      );
+      // The outcome is the handler's, reused: seen() reads it inside done.
+      return await new Promise<Seen>((resolve, reject) => {
+        const done = (_w: unknown, out: AnnounceOutcome | null, err: unknown) =>
+          out === null ? reject(err) : resolve(seen(out));
+        handler.announceSharedTo(f, source(Number(f.port) - 6000, family), transport, { done });
+      });
     },
     scrape: async (keys) => {
       await ready;
