@@ -66,7 +66,10 @@ test("web UI: the list is asked for whole once, then only its changes (nothing w
   };
   await page.goto(`${daemon.base}/`);
   await page.getByText(`${COUNT} of ${COUNT}`).waitFor();
-  const first = replies[0]!;
+  // The response handler reads the body asynchronously: the rows can be on
+  // screen before the reply is recorded, so wait for it rather than index it.
+  const first = await waitForReply("the first, whole list", (r) => !r.since);
+  assert.equal(replies.indexOf(first), 0, "the whole list was the first reply");
   assert.deepEqual([first.since, first.full, first.torrents.length], [false, true, COUNT]);
 
   // Quiet (all paused): the once-a-second asks bring nothing.
