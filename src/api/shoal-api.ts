@@ -18,7 +18,6 @@ import {
   queueMoveOf,
   seedingGoalsOf,
 } from "./manage-validation.ts";
-import { MetadataPause } from "./metadata-pause.ts";
 import { fetchTorrentUrl } from "./torrent-url.ts";
 import { applyTrackerEdits, type TrackerEditRequest } from "./tracker-edits.ts";
 import { TrackerIndex } from "./tracker-index.ts";
@@ -59,7 +58,6 @@ import {
   base64Bytes,
   exactlyOneSource,
   limitsOf,
-  pauseAfterMetadataOf,
   pickFields,
   summaryFields,
 } from "./validation.ts";
@@ -75,12 +73,10 @@ export class ShoalApi {
   readonly #client: Client;
   readonly #index: TrackerIndex | undefined;
   readonly #startedAt = Date.now();
-  readonly #metadataPause: MetadataPause;
   readonly #listVersions = new ListVersions();
 
   constructor(client: Client, opts: ShoalApiOptions = {}) {
     this.#client = client;
-    this.#metadataPause = new MetadataPause(client);
     this.#index = opts.tracker ? new TrackerIndex(opts.tracker, opts.publishToken) : undefined;
   }
 
@@ -184,14 +180,7 @@ export class ShoalApi {
         source = { infoHash: req.infoHash!, trackers: req.trackers ?? [] };
         if (req.name !== undefined) source.name = req.name;
       }
-      const opts = { ...addOptions(req), ...addSelection(req) };
-      if (!pauseAfterMetadataOf(req)) return this.#add(source, opts);
-      // A .torrent has its metadata already: the same as adding it paused.
-      if (kind !== "magnet" && kind !== "infoHash") {
-        opts.paused = true;
-        return this.#add(source, opts);
-      }
-      return this.#metadataPause.add(req, () => this.#add(source, opts));
+      return this.#add(source, { ...addOptions(req), ...addSelection(req) });
     });
   }
 

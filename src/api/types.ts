@@ -56,7 +56,9 @@ export interface AddRequest {
   paused?: boolean;
   /**
    * A magnet link or info hash: run only until the metadata arrives, then
-   * pause (choose its files, then resume); a .torrent is added paused.
+   * pause before any piece (choose its files, then resume); kept with the
+   * session, so a restart before the metadata still pauses it. A .torrent
+   * is added paused.
    */
   pauseAfterMetadata?: boolean;
   /** Its own limits, bytes/s (0: only the global ones). */

@@ -147,6 +147,9 @@ export function addOptions(
     opts.downloadDir = req.downloadDir;
   }
   if (req.paused !== undefined) opts.paused = flag(req.paused, "paused");
+  if (req.pauseAfterMetadata !== undefined) {
+    opts.pauseAfterMetadata = flag(req.pauseAfterMetadata, "pauseAfterMetadata");
+  }
   if (req.verify !== undefined) opts.verify = flag(req.verify, "verify");
   if (req.uploadLimit !== undefined) opts.uploadLimit = rate(req.uploadLimit, "uploadLimit");
   if (req.downloadLimit !== undefined)
@@ -156,11 +159,6 @@ export function addOptions(
     opts.peers = req.peers.map((p) => parseEndpoint(p, "peers"));
   }
   return opts;
-}
-
-/** An add's `pauseAfterMetadata` (metadata-pause.ts), checked. */
-export function pauseAfterMetadataOf(req: AddRequest): boolean {
-  return req.pauseAfterMetadata !== undefined && flag(req.pauseAfterMetadata, "pauseAfterMetadata");
 }
 
 function flag(value: unknown, field: string): boolean {

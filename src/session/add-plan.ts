@@ -37,6 +37,7 @@ export function restorePlan(p: PersistedTorrent, turn: Promise<void>): AddPlan {
     ...(p.firstLastPiecePriority ? { firstLastPiecePriority: true } : {}),
     ...(p.trackerList ? { trackerList: p.trackerList } : {}),
     ...(p.incompleteDir ? { incompleteDir: p.incompleteDir } : {}),
+    ...(p.pauseAfterMetadata ? { pauseAfterMetadata: true } : {}),
     manage: restoredState(p),
   };
 }

@@ -124,6 +124,13 @@ export interface AddOptions {
   verify?: boolean;
   /** Leave it paused instead of starting it. */
   paused?: boolean;
+  /**
+   * A magnet link or info hash: run only to fetch its metadata (BEP 9), then
+   * rest paused before its data is opened or any piece requested, so its
+   * files can be chosen; kept with the session until the metadata is here.
+   * A .torrent has its metadata already: it is added paused.
+   */
+  pauseAfterMetadata?: boolean;
   /** MSE for this torrent's connections, over the client's policy. */
   encryption?: EncryptionPolicy;
   /**

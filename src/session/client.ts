@@ -310,6 +310,10 @@ export class Client extends EventEmitter<ClientEvents> {
     if (opts.encryption) torrentOptions.encryption = opts.encryption;
     if (opts.firstLastPiecePriority) torrentOptions.firstLastPiecePriority = true;
     if (opts.trackerList) torrentOptions.trackerList = opts.trackerList;
+    // Asked to pause after the metadata: a .torrent has it, so it is added paused.
+    const waitsForMetadata = opts.pauseAfterMetadata === true && !resolved.meta;
+    const paused = Boolean(opts.paused) || (opts.pauseAfterMetadata === true && !waitsForMetadata);
+    if (waitsForMetadata) torrentOptions.pauseAfterMetadata = true;
     const { torrent, magnet } = await openTorrent(
       resolved,
       torrentOptions,
@@ -327,7 +331,7 @@ export class Client extends EventEmitter<ClientEvents> {
       torrent,
       addedAt: opts.addedAt ?? Date.now(),
       downloadDir,
-      paused: Boolean(opts.paused),
+      paused,
       limits,
       manage: this.managed.newState({
         ...(opts.labels ? { labels: checkLabels(opts.labels) } : {}),
@@ -335,6 +339,7 @@ export class Client extends EventEmitter<ClientEvents> {
       }),
     });
     if (magnet) entry.magnet = magnet;
+    if (waitsForMetadata) entry.pauseAfterMetadata = true;
     if (incompleteDir) entry.incompleteDir = incompleteDir;
     if (resolved.meta && resolved.bytes && !this.#persistence) entry.bytes = resolved.bytes;
     this.#watch(entry);
@@ -346,7 +351,7 @@ export class Client extends EventEmitter<ClientEvents> {
     this.emit("added", torrent);
     this.#emit({ type: "added", id: entry.id, infoHash: infoHashHex, name: torrent.name });
     // Restoring: the queue is decided once every torrent is back (restore()).
-    if (!opts.paused && torrent.state !== "error") this.managed.schedule(entry, opts.restoring);
+    if (!paused && torrent.state !== "error") this.managed.schedule(entry, opts.restoring);
     if (this.#persistence && !opts.restoring) {
       if (resolved.meta) {
         await this.#keepCopy(infoHashHex, resolved.bytes ?? torrentFileOf(resolved.meta));
@@ -811,6 +816,14 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** A magnet link's torrent got its metadata: the session keeps its .torrent from now on. */
   async #onMetadata(entry: TorrentEntry, meta: Metainfo): Promise<void> {
+    if (entry.pauseAfterMetadata) {
+      // The torrent rests paused in this same turn (its pauseAfterMetadata):
+      // the user's pause from now on, and its queue place goes to the next.
+      delete entry.pauseAfterMetadata;
+      entry.paused = true;
+      entry.manage.queued = false;
+      this.managed.released();
+    }
     // The copy first: until it is written the list keeps the magnet link's
     // trackers and peers, so a crash in between loses nothing.
     const copy = torrentFileOf(meta, entry.magnet?.trackers);

@@ -32,6 +32,8 @@ export interface TorrentEntry {
   readonly limits: TorrentLimits;
   /** Set while it has no metadata: what to announce to and dial, and persist. */
   magnet?: MagnetDescription;
+  /** Set until its metadata arrives: it is paused then (AddOptions.pauseAfterMetadata). */
+  pauseAfterMetadata?: boolean;
   /** The .torrent bytes as given (publishing sends these exact bytes). */
   bytes?: Buffer;
   /** Its queue place, labels, seeding goals and totals (manager.ts). */

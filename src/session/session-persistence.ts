@@ -321,6 +321,7 @@ export function persistedTorrent(e: TorrentEntry): PersistedTorrent {
   if (t.firstLastPiecePriority) p.firstLastPiecePriority = true;
   if (t.trackerList) p.trackerList = t.trackerList;
   if (e.incompleteDir) p.incompleteDir = e.incompleteDir;
+  if (e.pauseAfterMetadata) p.pauseAfterMetadata = true;
   if (e.magnet) {
     p.trackers = e.magnet.trackers;
     p.peers = e.magnet.peers;

@@ -89,6 +89,8 @@ export interface PersistedTorrent {
   downloadedEver?: number;
   /** A magnet link's trackers (BEP 12 tiers) and peers, until its metadata arrives. */
   trackers?: string[][];
+  /** Until its metadata arrives: paused as it does (AddOptions.pauseAfterMetadata). */
+  pauseAfterMetadata?: boolean;
   /** The user's tracker tiers, when edited: they replace the torrent's own. */
   trackerList?: string[][];
   /** Its data is in this incomplete folder until it completes (incomplete-dir.ts). */
@@ -360,6 +362,7 @@ function validTorrent(value: unknown): PersistedTorrent | undefined {
   }
   if (t.sequential === true) out.sequential = true;
   if (t.firstLastPiecePriority === true) out.firstLastPiecePriority = true;
+  if (t.pauseAfterMetadata === true) out.pauseAfterMetadata = true;
   if (typeof t.queuePosition === "number" && Number.isSafeInteger(t.queuePosition)) {
     out.queuePosition = t.queuePosition;
   }

@@ -68,6 +68,13 @@ export interface TorrentOptions {
   sequential?: boolean;
   /** Fetch the first and last piece of each wanted file first. */
   firstLastPiecePriority?: boolean;
+  /**
+   * A torrent from an info hash alone: once its metadata arrives it rests
+   * paused, its data not opened and no piece asked for, so the user picks
+   * its files first (libtorrent's stop-when-ready, Transmission's magnet
+   * added without starting). start() then opens the data and downloads.
+   */
+  pauseAfterMetadata?: boolean;
   /** Recheck all data, ignoring resume data. */
   verify?: boolean;
   /** Write verified pieces with direct I/O where possible (default true; see storage). */

@@ -72,6 +72,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #error: Error | undefined;
   /** The user wants it running (start) rather than paused. */
   #wanted = false;
+  /** Rest paused when the metadata arrives (options.pauseAfterMetadata); once. */
+  #pauseAfterMetadata: boolean;
   #meta: Metainfo | undefined;
   #storage: PieceStore | undefined;
   #requester: Requester | undefined;
@@ -100,6 +102,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       throw new TorrentError("metadata_mismatch", "the metainfo is for another info hash");
     }
     this.#o = o;
+    this.#pauseAfterMetadata = o.pauseAfterMetadata === true && !o.meta;
     this.#selection = {
       files: o.meta
         ? fitPriorities(o.filePriorities, o.meta.files.length, o.unlistedFilePriority)
@@ -409,7 +412,21 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const geometry = geometryOf(meta);
     for (const p of [...this.#peers.values()]) p.conn.setGeometry(geometry);
     this.emit("metadata", meta);
-    this.#check(meta);
+    if (this.#pauseAfterMetadata) this.#restAfterMetadata();
+    else this.#check(meta);
+  }
+
+  /**
+   * Asked to pause once the metadata is here: paused before the data is
+   * opened (nothing created on disk) or any piece requested; start() checks
+   * the data then runs, as for a torrent added paused.
+   */
+  #restAfterMetadata(): void {
+    this.#pauseAfterMetadata = false;
+    this.#wanted = false;
+    if (!isActive(this.#state)) return;
+    this.#setState("paused");
+    void this.#deactivate("paused");
   }
 
   /** Opens the data, verifying what is on disk, then runs or rests as wanted. */

@@ -5,7 +5,9 @@
  * each mistake as one line with its exit status.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { after, before, test } from "node:test";
@@ -19,14 +21,21 @@ before(async () => {
 });
 after(() => d.stop());
 
-async function shoal(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+function shoal(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return shoalAt(d.base, ...args);
+}
+
+async function shoalAt(
+  base: string,
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";
   let err = "";
   stdout.on("data", (c) => (out += c));
   stderr.on("data", (c) => (err += c));
-  const code = await run([...args, "--remote", d.base], { stdout, stderr, cwd: d.dir, env: {} });
+  const code = await run([...args, "--remote", base], { stdout, stderr, cwd: d.dir, env: {} });
   return { code, out, err };
 }
 
@@ -72,6 +81,40 @@ test("add, ls, pause, resume, files, limit, peers and rm against the daemon", as
 
   assert.equal((await shoal("rm", "1")).out, "removed [1] by-cli\n");
   assert.deepEqual((await call(d.base, "GET", "/api/v1/torrents")).body, []);
+});
+
+test("add --pause-after-metadata: a magnet fetches its metadata from a peer, then rests paused before any piece, and stays so across a restart", async () => {
+  const t = await makeSeededTorrent(d.downloadDir, "by-magnet");
+  await call(d.base, "POST", "/api/v1/torrents", {
+    json: { torrent: t.torrent.toString("base64") },
+  });
+  const root = await mkdtemp(join(tmpdir(), "shoal-pause-after-metadata-"));
+  let e = await startTestDaemon({}, {}, root);
+  try {
+    const link = `magnet:?xt=urn:btih:${t.infoHash}&x.pe=127.0.0.1:${d.daemon.client.port}`;
+    const added = await shoalAt(e.base, "add", link, "--pause-after-metadata");
+    assert.equal(added.code, 0, added.err);
+    assert.match(added.out, /^added \[1\] /);
+    const one = async () => (await call(e.base, "GET", "/api/v1/torrents/1")).body;
+    const deadline = Date.now() + 30_000;
+    let s = await one();
+    while (!(s.hasMetadata && s.state === "paused") && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      s = await one();
+    }
+    assert.deepEqual(
+      [s.name, s.hasMetadata, s.state, s.piecesHave],
+      ["by-magnet", true, "paused", 0],
+    );
+    assert.equal(existsSync(join(e.downloadDir, "by-magnet")), false, "nothing written yet");
+    await e.stop();
+    e = await startTestDaemon({}, {}, root);
+    s = await one();
+    assert.deepEqual([s.hasMetadata, s.state], [true, "paused"]);
+  } finally {
+    await e.stop();
+    await rm(root, { recursive: true, force: true });
+  }
 });
 
 test("mistakes: one line each, with the exit status of their kind", async () => {

@@ -37,14 +37,19 @@ or a URL is passed on (the daemon fetches the URL).
 
 Options:
       --paused                add without starting
+      --pause-after-metadata  a magnet link: fetch its metadata, then pause
+                              (choose its files, then resume); kept by the
+                              daemon across restarts
       --download-dir <dir>    where its files go on the daemon's machine
 ${REMOTE_HELP}
 Example:
   shoal add album.torrent 'magnet:?xt=urn:btih:…' --download-dir /srv/music
+  shoal add 'magnet:?xt=urn:btih:…' --pause-after-metadata
 `,
   async run(args, io) {
     const { values, positionals } = parse(args, {
       paused: { type: "boolean" },
+      "pause-after-metadata": { type: "boolean" },
       "download-dir": { type: "string" },
     } as const);
     if (positionals.length === 0)
@@ -54,6 +59,7 @@ Example:
     for (const source of positionals) {
       const opts: Record<string, unknown> = {};
       if (values.paused) opts.paused = true;
+      if (values["pause-after-metadata"]) opts.pauseAfterMetadata = true;
       if (values["download-dir"]) opts.downloadDir = values["download-dir"];
       let s: TorrentSummary;
       if (source.startsWith("magnet:")) {
