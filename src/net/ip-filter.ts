@@ -12,7 +12,6 @@
  * can read is counted, not fatal. Ranges are sorted and merged, so a lookup
  * is a binary search (a million ranges: 20 steps).
  */
-import { gunzipSync } from "node:zlib";
 import { NetError } from "./errors.ts";
 
 /** Lines of a list at most (a large real list has a few hundred thousand). */
@@ -53,7 +52,10 @@ export class IpFilter {
     let bytes = typeof data === "string" ? Buffer.from(data, "latin1") : Buffer.from(data);
     if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
       try {
-        bytes = gunzipSync(bytes, { maxOutputLength: MAX_FILTER_BYTES });
+        // node:zlib taken when a gzipped list comes, not loaded by every process start.
+        bytes = process
+          .getBuiltinModule("node:zlib")
+          .gunzipSync(bytes, { maxOutputLength: MAX_FILTER_BYTES });
       } catch (err) {
         throw new NetError(
           "bad_filter",

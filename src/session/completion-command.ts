@@ -15,7 +15,6 @@
  * MAX_RUNNING_COMMANDS run at once; later ones wait their turn (at most
  * MAX_WAITING_COMMANDS, beyond which they are dropped with a log line).
  */
-import { spawn } from "node:child_process";
 import type { Logger } from "../util/index.ts";
 
 export const MAX_RUNNING_COMMANDS = 4;
@@ -89,7 +88,8 @@ export class CompletionCommand {
         this.#log.warn("completion command failed", { infoHash: t.infoHash, ...outcome });
       } else this.#log.info("completion command ran", { infoHash: t.infoHash });
     };
-    const child = spawn(program!, args, {
+    // node:child_process taken when a command runs, not loaded by every process start.
+    const child = process.getBuiltinModule("node:child_process").spawn(program!, args, {
       env: { ...process.env, ...completionEnvironment(t) },
       stdio: "ignore",
       shell: false,

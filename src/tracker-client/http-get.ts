@@ -38,9 +38,15 @@ export interface HttpGetResult {
 
 // Taken with getBuiltinModule rather than imported: an ESM import of node:http
 // builds its module facade, which reads every export, and one of them loads
-// Node's fetch implementation (undici), some 30 ms of every CLI start.
-const { request: httpRequest } = process.getBuiltinModule("node:http");
-const { request: httpsRequest } = process.getBuiltinModule("node:https");
+// Node's fetch implementation (undici), some 30 ms of every CLI start. And
+// taken at the first request, not when this file loads: node:https loads
+// node:tls, about 20 ms of CPU in every process start, paid only by one that
+// announces to an https tracker.
+function requestFor(url: URL): typeof import("node:http").request {
+  return url.protocol === "https:"
+    ? process.getBuiltinModule("node:https").request
+    : process.getBuiltinModule("node:http").request;
+}
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -166,8 +172,7 @@ export function httpGet(url: string, opts: HttpGetOptions = {}): Promise<HttpGet
 
 function send(url: URL, signal: AbortSignal, ca?: string | Buffer): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const request = url.protocol === "https:" ? httpsRequest : httpRequest;
-    const req = request(
+    const req = requestFor(url)(
       {
         // WHATWG URL keeps IPv6 brackets in hostname; the socket layer wants the bare address.
         host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
