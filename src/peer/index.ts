@@ -52,7 +52,7 @@ export {
   type ExtensionRegistryEvents,
 } from "./extension-registry.ts";
 export type { Geometry } from "./geometry.ts";
-export { type MseKeyPair, mseKeyPair } from "./mse.ts";
+export { type MseKeyPair, mseKeyPair } from "./mse-key-pair.ts";
 export {
   ENCRYPTION_POLICIES,
   type EncryptionPolicy,

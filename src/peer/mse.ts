@@ -17,26 +17,15 @@
  * nothing). IA, the initiator's first payload bytes, carries its BEP 3
  * handshake so that it costs no extra round trip.
  */
-import {
-  createDiffieHellman,
-  hash as cryptoHash,
-  type DiffieHellman,
-  randomBytes,
-  randomFillSync,
-} from "node:crypto";
+import { hash as cryptoHash, randomFillSync } from "node:crypto";
 import type { Transport } from "../net/index.ts";
 import { type Clock, realClock } from "../util/index.ts";
 import { EncryptedTransport } from "./encrypted-transport.ts";
 import { PeerError } from "./errors.ts";
+import { KEY_LENGTH, type MseKeyPair, mseKeyPair } from "./mse-key-pair.ts";
 import { type Rc4Implementation, rc4, type StreamCipher } from "./rc4.ts";
 import { StreamReader } from "./stream-reader.ts";
 
-const P = Buffer.from(
-  "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A63A36210000000000090563",
-  "hex",
-);
-/** Bytes of a public key (Y) and of the shared secret. */
-const KEY_LENGTH = 96;
 /** The spec bounds every pad (PadA…PadD) to 512 bytes. */
 const MAX_PAD = 512;
 const VC = Buffer.alloc(8);
@@ -75,14 +64,6 @@ export interface MseOptions {
   keyPair?: MseKeyPair;
 }
 
-/** One side's Diffie-Hellman key pair in MSE's group. */
-export interface MseKeyPair {
-  /** Y, 96 bytes big-endian. */
-  publicKey: Buffer;
-  /** S from the other side's Y (96 bytes); throws on a Y the group refuses. */
-  secret(theirs: Buffer): Buffer;
-}
-
 /** The spec's labels, as bytes once. */
 const REQ1 = Buffer.from("req1");
 const REQ2 = Buffer.from("req2");
@@ -104,39 +85,6 @@ function xor(a: Buffer, b: Buffer): Buffer {
 
 function provideBits(offer: CryptoOffer): number {
   return (offer.plaintext ? CRYPTO_PLAINTEXT : 0) | (offer.rc4 ? CRYPTO_RC4 : 0);
-}
-
-/**
- * One Diffie-Hellman object for every handshake: making one checks the
- * prime, tens of milliseconds of CPU, which a peer could make us spend per
- * connection it opens. Each use sets its own private key first (the calls
- * are synchronous, so handshakes in flight do not mix).
- */
-let group: DiffieHellman | undefined;
-
-/**
- * A Diffie-Hellman key pair in MSE's group: `privateKey` 160 bits (20
- * bytes), random unless given, as the spec asks.
- */
-export function mseKeyPair(privateKey: Buffer = randomBytes(20)): MseKeyPair {
-  group ??= createDiffieHellman(P, 2);
-  const dh = group;
-  dh.setPrivateKey(privateKey);
-  dh.generateKeys();
-  return {
-    publicKey: leftPadded(dh.getPublicKey()),
-    secret(theirs: Buffer): Buffer {
-      dh.setPrivateKey(privateKey);
-      return leftPadded(dh.computeSecret(theirs));
-    },
-  };
-}
-
-/** A number's bytes, big-endian in KEY_LENGTH bytes (OpenSSL drops leading zeros). */
-function leftPadded(n: Buffer): Buffer {
-  const out = Buffer.alloc(KEY_LENGTH);
-  n.copy(out, KEY_LENGTH - n.length);
-  return out;
 }
 
 /** S from their Y, a refusal of a bad Y being the peer's fault. */

@@ -22,7 +22,8 @@ import {
   WireError,
 } from "../wire/index.ts";
 import { PeerError } from "./errors.ts";
-import { type CryptoOffer, type MseKeyPair, mseInitiate, mseRespond, req2Hash } from "./mse.ts";
+import type { CryptoOffer } from "./mse.ts";
+import type { MseKeyPair } from "./mse-key-pair.ts";
 import { StreamReader } from "./stream-reader.ts";
 
 /**
@@ -102,6 +103,16 @@ export function offeredExtensions(id: Identity): Extensions {
   };
 }
 
+/**
+ * MSE's handshake (mse.ts, with its RC4 and the WebAssembly module it
+ * builds), loaded with the first connection that uses it: under the default
+ * policy ("enabled": dial plaintext, accept either) a process whose peers
+ * all speak plaintext never loads it, which saves each start a few ms of CPU.
+ */
+function loadMse(): Promise<typeof import("./mse.ts")> {
+  return import("./mse.ts");
+}
+
 /** What a policy accepts in an encrypted handshake. */
 function cryptoOffer(policy: EncryptionPolicy): CryptoOffer {
   return { rc4: policy !== "disabled", plaintext: policy !== "required" };
@@ -121,6 +132,7 @@ export async function negotiateOutgoing(
   let prefix: Buffer | undefined;
   let encrypted = false;
   if (policy === "prefer" || policy === "required") {
+    const { mseInitiate } = await loadMse();
     const mse = await mseInitiate(stream, opts.infoHash, cryptoOffer(policy), ours, {
       clock: opts.clock ?? realClock,
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -179,6 +191,8 @@ export async function negotiateIncoming(
       );
     }
     const hashes = opts.infoHashes;
+    // The stream stays paused (detached above) while mse.ts loads.
+    const { mseRespond, req2Hash } = await loadMse();
     const mse = await mseRespond(stream, {
       clock,
       timeoutMs,
