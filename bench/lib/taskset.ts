@@ -26,11 +26,26 @@ export function pinnedCommand(
   return { command: "taskset", args: ["-c", cores, command, ...args] };
 }
 
-/** Pins every thread of this process (and so its future children) to `cores`. */
+/** Attempts at pinning at most: each is one taskset run over the threads there are then. */
+const PIN_ATTEMPTS = 5;
+
+/**
+ * Pins every thread of this process (and so its future children) to `cores`.
+ * `taskset -a` lists the process's threads and then sets each one's affinity:
+ * a thread that ends in between (Node starts and ends some of its own) makes
+ * it fail with "No such process" for that thread alone. That is the race, not
+ * a failure to pin: it is tried again, over the threads there are then.
+ */
 export function pinSelf(cores: string): void {
-  const out = spawnSync("taskset", ["-a", "-cp", cores, String(process.pid)], {
-    encoding: "utf8",
-    timeout: 5000,
-  });
-  if (out.status !== 0) throw new Error(`taskset could not pin this process: ${out.stderr}`);
+  let stderr = "";
+  for (let attempt = 0; attempt < PIN_ATTEMPTS; attempt++) {
+    const out = spawnSync("taskset", ["-a", "-cp", cores, String(process.pid)], {
+      encoding: "utf8",
+      timeout: 5000,
+    });
+    if (out.status === 0) return;
+    stderr = out.stderr ?? "";
+    if (!/No such process/i.test(stderr)) break;
+  }
+  throw new Error(`taskset could not pin this process: ${stderr}`);
 }
