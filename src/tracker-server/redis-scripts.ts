@@ -138,6 +138,13 @@ export const ANNOUNCE_SCRIPT = `${COMMON}
 local now = ARGV[1]
 local maxSwarms = tonumber(ARGV[2])
 local maxPeers = tonumber(ARGV[3])
+-- Built once per call, not once per announce (a Lua string made is a string hashed).
+local KP = P .. 'p:'
+local SEEN = P .. 'seen'
+local SLOT_S = { ['4'] = SLOTS['4s'], ['6'] = SLOTS['6s'] }
+local SLOT_L = { ['4'] = SLOTS['4l'], ['6'] = SLOTS['6l'] }
+local CS = { ['4'] = P .. 'c4s:', ['6'] = P .. 'c6s:' }
+local CL = { ['4'] = P .. 'c4l:', ['6'] = P .. 'c6l:' }
 
 -- Reads the slots [first, first + m) of a list of n slots (wrapping round)
 -- from one of its strings, entries of w bytes, without the one at window
@@ -190,8 +197,8 @@ end
 -- class (-1: not in it). Returns how many, and their entries as one string.
 local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
   if want <= 0 then return 0, '' end
-  local ns = lonly and 0 or c[SLOTS[fam .. 's']]
-  local nl = c[SLOTS[fam .. 'l']]
+  local ns = lonly and 0 or c[SLOT_S[fam]]
+  local nl = c[SLOT_L[fam]]
   local meS = seeder and slot or -1
   local meL = seeder and -1 or slot
   local availS = (meS >= 0) and (ns - 1) or ns
@@ -204,12 +211,22 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
     -- Every peer of both classes (most swarms are small): both lists in one
     -- MGET, cut at their slots in use.
     local w = WIDTH[fam]
-    local both = redis.call('MGET', P .. 'c' .. fam .. 'l:' .. ih, P .. 'c' .. fam .. 's:' .. ih)
-    local l = string.sub(both[1] or '', 1, nl * w)
-    local s = string.sub(both[2] or '', 1, ns * w)
-    if meL >= 0 then l = string.sub(l, 1, meL * w) .. string.sub(l, (meL + 1) * w + 1) end
-    if meS >= 0 then s = string.sub(s, 1, meS * w) .. string.sub(s, (meS + 1) * w + 1) end
-    return avail, l .. s
+    local both = redis.call('MGET', CL[fam] .. ih, CS[fam] .. ih)
+    local bl, bs = both[1] or '', both[2] or ''
+    -- Each list up to its slots in use, without the asker's slot: the parts
+    -- joined in one concatenation.
+    local l1, l2, s1, s2 = '', '', '', ''
+    if meL >= 0 then
+      l1, l2 = string.sub(bl, 1, meL * w), string.sub(bl, (meL + 1) * w + 1, nl * w)
+    else
+      l1 = string.sub(bl, 1, nl * w)
+    end
+    if meS >= 0 then
+      s1, s2 = string.sub(bs, 1, meS * w), string.sub(bs, (meS + 1) * w + 1, ns * w)
+    else
+      s1 = string.sub(bs, 1, ns * w)
+    end
+    return avail, l1 .. l2 .. s1 .. s2
   end
   local ks, kl = availS, availL
   if want < avail then
@@ -223,26 +240,26 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
   return gotL + gotS, l .. s
 end
 
+-- Appends one reply's parts to the call's reply (joined once, at the end).
+local out = {}
 local function reply(result, was, c, p1, p2)
-  return result .. struct.pack('>BI4I4I4I4I4', was, c[1], c[2], c[3], #p1, #p2) .. p1 .. p2
+  local n = #out
+  out[n + 1] = struct.pack('>c1BI4I4I4I4I4', result, was, c[1], c[2], c[3], #p1, #p2)
+  if p1 ~= '' then n = n + 1; out[n + 1] = p1 end
+  if p2 ~= '' then out[n + 2] = p2 end
 end
 local NONE = { 0, 0, 0 }
 
-local function announce(b, rnd)
-  local ih = string.sub(b, 1, 20)
-  local pk = string.sub(b, 21, 46)
-  local n4, n6 = string.byte(b, 47, 48)
-  local event = string.sub(b, 49, 49)
-  local flags = string.byte(b, 50)
+-- The announce of len bytes at offset at of batch b, read in place (one
+-- unpack for its fixed part, no copy of it first).
+local function announce(b, at, len, rnd)
+  local ih, pk, n4, n6, event, flags, f1, f2, want, o = struct.unpack('>c20c26BBc1Bc1c1H', b, at)
   local lonly = flags % 2 == 1
   local compact = math.floor(flags / 2) % 2 == 1
-  local f1 = string.sub(b, 51, 51)
-  local f2 = string.sub(b, 52, 52)
-  local want = string.byte(b, 53) * 256 + string.byte(b, 54)
-  local a4 = string.sub(b, 55, 54 + n4)
-  local a6 = string.sub(b, 55 + n4, 54 + n4 + n6)
-  local left = string.sub(b, 55 + n4 + n6)
-  local hk = P .. 'p:' .. ih
+  local a4 = string.sub(b, o, o + n4 - 1)
+  local a6 = string.sub(b, o + n4, o + n4 + n6 - 1)
+  local left = string.sub(b, o + n4 + n6, at + len - 1)
+  local hk = KP .. ih
   if math.floor(flags / 4) % 2 == 1 and redis.call('HEXISTS', P .. 'torrents', ih) == 0 then
     return reply('x', 2, NONE, '', '')
   end
@@ -310,7 +327,7 @@ local function announce(b, rnd)
     if not old or a4 ~= o4 or a6 ~= o6 or i4 ~= oi4 or i6 ~= oi6 or left ~= oleft then
       redis.call('HSET', hk, pk, pack(a4, a6, i4, i6, left))
     end
-    redis.call('ZADD', P .. 'seen', now, ih .. pk)
+    redis.call('ZADD', SEEN, now, ih .. pk)
     -- Count a download once: not again from a peer that was already a seeder.
     if event == 'c' and was ~= 1 then
       c[3] = c[3] + 1
@@ -328,17 +345,16 @@ local function announce(b, rnd)
   return reply(result, was, c, p1, p2)
 end
 
-local replies = {}
 local rnd = tonumber(ARGV[4])
 local batch = ARGV[5]
 local at = 1
 while at <= #batch do
   local len = string.byte(batch, at)
-  replies[#replies + 1] = announce(string.sub(batch, at + 1, at + len), rnd)
+  announce(batch, at + 1, len, rnd)
   at = at + 1 + len
   rnd = (rnd * 48271) % 2147483647
 end
-return table.concat(replies)
+return table.concat(out)
 `;
 
 /**
