@@ -9,13 +9,18 @@
  *     [--store redis]
  *
  * --store redis adds shoal's tracker on a shared Redis store (issue 19): one
- * instance (shoal-redis) and two (shoal-redis-2) on a redis-server of the
+ * instance (shoal-redis), one given half the in-flight announces
+ * (shoal-redis-half) and two (shoal-redis-2) on a redis-server of the
  * benchmark's own. Their CPU is every process's: the instances' and Redis's.
  * Two instances take the load together (the in-flight announces split
  * between them). Where the machine has no core for each instance, Redis and
  * the generator, two instances' speed-up cannot be measured: it is modelled
- * from the one-instance run's CPU per announce of the tracker and of Redis
- * (each instance on its own core, Redis on another), and printed as a model.
+ * (each instance on its own core, Redis on another) from the CPU per
+ * announce of the tracker and of Redis measured three ways, all printed:
+ * the one-instance run's; the two-instance run's own (half the load each,
+ * but both instances and Redis on one core); and the half-load run's (one
+ * instance with the load each of two would have, on a core it shares with
+ * Redis alone).
  * Where there are 4 cores or more, each instance and Redis is pinned to a
  * core of its own (the generator keeps core 0) and the measured two/one is
  * the figure.
@@ -139,7 +144,7 @@ function parseOptions(argv: string[]): Options {
         "  [--targets shoal,bittorrent-tracker,opentracker] [--protocols udp,http]\n" +
         "  [--concurrency 64] [--timeout-ms 2000] [--fill-seconds 60] [--no-pin]\n" +
         "  [--cpu-prof DIR  (profile shoal's tracker process)] [--json]\n" +
-        "  [--store redis  (also shoal's tracker on Redis: one instance and two)]\n",
+        "  [--store redis  (also shoal's tracker on Redis: one instance, one at half load, two)]\n",
     );
     process.exit(0);
   }
@@ -165,7 +170,7 @@ function parseOptions(argv: string[]): Options {
   let targets = list("targets", values.targets, ALL_TARGET_NAMES);
   if (values.store === "redis") {
     const at = Math.max(0, targets.indexOf("shoal") + 1);
-    const extra = (["shoal-redis", "shoal-redis-2"] as TargetName[]).filter(
+    const extra = (["shoal-redis", "shoal-redis-half", "shoal-redis-2"] as TargetName[]).filter(
       (t) => !targets.includes(t),
     );
     targets = [...targets.slice(0, at), ...extra, ...targets.slice(at)];
@@ -202,6 +207,8 @@ interface Run {
   nextSeq: number;
   /** shoal-redis: its Redis's port. */
   redisPort?: number;
+  /** The in-flight announces are options.concurrency divided by this (shoal-redis-half: 2). */
+  loadDivisor: number;
 }
 
 function median(values: number[]): number {
@@ -240,13 +247,22 @@ async function startRuns(protocol: Protocol, model: SwarmModel, options: Options
         pids: [],
         workDir: "",
         nextSeq: 0,
+        loadDivisor: 1,
       });
       continue;
     }
     const workDir = await mkdtemp(join(tmpdir(), `shoal-bench-${target}-`));
     // opentracker drops to an unprivileged user inside its chroot: let it read.
     await chmod(workDir, 0o755);
-    const run: Run = { measurement, ports: [await freePort()], pids: [], workDir, nextSeq: 0 };
+    const run: Run = {
+      measurement,
+      ports: [await freePort()],
+      pids: [],
+      workDir,
+      nextSeq: 0,
+      // Each instance's share of shoal-redis-2's load, on one instance.
+      loadDivisor: target === "shoal-redis-half" ? 2 : 1,
+    };
     runs.push(run);
     try {
       const nodeFlags =
@@ -261,8 +277,8 @@ async function startRuns(protocol: Protocol, model: SwarmModel, options: Options
         nodeFlags,
         timeoutMs: budgetMs,
       };
-      if (target === "shoal-redis" || target === "shoal-redis-2") {
-        const instances = target === "shoal-redis" ? 1 : 2;
+      if (target.startsWith("shoal-redis")) {
+        const instances = target === "shoal-redis-2" ? 2 : 1;
         // A core for each instance, for Redis and for the generator, where there are enough.
         const spread = cpus().length >= 4;
         const redis = await startRedisTarget(
@@ -304,7 +320,10 @@ async function loadRound(run: Run, protocol: Protocol, model: SwarmModel, option
     run.ports.map((port, i) =>
       runLoad(protocol, model, {
         port,
-        concurrency: Math.max(1, Math.floor(options.concurrency / run.ports.length)),
+        concurrency: Math.max(
+          1,
+          Math.floor(options.concurrency / run.ports.length / run.loadDivisor),
+        ),
         timeoutMs: options.timeoutMs,
         durationMs: (options.seconds * 1000) / options.rounds,
         startSeq: run.nextSeq + i * share,
@@ -472,6 +491,7 @@ function redisReport(results: Measurement[]): string[] {
   const memoryRun = results.find((m) => m.target === "shoal");
   const one = results.find((m) => m.target === "shoal-redis");
   const two = results.find((m) => m.target === "shoal-redis-2");
+  const half = results.find((m) => m.target === "shoal-redis-half");
   if (memoryRun?.load && one?.load) {
     const perRound = one.perRound.map((v, i) => v / (memoryRun.perRound[i] ?? Number.NaN));
     const ratio = median(perRound);
@@ -498,8 +518,23 @@ function redisReport(results: Measurement[]): string[] {
         `modelled with a core per process: one instance ${grouped(rate(1))}/s, two ${grouped(rate(2))}/s, ` +
         `Redis alone would cap at ${grouped(1 / redis)}/s: two/one = ${model.toFixed(2)} (modelled; goal ≥ ${GOAL_TWO_INSTANCES}: ${model >= GOAL_TWO_INSTANCES ? "met" : "MISSED"})`,
     );
+    if (half?.load && half.processCpuSeconds.length === 2) {
+      // The same model with the costs of one instance given half the load (each
+      // instance's share with two): smaller batches, but no second instance on its core.
+      const [trackerHalfCpu, redisHalfCpu] = half.processCpuSeconds as [number, number];
+      const trackerHalf = trackerHalfCpu / half.load.ok;
+      const redisHalf = redisHalfCpu / half.load.ok;
+      const rateHalf = Math.min(2 / trackerHalf, 1 / redisHalf);
+      const modelHalf = rateHalf / rate(1);
+      lines.push(
+        `shoal-redis-half (one instance, half the in-flight announces) CPU per announce: tracker ${(trackerHalf * 1e6).toFixed(1)} µs, Redis ${(redisHalf * 1e6).toFixed(1)} µs; ` +
+          `modelled with a core per process from these: two ${grouped(rateHalf)}/s, two/one = ${modelHalf.toFixed(2)} ` +
+          `(goal ≥ ${GOAL_TWO_INSTANCES}: ${modelHalf >= GOAL_TWO_INSTANCES ? "met" : "MISSED"})`,
+      );
+    }
     if (two?.load && two.processCpuSeconds.length === 3) {
-      // The same model with the two-instance run's own costs: its batches are smaller.
+      // The same model with the two-instance run's own costs: its batches are
+      // smaller, and both instances share a core with each other and Redis here.
       const [a, b, redisTwo] = two.processCpuSeconds as [number, number, number];
       const tracker2 = (a + b) / two.load.ok;
       const redis2 = redisTwo / two.load.ok;
@@ -512,7 +547,7 @@ function redisReport(results: Measurement[]): string[] {
       );
     }
   }
-  for (const m of [one, two]) {
+  for (const m of [one, half, two]) {
     if (!m?.load || !m.scripts || m.scripts.calls === 0) continue;
     const { calls, usec } = m.scripts;
     lines.push(

@@ -14,6 +14,7 @@ import type { SwarmModel } from "./swarm-model.ts";
 export type TargetName =
   | "shoal"
   | "shoal-redis"
+  | "shoal-redis-half"
   | "shoal-redis-2"
   | "bittorrent-tracker"
   | "opentracker";
@@ -22,6 +23,7 @@ export const TARGET_NAMES: TargetName[] = ["shoal", "bittorrent-tracker", "opent
 export const ALL_TARGET_NAMES: TargetName[] = [
   "shoal",
   "shoal-redis",
+  "shoal-redis-half",
   "shoal-redis-2",
   "bittorrent-tracker",
   "opentracker",
