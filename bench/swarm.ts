@@ -163,6 +163,12 @@ interface SwarmRun {
   system: number;
   /** Seconds of `seconds` until every leecher process was up with the torrent open. */
   startup: number;
+  /**
+   * CPU seconds (user + system) each leecher process had used when it said
+   * READY, their mean: what one start costs, less noisy on a shared machine
+   * than `startup`, which is eight such starts contending for the cores.
+   */
+  startupCpu: number;
 }
 
 async function runSwarm(
@@ -211,7 +217,14 @@ async function runSwarm(
     // 10 s without a connection in one run of six. That race is of this
     // harness's making (every peer told of every other before they listen);
     // in a swarm a peer is announced once it listens.
-    await Promise.all(peers.slice(1).map((p) => p.waitFor(/^READY/, 120_000)));
+    const readyCpu = await Promise.all(
+      peers.slice(1).map(async (p) => {
+        await p.waitFor(/^READY/, 120_000);
+        // Read at once: a peer does nothing more until GO.
+        const t = cpuTimes(p.pid);
+        return t.user + t.system;
+      }),
+    );
     const startup = (performance.now() - t0) / 1000;
     for (const p of peers) p.go();
     const uploaded: number[] = [];
@@ -238,6 +251,7 @@ async function runSwarm(
       cpu,
       system,
       startup,
+      startupCpu: mean(readyCpu),
     };
   } finally {
     for (const p of peers) p.kill();
@@ -274,7 +288,7 @@ try {
         process.stdout.write(
           `  ${impl} run ${run + 1}: T/T_min ${(r.seconds / tMin).toFixed(3)}, ` +
             `CPU ${r.cpu.toFixed(1)} s (system ${r.system.toFixed(1)} s), ` +
-            `start-up ${r.startup.toFixed(2)} s` +
+            `start-up ${r.startup.toFixed(2)} s (CPU ${r.startupCpu.toFixed(3)} s per leecher)` +
             `${r.rider === undefined ? "" : `, free-rider/fair mean ${(r.rider / mean(r.fair)).toFixed(2)} (it uploaded ${r.riderUploaded} B)`}\n`,
         );
       } catch (err) {
@@ -298,7 +312,16 @@ try {
         : `${fixed(x.median, digits)} (${fixed(x.min, digits)}–${fixed(x.max, digits)})`;
   for (const impl of impls) {
     if (!results[impl]) {
-      rows.push([impl, "–", "–", "–", "–", existsSync(PYTHON) ? "failed" : "python3 missing"]);
+      rows.push([
+        impl,
+        "–",
+        "–",
+        "–",
+        "–",
+        "–",
+        "–",
+        existsSync(PYTHON) ? "failed" : "python3 missing",
+      ]);
       continue;
     }
     rows.push([
@@ -315,6 +338,14 @@ try {
         median(impl, (r) => r.cpu),
         1,
       ),
+      span(
+        median(impl, (r) => r.startup),
+        2,
+      ),
+      span(
+        median(impl, (r) => r.startupCpu),
+        3,
+      ),
       freeRider
         ? span(
             median(impl, (r) => r.rider! / mean(r.fair)),
@@ -325,7 +356,7 @@ try {
     ]);
   }
   process.stdout.write(
-    `${formatTable(["peers", "T s", "T/T_min", "CPU s (all peers)", "rider/fair mean", "check"], rows)}\n`,
+    `${formatTable(["peers", "T s", "T/T_min", "CPU s (all peers)", "start-up s", "start-up CPU s/leecher", "rider/fair mean", "check"], rows)}\n`,
   );
   const tt = (impl: string) => median(impl, (r) => r.seconds / tMin)?.median;
   const cpu = (impl: string) => median(impl, (r) => r.cpu)?.median;
@@ -338,6 +369,11 @@ try {
         `CPU: shoal ${cpu("shoal")!.toFixed(1)} s vs libtorrent ${cpu("libtorrent")!.toFixed(1)} s, ` +
         `ratio ${(cpu("shoal")! / cpu("libtorrent")!).toFixed(2)} (target ≤ 1.25: ` +
         `${cpu("shoal")! / cpu("libtorrent")! <= 1.25 ? "met" : "NOT met"})\n`,
+    );
+    const startupCpu = (impl: string) => median(impl, (r) => r.startupCpu)!.median;
+    process.stdout.write(
+      `start-up CPU per leecher: shoal ${startupCpu("shoal").toFixed(3)} s vs libtorrent ` +
+        `${startupCpu("libtorrent").toFixed(3)} s, ratio ${(startupCpu("shoal") / startupCpu("libtorrent")).toFixed(2)}\n`,
     );
     if (freeRider) {
       const rider = (impl: string) => median(impl, (r) => r.rider! / mean(r.fair))!.median;
