@@ -164,6 +164,27 @@ test("header values compare without case, and only ASCII letters fold", () => {
   assert.ok(!("status" in odd) && !odd.expectContinue);
 });
 
+test("a bare LF or a NUL inside a header value is refused; a bare CR reads as a space (RFC 9110 §5.5, RFC 9112 §2.2)", () => {
+  const parse = (head: string) => parseRequestHead(head);
+  for (const head of [
+    "GET / HTTP/1.1\r\nHost: t\nContent-Length: 5",
+    "GET / HTTP/1.1\r\nX-Other: a\nTransfer-Encoding: chunked\r\nHost: t",
+    "GET / HTTP/1.1\r\nHost: t\n",
+    "GET / HTTP/1.1\r\nAuthorization: Bearer a\x00b",
+  ]) {
+    assert.deepEqual(parse(head), { status: 400, reason: "invalid character in a header value" });
+  }
+  const cr = parse("GET / HTTP/1.1\r\nHost: t\rContent-Length: 5");
+  assert.ok(!("status" in cr));
+  assert.deepEqual([cr.host, cr.contentLength], ["t Content-Length: 5", 0]);
+  // In place inside a larger buffer, and cut before the CR's line end: not whole yet.
+  const buf = Buffer.from("GET / HTTP/1.1\r\nHost: t\r", "latin1");
+  assert.equal(parseRequestHeadBytes(buf, 0, buf.length), null);
+  const bad = Buffer.from("GET / HTTP/1.1\r\nHost: t\nX: y\r\n\r\n", "latin1");
+  const refused = parseRequestHeadBytes(bad, 0, bad.length);
+  assert.ok(refused !== null && "status" in refused && refused.status === 400);
+});
+
 test("a head cut anywhere before its blank line is not whole yet (null), then parses", () => {
   const head = Buffer.from(
     "GET /announce?info_hash=%01&port=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",

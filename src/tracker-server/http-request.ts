@@ -108,10 +108,29 @@ const COLON = 0x3a;
 /** Paths answered often enough to be worth a string made once. */
 const KNOWN_PATHS = ["/announce", "/scrape"];
 
-/** Index of the CRLF that ends the line starting at `from`, or `end` when there is none. */
+/** NUL, LF and CR: the bytes a field value may not hold as they are (RFC 9110 §5.5). */
+const UNSAFE_IN_VALUE = new Uint8Array(256);
+UNSAFE_IN_VALUE[0] = UNSAFE_IN_VALUE[LF] = UNSAFE_IN_VALUE[CR] = 1;
+
+/**
+ * Index of the CRLF that ends the header line whose value starts at `from`,
+ * `end` when there is none yet, or -1 when the value holds a NUL or a bare
+ * LF. Only CRLF ends a line here, so a bare LF would sit inside the value,
+ * where a server that reads it as a line end (RFC 9112 §2.2 lets a recipient
+ * do so) would see a header this parser does not: RFC 9110 §5.5 has a
+ * recipient refuse it or read it as a space, and a request smuggled that way
+ * is refused. A bare CR (one not followed by LF) is read as a space, the
+ * other choice RFC 9112 §2.2 gives: nothing takes it for a line end.
+ */
 function lineEnd(buf: Uint8Array, from: number, end: number): number {
-  // One comparison per byte: a CR is rare, its LF is checked when found.
-  for (let i = from; i < end; i++) if (buf[i] === CR && buf[i + 1] === LF && i + 1 < end) return i;
+  // One table lookup per byte: those bytes are rare, and looked at when found.
+  for (let i = from; i < end; i++) {
+    if (UNSAFE_IN_VALUE[buf[i]!] === 0) continue;
+    if (buf[i] !== CR) return -1;
+    if (i + 1 === end) return end;
+    if (buf[i + 1] === LF) return i;
+    buf[i] = SP;
+  }
   return end;
 }
 
@@ -234,6 +253,7 @@ export function parseRequestHeadBytes(
       return { status: 400, reason: "malformed header line" };
     }
     const eol = lineEnd(buf, colon + 1, end);
+    if (eol < 0) return { status: 400, reason: "invalid character in a header value" };
     if (eol === end) return null;
     let a = colon + 1;
     let b = eol;
