@@ -14,17 +14,36 @@ export const DISABLED_MEMBER = "this account is disabled";
 
 export type Admission = { member: Member } | { refused: string };
 
-/** `/announce/<passkey>` → the passkey (and `/announce` → ""), for `base` "/announce". */
+/** Longest passkey text read as sent: 32 hex digits, each percent-encoded. */
+export const MAX_SENT_PASSKEY = 3 * 32;
+
+/**
+ * A passkey as a client sent it in a URL, read the same way from the path
+ * and from the query: percent-decoded (RFC 3986 §2.1: a client may encode
+ * any byte) and in lower case (a passkey is hex digits, the same key in
+ * either case); "" when it is too long or does not decode.
+ */
+export function sentPasskey(raw: string): string {
+  if (raw.length > MAX_SENT_PASSKEY) return "";
+  if (!raw.includes("%")) return raw.toLowerCase();
+  try {
+    return decodeURIComponent(raw).toLowerCase();
+  } catch {
+    return "";
+  }
+}
+
+/** `/announce/<passkey>` → the passkey (sentPasskey; and `/announce` → ""), for `base` "/announce". */
 export function passkeyFromPath(path: string, base: string): string | undefined {
   if (path === base) return "";
   if (!path.startsWith(`${base}/`)) return undefined;
-  return path.slice(base.length + 1);
+  return sentPasskey(path.slice(base.length + 1));
 }
 
-/** `passkey=` of a query string (raw, as sent), or "". */
+/** `passkey=` of a query string as sent (sentPasskey), or "". */
 export function passkeyFromQuery(query: string): string {
   for (const part of query.split("&")) {
-    if (part.startsWith("passkey=")) return part.slice(8);
+    if (part.startsWith("passkey=")) return sentPasskey(part.slice(8));
   }
   return "";
 }

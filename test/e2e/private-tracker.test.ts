@@ -109,6 +109,17 @@ describe("a private tracker (--private): members, passkeys, accounting", () => {
     assert.equal(typeof (await announceAt(`/announce/${fresh}`, {})).get("interval"), "number");
   });
 
+  it("a passkey in upper case or percent-encoded works in the path and in ?passkey= alike", async () => {
+    const passkey = users(dataDir, "add", "casey").trim();
+    const encoded = [...passkey].map((c) => `%${c.charCodeAt(0).toString(16)}`).join("");
+    for (const sent of [passkey.toUpperCase(), encoded]) {
+      for (const path of [`/announce/${sent}`, `/announce?passkey=${sent}`]) {
+        const reply = await announceAt(path, {});
+        assert.equal(typeof reply.get("interval"), "number", `${path}: ${failure(reply)}`);
+      }
+    }
+  });
+
   it("over UDP, the passkey comes in BEP 41's URL data; a UDP scrape is refused", async () => {
     const passkey = users(dataDir, "add", "frank").trim();
     const udp = await UdpClient.open(4);
