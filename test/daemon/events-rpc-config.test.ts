@@ -32,7 +32,7 @@ interface SseEvent {
 function readEvents(
   headers: Record<string, string>,
   until: (events: SseEvent[]) => boolean,
-  timeoutMs = 5000,
+  timeoutMs = 30_000,
 ): Promise<SseEvent[]> {
   const url = new URL(d.base);
   return new Promise((resolve, reject) => {
@@ -83,12 +83,17 @@ function readEvents(
 
 test("events: stats at once and every second, state changes with ids, Last-Event-ID replays what was missed", async () => {
   const t = await makeSeededTorrent(d.downloadDir, "evented");
-  const live = readEvents(
-    {},
-    (ev) =>
-      ev.some((e) => e.event === "added") && ev.filter((e) => e.event === "stats").length >= 2,
-  );
-  await new Promise((r) => setTimeout(r, 100));
+  // The stream is subscribed once its first event (stats, at once) is here: add only then,
+  // or a loaded machine can send the add before the stream exists and "added" is never seen.
+  let subscribed = () => {};
+  const opened = new Promise<void>((r) => {
+    subscribed = r;
+  });
+  const live = readEvents({}, (ev) => {
+    if (ev.length > 0) subscribed();
+    return ev.some((e) => e.event === "added") && ev.filter((e) => e.event === "stats").length >= 2;
+  });
+  await Promise.race([opened, live]);
   const added = await call(d.base, "POST", "/api/v1/torrents", {
     json: { torrent: t.torrent.toString("base64") },
   });
