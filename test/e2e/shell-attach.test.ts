@@ -35,14 +35,6 @@ const env: NodeJS.ProcessEnv = {
 };
 for (const key of ["SHOAL_REMOTE", "SHOAL_AUTH", "SHOAL_TOKEN"]) delete env[key];
 
-/** Its exit code once its output is all read (the pipes close after the exit). */
-async function finished(p: CliProcess): Promise<number> {
-  const code = await p.exited;
-  if (p.child.stdout!.readableEnded && p.child.stderr!.readableEnded) return code;
-  await new Promise((r) => p.child.once("close", r));
-  return code;
-}
-
 function shell(args: string[], extraEnv: Record<string, string> = {}): CliProcess {
   const p = new CliProcess(["shell", ...args], { ...env, ...extraEnv });
   procs.push(p);
@@ -64,7 +56,7 @@ test("shell --remote: the shell's commands drive the daemon's torrents; quit lea
   // Wrong credentials: one line, no shell.
   const denied = shell(["--remote", d.base, "--auth", "me:wrong"]);
   denied.end();
-  assert.notEqual(await finished(denied), 0);
+  assert.notEqual(await denied.exited, 0);
   assert.match(denied.stderr, /wrong or missing credentials/);
   assert.equal(denied.stderr.trim().split("\n").length, 1, denied.stderr);
 
@@ -94,7 +86,7 @@ test("shell --remote: the shell's commands drive the daemon's torrents; quit lea
   assert.deepEqual(await api("GET", "/torrents"), []);
   s.send("pause 1");
   s.end();
-  assert.equal(await finished(s), 1, "the last command (pause of a removed torrent) failed");
+  assert.equal(await s.exited, 1, "the last command (pause of a removed torrent) failed");
   assert.match(s.stderr, /error: no torrent '1'/);
   // The daemon runs on.
   assert.equal((await call(d.base, "GET", "/api/v1/session", { headers: auth })).status, 200);
@@ -111,7 +103,7 @@ test("a --data-dir held by the daemon attaches the shell to it; no daemon there 
   const s = shell(["--data-dir", dataDir, "--port", "0"], { SHOAL_REMOTE: d.base });
   await s.ask("show progress", /\s+1 {2}local\s+100\.0% {2}seeding\s/);
   s.end();
-  assert.equal(await finished(s), 0, s.stderr);
+  assert.equal(await s.exited, 0, s.stderr);
 
   // A port nothing listens on: the daemon just stopped frees its own.
   const gone = await startTestDaemon();
@@ -119,7 +111,7 @@ test("a --data-dir held by the daemon attaches the shell to it; no daemon there 
   await gone.stop();
   const none = shell(["--remote", base]);
   none.end();
-  assert.notEqual(await finished(none), 0);
+  assert.notEqual(await none.exited, 0);
   assert.match(none.stderr, /no daemon at http:\/\/127\.0\.0\.1:\d+/);
   assert.equal(none.stderr.trim().split("\n").length, 1, none.stderr);
 });

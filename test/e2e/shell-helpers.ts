@@ -11,7 +11,9 @@ export class CliProcess {
   stderr = "";
   /** Where the next waitFor starts looking in stdout. */
   #seen = 0;
+  /** Exit code once the process has ended and its output is all read. */
   readonly exited: Promise<number>;
+  #closed = false;
 
   constructor(args: string[], env: NodeJS.ProcessEnv = process.env) {
     this.child = spawn(process.execPath, [MAIN, ...args], {
@@ -24,7 +26,14 @@ export class CliProcess {
     this.child.stderr!.setEncoding("utf8").on("data", (d: string) => {
       this.stderr += d;
     });
-    this.exited = new Promise((done) => this.child.on("exit", (code) => done(code ?? -1)));
+    // 'close', not 'exit': the pipes may still hold the last lines when the process has
+    // exited, and a test reads stdout as soon as this settles.
+    this.exited = new Promise((done) =>
+      this.child.on("close", (code) => {
+        this.#closed = true;
+        done(code ?? -1);
+      }),
+    );
   }
 
   send(line: string): void {
@@ -46,7 +55,8 @@ export class CliProcess {
         this.#seen += m.index + m[0].length;
         return m;
       }
-      if (Date.now() > deadline || this.child.exitCode !== null) {
+      // Ended: give up only once its output is all read (the last lines may follow the exit).
+      if (Date.now() > deadline || this.#closed) {
         throw new Error(
           `no ${re} in the output after ${timeoutMs} ms\n--- stdout (unread) ---\n${rest}\n--- stderr ---\n${this.stderr}`,
         );
