@@ -186,7 +186,8 @@ describe("announceHttp", () => {
     t.handler = () => {};
     const started = performance.now();
     await rejectsWith(announceHttp(t.url, params(), { timeoutMs: 150 }), "timeout", /150 ms/);
-    assert.ok(performance.now() - started < 2000);
+    // It ends (the tracker never would): loose, as timers run late on a loaded machine.
+    assert.ok(performance.now() - started < 10_000);
   });
 
   it("reports a refused connection as a network error, and an abort as aborted", async () => {

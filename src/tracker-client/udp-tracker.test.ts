@@ -186,7 +186,9 @@ describe("UDP tracker client (BEP 15)", () => {
     assert.equal(t.count("announce"), 0);
     // Waits of 40, 80, 160 ms: sends at ~0, 40, 120; failure at ~280.
     assert.ok(times[2]! - times[1]! > times[1]! - times[0]!, "the wait doubles");
-    assert.ok(elapsed >= 270 && elapsed < 2000, `gave up after ${elapsed} ms`);
+    // At least the schedule's 280 ms; the upper bound only says it gave up (a loaded machine
+    // delays timers, so it is loose: the counts above say how many attempts there were).
+    assert.ok(elapsed >= 270 && elapsed < 10_000, `gave up after ${elapsed} ms`);
     const tids = new Set(t.received.map((r) => r.transactionId));
     assert.equal(tids.size, 1, "a retransmission repeats the same packet");
   });
@@ -253,11 +255,12 @@ describe("UDP tracker client (BEP 15)", () => {
     const port = await deadPort();
     const started = performance.now();
     await rejectsWith(
-      announceUdp(`udp://127.0.0.1:${port}`, params(), { baseTimeoutMs: 5_000 }),
+      announceUdp(`udp://127.0.0.1:${port}`, params(), { baseTimeoutMs: 60_000 }),
       "network",
       /ECONNREFUSED/,
     );
-    assert.ok(performance.now() - started < 2_000);
+    // Far under the first attempt's minute: the ICMP error ended it, not a timeout.
+    assert.ok(performance.now() - started < 20_000);
   });
 
   it("aborts on a signal and after close()", async () => {

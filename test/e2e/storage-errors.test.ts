@@ -140,7 +140,9 @@ test("a write that keeps failing stops the torrent with its error, exit 1, no re
     "--quiet",
   ]);
   assert.equal(get.child.exitCode, 1, get.stderr);
-  assert.ok(performance.now() - started < 10_000);
+  // The message below (to its end) says no retry ran; this only bounds the whole run,
+  // loosely, as starting the CLI is slow on a loaded machine.
+  assert.ok(performance.now() - started < 30_000);
   assert.match(
     oneLine(get),
     /^shoal get: 't' stopped: cannot write '.*sub\/a\.bin': (EEXIST|ENOTDIR) \(a file is in the way\)$/,

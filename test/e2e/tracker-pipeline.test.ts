@@ -94,7 +94,8 @@ for (const httpTransport of ["auto", "net"] as const)
       // And the tracker stops at once, the unread client still connected.
       const t0 = performance.now();
       await tracker.stop();
-      assert.ok(performance.now() - t0 < 2000, "stop() did not wait for the pipeline");
+      // It would wait for ever for the client to read; 10 s leaves room for a loaded machine.
+      assert.ok(performance.now() - t0 < 10_000, "stop() did not wait for the pipeline");
     } finally {
       socket.destroy();
       udp.close();
