@@ -233,6 +233,8 @@ export class Child {
   /** Resolves when the child has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #exitedFlag = false;
+  /** Exited and its output all read: no line can come any more. */
+  #closed = false;
   #waiters: Array<() => void> = [];
   readonly #hardTimer: NodeJS.Timeout;
 
@@ -251,14 +253,24 @@ export class Child {
       this.process.once("exit", (code, signal) => {
         this.#exitedFlag = true;
         clearTimeout(this.#hardTimer);
-        this.#notify();
-        ok({ code, signal });
+        // Settle once the pipes have delivered the last lines too: Node may emit 'exit'
+        // before them, and tests read `lines` as soon as this settles. A grandchild
+        // holding a pipe open must not hold the test: 2 s at most.
+        const settle = () => {
+          clearTimeout(late);
+          this.#closed = true;
+          this.#notify();
+          ok({ code, signal });
+        };
+        const late = setTimeout(settle, 2000);
+        this.process.once("close", settle);
       });
     });
     // A spawn failure (ENOENT) arrives as 'error' and then no 'exit'.
     this.process.once("error", (err) => {
       this.lines.push(`spawn error: ${err.message}`);
       this.#exitedFlag = true;
+      this.#closed = true;
       this.#notify();
     });
     for (const stream of [this.process.stdout, this.process.stderr]) {
@@ -316,7 +328,7 @@ export class Child {
             return;
           }
         }
-        if (this.#exitedFlag) {
+        if (this.#closed) {
           clearTimeout(timer);
           fail(
             new Error(
