@@ -79,11 +79,23 @@ async function listen(
   return { s, heard };
 }
 
-/** Two raw peers on `port`, and what each heard after BEP 11's first message was due. */
-async function probe(port: number, infoHash: Buffer): Promise<Heard[]> {
+/** Waits (bounded) until `pred` holds; the caller's asserts say what was missed. */
+async function until(pred: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred() && Date.now() < deadline) await sleep(50);
+}
+
+/**
+ * Two raw peers on `port`, and what each heard: once both have its BEP 10 handshake,
+ * either until each got a PEX message (`pex`) or for 4 s more, past BEP 11's first message
+ * (it may wait 2 s for connections to settle). Waiting on what was heard, not a fixed 4 s
+ * from connecting: a loaded machine can take most of that to answer the handshake.
+ */
+async function probe(port: number, infoHash: Buffer, pex: boolean): Promise<Heard[]> {
   const peers = [await listen(port, infoHash, 1), await listen(port, infoHash, 2)];
-  // BEP 11's first message may wait a little for connections to settle (2 s here).
-  await sleep(4000);
+  await until(() => peers.every((p) => p.heard.m !== undefined));
+  if (pex) await until(() => peers.every((p) => p.heard.pex > 0));
+  else await sleep(4000);
   for (const p of peers) p.s.destroy();
   return peers.map((p) => p.heard);
 }
@@ -113,7 +125,7 @@ test("shoal seed --no-pex offers no ut_pex and sends no PEX message; without it,
       ...(noPex ? ["--no-pex"] : []),
     ]);
     seeds.push(seed);
-    const heard = await probe(port, infoHash);
+    const heard = await probe(port, infoHash, !noPex);
     if (noPex) assertNoPex(heard, "seed --no-pex");
     else {
       for (const h of heard) {
@@ -144,5 +156,5 @@ test("shoal daemon --no-pex: its torrents offer no ut_pex and send no PEX messag
     if (t && (t.state === "seeding" || t.state === "downloading")) break;
     await sleep(200);
   }
-  assertNoPex(await probe(d.peerPort, infoHash), "daemon --no-pex");
+  assertNoPex(await probe(d.peerPort, infoHash, false), "daemon --no-pex");
 });
