@@ -24,7 +24,7 @@ function sample(text: string, name: string): number | undefined {
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const until = Date.now() + 10_000;
+  const until = Date.now() + 30_000;
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;

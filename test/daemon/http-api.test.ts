@@ -119,7 +119,7 @@ test("pause, resume, recheck, reannounce, limits, move, remove with data", async
 });
 
 async function waitState(ref: string, state: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 600; i++) {
     if ((await api("GET", `/torrents/${ref}`)).body.state === state) return;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -74,7 +74,7 @@ test("shoal get finds a trackerless torrent's seeder, and a magnet link's, throu
   const latest = () =>
     [...node.stdout.matchAll(/nodes (\d+) in \d+ buckets · peers stored (\d+)/g)].at(-1);
   let line = latest();
-  for (let i = 0; i < 50 && !(line && Number(line[1]) >= 2 && Number(line[2]) >= 1); i++) {
+  for (let i = 0; i < 150 && !(line && Number(line[1]) >= 2 && Number(line[2]) >= 1); i++) {
     await new Promise((r) => setTimeout(r, 200));
     line = latest();
   }

@@ -141,7 +141,7 @@ describe("a private tracker (--private): members, passkeys, accounting", () => {
           }),
           tracker.port,
         );
-        const reply = (await udp.next(3000))!;
+        const reply = (await udp.next())!;
         return { action: reply.readUInt32BE(0), text: reply.subarray(8).toString() };
       };
       const refused = await announce();
@@ -154,7 +154,7 @@ describe("a private tracker (--private): members, passkeys, accounting", () => {
         encodeScrapeRequest({ connectionId, transactionId: 8, infoHashes: [hash20(3)] }),
         tracker.port,
       );
-      const scrape = (await udp.next(3000))!;
+      const scrape = (await udp.next())!;
       assert.equal(scrape.readUInt32BE(0), 3);
       assert.match(scrape.subarray(8).toString(), /scrape over HTTP/);
     } finally {

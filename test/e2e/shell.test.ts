@@ -70,7 +70,7 @@ test("two shells and a tracker: create, publish, list, download, limits, pause/r
     await b.ask("limit", /upload limit: unlimited, download limit: 256\.0 KiB\/s\n/);
     // The download is slowed down, so A shows up as a peer while it runs.
     let peers = "";
-    for (let i = 0; i < 60 && !/127\.0\.0\.1:\d+/.test(peers); i++) {
+    for (let i = 0; i < 150 && !/127\.0\.0\.1:\d+/.test(peers); i++) {
       peers = (await b.ask("show peers 1", /\[1\] talk\.bin: \d+ peers?\n(?:( {4}.*\n)*)/))[0];
       if (!/127\.0\.0\.1:\d+/.test(peers)) await new Promise((r) => setTimeout(r, 200));
     }

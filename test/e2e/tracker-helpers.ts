@@ -136,8 +136,11 @@ export class UdpClient {
     this.socket.send(packet, port, host);
   }
 
-  /** The next reply, or undefined if none comes within `ms`. */
-  next(ms = 1000): Promise<Buffer | undefined> {
+  /**
+   * The next reply, or undefined if none comes within `ms`. 10 s by default: a reply
+   * that is due may be slow on a loaded machine; a check that none comes passes its own ms.
+   */
+  next(ms = 10_000): Promise<Buffer | undefined> {
     const queued = this.#queue.shift();
     if (queued) return Promise.resolve(queued);
     return new Promise((resolve) => {

@@ -107,7 +107,7 @@ async function udpAnnounce(
     }),
     inst.port,
   );
-  const reply = await client.next(3000);
+  const reply = await client.next();
   assert.ok(reply, "a UDP reply");
   return decodeUdpResponse(reply, 4);
 }
@@ -166,7 +166,7 @@ describe("tracker instances sharing one Redis", { skip: redisSkip() }, () => {
         encodeScrapeRequest({ connectionId: id, transactionId: 9, infoHashes: [INFO] }),
         c.port,
       );
-      const scrape = decodeUdpResponse((await udp.next(3000)) as Buffer, 4);
+      const scrape = decodeUdpResponse((await udp.next()) as Buffer, 4);
       assert.equal(scrape?.action, "scrape");
       if (scrape?.action === "scrape") {
         assert.deepEqual(scrape.files, [{ seeders: 2, completed: 1, leechers: 1 }]);

@@ -206,7 +206,7 @@ for (const udpTransport of transports)
           burst.send(encodeConnectRequest(tid), port);
         }
         const seen = new Set<number>();
-        for (let reply = await burst.next(); reply; reply = await burst.next(500)) {
+        for (let reply = await burst.next(); reply; reply = await burst.next(2000)) {
           const c = decodeUdpResponse(reply, 4);
           assert.ok(c?.action === "connect");
           assert.ok(sent.has(c.transactionId), `unknown transaction id ${c.transactionId}`);

@@ -56,7 +56,8 @@ test("web UI: the download folder chosen in the add form; a magnet added paused 
   await page.goto(`${leecher.base}/`);
   const folder = page.getByLabel("Download folder", { exact: true });
   // The daemon's own folder until another is typed.
-  for (let i = 0; i < 50 && (await folder.inputValue()) === ""; i++) await page.waitForTimeout(100);
+  for (let i = 0; i < 300 && (await folder.inputValue()) === ""; i++)
+    await page.waitForTimeout(100);
   assert.equal(await folder.inputValue(), leecher.downloadDir);
 
   // A .torrent by the file chooser, into a folder typed in the form.

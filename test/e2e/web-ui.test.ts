@@ -33,10 +33,10 @@ import {
 } from "./browser-helpers.ts";
 
 const skip = browserSkip;
-/** Waits (up to 5 s) until the list shows exactly these torrents, in this order. */
+/** Waits (up to 30 s) until the list shows exactly these torrents, in this order. */
 async function expectRows(page: Page, names: string[]) {
   let shown: (string | null)[] = [];
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 300; i++) {
     shown = await page
       .locator("tbody tr")
       .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));
@@ -118,7 +118,7 @@ test("web UI: add by file chooser and by magnet link, both reach 100%; sort, sea
   await page.getByText("Speed of the last ten minutes").click();
   const sessionGraph = page.locator(".session-speed svg");
   await sessionGraph.waitFor();
-  for (let i = 0; i < 50 && Number(await sessionGraph.getAttribute("data-samples")) < 2; i++) {
+  for (let i = 0; i < 300 && Number(await sessionGraph.getAttribute("data-samples")) < 2; i++) {
     await page.waitForTimeout(100);
   }
   assert.ok(Number(await sessionGraph.getAttribute("data-samples")) >= 2, "the session's samples");
@@ -215,7 +215,7 @@ test("web UI: add by file chooser and by magnet link, both reach 100%; sort, sea
     list.body.map((t: { name: string }) => t.name),
     ["beta"],
   );
-  for (let i = 0; i < 50 && existsSync(join(leecher.downloadDir, "alpha")); i++) {
+  for (let i = 0; i < 300 && existsSync(join(leecher.downloadDir, "alpha")); i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(existsSync(join(leecher.downloadDir, "alpha")), false, "alpha's files deleted");
@@ -336,7 +336,7 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   await page.getByRole("button", { name: "Details of delta" }).click();
   const graph = page.locator(".speed-graph svg");
   let kept = 0;
-  for (let i = 0; i < 50 && kept < samples; i++) {
+  for (let i = 0; i < 300 && kept < samples; i++) {
     kept = Number((await graph.getAttribute("data-samples")) ?? 0);
     if (kept < samples) await page.waitForTimeout(100);
   }
@@ -421,7 +421,7 @@ test("web UI: a torrent's speed graph shows its download from before its details
   const details = page.getByRole("region", { name: "Details of eta" });
   const graph = details.locator(".speed-graph svg");
   let drawn = 0;
-  for (let i = 0; i < 50 && drawn === 0; i++) {
+  for (let i = 0; i < 300 && drawn === 0; i++) {
     drawn = Number((await graph.getAttribute("data-samples")) ?? 0);
     if (drawn === 0) await page.waitForTimeout(100);
   }
