@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
@@ -39,7 +38,7 @@ test("a leecher killed with SIGKILL resumes and re-downloads only unverified pie
     uploadLimit: 2 * 1024 * 1024,
   });
   clients.push(seeder);
-  await seeder.add(f.meta);
+  const seeding = await seeder.add(f.meta);
 
   const dataDir = join(f.dir, "leecher-data");
   const downloadDir = join(f.dir, "leecher-dl");
@@ -67,10 +66,14 @@ test("a leecher killed with SIGKILL resumes and re-downloads only unverified pie
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const file = join(downloadDir, "payload.bin");
-  const deadline = Date.now() + 20_000;
-  // Once data flows (2 MiB/s), let about half of it arrive, then kill without warning.
-  while (Date.now() < deadline && !existsSync(file)) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 1500));
+  const deadline = Date.now() + 60_000;
+  // Once about half of it was sent (2 MiB/s), kill without warning. Counted at the seeder,
+  // not as a fixed 1.5 s after the file appears: the file may be made before any data
+  // flows, and on a loaded machine connecting can take that long, leaving nothing verified.
+  const half = f.meta.totalLength / 2;
+  while (Date.now() < deadline && seeding.stats().uploaded < half && child.exitCode === null) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
   child.kill("SIGKILL");
   await new Promise((r) => child.once("exit", r));
   assert.equal(
