@@ -202,8 +202,8 @@ describe("tracker instances sharing one Redis", { skip: redisSkip() }, () => {
         const entry = list.find((e) => e.infoHash === hex);
         if (entry?.leechers === 1) break;
         assert.ok(
-          tries < 50,
-          `c lists the torrent and its leecher within 5 s: ${JSON.stringify(list)}`,
+          tries < 300,
+          `c lists the torrent and its leecher within 30 s: ${JSON.stringify(list)}`,
         );
         await delay(100);
       }
@@ -217,10 +217,11 @@ describe("tracker instances sharing one Redis", { skip: redisSkip() }, () => {
     const PEERS = 150;
     try {
       // A bounded load run: PEERS peers, each announcing to instance (i mod 3),
-      // four rounds and 10 s at most; instance 0 is killed in the middle of
+      // four rounds and 30 s at most; instance 0 is killed in the middle of
       // round 1, and a peer whose announce it dropped tries the next instance
-      // (what a client behind DNS round robin does).
-      const deadline = Date.now() + 10_000;
+      // (what a client behind DNS round robin does). Rounds 0 and 1 always run:
+      // with a 10 s bound on every round, a loaded machine could skip the kill.
+      const deadline = Date.now() + 30_000;
       let killed = false;
       const announceAny = async (i: number) => {
         for (let k = 0; k < 3; k++) {
@@ -234,7 +235,7 @@ describe("tracker instances sharing one Redis", { skip: redisSkip() }, () => {
         }
         throw new Error(`peer ${i}: no instance answered`);
       };
-      for (let round = 0; round < 4 && Date.now() < deadline; round++) {
+      for (let round = 0; round < 4 && (round <= 1 || Date.now() < deadline); round++) {
         const load = Promise.all(Array.from({ length: PEERS }, (_, i) => announceAny(i)));
         if (round === 1) {
           await delay(5);
