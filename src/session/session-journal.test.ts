@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { JOURNAL_FILE } from "./session-journal.ts";
 import { type PersistedTorrent, SessionStore } from "./session-store.ts";
-import { MemoryClients, smallTorrent } from "./test-clients.ts";
+import { MemoryClients, smallTorrent, waitUntil } from "./test-clients.ts";
 
 const clients = new MemoryClients();
 const dirs: string[] = [];
@@ -52,11 +52,17 @@ test("changes kept only in the journal come back after a crash; a clean close fo
   await first.client.pause(a.meta.infoHashHex);
   first.client.setTorrentLimits(b.meta.infoHashHex, { upload: 3000 });
   // Its requested write merges for 200 ms; then the client is dropped without close(), as after kill -9.
-  await new Promise((r) => setTimeout(r, 400));
+  // Waited for: the journal holds the last change (not a fixed 400 ms, which a loaded
+  // machine's late timer and synced append can outlast).
   const data = join(first.dir, "data");
+  const journal = join(data, JOURNAL_FILE);
+  await waitUntil(
+    () => existsSync(journal) && readFileSync(journal, "utf8").includes('"uploadLimit":3000'),
+    "the limit's journal line",
+    30_000,
+  );
   const listed = JSON.parse(readFileSync(join(data, "session.json"), "utf8"));
   assert.deepEqual(listed.torrents, [], "session.json was not rewritten for these");
-  assert.ok(existsSync(join(data, JOURNAL_FILE)));
 
   const second = await clients.open("10.7.0.3", [], { persist: true }, first);
   const { restored, warnings } = await second.client.restore();
