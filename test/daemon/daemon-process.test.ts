@@ -81,7 +81,7 @@ test("SIGTERM stops cleanly, SIGHUP reloads, torrents come back without a rechec
     `download-dir = "${downloads}"\n[peer]\naddress = "127.0.0.1"\n[limits]\nupload = "250kB"\ndownload = "1MB"\n`,
   );
   daemon.kill("SIGHUP");
-  await daemon.waitForLine(/"msg":"config reloaded"/, 10_000);
+  await daemon.waitForLine(/"msg":"config reloaded"/, 30_000);
   assert.deepEqual((await call(base, "GET", "/api/v1/session/settings")).body.limits, {
     upload: 250_000,
     download: 1_000_000,

@@ -120,7 +120,7 @@ describe("LSD on a LAN of two network namespaces (BEP 14)", { skip: lanSkipReaso
 
   const listen = async (host: LanHost, name: string): Promise<Child> => {
     const ear = lan.exec(children, host, NODE, ["-e", LISTENER], { name, timeoutMs: 120_000 });
-    await ear.waitForLine(/^READY$/, 10_000);
+    await ear.waitForLine(/^READY$/, 30_000);
     return ear;
   };
 
