@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { connect, createServer, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { resolve } from "node:path";
 
 export const MAIN = resolve(import.meta.dirname, "../../src/cli/main.ts");
@@ -92,17 +92,8 @@ export function spawnShoal(args: string[], ready: (out: string) => boolean): Pro
   });
 }
 
-/** A port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+/** A port free on 127.0.0.1 for a child to bind, outside the ephemeral range (interop/helpers.ts says why). */
+export { freePort } from "../interop/helpers.ts";
 
 /** Resident memory of a process, in bytes (Linux /proc). */
 export function residentBytes(pid: number): number {

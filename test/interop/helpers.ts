@@ -9,6 +9,7 @@
  * 127.0.0.1.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomInt } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { accessSync, constants } from "node:fs";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -168,21 +169,31 @@ function bindUdp(port: number): Promise<number> {
 }
 
 /**
+ * Where freePort picks: below Linux's ephemeral range (ip_local_port_range,
+ * 32768-60999 by default), so no socket bound to port 0 or connecting out
+ * elsewhere in the run is handed the port between the pick and the child's bind.
+ */
+const PICK_FIRST = 20_000;
+const PICK_LAST = 32_767;
+
+/**
  * A port free on 127.0.0.1 for both TCP and UDP (trackers and peers listen on
- * both). The kernel picks it; the small race before the child binds it is the
- * price of handing a number to a program that cannot take port 0.
+ * both), for a program that cannot take port 0. Picked at random outside the
+ * ephemeral range: with the kernel's pick (port 0), a busy run's outgoing
+ * connections could take the port before the child bound it.
  */
 export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await bindTcp(0);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = randomInt(PICK_FIRST, PICK_LAST + 1);
     try {
+      await bindTcp(port);
       await bindUdp(port);
       return port;
     } catch {
-      // taken for UDP: try another
+      // taken for TCP or UDP: try another
     }
   }
-  throw new Error("no port free for both TCP and UDP on 127.0.0.1 after 20 tries");
+  throw new Error("no port free for both TCP and UDP on 127.0.0.1 after 50 tries");
 }
 
 /** Several distinct free ports. */
