@@ -50,7 +50,7 @@ export async function daemonChild(
     peerPort: peerPort!,
     async start(name, torrents) {
       const d = children.start(NODE, [SHOAL_CLI, ...args], { name, env, timeoutMs: 120_000 });
-      await d.waitForLine(new RegExp(`started torrents=${torrents}\\b`), 30_000);
+      await d.waitForLine(new RegExp(`started torrents=${torrents}\\b`), 60_000);
       return d;
     },
     async byName() {

@@ -60,7 +60,7 @@ test("SIGTERM stops cleanly, SIGHUP reloads, torrents come back without a rechec
   assert.match(shown.stdout, new RegExp(`\\[api\\]\\naddress = "127.0.0.1"\\nport = ${apiPort}`));
 
   let daemon = startDaemon([...args, "--log", "json"], env);
-  const started = JSON.parse((await daemon.waitForLine(/"msg":"started"/, 20_000)).input!);
+  const started = JSON.parse((await daemon.waitForLine(/"msg":"started"/, 60_000)).input!);
   assert.equal(started.torrents, 0);
   const t = await makeSeededTorrent(downloads, "kept");
   const added = await call(base, "POST", "/api/v1/torrents", {
@@ -81,7 +81,7 @@ test("SIGTERM stops cleanly, SIGHUP reloads, torrents come back without a rechec
     `download-dir = "${downloads}"\n[peer]\naddress = "127.0.0.1"\n[limits]\nupload = "250kB"\ndownload = "1MB"\n`,
   );
   daemon.kill("SIGHUP");
-  await daemon.waitForLine(/"msg":"config reloaded"/, 30_000);
+  await daemon.waitForLine(/"msg":"config reloaded"/, 60_000);
   assert.deepEqual((await call(base, "GET", "/api/v1/session/settings")).body.limits, {
     upload: 250_000,
     download: 1_000_000,
@@ -93,7 +93,7 @@ test("SIGTERM stops cleanly, SIGHUP reloads, torrents come back without a rechec
 
   // Back with both, in their states, their pieces from resume data.
   daemon = startDaemon(args, env);
-  await daemon.waitForLine(/ info +started torrents=2 /, 20_000);
+  await daemon.waitForLine(/ info +started torrents=2 /, 60_000);
   const list = (await call(base, "GET", "/api/v1/torrents?fields=name,state,piecesHave")).body;
   assert.deepEqual(list, [
     { name: "kept", state: "seeding", piecesHave: 3 },
@@ -106,9 +106,9 @@ test("SIGTERM stops cleanly, SIGHUP reloads, torrents come back without a rechec
   const sessionPath = join(root, "data", "session.json");
   writeFileSync(sessionPath, readFileSync(sessionPath, "utf8").slice(0, 40));
   daemon = startDaemon(args, env);
-  const line = await daemon.waitForLine(/session\.json is damaged/, 20_000);
+  const line = await daemon.waitForLine(/session\.json is damaged/, 60_000);
   assert.match(line.input!, /recovered 2 torrents from its last good copy/);
-  await daemon.waitForLine(/started torrents=2/, 20_000);
+  await daemon.waitForLine(/started torrents=2/, 60_000);
   await waitFor(
     "the restored torrents",
     async () =>

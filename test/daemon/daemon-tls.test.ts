@@ -65,7 +65,7 @@ test("the API over HTTPS; --encryption, --lsd and --ip-filter in the effective s
     env,
     timeoutMs: 60_000,
   });
-  await daemon.waitForLine(/started/, 20_000);
+  await daemon.waitForLine(/started/, 60_000);
   const url = `https://127.0.0.1:${apiPort}/api/v1/torrents`;
   await assert.rejects(httpGet(url), /certificate is not trusted/);
   const reply = await httpGet(url, { ca: readFileSync(cert) });

@@ -68,7 +68,7 @@ export function spawnShoal(args: string[], ready: (out: string) => boolean): Pro
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`shoal ${args[0]} did not start: ${err}`));
-    }, 20_000);
+    }, 60_000);
     let started = false;
     const check = () => {
       if (started || !ready(out + err)) return;

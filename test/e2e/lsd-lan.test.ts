@@ -120,7 +120,7 @@ describe("LSD on a LAN of two network namespaces (BEP 14)", { skip: lanSkipReaso
 
   const listen = async (host: LanHost, name: string): Promise<Child> => {
     const ear = lan.exec(children, host, NODE, ["-e", LISTENER], { name, timeoutMs: 120_000 });
-    await ear.waitForLine(/^READY$/, 30_000);
+    await ear.waitForLine(/^READY$/, 60_000);
     return ear;
   };
 
@@ -131,7 +131,7 @@ describe("LSD on a LAN of two network namespaces (BEP 14)", { skip: lanSkipReaso
     const seeder = shoal(a, "seed-off", ["seed", torrent, join(dir, "src"), "-q"]);
     const out = join(dir, "out-off");
     const leecher = shoal(b, "get-off", ["get", torrent, "--no-trackers", "-o", out]);
-    await leecher.waitForLine(/listening on port/, 20_000);
+    await leecher.waitForLine(/listening on port/, 60_000);
     await delay(QUIET_MS);
     assert.deepEqual(heard(ear), [], "nothing reached the group");
     assert.deepEqual(
@@ -168,7 +168,7 @@ describe("LSD on a LAN of two network namespaces (BEP 14)", { skip: lanSkipReaso
 
   it("a magnet link with no tracker: metadata and data from the seeder found by LSD", async () => {
     const seeder = shoal(a, "seed-magnet", ["seed", torrent, join(dir, "src"), "--lsd", "-q"]);
-    await seeder.waitForLine(/seeding/, 20_000);
+    await seeder.waitForLine(/seeding/, 60_000);
     const out = join(dir, "out-magnet");
     const magnet = `magnet:?xt=urn:btih:${infoHash}&dn=lan.bin`;
     const leecher = shoal(b, "get-magnet", ["get", magnet, "--no-trackers", "--lsd", "-o", out]);
@@ -180,7 +180,7 @@ describe("LSD on a LAN of two network namespaces (BEP 14)", { skip: lanSkipReaso
 
   it("the shell with --lsd downloads from the LAN, and keeps the setting in its session", async () => {
     const seeder = shoal(a, "seed-shell", ["seed", torrent, join(dir, "src"), "--lsd", "-q"]);
-    await seeder.waitForLine(/seeding/, 20_000);
+    await seeder.waitForLine(/seeding/, 60_000);
     const script = join(dir, "shell-script.txt");
     await writeFile(script, `download ${torrent}\nwait 1 50\nshow directory\n`);
     const shellDir = join(dir, "data-shell");
@@ -211,7 +211,7 @@ describe("LSD on a LAN of two network namespaces (BEP 14)", { skip: lanSkipReaso
         "::",
         "-q",
       ]);
-      await seeder.waitForLine(/seeding/, 20_000);
+      await seeder.waitForLine(/seeding/, 60_000);
       const out = join(dir, "out-v6");
       const leecher = shoal(b, "get-v6", [
         ...["get", torrent, "--no-trackers", "--lsd", "--host", "::", "-o", out],
@@ -244,7 +244,7 @@ describe("LSD on a LAN of two network namespaces (BEP 14)", { skip: lanSkipReaso
 
     it("libtorrent seeding with LSD on: shoal get --lsd finds it; libtorrent hears shoal's announce", async () => {
       const seeder = libtorrent(a, "libtorrent seeder", "seed", join(dir, "src"));
-      await seeder.waitForLine(/state changed to: seeding/, 20_000);
+      await seeder.waitForLine(/state changed to: seeding/, 60_000);
       const out = join(dir, "out-lt");
       const leecher = shoal(b, "get-from-lt", [
         "get",
@@ -268,7 +268,7 @@ describe("LSD on a LAN of two network namespaces (BEP 14)", { skip: lanSkipReaso
 
     it("shoal seeding with --lsd: a libtorrent leecher with LSD on finds it and completes", async () => {
       const seeder = shoal(a, "seed-for-lt", ["seed", torrent, join(dir, "src"), "--lsd", "-q"]);
-      await seeder.waitForLine(/seeding/, 20_000);
+      await seeder.waitForLine(/seeding/, 60_000);
       const out = join(dir, "out-by-lt");
       await mkdir(out);
       const leecher = libtorrent(b, "libtorrent leecher", "leech", out);

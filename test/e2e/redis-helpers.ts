@@ -122,7 +122,7 @@ export async function startTrackerProcess(args: string[]): Promise<TrackerProces
     [SHOAL_MAIN, "tracker", "--host", "127.0.0.1", "--port", "0", ...args],
     { name: "shoal tracker", timeoutMs: 300_000 },
   );
-  const m = await child.waitForLine(/tracker listening on http:\/\/127\.0\.0\.1:(\d+)\//, 20_000);
+  const m = await child.waitForLine(/tracker listening on http:\/\/127\.0\.0\.1:(\d+)\//, 60_000);
   const port = Number(m[1]);
   return { child, port, base: `http://127.0.0.1:${port}` };
 }

@@ -46,7 +46,7 @@ export class CliProcess {
   }
 
   /** Waits until stdout, after what earlier waits consumed, matches `re`. */
-  async waitFor(re: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
+  async waitFor(re: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const rest = this.stdout.slice(this.#seen);

@@ -27,7 +27,7 @@ after(async () => {
 });
 
 /** Runs `shoal …`; a run that has not ended after `ms` is killed and fails the test. */
-async function shoal(args: string[], ms = 15_000, stdin?: string): Promise<CliProcess> {
+async function shoal(args: string[], ms = 60_000, stdin?: string): Promise<CliProcess> {
   const p = new CliProcess(args);
   procs.push(p);
   if (stdin !== undefined) {

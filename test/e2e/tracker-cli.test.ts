@@ -41,7 +41,7 @@ function startCli(args: string[]): Promise<Running> {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`tracker did not start: ${err}`));
-    }, 15_000);
+    }, 60_000);
     child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
     child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       out += d;

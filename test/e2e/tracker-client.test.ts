@@ -56,7 +56,7 @@ before(async () => {
   });
   const line = await new Promise<string>((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`tracker did not start: ${stderr}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`tracker did not start: ${stderr}`)), 60_000);
     proc.stdout!.on("data", (d) => {
       out += d;
       if (out.includes("listening") && out.includes("\n")) {

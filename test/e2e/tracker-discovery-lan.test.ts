@@ -136,7 +136,7 @@ describe("finding the tracker on a LAN of two network namespaces (DNS-SD over mD
       name,
       timeoutMs: 5 * COMPLETE_MS,
     });
-    await ear.waitForLine(/^READY$/, 30_000);
+    await ear.waitForLine(/^READY$/, 60_000);
     return ear;
   };
 
@@ -159,7 +159,7 @@ describe("finding the tracker on a LAN of two network namespaces (DNS-SD over mD
       ["tracker", "--port", String(PORT), "--log-level", "warn", ...extra],
       5 * COMPLETE_MS,
     );
-    await t.waitForLine(/tracker listening on/, 20_000);
+    await t.waitForLine(/tracker listening on/, 60_000);
     return t;
   };
 

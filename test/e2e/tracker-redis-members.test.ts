@@ -54,7 +54,7 @@ async function startInstance(dataDir: string): Promise<Instance> {
     ],
     { name: "shoal tracker --private", timeoutMs: 300_000 },
   );
-  const m = await child.waitForLine(/tracker listening on http:\/\/127\.0\.0\.1:(\d+)\//, 20_000);
+  const m = await child.waitForLine(/tracker listening on http:\/\/127\.0\.0\.1:(\d+)\//, 60_000);
   return { child, base: `http://127.0.0.1:${m[1]}`, dataDir };
 }
 

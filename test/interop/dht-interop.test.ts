@@ -89,7 +89,7 @@ describe("interop: the DHT with libtorrent on a LAN of namespaces", {
         timeoutMs: CASE_MS,
       },
     );
-    await router.waitForLine(/dht node [0-9a-f]{40} listening/, 20_000);
+    await router.waitForLine(/dht node [0-9a-f]{40} listening/, 60_000);
 
     const ltOut = join(work, "lt-out");
     await mkdir(ltOut);
@@ -110,7 +110,7 @@ describe("interop: the DHT with libtorrent on a LAN of namespaces", {
       torrents: [],
       seconds: 140,
     });
-    await lt.waitForLine(/^ADDED/, 20_000);
+    await lt.waitForLine(/^ADDED/, 60_000);
 
     const shoalArgs = (host: string) => [
       "--host",

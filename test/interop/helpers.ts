@@ -658,7 +658,7 @@ export async function seedFolderWithLibtorrent(
     { torrent: torrentPath, savePath: join(o.dir, "seed"), port, mode: "seed" },
     o.timeoutMs,
   );
-  await seeder.waitForLine(/STATE seeding/, 20_000);
+  await seeder.waitForLine(/STATE seeding/, 60_000);
   return { torrent, metainfo, torrentPath, port, seeder };
 }
 

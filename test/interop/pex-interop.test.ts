@@ -103,7 +103,7 @@ describe("interop: peer exchange with libtorrent", { skip: skipReason(TOOLS) }, 
         },
         CLIENT_MS,
       );
-      await other.waitForLine(/^ADDED/, 15_000);
+      await other.waitForLine(/^ADDED/, 60_000);
       const lt = startLibtorrentPex(
         children,
         "libtorrent (pex)",
@@ -152,7 +152,7 @@ describe("interop: peer exchange with libtorrent", { skip: skipReason(TOOLS) }, 
         },
         CLIENT_MS,
       );
-      await other.waitForLine(/^ADDED/, 15_000);
+      await other.waitForLine(/^ADDED/, 60_000);
       const client = await shoal(dir, host, portShoal!);
       const torrent = await client.add(meta);
       torrent.addPeers([{ ip: host, port: portOther! }], "manual");

@@ -49,7 +49,7 @@ export async function startShoalTracker(children: Children, temps: TempDirs): Pr
     ],
     { name: "shoal tracker", timeoutMs: 10 * 60_000 },
   );
-  await tracker.waitForLine(/listening/, 30_000);
+  await tracker.waitForLine(/listening/, 60_000);
   return `http://127.0.0.1:${port}/announce`;
 }
 

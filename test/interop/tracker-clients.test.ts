@@ -158,7 +158,7 @@ async function startTracker(
     [SHOAL_CLI, "tracker", "--port", String(port), "--host", "127.0.0.1", "--data-dir", dir],
     { name: "shoal tracker", timeoutMs: 10 * CASE_TIMEOUT_MS },
   );
-  await child.waitForLine(/listening/i, 30_000);
+  await child.waitForLine(/listening/i, 60_000);
   return { ...urls, child };
 }
 

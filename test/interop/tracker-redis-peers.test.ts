@@ -82,7 +82,7 @@ describe("real clients on two shoal tracker instances sharing one Redis", {
         ],
         { name: `shoal tracker ${i}`, timeoutMs: 5 * CASE_TIMEOUT_MS },
       );
-      await child.waitForLine(/listening/i, 30_000);
+      await child.waitForLine(/listening/i, 60_000);
       ports.push(port);
     }
   });
