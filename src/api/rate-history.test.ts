@@ -4,16 +4,19 @@ import type { ActiveRates } from "../session/index.ts";
 import { ApiError } from "./errors.ts";
 import { MAX_TRACKED_TORRENTS, RATE_SAMPLES, RateHistory } from "./rate-history.ts";
 import type { ShoalApi } from "./shoal-api.ts";
+import type { ApiListener } from "./types.ts";
 
 /**
- * The two calls RateHistory makes of the api, over a session whose torrents'
- * rates the test sets; every call is counted, and any other call fails.
+ * The calls RateHistory makes of the api, over a session whose torrents'
+ * rates the test sets: its two reads are counted, its subscription to
+ * removals kept (remove() tells it), and any other call fails.
  */
 class FakeApi {
   /** Info hash → [down, up] of each torrent moving data now; the rest are idle. */
   moving = new Map<string, [number, number]>();
   readonly known = new Set<string>();
   readonly calls: string[] = [];
+  readonly listeners = new Set<ApiListener>();
 
   activeRates(): ActiveRates {
     this.calls.push("activeRates");
@@ -34,10 +37,25 @@ class FakeApi {
     return { infoHash: ref };
   }
 
+  subscribe(listener: ApiListener, opts: { types?: readonly string[] }): () => void {
+    assert.deepEqual(opts.types, ["removed"]);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The session removes a torrent. */
+  remove(hash: string): void {
+    this.moving.delete(hash);
+    this.known.delete(hash);
+    for (const l of this.listeners) l({ type: "removed", id: 1, infoHash: hash, name: hash });
+  }
+
   asApi(): ShoalApi {
     return new Proxy(this, {
       get: (target, name) => {
-        if (name === "activeRates" || name === "get") return target[name].bind(target);
+        if (name === "activeRates" || name === "get" || name === "subscribe") {
+          return target[name].bind(target);
+        }
         throw new Error(`RateHistory called api.${String(name)}`);
       },
     }) as unknown as ShoalApi;
@@ -124,4 +142,22 @@ test("at most MAX_TRACKED_TORRENTS are tracked: the idlest makes room, and what 
   assert.deepEqual(history.torrent(hashOf(0)).download, [0], "idle since it was dropped");
   assert.deepEqual(history.torrent(hashOf(5)).download, [6, 6, 6, 6]);
   assert.equal(history.session().download.length, 4, "the session's is whole");
+});
+
+test("a removed torrent's samples go at once: no slot held for ten minutes, and added again it starts with zeros", () => {
+  const fake = new FakeApi();
+  const a = hashOf(1);
+  fake.known.add(a);
+  const history = new RateHistory(fake.asApi());
+  fake.moving.set(a, [500, 50]);
+  history.sample();
+  history.sample();
+  assert.equal(history.trackedTorrents, 1);
+  fake.remove(a);
+  assert.equal(history.trackedTorrents, 0, "dropped when removed, not ten minutes later");
+  history.sample();
+  fake.known.add(a); // added again
+  assert.deepEqual(history.torrent(a).download, [0, 0, 0], "its earlier samples went with it");
+  history.close();
+  assert.equal(fake.listeners.size, 0, "close() unsubscribes");
 });

@@ -63,9 +63,18 @@ export class RateHistory {
    */
   #unknownUntil = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #unsubscribe: () => void;
 
   constructor(api: ShoalApi) {
     this.#api = api;
+    // A removed torrent's samples go with it: it holds no slot meanwhile,
+    // and added again it starts with zeros like any other newcomer.
+    this.#unsubscribe = api.subscribe(
+      (e) => {
+        if (e.type === "removed") this.#torrents.delete(e.infoHash);
+      },
+      { types: ["removed"] },
+    );
   }
 
   /** Samples once a second until close() (the timer does not keep the process alive). */
@@ -77,13 +86,14 @@ export class RateHistory {
   close(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#unsubscribe();
   }
 
   /**
    * One sample of the session and of each torrent moving data or tracked.
    * A torrent idle for the whole window is dropped: its series is zeros,
-   * which is what an untracked one answers. A removed torrent is not looked
-   * up: it stops moving data and is dropped the same way.
+   * which is what an untracked one answers. A removed one was dropped when
+   * it was removed (the constructor's subscription).
    */
   sample(): void {
     const n = ++this.#samples;
