@@ -1,34 +1,16 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { encode } from "../bencode/index.ts";
-import { parseMetainfo } from "../metainfo/index.ts";
+import { album } from "../../test/fixtures/album.ts";
 import { MemoryNetwork } from "../net/index.ts";
 import { Client, type ClientOptions } from "../session/index.ts";
 import { MemoryStorage, partFileName } from "../storage/index.ts";
-import { realClock, sha1 } from "../util/index.ts";
+import { realClock } from "../util/index.ts";
 import { ApiError } from "./errors.ts";
 import { ShoalApi } from "./shoal-api.ts";
-
-const PIECE = 16 * 1024;
-
-/** A three-file .torrent (folder "album"): the middle file's pieces are its own but for its edges. */
-function album() {
-  const sizes = [20_000, 70_000, 25_000];
-  const files = sizes.map((length, i) => ({ length, path: [`track${i}.flac`] }));
-  const content = randomBytes(sizes.reduce((a, b) => a + b, 0));
-  const hashes: Buffer[] = [];
-  for (let at = 0; at < content.length; at += PIECE)
-    hashes.push(sha1(content.subarray(at, at + PIECE)));
-  const bytes = encode({
-    info: { name: "album", "piece length": PIECE, files, pieces: Buffer.concat(hashes) },
-  } as never);
-  return { bytes, content, meta: parseMetainfo(bytes) };
-}
 
 const network = new MemoryNetwork({ clock: realClock });
 let hosts = 0;

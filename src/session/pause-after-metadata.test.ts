@@ -1,29 +1,14 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, test } from "node:test";
-import { encode } from "../bencode/index.ts";
-import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
+import { album } from "../../test/fixtures/album.ts";
+import type { Metainfo } from "../metainfo/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
-import { sha1 } from "../util/index.ts";
 import type { Client, ClientOptions } from "./client.ts";
 import { type MemoryClient, MemoryClients, waitUntil } from "./test-clients.ts";
 
-const PIECE = 16 * 1024;
 const clients = new MemoryClients({ chokeIntervalMs: 200 });
 let hosts = 0;
 after(() => clients.close());
-
-/** Three files; pieces 2-4 lie inside the middle one alone. */
-function album(): { content: Buffer; meta: Metainfo } {
-  const sizes = [20_000, 70_000, 25_000];
-  const files = sizes.map((length, i) => ({ length, path: [`track${i}.flac`] }));
-  const content = randomBytes(sizes.reduce((a, b) => a + b, 0));
-  const hashes: Buffer[] = [];
-  for (let at = 0; at < content.length; at += PIECE)
-    hashes.push(sha1(content.subarray(at, at + PIECE)));
-  const info = { name: "album", "piece length": PIECE, files, pieces: Buffer.concat(hashes) };
-  return { content, meta: parseMetainfo(encode({ info } as never)) };
-}
 
 /**
  * A leecher whose torrents' data is in memory, counting the times a
