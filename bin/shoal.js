@@ -19,6 +19,9 @@ if (!(major >= NEEDED_MAJOR)) {
 
 const { enableCompileCache } = await import("node:module");
 enableCompileCache();
+// shoal's own imports resolved without Node's lookups (resolve-hook.js).
+const { resolveOwnModulesDirectly } = await import("./resolve-hook.js");
+resolveOwnModulesDirectly();
 if (process.argv[2] === "create") {
   // `create` hashes on every core, and a worker thread takes ~30 ms to boot:
   // start them first, so that overlaps loading the CLI (hash-worker.ts

@@ -16,6 +16,9 @@ import { enableCompileCache, flushCompileCache } from "node:module";
 // once do not each strip and compile the TypeScript again. bench/swarm.ts
 // also sets NODE_COMPILE_CACHE, so that this file itself comes from the cache.
 enableCompileCache();
+// And as bin/shoal.js does: the engine's own imports resolved directly.
+const { resolveOwnModulesDirectly } = await import("../../bin/resolve-hook.js");
+resolveOwnModulesDirectly();
 const { Client } = await import("../../src/session/index.ts");
 
 interface PeerConfig {
