@@ -71,13 +71,13 @@ test("pauseAfterMetadata: the metadata arrives, the torrent rests paused with it
   assert.equal(seed.client.get(hash)!.uploaded, 0, "no piece requested");
   await waitUntil(() => client.summary(other).state === "metadata", "the next in the queue runs");
 
-  // Paused for good, as the user's pause: not started again by the queue.
   await client.setFilePriorities(hash, ["normal", "skip", "normal"]);
-  await new Promise((r) => setTimeout(r, 300));
+  // Paused as by the user: the queue does not start it when the slot frees.
+  await client.pause(other);
+  client.managed.tick();
   assert.equal(client.summary(hash).state, "paused");
   assert.deepEqual(opened, []);
 
-  await client.pause(other);
   await client.resume(hash);
   await client.whenComplete(hash, { timeoutMs: 20_000 });
   const files = client.files(hash);
