@@ -9,8 +9,9 @@
  * of a swarm with a liar in it are never all banned.
  */
 export class BanList {
-  readonly #strikes = new Map<string, number>();
-  readonly #banned = new Set<string>();
+  // Made with the first strike and the first ban: most torrents never have one.
+  #strikes: Map<string, number> | undefined;
+  #banned: Set<string> | undefined;
 
   /**
    * Records a failed piece by the keys of the peers that sent its blocks:
@@ -19,7 +20,9 @@ export class BanList {
   pieceFailed(senders: readonly string[]): string[] {
     const distinct = [...new Set(senders)];
     if (distinct.length === 1) return this.ban(distinct);
-    for (const key of distinct) this.#strikes.set(key, (this.#strikes.get(key) ?? 0) + 1);
+    this.#strikes ??= new Map();
+    const strikes = this.#strikes;
+    for (const key of distinct) strikes.set(key, (strikes.get(key) ?? 0) + 1);
     return [];
   }
 
@@ -27,9 +30,10 @@ export class BanList {
   ban(keys: readonly string[]): string[] {
     const added: string[] = [];
     for (const key of keys) {
-      if (this.#banned.has(key)) continue;
+      if (this.#banned?.has(key)) continue;
+      this.#banned ??= new Set();
       this.#banned.add(key);
-      this.#strikes.delete(key);
+      this.#strikes?.delete(key);
       added.push(key);
     }
     return added;
@@ -37,18 +41,18 @@ export class BanList {
 
   /** Their blocks matched a verified piece: their strikes go. */
   cleared(keys: readonly string[]): void {
-    for (const key of keys) this.#strikes.delete(key);
+    for (const key of keys) this.#strikes?.delete(key);
   }
 
   isBanned(key: string): boolean {
-    return this.#banned.has(key);
+    return this.#banned?.has(key) ?? false;
   }
 
   strikes(key: string): number {
-    return this.#strikes.get(key) ?? 0;
+    return this.#strikes?.get(key) ?? 0;
   }
 
   get size(): number {
-    return this.#banned.size;
+    return this.#banned?.size ?? 0;
   }
 }

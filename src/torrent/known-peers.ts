@@ -41,15 +41,18 @@ export interface KnownPeer {
   seed: boolean;
 }
 
+const NO_PEERS: readonly KnownPeer[] = [];
+
 export class KnownPeers {
-  readonly #peers = new Map<string, KnownPeer>();
+  /** Made with the first address: most idle seeds never learn one, and hold no table. */
+  #peers: Map<string, KnownPeer> | undefined;
 
   get size(): number {
-    return this.#peers.size;
+    return this.#peers?.size ?? 0;
   }
 
   get(key: string): KnownPeer | undefined {
-    return this.#peers.get(key);
+    return this.#peers?.get(key);
   }
 
   /**
@@ -58,9 +61,11 @@ export class KnownPeers {
    */
   add(ip: string, port: number, source: PeerSource, now: number): KnownPeer | undefined {
     const key = formatEndpoint(ip, port);
-    const known = this.#peers.get(key);
+    this.#peers ??= new Map();
+    const peers = this.#peers;
+    const known = peers.get(key);
     if (known) return known;
-    if (this.#peers.size >= MAX_KNOWN_PEERS && !this.#dropWorst()) return undefined;
+    if (peers.size >= MAX_KNOWN_PEERS && !this.#dropWorst()) return undefined;
     const peer: KnownPeer = {
       ip,
       port,
@@ -72,21 +77,21 @@ export class KnownPeers {
       busy: false,
       seed: false,
     };
-    this.#peers.set(key, peer);
+    peers.set(key, peer);
     return peer;
   }
 
   /** Addresses to dial now, in the order they were learnt. */
   due(now: number): KnownPeer[] {
     const out: KnownPeer[] = [];
-    for (const p of this.#peers.values()) if (!p.busy && p.nextDialAt <= now) out.push(p);
+    for (const p of this.#values()) if (!p.busy && p.nextDialAt <= now) out.push(p);
     return out;
   }
 
   /** When the next address not connected falls due (undefined: none waits). */
   nextDueAt(): number | undefined {
     let next: number | undefined;
-    for (const p of this.#peers.values()) {
+    for (const p of this.#values()) {
       if (!p.busy && (next === undefined || p.nextDialAt < next)) next = p.nextDialAt;
     }
     return next;
@@ -102,7 +107,7 @@ export class KnownPeers {
     p.busy = false;
     p.failures++;
     if (p.failures >= MAX_FAILURES) {
-      this.#peers.delete(p.key);
+      this.#peers?.delete(p.key);
       return;
     }
     p.nextDialAt = now + Math.min(REDIAL_MAX_MS, REDIAL_BASE_MS * 2 ** (p.failures - 1));
@@ -127,22 +132,27 @@ export class KnownPeers {
 
   /** Every address not connected is due now (the torrent starts again). */
   allDue(now: number): void {
-    for (const p of this.#peers.values()) if (!p.busy) p.nextDialAt = Math.min(p.nextDialAt, now);
+    for (const p of this.#values()) if (!p.busy) p.nextDialAt = Math.min(p.nextDialAt, now);
   }
 
   /** Forgets the addresses `matches` picks (banned ones). */
   forget(matches: (p: KnownPeer) => boolean): void {
-    for (const [key, p] of this.#peers) if (matches(p)) this.#peers.delete(key);
+    const peers = this.#peers;
+    if (peers) for (const [key, p] of peers) if (matches(p)) peers.delete(key);
   }
 
   /** Drops the address not connected that failed most (the oldest of those first). */
   #dropWorst(): boolean {
     let worst: KnownPeer | undefined;
-    for (const p of this.#peers.values()) {
+    for (const p of this.#values()) {
       if (!p.busy && (!worst || p.failures > worst.failures)) worst = p;
     }
     if (!worst) return false;
-    this.#peers.delete(worst.key);
+    this.#peers?.delete(worst.key);
     return true;
+  }
+
+  #values(): Iterable<KnownPeer> {
+    return this.#peers?.values() ?? NO_PEERS;
   }
 }

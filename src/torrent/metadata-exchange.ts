@@ -82,15 +82,17 @@ let nextId = 1;
 
 export class MetadataExchange implements ExtensionHandler {
   readonly #host: MetadataExchangeHost;
-  readonly #peers = new Map<ExtensionPeer, PeerState>();
+  // The tables below are made when a first peer's handshake comes: most
+  // torrents (seeds with no peer) never need them.
+  #peerTable: Map<ExtensionPeer, PeerState> | undefined;
   /**
    * Connection id → ban key, kept after a connection closes until the
    * dictionary it may have sent part of is checked (a liar that left is
    * still blamed).
    */
-  readonly #keys = new Map<string, string>();
+  #keyTable: Map<string, string> | undefined;
   /** Peers that sent part of a dictionary that failed its check (by ban key). */
-  readonly #suspects = new Set<string>();
+  #suspectSet: Set<string> | undefined;
   #fetch: MetadataFetch | undefined;
   /** When only suspects are left: the one sending the whole dictionary alone. */
   #solo: string | undefined;
@@ -102,11 +104,26 @@ export class MetadataExchange implements ExtensionHandler {
     this.#host = host;
   }
 
+  get #peers(): Map<ExtensionPeer, PeerState> {
+    this.#peerTable ??= new Map();
+    return this.#peerTable;
+  }
+
+  get #keys(): Map<string, string> {
+    this.#keyTable ??= new Map();
+    return this.#keyTable;
+  }
+
+  get #suspects(): Set<string> {
+    this.#suspectSet ??= new Set();
+    return this.#suspectSet;
+  }
+
   /** Connected peers that say they have the dictionary, when we do not: whom we fetch it from. */
   get fetchingFrom(): number {
     if (this.#host.infoBytes()) return 0;
     let n = 0;
-    for (const s of this.#peers.values()) if (this.#usable(s)) n++;
+    for (const s of this.#peerTable?.values() ?? []) if (this.#usable(s)) n++;
     return n;
   }
 

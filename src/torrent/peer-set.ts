@@ -27,6 +27,8 @@ import {
 } from "./known-peers.ts";
 import { banKey, SwarmPeer } from "./swarm-peer.ts";
 
+/** What a set without a connection iterates (never written to). */
+const NO_PEERS: ReadonlyMap<string, SwarmPeer> = new Map();
 /** The close reason of a connection dropped for being idle (never a useful one). */
 const EVICTED = "idle: dropped to make room for another peer";
 /** Dials cannot go out less than this apart for one torrent's redial timer (no spinning). */
@@ -63,10 +65,11 @@ export interface PeerSetHost {
 export class PeerSet {
   readonly bans = new BanList();
   readonly #host: PeerSetHost;
-  readonly #peers = new Map<string, SwarmPeer>();
+  /** The connections, by id: made with the first (an idle seed holds no table). */
+  #peers: Map<string, SwarmPeer> | undefined;
   readonly #known = new KnownPeers();
-  /** "ip:port" of the dials in flight. */
-  readonly #dialing = new Set<string>();
+  /** "ip:port" of the dials in flight, from the first dial on. */
+  #dialing: Set<string> | undefined;
   #redialTimer: TimerHandle | undefined;
   #redialAt = 0;
   /** Connections closed now must not start dials (a slot freed for an incoming peer). */
@@ -82,12 +85,12 @@ export class PeerSet {
   }
 
   get size(): number {
-    return this.#peers.size;
+    return this.#peers?.size ?? 0;
   }
 
   /** Dials in flight. */
   get dialing(): number {
-    return this.#dialing.size;
+    return this.#dialing?.size ?? 0;
   }
 
   /** Addresses known for the swarm, connected or not. */
@@ -96,11 +99,11 @@ export class PeerSet {
   }
 
   values(): IterableIterator<SwarmPeer> {
-    return this.#peers.values();
+    return (this.#peers ?? NO_PEERS).values();
   }
 
   get(id: string): SwarmPeer | undefined {
-    return this.#peers.get(id);
+    return this.#peers?.get(id);
   }
 
   /**
@@ -136,9 +139,7 @@ export class PeerSet {
    */
   canAccept(host: string, port: number): boolean {
     if (!this.#host.active() || this.bans.isBanned(banKey(host, port))) return false;
-    return (
-      this.#hasRoom() || leastUseful(this.#peers.values(), this.#host.clock.now()) !== undefined
-    );
+    return this.#hasRoom() || leastUseful(this.values(), this.#host.clock.now()) !== undefined;
   }
 
   /** A connection that reached us, negotiated by the session. */
@@ -182,7 +183,7 @@ export class PeerSet {
     this.#clearRedial();
     this.#closingAll = true;
     try {
-      for (const p of [...this.#peers.values()]) p.conn.close(reason);
+      for (const p of [...this.values()]) p.conn.close(reason);
     } finally {
       this.#closingAll = false;
     }
@@ -192,13 +193,13 @@ export class PeerSet {
   closeBanned(keys: readonly string[], reason: string): void {
     if (keys.length === 0) return;
     this.#known.forget((k) => keys.includes(banKey(k.ip, k.port)));
-    for (const p of [...this.#peers.values()]) if (keys.includes(p.banKey)) p.conn.close(reason);
+    for (const p of [...this.values()]) if (keys.includes(p.banKey)) p.conn.close(reason);
   }
 
   /** Closes the connections to addresses `blocked` says (a new IP filter), and forgets those addresses. */
   closeBlocked(blocked: (ip: string) => boolean, reason: string): void {
     this.#known.forget((k) => blocked(k.ip));
-    for (const p of [...this.#peers.values()]) if (blocked(p.host)) p.conn.close(reason);
+    for (const p of [...this.values()]) if (blocked(p.host)) p.conn.close(reason);
   }
 
   #dialDue(): void {
@@ -225,6 +226,7 @@ export class PeerSet {
         break;
       }
       known.busy = true;
+      this.#dialing ??= new Set();
       this.#dialing.add(known.key);
       this.#dial(known);
     }
@@ -254,12 +256,12 @@ export class PeerSet {
   }
 
   #hasRoom(): boolean {
-    return this.#peers.size + this.#dialing.size < this.#host.maxPeers;
+    return this.size + this.dialing < this.#host.maxPeers;
   }
 
   /** Closes the least useful connection, if one is idle (eviction.ts); true if one went. */
   #evictIdle(): boolean {
-    const idle = leastUseful(this.#peers.values(), this.#host.clock.now());
+    const idle = leastUseful(this.values(), this.#host.clock.now());
     if (!idle) return false;
     // Its "close" comes at once: the slot is free on return.
     idle.conn.close(EVICTED);
@@ -286,7 +288,7 @@ export class PeerSet {
           : Promise.reject(err),
       )
       .then((negotiated) => {
-        this.#dialing.delete(known.key);
+        this.#dialing?.delete(known.key);
         if (!host.active() || this.#connectedTo(known.key)) {
           this.#known.deferred(known, host.clock.now());
           return negotiated.stream.destroy();
@@ -294,7 +296,7 @@ export class PeerSet {
         this.#attach(negotiated, known.ip, known.port, known);
       })
       .catch((err: Error & { code?: string }) => {
-        this.#dialing.delete(known.key);
+        this.#dialing?.delete(known.key);
         const now = host.clock.now();
         // The session's own connection limit is no fault of the address.
         if (err.code === "connection_limit") this.#known.deferred(known, now);
@@ -310,7 +312,7 @@ export class PeerSet {
   }
 
   #connectedTo(key: string): SwarmPeer | undefined {
-    for (const p of this.#peers.values()) if (p.address === key) return p;
+    for (const p of this.values()) if (p.address === key) return p;
     return undefined;
   }
 
@@ -328,6 +330,7 @@ export class PeerSet {
     const now = this.#host.clock.now();
     const conn = new PeerConnection(negotiated, this.#host.connectionOptions());
     const peer = new SwarmPeer(conn, host, port, negotiated.outgoing, now);
+    this.#peers ??= new Map();
     this.#peers.set(peer.id, peer);
     if (known) this.#link(peer, known, now);
     conn.on("ready", () => this.#onReady(peer));
@@ -348,7 +351,7 @@ export class PeerSet {
     // sees two and must drop the same one, or the pair is left with none:
     // the one dialled by the peer with the lower id stays. Two of one
     // direction: the newer goes.
-    for (const other of this.#peers.values()) {
+    for (const other of this.values()) {
       if (other === peer || !other.conn.peerId.equals(conn.peerId)) continue;
       const keepOutgoing = compareBytes(this.#host.identity.peerId, conn.peerId) < 0;
       const drop =
@@ -364,7 +367,7 @@ export class PeerSet {
   }
 
   #onClose(peer: SwarmPeer, reason: string): void {
-    if (this.#peers.get(peer.id) !== peer) return;
+    if (this.#peers?.get(peer.id) !== peer) return;
     this.#peers.delete(peer.id);
     const known = peer.known;
     if (known) {
@@ -385,7 +388,7 @@ export class PeerSet {
   }
 
   #checkPeerless(): void {
-    if (this.#host.active() && this.#peers.size === 0 && this.#dialing.size === 0) {
+    if (this.#host.active() && this.size === 0 && this.dialing === 0) {
       this.#host.peerless();
     }
   }

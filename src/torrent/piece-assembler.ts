@@ -21,7 +21,13 @@ export interface PieceMemory {
 
 export class PieceAssembler<S = string> {
   readonly #memory: PieceMemory;
-  readonly #pieces = new Map<number, Assembly<S>>();
+  /** Made with the first block received (a seed never gets one). */
+  #table: Map<number, Assembly<S>> | undefined;
+
+  get #pieces(): Map<number, Assembly<S>> {
+    this.#table ??= new Map();
+    return this.#table;
+  }
 
   constructor(memory: PieceMemory) {
     this.#memory = memory;
@@ -49,7 +55,7 @@ export class PieceAssembler<S = string> {
    * each block. A block sent again (a piece started over) names its last sender.
    */
   take(index: number): { data: Buffer; senders: (S | undefined)[] } | undefined {
-    const a = this.#pieces.get(index);
+    const a = this.#table?.get(index);
     if (!a) return undefined;
     this.#pieces.delete(index);
     return a;
@@ -57,7 +63,7 @@ export class PieceAssembler<S = string> {
 
   /** Forgets a piece (its download restarts from nothing). */
   drop(index: number): void {
-    const a = this.#pieces.get(index);
+    const a = this.#table?.get(index);
     if (!a) return;
     this.#pieces.delete(index);
     this.#memory.releasePiece(a.data);
@@ -66,7 +72,7 @@ export class PieceAssembler<S = string> {
   /** Bytes held in memory. */
   get bytes(): number {
     let n = 0;
-    for (const a of this.#pieces.values()) n += a.data.length;
+    for (const a of this.#table?.values() ?? []) n += a.data.length;
     return n;
   }
 }

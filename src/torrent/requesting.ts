@@ -60,7 +60,12 @@ export interface RequesterHost {
 
 export class Requester {
   readonly #host: RequesterHost;
-  readonly #picker: PiecePicker;
+  /** Made when first needed (a peer's pieces, a pick): a seed with no peer never needs it. */
+  #pickerMade: PiecePicker | undefined;
+  /** Until the picker is made: what it is to be told (a number: every piece's). */
+  #priorities: Uint8Array | number | undefined;
+  #sequential = false;
+  #critical: readonly number[] = [];
   readonly #assembler: PieceAssembler<SwarmPeer>;
   readonly #smartBan = new SmartBan();
   /** Payload bytes received in accepted blocks. */
@@ -80,15 +85,31 @@ export class Requester {
   constructor(host: RequesterHost) {
     this.#host = host;
     this.#assembler = new PieceAssembler(host.storage);
-    this.#picker = new PiecePicker({
-      pieceCount: host.meta.pieceCount,
-      pieceLength: host.meta.pieceLength,
-      totalLength: host.meta.totalLength,
-      have: host.storage.have,
-      random: host.random,
-    });
     // Peers connected before the metadata: their pieces, checked by now.
+    // (Made later, the picker hears of every peer's pieces as they come.)
     for (const p of host.peers.values()) this.#picker.peerHasBitfield(p.have);
+  }
+
+  get #picker(): PiecePicker {
+    if (this.#pickerMade) return this.#pickerMade;
+    const { meta, storage, random } = this.#host;
+    const picker = new PiecePicker({
+      pieceCount: meta.pieceCount,
+      pieceLength: meta.pieceLength,
+      totalLength: meta.totalLength,
+      have: storage.have,
+      random,
+    });
+    const priorities = this.#priorities;
+    for (let i = 0; priorities !== undefined && i < meta.pieceCount; i++) {
+      picker.setPriority(i, typeof priorities === "number" ? priorities : priorities[i]!);
+    }
+    picker.setSequential(this.#sequential);
+    picker.setTimeCritical(this.#critical);
+    this.#priorities = undefined;
+    this.#critical = [];
+    this.#pickerMade = picker;
+    return picker;
   }
 
   /** Every wanted piece is verified (all of them, unless files are skipped). */
@@ -104,22 +125,28 @@ export class Requester {
    */
   setPriorities(priorities: Uint8Array): void {
     const unwanted = new Bitfield(priorities.length);
+    const picker = this.#pickerMade;
+    let same = true;
     for (let i = 0; i < priorities.length; i++) {
-      this.#picker.setPriority(i, priorities[i]!);
+      picker?.setPriority(i, priorities[i]!);
+      if (priorities[i] !== priorities[0]) same = false;
       if (priorities[i] === 0) unwanted.set(i);
     }
+    if (!picker) this.#priorities = same ? priorities[0] : priorities.slice();
     this.#unwanted = unwanted.isEmpty() ? undefined : unwanted;
     this.#wanted = this.#unwanted && Bitfield.full(priorities.length).andNot(this.#unwanted);
     for (const p of this.#host.peers.values()) this.updateInterest(p);
   }
 
   setSequential(on: boolean): void {
-    this.#picker.setSequential(on);
+    if (this.#pickerMade) this.#pickerMade.setSequential(on);
+    else this.#sequential = on;
   }
 
   /** Pieces a stream waits for, most urgent first (file-stream.ts): asked for at once. */
   setTimeCritical(order: readonly number[]): void {
-    this.#picker.setTimeCritical(order);
+    if (this.#pickerMade) this.#pickerMade.setTimeCritical(order);
+    else this.#critical = [...order];
     this.#requestAll();
   }
 
@@ -130,7 +157,7 @@ export class Requester {
   /** Piece index → 0..1 of its blocks received, for the pieces in progress. */
   partialProgress(): Map<number, number> {
     const out = new Map<number, number>();
-    for (const p of this.#picker.partials()) out.set(p.index, p.received / p.blocks);
+    for (const p of this.#pickerMade?.partials() ?? []) out.set(p.index, p.received / p.blocks);
     return out;
   }
 
@@ -209,7 +236,8 @@ export class Requester {
   }
 
   peerGone(peer: SwarmPeer): void {
-    this.#picker.peerGone(peer);
+    // No picker yet: nothing of this peer's was counted (its pieces would have made one).
+    this.#pickerMade?.peerGone(peer);
     this.#requestAll();
   }
 

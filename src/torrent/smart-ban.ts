@@ -38,12 +38,20 @@ export function blockDigests(piece: Buffer): Buffer[] {
 }
 
 export class SmartBan {
-  /** Piece index → for each block, what was sent for it in failed attempts. */
-  readonly #pieces = new Map<number, Evidence[][]>();
+  /**
+   * Piece index → for each block, what was sent for it in failed attempts;
+   * made with the first piece that failed (most torrents never have one).
+   */
+  #table: Map<number, Evidence[][]> | undefined;
+
+  get #pieces(): Map<number, Evidence[][]> {
+    this.#table ??= new Map();
+    return this.#table;
+  }
 
   /** The piece failed before: a pass or a failure of it will be judged block by block. */
   tracks(index: number): boolean {
-    return this.#pieces.has(index);
+    return this.#table?.has(index) ?? false;
   }
 
   /**
@@ -78,8 +86,8 @@ export class SmartBan {
    * failed attempts, and who sent only true blocks. The record is dropped.
    */
   passed(index: number, digests: readonly Buffer[]): Verdict {
-    const blocks = this.#pieces.get(index);
-    this.#pieces.delete(index);
+    const blocks = this.#table?.get(index);
+    this.#table?.delete(index);
     const liars = new Set<string>();
     const truthful = new Set<string>();
     for (const [b, kept] of (blocks ?? []).entries()) {
@@ -92,10 +100,10 @@ export class SmartBan {
 
   /** Forgets a piece (the torrent's data was opened again). */
   forget(index: number): void {
-    this.#pieces.delete(index);
+    this.#table?.delete(index);
   }
 
   get size(): number {
-    return this.#pieces.size;
+    return this.#table?.size ?? 0;
   }
 }

@@ -58,8 +58,10 @@ import { peerInfo, peerInfos, type TorrentView, torrentRates, torrentStats } fro
 export class Torrent extends EventEmitter<TorrentEvents> {
   readonly infoHash: InfoHash;
   readonly infoHashHex: string;
-  /** BEP 10 extensions this torrent's connections speak (ut_metadata, ut_pex register here). */
-  readonly extensions = new ExtensionRegistry();
+  /** See `extensions`: made for the first connection (or the first caller). */
+  #extensionsMade: ExtensionRegistry | undefined;
+  /** BEP 9's metadata_size for the extended handshake, once the metadata is known. */
+  #metadataSize: number | undefined;
   readonly #o: TorrentOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -85,7 +87,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #uploadedClosed = 0;
   /** What of it the user wants, and in what order (file-selection.ts). */
   readonly #selection: Selection;
-  /** Readers streaming its files (file-stream.ts), once the metadata is known. */
+  /** Readers streaming its files (file-stream.ts), from the first one on. */
   #streams: FileStreams | undefined;
   #viewCache: (TorrentView & { peer(p: SwarmPeer): PeerInfo }) | undefined;
 
@@ -110,7 +112,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       firstLastPiece: o.firstLastPiecePriority === true,
       sequential: o.sequential === true,
     };
-    this.infoHash = asInfoHash(Buffer.from(hash));
+    // The metainfo's own (immutable) buffer; an info hash given alone is copied.
+    this.infoHash = o.meta ? o.meta.infoHash : asInfoHash(Buffer.from(hash));
     this.infoHashHex = toHex(this.infoHash);
     this.#clock = o.clock ?? realClock;
     this.#log = o.logger ?? silentLogger;
@@ -178,11 +181,26 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       (e) => this.#warn(e),
     );
     this.#metadataExchange = this.#newMetadataExchange();
+    if (o.peers) this.#peers.add(o.peers, "magnet");
+    this.#state = "paused";
+    if (o.meta) this.#acceptMetadata(o.meta);
+  }
+
+  /**
+   * BEP 10 extensions this torrent's connections speak (ut_metadata, ut_pex
+   * register here). Made when first asked for, by the first connection
+   * (or a caller registering its own): a torrent with no peer, as most
+   * idle seeds are, holds no registry and no PEX state.
+   */
+  get extensions(): ExtensionRegistry {
+    if (this.#extensionsMade) return this.#extensionsMade;
+    const o = this.#o;
+    const registry = new ExtensionRegistry();
+    this.#extensionsMade = registry;
     // BEP 27: a private torrent's ut_metadata is not offered (metadata-exchange.ts).
     if (!o.meta?.private && o.metadataExchange !== false) {
-      this.extensions.register({ name: UT_METADATA, handler: this.#metadataExchange });
+      registry.register({ name: UT_METADATA, handler: this.#metadataExchange });
     }
-    if (o.peers) this.#peers.add(o.peers, "magnet");
     // BEP 11 on by default; BEP 27: never for a private torrent (one that
     // turns out private once a magnet link's metadata arrives goes quiet).
     if (o.pex !== false && !o.meta?.private) {
@@ -194,10 +212,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         allowed: () => isActive(this.#state) && !this.#meta?.private,
         listenPort: o.listenPort,
       });
-      this.extensions.register({ name: PEX_EXTENSION, handler: pex });
+      registry.register({ name: PEX_EXTENSION, handler: pex });
     }
-    this.#state = "paused";
-    if (o.meta) this.#acceptMetadata(o.meta);
+    if (this.#metadataSize !== undefined) registry.metadataSize = this.#metadataSize;
+    return registry;
   }
 
   /** Opens a torrent from its metainfo, its data checked, paused (start() runs it). */
@@ -398,7 +416,6 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   #acceptMetadata(meta: Metainfo): void {
     this.#meta = meta;
-    this.#streams = this.#newFileStreams(meta);
     if (this.#selection.files.length !== meta.files.length) {
       this.#selection.files = fitPriorities(
         this.#o.filePriorities,
@@ -407,7 +424,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       );
     }
     this.#metadataExchange.stop();
-    if (!meta.private) this.extensions.metadataSize = meta.infoBytes.length;
+    if (!meta.private) {
+      this.#metadataSize = meta.infoBytes.length;
+      if (this.#extensionsMade) this.#extensionsMade.metadataSize = this.#metadataSize;
+    }
     // Connected in the metadata phase: their pieces are checked now.
     const geometry = geometryOf(meta);
     for (const p of [...this.#peers.values()]) p.conn.setGeometry(geometry);
@@ -573,7 +593,10 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     end: number,
     opts: FileStreamOptions = {},
   ): AsyncGenerator<Buffer> {
-    if (!this.#streams) throw this.#noMetadata();
+    const meta = this.#meta;
+    if (!meta) throw this.#noMetadata();
+    // Made for the first reader: most torrents are never streamed.
+    this.#streams ??= this.#newFileStreams(meta);
     return this.#streams.read(this.#selection.files, index, start, end, opts);
   }
 
@@ -712,49 +735,62 @@ export class Torrent extends EventEmitter<TorrentEvents> {
    * accessors made on each read cost more than the figures themselves).
    */
   get #view(): TorrentView & { peer(p: SwarmPeer): PeerInfo } {
-    if (this.#viewCache) return this.#viewCache;
-    const torrent = this;
-    const view = {
-      infoHashHex: this.infoHashHex,
-      get name() {
-        return torrent.name;
-      },
-      get state() {
-        return torrent.#state;
-      },
-      get error() {
-        return torrent.error;
-      },
-      get meta() {
-        return torrent.#meta;
-      },
-      get storage() {
-        return torrent.#storage;
-      },
-      peers: this.#peers,
-      get requester() {
-        return torrent.#requester;
-      },
-      get metadataPeers() {
-        return torrent.#meta ? 0 : torrent.#metadataExchange.fetchingFrom;
-      },
-      get uploaded() {
-        return torrent.uploaded;
-      },
-      get left() {
-        return torrent.left;
-      },
-      get optimistic() {
-        return torrent.#uploadSlots.optimistic;
-      },
-      get trackers() {
-        return torrent.#trackers.status();
-      },
-      peer: (p: SwarmPeer) => peerInfo(view, p),
-    };
-    this.#viewCache = view;
-    return view;
+    this.#viewCache ??= new Torrent.#View(this);
+    return this.#viewCache;
   }
+
+  /**
+   * The view's class: its getters live once on its prototype, not on each
+   * torrent's view (an object literal with eleven accessors was about 1 KiB
+   * per torrent). Declared inside Torrent to read its private fields.
+   */
+  static readonly #View = class implements TorrentView {
+    readonly #t: Torrent;
+    readonly infoHashHex: string;
+    constructor(t: Torrent) {
+      this.#t = t;
+      this.infoHashHex = t.infoHashHex;
+    }
+    get name() {
+      return this.#t.name;
+    }
+    get state() {
+      return this.#t.#state;
+    }
+    get error() {
+      return this.#t.error;
+    }
+    get meta() {
+      return this.#t.#meta;
+    }
+    get storage() {
+      return this.#t.#storage;
+    }
+    get peers() {
+      return this.#t.#peers;
+    }
+    get requester() {
+      return this.#t.#requester;
+    }
+    get metadataPeers() {
+      return this.#t.#meta ? 0 : this.#t.#metadataExchange.fetchingFrom;
+    }
+    get uploaded() {
+      return this.#t.uploaded;
+    }
+    get left() {
+      return this.#t.left;
+    }
+    get optimistic() {
+      return this.#t.#uploadSlots.optimistic;
+    }
+    get trackers() {
+      return this.#t.#trackers.status();
+    }
+    peer(p: SwarmPeer): PeerInfo {
+      return peerInfo(this, p);
+    }
+  };
 
   #noMetadata(): TorrentError {
     return new TorrentError(

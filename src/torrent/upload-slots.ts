@@ -47,7 +47,9 @@ export interface UploadSlotsOptions {
 
 export class UploadSlots {
   readonly #o: UploadSlotsOptions;
-  readonly #choker: Choker;
+  readonly #chokerOptions: ConstructorParameters<typeof Choker>[0];
+  /** Made for the first round: an idle seed never ranks anyone. */
+  #chokerMade: Choker | undefined;
   readonly #slots: number;
   readonly #intervalMs: number;
   #timer: ReturnType<Clock["setTimeout"]> | undefined;
@@ -78,12 +80,17 @@ export class UploadSlots {
       seedRotationMs: Math.min(this.#intervalMs, QUICK_ROUND_MS),
     };
     if (o.random) chokerOptions.random = o.random;
-    this.#choker = new Choker(chokerOptions);
+    this.#chokerOptions = chokerOptions;
+  }
+
+  get #choker(): Choker {
+    this.#chokerMade ??= new Choker(this.#chokerOptions);
+    return this.#chokerMade;
   }
 
   /** The peer holding the optimistic unchoke, if any. */
   get optimistic(): string | undefined {
-    return this.#choker.optimistic;
+    return this.#chokerMade?.optimistic;
   }
 
   /**
