@@ -197,7 +197,7 @@ test("pause, resume, limits, events, completion and removal between two sessions
   });
   assert.equal((await leecher.api.resume(added.id)).state, "downloading");
   await leecher.api.setTorrentLimits(added.id, { download: 0 });
-  const done = await leecher.api.whenComplete(t.hash.slice(0, 8), { timeoutMs: 20_000 });
+  const done = await leecher.api.whenComplete(t.hash.slice(0, 8), { timeoutMs: 60_000 });
   assert.equal(done.progress, 1);
   assert.equal(done.state, "seeding");
   assert.ok(done.downloaded >= t.content.length);
@@ -360,7 +360,7 @@ test("the live piece map: availability from the peers, pieces in flight and from
     [...pieces].sort((a, b) => a - b),
   );
   await api.setTorrentLimits(added.id, { download: 0 });
-  await api.whenComplete(added.id, { timeoutMs: 20_000 });
+  await api.whenComplete(added.id, { timeoutMs: 60_000 });
   const done = api.pieceActivity(added.id);
   assert.equal(done.piecesHave, 64);
   assert.deepEqual(done.inFlight, []);

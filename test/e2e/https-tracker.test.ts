@@ -107,14 +107,14 @@ describe("HTTPS trackers", { skip: skipReason([{ bin: "openssl", pkg: "openssl" 
     });
     clients.push(leecher);
     const t = await leecher.add(f.meta);
-    await completed(t, 30_000);
+    await completed(t);
   });
 
   it("shoal tracker --tls-cert alone is one line naming what is missing", async () => {
     const child = children.start(
       NODE,
       [SHOAL_CLI, "tracker", "--port", "0", "--host", "127.0.0.1", "--tls-cert", certFile],
-      { name: "shoal tracker", timeoutMs: 20_000 },
+      { name: "shoal tracker", timeoutMs: 60_000 },
     );
     const { code } = await child.exited;
     assert.notEqual(code, 0);

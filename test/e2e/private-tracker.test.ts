@@ -245,7 +245,7 @@ describe("a private tracker (--private): members, passkeys, accounting", () => {
       ...f.meta,
       announceList: [[`${base}/announce/${leechKey}`]],
     } as never);
-    await completed(t, 30_000);
+    await completed(t);
     await leecher.close();
     await seeder.close();
     clients.length = 0;

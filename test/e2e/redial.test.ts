@@ -62,12 +62,12 @@ test("a leecher alone announces again early, finds the seeder and completes", as
   clients.push(leecher);
   const t = await leecher.add(f.meta);
   const started = Date.now();
-  while (announces.length === 0 && Date.now() - started < 5000) {
+  while (announces.length === 0 && Date.now() - started < 30_000) {
     await new Promise((r) => setTimeout(r, 20));
   }
   assert.equal(announces.length, 1, "the first announce");
   peers.push({ ip: "127.0.0.1", port: seeder.port });
-  await completed(t, 10_000);
+  await completed(t);
   assert.ok((await readFile(join(f.dir, "leecher", "download", "payload.bin"))).equals(f.data));
   assert.ok(announces.length >= 2, "announced again before the interval");
   assert.ok(announces[1]! - announces[0]! >= 900, "not before the tracker's min interval");

@@ -52,8 +52,8 @@ export async function startClient(
   });
 }
 
-/** Resolves when the torrent is complete (rejects after `ms`). */
-export function completed(t: Torrent, ms = 30_000): Promise<void> {
+/** Resolves when the torrent is complete; rejects after `ms` (a bound for liveness, not for speed). */
+export function completed(t: Torrent, ms = 120_000): Promise<void> {
   if (t.complete) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
