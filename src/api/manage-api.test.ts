@@ -81,7 +81,7 @@ test("selective download through the api: only the files asked for, kept across 
     peers: [`${seedAddress}:6881`],
   });
   assert.equal(added.sizeWanted, 45_000);
-  await api.whenComplete(1, { timeoutMs: 10_000 });
+  await api.whenComplete(1, { timeoutMs: 60_000 });
   const root = join(dir, "download", "album");
   assert.deepEqual(readFileSync(join(root, "track0.flac")), content.subarray(0, 20_000));
   assert.deepEqual(readFileSync(join(root, "track2.flac")), content.subarray(90_000));
@@ -148,7 +148,7 @@ test("selective download through the api: only the files asked for, kept across 
   );
   assert.equal(api.get(1).state, "downloading");
   client.get(meta.infoHashHex)!.addPeers([{ ip: seedAddress, port: 6881 }]);
-  await api.whenComplete(1, { timeoutMs: 10_000 });
+  await api.whenComplete(1, { timeoutMs: 60_000 });
   assert.deepEqual(readFileSync(join(root, "track1.flac")), content.subarray(20_000, 90_000));
   assert.equal(existsSync(join(dir, "download", partFileName(meta.infoHashHex))), false);
 });
@@ -231,7 +231,7 @@ test("a magnet added with pauseAfterMetadata fetches its metadata, pauses before
   // Choose: the middle file skipped, then start it.
   await api.setFiles(1, { indices: [1], wanted: false });
   await api.resume(1);
-  await api.whenComplete(1, { timeoutMs: 10_000 });
+  await api.whenComplete(1, { timeoutMs: 60_000 });
   const root = join(folder, "album");
   assert.deepEqual(readFileSync(join(root, "track0.flac")), content.subarray(0, 20_000));
   assert.deepEqual(readFileSync(join(root, "track2.flac")), content.subarray(90_000));
