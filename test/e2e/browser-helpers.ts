@@ -69,7 +69,7 @@ export async function screenshots(page: Page, name: string): Promise<string[]> {
   return paths;
 }
 
-export const TRANSFER_TIMEOUT_MS = 60_000;
+export const TRANSFER_TIMEOUT_MS = 120_000;
 
 export interface Made {
   name: string;

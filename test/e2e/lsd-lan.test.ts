@@ -30,7 +30,7 @@ import { Lan, type LanHost, lanSkipReason } from "./lan-namespaces.ts";
 
 const SUBNET = "10.231.14";
 const SIZE = 3 * 1024 * 1024 + 777;
-const COMPLETE_MS = 60_000;
+const COMPLETE_MS = 120_000;
 /** How long the flags-off case listens for a datagram that must not come. */
 const QUIET_MS = 4_000;
 const LIBTORRENT: ToolRequirement[] = [

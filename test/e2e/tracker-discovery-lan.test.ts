@@ -34,8 +34,8 @@ import { Lan, type LanHost, lanSkipReason } from "./lan-namespaces.ts";
 const SUBNET = "10.231.16";
 const PORT = 6969;
 const SIZE = 2 * 1024 * 1024 + 555;
-const STEP_MS = 30_000;
-const COMPLETE_MS = 60_000;
+const STEP_MS = 60_000;
+const COMPLETE_MS = 120_000;
 /** How long the flags-off case listens, besides the commands' own run, for a datagram that must not come. */
 const QUIET_MS = 2_000;
 

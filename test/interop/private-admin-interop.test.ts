@@ -28,8 +28,8 @@ import { completeWithin, makeSwarmCase, startCaseClient } from "./swarm-case.ts"
 
 const TOOLS = [{ bin: SYSTEM_PYTHON, pkg: "python3-libtorrent", check: checkLibtorrent }];
 const SIZE = 2 * 1024 * 1024 + 777;
-const CASE_MS = 90_000;
-const CLIENT_MS = 60_000;
+const CASE_MS = 180_000;
+const CLIENT_MS = 170_000;
 const ADMIN = "interop-admin-token-0123";
 const PUBLISH = "interop-publish-token";
 
@@ -124,7 +124,7 @@ describe("interop: a private tracker's admin API accounts a libtorrent member's 
         const down = await admin("GET", "/members/shoal-home");
         return within(up.uploaded) && within(down.downloaded) ? { up, down } : undefined;
       },
-      20_000,
+      60_000,
       500,
     ).catch(async (err: Error) => {
       const now = [

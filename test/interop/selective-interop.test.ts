@@ -32,7 +32,7 @@ import {
 } from "./helpers.ts";
 
 const TOOLS: ToolRequirement[] = REAL_PEER_TOOLS.filter((t) => t.pkg === "python3-libtorrent");
-const CASE_MS = 60_000;
+const CASE_MS = 180_000;
 
 describe("interop: selective download from a libtorrent seeder (shoal get --only, shoal add --pause-after-metadata)", {
   skip: skipReason(TOOLS),

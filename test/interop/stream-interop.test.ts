@@ -32,7 +32,7 @@ import {
 } from "./helpers.ts";
 
 const TOOLS: ToolRequirement[] = REAL_PEER_TOOLS.filter((t) => t.pkg === "python3-libtorrent");
-const CASE_MS = 90_000;
+const CASE_MS = 180_000;
 /** 3 MiB at 256 KiB/s: about 12 s of download, long enough for the ranges to come mid-way. */
 const SIZE = 3 * 1024 * 1024 + 1234;
 const DOWNLOAD_LIMIT = 256 * 1024;

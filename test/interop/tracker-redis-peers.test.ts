@@ -42,8 +42,8 @@ const TOOLS: ToolRequirement[] = [
   { bin: "mktorrent", pkg: "mktorrent" },
   { bin: "redis-server", pkg: "redis-server" },
 ];
-const CASE_TIMEOUT_MS = 60_000;
-const CLIENT_TIMEOUT_MS = 55_000;
+const CASE_TIMEOUT_MS = 180_000;
+const CLIENT_TIMEOUT_MS = 170_000;
 
 function infoHashOf(torrentBytes: Buffer): Buffer {
   const doc = decodeDocument(torrentBytes);

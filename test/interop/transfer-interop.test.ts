@@ -35,8 +35,8 @@ import {
 } from "./swarm-case.ts";
 
 const TOOLS: ToolRequirement[] = REAL_PEER_TOOLS;
-const CASE_MS = 60_000;
-const CLIENT_MS = 55_000;
+const CASE_MS = 180_000;
+const CLIENT_MS = 170_000;
 const SIZE = 3 * 1024 * 1024 + 4321;
 
 type Case = SwarmCase;
