@@ -21,7 +21,8 @@ export function resolveOwnModulesDirectly() {
       const parent = context.parentURL;
       if (
         parent?.startsWith(ROOT) &&
-        !parent.includes("/node_modules/") &&
+        // This package's dependencies are not (shoal itself may sit in a node_modules).
+        !parent.includes("/node_modules/", ROOT.length - 1) &&
         specifier.endsWith(".ts") &&
         (specifier.startsWith("./") || specifier.startsWith("../"))
       ) {
