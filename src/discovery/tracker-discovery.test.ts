@@ -248,7 +248,9 @@ describe("TrackerAdvertiser", () => {
     });
     const other = await start("10.231.15.3", "lab tracker 2");
     assert.deepEqual(
-      (await browseTrackers({ udp: net.host("10.231.15.4"), timeoutMs: 100 })).map((t) => t.name),
+      // Browses that must hear answers get 1.5 s on this real clock (answers may wait
+      // 20-120 ms, RFC 6762 §6): a short window lost them when a loaded machine ran late.
+      (await browseTrackers({ udp: net.host("10.231.15.4"), timeoutMs: 1500 })).map((t) => t.name),
       ["lab tracker", "lab tracker 2"],
     );
     await other.stop();
@@ -326,7 +328,7 @@ describe("browseTrackers", () => {
       addresses: () => [{ address: "10.231.15.4", family: 4 }],
       families: [4],
     });
-    const found = await browseTrackers({ udp: net.host("10.231.15.2"), timeoutMs: 400 });
+    const found = await browseTrackers({ udp: net.host("10.231.15.2"), timeoutMs: 1500 });
     assert.deepEqual(found, [
       {
         name: "backup",
@@ -347,7 +349,7 @@ describe("browseTrackers", () => {
     ]);
     await b.stop();
     assert.deepEqual(
-      (await browseTrackers({ udp: net.host("10.231.15.3"), timeoutMs: 400 })).map((t) => t.name),
+      (await browseTrackers({ udp: net.host("10.231.15.3"), timeoutMs: 1500 })).map((t) => t.name),
       ["lab tracker"],
       "a stopped tracker no longer answers",
     );

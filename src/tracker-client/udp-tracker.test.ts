@@ -176,19 +176,21 @@ describe("UDP tracker client (BEP 15)", () => {
     const times: number[] = [];
     t.handler = () => times.push(performance.now());
     const started = performance.now();
+    // Waits of 200 ms and up: with 40 ms ones, a loaded machine's late timer could make
+    // the first wait look longer than the second.
     await rejectsWith(
-      announceUdp(t.url, params(), { baseTimeoutMs: 40, retries: 2 }),
+      announceUdp(t.url, params(), { baseTimeoutMs: 200, retries: 2 }),
       "timeout",
       /3 attempts/,
     );
     const elapsed = performance.now() - started;
     assert.equal(t.count("connect"), 3);
     assert.equal(t.count("announce"), 0);
-    // Waits of 40, 80, 160 ms: sends at ~0, 40, 120; failure at ~280.
+    // Waits of 200, 400, 800 ms: sends at ~0, 200, 600; failure at ~1400.
     assert.ok(times[2]! - times[1]! > times[1]! - times[0]!, "the wait doubles");
-    // At least the schedule's 280 ms; the upper bound only says it gave up (a loaded machine
+    // At least the schedule's 1400 ms; the upper bound only says it gave up (a loaded machine
     // delays timers, so it is loose: the counts above say how many attempts there were).
-    assert.ok(elapsed >= 270 && elapsed < 10_000, `gave up after ${elapsed} ms`);
+    assert.ok(elapsed >= 1390 && elapsed < 20_000, `gave up after ${elapsed} ms`);
     const tids = new Set(t.received.map((r) => r.transactionId));
     assert.equal(tids.size, 1, "a retransmission repeats the same packet");
   });
@@ -203,7 +205,9 @@ describe("UDP tracker client (BEP 15)", () => {
       }
       t.answer(req, rinfo);
     };
-    await announceUdp(t.url, params(), { baseTimeoutMs: 30, retries: 3 });
+    // A first wait of 1 s: with 30 ms, a reply late on a loaded machine was retransmitted
+    // too, and the counts below (2 announces, 1 connect) were off.
+    await announceUdp(t.url, params(), { baseTimeoutMs: 1000, retries: 3 });
     const announces = t.received.filter((r) => r.action === "announce");
     assert.equal(announces.length, 2);
     assert.equal(announces[0]!.transactionId, announces[1]!.transactionId);
