@@ -14,6 +14,7 @@ const P = Buffer.from(
 );
 /** Bytes of a public key (Y) and of the shared secret. */
 export const KEY_LENGTH = 96;
+
 /** One side's Diffie-Hellman key pair in MSE's group. */
 export interface MseKeyPair {
   /** Y, 96 bytes big-endian. */
