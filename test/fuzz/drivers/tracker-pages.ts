@@ -75,12 +75,25 @@ export const trackerCredentialsDriver: Driver = {
       const back = credentialOf(`Bearer ${token}`);
       if (back !== token) throw new Error(`a Bearer token does not read back: ${back}`);
     }
+    // A passkey is read as sent, percent-decoded and in lower case (RFC 3986 §2.1), or is
+    // "" when it cannot be one: whatever is read is what the path's end or a passkey= says.
+    const asSent = (raw: string) => {
+      try {
+        return decodeURIComponent(raw).toLowerCase();
+      } catch {
+        return undefined;
+      }
+    };
     const inPath = passkeyFromPath(header, "/announce");
-    if (inPath !== undefined && !header.endsWith(inPath)) {
+    if (inPath && inPath !== asSent(header.slice("/announce/".length))) {
       throw new Error("a passkey that is not the path's end");
     }
     const inQuery = passkeyFromQuery(header);
-    if (inQuery && !header.includes(`passkey=${inQuery}`)) {
+    const sentInQuery = header
+      .split("&")
+      .filter((part) => part.startsWith("passkey="))
+      .map((part) => asSent(part.slice("passkey=".length)));
+    if (inQuery && !sentInQuery.includes(inQuery)) {
       throw new Error("a passkey that is not in the query");
     }
     const key = isPasskey(inPath || inQuery) ? "passkey" : "no passkey";
