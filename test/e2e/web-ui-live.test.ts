@@ -30,6 +30,8 @@ after(async () => {
 });
 
 interface Reply {
+  /** Its place among the responses, taken when it came (bodies are read out of order). */
+  order: number;
   since: boolean;
   full: boolean;
   torrents: { infoHash: string; name: string; labels: string[] }[];
@@ -51,15 +53,18 @@ test("web UI: the list is asked for whole once, then only its changes (nothing w
   const watched = watchPage(page, daemon.base);
   const replies: Reply[] = [];
   const wholeLists: string[] = [];
+  let responses = 0;
   page.on("response", async (res) => {
     const url = new URL(res.url());
     if (url.pathname === "/api/v1/torrents") wholeLists.push(url.search);
     if (url.pathname !== "/api/v1/torrents/changes") return;
-    const body = (await res.json()) as Omit<Reply, "since">;
-    replies.push({ since: url.searchParams.has("since"), ...body });
+    // Numbered now: a small reply's body can be read before a large one's that came first.
+    const order = responses++;
+    const body = (await res.json()) as Omit<Reply, "since" | "order">;
+    replies.push({ order, since: url.searchParams.has("since"), ...body });
   });
   const waitForReply = async (what: string, ok: (r: Reply) => boolean) => {
-    for (let i = 0; i < 100 && !replies.some(ok); i++) await page.waitForTimeout(100);
+    for (let i = 0; i < 300 && !replies.some(ok); i++) await page.waitForTimeout(100);
     const found = replies.find(ok);
     assert.ok(found, what);
     return found;
@@ -69,7 +74,7 @@ test("web UI: the list is asked for whole once, then only its changes (nothing w
   // The response handler reads the body asynchronously: the rows can be on
   // screen before the reply is recorded, so wait for it rather than index it.
   const first = await waitForReply("the first, whole list", (r) => !r.since);
-  assert.equal(replies.indexOf(first), 0, "the whole list was the first reply");
+  assert.equal(first.order, 0, "the whole list was the first reply");
   assert.deepEqual([first.since, first.full, first.torrents.length], [false, true, COUNT]);
 
   // Quiet (all paused): the once-a-second asks bring nothing.
