@@ -6,8 +6,10 @@
  *
  * - start-up: the daemon is stopped and started again, and timed from the
  *   spawn to every torrent seeding (polled over its API every 10 ms);
- * - RSS after the idle period, and CPU seconds over the idle period
- *   (/proc/<pid>/stat), the daemon left alone;
+ * - RSS after the idle period (VmRSS, not the peak), with its anonymous
+ *   part (V8's heap, malloc, stacks) and its file-backed part (the pages of
+ *   the Node binary and libraries it touched), and CPU seconds over the idle
+ *   period (/proc/<pid>/stat), the daemon left alone;
  * - p50/p99 latency of listing all N torrents: shoal's `GET /api/v1/torrents`
  *   and its Transmission RPC `torrent-get`, and transmission-daemon's
  *   `torrent-get`, with the fields `transmission-remote -l` asks for.
@@ -132,6 +134,8 @@ async function latencies(run: () => Promise<unknown>): Promise<{ p50: number; p9
 interface Figures {
   startupS: number;
   rssMiB: number;
+  anonMiB: number;
+  fileMiB: number;
   idleCpuS: number;
   list: { p50: number; p99: number };
   rpc: { p50: number; p99: number };
@@ -161,11 +165,15 @@ async function measureRuns(
   return out;
 }
 
-async function idleFigures(pid: number): Promise<{ rssMiB: number; idleCpuS: number }> {
+async function idleFigures(
+  pid: number,
+): Promise<Pick<Figures, "rssMiB" | "anonMiB" | "fileMiB" | "idleCpuS">> {
   const before = cpuSeconds(pid);
   await new Promise((r) => setTimeout(r, IDLE_S * 1000));
   const idleCpuS = cpuSeconds(pid) - before;
-  return { rssMiB: memory(pid).rss / 1024 / 1024, idleCpuS };
+  const m = memory(pid);
+  const mib = (bytes: number) => bytes / 1024 / 1024;
+  return { rssMiB: mib(m.rss), anonMiB: mib(m.anonymous), fileMiB: mib(m.fileBacked), idleCpuS };
 }
 
 async function benchShoal(torrents: Buffer[]): Promise<Figures[]> {
@@ -327,6 +335,12 @@ try {
       ratio(startup),
     ],
     ["RSS after idle (MiB)", figure(shoal, rss, 1), figure(trans, rss, 1), ratio(rss)],
+    [
+      "  of it anonymous / file-backed (MiB)",
+      `${figure(shoal, (f) => f.anonMiB, 1)} / ${figure(shoal, (f) => f.fileMiB, 1)}`,
+      `${figure(trans, (f) => f.anonMiB, 1)} / ${figure(trans, (f) => f.fileMiB, 1)}`,
+      "",
+    ],
     [`CPU over ${IDLE_S} s idle (s)`, figure(shoal, idle, 2), figure(trans, idle, 2), ratio(idle)],
     ["list all: shoal /api/v1/torrents p50/p99 (ms)", latency(shoal, (f) => f.list), "", ""],
     [

@@ -43,14 +43,28 @@ export function cpuSeconds(pid: number): number {
   return user + system;
 }
 
-/** Resident memory now (VmRSS) and at its peak (VmHWM), in bytes. */
-export function memory(pid: number): { rss: number; peakRss: number } {
+/**
+ * Resident memory now (VmRSS) and at its peak (VmHWM), in bytes; and now,
+ * its anonymous part (heaps, stacks) and its file-backed part (the program's
+ * and libraries' pages it touched), RssAnon and RssFile + RssShmem.
+ */
+export function memory(pid: number): {
+  rss: number;
+  peakRss: number;
+  anonymous: number;
+  fileBacked: number;
+} {
   const status = readFileSync(`/proc/${pid}/status`, "latin1");
   const kib = (name: string): number => {
     const match = status.match(new RegExp(`^${name}:\\s+(\\d+) kB`, "m"));
     return match ? Number(match[1]) * 1024 : Number.NaN;
   };
-  return { rss: kib("VmRSS"), peakRss: kib("VmHWM") };
+  return {
+    rss: kib("VmRSS"),
+    peakRss: kib("VmHWM"),
+    anonymous: kib("RssAnon"),
+    fileBacked: kib("RssFile") + kib("RssShmem"),
+  };
 }
 
 /** Whether a PID is still alive (signal 0 probes without sending anything). */
