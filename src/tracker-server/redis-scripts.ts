@@ -41,8 +41,19 @@ local KEY = 26
 local SLOTS = { ['4s'] = 4, ['4l'] = 5, ['6s'] = 6, ['6l'] = 7 }
 local COUNTS = '>I4I4I4I4I4I4I4'
 
+-- A state's fixed part by its address lengths (an IPv4 address, an IPv6 one,
+-- or both), read in one unpack; any other lengths the general way.
+local STATE_FORMATS = { [6 * 32] = '>c6I4I4', [18] = '>c18I4I4', [6 * 32 + 18] = '>c6c18I4I4' }
 local function parse(state)
   local n4, n6 = string.byte(state, 1, 2)
+  local f = STATE_FORMATS[n4 * 32 + n6]
+  if f then
+    -- x, y, z (, w): the addresses there are, then the two slots, then where left starts.
+    local x, y, z, w, at = struct.unpack(f, state, 3)
+    if n6 == 0 then return x, '', y, z, string.sub(state, w) end
+    if n4 == 0 then return '', x, y, z, string.sub(state, w) end
+    return x, y, z, w, string.sub(state, at)
+  end
   local i4, i6 = struct.unpack('>I4I4', state, 3 + n4 + n6)
   return string.sub(state, 3, 2 + n4), string.sub(state, 3 + n4, 2 + n4 + n6), i4, i6, string.sub(state, 11 + n4 + n6)
 end
@@ -241,12 +252,12 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
 end
 
 -- Appends one reply's parts to the call's reply (joined once, at the end).
-local out = {}
+local out, n = {}, 0
 local function reply(result, was, c, p1, p2)
-  local n = #out
-  out[n + 1] = struct.pack('>c1BI4I4I4I4I4', result, was, c[1], c[2], c[3], #p1, #p2)
-  if p1 ~= '' then n = n + 1; out[n + 1] = p1 end
-  if p2 ~= '' then out[n + 2] = p2 end
+  n = n + 1
+  out[n] = struct.pack('>c1BI4I4I4I4I4', result, was, c[1], c[2], c[3], #p1, #p2)
+  if p1 ~= '' then n = n + 1; out[n] = p1 end
+  if p2 ~= '' then n = n + 1; out[n] = p2 end
 end
 local NONE = { 0, 0, 0 }
 
@@ -255,12 +266,12 @@ local NONE = { 0, 0, 0 }
 local function announce(b, at, len, rnd)
   local ih, pk, n4, n6, event, flags, f1, f2, want, o = struct.unpack('>c20c26BBc1Bc1c1H', b, at)
   local lonly = flags % 2 == 1
-  local compact = math.floor(flags / 2) % 2 == 1
+  local compact = flags % 4 >= 2
   local a4 = string.sub(b, o, o + n4 - 1)
   local a6 = string.sub(b, o + n4, o + n4 + n6 - 1)
   local left = string.sub(b, o + n4 + n6, at + len - 1)
   local hk = KP .. ih
-  if math.floor(flags / 4) % 2 == 1 and redis.call('HEXISTS', P .. 'torrents', ih) == 0 then
+  if flags % 8 >= 4 and redis.call('HEXISTS', P .. 'torrents', ih) == 0 then
     return reply('x', 2, NONE, '', '')
   end
   local got = redis.call('HMGET', hk, pk, '#')
