@@ -103,7 +103,7 @@ function makeAnnouncer(
     announceList: typeof url === "string" ? [[url]] : url,
     stats: () => ({ uploaded: 0, downloaded: 0, left }),
     minIntervalMs: 0,
-    timeoutMs: 5_000,
+    timeoutMs: 15_000,
     udpBaseTimeoutMs: 1_000,
     udpRetries: 1,
     ...over,

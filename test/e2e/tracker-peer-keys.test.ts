@@ -44,7 +44,7 @@ function announceFrom(source: string, port: number, q: AnnounceQueryInput): Prom
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: "127.0.0.1", localAddress: source });
     const chunks: Buffer[] = [];
-    const timer = setTimeout(() => socket.destroy(new Error("no reply within 3 s")), 3000);
+    const timer = setTimeout(() => socket.destroy(new Error("no reply within 15 s")), 15_000);
     socket.on("data", (c) => chunks.push(c));
     socket.on("error", (err) => {
       clearTimeout(timer);

@@ -435,7 +435,7 @@ export function assertLoopbackUrl(url: string): URL {
 /** GET on loopback with a timeout; resolves to status and body bytes. */
 export async function httpGet(
   url: string,
-  timeoutMs = 5000,
+  timeoutMs = 15_000,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: Buffer }> {
   assertLoopbackUrl(url);
@@ -444,7 +444,7 @@ export async function httpGet(
 }
 
 /** GET of a JSON document on loopback. */
-export async function httpGetJson(url: string, timeoutMs = 5000): Promise<unknown> {
+export async function httpGetJson(url: string, timeoutMs = 15_000): Promise<unknown> {
   const { status, body } = await httpGet(url, timeoutMs, { accept: "application/json" });
   if (status !== 200) throw new Error(`GET ${url} answered HTTP ${status}`);
   return JSON.parse(body.toString("utf8"));
