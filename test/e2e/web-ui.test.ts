@@ -305,8 +305,19 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
     await new Promise((r) => setTimeout(r, 100));
   }
   await waitForRow(page, "delta", "seeding");
-  await page.waitForTimeout(1500); // the next refresh shows the last pieces
+  // The map's next refresh shows the last pieces: waited for (30 s at most) until it shows
+  // what the daemon has, not a fixed 1.5 s, which a loaded machine's refresh can outlast.
+  const activity = await call(
+    leecher.base,
+    "GET",
+    `/api/v1/torrents/${delta.infoHash}/piece-activity`,
+  );
+  const had = activity.body.piecesHave as number;
+  for (let i = 0; i < 300 && Number(await map.getAttribute("data-have")) !== had; i++) {
+    await page.waitForTimeout(100);
+  }
   const final = Number(await map.getAttribute("data-have"));
+  assert.equal(final, had, "the map shows what the daemon has");
   const pieceCount = Math.ceil(600_000 / 16384);
   assert.ok(
     final > 0 && final < pieceCount,
