@@ -34,7 +34,7 @@ after(async () => {
 const urls = (list: Json[]) => list.map((t) => [t.id, t.tier, t.url]);
 
 async function working(base: string, ref: string, url: string): Promise<void> {
-  const until = Date.now() + 15_000;
+  const until = Date.now() + 60_000;
   for (;;) {
     const list = (await call(base, "GET", `/api/v1/torrents/${ref}/trackers`)).body as Json[];
     if (list.some((t) => t.url === url && t.state === "working")) return;

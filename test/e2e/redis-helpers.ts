@@ -84,7 +84,7 @@ export class RedisServer {
     if (opts.persist) args.push("--appendonly", "yes", "--appendfsync", "always");
     else args.push("--appendonly", "no");
     const child = new Child("redis-server", args, { name: "redis-server", timeoutMs: 600_000 });
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 60_000;
     while (!(await pingRedis(port, 500))) {
       if (child.hasExited || Date.now() > deadline) {
         child.kill("SIGKILL");
