@@ -82,6 +82,10 @@ async function ear(udp: UdpNetwork): Promise<string[]> {
 }
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits (10 s at most) for what a test then asserts, rather than a fixed time before it. */
+const until = async (done: () => boolean) => {
+  for (let i = 0; i < 500 && !done(); i++) await tick(20);
+};
 
 describe("the session's local service discovery (BEP 14)", () => {
   it("with lsd on, a leecher with no tracker finds the seeder on the LAN and completes", async () => {
@@ -151,7 +155,8 @@ describe("the session's local service discovery (BEP 14)", () => {
     await tick(200);
     assert.deepEqual(heard, [], "a private torrent alone: nothing sent");
     await a.client.add(open.meta);
-    await tick(1_500);
+    await until(() => heard.length > 0);
+    await tick(500);
     assert.equal(heard.length, 1);
     assert.match(heard[0]!, new RegExp(`Infohash: ${open.meta.infoHashHex}`, "i"));
     assert.doesNotMatch(heard[0]!, new RegExp(secret.meta.infoHashHex, "i"));
@@ -173,7 +178,8 @@ describe("the session's local service discovery (BEP 14)", () => {
       `BT-SEARCH * HTTP/1.1\r\nHost: 239.192.152.143:6771\r\nPort: ${port}\r\nInfohash: ${hash}\r\n\r\n\r\n`;
     socket.send(Buffer.from(announce(secret.meta.infoHashHex, 7001)), LSD_PORT, LSD_IPV4_GROUP);
     socket.send(Buffer.from(announce(open.meta.infoHashHex, 7002)), LSD_PORT, LSD_IPV4_GROUP);
-    await tick(500);
+    await until(() => dials.length > 0);
+    await tick(200);
     assert.deepEqual(dials, [7002]);
   });
 
@@ -186,7 +192,7 @@ describe("the session's local service discovery (BEP 14)", () => {
     await tick(200);
     assert.deepEqual(heard, []);
     await a.client.resume(meta.infoHashHex);
-    await tick(200);
+    await until(() => heard.length > 0);
     assert.equal(heard.length, 1);
     await a.client.close();
     const saved = JSON.parse(readFileSync(join(a.dataDir, "session.json"), "utf8"));
