@@ -291,6 +291,7 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   const seederPort = (await call(seeder.base, "GET", "/api/v1/session/settings")).body.port;
   const seederRow = details.locator(`table.peers tr[data-address="127.0.0.1:${seederPort}"]`);
   let seederSeen = "";
+  let shot = false;
   while (Date.now() < deadline) {
     seen.add(Number(await map.getAttribute("data-have")));
     if (inFlightSeen === "" && Number(await map.getAttribute("data-in-flight")) > 0) {
@@ -298,12 +299,18 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
     }
     if (seederSeen === "" && (await seederRow.count()) > 0) {
       seederSeen = await seederRow.innerText();
+    }
+    // The screenshots take seconds on a loaded machine: taken once what must be seen while
+    // downloading has been, so they cannot use up the download's few seconds first.
+    if (!shot && seederSeen !== "" && inFlightSeen !== "" && [...seen].some((n) => n > 0)) {
       await screenshots(page, "details");
+      shot = true;
     }
     if ((await page.locator('tr[data-name="delta"]').getAttribute("data-state")) === "seeding")
       break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  if (!shot) await screenshots(page, "details");
   await waitForRow(page, "delta", "seeding");
   // The map's next refresh shows the last pieces: waited for (30 s at most) until it shows
   // what the daemon has, not a fixed 1.5 s, which a loaded machine's refresh can outlast.
