@@ -156,13 +156,24 @@ local SLOT_S = { ['4'] = SLOTS['4s'], ['6'] = SLOTS['6s'] }
 local SLOT_L = { ['4'] = SLOTS['4l'], ['6'] = SLOTS['6l'] }
 local CS = { ['4'] = P .. 'c4s:', ['6'] = P .. 'c6s:' }
 local CL = { ['4'] = P .. 'c4l:', ['6'] = P .. 'c6l:' }
+-- The swarm's counts of the announce being read (one table for the call:
+-- nothing keeps them past their announce).
+local C = { 0, 0, 0, 0, 0, 0, 0 }
 
 -- Reads the slots [first, first + m) of a list of n slots (wrapping round)
 -- from one of its strings, entries of w bytes, without the one at window
 -- position cut (0-based; -1: none).
 local function read(key, w, n, first, m, cut)
   local s
-  if first + m <= n then
+  if first == 0 and m == n then
+    -- The whole list (most swarms are small): a GET, cut at the slots in use
+    -- and without the asker's, costs Redis less than a GETRANGE, whose
+    -- offsets it would format as text.
+    s = redis.call('GET', key) or ''
+    if cut >= 0 then return string.sub(s, 1, cut * w) .. string.sub(s, (cut + 1) * w + 1, n * w) end
+    if #s > n * w then s = string.sub(s, 1, n * w) end
+    return s
+  elseif first + m <= n then
     s = redis.call('GETRANGE', key, first * w, (first + m) * w - 1)
   else
     s = redis.call('GETRANGE', key, first * w, n * w - 1) .. redis.call('GETRANGE', key, 0, (first + m - n) * w - 1)
@@ -251,6 +262,22 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
   return gotL + gotS, l .. s
 end
 
+-- The call's last-announce times, written in one ZADD (a command per
+-- announce costs Redis more than the skiplist's work): before anything is
+-- dropped (its ZREM must come after its ZADD) and at the end.
+local stamps, ns = {}, 0
+local function seen(member)
+  stamps[ns + 1] = now
+  stamps[ns + 2] = member
+  ns = ns + 2
+end
+local function flushSeen()
+  if ns > 0 then
+    redis.call('ZADD', SEEN, unpack(stamps, 1, ns))
+    ns = 0
+  end
+end
+
 -- Appends one reply's parts to the call's reply (joined once, at the end).
 local out, n = {}, 0
 local function reply(result, was, c, p1, p2)
@@ -276,7 +303,12 @@ local function announce(b, at, len, rnd)
   end
   local got = redis.call('HMGET', hk, pk, '#')
   local old = got[1]
-  local c = unpackCounts(got[2])
+  local c = C
+  if got[2] then
+    c[1], c[2], c[3], c[4], c[5], c[6], c[7] = struct.unpack(COUNTS, got[2])
+  else
+    c[1], c[2], c[3], c[4], c[5], c[6], c[7] = 0, 0, 0, 0, 0, 0, 0
+  end
   local was = 2
   local o4, o6, oi4, oi6, oleft = '', '', 0, 0, ''
   if old then
@@ -285,6 +317,7 @@ local function announce(b, at, len, rnd)
   end
   if event == 's' then
     if old then
+      flushSeen()
       drop(ih, pk, old, c)
       saveCounts(ih, c)
     end
@@ -338,7 +371,7 @@ local function announce(b, at, len, rnd)
     if not old or a4 ~= o4 or a6 ~= o6 or i4 ~= oi4 or i6 ~= oi6 or left ~= oleft then
       redis.call('HSET', hk, pk, pack(a4, a6, i4, i6, left))
     end
-    redis.call('ZADD', SEEN, now, ih .. pk)
+    seen(ih .. pk)
     -- Count a download once: not again from a peer that was already a seeder.
     if event == 'c' and was ~= 1 then
       c[3] = c[3] + 1
@@ -365,6 +398,7 @@ while at <= #batch do
   at = at + 1 + len
   rnd = (rnd * 48271) % 2147483647
 end
+flushSeen()
 return table.concat(out)
 `;
 

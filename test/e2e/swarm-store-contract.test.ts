@@ -305,6 +305,27 @@ for (const { name, make, skip } of STORES) {
         assert.deepEqual((await d.scrape([H]))[0], { complete: 0, incomplete: 0, downloaded: 0 });
       }));
 
+    test("announces sent together: a peer that comes and stops among them leaves nothing to expire", () =>
+      withStore({}, async (d) => {
+        // Not awaited one by one: on Redis they go in one script call, whose
+        // last-announce times are written together (the stop must still win).
+        const replies = await Promise.all([
+          d.announce(fields(1)),
+          d.announce(fields(2)),
+          d.announce(fields(1, { event: "stopped" })),
+          d.announce(fields(3, { left: 0 })),
+        ]);
+        assert.equal(replies.length, 4);
+        const [s] = await d.scrape([H]);
+        assert.deepEqual(s, { complete: 1, incomplete: 1, downloaded: 0 });
+        d.advance(EXPIRY_MS / 2);
+        assert.equal(await d.expire(), 0);
+        d.advance(EXPIRY_MS / 2 + 1);
+        // Peers 2 and 3 only: peer 1 left no last-announce time behind.
+        assert.equal(await d.expire(), 2);
+        assert.deepEqual((await d.scrape([H]))[0], { complete: 0, incomplete: 0, downloaded: 0 });
+      }));
+
     test("scrape: the announce's counts, zeros for an unknown swarm", () =>
       withStore({}, async (d) => {
         await d.announce(fields(1, { left: 0 }));
