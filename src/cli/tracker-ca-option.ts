@@ -28,3 +28,19 @@ export async function trackerCaOption(
   }
   return pem;
 }
+
+/**
+ * For the commands that talk to a tracker's index through `fetch` (`list`,
+ * `publish`), which takes no per-request CA: the certificates of `--tracker-ca`
+ * become this process's trusted ones, in place of the system's (as the option
+ * says). A one-shot command talks to that one tracker only.
+ */
+export async function trustTrackerCa(file: string | undefined, io: CliIO): Promise<void> {
+  const pem = await trackerCaOption(file, io);
+  if (pem === undefined) return;
+  const certs =
+    pem.toString("latin1").match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ??
+    [];
+  // Loaded here only: most commands never open a TLS connection.
+  process.getBuiltinModule("node:tls").setDefaultCACertificates(certs);
+}

@@ -78,6 +78,14 @@ async function send(base: string, path: string, init: RequestInit): Promise<Resp
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    // TLS verification failures (DEPTH_ZERO_SELF_SIGNED_CERT, CERT_HAS_EXPIRED, …).
+    if (/CERT|SELF_SIGNED|ERR_TLS/.test(cause?.code ?? "")) {
+      throw new TrackerClientError(
+        "network",
+        `${base}: the tracker's certificate is not trusted (${why}; a private CA's certificate can be given with --tracker-ca)`,
+        { cause: err },
+      );
+    }
     throw new TrackerClientError("network", `cannot reach the tracker at ${base}: ${why}`, {
       cause: err,
     });

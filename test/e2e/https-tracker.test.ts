@@ -5,7 +5,7 @@
  * made for 127.0.0.1 by Debian's openssl in a temp folder.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import type { Client } from "../../src/session/index.ts";
 import { httpGet } from "../../src/tracker-client/index.ts";
 import type { Tracker } from "../../src/tracker-server/index.ts";
-import { Children, NODE, SHOAL_CLI, skipReason } from "../interop/helpers.ts";
+import { Children, NODE, runShoal, SHOAL_CLI, skipReason } from "../interop/helpers.ts";
 import {
   completed,
   type Fixture,
@@ -108,6 +108,24 @@ describe("HTTPS trackers", { skip: skipReason([{ bin: "openssl", pkg: "openssl" 
     clients.push(leecher);
     const t = await leecher.add(f.meta);
     await completed(t);
+  });
+
+  it("shoal publish and shoal list reach an https tracker's index with --tracker-ca, and refuse it in one line without", async () => {
+    const torrent = makeTorrent("published-over-tls");
+    const file = join(dir, "published-over-tls.torrent");
+    await writeFile(file, torrent.bytes);
+    const refused = await runShoal(["list", "--tracker", `${base}/announce`]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /certificate is not trusted .*--tracker-ca/);
+    assert.doesNotMatch(refused.stderr, /\n\s+at /, "no stack trace");
+    const ca = ["--tracker-ca", certFile];
+    const published = await runShoal(["publish", file, "--tracker", `${base}/announce`, ...ca]);
+    assert.equal(published.code, 0, published.stderr);
+    assert.match(published.stdout, /published: published-over-tls/);
+    const listed = await runShoal(["list", "--tracker", `${base}/announce`, ...ca, "--json"]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const names = (JSON.parse(listed.stdout) as { name: string }[]).map((t) => t.name);
+    assert.ok(names.includes("published-over-tls"), names.join(", "));
   });
 
   it("shoal tracker --tls-cert alone is one line naming what is missing", async () => {

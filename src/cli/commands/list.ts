@@ -3,10 +3,11 @@ import { parseArgs } from "node:util";
 import { formatBytes } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../io.ts";
+import { trustTrackerCa } from "../tracker-ca-option.ts";
 import { resolveTracker } from "../tracker-discovery.ts";
 import { fetchIndex, formatTable, trackerPasskey } from "./tracker-client.ts";
 
-const HELP = `Usage: shoal list [--tracker <url> | auto[:NAME]] [--passkey <key>] [--json]
+const HELP = `Usage: shoal list [--tracker <url> | auto[:NAME]] [--passkey <key>] [--tracker-ca <file>] [--json]
 
 Lists the torrents published to a shoal tracker's index (GET /torrents): name,
 size, files, seeders, leechers, completed downloads and info hash.
@@ -18,6 +19,8 @@ Options:
   --passkey <key>   on a private tracker (--private), list as the member of
                     this passkey; a member's own announce URL
                     (…/announce/<passkey>) as --tracker carries it
+  --tracker-ca <file>
+                    trust these certificates (PEM) for an https tracker
   --json            print the tracker's JSON (with magnet links)
 
 Example:
@@ -37,10 +40,12 @@ export const listCommand: Command = {
         tracker: { type: "string" },
         url: { type: "string" },
         passkey: { type: "string" },
+        "tracker-ca": { type: "string" },
         json: { type: "boolean" },
       },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    await trustTrackerCa(values["tracker-ca"], io);
     const { base, announce } = await resolveTracker(values.tracker ?? values.url, io, "list");
     const list = await fetchIndex(base, values.passkey ?? trackerPasskey(announce));
     if (values.json) {

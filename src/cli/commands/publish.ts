@@ -6,10 +6,11 @@ import { parseMetainfo } from "../../metainfo/index.ts";
 import { printable } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { onePositional } from "../options.ts";
+import { trustTrackerCa } from "../tracker-ca-option.ts";
 import { resolveTracker } from "../tracker-discovery.ts";
 import { publishTorrent, trackerPasskey } from "./tracker-client.ts";
 
-const HELP = `Usage: shoal publish <file.torrent> [--tracker <url> | auto[:NAME]] [--token <token>] [--passkey <key>] [--json]
+const HELP = `Usage: shoal publish <file.torrent> [--tracker <url> | auto[:NAME]] [--token <token>] [--passkey <key>] [--tracker-ca <file>] [--json]
 
 Uploads a .torrent file to a shoal tracker's torrent index (POST /torrents),
 so the tracker lists it and, in --registered-only mode, tracks it. The file is
@@ -24,6 +25,8 @@ Options:
   --passkey <key>   on a private tracker (--private), publish as the member of
                     this passkey, who needs the publish right; a member's own
                     announce URL (…/announce/<passkey>) as --tracker carries it
+  --tracker-ca <file>
+                    trust these certificates (PEM) for an https tracker
   --json            print the tracker's JSON answer
 
 Examples:
@@ -44,12 +47,14 @@ export const publishCommand: Command = {
         url: { type: "string" },
         token: { type: "string" },
         passkey: { type: "string" },
+        "tracker-ca": { type: "string" },
         json: { type: "boolean" },
       },
     });
     const file = resolve(io.cwd, onePositional(positionals, ".torrent file"));
     const bytes = await readFile(file);
     parseMetainfo(bytes); // a clear local error beats a round trip
+    await trustTrackerCa(values["tracker-ca"], io);
     const { base, announce } = await resolveTracker(values.tracker ?? values.url, io, "publish");
     const token = values.token ?? io.env.SHOAL_PUBLISH_TOKEN;
     const t = await publishTorrent(base, bytes, token, values.passkey ?? trackerPasskey(announce));

@@ -33,7 +33,7 @@ function optionLines(): string {
     // A help text that says its own default (`interval / 2`) keeps it alone.
     const shown =
       def === undefined || def === false || /\(default/.test(f.help) ? "" : ` (default ${def})`;
-    return `  --${`${f.flag}${arg}`.padEnd(28)} ${f.help}${shown}`;
+    return `  --${`${f.flag}${arg}`.padEnd(26)} ${f.help}${shown}`;
   }).join("\n");
 }
 
