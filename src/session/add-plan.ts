@@ -3,9 +3,11 @@
  * bring a persisted torrent back as it was (its place in the session's
  * order, its settings, queue place, labels, goals and totals).
  */
+import type { TorrentOptions } from "../torrent/index.ts";
 import type { AddOptions } from "./client-options.ts";
 import type { ManagedState } from "./manager.ts";
 import type { PersistedTorrent } from "./session-store.ts";
+import { type ResolvedSource, selectOnlyPriorities } from "./torrent-source.ts";
 
 /** Restoring keeps a torrent whose data cannot be opened (in `error`). */
 export interface AddPlan extends AddOptions {
@@ -19,6 +21,36 @@ export interface AddPlan extends AddOptions {
   trackerList?: string[][];
   /** A restored torrent's data is in this incomplete folder. */
   incompleteDir?: string;
+}
+
+/**
+ * What the plan asks of the torrent, on top of the client's options for it
+ * (`o`, changed in place); and whether it is added paused, or waits for its
+ * metadata to pause.
+ */
+export function applyPlan(
+  o: TorrentOptions,
+  resolved: ResolvedSource,
+  plan: AddPlan,
+): { paused: boolean; waitsForMetadata: boolean } {
+  if (plan.verify) o.verify = true;
+  if (plan.onCheckProgress) o.onCheckProgress = plan.onCheckProgress;
+  if (plan.filePriorities) o.filePriorities = plan.filePriorities;
+  if (plan.unlistedFilePriority) o.unlistedFilePriority = plan.unlistedFilePriority;
+  // BEP 53: a magnet link's `so` selects the only files to download (a choice given here wins).
+  if (!resolved.meta && resolved.selectOnly && !plan.filePriorities) {
+    o.filePriorities = selectOnlyPriorities(resolved.selectOnly);
+    o.unlistedFilePriority = "skip";
+  }
+  if (plan.sequential) o.sequential = true;
+  if (plan.encryption) o.encryption = plan.encryption;
+  if (plan.firstLastPiecePriority) o.firstLastPiecePriority = true;
+  if (plan.trackerList) o.trackerList = plan.trackerList;
+  // Asked to pause after the metadata: a .torrent has it, so it is added paused.
+  const waitsForMetadata = plan.pauseAfterMetadata === true && !resolved.meta;
+  const paused = Boolean(plan.paused) || (plan.pauseAfterMetadata === true && !waitsForMetadata);
+  if (waitsForMetadata) o.pauseAfterMetadata = true;
+  return { paused, waitsForMetadata };
 }
 
 /** A persisted torrent's add, joining after `turn` (the one before it). */

@@ -7,14 +7,19 @@
  * object. Peers are dialled and accepted through a Dialer and a Listener
  * (TCP by default, transports.ts); every incoming stream is negotiated and
  * routed by the info hash it names.
+ *
+ * Its parts, each in its own file: what it shows (client-views.ts, which it
+ * extends), keeping the session on disk (session-keeping.ts), the DHT, LSD
+ * and IP filter (peer-sources.ts), recheck and move (torrent-reopening.ts),
+ * what an add asks of the torrent (add-plan.ts), and the move out of the
+ * incomplete folder (incomplete-dir.ts).
  */
-import { EventEmitter } from "node:events";
 import { mkdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { DhtStats } from "../dht/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
-import { type IpFilter, nodeUdp } from "../net/index.ts";
-import { type FilePriority, Torrent, type TorrentOptions } from "../torrent/index.ts";
+import type { IpFilter } from "../net/index.ts";
+import type { FilePriority, Torrent, TorrentOptions } from "../torrent/index.ts";
 import {
   type Clock,
   generatePeerId,
@@ -23,62 +28,33 @@ import {
   randomBytesFrom,
   realClock,
   silentLogger,
-  toHex,
 } from "../util/index.ts";
-import { type AddPlan, restorePlan } from "./add-plan.ts";
+import { type AddPlan, applyPlan, restorePlan } from "./add-plan.ts";
 import { type Automation, startAutomation } from "./automation.ts";
-import type {
-  AddOptions,
-  ClientEvents,
-  ClientOptions,
-  RemoveOptions,
-  RestoreResult,
-} from "./client-options.ts";
+import type { AddOptions, ClientOptions, RemoveOptions, RestoreResult } from "./client-options.ts";
+import { ClientViews } from "./client-views.ts";
 import { whenComplete } from "./completion.ts";
 import { ConnectionGate } from "./connections.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
-import { moveTorrentData } from "./data-move.ts";
 import { deleteTorrentData } from "./data-removal.ts";
-import type { DhtPeerSource } from "./dht-source.ts";
-import type {
-  ActiveRates,
-  ClientView,
-  FileView,
-  Limits,
-  PeerView,
-  PieceActivityView,
-  SessionEvent,
-  TorrentDetail,
-  TorrentSummary,
-  TrackerView,
-} from "./dto.ts";
+import type { SessionEvent } from "./dto.ts";
 import { ClientError } from "./errors.ts";
-import { clientStream } from "./file-reading.ts";
-import { incompleteFolderFor, restoredIncompleteFolder } from "./incomplete-dir.ts";
-import type { SessionLocalDiscovery } from "./local-discovery.ts";
+import {
+  CompletionMoves,
+  incompleteFolderFor,
+  restoredIncompleteFolder,
+} from "./incomplete-dir.ts";
 import { checkLabels, ManagedClient } from "./managed-client.ts";
-import { pieceActivityView } from "./piece-activity-view.ts";
-import { type TorrentEntry, TorrentRegistry } from "./registry.ts";
+import { type PeerSourceContext, PeerSources } from "./peer-sources.ts";
+import type { TorrentEntry } from "./registry.ts";
+import { SessionKeeping } from "./session-keeping.ts";
 import { SessionLimits } from "./session-limits.ts";
-import { type SessionChange, SessionPersistence } from "./session-persistence.ts";
 import { watchTorrent } from "./torrent-events.ts";
 import { torrentFileOf } from "./torrent-files.ts";
 import { openTorrent } from "./torrent-opening.ts";
-import {
-  type ResolvedSource,
-  resolveSource,
-  selectOnlyPriorities,
-  type TorrentSource,
-} from "./torrent-source.ts";
+import { moveTorrent, type ReopenContext, recheckTorrent } from "./torrent-reopening.ts";
+import { type ResolvedSource, resolveSource, type TorrentSource } from "./torrent-source.ts";
 import { type Listener, listenOnTcp, tcpDialer } from "./transports.ts";
-import {
-  clientView,
-  fileViews,
-  peerViews,
-  torrentDetail,
-  torrentSummary,
-  trackerViews,
-} from "./views.ts";
 
 export type {
   AddOptions,
@@ -91,34 +67,43 @@ export type {
 /** How often the global rates are re-shared among torrents. */
 const SHARE_PERIOD_MS = 1000;
 
-export class Client extends EventEmitter<ClientEvents> {
+export class Client extends ClientViews {
   readonly peerId: PeerId;
   readonly #o: ClientOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #registry = new TorrentRegistry();
   readonly #limits: SessionLimits;
   readonly #lock: DataDirLock | undefined;
-  #persistence: SessionPersistence | undefined;
+  /** session.json and the .torrent copies, when persisting (session-keeping.ts). */
+  readonly #keeping = new SessionKeeping((err) => this.#warn(err));
   readonly #gate: ConnectionGate;
   /** Queues, seeding goals, labels (managed-client.ts). */
   readonly managed: ManagedClient;
-  /** Metadata arrivals whose .torrent copy is being written (flush waits for them). */
-  readonly #keepingCopies = new Set<Promise<void>>();
   #shareTimer: ReturnType<Clock["setTimeout"]> | undefined;
   #listener: Listener | undefined;
   /** BEP 14, when on (local-discovery.ts); the persisted session's setting if not given. */
   #lsdWanted: boolean | undefined;
-  /** Block lists (setIpFilter); addresses refused by them, counted. */
-  #ipFilter: IpFilter | undefined;
-  #ipFilterBlocked = 0;
-  #lsd: SessionLocalDiscovery | undefined;
-  #dht: DhtPeerSource | undefined;
+  /** DHT, LSD and the IP filter (peer-sources.ts). */
+  readonly #sources: PeerSources;
   /** Where new torrents download until complete (incomplete-dir.ts). */
   #incompleteDir: string | undefined;
   #closed = false;
   /** The watch folder and the completion command, when asked for. */
   #automation: Automation | undefined;
+  /** Data moving out of the incomplete folder as torrents complete. */
+  readonly #completionMoves = new CompletionMoves(
+    (hash, dir) => this.move(hash, dir),
+    (err) => this.#warn(err),
+  );
+  /** What recheck and move need (torrent-reopening.ts). */
+  readonly #reopening: ReopenContext = {
+    torrentOptions: (e) =>
+      this.#torrentOptions(e.infoHashHex, e.incompleteDir ?? e.downloadDir, e.limits),
+    watch: (e) => this.#watch(e),
+    schedule: (e) => this.managed.schedule(e),
+    emit: (e) => this.#emit(e),
+    save: (e) => this.#keeping.save({ put: e }),
+  };
 
   private constructor(o: ClientOptions, lock: DataDirLock | undefined) {
     super();
@@ -129,18 +114,27 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#log = o.logger ?? silentLogger;
     this.peerId = o.peerId ?? generatePeerId(o.random ? randomBytesFrom(o.random) : undefined);
     this.#lsdWanted = o.lsd;
-    this.#ipFilter = o.ipFilter;
+    this.#sources = new PeerSources(o.ipFilter);
     this.#limits = new SessionLimits(this.#clock, o.uploadLimit ?? 0, o.downloadLimit ?? 0, {
-      entries: () => this.#registry.entries(),
+      entries: () => this.registry.entries(),
       connections: () => this.#gate.connections,
     });
     this.managed = new ManagedClient(o, this.#clock, {
-      entries: () => this.#registry.entries(),
-      entry: (hash) => this.#entry(hash),
+      entries: () => this.registry.entries(),
+      entry: (hash) => this.entry(hash),
       pause: (hash) => this.pause(hash),
       emit: (e) => this.#emit(e),
-      changed: () => this.#persistence?.request(),
-      save: () => this.#save(),
+      changed: () => this.#keeping.request(),
+      save: () => this.#keeping.save(),
+    });
+    this.showing({
+      peerId: this.peerId,
+      port: () => this.port,
+      downloadDir: o.downloadDir,
+      clock: this.#clock,
+      limits: this.#limits,
+      keeping: this.#keeping,
+      sources: this.#sources,
     });
     this.#gate = new ConnectionGate({
       dialer: o.dialer ?? tcpDialer,
@@ -149,9 +143,9 @@ export class Client extends EventEmitter<ClientEvents> {
       clock: this.#clock,
       logger: this.#log,
       torrent: (hash) => this.get(hash),
-      infoHashes: () => this.#registry.entries().map((e) => e.torrent.infoHash),
+      infoHashes: () => this.registry.entries().map((e) => e.torrent.infoHash),
       encryption: o.encryption ?? "enabled",
-      blocked: (ip) => this.#blocked(ip),
+      blocked: (ip) => this.#sources.blocked(ip),
       closed: () => this.#closed,
     });
   }
@@ -170,11 +164,12 @@ export class Client extends EventEmitter<ClientEvents> {
       if (o.persist) await client.#loadSession();
       const listen = o.listen ?? listenOnTcp;
       client.#listener = await listen(o.port ?? 0, o.host);
-      if (client.#lsdWanted) await client.#startLocalDiscovery();
-      if (o.dht) client.#dht = await client.#startDht(o.dht);
+      const sources = client.#sourceContext();
+      if (client.#lsdWanted) await client.#sources.startLocalDiscovery(sources);
+      if (o.dht) await client.#sources.startDht(o.dht, sources);
     } catch (err) {
       await client.#listener?.close();
-      await client.#lsd?.close();
+      await client.#sources.close();
       await lock?.release();
       throw err;
     }
@@ -185,7 +180,7 @@ export class Client extends EventEmitter<ClientEvents> {
       logger: client.#log,
       add: (bytes) => client.add(bytes),
       completed: (hash) => {
-        const e = client.#registry.get(hash);
+        const e = client.registry.get(hash);
         if (!e) return undefined;
         return {
           id: e.id,
@@ -208,22 +203,7 @@ export class Client extends EventEmitter<ClientEvents> {
 
   /** The DHT node's counters and table size (BEP 5), when the DHT is on. */
   dhtStats(): DhtStats | undefined {
-    return this.#dht?.stats();
-  }
-
-  async #startDht(o: NonNullable<ClientOptions["dht"]>): Promise<DhtPeerSource> {
-    // Loaded when asked for: a client without the DHT (or LSD, below) never
-    // loads those modules (about 14 ms and a few MiB of a daemon's start).
-    const { DhtPeerSource } = await import("./dht-source.ts");
-    const udp = o.udp ?? this.#o.udp;
-    return DhtPeerSource.start(udp ? { ...o, udp } : o, {
-      dataDir: this.#o.dataDir,
-      ...(this.#o.host ? { host: this.#o.host } : {}),
-      tcpPort: this.port,
-      clock: this.#clock,
-      logger: this.#log,
-      ...(this.#o.random ? { random: this.#o.random } : {}),
-    });
+    return this.#sources.dhtStats();
   }
 
   /**
@@ -232,42 +212,17 @@ export class Client extends EventEmitter<ClientEvents> {
    * LSD), and open connections to them are closed.
    */
   setIpFilter(filter: IpFilter | undefined): void {
-    this.#ipFilter = filter;
-    if (!filter) return;
-    for (const t of this.torrents) t.closePeers((ip) => filter.blocked(ip));
+    this.#sources.setIpFilter(filter, this.torrents);
   }
 
   /** Connections and candidates the IP filter refused since the start. */
   get ipFilterBlocked(): number {
-    return this.#ipFilterBlocked;
-  }
-
-  #blocked(ip: string): boolean {
-    if (!this.#ipFilter?.blocked(ip)) return false;
-    this.#ipFilterBlocked++;
-    return true;
+    return this.#sources.ipFilterBlocked;
   }
 
   /** Whether local service discovery (BEP 14) runs: asked for, and its groups joined. */
   get localDiscovery(): boolean {
-    return this.#lsd !== undefined;
-  }
-
-  get torrents(): Torrent[] {
-    return this.#registry.entries().map((e) => e.torrent);
-  }
-
-  get(infoHashHex: string): Torrent | undefined {
-    return this.#registry.get(infoHashHex)?.torrent;
-  }
-
-  /**
-   * The info hash of a torrent named by its short id (`2`) or a unique
-   * prefix of its info hash (`3fa2`). Throws ClientError `missing_ref`,
-   * `not_found` or `ambiguous`.
-   */
-  resolve(ref: string | number | undefined): string {
-    return this.#registry.resolve(ref).infoHashHex;
+    return this.#sources.localDiscovery;
   }
 
   /**
@@ -282,7 +237,7 @@ export class Client extends EventEmitter<ClientEvents> {
 
   async #add(resolved: ResolvedSource, opts: AddPlan): Promise<Torrent> {
     const infoHashHex = resolved.meta ? resolved.meta.infoHashHex : resolved.infoHashHex;
-    const existing = this.#registry.get(infoHashHex);
+    const existing = this.registry.get(infoHashHex);
     if (existing) {
       throw new ClientError(
         "duplicate_torrent",
@@ -297,23 +252,7 @@ export class Client extends EventEmitter<ClientEvents> {
         (await restoredIncompleteFolder(resolved.meta, downloadDir, opts.incompleteDir))
       : await incompleteFolderFor(resolved.meta, downloadDir, this.#incompleteDir);
     const torrentOptions = this.#torrentOptions(infoHashHex, incompleteDir ?? downloadDir, limits);
-    if (opts.verify) torrentOptions.verify = true;
-    if (opts.onCheckProgress) torrentOptions.onCheckProgress = opts.onCheckProgress;
-    if (opts.filePriorities) torrentOptions.filePriorities = opts.filePriorities;
-    if (opts.unlistedFilePriority) torrentOptions.unlistedFilePriority = opts.unlistedFilePriority;
-    // BEP 53: a magnet link's `so` selects the only files to download (a choice given here wins).
-    if (!resolved.meta && resolved.selectOnly && !opts.filePriorities) {
-      torrentOptions.filePriorities = selectOnlyPriorities(resolved.selectOnly);
-      torrentOptions.unlistedFilePriority = "skip";
-    }
-    if (opts.sequential) torrentOptions.sequential = true;
-    if (opts.encryption) torrentOptions.encryption = opts.encryption;
-    if (opts.firstLastPiecePriority) torrentOptions.firstLastPiecePriority = true;
-    if (opts.trackerList) torrentOptions.trackerList = opts.trackerList;
-    // Asked to pause after the metadata: a .torrent has it, so it is added paused.
-    const waitsForMetadata = opts.pauseAfterMetadata === true && !resolved.meta;
-    const paused = Boolean(opts.paused) || (opts.pauseAfterMetadata === true && !waitsForMetadata);
-    if (waitsForMetadata) torrentOptions.pauseAfterMetadata = true;
+    const { paused, waitsForMetadata } = applyPlan(torrentOptions, resolved, opts);
     const { torrent, magnet } = await openTorrent(
       resolved,
       torrentOptions,
@@ -321,12 +260,12 @@ export class Client extends EventEmitter<ClientEvents> {
     );
     // Restoring: opened alongside others, it joins after the one before it.
     await opts.turn;
-    if (this.#closed || this.#registry.has(infoHashHex)) {
+    if (this.#closed || this.registry.has(infoHashHex)) {
       // Closed, or added twice at once, while its data was being checked.
       await torrent.close();
       throw new ClientError("duplicate_torrent", `'${torrent.name}' was added meanwhile`);
     }
-    const entry = this.#registry.add({
+    const entry = this.registry.add({
       infoHashHex,
       torrent,
       addedAt: opts.addedAt ?? Date.now(),
@@ -341,7 +280,7 @@ export class Client extends EventEmitter<ClientEvents> {
     if (magnet) entry.magnet = magnet;
     if (waitsForMetadata) entry.pauseAfterMetadata = true;
     if (incompleteDir) entry.incompleteDir = incompleteDir;
-    if (resolved.meta && resolved.bytes && !this.#persistence) entry.bytes = resolved.bytes;
+    if (resolved.meta && resolved.bytes && !this.#keeping.persisting) entry.bytes = resolved.bytes;
     this.#watch(entry);
     // Sharing the rates walks every torrent: once after a restore, not per
     // torrent; and without a global limit a new torrent's buckets are its own
@@ -352,11 +291,11 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#emit({ type: "added", id: entry.id, infoHash: infoHashHex, name: torrent.name });
     // Restoring: the queue is decided once every torrent is back (restore()).
     if (!paused && torrent.state !== "error") this.managed.schedule(entry, opts.restoring);
-    if (this.#persistence && !opts.restoring) {
+    if (this.#keeping.persisting && !opts.restoring) {
       if (resolved.meta) {
-        await this.#keepCopy(infoHashHex, resolved.bytes ?? torrentFileOf(resolved.meta));
+        await this.#keeping.keepCopy(infoHashHex, resolved.bytes ?? torrentFileOf(resolved.meta));
       }
-      await this.#save({ put: entry });
+      await this.#keeping.save({ put: entry });
     }
     return torrent;
   }
@@ -369,9 +308,8 @@ export class Client extends EventEmitter<ClientEvents> {
    */
   async restore(): Promise<RestoreResult> {
     this.#open();
-    if (!this.#persistence) return { restored: [], warnings: [] };
-    const result = await this.#persistence.restore(
-      (hash) => this.#registry.has(hash),
+    const result = await this.#keeping.restore(
+      (hash) => this.registry.has(hash),
       async (source, p, turn) => {
         await this.#add(await resolveSource(source), restorePlan(p, turn));
       },
@@ -379,31 +317,31 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#limits.share();
     this.managed.released();
     for (const w of result.warnings) this.#log.warn("session", { warning: w });
-    await this.#save();
+    await this.#keeping.save();
     return result;
   }
 
   /** Stops a torrent transferring (trackers told, resume data saved); it stays paused. */
   async pause(infoHashHex: string): Promise<void> {
-    const entry = this.#entry(infoHashHex);
+    const entry = this.entry(infoHashHex);
     entry.paused = true;
     entry.manage.queued = false;
     await entry.torrent.pause();
     this.managed.released();
-    await this.#save({ put: entry });
+    await this.#keeping.save({ put: entry });
   }
 
   /** Starts a paused torrent again (or opens again one in `error`). */
   async resume(infoHashHex: string): Promise<void> {
-    const entry = this.#entry(infoHashHex);
+    const entry = this.entry(infoHashHex);
     entry.paused = false;
     this.managed.schedule(entry);
-    await this.#save({ put: entry });
+    await this.#keeping.save({ put: entry });
   }
 
   /** Leaves a torrent's swarm; with `deleteData` its files and resume data go too. */
   async remove(infoHashHex: string, opts: RemoveOptions = {}): Promise<void> {
-    const entry = this.#registry.delete(infoHashHex);
+    const entry = this.registry.delete(infoHashHex);
     if (!entry) return;
     entry.detach?.();
     const { torrent } = entry;
@@ -416,12 +354,12 @@ export class Client extends EventEmitter<ClientEvents> {
     this.managed.released();
     this.emit("removed", entry.infoHashHex);
     this.#emit({ type: "removed", id: entry.id, infoHash: entry.infoHashHex, name: torrent.name });
-    if (this.#persistence) {
+    if (this.#keeping.persisting) {
       // The list first: a crash between the two leaves a spare copy, never a
       // listed torrent without its .torrent.
       // Whole: session.json itself no longer lists it (users and tools read it).
-      await this.#save();
-      await this.#persistence.copies.delete(entry.infoHashHex);
+      await this.#keeping.save();
+      await this.#keeping.deleteCopy(entry.infoHashHex);
     }
   }
 
@@ -430,37 +368,7 @@ export class Client extends EventEmitter<ClientEvents> {
    * opened again (its peers reconnect) and runs as before once checked.
    */
   async recheck(infoHashHex: string): Promise<void> {
-    const entry = this.#entry(infoHashHex);
-    const old = entry.torrent;
-    const meta = old.metadata;
-    if (!meta) throw new ClientError("no_metadata", `'${old.name}' has no metadata to check yet`);
-    if (old.state === "checking") return;
-    entry.detach?.();
-    entry.manage.uploadedBefore += old.uploaded;
-    entry.manage.downloadedBefore += old.stats().downloaded;
-    await old.close();
-    const torrentOptions = this.#torrentOptions(
-      entry.infoHashHex,
-      entry.incompleteDir ?? entry.downloadDir,
-      entry.limits,
-    );
-    const torrent = new Torrent({
-      ...torrentOptions,
-      meta,
-      verify: true,
-      ...old.selectionOptions,
-      ...(old.trackerList ? { trackerList: old.trackerList } : {}),
-    });
-    entry.torrent = torrent;
-    this.#watch(entry);
-    this.#emit({
-      type: "state",
-      id: entry.id,
-      infoHash: entry.infoHashHex,
-      state: torrent.state,
-      previous: old.state,
-    });
-    if (!entry.paused) this.managed.schedule(entry);
+    await recheckTorrent(this.entry(infoHashHex), this.#reopening);
   }
 
   /**
@@ -469,14 +377,14 @@ export class Client extends EventEmitter<ClientEvents> {
    * for a list that does not fit the torrent.
    */
   async setFilePriorities(infoHashHex: string, priorities: readonly FilePriority[]): Promise<void> {
-    const entry = this.#entry(infoHashHex);
+    const entry = this.entry(infoHashHex);
     try {
       await entry.torrent.setFilePriorities(priorities);
     } catch (err) {
       if ((err as { code?: string }).code !== "bad_selection") throw err;
       throw new ClientError("bad_selection", (err as Error).message, { cause: err });
     }
-    await this.#save({ put: entry });
+    await this.#keeping.save({ put: entry });
   }
 
   /** Sequential download (streaming) and first-and-last-piece priority, live; kept with the session. */
@@ -484,13 +392,13 @@ export class Client extends EventEmitter<ClientEvents> {
     infoHashHex: string,
     order: { sequential?: boolean; firstLastPiecePriority?: boolean },
   ): Promise<void> {
-    const entry = this.#entry(infoHashHex);
+    const entry = this.entry(infoHashHex);
     const t = entry.torrent;
     if (order.sequential !== undefined) t.setSequential(order.sequential);
     if (order.firstLastPiecePriority !== undefined) {
       t.setFirstLastPiecePriority(order.firstLastPiecePriority);
     }
-    await this.#save({ put: entry });
+    await this.#keeping.save({ put: entry });
   }
 
   /**
@@ -499,64 +407,19 @@ export class Client extends EventEmitter<ClientEvents> {
    * data still trusted.
    */
   async move(infoHashHex: string, downloadDir: string): Promise<void> {
-    const entry = this.#entry(infoHashHex);
-    const old = entry.torrent;
-    entry.detach?.();
-    entry.manage.uploadedBefore += old.uploaded;
-    entry.manage.downloadedBefore += old.stats().downloaded;
-    await old.close();
-    const meta = old.metadata;
-    // A move that fails (no room, no right to write there) leaves the torrent
-    // running where its data is, and says why.
-    let failed: unknown;
-    if (meta) {
-      await moveTorrentData(meta, entry.incompleteDir ?? entry.downloadDir, downloadDir).catch(
-        (err) => {
-          failed = err;
-        },
-      );
-    }
-    if (failed === undefined) {
-      entry.downloadDir = downloadDir;
-      delete entry.incompleteDir;
-    }
-    const o = this.#torrentOptions(
-      entry.infoHashHex,
-      entry.incompleteDir ?? entry.downloadDir,
-      entry.limits,
-    );
-    const source: TorrentSource = meta ?? {
-      infoHash: entry.infoHashHex,
-      trackers: entry.magnet?.trackers.flat() ?? [],
-      peers: entry.magnet?.peers ?? [],
-      ...(entry.magnet?.name !== undefined ? { name: entry.magnet.name } : {}),
-    };
-    const { torrent } = await openTorrent(
-      await resolveSource(source),
-      {
-        ...o,
-        ...old.selectionOptions,
-        ...(old.trackerList ? { trackerList: old.trackerList } : {}),
-      },
-      true,
-    );
-    entry.torrent = torrent;
-    this.#watch(entry);
-    if (!entry.paused && torrent.state !== "error") this.managed.schedule(entry);
-    await this.#save({ put: entry });
-    if (failed !== undefined) throw failed;
+    await moveTorrent(this.entry(infoHashHex), downloadDir, this.#reopening);
   }
 
   /** Replaces the torrent's tracker tiers (BEP 12), live; kept with the session. */
   async setTrackers(infoHashHex: string, tiers: string[][]): Promise<void> {
-    const entry = this.#entry(infoHashHex);
+    const entry = this.entry(infoHashHex);
     entry.torrent.setTrackerList(tiers);
-    await this.#save({ put: entry });
+    await this.#keeping.save({ put: entry });
   }
 
   /** Announces to the torrent's trackers now. */
   reannounce(infoHashHex: string): void {
-    this.#entry(infoHashHex).torrent.announceNow();
+    this.entry(infoHashHex).torrent.announceNow();
   }
 
   /**
@@ -565,25 +428,20 @@ export class Client extends EventEmitter<ClientEvents> {
    * `client_closed`, or `timeout` after `timeoutMs` (completion.ts).
    */
   async whenComplete(infoHashHex: string, opts: { timeoutMs?: number } = {}): Promise<void> {
-    return whenComplete(this, this.#entry(infoHashHex), this.#clock, opts.timeoutMs);
+    return whenComplete(this, this.entry(infoHashHex), this.#clock, opts.timeoutMs);
   }
 
   /** Changes the global rate limits live (bytes/s; 0 = unlimited); kept with the session. */
   setLimits(limits: { upload?: number; download?: number }): void {
     this.#limits.setGlobal(limits);
-    this.#persistence?.request();
+    this.#keeping.request();
   }
 
   /** Changes one torrent's own limits live (bytes/s; 0 = only the global ones). */
   setTorrentLimits(infoHashHex: string, limits: { upload?: number; download?: number }): void {
-    const entry = this.#entry(infoHashHex);
+    const entry = this.entry(infoHashHex);
     this.#limits.setTorrent(entry, limits);
-    this.#persistence?.request({ put: entry });
-  }
-
-  /** The limits in force: global, and each torrent's own. */
-  limits(): Limits & { torrents: Record<string, Limits> } {
-    return this.#limits.all();
+    this.#keeping.request({ put: entry });
   }
 
   /** Resolves once every completion command started so far has ended (completion-command.ts). */
@@ -596,93 +454,7 @@ export class Client extends EventEmitter<ClientEvents> {
    * operations and close() do it themselves).
    */
   async flush(): Promise<void> {
-    await Promise.all(this.#keepingCopies);
-    await this.#persistence?.flush();
-  }
-
-  // ---- views (dto.ts) -------------------------------------------------------------
-
-  view(): ClientView {
-    const view = clientView(this.#registry.entries(), {
-      peerId: toHex(this.peerId),
-      port: this.port,
-      limits: this.#limits.global,
-      downloadDir: this.#o.downloadDir,
-    });
-    const dht = this.#dht?.stats();
-    if (dht) view.dht = dht;
-    return view;
-  }
-
-  /** The session's rates (bytes/s), the sum of every torrent's; cheap while no peer is connected. */
-  rates(): { downloadRate: number; uploadRate: number } {
-    return this.#limits.rates();
-  }
-
-  /** The session's rates and each torrent moving data, in one walk; none walked while no peer is connected. */
-  activeRates(): ActiveRates {
-    return this.#limits.activeRates();
-  }
-
-  summaries(): TorrentSummary[] {
-    return this.#registry.entries().map(torrentSummary);
-  }
-
-  summary(infoHashHex: string): TorrentSummary {
-    return torrentSummary(this.#entry(infoHashHex));
-  }
-
-  detail(infoHashHex: string): TorrentDetail {
-    const entry = this.#entry(infoHashHex);
-    const copy =
-      this.#persistence && entry.torrent.metadata
-        ? this.#persistence.copies.path(entry.infoHashHex)
-        : undefined;
-    return torrentDetail(entry, this.#clock.now(), copy);
-  }
-
-  peers(infoHashHex: string): PeerView[] {
-    return peerViews(this.#entry(infoHashHex).torrent);
-  }
-
-  /** Have, availability and in-flight pieces, for a live piece map. */
-  pieceActivity(infoHashHex: string): PieceActivityView {
-    return pieceActivityView(this.#entry(infoHashHex).torrent);
-  }
-
-  files(infoHashHex: string): FileView[] {
-    return fileViews(this.#entry(infoHashHex).torrent);
-  }
-
-  trackers(infoHashHex: string): TrackerView[] {
-    return trackerViews(this.#entry(infoHashHex), this.#clock.now());
-  }
-
-  /**
-   * Bytes [start, end) of file `index`, each piece's once verified; the
-   * torrent fetches them first while the reader waits (streaming).
-   * ClientError `no_metadata`, `not_found`, `file_skipped` or `bad_range` at
-   * once; `timeout` or `torrent_error` while reading (file-reading.ts).
-   */
-  readFile(
-    infoHashHex: string,
-    index: number,
-    range: { start: number; end: number },
-    opts: { signal?: AbortSignal } = {},
-  ): AsyncGenerator<Buffer> {
-    const torrent = this.#entry(infoHashHex).torrent;
-    return clientStream(() => torrent.readFile(index, range.start, range.end, opts));
-  }
-
-  /** The .torrent file: as given, or the session's copy, or made from the metadata. */
-  async torrentFile(infoHashHex: string): Promise<Buffer> {
-    const entry = this.#entry(infoHashHex);
-    const bytes = entry.bytes ?? (await this.#persistence?.copies.read(entry.infoHashHex));
-    if (bytes) return bytes;
-    if (!entry.torrent.metadata) {
-      throw new ClientError("no_metadata", `'${entry.torrent.name}' has no metadata yet`);
-    }
-    return torrentFileOf(entry.torrent.metadata);
+    await this.#keeping.flush();
   }
 
   // ---- life ------------------------------------------------------------------------
@@ -698,11 +470,10 @@ export class Client extends EventEmitter<ClientEvents> {
     try {
       await this.#automation?.close();
       await this.#listener?.close();
-      const entries = this.#registry.entries();
+      const entries = this.registry.entries();
       await Promise.all(entries.map((e) => e.torrent.close()));
       for (const e of entries) e.detach?.();
-      await this.#lsd?.close();
-      await this.#dht?.close();
+      await this.#sources.close();
       await this.flush().catch((err) => this.#warn(err));
     } finally {
       await this.#lock?.release();
@@ -711,14 +482,6 @@ export class Client extends EventEmitter<ClientEvents> {
 
   #open(): void {
     if (this.#closed) throw new ClientError("client_closed", "the client is shutting down");
-  }
-
-  #entry(infoHashHex: string): TorrentEntry {
-    const entry = this.#registry.get(infoHashHex);
-    if (!entry) {
-      throw new ClientError("unknown_torrent", `no torrent ${infoHashHex} in this client`);
-    }
-    return entry;
   }
 
   #resumePath(infoHashHex: string): string {
@@ -745,52 +508,27 @@ export class Client extends EventEmitter<ClientEvents> {
     };
     if (this.#o.random) o.random = this.#o.random;
     if (this.#o.encryption) o.encryption = this.#o.encryption;
-    o.blocked = (ip) => this.#blocked(ip);
+    o.blocked = (ip) => this.#sources.blocked(ip);
     // BEP 5: peers that set the DHT bit hear our node's port.
-    if (this.#dht) o.dhtPort = this.#dht.port;
+    const dhtPort = this.#sources.dhtPort;
+    if (dhtPort !== undefined) o.dhtPort = dhtPort;
     return o;
   }
 
   #watch(entry: TorrentEntry): void {
-    const lsd = this.#lsd?.watch(entry.torrent, entry.infoHashHex);
-    const unwatchDht = this.#dht?.watch(entry.torrent);
+    const sources = this.#sources.watch(entry.torrent, entry.infoHashHex);
     const events = watchTorrent(entry, {
-      emit: (e) => this.#emitAfterMove(entry, e),
-      changed: () => this.#persistence?.request({ put: entry }),
+      emit: (e) => this.#completionMoves.relay(entry, e, (event) => this.#emit(event)),
+      changed: () => this.#keeping.request({ put: entry }),
       metadata: (e, meta) => {
-        const work = this.#onMetadata(e, meta);
-        this.#keepingCopies.add(work);
-        void work.finally(() => this.#keepingCopies.delete(work));
+        this.#keeping.track(this.#onMetadata(e, meta));
       },
     });
     entry.detach = () => {
       events();
-      lsd?.();
-      unwatchDht?.();
+      sources();
     };
   }
-
-  /**
-   * A torrent in the incomplete folder that has every wanted piece moves to
-   * its download folder; its `completed` event waits for the move (so the
-   * command run on completion finds the data where it stays).
-   */
-  #emitAfterMove(entry: TorrentEntry, e: SessionEvent): void {
-    if (entry.incompleteDir && e.type === "state" && e.state === "seeding") {
-      const hash = entry.infoHashHex;
-      const moving = new Promise<void>((r) => setImmediate(r))
-        .then(() => this.move(hash, entry.downloadDir))
-        .catch((err) => this.#warn(err))
-        .finally(() => this.#moving.delete(hash));
-      this.#moving.set(hash, moving);
-    }
-    const moving = this.#moving.get(entry.infoHashHex);
-    if (moving && e.type === "completed") void moving.then(() => this.#emit(e));
-    else this.#emit(e);
-  }
-
-  /** Torrents whose data is moving out of the incomplete folder, by info hash. */
-  readonly #moving = new Map<string, Promise<void>>();
 
   /** The incomplete folder for torrents added from now on (undefined: none). */
   get incompleteDir(): string | undefined {
@@ -801,17 +539,17 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#incompleteDir = dir;
   }
 
-  async #startLocalDiscovery(): Promise<void> {
-    const { lsdFamilies, SessionLocalDiscovery } = await import("./local-discovery.ts");
-    const o: Parameters<typeof SessionLocalDiscovery.start>[0] = {
-      network: this.#o.udp ?? nodeUdp,
-      listenPort: this.port,
-      families: lsdFamilies(this.#o.host),
+  #sourceContext(): PeerSourceContext {
+    const o = this.#o;
+    return {
+      dataDir: o.dataDir,
+      ...(o.host ? { host: o.host } : {}),
+      tcpPort: this.port,
+      ...(o.udp ? { udp: o.udp } : {}),
       clock: this.#clock,
       logger: this.#log,
+      ...(o.random ? { random: o.random } : {}),
     };
-    if (this.#o.random) o.random = this.#o.random;
-    this.#lsd = await SessionLocalDiscovery.start(o);
   }
 
   /** A magnet link's torrent got its metadata: the session keeps its .torrent from now on. */
@@ -827,13 +565,9 @@ export class Client extends EventEmitter<ClientEvents> {
     // The copy first: until it is written the list keeps the magnet link's
     // trackers and peers, so a crash in between loses nothing.
     const copy = torrentFileOf(meta, entry.magnet?.trackers);
-    if (this.#persistence) await this.#keepCopy(entry.infoHashHex, copy);
+    await this.#keeping.keepCopy(entry.infoHashHex, copy);
     delete entry.magnet;
-    this.#persistence?.request({ put: entry });
-  }
-
-  async #keepCopy(infoHashHex: string, bytes: Uint8Array): Promise<void> {
-    await this.#persistence?.copies.put(infoHashHex, bytes).catch((err) => this.#warn(err));
+    this.#keeping.request({ put: entry });
   }
 
   #emit(event: SessionEvent): void {
@@ -854,29 +588,18 @@ export class Client extends EventEmitter<ClientEvents> {
     this.#emit({ type: "warning", message });
   }
 
-  /**
-   * Writes the session after a user's operation (`change`: what it changed,
-   * when one torrent); a failure is a warning, not the operation's.
-   */
-  async #save(change?: SessionChange): Promise<void> {
-    await this.#persistence?.flush(change).catch((err) => this.#warn(err));
-  }
-
   async #loadSession(): Promise<void> {
-    const persistence = new SessionPersistence(
+    const saved = await this.#keeping.load(
       this.#o.dataDir,
       this.#clock,
       () => ({
-        entries: this.#registry.entries(),
+        entries: this.registry.entries(),
         limits: this.#limits.global,
         lsd: this.#lsdWanted,
         manage: this.managed.settings(),
       }),
-      (err) => this.#warn(err),
-      { keepLastGood: this.#o.keepLastGoodSession === true },
+      this.#o.keepLastGoodSession === true,
     );
-    const saved = await persistence.load();
-    this.#persistence = persistence;
     // Limits given now win over the saved ones, and are saved in their turn.
     this.#limits.shares.setGlobal({
       upload: this.#o.uploadLimit ?? saved?.uploadLimit ?? 0,
@@ -889,7 +612,7 @@ export class Client extends EventEmitter<ClientEvents> {
       this.#o.downloadLimit !== undefined ||
       this.#o.lsd !== undefined
     ) {
-      persistence.request();
+      this.#keeping.request();
     }
   }
 

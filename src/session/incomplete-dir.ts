@@ -12,6 +12,7 @@ import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Metainfo } from "../metainfo/index.ts";
 import { moveTorrentData } from "./data-move.ts";
+import type { SessionEvent } from "./dto.ts";
 
 /** True when any of the torrent's files is in `dir`. */
 export async function hasAnyFile(meta: Metainfo, dir: string): Promise<boolean> {
@@ -58,4 +59,44 @@ export async function restoredIncompleteFolder(
   if (!meta || !(await hasAnyFile(meta, downloadDir))) return incompleteDir;
   await moveTorrentData(meta, incompleteDir, downloadDir);
   return undefined;
+}
+
+/**
+ * Moves out of the incomplete folder as torrents complete: a torrent in it
+ * that has every wanted piece moves to its download folder, and its
+ * `completed` event waits for the move (so the command run on completion
+ * finds the data where it stays).
+ */
+export class CompletionMoves {
+  /** Torrents whose data is moving, by info hash. */
+  readonly #moving = new Map<string, Promise<void>>();
+  readonly #move: (infoHashHex: string, downloadDir: string) => Promise<void>;
+  readonly #warn: (err: unknown) => void;
+
+  constructor(
+    move: (infoHashHex: string, downloadDir: string) => Promise<void>,
+    warn: (err: unknown) => void,
+  ) {
+    this.#move = move;
+    this.#warn = warn;
+  }
+
+  /** Passes the entry's event on through `emit`, starting its move when it is due. */
+  relay(
+    entry: { infoHashHex: string; downloadDir: string; incompleteDir?: string },
+    e: SessionEvent,
+    emit: (e: SessionEvent) => void,
+  ): void {
+    if (entry.incompleteDir && e.type === "state" && e.state === "seeding") {
+      const hash = entry.infoHashHex;
+      const moving = new Promise<void>((r) => setImmediate(r))
+        .then(() => this.#move(hash, entry.downloadDir))
+        .catch((err) => this.#warn(err))
+        .finally(() => this.#moving.delete(hash));
+      this.#moving.set(hash, moving);
+    }
+    const moving = this.#moving.get(entry.infoHashHex);
+    if (moving && e.type === "completed") void moving.then(() => emit(e));
+    else emit(e);
+  }
 }
