@@ -289,7 +289,7 @@ export class PeerSet {
       )
       .then((negotiated) => {
         this.#dialing?.delete(known.key);
-        if (!host.active() || this.#connectedTo(known.key)) {
+        if (!host.active() || this.#redundant(known.key, negotiated)) {
           this.#known.deferred(known, host.clock.now());
           return negotiated.stream.destroy();
         }
@@ -309,6 +309,26 @@ export class PeerSet {
         this.connectMore();
         this.#checkPeerless();
       });
+  }
+
+  /**
+   * A dial of ours that completed while a connection to that address stands.
+   * If that one is the same peer's own dial to us, the pair dialled at once,
+   * and the peer ids decide which stays, as in #onReady: the peer decides
+   * so too, and may already have closed its dial for ours. Dropping ours for
+   * the address alone then left the pair with none until the next redial.
+   */
+  #redundant(key: string, negotiated: Negotiated): boolean {
+    const standing = this.#connectedTo(key);
+    if (!standing) return false;
+    const theirs = negotiated.handshake.peerId;
+    const sameDuel = !standing.outgoing && standing.conn.peerId.equals(theirs);
+    return !(sameDuel && this.#outgoingStays(theirs));
+  }
+
+  /** Between two connections to one peer, one each way: ours stays when our id is the lower. */
+  #outgoingStays(theirs: Uint8Array): boolean {
+    return compareBytes(this.#host.identity.peerId, theirs) < 0;
   }
 
   #connectedTo(key: string): SwarmPeer | undefined {
@@ -353,7 +373,7 @@ export class PeerSet {
     // direction: the newer goes.
     for (const other of this.values()) {
       if (other === peer || !other.conn.peerId.equals(conn.peerId)) continue;
-      const keepOutgoing = compareBytes(this.#host.identity.peerId, conn.peerId) < 0;
+      const keepOutgoing = this.#outgoingStays(conn.peerId);
       const drop =
         other.outgoing !== peer.outgoing && peer.outgoing === keepOutgoing ? other : peer;
       const keep = drop === peer ? other : peer;
