@@ -156,6 +156,8 @@ local SLOT_S = { ['4'] = SLOTS['4s'], ['6'] = SLOTS['6s'] }
 local SLOT_L = { ['4'] = SLOTS['4l'], ['6'] = SLOTS['6l'] }
 local CS = { ['4'] = P .. 'c4s:', ['6'] = P .. 'c6s:' }
 local CL = { ['4'] = P .. 'c4l:', ['6'] = P .. 'c6l:' }
+local KS = { ['4'] = P .. 'k4s:', ['6'] = P .. 'k6s:' }
+local KL = { ['4'] = P .. 'k4l:', ['6'] = P .. 'k6l:' }
 -- The swarm's counts of the announce being read (one table for the call:
 -- nothing keeps them past their announce).
 local C = { 0, 0, 0, 0, 0, 0, 0 }
@@ -182,12 +184,13 @@ local function read(key, w, n, first, m, cut)
   return s
 end
 
--- Up to k peers of a list of n slots, never slot me (-1: the asker is not in
--- it): every one when k covers them, else a window of consecutive slots from
--- a random one (slots are in no meaningful order: joins and departures
--- shuffle them). Returns how many, and their compact entries (or pk .. entry
--- for each) as one string.
-local function take(ih, list, n, k, me, rnd, compact)
+-- Up to k peers of a list of n slots (entries of w bytes in the string at
+-- key, their peers' keys at kprefix .. ih), never slot me (-1: the asker is
+-- not in it): every one when k covers them, else a window of consecutive
+-- slots from a random one (slots are in no meaningful order: joins and
+-- departures shuffle them). Returns how many, and their compact entries (or
+-- pk .. entry for each) as one string.
+local function take(key, kprefix, ih, w, n, k, me, rnd, compact)
   local avail = (me >= 0) and (n - 1) or n
   if k <= 0 or avail <= 0 then return 0, '' end
   local first, m, cut = 0, n, me
@@ -201,11 +204,10 @@ local function take(ih, list, n, k, me, rnd, compact)
       if cut >= m then cut = m - 1 end
     end
   end
-  local w = WIDTH[string.sub(list, 1, 1)]
-  local addrs = read(P .. 'c' .. list .. ':' .. ih, w, n, first, m, cut)
+  local addrs = read(key, w, n, first, m, cut)
   local got = #addrs / w
   if compact then return got, addrs end
-  local keys = read(P .. 'k' .. list .. ':' .. ih, KEY, n, first, m, cut)
+  local keys = read(kprefix .. ih, KEY, n, first, m, cut)
   local out = {}
   for i = 0, got - 1 do
     out[#out + 1] = string.sub(keys, i * KEY + 1, (i + 1) * KEY) .. string.sub(addrs, i * w + 1, (i + 1) * w)
@@ -257,8 +259,10 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
     if want - ks > availL then ks = want - availL end
     kl = want - ks
   end
-  local gotL, l = take(ih, fam .. 'l', nl, kl, meL, rnd, compact)
-  local gotS, s = take(ih, fam .. 's', ns, ks, meS, math.floor(rnd / 7), compact)
+  local w = WIDTH[fam]
+  local gotL, l, gotS, s = 0, '', 0, ''
+  if kl > 0 then gotL, l = take(CL[fam] .. ih, KL[fam], ih, w, nl, kl, meL, rnd, compact) end
+  if ks > 0 then gotS, s = take(CS[fam] .. ih, KS[fam], ih, w, ns, ks, meS, math.floor(rnd / 7), compact) end
   return gotL + gotS, l .. s
 end
 
@@ -294,8 +298,8 @@ local function announce(b, at, len, rnd)
   local ih, pk, n4, n6, event, flags, f1, f2, want, o = struct.unpack('>c20c26BBc1Bc1c1H', b, at)
   local lonly = flags % 2 == 1
   local compact = flags % 4 >= 2
-  local a4 = string.sub(b, o, o + n4 - 1)
-  local a6 = string.sub(b, o + n4, o + n4 + n6 - 1)
+  local a4 = (n4 > 0) and string.sub(b, o, o + n4 - 1) or ''
+  local a6 = (n6 > 0) and string.sub(b, o + n4, o + n4 + n6 - 1) or ''
   local left = string.sub(b, o + n4 + n6, at + len - 1)
   local hk = KP .. ih
   if flags % 8 >= 4 and redis.call('HEXISTS', P .. 'torrents', ih) == 0 then
