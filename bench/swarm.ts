@@ -11,12 +11,19 @@
  * completion time over the fair leechers' mean: the higher, the better the
  * swarm's tit-for-tat punishes free-riding.
  *
+ * --trace prints, for each run, every peer's upload per 250 ms against its
+ * cap and the swarm's against the sum of caps, and the capacity left unused
+ * in each phase (bench/lib/swarm-trace.ts): where T - T_min goes.
+ * --trace-dir DIR also writes each peer's lines into DIR (<impl>-<run>-<peer>.txt;
+ * shoal's with every connection made and closed, and why).
+ *
  * --profile DIR runs every shoal peer with --cpu-prof, its profile written
  * into DIR when the run ends (open it in Chrome's DevTools, or summarise it).
  *
  * Usage: node bench/swarm.ts [--size 256MiB] [--leechers 8] [--seed-up 20MB]
  *                            [--leech-up 10MB] [--piece-size 256KiB] [--impls shoal,libtorrent]
- *                            [--free-rider] [--runs 1] [--profile DIR]
+ *                            [--free-rider] [--runs 1] [--trace] [--trace-dir DIR]
+ *                            [--profile DIR]
  */
 import { spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
@@ -30,6 +37,7 @@ import { formatBytes, parseSize } from "../src/util/index.ts";
 import { cpuTimes } from "./lib/proc.ts";
 import { summarize } from "./lib/stats.ts";
 import { LIBTORRENT_SWARM_PEER } from "./lib/swarm-libtorrent.ts";
+import { analyseTrace, formatPhases, TRACE_MS, type TracePhases } from "./lib/swarm-trace.ts";
 import { fixed, formatTable } from "./lib/table.ts";
 
 const { values } = parseArgs({
@@ -44,6 +52,8 @@ const { values } = parseArgs({
     "free-rider": { type: "boolean", default: false },
     runs: { type: "string", default: "1" },
     profile: { type: "string" },
+    trace: { type: "boolean", default: false },
+    "trace-dir": { type: "string" },
   },
 });
 const size = parseSize(values.size)!;
@@ -55,6 +65,8 @@ const timeoutMs = Number(values["timeout-s"]) * 1000;
 const impls = values.impls.split(",");
 const freeRider = values["free-rider"];
 const runs = Math.max(1, Number(values.runs));
+const traceDir = values["trace-dir"] === undefined ? undefined : resolve(values["trace-dir"]);
+const trace = values.trace || traceDir !== undefined;
 const profileDir = values.profile === undefined ? undefined : resolve(values.profile);
 const REPO = resolve(import.meta.dirname, "..");
 const PYTHON = "/usr/bin/python3";
@@ -169,6 +181,10 @@ interface SwarmRun {
    * than `startup`, which is eight such starts contending for the cores.
    */
   startupCpu: number;
+  /** With --trace: the per-interval table and the capacity unused in each phase. */
+  trace?: { table: string; phases: TracePhases };
+  /** Every line each peer printed, the seeder's first. */
+  lines: string[][];
 }
 
 async function runSwarm(
@@ -192,6 +208,8 @@ async function runSwarm(
         freeRider: rider,
         peers: ports.filter((_, j) => j !== i),
         go: true,
+        ...(trace ? { traceMs: TRACE_MS } : {}),
+        ...(traceDir ? { traceConnections: true } : {}),
         seconds: Math.ceil(timeoutMs / 1000) + 30,
       };
       // One directory per peer: the process and its storage worker each write a profile.
@@ -210,6 +228,7 @@ async function runSwarm(
     peers.push(seeder);
     await seeder.waitFor(/^READY seed/, 120_000);
     const t0 = performance.now();
+    const startEpoch = Date.now();
     for (let i = 1; i <= downloaders; i++) peers.push(spawnPeer(i));
     // Peers dial each other once all listen with the torrent open: a dial
     // to a peer still starting is refused, and shoal dials a refused address
@@ -226,12 +245,15 @@ async function runSwarm(
       }),
     );
     const startup = (performance.now() - t0) / 1000;
+    const goEpoch = Date.now();
     for (const p of peers) p.go();
     const uploaded: number[] = [];
+    const doneEpoch: number[] = [];
     const done = await Promise.all(
       peers.slice(1).map(async (p, i) => {
         const m = await p.waitFor(/^DONE \d+ (\d+)/, timeoutMs);
         uploaded[i] = Number(m[1]);
+        doneEpoch[i] = Date.now();
         return (performance.now() - t0) / 1000;
       }),
     );
@@ -252,6 +274,22 @@ async function runSwarm(
       system,
       startup,
       startupCpu: mean(readyCpu),
+      lines: peers.map((p) => p.lines),
+      ...(trace
+        ? {
+            trace: analyseTrace(
+              peers.map((p, i) => ({
+                name: i === 0 ? "seed" : i === n + 1 ? "rider" : `l${i}`,
+                cap: i === 0 ? seedUp : i === n + 1 ? 0 : leechUp,
+                lines: p.lines,
+              })),
+              startEpoch,
+              goEpoch,
+              doneEpoch,
+              downloaders * size,
+            ),
+          }
+        : {}),
     };
   } finally {
     for (const p of peers) p.kill();
@@ -291,6 +329,15 @@ try {
             `start-up ${r.startup.toFixed(2)} s (CPU ${r.startupCpu.toFixed(3)} s per leecher)` +
             `${r.rider === undefined ? "" : `, free-rider/fair mean ${(r.rider / mean(r.fair)).toFixed(2)} (it uploaded ${r.riderUploaded} B)`}\n`,
         );
+        if (traceDir) {
+          await mkdir(traceDir, { recursive: true });
+          for (const [i, lines] of r.lines.entries()) {
+            await writeFile(join(traceDir, `${impl}-${run + 1}-${i}.txt`), `${lines.join("\n")}\n`);
+          }
+        }
+        if (r.trace) {
+          process.stdout.write(`${r.trace.table}\n    ${formatPhases(r.trace.phases)}\n`);
+        }
       } catch (err) {
         process.stdout.write(
           `  ${impl} run ${run + 1} failed: ${(err as Error).message.slice(0, 160)}\n`,

@@ -7,7 +7,8 @@
  * peers may still fetch those pieces), so it uploads nothing (an upload rate
  * limit would not do: libtorrent's limit throttles the requests it sends too).
  * "DONE <ms> <payload bytes uploaded>" when it has the whole file. With `go`
- * in the config it connects only once "GO" comes on stdin.
+ * in the config it connects only once "GO" comes on stdin. With `traceMs` it
+ * prints "UP <epoch ms> <payload bytes uploaded>" about that often.
  */
 export const LIBTORRENT_SWARM_PEER = `
 import json, sys, time
@@ -40,8 +41,13 @@ for p in cfg["peers"]:
     h.connect_peer(("127.0.0.1", p))
 done = False
 deadline = time.time() + cfg["seconds"]
+trace = cfg.get("traceMs", 0) / 1000
+next_trace = time.time()
 while time.time() < deadline:
     st = h.status()
+    if trace and time.time() >= next_trace:
+        print("UP", int(time.time() * 1000), st.total_payload_upload, flush=True)
+        next_trace += trace
     if not done and st.is_seeding:
         print("DONE", int((time.time() - start) * 1000), st.total_payload_upload, flush=True)
         done = True

@@ -20,6 +20,7 @@ enableCompileCache();
 const { resolveOwnModulesDirectly } = await import("../../bin/resolve-hook.js");
 resolveOwnModulesDirectly();
 const { Client } = await import("../../src/session/index.ts");
+type PeerInfo = import("../../src/torrent/index.ts").PeerInfo;
 
 interface PeerConfig {
   torrent: string;
@@ -32,6 +33,10 @@ interface PeerConfig {
   peers: number[];
   /** Dial the peers only once a line "GO" comes on stdin (every peer is ready by then). */
   go?: boolean;
+  /** Print "UP <epoch ms> <payload bytes uploaded> …" this often (bench/swarm.ts --trace). */
+  traceMs?: number;
+  /** Print our peer id and every connection made and closed (bench/swarm.ts --trace-dir). */
+  traceConnections?: boolean;
 }
 
 const cfg = JSON.parse(process.argv[2] ?? "{}") as PeerConfig;
@@ -52,7 +57,33 @@ const torrent = await client.add(cfg.torrent);
 // here). Written now, before the leechers are spawned.
 flushCompileCache();
 process.stdout.write(`READY ${torrent.complete ? "seed" : "leech"}\n`);
+if (cfg.traceConnections) {
+  // Who is connected to whom, and why connections end: "ID <our peer id>",
+  // "CONNECTED|CLOSED <epoch ms> <their peer id> <address> <we dialled> [reason]".
+  process.stdout.write(`ID ${Buffer.from(client.peerId).toString("hex")} ${cfg.port}\n`);
+  const line = (what: string, info: PeerInfo, reason = "") =>
+    process.stdout.write(
+      `${what} ${Date.now()} ${info.peerId} ${info.address} ${info.outgoing} ${reason}\n`,
+    );
+  torrent.on("peer-connected", (info) => line("CONNECTED", info));
+  torrent.on("peer-closed", (_id, reason, info) => line("CLOSED", info, reason));
+}
 if (cfg.go) await new Promise<void>((go) => process.stdin.once("data", () => go()));
+if (cfg.traceMs) {
+  // Then, for a look at one run: bytes downloaded, connections, how many we
+  // unchoke, how many are interested in us, how many unchoke us.
+  const up = () => {
+    const peers = torrent.peers();
+    const count = (f: (p: (typeof peers)[number]) => boolean) => peers.filter(f).length;
+    const { uploaded, downloaded } = torrent.stats();
+    process.stdout.write(
+      `UP ${Date.now()} ${uploaded} ${downloaded} ${peers.length} ${count((p) => !p.amChoking)} ` +
+        `${count((p) => p.peerInterested)} ${count((p) => !p.peerChoking)}\n`,
+    );
+  };
+  up();
+  setInterval(up, cfg.traceMs).unref();
+}
 torrent.addPeers(cfg.peers.map((port) => ({ ip: "127.0.0.1", port })));
 const done = () =>
   process.stdout.write(
