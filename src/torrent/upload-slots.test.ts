@@ -75,7 +75,7 @@ class FakeConn extends EventEmitter {
   }
 }
 
-function swarm(slots: number) {
+function swarm(slots: number, seeding = true) {
   const clock = new FakeClock(0);
   const peers: SwarmPeer[] = [];
   const upload = new UploadSlots({
@@ -83,7 +83,7 @@ function swarm(slots: number) {
     slots,
     random: () => 0.5,
     peers: () => peers,
-    seeding: () => true,
+    seeding: () => seeding,
   });
   const add = (name: string, interested: boolean) => {
     const conn = new FakeConn();
@@ -176,5 +176,21 @@ test("upload slots: a seed passes its slots on every second while leechers wait,
     });
   }
   assert.equal(served.size, leechers.length, `served in 8 s: ${[...served].join(", ")}`);
+  upload.stop();
+});
+
+test("upload slots: while downloading, a free slot and a peer waiting for it bring the round within 250 ms", () => {
+  // At a swarm's start no leecher has unchoked another, so a free slot can
+  // go to nobody between rounds; the round that gives it out comes soon.
+  const { clock, upload, add } = swarm(2, false);
+  upload.start();
+  const a = add("10.0.0.1", false);
+  clock.advance(1100);
+  assert.ok(a.conn.amChoking, "not interested: nothing to unchoke");
+  a.conn.peerInterested = true;
+  upload.onInterested();
+  assert.ok(a.conn.amChoking, "it has not shared with us: no slot between rounds");
+  clock.advance(250);
+  assert.ok(!a.conn.amChoking, "the round came within 250 ms and gave it the free slot");
   upload.stop();
 });
