@@ -71,14 +71,15 @@ if (cfg.traceConnections) {
 if (cfg.go) await new Promise<void>((go) => process.stdin.once("data", () => go()));
 if (cfg.traceMs) {
   // Then, for a look at one run: bytes downloaded, connections, how many we
-  // unchoke, how many are interested in us, how many unchoke us.
+  // unchoke, how many are interested in us, how many unchoke us, bytes
+  // received that were not wanted (endgame copies, answers to cancels).
   const up = () => {
     const peers = torrent.peers();
     const count = (f: (p: (typeof peers)[number]) => boolean) => peers.filter(f).length;
-    const { uploaded, downloaded } = torrent.stats();
+    const { uploaded, downloaded, wasted } = torrent.stats();
     process.stdout.write(
       `UP ${Date.now()} ${uploaded} ${downloaded} ${peers.length} ${count((p) => !p.amChoking)} ` +
-        `${count((p) => p.peerInterested)} ${count((p) => !p.peerChoking)}\n`,
+        `${count((p) => p.peerInterested)} ${count((p) => !p.peerChoking)} ${wasted}\n`,
     );
   };
   up();
