@@ -118,6 +118,17 @@ test("add from base64, a path, a magnet link or an info hash; references; plain 
     { id: 4, state: "paused" },
   ]);
   assert.equal(plain(api.list()).length, 4);
+  // Each field asked for alone is what the whole summary says (the entry's
+  // own fields are read without the torrent's figures, the rest from them).
+  const whole = api.list() as unknown as Record<string, unknown>[];
+  for (const f of new Set(whole.flatMap((s) => Object.keys(s)))) {
+    const alone = whole.map((s) => (s[f] === undefined ? {} : { [f]: s[f] }));
+    assert.deepEqual(api.list({ fields: [f] as never[] }), alone, f);
+  }
+  assert.deepEqual(
+    api.list({ fields: ["state", "piecesHave", "name"] }),
+    whole.map((s) => ({ state: s.state, piecesHave: s.piecesHave, name: s.name })),
+  );
   assert.deepEqual(
     plain(api.files(1)).map((f) => [f.path, f.length, f.bytesCompleted]),
     [["a.bin", 40_000, 0]],

@@ -141,9 +141,8 @@ export class ShoalApi {
   list(req: ListRequest): Partial<TorrentSummary>[];
   list(req: ListRequest = {}): Partial<TorrentSummary>[] {
     return guardSync(() => {
-      const fields = req.fields === undefined ? undefined : summaryFields(req.fields);
-      const all = this.#client.summaries();
-      return fields ? all.map((s) => pickFields(s, fields)) : all;
+      if (req.fields === undefined) return this.#client.summaries();
+      return this.#client.summaryFields(summaryFields(req.fields));
     });
   }
 

@@ -33,6 +33,7 @@ import {
   peerViews,
   torrentDetail,
   torrentSummary,
+  torrentSummaryFields,
   trackerViews,
 } from "./views.ts";
 
@@ -109,6 +110,11 @@ export class ClientViews extends EventEmitter<ClientEvents> {
 
   summaries(): TorrentSummary[] {
     return this.registry.entries().map(torrentSummary);
+  }
+
+  /** Every torrent's summary with only `fields` (those it has): cheap for the entry's own fields. */
+  summaryFields(fields: readonly (keyof TorrentSummary)[]): Partial<TorrentSummary>[] {
+    return this.registry.entries().map((e) => torrentSummaryFields(e, fields));
   }
 
   summary(infoHashHex: string): TorrentSummary {

@@ -94,6 +94,41 @@ export function torrentSummary(entry: TorrentEntry): TorrentSummary {
   return summary;
 }
 
+/**
+ * Summary fields read straight from the entry and the torrent's own state,
+ * without its figures (stats(): progress, rates, peers): a list asked for
+ * these alone, such as one polled for `state` while a thousand torrents
+ * come back, costs a few property reads per torrent.
+ */
+const DIRECT_FIELDS: { [K in keyof TorrentSummary]?: (e: TorrentEntry) => TorrentSummary[K] } = {
+  id: (e) => e.id,
+  infoHash: (e) => e.infoHashHex,
+  name: (e) => e.torrent.name,
+  state: (e) => e.torrent.state,
+  error: (e) => e.torrent.error,
+  hasMetadata: (e) => e.torrent.metadata !== undefined,
+  addedAt: (e) => e.addedAt,
+  downloadDir: (e) => e.downloadDir,
+  queuePosition: (e) => e.manage.position,
+  queued: (e) => e.manage.queued,
+  labels: (e) => [...e.manage.labels],
+};
+
+/** The summary's `fields` only (those it has), in their order. */
+export function torrentSummaryFields(
+  entry: TorrentEntry,
+  fields: readonly (keyof TorrentSummary)[],
+): Partial<TorrentSummary> {
+  const out: Record<string, unknown> = {};
+  const direct = fields.every((f) => DIRECT_FIELDS[f] !== undefined);
+  const summary = direct ? undefined : torrentSummary(entry);
+  for (const f of fields) {
+    const v = summary ? summary[f] : DIRECT_FIELDS[f]!(entry);
+    if (v !== undefined) out[f] = v;
+  }
+  return out as Partial<TorrentSummary>;
+}
+
 export function torrentDetail(
   entry: TorrentEntry,
   now: number,
