@@ -41,6 +41,14 @@ export interface CurrentSession {
 /** Torrents opening their data at once while a session is restored. */
 const RESTORE_WINDOW = 16;
 
+/**
+ * A restore gives the event loop a turn after this long of work: opening a
+ * restored seed reads its files at once (no thread-pool trips), so without
+ * a turn a thousand of them would hold off the API's requests until all
+ * were back.
+ */
+const RESTORE_SLICE_MS = 50;
+
 /** How long a requested write waits for more changes to merge with. */
 const MERGE_MS = 200;
 
@@ -139,7 +147,12 @@ export class SessionPersistence {
     // before it (`turn`), so they keep their order and ids.
     const running = new Set<Promise<void>>();
     let turn: Promise<void> = Promise.resolve();
+    let slice = performance.now();
     for (const [i, p] of list.entries()) {
+      if (performance.now() - slice >= RESTORE_SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        slice = performance.now();
+      }
       const before = turn;
       let done!: () => void;
       turn = new Promise((resolve) => {
