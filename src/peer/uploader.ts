@@ -105,9 +105,13 @@ export class Uploader {
     const stage = this.#queue.stage(ref);
     if (stage === undefined) return;
     if (this.#host.fast) {
-      // BEP 6: a cancelled request still gets exactly one answer: one already
-      // being served completes; one still waiting is rejected.
-      if (stage === "waiting") {
+      // BEP 6: a cancelled request still gets exactly one answer: one being
+      // read completes; one still waiting is rejected, and so is one read
+      // and waiting in the outbox for the upload limit. Sent, it would spend
+      // the limit on a block the peer has had from someone else (an endgame
+      // copy): bench/swarm.ts's peers sent about 28 MiB of such copies in a
+      // 2 GiB swarm, a quarter second of the whole swarm's upload.
+      if (stage === "waiting" || stage === "outbox") {
         this.remove(ref);
         this.#host.reject([ref]);
       }
