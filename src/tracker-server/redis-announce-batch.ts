@@ -6,7 +6,11 @@
  * object per announce, which at tens of thousands of announces a second is
  * what the collector would otherwise spend its time on. A batch that was
  * answered is emptied and used again (its buffer and list keep their size).
+ * The buffer keeps room before the announces and after them for the script
+ * call's request to be written around them (redis-announce-call.ts).
  */
+
+import { writeEvalsha } from "./redis-announce-call.ts";
 import {
   decodeAnnounceReplies,
   encodeAnnounce,
@@ -20,11 +24,22 @@ export const MAX_BATCH = 256;
 const FIRST_ROOM = 16;
 
 export class AnnounceBatch {
-  #bytes = Buffer.allocUnsafe(FIRST_ROOM * MAX_ENCODED_ANNOUNCE);
-  #length = 0;
+  /** Where the announces start: the request's header goes before them. */
+  readonly #start: number;
+  #bytes: Buffer;
+  /** Where the announces end. */
+  #length: number;
   #count = 0;
   /** For each announce, in order: its callback, then its context. */
   readonly #waiters: unknown[] = [];
+
+  /** `headRoom`: bytes kept before the announces (redis-announce-call.ts's headRoomFor). */
+  constructor(headRoom = 0) {
+    this.#start = headRoom;
+    this.#length = headRoom;
+    // Two more: the request's closing CRLF.
+    this.#bytes = Buffer.allocUnsafe(headRoom + FIRST_ROOM * MAX_ENCODED_ANNOUNCE + 2);
+  }
 
   get count(): number {
     return this.#count;
@@ -36,12 +51,21 @@ export class AnnounceBatch {
 
   /** The announces as one string (ANNOUNCE_SCRIPT's ARGV[5]). */
   get packed(): Buffer {
-    return this.#bytes.subarray(0, this.#length);
+    return this.#bytes.subarray(this.#start, this.#length);
+  }
+
+  /**
+   * The script call EVALSHA `sha` 1 `args`… packed, as one request written
+   * around the announces in place (the batch was made with room for its
+   * header): a view of the batch's buffer, valid until the batch changes.
+   */
+  request(sha: string, args: readonly string[]): Buffer {
+    return writeEvalsha(this.#bytes, this.#start, this.#length, sha, args);
   }
 
   /** Packs `a` now (the caller may reuse it); `done(ctx, …)` gets its reply. */
   add<C>(a: SharedAnnounce, ctx: C, done: SharedAnnounceDone<C>): void {
-    if (this.#length + MAX_ENCODED_ANNOUNCE > this.#bytes.length) {
+    if (this.#length + MAX_ENCODED_ANNOUNCE + 2 > this.#bytes.length) {
       const bigger = Buffer.allocUnsafe(this.#bytes.length * 2);
       this.#bytes.copy(bigger, 0, 0, this.#length);
       this.#bytes = bigger;
@@ -56,7 +80,7 @@ export class AnnounceBatch {
   reset(): void {
     this.#waiters.fill(undefined, 0, 2 * this.#count);
     this.#count = 0;
-    this.#length = 0;
+    this.#length = this.#start;
   }
 
   /**
@@ -68,7 +92,7 @@ export class AnnounceBatch {
     const waiters = this.#waiters;
     let answered = 0;
     try {
-      decodeAnnounceReplies(this.#bytes, this.#count, r, reply, (i, out) => {
+      decodeAnnounceReplies(this.#bytes, this.#start, this.#count, r, reply, (i, out) => {
         answered = i + 1;
         try {
           (waiters[2 * i] as SharedAnnounceDone<unknown>)(waiters[2 * i + 1], out, null);

@@ -99,21 +99,22 @@ export function newAnnounceReply(): SharedAnnounceReply {
 }
 
 /**
- * Reads the replies to the `count` announces packed in `request` from the
- * batch's reply string `r`: for each, in order, fills `reply` and calls
- * `each(i, reply)` (read it there: the next reply overwrites it). Throws if
- * the string is shorter than the batch says; the announces before it have
- * had their replies.
+ * Reads the replies to the `count` announces packed in `request` from
+ * offset `from` from the batch's reply string `r`: for each, in order, fills
+ * `reply` and calls `each(i, reply)` (read it there: the next reply
+ * overwrites it). Throws if the string is shorter than the batch says; the
+ * announces before it have had their replies.
  */
 export function decodeAnnounceReplies(
   request: Buffer,
+  from: number,
   count: number,
   r: Buffer,
   reply: SharedAnnounceReply,
   each: (i: number, reply: SharedAnnounceReply) => void,
 ): void {
   let o = 0;
-  let at = 0;
+  let at = from;
   for (let i = 0; i < count; i++) {
     if (o + REPLY_HEAD > r.length) throw new RangeError("short reply from the announce script");
     const head = o;

@@ -29,6 +29,7 @@ import type { Logger } from "../util/index.ts";
 import { silentLogger } from "../util/index.ts";
 import { StoreUnavailableError } from "./errors.ts";
 import { AnnounceBatch } from "./redis-announce-batch.ts";
+import { headRoomFor, scriptSha, WrittenCommand } from "./redis-announce-call.ts";
 import { newAnnounceReply } from "./redis-announce-codec.ts";
 import { ANNOUNCE_SCRIPT, EXPIRE_SCRIPT, PEERS_SCRIPT, SCRAPE_SCRIPT } from "./redis-scripts.ts";
 import { StoreStats } from "./store-stats.ts";
@@ -70,17 +71,20 @@ const SPARE_BATCHES = 4;
 const EAGER_BATCH = 32;
 
 interface ScriptedRedis extends Redis {
-  shoalAnnounceBuffer(
-    prefix: string,
-    now: number,
-    maxSwarms: number,
-    maxPeers: number,
-    random: number,
-    batch: Buffer,
-  ): Promise<Buffer>;
   shoalExpire(prefix: string, cutoff: number, batch: number): Promise<number>;
   shoalScrape(prefix: string, hashes: Buffer): Promise<number[]>;
   shoalPeersBuffer(prefix: string, ih: Buffer, offset: number, limit: number): Promise<Buffer[]>;
+}
+
+/** The SHA-1 the announce script is called by. */
+const ANNOUNCE_SHA = scriptSha(ANNOUNCE_SCRIPT);
+
+/** A request's failure as the tracker reports it. */
+function unavailable(err: unknown): StoreUnavailableError {
+  return new StoreUnavailableError(
+    `swarm store unavailable: ${(err as Error)?.message ?? String(err)}`,
+    { cause: err },
+  );
 }
 
 /** The URL's parts for messages, without any password it carries. */
@@ -97,6 +101,8 @@ export class RedisSwarmStore implements SharedSwarmStore {
   readonly stats = new StoreStats();
   readonly #redis: ScriptedRedis;
   readonly #prefix: string;
+  /** Room for a script call's header before each batch's announces. */
+  readonly #headRoom: number;
   readonly #opts: RedisSwarmStoreOptions;
   readonly #now: () => number;
   readonly #logger: Logger;
@@ -117,6 +123,7 @@ export class RedisSwarmStore implements SharedSwarmStore {
   constructor(opts: RedisSwarmStoreOptions) {
     this.#opts = opts;
     this.#prefix = opts.prefix ?? "shoal:";
+    this.#headRoom = headRoomFor(Buffer.byteLength(this.#prefix));
     this.#now = opts.now ?? Date.now;
     this.#logger = opts.logger ?? silentLogger;
     const maxBackoff = opts.maxBackoffMs ?? 2000;
@@ -132,11 +139,13 @@ export class RedisSwarmStore implements SharedSwarmStore {
       // Back-off: 50 ms doubling up to maxBackoffMs, for ever.
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 16), maxBackoff),
     }) as ScriptedRedis;
-    redis.defineCommand("shoalAnnounce", { numberOfKeys: 1, lua: ANNOUNCE_SCRIPT });
     redis.defineCommand("shoalExpire", { numberOfKeys: 1, lua: EXPIRE_SCRIPT });
     redis.defineCommand("shoalScrape", { numberOfKeys: 1, lua: SCRAPE_SCRIPT });
     redis.defineCommand("shoalPeers", { numberOfKeys: 1, lua: PEERS_SCRIPT });
     redis.on("ready", () => {
+      // Before any announce on this connection: a Redis that restarted has no
+      // scripts (a call that still meets NOSCRIPT sends it again, #call).
+      redis.script("LOAD", ANNOUNCE_SCRIPT).catch(() => {});
       if (!this.#available) {
         this.#logger.info("swarm store connected", { store: redisUrlForDisplay(opts.url) });
         this.stats.up(performance.now());
@@ -193,10 +202,7 @@ export class RedisSwarmStore implements SharedSwarmStore {
       return value;
     } catch (err) {
       this.stats.failed();
-      throw new StoreUnavailableError(
-        `swarm store unavailable: ${(err as Error)?.message ?? String(err)}`,
-        { cause: err },
-      );
+      throw unavailable(err);
     }
   }
 
@@ -204,7 +210,7 @@ export class RedisSwarmStore implements SharedSwarmStore {
     const waiting = this.#waiting;
     let batch = waiting[waiting.length - 1];
     if (batch === undefined || batch.full) {
-      batch = this.#spare.pop() ?? new AnnounceBatch();
+      batch = this.#spare.pop() ?? new AnnounceBatch(this.#headRoom);
       waiting.push(batch);
     }
     batch.add(a, ctx, done);
@@ -221,19 +227,28 @@ export class RedisSwarmStore implements SharedSwarmStore {
     const batch = this.#waiting.shift();
     if (batch === undefined) return;
     this.#inFlight = true;
+    this.#call(batch, performance.now(), false);
+  }
+
+  /**
+   * One script call for `batch` (redis-announce-call.ts: its request written
+   * around the packed announces). A Redis that has not got the script (it
+   * restarted, or its scripts were flushed) is sent it, and the call made
+   * once more.
+   */
+  #call(batch: AnnounceBatch, start: number, retried: boolean): void {
     const { maxSwarms, maxPeersPerSwarm } = this.#opts;
     const random = 1 + Math.floor(Math.random() * 0x7ffffffe);
-    this.#request(() =>
-      this.#redis.shoalAnnounceBuffer(
-        this.#prefix,
-        this.#now(),
-        maxSwarms,
-        maxPeersPerSwarm,
-        random,
-        batch.packed,
-      ),
-    ).then(
+    const request = batch.request(ANNOUNCE_SHA, [
+      this.#prefix,
+      String(this.#now()),
+      String(maxSwarms),
+      String(maxPeersPerSwarm),
+      String(random),
+    ]);
+    (this.#redis.sendCommand(new WrittenCommand("evalsha", request)) as Promise<Buffer>).then(
       (replies) => {
+        this.stats.answered(performance.now() - start);
         this.#inFlight = false;
         batch.answer(replies, this.#reply, this.#callbackThrew);
         // Redis has read the whole request: its bytes may be written over.
@@ -242,11 +257,25 @@ export class RedisSwarmStore implements SharedSwarmStore {
         this.#flushSoon();
       },
       (err: unknown) => {
-        this.#inFlight = false;
-        batch.fail(err, this.#callbackThrew);
-        this.#flushSoon();
+        if (!retried && String((err as Error)?.message).startsWith("NOSCRIPT")) {
+          this.#redis.script("LOAD", ANNOUNCE_SCRIPT).then(
+            () => this.#call(batch, start, true),
+            (loadErr: unknown) => this.#callFailed(batch, loadErr),
+          );
+          return;
+        }
+        this.#callFailed(batch, err);
       },
     );
+  }
+
+  /** Every announce of the batch gets the failure; the next batch goes. */
+  #callFailed(batch: AnnounceBatch, err: unknown): void {
+    this.stats.failed();
+    this.#inFlight = false;
+    // Not reused: a request that timed out may still be in the socket's buffer.
+    batch.fail(unavailable(err), this.#callbackThrew);
+    this.#flushSoon();
   }
 
   /**

@@ -51,6 +51,8 @@ interface Driver {
   advance(ms: number): void;
   publish(key: string): Promise<void>;
   close(): Promise<void>;
+  /** Redis only: makes Redis forget every script (SCRIPT FLUSH), as a restart does. */
+  flushScripts?(): Promise<void>;
 }
 
 function seen(out: AnnounceOutcome): Seen {
@@ -170,6 +172,10 @@ function redisDriver(limits: Limits): Driver {
     close: async () => {
       await store.clear();
       await store.close();
+    },
+    flushScripts: async () => {
+      await ready;
+      await store.client.script("FLUSH");
     },
   };
 }
@@ -452,3 +458,19 @@ for (const { name, make, skip } of STORES) {
       }));
   });
 }
+
+describe("swarm store on redis: its scripts", { skip: redisSkip() }, () => {
+  test("a Redis that forgot the announce script is sent it again, and the announce answered", async () => {
+    const d = redisDriver({});
+    try {
+      assert.equal((await d.announce(fields(1))).failure, null);
+      await d.flushScripts?.();
+      const r = await d.announce(fields(2));
+      assert.equal(r.failure, null);
+      assert.deepEqual(r.peers4, [compact4(1)]);
+      assert.equal(r.incomplete, 2);
+    } finally {
+      await d.close();
+    }
+  });
+});
