@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -110,7 +118,7 @@ test("keepLastGood: a damaged or missing session.json comes back from its last g
     first.torrents,
   );
 
-  // Killed between moving the old file aside and writing the new one.
+  // Gone (deleted, or left so by a shoal that moved it aside before writing).
   rmSync(join(d, "session.json"));
   const again = await new SessionStore(d, { keepLastGood: true }).load();
   assert.deepEqual(again.session, first);
@@ -120,4 +128,32 @@ test("keepLastGood: a damaged or missing session.json comes back from its last g
   writeFileSync(join(d, "session.json"), "garbage");
   const plain = await new SessionStore(d).load();
   assert.equal(plain.session, undefined);
+});
+
+test("keepLastGood: a write that fails midway leaves session.json whole, as it was", async () => {
+  const d = mkdtempSync(join(dir, "midway-"));
+  const store = new SessionStore(d, { keepLastGood: true });
+  const first: PersistedSession = { ...session, torrents: [session.torrents[0]!] };
+  await store.save(first);
+  await store.save(session);
+  // The next write's temporary file cannot be made (as a kill at that point
+  // would leave it): the session.json it was replacing is still there.
+  mkdirSync(join(d, "session.json.tmp"));
+  await assert.rejects(store.save(first));
+  const loaded = await new SessionStore(d, { keepLastGood: true }).load();
+  assert.deepEqual(loaded, { session, warnings: [] });
+  const prev = JSON.parse(readFileSync(join(d, "session.json.prev"), "utf8"));
+  assert.deepEqual(prev.torrents, session.torrents, "the last good copy is the one in place");
+  // Once writes work again, the one they replace becomes the last good copy.
+  rmSync(join(d, "session.json.tmp"), { recursive: true });
+  await store.save(first);
+  assert.deepEqual(
+    JSON.parse(readFileSync(join(d, "session.json"), "utf8")).torrents,
+    first.torrents,
+  );
+  assert.deepEqual(
+    JSON.parse(readFileSync(join(d, "session.json.prev"), "utf8")).torrents,
+    session.torrents,
+  );
+  assert.equal(existsSync(join(d, "session.json.prev.tmp")), false);
 });

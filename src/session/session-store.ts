@@ -9,15 +9,17 @@
  * session.json.bad, one warning says so, and the session starts empty.
  * Entries that make no sense are skipped, with one warning for all of them.
  *
- * With `keepLastGood` (the daemon's choice), each write first moves the
- * file it replaces, known good, to session.json.prev: a damaged or missing
- * session.json is then recovered from that copy, with a warning that says so.
+ * With `keepLastGood` (the daemon's choice), each write first keeps the
+ * file it replaces, known good, as session.json.prev (a hard link: the file
+ * stays in place until the new one is renamed over it): a damaged or
+ * missing session.json is then recovered from that copy, with a warning
+ * that says so.
  *
  * Changes to single torrents go to the journal (session-journal.ts) when
  * the session allows (append), and are applied on top when loading; a
  * whole write (save) makes a new generation and removes the journal.
  */
-import { copyFile, readFile, rename } from "node:fs/promises";
+import { copyFile, link, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { FILE_PRIORITIES, type FilePriority } from "../torrent/index.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
@@ -241,9 +243,7 @@ export class SessionStore {
       const generation = this.#generation + 1;
       const file: SessionFile = { version: SESSION_VERSION, generation, ...session };
       const text = `${JSON.stringify(file, null, 2)}\n`;
-      if (this.#keepLastGood && this.#currentGood) {
-        await rename(this.path, `${this.path}${LAST_GOOD_SUFFIX}`).catch(() => {});
-      }
+      if (this.#keepLastGood && this.#currentGood) await this.#keepAsLastGood();
       await writeFileAtomic(this.path, text);
       this.#generation = generation;
       this.#currentGood = true;
@@ -253,6 +253,30 @@ export class SessionStore {
     });
     this.#writing = next.catch(() => {});
     return next;
+  }
+
+  /**
+   * Makes session.json, known good, the last good copy, while it stays in
+   * place: a hard link to it (a copy where the file system has none) renamed
+   * over session.json.prev. The new session.json then replaces it by a
+   * rename of its own, so at every instant of a write, a crash or a kill
+   * leaves a whole session.json (the old one or the new one). Moving it
+   * aside first left none between the two renames.
+   */
+  async #keepAsLastGood(): Promise<void> {
+    const prev = `${this.path}${LAST_GOOD_SUFFIX}`;
+    const linking = `${prev}.tmp`;
+    await unlink(linking).catch(() => {});
+    try {
+      await link(this.path, linking).catch(() => copyFile(this.path, linking));
+      await rename(linking, prev);
+      // A rename between two links of one file does nothing (POSIX): after a
+      // failed write session.json.prev is session.json already.
+      await unlink(linking).catch(() => {});
+    } catch {
+      // No copy kept this time (session.json gone meanwhile, a full disk):
+      // the write itself still goes ahead, as it did before there was a copy.
+    }
   }
 
   /** Keeps the damaged file for the user to look at, and starts empty. */
