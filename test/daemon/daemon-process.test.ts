@@ -7,9 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { encode } from "../../src/bencode/index.ts";
+import { sha1 } from "../../src/util/index.ts";
 import { Children, freePorts, NODE, SHOAL_CLI, TempDirs, waitFor } from "../interop/helpers.ts";
 import { call, makeSeededTorrent } from "./daemon-helpers.ts";
 
@@ -142,4 +144,67 @@ test("a config mistake is one line and exit 1; the API refuses to open to the ne
   });
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /^shoal config: cannot read config file .*nope\.toml: ENOENT\n$/);
+});
+
+test("SIGTERM while its torrents come back: it stops cleanly once they are, session.json whole", async () => {
+  const root = await dirs.make("daemon-term-start");
+  const [peerPort, apiPort] = await freePorts(2);
+  const downloads = join(root, "downloads");
+  mkdirSync(downloads, { recursive: true });
+  const configFile = join(root, "config.toml");
+  writeFileSync(configFile, `download-dir = "${downloads}"\n[peer]\naddress = "127.0.0.1"\n`);
+  const env = { XDG_CONFIG_HOME: join(root, "cfg") };
+  const dataDir = join(root, "data");
+  const args = [
+    "--config",
+    configFile,
+    "--data-dir",
+    dataDir,
+    "--port",
+    String(peerPort),
+    "--api-port",
+    String(apiPort),
+  ];
+  const base = `http://127.0.0.1:${apiPort}`;
+  // Enough small seeds that their restore outlasts the API's first answer.
+  const count = 400;
+  let daemon = startDaemon(args, env);
+  await daemon.waitForLine(/started torrents=0\b/, 60_000);
+  for (let i = 0; i < count; i++) {
+    const name = `s${i}.bin`;
+    const data = Buffer.alloc(1000 + i, i & 0xff);
+    writeFileSync(join(downloads, name), data);
+    const info = { length: data.length, name, "piece length": 16384, pieces: sha1(data) };
+    const res = await fetch(`${base}/api/v1/torrents`, {
+      method: "POST",
+      body: encode({ info }),
+      headers: { "content-type": "application/x-bittorrent" },
+    });
+    assert.equal(res.status, 201, await res.text());
+  }
+  daemon.kill("SIGTERM");
+  assert.deepEqual(await daemon.exited, { code: 0, signal: null });
+
+  // The API answers while the torrents come back; a SIGTERM then waits for the start.
+  daemon = startDaemon(args, env);
+  await waitFor(
+    "the API",
+    async () => ((await fetch(`${base}/api/v1/session`)).ok ? true : undefined),
+    60_000,
+    2,
+  );
+  daemon.kill("SIGTERM");
+  assert.deepEqual(await daemon.exited, { code: 0, signal: null }, daemon.tail());
+  const started = daemon.lines.findIndex((l) => new RegExp(`started torrents=${count}\\b`).test(l));
+  assert.ok(started >= 0, daemon.tail());
+  assert.ok(daemon.lines.findIndex((l) => / stopped/.test(l)) > started, daemon.tail());
+  const saved = JSON.parse(readFileSync(join(dataDir, "session.json"), "utf8"));
+  assert.equal(saved.torrents.length, count);
+  assert.equal(existsSync(join(dataDir, "lock")), false, "the lock let go");
+
+  daemon = startDaemon(args, env);
+  await daemon.waitForLine(new RegExp(`started torrents=${count}\\b`), 60_000);
+  assert.ok(!daemon.lines.some((l) => /damaged/.test(l)), daemon.tail());
+  daemon.kill("SIGTERM");
+  assert.equal((await daemon.exited).code, 0);
 });

@@ -43,40 +43,53 @@ export const daemonCommand: Command = {
       config.log.format === "json"
         ? createJsonLogger(config.log.level, write)
         : createTextLogger(config.log.level, write);
-    const daemon = await Daemon.start(config, logger);
-    return new Promise<number>((resolve) => {
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) {
-          logger.warn("stopping at once", { signal });
-          process.exit(130);
-        }
-        stopping = true;
-        logger.info("stopping", { signal });
-        daemon.stop().then(
-          () => finish(0),
-          (err) => {
-            logger.error("stop failed", { error: (err as Error).message });
-            finish(1);
-          },
-        );
-      };
-      const reload = () => {
-        effectiveConfig(values, io)
-          .then((next) => daemon.reload(next))
-          .catch((err) => logger.error("config not reloaded", { error: (err as Error).message }));
-      };
-      const onTerm = () => stop("SIGTERM");
-      const onInt = () => stop("SIGINT");
-      process.on("SIGTERM", onTerm);
-      process.on("SIGINT", onInt);
-      process.on("SIGHUP", reload);
-      const finish = (code: number) => {
-        process.off("SIGTERM", onTerm);
-        process.off("SIGINT", onInt);
-        process.off("SIGHUP", reload);
-        resolve(code);
-      };
+    // Signals are handled from before the start: a SIGTERM while a thousand
+    // torrents come back (the API answers meanwhile) stops the daemon once
+    // it is up, cleanly, rather than killing it in the middle of a write.
+    let daemon: Daemon | undefined;
+    let stopping = false;
+    let finish: (code: number) => void = () => {};
+    const finished = new Promise<number>((resolve) => {
+      finish = resolve;
     });
+    const stopStarted = (d: Daemon) => {
+      d.stop().then(
+        () => finish(0),
+        (err) => {
+          logger.error("stop failed", { error: (err as Error).message });
+          finish(1);
+        },
+      );
+    };
+    const stop = (signal: string) => {
+      if (stopping) {
+        logger.warn("stopping at once", { signal });
+        process.exit(130);
+      }
+      stopping = true;
+      logger.info("stopping", { signal });
+      if (daemon) stopStarted(daemon);
+    };
+    const reload = () => {
+      if (!daemon) return;
+      const d = daemon;
+      effectiveConfig(values, io)
+        .then((next) => d.reload(next))
+        .catch((err) => logger.error("config not reloaded", { error: (err as Error).message }));
+    };
+    const onTerm = () => stop("SIGTERM");
+    const onInt = () => stop("SIGINT");
+    process.on("SIGTERM", onTerm);
+    process.on("SIGINT", onInt);
+    process.on("SIGHUP", reload);
+    try {
+      daemon = await Daemon.start(config, logger);
+      if (stopping) stopStarted(daemon);
+      return await finished;
+    } finally {
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onInt);
+      process.off("SIGHUP", reload);
+    }
   },
 };
