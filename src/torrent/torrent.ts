@@ -35,21 +35,20 @@ import { type FileStreamOptions, FileStreams } from "./file-stream.ts";
 import type { PeerSource } from "./known-peers.ts";
 import { checkTransition, isActive } from "./lifecycle.ts";
 import { MetadataExchange, metainfoOfInfo, UT_METADATA } from "./metadata-exchange.ts";
-import {
-  connectionOptionsFor,
-  geometryOf,
-  identityFor,
-  type TorrentEvents,
-  type TorrentOptions,
-} from "./options.ts";
-import { routePeerEvents } from "./peer-events.ts";
+import { geometryOf, type TorrentEvents, type TorrentOptions } from "./options.ts";
 import { PeerSet } from "./peer-set.ts";
 import { PEX_EXTENSION, PeerExchange } from "./pex.ts";
 import { type PieceActivity, pieceActivity } from "./piece-activity.ts";
 import { Requester } from "./requesting.ts";
 import { ResumeSaver } from "./resume-saver.ts";
-import { serveBlock } from "./serving.ts";
-import { banKey, type SwarmPeer } from "./swarm-peer.ts";
+import type { SwarmPeer } from "./swarm-peer.ts";
+import {
+  MetadataHost,
+  PeersHost,
+  RequesterHostOf,
+  type TorrentInner,
+  TrackersHost,
+} from "./torrent-hosts.ts";
 import { TorrentTrackers } from "./torrent-trackers.ts";
 import type { PeerInfo, TorrentState, TorrentStats } from "./types.ts";
 import { UploadSlots } from "./upload-slots.ts";
@@ -89,7 +88,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   readonly #selection: Selection;
   /** Readers streaming its files (file-stream.ts), from the first one on. */
   #streams: FileStreams | undefined;
-  #viewCache: (TorrentView & { peer(p: SwarmPeer): PeerInfo }) | undefined;
+  /** What views.ts and the parts' hosts (torrent-hosts.ts) read of this torrent. */
+  readonly #inner: TorrentView & TorrentInner & { peer(p: SwarmPeer): PeerInfo };
 
   /**
    * A torrent from its metainfo starts checking its data at once (see
@@ -117,55 +117,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.infoHashHex = toHex(this.infoHash);
     this.#clock = o.clock ?? realClock;
     this.#log = o.logger ?? silentLogger;
-    this.#trackers = new TorrentTrackers({
-      options: o,
-      infoHash: this.infoHash,
-      clock: this.#clock,
-      logger: this.#log,
-      meta: () => this.#meta,
-      uploaded: () => this.uploaded,
-      downloaded: () => this.#requester?.downloaded ?? 0,
-      left: () => this.left,
-      partialSeed: () => this.#partialSeed,
-      active: () => isActive(this.#state),
-      peers: (peers) => this.#peers.add(peers, "tracker"),
-      warning: (message) => this.emit("warning", message),
-      noPeersReceived: () => this.#clock.setTimeout(() => this.#onPeerless(), 0),
-    });
-    this.#peers = new PeerSet({
-      clock: this.#clock,
-      logger: this.#log,
-      infoHash: this.infoHash,
-      identity: identityFor(o),
-      maxPeers: o.maxPeers ?? 50,
-      dial: o.dial,
-      active: () => isActive(this.#state),
-      complete: () => this.complete,
-      connectionOptions: () =>
-        connectionOptionsFor(o, {
-          clock: this.#clock,
-          logger: this.#log,
-          extensionRegistry: this.extensions,
-          meta: this.#meta,
-          storage: this.#storage,
-        }),
-      attached: (peer) =>
-        routePeerEvents(peer, {
-          clock: this.#clock,
-          requester: () => this.#requester,
-          serve: (ref) => void serveBlock(this.#storage, peer, ref, this.#onWarning),
-          slots: this.#uploadSlots,
-          dhtNode: (host, port) => this.emit("dht-node", host, port),
-        }),
-      connected: (peer) => {
-        this.#trackers.peerConnected();
-        this.#uploadSlots.peerJoined();
-        this.emit("peer-connected", this.#view.peer(peer));
-      },
-      detached: (peer, reason) => this.#onPeerClosed(peer, reason),
-      peerless: () => this.#onPeerless(),
-      ...(o.blocked ? { blocked: o.blocked } : {}),
-    });
+    this.#inner = new Torrent.#Inner(this);
+    this.#trackers = new TorrentTrackers(new TrackersHost(this.#inner));
+    this.#peers = new PeerSet(new PeersHost(this.#inner));
     const slots: ConstructorParameters<typeof UploadSlots>[0] = {
       clock: this.#clock,
       peers: () => this.#peers.values(),
@@ -180,7 +134,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       () => this.#storage,
       (e) => this.#warn(e),
     );
-    this.#metadataExchange = this.#newMetadataExchange();
+    this.#metadataExchange = new MetadataExchange(new MetadataHost(this.#inner));
     if (o.peers) this.#peers.add(o.peers, "magnet");
     this.#state = "paused";
     if (o.meta) this.#acceptMetadata(o.meta);
@@ -466,7 +420,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           this.#checking = undefined;
           if (this.#state === "stopped") return storage.close();
           this.#storage = storage;
-          this.#requester = this.#newRequester(meta, storage);
+          this.#requester = new Requester(new RequesterHostOf(this.#inner, meta, storage));
           this.#requester.setTimeCritical(this.#streams?.order() ?? []);
           void this.#applySelection();
           for (const p of this.#peers.values()) p.conn.sendBitfield(storage.have);
@@ -658,98 +612,57 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #onPeerClosed(peer: SwarmPeer, reason: string): void {
     this.#uploadedClosed += peer.conn.stats.uploaded;
     this.#requester?.peerGone(peer);
-    this.emit("peer-closed", peer.id, reason, this.#view.peer(peer));
-  }
-
-  #newMetadataExchange(): MetadataExchange {
-    return new MetadataExchange({
-      infoHash: this.infoHash,
-      clock: this.#clock,
-      infoBytes: () => this.#meta?.infoBytes,
-      isPrivate: () => this.#meta?.private ?? false,
-      banKeyOf: (conn) =>
-        [...this.#peers.values()].find((p) => p.conn === conn)?.banKey ??
-        banKey(conn.remoteAddress ?? "", conn.remotePort ?? 0),
-      isBanned: (key) => this.#peers.bans.isBanned(key),
-      verified: (info) => {
-        if (this.#meta || this.#state === "stopped") return;
-        try {
-          void this.setMetadata(metainfoOfInfo(info)).catch(this.#onWarning);
-        } catch (err) {
-          this.#warn(err); // hashes right, but not a torrent we can load
-        }
-      },
-      ban: (keys, reason) => {
-        const added = this.#peers.bans.ban(keys);
-        this.#peers.closeBanned(added, reason);
-        for (const key of added) this.emit("peer-banned", key, reason);
-      },
-    });
-  }
-
-  #newRequester(meta: Metainfo, storage: PieceStore): Requester {
-    return new Requester({
-      meta,
-      storage,
-      peers: this.#peers,
-      random: this.#o.random ?? Math.random,
-      active: () => this.#state === "downloading",
-      verified: (index) => {
-        this.#resume.pieceVerified();
-        this.emit("piece", index);
-        this.#streams?.changed();
-      },
-      hashFailed: (index, banned) => this.emit("hash-failed", index, banned),
-      banned: (keys, reason) => {
-        for (const key of keys) this.emit("peer-banned", key, reason);
-      },
-      completed: () => void this.#onComplete(),
-      failed: (err) => this.#fail(err),
-      warn: (err) => this.#warn(err),
-    });
+    this.emit("peer-closed", peer.id, reason, this.#inner.peer(peer));
   }
 
   // ---- views ---------------------------------------------------------------------
 
   stats(): TorrentStats {
-    return torrentStats(this.#view);
+    return torrentStats(this.#inner);
   }
 
   /** Rates and peer count without the rest of stats() (no tracker list, no new figures). */
   rates(): Pick<TorrentStats, "downloadRate" | "uploadRate" | "peers"> {
-    return torrentRates(this.#view);
+    return torrentRates(this.#inner);
   }
 
   peers(): PeerInfo[] {
-    return peerInfos(this.#view);
+    return peerInfos(this.#inner);
   }
 
   /** Have, availability and in-flight pieces, for a live piece map (piece-activity.ts). */
   pieceActivity(): PieceActivity {
-    return pieceActivity(this.#view);
+    return pieceActivity(this.#inner);
   }
 
   /**
-   * What views.ts reads: made once, every figure read live through it (a
-   * list of a thousand torrents reads it twice per torrent; an object with
-   * accessors made on each read cost more than the figures themselves).
+   * What views.ts reads (every figure read live: a list of a thousand
+   * torrents reads it twice per torrent) and what the parts' hosts ask
+   * (torrent-hosts.ts). One per torrent, its getters once on its prototype
+   * (an object literal with eleven accessors was about 1 KiB per torrent);
+   * declared inside Torrent to read its private fields.
    */
-  get #view(): TorrentView & { peer(p: SwarmPeer): PeerInfo } {
-    this.#viewCache ??= new Torrent.#View(this);
-    return this.#viewCache;
-  }
-
-  /**
-   * The view's class: its getters live once on its prototype, not on each
-   * torrent's view (an object literal with eleven accessors was about 1 KiB
-   * per torrent). Declared inside Torrent to read its private fields.
-   */
-  static readonly #View = class implements TorrentView {
+  static readonly #Inner = class implements TorrentView, TorrentInner {
     readonly #t: Torrent;
     readonly infoHashHex: string;
     constructor(t: Torrent) {
       this.#t = t;
       this.infoHashHex = t.infoHashHex;
+    }
+    get options() {
+      return this.#t.#o;
+    }
+    get infoHash() {
+      return this.#t.infoHash;
+    }
+    get clock() {
+      return this.#t.#clock;
+    }
+    get logger() {
+      return this.#t.#log;
+    }
+    get events() {
+      return this.#t;
     }
     get name() {
       return this.#t.name;
@@ -769,17 +682,29 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     get peers() {
       return this.#t.#peers;
     }
+    get uploadSlots() {
+      return this.#t.#uploadSlots;
+    }
+    get extensions() {
+      return this.#t.extensions;
+    }
     get requester() {
       return this.#t.#requester;
     }
     get metadataPeers() {
       return this.#t.#meta ? 0 : this.#t.#metadataExchange.fetchingFrom;
     }
+    get complete() {
+      return this.#t.complete;
+    }
     get uploaded() {
       return this.#t.uploaded;
     }
     get left() {
       return this.#t.left;
+    }
+    get partialSeed() {
+      return this.#t.#partialSeed;
     }
     get optimistic() {
       return this.#t.#uploadSlots.optimistic;
@@ -789,6 +714,45 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }
     peer(p: SwarmPeer): PeerInfo {
       return peerInfo(this, p);
+    }
+    warn(err: unknown): void {
+      this.#t.#warn(err);
+    }
+    get onWarning() {
+      return this.#t.#onWarning;
+    }
+    peerConnected(peer: SwarmPeer): void {
+      const t = this.#t;
+      t.#trackers.peerConnected();
+      t.#uploadSlots.peerJoined();
+      t.emit("peer-connected", this.peer(peer));
+    }
+    peerClosed(peer: SwarmPeer, reason: string): void {
+      this.#t.#onPeerClosed(peer, reason);
+    }
+    peerless(): void {
+      this.#t.#onPeerless();
+    }
+    metadataVerified(info: Buffer): void {
+      const t = this.#t;
+      if (t.#meta || t.#state === "stopped") return;
+      try {
+        void t.setMetadata(metainfoOfInfo(info)).catch(t.#onWarning);
+      } catch (err) {
+        t.#warn(err); // hashes right, but not a torrent we can load
+      }
+    }
+    pieceVerified(index: number): void {
+      const t = this.#t;
+      t.#resume.pieceVerified();
+      t.emit("piece", index);
+      t.#streams?.changed();
+    }
+    completed(): void {
+      void this.#t.#onComplete();
+    }
+    failed(err: Error): void {
+      this.#t.#fail(err);
     }
   };
 
