@@ -56,7 +56,9 @@ class FakeConn extends EventEmitter {
   peerInterested = false;
   uploadStalled = false;
   peerRequests = 0;
-  readonly peerBitfield = { isComplete: () => false };
+  /** The peer has some piece (false: a newcomer with nothing yet). */
+  hasPieces = true;
+  readonly peerBitfield = { isComplete: () => false, isEmpty: () => !this.hasPieces };
   choke(): void {
     this.amChoking = true;
   }
@@ -192,5 +194,21 @@ test("upload slots: while downloading, a free slot and a peer waiting for it bri
   assert.ok(a.conn.amChoking, "it has not shared with us: no slot between rounds");
   clock.advance(250);
   assert.ok(!a.conn.amChoking, "the round came within 250 ms and gave it the free slot");
+  upload.stop();
+});
+
+test("upload slots: while downloading, a newcomer with no piece gets a free slot at once", () => {
+  // It could not have shared with anyone yet: waiting for the round would
+  // only delay the swarm's start.
+  const { clock, upload, add } = swarm(2, false);
+  upload.start();
+  clock.advance(1100);
+  const fresh = add("10.0.0.1", false);
+  fresh.conn.hasPieces = false;
+  const other = add("10.0.0.2", false);
+  for (const p of [fresh, other]) p.conn.peerInterested = true;
+  upload.onInterested();
+  assert.ok(!fresh.conn.amChoking, "the newcomer with nothing was unchoked between rounds");
+  assert.ok(other.conn.amChoking, "a peer with pieces that never shared waits for the round");
   upload.stop();
 });

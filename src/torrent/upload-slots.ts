@@ -6,7 +6,8 @@
  * rather than at the next round: upload capacity left idle helps nobody, and
  * choking exists to ration slots that are all taken. The peer that sends us
  * most gets it (ties at random); while we download only a peer that has
- * shared with us (unchoked us or sent us data) gets one, and while we seed
+ * shared with us (unchoked us or sent us data), or has no piece yet (it
+ * could not have shared), gets one, and while we seed
  * likely free-riders (Choker.freeRider) come last. The others wait for the
  * round, which comes within a quarter second once a slot is free for them,
  * and within a second while a round leaves slots free (or, while seeding,
@@ -236,7 +237,9 @@ export class UploadSlots {
         key: view.downloadRate + random(),
       };
     });
-    const eligible = seeding ? ranked : ranked.filter((r) => r.shared);
+    // A peer with no piece yet could not have shared with anyone: it gets a
+    // free slot at once too (at a swarm's start that is every leecher).
+    const eligible = seeding ? ranked : ranked.filter((r) => r.shared || r.p.have.isEmpty());
     eligible.sort((a, b) => Number(a.rider) - Number(b.rider) || b.key - a.key);
     for (const { p } of eligible.slice(0, this.#slots - unchoked)) this.#unchoke(p);
     // Slots still free while others wait: their round comes soon, not up to
