@@ -430,6 +430,23 @@ try {
       );
     }
   }
+  if (trace) {
+    // Each phase's median over the runs: where T - T_min went, run to run.
+    for (const impl of impls) {
+      const rs = (results[impl] ?? []).flatMap((r) => (r.trace ? [r.trace.phases] : []));
+      if (rs.length === 0) continue;
+      const med = (f: (p: TracePhases) => number) => summarize(rs.map(f)).median;
+      process.stdout.write(
+        `${impl}, median of ${rs.length} run(s): ${formatPhases({
+          startup: med((p) => p.startup),
+          ramp: med((p) => p.ramp),
+          steady: med((p) => p.steady),
+          tail: med((p) => p.tail),
+          excessBytes: med((p) => p.excessBytes),
+        })}\n`,
+      );
+    }
+  }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
