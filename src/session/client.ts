@@ -317,7 +317,7 @@ export class Client extends ClientViews {
     this.#limits.share();
     this.managed.released();
     for (const w of result.warnings) this.#log.warn("session", { warning: w });
-    await this.#keeping.save();
+    await this.#keeping.restored(result);
     return result;
   }
 

@@ -135,3 +135,40 @@ test("the journal: replaces or adds entries in order; a damaged line is skipped 
   );
   assert.deepEqual(again.warnings, []);
 });
+
+test("a restart that brings every torrent back as listed writes nothing; a change made then is journaled", async () => {
+  const a = smallTorrent(30_000, "a.bin");
+  const b = smallTorrent(31_000, "b.bin");
+  const first = await clients.open("10.7.0.4", [a.content, b.content], { persist: true });
+  await first.client.restore();
+  await first.client.add(a.bytes);
+  await first.client.add(b.bytes, { labels: ["x"] });
+  await first.client.close();
+  const data = join(first.dir, "data");
+  const before = readFileSync(join(data, "session.json"), "utf8");
+
+  const second = await clients.open("10.7.0.5", [a.content, b.content], { persist: true }, first);
+  const { restored, warnings } = await second.client.restore();
+  assert.deepEqual([restored.length, warnings], [2, []]);
+  await waitUntil(
+    () => second.client.summaries().every((s) => s.state === "seeding"),
+    "both seeding",
+    30_000,
+  );
+  // Longer than a requested write waits to merge (200 ms): coming back
+  // (checking, then seeding) is nothing session.json keeps.
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(readFileSync(join(data, "session.json"), "utf8"), before, "session.json untouched");
+  assert.equal(existsSync(join(data, JOURNAL_FILE)), false, "no journal");
+  second.client.setTorrentLimits(a.meta.infoHashHex, { upload: 5000 });
+  await waitUntil(
+    () =>
+      existsSync(join(data, JOURNAL_FILE)) &&
+      readFileSync(join(data, JOURNAL_FILE), "utf8").includes('"uploadLimit":5000'),
+    "the limit's journal line",
+    30_000,
+  );
+  // Its first line names the session.json it follows; then that change alone.
+  const lines = readFileSync(join(data, JOURNAL_FILE), "utf8").trim().split("\n");
+  assert.equal(lines.length, 2, "that change alone");
+});

@@ -56,6 +56,19 @@ export class SessionKeeping {
     return this.#persistence?.restore(has, add) ?? Promise.resolve({ restored: [], warnings: [] });
   }
 
+  /**
+   * After a restore, session.json is written whole only when it has to be:
+   * when loading or restoring found something wrong (so that it no longer
+   * lists what could not come back), or when there is none to journal
+   * changes after (a first start). Torrents that came back as listed
+   * change nothing it holds, and a change made meanwhile is written as any
+   * other: a thousand seeds' start no longer ends rewriting and syncing it.
+   */
+  async restored(result: RestoreResult): Promise<void> {
+    const p = this.#persistence;
+    if (p && (result.warnings.length > 0 || !p.store.journaling)) await this.save();
+  }
+
   /** A change worth keeping, written soon and merged with others. */
   request(change?: SessionChange): void {
     this.#persistence?.request(change);

@@ -11,6 +11,7 @@
  * close() (a clean exit leaves session.json alone).
  * Loading reads session.json, or migrates the shell's older file once.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { Clock, TimerHandle } from "../util/index.ts";
 import type { RestoreResult } from "./client-options.ts";
 import type { Limits } from "./dto.ts";
@@ -76,7 +77,6 @@ export class SessionPersistence {
    * a write every MERGE_MS of a thousand-torrent session slowed the restore.
    */
   #restoring = false;
-  #requestedWhileRestoring = false;
   /** A write asked for that has not begun: later requests join it. */
   #queued: Promise<void> | undefined;
   /** Torrents changed and not written yet. */
@@ -123,15 +123,19 @@ export class SessionPersistence {
   ): Promise<RestoreResult> {
     const warnings = this.warnings;
     this.warnings = [];
+    const listed = new Map([...this.#pending].map((p) => [p.infoHash, p]));
     this.#restoring = true;
     try {
       return await this.#restoreAll(has, add, warnings);
     } finally {
       this.#restoring = false;
-      if (this.#requestedWhileRestoring) {
-        this.#requestedWhileRestoring = false;
-        this.request();
+      // A torrent that came back as session.json lists it (its state going
+      // from checking to seeding is not kept) has nothing to write.
+      for (const e of this.#changed) {
+        const was = listed.get(e.infoHashHex);
+        if (was && isDeepStrictEqual(persistedTorrent(e), was)) this.#changed.delete(e);
       }
+      if (this.#changed.size > 0 || this.#whole) this.#schedule();
     }
   }
 
@@ -218,10 +222,11 @@ export class SessionPersistence {
   /** A change worth keeping: written soon, merged with others. */
   request(change?: SessionChange): void {
     this.#note(change);
-    if (this.#restoring) {
-      this.#requestedWhileRestoring = true;
-      return;
-    }
+    if (!this.#restoring) this.#schedule();
+  }
+
+  /** Writes what was noted after MERGE_MS, merged with what comes meanwhile. */
+  #schedule(): void {
     if (this.#timer) return;
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
