@@ -12,16 +12,12 @@ import { type CredentialSettings, Credentials } from "./credentials.ts";
 import { EventStream } from "./event-stream.ts";
 import { errorOf, HTTP_STATUS, HttpError, sendError, sendJson } from "./http-errors.ts";
 import { METRICS_CONTENT_TYPE, METRICS_PATH, metricsText } from "./metrics.ts";
-import { openApiDocument } from "./openapi.ts";
 import { RateHistory } from "./rate-history.ts";
 import { API_PREFIX, handleRest } from "./rest-routes.ts";
 import type { SettingsStore } from "./settings-routes.ts";
 import type { ShoalApi } from "./shoal-api.ts";
-import {
-  TRANSMISSION_RPC_PATH,
-  TransmissionRpc,
-  type TransmissionSessionInfo,
-} from "./transmission-rpc.ts";
+import { TRANSMISSION_RPC_PATH } from "./transmission-paths.ts";
+import type { TransmissionRpc, TransmissionSessionInfo } from "./transmission-rpc.ts";
 import { isWebUiPath, WebUi, wantsHtml } from "./web-ui.ts";
 
 export interface ControlPlaneOptions {
@@ -39,8 +35,14 @@ export interface ControlPlaneOptions {
 
 export class ControlPlane {
   readonly events: EventStream;
-  readonly rpc: TransmissionRpc;
   readonly #api: ShoalApi;
+  readonly #sessionInfo: () => TransmissionSessionInfo;
+  /**
+   * Transmission's RPC adapter and the OpenAPI document are loaded on their
+   * first request: most starts of a daemon never serve them, and loading
+   * them is part of every start's time (issue 16's start-up target).
+   */
+  #rpc: Promise<TransmissionRpc> | undefined;
   #guard: ControlGuard;
   readonly #listenHost: string;
   readonly #log: Logger;
@@ -57,7 +59,7 @@ export class ControlPlane {
     this.#listenHost = o.listenHost;
     this.#guard = this.#newGuard(o.allowedHosts, o.credentials);
     this.events = new EventStream(o.api);
-    this.rpc = new TransmissionRpc(o.api, o.sessionInfo);
+    this.#sessionInfo = o.sessionInfo;
   }
 
   /** The node:http request listener. */
@@ -100,7 +102,10 @@ export class ControlPlane {
     await this.#guard.check(req);
     const path = url.pathname;
     if (path === TRANSMISSION_RPC_PATH || path === `${TRANSMISSION_RPC_PATH}/`) {
-      await this.rpc.handle(req, res);
+      this.#rpc ??= import("./transmission-rpc.ts").then(
+        ({ TransmissionRpc }) => new TransmissionRpc(this.#api, this.#sessionInfo),
+      );
+      await (await this.#rpc).handle(req, res);
       return;
     }
     if (path === `${API_PREFIX}/events`) {
@@ -115,6 +120,7 @@ export class ControlPlane {
       return;
     }
     if (path === `${API_PREFIX}/openapi.json`) {
+      const { openApiDocument } = await import("./openapi.ts");
       sendJson(res, 200, openApiDocument());
       return;
     }

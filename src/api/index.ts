@@ -47,11 +47,8 @@ export {
   type TrackerEditRequest,
 } from "./tracker-edits.ts";
 export { TrackerIndex } from "./tracker-index.ts";
-export {
-  SESSION_ID_HEADER,
-  TRANSMISSION_RPC_PATH,
-  type TransmissionSessionInfo,
-} from "./transmission-rpc.ts";
+export { SESSION_ID_HEADER, TRANSMISSION_RPC_PATH } from "./transmission-paths.ts";
+export type { TransmissionSessionInfo } from "./transmission-rpc.ts";
 export type {
   AddFromIndexRequest,
   AddRequest,

@@ -15,12 +15,11 @@ import { isAbsolute } from "node:path";
 import { ApiError } from "./errors.ts";
 import { readBody } from "./http-body.ts";
 import type { ShoalApi } from "./shoal-api.ts";
+import { SESSION_ID_HEADER } from "./transmission-paths.ts";
 import { TORRENT_FIELDS, TorrentFacts } from "./transmission-torrent.ts";
 import { trackerEditOf } from "./transmission-trackers.ts";
 import type { AddRequest, TorrentSummary } from "./types.ts";
 
-export const TRANSMISSION_RPC_PATH = "/transmission/rpc";
-export const SESSION_ID_HEADER = "x-transmission-session-id";
 /** Transmission 3.00's RPC version: the one whose meanings this adapter follows. */
 const RPC_VERSION = 16;
 /** A request is a method and a few ids or a base64 .torrent. */
