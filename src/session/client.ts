@@ -314,7 +314,9 @@ export class Client extends ClientViews {
         await this.#add(await resolveSource(source), restorePlan(p, turn));
       },
     );
-    this.#limits.share();
+    // Without a global limit each torrent's buckets are its own limits
+    // already, all a share would give them (as when one is added).
+    if (this.#limits.globallyLimited) this.#limits.share();
     this.managed.released();
     for (const w of result.warnings) this.#log.warn("session", { warning: w });
     await this.#keeping.restored(result);
