@@ -121,7 +121,7 @@ let redis: RedisServer | undefined;
 const dirs = new TempDirs();
 let prefixes = 0;
 
-function redisDriver(limits: Limits, batchWindowMs?: number): Driver {
+function redisDriver(limits: Limits): Driver {
   let now = 1_000_000;
   const store = new RedisSwarmStore({
     url: (redis as RedisServer).url,
@@ -130,7 +130,6 @@ function redisDriver(limits: Limits, batchWindowMs?: number): Driver {
     maxSwarms: limits.maxSwarms ?? 100,
     maxPeersPerSwarm: limits.maxPeersPerSwarm ?? 10_000,
     now: () => now,
-    batchWindowMs,
   });
   const ready = store.connect();
   const handler = new AnnounceHandler({
@@ -460,7 +459,7 @@ for (const { name, make, skip } of STORES) {
   });
 }
 
-describe("swarm store on redis: its script calls", { skip: redisSkip() }, () => {
+describe("swarm store on redis: its scripts", { skip: redisSkip() }, () => {
   test("a Redis that forgot the announce script is sent it again, and the announce answered", async () => {
     const d = redisDriver({});
     try {
@@ -470,32 +469,6 @@ describe("swarm store on redis: its script calls", { skip: redisSkip() }, () => 
       assert.equal(r.failure, null);
       assert.deepEqual(r.peers4, [compact4(1)]);
       assert.equal(r.incomplete, 2);
-    } finally {
-      await d.close();
-    }
-  });
-
-  test("after a quiet moment, a batch goes once it is as large as the last one answered, not after the window", async () => {
-    // A window far longer than the test's deadline: only the size rule can answer in time.
-    const d = redisDriver({}, 600_000);
-    /** The announces sent together, answered before the deadline (20 s: a loaded machine's liveness bound). */
-    const together = (ids: number[]) =>
-      Promise.race([
-        Promise.all(ids.map((i) => d.announce(fields(i)))),
-        new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error("waited for the batch window")), 20_000).unref(),
-        ),
-      ]);
-    try {
-      // Nothing answered yet: two make a batch; the other three follow it.
-      assert.equal((await together([1, 2, 3, 4, 5])).length, 5);
-      // The last batch held three: three announces after a quiet moment go at once.
-      const replies = await together([6, 7, 8]);
-      assert.deepEqual(
-        replies.map((r) => r.failure),
-        [null, null, null],
-      );
-      assert.equal(replies[2]!.incomplete, 8);
     } finally {
       await d.close();
     }
