@@ -5,7 +5,9 @@
  * DHT, LPD or PEX). For each daemon:
  *
  * - start-up: the daemon is stopped and started again, and timed from the
- *   spawn to every torrent seeding (polled over its API every 10 ms);
+ *   spawn to every torrent seeding (polled over its API every 10 ms), with
+ *   the CPU seconds the daemon had used by then (/proc/<pid>/stat, every
+ *   thread): less moved by a loaded machine than the wall time;
  * - RSS after the idle period (VmRSS, not the peak), with its anonymous
  *   part (V8's heap, malloc, stacks) and its file-backed part (the pages of
  *   the Node binary and libraries it touched), and CPU seconds over the idle
@@ -133,6 +135,7 @@ async function latencies(run: () => Promise<unknown>): Promise<{ p50: number; p9
 /** One run's figures. */
 interface Figures {
   startupS: number;
+  startupCpuS: number;
   rssMiB: number;
   anonMiB: number;
   fileMiB: number;
@@ -157,10 +160,11 @@ async function measureRuns(
     const daemon = start();
     await poll(`${name}: all seeding again`, allSeeding, 300_000);
     const startupS = (performance.now() - t0) / 1000;
+    const startupCpuS = cpuSeconds(daemon.pid);
     const idle = await idleFigures(daemon.pid);
     const lat = await lists();
     await daemon.stop(30_000);
-    out.push({ startupS, ...idle, ...lat });
+    out.push({ startupS, startupCpuS, ...idle, ...lat });
   }
   return out;
 }
@@ -333,6 +337,12 @@ try {
       figure(shoal, startup, 2),
       figure(trans, startup, 2),
       ratio(startup),
+    ],
+    [
+      "  CPU used by then (s)",
+      figure(shoal, (f) => f.startupCpuS, 2),
+      figure(trans, (f) => f.startupCpuS, 2),
+      ratio((f) => f.startupCpuS),
     ],
     ["RSS after idle (MiB)", figure(shoal, rss, 1), figure(trans, rss, 1), ratio(rss)],
     [
