@@ -144,6 +144,13 @@ describe("a likely free-rider", () => {
     assert.equal(choker.freeRider({ ...rider("r"), reciprocated: true }, now), false);
   });
 
+  test("is judged after freeRiderMs when that is shorter than the optimistic period", () => {
+    const choker = new Choker({ random: seeded(), freeRiderMs: 10_000 });
+    const now = 100_000;
+    assert.equal(choker.freeRider({ ...rider("r"), connectedAt: now - 10_000 }, now), true);
+    assert.equal(choker.freeRider({ ...rider("r"), connectedAt: now - 9_000 }, now), false);
+  });
+
   test("gets no slot while we download, not even the optimistic one when it is alone in the pool", () => {
     const choker = new Choker({ random: seeded(5) });
     for (let round = 0; round < 10; round++) {

@@ -12,9 +12,9 @@
  *   30 s; newly connected peers are three times as likely to get it, since they
  *   have nothing yet to trade;
  * - a peer that took data from us while it had pieces we wanted, and a full
- *   optimistic period after connecting has still never unchoked us nor sent
- *   us anything, is a likely free-rider: while we download it gets no slot
- *   at all (the optimistic slot is for finding partners, and it has shown it
+ *   optimistic period (or freeRiderMs, if shorter) after connecting has
+ *   still never unchoked us nor sent us anything, is a likely free-rider:
+ *   while we download it gets no slot at all (the optimistic slot is for finding partners, and it has shown it
  *   is none; a fair peer that has not unchoked us yet has only to do so
  *   once), and while we seed it waits behind the peers that did share and
  *   is four times less likely to win the optimistic slot. A newcomer with
@@ -61,6 +61,8 @@ export interface ChokerOptions {
   slots?: number;
   /** How long the optimistic unchoke lasts before rotating. */
   optimisticMs?: number;
+  /** Connected this long without ever sharing back, a peer that owes us is a likely free-rider (default: optimisticMs). */
+  freeRiderMs?: number;
   /** Silence after which an uploader counts as snubbing us. */
   snubMs?: number;
   /** Peers connected for less than this are "new" for the optimistic draw. */
@@ -92,6 +94,7 @@ export class Choker {
     this.#o = {
       slots: 4,
       optimisticMs: 30_000,
+      freeRiderMs: opts.freeRiderMs ?? opts.optimisticMs ?? 30_000,
       snubMs: 60_000,
       newPeerMs: 60_000,
       seedRotationMs: 30_000,
@@ -149,11 +152,12 @@ export class Choker {
 
   /**
    * A likely free-rider: it owes us (took our data, had pieces we wanted) and
-   * has never shared with us, though connected for a full optimistic period.
+   * has never shared with us, though connected for freeRiderMs (by default a
+   * full optimistic period).
    */
   freeRider(p: ChokerPeer, now: number): boolean {
     return (
-      p.reciprocated === false && p.owesUs === true && now - p.connectedAt >= this.#o.optimisticMs
+      p.reciprocated === false && p.owesUs === true && now - p.connectedAt >= this.#o.freeRiderMs
     );
   }
 

@@ -41,6 +41,17 @@ const QUICK_ROUND_MS = 1000;
  * capacity lost in the ramp, against T_min = 21.5 s; 0.5 s with this).
  */
 const FREE_SLOT_ROUND_MS = 250;
+/**
+ * Connected this long, a peer that took our data while it had pieces we
+ * wanted and never shared back is judged a likely free-rider (Choker): it
+ * was a full optimistic period (30 s), longer than bench/swarm.ts's whole
+ * download (about 24 s), so its free-rider was never judged and finished
+ * with the fair leechers (0.87-1.03 of their mean). A fair peer that got
+ * our data unchokes us within a round or two. test/sim, the bench's swarm
+ * with a free-rider, seeds 1-2: its time over the fair mean 1.06, 0.79 ->
+ * 1.12, 1.06 (T/T_min unchanged).
+ */
+const FREE_RIDER_MS = 10_000;
 /** An unchoked peer that has asked for nothing in this long is not using its slot. */
 export const IDLE_SLOT_MS = 3000;
 
@@ -89,6 +100,7 @@ export class UploadSlots {
     const chokerOptions: ConstructorParameters<typeof Choker>[0] = {
       slots: this.#slots,
       optimisticMs: 3 * this.#intervalMs,
+      freeRiderMs: Math.min(3 * this.#intervalMs, FREE_RIDER_MS),
       seedRotationMs: Math.min(this.#intervalMs, QUICK_ROUND_MS),
     };
     if (o.random) chokerOptions.random = o.random;
