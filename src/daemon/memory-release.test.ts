@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { test } from "node:test";
+
+const MODULE = new URL("./memory-release.ts", import.meta.url).href;
+
+/**
+ * A process that grows V8's young generation to its 2 x 4 MiB (objects that
+ * survive scavenges, as a restore's do), drops them, then schedules the
+ * release: the young generation's pages and the old generation's garbage
+ * are given back, as they are in the daemon once started.
+ */
+const SCRIPT = `
+import v8 from "node:v8";
+const { releaseMemoryAfterStart } = await import(${JSON.stringify(MODULE)});
+const young = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").physical_space_size;
+let keep = [];
+for (let r = 0; r < 40; r++) {
+  for (let i = 0; i < 20000; i++) keep.push({ i, s: "x" + i });
+  if (keep.length > 200000) keep = keep.slice(100000);
+}
+keep = null;
+const before = { young: young(), heap: v8.getHeapStatistics().total_physical_size };
+releaseMemoryAfterStart(0);
+setTimeout(() => {
+  const after = { young: young(), heap: v8.getHeapStatistics().total_physical_size };
+  process.stdout.write(JSON.stringify({ before, after }));
+}, 50);
+`;
+
+interface Heap {
+  young: number;
+  heap: number;
+}
+
+function run(flags: string[]): { before: Heap; after: Heap } {
+  const r = spawnSync(
+    process.execPath,
+    [...flags, "--max-semi-space-size=4", "--input-type=module", "-e", SCRIPT],
+    { encoding: "utf8", timeout: 60_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+test("with V8's gc exposed (bin/shoal), the release shrinks the young generation and the heap", () => {
+  const { before, after } = run(["--expose-gc"]);
+  assert.equal(before.young, 8 * 1024 * 1024, "the young generation grew to 2 x 4 MiB first");
+  assert.ok(after.young < 1024 * 1024, `young generation after: ${after.young}`);
+  assert.ok(after.heap < before.heap / 2, `heap ${before.heap} -> ${after.heap}`);
+});
+
+test("without it (node bin/shoal.js daemon), nothing happens", () => {
+  const { before, after } = run([]);
+  assert.equal(after.young, before.young);
+});
