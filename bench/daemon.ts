@@ -14,7 +14,9 @@
  *   period (/proc/<pid>/stat), the daemon left alone;
  * - p50/p99 latency of listing all N torrents: shoal's `GET /api/v1/torrents`
  *   and its Transmission RPC `torrent-get`, and transmission-daemon's
- *   `torrent-get`, with the fields `transmission-remote -l` asks for.
+ *   `torrent-get`, with the fields `transmission-remote -l` asks for;
+ * - RSS again after those lists (what a daemon being polled holds: the
+ *   lists' garbage grows a heap that the idle figure does not show).
  *
  * With --runs N, each daemon is restarted and measured N times (the torrents
  * added once): each figure is then the median with the runs' min–max, and
@@ -140,6 +142,7 @@ interface Figures {
   anonMiB: number;
   fileMiB: number;
   idleCpuS: number;
+  rssAfterListsMiB: number;
   list: { p50: number; p99: number };
   rpc: { p50: number; p99: number };
 }
@@ -163,11 +166,14 @@ async function measureRuns(
     const startupCpuS = cpuSeconds(daemon.pid);
     const idle = await idleFigures(daemon.pid);
     const lat = await lists();
+    const rssAfterListsMiB = mib(memory(daemon.pid).rss);
     await daemon.stop(30_000);
-    out.push({ startupS, startupCpuS, ...idle, ...lat });
+    out.push({ startupS, startupCpuS, ...idle, ...lat, rssAfterListsMiB });
   }
   return out;
 }
+
+const mib = (bytes: number) => bytes / 1024 / 1024;
 
 async function idleFigures(
   pid: number,
@@ -176,7 +182,6 @@ async function idleFigures(
   await new Promise((r) => setTimeout(r, IDLE_S * 1000));
   const idleCpuS = cpuSeconds(pid) - before;
   const m = memory(pid);
-  const mib = (bytes: number) => bytes / 1024 / 1024;
   return { rssMiB: mib(m.rss), anonMiB: mib(m.anonymous), fileMiB: mib(m.fileBacked), idleCpuS };
 }
 
@@ -350,6 +355,12 @@ try {
       `${figure(shoal, (f) => f.anonMiB, 1)} / ${figure(shoal, (f) => f.fileMiB, 1)}`,
       `${figure(trans, (f) => f.anonMiB, 1)} / ${figure(trans, (f) => f.fileMiB, 1)}`,
       "",
+    ],
+    [
+      "RSS after the list requests (MiB)",
+      figure(shoal, (f) => f.rssAfterListsMiB, 1),
+      figure(trans, (f) => f.rssAfterListsMiB, 1),
+      ratio((f) => f.rssAfterListsMiB),
     ],
     [`CPU over ${IDLE_S} s idle (s)`, figure(shoal, idle, 2), figure(trans, idle, 2), ratio(idle)],
     ["list all: shoal /api/v1/torrents p50/p99 (ms)", latency(shoal, (f) => f.list), "", ""],
