@@ -9,20 +9,25 @@ import type { Clock, TimerHandle } from "../util/index.ts";
 
 const RESUME_SAVE_MS = 30_000;
 
+/** What the saver asks of its torrent (torrent-hosts.ts). */
+export interface ResumeHost {
+  readonly clock: Clock;
+  /** The torrent's data, once open. */
+  storage(): PieceStore | undefined;
+  /** A save failed (the data itself is safe). */
+  warn(err: unknown): void;
+}
+
 export class ResumeSaver {
-  readonly #clock: Clock;
-  readonly #store: () => PieceStore | undefined;
-  readonly #warn: (err: unknown) => void;
+  readonly #host: ResumeHost;
   #timer: TimerHandle | undefined;
   /** Between start() and stop(). */
   #running = false;
   /** A piece was verified since the last save. */
   #dirty = false;
 
-  constructor(clock: Clock, store: () => PieceStore | undefined, warn: (err: unknown) => void) {
-    this.#clock = clock;
-    this.#store = store;
-    this.#warn = warn;
+  constructor(host: ResumeHost) {
+    this.#host = host;
   }
 
   start(): void {
@@ -32,7 +37,7 @@ export class ResumeSaver {
 
   stop(): void {
     this.#running = false;
-    if (this.#timer) this.#clock.clearTimeout(this.#timer);
+    if (this.#timer) this.#host.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
@@ -44,7 +49,7 @@ export class ResumeSaver {
 
   #arm(): void {
     if (this.#timer) return;
-    this.#timer = this.#clock.setTimeout(() => {
+    this.#timer = this.#host.clock.setTimeout(() => {
       this.#timer = undefined;
       if (this.#dirty) void this.save();
     }, RESUME_SAVE_MS);
@@ -53,8 +58,10 @@ export class ResumeSaver {
   /** Saves now; a failure is a warning (the data itself is safe). */
   async save(): Promise<void> {
     this.#dirty = false;
-    await this.#store()
+    const host = this.#host;
+    await host
+      .storage()
       ?.saveResume()
-      .catch((e) => this.#warn(e));
+      .catch((e) => host.warn(e));
   }
 }

@@ -1,7 +1,8 @@
 /**
  * What a torrent's parts ask of it: the hosts of its trackers
  * (torrent-trackers.ts), its peers (peer-set.ts), its metadata exchange
- * (BEP 9, metadata-exchange.ts) and its downloading side (requesting.ts).
+ * (BEP 9, metadata-exchange.ts), its downloading side (requesting.ts), its
+ * choke rounds (upload-slots.ts) and its resume saves (resume-saver.ts).
  * Each is a class over one inner view of the torrent (`TorrentInner`), so
  * their methods sit once on a prototype: as object literals of arrow
  * functions they were 48 closures, their contexts and five objects per
@@ -30,11 +31,12 @@ import {
 import { routePeerEvents } from "./peer-events.ts";
 import type { PeerSet, PeerSetHost } from "./peer-set.ts";
 import type { Requester, RequesterHost } from "./requesting.ts";
+import type { ResumeHost } from "./resume-saver.ts";
 import { serveBlock } from "./serving.ts";
 import { banKey, type SwarmPeer } from "./swarm-peer.ts";
 import type { TorrentTrackersHost } from "./torrent-trackers.ts";
 import type { TorrentState } from "./types.ts";
-import type { UploadSlots } from "./upload-slots.ts";
+import type { UploadSlots, UploadSlotsOptions } from "./upload-slots.ts";
 
 /** The torrent as its parts' hosts read it (torrent.ts makes one per torrent). */
 export interface TorrentInner {
@@ -243,6 +245,45 @@ export class RequesterHostOf implements RequesterHost {
   }
   failed(err: Error): void {
     this.#t.failed(err);
+  }
+  warn(err: unknown): void {
+    this.#t.warn(err);
+  }
+}
+
+export class SlotsHost implements UploadSlotsOptions {
+  readonly #t: TorrentInner;
+  readonly slots: number | undefined;
+  readonly intervalMs: number | undefined;
+  readonly random: (() => number) | undefined;
+  constructor(t: TorrentInner) {
+    const o = t.options;
+    this.#t = t;
+    this.slots = o.uploadSlots;
+    this.intervalMs = o.chokeIntervalMs;
+    this.random = o.random;
+  }
+  get clock(): Clock {
+    return this.#t.clock;
+  }
+  peers(): Iterable<SwarmPeer> {
+    return this.#t.peers.values();
+  }
+  seeding(): boolean {
+    return this.#t.complete;
+  }
+}
+
+export class ResumeSaverHost implements ResumeHost {
+  readonly #t: TorrentInner;
+  constructor(t: TorrentInner) {
+    this.#t = t;
+  }
+  get clock(): Clock {
+    return this.#t.clock;
+  }
+  storage(): PieceStore | undefined {
+    return this.#t.storage;
   }
   warn(err: unknown): void {
     this.#t.warn(err);

@@ -46,6 +46,8 @@ import {
   MetadataHost,
   PeersHost,
   RequesterHostOf,
+  ResumeSaverHost,
+  SlotsHost,
   type TorrentInner,
   TrackersHost,
 } from "./torrent-hosts.ts";
@@ -120,20 +122,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#inner = new Torrent.#Inner(this);
     this.#trackers = new TorrentTrackers(new TrackersHost(this.#inner));
     this.#peers = new PeerSet(new PeersHost(this.#inner));
-    const slots: ConstructorParameters<typeof UploadSlots>[0] = {
-      clock: this.#clock,
-      peers: () => this.#peers.values(),
-      seeding: () => this.complete,
-    };
-    if (o.uploadSlots !== undefined) slots.slots = o.uploadSlots;
-    if (o.chokeIntervalMs !== undefined) slots.intervalMs = o.chokeIntervalMs;
-    if (o.random) slots.random = o.random;
-    this.#uploadSlots = new UploadSlots(slots);
-    this.#resume = new ResumeSaver(
-      this.#clock,
-      () => this.#storage,
-      (e) => this.#warn(e),
-    );
+    this.#uploadSlots = new UploadSlots(new SlotsHost(this.#inner));
+    this.#resume = new ResumeSaver(new ResumeSaverHost(this.#inner));
     this.#metadataExchange = new MetadataExchange(new MetadataHost(this.#inner));
     if (o.peers) this.#peers.add(o.peers, "magnet");
     this.#state = "paused";
