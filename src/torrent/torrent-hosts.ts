@@ -73,84 +73,78 @@ export interface TorrentInner {
   failed(err: Error): void;
 }
 
-export class TrackersHost implements TorrentTrackersHost {
-  readonly #t: TorrentInner;
+/** What every host reads of the torrent, once on a shared prototype. */
+class TorrentPartHost {
+  protected readonly t: TorrentInner;
   constructor(t: TorrentInner) {
-    this.#t = t;
-  }
-  get options(): TorrentOptions {
-    return this.#t.options;
+    this.t = t;
   }
   get infoHash(): InfoHash {
-    return this.#t.infoHash;
+    return this.t.infoHash;
   }
   get clock(): Clock {
-    return this.#t.clock;
+    return this.t.clock;
   }
   get logger(): Logger {
-    return this.#t.logger;
+    return this.t.logger;
+  }
+}
+
+export class TrackersHost extends TorrentPartHost implements TorrentTrackersHost {
+  get options(): TorrentOptions {
+    return this.t.options;
   }
   meta(): Metainfo | undefined {
-    return this.#t.meta;
+    return this.t.meta;
   }
   uploaded(): number {
-    return this.#t.uploaded;
+    return this.t.uploaded;
   }
   downloaded(): number {
-    return this.#t.requester?.downloaded ?? 0;
+    return this.t.requester?.downloaded ?? 0;
   }
   left(): number {
-    return this.#t.left;
+    return this.t.left;
   }
   partialSeed(): boolean {
-    return this.#t.partialSeed;
+    return this.t.partialSeed;
   }
   active(): boolean {
-    return isActive(this.#t.state);
+    return isActive(this.t.state);
   }
   peers(peers: PeerAddress[]): void {
-    this.#t.peers.add(peers, "tracker");
+    this.t.peers.add(peers, "tracker");
   }
   warning(message: string): void {
-    this.#t.events.emit("warning", message);
+    this.t.events.emit("warning", message);
   }
   noPeersReceived(): void {
-    const t = this.#t;
+    const t = this.t;
     t.clock.setTimeout(() => t.peerless(), 0);
   }
 }
 
-export class PeersHost implements PeerSetHost {
-  readonly #t: TorrentInner;
+export class PeersHost extends TorrentPartHost implements PeerSetHost {
   readonly identity: Identity;
   readonly maxPeers: number;
   readonly dial: PeerSetHost["dial"];
   readonly blocked: PeerSetHost["blocked"];
   constructor(t: TorrentInner) {
+    super(t);
     const o = t.options;
-    this.#t = t;
     this.identity = identityFor(o);
     this.maxPeers = o.maxPeers ?? 50;
     this.dial = o.dial;
     this.blocked = o.blocked;
   }
-  get clock(): Clock {
-    return this.#t.clock;
-  }
-  get logger(): Logger {
-    return this.#t.logger;
-  }
-  get infoHash(): InfoHash {
-    return this.#t.infoHash;
-  }
   active(): boolean {
-    return isActive(this.#t.state);
+    return isActive(this.t.state);
   }
   complete(): boolean {
-    return this.#t.complete;
+    return this.t.complete;
   }
   connectionOptions(): PeerConnectionOptions {
-    const t = this.#t;
+    const t = this.t;
     return connectionOptionsFor(t.options, {
       clock: t.clock,
       logger: t.logger,
@@ -160,7 +154,7 @@ export class PeersHost implements PeerSetHost {
     });
   }
   attached(peer: SwarmPeer): void {
-    const t = this.#t;
+    const t = this.t;
     routePeerEvents(peer, {
       clock: t.clock,
       requester: () => t.requester,
@@ -170,122 +164,100 @@ export class PeersHost implements PeerSetHost {
     });
   }
   connected(peer: SwarmPeer): void {
-    this.#t.peerConnected(peer);
+    this.t.peerConnected(peer);
   }
   detached(peer: SwarmPeer, reason: string): void {
-    this.#t.peerClosed(peer, reason);
+    this.t.peerClosed(peer, reason);
   }
   peerless(): void {
-    this.#t.peerless();
+    this.t.peerless();
   }
 }
 
-export class MetadataHost implements MetadataExchangeHost {
-  readonly #t: TorrentInner;
-  constructor(t: TorrentInner) {
-    this.#t = t;
-  }
-  get infoHash(): InfoHash {
-    return this.#t.infoHash;
-  }
-  get clock(): Clock {
-    return this.#t.clock;
-  }
+export class MetadataHost extends TorrentPartHost implements MetadataExchangeHost {
   infoBytes(): Buffer | undefined {
-    return this.#t.meta?.infoBytes;
+    return this.t.meta?.infoBytes;
   }
   isPrivate(): boolean {
-    return this.#t.meta?.private ?? false;
+    return this.t.meta?.private ?? false;
   }
   banKeyOf(conn: ExtensionPeer): string {
-    for (const p of this.#t.peers.values()) if (p.conn === conn) return p.banKey;
+    for (const p of this.t.peers.values()) if (p.conn === conn) return p.banKey;
     return banKey(conn.remoteAddress ?? "", conn.remotePort ?? 0);
   }
   isBanned(key: string): boolean {
-    return this.#t.peers.bans.isBanned(key);
+    return this.t.peers.bans.isBanned(key);
   }
   verified(info: Buffer): void {
-    this.#t.metadataVerified(info);
+    this.t.metadataVerified(info);
   }
   ban(keys: string[], reason: string): void {
-    const t = this.#t;
+    const t = this.t;
     const added = t.peers.bans.ban(keys);
     t.peers.closeBanned(added, reason);
     for (const key of added) t.events.emit("peer-banned", key, reason);
   }
 }
 
-export class RequesterHostOf implements RequesterHost {
-  readonly #t: TorrentInner;
+export class RequesterHostOf extends TorrentPartHost implements RequesterHost {
   readonly meta: Metainfo;
   readonly storage: PieceStore;
   readonly peers: PeerSet;
   readonly random: RandomSource;
   constructor(t: TorrentInner, meta: Metainfo, storage: PieceStore) {
-    this.#t = t;
+    super(t);
     this.meta = meta;
     this.storage = storage;
     this.peers = t.peers;
     this.random = t.options.random ?? Math.random;
   }
   active(): boolean {
-    return this.#t.state === "downloading";
+    return this.t.state === "downloading";
   }
   verified(index: number): void {
-    this.#t.pieceVerified(index);
+    this.t.pieceVerified(index);
   }
   hashFailed(index: number, banned: string[]): void {
-    this.#t.events.emit("hash-failed", index, banned);
+    this.t.events.emit("hash-failed", index, banned);
   }
   banned(keys: string[], reason: string): void {
-    for (const key of keys) this.#t.events.emit("peer-banned", key, reason);
+    for (const key of keys) this.t.events.emit("peer-banned", key, reason);
   }
   completed(): void {
-    this.#t.completed();
+    this.t.completed();
   }
   failed(err: Error): void {
-    this.#t.failed(err);
+    this.t.failed(err);
   }
   warn(err: unknown): void {
-    this.#t.warn(err);
+    this.t.warn(err);
   }
 }
 
-export class SlotsHost implements UploadSlotsOptions {
-  readonly #t: TorrentInner;
+export class SlotsHost extends TorrentPartHost implements UploadSlotsOptions {
   readonly slots: number | undefined;
   readonly intervalMs: number | undefined;
   readonly random: (() => number) | undefined;
   constructor(t: TorrentInner) {
+    super(t);
     const o = t.options;
-    this.#t = t;
     this.slots = o.uploadSlots;
     this.intervalMs = o.chokeIntervalMs;
     this.random = o.random;
   }
-  get clock(): Clock {
-    return this.#t.clock;
-  }
   peers(): Iterable<SwarmPeer> {
-    return this.#t.peers.values();
+    return this.t.peers.values();
   }
   seeding(): boolean {
-    return this.#t.complete;
+    return this.t.complete;
   }
 }
 
-export class ResumeSaverHost implements ResumeHost {
-  readonly #t: TorrentInner;
-  constructor(t: TorrentInner) {
-    this.#t = t;
-  }
-  get clock(): Clock {
-    return this.#t.clock;
-  }
+export class ResumeSaverHost extends TorrentPartHost implements ResumeHost {
   storage(): PieceStore | undefined {
-    return this.#t.storage;
+    return this.t.storage;
   }
   warn(err: unknown): void {
-    this.#t.warn(err);
+    this.t.warn(err);
   }
 }
