@@ -14,10 +14,11 @@
  * - a peer that took data from us while it had pieces we wanted, and a full
  *   optimistic period (or freeRiderMs, if shorter) after connecting has
  *   still never unchoked us nor sent us anything, is a likely free-rider:
- *   while we download it gets no slot at all (the optimistic slot is for finding partners, and it has shown it
- *   is none; a fair peer that has not unchoked us yet has only to do so
- *   once), and while we seed it waits behind the peers that did share and
- *   is four times less likely to win the optimistic slot. A newcomer with
+ *   while we download it gets no slot at all (the optimistic slot is for
+ *   finding partners, and it has shown it is none; a fair peer that has not
+ *   unchoked us yet has only to do so once), and while we seed it waits
+ *   behind the peers that did share and is four times less likely to win
+ *   the optimistic slot. A newcomer with
  *   nothing we want is never one: it could not have shared.
  * - a slot is for moving data: a peer that does not read what we send
  *   (uploadStalled) gets none until it does, and one that lately asked for
