@@ -49,7 +49,7 @@ import { type PeerSourceContext, PeerSources } from "./peer-sources.ts";
 import type { TorrentEntry } from "./registry.ts";
 import { SessionKeeping } from "./session-keeping.ts";
 import { SessionLimits } from "./session-limits.ts";
-import { watchTorrent } from "./torrent-events.ts";
+import { TorrentEventRelay, type TorrentEventSink } from "./torrent-events.ts";
 import { torrentFileOf } from "./torrent-files.ts";
 import { openTorrent } from "./torrent-opening.ts";
 import { moveTorrent, type ReopenContext, recheckTorrent } from "./torrent-reopening.ts";
@@ -95,6 +95,17 @@ export class Client extends ClientViews {
     (hash, dir) => this.move(hash, dir),
     (err) => this.#warn(err),
   );
+  /** Where every torrent's relay (torrent-events.ts) hands its events: one for the session. */
+  readonly #eventSink: TorrentEventSink = {
+    emit: (entry, e) => this.#completionMoves.relay(entry, e, (event) => this.#emit(event)),
+    changed: (entry) => this.#keeping.request({ put: entry }),
+    metadata: (entry, meta) => {
+      this.#keeping.track(this.#onMetadata(entry, meta));
+    },
+  };
+  /** Every torrent's dialer and IP filter check: one function each for the session, not one per torrent. */
+  readonly #dial: TorrentOptions["dial"] = (host, port) => this.#gate.dial(host, port);
+  readonly #blocked = (ip: string): boolean => this.#sources.blocked(ip);
   /** What recheck and move need (torrent-reopening.ts). */
   readonly #reopening: ReopenContext = {
     torrentOptions: (e) =>
@@ -345,7 +356,7 @@ export class Client extends ClientViews {
   async remove(infoHashHex: string, opts: RemoveOptions = {}): Promise<void> {
     const entry = this.registry.delete(infoHashHex);
     if (!entry) return;
-    entry.detach?.();
+    entry.watching?.detach();
     const { torrent } = entry;
     await torrent.close();
     const meta = torrent.metadata;
@@ -474,7 +485,7 @@ export class Client extends ClientViews {
       await this.#listener?.close();
       const entries = this.registry.entries();
       await Promise.all(entries.map((e) => e.torrent.close()));
-      for (const e of entries) e.detach?.();
+      for (const e of entries) e.watching?.detach();
       await this.#sources.close();
       await this.flush().catch((err) => this.#warn(err));
     } finally {
@@ -500,7 +511,7 @@ export class Client extends ClientViews {
       downloadDir,
       peerId: this.peerId,
       listenPort: this.port,
-      dial: (host, port) => this.#gate.dial(host, port),
+      dial: this.#dial,
       resumePath: this.#resumePath(infoHashHex),
       maxPeers: this.#o.maxPeersPerTorrent ?? 50,
       uploadBuckets: [limits.up, this.#limits.shares.upload],
@@ -510,7 +521,7 @@ export class Client extends ClientViews {
     };
     if (this.#o.random) o.random = this.#o.random;
     if (this.#o.encryption) o.encryption = this.#o.encryption;
-    o.blocked = (ip) => this.#sources.blocked(ip);
+    o.blocked = this.#blocked;
     // BEP 5: peers that set the DHT bit hear our node's port.
     const dhtPort = this.#sources.dhtPort;
     if (dhtPort !== undefined) o.dhtPort = dhtPort;
@@ -519,17 +530,7 @@ export class Client extends ClientViews {
 
   #watch(entry: TorrentEntry): void {
     const sources = this.#sources.watch(entry.torrent, entry.infoHashHex);
-    const events = watchTorrent(entry, {
-      emit: (e) => this.#completionMoves.relay(entry, e, (event) => this.#emit(event)),
-      changed: () => this.#keeping.request({ put: entry }),
-      metadata: (e, meta) => {
-        this.#keeping.track(this.#onMetadata(e, meta));
-      },
-    });
-    entry.detach = () => {
-      events();
-      sources();
-    };
+    entry.watching = new TorrentEventRelay(entry, this.#eventSink, sources);
   }
 
   /** The incomplete folder for torrents added from now on (undefined: none). */

@@ -101,9 +101,11 @@ export class PeerSources {
   }
 
   /** Announces the torrent on the sources that run; returns how to stop. */
-  watch(torrent: Torrent, infoHashHex: string): () => void {
+  watch(torrent: Torrent, infoHashHex: string): (() => void) | undefined {
     const lsd = this.#lsd?.watch(torrent, infoHashHex);
     const dht = this.#dht?.watch(torrent);
+    // Without a peer source nothing follows it (and no closure is kept per torrent).
+    if (!lsd && !dht) return undefined;
     return () => {
       lsd?.();
       dht?.();

@@ -38,8 +38,8 @@ export interface TorrentEntry {
   bytes?: Buffer;
   /** Its queue place, labels, seeding goals and totals (manager.ts). */
   readonly manage: ManagedState;
-  /** Detaches the session's listeners from `torrent`. */
-  detach?: () => void;
+  /** What follows `torrent` for the session (torrent-events.ts); detach() stops it. */
+  watching?: { detach(): void };
 }
 
 const HEX_PREFIX = /^[0-9a-f]{2,40}$/i;

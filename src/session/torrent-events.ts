@@ -2,63 +2,89 @@
  * A torrent's events as the session's: each one re-emitted with the
  * torrent's id and info hash as a SessionEvent (dto.ts), so a subscriber
  * follows every torrent through one stream, and the session hears of the
- * changes it keeps on disk.
+ * changes it keeps on disk. One relay per torrent, its observer
+ * (Torrent.observe), over one sink for the whole session: no listener
+ * table and no closures per torrent.
  */
 import type { Metainfo } from "../metainfo/index.ts";
-import type { PeerInfo, TorrentState } from "../torrent/index.ts";
+import type { Torrent, TorrentEvents, TorrentObserver } from "../torrent/index.ts";
 import type { SessionEvent } from "./dto.ts";
 import type { TorrentEntry } from "./registry.ts";
 import { peerView } from "./views.ts";
 
+/** The session's side, one for all torrents: each call names the entry. */
 export interface TorrentEventSink {
-  emit(event: SessionEvent): void;
+  emit(entry: TorrentEntry, event: SessionEvent): void;
   /** The torrent changed in a way the persisted session records. */
-  changed(): void;
+  changed(entry: TorrentEntry): void;
   /** Its metadata arrived (a magnet link's torrent): keep a .torrent copy. */
   metadata(entry: TorrentEntry, meta: Metainfo): void;
 }
 
-/** Listens to the entry's torrent; returns what stops listening. */
-export function watchTorrent(entry: TorrentEntry, sink: TorrentEventSink): () => void {
-  const t = entry.torrent;
-  const ids = { id: entry.id, infoHash: entry.infoHashHex };
-  const onState = (state: TorrentState, previous: TorrentState) => {
-    sink.emit({ type: "state", ...ids, state, previous });
-    if (state === "error") {
-      sink.emit({
-        type: "error",
-        ...ids,
-        name: t.name,
-        message: t.error ?? "an error with its data",
-      });
+/** Follows the entry's torrent (as it is now) until detach(). */
+export class TorrentEventRelay implements TorrentObserver {
+  readonly #entry: TorrentEntry;
+  readonly #torrent: Torrent;
+  readonly #sink: TorrentEventSink;
+  /** Stops the peer sources following the torrent, when any do. */
+  readonly #sources: (() => void) | undefined;
+
+  constructor(entry: TorrentEntry, sink: TorrentEventSink, sources?: () => void) {
+    this.#entry = entry;
+    this.#torrent = entry.torrent;
+    this.#sink = sink;
+    this.#sources = sources;
+    this.#torrent.observe(this);
+  }
+
+  /** Stops relaying (the torrent is removed, or replaced by one opened again). */
+  detach(): void {
+    if (this.#torrent.observer === this) this.#torrent.observe(undefined);
+    this.#sources?.();
+  }
+
+  torrentEvent<K extends keyof TorrentEvents>(event: K, args: TorrentEvents[K]): void {
+    const entry = this.#entry;
+    const sink = this.#sink;
+    const id = entry.id;
+    const infoHash = entry.infoHashHex;
+    switch (event) {
+      case "state": {
+        const [state, previous] = args as TorrentEvents["state"];
+        sink.emit(entry, { type: "state", id, infoHash, state, previous });
+        if (state === "error") {
+          const t = this.#torrent;
+          const message = t.error ?? "an error with its data";
+          sink.emit(entry, { type: "error", id, infoHash, name: t.name, message });
+        }
+        sink.changed(entry);
+        break;
+      }
+      case "metadata": {
+        const [meta] = args as TorrentEvents["metadata"];
+        sink.metadata(entry, meta);
+        sink.emit(entry, { type: "metadata", id, infoHash, name: meta.name });
+        break;
+      }
+      case "complete":
+        sink.emit(entry, { type: "completed", id, infoHash, name: this.#torrent.name });
+        sink.changed(entry);
+        break;
+      case "peer-connected": {
+        const [peer] = args as TorrentEvents["peer-connected"];
+        sink.emit(entry, { type: "peer-connected", id, infoHash, peer: peerView(peer) });
+        break;
+      }
+      case "peer-closed": {
+        const [, reason, peer] = args as TorrentEvents["peer-closed"];
+        sink.emit(entry, { type: "peer-closed", id, infoHash, reason, peer: peerView(peer) });
+        break;
+      }
+      case "warning": {
+        const [message] = args as TorrentEvents["warning"];
+        sink.emit(entry, { type: "warning", id, infoHash, message });
+        break;
+      }
     }
-    sink.changed();
-  };
-  const onMetadata = (meta: Metainfo) => {
-    sink.metadata(entry, meta);
-    sink.emit({ type: "metadata", ...ids, name: meta.name });
-  };
-  const onComplete = () => {
-    sink.emit({ type: "completed", ...ids, name: t.name });
-    sink.changed();
-  };
-  const onConnected = (peer: PeerInfo) =>
-    sink.emit({ type: "peer-connected", ...ids, peer: peerView(peer) });
-  const onClosed = (_id: string, reason: string, peer: PeerInfo) =>
-    sink.emit({ type: "peer-closed", ...ids, reason, peer: peerView(peer) });
-  const onWarning = (message: string) => sink.emit({ type: "warning", ...ids, message });
-  t.on("state", onState);
-  t.on("metadata", onMetadata);
-  t.on("complete", onComplete);
-  t.on("peer-connected", onConnected);
-  t.on("peer-closed", onClosed);
-  t.on("warning", onWarning);
-  return () => {
-    t.off("state", onState);
-    t.off("metadata", onMetadata);
-    t.off("complete", onComplete);
-    t.off("peer-connected", onConnected);
-    t.off("peer-closed", onClosed);
-    t.off("warning", onWarning);
-  };
+  }
 }

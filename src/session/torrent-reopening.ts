@@ -29,7 +29,7 @@ export interface ReopenContext {
 /** Closes the entry's torrent, its transfer totals kept in the entry. */
 async function retire(entry: TorrentEntry): Promise<Torrent> {
   const old = entry.torrent;
-  entry.detach?.();
+  entry.watching?.detach();
   entry.manage.uploadedBefore += old.uploaded;
   entry.manage.downloadedBefore += old.stats().downloaded;
   await old.close();

@@ -56,13 +56,21 @@ export class FileStore {
   readonly totalLength: number;
   /** The part file's path (absent: every file's bytes live in the file). */
   readonly partPath: string | undefined;
-  /** Files whose bytes live in the part file (unwanted and never created). */
-  readonly #inPart = new Set<number>();
+  /**
+   * Files whose bytes live in the part file (unwanted and never created);
+   * made by the first (most torrents never have one).
+   */
+  #inPart: Set<number> | undefined;
   /** The part file was written through write() since the last sync(). */
   #partDirty = false;
-  /** Files written through write() since the last sync(). */
-  readonly #dirty = new Set<number>();
+  /** Files written through write() since the last sync(); made by the first write. */
+  #dirty: Set<number> | undefined;
   #closed = false;
+
+  #markDirty(fileIndex: number): void {
+    this.#dirty ??= new Set();
+    this.#dirty.add(fileIndex);
+  }
 
   constructor(root: string, files: readonly TorrentFile[], partPath?: string) {
     this.root = root;
@@ -78,24 +86,26 @@ export class FileStore {
 
   /** Whether file `fileIndex`'s bytes live in the part file. */
   inPart(fileIndex: number): boolean {
-    return this.#inPart.has(fileIndex);
+    return this.#inPart?.has(fileIndex) === true;
   }
 
   /** Files whose bytes live in the part file, in order. */
   partFiles(): number[] {
-    return [...this.#inPart].sort((a, b) => a - b);
+    return [...(this.#inPart ?? [])].sort((a, b) => a - b);
   }
 
   /** Sends file `fileIndex`'s bytes to the part file (true) or its own file (false). */
   setInPart(fileIndex: number, inPart: boolean): void {
     if (inPart && this.partPath === undefined) return;
-    if (inPart) this.#inPart.add(fileIndex);
-    else this.#inPart.delete(fileIndex);
+    if (inPart) {
+      this.#inPart ??= new Set();
+      this.#inPart.add(fileIndex);
+    } else this.#inPart?.delete(fileIndex);
   }
 
   /** Where byte `fileOffset` of file `fileIndex` is kept. */
   locate(fileIndex: number, fileOffset: number): SpanLocation {
-    if (this.#inPart.has(fileIndex) && this.partPath !== undefined) {
+    if (this.#inPart?.has(fileIndex) && this.partPath !== undefined) {
       return { path: this.partPath, fileOffset: this.files[fileIndex]!.offset + fileOffset };
     }
     return { path: this.pathOf(fileIndex), fileOffset };
@@ -108,8 +118,8 @@ export class FileStore {
       if (this.files[span.fileIndex]!.pad) continue;
       const part = data.subarray(span.offset - offset, span.offset - offset + span.length);
       const at = this.locate(span.fileIndex, span.fileOffset);
-      if (this.#inPart.has(span.fileIndex)) this.#partDirty = true;
-      else this.#dirty.add(span.fileIndex);
+      if (this.#inPart?.has(span.fileIndex)) this.#partDirty = true;
+      else this.#markDirty(span.fileIndex);
       await this.#writeAt(span.fileIndex, at, part);
     }
   }
@@ -123,18 +133,18 @@ export class FileStore {
     fileIndex: number,
     ranges: readonly { fileOffset: number; length: number }[],
   ): Promise<void> {
-    if (!this.#inPart.has(fileIndex)) return;
+    if (!this.#inPart?.has(fileIndex)) return;
     const file = this.files[fileIndex]!;
     for (const r of ranges) {
       const data = await this.read(file.offset + r.fileOffset, r.length);
-      this.#dirty.add(fileIndex);
+      this.#markDirty(fileIndex);
       await this.#writeAt(
         fileIndex,
         { path: this.pathOf(fileIndex), fileOffset: r.fileOffset },
         data,
       );
     }
-    this.#inPart.delete(fileIndex);
+    this.#inPart?.delete(fileIndex);
   }
 
   async #writeAt(fileIndex: number, at: SpanLocation, part: Buffer): Promise<void> {
@@ -213,7 +223,7 @@ export class FileStore {
     if (this.#closed) throw new StorageError("closed", "storage is closed");
     for (let i = 0; i < this.files.length; i++) {
       const f = this.files[i]!;
-      if (f.length !== 0 || f.pad || this.#inPart.has(i)) continue;
+      if (f.length !== 0 || f.pad || this.#inPart?.has(i)) continue;
       const path = this.pathOf(i);
       await this.#io("create", i, async () => {
         await mkdir(dirname(path), { recursive: true });
@@ -269,7 +279,7 @@ export class FileStore {
    * wrote it.
    */
   async sync(): Promise<void> {
-    for (const i of [...this.#dirty]) {
+    for (const i of [...(this.#dirty ?? [])]) {
       const path = this.pathOf(i);
       await this.#io("sync", i, () =>
         pool().use(
@@ -278,7 +288,7 @@ export class FileStore {
           (h) => h.datasync(),
         ),
       );
-      this.#dirty.delete(i);
+      this.#dirty?.delete(i);
     }
     const partPath = this.partPath;
     if (this.#partDirty && partPath !== undefined) {
@@ -302,7 +312,7 @@ export class FileStore {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#dirty.clear();
+    this.#dirty?.clear();
     for (let i = 0; i < this.files.length; i++) {
       const path = this.pathOf(i);
       await pool().close(`r:${path}`);

@@ -90,6 +90,11 @@ function checkPathLengths(meta: Metainfo, dir: string): void {
   }
 }
 
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+/** Every storage's first save waits on this one settled promise. */
+const SETTLED: Promise<void> = Promise.resolve();
+const releaseToPool = (piece: Buffer): void => pool.release(piece);
+
 export class TorrentStorage {
   readonly meta: Metainfo;
   readonly have: Bitfield;
@@ -97,8 +102,12 @@ export class TorrentStorage {
   /** How the verified set was established when opened. */
   openedFrom: OpenedFrom = "empty";
   readonly #opts: StorageOptions;
-  readonly #cache: PieceCache;
-  readonly #reading = new Map<number, Promise<void>>();
+  /**
+   * Verified pieces kept for uploads, and the reads filling it: made by the
+   * first upload (#pieceCache()), as a seed with no peer never reads.
+   */
+  #cache: PieceCache | undefined;
+  #reading: Map<number, Promise<void>> | undefined;
   /** Pieces were written through the worker: it holds handles to sync and close. */
   #written = false;
   /** The zero-length files are on disk (see FileStore.createEmptyFiles). */
@@ -109,20 +118,22 @@ export class TorrentStorage {
    */
   #resumeCurrent = false;
   /** The last saveResume() begun; the next waits for it. */
-  #saving: Promise<void> = Promise.resolve();
+  #saving: Promise<void> = SETTLED;
   /** A change of wanted files in progress: piece writes wait for it (they route by it). */
   #routing: Promise<void> | undefined;
-  /** Piece writes under way (a change of wanted files waits for them). */
-  readonly #inflight = new Set<Promise<unknown>>();
+  /** Piece writes under way (a change of wanted files waits for them); made by the first. */
+  #inflight: Set<Promise<unknown>> | undefined;
 
   private constructor(meta: Metainfo, dir: string, opts: StorageOptions) {
     this.meta = meta;
     this.have = new Bitfield(meta.pieceCount);
     this.files = new FileStore(dir, meta.files, join(dir, partFileName(meta.infoHashHex)));
     this.#opts = opts;
-    this.#cache = new PieceCache(opts.cacheBytes ?? 32 * 1024 * 1024, (piece) =>
-      pool.release(piece),
-    );
+  }
+
+  #pieceCache(): PieceCache {
+    this.#cache ??= new PieceCache(this.#opts.cacheBytes ?? DEFAULT_CACHE_BYTES, releaseToPool);
+    return this.#cache;
   }
 
   /**
@@ -233,7 +244,7 @@ export class TorrentStorage {
       done = resolve;
     });
     try {
-      await Promise.allSettled([...this.#inflight]);
+      await Promise.allSettled([...(this.#inflight ?? [])]);
       const { files, pieceLength } = this.meta;
       for (let i = 0; i < files.length; i++) {
         const f = files[i]!;
@@ -349,12 +360,14 @@ export class TorrentStorage {
     const writing = this.#retrying(() =>
       PieceWriter.get().write(data, expected, writes, this.#opts.directIo !== false),
     );
-    this.#inflight.add(writing);
+    this.#inflight ??= new Set();
+    const inflight = this.#inflight;
+    inflight.add(writing);
     try {
       ok = await writing;
       if (!ok) onMismatch?.(data);
     } finally {
-      this.#inflight.delete(writing);
+      inflight.delete(writing);
       if (!ok) pool.release(data);
     }
     if (!ok) return false;
@@ -362,7 +375,7 @@ export class TorrentStorage {
     this.#written = true;
     this.#resumeCurrent = false;
     this.have.set(index);
-    this.#cache.set(index, data);
+    this.#pieceCache().set(index, data);
     return true;
   }
 
@@ -394,15 +407,16 @@ export class TorrentStorage {
         `block ${begin}+${length} is outside piece ${index} (${size} bytes)`,
       );
     }
-    if (!this.#cache.fits(size)) {
+    const cache = this.#pieceCache();
+    if (!cache.fits(size)) {
       // Too big to cache: read just the block.
       const data = await this.files.read(index * this.meta.pieceLength + begin, length);
       return { data, release: () => {} };
     }
-    let lease = this.#cache.lease(index);
+    let lease = cache.lease(index);
     while (!lease) {
       await this.#readPiece(index, size);
-      lease = this.#cache.lease(index);
+      lease = cache.lease(index);
     }
     return { data: lease.piece.subarray(begin, begin + length), release: lease.release };
   }
@@ -412,21 +426,23 @@ export class TorrentStorage {
    * together: they share one read instead of each reading the whole piece.
    */
   #readPiece(index: number, size: number): Promise<void> {
-    let reading = this.#reading.get(index);
+    this.#reading ??= new Map();
+    const readings = this.#reading;
+    let reading = readings.get(index);
     if (!reading) {
       const buffer = pool.acquire(size);
       reading = this.files.read(index * this.meta.pieceLength, size, buffer).then(
         () => {
-          this.#reading.delete(index);
-          this.#cache.set(index, buffer);
+          readings.delete(index);
+          this.#pieceCache().set(index, buffer);
         },
         (err: unknown) => {
-          this.#reading.delete(index);
+          readings.delete(index);
           pool.release(buffer);
           throw err;
         },
       );
-      this.#reading.set(index, reading);
+      readings.set(index, reading);
     }
     return reading;
   }

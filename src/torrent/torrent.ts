@@ -35,7 +35,12 @@ import { type FileStreamOptions, FileStreams } from "./file-stream.ts";
 import type { PeerSource } from "./known-peers.ts";
 import { checkTransition, isActive } from "./lifecycle.ts";
 import { MetadataExchange, metainfoOfInfo, UT_METADATA } from "./metadata-exchange.ts";
-import { geometryOf, type TorrentEvents, type TorrentOptions } from "./options.ts";
+import {
+  geometryOf,
+  type TorrentEvents,
+  type TorrentObserver,
+  type TorrentOptions,
+} from "./options.ts";
 import { PeerSet } from "./peer-set.ts";
 import { PEX_EXTENSION, PeerExchange } from "./pex.ts";
 import { type PieceActivity, pieceActivity } from "./piece-activity.ts";
@@ -92,6 +97,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #streams: FileStreams | undefined;
   /** What views.ts and the parts' hosts (torrent-hosts.ts) read of this torrent. */
   readonly #inner: TorrentView & TorrentInner & { peer(p: SwarmPeer): PeerInfo };
+  /** Told of every event before the listeners (observe()). */
+  #observer: TorrentObserver | undefined;
 
   /**
    * A torrent from its metainfo starts checking its data at once (see
@@ -160,6 +167,23 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }
     if (this.#metadataSize !== undefined) registry.metadataSize = this.#metadataSize;
     return registry;
+  }
+
+  /**
+   * Sets the one observer told of every event before the listeners are
+   * (undefined: none); the session's (options.ts, TorrentObserver).
+   */
+  observe(observer: TorrentObserver | undefined): void {
+    this.#observer = observer;
+  }
+
+  get observer(): TorrentObserver | undefined {
+    return this.#observer;
+  }
+
+  override emit<K extends keyof TorrentEvents>(event: K, ...args: TorrentEvents[K]): boolean {
+    this.#observer?.torrentEvent(event, args);
+    return super.emit(event, ...(args as never));
   }
 
   /** Opens a torrent from its metainfo, its data checked, paused (start() runs it). */
