@@ -30,6 +30,25 @@ function refused(bytes: Buffer, code: string, message?: RegExp): void {
 }
 
 describe("parseMetainfo", () => {
+  test("keeps copies, not views of the bytes it parsed: the piece hashes a view of its info dictionary's copy", () => {
+    const big = { ...single, length: PIECE * 300, pieces: hashes(300) }; // over the slab's 4 KiB
+    for (const info of [single, big]) {
+      const bytes = torrent(info);
+      const meta = parseMetainfo(bytes);
+      const infoHash = Buffer.from(meta.infoHash);
+      const infoBytes = Buffer.from(meta.infoBytes);
+      assert.notEqual(meta.infoBytes.buffer, bytes.buffer);
+      assert.notEqual(meta.infoHash.buffer, bytes.buffer);
+      assert.equal(meta.pieces.buffer, meta.infoBytes.buffer);
+      assert.deepEqual(meta.pieces, info.pieces);
+      bytes.fill(0); // the caller's buffer reused: what was parsed stays
+      assert.deepEqual(meta.infoBytes, infoBytes);
+      assert.deepEqual(meta.infoHash, infoHash);
+      assert.deepEqual(meta.infoHash, sha1(infoBytes));
+      assert.deepEqual(meta.pieces, info.pieces);
+    }
+  });
+
   test("a single-file torrent: fields, info hash over the original bytes", () => {
     const bytes = torrent(single, {
       comment: "hello",

@@ -26,6 +26,7 @@ import {
   MIN_PIECE_LENGTH,
   pieceCountFor,
 } from "./geometry.ts";
+import { keptCopy } from "./kept-bytes.ts";
 import { unsafePathReason } from "./path-safety.ts";
 import type { Metainfo, TorrentFile } from "./types.ts";
 import { checkHybridFiles } from "./v2.ts";
@@ -68,9 +69,9 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
   const info = root.get("info");
   if (!isDict(info))
     throw new MetainfoError("missing_info", "the torrent has no 'info' dictionary");
-  const infoBytes = doc.raw(info)!;
-  const infoStart = infoBytes.byteOffset - doc.raw(root)!.byteOffset;
-  refuseDuplicateInfoKeys(doc.warnings, infoStart, infoStart + infoBytes.length);
+  const rawInfo = doc.raw(info)!;
+  const infoStart = rawInfo.byteOffset - doc.raw(root)!.byteOffset;
+  refuseDuplicateInfoKeys(doc.warnings, infoStart, infoStart + rawInfo.length);
 
   const isHybrid = info.get("meta version") === 2;
   if (isHybrid && !info.has("pieces")) {
@@ -110,14 +111,14 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
   if (totalLength <= 0)
     throw new MetainfoError("invalid_length", "the torrent holds no data (total length 0)");
 
-  const pieces = info.get("pieces");
-  if (!isBytes(pieces) || pieces.length === 0) {
+  const rawPieces = info.get("pieces");
+  if (!isBytes(rawPieces) || rawPieces.length === 0) {
     throw new MetainfoError("missing_pieces", "the torrent has no 'pieces' hashes");
   }
-  if (pieces.length % 20 !== 0) {
+  if (rawPieces.length % 20 !== 0) {
     throw new MetainfoError(
       "invalid_pieces",
-      `'pieces' is ${pieces.length} bytes, not a multiple of 20`,
+      `'pieces' is ${rawPieces.length} bytes, not a multiple of 20`,
     );
   }
   const needed = pieceCountFor(totalLength, pieceLength);
@@ -127,7 +128,7 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
       `the torrent needs ${needed} pieces; at most ${MAX_PIECES} are supported`,
     );
   }
-  const pieceCount = pieces.length / 20;
+  const pieceCount = rawPieces.length / 20;
   if (pieceCount !== needed) {
     throw new MetainfoError(
       "piece_count_mismatch",
@@ -137,7 +138,19 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
 
   if (isHybrid) checkHybridFiles(info, files, multiFile, pieceLength);
 
-  const infoHash = asInfoHash(sha1(infoBytes));
+  // Kept for the torrent's life: copied out of whatever the file's bytes
+  // share memory with (kept-bytes.ts), the piece hashes as a view of the
+  // copy (they are a span inside the info dictionary).
+  const infoBytes = keptCopy(rawInfo);
+  const piecesAt = rawPieces.byteOffset - rawInfo.byteOffset;
+  const inside =
+    rawPieces.buffer === rawInfo.buffer &&
+    piecesAt >= 0 &&
+    piecesAt + rawPieces.length <= rawInfo.length;
+  const pieces = inside
+    ? infoBytes.subarray(piecesAt, piecesAt + rawPieces.length)
+    : keptCopy(rawPieces);
+  const infoHash = asInfoHash(keptCopy(sha1(infoBytes)));
   const announce = trimmedUrl(root.get("announce"));
   const meta: Metainfo = {
     infoHash,
