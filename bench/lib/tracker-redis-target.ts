@@ -41,15 +41,23 @@ export async function resetRedisStats(redisPort: number): Promise<void> {
   }
 }
 
-/** The EVALSHA calls since the last reset (every script call of the tracker is one). */
+/**
+ * The script calls since the last reset: FCALL (the announce function on
+ * Redis 7) and EVALSHA (the announce script on an older Redis; expiry).
+ */
 export async function redisScriptStats(redisPort: number): Promise<ScriptCallStats> {
   const client = new Redis({ port: redisPort, host: "127.0.0.1", lazyConnect: true });
   try {
     await client.connect();
-    const info = await client.info("commandstats");
-    const line = info.split(/\r?\n/).find((l) => l.startsWith("cmdstat_evalsha:")) ?? "";
-    const field = (name: string) => Number(line.match(new RegExp(`${name}=(\\d+)`))?.[1] ?? 0);
-    return { calls: field("calls"), usec: field("usec") };
+    const lines = (await client.info("commandstats")).split(/\r?\n/);
+    const stats = { calls: 0, usec: 0 };
+    for (const command of ["fcall", "evalsha"]) {
+      const line = lines.find((l) => l.startsWith(`cmdstat_${command}:`)) ?? "";
+      const field = (name: string) => Number(line.match(new RegExp(`${name}=(\\d+)`))?.[1] ?? 0);
+      stats.calls += field("calls");
+      stats.usec += field("usec");
+    }
+    return stats;
   } finally {
     client.disconnect();
   }

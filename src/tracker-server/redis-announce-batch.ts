@@ -1,6 +1,6 @@
 /**
  * Announces waiting for one script call of the Redis swarm store
- * (redis-swarm-store.ts): their bytes, packed as ANNOUNCE_SCRIPT reads them
+ * (redis-swarm-store.ts): their bytes, packed as the announce script reads them
  * as they arrive, and who waits for each reply. Nothing is kept of an
  * announce but its bytes and its (callback, context) pair: no promise and no
  * object per announce, which at tens of thousands of announces a second is
@@ -10,7 +10,7 @@
  * call's request to be written around them (redis-announce-call.ts).
  */
 
-import { writeEvalsha } from "./redis-announce-call.ts";
+import { type ScriptCall, writeScriptCall } from "./redis-announce-call.ts";
 import {
   decodeAnnounceReplies,
   encodeAnnounce,
@@ -49,18 +49,19 @@ export class AnnounceBatch {
     return this.#count >= MAX_BATCH;
   }
 
-  /** The announces as one string (ANNOUNCE_SCRIPT's ARGV[5]). */
+  /** The announces as one string (the announce script's ARGV[5]). */
   get packed(): Buffer {
     return this.#bytes.subarray(this.#start, this.#length);
   }
 
   /**
-   * The script call EVALSHA `sha` 1 `args`… packed, as one request written
-   * around the announces in place (the batch was made with room for its
-   * header): a view of the batch's buffer, valid until the batch changes.
+   * The script call `call` `name` 1 `args`… packed (FCALL a function or
+   * EVALSHA a SHA-1), as one request written around the announces in place
+   * (the batch was made with room for its header): a view of the batch's
+   * buffer, valid until the batch changes.
    */
-  request(sha: string, args: readonly string[]): Buffer {
-    return writeEvalsha(this.#bytes, this.#start, this.#length, sha, args);
+  request(call: ScriptCall, name: string, args: readonly string[]): Buffer {
+    return writeScriptCall(this.#bytes, this.#start, this.#length, call, name, args);
   }
 
   /** Packs `a` now (the caller may reuse it); `done(ctx, …)` gets its reply. */

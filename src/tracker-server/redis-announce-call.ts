@@ -1,8 +1,8 @@
 /**
  * One script call of a batch of announces (redis-announce-batch.ts) as the
- * Redis client sends it: an EVALSHA whose request (RESP, the Redis protocol)
- * is written around the packed batch, in the batch's own buffer, and handed
- * to ioredis as it is.
+ * Redis client sends it: an FCALL (or, on a Redis without functions, an
+ * EVALSHA) whose request (RESP, the Redis protocol) is written around the
+ * packed batch, in the batch's own buffer, and handed to ioredis as it is.
  *
  * Why not ioredis's defined commands: a call through them builds an argument
  * list, converts each argument, wraps the command in a class made for the
@@ -11,7 +11,7 @@
  * time), that was about 2 µs of every announce: the client's code runs some
  * thousand times a second, too seldom for V8 to optimise it. Here the
  * request costs a header written in place; the store sends the script
- * itself (SCRIPT LOAD) when Redis says it does not have it.
+ * itself (FUNCTION LOAD or SCRIPT LOAD) when Redis says it does not have it.
  */
 import { createHash } from "node:crypto";
 import { Command } from "ioredis";
@@ -23,26 +23,32 @@ export function scriptSha(lua: string): string {
 
 /** Bytes a request's header may take before the batch, for a key prefix of `prefixBytes`. */
 export function headRoomFor(prefixBytes: number): number {
-  // *9, EVALSHA, the SHA, the key count, the prefix, four numbers of up to 16
-  // digits and the batch's length, each with its own length line: under 200.
+  // *9, EVALSHA and the SHA (or FCALL and a function's name of under 40
+  // bytes), the key count, the prefix, four numbers of up to 16 digits and
+  // the batch's length, each with its own length line: under 200.
   return 256 + prefixBytes;
 }
 
+/** How a batch's call names its script: a function (Redis 7) or a script's SHA-1. */
+export type ScriptCall = "FCALL" | "EVALSHA";
+
 /**
- * Writes EVALSHA `sha` 1 `args`… `batch` as one RESP request into `b`, where
- * the batch's bytes already are (from `start` to `end`; `b` has `start`
- * bytes of room before them and two after): the header goes just before
- * `start`, the closing CRLF after `end`. Returns the request (a view of `b`).
- * `args` are ASCII or UTF-8 text (the prefix, decimal numbers).
+ * Writes `call` `name` 1 `args`… `batch` (FCALL a function, or EVALSHA a
+ * script's SHA-1) as one RESP request into `b`, where the batch's bytes
+ * already are (from `start` to `end`; `b` has `start` bytes of room before
+ * them and two after): the header goes just before `start`, the closing CRLF
+ * after `end`. Returns the request (a view of `b`). `name` is ASCII; `args`
+ * are ASCII or UTF-8 text (the prefix, decimal numbers).
  */
-export function writeEvalsha(
+export function writeScriptCall(
   b: Buffer,
   start: number,
   end: number,
-  sha: string,
+  call: ScriptCall,
+  name: string,
   args: readonly string[],
 ): Buffer {
-  let head = `*${4 + args.length}\r\n$7\r\nEVALSHA\r\n$${sha.length}\r\n${sha}\r\n$1\r\n1\r\n`;
+  let head = `*${4 + args.length}\r\n$${call.length}\r\n${call}\r\n$${name.length}\r\n${name}\r\n$1\r\n1\r\n`;
   for (const arg of args) head += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
   head += `$${end - start}\r\n`;
   const headBytes = Buffer.byteLength(head);

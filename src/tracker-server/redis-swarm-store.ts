@@ -3,9 +3,11 @@
  * swarms in one Redis, so each answers every swarm the same way and an
  * instance that dies takes nothing with it (the state is all in Redis).
  *
- * Announces go to Redis in batches, each one EVALSHA of redis-scripts.ts's
- * ANNOUNCE_SCRIPT: one round trip and one script call for many announces, as
- * a call costs Redis and the client more than the few commands each announce
+ * Announces go to Redis in batches, each one FCALL of the function library
+ * of redis-announce-script.ts (loaded with FUNCTION LOAD on every connect;
+ * on a Redis before 7.0, which has no functions, one EVALSHA of the same
+ * code as a script): one round trip and one call for many announces, as a
+ * call costs Redis and the client more than the few commands each announce
  * makes. A batch gathers for batchWindowMs after its first announce (2 ms:
  * nothing to a client that announces every half hour and waits seconds for a
  * reply, and at a thousand announces a second the difference between a call
@@ -29,9 +31,10 @@ import type { Logger } from "../util/index.ts";
 import { silentLogger } from "../util/index.ts";
 import { StoreUnavailableError } from "./errors.ts";
 import { AnnounceBatch } from "./redis-announce-batch.ts";
-import { headRoomFor, scriptSha, WrittenCommand } from "./redis-announce-call.ts";
+import { headRoomFor, type ScriptCall, scriptSha, WrittenCommand } from "./redis-announce-call.ts";
 import { newAnnounceReply } from "./redis-announce-codec.ts";
-import { ANNOUNCE_SCRIPT, EXPIRE_SCRIPT, PEERS_SCRIPT, SCRAPE_SCRIPT } from "./redis-scripts.ts";
+import { ANNOUNCE_FUNCTION, ANNOUNCE_LIBRARY, ANNOUNCE_SCRIPT } from "./redis-announce-script.ts";
+import { EXPIRE_SCRIPT, PEERS_SCRIPT, SCRAPE_SCRIPT } from "./redis-scripts.ts";
 import { StoreStats } from "./store-stats.ts";
 import type {
   SharedAnnounce,
@@ -76,8 +79,15 @@ interface ScriptedRedis extends Redis {
   shoalPeersBuffer(prefix: string, ih: Buffer, offset: number, limit: number): Promise<Buffer[]>;
 }
 
-/** The SHA-1 the announce script is called by. */
+/** The SHA-1 the announce script is called by (EVALSHA, a Redis without functions). */
 const ANNOUNCE_SHA = scriptSha(ANNOUNCE_SCRIPT);
+
+/**
+ * A call's error that says Redis has not got the announce code as it was
+ * called: a script it forgot (NOSCRIPT), a function library it lost (a
+ * restart without persistence, FUNCTION FLUSH) or no FCALL at all (Redis 6).
+ */
+const MISSING = /^(NOSCRIPT|ERR Function not found|ERR unknown command 'FCALL')/;
 
 /** A request's failure as the tracker reports it. */
 function unavailable(err: unknown): StoreUnavailableError {
@@ -119,6 +129,8 @@ export class RedisSwarmStore implements SharedSwarmStore {
   /** A batch is on its way: the queue waits for its answer. */
   #inFlight = false;
   readonly #flushNow = () => this.#flush();
+  /** How batches are called: FCALL until Redis refuses FUNCTION LOAD, then EVALSHA. */
+  #scriptCall: ScriptCall = "FCALL";
 
   constructor(opts: RedisSwarmStoreOptions) {
     this.#opts = opts;
@@ -143,9 +155,9 @@ export class RedisSwarmStore implements SharedSwarmStore {
     redis.defineCommand("shoalScrape", { numberOfKeys: 1, lua: SCRAPE_SCRIPT });
     redis.defineCommand("shoalPeers", { numberOfKeys: 1, lua: PEERS_SCRIPT });
     redis.on("ready", () => {
-      // Before any announce on this connection: a Redis that restarted has no
-      // scripts (a call that still meets NOSCRIPT sends it again, #call).
-      redis.script("LOAD", ANNOUNCE_SCRIPT).catch(() => {});
+      // Before any announce on this connection: a Redis that restarted may
+      // have lost the library (a call that still misses it loads it, #call).
+      this.#loadAnnounce().catch(() => {});
       if (!this.#available) {
         this.#logger.info("swarm store connected", { store: redisUrlForDisplay(opts.url) });
         this.stats.up(performance.now());
@@ -171,6 +183,32 @@ export class RedisSwarmStore implements SharedSwarmStore {
 
   get available(): boolean {
     return this.#available;
+  }
+
+  /** How the announce code is called: FCALL (Redis 7's functions) or EVALSHA (Redis 6). */
+  get scriptCall(): ScriptCall {
+    return this.#scriptCall;
+  }
+
+  /**
+   * Loads the announce code: the function library (REPLACE: loading the same
+   * library again is harmless), or, where Redis refuses it (no FUNCTION
+   * before 7.0, or a command renamed away), the script; batches are then
+   * called the way that worked.
+   */
+  async #loadAnnounce(): Promise<void> {
+    try {
+      await this.#redis.call("FUNCTION", "LOAD", "REPLACE", ANNOUNCE_LIBRARY);
+      this.#scriptCall = "FCALL";
+    } catch (err) {
+      if (this.#scriptCall === "FCALL") {
+        this.#logger.info("swarm store: no Redis functions; announces go as scripts (EVALSHA)", {
+          err: (err as Error)?.message ?? String(err),
+        });
+      }
+      this.#scriptCall = "EVALSHA";
+      await this.#redis.script("LOAD", ANNOUNCE_SCRIPT);
+    }
   }
 
   /**
@@ -231,22 +269,23 @@ export class RedisSwarmStore implements SharedSwarmStore {
   }
 
   /**
-   * One script call for `batch` (redis-announce-call.ts: its request written
-   * around the packed announces). A Redis that has not got the script (it
-   * restarted, or its scripts were flushed) is sent it, and the call made
-   * once more.
+   * One call for `batch` (redis-announce-call.ts: its request written
+   * around the packed announces). A Redis that has not got the announce code
+   * as called (it restarted, its functions or scripts were flushed, or it has
+   * no functions) is sent it (#loadAnnounce), and the call made once more.
    */
   #call(batch: AnnounceBatch, start: number, retried: boolean): void {
     const { maxSwarms, maxPeersPerSwarm } = this.#opts;
     const random = 1 + Math.floor(Math.random() * 0x7ffffffe);
-    const request = batch.request(ANNOUNCE_SHA, [
+    const call = this.#scriptCall;
+    const request = batch.request(call, call === "FCALL" ? ANNOUNCE_FUNCTION : ANNOUNCE_SHA, [
       this.#prefix,
       String(this.#now()),
       String(maxSwarms),
       String(maxPeersPerSwarm),
       String(random),
     ]);
-    (this.#redis.sendCommand(new WrittenCommand("evalsha", request)) as Promise<Buffer>).then(
+    (this.#redis.sendCommand(new WrittenCommand(call, request)) as Promise<Buffer>).then(
       (replies) => {
         this.stats.answered(performance.now() - start);
         this.#inFlight = false;
@@ -257,8 +296,8 @@ export class RedisSwarmStore implements SharedSwarmStore {
         this.#flushSoon();
       },
       (err: unknown) => {
-        if (!retried && String((err as Error)?.message).startsWith("NOSCRIPT")) {
-          this.#redis.script("LOAD", ANNOUNCE_SCRIPT).then(
+        if (!retried && MISSING.test(String((err as Error)?.message))) {
+          this.#loadAnnounce().then(
             () => this.#call(batch, start, true),
             (loadErr: unknown) => this.#callFailed(batch, loadErr),
           );

@@ -18,6 +18,8 @@ export interface RedisOptions {
   persist?: boolean;
   /** The port to listen on (a restart passes the previous one). */
   port?: number;
+  /** More of redis-server's options, e.g. `--rename-command FUNCTION ""`. */
+  args?: string[];
 }
 
 /** Sends PING over a fresh connection; true on +PONG within timeoutMs. */
@@ -50,12 +52,14 @@ export class RedisServer {
   readonly dir: string;
   readonly child: Child;
   readonly persist: boolean;
+  readonly args: string[];
 
-  private constructor(port: number, dir: string, child: Child, persist: boolean) {
+  private constructor(port: number, dir: string, child: Child, opts: RedisOptions) {
     this.port = port;
     this.dir = dir;
     this.child = child;
-    this.persist = persist;
+    this.persist = opts.persist ?? false;
+    this.args = opts.args ?? [];
   }
 
   get url(): string {
@@ -83,6 +87,7 @@ export class RedisServer {
     ];
     if (opts.persist) args.push("--appendonly", "yes", "--appendfsync", "always");
     else args.push("--appendonly", "no");
+    args.push(...(opts.args ?? []));
     const child = new Child("redis-server", args, { name: "redis-server", timeoutMs: 600_000 });
     const deadline = Date.now() + 60_000;
     while (!(await pingRedis(port, 500))) {
@@ -92,7 +97,7 @@ export class RedisServer {
       }
       await delay(50);
     }
-    return new RedisServer(port, dir, child, opts.persist ?? false);
+    return new RedisServer(port, dir, child, opts);
   }
 
   /** Ends it by its PID (SIGTERM: it writes what it must; SIGKILL after 3 s). */
@@ -102,7 +107,7 @@ export class RedisServer {
 
   /** Starts it again on the same port and dir (after stop()). */
   restart(): Promise<RedisServer> {
-    return RedisServer.start(this.dir, { port: this.port, persist: this.persist });
+    return RedisServer.start(this.dir, { port: this.port, persist: this.persist, args: this.args });
   }
 }
 

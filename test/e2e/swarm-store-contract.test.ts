@@ -1,12 +1,14 @@
 /**
  * The swarm store contract, one suite run against both stores: the memory
  * store (the default) and the Redis store against a real redis-server of the
- * test's own. Each case drives the store as a tracker does, through the
+ * test's own, twice: with Redis 7's functions (FCALL) and on a Redis whose
+ * FUNCTION and FCALL are renamed away, as on Redis 6 (EVALSHA). Each case drives the store as a tracker does, through the
  * announce handler (the memory store's fine-grained calls, the Redis store's
  * one request per announce), and asserts what clients would see.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { Redis } from "ioredis";
 import { type AnnounceFields, newAnnounceFields } from "../../src/tracker-proto/index.ts";
 import {
   AnnounceHandler,
@@ -53,6 +55,10 @@ interface Driver {
   close(): Promise<void>;
   /** Redis only: makes Redis forget every script (SCRIPT FLUSH), as a restart does. */
   flushScripts?(): Promise<void>;
+  /** Redis only: makes Redis forget every function library (FUNCTION FLUSH). */
+  flushFunctions?(): Promise<void>;
+  /** Redis only: how the store calls the announce code (FCALL or EVALSHA). */
+  scriptCall?(): string;
 }
 
 function seen(out: AnnounceOutcome): Seen {
@@ -118,14 +124,21 @@ function memoryDriver(limits: Limits): Driver {
 }
 
 let redis: RedisServer | undefined;
+/** A Redis without functions, as before 7.0: FUNCTION and FCALL are unknown commands. */
+let redis6: RedisServer | undefined;
+const WITHOUT_FUNCTIONS = ["--rename-command", "FUNCTION", "", "--rename-command", "FCALL", ""];
 const dirs = new TempDirs();
 let prefixes = 0;
 
-function redisDriver(limits: Limits): Driver {
+function redisDriver(
+  limits: Limits,
+  server = () => redis,
+  prefix = `contract${++prefixes}:`,
+): Driver {
   let now = 1_000_000;
   const store = new RedisSwarmStore({
-    url: (redis as RedisServer).url,
-    prefix: `contract${++prefixes}:`,
+    url: (server() as RedisServer).url,
+    prefix,
     expiryMs: EXPIRY_MS,
     maxSwarms: limits.maxSwarms ?? 100,
     maxPeersPerSwarm: limits.maxPeersPerSwarm ?? 10_000,
@@ -177,6 +190,11 @@ function redisDriver(limits: Limits): Driver {
       await ready;
       await store.client.script("FLUSH");
     },
+    flushFunctions: async () => {
+      await ready;
+      await store.client.call("FUNCTION", "FLUSH");
+    },
+    scriptCall: () => store.scriptCall,
   };
 }
 
@@ -202,16 +220,23 @@ const compact6 = (i: number) =>
 
 const STORES: { name: string; make: (l: Limits) => Driver; skip: string | false }[] = [
   { name: "memory", make: memoryDriver, skip: false },
-  { name: "redis", make: redisDriver, skip: redisSkip() },
+  { name: "redis", make: (l) => redisDriver(l), skip: redisSkip() },
+  {
+    name: "redis without functions (as Redis 6)",
+    make: (l) => redisDriver(l, () => redis6),
+    skip: redisSkip(),
+  },
 ];
 
 before(async () => {
   if (redisSkip()) return;
   redis = await RedisServer.start(await dirs.make("redis-contract"));
+  redis6 = await RedisServer.start(await dirs.make("redis6-contract"), { args: WITHOUT_FUNCTIONS });
 });
 
 after(async () => {
   await redis?.stop();
+  await redis6?.stop();
   await dirs.removeAll();
 });
 
@@ -460,17 +485,93 @@ for (const { name, make, skip } of STORES) {
 }
 
 describe("swarm store on redis: its scripts", { skip: redisSkip() }, () => {
-  test("a Redis that forgot the announce script is sent it again, and the announce answered", async () => {
-    const d = redisDriver({});
+  /** Runs `run` on a driver of its own, closed after it. */
+  async function withRedis(d: Driver, run: (d: Driver) => Promise<void>): Promise<void> {
     try {
+      await run(d);
+    } finally {
+      await d.close();
+    }
+  }
+
+  test("a Redis that forgot the announce script is sent it again, and the announce answered", () =>
+    withRedis(
+      redisDriver({}, () => redis6),
+      async (d) => {
+        assert.equal((await d.announce(fields(1))).failure, null);
+        assert.equal(d.scriptCall?.(), "EVALSHA");
+        await d.flushScripts?.();
+        const r = await d.announce(fields(2));
+        assert.equal(r.failure, null);
+        assert.deepEqual(r.peers4, [compact4(1)]);
+        assert.equal(r.incomplete, 2);
+      },
+    ));
+
+  test("on Redis 7 the announces are one function call a batch, its library loaded once", () =>
+    withRedis(redisDriver({}), async (d) => {
       assert.equal((await d.announce(fields(1))).failure, null);
-      await d.flushScripts?.();
+      assert.equal(d.scriptCall?.(), "FCALL");
+      const client = new Redis((redis as RedisServer).url);
+      const stats = async () => {
+        const info = await client.info("commandstats");
+        const calls = (c: string) =>
+          Number(info.match(new RegExp(`cmdstat_${c}:calls=(\\d+)`))?.[1] ?? 0);
+        return { fcall: calls("fcall"), evalsha: calls("evalsha"), load: calls("function\\|load") };
+      };
+      const before = await stats();
+      for (let i = 2; i <= 4; i++) assert.equal((await d.announce(fields(i))).incomplete, i);
+      const later = await stats();
+      client.disconnect();
+      assert.equal(later.fcall - before.fcall, 3, "one FCALL per batch");
+      assert.equal(later.evalsha, before.evalsha, "no EVALSHA");
+      assert.equal(later.load, before.load, "the library is not loaded again");
+    }));
+
+  test("a Redis that lost its functions (FUNCTION FLUSH) is sent the library again, and the announce answered", () =>
+    withRedis(redisDriver({}), async (d) => {
+      assert.equal((await d.announce(fields(1))).failure, null);
+      await d.flushFunctions?.();
       const r = await d.announce(fields(2));
       assert.equal(r.failure, null);
       assert.deepEqual(r.peers4, [compact4(1)]);
       assert.equal(r.incomplete, 2);
+      assert.equal(d.scriptCall?.(), "FCALL");
+    }));
+
+  test("a second instance finds the library loaded already; both answer the same swarm", async () => {
+    const prefix = `contract${++prefixes}:`;
+    const a = redisDriver({}, () => redis, prefix);
+    const b = redisDriver({}, () => redis, prefix);
+    try {
+      assert.equal((await a.announce(fields(1))).failure, null);
+      const r = await b.announce(fields(2));
+      assert.equal(b.scriptCall?.(), "FCALL");
+      assert.deepEqual(r.peers4, [compact4(1)]);
+      assert.deepEqual((await a.announce(fields(1))).peers4, [compact4(2)]);
     } finally {
-      await d.close();
+      await b.close();
+      await a.close();
     }
   });
+
+  test("Redis restarted without persistence: the library is loaded again, announces answered", () =>
+    withRedis(redisDriver({}), async (d) => {
+      assert.equal((await d.announce(fields(1))).failure, null);
+      const server = redis as RedisServer;
+      await server.stop();
+      redis = await server.restart();
+      // Wait (bounded) for the store to reconnect; its announces fail until then.
+      const deadline = Date.now() + 30_000;
+      const attempt = () => d.announce(fields(2)).catch(() => null);
+      let r = await attempt();
+      while ((r === null || r.failure !== null) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        r = await attempt();
+      }
+      assert.ok(r, "answered after the restart");
+      assert.equal(r.failure, null);
+      assert.equal(r.incomplete, 1, "the restarted Redis kept nothing");
+      assert.equal(d.scriptCall?.(), "FCALL");
+    }));
 });
