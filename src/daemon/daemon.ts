@@ -13,7 +13,7 @@ import { IpFilter } from "../net/index.ts";
 import { Client, type ClientOptions } from "../session/index.ts";
 import type { Logger } from "../util/index.ts";
 import { ConfigError, type DaemonConfig } from "./config.ts";
-import { releaseMemoryAfterStart } from "./memory-release.ts";
+import { releaseMemoryAfterStart, takeGc } from "./memory-release.ts";
 import { SettingsFile } from "./settings-file.ts";
 
 // Taken with getBuiltinModule rather than imported (as tracker-client's
@@ -189,7 +189,7 @@ export class Daemon {
         api: `${tls ? "https" : "http"}://${api.host.includes(":") ? `[${api.host}]` : api.host}:${api.port}`,
         dataDir: config.dataDir,
       });
-      releaseMemoryAfterStart();
+      releaseMemoryAfterStart(undefined, takeGc);
     } catch (err) {
       daemon.control.close();
       server.close();

@@ -8,23 +8,61 @@
  * does under memory pressure), made a few seconds after the start, gives it
  * back: RSS after idle 88 -> 79 MiB here.
  *
- * It needs V8's `gc` function, which `bin/shoal` exposes for the daemon
- * (`--expose-gc`); without it (`node bin/shoal.js daemon`, tests) nothing
- * happens.
+ * It needs V8's `gc` function. The daemon takes it at run time
+ * (`takeGc`) rather than from Node's `--expose-gc` flag: that flag is part
+ * of what V8 checks a code cache against, so with it Node rejects the code
+ * cache built into its binary for every built-in module and compiles each
+ * one from its source (about 60 modules in the daemon; see bin/shoal).
  */
 
 /** Long enough for the torrents restored to be seeding (resume data trusted); once only. */
 export const RELEASE_AFTER_START_MS = 5_000;
 
 /** V8's `gc` (the `--expose-gc` flag): `last-resort` collects until nothing more is freed. */
-type ExposedGc = (options: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void;
+export type ExposedGc = (options: {
+  type: "major";
+  execution: "sync";
+  flavor: "last-resort";
+}) => void;
 
-/** Schedules the collection; the timer does not keep the process alive. */
-export function releaseMemoryAfterStart(delayMs = RELEASE_AFTER_START_MS): void {
+/**
+ * V8's `gc` without `--expose-gc` on the command line: the flag is set for
+ * as long as it takes to make a context that has the function, then cleared
+ * again, so that what is compiled afterwards (a module loaded on a first
+ * request) still matches the caches, whose check includes V8's flags.
+ * node:v8 and node:vm are taken here, when it runs, not at every start.
+ */
+export function takeGc(): ExposedGc {
+  const exposed = exposedGc();
+  if (exposed) return exposed;
+  const { setFlagsFromString } = process.getBuiltinModule("node:v8");
+  const { runInNewContext } = process.getBuiltinModule("node:vm");
+  setFlagsFromString("--expose-gc");
+  try {
+    return runInNewContext("gc") as ExposedGc;
+  } finally {
+    setFlagsFromString("--no-expose-gc");
+  }
+}
+
+/** The `gc` Node exposes with `--expose-gc`, if it does. */
+export function exposedGc(): ExposedGc | undefined {
   const gc = (globalThis as { gc?: ExposedGc }).gc;
-  if (typeof gc !== "function") return;
+  return typeof gc === "function" ? gc : undefined;
+}
+
+/**
+ * Schedules the collection, with the `gc` that `take` gives when it is due
+ * (the daemon: `takeGc`); by default only the one `--expose-gc` exposes, so
+ * without that flag nothing happens. The timer does not keep the process
+ * alive.
+ */
+export function releaseMemoryAfterStart(
+  delayMs = RELEASE_AFTER_START_MS,
+  take: () => ExposedGc | undefined = exposedGc,
+): void {
   setTimeout(
-    () => gc({ type: "major", execution: "sync", flavor: "last-resort" }),
+    () => take()?.({ type: "major", execution: "sync", flavor: "last-resort" }),
     delayMs,
   ).unref();
 }
