@@ -165,12 +165,14 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
     files,
     multiFile,
     private: info.get("private") === 1,
-    announceList: parseAnnounceList(root.get("announce-list"), announce),
-    urlList: parseUrlList(root.get("url-list"), multiFile),
-    nodes: parseNodes(root.get("nodes")),
-    warnings: doc.warnings.map(
-      (w) =>
-        `${w.code.replace("_", " ")} at byte ${w.offset}${w.key ? ` ('${shown(w.key)}')` : ""}`,
+    announceList: orNone(parseAnnounceList(root.get("announce-list"), announce)),
+    urlList: orNone(parseUrlList(root.get("url-list"), multiFile)),
+    nodes: orNone(parseNodes(root.get("nodes"))),
+    warnings: orNone(
+      doc.warnings.map(
+        (w) =>
+          `${w.code.replace("_", " ")} at byte ${w.offset}${w.key ? ` ('${shown(w.key)}')` : ""}`,
+      ),
     ),
   };
   if (isHybrid) meta.infoHashV2 = sha256(infoBytes);
@@ -184,6 +186,18 @@ export function parseMetainfo(bytes: Uint8Array): Metainfo {
   const source = utf8Field(info, "source");
   if (source !== undefined) meta.source = source;
   return meta;
+}
+
+/**
+ * Most torrents have no web seeds, DHT nodes or warnings (and a daemon's
+ * generated ones no trackers): their metainfo shares one empty, frozen list
+ * rather than holding an empty array per field (32 bytes each, kept for the
+ * torrent's life).
+ */
+const NONE: never[] = Object.freeze([]) as never[];
+
+function orNone<T>(list: T[]): T[] {
+  return list.length === 0 ? NONE : list;
 }
 
 /**

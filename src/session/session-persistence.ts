@@ -193,8 +193,8 @@ export class SessionPersistence {
 
   /** What to add a persisted torrent from: its .torrent copy, or what its magnet link said. */
   async #sourceOf(p: PersistedTorrent): Promise<TorrentSource> {
-    const bytes = this.copies.readNow(p.infoHash);
-    if (bytes) return bytes;
+    const meta = this.copies.readMetainfoNow(p.infoHash);
+    if (meta) return meta;
     if (p.trackers === undefined) {
       throw new ClientError(
         "copy_missing",
@@ -324,7 +324,7 @@ export function persistedTorrent(e: TorrentEntry): PersistedTorrent {
   if (m.goals.ratioLimit !== undefined) p.ratioLimit = m.goals.ratioLimit;
   if (m.goals.idleLimitMinutes !== undefined) p.idleLimitMinutes = m.goals.idleLimitMinutes;
   const uploaded = m.uploadedBefore + t.uploaded;
-  const downloaded = m.downloadedBefore + t.stats().downloaded;
+  const downloaded = m.downloadedBefore + t.downloaded;
   if (uploaded > 0) p.uploadedEver = uploaded;
   if (downloaded > 0) p.downloadedEver = downloaded;
   const selection = t.selectionOptions;

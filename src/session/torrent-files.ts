@@ -5,14 +5,18 @@
  * again. A torrent added from a magnet link gets its copy once the
  * metadata arrives (BEP 9), made from the info dictionary's own bytes.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { mkdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { encode } from "../bencode/index.ts";
-import type { Metainfo } from "../metainfo/index.ts";
+import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 
 export const TORRENTS_DIR = "torrents";
+
+/** What one read of a .torrent copy takes at once in a restore (a larger one is read whole). */
+const SCRATCH_BYTES = 64 * 1024;
+let scratch: Buffer | undefined;
 
 export class TorrentFileStore {
   readonly dir: string;
@@ -43,17 +47,32 @@ export class TorrentFileStore {
   }
 
   /**
-   * The same, read at once: a restore reads a thousand of these small files
-   * in a row, and a synchronous read is one system call where an
-   * asynchronous one is four trips through the thread pool (daemon start-up).
+   * The copy's metainfo, read and parsed at once (undefined when there is
+   * no copy): a restore reads a thousand of these small files in a row, and
+   * a synchronous read is one system call where an asynchronous one is four
+   * trips through the thread pool (daemon start-up). Read into one buffer
+   * used again for every copy (no allocation, no size asked first):
+   * parseMetainfo keeps copies of what it parsed, never views of it.
    */
-  readNow(infoHashHex: string): Buffer | undefined {
+  readMetainfoNow(infoHashHex: string): Metainfo | undefined {
+    const path = this.path(infoHashHex);
+    let fd: number;
     try {
-      return readFileSync(this.path(infoHashHex));
+      fd = openSync(path, "r");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw err;
     }
+    let length: number;
+    try {
+      scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+      // A regular file's read comes back short only at its end.
+      length = readSync(fd, scratch, 0, SCRATCH_BYTES, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (length === SCRATCH_BYTES) return parseMetainfo(readFileSync(path)); // larger: read whole
+    return parseMetainfo(scratch.subarray(0, length));
   }
 
   async delete(infoHashHex: string): Promise<void> {

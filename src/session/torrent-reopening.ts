@@ -31,7 +31,7 @@ async function retire(entry: TorrentEntry): Promise<Torrent> {
   const old = entry.torrent;
   entry.watching?.detach();
   entry.manage.uploadedBefore += old.uploaded;
-  entry.manage.downloadedBefore += old.stats().downloaded;
+  entry.manage.downloadedBefore += old.downloaded;
   await old.close();
   return old;
 }

@@ -50,12 +50,26 @@ export interface SpanLocation {
  */
 const SYNC_STAT_FILES = 16;
 
+/**
+ * The part file of a torrent: hidden in the download folder, named for the
+ * info hash, as libtorrent names its `.parts` file.
+ */
+export function partFileName(infoHashHex: string): string {
+  return `.${infoHashHex}.parts`;
+}
+
+/** A torrent a part file is named for (partFileName). */
+export interface PartFileOf {
+  readonly infoHashHex: string;
+}
+
 export class FileStore {
   readonly root: string;
   readonly files: readonly TorrentFile[];
   readonly totalLength: number;
-  /** The part file's path (absent: every file's bytes live in the file). */
-  readonly partPath: string | undefined;
+  /** The part file: its path, or the torrent it is named for (partPath made when first asked). */
+  readonly #part: string | PartFileOf | undefined;
+  #partPathMade: string | undefined;
   /**
    * Files whose bytes live in the part file (unwanted and never created);
    * made by the first (most torrents never have one).
@@ -67,15 +81,28 @@ export class FileStore {
   #dirty: Set<number> | undefined;
   #closed = false;
 
+  /** The part file's path (undefined: every file's bytes live in the file). */
+  get partPath(): string | undefined {
+    const part = this.#part;
+    if (part === undefined || typeof part === "string") return part;
+    this.#partPathMade ??= join(this.root, partFileName(part.infoHashHex));
+    return this.#partPathMade;
+  }
+
   #markDirty(fileIndex: number): void {
     this.#dirty ??= new Set();
     this.#dirty.add(fileIndex);
   }
 
-  constructor(root: string, files: readonly TorrentFile[], partPath?: string) {
+  /**
+   * `part`: the part file's path, or the torrent whose part file in `root`
+   * it is (partFileName; its path is made when first needed, as most
+   * torrents never have one); absent: every file's bytes live in the file.
+   */
+  constructor(root: string, files: readonly TorrentFile[], part?: string | PartFileOf) {
     this.root = root;
     this.files = files;
-    this.partPath = partPath;
+    this.#part = part;
     const last = files.at(-1);
     this.totalLength = last ? last.offset + last.length : 0;
   }

@@ -5,7 +5,7 @@
  * data, trusted only while the files are unchanged.
  */
 import { unlink } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Bitfield } from "../bitfield/index.ts";
 import { fileSpans, type Metainfo, pathTooLongReason, pieceSize } from "../metainfo/index.ts";
@@ -39,13 +39,7 @@ export interface StorageOptions {
   unwantedFiles?: readonly number[];
 }
 
-/**
- * The part file of a torrent (file-store.ts): hidden in the download
- * folder, named for the info hash, as libtorrent names its `.parts` file.
- */
-export function partFileName(infoHashHex: string): string {
-  return `.${infoHashHex}.parts`;
-}
+export { partFileName } from "./file-store.ts";
 
 export type OpenedFrom = "resume" | "recheck" | "empty";
 
@@ -127,7 +121,7 @@ export class TorrentStorage {
   private constructor(meta: Metainfo, dir: string, opts: StorageOptions) {
     this.meta = meta;
     this.have = new Bitfield(meta.pieceCount);
-    this.files = new FileStore(dir, meta.files, join(dir, partFileName(meta.infoHashHex)));
+    this.files = new FileStore(dir, meta.files, meta);
     this.#opts = opts;
   }
 

@@ -37,8 +37,9 @@ export function fitPriorities(
   fileCount: number,
   fill: FilePriority = "normal",
 ): FilePriority[] {
-  const out: FilePriority[] = [];
-  for (let i = 0; i < fileCount; i++) out.push(priorities?.[i] ?? fill);
+  // Sized at once: grown by push, a one-file torrent's list held room for 17.
+  const out = new Array<FilePriority>(fileCount);
+  for (let i = 0; i < fileCount; i++) out[i] = priorities?.[i] ?? fill;
   return out;
 }
 

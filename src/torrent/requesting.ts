@@ -37,6 +37,8 @@ const MAX_WRITE_BACKLOG = 16 * 1024 * 1024;
 const ENDGAME_REQUESTS = 2;
 /** Blocks asked for at once when topping up a peer's pipeline. */
 const MIN_REQUEST_BATCH = 8;
+/** The time-critical list while there is none (one shared, never written to: it is replaced). */
+const NO_PIECES: readonly number[] = Object.freeze([]);
 
 export interface RequesterHost {
   meta: Metainfo;
@@ -65,9 +67,10 @@ export class Requester {
   /** Until the picker is made: what it is to be told (a number: every piece's). */
   #priorities: Uint8Array | number | undefined;
   #sequential = false;
-  #critical: readonly number[] = [];
-  readonly #assembler: PieceAssembler<SwarmPeer>;
-  readonly #smartBan = new SmartBan();
+  #critical: readonly number[] = NO_PIECES;
+  /** Blocks gathered into pieces, and the smart ban's records: made by the first block received. */
+  #assemblerMade: PieceAssembler<SwarmPeer> | undefined;
+  #smartBanMade: SmartBan | undefined;
   /** Payload bytes received in accepted blocks. */
   downloaded = 0;
   /** Bytes received that were not wanted (duplicates, unrequested). */
@@ -84,10 +87,19 @@ export class Requester {
 
   constructor(host: RequesterHost) {
     this.#host = host;
-    this.#assembler = new PieceAssembler(host.storage);
     // Peers connected before the metadata: their pieces, checked by now.
     // (Made later, the picker hears of every peer's pieces as they come.)
     for (const p of host.peers.values()) this.#picker.peerHasBitfield(p.have);
+  }
+
+  get #assembler(): PieceAssembler<SwarmPeer> {
+    this.#assemblerMade ??= new PieceAssembler(this.#host.storage);
+    return this.#assemblerMade;
+  }
+
+  get #smartBan(): SmartBan {
+    this.#smartBanMade ??= new SmartBan();
+    return this.#smartBanMade;
   }
 
   get #picker(): PiecePicker {
@@ -107,7 +119,7 @@ export class Requester {
     picker.setSequential(this.#sequential);
     picker.setTimeCritical(this.#critical);
     this.#priorities = undefined;
-    this.#critical = [];
+    this.#critical = NO_PIECES;
     this.#pickerMade = picker;
     return picker;
   }
@@ -259,7 +271,7 @@ export class Requester {
   }
 
   async #finishPiece(index: number): Promise<void> {
-    const piece = this.#assembler.take(index);
+    const piece = this.#assemblerMade?.take(index);
     if (!piece) return;
     const host = this.#host;
     // Block digests, for the smart ban: of a piece that failed before, now

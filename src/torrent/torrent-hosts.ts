@@ -125,17 +125,21 @@ export class TrackersHost extends TorrentPartHost implements TorrentTrackersHost
 }
 
 export class PeersHost extends TorrentPartHost implements PeerSetHost {
-  readonly identity: Identity;
+  /** Made for the first connection (an idle seed has none). */
+  #identity: Identity | undefined;
   readonly maxPeers: number;
   readonly dial: PeerSetHost["dial"];
   readonly blocked: PeerSetHost["blocked"];
   constructor(t: TorrentInner) {
     super(t);
     const o = t.options;
-    this.identity = identityFor(o);
     this.maxPeers = o.maxPeers ?? 50;
     this.dial = o.dial;
     this.blocked = o.blocked;
+  }
+  get identity(): Identity {
+    this.#identity ??= identityFor(this.t.options);
+    return this.#identity;
   }
   active(): boolean {
     return isActive(this.t.state);

@@ -88,7 +88,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #checking: Promise<void> | undefined;
   readonly #trackers: TorrentTrackers;
   readonly #resume: ResumeSaver;
-  readonly #onWarning = (err: unknown) => this.#warn(err);
+  /** A warning handler for promises (`.catch(this.#onWarning)`), made when first needed. */
+  #onWarningMade: ((err: unknown) => void) | undefined;
   /** Bytes uploaded over connections since closed (live ones count their own). */
   #uploadedClosed = 0;
   /** What of it the user wants, and in what order (file-selection.ts). */
@@ -248,6 +249,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     let total = this.#uploadedClosed;
     for (const p of this.#peers.values()) total += p.conn.stats.uploaded;
     return total;
+  }
+
+  /** Payload bytes received in accepted blocks (stats().downloaded, without the rest of stats()). */
+  get downloaded(): number {
+    return this.#requester?.downloaded ?? 0;
   }
 
   /** Resolves once the data is checked (now, if it is not being checked); rejects on error. */
@@ -769,6 +775,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       this.#t.#fail(err);
     }
   };
+
+  get #onWarning(): (err: unknown) => void {
+    this.#onWarningMade ??= (err: unknown) => this.#warn(err);
+    return this.#onWarningMade;
+  }
 
   #noMetadata(): TorrentError {
     return new TorrentError(

@@ -70,7 +70,6 @@ export interface UploadSlotsOptions {
 
 export class UploadSlots {
   readonly #o: UploadSlotsOptions;
-  readonly #chokerOptions: ConstructorParameters<typeof Choker>[0];
   /** Made for the first round: an idle seed never ranks anyone. */
   #chokerMade: Choker | undefined;
   readonly #slots: number;
@@ -87,6 +86,14 @@ export class UploadSlots {
     this.#o = o;
     this.#slots = o.slots ?? 4;
     this.#intervalMs = o.intervalMs ?? 10_000;
+  }
+
+  get #choker(): Choker {
+    this.#chokerMade ??= this.#newChoker();
+    return this.#chokerMade;
+  }
+
+  #newChoker(): Choker {
     // The optimistic unchoke lasts three rounds (30 s with the usual 10 s
     // rounds). A seed's regular slots pass on every second while leechers
     // wait (rounds come that often then): a seed's turn gives a leecher
@@ -103,13 +110,8 @@ export class UploadSlots {
       freeRiderMs: Math.min(3 * this.#intervalMs, FREE_RIDER_MS),
       seedRotationMs: Math.min(this.#intervalMs, QUICK_ROUND_MS),
     };
-    if (o.random) chokerOptions.random = o.random;
-    this.#chokerOptions = chokerOptions;
-  }
-
-  get #choker(): Choker {
-    this.#chokerMade ??= new Choker(this.#chokerOptions);
-    return this.#chokerMade;
+    if (this.#o.random) chokerOptions.random = this.#o.random;
+    return new Choker(chokerOptions);
   }
 
   /** The peer holding the optimistic unchoke, if any. */
