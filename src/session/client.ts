@@ -514,8 +514,7 @@ export class Client extends ClientViews {
       dial: this.#dial,
       resumePath: this.#resumePath(infoHashHex),
       maxPeers: this.#o.maxPeersPerTorrent ?? 50,
-      uploadBuckets: [limits.up, this.#limits.shares.upload],
-      downloadBuckets: [limits.down, this.#limits.shares.download],
+      rateBuckets: limits,
       clock: this.#clock,
       logger: this.#log,
     };

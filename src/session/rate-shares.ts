@@ -4,15 +4,61 @@
  * moving data every period (max-min fair, within each torrent's own limit).
  */
 import { fairShares, TokenBucket } from "../ratelimit/index.ts";
+import type { RateBuckets } from "../torrent/index.ts";
 import type { Clock } from "../util/index.ts";
 
-/** A torrent's own buckets and limits; their rates are re-shared every period. */
-export interface TorrentLimits {
-  up: TokenBucket;
-  down: TokenBucket;
+/**
+ * A torrent's own limits and buckets; the buckets' rates are re-shared
+ * every period under a global limit. Each bucket is made for the first
+ * connection that asks (rateBuckets), with the rate it was last given: an
+ * idle seed holds none (two buckets and two lists were about 0.3 KiB of
+ * every torrent). A bucket made late starts full, as an idle one is.
+ */
+export class TorrentLimits implements RateBuckets {
   /** bytes/s; 0 = only the global limit. */
   upLimit: number;
   downLimit: number;
+  readonly #shares: RateShares;
+  #up: TokenBucket | undefined;
+  #down: TokenBucket | undefined;
+  /** The rates the buckets are to have (bytes/s; 0 = none), until they are made. */
+  #upRate: number;
+  #downRate: number;
+
+  constructor(shares: RateShares, upLimit: number, downLimit: number) {
+    this.#shares = shares;
+    this.upLimit = upLimit;
+    this.downLimit = downLimit;
+    this.#upRate = upLimit;
+    this.#downRate = downLimit;
+  }
+
+  get up(): TokenBucket {
+    this.#up ??= new TokenBucket(this.#shares.clock, this.#upRate);
+    return this.#up;
+  }
+
+  get down(): TokenBucket {
+    this.#down ??= new TokenBucket(this.#shares.clock, this.#downRate);
+    return this.#down;
+  }
+
+  /** Sets a bucket's rate (bytes/s; 0 = none), kept for it until it is made. */
+  setRate(dir: "up" | "down", rate: number): void {
+    const bucket = dir === "up" ? this.#up : this.#down;
+    if (bucket) bucket.setRate(rate);
+    else if (dir === "up") this.#upRate = rate;
+    else this.#downRate = rate;
+  }
+
+  /** A new connection's upload buckets: the torrent's, then the session's. */
+  upload(): readonly TokenBucket[] {
+    return [this.up, this.#shares.upload];
+  }
+
+  download(): readonly TokenBucket[] {
+    return [this.down, this.#shares.download];
+  }
 }
 
 /** What a torrent moves now (bytes/s), for sharing. */
@@ -25,22 +71,17 @@ export interface TorrentDemand {
 export class RateShares {
   readonly upload: TokenBucket;
   readonly download: TokenBucket;
-  readonly #clock: Clock;
+  readonly clock: Clock;
 
   constructor(clock: Clock, uploadLimit: number, downloadLimit: number) {
-    this.#clock = clock;
+    this.clock = clock;
     this.upload = new TokenBucket(clock, uploadLimit);
     this.download = new TokenBucket(clock, downloadLimit);
   }
 
   /** Limits for a new torrent (bytes/s; 0 = only the global ones). */
   torrentLimits(upLimit = 0, downLimit = 0): TorrentLimits {
-    return {
-      upLimit,
-      downLimit,
-      up: new TokenBucket(this.#clock, upLimit),
-      down: new TokenBucket(this.#clock, downLimit),
-    };
+    return new TorrentLimits(this, upLimit, downLimit);
   }
 
   /** The global limits in force (bytes/s; 0 = none). */
@@ -71,7 +112,7 @@ export class RateShares {
       const shares = fairShares(global.unlimited ? Number.POSITIVE_INFINITY : global.rate, demands);
       torrents.forEach((t, i) => {
         const rate = shares[i]!;
-        t.limits[dir].setRate(Number.isFinite(rate) ? rate : 0);
+        t.limits.setRate(dir, Number.isFinite(rate) ? rate : 0);
       });
     }
   }

@@ -18,7 +18,7 @@ export { TorrentError, type TorrentErrorCode } from "./errors.ts";
 export { FILE_PRIORITIES, type FilePriority } from "./file-selection.ts";
 export type { PeerSource } from "./known-peers.ts";
 export { isActive } from "./lifecycle.ts";
-export type { TorrentEvents, TorrentObserver, TorrentOptions } from "./options.ts";
+export type { RateBuckets, TorrentEvents, TorrentObserver, TorrentOptions } from "./options.ts";
 export { MAX_AVAILABILITY, type PieceActivity } from "./piece-activity.ts";
 export { PieceAssembler } from "./piece-assembler.ts";
 export { banKey } from "./swarm-peer.ts";

@@ -90,6 +90,11 @@ export interface TorrentOptions {
   announcer?: Partial<AnnouncerOptions>;
   uploadBuckets?: readonly TokenBucket[];
   downloadBuckets?: readonly TokenBucket[];
+  /**
+   * The buckets asked for each new connection instead (e.g. [the
+   * torrent's, the session's]): a torrent with no peer need not hold any.
+   */
+  rateBuckets?: RateBuckets;
   clock?: Clock;
   random?: RandomSource;
   logger?: Logger;
@@ -126,6 +131,12 @@ export interface TorrentEvents {
  */
 export interface TorrentObserver {
   torrentEvent<K extends keyof TorrentEvents>(event: K, args: TorrentEvents[K]): void;
+}
+
+/** A connection's rate limit buckets each way, asked for when it is made (TorrentOptions.rateBuckets). */
+export interface RateBuckets {
+  upload(): readonly TokenBucket[];
+  download(): readonly TokenBucket[];
 }
 
 /** Who we are on a torrent's connections. */
@@ -169,5 +180,9 @@ export function connectionOptionsFor(
   if (o.dhtPort !== undefined) opts.dhtPort = o.dhtPort;
   if (o.uploadBuckets) opts.uploadBuckets = o.uploadBuckets;
   if (o.downloadBuckets) opts.downloadBuckets = o.downloadBuckets;
+  if (o.rateBuckets) {
+    opts.uploadBuckets = o.rateBuckets.upload();
+    opts.downloadBuckets = o.rateBuckets.download();
+  }
   return opts;
 }

@@ -158,7 +158,7 @@ export class Requester {
   /** Pieces a stream waits for, most urgent first (file-stream.ts): asked for at once. */
   setTimeCritical(order: readonly number[]): void {
     if (this.#pickerMade) this.#pickerMade.setTimeCritical(order);
-    else this.#critical = [...order];
+    else this.#critical = order.length > 0 ? [...order] : NO_PIECES;
     this.#requestAll();
   }
 

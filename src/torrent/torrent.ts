@@ -108,6 +108,12 @@ export class Torrent extends EventEmitter<TorrentEvents> {
    */
   constructor(o: TorrentOptions) {
     super();
+    // Node's EventEmitter makes its listener table (an object in dictionary
+    // mode, about 0.35 KiB) in its constructor, yet handles a table not made
+    // yet everywhere (as for emitters made without their constructor): the
+    // first on() makes it. The session follows a torrent through its
+    // observer (observe()), so an idle seed in a daemon never needs one.
+    (this as unknown as { _events: unknown })._events = undefined;
     const hash = o.meta?.infoHash ?? o.infoHash;
     if (hash?.length !== 20) throw new RangeError("a torrent needs metainfo or an info hash");
     if (o.meta && o.infoHash && !o.meta.infoHash.equals(o.infoHash)) {
