@@ -106,12 +106,30 @@ local function take(key, kprefix, ih, w, n, k, me, rnd, compact)
   return got, table.concat(out)
 end
 
+-- The call's reply, in parts joined once at the end: each announce's head
+-- (reply), then its peers' parts as sample puts them (no string made to join
+-- them first: in Redis's Lua every string made costs some 1,300
+-- instructions, callgrind, about what a whole GET costs).
+local out, n = {}, 0
+
+-- Puts s[i..j] in the reply (s itself when that is all of it: no new
+-- string). Returns its length.
+local function put(s, i, j)
+  local p = s
+  if i ~= 1 or j < #s then p = string.sub(s, i, j) end
+  if p == '' then return 0 end
+  n = n + 1
+  out[n] = p
+  return #p
+end
+
 -- Up to want peers of one family, never the asker: seeders and leechers in
 -- proportion to their numbers (leechers only for a seeder: BEP 3 leaves the
 -- choice to the tracker). slot: the asker's slot in the family's list of its
--- class (-1: not in it). Returns how many, and their entries as one string.
+-- class (-1: not in it). Puts their entries in the reply; returns how many,
+-- and their length in bytes.
 local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
-  if want <= 0 then return 0, '' end
+  if want <= 0 then return 0, 0 end
   local ns = lonly and 0 or c[SLOT_S[fam]]
   local nl = c[SLOT_L[fam]]
   local meS = seeder and slot or -1
@@ -121,27 +139,26 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
   if availS < 0 then availS = 0 end
   if availL < 0 then availL = 0 end
   local avail = availS + availL
-  if avail == 0 then return 0, '' end
+  if avail == 0 then return 0, 0 end
   if want >= avail and compact and ns > 0 and nl > 0 then
-    -- Every peer of both classes (most swarms are small): both lists in one
-    -- MGET, cut at their slots in use.
+    -- Every peer of both classes (most swarms are small): both lists whole,
+    -- with two GETs (an MGET costs Redis more: its reply is a Lua table).
     local w = WIDTH[fam]
-    local both = redis.call('MGET', CL[fam] .. ih, CS[fam] .. ih)
-    local bl, bs = both[1] or '', both[2] or ''
-    -- Each list up to its slots in use, without the asker's slot: the parts
-    -- joined in one concatenation.
-    local l1, l2, s1, s2 = '', '', '', ''
+    local bl = redis.call('GET', CL[fam] .. ih) or ''
+    local bs = redis.call('GET', CS[fam] .. ih) or ''
+    -- Each list up to its slots in use, without the asker's slot.
+    local bytes = 0
     if meL >= 0 then
-      l1, l2 = string.sub(bl, 1, meL * w), string.sub(bl, (meL + 1) * w + 1, nl * w)
+      bytes = put(bl, 1, meL * w) + put(bl, (meL + 1) * w + 1, nl * w)
     else
-      l1 = string.sub(bl, 1, nl * w)
+      bytes = put(bl, 1, nl * w)
     end
     if meS >= 0 then
-      s1, s2 = string.sub(bs, 1, meS * w), string.sub(bs, (meS + 1) * w + 1, ns * w)
+      bytes = bytes + put(bs, 1, meS * w) + put(bs, (meS + 1) * w + 1, ns * w)
     else
-      s1 = string.sub(bs, 1, ns * w)
+      bytes = bytes + put(bs, 1, ns * w)
     end
-    return avail, l1 .. l2 .. s1 .. s2
+    return avail, bytes
   end
   local ks, kl = availS, availL
   if want < avail then
@@ -154,7 +171,7 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
   local gotL, l, gotS, s = 0, '', 0, ''
   if kl > 0 then gotL, l = take(CL[fam] .. ih, KL[fam], ih, w, nl, kl, meL, rnd, compact) end
   if ks > 0 then gotS, s = take(CS[fam] .. ih, KS[fam], ih, w, ns, ks, meS, math.floor(rnd / 7), compact) end
-  return gotL + gotS, l .. s
+  return gotL + gotS, put(l, 1, #l) + put(s, 1, #s)
 end
 
 -- The call's last-announce times, written in one ZADD (a command per
@@ -173,13 +190,10 @@ local function flushSeen()
   end
 end
 
--- Appends one reply's parts to the call's reply (joined once, at the end).
-local out, n = {}, 0
-local function reply(result, was, c, p1, p2)
+-- Appends one reply without peers to the call's reply.
+local function reply(result, was, c)
   n = n + 1
-  out[n] = struct.pack('>c1BI4I4I4I4I4', result, was, c[1], c[2], c[3], #p1, #p2)
-  if p1 ~= '' then n = n + 1; out[n] = p1 end
-  if p2 ~= '' then n = n + 1; out[n] = p2 end
+  out[n] = struct.pack('>c1BI4I4I4I4I4', result, was, c[1], c[2], c[3], 0, 0)
 end
 local NONE = { 0, 0, 0 }
 
@@ -194,13 +208,14 @@ local function announce(b, at, len, rnd)
   local left = string.sub(b, o + n4 + n6, at + len - 1)
   local hk = KP .. ih
   if flags % 8 >= 4 and redis.call('HEXISTS', TORRENTS, ih) == 0 then
-    return reply('x', 2, NONE, '', '')
+    return reply('x', 2, NONE)
   end
-  local got = redis.call('HMGET', hk, pk, '#')
-  local old = got[1]
+  -- Two HGETs cost Redis less than one HMGET (whose reply is a Lua table).
+  local old = redis.call('HGET', hk, pk)
+  local counted = redis.call('HGET', hk, '#')
   local c = C
-  if got[2] then
-    c[1], c[2], c[3], c[4], c[5], c[6], c[7] = struct.unpack(COUNTS, got[2])
+  if counted then
+    c[1], c[2], c[3], c[4], c[5], c[6], c[7] = struct.unpack(COUNTS, counted)
   else
     c[1], c[2], c[3], c[4], c[5], c[6], c[7] = 0, 0, 0, 0, 0, 0, 0
   end
@@ -216,12 +231,12 @@ local function announce(b, at, len, rnd)
       drop(ih, pk, old, c)
       saveCounts(ih, c)
     end
-    return reply('r', was, c, '', '')
+    return reply('r', was, c)
   end
   local result = 'u'
   if not old then
     if c[1] + c[2] == 0 and redis.call('SCARD', LIVE) >= maxSwarms then
-      return reply('t', 2, NONE, '', '')
+      return reply('t', 2, NONE)
     end
     if c[1] + c[2] >= maxPeers then result = 'f' else result = 'a' end
   end
@@ -276,12 +291,15 @@ local function announce(b, at, len, rnd)
   end
   local slot4 = (stored and a4 ~= '') and i4 or -1
   local slot6 = (stored and a6 ~= '') and i6 or -1
-  local got, p1 = sample(ih, c, f1, want, lonly, compact, (f1 == '4') and slot4 or slot6, seeder, rnd)
-  local p2 = ''
+  -- The head first, its peers' lengths filled in once they are put after it.
+  local h = n + 1
+  n = h
+  local got, len1 = sample(ih, c, f1, want, lonly, compact, (f1 == '4') and slot4 or slot6, seeder, rnd)
+  local len2 = 0
   if f2 ~= '0' then
-    got, p2 = sample(ih, c, f2, want - got, lonly, compact, (f2 == '4') and slot4 or slot6, seeder, math.floor(rnd / 3))
+    got, len2 = sample(ih, c, f2, want - got, lonly, compact, (f2 == '4') and slot4 or slot6, seeder, math.floor(rnd / 3))
   end
-  return reply(result, was, c, p1, p2)
+  out[h] = struct.pack('>c1BI4I4I4I4I4', result, was, c[1], c[2], c[3], len1, len2)
 end
 
 -- One call: prefix p; argv: now, max swarms, max peers per swarm, a random

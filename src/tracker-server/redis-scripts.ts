@@ -14,7 +14,7 @@
  *                      '#' → the swarm's counts: seeders, leechers, completed, then the
  *                      slots in use of 4s, 4l, 6s, 6l: 7 big-endian 32-bit numbers
  *                      (kept when the swarm empties, for completed; read with
- *                      the asker's state in one HMGET)
+ *                      the asker's state, one HGET each)
  *   P c4s: ih  string  the compact entries (BEP 23, 6 bytes) of the IPv4
  *                      seeders, one slot each; c4l: the leechers; c6s:, c6l: IPv6 (18 bytes)
  *   P k4s: ih  string  the keys (pk, 26 bytes) of the same slots; k4l:, k6s:, k6l:
