@@ -79,11 +79,13 @@ function restoredState(p: PersistedTorrent): Partial<ManagedState> {
   const m: Partial<ManagedState> = {
     uploadedBefore: p.uploadedEver ?? 0,
     downloadedBefore: p.downloadedEver ?? 0,
-    goals: {
+  };
+  if (p.ratioLimit !== undefined || p.idleLimitMinutes !== undefined) {
+    m.goals = {
       ...(p.ratioLimit !== undefined ? { ratioLimit: p.ratioLimit } : {}),
       ...(p.idleLimitMinutes !== undefined ? { idleLimitMinutes: p.idleLimitMinutes } : {}),
-    },
-  };
+    };
+  }
   if (p.queuePosition !== undefined) m.position = p.queuePosition;
   if (p.labels) m.labels = p.labels;
   return m;

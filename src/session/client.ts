@@ -88,6 +88,7 @@ export class Client extends ClientViews {
   /** Where new torrents download until complete (incomplete-dir.ts). */
   #incompleteDir: string | undefined;
   #closed = false;
+  #resumeDirMade: string | undefined;
   /** The watch folder and the completion command, when asked for. */
   #automation: Automation | undefined;
   /** Data moving out of the incomplete folder as torrents complete. */
@@ -319,10 +320,20 @@ export class Client extends ClientViews {
    */
   async restore(): Promise<RestoreResult> {
     this.#open();
+    // One string per folder, kept by every torrent in it (session.json gives each its own copy).
+    const folders = new Map<string, string>();
+    const folder = (dir: string) => {
+      const known = folders.get(dir);
+      if (known !== undefined) return known;
+      folders.set(dir, dir);
+      return dir;
+    };
     const result = await this.#keeping.restore(
       (hash) => this.registry.has(hash),
       async (source, p, turn) => {
-        await this.#add(await resolveSource(source), restorePlan(p, turn));
+        const plan = restorePlan(p, turn);
+        if (plan.downloadDir !== undefined) plan.downloadDir = folder(plan.downloadDir);
+        await this.#add(await resolveSource(source), plan);
       },
     );
     // Without a global limit each torrent's buckets are its own limits
@@ -497,8 +508,14 @@ export class Client extends ClientViews {
     if (this.#closed) throw new ClientError("client_closed", "the client is shutting down");
   }
 
+  /** Where every torrent's resume data is, as `<info hash>.json` (one string for all). */
+  get #resumeDir(): string {
+    this.#resumeDirMade ??= join(this.#o.dataDir, "resume");
+    return this.#resumeDirMade;
+  }
+
   #resumePath(infoHashHex: string): string {
-    return join(this.#o.dataDir, "resume", `${infoHashHex}.json`);
+    return join(this.#resumeDir, `${infoHashHex}.json`);
   }
 
   #torrentOptions(
@@ -512,7 +529,7 @@ export class Client extends ClientViews {
       peerId: this.peerId,
       listenPort: this.port,
       dial: this.#dial,
-      resumePath: this.#resumePath(infoHashHex),
+      resumeDir: this.#resumeDir,
       maxPeers: this.#o.maxPeersPerTorrent ?? 50,
       rateBuckets: limits,
       clock: this.#clock,

@@ -7,7 +7,7 @@
  */
 import { isActive, type Torrent } from "../torrent/index.ts";
 import type { Clock } from "../util/index.ts";
-import type { ManagedState } from "./managed-state.ts";
+import { type ManagedState, NO_GOALS, NO_LABELS } from "./managed-state.ts";
 import { planQueue, type QueueCandidate, type QueueSettings, queueLimits } from "./queue.ts";
 import type { TorrentEntry } from "./registry.ts";
 import { type GoalReached, goalReached, type SeedingGoals } from "./seeding-goals.ts";
@@ -54,8 +54,12 @@ export class TorrentManager {
     return {
       position: saved.position ?? this.#nextPosition(),
       queued: false,
-      labels: saved.labels ?? [],
-      goals: saved.goals ?? {},
+      labels: saved.labels && saved.labels.length > 0 ? saved.labels : NO_LABELS,
+      goals:
+        saved.goals &&
+        (saved.goals.ratioLimit !== undefined || saved.goals.idleLimitMinutes !== undefined)
+          ? saved.goals
+          : NO_GOALS,
       uploadedBefore: saved.uploadedBefore ?? 0,
       downloadedBefore: saved.downloadedBefore ?? 0,
       activeAt: this.#clock.now(),

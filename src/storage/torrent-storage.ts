@@ -5,7 +5,7 @@
  * data, trusted only while the files are unchanged.
  */
 import { unlink } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Bitfield } from "../bitfield/index.ts";
 import { fileSpans, type Metainfo, pathTooLongReason, pieceSize } from "../metainfo/index.ts";
@@ -19,8 +19,13 @@ import { PieceWriter } from "./piece-writer.ts";
 import { filesUnchanged, loadResume, saveResume } from "./resume.ts";
 
 export interface StorageOptions {
-  /** Where resume data lives; without it every start rechecks. */
+  /** Where resume data lives; without it (or resumeDir) every start rechecks. */
   resumePath?: string;
+  /**
+   * Or the folder it lives in, as `<info hash>.json`: one string for every
+   * torrent of a session, the path made when it is read or written.
+   */
+  resumeDir?: string;
   /** Ignore resume data and hash everything (`--verify`). */
   verify?: boolean;
   /** Bytes of verified pieces kept in memory for uploads. */
@@ -146,7 +151,8 @@ export class TorrentStorage {
     // torrents that download: a seed restored from its resume data never
     // starts it. One that hashes its data first starts it meanwhile, so the
     // first piece downloaded reaches the disk at once (PieceWriter.ready).
-    const early = opts.verify || !opts.resumePath ? PieceWriter.get().ready() : undefined;
+    const resumable = opts.resumePath !== undefined || opts.resumeDir !== undefined;
+    const early = opts.verify || !resumable ? PieceWriter.get().ready() : undefined;
     early?.catch(() => {});
     await storage.#restore();
     if (!storage.have.isComplete()) await (early ?? PieceWriter.get().ready());
@@ -163,7 +169,7 @@ export class TorrentStorage {
       for (const i of unwanted) this.files.setInPart(i, true);
       return;
     }
-    const path = this.#opts.resumePath;
+    const path = this.#resumePath();
     const saved = path && !this.#opts.verify ? await loadResume(path) : undefined;
     // The part file is looked for only where one may be: resume data that
     // lists files kept in it, unwanted files, or no resume data to go by.
@@ -452,8 +458,14 @@ export class TorrentStorage {
     return next;
   }
 
+  #resumePath(): string | undefined {
+    const { resumePath, resumeDir } = this.#opts;
+    if (resumePath !== undefined || resumeDir === undefined) return resumePath;
+    return join(resumeDir, `${this.meta.infoHashHex}.json`);
+  }
+
   async #saveResume(): Promise<void> {
-    const path = this.#opts.resumePath;
+    const path = this.#resumePath();
     // Nothing changed since it was loaded or saved: a seed's pause, close
     // and shutdown write (and fsync) nothing.
     if (!path || this.#resumeCurrent) return;

@@ -15,6 +15,7 @@ export function openStore(
   const storageOptions: StorageOptions = {};
   if (unwantedFiles.length > 0) storageOptions.unwantedFiles = unwantedFiles;
   if (o.resumePath) storageOptions.resumePath = o.resumePath;
+  else if (o.resumeDir) storageOptions.resumeDir = o.resumeDir;
   if (o.verify) storageOptions.verify = true;
   if (o.directIo === false) storageOptions.directIo = false;
   if (o.onCheckProgress) storageOptions.onCheckProgress = o.onCheckProgress;

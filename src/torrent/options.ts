@@ -52,6 +52,8 @@ export interface TorrentOptions {
   /** Where the data lives (TorrentStorage.open, files under downloadDir, by default). */
   openStore?: OpenPieceStore;
   resumePath?: string;
+  /** Or the folder of every torrent's resume data, as `<info hash>.json` (StorageOptions.resumeDir). */
+  resumeDir?: string;
   /**
    * A priority per file (selective download; file-selection.ts); absent:
    * every file `normal`. Given before a magnet link's metadata, it is fitted

@@ -63,11 +63,12 @@ export interface PeerSetHost {
 }
 
 export class PeerSet {
-  readonly bans = new BanList();
+  /** Addresses banned for bad data, and those known: made with the first (an idle seed has neither). */
+  #bansMade: BanList | undefined;
+  #knownMade: KnownPeers | undefined;
   readonly #host: PeerSetHost;
   /** The connections, by id: made with the first (an idle seed holds no table). */
   #peers: Map<string, SwarmPeer> | undefined;
-  readonly #known = new KnownPeers();
   /** "ip:port" of the dials in flight, from the first dial on. */
   #dialing: Set<string> | undefined;
   #redialTimer: TimerHandle | undefined;
@@ -84,6 +85,25 @@ export class PeerSet {
     this.#host = host;
   }
 
+  get bans(): BanList {
+    this.#bansMade ??= new BanList();
+    return this.#bansMade;
+  }
+
+  /** Addresses banned (bans.size, without making the list). */
+  get banCount(): number {
+    return this.#bansMade?.size ?? 0;
+  }
+
+  get #known(): KnownPeers {
+    this.#knownMade ??= new KnownPeers();
+    return this.#knownMade;
+  }
+
+  #isBanned(key: string): boolean {
+    return this.#bansMade?.isBanned(key) ?? false;
+  }
+
   get size(): number {
     return this.#peers?.size ?? 0;
   }
@@ -95,7 +115,7 @@ export class PeerSet {
 
   /** Addresses known for the swarm, connected or not. */
   get known(): number {
-    return this.#known.size;
+    return this.#knownMade?.size ?? 0;
   }
 
   values(): IterableIterator<SwarmPeer> {
@@ -119,7 +139,7 @@ export class PeerSet {
     const now = this.#host.clock.now();
     for (const a of addresses) {
       if (a.port <= 0 || a.port > 65535) continue;
-      if (this.bans.isBanned(banKey(a.ip, a.port)) || this.#host.blocked?.(a.ip)) continue;
+      if (this.#isBanned(banKey(a.ip, a.port)) || this.#host.blocked?.(a.ip)) continue;
       const known = this.#known.add(a.ip, a.port, source, now);
       if (known && source === "manual" && !known.busy) known.nextDialAt = now;
       if (known && a.seed && known.lastConnected === undefined) known.seed = true;
@@ -129,7 +149,7 @@ export class PeerSet {
 
   /** The torrent runs (again): every known address is dialled, whatever its wait. */
   start(): void {
-    this.#known.allDue(this.#host.clock.now());
+    this.#knownMade?.allDue(this.#host.clock.now());
     this.connectMore();
   }
 
@@ -138,7 +158,7 @@ export class PeerSet {
    * answering it): while there is room, or an idle connection to give way.
    */
   canAccept(host: string, port: number): boolean {
-    if (!this.#host.active() || this.bans.isBanned(banKey(host, port))) return false;
+    if (!this.#host.active() || this.#isBanned(banKey(host, port))) return false;
     return this.#hasRoom() || leastUseful(this.values(), this.#host.clock.now()) !== undefined;
   }
 
@@ -146,7 +166,7 @@ export class PeerSet {
   accept(negotiated: Negotiated): boolean {
     const { stream } = negotiated;
     const host = stream.remoteAddress ?? "?";
-    if (!this.#host.active() || this.bans.isBanned(banKey(host, stream.remotePort ?? 0))) {
+    if (!this.#host.active() || this.#isBanned(banKey(host, stream.remotePort ?? 0))) {
       return false;
     }
     // The slot freed is this newcomer's: no dial may take it first.
@@ -192,17 +212,22 @@ export class PeerSet {
   /** Closes the connections of banned addresses, and forgets those addresses. */
   closeBanned(keys: readonly string[], reason: string): void {
     if (keys.length === 0) return;
-    this.#known.forget((k) => keys.includes(banKey(k.ip, k.port)));
+    this.#knownMade?.forget((k) => keys.includes(banKey(k.ip, k.port)));
     for (const p of [...this.values()]) if (keys.includes(p.banKey)) p.conn.close(reason);
   }
 
   /** Closes the connections to addresses `blocked` says (a new IP filter), and forgets those addresses. */
   closeBlocked(blocked: (ip: string) => boolean, reason: string): void {
-    this.#known.forget((k) => blocked(k.ip));
+    this.#knownMade?.forget((k) => blocked(k.ip));
     for (const p of [...this.values()]) if (blocked(p.host)) p.conn.close(reason);
   }
 
   #dialDue(): void {
+    if (!this.#knownMade) {
+      // No address known (an idle seed): nothing is due, and no redial waits.
+      this.#clearRedial();
+      return;
+    }
     const host = this.#host;
     const now = host.clock.now();
     const complete = host.complete();

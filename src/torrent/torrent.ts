@@ -74,7 +74,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   readonly #peers: PeerSet;
   readonly #uploadSlots: UploadSlots;
   /** BEP 9: the info dictionary fetched from peers (a magnet link's), and served. */
-  readonly #metadataExchange: MetadataExchange;
+  /** Made with the extensions (the first connection): a seed with no peer serves nobody. */
+  #metadataExchangeMade: MetadataExchange | undefined;
   #state: TorrentState;
   /** Why the torrent is in the `error` state. */
   #error: Error | undefined;
@@ -130,7 +131,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     };
     // The metainfo's own (immutable) buffer; an info hash given alone is copied.
     this.infoHash = o.meta ? o.meta.infoHash : asInfoHash(Buffer.from(hash));
-    this.infoHashHex = toHex(this.infoHash);
+    this.infoHashHex = o.meta ? o.meta.infoHashHex : toHex(this.infoHash);
     this.#clock = o.clock ?? realClock;
     this.#log = o.logger ?? silentLogger;
     this.#inner = new Torrent.#Inner(this);
@@ -138,7 +139,6 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#peers = new PeerSet(new PeersHost(this.#inner));
     this.#uploadSlots = new UploadSlots(new SlotsHost(this.#inner));
     this.#resume = new ResumeSaver(new ResumeSaverHost(this.#inner));
-    this.#metadataExchange = new MetadataExchange(new MetadataHost(this.#inner));
     if (o.peers) this.#peers.add(o.peers, "magnet");
     this.#state = "paused";
     if (o.meta) this.#acceptMetadata(o.meta);
@@ -157,7 +157,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#extensionsMade = registry;
     // BEP 27: a private torrent's ut_metadata is not offered (metadata-exchange.ts).
     if (!o.meta?.private && o.metadataExchange !== false) {
-      registry.register({ name: UT_METADATA, handler: this.#metadataExchange });
+      this.#metadataExchangeMade ??= new MetadataExchange(new MetadataHost(this.#inner));
+      registry.register({ name: UT_METADATA, handler: this.#metadataExchangeMade });
     }
     // BEP 11 on by default; BEP 27: never for a private torrent (one that
     // turns out private once a magnet link's metadata arrives goes quiet).
@@ -296,7 +297,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     await this.#checking?.catch(() => {});
     const wasActive = isActive(this.#state);
     this.#setState("stopped");
-    this.#metadataExchange.stop();
+    this.#metadataExchangeMade?.stop();
     if (wasActive) await this.#deactivate("stopped");
     await this.#storage?.close();
   }
@@ -403,7 +404,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
         this.#o.unlistedFilePriority,
       );
     }
-    this.#metadataExchange.stop();
+    this.#metadataExchangeMade?.stop();
     if (!meta.private) {
       this.#metadataSize = meta.infoBytes.length;
       if (this.#extensionsMade) this.#extensionsMade.metadataSize = this.#metadataSize;
@@ -718,7 +719,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       return this.#t.#requester;
     }
     get metadataPeers() {
-      return this.#t.#meta ? 0 : this.#t.#metadataExchange.fetchingFrom;
+      return this.#t.#meta ? 0 : (this.#t.#metadataExchangeMade?.fetchingFrom ?? 0);
     }
     get complete() {
       return this.#t.complete;

@@ -66,7 +66,7 @@ export function torrentStats(v: TorrentView): TorrentStats {
     uploadRate,
     peers: v.peers.size,
     metadataPeers: v.metadataPeers,
-    banned: v.peers.bans.size,
+    banned: v.peers.banCount,
     trackers: v.trackers,
   };
   if (v.error !== undefined) stats.error = v.error;
