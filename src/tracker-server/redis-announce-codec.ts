@@ -16,8 +16,11 @@ const PEER_KEY_BYTES = 26;
 
 /** An announce's fixed part (redis-scripts.ts, ANNOUNCE_SCRIPT's ARGV). */
 const ANNOUNCE_HEAD = 54;
-/** Most bytes one announce takes in a batch: length byte, head, both addresses, 16 digits of left. */
-export const MAX_ENCODED_ANNOUNCE = 1 + ANNOUNCE_HEAD + 6 + 18 + 16;
+/**
+ * Most bytes one announce takes in a batch: length byte, head, both
+ * addresses and 16 digits of left, each of those three after its length.
+ */
+export const MAX_ENCODED_ANNOUNCE = 1 + ANNOUNCE_HEAD + 3 + 6 + 18 + 16;
 /** A reply's fixed part: result, was a seeder, three counts, two lengths. */
 const REPLY_HEAD = 22;
 
@@ -70,17 +73,23 @@ export function encodeAnnounce(a: SharedAnnounce, b: Buffer, o: number): number 
   b[o + 51] = FAMILY_CODES[a.second];
   b.writeUInt16BE(Math.min(a.want, 0xffff), o + 52);
   o += ANNOUNCE_HEAD;
+  // Each variable part after its length (a byte): the script reads all of
+  // them in the one unpack of the announce (struct's c0), no string.sub each.
+  b[o++] = n4;
   if (n4) {
     b.writeUInt32BE(u.ip4, o);
     b.writeUInt16BE(u.port, o + 4);
     o += 6;
   }
+  b[o++] = n6;
   if (n6) {
     writeLatin1(b, o, u.ip6, 16);
     b.writeUInt16BE(u.port, o + 16);
     o += 18;
   }
+  const leftAt = o++;
   o = writeDecimal(b, o, u.left);
+  b[leftAt] = o - leftAt - 1;
   b[start] = o - start - 1;
   return o;
 }

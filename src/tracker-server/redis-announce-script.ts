@@ -18,8 +18,8 @@
  * swarm, a random 31-bit number, then the announces in one string, each its
  * length (a byte) and: ih (20), pk (26), #addr4, #addr6 (a byte each), event
  * (n|c|s), flags (1 leechers only, 2 compact, 4 registered only), first
- * family (4|6), second family (0|4|6), want (2 bytes), addr4, addr6, left
- * (decimal).
+ * family (4|6), second family (0|4|6), want (2 bytes), then addr4, addr6
+ * and left (decimal), each after its length (a byte).
  *
  * Returns one string, for each announce: result (a byte: a added, u updated,
  * f swarm full, t too many swarms, r removed, x unregistered), was a seeder
@@ -197,15 +197,13 @@ local function reply(result, was, c)
 end
 local NONE = { 0, 0, 0 }
 
--- The announce of len bytes at offset at of batch b, read in place (one
--- unpack for its fixed part, no copy of it first).
-local function announce(b, at, len, rnd)
-  local ih, pk, n4, n6, event, flags, f1, f2, want, o = struct.unpack('>c20c26BBc1Bc1c1H', b, at)
+-- The announce at offset at of batch b, read in place: one unpack for all
+-- of it (no copy of it first, no string.sub per part).
+local function announce(b, at, rnd)
+  local ih, pk, n4, n6, event, flags, f1, f2, want, a4, a6, left =
+    struct.unpack('>c20c26BBc1Bc1c1HBc0Bc0Bc0', b, at)
   local lonly = flags % 2 == 1
   local compact = flags % 4 >= 2
-  local a4 = (n4 > 0) and string.sub(b, o, o + n4 - 1) or ''
-  local a6 = (n6 > 0) and string.sub(b, o + n4, o + n4 + n6 - 1) or ''
-  local left = string.sub(b, o + n4 + n6, at + len - 1)
   local hk = KP .. ih
   if flags % 8 >= 4 and redis.call('HEXISTS', TORRENTS, ih) == 0 then
     return reply('x', 2, NONE)
@@ -314,7 +312,7 @@ local function announceAll(p, argv)
   local at = 1
   while at <= #batch do
     local len = string.byte(batch, at)
-    announce(batch, at + 1, len, rnd)
+    announce(batch, at + 1, rnd)
     at = at + 1 + len
     rnd = (rnd * 48271) % 2147483647
   end
