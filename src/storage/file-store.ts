@@ -332,9 +332,11 @@ export class FileStore {
 
   /** Closes this process's handles on the part file (before it is deleted). */
   async closePart(): Promise<void> {
-    if (this.partPath === undefined) return;
-    await pool().close(`r:${this.partPath}`);
-    await pool().close(`w:${this.partPath}`);
+    // A path never made was never opened (a thousand seeds closing make none).
+    const path = typeof this.#part === "string" ? this.#part : this.#partPathMade;
+    if (path === undefined) return;
+    await pool().close(`r:${path}`);
+    await pool().close(`w:${path}`);
   }
 
   async close(): Promise<void> {
