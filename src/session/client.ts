@@ -109,8 +109,7 @@ export class Client extends ClientViews {
   readonly #blocked = (ip: string): boolean => this.#sources.blocked(ip);
   /** What recheck and move need (torrent-reopening.ts). */
   readonly #reopening: ReopenContext = {
-    torrentOptions: (e) =>
-      this.#torrentOptions(e.infoHashHex, e.incompleteDir ?? e.downloadDir, e.limits),
+    torrentOptions: (e) => this.#torrentOptions(e.incompleteDir ?? e.downloadDir, e.limits),
     watch: (e) => this.#watch(e),
     schedule: (e) => this.managed.schedule(e),
     emit: (e) => this.#emit(e),
@@ -263,7 +262,7 @@ export class Client extends ClientViews {
       ? opts.incompleteDir &&
         (await restoredIncompleteFolder(resolved.meta, downloadDir, opts.incompleteDir))
       : await incompleteFolderFor(resolved.meta, downloadDir, this.#incompleteDir);
-    const torrentOptions = this.#torrentOptions(infoHashHex, incompleteDir ?? downloadDir, limits);
+    const torrentOptions = this.#torrentOptions(incompleteDir ?? downloadDir, limits);
     const { paused, waitsForMetadata } = applyPlan(torrentOptions, resolved, opts);
     const { torrent, magnet } = await openTorrent(
       resolved,
@@ -518,11 +517,7 @@ export class Client extends ClientViews {
     return join(this.#resumeDir, `${infoHashHex}.json`);
   }
 
-  #torrentOptions(
-    infoHashHex: string,
-    downloadDir: string,
-    limits: TorrentEntry["limits"],
-  ): TorrentOptions {
+  #torrentOptions(downloadDir: string, limits: TorrentEntry["limits"]): TorrentOptions {
     const o: TorrentOptions = {
       ...this.#o.torrentDefaults,
       downloadDir,
