@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { FakeClock } from "../util/index.ts";
+import { RateShares } from "./rate-shares.ts";
 import type { TorrentEntry } from "./registry.ts";
 import { SessionLimits } from "./session-limits.ts";
 import { MemoryClients, smallTorrent, waitUntil } from "./test-clients.ts";
@@ -78,4 +79,28 @@ test("active rates: no torrent is walked while no connection is open", () => {
   });
   assert.deepEqual(limits.rates(), { downloadRate: 300, uploadRate: 50 });
   assert.equal(walks, 2, "one walk each");
+});
+
+test("a torrent's rate buckets are made for its first connection, with the rate its share last gave it", () => {
+  const shares = new RateShares(new FakeClock(), 100_000, 0);
+  const idle = shares.torrentLimits();
+  const limited = shares.torrentLimits(30_000, 0);
+  // Under the global 100 kB/s, two torrents moving nothing get half each (the second its own 30 kB/s).
+  shares.share([
+    { limits: idle, uploadRate: 0, downloadRate: 0 },
+    { limits: limited, uploadRate: 0, downloadRate: 0 },
+  ]);
+  const [own, global] = idle.upload();
+  assert.equal(own?.rate, 50_000);
+  assert.equal(global, shares.upload);
+  assert.equal(limited.up.rate, 30_000);
+  assert.equal(idle.download()[0]?.unlimited, true);
+  // Made once: later shares set the same bucket.
+  shares.setGlobal({ upload: 40_000 });
+  shares.share([
+    { limits: idle, uploadRate: 0, downloadRate: 0 },
+    { limits: limited, uploadRate: 0, downloadRate: 0 },
+  ]);
+  assert.equal(idle.upload()[0], own);
+  assert.equal(own?.rate, 20_000);
 });

@@ -194,6 +194,43 @@ test("from metainfo: straight to checking; paused until started", async () => {
   assert.equal(n.torrent.state, "stopped", "a closed torrent stays closed");
 });
 
+test("an observer hears every event before the listeners; listeners added at any time hear them too", async () => {
+  const { meta } = makeTorrent(40_000);
+  const torrent = new Torrent({
+    downloadDir: "/nonexistent",
+    peerId: asPeerId(Buffer.alloc(20, 7)),
+    listenPort: 6881,
+    dial: () => Promise.reject(new Error("no network here")),
+    openStore: (m) => MemoryStorage.open(m, {}),
+    trackers: false,
+    meta,
+  });
+  open.push(torrent);
+  const heard: string[] = [];
+  torrent.observe({
+    torrentEvent(event, args) {
+      heard.push(`observer ${event} ${args.join(" ")}`);
+    },
+  });
+  await torrent.checked();
+  assert.equal(torrent.listenerCount("state"), 0);
+  torrent.on("state", (state, previous) => heard.push(`listener state ${state} ${previous}`));
+  assert.equal(torrent.listenerCount("state"), 1);
+  torrent.start();
+  assert.deepEqual(heard, [
+    "observer state paused checking",
+    "observer state downloading paused",
+    "listener state downloading paused",
+  ]);
+  torrent.observe(undefined);
+  torrent.removeAllListeners("state");
+  await torrent.pause();
+  assert.equal(heard.length, 3, "neither is told once let go");
+  // An emitter's 'error' with nobody listening still throws, as Node's do.
+  const emit = torrent.emit.bind(torrent) as (event: string, ...args: unknown[]) => boolean;
+  assert.throws(() => emit("error", new Error("no listener")), /no listener/);
+});
+
 test("pause and resume: peers closed, nothing moves, then the download completes", async () => {
   const { meta, content } = makeTorrent(1024 * 1024);
   const seed = await seeder(meta, content);
