@@ -47,3 +47,4 @@ export {
 export { jsonPrintable, printable, printableLines } from "./printable.ts";
 export { type RandomSource, randomBytesFrom, seededRandom } from "./random.ts";
 export { createHash, sha1, sha256 } from "./sha1.ts";
+export { isoTime } from "./utc-time.ts";

@@ -3,6 +3,7 @@
  * they log through whatever Logger they were given (silent by default).
  */
 import { jsonPrintable } from "./printable.ts";
+import { isoTime } from "./utc-time.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
@@ -33,7 +34,7 @@ export function createJsonLogger(
   const emit = (lvl: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[lvl] < threshold) return;
     const json = JSON.stringify({
-      time: new Date().toISOString(),
+      time: isoTime(),
       level: lvl,
       msg,
       ...base,
