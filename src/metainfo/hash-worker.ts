@@ -12,7 +12,7 @@
 import type * as Crypto from "node:crypto";
 import type * as Fs from "node:fs";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 
 /** One file's bytes in the torrent: `offset` into the concatenated data. */
 export interface HashSpan {
@@ -161,6 +161,9 @@ parentPort.once("message", (job) => {
 const waiting: Worker[] = [];
 
 function startWorker(): Worker {
+  // node:worker_threads taken when a worker starts: a process that never
+  // hashes (a daemon restoring its seeds) does not load it (issue 16).
+  const { Worker } = process.getBuiltinModule("node:worker_threads");
   const worker = new Worker(WORKER_SOURCE, { eval: true });
   // Unref'd while idle: a worker that never gets a job (small data, an
   // error before hashing, `--help`) must not keep the process alive.

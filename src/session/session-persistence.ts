@@ -11,7 +11,6 @@
  * close() (a clean exit leaves session.json alone).
  * Loading reads session.json, or migrates the shell's older file once.
  */
-import { isDeepStrictEqual } from "node:util";
 import type { Clock, TimerHandle } from "../util/index.ts";
 import type { RestoreResult } from "./client-options.ts";
 import type { Limits } from "./dto.ts";
@@ -28,6 +27,10 @@ import {
 } from "./session-store.ts";
 import { TorrentFileStore } from "./torrent-files.ts";
 import type { TorrentSource } from "./torrent-source.ts";
+
+// Not an ESM import: that reads every export of node:util, loading its diff
+// and colour helpers in every daemon (issue 16).
+const { isDeepStrictEqual } = process.getBuiltinModule("node:util");
 
 /** What the session is now, to write. */
 export interface CurrentSession {

@@ -5,7 +5,7 @@
  * does not keep the process alive.
  */
 import { getCompileCacheDir } from "node:module";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { filePoolSizes } from "./descriptor-budget.ts";
 import { ioError } from "./io-errors.ts";
 import { PiecePool } from "./piece-pool.ts";
@@ -21,6 +21,9 @@ export class PieceWriter {
   #nextId = 1;
 
   private constructor() {
+    // node:worker_threads taken with the first write: a daemon that only
+    // seeds never loads it (issue 16).
+    const { Worker } = process.getBuiltinModule("node:worker_threads");
     this.#worker = new Worker(new URL("./piece-worker.ts", import.meta.url), {
       workerData: { maxOpenFiles: filePoolSizes().writer },
       ...compileCacheEnv(),
