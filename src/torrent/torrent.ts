@@ -72,7 +72,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #peers: PeerSet;
-  readonly #uploadSlots: UploadSlots;
+  /** The choke rounds (upload-slots.ts), made for the first peer (#uploadSlots); running while active. */
+  #uploadSlotsMade: UploadSlots | undefined;
+  #uploadSlotsRunning = false;
   /** BEP 9: the info dictionary fetched from peers (a magnet link's), and served. */
   /** Made with the extensions (the first connection): a seed with no peer serves nobody. */
   #metadataExchangeMade: MetadataExchange | undefined;
@@ -137,7 +139,6 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#inner = new Torrent.#Inner(this);
     this.#trackers = new TorrentTrackers(new TrackersHost(this.#inner));
     this.#peers = new PeerSet(new PeersHost(this.#inner));
-    this.#uploadSlots = new UploadSlots(new SlotsHost(this.#inner));
     this.#resume = new ResumeSaver(new ResumeSaverHost(this.#inner));
     if (o.peers) this.#peers.add(o.peers, "magnet");
     this.#state = "paused";
@@ -487,14 +488,16 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const wasActive = isActive(this.#state);
     this.#setState(!this.#meta ? "metadata" : this.complete ? "seeding" : "downloading");
     if (!wasActive || !this.#trackers.running) this.#trackers.start();
-    this.#uploadSlots.start();
+    this.#uploadSlotsRunning = true;
+    this.#uploadSlotsMade?.start();
     if (this.#storage) this.#resume.start();
     for (const p of this.#peers.values()) this.#requester?.updateInterest(p);
     this.#peers.start();
   }
 
   async #deactivate(reason: string): Promise<void> {
-    this.#uploadSlots.stop();
+    this.#uploadSlotsRunning = false;
+    this.#uploadSlotsMade?.stop();
     this.#resume.stop();
     this.#peers.closeAll(reason);
     await Promise.all([this.#trackers.stop(), this.#resume.save()]);
@@ -734,7 +737,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       return this.#t.#partialSeed;
     }
     get optimistic() {
-      return this.#t.#uploadSlots.optimistic;
+      return this.#t.#uploadSlotsMade?.optimistic;
     }
     get trackers() {
       return this.#t.#trackers.status();
@@ -782,6 +785,15 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       this.#t.#fail(err);
     }
   };
+
+  /** Made for the first peer (its events route to them): an idle seed ranks nobody. */
+  get #uploadSlots(): UploadSlots {
+    if (!this.#uploadSlotsMade) {
+      this.#uploadSlotsMade = new UploadSlots(new SlotsHost(this.#inner));
+      if (this.#uploadSlotsRunning) this.#uploadSlotsMade.start();
+    }
+    return this.#uploadSlotsMade;
+  }
 
   get #onWarning(): (err: unknown) => void {
     this.#onWarningMade ??= (err: unknown) => this.#warn(err);
