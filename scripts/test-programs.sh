@@ -26,6 +26,7 @@ PROGRAMS=(
   "unshare             util-linux          unshare, taskset: the loopback-only namespace, pinning benchmarks"
   "/usr/bin/time       time                GNU time: CPU seconds of benchmarked children"
   "redis-server        redis-server        Redis: the shared swarm store of several tracker instances"
+  "callgrind_control   valgrind            valgrind's callgrind: Redis's instructions per announce (bench/redis-instructions.ts)"
   "openssl             openssl             OpenSSL: certificates for the HTTPS tests"
   "transmission-daemon transmission-daemon transmission-daemon: the reference of the daemon benchmark (run with its own config dir, never as a service)"
   "python3:zeroconf    python3-zeroconf    python-zeroconf: an ordinary mDNS/DNS-SD browser that sees an advertised tracker"
