@@ -39,7 +39,8 @@ export interface TorrentTrackersHost {
 export class TorrentTrackers {
   readonly #host: TorrentTrackersHost;
   #announcer: Announcer | undefined;
-  readonly #early = new EarlyAnnounces();
+  /** Made the first time the torrent is left without peers while it has an announcer. */
+  #early: EarlyAnnounces | undefined;
   #trackerList: string[][] | undefined;
 
   constructor(host: TorrentTrackersHost) {
@@ -133,12 +134,14 @@ export class TorrentTrackers {
 
   /** No peer left: the trackers may be asked early (EarlyAnnounces). */
   peerless(): void {
+    if (!this.#announcer) return;
+    this.#early ??= new EarlyAnnounces();
     this.#early.peerless(this.#announcer);
   }
 
   /** A peer connected: the next spell without peers may ask early again. */
   peerConnected(): void {
-    this.#early.reset();
+    this.#early?.reset();
   }
 
   status(): TrackerStatus[] {
