@@ -115,7 +115,16 @@ export class Daemon {
     return this.#config;
   }
 
-  static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
+  /**
+   * `beforeRestore` runs once the API listens, before the torrents come
+   * back: the daemon command turns TurboFan off there (optimising-compiler.ts),
+   * which a daemon made in another process (a test) leaves alone.
+   */
+  static async start(
+    config: DaemonConfig,
+    log: Logger,
+    { beforeRestore }: { beforeRestore?: () => void } = {},
+  ): Promise<Daemon> {
     checkControlPlaneSecurity(config);
     await mkdir(config.downloadDir, { recursive: true });
     const o: ClientOptions = {
@@ -178,6 +187,7 @@ export class Daemon {
           resolve();
         });
       });
+      beforeRestore?.();
       const began = performance.now();
       const { restored, warnings } = await client.restore();
       for (const w of warnings) log.warn("session", { warning: w });

@@ -21,4 +21,5 @@ export {
   resolveConfig,
 } from "./config.ts";
 export { checkControlPlaneSecurity, Daemon, isLoopback } from "./daemon.ts";
+export { turnOffTurbofan } from "./optimising-compiler.ts";
 export { createTextLogger } from "./text-logger.ts";

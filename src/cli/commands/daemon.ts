@@ -1,5 +1,5 @@
 /** `shoal daemon`: many torrents in one long-running process, driven over HTTP. */
-import { createTextLogger, Daemon } from "../../daemon/index.ts";
+import { createTextLogger, Daemon, turnOffTurbofan } from "../../daemon/index.ts";
 import { createJsonLogger, type Logger } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../io.ts";
@@ -87,7 +87,9 @@ export const daemonCommand: Command = {
     process.on("SIGINT", onInt);
     process.on("SIGHUP", reload);
     try {
-      daemon = await Daemon.start(config, logger);
+      // SHOAL_TURBOFAN=1 keeps V8's optimising compiler (README: its trade).
+      const beforeRestore = process.env.SHOAL_TURBOFAN === "1" ? undefined : turnOffTurbofan;
+      daemon = await Daemon.start(config, logger, beforeRestore ? { beforeRestore } : {});
       if (stopping) stopStarted(daemon);
       return await finished;
     } finally {
