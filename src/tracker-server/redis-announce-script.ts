@@ -36,6 +36,9 @@ const BODY = `${COMMON}
 local now, maxSwarms, maxPeers
 local SLOT_S = { ['4'] = SLOTS['4s'], ['6'] = SLOTS['6s'] }
 local SLOT_L = { ['4'] = SLOTS['4l'], ['6'] = SLOTS['6l'] }
+-- The swarm hash's fields of a small family's lists (redis-scripts.ts): a
+-- constant string costs nothing per announce, one made with .. is hashed.
+local FS, FL = { ['4'] = '4s', ['6'] = '6s' }, { ['4'] = '4l', ['6'] = '6l' }
 -- Keys built once per prefix, not once per announce (a Lua string made is a
 -- string hashed): a function library keeps them from call to call.
 local KP, SEEN, TORRENTS, LIVE, SUM
@@ -53,35 +56,38 @@ end
 -- nothing keeps them past their announce).
 local C = { 0, 0, 0, 0, 0, 0, 0 }
 
--- Reads the slots [first, first + m) of a list of n slots (wrapping round)
--- from one of its strings, entries of w bytes, without the one at window
--- position cut (0-based; -1: none).
-local function read(key, w, n, first, m, cut)
+-- Reads the slots [first, first + m) of a list of n slots (wrapping round),
+-- entries of w bytes, without the one at window position cut (0-based; -1:
+-- none): from the string at key, or (field given) from that field of the
+-- hash at key, whole.
+local function read(key, field, w, n, first, m, cut)
   local s
-  if first == 0 and m == n then
-    -- The whole list (most swarms are small): a GET, cut at the slots in use
-    -- and without the asker's, costs Redis less than a GETRANGE, whose
-    -- offsets it would format as text.
+  if field then
+    s = redis.call('HGET', key, field) or ''
+    if first + m > n then s = string.sub(s, first * w + 1, n * w) .. string.sub(s, 1, (first + m - n) * w)
+    elseif first > 0 or m < n then s = string.sub(s, first * w + 1, (first + m) * w) end
+  elseif first == 0 and m == n then
+    -- The whole list: a GET, cut at the slots in use and without the
+    -- asker's, costs Redis less than a GETRANGE, whose offsets it would
+    -- format as text.
     s = redis.call('GET', key) or ''
-    if cut >= 0 then return string.sub(s, 1, cut * w) .. string.sub(s, (cut + 1) * w + 1, n * w) end
-    if #s > n * w then s = string.sub(s, 1, n * w) end
-    return s
   elseif first + m <= n then
     s = redis.call('GETRANGE', key, first * w, (first + m) * w - 1)
   else
     s = redis.call('GETRANGE', key, first * w, n * w - 1) .. redis.call('GETRANGE', key, 0, (first + m - n) * w - 1)
   end
-  if cut >= 0 then s = string.sub(s, 1, cut * w) .. string.sub(s, (cut + 1) * w + 1) end
+  if cut >= 0 then return string.sub(s, 1, cut * w) .. string.sub(s, (cut + 1) * w + 1, m * w) end
+  if #s > m * w then s = string.sub(s, 1, m * w) end
   return s
 end
 
--- Up to k peers of a list of n slots (entries of w bytes in the string at
--- key, their peers' keys at kprefix .. ih), never slot me (-1: the asker is
--- not in it): every one when k covers them, else a window of consecutive
--- slots from a random one (slots are in no meaningful order: joins and
--- departures shuffle them). Returns how many, and their compact entries (or
--- pk .. entry for each) as one string.
-local function take(key, kprefix, ih, w, n, k, me, rnd, compact)
+-- Up to k peers of a list (fam, cls) of n slots (entries of w bytes, their
+-- peers' keys in the string at KS/KL[fam] .. ih), never slot me (-1: the
+-- asker is not in it): every one when k covers them, else a window of
+-- consecutive slots from a random one (slots are in no meaningful order:
+-- joins and departures shuffle them). Returns how many, and their compact
+-- entries (or pk .. entry for each) as one string.
+local function take(ih, fam, cls, w, n, k, me, rnd, compact)
   local avail = (me >= 0) and (n - 1) or n
   if k <= 0 or avail <= 0 then return 0, '' end
   local first, m, cut = 0, n, me
@@ -95,10 +101,15 @@ local function take(key, kprefix, ih, w, n, k, me, rnd, compact)
       if cut >= m then cut = m - 1 end
     end
   end
-  local addrs = read(key, w, n, first, m, cut)
+  local addrs
+  if n <= SMALL[fam] then
+    addrs = read(KP .. ih, ((cls == 's') and FS or FL)[fam], w, n, first, m, cut)
+  else
+    addrs = read(((cls == 's') and CS or CL)[fam] .. ih, nil, w, n, first, m, cut)
+  end
   local got = #addrs / w
   if compact then return got, addrs end
-  local keys = read(kprefix .. ih, KEY, n, first, m, cut)
+  local keys = read(((cls == 's') and KS or KL)[fam] .. ih, nil, KEY, n, first, m, cut)
   local out = {}
   for i = 0, got - 1 do
     out[#out + 1] = string.sub(keys, i * KEY + 1, (i + 1) * KEY) .. string.sub(addrs, i * w + 1, (i + 1) * w)
@@ -126,9 +137,10 @@ end
 -- Up to want peers of one family, never the asker: seeders and leechers in
 -- proportion to their numbers (leechers only for a seeder: BEP 3 leaves the
 -- choice to the tracker). slot: the asker's slot in the family's list of its
--- class (-1: not in it). Puts their entries in the reply; returns how many,
--- and their length in bytes.
-local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
+-- class (-1: not in it). hl, hs: the family's leecher and seeder lists as
+-- the swarm's hash holds them, when read with the asker's state (else nil).
+-- Puts their entries in the reply; returns how many, and their length in bytes.
+local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd, hl, hs)
   if want <= 0 then return 0, 0 end
   local ns = lonly and 0 or c[SLOT_S[fam]]
   local nl = c[SLOT_L[fam]]
@@ -142,10 +154,15 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
   if avail == 0 then return 0, 0 end
   if want >= avail and compact and ns > 0 and nl > 0 then
     -- Every peer of both classes (most swarms are small): both lists whole,
-    -- with two GETs (an MGET costs Redis more: its reply is a Lua table).
+    -- read already when they are small, else with two GETs (an MGET costs
+    -- Redis more: its reply is a Lua table).
     local w = WIDTH[fam]
-    local bl = redis.call('GET', CL[fam] .. ih) or ''
-    local bs = redis.call('GET', CS[fam] .. ih) or ''
+    local small = SMALL[fam]
+    local bl, bs
+    if nl <= small then bl = hl or redis.call('HGET', KP .. ih, FL[fam]) or ''
+    else bl = redis.call('GET', CL[fam] .. ih) or '' end
+    if ns <= small then bs = hs or redis.call('HGET', KP .. ih, FS[fam]) or ''
+    else bs = redis.call('GET', CS[fam] .. ih) or '' end
     -- Each list up to its slots in use, without the asker's slot.
     local bytes = 0
     if meL >= 0 then
@@ -169,8 +186,8 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd)
   end
   local w = WIDTH[fam]
   local gotL, l, gotS, s = 0, '', 0, ''
-  if kl > 0 then gotL, l = take(CL[fam] .. ih, KL[fam], ih, w, nl, kl, meL, rnd, compact) end
-  if ks > 0 then gotS, s = take(CS[fam] .. ih, KS[fam], ih, w, ns, ks, meS, math.floor(rnd / 7), compact) end
+  if kl > 0 then gotL, l = take(ih, fam, 'l', w, nl, kl, meL, rnd, compact) end
+  if ks > 0 then gotS, s = take(ih, fam, 's', w, ns, ks, meS, math.floor(rnd / 7), compact) end
   return gotL + gotS, put(l, 1, #l) + put(s, 1, #s)
 end
 
@@ -208,9 +225,18 @@ local function announce(b, at, rnd)
   if flags % 8 >= 4 and redis.call('HEXISTS', TORRENTS, ih) == 0 then
     return reply('x', 2, NONE)
   end
-  -- Two HGETs cost Redis less than one HMGET (whose reply is a Lua table).
-  local old = redis.call('HGET', hk, pk)
-  local counted = redis.call('HGET', hk, '#')
+  -- The asker's state, the swarm's counts and (for a compact reply) the
+  -- first family's lists if they are small, in one HMGET: for two fields
+  -- two HGETs cost Redis less (an HMGET's reply is a Lua table), for four
+  -- the HMGET saves two key names and two GETs (callgrind).
+  local old, counted, hl, hs
+  if compact then
+    local r = redis.call('HMGET', hk, pk, '#', FL[f1], FS[f1])
+    old, counted, hl, hs = r[1], r[2], r[3], r[4]
+  else
+    old = redis.call('HGET', hk, pk)
+    counted = redis.call('HGET', hk, '#')
+  end
   local c = C
   if counted then
     c[1], c[2], c[3], c[4], c[5], c[6], c[7] = struct.unpack(COUNTS, counted)
@@ -251,14 +277,16 @@ local function announce(b, at, rnd)
     if old and ocls == cls then
       -- A re-announce from the same address with the same status (most are) moves nothing.
       if a4 ~= o4 then
-        if o4 == '' then i4 = place(ih, c, '4' .. cls, pk, a4); dirty = true
-        else redis.call('SETRANGE', P .. 'c4' .. cls .. ':' .. ih, oi4 * 6, a4) end
+        if o4 == '' then i4 = place(ih, c, '4' .. cls, pk, a4); dirty = true; hl, hs = nil, nil
+        else setSlot(ih, '4' .. cls, c[SLOTS['4' .. cls]], oi4, a4); hl, hs = nil, nil end
       end
       if a6 ~= o6 then
-        if o6 == '' then i6 = place(ih, c, '6' .. cls, pk, a6); dirty = true
-        else redis.call('SETRANGE', P .. 'c6' .. cls .. ':' .. ih, oi6 * 18, a6) end
+        if o6 == '' then i6 = place(ih, c, '6' .. cls, pk, a6); dirty = true; hl, hs = nil, nil
+        else setSlot(ih, '6' .. cls, c[SLOTS['6' .. cls]], oi6, a6); hl, hs = nil, nil end
       end
     else
+      -- The lists read with the state are not the lists any more.
+      hl, hs = nil, nil
       if old then
         if o4 ~= '' then unplace(ih, c, '4' .. ocls, oi4) end
         if o6 ~= '' then unplace(ih, c, '6' .. ocls, oi6) end
@@ -292,7 +320,7 @@ local function announce(b, at, rnd)
   -- The head first, its peers' lengths filled in once they are put after it.
   local h = n + 1
   n = h
-  local got, len1 = sample(ih, c, f1, want, lonly, compact, (f1 == '4') and slot4 or slot6, seeder, rnd)
+  local got, len1 = sample(ih, c, f1, want, lonly, compact, (f1 == '4') and slot4 or slot6, seeder, rnd, hl, hs)
   local len2 = 0
   if f2 ~= '0' then
     got, len2 = sample(ih, c, f2, want - got, lonly, compact, (f2 == '4') and slot4 or slot6, seeder, math.floor(rnd / 3))

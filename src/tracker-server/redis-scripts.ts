@@ -14,9 +14,11 @@
  *                      '#' → the swarm's counts: seeders, leechers, completed, then the
  *                      slots in use of 4s, 4l, 6s, 6l: 7 big-endian 32-bit numbers
  *                      (kept when the swarm empties, for completed; read with
- *                      the asker's state, one HGET each)
- *   P c4s: ih  string  the compact entries (BEP 23, 6 bytes) of the IPv4
- *                      seeders, one slot each; c4l: the leechers; c6s:, c6l: IPv6 (18 bytes)
+ *                      the asker's state and a small swarm's lists, one HMGET);
+ *                      '4s' → the compact entries (BEP 23, 6 bytes) of the IPv4
+ *                      seeders, one slot each, while they are at most 10;
+ *                      '4l' the leechers; '6s', '6l' IPv6 (18 bytes, at most 3)
+ *   P c4s: ih  string  a list past that: c4s:, c4l:, c6s:, c6l:
  *   P k4s: ih  string  the keys (pk, 26 bytes) of the same slots; k4l:, k6s:, k6l:
  *   P seen     zset    ih .. pk → last announce (ms): expiry walks it from the oldest
  *   P live     set     ih of every swarm with peers
@@ -77,11 +79,49 @@ local function saveCounts(ih, c)
   redis.call('HSET', P .. 'p:' .. ih, '#', struct.pack(COUNTS, c[1], c[2], c[3], c[4], c[5], c[6], c[7]))
 end
 
+-- A small list (up to SMALL slots: 60 bytes of IPv4 entries, 54 of IPv6)
+-- lives in its swarm's hash, as the field named after it ('4s', '4l', '6s',
+-- '6l'), so that a re-announce reads its state, its swarm's counts and a
+-- small swarm's peers with one HMGET, not two more key names and two GETs.
+-- Values of at most 64 bytes keep the hash in Redis's compact encoding
+-- (listpack, hash-max-listpack-value's default). A larger list is a string
+-- of its own (c<list>:ih), where its slots are written in place (SETRANGE).
+-- Which one holds a list follows from its slots in use alone.
+local SMALL = { ['4'] = 10, ['6'] = 3 }
+
+-- s with the entry at slot i (w bytes) replaced by e ('' for the last slot:
+-- cut there), cut to n slots.
+local function splice(s, w, i, e, n)
+  if e == '' then return string.sub(s, 1, n * w) end
+  return string.sub(s, 1, i * w) .. e .. string.sub(s, (i + 1) * w + 1, n * w)
+end
+
+-- Writes addr in slot i of a list of n slots in use.
+local function setSlot(ih, list, n, i, addr)
+  if n <= SMALL[string.sub(list, 1, 1)] then
+    local hk = P .. 'p:' .. ih
+    redis.call('HSET', hk, list, splice(redis.call('HGET', hk, list) or '', #addr, i, addr, n))
+  else
+    redis.call('SETRANGE', P .. 'c' .. list .. ':' .. ih, i * #addr, addr)
+  end
+end
+
 -- Puts a peer in the last slot of a list; returns the slot.
 local function place(ih, c, list, pk, addr)
   local j = SLOTS[list]
   local n = c[j]
-  redis.call('SETRANGE', P .. 'c' .. list .. ':' .. ih, n * #addr, addr)
+  local small = SMALL[string.sub(list, 1, 1)]
+  if n < small then
+    local hk = P .. 'p:' .. ih
+    redis.call('HSET', hk, list, string.sub(redis.call('HGET', hk, list) or '', 1, n * #addr) .. addr)
+  elseif n == small then
+    -- It outgrows the hash: a string of its own from now on.
+    local hk = P .. 'p:' .. ih
+    redis.call('SET', P .. 'c' .. list .. ':' .. ih, (redis.call('HGET', hk, list) or '') .. addr)
+    redis.call('HDEL', hk, list)
+  else
+    redis.call('SETRANGE', P .. 'c' .. list .. ':' .. ih, n * #addr, addr)
+  end
   redis.call('SETRANGE', P .. 'k' .. list .. ':' .. ih, n * KEY, pk)
   c[j] = n + 1
   return n
@@ -90,19 +130,36 @@ end
 -- Frees slot i of a list: the last slot's peer moves into it.
 local function unplace(ih, c, list, i)
   local j = SLOTS[list]
-  local last = c[j] - 1
+  local n = c[j]
+  local last = n - 1
   local w = WIDTH[string.sub(list, 1, 1)]
+  local small = SMALL[string.sub(list, 1, 1)]
+  local hk = P .. 'p:' .. ih
   local ak, kk = P .. 'c' .. list .. ':' .. ih, P .. 'k' .. list .. ':' .. ih
   c[j] = last
   if last <= 0 then
-    redis.call('DEL', ak, kk)
+    if n <= small then
+      redis.call('HDEL', hk, list)
+      redis.call('DEL', kk)
+    else
+      redis.call('DEL', ak, kk)
+    end
     return
+  end
+  if n <= small + 1 then
+    -- The list is (or becomes) a field of the swarm's hash.
+    local s
+    if n <= small then s = redis.call('HGET', hk, list) or '' else s = redis.call('GET', ak) or '' end
+    local e = ''
+    if i ~= last then e = string.sub(s, last * w + 1, last * w + w) end
+    redis.call('HSET', hk, list, splice(s, w, i, e, last))
+    if n > small then redis.call('DEL', ak) end
+  elseif i ~= last then
+    redis.call('SETRANGE', ak, i * w, redis.call('GETRANGE', ak, last * w, last * w + w - 1))
   end
   if i ~= last then
     local mpk = redis.call('GETRANGE', kk, last * KEY, last * KEY + KEY - 1)
-    redis.call('SETRANGE', ak, i * w, redis.call('GETRANGE', ak, last * w, last * w + w - 1))
     redis.call('SETRANGE', kk, i * KEY, mpk)
-    local hk = P .. 'p:' .. ih
     local moved = redis.call('HGET', hk, mpk)
     if moved then
       local a4, a6, i4, i6, left = parse(moved)
@@ -112,7 +169,7 @@ local function unplace(ih, c, list, i)
   end
   -- Stale bytes past the slots: cut once they are as many as the slots in use.
   if redis.call('STRLEN', kk) > 2 * KEY * (last + 32) then
-    redis.call('SET', ak, redis.call('GETRANGE', ak, 0, last * w - 1))
+    if last > small then redis.call('SET', ak, redis.call('GETRANGE', ak, 0, last * w - 1)) end
     redis.call('SET', kk, redis.call('GETRANGE', kk, 0, last * KEY - 1))
   end
 end
@@ -185,7 +242,7 @@ local ih = ARGV[1]
 local all = {}
 local fields = redis.call('HGETALL', P .. 'p:' .. ih)
 for i = 1, #fields, 2 do
-  if fields[i] ~= '#' then
+  if #fields[i] == KEY then
     all[#all + 1] = fields[i]
     all[#all + 1] = fields[i + 1]
   end

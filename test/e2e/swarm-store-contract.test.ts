@@ -287,6 +287,32 @@ for (const { name, make, skip } of STORES) {
         assert.ok(!seenPeers.has(compact4(0)));
       }));
 
+    test("a small swarm: samples random, no peer twice nor the asker, an address change seen", () =>
+      withStore({}, async (d) => {
+        // Few enough peers that the Redis store keeps each list in the
+        // swarm's hash (redis-scripts.ts): IPv4 lists of 4, IPv6 of 1 and 3.
+        const k = (i: number) => ({ keyValue: 1000 + i, numwant: 0 });
+        for (let i = 0; i < 8; i++) await d.announce(fields(i, { ...k(i), left: i % 2 }));
+        for (let i = 20; i < 23; i++)
+          await d.announce(fields(i, { ...k(i), left: i === 20 ? 0 : 5 }), 6);
+        const seen4 = new Set<string>();
+        const seen6 = new Set<string>();
+        for (let n = 0; n < 60; n++) {
+          const r4 = (await d.announce(fields(1, { ...k(1), left: 1, numwant: 3 }))).peers4;
+          assert.equal(new Set(r4).size, 3, r4.join(" "));
+          for (const p of r4) seen4.add(p);
+          const r6 = (await d.announce(fields(30, { ...k(30), numwant: 2 }), 6)).peers6;
+          assert.equal(new Set(r6).size, 2, r6.join(" "));
+          for (const p of r6) seen6.add(p);
+        }
+        assert.deepEqual([...seen4].sort(), [0, 2, 3, 4, 5, 6, 7].map(compact4).sort());
+        assert.deepEqual([...seen6].sort(), [20, 21, 22].map(compact6).sort());
+        // Peer 3 moves to another address with the same status: its slot is rewritten.
+        await d.announce(fields(3, { ...k(3), left: 1, port: 6050 }));
+        const all = (await d.announce(fields(1, { ...k(1), left: 1, numwant: 50 }))).peers4;
+        assert.deepEqual(all.sort(), [0, 2, 4, 5, 6, 7, 50].map(compact4).sort());
+      }));
+
     test("a seeder gets leechers only", () =>
       withStore({}, async (d) => {
         for (let i = 1; i <= 4; i++) await d.announce(fields(i, { left: i <= 2 ? 0 : 5 }));
