@@ -13,7 +13,10 @@
  * announce code can be compared on a busy machine. The reference, measured
  * in the same run: the same code as a script (EVALSHA) on a Redis whose
  * FUNCTION and FCALL are renamed away, as on Redis 6; printed as function ÷
- * script per batch size. Small batches show a call's fixed cost.
+ * script per batch size. Small batches show a call's fixed cost. It also
+ * prints Redis's used_memory per peer after the fill (INFO memory, less the
+ * empty Redis's) and the encoding of a swarm's hash (listpack while every
+ * value is at most 64 bytes).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
@@ -84,11 +87,28 @@ async function newestDumpTotal(dir: string): Promise<number> {
   return Number(m[1]!.replaceAll(",", ""));
 }
 
+/** Redis's used_memory (INFO memory), in bytes. */
+async function usedMemory(store: RedisSwarmStore): Promise<number> {
+  const info = await store.client.info("memory");
+  const m = info.match(/^used_memory:(\d+)/m);
+  if (!m) throw new Error("no used_memory in INFO memory");
+  return Number(m[1]);
+}
+
+interface Measured {
+  /** Instructions per re-announce, for each batch size. */
+  perAnnounce: number[];
+  /** used_memory after the fill less before it, per peer (bytes). */
+  memoryPerPeer: number;
+  /** OBJECT ENCODING of a swarm's hash after the fill. */
+  swarmEncoding: string;
+}
+
 /** Instructions per re-announce for each batch size, in one Redis run under callgrind. */
 async function measure(
   mode: Mode,
   opts: { peers: number; torrents: number; calls: number; batches: number[] },
-): Promise<number[]> {
+): Promise<Measured> {
   const dir = await mkdtemp(join(tmpdir(), `shoal-redis-cg-${mode}-`));
   const port = await freePort();
   const redis = new ServerProcess({
@@ -126,10 +146,17 @@ async function measure(
   try {
     await redis.waitForLine(/Ready to accept connections/, 120_000);
     if (!(await store.connect(60_000))) throw new Error("could not connect to redis-server");
+    const empty = await usedMemory(store);
     for (let s = 0; s < opts.peers; s += 200) {
       const peers = Array.from({ length: Math.min(200, opts.peers - s) }, (_, i) => s + i);
       await batch(store, peers, opts.torrents);
     }
+    const memoryPerPeer = ((await usedMemory(store)) - empty) / opts.peers;
+    const swarmKey = Buffer.concat([
+      Buffer.from(`${store.prefix}p:`),
+      Buffer.from(announceOf(0, opts.torrents).infoHash, "latin1"),
+    ]);
+    const swarmEncoding = String(await store.client.call("OBJECT", "ENCODING", swarmKey));
     const expected = mode === "function" ? "FCALL" : "EVALSHA";
     if (store.scriptCall !== expected)
       throw new Error(`${mode}: the store called ${store.scriptCall}`);
@@ -152,7 +179,7 @@ async function measure(
       control("-d");
       out.push((await newestDumpTotal(dir)) / (opts.calls * size));
     }
-    return out;
+    return { perAnnounce: out, memoryPerPeer, swarmEncoding };
   } finally {
     await store.close();
     await redis.stop();
@@ -194,11 +221,15 @@ async function main(): Promise<void> {
       ["announces per call", "function (FCALL)", "script (EVALSHA)", "function ÷ script"],
       opts.batches.map((size, i) => [
         String(size),
-        grouped(Math.round(fn[i]!)),
-        grouped(Math.round(script[i]!)),
-        fixed(fn[i]! / script[i]!, 3),
+        grouped(Math.round(fn.perAnnounce[i]!)),
+        grouped(Math.round(script.perAnnounce[i]!)),
+        fixed(fn.perAnnounce[i]! / script.perAnnounce[i]!, 3),
       ]),
     ),
+  );
+  console.log(
+    `Redis used_memory per peer after the fill: ${fixed(fn.memoryPerPeer, 1)} bytes ` +
+      `(a swarm's hash: ${fn.swarmEncoding})`,
   );
 }
 
