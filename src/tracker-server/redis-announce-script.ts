@@ -59,11 +59,11 @@ local C = { 0, 0, 0, 0, 0, 0, 0 }
 -- Reads the slots [first, first + m) of a list of n slots (wrapping round),
 -- entries of w bytes, without the one at window position cut (0-based; -1:
 -- none): from the string at key, or (field given) from that field of the
--- hash at key, whole.
-local function read(key, field, w, n, first, m, cut)
+-- hash at key, whole (pre: its value, when read already).
+local function read(key, field, w, n, first, m, cut, pre)
   local s
   if field then
-    s = redis.call('HGET', key, field) or ''
+    s = pre or redis.call('HGET', key, field) or ''
     if first + m > n then s = string.sub(s, first * w + 1, n * w) .. string.sub(s, 1, (first + m - n) * w)
     elseif first > 0 or m < n then s = string.sub(s, first * w + 1, (first + m) * w) end
   elseif first == 0 and m == n then
@@ -85,9 +85,10 @@ end
 -- peers' keys in the string at KS/KL[fam] .. ih), never slot me (-1: the
 -- asker is not in it): every one when k covers them, else a window of
 -- consecutive slots from a random one (slots are in no meaningful order:
--- joins and departures shuffle them). Returns how many, and their compact
--- entries (or pk .. entry for each) as one string.
-local function take(ih, fam, cls, w, n, k, me, rnd, compact)
+-- joins and departures shuffle them). pre: a small list's value, when read
+-- already. Returns how many, and their compact entries (or pk .. entry for
+-- each) as one string.
+local function take(ih, fam, cls, w, n, k, me, rnd, compact, pre)
   local avail = (me >= 0) and (n - 1) or n
   if k <= 0 or avail <= 0 then return 0, '' end
   local first, m, cut = 0, n, me
@@ -103,7 +104,7 @@ local function take(ih, fam, cls, w, n, k, me, rnd, compact)
   end
   local addrs
   if n <= SMALL[fam] then
-    addrs = read(KP .. ih, ((cls == 's') and FS or FL)[fam], w, n, first, m, cut)
+    addrs = read(KP .. ih, ((cls == 's') and FS or FL)[fam], w, n, first, m, cut, pre)
   else
     addrs = read(((cls == 's') and CS or CL)[fam] .. ih, nil, w, n, first, m, cut)
   end
@@ -186,8 +187,8 @@ local function sample(ih, c, fam, want, lonly, compact, slot, seeder, rnd, hl, h
   end
   local w = WIDTH[fam]
   local gotL, l, gotS, s = 0, '', 0, ''
-  if kl > 0 then gotL, l = take(ih, fam, 'l', w, nl, kl, meL, rnd, compact) end
-  if ks > 0 then gotS, s = take(ih, fam, 's', w, ns, ks, meS, math.floor(rnd / 7), compact) end
+  if kl > 0 then gotL, l = take(ih, fam, 'l', w, nl, kl, meL, rnd, compact, hl) end
+  if ks > 0 then gotS, s = take(ih, fam, 's', w, ns, ks, meS, math.floor(rnd / 7), compact, hs) end
   return gotL + gotS, put(l, 1, #l) + put(s, 1, #s)
 end
 
@@ -228,9 +229,13 @@ local function announce(b, at, rnd)
   -- The asker's state, the swarm's counts and (for a compact reply) the
   -- first family's lists if they are small, in one HMGET: for two fields
   -- two HGETs cost Redis less (an HMGET's reply is a Lua table), for four
-  -- the HMGET saves two key names and two GETs (callgrind).
+  -- the HMGET saves two key names and two GETs (callgrind). A seeder gets
+  -- leechers only: their list alone.
   local old, counted, hl, hs
-  if compact then
+  if compact and lonly then
+    local r = redis.call('HMGET', hk, pk, '#', FL[f1])
+    old, counted, hl = r[1], r[2], r[3]
+  elseif compact then
     local r = redis.call('HMGET', hk, pk, '#', FL[f1], FS[f1])
     old, counted, hl, hs = r[1], r[2], r[3], r[4]
   else
