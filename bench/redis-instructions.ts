@@ -40,6 +40,8 @@ function has(program: string): boolean {
 }
 
 function announceOf(p: number, torrents: number): SharedAnnounce {
+  // A third seeders, as in bench/tracker.ts's swarms.
+  const left = p % 3 === 0 ? 0 : 1000;
   return {
     infoHash: `ih${p % torrents}`.padEnd(20, "-"),
     update: {
@@ -48,13 +50,13 @@ function announceOf(p: number, torrents: number): SharedAnnounce {
       ip4: 0x0a000000 + p,
       ip6: "",
       port: 6881,
-      // A third seeders, as in bench/tracker.ts's swarms.
-      left: p % 3 === 0 ? 0 : 1000,
+      left,
       previousLeft: -2,
     },
     event: "none",
     want: 50,
-    leechersOnly: false,
+    // A seeder is sent leechers only, as the announce handler asks.
+    leechersOnly: left === 0,
     first: 4,
     second: 0,
     compact: true,
