@@ -8,11 +8,14 @@
  * does under memory pressure), made a few seconds after the start, gives it
  * back: RSS after idle 88 -> 79 MiB here.
  *
- * It needs V8's `gc` function. The daemon takes it at run time
- * (`takeGc`) rather than from Node's `--expose-gc` flag: that flag is part
- * of what V8 checks a code cache against, so with it Node rejects the code
- * cache built into its binary for every built-in module and compiles each
- * one from its source (about 60 modules in the daemon; see bin/shoal).
+ * It needs V8's `gc` function: bin/shoal starts the daemon with Node's
+ * `--expose-gc`. Without that flag (a daemon started as `node bin/shoal.js`
+ * or in a test process) it takes `gc` at run time (`takeGc`) from a new
+ * context; a context made sets V8's memory reducer going, which collects
+ * the whole heap twice more about 8 s later (0.06 CPU-s with 1,000 seeds),
+ * which is why bin/shoal gives the flag even though, with it, Node compiles
+ * its built-in modules from source rather than from its binary's code cache
+ * (about 0.03 CPU-s more at each start).
  */
 
 /** Long enough for the torrents restored to be seeding (resume data trusted); once only. */
