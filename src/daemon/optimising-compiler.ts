@@ -12,13 +12,12 @@
  * SHOAL_TURBOFAN=1 keeps TurboFan (the daemon command reads it).
  *
  * Turned off at run time, once the daemon's modules are loaded and before
- * its torrents come back, rather than with `--no-turbofan` on bin/shoal's
- * command line: V8 checks a code cache against its flags, so with the flag
- * given at start Node compiles every built-in module from source rather
- * than from the cache in its binary (about 0.03 CPU-s more per start; see
- * bin/shoal). What is loaded after the switch (a route's module on its
- * first request) is compiled and cached under the new flags, the same at
- * every start.
+ * its torrents come back. It was done so rather than with `--no-turbofan`
+ * on bin/shoal's command line because V8 checks a code cache against its
+ * flags, and a flag given at start makes Node compile every built-in module
+ * from source (about 0.03 CPU-s per start). bin/shoal now gives
+ * `--expose-gc`, which already costs that (see there), so the flag would
+ * cost nothing more: the switch could move to the command line.
  */
 export function turnOffTurbofan(): void {
   process.getBuiltinModule("node:v8").setFlagsFromString("--no-turbofan");
