@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 const MODULE = new URL("./memory-release.ts", import.meta.url).href;
@@ -94,4 +95,58 @@ test("takeGc leaves built-in modules loaded afterwards compiled from Node's code
   assert.deepEqual(taken.withoutCache, []);
   const flagged = cacheUsage(["--expose-gc"]);
   assert.ok(flagged.withoutCache.includes("cluster"), JSON.stringify(flagged));
+});
+
+test("bin/shoal's flags for the daemon leave Node's built-in modules compiled from its code cache", () => {
+  const shoal = readFileSync(new URL("../../bin/shoal", import.meta.url), "utf8");
+  const flags = /^\s*flags="([^"]+)"/m.exec(shoal)?.[1]?.split(" ");
+  assert.ok(flags?.includes("--no-memory-reducer"), `bin/shoal's flags: ${flags}`);
+  const usage = cacheUsage(flags ?? []);
+  assert.ok(usage.withCache.includes("cluster"), JSON.stringify(usage));
+  assert.deepEqual(usage.withoutCache, []);
+});
+
+/**
+ * With V8's memory reducer off (bin/shoal), garbage made after the start's
+ * release is collected once the heap has grown by REGROWTH_BYTES: a burst of
+ * 48 MiB made and dropped is given back at the next check.
+ */
+const regrowth = (checkMs: number) => `
+import v8 from "node:v8";
+const { releaseMemoryAfterStart, takeGc } = await import(${JSON.stringify(MODULE)});
+const heap = () => v8.getHeapStatistics().total_heap_size;
+releaseMemoryAfterStart(0, takeGc, ${checkMs});
+await new Promise((r) => setTimeout(r, 20));
+const released = heap();
+let burst = [];
+for (let i = 0; i < 48; i++) burst.push(new Array(128 * 1024).fill(i));
+const grown = heap();
+burst = null;
+await new Promise((r) => setTimeout(r, 500));
+process.stdout.write(JSON.stringify({ released, grown, after: heap() }));
+`;
+
+function runRegrowth(checkMs: number): { released: number; grown: number; after: number } {
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--no-memory-reducer",
+      "--max-semi-space-size=4",
+      "--input-type=module",
+      "-e",
+      regrowth(checkMs),
+    ],
+    { encoding: "utf8", timeout: 60_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+test("after the start, a heap grown by 16 MiB or more is collected again at the next check", () => {
+  const checked = runRegrowth(50);
+  assert.ok(checked.grown > checked.released + 32 * 1024 * 1024, JSON.stringify(checked));
+  assert.ok(checked.after < checked.released + 16 * 1024 * 1024, JSON.stringify(checked));
+  // Without a check in that time the garbage stays: the test sees the check's work.
+  const unchecked = runRegrowth(60_000);
+  assert.ok(unchecked.after > unchecked.released + 32 * 1024 * 1024, JSON.stringify(unchecked));
 });

@@ -6,20 +6,28 @@
  * collect again: with 1,000 seeds about 10 MiB of RSS stayed resident for
  * nothing. One full collection that compacts and shrinks the heap (what V8
  * does under memory pressure), made a few seconds after the start, gives it
- * back: RSS after idle 88 -> 79 MiB here.
+ * back: RSS after idle 88 -> 79 MiB here. After that the daemon collects so
+ * again each time its heap has grown by REGROWTH_BYTES since the last one
+ * (checked every REGROWTH_CHECK_MS): bin/shoal turns V8's own memory
+ * reducer off (`--no-memory-reducer`), which would otherwise do that part.
  *
- * It needs V8's `gc` function: bin/shoal starts the daemon with Node's
- * `--expose-gc`. Without that flag (a daemon started as `node bin/shoal.js`
- * or in a test process) it takes `gc` at run time (`takeGc`) from a new
- * context; a context made sets V8's memory reducer going, which collects
- * the whole heap twice more about 8 s later (0.06 CPU-s with 1,000 seeds),
- * which is why bin/shoal gives the flag even though, with it, Node compiles
- * its built-in modules from source rather than from its binary's code cache
- * (about 0.03 CPU-s more at each start).
+ * It needs V8's `gc` function, which it takes at run time (`takeGc`) from
+ * a new context: `--expose-gc` on the command line would give it too, but
+ * with that flag Node compiles its built-in modules from source rather
+ * than from its binary's code cache (about 0.03 CPU-s more at each start).
+ * A context made sets V8's memory reducer going, which collects the whole
+ * heap twice more about 8 s later (0.06 CPU-s with 1,000 seeds): that is
+ * why bin/shoal turns the reducer off. A daemon started otherwise (`node
+ * bin/shoal.js daemon`, a test process) pays those two collections.
  */
 
 /** Long enough for the torrents restored to be seeding (resume data trusted); once only. */
 export const RELEASE_AFTER_START_MS = 5_000;
+
+/** The heap's growth since the last release after which it is made again. */
+export const REGROWTH_BYTES = 16 * 1024 * 1024;
+/** How often that growth is checked: one call to V8 for the heap's size. */
+export const REGROWTH_CHECK_MS = 30_000;
 
 /** V8's `gc` (the `--expose-gc` flag): `last-resort` collects until nothing more is freed. */
 export type ExposedGc = (options: {
@@ -57,15 +65,26 @@ export function exposedGc(): ExposedGc | undefined {
 /**
  * Schedules the collection, with the `gc` that `take` gives when it is due
  * (the daemon: `takeGc`); by default only the one `--expose-gc` exposes, so
- * without that flag nothing happens. The timer does not keep the process
- * alive.
+ * without that flag nothing happens. Then the heap's size is checked every
+ * `checkMs`, and collected again once it has grown by REGROWTH_BYTES since
+ * the last collection. The timers do not keep the process alive.
  */
 export function releaseMemoryAfterStart(
   delayMs = RELEASE_AFTER_START_MS,
   take: () => ExposedGc | undefined = exposedGc,
+  checkMs = REGROWTH_CHECK_MS,
 ): void {
-  setTimeout(
-    () => take()?.({ type: "major", execution: "sync", flavor: "last-resort" }),
-    delayMs,
-  ).unref();
+  setTimeout(() => {
+    const gc = take();
+    if (!gc) return;
+    const { getHeapStatistics } = process.getBuiltinModule("node:v8");
+    const release = () => {
+      gc({ type: "major", execution: "sync", flavor: "last-resort" });
+      return getHeapStatistics().total_heap_size;
+    };
+    let released = release();
+    setInterval(() => {
+      if (getHeapStatistics().total_heap_size >= released + REGROWTH_BYTES) released = release();
+    }, checkMs).unref();
+  }, delayMs).unref();
 }

@@ -12,12 +12,11 @@
  * SHOAL_TURBOFAN=1 keeps TurboFan (the daemon command reads it).
  *
  * Turned off at run time, once the daemon's modules are loaded and before
- * its torrents come back. It was done so rather than with `--no-turbofan`
- * on bin/shoal's command line because V8 checks a code cache against its
- * flags, and a flag given at start makes Node compile every built-in module
- * from source (about 0.03 CPU-s per start). bin/shoal now gives
- * `--expose-gc`, which already costs that (see there), so the flag would
- * cost nothing more: the switch could move to the command line.
+ * its torrents come back, rather than with `--no-turbofan` on bin/shoal's
+ * command line: V8 checks a code cache against some of its flags, that one
+ * among them, and a flag given at start makes Node compile every built-in
+ * module from source (about 0.03 CPU-s per start; bin/shoal's flags are
+ * chosen among those it does not check).
  */
 export function turnOffTurbofan(): void {
   process.getBuiltinModule("node:v8").setFlagsFromString("--no-turbofan");
