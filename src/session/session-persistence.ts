@@ -11,7 +11,7 @@
  * close() (a clean exit leaves session.json alone).
  * Loading reads session.json, or migrates the shell's older file once.
  */
-import type { Clock, TimerHandle } from "../util/index.ts";
+import { type Clock, jsonEqual, type TimerHandle } from "../util/index.ts";
 import type { RestoreResult } from "./client-options.ts";
 import type { Limits } from "./dto.ts";
 import { ClientError } from "./errors.ts";
@@ -27,10 +27,6 @@ import {
 } from "./session-store.ts";
 import { TorrentFileStore } from "./torrent-files.ts";
 import type { TorrentSource } from "./torrent-source.ts";
-
-// Not an ESM import: that reads every export of node:util, loading its diff
-// and colour helpers in every daemon (issue 16).
-const { isDeepStrictEqual } = process.getBuiltinModule("node:util");
 
 /** What the session is now, to write. */
 export interface CurrentSession {
@@ -136,7 +132,7 @@ export class SessionPersistence {
       // from checking to seeding is not kept) has nothing to write.
       for (const e of this.#changed) {
         const was = listed.get(e.infoHashHex);
-        if (was && isDeepStrictEqual(persistedTorrent(e), was)) this.#changed.delete(e);
+        if (was && jsonEqual(persistedTorrent(e), was)) this.#changed.delete(e);
       }
       if (this.#changed.size > 0 || this.#whole) this.#schedule();
     }
@@ -149,43 +145,27 @@ export class SessionPersistence {
   ): Promise<RestoreResult> {
     const list = [...this.#pending];
     const outcome: (string | { warning: string } | undefined)[] = [];
-    // Up to RESTORE_WINDOW torrents open their data at once (opening is
-    // mostly waiting on the disk); each joins the session only after the one
-    // before it (`turn`), so they keep their order and ids.
-    const running = new Set<Promise<void>>();
+    // Up to RESTORE_WINDOW torrents open their data at once (opening may
+    // wait on the disk: a recheck, many files); each joins the session only
+    // after the one before it (`turn`), so they keep their order and ids.
+    // The window is kept by the turns themselves (torrent i waits for the
+    // turn of i - RESTORE_WINDOW), not by a race over the jobs running: a
+    // race per torrent made sixteen reactions each, a thousand seeds' worth
+    // of garbage and time.
+    const turns: Promise<void>[] = new Array(RESTORE_WINDOW);
     let turn: Promise<void> = Promise.resolve();
     let slice = performance.now();
-    for (const [i, p] of list.entries()) {
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i]!;
+      if (i >= RESTORE_WINDOW) await turns[i % RESTORE_WINDOW];
       if (performance.now() - slice >= RESTORE_SLICE_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         slice = performance.now();
       }
-      const before = turn;
-      let done!: () => void;
-      turn = new Promise((resolve) => {
-        done = resolve;
-      });
-      const job = (async () => {
-        try {
-          if (has(p.infoHash)) return;
-          await add(await this.#sourceOf(p), p, before);
-          outcome[i] = p.infoHash;
-        } catch (err) {
-          outcome[i] = {
-            warning: `could not restore '${p.name ?? p.infoHash}': ${(err as Error).message}`,
-          };
-        } finally {
-          // Its turn ends once the one before it is done (an early failure waits too).
-          await before;
-          this.#pending.delete(p);
-          done();
-        }
-      })();
-      running.add(job);
-      void job.then(() => running.delete(job));
-      if (running.size >= RESTORE_WINDOW) await Promise.race(running);
+      turn = this.#restoreOne(p, i, turn, has, add, outcome);
+      turns[i % RESTORE_WINDOW] = turn;
     }
-    await Promise.all(running);
+    await turn;
     const restored: string[] = [];
     for (const o of outcome) {
       if (typeof o === "string") restored.push(o);
@@ -194,8 +174,36 @@ export class SessionPersistence {
     return { restored, warnings };
   }
 
+  /**
+   * Adds one persisted torrent back; resolves once it and every one before
+   * it (`before`) are done, its outcome (its info hash, or a warning) in
+   * `outcome[i]`.
+   */
+  async #restoreOne(
+    p: PersistedTorrent,
+    i: number,
+    before: Promise<void>,
+    has: (infoHashHex: string) => boolean,
+    add: (source: TorrentSource, p: PersistedTorrent, turn: Promise<void>) => Promise<void>,
+    outcome: (string | { warning: string } | undefined)[],
+  ): Promise<void> {
+    try {
+      if (!has(p.infoHash)) {
+        await add(this.#sourceOf(p), p, before);
+        outcome[i] = p.infoHash;
+      }
+    } catch (err) {
+      outcome[i] = {
+        warning: `could not restore '${p.name ?? p.infoHash}': ${(err as Error).message}`,
+      };
+    }
+    // Its turn ends once the one before it is done (an early failure waits too).
+    await before;
+    this.#pending.delete(p);
+  }
+
   /** What to add a persisted torrent from: its .torrent copy, or what its magnet link said. */
-  async #sourceOf(p: PersistedTorrent): Promise<TorrentSource> {
+  #sourceOf(p: PersistedTorrent): TorrentSource {
     const meta = this.copies.readMetainfoNow(p.infoHash);
     if (meta) return meta;
     if (p.trackers === undefined) {

@@ -44,6 +44,7 @@ export {
   pieceCountFor,
   pieceSize,
 } from "./pieces.ts";
+export { jsonEqual } from "./json-equal.ts";
 export { jsonPrintable, printable, printableLines } from "./printable.ts";
 export { type RandomSource, randomBytesFrom, seededRandom } from "./random.ts";
 export { createHash, sha1, sha256 } from "./sha1.ts";
