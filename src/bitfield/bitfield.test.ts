@@ -50,3 +50,13 @@ test("string and wire round trips (property)", () => {
     }),
   );
 });
+
+test("load takes another bitfield's bytes in place: spare bits and missing bytes cleared", () => {
+  const bf = Bitfield.fromString("0000000001");
+  bf.load(Buffer.from([0b10100000, 0b11111111]));
+  assert.equal(bf.toString(), "1010000011");
+  assert.equal(bf.count(), 4);
+  bf.load(Buffer.from([0b01000000]));
+  assert.equal(bf.toString(), "0100000000");
+  assert.equal(bf.count(), 1);
+});

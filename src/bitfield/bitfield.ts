@@ -49,6 +49,17 @@ export class Bitfield {
     return new Bitfield(length, payload);
   }
 
+  /**
+   * Takes the pieces of BEP 3 bitfield bytes (resume data's), in place:
+   * those past `bytes` are cleared, spare bits ignored.
+   */
+  load(bytes: Uint8Array): void {
+    this.bytes.fill(0);
+    this.bytes.set(bytes.subarray(0, this.bytes.length));
+    this.#clearSpareBits();
+    this.#count = countBits(this.bytes);
+  }
+
   /** `"1101"` → pieces 0, 1 and 3 set (for tests and debugging). */
   static fromString(text: string): Bitfield {
     const bf = new Bitfield(text.length);

@@ -70,6 +70,16 @@ export function pathBytes(root: string, components: readonly string[]): number {
  * only when the torrent is parsed.
  */
 export function pathTooLongReason(root: string, components: readonly string[]): string | undefined {
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: a path within the
+  // limits even so needs no byte count (a restore asks this of every file
+  // of every torrent).
+  let units = root.length;
+  let longest = 0;
+  for (const c of components) {
+    units += 1 + c.length;
+    if (c.length > longest) longest = c.length;
+  }
+  if (longest * 3 <= MAX_COMPONENT_BYTES && units * 3 <= MAX_PATH_BYTES) return undefined;
   for (const c of components) {
     if (Buffer.byteLength(c, "utf8") > MAX_COMPONENT_BYTES) {
       return `a name longer than ${MAX_COMPONENT_BYTES} bytes`;

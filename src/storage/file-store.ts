@@ -260,9 +260,20 @@ export class FileStore {
     }
   }
 
+  /**
+   * Size and modification time of each file, stat-ed at once, when the
+   * torrent has few enough files (SYNC_STAT_FILES); undefined otherwise
+   * (stats() then). A restore of a thousand seeds asks it without a promise.
+   */
+  statsNow(): (FileStat | undefined)[] | undefined {
+    if (this.files.length > SYNC_STAT_FILES) return undefined;
+    return this.files.map((f, i) => this.#statNow(f, i));
+  }
+
   /** Size and modification time of each file as it is on disk now (undefined if absent). */
   async stats(): Promise<(FileStat | undefined)[]> {
-    if (this.files.length <= SYNC_STAT_FILES) return this.files.map((f, i) => this.#statNow(f, i));
+    const now = this.statsNow();
+    if (now) return now;
     return Promise.all(
       this.files.map(async (f, i) => {
         if (f.pad) return { size: f.length, mtimeMs: 0 };

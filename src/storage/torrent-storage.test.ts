@@ -151,6 +151,28 @@ describe("TorrentStorage", () => {
     await s3.close();
   });
 
+  test("a session's resume folder (named with a trailing '/'): trusted while unchanged, else rechecked", async () => {
+    const dir = await tempDir();
+    const resumeDir = `${join(dir, "resume")}/`;
+    const { meta, piece } = makeTorrent([50000]);
+    const s1 = await TorrentStorage.open(meta, dir, { resumeDir });
+    await s1.writePiece(1, Buffer.from(piece(1)));
+    await s1.close();
+    assert.ok(existsSync(join(dir, "resume", `${meta.infoHashHex}.json`)));
+
+    const s2 = await TorrentStorage.open(meta, dir, { resumeDir });
+    assert.equal(s2.openedFrom, "resume");
+    assert.equal(s2.have.toString(), "0100");
+    await s2.files.close();
+
+    const file = join(dir, "t", "f0.bin");
+    await utimes(file, new Date(), new Date(Date.now() + 5000));
+    const s3 = await TorrentStorage.open(meta, dir, { resumeDir });
+    assert.equal(s3.openedFrom, "recheck");
+    assert.equal(s3.have.toString(), "0100");
+    await s3.close();
+  });
+
   test("resume data is written again only when something changed since it was loaded or saved", async () => {
     const dir = await tempDir();
     const resumePath = join(dir, "resume.json");

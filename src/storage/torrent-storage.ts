@@ -16,7 +16,7 @@ import { persisted } from "./io-errors.ts";
 import { PieceCache } from "./piece-cache.ts";
 import { PiecePool } from "./piece-pool.ts";
 import { PieceWriter } from "./piece-writer.ts";
-import { filesUnchanged, loadResume, saveResume } from "./resume.ts";
+import { filesUnchanged, loadResumeNow, saveResume } from "./resume.ts";
 
 export interface StorageOptions {
   /** Where resume data lives; without it (or resumeDir) every start rechecks. */
@@ -67,13 +67,25 @@ function clipped(path: string): string {
   return path.length <= 100 ? path : `${path.slice(0, 40)}…${path.slice(-59)}`;
 }
 
+/** The last folder resolved and its absolute path: a session's torrents share a few folders. */
+let lastDir: string | undefined;
+let lastRoot = "";
+
+function resolved(dir: string): string {
+  if (dir !== lastDir) {
+    lastRoot = resolve(dir);
+    lastDir = dir;
+  }
+  return lastRoot;
+}
+
 /**
  * Refuses a torrent whose files cannot exist under `dir`: a name or a whole
  * path longer than the system takes (path-safety.ts). Every write to such a
  * file would fail with ENAMETOOLONG; said once, when the torrent is opened.
  */
 function checkPathLengths(meta: Metainfo, dir: string): void {
-  const root = resolve(dir);
+  const root = resolved(dir);
   for (const f of meta.files) {
     if (f.pad) continue;
     const reason = pathTooLongReason(root, f.path);
@@ -89,6 +101,25 @@ function checkPathLengths(meta: Metainfo, dir: string): void {
   }
 }
 
+/** The last folder given to inFolder() and its normalised path with a trailing '/'. */
+let lastFolder: string | undefined;
+let lastFolderPrefix = "";
+
+/**
+ * join(folder, name) for a plain file name (no separator, not '.' nor
+ * '..'): the folder normalised once for the torrents that share it, not
+ * for each of them.
+ */
+function inFolder(folder: string, name: string): string {
+  if (folder !== lastFolder) {
+    const normal = join(folder);
+    lastFolderPrefix = normal.endsWith("/") ? normal : `${normal}/`;
+    lastFolder = folder;
+  }
+  return lastFolderPrefix + name;
+}
+
+const NO_FILES: readonly number[] = [];
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 /** Every storage's first save waits on this one settled promise. */
 const SETTLED: Promise<void> = Promise.resolve();
@@ -160,8 +191,8 @@ export class TorrentStorage {
   }
 
   async #restore(): Promise<void> {
-    const unwanted = new Set(this.#opts.unwantedFiles ?? []);
-    const stats = await this.files.stats();
+    const unwanted = new Set(this.#opts.unwantedFiles ?? NO_FILES);
+    const stats = this.files.statsNow() ?? (await this.files.stats());
     const nothingOnDisk = stats.every((s, i) => s === undefined || this.meta.files[i]!.pad);
     let part = nothingOnDisk ? await this.files.partStat() : undefined;
     if (part === undefined && nothingOnDisk) {
@@ -170,7 +201,7 @@ export class TorrentStorage {
       return;
     }
     const path = this.#resumePath();
-    const saved = path && !this.#opts.verify ? await loadResume(path) : undefined;
+    const saved = path && !this.#opts.verify ? loadResumeNow(path) : undefined;
     // The part file is looked for only where one may be: resume data that
     // lists files kept in it, unwanted files, or no resume data to go by.
     // (A missing file's stat costs an error object: most of a thousand
@@ -183,8 +214,7 @@ export class TorrentStorage {
       filesUnchanged(saved.files, stats) &&
       (!saved.partFiles?.length || filesUnchanged([saved.part], [part]))
     ) {
-      const bits = new Bitfield(this.meta.pieceCount, saved.pieces);
-      for (const i of bits.indices()) this.have.set(i);
+      this.have.load(saved.pieces); // nothing verified before this
       for (const i of saved.partFiles ?? []) {
         if (i < this.meta.files.length) this.files.setInPart(i, true);
       }
@@ -204,7 +234,14 @@ export class TorrentStorage {
     }
     // The content is (partly) here: its empty files belong with it. Not on a
     // folder holding nothing of the torrent (`shoal seed` in the wrong place).
-    await this.#makeEmptyFiles();
+    if (this.#hasEmptyFiles()) await this.#makeEmptyFiles();
+    else this.#emptyFilesMade = true;
+  }
+
+  /** Whether the torrent has zero-length files (most have none: nothing to create). */
+  #hasEmptyFiles(): boolean {
+    for (const f of this.meta.files) if (f.length === 0 && !f.pad) return true;
+    return false;
   }
 
   /**
@@ -286,7 +323,7 @@ export class TorrentStorage {
   async #makeEmptyFiles(): Promise<void> {
     if (this.#emptyFilesMade) return;
     // Files it creates change what the resume data says of them.
-    if (this.meta.files.some((f) => f.length === 0 && !f.pad)) this.#resumeCurrent = false;
+    if (this.#hasEmptyFiles()) this.#resumeCurrent = false;
     await this.files.createEmptyFiles();
     this.#emptyFilesMade = true;
   }
@@ -461,7 +498,7 @@ export class TorrentStorage {
   #resumePath(): string | undefined {
     const { resumePath, resumeDir } = this.#opts;
     if (resumePath !== undefined || resumeDir === undefined) return resumePath;
-    return join(resumeDir, `${this.meta.infoHashHex}.json`);
+    return inFolder(resumeDir, `${this.meta.infoHashHex}.json`);
   }
 
   async #saveResume(): Promise<void> {

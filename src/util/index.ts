@@ -35,6 +35,7 @@ export {
   type PeerId,
   type PieceIndex,
 } from "./ids.ts";
+export { jsonEqual } from "./json-equal.ts";
 export { createJsonLogger, type Logger, type LogLevel, silentLogger } from "./logger.ts";
 export {
   BLOCK_LENGTH,
@@ -44,7 +45,6 @@ export {
   pieceCountFor,
   pieceSize,
 } from "./pieces.ts";
-export { jsonEqual } from "./json-equal.ts";
 export { jsonPrintable, printable, printableLines } from "./printable.ts";
 export { type RandomSource, randomBytesFrom, seededRandom } from "./random.ts";
 export { createHash, sha1, sha256 } from "./sha1.ts";

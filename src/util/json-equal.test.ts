@@ -32,7 +32,11 @@ test("jsonEqual agrees with isDeepStrictEqual on JSON values", () => {
   for (const a of values) {
     for (const b of values) {
       const copy = JSON.parse(JSON.stringify(b));
-      assert.equal(jsonEqual(a, copy), isDeepStrictEqual(a, copy), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+      assert.equal(
+        jsonEqual(a, copy),
+        isDeepStrictEqual(a, copy),
+        `${JSON.stringify(a)} vs ${JSON.stringify(b)}`,
+      );
     }
   }
 });
