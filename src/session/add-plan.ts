@@ -55,7 +55,9 @@ export function applyPlan(
 
 /** A persisted torrent's add, joining after `turn` (the one before it). */
 export function restorePlan(p: PersistedTorrent, turn: Promise<void>): AddPlan {
-  return {
+  // Set field by field, not spread from small objects: a restore makes a
+  // thousand of these in a row.
+  const plan: AddPlan = {
     turn,
     downloadDir: p.downloadDir,
     paused: p.paused,
@@ -63,15 +65,16 @@ export function restorePlan(p: PersistedTorrent, turn: Promise<void>): AddPlan {
     downloadLimit: p.downloadLimit,
     addedAt: p.addedAt,
     restoring: true,
-    ...(p.filePriorities ? { filePriorities: p.filePriorities.map((x) => x ?? undefined) } : {}),
-    ...(p.unlistedFilePriority ? { unlistedFilePriority: p.unlistedFilePriority } : {}),
-    ...(p.sequential ? { sequential: true } : {}),
-    ...(p.firstLastPiecePriority ? { firstLastPiecePriority: true } : {}),
-    ...(p.trackerList ? { trackerList: p.trackerList } : {}),
-    ...(p.incompleteDir ? { incompleteDir: p.incompleteDir } : {}),
-    ...(p.pauseAfterMetadata ? { pauseAfterMetadata: true } : {}),
     manage: restoredState(p),
   };
+  if (p.filePriorities) plan.filePriorities = p.filePriorities.map((x) => x ?? undefined);
+  if (p.unlistedFilePriority) plan.unlistedFilePriority = p.unlistedFilePriority;
+  if (p.sequential) plan.sequential = true;
+  if (p.firstLastPiecePriority) plan.firstLastPiecePriority = true;
+  if (p.trackerList) plan.trackerList = p.trackerList;
+  if (p.incompleteDir) plan.incompleteDir = p.incompleteDir;
+  if (p.pauseAfterMetadata) plan.pauseAfterMetadata = true;
+  return plan;
 }
 
 /** What session.json kept of a torrent's queue place, labels, goals and totals. */

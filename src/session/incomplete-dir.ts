@@ -95,8 +95,10 @@ export class CompletionMoves {
         .finally(() => this.#moving.delete(hash));
       this.#moving.set(hash, moving);
     }
-    const moving = this.#moving.get(entry.infoHashHex);
-    if (moving && e.type === "completed") void moving.then(() => emit(e));
+    // Only `completed` waits for a move (looked up for it alone: every
+    // torrent's state changes pass here, a thousand in a restore).
+    const moving = e.type === "completed" ? this.#moving.get(entry.infoHashHex) : undefined;
+    if (moving) void moving.then(() => emit(e));
     else emit(e);
   }
 }

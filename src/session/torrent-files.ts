@@ -25,8 +25,9 @@ export class TorrentFileStore {
     this.dir = join(dataDir, TORRENTS_DIR);
   }
 
+  /** `infoHashHex`: 40 hex digits (session-store.ts checks them), so no join() is needed. */
   path(infoHashHex: string): string {
-    return join(this.dir, `${infoHashHex}.torrent`);
+    return `${this.dir}/${infoHashHex}.torrent`;
   }
 
   async put(infoHashHex: string, bytes: Uint8Array): Promise<string> {

@@ -31,6 +31,8 @@ export function unionTiers(
   first: readonly (readonly string[])[],
   second: readonly (readonly string[])[],
 ): string[][] {
+  // Most torrents of a daemon's have none (a restore asks this of each).
+  if (first.length === 0 && second.length === 0) return [];
   const seen = new Set<string>();
   const out: string[][] = [];
   for (const tier of [...first, ...second]) {
