@@ -33,6 +33,27 @@ import {
 } from "./browser-helpers.ts";
 
 const skip = browserSkip;
+/**
+ * The torrent's files as `view` shows them, once they are as `expected` or
+ * after 10 s (what they are then): the web UI shows a change before the
+ * daemon has answered its request.
+ */
+async function filesOnceSettled<T>(
+  base: string,
+  infoHash: string,
+  // biome-ignore lint/suspicious/noExplicitAny: the API's JSON, as each caller reads it
+  view: (f: any) => T,
+  expected: T[],
+): Promise<T[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const files = await call(base, "GET", `/api/v1/torrents/${infoHash}/files`);
+    const seen = (files.body as unknown[]).map(view);
+    if (JSON.stringify(seen) === JSON.stringify(expected) || Date.now() > deadline) return seen;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Waits (up to 30 s) until the list shows exactly these torrents, in this order. */
 async function expectRows(page: Page, names: string[]) {
   let shown: (string | null)[] = [];
@@ -255,9 +276,17 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   const details = page.getByRole("region", { name: "Details of delta" });
   await details.getByLabel(/^Download .*b\.bin$/).uncheck();
   await details.locator('tr[data-file$="b.bin"]', { hasText: "skipped" }).waitFor();
-  const files = await call(leecher.base, "GET", `/api/v1/torrents/${delta.infoHash}/files`);
+  // The page shows a change as soon as it is made; the daemon has it once its PUT is answered.
   assert.deepEqual(
-    files.body.map((f: { path: string; wanted: boolean }) => [f.path.split("/").pop(), f.wanted]),
+    await filesOnceSettled(
+      leecher.base,
+      delta.infoHash,
+      (f: { path: string; wanted: boolean }) => [f.path.split("/").pop(), f.wanted],
+      [
+        ["a.bin", true],
+        ["b.bin", false],
+      ],
+    ),
     [
       ["a.bin", true],
       ["b.bin", false],
@@ -271,9 +300,11 @@ test("web UI: add paused, deselect a file in the details and it is not downloade
   await details.getByRole("button", { name: "Unfold delta" }).click();
   await details.getByLabel(/^Priority of .*a\.bin$/).selectOption("high");
   await details.locator('tr[data-file$="a.bin"][data-priority="high"]').waitFor();
-  const priorities = await call(leecher.base, "GET", `/api/v1/torrents/${delta.infoHash}/files`);
   assert.deepEqual(
-    priorities.body.map((f: { priority: string }) => f.priority),
+    await filesOnceSettled(leecher.base, delta.infoHash, (f: { priority: string }) => f.priority, [
+      "high",
+      "skip",
+    ]),
     ["high", "skip"],
   );
   assert.equal(
