@@ -158,6 +158,22 @@ class Decoder {
   }
 
   bytes(): Buffer {
+    const dataStart = this.#stringStart();
+    return this.buf.subarray(dataStart, this.pos);
+  }
+
+  /**
+   * A dictionary key as latin1 text, with no Buffer made for it: latin1
+   * text compares as its bytes do (one code unit per byte), which is the
+   * order BEP 3 sorts keys in.
+   */
+  key(): string {
+    const dataStart = this.#stringStart();
+    return this.buf.toString("latin1", dataStart, this.pos);
+  }
+
+  /** Reads a string's length prefix and moves past its bytes; returns where they start. */
+  #stringStart(): number {
     const start = this.pos;
     let p = start;
     let length = 0;
@@ -190,7 +206,7 @@ class Decoder {
       );
     }
     this.pos = dataStart + length;
-    return this.buf.subarray(dataStart, dataStart + length);
+    return dataStart;
   }
 
   enter(depth: number): void {
@@ -218,7 +234,7 @@ class Decoder {
     this.enter(depth);
     const start = this.pos++;
     const out: BencodeDict = new Map();
-    let previous: Buffer | undefined;
+    let previous: string | undefined;
     for (;;) {
       if (this.pos >= this.buf.length)
         this.fail("unexpected_end", this.pos, "dictionary is not terminated");
@@ -228,12 +244,11 @@ class Decoder {
       if (c < CH_0 || c > CH_9)
         this.fail("invalid_key", keyOffset, "dictionary keys must be byte strings");
       this.items++;
-      const keyBuf = this.bytes();
-      const key = keyBuf.toString("latin1");
+      const key = this.key();
       if (this.pos >= this.buf.length) {
         this.fail("unexpected_end", this.pos, `key '${printable(key)}' has no value`);
       }
-      const order = previous === undefined ? -1 : Buffer.compare(previous, keyBuf);
+      const order = previous === undefined ? -1 : previous < key ? -1 : previous === key ? 0 : 1;
       const duplicate = order === 0 || (order > 0 && out.has(key));
       if (duplicate) {
         if (this.strict)
@@ -247,7 +262,7 @@ class Decoder {
       }
       const value = this.value(depth);
       if (!duplicate) out.set(key, value);
-      if (order < 0) previous = keyBuf;
+      if (order < 0) previous = key;
     }
     this.pos++;
     this.spans.set(out, [start, this.pos]);

@@ -44,14 +44,18 @@ export async function loadTorrentFile(path: string): Promise<Metainfo> {
   }
 }
 
+/**
+ * Lenient like libtorrent: unsorted keys, duplicate keys (first wins) and
+ * trailing bytes are accepted and reported as warnings. The info hash is
+ * always taken over the original bytes, so none of them changes it.
+ */
+const DECODE_OPTIONS = Object.freeze({ ...TORRENT_LIMITS, strict: false, bigint: true });
+
 /** Validates a bencoded `.torrent`; throws MetainfoError for anything unusable. */
 export function parseMetainfo(bytes: Uint8Array): Metainfo {
   let doc: ReturnType<typeof decodeDocument>;
   try {
-    // Lenient like libtorrent: unsorted keys, duplicate keys (first wins) and
-    // trailing bytes are accepted and reported as warnings. The info hash is
-    // always taken over the original bytes, so none of them changes it.
-    doc = decodeDocument(bytes, { ...TORRENT_LIMITS, strict: false, bigint: true });
+    doc = decodeDocument(bytes, DECODE_OPTIONS);
   } catch (err) {
     if (err instanceof BencodeError) {
       throw new MetainfoError("invalid_bencoding", `not a torrent file: ${err.message}`, {
@@ -352,6 +356,7 @@ function trimmedUrl(v: BencodeValue | undefined): string | undefined {
 
 /** BEP 12 tiers, trimmed, each URL kept once; an empty list falls back to `announce`. */
 function parseAnnounceList(v: BencodeValue | undefined, announce: string | undefined): string[][] {
+  if (v === undefined) return announce ? [[announce]] : [];
   const seen = new Set<string>();
   const tiers: string[][] = [];
   if (isList(v)) {
@@ -372,6 +377,7 @@ function parseAnnounceList(v: BencodeValue | undefined, announce: string | undef
  * the torrent's name and file paths), so it is given its trailing '/'.
  */
 function parseUrlList(v: BencodeValue | undefined, multiFile: boolean): string[] {
+  if (v === undefined) return []; // most torrents have no web seeds
   const items = isList(v) ? v : v === undefined ? [] : [v];
   const urls = items
     .map(trimmedUrl)

@@ -119,7 +119,8 @@ function inFolder(folder: string, name: string): string {
   return lastFolderPrefix + name;
 }
 
-const NO_FILES: readonly number[] = [];
+/** No unwanted files: one empty set for every torrent that has none (most). */
+const NO_FILES: ReadonlySet<number> = new Set();
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 /** Every storage's first save waits on this one settled promise. */
 const SETTLED: Promise<void> = Promise.resolve();
@@ -191,7 +192,8 @@ export class TorrentStorage {
   }
 
   async #restore(): Promise<void> {
-    const unwanted = new Set(this.#opts.unwantedFiles ?? NO_FILES);
+    const given = this.#opts.unwantedFiles;
+    const unwanted: ReadonlySet<number> = given?.length ? new Set(given) : NO_FILES;
     const stats = this.files.statsNow() ?? (await this.files.stats());
     const nothingOnDisk = stats.every((s, i) => s === undefined || this.meta.files[i]!.pad);
     let part = nothingOnDisk ? await this.files.partStat() : undefined;

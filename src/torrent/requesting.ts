@@ -136,16 +136,20 @@ export class Requester {
    * wanted are left as they are.
    */
   setPriorities(priorities: Uint8Array): void {
-    const unwanted = new Bitfield(priorities.length);
+    // Made by the first piece not wanted: most torrents want every piece.
+    let unwanted: Bitfield | undefined;
     const picker = this.#pickerMade;
     let same = true;
     for (let i = 0; i < priorities.length; i++) {
       picker?.setPriority(i, priorities[i]!);
       if (priorities[i] !== priorities[0]) same = false;
-      if (priorities[i] === 0) unwanted.set(i);
+      if (priorities[i] === 0) {
+        unwanted ??= new Bitfield(priorities.length);
+        unwanted.set(i);
+      }
     }
     if (!picker) this.#priorities = same ? priorities[0] : priorities.slice();
-    this.#unwanted = unwanted.isEmpty() ? undefined : unwanted;
+    this.#unwanted = unwanted;
     this.#wanted = this.#unwanted && Bitfield.full(priorities.length).andNot(this.#unwanted);
     for (const p of this.#host.peers.values()) this.updateInterest(p);
   }
