@@ -143,6 +143,8 @@ export class TorrentStorage {
   #written = false;
   /** The zero-length files are on disk (see FileStore.createEmptyFiles). */
   #emptyFilesMade = false;
+  /** #restoreNow() did the restore. */
+  #restored = false;
   /**
    * The resume data on disk says what this holds: loaded and trusted, or
    * saved, with no piece, file or part file changed since.
@@ -172,13 +174,21 @@ export class TorrentStorage {
    * dir/<name>/…). Existing data is trusted from resume data when the files
    * are unchanged, else rechecked piece by piece.
    */
-  static async open(
-    meta: Metainfo,
-    dir: string,
-    opts: StorageOptions = {},
-  ): Promise<TorrentStorage> {
-    checkPathLengths(meta, dir);
-    const storage = new TorrentStorage(meta, dir, opts);
+  static open(meta: Metainfo, dir: string, opts: StorageOptions = {}): Promise<TorrentStorage> {
+    let storage: TorrentStorage;
+    try {
+      checkPathLengths(meta, dir);
+      storage = new TorrentStorage(meta, dir, opts);
+      // A seed restored from its resume data (most of a daemon's start):
+      // opened at once, no async step made for it.
+      if (storage.#restoreNow() && storage.have.isComplete()) return Promise.resolve(storage);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return TorrentStorage.#open(storage, opts);
+  }
+
+  static async #open(storage: TorrentStorage, opts: StorageOptions): Promise<TorrentStorage> {
     // The piece writer (a worker thread: its own heap, 10-20 MiB) is for
     // torrents that download: a seed restored from its resume data never
     // starts it. One that hashes its data first starts it meanwhile, so the
@@ -186,9 +196,40 @@ export class TorrentStorage {
     const resumable = opts.resumePath !== undefined || opts.resumeDir !== undefined;
     const early = opts.verify || !resumable ? PieceWriter.get().ready() : undefined;
     early?.catch(() => {});
-    await storage.#restore();
+    if (!storage.#restored) await storage.#restore();
     if (!storage.have.isComplete()) await (early ?? PieceWriter.get().ready());
     return storage;
+  }
+
+  /**
+   * #restore()'s common case, at once: files on disk unchanged since resume
+   * data that keeps nothing in a part file, no unwanted files, no empty
+   * files to make. True when done so; otherwise #restore() does it all
+   * (reading the stats and resume data again: a recheck or a part file
+   * costs far more).
+   */
+  #restoreNow(): boolean {
+    const o = this.#opts;
+    if (o.verify || o.unwantedFiles?.length) return false;
+    const path = this.#resumePath();
+    const stats = path === undefined ? undefined : this.files.statsNow();
+    if (!stats || stats.every((s, i) => s === undefined || this.meta.files[i]!.pad)) return false;
+    const saved = loadResumeNow(path!);
+    if (
+      !saved ||
+      saved.partFiles?.length ||
+      !saved.infoHash.equals(this.meta.infoHash) ||
+      !filesUnchanged(saved.files, stats) ||
+      this.#hasEmptyFiles()
+    ) {
+      return false;
+    }
+    this.have.load(saved.pieces); // nothing verified before this
+    this.openedFrom = "resume";
+    this.#resumeCurrent = true;
+    this.#emptyFilesMade = true;
+    this.#restored = true;
+    return true;
   }
 
   async #restore(): Promise<void> {
@@ -253,10 +294,14 @@ export class TorrentStorage {
    * disk yet is never created, its edge pieces' bytes going to the part
    * file; one already on disk keeps its data. Piece writes wait meanwhile.
    */
-  async setFileWanted(wanted: readonly boolean[]): Promise<void> {
+  setFileWanted(wanted: readonly boolean[]): Promise<void> {
     // Already so (every torrent's selection is handed over once it is open):
-    // no file to stat, move or create.
-    if (this.#arrangedFor(wanted)) return;
+    // no file to stat, move or create, and no async step made for it.
+    if (this.#arrangedFor(wanted)) return SETTLED;
+    return this.#setFileWanted(wanted);
+  }
+
+  async #setFileWanted(wanted: readonly boolean[]): Promise<void> {
     this.#resumeCurrent = false;
     const stats = await this.files.stats();
     await this.#route((i) => wanted[i] !== false, stats);

@@ -371,11 +371,15 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     void this.#applySelection();
   }
 
-  /** Hands the selection to the picker and the storage; the state follows. */
-  async #applySelection(): Promise<void> {
+  /**
+   * Hands the selection to the picker and the storage; the state follows.
+   * Not an async function: every torrent opened runs it once, and most have
+   * nothing for the storage to arrange.
+   */
+  #applySelection(): Promise<void> {
     const meta = this.#meta;
     const requester = this.#requester;
-    if (!meta || !requester) return;
+    if (!meta || !requester) return Promise.resolve();
     requester.setPriorities(piecePriorities(meta, this.#selection));
     requester.setSequential(this.#selection.sequential);
     if (this.#state === "seeding" && !this.complete) {
@@ -385,7 +389,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       void this.#onComplete();
     }
     const wanted = this.#selection.files.map((p) => p !== "skip");
-    await this.#storage?.setFileWanted?.(wanted).catch((err) => this.#warn(err));
+    const arranging = this.#storage?.setFileWanted?.(wanted);
+    return arranging ? arranging.catch((err) => this.#warn(err)) : Promise.resolve();
   }
 
   #unwantedFiles(): number[] {
