@@ -64,6 +64,7 @@ test("SIGTERM stops cleanly, SIGHUP reloads, torrents come back without a rechec
   let daemon = startDaemon([...args, "--log", "json"], env);
   const started = JSON.parse((await daemon.waitForLine(/"msg":"started"/, 60_000)).input!);
   assert.equal(started.torrents, 0);
+  assert.ok(Number.isInteger(started.restoreMs) && Number.isInteger(started.restoreCpuMs));
   const t = await makeSeededTorrent(downloads, "kept");
   const added = await call(base, "POST", "/api/v1/torrents", {
     json: { torrent: t.torrent.toString("base64") },
