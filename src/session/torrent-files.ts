@@ -5,18 +5,14 @@
  * again. A torrent added from a magnet link gets its copy once the
  * metadata arrives (BEP 9), made from the info dictionary's own bytes.
  */
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { mkdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { encode } from "../bencode/index.ts";
 import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
+import { readFileNow } from "../storage/index.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
 
 export const TORRENTS_DIR = "torrents";
-
-/** What one read of a .torrent copy takes at once in a restore (a larger one is read whole). */
-const SCRATCH_BYTES = 64 * 1024;
-let scratch: Buffer | undefined;
 
 export class TorrentFileStore {
   readonly dir: string;
@@ -56,24 +52,14 @@ export class TorrentFileStore {
    * parseMetainfo keeps copies of what it parsed, never views of it.
    */
   readMetainfoNow(infoHashHex: string): Metainfo | undefined {
-    const path = this.path(infoHashHex);
-    let fd: number;
+    let bytes: Buffer;
     try {
-      fd = openSync(path, "r");
+      bytes = readFileNow(this.path(infoHashHex));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw err;
     }
-    let length: number;
-    try {
-      scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
-      // A regular file's read comes back short only at its end.
-      length = readSync(fd, scratch, 0, SCRATCH_BYTES, 0);
-    } finally {
-      closeSync(fd);
-    }
-    if (length === SCRATCH_BYTES) return parseMetainfo(readFileSync(path)); // larger: read whole
-    return parseMetainfo(scratch.subarray(0, length));
+    return parseMetainfo(bytes);
   }
 
   async delete(infoHashHex: string): Promise<void> {

@@ -8,6 +8,7 @@ export { type FileStat, FileStore } from "./file-store.ts";
 export { MemoryStorage, type MemoryStorageOptions, PieceBank } from "./memory-storage.ts";
 export { type Lease, PieceCache } from "./piece-cache.ts";
 export type { OpenPieceStore, PieceStore } from "./piece-store.ts";
+export { readFileNow } from "./read-now.ts";
 export { filesUnchanged, loadResume, type ResumeData, saveResume } from "./resume.ts";
 export {
   type BlockLease,

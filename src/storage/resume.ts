@@ -5,10 +5,10 @@
  * Saved atomically (temp file, fsync, rename) so a crash never leaves half a
  * file. JSON, so a person can read it.
  */
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { FileStat } from "./file-store.ts";
+import { readFileNow } from "./read-now.ts";
 
 export interface ResumeData {
   infoHash: Buffer;
@@ -49,26 +49,6 @@ export async function loadResume(path: string): Promise<ResumeData | undefined> 
   return loadResumeNow(path);
 }
 
-/** What one read of a resume file takes at once (a larger one is read whole). */
-const SCRATCH_BYTES = 16 * 1024;
-let scratch: Buffer | undefined;
-
-/** The text of a small file, read at once into one buffer used again for every file. */
-function readTextNow(path: string): string {
-  const fd = openSync(path, "r");
-  let length: number;
-  try {
-    scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
-    // A regular file's read comes back short only at its end.
-    length = readSync(fd, scratch, 0, SCRATCH_BYTES, 0);
-  } finally {
-    closeSync(fd);
-  }
-  return length === SCRATCH_BYTES
-    ? readFileSync(path, "utf8")
-    : scratch.toString("utf8", 0, length);
-}
-
 /**
  * loadResume, read at once, not through the thread pool: a restore reads a
  * thousand of these small files in a row, and a synchronous read is one
@@ -76,7 +56,7 @@ function readTextNow(path: string): string {
  */
 export function loadResumeNow(path: string): ResumeData | undefined {
   try {
-    const v = JSON.parse(readTextNow(path));
+    const v = JSON.parse(readFileNow(path).toString("utf8"));
     if (v?.version !== VERSION || typeof v.infoHash !== "string" || typeof v.pieces !== "string")
       return undefined;
     if (!Array.isArray(v.files)) return undefined;
