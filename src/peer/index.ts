@@ -4,7 +4,7 @@
  *   const negotiated = await negotiateOutgoing(stream, { infoHash, peerId, dhtPort?, encryption? });
  *   //            or await negotiateIncoming(stream, { lookup: (infoHash) => identity?, infoHashes?, encryption? });
  *   // encryption: MSE (mse.ts) "disabled" | "enabled" | "prefer" | "required"; negotiated.encrypted says if RC4 is on
- *   const conn = new PeerConnection(negotiated, {
+ *   const conn = openPeerConnection(negotiated, {   // a PeerConnection
  *     geometry?: { pieceCount, pieceLength, totalLength }, // or setGeometry() later
  *     extensionRegistry?, listenPort, dhtPort?, clock, logger,
  *     bitfield?,                        // our pieces (or call sendBitfield in "ready")
@@ -43,6 +43,7 @@
  * and suggest are accepted and ignored.
  */
 export { clientFromPeerId } from "./client-name.ts";
+export { loadPeerConnection, openPeerConnection } from "./connection-loader.ts";
 export { PeerError, type PeerErrorCode } from "./errors.ts";
 export {
   type Extension,
@@ -65,7 +66,9 @@ export {
   type OutgoingOptions,
   offeredExtensions,
 } from "./negotiate.ts";
-export { PeerConnection } from "./peer-connection.ts";
+// A type here: the class loads with the first negotiated connection
+// (connection-loader.ts); open one with openPeerConnection.
+export type { PeerConnection } from "./peer-connection.ts";
 export type {
   Block,
   PeerConnectionEvents,

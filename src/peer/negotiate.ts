@@ -21,10 +21,14 @@ import {
   type Handshake,
   WireError,
 } from "../wire/index.ts";
+import { loadPeerConnection, peerConnectionLoaded } from "./connection-loader.ts";
 import { PeerError } from "./errors.ts";
 import type { CryptoOffer } from "./mse.ts";
 import type { MseKeyPair } from "./mse-key-pair.ts";
+import type { Negotiated } from "./negotiated.ts";
 import { StreamReader } from "./stream-reader.ts";
+
+export type { Negotiated } from "./negotiated.ts";
 
 /**
  * Which connections are encrypted (MSE), as Transmission and libtorrent
@@ -40,22 +44,6 @@ export const ENCRYPTION_POLICIES: readonly EncryptionPolicy[] = [
   "prefer",
   "required",
 ];
-
-/** A stream past its handshakes: what a PeerConnection is built from. */
-export interface Negotiated {
-  /** Paused: the PeerConnection resumes it once it listens. */
-  stream: Transport;
-  /** Theirs. */
-  handshake: Handshake;
-  /** The reserved bits we sent (an extension is on when both sides set it). */
-  extensions: Extensions;
-  /** Bytes received after their handshake (owned, not lent). */
-  leftover: Buffer;
-  /** We dialled. */
-  outgoing: boolean;
-  /** The payload is RC4-encrypted (MSE); false for plaintext, obfuscated handshake or not. */
-  encrypted: boolean;
-}
 
 /** Who we are on a connection. */
 export interface Identity {
@@ -156,6 +144,9 @@ export async function negotiateOutgoing(
     stream.destroy();
     throw err;
   }
+  // The stream stays paused (readHandshake detached it) while the
+  // connection class loads, the first time (connection-loader.ts).
+  if (!peerConnectionLoaded()) await loadPeerConnection();
   return { stream, handshake, extensions, leftover, outgoing: true, encrypted };
 }
 
@@ -230,6 +221,9 @@ export async function negotiateIncoming(
     stream.destroy();
     throw err;
   }
+  // Before our handshake goes out, so the peer is not left waiting on a
+  // connection not yet there (connection-loader.ts; the first time only).
+  if (!peerConnectionLoaded()) await loadPeerConnection();
   const extensions = offeredExtensions(identity);
   stream.write(encodeHandshake(handshake.infoHash, identity.peerId, extensions));
   return { stream, handshake, extensions, leftover, outgoing: false, encrypted };

@@ -36,7 +36,7 @@ import { type Geometry, PieceGeometry } from "./geometry.ts";
 import { KeepAlive } from "./keep-alive.ts";
 import { MessageReceiver } from "./message-receiver.ts";
 import type { MessageWriter } from "./message-writer.ts";
-import type { Negotiated } from "./negotiate.ts";
+import type { Negotiated } from "./negotiated.ts";
 import { OurPieces } from "./our-pieces.ts";
 import { PeerLink } from "./peer-link.ts";
 import { PeerPieces } from "./peer-pieces.ts";

@@ -11,7 +11,7 @@ import { type Clock, isShoalError, type Logger, type ShoalError } from "../util/
 import { DEFAULT_MAX_MESSAGE_LENGTH, type Message, WireFramer } from "../wire/index.ts";
 import { PeerError } from "./errors.ts";
 import { MessageWriter } from "./message-writer.ts";
-import type { Negotiated } from "./negotiate.ts";
+import type { Negotiated } from "./negotiated.ts";
 import { Timers } from "./timers.ts";
 
 /** The connection's timers, one of each at a time. */

@@ -12,7 +12,7 @@ import {
   type Identity,
   type Negotiated,
   negotiateOutgoing,
-  PeerConnection,
+  openPeerConnection,
   type PeerConnectionOptions,
 } from "../peer/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
@@ -373,7 +373,7 @@ export class PeerSet {
     known: KnownPeer | undefined,
   ): void {
     const now = this.#host.clock.now();
-    const conn = new PeerConnection(negotiated, this.#host.connectionOptions());
+    const conn = openPeerConnection(negotiated, this.#host.connectionOptions());
     const peer = new SwarmPeer(conn, host, port, negotiated.outgoing, now);
     this.#peers ??= new Map();
     this.#peers.set(peer.id, peer);
