@@ -6,6 +6,8 @@
  *   const config = await loadConfig(flags, env, cwd, readText);
  *   const d = await Daemon.start(config, logger); await d.reload(config2); await d.stop();
  */
+
+export { releaseCompileCache } from "./compile-cache-release.ts";
 export {
   type ApiSettings,
   ConfigError,

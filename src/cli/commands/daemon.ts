@@ -1,5 +1,10 @@
 /** `shoal daemon`: many torrents in one long-running process, driven over HTTP. */
-import { createTextLogger, Daemon, turnOffTurbofan } from "../../daemon/index.ts";
+import {
+  createTextLogger,
+  Daemon,
+  releaseCompileCache,
+  turnOffTurbofan,
+} from "../../daemon/index.ts";
 import { createJsonLogger, type Logger } from "../../util/index.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../io.ts";
@@ -88,8 +93,12 @@ export const daemonCommand: Command = {
     process.on("SIGHUP", reload);
     try {
       // SHOAL_TURBOFAN=1 keeps V8's optimising compiler (README: its trade).
-      const beforeRestore = process.env.SHOAL_TURBOFAN === "1" ? undefined : turnOffTurbofan;
-      daemon = await Daemon.start(config, logger, beforeRestore ? { beforeRestore } : {});
+      const keepTurbofan = process.env.SHOAL_TURBOFAN === "1";
+      const beforeRestore = () => {
+        releaseCompileCache();
+        if (!keepTurbofan) turnOffTurbofan();
+      };
+      daemon = await Daemon.start(config, logger, { beforeRestore });
       if (stopping) stopStarted(daemon);
       return await finished;
     } finally {
