@@ -283,10 +283,9 @@ export class Client extends ClientViews {
       downloadDir,
       paused,
       limits,
-      manage: this.managed.newState({
-        ...(opts.labels ? { labels: checkLabels(opts.labels) } : {}),
-        ...opts.manage,
-      }),
+      manage: this.managed.newState(
+        opts.labels ? { labels: checkLabels(opts.labels), ...opts.manage } : (opts.manage ?? {}),
+      ),
     });
     if (magnet) entry.magnet = magnet;
     if (waitsForMetadata) entry.pauseAfterMetadata = true;

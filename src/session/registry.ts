@@ -43,6 +43,15 @@ export interface TorrentEntry {
 }
 
 const HEX_PREFIX = /^[0-9a-f]{2,40}$/i;
+const UPPER = /[A-Z]/;
+
+/**
+ * The key an info hash is kept under: lower case. Most come so already (a
+ * restore looks up each of a thousand three times): no copy made for them.
+ */
+function keyOf(infoHashHex: string): string {
+  return UPPER.test(infoHashHex) ? infoHashHex.toLowerCase() : infoHashHex;
+}
 
 export class TorrentRegistry {
   readonly #byHash = new Map<string, TorrentEntry>();
@@ -62,7 +71,7 @@ export class TorrentRegistry {
   }
 
   delete(infoHashHex: string): TorrentEntry | undefined {
-    const entry = this.#byHash.get(infoHashHex.toLowerCase());
+    const entry = this.#byHash.get(keyOf(infoHashHex));
     if (!entry) return undefined;
     this.#byHash.delete(entry.infoHashHex);
     this.#byId.delete(entry.id);
@@ -70,11 +79,11 @@ export class TorrentRegistry {
   }
 
   get(infoHashHex: string): TorrentEntry | undefined {
-    return this.#byHash.get(infoHashHex.toLowerCase());
+    return this.#byHash.get(keyOf(infoHashHex));
   }
 
   has(infoHashHex: string): boolean {
-    return this.#byHash.has(infoHashHex.toLowerCase());
+    return this.#byHash.has(keyOf(infoHashHex));
   }
 
   byId(id: number): TorrentEntry | undefined {

@@ -42,6 +42,31 @@ test("piece priorities: the highest of the files a piece touches; first and last
   assert.deepEqual(prio(true), [4, 4, 0, 4, 4]);
 });
 
+test("piece priorities: a piece of padding alone (BEP 47) is fetched as usual, whatever is skipped", () => {
+  // f0: piece 0, a padding file: piece 1, f2: piece 2.
+  const content = randomBytes(2 * PIECE + 100);
+  const hashes: Buffer[] = [];
+  for (let at = 0; at < 3 * PIECE; at += PIECE) {
+    hashes.push(sha1(Buffer.concat([content, Buffer.alloc(PIECE)]).subarray(at, at + PIECE)));
+  }
+  const info = {
+    name: "t",
+    "piece length": PIECE,
+    files: [
+      { length: PIECE, path: ["f0.bin"] },
+      { length: PIECE, path: [".pad", String(PIECE)], attr: "p" },
+      { length: 100, path: ["f2.bin"] },
+    ],
+    pieces: Buffer.concat(hashes),
+  };
+  const meta = parseMetainfo(encode({ info } as never));
+  const prio = (files: ("skip" | "normal" | "high")[]) => [
+    ...piecePriorities(meta, { files, firstLastPiece: false, sequential: false }),
+  ];
+  assert.deepEqual(prio(["skip", "skip", "skip"]), [0, 2, 0]);
+  assert.deepEqual(prio(["high", "skip", "normal"]), [3, 2, 2]);
+});
+
 const network = new MemoryNetwork({ clock: realClock });
 let hosts = 0;
 const cleanup: (() => Promise<unknown>)[] = [];

@@ -65,15 +65,16 @@ export function checkPriorities(priorities: readonly unknown[], fileCount: numbe
 export function piecePriorities(meta: Metainfo, selection: Selection): Uint8Array {
   const { pieceLength, pieceCount } = meta;
   const out = new Uint8Array(pieceCount);
-  // Pieces no real file touches (padding alone) are fetched as usual.
-  const touched = new Uint8Array(pieceCount);
+  // Pieces no real file touches (padding alone) are fetched as usual. Only
+  // padding leaves a piece untouched: without it, no second array.
+  const touched = meta.files.some((f) => f.pad) ? new Uint8Array(pieceCount) : undefined;
   meta.files.forEach((f, i) => {
     if (f.pad || f.length === 0) return;
     const priority = PICKER_PRIORITY[selection.files[i] ?? "normal"];
     const first = Math.floor(f.offset / pieceLength);
     const last = Math.floor((f.offset + f.length - 1) / pieceLength);
     for (let p = first; p <= last; p++) {
-      touched[p] = 1;
+      if (touched) touched[p] = 1;
       if (priority > out[p]!) out[p] = priority;
     }
     if (selection.firstLastPiece && priority > 0) {
@@ -81,7 +82,8 @@ export function piecePriorities(meta: Metainfo, selection: Selection): Uint8Arra
       out[last] = EDGE_PRIORITY;
     }
   });
-  for (let p = 0; p < pieceCount; p++) if (!touched[p]) out[p] = PICKER_PRIORITY.normal;
+  if (touched)
+    for (let p = 0; p < pieceCount; p++) if (!touched[p]) out[p] = PICKER_PRIORITY.normal;
   return out;
 }
 
