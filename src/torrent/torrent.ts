@@ -415,9 +415,12 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       this.#metadataSize = meta.infoBytes.length;
       if (this.#extensionsMade) this.#extensionsMade.metadataSize = this.#metadataSize;
     }
-    // Connected in the metadata phase: their pieces are checked now.
-    const geometry = geometryOf(meta);
-    for (const p of [...this.#peers.values()]) p.conn.setGeometry(geometry);
+    // Connected in the metadata phase: their pieces are checked now (a
+    // torrent opened from its metainfo has none yet).
+    if (this.#peers.size > 0) {
+      const geometry = geometryOf(meta);
+      for (const p of [...this.#peers.values()]) p.conn.setGeometry(geometry);
+    }
     this.emit("metadata", meta);
     if (this.#pauseAfterMetadata) this.#restAfterMetadata();
     else this.#check(meta);
