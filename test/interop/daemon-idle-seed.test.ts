@@ -17,18 +17,17 @@ import {
   assertTools,
   Children,
   freePorts,
+  LIBTORRENT_TOOLS,
   NODE,
-  REAL_PEER_TOOLS,
   REPO_ROOT,
   skipReason,
   startLibtorrent,
   TempDirs,
-  type ToolRequirement,
   waitFor,
 } from "./helpers.ts";
 import { makeSwarmCase, startShoalTracker } from "./swarm-case.ts";
 
-const TOOLS: ToolRequirement[] = REAL_PEER_TOOLS.filter((t) => t.pkg === "python3-libtorrent");
+const TOOLS = LIBTORRENT_TOOLS;
 const CASE_MS = 180_000;
 const CLIENT_MS = 150_000;
 const SHOAL_BIN = join(REPO_ROOT, "bin", "shoal.js");

@@ -140,6 +140,11 @@ export const REAL_PEER_TOOLS: ToolRequirement[] = [
   { bin: SYSTEM_PYTHON, pkg: "python3-libtorrent", check: checkLibtorrent },
 ];
 
+/** libtorrent alone (python3-libtorrent), for tests whose only real peer it is. */
+export const LIBTORRENT_TOOLS: ToolRequirement[] = REAL_PEER_TOOLS.filter(
+  (t) => t.pkg === "python3-libtorrent",
+);
+
 // ---------------------------------------------------------------- ports
 
 function bindTcp(port: number): Promise<number> {
