@@ -150,3 +150,53 @@ test("after the start, a heap grown by 16 MiB or more is collected again at the 
   const unchecked = runRegrowth(60_000);
   assert.ok(unchecked.after > unchecked.released + 32 * 1024 * 1024, JSON.stringify(unchecked));
 });
+
+/**
+ * The start's release drops the bytecode of functions not running then (run
+ * once, as loading modules and the restore run theirs): V8's trusted space,
+ * where bytecode lives, shrinks; a plain full collection keeps it (V8 drops
+ * code only once unused over six collections). A function called again is
+ * compiled again and gives the same answer.
+ */
+const flush = (release: string) => `
+import v8 from "node:v8";
+const { releaseMemoryAfterStart, takeGc } = await import(${JSON.stringify(MODULE)});
+const trusted = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "trusted_space").space_used_size;
+const fns = [];
+for (let i = 0; i < 400; i++) {
+  fns.push(new Function("a", "let s = a; for (let j = 0; j < 8; j++) { s = (s * 31 + j + " + i + ") % 1000003; if (s % 7 === 0) s += 3; } return s;"));
+}
+const first = fns.map((f) => f(1));
+const before = trusted();
+${release}
+const after = trusted();
+const again = fns.map((f) => f(1));
+process.stdout.write(JSON.stringify({ before, after, same: JSON.stringify(first) === JSON.stringify(again) }));
+`;
+
+function runFlush(
+  release: string,
+  flags: string[] = [],
+): { before: number; after: number; same: boolean } {
+  const r = spawnSync(process.execPath, [...flags, "--input-type=module", "-e", flush(release)], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+test("the start's release drops the bytecode of functions run once; they run again the same", () => {
+  const released = runFlush(
+    "releaseMemoryAfterStart(0, takeGc); await new Promise((r) => setTimeout(r, 50));",
+  );
+  assert.ok(released.same);
+  const plain = runFlush('gc({ type: "major", execution: "sync", flavor: "last-resort" });', [
+    "--expose-gc",
+  ]);
+  assert.ok(plain.same);
+  assert.ok(
+    released.before - released.after > 2 * (plain.before - plain.after) + 50_000,
+    `trusted space: released ${released.before} -> ${released.after}, plain ${plain.before} -> ${plain.after}`,
+  );
+});

@@ -65,7 +65,8 @@ export function exposedGc(): ExposedGc | undefined {
 /**
  * Schedules the collection, with the `gc` that `take` gives when it is due
  * (the daemon: `takeGc`); by default only the one `--expose-gc` exposes, so
- * without that flag nothing happens. Then the heap's size is checked every
+ * without that flag nothing happens; it drops the code of functions not
+ * running then too. Then the heap's size is checked every
  * `checkMs`, and collected again once it has grown by REGROWTH_BYTES since
  * the last collection. The timers do not keep the process alive.
  */
@@ -77,12 +78,26 @@ export function releaseMemoryAfterStart(
   setTimeout(() => {
     const gc = take();
     if (!gc) return;
-    const { getHeapStatistics } = process.getBuiltinModule("node:v8");
+    const { getHeapStatistics, setFlagsFromString } = process.getBuiltinModule("node:v8");
     const release = () => {
       gc({ type: "major", execution: "sync", flavor: "last-resort" });
       return getHeapStatistics().total_heap_size;
     };
-    let released = release();
+    // The first one also drops the compiled code (bytecode, baseline code)
+    // of every function not running then: loading the modules and the
+    // restore run most of theirs once. V8 drops only code unused over six
+    // collections, and an idle daemon makes none. A function run again is
+    // compiled again from its source. With 1,000 seeds: about 1 MiB less
+    // RSS after idle. Only for this collection: later ones keep code in use.
+    setFlagsFromString("--stress-flush-code");
+    setFlagsFromString("--flush-baseline-code");
+    let released: number;
+    try {
+      released = release();
+    } finally {
+      setFlagsFromString("--no-stress-flush-code");
+      setFlagsFromString("--no-flush-baseline-code");
+    }
     setInterval(() => {
       if (getHeapStatistics().total_heap_size >= released + REGROWTH_BYTES) released = release();
     }, checkMs).unref();
