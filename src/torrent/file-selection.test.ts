@@ -222,3 +222,38 @@ test("the tracker hears `completed` once every piece is here, not when only some
   await until(() => events.includes("completed"), "the completed announce");
   assert.deepEqual(events, ["started", "completed"]);
 });
+
+test("a seed idle with no peer: selection changed and a file streamed, it seeds; another seed parts from it, a leecher gets it all", async () => {
+  const { meta, content } = makeTorrent([20000, 70000]);
+  const seed = node({ meta }, content);
+  await seed.torrent.checked();
+  seed.torrent.start();
+  await seed.torrent.setFilePriorities(["normal", "skip"]);
+  await seed.torrent.setFilePriorities(["high", "normal"]);
+  seed.torrent.setSequential(true);
+  assert.equal(seed.torrent.state, "seeding");
+  const streamed: Buffer[] = [];
+  for await (const chunk of seed.torrent.readFile(1, 0, 70000)) streamed.push(Buffer.from(chunk));
+  assert.deepEqual(Buffer.concat(streamed), content.subarray(20000));
+
+  // Two seeds have nothing to trade: one closes the connection (requesting.ts).
+  const other = node({ meta }, content);
+  await other.torrent.checked();
+  other.torrent.start();
+  const reasons: string[] = [];
+  for (const t of [seed.torrent, other.torrent]) {
+    t.on("peer-closed", (_id, reason) => reasons.push(reason));
+  }
+  other.torrent.addPeers([{ ip: seed.address, port: seed.port }]);
+  await until(() => reasons.includes("both seeds"), "the two seeds to part");
+
+  const leech = node({ meta, openStore: (m) => MemoryStorage.open(m) });
+  await leech.torrent.checked();
+  leech.torrent.start();
+  leech.torrent.addPeers([{ ip: seed.address, port: seed.port }]);
+  await until(() => leech.torrent.state === "seeding", "the download");
+  const got = await leech.torrent.storage.readBlock(4, 0, PIECE);
+  assert.deepEqual(got.data, content.subarray(4 * PIECE, 5 * PIECE));
+  got.release();
+  assert.equal(leech.torrent.stats().downloaded, content.length);
+});

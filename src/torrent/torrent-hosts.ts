@@ -50,6 +50,8 @@ export interface TorrentInner {
   readonly meta: Metainfo | undefined;
   readonly storage: PieceStore | undefined;
   readonly requester: Requester | undefined;
+  /** The requester, made now if the data is open (a peer connects to an idle seed). */
+  needRequester(): Requester | undefined;
   readonly peers: PeerSet;
   readonly uploadSlots: UploadSlots;
   readonly extensions: ExtensionRegistry;
@@ -159,6 +161,8 @@ export class PeersHost extends TorrentPartHost implements PeerSetHost {
   }
   attached(peer: SwarmPeer): void {
     const t = this.t;
+    // Before the peer tells its pieces: the picker counts them as they come.
+    t.needRequester();
     routePeerEvents(peer, {
       clock: t.clock,
       requester: () => t.requester,

@@ -87,6 +87,12 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #pauseAfterMetadata: boolean;
   #meta: Metainfo | undefined;
   #storage: PieceStore | undefined;
+  /**
+   * The downloading side, once the data is open: made by the check when a
+   * piece is missing or a peer is connected, else by the first peer to
+   * connect (#needRequester). A complete torrent with no peer (an idle
+   * seed) fetches nothing and tells no peer of interest: it holds none.
+   */
   #requester: Requester | undefined;
   #checking: Promise<void> | undefined;
   readonly #trackers: TorrentTrackers;
@@ -378,19 +384,46 @@ export class Torrent extends EventEmitter<TorrentEvents> {
    */
   #applySelection(): Promise<void> {
     const meta = this.#meta;
+    if (!meta || !this.#storage) return Promise.resolve();
+    // No requester: every piece is here, so none is missing whatever is
+    // selected; one made later is told the selection then.
     const requester = this.#requester;
-    if (!meta || !requester) return Promise.resolve();
-    requester.setPriorities(piecePriorities(meta, this.#selection));
-    requester.setSequential(this.#selection.sequential);
-    if (this.#state === "seeding" && !this.complete) {
-      this.#setState("downloading");
-      for (const p of this.#peers.values()) requester.updateInterest(p);
-    } else if (this.#state === "downloading" && this.complete) {
-      void this.#onComplete();
+    if (requester) {
+      this.#choosePieces(requester, meta);
+      if (this.#state === "seeding" && !this.complete) {
+        this.#setState("downloading");
+        for (const p of this.#peers.values()) requester.updateInterest(p);
+      } else if (this.#state === "downloading" && this.complete) {
+        void this.#onComplete();
+      }
     }
+    return this.#arrangeFiles();
+  }
+
+  /** Tells the storage which files are wanted (unwanted ones are not created). */
+  #arrangeFiles(): Promise<void> {
     const wanted = this.#selection.files.map((p) => p !== "skip");
     const arranging = this.#storage?.setFileWanted?.(wanted);
     return arranging ? arranging.catch((err) => this.#warn(err)) : Promise.resolve();
+  }
+
+  /** Tells the picker what the selection wants, and in what order. */
+  #choosePieces(requester: Requester, meta: Metainfo): void {
+    requester.setPriorities(piecePriorities(meta, this.#selection));
+    requester.setSequential(this.#selection.sequential);
+  }
+
+  /** The downloading side, made now if the data is open (undefined before). */
+  #needRequester(): Requester | undefined {
+    if (this.#requester) return this.#requester;
+    const meta = this.#meta;
+    const storage = this.#storage;
+    if (!meta || !storage) return undefined;
+    const requester = new Requester(new RequesterHostOf(this.#inner, meta, storage));
+    this.#requester = requester;
+    requester.setTimeCritical(this.#streams?.order() ?? []);
+    this.#choosePieces(requester, meta);
+    return requester;
   }
 
   #unwantedFiles(): number[] {
@@ -456,9 +489,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           this.#checking = undefined;
           if (this.#state === "stopped") return storage.close();
           this.#storage = storage;
-          this.#requester = new Requester(new RequesterHostOf(this.#inner, meta, storage));
-          this.#requester.setTimeCritical(this.#streams?.order() ?? []);
-          void this.#applySelection();
+          if (!storage.have.isComplete() || this.#peers.size > 0) this.#needRequester();
+          void this.#arrangeFiles();
           for (const p of this.#peers.values()) p.conn.sendBitfield(storage.have);
           if (this.#wanted) this.#activate();
           else {
@@ -728,6 +760,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }
     get requester() {
       return this.#t.#requester;
+    }
+    needRequester() {
+      return this.#t.#needRequester();
     }
     get metadataPeers() {
       return this.#t.#meta ? 0 : (this.#t.#metadataExchangeMade?.fetchingFrom ?? 0);
