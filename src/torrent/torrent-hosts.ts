@@ -52,7 +52,8 @@ export interface TorrentInner {
   readonly requester: Requester | undefined;
   /** The requester, made now if the data is open (a peer connects to an idle seed). */
   needRequester(): Requester | undefined;
-  readonly peers: PeerSet;
+  /** The peer set, made when first asked for (an idle seed has none: views read `peers`). */
+  readonly peerSet: PeerSet;
   readonly uploadSlots: UploadSlots;
   readonly extensions: ExtensionRegistry;
   readonly complete: boolean;
@@ -115,7 +116,7 @@ export class TrackersHost extends TorrentPartHost implements TorrentTrackersHost
     return isActive(this.t.state);
   }
   peers(peers: PeerAddress[]): void {
-    this.t.peers.add(peers, "tracker");
+    this.t.peerSet.add(peers, "tracker");
   }
   warning(message: string): void {
     this.t.events.emit("warning", message);
@@ -190,19 +191,19 @@ export class MetadataHost extends TorrentPartHost implements MetadataExchangeHos
     return this.t.meta?.private ?? false;
   }
   banKeyOf(conn: ExtensionPeer): string {
-    for (const p of this.t.peers.values()) if (p.conn === conn) return p.banKey;
+    for (const p of this.t.peerSet.values()) if (p.conn === conn) return p.banKey;
     return banKey(conn.remoteAddress ?? "", conn.remotePort ?? 0);
   }
   isBanned(key: string): boolean {
-    return this.t.peers.bans.isBanned(key);
+    return this.t.peerSet.bans.isBanned(key);
   }
   verified(info: Buffer): void {
     this.t.metadataVerified(info);
   }
   ban(keys: string[], reason: string): void {
     const t = this.t;
-    const added = t.peers.bans.ban(keys);
-    t.peers.closeBanned(added, reason);
+    const added = t.peerSet.bans.ban(keys);
+    t.peerSet.closeBanned(added, reason);
     for (const key of added) t.events.emit("peer-banned", key, reason);
   }
 }
@@ -216,7 +217,7 @@ export class RequesterHostOf extends TorrentPartHost implements RequesterHost {
     super(t);
     this.meta = meta;
     this.storage = storage;
-    this.peers = t.peers;
+    this.peers = t.peerSet;
     this.random = t.options.random ?? Math.random;
   }
   active(): boolean {
@@ -254,7 +255,7 @@ export class SlotsHost extends TorrentPartHost implements UploadSlotsOptions {
     this.random = o.random;
   }
   peers(): Iterable<SwarmPeer> {
-    return this.t.peers.values();
+    return this.t.peerSet.values();
   }
   seeding(): boolean {
     return this.t.complete;

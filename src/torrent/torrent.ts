@@ -41,7 +41,7 @@ import {
   type TorrentObserver,
   type TorrentOptions,
 } from "./options.ts";
-import { PeerSet } from "./peer-set.ts";
+import { NO_PEER_SET, PeerSet, type PeersView } from "./peer-set.ts";
 import { PEX_EXTENSION, PeerExchange } from "./pex.ts";
 import { type PieceActivity, pieceActivity } from "./piece-activity.ts";
 import { Requester } from "./requesting.ts";
@@ -71,7 +71,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   readonly #o: TorrentOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #peers: PeerSet;
+  /** The peers (peer-set.ts): made by the first address or connection (#peers); an idle seed has none. */
+  #peersMade: PeerSet | undefined;
   /** The choke rounds (upload-slots.ts), made for the first peer (#uploadSlots); running while active. */
   #uploadSlotsMade: UploadSlots | undefined;
   #uploadSlotsRunning = false;
@@ -144,7 +145,6 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#log = o.logger ?? silentLogger;
     this.#inner = new Torrent.#Inner(this);
     this.#trackers = new TorrentTrackers(new TrackersHost(this.#inner));
-    this.#peers = new PeerSet(new PeersHost(this.#inner));
     this.#resume = new ResumeSaver(new ResumeSaverHost(this.#inner));
     if (o.peers) this.#peers.add(o.peers, "magnet");
     this.#state = "paused";
@@ -261,7 +261,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   /** Payload bytes sent to peers (once actually written, past the rate limits). */
   get uploaded(): number {
     let total = this.#uploadedClosed;
-    for (const p of this.#peers.values()) total += p.conn.stats.uploaded;
+    for (const p of this.#peerList.values()) total += p.conn.stats.uploaded;
     return total;
   }
 
@@ -392,7 +392,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       this.#choosePieces(requester, meta);
       if (this.#state === "seeding" && !this.complete) {
         this.#setState("downloading");
-        for (const p of this.#peers.values()) requester.updateInterest(p);
+        for (const p of this.#peerList.values()) requester.updateInterest(p);
       } else if (this.#state === "downloading" && this.complete) {
         void this.#onComplete();
       }
@@ -450,9 +450,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }
     // Connected in the metadata phase: their pieces are checked now (a
     // torrent opened from its metainfo has none yet).
-    if (this.#peers.size > 0) {
+    if (this.#peerList.size > 0) {
       const geometry = geometryOf(meta);
-      for (const p of [...this.#peers.values()]) p.conn.setGeometry(geometry);
+      for (const p of [...this.#peerList.values()]) p.conn.setGeometry(geometry);
     }
     this.emit("metadata", meta);
     if (this.#pauseAfterMetadata) this.#restAfterMetadata();
@@ -489,9 +489,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           this.#checking = undefined;
           if (this.#state === "stopped") return storage.close();
           this.#storage = storage;
-          if (!storage.have.isComplete() || this.#peers.size > 0) this.#needRequester();
+          if (!storage.have.isComplete() || this.#peerList.size > 0) this.#needRequester();
           void this.#arrangeFiles();
-          for (const p of this.#peers.values()) p.conn.sendBitfield(storage.have);
+          for (const p of this.#peerList.values()) p.conn.sendBitfield(storage.have);
           if (this.#wanted) this.#activate();
           else {
             this.#setState("paused");
@@ -531,15 +531,16 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#uploadSlotsRunning = true;
     this.#uploadSlotsMade?.start();
     if (this.#storage) this.#resume.start();
-    for (const p of this.#peers.values()) this.#requester?.updateInterest(p);
-    this.#peers.start();
+    for (const p of this.#peerList.values()) this.#requester?.updateInterest(p);
+    // No set: no address known to dial, no connection to keep.
+    this.#peersMade?.start();
   }
 
   async #deactivate(reason: string): Promise<void> {
     this.#uploadSlotsRunning = false;
     this.#uploadSlotsMade?.stop();
     this.#resume.stop();
-    this.#peers.closeAll(reason);
+    this.#peersMade?.closeAll(reason);
     await Promise.all([this.#trackers.stop(), this.#resume.save()]);
   }
 
@@ -593,7 +594,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     // alone (libtorrent says it only once it has every piece, too; see
     // #partialSeed for the rest).
     if (this.#storage?.have.isComplete()) this.#trackers.completed();
-    for (const p of [...this.#peers.values()]) this.#requester?.updateInterest(p);
+    for (const p of [...this.#peerList.values()]) this.#requester?.updateInterest(p);
     // Every piece is verified and written (to the disk, or to the page cache
     // where direct I/O was not used): the download is complete for the user
     // now. Flushing the files for the resume data (fdatasync: ~0.5 s per GiB
@@ -654,7 +655,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   /** Closes connections to, and forgets, the addresses a new IP filter blocks. */
   closePeers(blocked: (ip: string) => boolean): void {
-    this.#peers.closeBlocked(blocked, "blocked by the IP filter");
+    this.#peersMade?.closeBlocked(blocked, "blocked by the IP filter");
   }
 
   /** MSE on this torrent's connections, when it has a policy of its own. */
@@ -750,6 +751,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       return this.#t.#storage;
     }
     get peers() {
+      return this.#t.#peerList;
+    }
+    get peerSet() {
       return this.#t.#peers;
     }
     get uploadSlots() {
@@ -836,6 +840,16 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       if (this.#uploadSlotsRunning) this.#uploadSlotsMade.start();
     }
     return this.#uploadSlotsMade;
+  }
+
+  get #peers(): PeerSet {
+    this.#peersMade ??= new PeerSet(new PeersHost(this.#inner));
+    return this.#peersMade;
+  }
+
+  /** The peers to read, without making a set. */
+  get #peerList(): PeersView {
+    return this.#peersMade ?? NO_PEER_SET;
   }
 
   get #onWarning(): (err: unknown) => void {

@@ -7,7 +7,7 @@ import { type Metainfo, pieceSize } from "../metainfo/index.ts";
 import type { PieceStore } from "../storage/index.ts";
 import type { TrackerStatus } from "../tracker-client/index.ts";
 import { formatEndpoint, toHex } from "../util/index.ts";
-import type { PeerSet } from "./peer-set.ts";
+import type { PeersView } from "./peer-set.ts";
 import type { Requester } from "./requesting.ts";
 import type { SwarmPeer } from "./swarm-peer.ts";
 import type { PeerInfo, TorrentState, TorrentStats } from "./types.ts";
@@ -20,7 +20,7 @@ export interface TorrentView {
   error: string | undefined;
   meta: Metainfo | undefined;
   storage: PieceStore | undefined;
-  peers: PeerSet;
+  peers: PeersView;
   requester: Requester | undefined;
   /** Peers the metadata is being fetched from (BEP 9), before it is known. */
   metadataPeers: number;
