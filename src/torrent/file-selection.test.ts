@@ -12,7 +12,7 @@ import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
 import { MemoryNetwork } from "../net/index.ts";
 import { negotiateIncoming } from "../peer/index.ts";
 import { MemoryStorage, partFileName } from "../storage/index.ts";
-import { asPeerId, realClock, sha1 } from "../util/index.ts";
+import { asPeerId, FakeClock, realClock, sha1 } from "../util/index.ts";
 import type { TorrentError } from "./errors.ts";
 import { piecePriorities } from "./file-selection.ts";
 import type { TorrentOptions } from "./options.ts";
@@ -256,4 +256,24 @@ test("a seed idle with no peer: selection changed and a file streamed, it seeds;
   assert.deepEqual(got.data, content.subarray(4 * PIECE, 5 * PIECE));
   got.release();
   assert.equal(leech.torrent.stats().downloaded, content.length);
+});
+
+test("pieces verified while downloading: the resume data is saved 30 s after the first", async () => {
+  const { meta, content } = makeTorrent([5 * PIECE]);
+  const damaged = Buffer.from(content);
+  damaged[damaged.length - 1]! ^= 1; // the seed lacks the last piece: the leecher cannot complete
+  const seed = node({ meta }, damaged);
+  await seed.torrent.checked();
+  seed.torrent.start();
+  const clock = new FakeClock(Date.now());
+  const leech = node({ meta, clock, openStore: (m) => MemoryStorage.open(m) });
+  await leech.torrent.checked();
+  leech.torrent.start();
+  leech.torrent.addPeers([{ ip: seed.address, port: seed.port }]);
+  const store = leech.torrent.storage as MemoryStorage;
+  await until(() => store.have.count() === 4, "every piece the seed has");
+  const saves = store.saves;
+  clock.advance(30_000);
+  await until(() => store.saves > saves, "the resume save");
+  assert.equal(leech.torrent.state, "downloading");
 });

@@ -26,8 +26,10 @@ export class ResumeSaver {
   /** A piece was verified since the last save. */
   #dirty = false;
 
-  constructor(host: ResumeHost) {
+  /** `running`: made between start() and stop() (a torrent makes it at its first verified piece). */
+  constructor(host: ResumeHost, running = false) {
     this.#host = host;
+    this.#running = running;
   }
 
   start(): void {

@@ -97,7 +97,8 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #requester: Requester | undefined;
   #checking: Promise<void> | undefined;
   readonly #trackers: TorrentTrackers;
-  readonly #resume: ResumeSaver;
+  /** Saves after verified pieces (resume-saver.ts): made by the first one (an idle seed verifies none). */
+  #resumeMade: ResumeSaver | undefined;
   /** A warning handler for promises (`.catch(this.#onWarning)`), made when first needed. */
   #onWarningMade: ((err: unknown) => void) | undefined;
   /** Bytes uploaded over connections since closed (live ones count their own). */
@@ -145,7 +146,6 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#log = o.logger ?? silentLogger;
     this.#inner = new Torrent.#Inner(this);
     this.#trackers = new TorrentTrackers(new TrackersHost(this.#inner));
-    this.#resume = new ResumeSaver(new ResumeSaverHost(this.#inner));
     if (o.peers) this.#peers.add(o.peers, "magnet");
     this.#state = "paused";
     if (o.meta) this.#acceptMetadata(o.meta);
@@ -530,7 +530,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     if (!wasActive || !this.#trackers.running) this.#trackers.start();
     this.#uploadSlotsRunning = true;
     this.#uploadSlotsMade?.start();
-    if (this.#storage) this.#resume.start();
+    if (this.#storage) this.#resumeMade?.start();
     for (const p of this.#peerList.values()) this.#requester?.updateInterest(p);
     // No set: no address known to dial, no connection to keep.
     this.#peersMade?.start();
@@ -539,9 +539,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   async #deactivate(reason: string): Promise<void> {
     this.#uploadSlotsRunning = false;
     this.#uploadSlotsMade?.stop();
-    this.#resume.stop();
+    this.#resumeMade?.stop();
     this.#peersMade?.closeAll(reason);
-    await Promise.all([this.#trackers.stop(), this.#resume.save()]);
+    await Promise.all([this.#trackers.stop(), this.#saveResume()]);
   }
 
   /**
@@ -601,7 +601,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     // of page cache here) comes after; pause() and close() wait for it, as
     // the storage serialises saves.
     this.emit("complete");
-    await this.#resume.save();
+    await this.#saveResume();
   }
 
   // ---- streaming (file-stream.ts) -------------------------------------------------
@@ -850,6 +850,25 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   /** The peers to read, without making a set. */
   get #peerList(): PeersView {
     return this.#peersMade ?? NO_PEER_SET;
+  }
+
+  /**
+   * Made by the first verified piece, running as a saver made at #activate
+   * would be: started by an activation with the data open (the choke rounds
+   * run from each activation to the next deactivation).
+   */
+  get #resume(): ResumeSaver {
+    this.#resumeMade ??= new ResumeSaver(
+      new ResumeSaverHost(this.#inner),
+      this.#uploadSlotsRunning && this.#storage !== undefined,
+    );
+    return this.#resumeMade;
+  }
+
+  /** Saves the resume data now; with no saver nothing was verified here, and the storage knows what changed. */
+  #saveResume(): Promise<void> {
+    if (this.#resumeMade) return this.#resumeMade.save();
+    return this.#storage?.saveResume().catch(this.#onWarning) ?? Promise.resolve();
   }
 
   get #onWarning(): (err: unknown) => void {
