@@ -36,6 +36,11 @@ export interface TorrentTrackersHost {
   noPeersReceived(): void;
 }
 
+/** A metadata's tiers, then a magnet link's others (the tiers of a torrent whose list was not edited). */
+export function ownTiers(meta: Metainfo | undefined, o: TorrentOptions): string[][] {
+  return unionTiers(meta?.announceList ?? [], o.announceList ?? []);
+}
+
 export class TorrentTrackers {
   readonly #host: TorrentTrackersHost;
   #announcer: Announcer | undefined;
@@ -51,10 +56,7 @@ export class TorrentTrackers {
 
   /** The tiers announced to: the user's list when edited, else the metadata's, then a magnet link's others. */
   get announceList(): string[][] {
-    return (
-      this.#trackerList ??
-      unionTiers(this.#host.meta()?.announceList ?? [], this.#host.options.announceList ?? [])
-    );
+    return this.#trackerList ?? ownTiers(this.#host.meta(), this.#host.options);
   }
 
   /** The user's tracker tiers, when they were edited (undefined: the torrent's own). */

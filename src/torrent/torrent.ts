@@ -56,7 +56,7 @@ import {
   type TorrentInner,
   TrackersHost,
 } from "./torrent-hosts.ts";
-import { TorrentTrackers } from "./torrent-trackers.ts";
+import { ownTiers, TorrentTrackers } from "./torrent-trackers.ts";
 import type { PeerInfo, TorrentState, TorrentStats } from "./types.ts";
 import { UploadSlots } from "./upload-slots.ts";
 import { peerInfo, peerInfos, type TorrentView, torrentRates, torrentStats } from "./views.ts";
@@ -96,7 +96,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
    */
   #requester: Requester | undefined;
   #checking: Promise<void> | undefined;
-  readonly #trackers: TorrentTrackers;
+  /**
+   * Its trackers (torrent-trackers.ts): made to announce, or for a list the
+   * user edited. A torrent without trackers (or with them off) holds none.
+   */
+  #trackersMade: TorrentTrackers | undefined;
   /** Saves after verified pieces (resume-saver.ts): made by the first one (an idle seed verifies none). */
   #resumeMade: ResumeSaver | undefined;
   /** A warning handler for promises (`.catch(this.#onWarning)`), made when first needed. */
@@ -145,7 +149,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#clock = o.clock ?? realClock;
     this.#log = o.logger ?? silentLogger;
     this.#inner = new Torrent.#Inner(this);
-    this.#trackers = new TorrentTrackers(new TrackersHost(this.#inner));
+    if (o.trackerList) this.#trackersMade = new TorrentTrackers(new TrackersHost(this.#inner));
     if (o.peers) this.#peers.add(o.peers, "magnet");
     this.#state = "paused";
     if (o.meta) this.#acceptMetadata(o.meta);
@@ -331,7 +335,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   /** Re-announce now (the shell's `update`). */
   announceNow(): void {
-    this.#trackers.announceNow();
+    this.#trackersMade?.announceNow();
   }
 
   // ---- what to download (file-selection.ts) ---------------------------------------
@@ -527,7 +531,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #activate(): void {
     const wasActive = isActive(this.#state);
     this.#setState(!this.#meta ? "metadata" : this.complete ? "seeding" : "downloading");
-    if (!wasActive || !this.#trackers.running) this.#trackers.start();
+    if (!wasActive || !this.#trackersMade?.running) this.#startTrackers();
     this.#uploadSlotsRunning = true;
     this.#uploadSlotsMade?.start();
     if (this.#storage) this.#resumeMade?.start();
@@ -541,7 +545,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#uploadSlotsMade?.stop();
     this.#resumeMade?.stop();
     this.#peersMade?.closeAll(reason);
-    await Promise.all([this.#trackers.stop(), this.#saveResume()]);
+    await Promise.all([this.#trackersMade?.stop(), this.#saveResume()]);
   }
 
   /**
@@ -549,12 +553,12 @@ export class Torrent extends EventEmitter<TorrentEvents> {
    * else the metadata's, then a magnet link's others.
    */
   get announceList(): string[][] {
-    return this.#trackers.announceList;
+    return this.#trackersMade?.announceList ?? ownTiers(this.#meta, this.#o);
   }
 
   /** The user's tracker tiers, when they were edited (undefined: the torrent's own). */
   get trackerList(): string[][] | undefined {
-    return this.#trackers.trackerList;
+    return this.#trackersMade?.trackerList;
   }
 
   /**
@@ -593,7 +597,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     // A tracker's `completed` counts whole downloads: not one of some files
     // alone (libtorrent says it only once it has every piece, too; see
     // #partialSeed for the rest).
-    if (this.#storage?.have.isComplete()) this.#trackers.completed();
+    if (this.#storage?.have.isComplete()) this.#trackersMade?.completed();
     for (const p of [...this.#peerList.values()]) this.#requester?.updateInterest(p);
     // Every piece is verified and written (to the disk, or to the page cache
     // where direct I/O was not used): the download is complete for the user
@@ -677,7 +681,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   #onPeerless(): void {
     if (this.#state !== "downloading" && this.#state !== "metadata") return;
     if (this.#peers.size > 0 || this.#peers.dialing > 0) return;
-    this.#trackers.peerless();
+    this.#trackersMade?.peerless();
   }
 
   #onPeerClosed(peer: SwarmPeer, reason: string): void {
@@ -787,7 +791,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       return this.#t.#uploadSlotsMade?.optimistic;
     }
     get trackers() {
-      return this.#t.#trackers.status();
+      return this.#t.#trackersMade?.status() ?? [];
     }
     peer(p: SwarmPeer): PeerInfo {
       return peerInfo(this, p);
@@ -800,7 +804,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     }
     peerConnected(peer: SwarmPeer): void {
       const t = this.#t;
-      t.#trackers.peerConnected();
+      t.#trackersMade?.peerConnected();
       t.#uploadSlots.peerJoined();
       t.emit("peer-connected", this.peer(peer));
     }
@@ -850,6 +854,18 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   /** The peers to read, without making a set. */
   get #peerList(): PeersView {
     return this.#peersMade ?? NO_PEER_SET;
+  }
+
+  get #trackers(): TorrentTrackers {
+    this.#trackersMade ??= new TorrentTrackers(new TrackersHost(this.#inner));
+    return this.#trackersMade;
+  }
+
+  /** Starts announcing: trackers made only when there are some to announce to. */
+  #startTrackers(): void {
+    if (this.#trackersMade || (this.#o.trackers !== false && this.announceList.length > 0)) {
+      this.#trackers.start();
+    }
   }
 
   /**
