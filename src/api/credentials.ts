@@ -1,7 +1,3 @@
-// An ESM import of node:crypto reads every export, webcrypto's lazy getter
-// among them (one more built-in module loaded): taken this way instead.
-const { createHash, randomBytes, scrypt, timingSafeEqual } =
-  process.getBuiltinModule("node:crypto");
 /**
  * Credentials of the control plane: passwords are kept only as scrypt
  * hashes (a slow, memory-hard KDF: a stolen config file does not give the
@@ -9,6 +5,7 @@ const { createHash, randomBytes, scrypt, timingSafeEqual } =
  * that checked out is remembered (by a hash of the header, bounded), so a
  * client sending it with every request pays scrypt once.
  */
+import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 
 /** Cost parameters: N = 2^15 takes ~50 ms and 32 MiB here, as OWASP advises for scrypt. */
 const N = 1 << 15;

@@ -8,11 +8,8 @@
  * info hashes removed after it, or the whole list (`full`) when that cannot
  * be said (first call, a version of another daemon run, removals forgotten).
  */
+import { randomBytes } from "node:crypto";
 import type { TorrentSummary } from "./types.ts";
-
-// An ESM import of node:crypto reads every export, webcrypto's lazy getter
-// among them (one more built-in module loaded): taken this way instead.
-const { randomBytes } = process.getBuiltinModule("node:crypto");
 
 export const LIST_CHANGES_LIMITS = {
   /** Removals remembered for callers behind; one further behind gets the whole list. */

@@ -8,6 +8,7 @@
  * request (Transmission's own CSRF defence). Torrents are named by their
  * short id (Transmission's `id`) or info hash (`hashString`).
  */
+import { randomBytes } from "node:crypto";
 import { statfs } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isAbsolute } from "node:path";
@@ -18,10 +19,6 @@ import { SESSION_ID_HEADER } from "./transmission-paths.ts";
 import { TORRENT_FIELDS, TorrentFacts } from "./transmission-torrent.ts";
 import { trackerEditOf } from "./transmission-trackers.ts";
 import type { AddRequest, TorrentSummary } from "./types.ts";
-
-// An ESM import of node:crypto reads every export, webcrypto's lazy getter
-// among them (one more built-in module loaded): taken this way instead.
-const { randomBytes } = process.getBuiltinModule("node:crypto");
 
 /** Transmission 3.00's RPC version: the one whose meanings this adapter follows. */
 const RPC_VERSION = 16;

@@ -5,15 +5,12 @@
  * daemon (no CDN). A fixed table of paths: nothing in a request's path
  * reaches the file system. The UI talks only to the public API (`/api/v1`).
  */
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-
-// An ESM import of node:crypto reads every export, webcrypto's lazy getter
-// among them (one more built-in module loaded): taken this way instead.
-const { createHash } = process.getBuiltinModule("node:crypto");
 
 const WEB_DIR = fileURLToPath(new URL("../../web/", import.meta.url));
 const require = createRequire(import.meta.url);

@@ -14,6 +14,7 @@
  * (`hashBatches` in hash-worker.ts, passed as source text), so there is one
  * implementation.
  */
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import type { Worker } from "node:worker_threads";
 import { MetainfoError } from "./errors.ts";
@@ -26,10 +27,6 @@ import {
   takeHashWorker,
   type WorkerResult,
 } from "./hash-worker.ts";
-
-// An ESM import of node:crypto reads every export, webcrypto's lazy getter
-// among them (one more built-in module loaded): taken this way instead.
-const crypto = process.getBuiltinModule("node:crypto");
 
 export type { HashSpan } from "./hash-worker.ts";
 

@@ -3,10 +3,9 @@
  * documented and portable, used where libuv's UDP handle is not offered
  * (libuv-udp.ts) or when asked for by name.
  */
-import type { Socket } from "node:dgram";
-import type { LookupOneOptions } from "node:dns";
+import { createSocket, type Socket } from "node:dgram";
+import { type LookupOneOptions, lookup } from "node:dns";
 import { isIP } from "node:net";
-import { dgram } from "./lazy-builtins.ts";
 import type { UdpLink, UdpReceiver } from "./udp-link.ts";
 
 /**
@@ -24,7 +23,7 @@ function literalLookup(
   else {
     // dgram passes the socket's family as a number (its documented type is the options).
     const opts: LookupOneOptions = typeof options === "number" ? { family: options } : options;
-    process.getBuiltinModule("node:dns").lookup(address, opts, callback);
+    lookup(address, opts, callback);
   }
 }
 
@@ -42,7 +41,7 @@ export class DgramUdpLink implements UdpLink {
   async bind(port: number, host: string | undefined, recvBufferSize: number): Promise<number> {
     const attempt = (type: "udp4" | "udp6", address: string) =>
       new Promise<Socket>((resolve, reject) => {
-        const socket = dgram().createSocket({
+        const socket = createSocket({
           type,
           ipv6Only: false,
           recvBufferSize,

@@ -14,9 +14,9 @@
  * checks that they are there with the shape this file uses and otherwise the
  * front end uses node:net (net-tcp-link.ts).
  */
+import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { formatEndpoint } from "../util/index.ts";
-import { lookupHost } from "./lazy-builtins.ts";
 import { LengthViews } from "./length-views.ts";
 import { libuvBinding, uvError } from "./libuv-binding.ts";
 import type { TcpLink, TcpLinkListener, TcpReceiver } from "./tcp-link.ts";
@@ -300,7 +300,7 @@ export class LibuvTcpListener<S> implements TcpLinkListener {
     const b = loadBindings();
     if (!b) throw new Error("libuv TCP handles are not available in this Node");
     let address = host;
-    if (address !== undefined && isIP(address) === 0) address = (await lookupHost(address)).address;
+    if (address !== undefined && isIP(address) === 0) address = (await lookup(address)).address;
     const server = new b.TCP(b.SERVER);
     let err: number;
     if (address === undefined) {

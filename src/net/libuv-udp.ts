@@ -15,10 +15,10 @@
  * checks that it is there with the shape this file uses, and otherwise the
  * front end uses node:dgram (dgram-udp-link.ts).
  */
+import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { constants } from "node:os";
 import { formatEndpoint } from "../util/index.ts";
-import { lookupHost } from "./lazy-builtins.ts";
 import { LengthViews } from "./length-views.ts";
 import { libuvBinding, uvError } from "./libuv-binding.ts";
 import type { UdpSource } from "./udp.ts";
@@ -107,7 +107,7 @@ export class LibuvUdpLink implements UdpLink {
     const b = loadBindings();
     if (!b) throw new Error("libuv UDP handles are not available in this Node");
     let address = host;
-    if (address !== undefined && isIP(address) === 0) address = (await lookupHost(address)).address;
+    if (address !== undefined && isIP(address) === 0) address = (await lookup(address)).address;
     let handle = new b.UDP();
     let err: number;
     if (address === undefined) {

@@ -3,11 +3,10 @@
  * EMSGSIZE, …) pass through as node:dgram raises them; only a failed bind or
  * connect becomes a NetError saying where.
  */
-import type { RemoteInfo, Socket } from "node:dgram";
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { formatEndpoint } from "../util/index.ts";
 import { NetError } from "./errors.ts";
-import { dgram } from "./lazy-builtins.ts";
 import type {
   UdpBindOptions,
   UdpFamily,
@@ -27,7 +26,7 @@ export class NodeUdpSocket extends EventEmitter<UdpSocketEvents> implements UdpS
   constructor(family: UdpFamily, opts: UdpSocketOptions = {}) {
     super();
     this.family = family;
-    this.#socket = dgram().createSocket({
+    this.#socket = createSocket({
       type: family === 6 ? "udp6" : "udp4",
       reuseAddr: opts.reuseAddr ?? false,
       ipv6Only: opts.ipv6Only ?? false,

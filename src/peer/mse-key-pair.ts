@@ -6,11 +6,7 @@
  * at every process start: negotiate.ts loads mse.ts with the first encrypted
  * connection.
  */
-import type { DiffieHellman } from "node:crypto";
-
-// An ESM import of node:crypto reads every export, webcrypto's lazy getter
-// among them (one more built-in module loaded): taken this way instead.
-const { createDiffieHellman, randomBytes } = process.getBuiltinModule("node:crypto");
+import { createDiffieHellman, type DiffieHellman, randomBytes } from "node:crypto";
 
 const P = Buffer.from(
   "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A63A36210000000000090563",

@@ -16,6 +16,7 @@
  * per tracker after `completed()`, `stopped` on `stop()` to every tracker that
  * may list us; BEP 21's `paused` on the other announces of a partial seed.
  */
+import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { UdpNetwork } from "../net/index.ts";
 import type { AnnounceEvent, PeerAddress, ScrapeCounts } from "../tracker-proto/index.ts";
@@ -40,10 +41,6 @@ import {
 import { TrackerTransport } from "./transport.ts";
 import type { AnnounceParams, AnnounceResult, AnnounceStats, TrackerStatus } from "./types.ts";
 import { UDP_BASE_TIMEOUT_MS } from "./udp-tracker.ts";
-
-// An ESM import of node:crypto reads every export, webcrypto's lazy getter
-// among them (one more built-in module loaded): taken this way instead.
-const { randomBytes } = process.getBuiltinModule("node:crypto");
 
 /** When a tracker gives no interval (BEP 15 always does; some HTTP trackers do not). */
 export const DEFAULT_INTERVAL_S = 1800;

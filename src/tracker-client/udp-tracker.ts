@@ -8,6 +8,8 @@
  * comes from a UdpNetwork (net/): the host's by default, an in-memory one in
  * tests and simulations.
  */
+import { randomBytes } from "node:crypto";
+import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { nodeUdp, type UdpNetwork, type UdpSocket, type UdpSource } from "../net/index.ts";
 import {
@@ -22,10 +24,6 @@ import {
 import { type Clock, formatIPv6, parseIPv6, realClock } from "../util/index.ts";
 import { asTrackerClientError, TrackerClientError } from "./errors.ts";
 import type { AnnounceParams, AnnounceResult, RequestOptions } from "./types.ts";
-
-// An ESM import of node:crypto reads every export, webcrypto's lazy getter
-// among them (one more built-in module loaded): taken this way instead.
-const { randomBytes } = process.getBuiltinModule("node:crypto");
 
 /** BEP 15: "A client can use a connection ID until one minute after it has received it." */
 export const CONNECTION_ID_LIFETIME_MS = 60_000;
@@ -318,9 +316,7 @@ export class UdpTrackerClient {
           family: literal as 4 | 6,
         };
       }
-      // node:dns/promises taken on first use: an ESM import of it loads four
-      // built-in modules that a client announcing only over HTTP never needs.
-      const found = await process.getBuiltinModule("node:dns/promises").lookup(this.#host);
+      const found = await lookup(this.#host);
       const family = found.family as 4 | 6;
       return { address: canonical(found.address, family), port: this.#port, family };
     })();

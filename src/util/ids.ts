@@ -1,8 +1,5 @@
+import { randomBytes } from "node:crypto";
 import { fromHex, toHex } from "./bytes.ts";
-
-// An ESM import of node:crypto reads every export, webcrypto's lazy getter
-// among them (one more built-in module loaded): taken this way instead.
-const { randomBytes } = process.getBuiltinModule("node:crypto");
 
 /**
  * Branded ids: a 20-byte Buffer that the type system will not mix up with

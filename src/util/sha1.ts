@@ -1,6 +1,4 @@
-// An ESM import of node:crypto reads every export, webcrypto's lazy getter
-// among them (one more built-in module loaded): taken this way instead.
-const { createHash, hash } = process.getBuiltinModule("node:crypto");
+import { createHash, hash } from "node:crypto";
 
 // One-shot hashing (crypto.hash): a single call into OpenSSL, where
 // createHash().update().digest() makes a Hash object and crosses into C++
