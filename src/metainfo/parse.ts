@@ -378,7 +378,7 @@ function parseAnnounceList(v: BencodeValue | undefined, announce: string | undef
  */
 function parseUrlList(v: BencodeValue | undefined, multiFile: boolean): string[] {
   if (v === undefined) return []; // most torrents have no web seeds
-  const items = isList(v) ? v : v === undefined ? [] : [v];
+  const items = isList(v) ? v : [v];
   const urls = items
     .map(trimmedUrl)
     .filter((u): u is string => u !== undefined)
