@@ -11,12 +11,12 @@ import { Bitfield } from "../bitfield/index.ts";
 import { fileSpans, type Metainfo, pathTooLongReason, pieceSize } from "../metainfo/index.ts";
 import { sha1 } from "../util/index.ts";
 import { StorageError } from "./errors.ts";
-import { FileStore } from "./file-store.ts";
+import { type FileStat, FileStore } from "./file-store.ts";
 import { persisted } from "./io-errors.ts";
 import { PieceCache } from "./piece-cache.ts";
 import { PiecePool } from "./piece-pool.ts";
 import { PieceWriter } from "./piece-writer.ts";
-import { filesUnchanged, loadResumeNow, saveResume } from "./resume.ts";
+import { filesUnchanged, loadResumeNow, type ResumeData, saveResume } from "./resume.ts";
 
 export interface StorageOptions {
   /** Where resume data lives; without it (or resumeDir) every start rechecks. */
@@ -213,20 +213,17 @@ export class TorrentStorage {
     if (o.verify || o.unwantedFiles?.length) return false;
     const path = this.#resumePath();
     const stats = path === undefined ? undefined : this.files.statsNow();
-    if (!stats || stats.every((s, i) => s === undefined || this.meta.files[i]!.pad)) return false;
+    if (!stats || this.#nothingOnDisk(stats)) return false;
     const saved = loadResumeNow(path!);
     if (
       !saved ||
       saved.partFiles?.length ||
-      !saved.infoHash.equals(this.meta.infoHash) ||
-      !filesUnchanged(saved.files, stats) ||
+      !this.#describes(saved, stats) ||
       this.#hasEmptyFiles()
     ) {
       return false;
     }
-    this.have.load(saved.pieces); // nothing verified before this
-    this.openedFrom = "resume";
-    this.#resumeCurrent = true;
+    this.#trust(saved);
     this.#emptyFilesMade = true;
     this.#restored = true;
     return true;
@@ -236,7 +233,7 @@ export class TorrentStorage {
     const given = this.#opts.unwantedFiles;
     const unwanted: ReadonlySet<number> = given?.length ? new Set(given) : NO_FILES;
     const stats = this.files.statsNow() ?? (await this.files.stats());
-    const nothingOnDisk = stats.every((s, i) => s === undefined || this.meta.files[i]!.pad);
+    const nothingOnDisk = this.#nothingOnDisk(stats);
     let part = nothingOnDisk ? await this.files.partStat() : undefined;
     if (part === undefined && nothingOnDisk) {
       // Nothing on disk yet: unwanted files are never created.
@@ -253,16 +250,14 @@ export class TorrentStorage {
       part = await this.files.partStat();
     }
     if (
-      saved?.infoHash.equals(this.meta.infoHash) &&
-      filesUnchanged(saved.files, stats) &&
+      saved &&
+      this.#describes(saved, stats) &&
       (!saved.partFiles?.length || filesUnchanged([saved.part], [part]))
     ) {
-      this.have.load(saved.pieces); // nothing verified before this
+      this.#trust(saved);
       for (const i of saved.partFiles ?? []) {
         if (i < this.meta.files.length) this.files.setInPart(i, true);
       }
-      this.openedFrom = "resume";
-      this.#resumeCurrent = true;
     } else {
       // Without resume data, an unwanted file that is not on disk keeps
       // whatever it has in the part file.
@@ -279,6 +274,23 @@ export class TorrentStorage {
     // folder holding nothing of the torrent (`shoal seed` in the wrong place).
     if (this.#hasEmptyFiles()) await this.#makeEmptyFiles();
     else this.#emptyFilesMade = true;
+  }
+
+  /** No file of the torrent is on disk (pad files never are). */
+  #nothingOnDisk(stats: readonly (FileStat | undefined)[]): boolean {
+    return stats.every((s, i) => s === undefined || this.meta.files[i]!.pad);
+  }
+
+  /** Resume data of this torrent that says what its files are now (sizes and times alike). */
+  #describes(saved: ResumeData, stats: readonly (FileStat | undefined)[]): boolean {
+    return saved.infoHash.equals(this.meta.infoHash) && filesUnchanged(saved.files, stats);
+  }
+
+  /** Takes the resume data's pieces as verified (nothing was verified before this). */
+  #trust(saved: ResumeData): void {
+    this.have.load(saved.pieces);
+    this.openedFrom = "resume";
+    this.#resumeCurrent = true;
   }
 
   /** Whether the torrent has zero-length files (most have none: nothing to create). */
