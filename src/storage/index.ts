@@ -9,7 +9,7 @@ export { MemoryStorage, type MemoryStorageOptions, PieceBank } from "./memory-st
 export { type Lease, PieceCache } from "./piece-cache.ts";
 export type { OpenPieceStore, PieceStore } from "./piece-store.ts";
 export { readFileNow } from "./read-now.ts";
-export { filesUnchanged, loadResume, type ResumeData, saveResume } from "./resume.ts";
+export { filesUnchanged, type ResumeData, saveResume } from "./resume.ts";
 export {
   type BlockLease,
   type OpenedFrom,

@@ -44,15 +44,11 @@ export async function saveResume(path: string, data: ResumeData): Promise<void> 
   await rename(tmp, path);
 }
 
-/** The saved resume data, or undefined if there is none or it is unreadable. */
-export async function loadResume(path: string): Promise<ResumeData | undefined> {
-  return loadResumeNow(path);
-}
-
 /**
- * loadResume, read at once, not through the thread pool: a restore reads a
- * thousand of these small files in a row, and a synchronous read is one
- * system call where an asynchronous one is four trips (daemon start-up).
+ * The saved resume data, or undefined if there is none or it is unreadable.
+ * Read at once, not through the thread pool: a restore reads a thousand of
+ * these small files in a row, and a synchronous read is one system call
+ * where an asynchronous one is four trips (daemon start-up).
  */
 export function loadResumeNow(path: string): ResumeData | undefined {
   try {

@@ -8,7 +8,7 @@ import { after, describe, test } from "node:test";
 import { encode } from "../bencode/index.ts";
 import { parseMetainfo } from "../metainfo/index.ts";
 import { sha1 } from "../util/index.ts";
-import { loadResume, loadResumeNow, saveResume } from "./resume.ts";
+import { loadResumeNow, saveResume } from "./resume.ts";
 import { TorrentStorage } from "./torrent-storage.ts";
 
 const PIECE = 16384;
@@ -282,12 +282,11 @@ test("resume data round trip, small and larger than one read (a torrent of many 
       files,
     };
     await saveResume(path, data);
-    for (const loaded of [loadResumeNow(path), await loadResume(path)]) {
-      assert.ok(loaded);
-      assert.deepEqual(loaded.infoHash, data.infoHash);
-      assert.deepEqual(loaded.pieces, data.pieces);
-      assert.deepEqual(loaded.files, files);
-    }
+    const loaded = loadResumeNow(path);
+    assert.ok(loaded);
+    assert.deepEqual(loaded.infoHash, data.infoHash);
+    assert.deepEqual(loaded.pieces, data.pieces);
+    assert.deepEqual(loaded.files, files);
   }
 });
 
