@@ -11,14 +11,16 @@ import { ControlGuard } from "./control-guard.ts";
 import { type CredentialSettings, Credentials } from "./credentials.ts";
 import { EventStream } from "./event-stream.ts";
 import { errorOf, HTTP_STATUS, HttpError, sendError, sendJson } from "./http-errors.ts";
-import { METRICS_CONTENT_TYPE, METRICS_PATH, metricsText } from "./metrics.ts";
 import { RateHistory } from "./rate-history.ts";
 import { API_PREFIX, handleRest } from "./rest-routes.ts";
 import type { SettingsStore } from "./settings-routes.ts";
 import type { ShoalApi } from "./shoal-api.ts";
 import { TRANSMISSION_RPC_PATH } from "./transmission-paths.ts";
 import type { TransmissionRpc, TransmissionSessionInfo } from "./transmission-rpc.ts";
-import { isWebUiPath, WebUi, wantsHtml } from "./web-ui.ts";
+import type { WebUi } from "./web-ui.ts";
+
+/** Prometheus' scrape path (metrics.ts). */
+const METRICS_PATH = "/metrics";
 
 export interface ControlPlaneOptions {
   api: ShoalApi;
@@ -38,15 +40,16 @@ export class ControlPlane {
   readonly #api: ShoalApi;
   readonly #sessionInfo: () => TransmissionSessionInfo;
   /**
-   * Transmission's RPC adapter and the OpenAPI document are loaded on their
-   * first request: most starts of a daemon never serve them, and loading
-   * them is part of every start's time (issue 16's start-up target).
+   * Transmission's RPC adapter, the OpenAPI document, the metrics and the
+   * web UI's files are loaded on their first request: most starts of a
+   * daemon never serve them, and loading them is part of every start's
+   * time (issue 16's start-up target).
    */
   #rpc: Promise<TransmissionRpc> | undefined;
+  #webUi: Promise<typeof import("./web-ui.ts") & { ui: WebUi }> | undefined;
   #guard: ControlGuard;
   readonly #listenHost: string;
   readonly #log: Logger;
-  readonly #webUi = new WebUi();
   readonly #settings: SettingsStore | undefined;
   readonly #rates: RateHistory;
 
@@ -115,6 +118,7 @@ export class ControlPlane {
     }
     if (path === METRICS_PATH) {
       if (req.method !== "GET") throw new HttpError("method_not_allowed", "GET the metrics");
+      const { METRICS_CONTENT_TYPE, metricsText } = await import("./metrics.ts");
       res.writeHead(200, { "content-type": METRICS_CONTENT_TYPE, "cache-control": "no-store" });
       res.end(metricsText(this.#api.stats()));
       return;
@@ -134,14 +138,18 @@ export class ControlPlane {
       }
       return;
     }
-    // The web UI (web-ui.ts); `/` stays JSON for a client that does not ask for HTML.
+    // The web UI (web-ui.ts: its paths are `/` and below `/ui/`); `/` stays
+    // JSON for a client that does not ask for HTML.
     if (
       (req.method === "GET" || req.method === "HEAD") &&
-      isWebUiPath(path) &&
-      (path !== "/" || wantsHtml(req))
+      (path === "/" || path.startsWith("/ui/"))
     ) {
-      await this.#webUi.serve(req, res, path);
-      return;
+      this.#webUi ??= import("./web-ui.ts").then((m) => ({ ...m, ui: new m.WebUi() }));
+      const { isWebUiPath, ui, wantsHtml } = await this.#webUi;
+      if (isWebUiPath(path) && (path !== "/" || wantsHtml(req))) {
+        await ui.serve(req, res, path);
+        return;
+      }
     }
     if (path === "/" && req.method === "GET") {
       sendJson(res, 200, {

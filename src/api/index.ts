@@ -30,22 +30,17 @@ export { EVENT_BACKLOG, MAX_EVENT_STREAMS } from "./event-stream.ts";
 export { MAX_JSON_BODY_BYTES } from "./http-body.ts";
 export { HTTP_STATUS, type HttpErrorCode } from "./http-errors.ts";
 export { API_PREFIX, ROUTES } from "./rest-routes.ts";
-export {
-  MAX_SETTING_VALUES,
-  type SettingErrors,
-  type SettingField,
-  type SettingsSaved,
-  type SettingsStore,
-  type SettingsView,
-  type SettingValue,
+export type {
+  SettingErrors,
+  SettingField,
+  SettingsSaved,
+  SettingsStore,
+  SettingsView,
+  SettingValue,
 } from "./settings-routes.ts";
 export { ShoalApi, type ShoalApiOptions } from "./shoal-api.ts";
 export { MAX_TORRENT_FILE_BYTES } from "./torrent-url.ts";
-export {
-  checkTrackerUrl,
-  TRACKER_EDIT_LIMITS,
-  type TrackerEditRequest,
-} from "./tracker-edits.ts";
+export type { TrackerEditRequest } from "./tracker-edits.ts";
 export { TrackerIndex } from "./tracker-index.ts";
 export { SESSION_ID_HEADER, TRANSMISSION_RPC_PATH } from "./transmission-paths.ts";
 export type { TransmissionSessionInfo } from "./transmission-rpc.ts";

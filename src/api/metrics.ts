@@ -6,7 +6,6 @@
  */
 import type { SessionStats } from "./types.ts";
 
-export const METRICS_PATH = "/metrics";
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 type Kind = "gauge" | "counter";

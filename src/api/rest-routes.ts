@@ -2,20 +2,16 @@
  * The HTTP API, `/api/v1`: one route per facade operation, JSON in and out,
  * torrents named by reference (short id or info-hash prefix) in the path.
  * Each route is a line in ROUTES; the OpenAPI document (openapi.ts) lists
- * the same ones, and a test checks that they agree.
+ * the same ones, and a test checks that they agree. The handlers of the
+ * rarely used routes (a file's bytes, the settings page) load their modules
+ * on their first request, not with the daemon (issue 16's start-up).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError } from "./errors.ts";
-import { serveFile } from "./file-route.ts";
 import { mediaType, readBody, readJsonObject } from "./http-body.ts";
 import { HttpError, sendJson } from "./http-errors.ts";
 import type { RateHistory } from "./rate-history.ts";
-import {
-  readSettings,
-  type SettingsStore,
-  saveSettings,
-  validateSettings,
-} from "./settings-routes.ts";
+import type { SettingsStore } from "./settings-routes.ts";
 import type { ShoalApi } from "./shoal-api.ts";
 import { MAX_TORRENT_FILE_BYTES } from "./torrent-url.ts";
 import { TRACKER_ROUTES } from "./tracker-routes.ts";
@@ -80,13 +76,22 @@ export const ROUTES: Route[] = [
   },
   { method: "GET", path: "/session/rates", handler: (c) => ratesOf(c).session() },
   { method: "GET", path: "/torrents/:ref/rates", handler: (c) => ratesOf(c).torrent(ref(c)) },
-  { method: "GET", path: "/settings", handler: (c) => readSettings(c.settings) },
+  {
+    method: "GET",
+    path: "/settings",
+    handler: async (c) => (await import("./settings-routes.ts")).readSettings(c.settings),
+  },
   {
     method: "POST",
     path: "/settings/validate",
-    handler: (c) => validateSettings(c.settings, c.req),
+    handler: async (c) =>
+      (await import("./settings-routes.ts")).validateSettings(c.settings, c.req),
   },
-  { method: "PUT", path: "/settings", handler: (c) => saveSettings(c.settings, c.req) },
+  {
+    method: "PUT",
+    path: "/settings",
+    handler: async (c) => (await import("./settings-routes.ts")).saveSettings(c.settings, c.req),
+  },
   { method: "GET", path: "/session/manage", handler: (c) => c.api.manageSettings() },
   {
     method: "PUT",
@@ -191,7 +196,8 @@ export const ROUTES: Route[] = [
       method,
       path: "/torrents/:ref/files/:index",
       raw: true,
-      handler: (c) => serveFile(c.api, c.req, c.res, ref(c), c.params.index!),
+      handler: async (c) =>
+        (await import("./file-route.ts")).serveFile(c.api, c.req, c.res, ref(c), c.params.index!),
     }),
   ),
   { method: "GET", path: "/torrents/:ref/peers", handler: (c) => c.api.peers(ref(c)) },

@@ -46,7 +46,7 @@ export interface SettingsSaved extends SettingsView {
 }
 
 export interface SettingsStore {
-  read(): SettingsView;
+  read(): SettingsView | Promise<SettingsView>;
   /** The errors of these values (none: they can be saved). */
   validate(values: Record<string, unknown>): Promise<SettingErrors>;
   /** Checks, writes the file, applies what can be applied live. */
@@ -78,8 +78,9 @@ async function valuesOf(req: IncomingMessage): Promise<Record<string, unknown>> 
   return values as Record<string, unknown>;
 }
 
-export const readSettings = (settings: SettingsStore | undefined): SettingsView =>
-  store(settings).read();
+export const readSettings = (
+  settings: SettingsStore | undefined,
+): SettingsView | Promise<SettingsView> => store(settings).read();
 
 export async function validateSettings(
   settings: SettingsStore | undefined,

@@ -11,15 +11,8 @@ import { parseMetainfo } from "../metainfo/index.ts";
 import type { ActiveRates, AddOptions, Client, TorrentSource } from "../session/index.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { type ListChanges, ListVersions } from "./list-changes.ts";
-import {
-  addSelection,
-  applyFilesRequest,
-  pieceOrderOf,
-  queueMoveOf,
-  seedingGoalsOf,
-} from "./manage-validation.ts";
 import { fetchTorrentUrl } from "./torrent-url.ts";
-import { applyTrackerEdits, type TrackerEditRequest } from "./tracker-edits.ts";
+import type { TrackerEditRequest } from "./tracker-edits.ts";
 import { TrackerIndex } from "./tracker-index.ts";
 import type {
   AddFromIndexRequest,
@@ -179,7 +172,9 @@ export class ShoalApi {
         source = { infoHash: req.infoHash!, trackers: req.trackers ?? [] };
         if (req.name !== undefined) source.name = req.name;
       }
-      return this.#add(source, { ...addOptions(req), ...addSelection(req) });
+      const options = addOptions(req);
+      const { addSelection } = await manageValidation();
+      return this.#add(source, { ...options, ...addSelection(req) });
     });
   }
 
@@ -323,6 +318,7 @@ export class ShoalApi {
       if (files.length === 0) {
         throw new ApiError("no_metadata", "the torrent has no metadata yet: its files are unknown");
       }
+      const { applyFilesRequest } = await manageValidation();
       const next = applyFilesRequest(
         files.map((f) => f.priority),
         req,
@@ -336,6 +332,7 @@ export class ShoalApi {
   async setPieceOrder(ref: TorrentRef, req: PieceOrderRequest): Promise<TorrentSummary> {
     return guard(async () => {
       const hash = this.#hash(ref);
+      const { pieceOrderOf } = await manageValidation();
       await this.#client.setPieceOrder(hash, pieceOrderOf(req));
       return this.#client.summary(hash);
     });
@@ -362,6 +359,7 @@ export class ShoalApi {
   async moveInQueue(ref: TorrentRef, req: QueueMoveRequest): Promise<TorrentSummary> {
     return guard(async () => {
       const hash = this.#hash(ref);
+      const { queueMoveOf } = await manageValidation();
       await this.#client.managed.move(hash, queueMoveOf(req));
       return this.#client.summary(hash);
     });
@@ -385,6 +383,7 @@ export class ShoalApi {
   async setSeedingGoals(ref: TorrentRef, req: SeedingGoalsRequest): Promise<TorrentSummary> {
     return guard(async () => {
       const hash = this.#hash(ref);
+      const { seedingGoalsOf } = await manageValidation();
       await this.#client.managed.setSeedingGoals(hash, seedingGoalsOf(req));
       return this.#client.summary(hash);
     });
@@ -405,6 +404,7 @@ export class ShoalApi {
   async editTrackers(ref: TorrentRef, req: TrackerEditRequest): Promise<TrackerView[]> {
     return guard(async () => {
       const hash = this.#hash(ref);
+      const { applyTrackerEdits } = await import("./tracker-edits.ts");
       await this.#client.setTrackers(hash, applyTrackerEdits(this.#client.trackers(hash), req));
       return this.#client.trackers(hash);
     });
@@ -512,6 +512,13 @@ export class ShoalApi {
     return this.#index;
   }
 }
+
+/**
+ * The checks of the managing requests (files, piece order, queue, goals, an
+ * add's selection), loaded by the first such request rather than with the
+ * daemon: most starts serve none (issue 16's start-up).
+ */
+const manageValidation = () => import("./manage-validation.ts");
 
 async function guard<T>(run: () => Promise<T>): Promise<T> {
   try {

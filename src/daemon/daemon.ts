@@ -14,7 +14,7 @@ import { Client, type ClientOptions } from "../session/index.ts";
 import type { Logger } from "../util/index.ts";
 import { ConfigError, type DaemonConfig } from "./config.ts";
 import { releaseMemoryAfterStart, takeGc } from "./memory-release.ts";
-import { SettingsFile } from "./settings-file.ts";
+import { settingsStoreFor } from "./settings-loader.ts";
 
 // Taken with getBuiltinModule rather than imported (as tracker-client's
 // http-get.ts does): an ESM import of node:http reads every export of it,
@@ -72,7 +72,7 @@ export class Daemon {
     // The settings page writes the config file loadConfig read (none: a daemon made in code).
     const settings =
       config.source &&
-      new SettingsFile(
+      settingsStoreFor(
         {
           get config() {
             return daemon.config;
