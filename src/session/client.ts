@@ -36,7 +36,6 @@ import { ClientViews } from "./client-views.ts";
 import { whenComplete } from "./completion.ts";
 import { ConnectionGate } from "./connections.ts";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.ts";
-import { deleteTorrentData } from "./data-removal.ts";
 import type { SessionEvent } from "./dto.ts";
 import { ClientError } from "./errors.ts";
 import {
@@ -370,6 +369,8 @@ export class Client extends ClientViews {
     await torrent.close();
     const meta = torrent.metadata;
     if (opts.deleteData) {
+      // data-removal.ts loads with the first removal that asks for it (issue 16's start-up).
+      const { deleteTorrentData } = await import("./data-removal.ts");
       if (meta) await deleteTorrentData(meta, entry.incompleteDir ?? entry.downloadDir);
       await unlink(this.#resumePath(entry.infoHashHex)).catch(() => {});
     }

@@ -11,7 +11,6 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Metainfo } from "../metainfo/index.ts";
-import { moveTorrentData } from "./data-move.ts";
 import type { SessionEvent } from "./dto.ts";
 
 /** True when any of the torrent's files is in `dir`. */
@@ -57,6 +56,8 @@ export async function restoredIncompleteFolder(
   incompleteDir: string,
 ): Promise<string | undefined> {
   if (!meta || !(await hasAnyFile(meta, downloadDir))) return incompleteDir;
+  // data-move.ts loads with the first move, not with the session (issue 16's start-up).
+  const { moveTorrentData } = await import("./data-move.ts");
   await moveTorrentData(meta, incompleteDir, downloadDir);
   return undefined;
 }

@@ -39,7 +39,6 @@ export type {
 } from "./client-options.ts";
 export { type DataDirLock, DataDirLockedError, lockDataDir } from "./data-dir-lock.ts";
 export type { ClientDhtOptions } from "./dht-source.ts";
-export { savedDhtNodes } from "./dht-state-file.ts";
 export type {
   ActiveRates,
   ClientView,
@@ -59,6 +58,7 @@ export type {
 } from "./dto.ts";
 export { ClientError } from "./errors.ts";
 export type { ManagedClient } from "./managed-client.ts";
+export { savedDhtNodes } from "./peer-sources.ts";
 export type { QueueMove } from "./queue.ts";
 export type { TorrentGoals } from "./seeding-goals.ts";
 export { SESSION_FILE } from "./session-store.ts";

@@ -13,6 +13,18 @@ import type { ClientOptions } from "./client-options.ts";
 import type { DhtPeerSource } from "./dht-source.ts";
 import type { SessionLocalDiscovery } from "./local-discovery.ts";
 
+/**
+ * Up to `max` nodes of the DHT table a session saved in `dataDir`, for a
+ * trackerless torrent's `nodes` (BEP 5; dht-state-file.ts, loaded by the
+ * call: a session that runs no DHT never reads it).
+ */
+export async function savedDhtNodes(
+  dataDir: string,
+  max?: number,
+): Promise<{ host: string; port: number }[]> {
+  return (await import("./dht-state-file.ts")).savedDhtNodes(dataDir, max);
+}
+
 /** What the sources need to know of the client that runs them. */
 export interface PeerSourceContext {
   dataDir: string;

@@ -15,7 +15,6 @@ import { type Clock, jsonEqual, type TimerHandle } from "../util/index.ts";
 import type { RestoreResult } from "./client-options.ts";
 import type { Limits } from "./dto.ts";
 import { ClientError } from "./errors.ts";
-import { migrateLegacySession, retireLegacySession } from "./legacy-session.ts";
 import type { ManageSettings } from "./manager.ts";
 import type { TorrentEntry } from "./registry.ts";
 import {
@@ -224,6 +223,8 @@ export class SessionPersistence {
   async #read(): Promise<LoadedSession> {
     const loaded = await this.store.load();
     if (loaded.session || loaded.warnings.length > 0) return loaded;
+    // The older format's module loads only when there is no session to restore (issue 16's start-up).
+    const { migrateLegacySession, retireLegacySession } = await import("./legacy-session.ts");
     const migrated = await migrateLegacySession(this.#dataDir, this.copies);
     if (!migrated) return loaded;
     await this.store.save(migrated.session);

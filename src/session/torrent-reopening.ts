@@ -6,7 +6,6 @@
  * and tracker edits.
  */
 import { Torrent, type TorrentOptions } from "../torrent/index.ts";
-import { moveTorrentData } from "./data-move.ts";
 import type { SessionEvent } from "./dto.ts";
 import { ClientError } from "./errors.ts";
 import type { TorrentEntry } from "./registry.ts";
@@ -80,6 +79,8 @@ export async function moveTorrent(
   const meta = old.metadata;
   let failed: unknown;
   if (meta) {
+    // data-move.ts loads with the first move, not with the session (issue 16's start-up).
+    const { moveTorrentData } = await import("./data-move.ts");
     await moveTorrentData(meta, entry.incompleteDir ?? entry.downloadDir, downloadDir).catch(
       (err) => {
         failed = err;
