@@ -6,8 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { decode, encode, isDict } from "../bencode/index.ts";
-import { autoPieceLength, CREATED_BY, createTorrent } from "./create.ts";
+import { CREATED_BY, createTorrent } from "./create.ts";
 import { MetainfoError } from "./errors.ts";
+import { autoPieceLength } from "./geometry.ts";
 import { hashPieces } from "./piece-hasher.ts";
 
 const root = mkdtempSync(join(tmpdir(), "shoal-create-test-"));

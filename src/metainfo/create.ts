@@ -7,7 +7,14 @@ import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, resolve, sep } from "node:path";
 import { encode } from "../bencode/index.ts";
 import { MetainfoError } from "./errors.ts";
-import { isPowerOfTwo, MAX_PIECES, MIN_PIECE_LENGTH, pieceCountFor } from "./geometry.ts";
+import {
+  autoPieceLength,
+  isPowerOfTwo,
+  MAX_CREATE_PIECE_LENGTH,
+  MAX_PIECES,
+  MIN_PIECE_LENGTH,
+  pieceCountFor,
+} from "./geometry.ts";
 import { parseMetainfo } from "./parse.ts";
 import { unsafeComponentReason, unsafePathReason } from "./path-safety.ts";
 import { hashPieces } from "./piece-hasher.ts";
@@ -42,25 +49,6 @@ export interface CreatedTorrent {
 }
 
 export const CREATED_BY = "shoal/0.1.0";
-/** Largest piece length create picks or accepts: bigger pieces only hurt swarms. */
-export const MAX_CREATE_PIECE_LENGTH = 64 * 1024 * 1024;
-const AUTO_MAX_PIECE_LENGTH = 16 * 1024 * 1024;
-const AUTO_TARGET_MAX_PIECES = 2000;
-
-/**
- * The piece length `create` picks: the smallest power of two in 16 KiB..16 MiB
- * that keeps the torrent at ≤ 2000 pieces, so between ~1000 and 2000 pieces
- * unless the size hits a bound. Fewer pieces keep the .torrent (20 bytes a
- * piece) and bitfields small; more pieces let peers trade sooner.
- */
-export function autoPieceLength(totalBytes: number): number {
-  let length = MIN_PIECE_LENGTH;
-  while (length < AUTO_MAX_PIECE_LENGTH && totalBytes > length * AUTO_TARGET_MAX_PIECES) {
-    length *= 2;
-  }
-  return length;
-}
-
 /** A file to hash: where it is on disk and where it goes in the torrent. */
 interface SourceFile {
   absPath: string;

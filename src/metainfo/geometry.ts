@@ -22,6 +22,25 @@ export const MAX_PIECE_LENGTH = 512 * 1024 * 1024;
 /** Most pieces in one torrent (libtorrent's max_pieces). */
 export const MAX_PIECES = 0x200000;
 
+/** Largest piece length create picks or accepts: bigger pieces only hurt swarms. */
+export const MAX_CREATE_PIECE_LENGTH = 64 * 1024 * 1024;
+const AUTO_MAX_PIECE_LENGTH = 16 * 1024 * 1024;
+const AUTO_TARGET_MAX_PIECES = 2000;
+
+/**
+ * The piece length `create` picks: the smallest power of two in 16 KiB..16 MiB
+ * that keeps the torrent at ≤ 2000 pieces, so between ~1000 and 2000 pieces
+ * unless the size hits a bound. Fewer pieces keep the .torrent (20 bytes a
+ * piece) and bitfields small; more pieces let peers trade sooner.
+ */
+export function autoPieceLength(totalBytes: number): number {
+  let length = MIN_PIECE_LENGTH;
+  while (length < AUTO_MAX_PIECE_LENGTH && totalBytes > length * AUTO_TARGET_MAX_PIECES) {
+    length *= 2;
+  }
+  return length;
+}
+
 export function isPowerOfTwo(n: number): boolean {
   return Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0 && n <= 2 ** 30;
 }

@@ -1,19 +1,15 @@
-export {
-  autoPieceLength,
-  CREATED_BY,
-  type CreatedTorrent,
-  type CreateOptions,
-  createTorrent,
-  MAX_CREATE_PIECE_LENGTH,
-} from "./create.ts";
+export type { CreatedTorrent, CreateOptions } from "./create.ts";
+export { createTorrent } from "./create-loader.ts";
 export { MetainfoError, type MetainfoErrorCode } from "./errors.ts";
 export {
+  autoPieceLength,
   BLOCK_LENGTH,
   blockCount,
   blockLength,
   type FileSpan,
   fileSpans,
   isPowerOfTwo,
+  MAX_CREATE_PIECE_LENGTH,
   MAX_PIECE_LENGTH,
   MAX_PIECES,
   MIN_PIECE_LENGTH,
