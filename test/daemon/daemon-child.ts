@@ -27,6 +27,7 @@ export async function daemonChild(
   root: string,
   downloads: string,
   extraArgs: string[] = [],
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<DaemonChild> {
   const [peerPort, apiPort] = await freePorts(2);
   const config = join(root, "config.toml");
@@ -44,7 +45,7 @@ export async function daemonChild(
     String(apiPort),
   ];
   const base = `http://127.0.0.1:${apiPort}`;
-  const env = { ...process.env, XDG_CONFIG_HOME: join(root, "cfg") };
+  const env = { ...process.env, XDG_CONFIG_HOME: join(root, "cfg"), ...extraEnv };
   return {
     base,
     peerPort: peerPort!,
