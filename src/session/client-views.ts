@@ -32,8 +32,8 @@ import {
   fileViews,
   peerViews,
   torrentDetail,
+  torrentSummariesWithFields,
   torrentSummary,
-  torrentSummaryFields,
   trackerViews,
 } from "./views.ts";
 
@@ -114,7 +114,7 @@ export class ClientViews extends EventEmitter<ClientEvents> {
 
   /** Every torrent's summary with only `fields` (those it has): cheap for the entry's own fields. */
   summaryFields(fields: readonly (keyof TorrentSummary)[]): Partial<TorrentSummary>[] {
-    return this.registry.entries().map((e) => torrentSummaryFields(e, fields));
+    return torrentSummariesWithFields(this.registry.entries(), fields);
   }
 
   summary(infoHashHex: string): TorrentSummary {
