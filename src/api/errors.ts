@@ -8,7 +8,7 @@
 
 import { MetainfoError } from "../metainfo/index.ts";
 import { ClientError } from "../session/index.ts";
-import { TrackerClientError } from "../tracker-client/index.ts";
+import type { TrackerClientError } from "../tracker-client/index.ts";
 import { isShoalError, ShoalError } from "../util/index.ts";
 
 export type ApiErrorCode =
@@ -97,13 +97,19 @@ function fileError(err: SystemError): ApiError {
   }
 }
 
+function isTrackerClientError(err: unknown): err is TrackerClientError {
+  return isShoalError(err) && err.name === "TrackerClientError";
+}
+
 /** What the api throws for `err`: an ApiError, or `err` itself when it is a bug. */
 export function toApiError(err: unknown): unknown {
   if (err instanceof ApiError) return err;
   if (err instanceof ClientError) {
     return new ApiError(CLIENT_CODES[err.code] ?? "failed", err.message, { cause: err });
   }
-  if (err instanceof TrackerClientError) {
+  // Told by its name, as the storage's below: the tracker clients are
+  // loaded only once something announces or fetches a URL (torrent-url.ts).
+  if (isTrackerClientError(err)) {
     return new ApiError(TRACKER_CODES[err.code] ?? "tracker_error", err.message, { cause: err });
   }
   if (err instanceof MetainfoError) {

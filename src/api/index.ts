@@ -41,7 +41,8 @@ export type {
 export { ShoalApi, type ShoalApiOptions } from "./shoal-api.ts";
 export { MAX_TORRENT_FILE_BYTES } from "./torrent-url.ts";
 export type { TrackerEditRequest } from "./tracker-edits.ts";
-export { TrackerIndex } from "./tracker-index.ts";
+export type { TrackerIndex } from "./tracker-index.ts";
+export { openTrackerIndex } from "./tracker-index-loader.ts";
 export { SESSION_ID_HEADER, TRANSMISSION_RPC_PATH } from "./transmission-paths.ts";
 export type { TransmissionSessionInfo } from "./transmission-rpc.ts";
 export type {

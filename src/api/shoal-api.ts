@@ -13,7 +13,8 @@ import { ApiError, toApiError } from "./errors.ts";
 import { type ListChanges, ListVersions } from "./list-changes.ts";
 import { fetchTorrentUrl } from "./torrent-url.ts";
 import type { TrackerEditRequest } from "./tracker-edits.ts";
-import { TrackerIndex } from "./tracker-index.ts";
+import type { TrackerIndex } from "./tracker-index.ts";
+import { openTrackerIndex } from "./tracker-index-loader.ts";
 import type {
   AddFromIndexRequest,
   AddRequest,
@@ -70,7 +71,7 @@ export class ShoalApi {
 
   constructor(client: Client, opts: ShoalApiOptions = {}) {
     this.#client = client;
-    this.#index = opts.tracker ? new TrackerIndex(opts.tracker, opts.publishToken) : undefined;
+    this.#index = opts.tracker ? openTrackerIndex(opts.tracker, opts.publishToken) : undefined;
   }
 
   // ---- the client ------------------------------------------------------------------

@@ -1,9 +1,9 @@
 /**
  * Adding a torrent by URL: the .torrent is fetched with the tracker
  * client's bounded GET (http and https only, a deadline, a few redirects,
- * at most MAX_TORRENT_FILE_BYTES), and must answer 200.
+ * at most MAX_TORRENT_FILE_BYTES), and must answer 200. The tracker client
+ * is imported with the first such fetch (a daemon may never make one).
  */
-import { httpGet } from "../tracker-client/index.ts";
 import { ApiError } from "./errors.ts";
 
 /** A .torrent larger than this is refused (one of a 100 GiB torrent with 16 KiB pieces is ~120 KiB). */
@@ -14,6 +14,7 @@ export async function fetchTorrentUrl(url: string): Promise<Buffer> {
   if (!/^https?:\/\//i.test(url)) {
     throw new ApiError("invalid_input", `url: '${url.slice(0, 100)}' is not an http(s) URL`);
   }
+  const { httpGet } = await import("../tracker-client/index.ts");
   const reply = await httpGet(url, {
     maxBytes: MAX_TORRENT_FILE_BYTES,
     timeoutMs: FETCH_TIMEOUT_MS,

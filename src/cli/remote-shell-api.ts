@@ -23,6 +23,7 @@ import {
   type Limits,
   type LimitsRequest,
   type ListRequest,
+  openTrackerIndex,
   type PeerView,
   type PublishRequest,
   type PublishResult,
@@ -31,7 +32,7 @@ import {
   type TorrentDetail,
   type TorrentRef,
   type TorrentSummary,
-  TrackerIndex,
+  type TrackerIndex,
   type TrackerView,
   type WaitRequest,
 } from "../api/index.ts";
@@ -75,7 +76,7 @@ export class RemoteShellApi implements ShellApi {
 
   private constructor(daemon: DaemonClient, opts: { tracker?: string; publishToken?: string }) {
     this.#daemon = daemon;
-    this.#index = opts.tracker ? new TrackerIndex(opts.tracker, opts.publishToken) : undefined;
+    this.#index = opts.tracker ? openTrackerIndex(opts.tracker, opts.publishToken) : undefined;
   }
 
   /** Reads the daemon's session once (a DaemonClientError if it cannot), then follows its events. */

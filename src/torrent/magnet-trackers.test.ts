@@ -14,7 +14,7 @@ import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import { buildAnnounceReply } from "../tracker-proto/index.ts";
 import { asPeerId, sha1 } from "../util/index.ts";
-import { unionTiers } from "./announcing.ts";
+import { unionTiers } from "./tiers.ts";
 import { Torrent } from "./torrent.ts";
 
 /** Announces by path ("/link", "/meta"). */

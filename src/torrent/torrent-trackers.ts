@@ -3,13 +3,20 @@
  * tiers it announces to (the user's list when edited, else the metadata's,
  * then a magnet link's others), the running announcer, and the early
  * re-announces of a torrent left without peers (announcing.ts).
+ *
+ * The announcer and the tracker clients under it (HTTP, UDP, their codecs:
+ * some twenty modules) are imported with the first start that has a
+ * tracker to announce to: a daemon's seeds without trackers never load them.
  */
 import type { Metainfo } from "../metainfo/index.ts";
 import type { Announcer, TrackerStatus } from "../tracker-client/index.ts";
 import type { PeerAddress } from "../tracker-proto/index.ts";
-import type { Clock, InfoHash, Logger } from "../util/index.ts";
-import { EarlyAnnounces, startAnnouncer, unionTiers } from "./announcing.ts";
+import { type Clock, type InfoHash, LazyModule, type Logger } from "../util/index.ts";
+import type { EarlyAnnounces } from "./announcing.ts";
 import type { TorrentOptions } from "./options.ts";
+import { unionTiers } from "./tiers.ts";
+
+const announcing = new LazyModule(() => import("./announcing.ts"));
 
 /**
  * `left` for the trackers before the metadata: unknown, but not 0, which
@@ -47,6 +54,10 @@ export class TorrentTrackers {
   /** Made the first time the torrent is left without peers while it has an announcer. */
   #early: EarlyAnnounces | undefined;
   #trackerList: string[][] | undefined;
+  /** Started while announcing.ts was loading: the announcer starts once it is here, unless stopped meanwhile. */
+  #starting = false;
+  /** completed() while starting: told to the announcer once made. */
+  #completedWhileStarting = false;
 
   constructor(host: TorrentTrackersHost) {
     this.#host = host;
@@ -65,7 +76,7 @@ export class TorrentTrackers {
   }
 
   get running(): boolean {
-    return this.#announcer !== undefined;
+    return this.#announcer !== undefined || this.#starting;
   }
 
   /**
@@ -77,8 +88,9 @@ export class TorrentTrackers {
     this.#trackerList = tiers.map((tier) => [...tier]);
     const old = this.#announcer;
     this.#announcer = undefined;
+    this.#starting = false;
     const restart = () => {
-      if (this.#host.active() && !this.#announcer) this.start();
+      if (this.#host.active() && !this.running) this.start();
     };
     if (!old) restart();
     else
@@ -93,8 +105,25 @@ export class TorrentTrackers {
     const h = this.#host;
     const o = h.options;
     const announceList = this.announceList;
-    if (o.trackers === false || announceList.length === 0 || this.#announcer) return;
-    this.#announcer = startAnnouncer({
+    if (o.trackers === false || announceList.length === 0 || this.running) return;
+    const loaded = announcing.module;
+    if (!loaded) {
+      // The first announce of the process waits for the tracker clients' import.
+      this.#starting = true;
+      void announcing.load().then(
+        () => {
+          if (!this.#starting) return; // stopped, or the list replaced, meanwhile
+          this.#starting = false;
+          const completed = this.#completedWhileStarting;
+          this.#completedWhileStarting = false;
+          this.start();
+          if (completed) this.completed();
+        },
+        (err: unknown) => h.warning(`tracker clients not loaded: ${String(err)}`),
+      );
+      return;
+    }
+    this.#announcer = loaded.startAnnouncer({
       infoHash: h.infoHash,
       peerId: o.peerId,
       port: o.listenPort,
@@ -122,6 +151,7 @@ export class TorrentTrackers {
   async stop(): Promise<void> {
     const announcer = this.#announcer;
     this.#announcer = undefined;
+    this.#starting = false;
     await announcer?.stop();
   }
 
@@ -131,13 +161,14 @@ export class TorrentTrackers {
 
   /** Tells the trackers of a completed download (`completed`). */
   completed(): void {
+    if (this.#starting) this.#completedWhileStarting = true;
     this.#announcer?.completed();
   }
 
   /** No peer left: the trackers may be asked early (EarlyAnnounces). */
   peerless(): void {
-    if (!this.#announcer) return;
-    this.#early ??= new EarlyAnnounces();
+    if (!this.#announcer || !announcing.module) return;
+    this.#early ??= new announcing.module.EarlyAnnounces();
     this.#early.peerless(this.#announcer);
   }
 

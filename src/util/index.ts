@@ -36,6 +36,7 @@ export {
   type PieceIndex,
 } from "./ids.ts";
 export { jsonEqual } from "./json-equal.ts";
+export { LazyModule } from "./lazy-module.ts";
 export { createJsonLogger, type Logger, type LogLevel, silentLogger } from "./logger.ts";
 export {
   BLOCK_LENGTH,
