@@ -44,6 +44,7 @@
  */
 export { clientFromPeerId } from "./client-name.ts";
 export { loadPeerConnection, openPeerConnection } from "./connection-loader.ts";
+export { ENCRYPTION_POLICIES, type EncryptionPolicy } from "./encryption-policy.ts";
 export { PeerError, type PeerErrorCode } from "./errors.ts";
 export {
   type Extension,
@@ -54,18 +55,15 @@ export {
 } from "./extension-registry.ts";
 export type { Geometry } from "./geometry.ts";
 export { type MseKeyPair, mseKeyPair } from "./mse-key-pair.ts";
-export {
-  ENCRYPTION_POLICIES,
-  type EncryptionPolicy,
-  type Identity,
-  type IncomingOptions,
-  type Negotiated,
-  type NegotiateOptions,
-  negotiateIncoming,
-  negotiateOutgoing,
-  type OutgoingOptions,
-  offeredExtensions,
+export type {
+  Identity,
+  IncomingOptions,
+  Negotiated,
+  NegotiateOptions,
+  OutgoingOptions,
 } from "./negotiate.ts";
+// The negotiation loads with the first connection (negotiation-loader.ts).
+export { negotiateIncoming, negotiateOutgoing } from "./negotiation-loader.ts";
 // A type here: the class loads with the first negotiated connection
 // (connection-loader.ts); open one with openPeerConnection.
 export type { PeerConnection } from "./peer-connection.ts";

@@ -22,6 +22,7 @@ import {
   WireError,
 } from "../wire/index.ts";
 import { loadPeerConnection, peerConnectionLoaded } from "./connection-loader.ts";
+import { ENCRYPTION_POLICIES, type EncryptionPolicy } from "./encryption-policy.ts";
 import { PeerError } from "./errors.ts";
 import type { CryptoOffer } from "./mse.ts";
 import type { MseKeyPair } from "./mse-key-pair.ts";
@@ -30,20 +31,7 @@ import { StreamReader } from "./stream-reader.ts";
 
 export type { Negotiated } from "./negotiated.ts";
 
-/**
- * Which connections are encrypted (MSE), as Transmission and libtorrent
- * offer it: "disabled", plaintext only; "enabled", both accepted, plaintext
- * dialled; "prefer", both accepted, encrypted dialled (the caller redials
- * plaintext when the peer does not speak MSE); "required", encrypted only.
- */
-export type EncryptionPolicy = "disabled" | "enabled" | "prefer" | "required";
-
-export const ENCRYPTION_POLICIES: readonly EncryptionPolicy[] = [
-  "disabled",
-  "enabled",
-  "prefer",
-  "required",
-];
+export { ENCRYPTION_POLICIES, type EncryptionPolicy };
 
 /** Who we are on a connection. */
 export interface Identity {

@@ -18,7 +18,9 @@ export type TorrentErrorCode =
   /** A byte range outside the file. */
   | "bad_range"
   /** A streaming reader waited too long for a piece. */
-  | "stream_timeout";
+  | "stream_timeout"
+  /** A bug: a part of the swarm asked for before its modules were loaded (swarm-loader.ts). */
+  | "internal";
 
 export class TorrentError extends ShoalError {
   declare readonly code: TorrentErrorCode;

@@ -13,6 +13,7 @@ import type { PieceStore } from "../storage/index.ts";
 import type { Clock } from "../util/index.ts";
 import { TorrentError } from "./errors.ts";
 import type { FilePriority } from "./file-selection.ts";
+import { checkStreamable } from "./streamable.ts";
 
 /** A waiting reader gives up when no piece it needs is verified for this long. */
 export const STREAM_PIECE_WAIT_MS = 60_000;
@@ -104,32 +105,6 @@ interface StreamSource {
   deadlinesChanged(): void;
   watch(listener: () => void): () => void;
   ended(): string | undefined;
-}
-
-/** Throws TorrentError for a range of file `index` that cannot be streamed. */
-function checkStreamable(
-  meta: Metainfo,
-  priorities: readonly FilePriority[],
-  index: number,
-  start: number,
-  end: number,
-): void {
-  const file = Number.isInteger(index) ? meta.files[index] : undefined;
-  if (!file || file.pad) {
-    throw new TorrentError("no_file", `the torrent has no file ${String(index).slice(0, 20)}`);
-  }
-  if (priorities[index] === "skip") {
-    throw new TorrentError("file_skipped", `${file.path.join("/")} is skipped: want it first`);
-  }
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new TorrentError("bad_range", `bytes ${start}-${end} are not a range`);
-  }
-  if (end > file.length) {
-    throw new TorrentError(
-      "bad_range",
-      `bytes ${start}-${end} pass the file's end (${file.length})`,
-    );
-  }
 }
 
 /**

@@ -13,14 +13,11 @@
  * Events: "state"(state, previous) "metadata" "piece" "hash-failed" "peer-banned"
  *         "complete" "peer-connected" "peer-closed" "dht-node"(host, port) "warning"
  */
-export { BanList } from "./bans.ts";
 export { TorrentError, type TorrentErrorCode } from "./errors.ts";
 export { FILE_PRIORITIES, type FilePriority } from "./file-selection.ts";
 export type { PeerSource } from "./known-peers.ts";
 export { isActive } from "./lifecycle.ts";
 export type { RateBuckets, TorrentEvents, TorrentObserver, TorrentOptions } from "./options.ts";
 export { MAX_AVAILABILITY, type PieceActivity } from "./piece-activity.ts";
-export { PieceAssembler } from "./piece-assembler.ts";
-export { banKey } from "./swarm-peer.ts";
 export { Torrent } from "./torrent.ts";
 export type { PeerInfo, TorrentState, TorrentStats } from "./types.ts";

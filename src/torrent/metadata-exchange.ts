@@ -30,9 +30,10 @@ import {
   metadataPieceCount,
   metadataPieceLength,
 } from "../wire/index.ts";
+import { UT_METADATA } from "./extension-names.ts";
 import { MetadataFetch } from "./metadata-fetch.ts";
 
-export const UT_METADATA = "ut_metadata";
+export { UT_METADATA };
 
 /** A request not answered in this time goes to another peer. */
 export const METADATA_REQUEST_TIMEOUT_MS = 5_000;

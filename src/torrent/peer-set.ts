@@ -30,15 +30,6 @@ import { banKey, SwarmPeer } from "./swarm-peer.ts";
 /** What a set without a connection iterates (never written to). */
 const NO_PEERS: ReadonlyMap<string, SwarmPeer> = new Map();
 
-/** What views read of a torrent's peers. */
-export type PeersView = Pick<PeerSet, "values" | "size" | "banCount">;
-
-/** The peers of a torrent that never had a set made (an idle seed): none. */
-export const NO_PEER_SET: PeersView = {
-  size: 0,
-  banCount: 0,
-  values: () => NO_PEERS.values(),
-};
 /** The close reason of a connection dropped for being idle (never a useful one). */
 const EVICTED = "idle: dropped to make room for another peer";
 /** Dials cannot go out less than this apart for one torrent's redial timer (no spinning). */

@@ -42,10 +42,11 @@ import {
   PexFlags,
   type PexMessage,
 } from "../wire/index.ts";
+import { PEX_EXTENSION } from "./extension-names.ts";
 import { canonicalIp, contactKey, contactOf, isLocalAddress } from "./pex-contacts.ts";
 import { banKey, type SwarmPeer } from "./swarm-peer.ts";
 
-export const PEX_EXTENSION = "ut_pex";
+export { PEX_EXTENSION };
 /** BEP 11: no more than one PEX message per minute. */
 export const PEX_INTERVAL_MS = 60_000;
 /** The first message waits for the connections made at start to settle (BEP 11 allows waiting). */

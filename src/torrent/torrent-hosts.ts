@@ -1,6 +1,6 @@
 /**
- * What a torrent's parts ask of it: the hosts of its trackers
- * (torrent-trackers.ts), its peers (peer-set.ts), its metadata exchange
+ * What a torrent's swarm parts ask of it (the trackers' host is in
+ * torrent-inner.ts, loaded with the torrent): its peers (peer-set.ts), its metadata exchange
  * (BEP 9, metadata-exchange.ts), its downloading side (requesting.ts), its
  * choke rounds (upload-slots.ts) and its resume saves (resume-saver.ts).
  * Each is a class over one inner view of the torrent (`TorrentInner`), so
@@ -9,123 +9,21 @@
  * torrent, about 4 KiB of every idle seed's heap (4 MiB for a daemon's
  * 1,000 seeds).
  */
-import type { EventEmitter } from "node:events";
 import type { Metainfo } from "../metainfo/index.ts";
-import type {
-  ExtensionPeer,
-  ExtensionRegistry,
-  Identity,
-  PeerConnectionOptions,
-} from "../peer/index.ts";
+import type { ExtensionPeer, Identity, PeerConnectionOptions } from "../peer/index.ts";
 import type { PieceStore } from "../storage/index.ts";
-import type { PeerAddress } from "../tracker-proto/index.ts";
-import type { Clock, InfoHash, Logger, RandomSource } from "../util/index.ts";
+import type { RandomSource } from "../util/index.ts";
 import { isActive } from "./lifecycle.ts";
 import type { MetadataExchangeHost } from "./metadata-exchange.ts";
-import {
-  connectionOptionsFor,
-  identityFor,
-  type TorrentEvents,
-  type TorrentOptions,
-} from "./options.ts";
+import { connectionOptionsFor, identityFor } from "./options.ts";
 import { routePeerEvents } from "./peer-events.ts";
 import type { PeerSet, PeerSetHost } from "./peer-set.ts";
-import type { Requester, RequesterHost } from "./requesting.ts";
+import type { RequesterHost } from "./requesting.ts";
 import type { ResumeHost } from "./resume-saver.ts";
 import { serveBlock } from "./serving.ts";
 import { banKey, type SwarmPeer } from "./swarm-peer.ts";
-import type { TorrentTrackersHost } from "./torrent-trackers.ts";
-import type { TorrentState } from "./types.ts";
-import type { UploadSlots, UploadSlotsOptions } from "./upload-slots.ts";
-
-/** The torrent as its parts' hosts read it (torrent.ts makes one per torrent). */
-export interface TorrentInner {
-  readonly options: TorrentOptions;
-  readonly infoHash: InfoHash;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** The torrent itself, for its events. */
-  readonly events: EventEmitter<TorrentEvents>;
-  readonly state: TorrentState;
-  readonly meta: Metainfo | undefined;
-  readonly storage: PieceStore | undefined;
-  readonly requester: Requester | undefined;
-  /** The requester, made now if the data is open (a peer connects to an idle seed). */
-  needRequester(): Requester | undefined;
-  /** The peer set, made when first asked for (an idle seed has none: views read `peers`). */
-  readonly peerSet: PeerSet;
-  readonly uploadSlots: UploadSlots;
-  readonly extensions: ExtensionRegistry;
-  readonly complete: boolean;
-  readonly uploaded: number;
-  readonly left: number;
-  /** Complete as the user asked, yet without every piece (BEP 21). */
-  readonly partialSeed: boolean;
-  warn(err: unknown): void;
-  /** `warn`, as one function made once (handed to each block served). */
-  readonly onWarning: (err: unknown) => void;
-  peerConnected(peer: SwarmPeer): void;
-  peerClosed(peer: SwarmPeer, reason: string): void;
-  /** No connection and no dial left (the trackers may be asked early). */
-  peerless(): void;
-  /** BEP 9: a fetched info dictionary hashed right. */
-  metadataVerified(info: Buffer): void;
-  pieceVerified(index: number): void;
-  completed(): void;
-  /** The data refuses pieces for good. */
-  failed(err: Error): void;
-}
-
-/** What every host reads of the torrent, once on a shared prototype. */
-class TorrentPartHost {
-  protected readonly t: TorrentInner;
-  constructor(t: TorrentInner) {
-    this.t = t;
-  }
-  get infoHash(): InfoHash {
-    return this.t.infoHash;
-  }
-  get clock(): Clock {
-    return this.t.clock;
-  }
-  get logger(): Logger {
-    return this.t.logger;
-  }
-}
-
-export class TrackersHost extends TorrentPartHost implements TorrentTrackersHost {
-  get options(): TorrentOptions {
-    return this.t.options;
-  }
-  meta(): Metainfo | undefined {
-    return this.t.meta;
-  }
-  uploaded(): number {
-    return this.t.uploaded;
-  }
-  downloaded(): number {
-    return this.t.requester?.downloaded ?? 0;
-  }
-  left(): number {
-    return this.t.left;
-  }
-  partialSeed(): boolean {
-    return this.t.partialSeed;
-  }
-  active(): boolean {
-    return isActive(this.t.state);
-  }
-  peers(peers: PeerAddress[]): void {
-    this.t.peerSet.add(peers, "tracker");
-  }
-  warning(message: string): void {
-    this.t.events.emit("warning", message);
-  }
-  noPeersReceived(): void {
-    const t = this.t;
-    t.clock.setTimeout(() => t.peerless(), 0);
-  }
-}
+import { type TorrentInner, TorrentPartHost } from "./torrent-inner.ts";
+import type { UploadSlotsOptions } from "./upload-slots.ts";
 
 export class PeersHost extends TorrentPartHost implements PeerSetHost {
   /** Made for the first connection (an idle seed has none). */

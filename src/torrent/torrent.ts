@@ -21,7 +21,9 @@ import {
   toHex,
 } from "../util/index.ts";
 import { openStore } from "./checking.ts";
+import { DeferredExtension } from "./deferred-extension.ts";
 import { TorrentError } from "./errors.ts";
+import { PEX_EXTENSION, UT_METADATA } from "./extension-names.ts";
 import {
   checkPriorities,
   type FilePriority,
@@ -31,34 +33,28 @@ import {
   type SelectionOptions,
   selectionOptions,
 } from "./file-selection.ts";
-import { type FileStreamOptions, FileStreams } from "./file-stream.ts";
+import type { FileStreamOptions, FileStreams } from "./file-stream.ts";
 import type { PeerSource } from "./known-peers.ts";
 import { checkTransition, isActive } from "./lifecycle.ts";
-import { MetadataExchange, metainfoOfInfo, UT_METADATA } from "./metadata-exchange.ts";
+import type { MetadataExchange } from "./metadata-exchange.ts";
 import {
   geometryOf,
   type TorrentEvents,
   type TorrentObserver,
   type TorrentOptions,
 } from "./options.ts";
-import { NO_PEER_SET, PeerSet, type PeersView } from "./peer-set.ts";
-import { PEX_EXTENSION, PeerExchange } from "./pex.ts";
+import type { PeerSet } from "./peer-set.ts";
+import { NO_PEER_SET, type PeersView } from "./peers-view.ts";
 import { type PieceActivity, pieceActivity } from "./piece-activity.ts";
-import { Requester } from "./requesting.ts";
-import { ResumeSaver } from "./resume-saver.ts";
+import type { Requester } from "./requesting.ts";
+import type { ResumeSaver } from "./resume-saver.ts";
+import { checkStreamable } from "./streamable.ts";
+import { loadSwarm, swarmLoaded, swarmNow } from "./swarm-loader.ts";
 import type { SwarmPeer } from "./swarm-peer.ts";
-import {
-  MetadataHost,
-  PeersHost,
-  RequesterHostOf,
-  ResumeSaverHost,
-  SlotsHost,
-  type TorrentInner,
-  TrackersHost,
-} from "./torrent-hosts.ts";
+import { type TorrentInner, TrackersHost } from "./torrent-inner.ts";
 import { ownTiers, TorrentTrackers } from "./torrent-trackers.ts";
 import type { PeerInfo, TorrentState, TorrentStats } from "./types.ts";
-import { UploadSlots } from "./upload-slots.ts";
+import type { UploadSlots } from "./upload-slots.ts";
 import { peerInfo, peerInfos, type TorrentView, torrentRates, torrentStats } from "./views.ts";
 
 export class Torrent extends EventEmitter<TorrentEvents> {
@@ -150,7 +146,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     this.#log = o.logger ?? silentLogger;
     this.#inner = new Torrent.#Inner(this);
     if (o.trackerList) this.#trackersMade = new TorrentTrackers(new TrackersHost(this.#inner));
-    if (o.peers) this.#peers.add(o.peers, "magnet");
+    if (o.peers) this.addPeers(o.peers, "magnet");
     this.#state = "paused";
     if (o.meta) this.#acceptMetadata(o.meta);
   }
@@ -166,23 +162,32 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const o = this.#o;
     const registry = new ExtensionRegistry();
     this.#extensionsMade = registry;
+    // The handlers are made by their first call (a connection's, so the
+    // swarm's modules are loaded by then: deferred-extension.ts).
     // BEP 27: a private torrent's ut_metadata is not offered (metadata-exchange.ts).
     if (!o.meta?.private && o.metadataExchange !== false) {
-      this.#metadataExchangeMade ??= new MetadataExchange(new MetadataHost(this.#inner));
-      registry.register({ name: UT_METADATA, handler: this.#metadataExchangeMade });
+      registry.register({
+        name: UT_METADATA,
+        handler: new DeferredExtension(() => this.#metadataExchange),
+      });
     }
     // BEP 11 on by default; BEP 27: never for a private torrent (one that
     // turns out private once a magnet link's metadata arrives goes quiet).
     if (o.pex !== false && !o.meta?.private) {
-      const pex = new PeerExchange({
-        clock: this.#clock,
-        logger: this.#log,
-        peers: () => this.#peers.values(),
-        learn: (addresses) => this.#peers.add(addresses, "pex"),
-        allowed: () => isActive(this.#state) && !this.#meta?.private,
-        listenPort: o.listenPort,
+      registry.register({
+        name: PEX_EXTENSION,
+        handler: new DeferredExtension(
+          () =>
+            new (swarmNow().PeerExchange)({
+              clock: this.#clock,
+              logger: this.#log,
+              peers: () => this.#peers.values(),
+              learn: (addresses) => this.#peers.add(addresses, "pex"),
+              allowed: () => isActive(this.#state) && !this.#meta?.private,
+              listenPort: o.listenPort,
+            }),
+        ),
       });
-      registry.register({ name: PEX_EXTENSION, handler: pex });
     }
     if (this.#metadataSize !== undefined) registry.metadataSize = this.#metadataSize;
     return registry;
@@ -423,6 +428,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const meta = this.#meta;
     const storage = this.#storage;
     if (!meta || !storage) return undefined;
+    const { Requester, RequesterHostOf } = swarmNow();
     const requester = new Requester(new RequesterHostOf(this.#inner, meta, storage));
     this.#requester = requester;
     requester.setTimeCritical(this.#streams?.order() ?? []);
@@ -488,6 +494,15 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     const closed = previous ? previous.close().catch(() => {}) : Promise.resolve();
     this.#checking = closed
       .then(() => openStore(meta, this.#o, this.#unwantedFiles()))
+      // Something to fetch (or a peer to tell): the swarm's modules first.
+      .then((storage) =>
+        swarmLoaded() || (storage.have.isComplete() && this.#peerList.size === 0)
+          ? storage
+          : loadSwarm().then(
+              () => storage,
+              (err: unknown) => storage.close().then(() => Promise.reject(err)),
+            ),
+      )
       .then(
         (storage) => {
           this.#checking = undefined;
@@ -624,13 +639,31 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   ): AsyncGenerator<Buffer> {
     const meta = this.#meta;
     if (!meta) throw this.#noMetadata();
-    // Made for the first reader: most torrents are never streamed.
+    checkStreamable(meta, this.#selection.files, index, start, end);
+    // The streams' modules come with the swarm's: the first reader waits for them.
+    if (!swarmLoaded()) return this.#readLater(meta, index, start, end, opts);
+    return this.#fileStreams(meta).read(this.#selection.files, index, start, end, opts);
+  }
+
+  async *#readLater(
+    meta: Metainfo,
+    index: number,
+    start: number,
+    end: number,
+    opts: FileStreamOptions,
+  ): AsyncGenerator<Buffer> {
+    await loadSwarm();
+    yield* this.#fileStreams(meta).read(this.#selection.files, index, start, end, opts);
+  }
+
+  /** Made for the first reader: most torrents are never streamed. */
+  #fileStreams(meta: Metainfo): FileStreams {
     this.#streams ??= this.#newFileStreams(meta);
-    return this.#streams.read(this.#selection.files, index, start, end, opts);
+    return this.#streams;
   }
 
   #newFileStreams(meta: Metainfo): FileStreams {
-    return new FileStreams({
+    return new (swarmNow().FileStreams)({
       meta,
       clock: this.#clock,
       storage: () => this.#storage,
@@ -654,6 +687,11 @@ export class Torrent extends EventEmitter<TorrentEvents> {
    * with their history and dialled again when a connection ends (known-peers.ts).
    */
   addPeers(addresses: readonly PeerAddress[], source: PeerSource = "manual"): void {
+    if (!swarmLoaded()) {
+      // The first address of the process waits for the swarm's modules.
+      loadSwarm().then(() => this.#peers.add(addresses, source), this.#onWarning);
+      return;
+    }
     this.#peers.add(addresses, source);
   }
 
@@ -669,18 +707,40 @@ export class Torrent extends EventEmitter<TorrentEvents> {
 
   /** Whether a connection from this address would be taken (asked before answering it). */
   canAccept(host: string, port: number): boolean {
+    if (this.#peersMade) return this.#peersMade.canAccept(host, port);
+    if (!isActive(this.#state)) return false;
+    // No set: nobody banned, room for all. Its modules load meanwhile.
+    if (!swarmLoaded()) {
+      void loadSwarm().catch(this.#onWarning);
+      return true;
+    }
     return this.#peers.canAccept(host, port);
   }
 
-  /** A connection that reached us, negotiated by the session. */
+  /**
+   * A connection that reached us, negotiated by the session. Before the
+   * swarm's modules are loaded it is taken (when active) and joins the set
+   * once they are: closed then if the set refuses it.
+   */
   acceptIncoming(negotiated: Negotiated): boolean {
-    return this.#peers.accept(negotiated);
+    if (swarmLoaded()) return this.#peers.accept(negotiated);
+    if (!isActive(this.#state)) return false;
+    loadSwarm().then(
+      () => {
+        if (!this.#peers.accept(negotiated)) negotiated.stream.destroy();
+      },
+      (err: unknown) => {
+        negotiated.stream.destroy();
+        this.#warn(err);
+      },
+    );
+    return true;
   }
 
   /** No connection and no dial left while we want pieces: the trackers may know more. */
   #onPeerless(): void {
     if (this.#state !== "downloading" && this.#state !== "metadata") return;
-    if (this.#peers.size > 0 || this.#peers.dialing > 0) return;
+    if (this.#peerList.size > 0 || (this.#peersMade?.dialing ?? 0) > 0) return;
     this.#trackersMade?.peerless();
   }
 
@@ -760,6 +820,9 @@ export class Torrent extends EventEmitter<TorrentEvents> {
     get peerSet() {
       return this.#t.#peers;
     }
+    addPeers(addresses: readonly PeerAddress[], source: PeerSource): void {
+      this.#t.addPeers(addresses, source);
+    }
     get uploadSlots() {
       return this.#t.#uploadSlots;
     }
@@ -818,7 +881,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
       const t = this.#t;
       if (t.#meta || t.#state === "stopped") return;
       try {
-        void t.setMetadata(metainfoOfInfo(info)).catch(t.#onWarning);
+        void t.setMetadata(swarmNow().metainfoOfInfo(info)).catch(t.#onWarning);
       } catch (err) {
         t.#warn(err); // hashes right, but not a torrent we can load
       }
@@ -840,6 +903,7 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   /** Made for the first peer (its events route to them): an idle seed ranks nobody. */
   get #uploadSlots(): UploadSlots {
     if (!this.#uploadSlotsMade) {
+      const { UploadSlots, SlotsHost } = swarmNow();
       this.#uploadSlotsMade = new UploadSlots(new SlotsHost(this.#inner));
       if (this.#uploadSlotsRunning) this.#uploadSlotsMade.start();
     }
@@ -847,8 +911,20 @@ export class Torrent extends EventEmitter<TorrentEvents> {
   }
 
   get #peers(): PeerSet {
-    this.#peersMade ??= new PeerSet(new PeersHost(this.#inner));
+    if (!this.#peersMade) {
+      const { PeerSet, PeersHost } = swarmNow();
+      this.#peersMade = new PeerSet(new PeersHost(this.#inner));
+    }
     return this.#peersMade;
+  }
+
+  /** BEP 9's exchange: made by ut_metadata's first call (a connection's), or a magnet link's fetch. */
+  get #metadataExchange(): MetadataExchange {
+    if (!this.#metadataExchangeMade) {
+      const { MetadataExchange, MetadataHost } = swarmNow();
+      this.#metadataExchangeMade = new MetadataExchange(new MetadataHost(this.#inner));
+    }
+    return this.#metadataExchangeMade;
   }
 
   /** The peers to read, without making a set. */
@@ -874,10 +950,13 @@ export class Torrent extends EventEmitter<TorrentEvents> {
    * run from each activation to the next deactivation).
    */
   get #resume(): ResumeSaver {
-    this.#resumeMade ??= new ResumeSaver(
-      new ResumeSaverHost(this.#inner),
-      this.#uploadSlotsRunning && this.#storage !== undefined,
-    );
+    if (!this.#resumeMade) {
+      const { ResumeSaver, ResumeSaverHost } = swarmNow();
+      this.#resumeMade = new ResumeSaver(
+        new ResumeSaverHost(this.#inner),
+        this.#uploadSlotsRunning && this.#storage !== undefined,
+      );
+    }
     return this.#resumeMade;
   }
 

@@ -7,7 +7,7 @@ import { type Metainfo, pieceSize } from "../metainfo/index.ts";
 import type { PieceStore } from "../storage/index.ts";
 import type { TrackerStatus } from "../tracker-client/index.ts";
 import { formatEndpoint, toHex } from "../util/index.ts";
-import type { PeersView } from "./peer-set.ts";
+import type { PeersView } from "./peers-view.ts";
 import type { Requester } from "./requesting.ts";
 import type { SwarmPeer } from "./swarm-peer.ts";
 import type { PeerInfo, TorrentState, TorrentStats } from "./types.ts";
