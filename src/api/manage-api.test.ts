@@ -5,12 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { album } from "../../test/fixtures/album.ts";
-import { MemoryNetwork } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import { Client, type ClientOptions } from "../session/index.ts";
 import { MemoryStorage, partFileName } from "../storage/index.ts";
 import { realClock } from "../util/index.ts";
 import { ApiError } from "./errors.ts";
 import { ShoalApi } from "./shoal-api.ts";
+
+const { MemoryNetwork } = await loadMemoryNetwork();
 
 const network = new MemoryNetwork({ clock: realClock });
 let hosts = 0;

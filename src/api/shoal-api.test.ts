@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { encode } from "../bencode/index.ts";
 import { parseMetainfo } from "../metainfo/index.ts";
-import { MemoryNetwork } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import { Client, type ClientOptions } from "../session/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import { realClock, sha1 } from "../util/index.ts";
@@ -16,6 +16,8 @@ import { ApiError } from "./errors.ts";
 import { RATE_SAMPLES, RateHistory } from "./rate-history.ts";
 import { ShoalApi } from "./shoal-api.ts";
 import type { ApiEvent } from "./types.ts";
+
+const { MemoryNetwork } = await loadMemoryNetwork();
 
 const PIECE = 16 * 1024;
 

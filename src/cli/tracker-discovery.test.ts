@@ -6,9 +6,12 @@ import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { TrackerAdvertiser } from "../discovery/index.ts";
 import { parseMetainfo } from "../metainfo/index.ts";
-import { MemoryUdpNetwork, type UdpNetwork } from "../net/index.ts";
+import { loadMemoryNetwork, type UdpNetwork } from "../net/index.ts";
 import { run } from "./main.ts";
 import { advertisedHost, defaultAdvertisedName } from "./tracker-advertising.ts";
+
+const { MemoryUdpNetwork } = await loadMemoryNetwork();
+type MemoryUdpNetwork = InstanceType<typeof MemoryUdpNetwork>;
 
 /**
  * The commands that find a tracker on the LAN, over an in-memory network

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MemoryUdpNetwork } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import { FakeClock, seededRandom } from "../util/index.ts";
 import {
   DhtNode,
@@ -13,6 +13,9 @@ import {
   nodeIdForAddress,
   TokenSecret,
 } from "./index.ts";
+
+const { MemoryUdpNetwork } = await loadMemoryNetwork();
+type MemoryUdpNetwork = InstanceType<typeof MemoryUdpNetwork>;
 
 /** Runs the fake clock forward in steps, letting promise callbacks run between them. */
 async function run(clock: FakeClock, ms: number, step = 5): Promise<void> {

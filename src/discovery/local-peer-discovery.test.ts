@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MemoryUdpNetwork, type UdpNetwork, type UdpSocket } from "../net/index.ts";
+import { loadMemoryNetwork, type UdpNetwork, type UdpSocket } from "../net/index.ts";
 import { asInfoHash, FakeClock, type InfoHash, infoHashHex, seededRandom } from "../util/index.ts";
 import {
   DiscoveryError,
@@ -13,6 +13,8 @@ import {
   LSD_PORT,
   LSD_REANNOUNCE_MS,
 } from "./index.ts";
+
+const { MemoryUdpNetwork } = await loadMemoryNetwork();
 
 const X = asInfoHash(Buffer.alloc(20, 0x11));
 const Y = asInfoHash(Buffer.alloc(20, 0x22));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setImmediate as tick } from "node:timers/promises";
-import { MemoryUdpNetwork, type UdpSource } from "../net/index.ts";
+import { loadMemoryNetwork, type UdpSource } from "../net/index.ts";
 import { FakeClock } from "../util/index.ts";
 import { decodeMessage, encodeMessage } from "./dns-codec.ts";
 import { nameFromText } from "./dns-name.ts";
@@ -12,6 +12,9 @@ import { PROBE_COUNT, PROBE_SPACING_MS } from "./name-probe.ts";
 import { addressesFor, onLink, TrackerAdvertiser } from "./tracker-advertiser.ts";
 import { browseTrackers } from "./tracker-browser.ts";
 import { TRACKER_SERVICE, type TrackerAdvertisement } from "./tracker-service.ts";
+
+const { MemoryUdpNetwork } = await loadMemoryNetwork();
+type MemoryUdpNetwork = InstanceType<typeof MemoryUdpNetwork>;
 
 const AD: TrackerAdvertisement = {
   name: "lab tracker",

@@ -3,28 +3,31 @@ export { NetError, type NetErrorCode } from "./errors.ts";
 export { IpFilter, type IpFilterLoad, MAX_FILTER_BYTES } from "./ip-filter.ts";
 export { libuvTcpAvailable } from "./libuv-tcp.ts";
 export { libuvUdpAvailable } from "./libuv-udp.ts";
-export { MemoryConnection } from "./memory-connection.ts";
-export {
+// The in-memory network's classes as types; the classes themselves come from
+// loadMemoryNetwork() (memory-loader.ts), so a process that runs on real
+// sockets never loads them.
+export type { MemoryConnection } from "./memory-connection.ts";
+export { loadMemoryNetwork } from "./memory-loader.ts";
+export type {
   MemoryHost,
-  type MemoryHostOptions,
+  MemoryHostOptions,
   MemoryListener,
-  type MemoryListenerEvents,
+  MemoryListenerEvents,
   MemoryNetwork,
-  type MemoryNetworkOptions,
+  MemoryNetworkOptions,
 } from "./memory-network.ts";
-export {
-  createMemoryPipe,
-  type MemoryEndpoint,
-  type MemoryPipeOptions,
+export type {
+  MemoryEndpoint,
+  MemoryPipeOptions,
   MemoryTransport,
 } from "./memory-pipe.ts";
-export {
+export type {
   MemoryUdpHost,
   MemoryUdpNetwork,
-  type MemoryUdpOptions,
-  type PathValue,
+  MemoryUdpOptions,
+  PathValue,
 } from "./memory-udp.ts";
-export { MemoryUdpSocket } from "./memory-udp-socket.ts";
+export type { MemoryUdpSocket } from "./memory-udp-socket.ts";
 export { NodeUdpSocket, nodeUdp } from "./node-udp.ts";
 export {
   type DialOptions,

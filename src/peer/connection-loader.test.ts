@@ -18,7 +18,7 @@ import { registerHooks } from "node:module";
 const loaded = [];
 registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
 const peer = await import(${JSON.stringify(PEER_INDEX)});
-const { createMemoryPipe } = await import(${JSON.stringify(NET_INDEX)});
+const { createMemoryPipe } = await (await import(${JSON.stringify(NET_INDEX)})).loadMemoryNetwork();
 const connectionLoaded = () => loaded.some((u) => u.endsWith("/peer/peer-connection.ts"));
 const atImport = connectionLoaded();
 let early;

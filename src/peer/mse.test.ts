@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
-import { createMemoryPipe, type Transport } from "../net/index.ts";
+import { loadMemoryNetwork, type Transport } from "../net/index.ts";
 import type { InfoHash } from "../util/index.ts";
 import { type EncryptionPolicy, negotiateIncoming, negotiateOutgoing } from "./negotiate.ts";
 import { opensslHasRc4, Rc4, rc4 } from "./rc4.ts";
 import { ID_A, ID_B, INFO_HASH } from "./test-helpers.ts";
+
+const { createMemoryPipe } = await loadMemoryNetwork();
 
 const OTHER = Buffer.alloc(20, 7);
 

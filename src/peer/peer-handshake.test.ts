@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createMemoryPipe } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import { FakeClock, type ShoalError } from "../util/index.ts";
 import { type ExtendedHandshake, encodeHandshake } from "../wire/index.ts";
 import { negotiateIncoming, negotiateOutgoing } from "./negotiate.ts";
@@ -20,6 +20,8 @@ import {
   settle,
   until,
 } from "./test-helpers.ts";
+
+const { createMemoryPipe } = await loadMemoryNetwork();
 
 test("handshake: outgoing ⇄ incoming, fast and extended negotiated, BEP 10 handshakes read", async () => {
   const exts: ExtendedHandshake[] = [];

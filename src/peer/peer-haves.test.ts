@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createMemoryPipe } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import { FakeClock } from "../util/index.ts";
 import { dialOutgoing, RawPeer, settle, until } from "./test-helpers.ts";
+
+const { createMemoryPipe } = await loadMemoryNetwork();
 
 /** A connection (haves delayed by `haveDelayMs`) facing a raw peer; counts its writes. */
 async function open(haveDelayMs: number) {

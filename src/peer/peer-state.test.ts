@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Bitfield } from "../bitfield/index.ts";
-import { createMemoryPipe } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import { negotiateOutgoing } from "./negotiate.ts";
 import { PeerConnection } from "./peer-connection.ts";
 import {
@@ -15,6 +15,8 @@ import {
   settle,
   until,
 } from "./test-helpers.ts";
+
+const { createMemoryPipe } = await loadMemoryNetwork();
 
 test("bitfield: ours is announced after the handshake and read as theirs", async () => {
   const seen: string[] = [];

@@ -5,7 +5,7 @@
  */
 import { setImmediate as tick } from "node:timers/promises";
 import { Bitfield } from "../bitfield/index.ts";
-import { createMemoryPipe, type MemoryPipeOptions, type Transport } from "../net/index.ts";
+import { loadMemoryNetwork, type MemoryPipeOptions, type Transport } from "../net/index.ts";
 import { asInfoHash, asPeerId, type ShoalError } from "../util/index.ts";
 import {
   decodeHandshake,
@@ -24,6 +24,8 @@ import {
 } from "./negotiate.ts";
 import { PeerConnection } from "./peer-connection.ts";
 import type { PeerConnectionOptions } from "./types.ts";
+
+const { createMemoryPipe } = await loadMemoryNetwork();
 
 export const INFO_HASH = asInfoHash(Buffer.alloc(20, 0xab));
 export const ID_A = asPeerId(Buffer.from("-SH0100-aaaaaaaaaaaa"));

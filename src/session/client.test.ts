@@ -7,13 +7,15 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { encode } from "../bencode/index.ts";
 import { createTorrent, formatMagnet, type Metainfo, parseMetainfo } from "../metainfo/index.ts";
-import { MemoryNetwork } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import { negotiateOutgoing } from "../peer/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import type { Torrent } from "../torrent/index.ts";
 import { asPeerId, realClock, sha1 } from "../util/index.ts";
 import { Client, type ClientOptions } from "./client.ts";
 import type { SessionEvent } from "./dto.ts";
+
+const { MemoryNetwork } = await loadMemoryNetwork();
 
 const PIECE_LENGTH = 16 * 1024;
 

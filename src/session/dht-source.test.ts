@@ -8,10 +8,12 @@ import { after, test } from "node:test";
 import { encode } from "../bencode/index.ts";
 import { DhtNode, nodeIdForAddress } from "../dht/index.ts";
 import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
-import { MemoryNetwork, MemoryUdpNetwork } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import { realClock, sha1 } from "../util/index.ts";
 import { Client } from "./client.ts";
+
+const { MemoryNetwork, MemoryUdpNetwork } = await loadMemoryNetwork();
 
 const PIECE_LENGTH = 16 * 1024;
 

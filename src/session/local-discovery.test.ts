@@ -8,11 +8,14 @@ import { after, describe, it } from "node:test";
 import { encode } from "../bencode/index.ts";
 import { LSD_IPV4_GROUP, LSD_PORT } from "../discovery/index.ts";
 import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
-import { MemoryNetwork, MemoryUdpNetwork, type UdpNetwork } from "../net/index.ts";
+import { loadMemoryNetwork, type UdpNetwork } from "../net/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import { realClock, sha1 } from "../util/index.ts";
 import { Client, type ClientOptions } from "./index.ts";
 import { lsdFamilies } from "./local-discovery.ts";
+
+const { MemoryNetwork, MemoryUdpNetwork } = await loadMemoryNetwork();
+type MemoryUdpNetwork = InstanceType<typeof MemoryUdpNetwork>;
 
 const PIECE_LENGTH = 16 * 1024;
 

@@ -9,10 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encode } from "../bencode/index.ts";
 import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
-import { MemoryNetwork } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import { realClock, sha1 } from "../util/index.ts";
 import { Client, type ClientOptions } from "./index.ts";
+
+const { MemoryNetwork } = await loadMemoryNetwork();
 
 const PIECE_LENGTH = 16 * 1024;
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { encode } from "../bencode/index.ts";
 import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
-import { MemoryNetwork } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import { negotiateIncoming } from "../peer/index.ts";
 import { MemoryStorage, partFileName } from "../storage/index.ts";
 import { asPeerId, FakeClock, realClock, sha1 } from "../util/index.ts";
@@ -17,6 +17,8 @@ import type { TorrentError } from "./errors.ts";
 import { piecePriorities } from "./file-selection.ts";
 import type { TorrentOptions } from "./options.ts";
 import { Torrent } from "./torrent.ts";
+
+const { MemoryNetwork } = await loadMemoryNetwork();
 
 const PIECE = 16 * 1024;
 

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { encode } from "../bencode/index.ts";
 import { type Metainfo, parseMetainfo, pieceSize } from "../metainfo/index.ts";
-import { MemoryNetwork } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import { type ExtensionPeer, negotiateIncoming } from "../peer/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import { asInfoHash, asPeerId, FakeClock, realClock, sha1 } from "../util/index.ts";
@@ -22,6 +22,8 @@ import {
   UT_METADATA,
 } from "./metadata-exchange.ts";
 import { Torrent } from "./torrent.ts";
+
+const { MemoryNetwork } = await loadMemoryNetwork();
 
 // ---- the exchange alone, with scripted peers ------------------------------------
 

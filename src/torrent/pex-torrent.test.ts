@@ -7,13 +7,15 @@ import { randomBytes } from "node:crypto";
 import { after, test } from "node:test";
 import { encode } from "../bencode/index.ts";
 import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
-import { MemoryNetwork } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import { negotiateIncoming } from "../peer/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import { asPeerId, realClock, sha1 } from "../util/index.ts";
 import type { TorrentOptions } from "./options.ts";
 import { PEX_FIRST_DELAY_MS } from "./pex.ts";
 import { Torrent } from "./torrent.ts";
+
+const { MemoryNetwork } = await loadMemoryNetwork();
 
 const PIECE_LENGTH = 32 * 1024;
 const network = new MemoryNetwork({ clock: realClock });

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { after, test } from "node:test";
 import { encode } from "../bencode/index.ts";
 import { type Metainfo, parseMetainfo, pieceSize } from "../metainfo/index.ts";
-import { type MemoryHost, MemoryNetwork } from "../net/index.ts";
+import { loadMemoryNetwork, type MemoryHost } from "../net/index.ts";
 import { negotiateIncoming } from "../peer/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import { asPeerId, realClock, sha1 } from "../util/index.ts";
@@ -11,6 +11,8 @@ import { TorrentError } from "./errors.ts";
 import type { TorrentOptions } from "./options.ts";
 import { Torrent } from "./torrent.ts";
 import type { TorrentState } from "./types.ts";
+
+const { MemoryNetwork } = await loadMemoryNetwork();
 
 const PIECE_LENGTH = 32 * 1024;
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { after, describe, it } from "node:test";
 import { setImmediate as tick } from "node:timers/promises";
-import { MemoryUdpNetwork } from "../net/index.ts";
+import { loadMemoryNetwork } from "../net/index.ts";
 import {
   decodeUdpRequest,
   encodeAnnounceResponse,
@@ -16,6 +16,8 @@ import { TrackerClientError } from "./errors.ts";
 import { deadPort, FakeUdpTracker } from "./fake-trackers.ts";
 import type { AnnounceParams } from "./types.ts";
 import { announceUdp, parseUdpUrl, scrapeUdp, UdpTrackerClient, udpKey } from "./udp-tracker.ts";
+
+const { MemoryUdpNetwork } = await loadMemoryNetwork();
 
 const infoHash = Buffer.alloc(20, 0xab);
 const peerId = Buffer.from("-SH0100-000000000001");

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createMemoryPipe } from "../../src/net/index.ts";
+import { loadMemoryNetwork } from "../../src/net/index.ts";
 import { negotiateIncoming } from "../../src/peer/index.ts";
 import { credentialOf } from "../../src/tracker-server/publishing.ts";
 import { ShoalError } from "../../src/util/index.ts";
@@ -15,6 +15,8 @@ import { REFUSED } from "./drivers/outcome.ts";
 import { type Finding, fuzz, runOne } from "./engine.ts";
 import { Mutator } from "./mutate.ts";
 import { regressionSeeds } from "./regressions.ts";
+
+const { createMemoryPipe } = await loadMemoryNetwork();
 
 /** Mutations per driver. */
 const EXECUTIONS = 3000;

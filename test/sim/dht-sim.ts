@@ -10,9 +10,11 @@
  * Used by test/sim/dht.test.ts (a few hundred nodes) and bench/dht.ts (10,000).
  */
 import { DhtNode, type DhtNode as DhtNodeT, type Endpoint } from "../../src/dht/index.ts";
-import { MemoryUdpNetwork, type UdpSource } from "../../src/net/index.ts";
+import { loadMemoryNetwork, type UdpSource } from "../../src/net/index.ts";
 import { randomBytesFrom, seededRandom } from "../../src/util/index.ts";
 import { SimClock } from "./sim-clock.ts";
+
+const { MemoryUdpNetwork } = await loadMemoryNetwork();
 
 export interface DhtSimOptions {
   nodes: number;

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Metainfo } from "../../src/metainfo/index.ts";
-import { MemoryNetwork } from "../../src/net/index.ts";
+import { loadMemoryNetwork } from "../../src/net/index.ts";
 import { MemoryStorage, PieceBank, type PieceStore } from "../../src/storage/index.ts";
 import type { Torrent } from "../../src/torrent/index.ts";
 import { type RandomSource, seededRandom } from "../../src/util/index.ts";
@@ -18,6 +18,9 @@ import { runFor, runUntil } from "./driver.ts";
 import { corruptPieces, type LiePolicy, LyingStore } from "./lying-store.ts";
 import { SimClock } from "./sim-clock.ts";
 import { type SimNode, startNode } from "./sim-node.ts";
+
+const { MemoryNetwork } = await loadMemoryNetwork();
+type MemoryNetwork = InstanceType<typeof MemoryNetwork>;
 
 export interface SimPeerSpec {
   name: string;

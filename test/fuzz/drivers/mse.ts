@@ -24,12 +24,14 @@
  * every stream itself, long before a real one would expire).
  */
 import { createHash } from "node:crypto";
-import { createMemoryPipe } from "../../../src/net/index.ts";
+import { loadMemoryNetwork } from "../../../src/net/index.ts";
 import { type MseKeyPair, mseKeyPair, negotiateIncoming } from "../../../src/peer/index.ts";
 import { FakeClock } from "../../../src/util/index.ts";
 import { encodeHandshake, encodeMessage } from "../../../src/wire/index.ts";
 import type { Driver } from "../driver.ts";
 import { outcome } from "./outcome.ts";
+
+const { createMemoryPipe } = await loadMemoryNetwork();
 
 const SERVED = Buffer.alloc(20, 0x33);
 const UNSERVED = Buffer.alloc(20, 0x44);
