@@ -4,7 +4,12 @@
  */
 import type { IncomingMessage } from "node:http";
 import { HttpError } from "./http-errors.ts";
-import { MAX_TORRENT_FILE_BYTES } from "./torrent-url.ts";
+
+/**
+ * A .torrent larger than this is refused, uploaded or fetched by URL (one of
+ * a 100 GiB torrent with 16 KiB pieces is ~120 KiB).
+ */
+export const MAX_TORRENT_FILE_BYTES = 8 * 1024 * 1024;
 
 /** A JSON body: a .torrent in base64 (4/3 of its size) and the rest of the request. */
 export const MAX_JSON_BODY_BYTES = Math.ceil((MAX_TORRENT_FILE_BYTES * 4) / 3) + 64 * 1024;

@@ -27,7 +27,7 @@ export { ControlPlane, type ControlPlaneOptions } from "./control-plane.ts";
 export { type CredentialSettings, hashPassword, verifyPassword } from "./credentials.ts";
 export { ApiError, type ApiErrorCode, toApiError } from "./errors.ts";
 export { EVENT_BACKLOG, MAX_EVENT_STREAMS } from "./event-stream.ts";
-export { MAX_JSON_BODY_BYTES } from "./http-body.ts";
+export { MAX_JSON_BODY_BYTES, MAX_TORRENT_FILE_BYTES } from "./http-body.ts";
 export { HTTP_STATUS, type HttpErrorCode } from "./http-errors.ts";
 export { API_PREFIX, ROUTES } from "./rest-routes.ts";
 export type {
@@ -39,7 +39,6 @@ export type {
   SettingValue,
 } from "./settings-routes.ts";
 export { ShoalApi, type ShoalApiOptions } from "./shoal-api.ts";
-export { MAX_TORRENT_FILE_BYTES } from "./torrent-url.ts";
 export type { TrackerEditRequest } from "./tracker-edits.ts";
 export type { TrackerIndex } from "./tracker-index.ts";
 export { openTrackerIndex } from "./tracker-index-loader.ts";

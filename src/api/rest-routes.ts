@@ -8,12 +8,11 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ApiError } from "./errors.ts";
-import { mediaType, readBody, readJsonObject } from "./http-body.ts";
+import { MAX_TORRENT_FILE_BYTES, mediaType, readBody, readJsonObject } from "./http-body.ts";
 import { HttpError, sendJson } from "./http-errors.ts";
 import type { RateHistory } from "./rate-history.ts";
 import type { SettingsStore } from "./settings-routes.ts";
 import type { ShoalApi } from "./shoal-api.ts";
-import { MAX_TORRENT_FILE_BYTES } from "./torrent-url.ts";
 import { TRACKER_ROUTES } from "./tracker-routes.ts";
 import type {
   AddRequest,

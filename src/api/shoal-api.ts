@@ -11,7 +11,6 @@ import { parseMetainfo } from "../metainfo/index.ts";
 import type { ActiveRates, AddOptions, Client, TorrentSource } from "../session/index.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { type ListChanges, ListVersions } from "./list-changes.ts";
-import { fetchTorrentUrl } from "./torrent-url.ts";
 import type { TrackerEditRequest } from "./tracker-edits.ts";
 import type { TrackerIndex } from "./tracker-index.ts";
 import { openTrackerIndex } from "./tracker-index-loader.ts";
@@ -168,7 +167,9 @@ export class ShoalApi {
       if (kind === "torrent") source = base64Bytes(req.torrent!, "torrent");
       else if (kind === "path") source = req.path!;
       else if (kind === "magnet") source = req.magnet!;
-      else if (kind === "url") source = await fetchTorrentUrl(req.url!);
+      // torrent-url.ts loads with the first add by URL (issue 16's start-up).
+      else if (kind === "url")
+        source = await (await import("./torrent-url.ts")).fetchTorrentUrl(req.url!);
       else {
         source = { infoHash: req.infoHash!, trackers: req.trackers ?? [] };
         if (req.name !== undefined) source.name = req.name;

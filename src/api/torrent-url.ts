@@ -5,9 +5,8 @@
  * is imported with the first such fetch (a daemon may never make one).
  */
 import { ApiError } from "./errors.ts";
+import { MAX_TORRENT_FILE_BYTES } from "./http-body.ts";
 
-/** A .torrent larger than this is refused (one of a 100 GiB torrent with 16 KiB pieces is ~120 KiB). */
-export const MAX_TORRENT_FILE_BYTES = 8 * 1024 * 1024;
 const FETCH_TIMEOUT_MS = 30_000;
 
 export async function fetchTorrentUrl(url: string): Promise<Buffer> {

@@ -4,12 +4,13 @@
  * of the start-up time). A daemon restoring a seed, with no watch folder,
  * completion command or DHT, loads none of the web UI, the metrics, a file's
  * bytes, the settings page (and its TOML editor), the managing checks, the
- * tracker edits, the data move and removal, the older session format, the
+ * tracker edits, an add by URL, the data move and removal, the older session format, the
  * saved DHT table, or torrent creation; then the requests that need them
  * are answered as before, and they are loaded.
  */
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -39,6 +40,7 @@ const ON_FIRST_USE = [
   "src/daemon/toml-edit.ts",
   "src/api/manage-validation.ts",
   "src/api/tracker-edits.ts",
+  "src/api/torrent-url.ts",
   "src/session/data-move.ts",
   "src/session/data-removal.ts",
 ];
@@ -135,6 +137,21 @@ test("a daemon's start leaves the rarely used modules unloaded; each loads and a
     20_000,
     "the data moved",
   );
+
+  // An add by URL: the .torrent served by a loopback server here.
+  const other = await makeSeededTorrent(downloads, "by-url");
+  const server = createServer((_req, res) => res.end(other.torrent));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  try {
+    const added = await call(base, "POST", "/api/v1/torrents", {
+      json: { url: `http://127.0.0.1:${port}/by-url.torrent` },
+    });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    assert.equal(added.body.infoHash, other.infoHash);
+  } finally {
+    server.close();
+  }
 
   const afterUse = await loadedModules(log);
   for (const m of ON_FIRST_USE) assert.ok(afterUse.has(m), `${m} loaded by its first use`);
