@@ -1,6 +1,12 @@
 import { ShoalError } from "../util/index.ts";
 
-export type StorageErrorCode = "io_failed" | "bad_range" | "closed" | "path_too_long";
+export type StorageErrorCode =
+  | "io_failed"
+  | "bad_range"
+  | "closed"
+  | "path_too_long"
+  /** A bug: piece memory asked for before its modules were loaded (piece-io-loader.ts). */
+  | "internal";
 
 export interface StorageErrorOptions {
   cause?: unknown;

@@ -6,7 +6,8 @@ export {
 } from "./errors.ts";
 export { type FileStat, FileStore } from "./file-store.ts";
 export { MemoryStorage, type MemoryStorageOptions, PieceBank } from "./memory-storage.ts";
-export { type Lease, PieceCache } from "./piece-cache.ts";
+export type { Lease } from "./piece-cache.ts";
+export { loadPieceIo } from "./piece-io-loader.ts";
 export type { OpenPieceStore, PieceStore } from "./piece-store.ts";
 export { readFileNow } from "./read-now.ts";
 export { filesUnchanged, type ResumeData, saveResume } from "./resume.ts";

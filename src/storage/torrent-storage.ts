@@ -13,9 +13,9 @@ import { sha1 } from "../util/index.ts";
 import { StorageError } from "./errors.ts";
 import { type FileStat, FileStore } from "./file-store.ts";
 import { persisted } from "./io-errors.ts";
-import { PieceCache } from "./piece-cache.ts";
-import { PiecePool } from "./piece-pool.ts";
-import { PieceWriter } from "./piece-writer.ts";
+import type { PieceCache } from "./piece-cache.ts";
+import { loadPieceIo, pieceIoNow, pieceIoSoon } from "./piece-io-loader.ts";
+import type { PiecePool } from "./piece-pool.ts";
 import { filesUnchanged, loadResumeNow, type ResumeData, saveResume } from "./resume.ts";
 
 export interface StorageOptions {
@@ -54,7 +54,10 @@ export interface BlockLease {
   release(): void;
 }
 
-const pool = PiecePool.shared;
+/** The shared piece memory; its module loaded (piece-io-loader.ts) before any piece is taken. */
+function pool(): PiecePool {
+  return pieceIoNow().PiecePool.shared;
+}
 
 /**
  * Pauses before each new try of a piece write that failed in a way that may
@@ -124,7 +127,7 @@ const NO_FILES: ReadonlySet<number> = new Set();
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 /** Every storage's first save waits on this one settled promise. */
 const SETTLED: Promise<void> = Promise.resolve();
-const releaseToPool = (piece: Buffer): void => pool.release(piece);
+const releaseToPool = (piece: Buffer): void => pool().release(piece);
 
 export class TorrentStorage {
   readonly meta: Metainfo;
@@ -165,7 +168,10 @@ export class TorrentStorage {
   }
 
   #pieceCache(): PieceCache {
-    this.#cache ??= new PieceCache(this.#opts.cacheBytes ?? DEFAULT_CACHE_BYTES, releaseToPool);
+    this.#cache ??= new (pieceIoNow().PieceCache)(
+      this.#opts.cacheBytes ?? DEFAULT_CACHE_BYTES,
+      releaseToPool,
+    );
     return this.#cache;
   }
 
@@ -194,10 +200,13 @@ export class TorrentStorage {
     // starts it. One that hashes its data first starts it meanwhile, so the
     // first piece downloaded reaches the disk at once (PieceWriter.ready).
     const resumable = opts.resumePath !== undefined || opts.resumeDir !== undefined;
-    const early = opts.verify || !resumable ? PieceWriter.get().ready() : undefined;
+    // Its modules (piece-io-loader.ts) come with it: one that downloads
+    // takes piece memory synchronously from then on.
+    const writerReady = () => loadPieceIo().then((io) => io.PieceWriter.get().ready());
+    const early = opts.verify || !resumable ? writerReady() : undefined;
     early?.catch(() => {});
     if (!storage.#restored) await storage.#restore();
-    if (!storage.have.isComplete()) await (early ?? PieceWriter.get().ready());
+    if (!storage.have.isComplete()) await (early ?? writerReady());
     return storage;
   }
 
@@ -374,7 +383,7 @@ export class TorrentStorage {
   async #deletePartFile(): Promise<void> {
     const path = this.files.partPath;
     if (path === undefined) return;
-    if (this.#written) await PieceWriter.get().close([path]);
+    if (this.#written) await pieceIoNow().PieceWriter.get().close([path]);
     await this.files.closePart();
     await unlink(path).catch(() => {});
   }
@@ -391,7 +400,8 @@ export class TorrentStorage {
   async recheck(): Promise<Bitfield> {
     this.#resumeCurrent = false;
     const total = this.meta.pieceCount;
-    const buffer = pool.acquire(this.meta.pieceLength);
+    const io = await pieceIoSoon();
+    const buffer = io.PiecePool.shared.acquire(this.meta.pieceLength);
     for (let i = 0; i < total; i++) {
       const data = await this.files.read(
         i * this.meta.pieceLength,
@@ -402,7 +412,7 @@ export class TorrentStorage {
       else this.have.clear(i);
       this.#opts.onCheckProgress?.(i + 1, total);
     }
-    pool.release(buffer);
+    io.PiecePool.shared.release(buffer);
     this.openedFrom = "recheck";
     return this.have;
   }
@@ -413,12 +423,12 @@ export class TorrentStorage {
 
   /** Memory for downloading piece `index` into: hand it to writePiece() or releasePiece(). */
   acquirePiece(index: number): Buffer {
-    return pool.acquire(pieceSize(this.meta, index));
+    return pool().acquire(pieceSize(this.meta, index));
   }
 
   /** Gives back a buffer from acquirePiece() that will not be written. */
   releasePiece(data: Buffer): void {
-    pool.release(data);
+    pool().release(data);
   }
 
   /**
@@ -443,6 +453,7 @@ export class TorrentStorage {
       );
     }
     while (this.#routing) await this.#routing;
+    const io = await pieceIoSoon();
     const offset = index * this.meta.pieceLength;
     const writes = fileSpans(this.meta.files, offset, data.length)
       .filter((span) => !this.meta.files[span.fileIndex]!.pad)
@@ -454,7 +465,7 @@ export class TorrentStorage {
     const expected = this.meta.pieces.subarray(index * 20, index * 20 + 20);
     let ok = false;
     const writing = this.#retrying(() =>
-      PieceWriter.get().write(data, expected, writes, this.#opts.directIo !== false),
+      io.PieceWriter.get().write(data, expected, writes, this.#opts.directIo !== false),
     );
     this.#inflight ??= new Set();
     const inflight = this.#inflight;
@@ -464,7 +475,7 @@ export class TorrentStorage {
       if (!ok) onMismatch?.(data);
     } finally {
       inflight.delete(writing);
-      if (!ok) pool.release(data);
+      if (!ok) io.PiecePool.shared.release(data);
     }
     if (!ok) return false;
     await this.#retrying(() => this.#makeEmptyFiles());
@@ -503,6 +514,8 @@ export class TorrentStorage {
         `block ${begin}+${length} is outside piece ${index} (${size} bytes)`,
       );
     }
+    // A seed's first upload loads the upload cache's module (piece-io-loader.ts).
+    if (!this.#cache) await pieceIoSoon();
     const cache = this.#pieceCache();
     if (!cache.fits(size)) {
       // Too big to cache: read just the block.
@@ -526,7 +539,7 @@ export class TorrentStorage {
     const readings = this.#reading;
     let reading = readings.get(index);
     if (!reading) {
-      const buffer = pool.acquire(size);
+      const buffer = pool().acquire(size);
       reading = this.files.read(index * this.meta.pieceLength, size, buffer).then(
         () => {
           readings.delete(index);
@@ -534,7 +547,7 @@ export class TorrentStorage {
         },
         (err: unknown) => {
           readings.delete(index);
-          pool.release(buffer);
+          pool().release(buffer);
           throw err;
         },
       );
@@ -568,7 +581,7 @@ export class TorrentStorage {
     this.#resumeCurrent = true;
     try {
       await this.files.sync();
-      if (this.#written) await PieceWriter.get().sync(this.#paths());
+      if (this.#written) await pieceIoNow().PieceWriter.get().sync(this.#paths());
       await saveResume(path, {
         infoHash: this.meta.infoHash,
         pieces: this.have.toBuffer(),
@@ -585,7 +598,7 @@ export class TorrentStorage {
   async close(): Promise<void> {
     await this.saveResume();
     await this.files.close();
-    if (this.#written) await PieceWriter.get().close(this.#paths());
+    if (this.#written) await pieceIoNow().PieceWriter.get().close(this.#paths());
   }
 
   #paths(): string[] {

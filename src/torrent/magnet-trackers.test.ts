@@ -14,8 +14,8 @@ import { type Metainfo, parseMetainfo } from "../metainfo/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import { buildAnnounceReply } from "../tracker-proto/index.ts";
 import { asPeerId, sha1 } from "../util/index.ts";
-import { unionTiers } from "./tiers.ts";
 import { Torrent } from "./torrent.ts";
+import { unionTiers } from "./torrent-trackers.ts";
 
 /** Announces by path ("/link", "/meta"). */
 const announces = new Map<string, number>();

@@ -1,7 +1,8 @@
 /**
  * A seed with no peer and no tracker loads none of the swarm's modules
  * (swarm-loader.ts), the handshake negotiation and the wire codecs
- * (peer's negotiation-loader.ts) nor the tracker clients (torrent-trackers.ts);
+ * (peer's negotiation-loader.ts), the tracker clients (torrent-trackers.ts)
+ * nor the storage's piece memory and writer (storage's piece-io-loader.ts);
  * a leecher that connects then is served the whole torrent. The seed runs
  * in a fresh process, where no other test has loaded them, listening on
  * loopback TCP; the leecher is this process's.
@@ -56,7 +57,7 @@ seed.start();
 const has = (part) => loaded.some((u) => u.includes(part));
 const modules = () => ({
   swarm: has("/torrent/swarm.ts"), wire: has("/wire/"), negotiate: has("/peer/negotiate.ts"),
-  trackers: has("/tracker-client/"), picker: has("/picker/"),
+  trackers: has("/tracker-client/"), picker: has("/picker/"), pieceIo: has("/storage/piece-pool.ts"),
 });
 console.log(JSON.stringify({ port: listener.port, state: seed.state, modules: modules() }));
 process.stdin.on("end", async () => {
@@ -113,6 +114,7 @@ test("a seed with no peer loads no swarm modules; a leecher that connects is ser
       negotiate: false,
       trackers: false,
       picker: false,
+      pieceIo: false,
     });
     await leecher.checked();
     const complete = new Promise<void>((resolve) => leecher.once("complete", () => resolve()));
@@ -133,6 +135,7 @@ test("a seed with no peer loads no swarm modules; a leecher that connects is ser
     const after = await nextLine();
     assert.equal(after.modules.swarm, true, "loaded for the leecher");
     assert.equal(after.modules.negotiate, true);
+    assert.equal(after.modules.pieceIo, true, "blocks read for the leecher");
     assert.equal(after.modules.trackers, false, "still no tracker");
     assert.ok(after.uploaded >= content.length, `uploaded ${after.uploaded}`);
     assert.equal(await exited, 0);

@@ -7,12 +7,17 @@
  * defers the few entry points that may come before (an address, an
  * incoming connection) until it resolves.
  */
+import { loadPieceIo } from "../storage/index.ts";
 import { LazyModule } from "../util/index.ts";
 import { TorrentError } from "./errors.ts";
 
 type Swarm = typeof import("./swarm.ts");
 
-const swarm = new LazyModule<Swarm>(() => import("./swarm.ts"));
+// With the storage's piece memory and writer (piece-io-loader.ts): the
+// requester takes piece memory synchronously.
+const swarm = new LazyModule<Swarm>(() =>
+  Promise.all([import("./swarm.ts"), loadPieceIo()]).then(([loaded]) => loaded),
+);
 
 /** Imports the swarm's modules (once). */
 export function loadSwarm(): Promise<Swarm> {

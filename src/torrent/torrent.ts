@@ -44,7 +44,6 @@ import {
   type TorrentOptions,
 } from "./options.ts";
 import type { PeerSet } from "./peer-set.ts";
-import { NO_PEER_SET, type PeersView } from "./peers-view.ts";
 import { type PieceActivity, pieceActivity } from "./piece-activity.ts";
 import type { Requester } from "./requesting.ts";
 import type { ResumeSaver } from "./resume-saver.ts";
@@ -55,7 +54,15 @@ import { type TorrentInner, TrackersHost } from "./torrent-inner.ts";
 import { ownTiers, TorrentTrackers } from "./torrent-trackers.ts";
 import type { PeerInfo, TorrentState, TorrentStats } from "./types.ts";
 import type { UploadSlots } from "./upload-slots.ts";
-import { peerInfo, peerInfos, type TorrentView, torrentRates, torrentStats } from "./views.ts";
+import {
+  NO_PEER_SET,
+  type PeersView,
+  peerInfo,
+  peerInfos,
+  type TorrentView,
+  torrentRates,
+  torrentStats,
+} from "./views.ts";
 
 export class Torrent extends EventEmitter<TorrentEvents> {
   readonly infoHash: InfoHash;

@@ -7,10 +7,23 @@ import { type Metainfo, pieceSize } from "../metainfo/index.ts";
 import type { PieceStore } from "../storage/index.ts";
 import type { TrackerStatus } from "../tracker-client/index.ts";
 import { formatEndpoint, toHex } from "../util/index.ts";
-import type { PeersView } from "./peers-view.ts";
+import type { PeerSet } from "./peer-set.ts";
 import type { Requester } from "./requesting.ts";
 import type { SwarmPeer } from "./swarm-peer.ts";
 import type { PeerInfo, TorrentState, TorrentStats } from "./types.ts";
+
+/** What views read of a torrent's peers. */
+export type PeersView = Pick<PeerSet, "values" | "size" | "banCount">;
+
+/** What a set without a connection iterates (never written to). */
+const NO_PEERS: ReadonlyMap<string, SwarmPeer> = new Map();
+
+/** The peers of a torrent that never had a set made (an idle seed, whose swarm modules may not be loaded): none. */
+export const NO_PEER_SET: PeersView = {
+  size: 0,
+  banCount: 0,
+  values: () => NO_PEERS.values(),
+};
 
 /** The parts of a torrent its views read. */
 export interface TorrentView {
