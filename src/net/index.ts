@@ -3,6 +3,8 @@ export { NetError, type NetErrorCode } from "./errors.ts";
 export { IpFilter, type IpFilterLoad, MAX_FILTER_BYTES } from "./ip-filter.ts";
 export { libuvTcpAvailable } from "./libuv-tcp.ts";
 export { libuvUdpAvailable } from "./libuv-udp.ts";
+// Loaded with the first listener or link (link-loader.ts).
+export { createTcpLinkListener, createUdpLink } from "./link-loader.ts";
 // The in-memory network's classes as types; the classes themselves come from
 // loadMemoryNetwork() (memory-loader.ts), so a process that runs on real
 // sockets never loads them.
@@ -45,7 +47,6 @@ export type {
   TcpReceiver,
   TlsIdentity,
 } from "./tcp-link.ts";
-export { createTcpLinkListener } from "./tcp-link-factory.ts";
 export type { Transport, TransportEvents } from "./transport.ts";
 export type {
   UdpBindOptions,
@@ -58,4 +59,3 @@ export type {
   UdpSource,
 } from "./udp.ts";
 export type { UdpLink, UdpLinkKind, UdpReceiver } from "./udp-link.ts";
-export { createUdpLink } from "./udp-link-factory.ts";

@@ -43,9 +43,20 @@ const ON_FIRST_USE = [
   "src/api/torrent-url.ts",
   "src/session/data-move.ts",
   "src/session/data-removal.ts",
+  // A seed's swarm side and piece memory (the file's bytes), the tracker
+  // clients (the tracker added, the add by URL).
+  "src/torrent/swarm.ts",
+  "src/storage/piece-io.ts",
+  "src/torrent/announcing.ts",
+  "src/tracker-client/index.ts",
 ];
-/** Loaded only when configured or when there is no session (none of which this test does). */
+/**
+ * Loaded only when configured, when there is no session, or with a peer's
+ * first connection (none of which this test does).
+ */
 const NOT_HERE = [
+  "src/peer/negotiate.ts",
+  "src/wire/index.ts",
   "src/session/watch-folder.ts",
   "src/session/completion-command.ts",
   "src/session/legacy-session.ts",
