@@ -20,6 +20,7 @@ import { fileSpans, type TorrentFile } from "../metainfo/index.ts";
 import { filePoolSizes } from "./descriptor-budget.ts";
 import { StorageError } from "./errors.ts";
 import { FilePool } from "./file-pool.ts";
+import { inFolder } from "./folder-path.ts";
 import { ioError } from "./io-errors.ts";
 
 export interface FileStat {
@@ -108,7 +109,7 @@ export class FileStore {
   }
 
   pathOf(fileIndex: number): string {
-    return join(this.root, ...this.files[fileIndex]!.path);
+    return inFolder(this.root, this.files[fileIndex]!.path);
   }
 
   /** Whether file `fileIndex`'s bytes live in the part file. */

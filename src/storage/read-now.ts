@@ -1,9 +1,10 @@
 /**
- * Small files read at once, not through the thread pool: a daemon's
- * restore reads two for each of a thousand torrents (its .torrent copy and
- * its resume data) in a row, and a synchronous read is one system call
- * where an asynchronous one is four trips (daemon start-up). Read into one
- * buffer used again for every file: no allocation, no size asked first.
+ * Small binary files read at once, not through the thread pool: a daemon's
+ * restore reads a thousand .torrent copies in a row (their resume data,
+ * being text, goes by readFileSync's UTF-8 path: resume.ts), and a
+ * synchronous read is one system call where an asynchronous one is four
+ * trips (daemon start-up). Read into one buffer used again for every
+ * file: no allocation, no size asked first.
  */
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 

@@ -5,13 +5,14 @@
  * data, trusted only while the files are unchanged.
  */
 import { unlink } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Bitfield } from "../bitfield/index.ts";
 import { fileSpans, type Metainfo, pathTooLongReason, pieceSize } from "../metainfo/index.ts";
 import { sha1 } from "../util/index.ts";
 import { StorageError } from "./errors.ts";
 import { type FileStat, FileStore } from "./file-store.ts";
+import { inFolder } from "./folder-path.ts";
 import { persisted } from "./io-errors.ts";
 import type { PieceCache } from "./piece-cache.ts";
 import { loadPieceIo, pieceIoNow, pieceIoSoon } from "./piece-io-loader.ts";
@@ -102,24 +103,6 @@ function checkPathLengths(meta: Metainfo, dir: string): void {
         : `'${clipped(meta.name)}' cannot be saved in ${clipped(root)}: its file '${shown}' would have ${reason}; choose a download folder with a shorter path`,
     );
   }
-}
-
-/** The last folder given to inFolder() and its normalised path with a trailing '/'. */
-let lastFolder: string | undefined;
-let lastFolderPrefix = "";
-
-/**
- * join(folder, name) for a plain file name (no separator, not '.' nor
- * '..'): the folder normalised once for the torrents that share it, not
- * for each of them.
- */
-function inFolder(folder: string, name: string): string {
-  if (folder !== lastFolder) {
-    const normal = join(folder);
-    lastFolderPrefix = normal.endsWith("/") ? normal : `${normal}/`;
-    lastFolder = folder;
-  }
-  return lastFolderPrefix + name;
 }
 
 /** No unwanted files: one empty set for every torrent that has none (most). */
@@ -570,7 +553,7 @@ export class TorrentStorage {
   #resumePath(): string | undefined {
     const { resumePath, resumeDir } = this.#opts;
     if (resumePath !== undefined || resumeDir === undefined) return resumePath;
-    return inFolder(resumeDir, `${this.meta.infoHashHex}.json`);
+    return inFolder(resumeDir, [`${this.meta.infoHashHex}.json`]);
   }
 
   async #saveResume(): Promise<void> {
