@@ -45,3 +45,12 @@ export function openStore(
   if (o.onCheckProgress) storageOptions.onCheckProgress = o.onCheckProgress;
   return open(meta, o.downloadDir, storageOptions);
 }
+
+/** Runs `open` now; what it throws comes back as a rejection, as from a promise's reaction. */
+export function openNow(open: () => Promise<PieceStore>): Promise<PieceStore> {
+  try {
+    return open();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
