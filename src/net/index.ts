@@ -1,10 +1,13 @@
 export { addressFromCompact, compactAddress } from "./address.ts";
 export { NetError, type NetErrorCode } from "./errors.ts";
 export { IpFilter, type IpFilterLoad, MAX_FILTER_BYTES } from "./ip-filter.ts";
-export { libuvTcpAvailable } from "./libuv-tcp.ts";
-export { libuvUdpAvailable } from "./libuv-udp.ts";
 // Loaded with the first listener or link (link-loader.ts).
-export { createTcpLinkListener, createUdpLink } from "./link-loader.ts";
+export {
+  createTcpLinkListener,
+  createUdpLink,
+  libuvTcpAvailable,
+  libuvUdpAvailable,
+} from "./link-loader.ts";
 // The in-memory network's classes as types; the classes themselves come from
 // loadMemoryNetwork() (memory-loader.ts), so a process that runs on real
 // sockets never loads them.

@@ -1,8 +1,9 @@
 /**
  * The tracker server's socket layers (tcp-link-factory.ts with node:net's
- * listener, udp-link-factory.ts with node:dgram's link), loaded with the
- * first listener or link made: no other command serves a tracker, and a
- * daemon loaded the four modules at every start. Loaded synchronously
+ * listener and libuv's, udp-link-factory.ts with node:dgram's link and
+ * libuv's), loaded with the first listener or link made, or the first
+ * question whether libuv's handles are there: no other command serves a
+ * tracker, and a daemon loaded the six modules at every start. Loaded synchronously
  * (require of an ES module) as the servers make them synchronously;
  * nothing imports these files otherwise, so no asynchronous import of them
  * can be under way meanwhile.
@@ -32,4 +33,14 @@ export function createUdpLink(
 ): UdpLink {
   const factory = require("./udp-link-factory.ts") as typeof import("./udp-link-factory.ts");
   return factory.createUdpLink(kind, receiver, onError);
+}
+
+/** libuv-tcp.ts's libuvTcpAvailable, its module loaded first. */
+export function libuvTcpAvailable(): boolean {
+  return (require("./libuv-tcp.ts") as typeof import("./libuv-tcp.ts")).libuvTcpAvailable();
+}
+
+/** libuv-udp.ts's libuvUdpAvailable, its module loaded first. */
+export function libuvUdpAvailable(): boolean {
+  return (require("./libuv-udp.ts") as typeof import("./libuv-udp.ts")).libuvUdpAvailable();
 }

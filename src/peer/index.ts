@@ -42,7 +42,6 @@
  * requests at once; answer each with sendPiece or reject. BEP 6 allowed-fast
  * and suggest are accepted and ignored.
  */
-export { clientFromPeerId } from "./client-name.ts";
 export { loadPeerConnection, openPeerConnection } from "./connection-loader.ts";
 export { ENCRYPTION_POLICIES, type EncryptionPolicy } from "./encryption-policy.ts";
 export { PeerError, type PeerErrorCode } from "./errors.ts";
