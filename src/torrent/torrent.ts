@@ -508,39 +508,38 @@ export class Torrent extends EventEmitter<TorrentEvents> {
           .catch(() => {})
           .then(open)
       : openNow(open);
-    this.#checking = opening
-      // Something to fetch (or a peer to tell): the swarm's modules first.
-      .then((storage) =>
+    const opened = (storage: PieceStore): Promise<void> | undefined => {
+      this.#checking = undefined;
+      if (this.#state === "stopped") return storage.close();
+      this.#storage = storage;
+      if (!storage.have.isComplete() || this.#peerList.size > 0) this.#needRequester();
+      void this.#arrangeFiles();
+      for (const p of this.#peerList.values()) p.conn.sendBitfield(storage.have);
+      if (this.#wanted) this.#activate();
+      else {
+        this.#setState("paused");
+        if (wasActive) void this.#deactivate("paused");
+      }
+    };
+    const failed = (err: Error): void => {
+      this.#checking = undefined;
+      if (this.#state === "stopped") return;
+      this.#error = err;
+      this.#setState("error");
+      this.#warn(err);
+      if (wasActive) void this.#deactivate("error");
+    };
+    this.#checking = opening.then(
+      (storage) =>
+        // Something to fetch (or a peer to tell): the swarm's modules first.
         swarmLoaded() || (storage.have.isComplete() && this.#peerList.size === 0)
-          ? storage
+          ? opened(storage)
           : loadSwarm().then(
-              () => storage,
-              (err: unknown) => storage.close().then(() => Promise.reject(err)),
+              () => opened(storage),
+              (err: Error) => storage.close().then(() => failed(err)),
             ),
-      )
-      .then(
-        (storage) => {
-          this.#checking = undefined;
-          if (this.#state === "stopped") return storage.close();
-          this.#storage = storage;
-          if (!storage.have.isComplete() || this.#peerList.size > 0) this.#needRequester();
-          void this.#arrangeFiles();
-          for (const p of this.#peerList.values()) p.conn.sendBitfield(storage.have);
-          if (this.#wanted) this.#activate();
-          else {
-            this.#setState("paused");
-            if (wasActive) void this.#deactivate("paused");
-          }
-        },
-        (err: Error) => {
-          this.#checking = undefined;
-          if (this.#state === "stopped") return;
-          this.#error = err;
-          this.#setState("error");
-          this.#warn(err);
-          if (wasActive) void this.#deactivate("error");
-        },
-      );
+      failed,
+    );
   }
 
   /**
