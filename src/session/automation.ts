@@ -25,6 +25,8 @@ export interface AutomationHost {
 }
 
 export interface Automation {
+  /** Resolves once what the options turned on has started (rejects as its making did). */
+  ready: Promise<void>;
   /** Resolves once every completion command started so far has ended. */
   commandsSettled(): Promise<void>;
   close(): Promise<void>;
@@ -67,10 +69,15 @@ export function startAutomation(o: ClientOptions, host: AutomationHost): Automat
   const onEvent = (e: SessionEvent) => {
     if (e.type !== "completed" || !command) return;
     const t = host.completed(e.infoHash);
-    if (t) void command.then((c) => c.run(t));
+    if (t)
+      void command.then(
+        (c) => c.run(t),
+        () => {},
+      );
   };
   if (command) host.on("event", onEvent);
   return {
+    ready: Promise.all([watching, command]).then(() => {}),
     commandsSettled: async () => (await command)?.settled(),
     async close() {
       closed = true;

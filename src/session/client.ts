@@ -204,6 +204,8 @@ export class Client extends ClientViews {
       on: (event, listener) => client.on(event, listener),
       off: (event, listener) => client.off(event, listener),
     });
+    // Its modules load when configured; started (or failed) before the client is handed out.
+    await client.#automation.ready;
     return client;
   }
 
