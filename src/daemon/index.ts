@@ -24,4 +24,5 @@ export {
 } from "./config.ts";
 export { checkControlPlaneSecurity, Daemon, isLoopback } from "./daemon.ts";
 export { turnOffTurbofan } from "./optimising-compiler.ts";
+export { pauseMaglev } from "./restore-tiering.ts";
 export { createTextLogger } from "./text-logger.ts";

@@ -2,6 +2,7 @@
 import {
   createTextLogger,
   Daemon,
+  pauseMaglev,
   releaseCompileCache,
   turnOffTurbofan,
 } from "../../daemon/index.ts";
@@ -94,11 +95,18 @@ export const daemonCommand: Command = {
     try {
       // SHOAL_TURBOFAN=1 keeps V8's optimising compiler (README: its trade).
       const keepTurbofan = process.env.SHOAL_TURBOFAN === "1";
+      // Maglev paused while the torrents come back (restore-tiering.ts).
+      let resumeMaglev = () => {};
       const beforeRestore = () => {
         releaseCompileCache();
         if (!keepTurbofan) turnOffTurbofan();
+        resumeMaglev = pauseMaglev();
       };
-      daemon = await Daemon.start(config, logger, { beforeRestore });
+      try {
+        daemon = await Daemon.start(config, logger, { beforeRestore });
+      } finally {
+        resumeMaglev();
+      }
       if (stopping) stopStarted(daemon);
       return await finished;
     } finally {
