@@ -9,31 +9,19 @@
  * can be under way meanwhile.
  */
 import { createRequire } from "node:module";
-import type { TcpLinkListener, TcpLinkListenerKind, TcpReceiver, TlsIdentity } from "./tcp-link.ts";
-import type { UdpLink, UdpLinkKind, UdpReceiver } from "./udp-link.ts";
 
 const require = createRequire(import.meta.url);
 
+type TcpLinkFactory = typeof import("./tcp-link-factory.ts");
+type UdpLinkFactory = typeof import("./udp-link-factory.ts");
+
 /** tcp-link-factory.ts's createTcpLinkListener, its module loaded first. */
-export function createTcpLinkListener<S>(
-  kind: TcpLinkListenerKind,
-  receiver: TcpReceiver<S>,
-  onError: (err: Error) => void,
-  tls?: TlsIdentity,
-): TcpLinkListener {
-  const factory = require("./tcp-link-factory.ts") as typeof import("./tcp-link-factory.ts");
-  return factory.createTcpLinkListener(kind, receiver, onError, tls);
-}
+export const createTcpLinkListener: TcpLinkFactory["createTcpLinkListener"] = (...args) =>
+  (require("./tcp-link-factory.ts") as TcpLinkFactory).createTcpLinkListener(...args);
 
 /** udp-link-factory.ts's createUdpLink, its module loaded first. */
-export function createUdpLink(
-  kind: UdpLinkKind,
-  receiver: UdpReceiver,
-  onError: (err: Error) => void,
-): UdpLink {
-  const factory = require("./udp-link-factory.ts") as typeof import("./udp-link-factory.ts");
-  return factory.createUdpLink(kind, receiver, onError);
-}
+export const createUdpLink: UdpLinkFactory["createUdpLink"] = (...args) =>
+  (require("./udp-link-factory.ts") as UdpLinkFactory).createUdpLink(...args);
 
 /** libuv-tcp.ts's libuvTcpAvailable, its module loaded first. */
 export function libuvTcpAvailable(): boolean {
