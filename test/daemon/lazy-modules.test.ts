@@ -92,7 +92,7 @@ test("a daemon's start leaves the rarely used modules unloaded; each loads and a
 
   const log = join(root, "modules.txt");
   const child = await daemonChild(children, root, downloads, ["--no-dht"], {
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${RECORDER}`,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${JSON.stringify(RECORDER)}`,
     SHOAL_TEST_MODULE_LOG: log,
   });
   const daemon = await child.start("daemon", 1);
