@@ -31,5 +31,6 @@ test("inFolder agrees with join for any folder and components", () => {
     fc.property(part, fc.array(part, { minLength: 1, maxLength: 4 }), (folder, path) => {
       assert.equal(inFolder(folder, path), join(folder, ...path));
     }),
+    { numRuns: 2000 },
   );
 });

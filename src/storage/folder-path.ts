@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 
-/** Folders seen and their normalised path with a trailing '/' ('' for '.'). */
+/** Folders seen and what join() puts before a plain name in each. */
 const prefixes = new Map<string, string>();
 /** More folders than a session has: the map starts over rather than grow. */
 const MAX_FOLDERS = 64;
@@ -16,8 +16,9 @@ const MAX_FOLDERS = 64;
 function prefixOf(folder: string): string {
   let prefix = prefixes.get(folder);
   if (prefix === undefined) {
-    const normal = join(folder);
-    prefix = normal === "." ? "" : normal.endsWith("/") ? normal : `${normal}/`;
+    // What join() puts before a plain name in this folder: '' for '.' or
+    // './', the folder with one '/' otherwise.
+    prefix = join(folder, "x").slice(0, -1);
     if (prefixes.size >= MAX_FOLDERS) prefixes.clear();
     prefixes.set(folder, prefix);
   }
