@@ -60,6 +60,7 @@ const CLIENT_CODES: Record<string, ApiErrorCode> = {
   unknown_torrent: "not_found",
   removed: "not_found",
   copy_missing: "not_found",
+  copy_damaged: "storage_error",
   ambiguous: "ambiguous",
   duplicate_torrent: "duplicate",
   no_metadata: "no_metadata",

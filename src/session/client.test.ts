@@ -276,6 +276,33 @@ test("the persisted list survives a crash: same torrents, states and limits afte
   assert.equal(existsSync(join(dataDir, "torrents", `${z.meta.infoHashHex}.torrent`)), false);
 });
 
+test("a .torrent copy of another torrent than its name says: a warning, not that torrent under this one's entry", async () => {
+  const dataDir = join(await mkdtemp(join(tmpdir(), "shoal-swapped-")), "data");
+  dirs.push(dataDir);
+  const x = makeTorrent(43_000, "x.bin");
+  const y = makeTorrent(44_000, "y.bin");
+  const first = await startClient([], { dataDir, persist: true });
+  await first.client.add(torrentFile(x), { paused: true });
+  await first.client.add(torrentFile(y), { paused: true });
+  await first.client.close();
+  // x's copy overwritten with y's bytes (a file changed on disk).
+  writeFileSync(join(dataDir, "torrents", `${x.meta.infoHashHex}.torrent`), torrentFile(y));
+  const { client } = await startClient([], { dataDir, persist: true });
+  const { restored, warnings } = await client.restore();
+  assert.deepEqual(restored, [y.meta.infoHashHex]);
+  assert.equal(warnings.length, 1);
+  assert.match(
+    warnings[0]!,
+    new RegExp(
+      `could not restore 'x\\.bin': .* is of another torrent \\(info hash ${y.meta.infoHashHex}\\)`,
+    ),
+  );
+  assert.deepEqual(
+    client.summaries().map((s) => s.infoHash),
+    [y.meta.infoHashHex],
+  );
+});
+
 test("a damaged session.json: one warning, an empty session, the damaged copy kept", async () => {
   const dataDir = join(await mkdtemp(join(tmpdir(), "shoal-damaged-")), "data");
   dirs.push(dataDir);

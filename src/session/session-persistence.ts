@@ -205,7 +205,17 @@ export class SessionPersistence {
   /** What to add a persisted torrent from: its .torrent copy, or what its magnet link said. */
   #sourceOf(p: PersistedTorrent): TorrentSource {
     const meta = this.copies.readMetainfoNow(p.infoHash);
-    if (meta) return meta;
+    // A copy is named for its info hash. One whose info dictionary hashes
+    // to another (changed on disk) would bring back some other torrent
+    // under this one's entry: a magnet link's entry fetches its metadata
+    // again (BEP 9), any other is a warning, its data left alone.
+    if (meta && meta.infoHashHex === p.infoHash) return meta;
+    if (meta && p.trackers === undefined) {
+      throw new ClientError(
+        "copy_damaged",
+        `its .torrent copy ${this.copies.path(p.infoHash)} is of another torrent (info hash ${meta.infoHashHex})`,
+      );
+    }
     if (p.trackers === undefined) {
       throw new ClientError(
         "copy_missing",
