@@ -207,8 +207,9 @@ export class SessionPersistence {
     const meta = this.copies.readMetainfoNow(p.infoHash);
     // A copy is named for its info hash. One whose info dictionary hashes
     // to another (changed on disk) would bring back some other torrent
-    // under this one's entry: a magnet link's entry fetches its metadata
-    // again (BEP 9), any other is a warning, its data left alone.
+    // under this one's entry: an entry that still has its magnet link's
+    // trackers fetches its metadata again (BEP 9), any other is a warning,
+    // its data left alone.
     if (meta && meta.infoHashHex === p.infoHash) return meta;
     if (meta && p.trackers === undefined) {
       throw new ClientError(
