@@ -10,25 +10,22 @@
  * one can open a connection on it synchronously (openPeerConnection); the
  * first connection waits for the import, every later one finds it there.
  */
+import { LazyModule } from "../util/index.ts";
 import { PeerError } from "./errors.ts";
 import type { Negotiated } from "./negotiated.ts";
 import type { PeerConnection } from "./peer-connection.ts";
 import type { PeerConnectionOptions } from "./types.ts";
 
-let loaded: typeof PeerConnection | undefined;
-let loading: Promise<unknown> | undefined;
+const connection = new LazyModule(() => import("./peer-connection.ts"));
 
 /** Loads the connection class (once); resolves when openPeerConnection can be called. */
 export function loadPeerConnection(): Promise<unknown> {
-  loading ??= import("./peer-connection.ts").then((m) => {
-    loaded = m.PeerConnection;
-  });
-  return loading;
+  return connection.load();
 }
 
 /** Whether openPeerConnection can be called now (nothing to wait for). */
 export function peerConnectionLoaded(): boolean {
-  return loaded !== undefined;
+  return connection.module !== undefined;
 }
 
 /**
@@ -39,8 +36,9 @@ export function openPeerConnection(
   negotiated: Negotiated,
   options: PeerConnectionOptions,
 ): PeerConnection {
+  const loaded = connection.module;
   if (!loaded) {
     throw new PeerError("internal", "openPeerConnection before loadPeerConnection resolved");
   }
-  return new loaded(negotiated, options);
+  return new loaded.PeerConnection(negotiated, options);
 }
