@@ -137,6 +137,7 @@ export class Daemon {
       persist: true,
       lock: true,
       keepLastGoodSession: true,
+      restorePack: true,
       logger: log,
     };
     if (config.host) o.host = config.host;

@@ -62,6 +62,12 @@ export interface ClientOptions {
    * daemon's choice; session-store.ts).
    */
   keepLastGoodSession?: boolean;
+  /**
+   * With `persist`: on close, keep every torrent's .torrent copy and resume
+   * data in one file for the next start to read at once (the daemon's
+   * choice; restore-pack.ts). Any client removes such a pack when it starts.
+   */
+  restorePack?: boolean;
   /** Take <dataDir>/lock: one shoal per data dir (data-dir-lock.ts). */
   lock?: boolean;
   peerId?: PeerId;

@@ -19,6 +19,7 @@ import { join } from "node:path";
 import type { DhtStats } from "../dht/index.ts";
 import type { Metainfo } from "../metainfo/index.ts";
 import type { IpFilter } from "../net/index.ts";
+import { resumePathIn } from "../storage/index.ts";
 import type { FilePriority, Torrent, TorrentOptions } from "../torrent/index.ts";
 import {
   type Clock,
@@ -48,6 +49,7 @@ import { type PeerSourceContext, PeerSources } from "./peer-sources.ts";
 import type { TorrentEntry } from "./registry.ts";
 import { SessionKeeping } from "./session-keeping.ts";
 import { SessionLimits } from "./session-limits.ts";
+import { RESUME_DIR } from "./session-persistence.ts";
 import { TorrentEventRelay, type TorrentEventSink } from "./torrent-events.ts";
 import { torrentFileOf } from "./torrent-files.ts";
 import { openTorrent } from "./torrent-opening.ts";
@@ -170,7 +172,7 @@ export class Client extends ClientViews {
     const lock = o.lock ? await lockDataDir(o.dataDir) : undefined;
     const client = new Client(o, lock);
     try {
-      await mkdir(join(o.dataDir, "resume"), { recursive: true });
+      await mkdir(join(o.dataDir, RESUME_DIR), { recursive: true });
       if (o.persist) await client.#loadSession();
       const listen = o.listen ?? listenOnTcp;
       client.#listener = await listen(o.port ?? 0, o.host);
@@ -500,6 +502,7 @@ export class Client extends ClientViews {
       for (const e of entries) e.watching?.detach();
       await this.#sources.close();
       await this.flush().catch((err) => this.#warn(err));
+      if (this.#o.restorePack) await this.#keeping.writeRestorePack();
     } finally {
       await this.#lock?.release();
     }
@@ -511,12 +514,12 @@ export class Client extends ClientViews {
 
   /** Where every torrent's resume data is, as `<info hash>.json` (one string for all). */
   get #resumeDir(): string {
-    this.#resumeDirMade ??= join(this.#o.dataDir, "resume");
+    this.#resumeDirMade ??= join(this.#o.dataDir, RESUME_DIR);
     return this.#resumeDirMade;
   }
 
   #resumePath(infoHashHex: string): string {
-    return join(this.#resumeDir, `${infoHashHex}.json`);
+    return resumePathIn(this.#resumeDir, infoHashHex);
   }
 
   #torrentOptions(downloadDir: string, limits: TorrentEntry["limits"]): TorrentOptions {

@@ -96,6 +96,11 @@ export class SessionKeeping {
     await this.#persistence?.flush();
   }
 
+  /** Keeps the files of the next restore in one (restore-pack.ts), when the session is kept. */
+  async writeRestorePack(): Promise<void> {
+    await this.#persistence?.writeRestorePack().catch(this.#warn);
+  }
+
   /** Where the torrent's .torrent copy is kept, when the session is. */
   copyPath(infoHashHex: string): string | undefined {
     return this.#persistence?.copies.path(infoHashHex);

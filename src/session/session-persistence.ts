@@ -11,12 +11,15 @@
  * close() (a clean exit leaves session.json alone).
  * Loading reads session.json, or migrates the shell's older file once.
  */
+import { join } from "node:path";
+import { forgetPreloaded, preloadFiles, resumePathIn } from "../storage/index.ts";
 import { type Clock, jsonEqual, type TimerHandle } from "../util/index.ts";
 import type { RestoreResult } from "./client-options.ts";
 import type { Limits } from "./dto.ts";
 import { ClientError } from "./errors.ts";
 import type { ManageSettings } from "./manager.ts";
 import type { TorrentEntry } from "./registry.ts";
+import { RESTORE_PACK_FILE, takeRestorePack, writeRestorePack } from "./restore-pack.ts";
 import {
   type LoadedSession,
   type PersistedSession,
@@ -26,6 +29,9 @@ import {
 } from "./session-store.ts";
 import { TorrentFileStore } from "./torrent-files.ts";
 import type { TorrentSource } from "./torrent-source.ts";
+
+/** The folder of every torrent's resume data in the data dir, as `<info hash>.json`. */
+export const RESUME_DIR = "resume";
 
 /** What the session is now, to write. */
 export interface CurrentSession {
@@ -67,6 +73,8 @@ export class SessionPersistence {
   readonly #failed: (err: unknown) => void;
   /** Persisted torrents not added back yet (restore); kept in every write until then. */
   #pending = new Set<PersistedTorrent>();
+  /** Paths whose bytes came in a restore pack, offered to the restore until it ends. */
+  #preloaded: string[] = [];
   /** What loading found wrong, for restore to report. */
   warnings: string[] = [];
   #timer: TimerHandle | undefined;
@@ -106,6 +114,12 @@ export class SessionPersistence {
   async load(): Promise<SessionSettings | undefined> {
     const { session, warnings } = await this.#read();
     this.#pending = new Set(session?.torrents ?? []);
+    // Taken (and so removed) before anything is written: restore-pack.ts.
+    const pack = takeRestorePack(this.#packPath, this.store.stampNow());
+    if (pack && session) {
+      preloadFiles(pack);
+      this.#preloaded = [...pack.keys()];
+    }
     this.warnings = warnings;
     return session?.settings;
   }
@@ -127,6 +141,8 @@ export class SessionPersistence {
     try {
       return await this.#restoreAll(has, add, warnings);
     } finally {
+      forgetPreloaded(this.#preloaded);
+      this.#preloaded = [];
       this.#restoring = false;
       // A torrent that came back as session.json lists it (its state going
       // from checking to seeding is not kept) has nothing to write.
@@ -265,6 +281,24 @@ export class SessionPersistence {
   flush(change?: SessionChange): Promise<void> {
     this.#note(change);
     return this.#writeNow();
+  }
+
+  /**
+   * Packs every torrent's .torrent copy and resume data for the next start
+   * (restore-pack.ts): once the client has closed, after its last write.
+   */
+  async writeRestorePack(): Promise<void> {
+    await this.#last;
+    const hashes = new Set(this.#current().entries.map((e) => e.infoHashHex));
+    for (const p of this.#pending) hashes.add(p.infoHash);
+    const resumeDir = join(this.#dataDir, RESUME_DIR);
+    const paths: string[] = [];
+    for (const h of hashes) paths.push(this.copies.path(h), resumePathIn(resumeDir, h));
+    await writeRestorePack(this.#packPath, paths, this.store.stampNow());
+  }
+
+  get #packPath(): string {
+    return join(this.#dataDir, RESTORE_PACK_FILE);
   }
 
   /** Writes what was noted, after any write in progress. */

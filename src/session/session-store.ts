@@ -19,6 +19,7 @@
  * the session allows (append), and are applied on top when loading; a
  * whole write (save) makes a new generation and removes the journal.
  */
+import { statSync } from "node:fs";
 import { copyFile, link, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { FILE_PRIORITIES, type FilePriority } from "../torrent/index.ts";
@@ -143,6 +144,19 @@ export class SessionStore {
     this.path = join(dataDir, SESSION_FILE);
     this.journalPath = join(dataDir, JOURNAL_FILE);
     this.#keepLastGood = opts.keepLastGood === true;
+  }
+
+  /**
+   * session.json and its journal as they are on disk now, by size and
+   * modification time: what a restore pack checks was not changed since it
+   * was written (restore-pack.ts).
+   */
+  stampNow(): string {
+    const of = (path: string) => {
+      const s = statSync(path, { throwIfNoEntry: false });
+      return s ? `${s.size}:${s.mtimeMs}` : "-";
+    };
+    return `${of(this.path)} ${of(this.journalPath)}`;
   }
 
   async load(): Promise<LoadedSession> {

@@ -9,8 +9,9 @@ export { MemoryStorage, type MemoryStorageOptions, PieceBank } from "./memory-st
 export type { Lease } from "./piece-cache.ts";
 export { loadPieceIo } from "./piece-io-loader.ts";
 export type { OpenPieceStore, PieceStore } from "./piece-store.ts";
+export { forgetPreloaded, preloadFiles } from "./preloaded-files.ts";
 export { readFileNow } from "./read-now.ts";
-export { filesUnchanged, type ResumeData, saveResume } from "./resume.ts";
+export { filesUnchanged, type ResumeData, resumePathIn, saveResume } from "./resume.ts";
 export {
   type BlockLease,
   type OpenedFrom,

@@ -4,9 +4,11 @@
  * being text, goes by readFileSync's UTF-8 path: resume.ts), and a
  * synchronous read is one system call where an asynchronous one is four
  * trips (daemon start-up). Read into one buffer used again for every
- * file: no allocation, no size asked first.
+ * file: no allocation, no size asked first. Bytes the session has in
+ * memory already (preloaded-files.ts) are not read again.
  */
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { takePreloaded } from "./preloaded-files.ts";
 
 /** What one read takes at once; a larger file is read whole. */
 const SCRATCH_BYTES = 64 * 1024;
@@ -17,6 +19,8 @@ let scratch: Buffer | undefined;
  * of the shared buffer, valid only until the next call: copy what is kept.
  */
 export function readFileNow(path: string): Buffer {
+  const preloaded = takePreloaded(path);
+  if (preloaded) return preloaded;
   const fd = openSync(path, "r");
   let length: number;
   try {

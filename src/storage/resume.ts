@@ -9,6 +9,8 @@ import { readFileSync } from "node:fs";
 import { mkdir, open, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { FileStat } from "./file-store.ts";
+import { inFolder } from "./folder-path.ts";
+import { takePreloaded } from "./preloaded-files.ts";
 
 export interface ResumeData {
   infoHash: Buffer;
@@ -44,6 +46,11 @@ export async function saveResume(path: string, data: ResumeData): Promise<void> 
   await rename(tmp, path);
 }
 
+/** A torrent's resume file in a session's folder of them (StorageOptions.resumeDir). */
+export function resumePathIn(resumeDir: string, infoHashHex: string): string {
+  return inFolder(resumeDir, [`${infoHashHex}.json`]);
+}
+
 /**
  * The saved resume data, or undefined if there is none or it is unreadable.
  * Read at once, not through the thread pool: a restore reads a thousand of
@@ -52,11 +59,12 @@ export async function saveResume(path: string, data: ResumeData): Promise<void> 
  * by readFileSync's UTF-8 path, which opens, reads and closes in one call
  * into Node's C++ (no fs wrappers run for each step): about 5 us less per
  * file than readFileNow and a decode, with the optimising compiler off as
- * in the daemon.
+ * in the daemon. Bytes the session has in memory already
+ * (preloaded-files.ts) are not read again.
  */
 export function loadResumeNow(path: string): ResumeData | undefined {
   try {
-    const v = JSON.parse(readFileSync(path, "utf8"));
+    const v = JSON.parse(takePreloaded(path)?.toString("utf8") ?? readFileSync(path, "utf8"));
     if (v?.version !== VERSION || typeof v.infoHash !== "string" || typeof v.pieces !== "string")
       return undefined;
     if (!Array.isArray(v.files)) return undefined;

@@ -12,12 +12,17 @@ import { fileSpans, type Metainfo, pathTooLongReason, pieceSize } from "../metai
 import { sha1 } from "../util/index.ts";
 import { StorageError } from "./errors.ts";
 import { type FileStat, FileStore } from "./file-store.ts";
-import { inFolder } from "./folder-path.ts";
 import { persisted } from "./io-errors.ts";
 import type { PieceCache } from "./piece-cache.ts";
 import { loadPieceIo, pieceIoNow, pieceIoSoon } from "./piece-io-loader.ts";
 import type { PiecePool } from "./piece-pool.ts";
-import { filesUnchanged, loadResumeNow, type ResumeData, saveResume } from "./resume.ts";
+import {
+  filesUnchanged,
+  loadResumeNow,
+  type ResumeData,
+  resumePathIn,
+  saveResume,
+} from "./resume.ts";
 
 export interface StorageOptions {
   /** Where resume data lives; without it (or resumeDir) every start rechecks. */
@@ -553,7 +558,7 @@ export class TorrentStorage {
   #resumePath(): string | undefined {
     const { resumePath, resumeDir } = this.#opts;
     if (resumePath !== undefined || resumeDir === undefined) return resumePath;
-    return inFolder(resumeDir, [`${this.meta.infoHashHex}.json`]);
+    return resumePathIn(resumeDir, this.meta.infoHashHex);
   }
 
   async #saveResume(): Promise<void> {
