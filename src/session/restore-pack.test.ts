@@ -99,8 +99,8 @@ test("a client that closes cleanly packs its torrents' files, and the next start
   assert.deepEqual(restored, hashes);
   await second.close();
 
-  // Without a pack (none is written once the session changes after it),
-  // the same start reads the copies, which are gone: warnings.
+  // A pack written before session.json changed is stale: the next start
+  // removes it and reads the copies, which are gone this time: warnings.
   renameSync(join(root, "copies"), join(dataDir, "torrents"));
   const third = await seedingClient(dataDir, downloads);
   await third.close();
