@@ -25,13 +25,17 @@ test("a pack holds the files as they were, those missing left out; it is taken o
   await writeFile(b, '{"version":1}');
   const pack = join(dir, RESTORE_PACK_FILE);
   await writeRestorePack(pack, [a, join(dir, "gone.json"), b], "stamp-1");
-  const files = takeRestorePack(pack, "stamp-1");
+  const files = takeRestorePack(pack, () => "stamp-1");
   assert.ok(files);
   assert.deepEqual([...files.keys()], [a, b]);
   assert.deepEqual([...files.get(a)!], [0, 1, 2, 255]);
   assert.equal(files.get(b)!.toString(), '{"version":1}');
   assert.equal(existsSync(pack), false, "removed once read");
-  assert.equal(takeRestorePack(pack, "stamp-1"), undefined, "no pack: none");
+  assert.equal(
+    takeRestorePack(pack, () => "stamp-1"),
+    undefined,
+    "no pack: none",
+  );
 });
 
 test("a stale or damaged pack is removed and not used", async () => {
@@ -41,7 +45,11 @@ test("a stale or damaged pack is removed and not used", async () => {
   await writeFile(a, "abc");
   const pack = join(dir, RESTORE_PACK_FILE);
   await writeRestorePack(pack, [a], "stamp-1");
-  assert.equal(takeRestorePack(pack, "stamp-2"), undefined, "the session changed since");
+  assert.equal(
+    takeRestorePack(pack, () => "stamp-2"),
+    undefined,
+    "the session changed since",
+  );
   assert.equal(existsSync(pack), false);
   for (const damage of [
     (bytes: Buffer) => bytes.subarray(0, bytes.length - 1), // cut short
@@ -51,7 +59,10 @@ test("a stale or damaged pack is removed and not used", async () => {
   ]) {
     await writeRestorePack(pack, [a], "stamp-1");
     writeFileSync(pack, damage(readFileSync(pack)));
-    assert.equal(takeRestorePack(pack, "stamp-1"), undefined);
+    assert.equal(
+      takeRestorePack(pack, () => "stamp-1"),
+      undefined,
+    );
     assert.equal(existsSync(pack), false);
   }
 });

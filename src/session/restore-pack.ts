@@ -26,7 +26,7 @@ import { writeFileAtomic } from "./atomic-file.ts";
 export const RESTORE_PACK_FILE = "restore.pack";
 const VERSION = 1;
 /** Sessions with more than this in their files are not packed (a pack is read whole, in one go). */
-export const MAX_PACK_BYTES = 64 * 1024 * 1024;
+const MAX_PACK_BYTES = 64 * 1024 * 1024;
 
 interface PackHeader {
   version: number;
@@ -74,10 +74,15 @@ function readIfThere(path: string): Buffer | undefined {
 
 /**
  * The pack's files by path, when there is a pack and it was written with
- * this `stamp`; the pack is removed either way (undefined: none, stale,
- * damaged, or it could not be removed, so must not be trusted later).
+ * the session's stamp as `stampNow` gives it (asked only when there is a
+ * pack: most starts have none); the pack is removed either way (undefined:
+ * none, stale, damaged, or it could not be removed, so must not be trusted
+ * later).
  */
-export function takeRestorePack(packPath: string, stamp: string): Map<string, Buffer> | undefined {
+export function takeRestorePack(
+  packPath: string,
+  stampNow: () => string,
+): Map<string, Buffer> | undefined {
   let bytes: Buffer;
   try {
     bytes = readFileSync(packPath);
@@ -89,7 +94,8 @@ export function takeRestorePack(packPath: string, stamp: string): Map<string, Bu
     const end = bytes.indexOf(10);
     if (end < 0) return undefined;
     const header = JSON.parse(bytes.toString("utf8", 0, end)) as PackHeader;
-    if (header?.version !== VERSION || header.stamp !== stamp || !Array.isArray(header.files)) {
+    if (header?.version !== VERSION || header.stamp !== stampNow()) return undefined;
+    if (!Array.isArray(header.files)) {
       return undefined;
     }
     const files = new Map<string, Buffer>();

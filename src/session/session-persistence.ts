@@ -115,7 +115,7 @@ export class SessionPersistence {
     const { session, warnings } = await this.#read();
     this.#pending = new Set(session?.torrents ?? []);
     // Taken (and so removed) before anything is written: restore-pack.ts.
-    const pack = takeRestorePack(this.#packPath, this.store.stampNow());
+    const pack = takeRestorePack(this.#packPath, () => this.store.stampNow());
     if (pack && session) {
       preloadFiles(pack);
       this.#preloaded = [...pack.keys()];
